@@ -1,0 +1,94 @@
+export const CHANNEL_KINDS = ['messenger', 'instagram', 'whatsapp', 'telegram', 'email', 'webchat', 'sms'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export type MessageDirection = 'inbound' | 'outbound';
+
+/** Outbound delivery progress; receipts may only move a message forward along this order. */
+export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface Attachment {
+  type: 'image' | 'video' | 'audio' | 'file' | 'location' | 'other';
+  url?: string;
+  mimeType?: string;
+  name?: string;
+  /** Platform-specific reference (e.g. a WhatsApp media id) kept for lazy download. */
+  ref?: string;
+}
+
+export interface ContactIdentity {
+  id: string;
+  contactId: string;
+  channelId: string;
+  channelKind: ChannelKind;
+  externalId: string;
+  createdAt: Date;
+}
+
+export interface Contact {
+  id: string;
+  displayName: string | null;
+  identities: ContactIdentity[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Conversation {
+  id: string;
+  contactId: string;
+  channelId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  lastMessageAt: Date;
+  lastInboundAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  direction: MessageDirection;
+  text: string | null;
+  attachments: Attachment[];
+  /** Null for inbound messages: delivery status only describes what we send. */
+  status: MessageStatus | null;
+  errorCode: string | null;
+  errorText: string | null;
+  externalId: string | null;
+  authorId: string | null;
+  sentAt: Date;
+  createdAt: Date;
+}
+
+export interface Note {
+  id: string;
+  conversationId: string;
+  authorId: string;
+  text: string;
+  createdAt: Date;
+}
+
+/** A message from an End User, normalized by a channel mapper before it enters the inbox. */
+export interface InboundMessage {
+  channelId: string;
+  channelKind: ChannelKind;
+  /** The End User's id on the platform (PSID, IGSID, wa_id, Telegram user id, address...). */
+  externalContactId: string;
+  contactName?: string | null;
+  /** Platform message id (mid, wamid...): the idempotency key within the channel. */
+  externalMessageId: string;
+  text?: string | null;
+  attachments?: Attachment[];
+  sentAt: Date;
+}
+
+export interface InboundResult {
+  conversation: Conversation;
+  message: Message;
+  /** False when the platform delivered this message before: nothing was written. */
+  created: boolean;
+}

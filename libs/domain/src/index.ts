@@ -1,0 +1,5 @@
+export * from './tenant';
+export * from './errors';
+export * from './conversation';
+export * from './pagination';
+export * from './conversation.repository';

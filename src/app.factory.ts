@@ -1,0 +1,33 @@
+import type { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { apiValidationPipe } from './common/validation.pipe';
+import type { AppConfig } from './config/app-config';
+
+/** Builds the HTTP application; main.ts listens on it, tests inject into it. */
+export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: true });
+  // The API speaks JSON only; anything else is refused with 415 instead of half-parsed.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+    rawBody: true,
+    logger: opts.logger ?? undefined,
+    abortOnError: false,
+  });
+  app.useGlobalPipes(apiValidationPipe());
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('MonkeyMachine API')
+    .setDescription('Omnichannel inbox: conversations, messages, contacts. Errors are {statusCode, code, message}.')
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, DomainErrorKind } from '../../libs/domain/src';
+
+export interface ApiErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Fastify's own request errors (body parsing, size, content type) by their stable codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+// Connection-level failures: the platform or client should retry, nothing was acknowledged.
+const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** Maps anything thrown to `{statusCode, code, message}`; internals never reach the client. */
+export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
+  if (err instanceof DomainError) return { statusCode: STATUS_OF_KIND[err.kind], code: err.code, message: err.message };
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const body = err.getResponse();
+    const message = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? err.message);
+    return { statusCode: status, code: CODE_OF_STATUS[status] ?? `HTTP_${status}`, message: Array.isArray(message) ? message.join('; ') : message };
+  }
+  const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
+  if (e?.name === 'SyntaxError' && e.statusCode === 400) return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
+  if (e?.code && FASTIFY_CODES[e.code] && e.statusCode) return { statusCode: e.statusCode, code: FASTIFY_CODES[e.code], message: e.message ?? '' };
+  if (e?.code && DATABASE_DOWN.has(e.code)) {
+    log?.error(`database unavailable: ${e.code}`);
+    return { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry later' };
+  }
+  if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return { statusCode: e.statusCode, code: CODE_OF_STATUS[e.statusCode] ?? `HTTP_${e.statusCode}`, message: e.message ?? '' };
+  }
+  log?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error' };
+}
+
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly log = new Logger('ApiError');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const body = toApiError(err, this.log);
+    host.switchToHttp().getResponse<FastifyReply>().status(body.statusCode).send(body);
+  }
+}

@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { cleanEnv, makeValidator, port, str, num, url } from 'envalid';
+
+/**
+ * The whole configuration, typed and validated once at start. Provided to Nest under this
+ * abstract class so services inject it like any other dependency.
+ */
+export abstract class AppConfig {
+  abstract readonly port: number;
+  abstract readonly host: string;
+  abstract readonly publicBaseUrl: string;
+  /** Region name -> owner connection URL (the role that runs migrations). */
+  abstract readonly regionDatabaseUrls: Readonly<Record<string, string>>;
+  abstract readonly defaultRegion: string;
+  /** The role the app queries as: owns nothing, no BYPASSRLS, so row-level security applies. */
+  abstract readonly appDatabaseRole: string;
+  abstract readonly appDatabasePassword: string;
+  abstract readonly jwtSecret: string;
+  abstract readonly jwtTtlSeconds: number;
+  abstract readonly bodyLimitBytes: number;
+  abstract readonly dataDir: string;
+}
+
+export class InvalidConfigError extends Error {}
+
+const REGION_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `eu=postgres://…,ru=postgres://…` (newest entries may be added; names are lowercase). */
+export function parseRegionUrls(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(/,(?=\s*[a-z][a-z0-9_-]*=)/)) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (eq < 0 || !REGION_NAME.test(name)) throw new Error(`"${part.trim()}" is not region=url`);
+    if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`region ${name}: "${value}" is not a postgres:// URL`);
+    if (out[name]) throw new Error(`region ${name} is listed twice`);
+    out[name] = value;
+  }
+  if (Object.keys(out).length === 0) throw new Error('no regions listed');
+  return out;
+}
+
+const regionMap = makeValidator<Record<string, string>>((input) => parseRegionUrls(input));
+const postgresUrl = makeValidator<string>((input) => {
+  if (!/^postgres(ql)?:\/\/.+/.test(input)) throw new Error('expected a postgres://user@host:port/database URL');
+  return input;
+});
+const regionName = makeValidator<string>((input) => {
+  if (!REGION_NAME.test(input)) throw new Error('expected a lowercase region name such as eu or ru');
+  return input;
+});
+const secret = makeValidator<string>((input) => {
+  if (input.length < 32) throw new Error('expected at least 32 characters of random secret');
+  return input;
+});
+
+/**
+ * Reads and validates the environment. Fails with one message naming every bad variable and
+ * what it expects, so a misconfigured deployment stops before it touches anything.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const problems: string[] = [];
+  const e = cleanEnv(
+    env,
+    {
+      PORT: port({ default: 3000, desc: 'HTTP port' }),
+      HOST: str({ default: '0.0.0.0' }),
+      PUBLIC_BASE_URL: url({ default: undefined }),
+      DATABASE_URL: postgresUrl({ default: undefined }),
+      REGION_DATABASE_URLS: regionMap({ default: undefined }),
+      DEFAULT_REGION: regionName({ default: 'eu' }),
+      DATABASE_APP_ROLE: str({ default: 'mm_app' }),
+      DATABASE_APP_PASSWORD: str({ default: undefined }),
+      JWT_SECRET: secret(),
+      JWT_TTL_SECONDS: num({ default: 12 * 3600 }),
+      BODY_LIMIT_BYTES: num({ default: 1024 * 1024 }),
+      DATA_DIR: str({ default: './data' }),
+    },
+    {
+      reporter: ({ errors }) => {
+        for (const [name, err] of Object.entries(errors)) {
+          const reason = (err as Error).message.replace(/^Invalid \w+ input: /, '');
+          problems.push(`${name}: ${reason}`);
+        }
+      },
+    },
+  );
+  if (problems.length === 0) {
+    if (!e.DATABASE_URL && !e.REGION_DATABASE_URLS) problems.push('DATABASE_URL: set it, or REGION_DATABASE_URLS (or leave both unset to use the embedded PostgreSQL)');
+    if (e.REGION_DATABASE_URLS && !e.REGION_DATABASE_URLS[e.DEFAULT_REGION]) {
+      problems.push(`DEFAULT_REGION: "${e.DEFAULT_REGION}" is not one of REGION_DATABASE_URLS (${Object.keys(e.REGION_DATABASE_URLS).join(', ')})`);
+    }
+    if (!/^[a-z_][a-z0-9_]*$/.test(e.DATABASE_APP_ROLE)) problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
+    if (e.JWT_TTL_SECONDS < 60) problems.push('JWT_TTL_SECONDS: expected at least 60');
+  }
+  if (problems.length > 0) throw new InvalidConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+
+  const regionDatabaseUrls = e.REGION_DATABASE_URLS ?? { [e.DEFAULT_REGION]: e.DATABASE_URL! };
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    regionDatabaseUrls: Object.freeze(regionDatabaseUrls),
+    defaultRegion: e.DEFAULT_REGION,
+    appDatabaseRole: e.DATABASE_APP_ROLE,
+    // One derived default keeps every instance of a deployment agreeing without another secret to manage.
+    appDatabasePassword: e.DATABASE_APP_PASSWORD ?? createHmac('sha256', e.JWT_SECRET).update('mm-app-db-role').digest('base64url'),
+    jwtSecret: e.JWT_SECRET,
+    jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    dataDir: e.DATA_DIR,
+  });
+}

@@ -1,0 +1,39 @@
+import type { Contact, Conversation, Message, Note } from '../../libs/domain/src';
+
+// Domain -> response: whitelists, so nothing internal (tenant ids, hashes) reaches a client.
+
+export const conversationResponse = (c: Conversation) => ({
+  id: c.id,
+  contactId: c.contactId,
+  channelId: c.channelId,
+  status: c.status,
+  assigneeId: c.assigneeId,
+  lastMessageAt: c.lastMessageAt,
+  lastInboundAt: c.lastInboundAt,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+export const messageResponse = (m: Message) => ({
+  id: m.id,
+  conversationId: m.conversationId,
+  direction: m.direction,
+  text: m.text,
+  attachments: m.attachments,
+  status: m.status,
+  error: m.errorCode || m.errorText ? { code: m.errorCode, text: m.errorText } : null,
+  externalId: m.externalId,
+  authorId: m.authorId,
+  sentAt: m.sentAt,
+  createdAt: m.createdAt,
+});
+
+export const noteResponse = (n: Note) => ({ id: n.id, conversationId: n.conversationId, authorId: n.authorId, text: n.text, createdAt: n.createdAt });
+
+export const contactResponse = (c: Contact) => ({
+  id: c.id,
+  displayName: c.displayName,
+  identities: c.identities.map((i) => ({ id: i.id, channelId: i.channelId, channelKind: i.channelKind, externalId: i.externalId, createdAt: i.createdAt })),
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});

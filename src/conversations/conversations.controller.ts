@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { invalid } from '../../libs/domain/src';
+import { decodeCursor, toPageResponse } from '../common/cursor';
+import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { ConversationService } from './conversation.service';
+import { contactResponse, conversationResponse, messageResponse, noteResponse } from './conversation.responses';
+import { CreateNoteDto, ListConversationsQueryDto, PageQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
+
+const DEFAULT_LIMIT = 25;
+const pageOf = (q: PageQueryDto) => ({ limit: q.limit ?? DEFAULT_LIMIT, after: decodeCursor(q.cursor) });
+const Id = (name = 'id') =>
+  Param(name, new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', `${name} must be a UUID`) }));
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('api/conversations')
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationService) {}
+
+  @Get()
+  async list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQueryDto) {
+    const page = await this.conversations.list(p, { status: q.status, channelId: q.channelId, assigneeId: q.assigneeId }, pageOf(q));
+    return toPageResponse(page, conversationResponse);
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+    return conversationResponse(await this.conversations.get(p, id));
+  }
+
+  @Patch(':id')
+  async update(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: UpdateConversationDto) {
+    return conversationResponse(await this.conversations.update(p, id, body));
+  }
+
+  @Get(':id/messages')
+  async messages(@CurrentPrincipal() p: Principal, @Id() id: string, @Query() q: PageQueryDto) {
+    return toPageResponse(await this.conversations.listMessages(p, id, pageOf(q)), messageResponse);
+  }
+
+  /** Accepted, not yet delivered: the message is queued for its channel. */
+  @Post(':id/messages')
+  @HttpCode(202)
+  async send(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: SendMessageDto) {
+    return messageResponse(await this.conversations.sendText(p, id, p.userId, body.text));
+  }
+
+  @Post(':id/notes')
+  async addNote(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: CreateNoteDto) {
+    return noteResponse(await this.conversations.addNote(p, id, p.userId, body.text));
+  }
+
+  @Get(':id/notes')
+  async notes(@CurrentPrincipal() p: Principal, @Id() id: string) {
+    return { items: (await this.conversations.listNotes(p, id)).map(noteResponse) };
+  }
+}
+
+@ApiTags('contacts')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('api/contacts')
+export class ContactsController {
+  constructor(private readonly conversations: ConversationService) {}
+
+  @Get(':id')
+  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+    return contactResponse(await this.conversations.getContact(p, id));
+  }
+}

@@ -1,0 +1,78 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Attachment, ChannelKind, ConversationStatus, MessageDirection, MessageStatus } from '../../../libs/domain/src';
+
+// Mappings of the tables the migrations create; the schema itself lives only in migrations.
+
+@Entity('channels')
+export class ChannelEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') kind: ChannelKind;
+  @Column('text') name: string;
+  @Column('text') status: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+@Entity('contacts')
+export class ContactEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('text', { name: 'display_name', nullable: true }) displayName: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity('contact_identities')
+export class ContactIdentityEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'contact_id' }) contactId: string;
+  @Column('uuid', { name: 'channel_id' }) channelId: string;
+  @Column('text', { name: 'channel_kind' }) channelKind: ChannelKind;
+  @Column('text', { name: 'external_id' }) externalId: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+@Entity('conversations')
+export class ConversationEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'contact_id' }) contactId: string;
+  @Column('uuid', { name: 'channel_id' }) channelId: string;
+  @Column('text') status: ConversationStatus;
+  @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;
+  @Column('timestamptz', { name: 'last_message_at' }) lastMessageAt: Date;
+  @Column('timestamptz', { name: 'last_inbound_at', nullable: true }) lastInboundAt: Date | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity('messages')
+export class MessageEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'conversation_id' }) conversationId: string;
+  @Column('uuid', { name: 'channel_id' }) channelId: string;
+  @Column('text') direction: MessageDirection;
+  @Column('text', { nullable: true }) text: string | null;
+  @Column('jsonb') attachments: Attachment[];
+  @Column('text', { nullable: true }) status: MessageStatus | null;
+  @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
+  @Column('text', { name: 'error_text', nullable: true }) errorText: string | null;
+  @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
+  @Column('uuid', { name: 'author_id', nullable: true }) authorId: string | null;
+  @Column('timestamptz', { name: 'sent_at' }) sentAt: Date;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+@Entity('notes')
+export class NoteEntity {
+  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'conversation_id' }) conversationId: string;
+  @Column('uuid', { name: 'author_id' }) authorId: string;
+  @Column('text') text: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+export const CONVERSATION_ENTITIES = [ChannelEntity, ContactEntity, ContactIdentityEntity, ConversationEntity, MessageEntity, NoteEntity];

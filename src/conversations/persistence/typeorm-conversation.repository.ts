@@ -1,0 +1,272 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import {
+  Contact,
+  Conversation,
+  ConversationFilter,
+  ConversationPatch,
+  ConversationRepository,
+  InboundMessage,
+  InboundResult,
+  Message,
+  NewOutboundMessage,
+  Note,
+  Page,
+  PageCursor,
+  PageRequest,
+  TenantRef,
+} from '../../../libs/domain/src';
+import { RegionDatabases } from '../../database/region-databases';
+import { UserEntity } from '../../tenancy/tenancy.entities';
+import {
+  ChannelEntity,
+  ContactEntity,
+  ContactIdentityEntity,
+  ConversationEntity,
+  MessageEntity,
+  NoteEntity,
+} from './conversation.entities';
+
+/** Entity -> domain: an explicit whitelist, so a new column never leaks by accident. */
+const toConversation = (e: ConversationEntity): Conversation => ({
+  id: e.id,
+  contactId: e.contactId,
+  channelId: e.channelId,
+  status: e.status,
+  assigneeId: e.assigneeId,
+  lastMessageAt: e.lastMessageAt,
+  lastInboundAt: e.lastInboundAt,
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+});
+
+const toMessage = (e: MessageEntity): Message => ({
+  id: e.id,
+  conversationId: e.conversationId,
+  direction: e.direction,
+  text: e.text,
+  attachments: e.attachments,
+  status: e.status,
+  errorCode: e.errorCode,
+  errorText: e.errorText,
+  externalId: e.externalId,
+  authorId: e.authorId,
+  sentAt: e.sentAt,
+  createdAt: e.createdAt,
+});
+
+const toNote = (e: NoteEntity): Note => ({ id: e.id, conversationId: e.conversationId, authorId: e.authorId, text: e.text, createdAt: e.createdAt });
+
+/** Fetches limit+1 rows in keyset order to learn whether another page follows. */
+async function keysetPage<E extends object, T>(
+  qb: SelectQueryBuilder<E>,
+  columns: { at: string; id: string },
+  page: PageRequest,
+  map: (e: E) => T,
+  cursorOf: (e: E) => PageCursor,
+): Promise<Page<T>> {
+  if (page.after) qb.andWhere(`(${columns.at}, ${columns.id}) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
+  const rows = await qb.orderBy(columns.at, 'DESC').addOrderBy(columns.id, 'DESC').take(page.limit + 1).getMany();
+  const items = rows.slice(0, page.limit);
+  return { items: items.map(map), next: rows.length > page.limit ? cursorOf(items[items.length - 1]) : undefined };
+}
+
+@Injectable()
+export class TypeOrmConversationRepository extends ConversationRepository {
+  constructor(private readonly dbs: RegionDatabases) {
+    super();
+  }
+
+  listConversations(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
+    return this.dbs.forTenant(tenant, (tx) => {
+      const qb = tx.createQueryBuilder(ConversationEntity, 'c').where('c.tenant_id = :tenantId', { tenantId: tenant.tenantId });
+      if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
+      if (filter.channelId) qb.andWhere('c.channel_id = :channelId', { channelId: filter.channelId });
+      if (filter.assigneeId) qb.andWhere('c.assignee_id = :assigneeId', { assigneeId: filter.assigneeId });
+      return keysetPage(qb, { at: 'c.last_message_at', id: 'c.id' }, page, toConversation, (c) => ({ at: c.lastMessageAt, id: c.id }));
+    });
+  }
+
+  findConversation(tenant: TenantRef, id: string): Promise<Conversation | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const row = await tx.findOne(ConversationEntity, { where: { tenantId: tenant.tenantId, id } });
+      return row ? toConversation(row) : null;
+    });
+  }
+
+  updateConversation(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const set: Partial<ConversationEntity> = {};
+      if (patch.status !== undefined) set.status = patch.status;
+      if (patch.assigneeId !== undefined) set.assigneeId = patch.assigneeId;
+      const result = await tx
+        .createQueryBuilder()
+        .update(ConversationEntity)
+        .set({ ...set, updatedAt: () => 'now()' })
+        .where('tenant_id = :tenantId and id = :id', { tenantId: tenant.tenantId, id })
+        .execute();
+      if (!result.affected) return null;
+      const row = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id } });
+      return toConversation(row);
+    });
+  }
+
+  listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>> {
+    return this.dbs.forTenant(tenant, (tx) => {
+      const qb = tx
+        .createQueryBuilder(MessageEntity, 'm')
+        .where('m.tenant_id = :tenantId and m.conversation_id = :conversationId', { tenantId: tenant.tenantId, conversationId });
+      return keysetPage(qb, { at: 'm.sent_at', id: 'm.id' }, page, toMessage, (m) => ({ at: m.sentAt, id: m.id }));
+    });
+  }
+
+  addOutboundMessage(tenant: TenantRef, input: NewOutboundMessage): Promise<Message> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
+      const [row] = await tx.query(
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, status, author_id)
+         values ($1, $2, $3, 'outbound', $4, 'queued', $5) returning id, sent_at`,
+        [tenant.tenantId, conversation.id, conversation.channelId, input.text, input.authorId],
+      );
+      await tx.query(
+        `update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`,
+        [tenant.tenantId, conversation.id, row.sent_at],
+      );
+      return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: row.id } }));
+    });
+  }
+
+  addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const [row] = await tx.query(
+        `insert into notes (tenant_id, conversation_id, author_id, text) values ($1, $2, $3, $4) returning id`,
+        [tenant.tenantId, conversationId, authorId, text],
+      );
+      return toNote(await tx.findOneOrFail(NoteEntity, { where: { tenantId: tenant.tenantId, id: row.id } }));
+    });
+  }
+
+  listNotes(tenant: TenantRef, conversationId: string): Promise<Note[]> {
+    return this.dbs.forTenant(tenant, async (tx) =>
+      (await tx.find(NoteEntity, { where: { tenantId: tenant.tenantId, conversationId }, order: { createdAt: 'ASC', id: 'ASC' } })).map(toNote),
+    );
+  }
+
+  findContact(tenant: TenantRef, id: string): Promise<Contact | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const contact = await tx.findOne(ContactEntity, { where: { tenantId: tenant.tenantId, id } });
+      if (!contact) return null;
+      const identities = await tx.find(ContactIdentityEntity, { where: { tenantId: tenant.tenantId, contactId: id }, order: { createdAt: 'ASC' } });
+      return {
+        id: contact.id,
+        displayName: contact.displayName,
+        createdAt: contact.createdAt,
+        updatedAt: contact.updatedAt,
+        identities: identities.map((i) => ({
+          id: i.id,
+          contactId: i.contactId,
+          channelId: i.channelId,
+          channelKind: i.channelKind,
+          externalId: i.externalId,
+          createdAt: i.createdAt,
+        })),
+      };
+    });
+  }
+
+  userExists(tenant: TenantRef, userId: string): Promise<boolean> {
+    return this.dbs.forTenant(tenant, (tx) => tx.exists(UserEntity, { where: { tenantId: tenant.tenantId, id: userId } }));
+  }
+
+  channelExists(tenant: TenantRef, channelId: string): Promise<boolean> {
+    return this.dbs.forTenant(tenant, (tx) => tx.exists(ChannelEntity, { where: { tenantId: tenant.tenantId, id: channelId } }));
+  }
+
+  recordInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const t = tenant.tenantId;
+      // Locking the sender's identity serialises concurrent deliveries from one End User, so a
+      // duplicate can neither open a second conversation nor insert a second message.
+      const identity = await this.lockIdentity(tx, t, inbound);
+
+      const existing = await tx.findOne(MessageEntity, {
+        where: { tenantId: t, channelId: inbound.channelId, externalId: inbound.externalMessageId },
+      });
+      if (existing) {
+        const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: existing.conversationId } });
+        return { conversation: toConversation(conversation), message: toMessage(existing), created: false };
+      }
+
+      const [open] = await tx.query(
+        `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
+         order by last_message_at desc limit 1`,
+        [t, identity.contactId, inbound.channelId],
+      );
+      const conversationId: string = open
+        ? open.id
+        : (
+            await tx.query(
+              `insert into conversations (tenant_id, contact_id, channel_id, status, last_message_at, last_inbound_at)
+               values ($1, $2, $3, 'open', $4, $4) returning id`,
+              [t, identity.contactId, inbound.channelId, inbound.sentAt],
+            )
+          )[0].id;
+
+      const [message] = await tx.query(
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, sent_at)
+         values ($1, $2, $3, 'inbound', $4, $5, $6, $7) returning id`,
+        [t, conversationId, inbound.channelId, inbound.text ?? null, JSON.stringify(inbound.attachments ?? []), inbound.externalMessageId, inbound.sentAt],
+      );
+      // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up.
+      await tx.query(
+        `update conversations set
+           last_message_at = greatest(last_message_at, $3),
+           last_inbound_at = greatest(coalesce(last_inbound_at, $3), $3),
+           status = case when status = 'snoozed' then 'open' else status end,
+           updated_at = now()
+         where tenant_id = $1 and id = $2`,
+        [t, conversationId, inbound.sentAt],
+      );
+      const [conversation, stored] = await Promise.all([
+        tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: conversationId } }),
+        tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: message.id } }),
+      ]);
+      return { conversation: toConversation(conversation), message: toMessage(stored), created: true };
+    });
+  }
+
+  /** Finds or creates the contact behind (channel, external id) and locks its identity row. */
+  private async lockIdentity(tx: EntityManager, tenantId: string, inbound: InboundMessage): Promise<{ id: string; contactId: string }> {
+    const select = () =>
+      tx.query(
+        `select id, contact_id as "contactId" from contact_identities
+         where tenant_id = $1 and channel_id = $2 and external_id = $3 for update`,
+        [tenantId, inbound.channelId, inbound.externalContactId],
+      );
+    const [found] = await select();
+    if (found) {
+      if (inbound.contactName) {
+        await tx.query(
+          `update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3`,
+          [tenantId, found.contactId, inbound.contactName],
+        );
+      }
+      return found;
+    }
+    const [contact] = await tx.query(`insert into contacts (tenant_id, display_name) values ($1, $2) returning id`, [
+      tenantId,
+      inbound.contactName ?? null,
+    ]);
+    const [created] = await tx.query(
+      `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id)
+       values ($1, $2, $3, $4, $5) on conflict (tenant_id, channel_id, external_id) do nothing
+       returning id, contact_id as "contactId"`,
+      [tenantId, contact.id, inbound.channelId, inbound.channelKind, inbound.externalContactId],
+    );
+    if (created) return created;
+    // Another delivery created the identity first: drop our contact and use theirs.
+    await tx.query(`delete from contacts where tenant_id = $1 and id = $2`, [tenantId, contact.id]);
+    const [winner] = await select();
+    return winner;
+  }
+}

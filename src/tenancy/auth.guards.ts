@@ -1,0 +1,35 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { forbidden, unauthenticated } from '../../libs/domain/src';
+import type { Principal } from './principal';
+import type { UserRole } from './tenancy.entities';
+
+const ROLES_KEY = 'mm:roles';
+
+/** Restricts a route to the listed roles (checked after authentication). */
+export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES_KEY, roles);
+
+/** The authenticated caller; the only way controllers learn the tenant. */
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().user);
+
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  handleRequest<T>(err: unknown, user: T): T {
+    if (err || !user) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
+    return user;
+  }
+}
+
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, [ctx.getHandler(), ctx.getClass()]);
+    if (!roles) return true;
+    const principal: Principal | undefined = ctx.switchToHttp().getRequest().user;
+    if (principal && roles.includes(principal.role)) return true;
+    throw forbidden('ROLE_REQUIRED', `This action needs one of the roles: ${roles.join(', ')}`);
+  }
+}

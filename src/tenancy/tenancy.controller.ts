@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from './auth.guards';
+import type { Principal } from './principal';
+import { TenancyService } from './tenancy.service';
+import { CreateUserDto, LoginDto, SignupDto } from './tenancy.dto';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly tenancy: TenancyService) {}
+
+  @Post('signup')
+  signup(@Body() body: SignupDto) {
+    return this.tenancy.signup(body);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() body: LoginDto) {
+    return this.tenancy.login(body.email, body.password);
+  }
+}
+
+@ApiTags('users')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, RolesGuard)
+@Controller('api')
+export class UsersController {
+  constructor(private readonly tenancy: TenancyService) {}
+
+  @Post('users')
+  @Roles('owner', 'admin')
+  create(@CurrentPrincipal() actor: Principal, @Body() body: CreateUserDto) {
+    return this.tenancy.createUser(actor, body);
+  }
+
+  @Get('users')
+  @Roles('owner', 'admin')
+  list(@CurrentPrincipal() actor: Principal) {
+    return this.tenancy.listUsers(actor).then((items) => ({ items }));
+  }
+
+  @Get('tenant')
+  tenant(@CurrentPrincipal() actor: Principal) {
+    return this.tenancy.getTenant(actor);
+  }
+}
