@@ -1,0 +1,130 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { ChannelKind, InboundMessage, TenantRef } from '../../libs/domain/src';
+import { createApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { ConversationService } from '../../src/conversations/conversation.service';
+import { RegionDatabases } from '../../src/database/region-databases';
+
+export interface TestTenant extends TenantRef {
+  token: string;
+  userId: string;
+  email: string;
+  password: string;
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+}
+
+/** The env the whole app would get in production, pointing at this run's test databases. */
+export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    REGION_DATABASE_URLS: process.env.MM_TEST_REGION_DATABASE_URLS!,
+    DEFAULT_REGION: 'eu',
+    JWT_SECRET: process.env.MM_TEST_JWT_SECRET!,
+    DATABASE_APP_PASSWORD: process.env.MM_TEST_APP_PASSWORD!,
+    ...overrides,
+  };
+}
+
+export function regionUrl(region: string): string {
+  const entry = process.env.MM_TEST_REGION_DATABASE_URLS!.split(',').find((e) => e.startsWith(`${region}=`));
+  return entry!.slice(region.length + 1);
+}
+
+/** Connects straight to a region's database as the owner (what a DBA sees). */
+export async function ownerClient(region: string): Promise<Client> {
+  const c = new Client({ connectionString: regionUrl(region) });
+  await c.connect();
+  return c;
+}
+
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly config: AppConfig,
+  ) {}
+
+  static async start(overrides: Record<string, string> = {}): Promise<TestApp> {
+    const config = loadConfig(testEnv(overrides));
+    const app = await createApp(config, { logger: false });
+    return new TestApp(app, config);
+  }
+
+  get dbs(): RegionDatabases {
+    return this.app.get(RegionDatabases);
+  }
+
+  get conversations(): ConversationService {
+    return this.app.get(ConversationService);
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+
+  async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await this.app.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown = res.body;
+    try {
+      body = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.statusCode, body, headers: res.headers };
+  }
+
+  /** Signs up a fresh organization; every test makes its own tenants, nothing is truncated. */
+  async signup(opts: { region?: string; organizationName?: string } = {}): Promise<TestTenant> {
+    const email = `owner-${randomUUID()}@example.test`;
+    const password = 'a long enough password';
+    const res = await this.request('POST', '/api/auth/signup', {
+      body: { organizationName: opts.organizationName ?? 'Test Org', email, password, ...(opts.region ? { region: opts.region } : {}) },
+    });
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { token: res.body.accessToken, tenantId: res.body.tenant.id, region: res.body.tenant.region, userId: res.body.user.id, email, password };
+  }
+
+  /** A user of `role` in the tenant of `by`, logged in. */
+  async addUser(by: TestTenant, role: 'admin' | 'agent'): Promise<TestTenant> {
+    const email = `${role}-${randomUUID()}@example.test`;
+    const password = 'another long password';
+    const created = await this.request('POST', '/api/users', { token: by.token, body: { email, password, role } });
+    if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
+    const login = await this.request('POST', '/api/auth/login', { body: { email, password } });
+    return { ...by, token: login.body.accessToken, userId: created.body.id, email, password };
+  }
+
+  /** Channels get an API of their own later; until then tests create them directly. */
+  async createChannel(tenant: TenantRef, kind: ChannelKind = 'messenger'): Promise<string> {
+    const id = randomUUID();
+    await this.dbs.forTenant(tenant, (tx) =>
+      tx.query(`insert into channels (tenant_id, id, kind, name) values ($1, $2, $3, $4)`, [tenant.tenantId, id, kind, `${kind} test channel`]),
+    );
+    return id;
+  }
+
+  /** Delivers an inbound message the way a channel adapter will. */
+  inbound(tenant: TenantRef, channelId: string, over: Partial<InboundMessage> = {}) {
+    return this.conversations.receiveInbound(tenant, {
+      channelId,
+      channelKind: 'messenger',
+      externalContactId: `psid-${randomUUID()}`,
+      externalMessageId: `mid-${randomUUID()}`,
+      text: 'hello',
+      sentAt: new Date(),
+      ...over,
+    });
+  }
+}
