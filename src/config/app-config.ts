@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { cleanEnv, makeValidator, port, str, num, url } from 'envalid';
+import { cleanEnv, makeValidator, str, url } from 'envalid';
 
 /**
  * The whole configuration, typed and validated once at start. Provided to Nest under this
@@ -41,6 +41,14 @@ export function parseRegionUrls(raw: string): Record<string, string> {
   return out;
 }
 
+const integer = (min: number, max: number) =>
+  makeValidator<number>((input) => {
+    const n = Number(input);
+    if (!/^\d+$/.test(input.trim()) || n < min || n > max) throw new Error(`expected a whole number from ${min} to ${max}, got "${input}"`);
+    return n;
+  });
+const tcpPort = integer(1, 65535);
+
 const regionMap = makeValidator<Record<string, string>>((input) => parseRegionUrls(input));
 const postgresUrl = makeValidator<string>((input) => {
   if (!/^postgres(ql)?:\/\/.+/.test(input)) throw new Error('expected a postgres://user@host:port/database URL');
@@ -64,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const e = cleanEnv(
     env,
     {
-      PORT: port({ default: 3000, desc: 'HTTP port' }),
+      PORT: tcpPort({ default: 3000 }),
       HOST: str({ default: '0.0.0.0' }),
       PUBLIC_BASE_URL: url({ default: undefined }),
       DATABASE_URL: postgresUrl({ default: undefined }),
@@ -73,14 +81,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       DATABASE_APP_ROLE: str({ default: 'mm_app' }),
       DATABASE_APP_PASSWORD: str({ default: undefined }),
       JWT_SECRET: secret(),
-      JWT_TTL_SECONDS: num({ default: 12 * 3600 }),
-      BODY_LIMIT_BYTES: num({ default: 1024 * 1024 }),
+      JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 12 * 3600 }),
+      BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
       DATA_DIR: str({ default: './data' }),
     },
     {
       reporter: ({ errors }) => {
         for (const [name, err] of Object.entries(errors)) {
-          const reason = (err as Error).message.replace(/^Invalid \w+ input: /, '');
+          const reason = (err as Error).name === 'EnvMissingError' ? 'required, not set' : (err as Error).message;
           problems.push(`${name}: ${reason}`);
         }
       },
@@ -92,7 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       problems.push(`DEFAULT_REGION: "${e.DEFAULT_REGION}" is not one of REGION_DATABASE_URLS (${Object.keys(e.REGION_DATABASE_URLS).join(', ')})`);
     }
     if (!/^[a-z_][a-z0-9_]*$/.test(e.DATABASE_APP_ROLE)) problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
-    if (e.JWT_TTL_SECONDS < 60) problems.push('JWT_TTL_SECONDS: expected at least 60');
   }
   if (problems.length > 0) throw new InvalidConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 

@@ -1,0 +1,55 @@
+import { InvalidConfigError, loadConfig, parseRegionUrls } from './app-config';
+
+const SECRET = 'x'.repeat(40);
+
+describe('loadConfig', () => {
+  it('fills defaults around a single DATABASE_URL', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET });
+    expect(c).toMatchObject({ port: 3000, defaultRegion: 'eu', regionDatabaseUrls: { eu: 'postgres://u@h:5432/db' }, publicBaseUrl: 'http://localhost:3000', appDatabaseRole: 'mm_app' });
+    expect(c.appDatabasePassword).toHaveLength(43);
+  });
+
+  it('maps regions to databases', () => {
+    const c = loadConfig({ REGION_DATABASE_URLS: 'eu=postgres://a/eu, ru=postgres://b/ru', DEFAULT_REGION: 'ru', JWT_SECRET: SECRET, PORT: '8080' });
+    expect(c.regionDatabaseUrls).toEqual({ eu: 'postgres://a/eu', ru: 'postgres://b/ru' });
+    expect(c.defaultRegion).toBe('ru');
+    expect(c.port).toBe(8080);
+  });
+
+  it('names every bad variable and what it expects, in one message', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(InvalidConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/PORT: expected a whole number from 1 to 65535, got "eighty"/);
+    expect(message).toMatch(/DATABASE_URL: expected a postgres:\/\//);
+    expect(message).toMatch(/JWT_SECRET: expected at least 32 characters/);
+  });
+
+  it('requires JWT_SECRET and a database', () => {
+    expect(() => loadConfig({})).toThrow(/JWT_SECRET: required, not set/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET })).toThrow(/DATABASE_URL: set it/);
+  });
+
+  it('refuses a default region without a database', () => {
+    expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET })).toThrow(/DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/);
+  });
+});
+
+describe('parseRegionUrls', () => {
+  it.each([
+    ['eu', /not region=url/],
+    ['EU=postgres://a', /not region=url/],
+    ['eu=http://a', /not a postgres/],
+    ['eu=postgres://a,eu=postgres://b', /listed twice/],
+  ])('rejects %s', (raw, why) => {
+    expect(() => parseRegionUrls(raw)).toThrow(why);
+  });
+
+  it('keeps query strings with commas-free options intact', () => {
+    expect(parseRegionUrls('eu=postgres://u:p@h/db?sslmode=require')).toEqual({ eu: 'postgres://u:p@h/db?sslmode=require' });
+  });
+});

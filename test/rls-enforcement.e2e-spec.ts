@@ -1,0 +1,77 @@
+import { Client } from 'pg';
+import { TestApp, TestTenant, regionUrl } from './support/test-app';
+
+/** Row-level security alone, without any of the app's filters, keeps tenants apart. */
+describe('row-level security as the app role', () => {
+  let t: TestApp;
+  let a: TestTenant;
+  let b: TestTenant;
+  let app: Client;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    a = await t.signup();
+    b = await t.signup();
+    for (const tenant of [a, b]) {
+      const channel = await t.createChannel(tenant);
+      const { conversation } = await t.inbound(tenant, channel, { text: `message of ${tenant.tenantId}` });
+      await t.conversations.addNote(tenant, conversation.id, tenant.userId, `note of ${tenant.tenantId}`);
+    }
+    const url = new URL(regionUrl('eu'));
+    url.username = 'mm_app';
+    url.password = process.env.MM_TEST_APP_PASSWORD!;
+    app = new Client({ connectionString: url.toString() });
+    await app.connect();
+  });
+  afterAll(async () => {
+    await app.end();
+    await t.close();
+  });
+
+  const asTenant = async <T>(tenantId: string | null, work: () => Promise<T>): Promise<T> => {
+    await app.query('begin');
+    try {
+      if (tenantId) await app.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+      return await work();
+    } finally {
+      await app.query('rollback');
+    }
+  };
+
+  it.each(['tenants', 'users', 'channels', 'contacts', 'contact_identities', 'conversations', 'messages', 'notes'])(
+    'an unfiltered select from %s returns only the current tenant\'s rows',
+    async (table) => {
+      const rows = await asTenant(b.tenantId, async () => (await app.query(`select tenant_id from ${table}`)).rows);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set([b.tenantId]));
+    },
+  );
+
+  it('without a tenant context nothing is visible', async () => {
+    const n = await asTenant(null, async () => (await app.query(`select count(*)::int as n from messages`)).rows[0].n);
+    expect(n).toBe(0);
+  });
+
+  it('the context ends with the transaction, so a pooled connection carries none over', async () => {
+    await asTenant(a.tenantId, async () => undefined);
+    const n = (await app.query(`select count(*)::int as n from conversations`)).rows[0].n;
+    expect(n).toBe(0);
+  });
+
+  it('cannot write a row for another tenant, nor move one there', async () => {
+    await expect(
+      asTenant(b.tenantId, () => app.query(`insert into contacts (tenant_id, display_name) values ($1, 'planted')`, [a.tenantId])),
+    ).rejects.toThrow(/row-level security/);
+    const moved = await asTenant(b.tenantId, async () => (await app.query(`update notes set text = 'x' where tenant_id = $1`, [a.tenantId])).rowCount);
+    expect(moved).toBe(0);
+    await expect(
+      asTenant(b.tenantId, () => app.query(`update notes set tenant_id = $1`, [a.tenantId])),
+    ).rejects.toThrow(/row-level security|violates foreign key/);
+  });
+
+  it('cannot switch off row-level security or read the migrations', async () => {
+    await expect(app.query('alter table messages disable row level security')).rejects.toThrow(/must be owner/);
+    await expect(app.query('set row_security = off; select count(*) from messages')).rejects.toThrow();
+    await expect(app.query('select * from migrations')).rejects.toThrow(/permission denied/);
+  });
+});
