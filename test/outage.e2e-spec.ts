@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { TcpProxy } from './support/tcp-proxy';
+import { TestApp, regionUrl } from './support/test-app';
+
+/** A region whose database goes away: health says so, requests get 503, nothing half-written. */
+describe('a region database outage', () => {
+  const dbName = `mm_outage_${randomUUID().slice(0, 8)}`;
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let admin: Client;
+
+  beforeAll(async () => {
+    const server = new URL(regionUrl('eu'));
+    admin = new Client({ connectionString: server.toString() });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    proxy = new TcpProxy(server.hostname, Number(server.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(server.toString());
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    viaProxy.pathname = `/${dbName}`;
+    t = await TestApp.start({
+      REGION_DATABASE_URLS: `${process.env.MM_TEST_REGION_DATABASE_URLS},xx=${viaProxy.toString()}`,
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.stop();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  });
+
+  it('reports every region healthy while all answer', async () => {
+    const res = await t.request('GET', '/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', regions: { eu: { database: 'up' }, ru: { database: 'up' }, xx: { database: 'up' } } });
+  });
+
+  it('answers 503 while the region is down and leaves no half-made account behind', async () => {
+    const owner = await t.signup({ region: 'xx' });
+    await proxy.stop();
+
+    const health = await t.request('GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.body.regions).toEqual({ eu: { database: 'up' }, ru: { database: 'up' }, xx: { database: 'down' } });
+
+    const list = await t.request('GET', '/api/conversations', { token: owner.token });
+    expect(list.status).toBe(503);
+    expect(list.body).toEqual({ statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: expect.any(String) });
+
+    const email = `late-${randomUUID()}@example.test`;
+    const body = { organizationName: 'Late', email, password: 'a long enough password', region: 'xx' };
+    const failed = await t.request('POST', '/api/auth/signup', { body });
+    expect(failed.status).toBe(503);
+
+    await proxy.start();
+    const retried = await t.request('POST', '/api/auth/signup', { body });
+    expect(retried.status).toBe(201); // the directory claim of the failed attempt was withdrawn
+    expect((await t.request('GET', '/health')).status).toBe(200);
+  });
+});
