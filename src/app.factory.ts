@@ -1,16 +1,25 @@
-import type { LoggerService } from '@nestjs/common';
+import { type LoggerService, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
+import type { IncomingHttpHeaders } from 'node:http';
+
+const hasBody = (h: IncomingHttpHeaders) => h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
 
 /** Builds the HTTP application; main.ts listens on it, tests inject into it. */
 export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: true });
   // The API speaks JSON only; anything else is refused with 415 instead of half-parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
+  // Nest adds a form parser (webhooks under /webhooks need it), so /api checks the type itself.
+  adapter.getInstance().addHook('preParsing', async (req) => {
+    if (!req.url.startsWith('/api/') || !hasBody(req.headers)) return;
+    const mime = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (mime !== 'application/json') throw new UnsupportedMediaTypeException('The API accepts application/json bodies only');
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     rawBody: true,
     logger: opts.logger ?? undefined,

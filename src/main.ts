@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KeyRing } from '../libs/crypto/src';
 import { createApp } from './app.factory';
 import { InvalidConfigError, loadConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -17,11 +18,16 @@ async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
   const dataDir = env.DATA_DIR ?? './data';
   mkdirSync(dataDir, { recursive: true });
   const secretsFile = join(dataDir, 'local-secrets.json');
-  if (!existsSync(secretsFile)) {
-    writeFileSync(secretsFile, JSON.stringify({ jwtSecret: randomBytes(48).toString('base64url') }, null, 2), { mode: 0o600 });
-    log.log(`generated a local JWT secret in ${secretsFile} (set JWT_SECRET in production)`);
+  const secrets: { jwtSecret?: string; masterKeys?: string } = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  const generated: string[] = [];
+  if (!secrets.jwtSecret) generated.push('a JWT secret (JWT_SECRET)'), (secrets.jwtSecret = randomBytes(48).toString('base64url'));
+  if (!secrets.masterKeys) generated.push('a master key (MM_MASTER_KEYS)'), (secrets.masterKeys = KeyRing.generateKey('local1'));
+  if (generated.length) {
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    log.log(`generated ${generated.join(' and ')} into ${secretsFile}; set them in the environment in production`);
   }
-  env.JWT_SECRET ??= JSON.parse(readFileSync(secretsFile, 'utf8')).jwtSecret;
+  env.JWT_SECRET ??= secrets.jwtSecret;
+  env.MM_MASTER_KEYS ??= secrets.masterKeys;
   const started = Date.now();
   const db = await startEmbeddedPostgres(join(dataDir, 'db'));
   env.DATABASE_URL = db.url;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { TcpProxy } from './support/tcp-proxy';
-import { TestApp, regionUrl } from './support/test-app';
+import { TestApp, regionDatabaseUrls, regionUrl } from './support/test-app';
 
 /** A region whose database goes away: health says so, requests get 503, nothing half-written. */
 describe('a region database outage', () => {
@@ -11,7 +11,7 @@ describe('a region database outage', () => {
   let admin: Client;
 
   beforeAll(async () => {
-    const server = new URL(regionUrl('eu'));
+    const server = new URL(await regionUrl('eu'));
     admin = new Client({ connectionString: server.toString() });
     await admin.connect();
     await admin.query(`create database ${dbName}`);
@@ -21,7 +21,7 @@ describe('a region database outage', () => {
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     viaProxy.pathname = `/${dbName}`;
     t = await TestApp.start({
-      REGION_DATABASE_URLS: `${process.env.MM_TEST_REGION_DATABASE_URLS},xx=${viaProxy.toString()}`,
+      REGION_DATABASE_URLS: `${await regionDatabaseUrls()},xx=${viaProxy.toString()}`,
     });
   });
   afterAll(async () => {

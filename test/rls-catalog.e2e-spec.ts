@@ -73,6 +73,11 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       return;
     }
     expect(columns).toEqual([
+      'channel_routes.channel_id',
+      'channel_routes.platform',
+      'channel_routes.region',
+      'channel_routes.routing_key',
+      'channel_routes.tenant_id',
       'logins.login_hash',
       'logins.region',
       'logins.tenant_id',
@@ -81,5 +86,10 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'tenants.region',
       'tenants.tenant_id',
     ]);
+  });
+
+  it('keeps the work queue to ids and timings', async () => {
+    const { rows } = await c.query(`select column_name from information_schema.columns where table_schema = 'queue' and table_name = 'jobs' order by 1`);
+    expect(rows.map((r) => r.column_name)).toEqual(['attempts', 'available_at', 'id', 'kind', 'leased_until', 'ref_id', 'tenant_id']);
   });
 });

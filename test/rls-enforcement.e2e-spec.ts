@@ -17,7 +17,7 @@ describe('row-level security as the app role', () => {
       const { conversation } = await t.inbound(tenant, channel, { text: `message of ${tenant.tenantId}` });
       await t.conversations.addNote(tenant, conversation.id, tenant.userId, `note of ${tenant.tenantId}`);
     }
-    const url = new URL(regionUrl('eu'));
+    const url = new URL(await regionUrl('eu'));
     url.username = 'mm_app';
     url.password = process.env.MM_TEST_APP_PASSWORD!;
     app = new Client({ connectionString: url.toString() });

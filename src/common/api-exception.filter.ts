@@ -14,6 +14,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rejected: 422,
   unavailable: 503,
 };
 
@@ -46,6 +47,9 @@ export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
   if (err instanceof DomainError) return { statusCode: STATUS_OF_KIND[err.kind], code: err.code, message: err.message };
   if (err instanceof HttpException) {
     const status = err.getStatus();
+    // Nest's Fastify adapter wraps Fastify's own 4xx errors in an HttpException; keep their codes.
+    const cause = err.cause as { code?: string } | undefined;
+    if (cause?.code && FASTIFY_CODES[cause.code]) return { statusCode: status, code: FASTIFY_CODES[cause.code], message: err.message };
     const body = err.getResponse();
     const message = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? err.message);
     return { statusCode: status, code: CODE_OF_STATUS[status] ?? `HTTP_${status}`, message: Array.isArray(message) ? message.join('; ') : message };

@@ -2,20 +2,28 @@ import type { Page, PageCursor } from '../../libs/domain/src';
 import { invalid } from '../../libs/domain/src';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What Date#toISOString writes for years 0000-9999; other years (e.g. -010000) overflow PostgreSQL. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Opaque to clients: base64url of [iso timestamp, id]. */
 export function encodeCursor(c: PageCursor): string {
   return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
 }
 
+/** Longer than any cursor encodeCursor makes (about 100 characters); bounds the decoding work. */
+const MAX_CURSOR_LENGTH = 200;
+
 export function decodeCursor(raw: string | undefined): PageCursor | undefined {
   if (raw === undefined || raw === '') return undefined;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    const date = new Date(at);
-    if (typeof at === 'string' && !Number.isNaN(date.getTime()) && typeof id === 'string' && UUID.test(id)) return { at: date, id };
-  } catch {
-    // fall through to the error below
+  if (raw.length <= MAX_CURSOR_LENGTH) {
+    try {
+      const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+      const date = new Date(at);
+      // Only the exact form encodeCursor writes is ours; anything else could reach PostgreSQL out of range.
+      if (typeof at === 'string' && ISO_INSTANT.test(at) && date.toISOString() === at && typeof id === 'string' && UUID.test(id)) return { at: date, id };
+    } catch {
+      // fall through to the error below
+    }
   }
   throw invalid('INVALID_CURSOR', 'cursor is not one this API returned');
 }

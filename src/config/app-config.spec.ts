@@ -1,16 +1,17 @@
 import { InvalidConfigError, loadConfig, parseRegionUrls } from './app-config';
 
 const SECRET = 'x'.repeat(40);
+const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 describe('loadConfig', () => {
   it('fills defaults around a single DATABASE_URL', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET });
+    const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS });
     expect(c).toMatchObject({ port: 3000, defaultRegion: 'eu', regionDatabaseUrls: { eu: 'postgres://u@h:5432/db' }, publicBaseUrl: 'http://localhost:3000', appDatabaseRole: 'mm_app' });
     expect(c.appDatabasePassword).toHaveLength(43);
   });
 
   it('maps regions to databases', () => {
-    const c = loadConfig({ REGION_DATABASE_URLS: 'eu=postgres://a/eu, ru=postgres://b/ru', DEFAULT_REGION: 'ru', JWT_SECRET: SECRET, PORT: '8080' });
+    const c = loadConfig({ REGION_DATABASE_URLS: 'eu=postgres://a/eu, ru=postgres://b/ru', DEFAULT_REGION: 'ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS, PORT: '8080' });
     expect(c.regionDatabaseUrls).toEqual({ eu: 'postgres://a/eu', ru: 'postgres://b/ru' });
     expect(c.defaultRegion).toBe('ru');
     expect(c.port).toBe(8080);
@@ -27,15 +28,28 @@ describe('loadConfig', () => {
     expect(message).toMatch(/PORT: expected a whole number from 1 to 65535, got "eighty"/);
     expect(message).toMatch(/DATABASE_URL: expected a postgres:\/\//);
     expect(message).toMatch(/JWT_SECRET: expected at least 32 characters/);
+    expect(message).toMatch(/MM_MASTER_KEYS: required, not set/);
+  });
+
+  it('explains a bad master key without echoing it', () => {
+    const bad = 'k1:c2hvcnQ=';
+    let message = '';
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: bad });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/MM_MASTER_KEYS: /);
+    expect(message).not.toContain('c2hvcnQ');
   });
 
   it('requires JWT_SECRET and a database', () => {
     expect(() => loadConfig({})).toThrow(/JWT_SECRET: required, not set/);
-    expect(() => loadConfig({ JWT_SECRET: SECRET })).toThrow(/DATABASE_URL: set it/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(/DATABASE_URL: set it/);
   });
 
   it('refuses a default region without a database', () => {
-    expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET })).toThrow(/DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/);
+    expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(/DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
+import { KeyRing } from '../../libs/crypto/src';
 
 /**
  * The whole configuration, typed and validated once at start. Provided to Nest under this
@@ -19,6 +20,12 @@ export abstract class AppConfig {
   abstract readonly jwtTtlSeconds: number;
   abstract readonly bodyLimitBytes: number;
   abstract readonly dataDir: string;
+  /** `kid:base64key,…`, newest last: master keys of the credentials envelope encryption. */
+  abstract readonly masterKeys: string;
+  abstract readonly meta: { readonly appSecret?: string; readonly verifyToken?: string; readonly graphUrl: string };
+  /** Off in tests that drive the queue workers by hand. */
+  abstract readonly workersEnabled: boolean;
+  abstract readonly workerIdleMs: number;
 }
 
 export class InvalidConfigError extends Error {}
@@ -48,6 +55,17 @@ const integer = (min: number, max: number) =>
     return n;
   });
 const tcpPort = integer(1, 65535);
+
+const onOff = makeValidator<boolean>((input) => {
+  if (/^(on|true|1)$/i.test(input)) return true;
+  if (/^(off|false|0)$/i.test(input)) return false;
+  throw new Error(`expected on or off, got "${input}"`);
+});
+// Parsed here only to fail fast with the variable's name; the key ring itself is built by the crypto module.
+const masterKeys = makeValidator<string>((input) => {
+  KeyRing.parse(input);
+  return input;
+});
 
 const regionMap = makeValidator<Record<string, string>>((input) => parseRegionUrls(input));
 const postgresUrl = makeValidator<string>((input) => {
@@ -84,6 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 12 * 3600 }),
       BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
       DATA_DIR: str({ default: './data' }),
+      MM_MASTER_KEYS: masterKeys(),
+      META_APP_SECRET: str({ default: undefined }),
+      META_VERIFY_TOKEN: str({ default: undefined }),
+      META_GRAPH_URL: url({ default: 'https://graph.facebook.com/v24.0' }),
+      WORKERS: onOff({ default: true }),
+      WORKER_IDLE_MS: integer(10, 60_000)({ default: 500 }),
     },
     {
       reporter: ({ errors }) => {
@@ -117,5 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     dataDir: e.DATA_DIR,
+    masterKeys: e.MM_MASTER_KEYS,
+    meta: Object.freeze({ appSecret: e.META_APP_SECRET || undefined, verifyToken: e.META_VERIFY_TOKEN || undefined, graphUrl: e.META_GRAPH_URL.replace(/\/$/, '') }),
+    workersEnabled: e.WORKERS,
+    workerIdleMs: e.WORKER_IDLE_MS,
   });
 }

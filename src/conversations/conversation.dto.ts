@@ -1,11 +1,29 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional() @IsString() // length and shape are decodeCursor's job, so any bad cursor is INVALID_CURSOR
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
@@ -27,7 +45,7 @@ export class ListConversationsQueryDto extends PageQueryDto {
 
 export class UpdateConversationDto {
   @ApiPropertyOptional({ enum: CONVERSATION_STATUSES })
-  @IsOptional() @IsIn(CONVERSATION_STATUSES)
+  @ValidateIf((_, v) => v !== undefined) @IsIn(CONVERSATION_STATUSES) // may be left out, never null
   status?: ConversationStatus;
 
   @ApiPropertyOptional({ nullable: true, description: 'null unassigns' })
@@ -35,14 +53,46 @@ export class UpdateConversationDto {
   assigneeId?: string | null;
 }
 
+export class TemplateDto {
+  @ApiProperty({ example: 'order_update' }) @IsString() @Matches(/^[a-z0-9_]{1,512}$/)
+  name: string;
+
+  @ApiProperty({ example: 'en_US' }) @IsString() @Matches(/^[a-z]{2,3}(_[A-Z]{2})?$/)
+  language: string;
+
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(1024, { each: true })
+  parameters?: string[];
+}
+
+/** Either free-form `text` or, on WhatsApp outside the 24-hour window, an approved `template`. */
 export class SendMessageDto {
-  @ApiProperty({ maxLength: 4096 })
-  @IsString() @MinLength(1) @MaxLength(4096)
-  text: string;
+  @ApiPropertyOptional({ maxLength: 4096 })
+  @ValidateIf((o) => o.template === undefined || o.text !== undefined) @IsString() @Matches(/\S/, { message: 'text must not be blank' }) @MaxLength(4096)
+  text?: string;
+
+  @ApiPropertyOptional({ type: TemplateDto })
+  @ValidateIf((o) => o.text === undefined || o.template !== undefined) @ValidateNested() @Type(() => TemplateDto) @IsObject()
+  template?: TemplateDto;
+}
+
+export class ConsentDto {
+  @ApiProperty({ enum: ['whatsapp_opt_in', 'crm_enrichment'] }) @IsIn(['whatsapp_opt_in', 'crm_enrichment'])
+  purpose: 'whatsapp_opt_in' | 'crm_enrichment';
+
+  @ApiProperty() @IsBoolean()
+  granted: boolean;
+
+  @ApiProperty({ example: 'checkout form, 2026-11-29' }) @IsString() @MinLength(1) @MaxLength(500)
+  source: string;
+}
+
+export class PutConsentsDto {
+  @ApiProperty({ type: [ConsentDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => ConsentDto)
+  consents: ConsentDto[];
 }
 
 export class CreateNoteDto {
   @ApiProperty({ maxLength: 10000 })
-  @IsString() @MinLength(1) @MaxLength(10000)
+  @IsString() @Matches(/\S/, { message: 'text must not be blank' }) @MaxLength(10000)
   text: string;
 }

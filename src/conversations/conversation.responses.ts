@@ -24,6 +24,9 @@ export const messageResponse = (m: Message) => ({
   error: m.errorCode || m.errorText ? { code: m.errorCode, text: m.errorText } : null,
   externalId: m.externalId,
   authorId: m.authorId,
+  replyToExternalId: m.replyToExternalId,
+  reactions: m.reactions,
+  deletedAt: m.deletedAt,
   sentAt: m.sentAt,
   createdAt: m.createdAt,
 });

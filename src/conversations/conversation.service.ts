@@ -1,20 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import {
+  Clock,
   Contact,
   Conversation,
   ConversationFilter,
   ConversationPatch,
   ConversationRepository,
+  EchoMessage,
   InboundMessage,
   InboundResult,
   Message,
   Note,
   Page,
   PageRequest,
+  ReceiptStatus,
   TenantRef,
+  conflict,
   invalid,
   notFound,
+  rejected,
 } from '../../libs/domain/src';
+import { containsCardNumber, replyMode } from '../../libs/policy/src';
+import { ChannelService } from '../channels/channel.service';
+import { DomainEvents } from '../common/domain-events';
+import { WorkSignal } from '../common/work-signal';
+import { ConsentService } from './consent.service';
+
+export interface OutgoingContent {
+  text?: string;
+  template?: { name: string; language: string; parameters?: string[] };
+}
 
 /**
  * The inbox's use cases. Another tenant's object is indistinguishable from a missing one:
@@ -22,12 +37,47 @@ import {
  */
 @Injectable()
 export class ConversationService {
-  constructor(private readonly repo: ConversationRepository) {}
+  constructor(
+    private readonly repo: ConversationRepository,
+    private readonly channels: ChannelService,
+    private readonly consents: ConsentService,
+    private readonly events: DomainEvents,
+    private readonly signal: WorkSignal,
+    private readonly clock: Clock,
+  ) {}
 
   /** Entry point for channel adapters: idempotent on the platform's message id. */
-  receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
+  async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
-    return this.repo.recordInbound(tenant, inbound);
+    const result = await this.repo.recordInbound(tenant, inbound);
+    if (result.created) {
+      this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
+      this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
+    }
+    return result;
+  }
+
+  async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {
+    const result = await this.repo.recordEcho(tenant, echo);
+    if (result?.created) this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
+  }
+
+  async applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
+    const message = await this.repo.applyReceipt(tenant, channelId, externalMessageId, status, error);
+    if (message) this.publishStatus(tenant, message);
+    return message;
+  }
+
+  async applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<void> {
+    for (const m of await this.repo.applyWatermark(tenant, channelId, externalContactId, status, watermark)) this.publishStatus(tenant, m);
+  }
+
+  async applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<void> {
+    await this.repo.applyReaction(tenant, channelId, externalMessageId, emoji);
+  }
+
+  async eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<void> {
+    await this.repo.eraseMessageContent(tenant, channelId, externalMessageId);
   }
 
   list(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
@@ -41,12 +91,14 @@ export class ConversationService {
   }
 
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
+    if (patch.status === undefined && patch.assigneeId === undefined) throw invalid('EMPTY_PATCH', 'Send status and/or assigneeId');
     await this.get(tenant, id);
     if (patch.assigneeId && !(await this.repo.userExists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
     const updated = await this.repo.updateConversation(tenant, id, patch);
     if (!updated) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
+    this.publish(tenant, 'conversation.updated', { id, status: updated.status, assigneeId: updated.assigneeId });
     return updated;
   }
 
@@ -55,9 +107,40 @@ export class ConversationService {
     return this.repo.listMessages(tenant, conversationId, page);
   }
 
-  async sendText(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Message> {
-    await this.get(tenant, conversationId);
-    return this.repo.addOutboundMessage(tenant, { conversationId, authorId, text });
+  /**
+   * Queues a reply after the platform rules allow it: the channel must be connected, the
+   * messaging window open (or, on WhatsApp, an approved template sent to an opted-in contact),
+   * and no full card number may leave through WhatsApp.
+   */
+  async send(tenant: TenantRef, conversationId: string, authorId: string, content: OutgoingContent): Promise<Message> {
+    const conversation = await this.get(tenant, conversationId);
+    const channel = await this.channels.get(tenant, conversation.channelId);
+    if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', 'The platform revoked this channel\'s access; reconnect it to send');
+    if (channel.status === 'disconnected') throw conflict('CHANNEL_DISCONNECTED', 'This channel is disconnected');
+
+    if (content.template) {
+      if (channel.kind !== 'whatsapp') throw invalid('TEMPLATE_NOT_SUPPORTED', 'Templates exist only on WhatsApp');
+      if (!(await this.consents.hasOptIn(tenant, conversation.contactId, 'whatsapp_opt_in'))) {
+        throw rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first');
+      }
+    } else {
+      const text = content.text ?? '';
+      if (channel.kind === 'whatsapp' && containsCardNumber(text)) {
+        throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
+      }
+      const mode = replyMode(channel.kind, conversation.lastInboundAt, this.clock.now());
+      if (!mode.allowed) throw rejected(mode.code, mode.reason);
+    }
+
+    const message = await this.repo.addOutboundMessage(tenant, {
+      conversationId,
+      authorId,
+      text: content.text ?? null,
+      template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
+    });
+    this.signal.notify('outbound');
+    this.publish(tenant, 'message.created', { conversationId, messageId: message.id, direction: 'outbound' });
+    return message;
   }
 
   async addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
@@ -74,5 +157,13 @@ export class ConversationService {
     const contact = await this.repo.findContact(tenant, id);
     if (!contact) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     return contact;
+  }
+
+  publishStatus(tenant: TenantRef, m: Message): void {
+    this.publish(tenant, 'message.status', { conversationId: m.conversationId, messageId: m.id, status: m.status, error: m.errorCode ? { code: m.errorCode, text: m.errorText } : null });
+  }
+
+  private publish(tenant: TenantRef, type: 'message.created' | 'message.status' | 'conversation.updated', data: Record<string, unknown>): void {
+    this.events.publish({ tenantId: tenant.tenantId, type, data });
   }
 }

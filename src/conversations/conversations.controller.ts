@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { invalid } from '../../libs/domain/src';
 import { decodeCursor, toPageResponse } from '../common/cursor';
@@ -6,7 +6,8 @@ import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ConversationService } from './conversation.service';
 import { contactResponse, conversationResponse, messageResponse, noteResponse } from './conversation.responses';
-import { CreateNoteDto, ListConversationsQueryDto, PageQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
+import { ConsentService } from './consent.service';
+import { CreateNoteDto, ListConversationsQueryDto, PageQueryDto, PutConsentsDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
 
 const DEFAULT_LIMIT = 25;
 const pageOf = (q: PageQueryDto) => ({ limit: q.limit ?? DEFAULT_LIMIT, after: decodeCursor(q.cursor) });
@@ -45,7 +46,8 @@ export class ConversationsController {
   @Post(':id/messages')
   @HttpCode(202)
   async send(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: SendMessageDto) {
-    return messageResponse(await this.conversations.sendText(p, id, p.userId, body.text));
+    if (body.text !== undefined && body.template !== undefined) throw invalid('VALIDATION_FAILED', 'send either text or template, not both');
+    return messageResponse(await this.conversations.send(p, id, p.userId, body));
   }
 
   @Post(':id/notes')
@@ -64,10 +66,19 @@ export class ConversationsController {
 @UseGuards(JwtAuthGuard)
 @Controller('api/contacts')
 export class ContactsController {
-  constructor(private readonly conversations: ConversationService) {}
+  constructor(
+    private readonly conversations: ConversationService,
+    private readonly consents: ConsentService,
+  ) {}
 
   @Get(':id')
   async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
     return contactResponse(await this.conversations.getContact(p, id));
+  }
+
+  /** Records opt-ins and opt-outs (with their source); WhatsApp templates need the opt-in. */
+  @Put(':id/consents')
+  async putConsents(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: PutConsentsDto) {
+    return { items: await this.consents.record(p, id, p.userId, body.consents) };
   }
 }

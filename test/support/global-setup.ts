@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { KeyRing } from '../../libs/crypto/src';
 import { migrateRegionDatabase } from '../../src/database/migrate';
 import { createTestDatabases } from './test-databases';
 
-/** Runs once per `jest` run: databases for both regions, migrated, shared by every suite. */
+/**
+ * Runs once per `jest` run: one migrated database per region, used as templates. Each test file
+ * clones its own pair from them (test-app.ts), so suites never drain each other's queues.
+ */
 export default async function globalSetup(): Promise<void> {
   const dbs = await createTestDatabases();
   (globalThis as { __MM_TEST_DBS__?: unknown }).__MM_TEST_DBS__ = dbs;
@@ -11,7 +15,10 @@ export default async function globalSetup(): Promise<void> {
   for (const [region, url] of Object.entries(dbs.urls)) {
     await migrateRegionDatabase(url, { hostsDirectory: region === 'eu', appRole });
   }
-  process.env.MM_TEST_REGION_DATABASE_URLS = Object.entries(dbs.urls).map(([r, u]) => `${r}=${u}`).join(',');
+  process.env.MM_TEST_SERVER_URL = dbs.serverUrl;
+  process.env.MM_TEST_TEMPLATES = Object.entries(dbs.urls).map(([r, u]) => `${r}=${new URL(u).pathname.slice(1)}`).join(',');
+  process.env.MM_TEST_RUN = dbs.run;
   process.env.MM_TEST_JWT_SECRET = jwtSecret;
   process.env.MM_TEST_APP_PASSWORD = appRole.password;
+  process.env.MM_TEST_MASTER_KEYS = KeyRing.generateKey('test1');
 }

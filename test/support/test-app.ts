@@ -1,11 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { ChannelKind, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ConversationService } from '../../src/conversations/conversation.service';
 import { RegionDatabases } from '../../src/database/region-databases';
+import { databaseUrl } from './test-databases';
 
 export interface TestTenant extends TenantRef {
   token: string;
@@ -20,25 +21,72 @@ export interface HttpResult {
   headers: Record<string, unknown>;
 }
 
-/** The env the whole app would get in production, pointing at this run's test databases. */
-export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+let fileDatabases: Promise<Record<string, string>> | undefined;
+
+/**
+ * This test file's own databases (region -> owner URL), cloned from the run's migrated templates
+ * on first use. Jest loads this module once per file, so files never share a database.
+ */
+export function testDatabases(): Promise<Record<string, string>> {
+  fileDatabases ??= cloneTemplates();
+  return fileDatabases;
+}
+
+async function cloneTemplates(): Promise<Record<string, string>> {
+  const serverUrl = process.env.MM_TEST_SERVER_URL!;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  const suffix = randomBytes(4).toString('hex');
+  const urls: Record<string, string> = {};
+  try {
+    for (const entry of process.env.MM_TEST_TEMPLATES!.split(',')) {
+      const [region, template] = entry.split('=');
+      const name = `${process.env.MM_TEST_RUN}_${suffix}_${region}`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.query(`create database ${name} template ${template}`);
+          break;
+        } catch (err) {
+          // Two files cloning the same template at the same instant: PostgreSQL lets one wait.
+          if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
+      urls[region] = databaseUrl(serverUrl, name);
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
+}
+
+export async function regionDatabaseUrls(): Promise<string> {
+  return Object.entries(await testDatabases())
+    .map(([r, u]) => `${r}=${u}`)
+    .join(',');
+}
+
+/** The env the whole app would get in production, pointing at this file's test databases. */
+export async function testEnv(overrides: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   return {
-    REGION_DATABASE_URLS: process.env.MM_TEST_REGION_DATABASE_URLS!,
+    REGION_DATABASE_URLS: await regionDatabaseUrls(),
     DEFAULT_REGION: 'eu',
     JWT_SECRET: process.env.MM_TEST_JWT_SECRET!,
     DATABASE_APP_PASSWORD: process.env.MM_TEST_APP_PASSWORD!,
+    MM_MASTER_KEYS: process.env.MM_TEST_MASTER_KEYS!,
+    // Tests drive the queue workers by hand (drain) unless they ask for the background loops.
+    WORKERS: 'off',
     ...overrides,
   };
 }
 
-export function regionUrl(region: string): string {
-  const entry = process.env.MM_TEST_REGION_DATABASE_URLS!.split(',').find((e) => e.startsWith(`${region}=`));
-  return entry!.slice(region.length + 1);
+export async function regionUrl(region: string): Promise<string> {
+  return (await testDatabases())[region];
 }
 
 /** Connects straight to a region's database as the owner (what a DBA sees). */
 export async function ownerClient(region: string): Promise<Client> {
-  const c = new Client({ connectionString: regionUrl(region) });
+  const c = new Client({ connectionString: await regionUrl(region) });
   await c.connect();
   return c;
 }
@@ -50,7 +98,7 @@ export class TestApp {
   ) {}
 
   static async start(overrides: Record<string, string> = {}): Promise<TestApp> {
-    const config = loadConfig(testEnv(overrides));
+    const config = loadConfig(await testEnv(overrides));
     const app = await createApp(config, { logger: false });
     return new TestApp(app, config);
   }

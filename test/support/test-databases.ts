@@ -10,7 +10,17 @@ export const TEST_REGIONS = ['eu', 'ru'] as const;
 export interface TestDatabases {
   /** region -> owner URL of that region's fresh database */
   urls: Record<string, string>;
+  /** The server (its maintenance database) and the prefix of every database this run made. */
+  serverUrl: string;
+  run: string;
   dispose(): Promise<void>;
+}
+
+/** The URL of database `name` on the server behind `serverUrl`. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /**
@@ -36,25 +46,27 @@ export async function createTestDatabases(): Promise<TestDatabases> {
     for (const region of TEST_REGIONS) {
       const name = `${run}_${region}`;
       await admin.query(`create database ${name}`);
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      urls[region] = url.toString();
+      urls[region] = databaseUrl(serverUrl, name);
     }
   } finally {
     await admin.end();
   }
+  const server = serverUrl;
   return {
     urls,
+    serverUrl: server,
+    run,
     async dispose() {
       if (stopEmbedded) {
         await stopEmbedded();
         rmSync(tempDir!, { recursive: true, force: true });
         return;
       }
-      const c = new Client({ connectionString: serverUrl });
+      const c = new Client({ connectionString: server });
       await c.connect();
       try {
-        for (const region of TEST_REGIONS) await c.query(`drop database if exists ${run}_${region} with (force)`);
+        const { rows } = await c.query(`select datname from pg_database where starts_with(datname, $1)`, [`${run}_`]);
+        for (const { datname } of rows) await c.query(`drop database if exists "${datname}" with (force)`);
       } finally {
         await c.end();
       }

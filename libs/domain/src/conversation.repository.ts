@@ -1,12 +1,16 @@
 import type {
+  Attachment,
   Contact,
+  EchoMessage,
   Conversation,
   ConversationStatus,
   InboundMessage,
   InboundResult,
   Message,
+  MessageStatus,
   Note,
 } from './conversation';
+import type { ReceiptStatus } from './inbound-event';
 import type { Page, PageRequest } from './pagination';
 import type { TenantRef } from './tenant';
 
@@ -24,8 +28,22 @@ export interface ConversationPatch {
 export interface NewOutboundMessage {
   conversationId: string;
   authorId: string;
-  text: string;
+  text: string | null;
+  attachments?: Attachment[];
+  template?: { name: string; language: string; parameters: string[] } | null;
 }
+
+/** What the sender needs to deliver one queued message. */
+export interface DeliveryTask {
+  message: Message;
+  conversation: Conversation;
+  channelId: string;
+  recipientExternalId: string;
+  template: { name: string; language: string; parameters: string[] } | null;
+}
+
+/** Order of delivery progress; `failed` only follows queued or sent. */
+export const STATUS_RANK: Record<Exclude<MessageStatus, 'failed'>, number> = { queued: 0, sent: 1, delivered: 2, read: 3 };
 
 /**
  * Persistence port of the inbox. Every method takes the tenant explicitly (the first wall;
@@ -44,4 +62,17 @@ export abstract class ConversationRepository {
   abstract channelExists(tenant: TenantRef, channelId: string): Promise<boolean>;
   /** Idempotent on (channel, external message id): a redelivery returns the stored message. */
   abstract recordInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult>;
+  /** Stores a message sent from the platform's own inbox, unless it is one we sent. */
+  abstract recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null>;
+  /** Moves an outbound message's status forward only; null when no message has that id (yet). */
+  abstract applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null>;
+  /** Everything sent to the contact up to the watermark reached `status`. */
+  abstract applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<Message[]>;
+  abstract applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<Message | null>;
+  /** The End User deleted the message on the platform: its content is erased, the row stays. */
+  abstract eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<Message | null>;
+  abstract loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null>;
+  /** Records the platform's id; an echo of this message stored before is folded into it. */
+  abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;
+  abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;
 }

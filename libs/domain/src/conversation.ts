@@ -17,6 +17,7 @@ export interface Attachment {
   name?: string;
   /** Platform-specific reference (e.g. a WhatsApp media id) kept for lazy download. */
   ref?: string;
+  sha256?: string;
 }
 
 export interface ContactIdentity {
@@ -60,6 +61,9 @@ export interface Message {
   errorText: string | null;
   externalId: string | null;
   authorId: string | null;
+  replyToExternalId: string | null;
+  reactions: Reaction[];
+  deletedAt: Date | null;
   sentAt: Date;
   createdAt: Date;
 }
@@ -84,6 +88,24 @@ export interface InboundMessage {
   text?: string | null;
   attachments?: Attachment[];
   sentAt: Date;
+  /** The platform id of the message this one answers, when the End User replied to one. */
+  replyToExternalId?: string | null;
+}
+
+/** A message the business sent from the platform's own inbox: stored as outbound, once. */
+export interface EchoMessage {
+  channelId: string;
+  channelKind: ChannelKind;
+  externalContactId: string;
+  externalMessageId: string;
+  text: string | null;
+  attachments: Attachment[];
+  sentAt: Date;
+}
+
+export interface Reaction {
+  by: 'contact';
+  emoji: string | null;
 }
 
 export interface InboundResult {

@@ -2,7 +2,7 @@
  * Every failure the domain can explain carries a stable code; one exception filter maps the
  * kind to an HTTP status, so services never think in status codes.
  */
-export type DomainErrorKind = 'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthenticated' | 'unavailable';
+export type DomainErrorKind = 'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthenticated' | 'unavailable' | 'rejected';
 
 export class DomainError extends Error {
   constructor(
@@ -20,3 +20,5 @@ export const invalid = (code: string, message: string) => new DomainError('inval
 export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);
+/** Well-formed, but a rule (a platform's policy, say) does not allow it now. */
+export const rejected = (code: string, message: string) => new DomainError('rejected', code, message);

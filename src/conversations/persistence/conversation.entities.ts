@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Attachment, ChannelKind, ConversationStatus, MessageDirection, MessageStatus } from '../../../libs/domain/src';
+import type { Attachment, ChannelKind, ConversationStatus, MessageDirection, MessageStatus, Reaction } from '../../../libs/domain/src';
 
 // Mappings of the tables the migrations create; the schema itself lives only in migrations.
 
@@ -61,6 +61,10 @@ export class MessageEntity {
   @Column('text', { name: 'error_text', nullable: true }) errorText: string | null;
   @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
   @Column('uuid', { name: 'author_id', nullable: true }) authorId: string | null;
+  @Column('text', { name: 'reply_to_external_id', nullable: true }) replyToExternalId: string | null;
+  @Column('jsonb') reactions: Reaction[];
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+  @Column('jsonb', { nullable: true }) template: { name: string; language: string; parameters: string[] } | null;
   @Column('timestamptz', { name: 'sent_at' }) sentAt: Date;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -1,21 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import {
   Contact,
   Conversation,
   ConversationFilter,
   ConversationPatch,
   ConversationRepository,
+  DeliveryTask,
+  EchoMessage,
   InboundMessage,
   InboundResult,
   Message,
+  MessageStatus,
   NewOutboundMessage,
   Note,
   Page,
   PageCursor,
   PageRequest,
+  Reaction,
+  ReceiptStatus,
+  STATUS_RANK,
   TenantRef,
 } from '../../../libs/domain/src';
+import { rows } from '../../database/sql';
 import { RegionDatabases } from '../../database/region-databases';
 import { UserEntity } from '../../tenancy/tenancy.entities';
 import {
@@ -51,11 +58,21 @@ const toMessage = (e: MessageEntity): Message => ({
   errorText: e.errorText,
   externalId: e.externalId,
   authorId: e.authorId,
+  replyToExternalId: e.replyToExternalId,
+  reactions: e.reactions,
+  deletedAt: e.deletedAt,
   sentAt: e.sentAt,
   createdAt: e.createdAt,
 });
 
 const toNote = (e: NoteEntity): Note => ({ id: e.id, conversationId: e.conversationId, authorId: e.authorId, text: e.text, createdAt: e.createdAt });
+
+/** Receipts arrive late, twice and out of order: a status only ever moves forward. */
+export function movesForward(current: MessageStatus | null, next: ReceiptStatus): boolean {
+  if (current === null || current === 'failed') return false;
+  if (next === 'failed') return current === 'queued' || current === 'sent';
+  return STATUS_RANK[current] < STATUS_RANK[next];
+}
 
 /** Fetches limit+1 rows in keyset order to learn whether another page follows. */
 async function keysetPage<E extends object, T>(
@@ -124,10 +141,20 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     return this.dbs.forTenant(tenant, async (tx) => {
       const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
       const [row] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, status, author_id)
-         values ($1, $2, $3, 'outbound', $4, 'queued', $5) returning id, sent_at`,
-        [tenant.tenantId, conversation.id, conversation.channelId, input.text, input.authorId],
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id)
+         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7) returning id, sent_at`,
+        [
+          tenant.tenantId,
+          conversation.id,
+          conversation.channelId,
+          input.text,
+          JSON.stringify(input.attachments ?? []),
+          input.template ? JSON.stringify(input.template) : null,
+          input.authorId,
+        ],
       );
+      // The outbox: the job commits with the message, so a queued message is never forgotten.
+      await tx.query(`insert into queue.jobs (kind, tenant_id, ref_id) values ('outbound', $1, $2)`, [tenant.tenantId, row.id]);
       await tx.query(
         `update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`,
         [tenant.tenantId, conversation.id, row.sent_at],
@@ -213,9 +240,18 @@ export class TypeOrmConversationRepository extends ConversationRepository {
           )[0].id;
 
       const [message] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, sent_at)
-         values ($1, $2, $3, 'inbound', $4, $5, $6, $7) returning id`,
-        [t, conversationId, inbound.channelId, inbound.text ?? null, JSON.stringify(inbound.attachments ?? []), inbound.externalMessageId, inbound.sentAt],
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, reply_to_external_id, sent_at)
+         values ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8) returning id`,
+        [
+          t,
+          conversationId,
+          inbound.channelId,
+          inbound.text ?? null,
+          JSON.stringify(inbound.attachments ?? []),
+          inbound.externalMessageId,
+          inbound.replyToExternalId ?? null,
+          inbound.sentAt,
+        ],
       );
       // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up.
       await tx.query(
@@ -235,8 +271,156 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     });
   }
 
+  recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const t = tenant.tenantId;
+      const existing = await tx.findOne(MessageEntity, { where: { tenantId: t, channelId: echo.channelId, externalId: echo.externalMessageId } });
+      if (existing) return { message: toMessage(existing), created: false };
+      const identity = await this.lockIdentity(tx, t, { ...echo, contactName: null });
+      const [open] = await tx.query(
+        `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
+         order by last_message_at desc limit 1`,
+        [t, identity.contactId, echo.channelId],
+      );
+      const conversationId: string = open
+        ? open.id
+        : (
+            await tx.query(
+              `insert into conversations (tenant_id, contact_id, channel_id, status, last_message_at) values ($1, $2, $3, 'open', $4) returning id`,
+              [t, identity.contactId, echo.channelId, echo.sentAt],
+            )
+          )[0].id;
+      const [row] = await tx.query(
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, status, external_id, sent_at)
+         values ($1, $2, $3, 'outbound', $4, $5, 'sent', $6, $7)
+         on conflict (tenant_id, channel_id, external_id) do nothing returning id`,
+        [t, conversationId, echo.channelId, echo.text, JSON.stringify(echo.attachments), echo.externalMessageId, echo.sentAt],
+      );
+      if (!row) return null;
+      await tx.query(`update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`, [
+        t,
+        conversationId,
+        echo.sentAt,
+      ]);
+      return { message: toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: row.id } })), created: true };
+    });
+  }
+
+  applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const message = await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, channelId, externalId: externalMessageId, direction: 'outbound' } });
+      if (!message) return null;
+      if (!movesForward(message.status, status)) return toMessage(message);
+      await tx.query(`update messages set status = $3, error_code = $4, error_text = $5 where tenant_id = $1 and id = $2`, [
+        tenant.tenantId,
+        message.id,
+        status,
+        error?.code ?? null,
+        error?.text ?? null,
+      ]);
+      return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: message.id } }));
+    });
+  }
+
+  applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<Message[]> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const below = Object.entries(STATUS_RANK)
+        .filter(([, rank]) => rank >= STATUS_RANK.sent && rank < STATUS_RANK[status])
+        .map(([s]) => s);
+      const updated = await rows<{ id: string }>(
+        tx,
+        `update messages m set status = $5
+         from contact_identities i
+         join conversations c on c.tenant_id = i.tenant_id and c.contact_id = i.contact_id and c.channel_id = i.channel_id
+         where i.tenant_id = $1 and i.channel_id = $2 and i.external_id = $3
+           and m.tenant_id = $1 and m.conversation_id = c.id and m.direction = 'outbound'
+           and m.sent_at <= $4 and m.status = any($6)
+         returning m.id`,
+        [tenant.tenantId, channelId, externalContactId, watermark, status, below],
+      );
+      if (updated.length === 0) return [];
+      return (await tx.find(MessageEntity, { where: { tenantId: tenant.tenantId, id: In(updated.map((u) => u.id)) } })).map(toMessage);
+    });
+  }
+
+  applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<Message | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const reactions: Reaction[] = emoji ? [{ by: 'contact', emoji }] : [];
+      const updated = await rows<{ id: string }>(
+        tx,
+        `update messages set reactions = $4 where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
+        [tenant.tenantId, channelId, externalMessageId, JSON.stringify(reactions)],
+      );
+      return updated[0] ? toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: updated[0].id } })) : null;
+    });
+  }
+
+  eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<Message | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const updated = await rows<{ id: string }>(
+        tx,
+        `update messages set text = null, attachments = '[]', reactions = '[]', deleted_at = coalesce(deleted_at, now())
+         where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
+        [tenant.tenantId, channelId, externalMessageId],
+      );
+      return updated[0] ? toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: updated[0].id } })) : null;
+    });
+  }
+
+  loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const message = await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } });
+      if (!message) return null;
+      const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: message.conversationId } });
+      const identity = await tx.findOne(ContactIdentityEntity, {
+        where: { tenantId: tenant.tenantId, contactId: conversation.contactId, channelId: conversation.channelId },
+      });
+      if (!identity) return null;
+      return {
+        message: toMessage(message),
+        conversation: toConversation(conversation),
+        channelId: conversation.channelId,
+        recipientExternalId: identity.externalId,
+        template: message.template,
+      };
+    });
+  }
+
+  markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const message = await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } });
+      // The platform's echo may have beaten our own bookkeeping: it is this very message.
+      await tx.query(
+        `delete from messages where tenant_id = $1 and channel_id = $2 and external_id = $3 and id <> $4 and author_id is null and direction = 'outbound'`,
+        [tenant.tenantId, message.channelId, externalId, messageId],
+      );
+      await tx.query(
+        `update messages set external_id = $3, status = case when status = 'queued' then 'sent' else status end, error_code = null, error_text = null
+         where tenant_id = $1 and id = $2`,
+        [tenant.tenantId, messageId, externalId],
+      );
+      return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } }));
+    });
+  }
+
+  markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      await tx.query(`update messages set status = 'failed', error_code = $3, error_text = $4 where tenant_id = $1 and id = $2 and status in ('queued', 'sent')`, [
+        tenant.tenantId,
+        messageId,
+        code,
+        text,
+      ]);
+      return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } }));
+    });
+  }
+
   /** Finds or creates the contact behind (channel, external id) and locks its identity row. */
-  private async lockIdentity(tx: EntityManager, tenantId: string, inbound: InboundMessage): Promise<{ id: string; contactId: string }> {
+  private async lockIdentity(
+    tx: EntityManager,
+    tenantId: string,
+    inbound: Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId' | 'contactName'>,
+  ): Promise<{ id: string; contactId: string }> {
     const select = () =>
       tx.query(
         `select id, contact_id as "contactId" from contact_identities

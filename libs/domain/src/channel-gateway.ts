@@ -1,0 +1,46 @@
+import type { Attachment, ChannelKind } from './conversation';
+
+/** Everything a gateway needs to deliver one message; credentials are already decrypted. */
+export interface OutboundDelivery {
+  channel: {
+    id: string;
+    kind: ChannelKind;
+    config: Record<string, unknown>;
+    credentials: Record<string, string>;
+  };
+  /** The End User's id on the platform. */
+  recipientId: string;
+  text?: string | null;
+  attachments?: Attachment[];
+  template?: { name: string; language: string; parameters: string[] };
+  /** From the messaging-window policy: how Meta must be told this reply is allowed. */
+  replyMode: 'standard' | 'response' | 'human_agent';
+}
+
+export interface DeliveryReceipt {
+  externalId: string;
+}
+
+export type DeliveryFailureKind = 'retryable' | 'permanent' | 'revoked';
+
+/**
+ * Why a platform refused a message. `retryable` backs off (honouring retryAfterMs), `permanent`
+ * marks the message failed with the platform's code, `revoked` also disables the channel.
+ */
+export class DeliveryFailure extends Error {
+  constructor(
+    readonly kind: DeliveryFailureKind,
+    readonly platformCode: string,
+    readonly platformText: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${kind}: ${platformCode} ${platformText}`);
+    this.name = 'DeliveryFailure';
+  }
+}
+
+/** One adapter per platform. Adapters never log or return credentials. */
+export abstract class ChannelGateway {
+  abstract readonly kinds: readonly ChannelKind[];
+  abstract send(delivery: OutboundDelivery): Promise<DeliveryReceipt>;
+}

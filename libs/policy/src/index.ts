@@ -1,0 +1,3 @@
+export * from './messaging-window';
+export * from './card-numbers';
+export * from './channel-lifecycle';

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { ChannelKind } from '../../libs/domain/src';
+import { RegionDatabases } from '../database/region-databases';
+
+export interface ChannelRoute {
+  tenantId: string;
+  region: string;
+  channelId: string;
+}
+
+/** The directory's map from a platform account to the tenant (and region) that connected it. */
+@Injectable()
+export class ChannelRoutes {
+  constructor(private readonly dbs: RegionDatabases) {}
+
+  /** Claims the account for the channel; returns the current owner when it is taken. */
+  async claim(kind: ChannelKind, routingKey: string, route: ChannelRoute): Promise<{ claimed: true } | { claimed: false; owner: ChannelRoute }> {
+    const inserted = await this.dbs.directory().query(
+      `insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ($1, $2, $3, $4, $5)
+       on conflict (platform, routing_key) do nothing returning channel_id`,
+      [kind, routingKey, route.tenantId, route.channelId, route.region],
+    );
+    if (inserted.length) return { claimed: true };
+    const owner = await this.find(kind, routingKey);
+    return owner ? { claimed: false, owner } : this.claim(kind, routingKey, route);
+  }
+
+  async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
+    await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
+  }
+
+  async find(kind: ChannelKind, routingKey: string): Promise<ChannelRoute | null> {
+    const [row] = await this.dbs.directory().query(
+      `select tenant_id, region, channel_id from directory.channel_routes where platform = $1 and routing_key = $2`,
+      [kind, routingKey],
+    );
+    return row ? { tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
+  }
+
+  /** Resolves many accounts in one query (a webhook batch may name several). */
+  async findMany(keys: Array<{ kind: ChannelKind; routingKey: string }>): Promise<Map<string, ChannelRoute>> {
+    const out = new Map<string, ChannelRoute>();
+    if (keys.length === 0) return out;
+    const rows: Array<{ platform: string; routing_key: string; tenant_id: string; region: string; channel_id: string }> = await this.dbs
+      .directory()
+      .query(
+        `select r.platform, r.routing_key, r.tenant_id, r.region, r.channel_id from directory.channel_routes r
+         join unnest($1::text[], $2::text[]) as k(platform, routing_key) using (platform, routing_key)`,
+        [keys.map((k) => k.kind), keys.map((k) => k.routingKey)],
+      );
+    for (const r of rows) out.set(`${r.platform}:${r.routing_key}`, { tenantId: r.tenant_id, region: r.region, channelId: r.channel_id });
+    return out;
+  }
+}

@@ -1,0 +1,199 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { ChannelKind, TenantRef, conflict, notFound } from '../../libs/domain/src';
+import { SecretBox } from '../../libs/crypto/src';
+import { purgeAfterDisconnect } from '../../libs/policy/src';
+import { DomainEvents } from '../common/domain-events';
+import { RegionDatabases } from '../database/region-databases';
+import { firstRow } from '../database/sql';
+import { NotificationService } from '../notifications/notification.service';
+import { ChannelRoutes } from './channel-routes';
+import { validateChannelInput } from './channel-specs';
+
+export type ChannelStatus = 'active' | 'revoked' | 'disconnected';
+
+export interface Channel {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  status: ChannelStatus;
+  config: Record<string, unknown>;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+  disconnectedAt: Date | null;
+  purgeAfter: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A channel with its decrypted credentials: only for the sender, never for a response. */
+export interface ChannelWithCredentials extends Channel {
+  credentials: Record<string, string>;
+}
+
+const COLUMNS = `id, kind, name, status, config, credentials, routing_key, revoked_at, revoked_reason,
+  disconnected_at, purge_after, created_at, updated_at`;
+
+interface ChannelRow {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  status: ChannelStatus;
+  config: Record<string, unknown>;
+  credentials: string | null;
+  routing_key: string | null;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  disconnected_at: Date | null;
+  purge_after: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toChannel = (r: ChannelRow): Channel => ({
+  id: r.id,
+  kind: r.kind,
+  name: r.name,
+  status: r.status,
+  config: r.config,
+  revokedAt: r.revoked_at,
+  revokedReason: r.revoked_reason,
+  disconnectedAt: r.disconnected_at,
+  purgeAfter: r.purge_after,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The AAD of a channel's credentials: a ciphertext only opens in its own row. */
+const secretContext = (tenantId: string, channelId: string) => ({ tenantId, channelId, purpose: 'channel-credentials' });
+
+@Injectable()
+export class ChannelService {
+  private readonly log = new Logger(ChannelService.name);
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly routes: ChannelRoutes,
+    private readonly secrets: SecretBox,
+    private readonly notifications: NotificationService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  /**
+   * Connects a platform account. The directory claim makes the account unique across tenants;
+   * connecting an account this tenant already has replaces its credentials and clears a revocation.
+   */
+  async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean }> {
+    const valid = validateChannelInput(input.kind, input.config, input.credentials);
+    const id = randomUUID();
+    if (valid.routingKey) {
+      const claim = await this.routes.claim(input.kind, valid.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
+      if (!claim.claimed) {
+        // Another tenant's account and a missing one look the same from here: nothing is revealed.
+        if (claim.owner.tenantId !== tenant.tenantId) throw conflict('CHANNEL_ALREADY_CONNECTED', 'This account is already connected to MonkeyMachine');
+        return { channel: await this.reconnect(tenant, claim.owner.channelId, input.name, valid.credentials), created: false };
+      }
+    }
+    try {
+      const channel = await this.dbs.forTenant(tenant, async (tx) => {
+        const [row] = await tx.query(
+          `insert into channels (tenant_id, id, kind, name, status, config, credentials, routing_key)
+           values ($1, $2, $3, $4, 'active', $5, $6, $7) returning ${COLUMNS}`,
+          [tenant.tenantId, id, input.kind, input.name, JSON.stringify(valid.config), this.seal(tenant.tenantId, id, valid.credentials), valid.routingKey],
+        );
+        return toChannel(row);
+      });
+      return { channel, created: true };
+    } catch (err) {
+      if (valid.routingKey) await this.routes.release(input.kind, valid.routingKey, id);
+      throw err;
+    }
+  }
+
+  list(tenant: TenantRef): Promise<Channel[]> {
+    return this.dbs.forTenant(tenant, async (tx) =>
+      ((await tx.query(`select ${COLUMNS} from channels where tenant_id = $1 order by created_at, id`, [tenant.tenantId])) as ChannelRow[]).map(toChannel),
+    );
+  }
+
+  async get(tenant: TenantRef, id: string): Promise<Channel> {
+    return toChannel(await this.dbs.forTenant(tenant, (tx) => this.row(tx, tenant, id)));
+  }
+
+  /** Credentials are wiped at once; the conversations stay until the purge deadline. */
+  async disconnect(tenant: TenantRef, id: string): Promise<Channel> {
+    const row = await this.dbs.forTenant(tenant, async (tx) => {
+      const row = await this.row(tx, tenant, id, true);
+      if (row.status === 'disconnected') return row;
+      const now = new Date();
+      const updated = await firstRow<ChannelRow>(tx, 
+        `update channels set status = 'disconnected', credentials = null, disconnected_at = $3, purge_after = $4, updated_at = now()
+         where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
+        [tenant.tenantId, id, now, purgeAfterDisconnect(row.kind, now)],
+      );
+      await tx.query(`delete from queue.jobs where tenant_id = $1 and kind = 'outbound' and ref_id in (select id from messages where tenant_id = $1 and channel_id = $2 and status = 'queued')`, [tenant.tenantId, id]);
+      await tx.query(`update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery' where tenant_id = $1 and channel_id = $2 and status = 'queued'`, [tenant.tenantId, id]);
+      return updated!;
+    });
+    const channel = toChannel(row);
+    if (row.routing_key) await this.routes.release(row.kind, row.routing_key, row.id);
+    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
+    return channel;
+  }
+
+  /**
+   * The platform took access back (token expired or revoked, permission removed): stop sending
+   * and tell the Customer at once. Idempotent: a second failure does not notify twice.
+   */
+  async markRevoked(tenant: TenantRef, channelId: string, reason: string): Promise<void> {
+    const notification = await this.dbs.forTenant(tenant, async (tx) => {
+      const row = await firstRow(tx,
+        `update channels set status = 'revoked', revoked_at = now(), revoked_reason = $3, updated_at = now()
+         where tenant_id = $1 and id = $2 and status = 'active' returning kind, name`,
+        [tenant.tenantId, channelId, reason],
+      );
+      if (!row) return null;
+      return this.notifications.record(tx, tenant, {
+        kind: 'channel.revoked',
+        channelId,
+        message: `${row.name} (${row.kind}) lost access: ${reason}. Reconnect it with new credentials to resume sending.`,
+      });
+    });
+    if (!notification) return;
+    this.log.warn(`channel ${channelId} of tenant ${tenant.tenantId} revoked: ${reason}`);
+    this.notifications.announce(tenant, notification);
+    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
+  }
+
+  /** For the sender only, inside its transaction. */
+  async withCredentials(tx: EntityManager, tenant: TenantRef, channelId: string): Promise<ChannelWithCredentials> {
+    const row = await this.row(tx, tenant, channelId);
+    const credentials = row.credentials ? JSON.parse(this.secrets.decryptString(row.credentials, secretContext(tenant.tenantId, row.id))) : {};
+    return { ...toChannel(row), credentials };
+  }
+
+  private async reconnect(tenant: TenantRef, id: string, name: string, credentials: Record<string, string>): Promise<Channel> {
+    const channel = await this.dbs.forTenant(tenant, async (tx) => {
+      const row = await firstRow<ChannelRow>(tx,
+        `update channels set name = $3, credentials = $4, status = 'active', revoked_at = null, revoked_reason = null, updated_at = now()
+         where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
+        [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, credentials)],
+      );
+      if (!row) throw notFound('CHANNEL_NOT_FOUND', 'Channel not found');
+      return toChannel(row);
+    });
+    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id, status: 'active' } });
+    return channel;
+  }
+
+  private seal(tenantId: string, channelId: string, credentials: Record<string, string>): string {
+    return this.secrets.encrypt(JSON.stringify(credentials), secretContext(tenantId, channelId));
+  }
+
+  private async row(tx: EntityManager, tenant: TenantRef, id: string, lock = false): Promise<ChannelRow> {
+    const [row] = await tx.query(`select ${COLUMNS} from channels where tenant_id = $1 and id = $2 ${lock ? 'for update' : ''}`, [tenant.tenantId, id]);
+    if (!row) throw notFound('CHANNEL_NOT_FOUND', 'Channel not found');
+    return row;
+  }
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { invalid } from '../../libs/domain/src';
+import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { Channel, ChannelService } from './channel.service';
+import { ConnectChannelDto } from './channels.dto';
+
+/** Whitelist: credentials are write-only and never appear here. */
+export const channelResponse = (c: Channel) => ({
+  id: c.id,
+  kind: c.kind,
+  name: c.name,
+  status: c.status,
+  config: c.config,
+  revokedAt: c.revokedAt,
+  revokedReason: c.revokedReason,
+  disconnectedAt: c.disconnectedAt,
+  purgeAfter: c.purgeAfter,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+const Id = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') }));
+
+@ApiTags('channels')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, RolesGuard)
+@Controller('api/channels')
+export class ChannelsController {
+  constructor(private readonly channels: ChannelService) {}
+
+  /** 201 for a new channel; 200 when an account of this tenant was reconnected. */
+  @Post()
+  @Roles('owner', 'admin')
+  async connect(@CurrentPrincipal() p: Principal, @Body() body: ConnectChannelDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { channel, created } = await this.channels.connect(p, body);
+    reply.status(created ? 201 : 200);
+    return channelResponse(channel);
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() p: Principal) {
+    return { items: (await this.channels.list(p)).map(channelResponse) };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+    return channelResponse(await this.channels.get(p, id));
+  }
+
+  @Delete(':id')
+  @Roles('owner', 'admin')
+  async disconnect(@CurrentPrincipal() p: Principal, @Id() id: string) {
+    const channel = await this.channels.disconnect(p, id);
+    return { id: channel.id, status: channel.status, purgeAfter: channel.purgeAfter };
+  }
+}

@@ -1,0 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsObject, IsString, MaxLength, MinLength } from 'class-validator';
+import { CHANNEL_KINDS, ChannelKind } from '../../libs/domain/src';
+
+export class ConnectChannelDto {
+  @ApiProperty({ enum: CHANNEL_KINDS })
+  @IsIn(CHANNEL_KINDS)
+  kind: ChannelKind;
+
+  @ApiProperty({ example: 'Acme Facebook Page' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ description: 'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}', type: Object })
+  @IsObject()
+  config: Record<string, unknown>;
+
+  @ApiProperty({ description: 'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}', type: Object, writeOnly: true })
+  @IsObject()
+  credentials: Record<string, unknown>;
+}

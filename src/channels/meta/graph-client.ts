@@ -1,0 +1,61 @@
+import { DeliveryFailure } from '../../../libs/domain/src';
+
+interface GraphError {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+}
+
+// Graph error codes (shared/PROTOCOLS.md): which mean "lost access", which "try again later".
+const REVOKED_CODES = new Set([190, 10]);
+const RETRYABLE_CODES = new Set([1, 2, 4, 17, 32, 613, 130429, 80007]);
+
+/** Sorts a Graph error into retryable, permanent or revoked; keeps the platform's code and text. */
+export function classifyGraphError(httpStatus: number, error: GraphError | undefined, retryAfterHeader: string | null): DeliveryFailure {
+  const code = error?.code;
+  const text = error?.message ?? `HTTP ${httpStatus}`;
+  const platformCode = code !== undefined ? String(code) + (error?.error_subcode ? `/${error.error_subcode}` : '') : `HTTP_${httpStatus}`;
+  const retryAfterMs = retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) * 1000 : undefined;
+  if (code !== undefined && (REVOKED_CODES.has(code) || (code >= 200 && code <= 299))) return new DeliveryFailure('revoked', platformCode, text);
+  if ((code !== undefined && RETRYABLE_CODES.has(code)) || httpStatus === 429 || httpStatus >= 500) {
+    return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
+  }
+  return new DeliveryFailure('permanent', platformCode, text);
+}
+
+/**
+ * Minimal Graph API client. The token travels in the Authorization header only, so it never
+ * appears in a URL, an access log or an error message.
+ */
+export class GraphClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async post<T>(path: string, token: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, token, body);
+  }
+
+  async get<T>(pathOrUrl: string, token: string): Promise<T> {
+    return this.call<T>('GET', pathOrUrl, token);
+  }
+
+  private async call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(path.startsWith('http') ? path : `${this.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new DeliveryFailure('retryable', 'NETWORK', (err as Error).name === 'TimeoutError' ? 'Graph API timed out' : 'Graph API unreachable');
+    }
+    const payload = (await res.json().catch(() => ({}))) as { error?: GraphError } & T;
+    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers.get('retry-after'));
+    return payload;
+  }
+}

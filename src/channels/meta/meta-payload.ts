@@ -1,0 +1,86 @@
+// The parts of Meta's webhook payloads we read (see shared/PROTOCOLS.md). Everything is optional:
+// platforms add and omit fields without notice, and a missing field must never crash the ACK path.
+
+export interface MetaAttachment {
+  type?: string;
+  payload?: { url?: string; title?: string; sticker_id?: number } | null;
+}
+
+export interface MetaMessagingItem {
+  sender?: { id?: string };
+  recipient?: { id?: string };
+  timestamp?: number | string;
+  message?: {
+    mid?: string;
+    text?: string;
+    is_echo?: boolean;
+    is_deleted?: boolean;
+    is_unsupported?: boolean;
+    attachments?: MetaAttachment[];
+    reply_to?: { mid?: string; story?: { url?: string; id?: string } };
+    quick_reply?: { payload?: string };
+  };
+  postback?: { mid?: string; title?: string; payload?: string };
+  delivery?: { mids?: string[]; watermark?: number | string };
+  read?: { watermark?: number | string; mid?: string };
+  reaction?: { mid?: string; action?: 'react' | 'unreact'; reaction?: string; emoji?: string };
+}
+
+export interface WhatsAppMessage {
+  from?: string;
+  id?: string;
+  timestamp?: string | number;
+  type?: string;
+  text?: { body?: string };
+  image?: WhatsAppMedia;
+  video?: WhatsAppMedia;
+  audio?: WhatsAppMedia;
+  document?: WhatsAppMedia;
+  sticker?: WhatsAppMedia;
+  location?: { latitude?: number; longitude?: number; name?: string; address?: string };
+  interactive?: { type?: string; button_reply?: { id?: string; title?: string }; list_reply?: { id?: string; title?: string } };
+  button?: { text?: string; payload?: string };
+  reaction?: { message_id?: string; emoji?: string };
+  context?: { id?: string };
+}
+
+export interface WhatsAppMedia {
+  id?: string;
+  mime_type?: string;
+  sha256?: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface WhatsAppStatus {
+  id?: string;
+  status?: string;
+  timestamp?: string | number;
+  recipient_id?: string;
+  errors?: Array<{ code?: number | string; title?: string; message?: string }>;
+}
+
+export interface WhatsAppChangeValue {
+  messaging_product?: string;
+  metadata?: { display_phone_number?: string; phone_number_id?: string };
+  contacts?: Array<{ profile?: { name?: string }; wa_id?: string }>;
+  messages?: WhatsAppMessage[];
+  statuses?: WhatsAppStatus[];
+}
+
+export interface MetaWebhookBody {
+  object?: string;
+  entry?: Array<{
+    id?: string;
+    time?: number;
+    messaging?: MetaMessagingItem[];
+    changes?: Array<{ field?: string; value?: WhatsAppChangeValue }>;
+  }>;
+}
+
+/** Meta sends times as ms numbers, ms strings or (WhatsApp) unix-second strings. */
+export function metaTime(value: number | string | undefined, unit: 'ms' | 's' = 'ms'): Date {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (n === undefined || !Number.isFinite(n)) return new Date();
+  return new Date(unit === 's' ? n * 1000 : n);
+}

@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { Clock, SystemClock } from '../../libs/domain/src';
+import { DomainEvents } from './domain-events';
+import { WorkSignal } from './work-signal';
+
+/** Process-wide plumbing every module may use. */
+@Global()
+@Module({
+  providers: [DomainEvents, WorkSignal, { provide: Clock, useClass: SystemClock }],
+  exports: [DomainEvents, WorkSignal, Clock],
+})
+export class CommonModule {}

@@ -1,0 +1,142 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { ChannelKind, InboundEvent, TenantRef } from '../../libs/domain/src';
+import { mapInstagramPayload } from '../channels/instagram/instagram.mapper';
+import { mapMessengerPayload } from '../channels/messenger/messenger.mapper';
+import { mapWhatsAppPayload } from '../channels/whatsapp/whatsapp.mapper';
+import { AppConfig } from '../config/app-config';
+import { ConversationService } from '../conversations/conversation.service';
+import { RegionDatabases } from '../database/region-databases';
+import { firstRow } from '../database/sql';
+import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
+import { WorkSignal } from '../common/work-signal';
+import { WorkerLoop } from './worker-loop';
+
+const MAPPERS: Partial<Record<ChannelKind, (payload: Record<string, unknown>) => InboundEvent[]>> = {
+  messenger: mapMessengerPayload,
+  instagram: mapInstagramPayload,
+  whatsapp: mapWhatsAppPayload,
+};
+
+/** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
+export const MAX_INBOUND_ATTEMPTS = 5;
+const BATCH = 50;
+
+/** A receipt for a message we have not recorded yet (our send may still be in flight). */
+class NotYetKnown extends Error {}
+
+/**
+ * Drains stored webhook events: maps each through its channel's mapper into the inbox. Every
+ * step is idempotent, so an event processed twice (a crash between apply and completion) is
+ * harmless.
+ */
+@Injectable()
+export class InboundProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(InboundProcessor.name);
+  private readonly loop: WorkerLoop;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly queue: JobQueue,
+    private readonly conversations: ConversationService,
+    private readonly signal: WorkSignal,
+    private readonly config: AppConfig,
+  ) {
+    this.loop = new WorkerLoop(InboundProcessor.name, () => this.dbs.regions(), (region) => this.processBatch(region), config.workerIdleMs);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workersEnabled) return;
+    this.unsubscribe = this.signal.subscribe('inbound', () => this.loop.wake());
+    this.loop.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    await this.loop.stop();
+  }
+
+  /** Processes everything due now, in every region (tests and tools call this directly). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (const region of this.dbs.regions()) {
+      for (let n = await this.processBatch(region); n > 0; n = await this.processBatch(region)) total += n;
+    }
+    return total;
+  }
+
+  async processBatch(region: string): Promise<number> {
+    const jobs = await this.queue.claim(region, 'inbound', BATCH);
+    for (const job of jobs) await this.process(region, job);
+    return jobs.length;
+  }
+
+  private async process(region: string, job: ClaimedJob): Promise<void> {
+    const tenant: TenantRef = { tenantId: job.tenantId, region };
+    try {
+      const event = await this.dbs.forTenant(tenant, (tx) =>
+        firstRow<{ payload: Record<string, unknown>; channel_id: string; kind: ChannelKind; state: string }>(
+          tx,
+          `select e.payload, e.channel_id, c.kind, e.state from inbound_events e
+           join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
+           where e.tenant_id = $1 and e.id = $2`,
+          [tenant.tenantId, job.refId],
+        ),
+      );
+      if (event && event.state === 'pending') {
+        const mapper = MAPPERS[event.kind];
+        if (!mapper) throw new Error(`no mapper for ${event.kind}`);
+        for (const e of mapper(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
+      }
+      await this.finish(tenant, job, 'done', null);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (job.attempts >= MAX_INBOUND_ATTEMPTS) {
+        // An unmatched receipt (e.g. for a message sent outside MonkeyMachine) is not an error.
+        const state = err instanceof NotYetKnown ? 'done' : 'failed';
+        if (state === 'failed') this.log.error(`inbound event ${job.refId} parked after ${job.attempts} attempts: ${message}`);
+        await this.finish(tenant, job, state, message).catch((e) => this.log.error(`could not park ${job.refId}: ${(e as Error).message}`));
+      } else {
+        await this.queue.retryLater(region, job.id, err instanceof NotYetKnown ? 2000 * job.attempts : backoffMs(job.attempts)).catch(() => undefined);
+      }
+    }
+  }
+
+  private async finish(tenant: TenantRef, job: ClaimedJob, state: 'done' | 'failed', error: string | null): Promise<void> {
+    await this.dbs.forTenant(tenant, async (tx) => {
+      await tx.query(
+        `update inbound_events set state = $3, attempts = $4, last_error = $5, processed_at = now() where tenant_id = $1 and id = $2`,
+        [tenant.tenantId, job.refId, state, job.attempts, error?.slice(0, 1000) ?? null],
+      );
+      await this.queue.complete(tx, job.id);
+    });
+  }
+
+  private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<void> {
+    switch (e.type) {
+      case 'message':
+        if (!e.message.text && !e.message.attachments?.length) return;
+        await this.conversations.receiveInbound(tenant, { ...e.message, channelId, channelKind });
+        return;
+      case 'echo':
+        await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
+        return;
+      case 'receipt':
+        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error))) {
+          throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        }
+        return;
+      case 'watermark':
+        await this.conversations.applyWatermark(tenant, channelId, e.externalContactId, e.status, e.watermark);
+        return;
+      case 'reaction':
+        await this.conversations.applyReaction(tenant, channelId, e.externalMessageId, e.action === 'react' ? e.emoji : null);
+        return;
+      case 'deleted':
+        await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId);
+        return;
+      case 'ignored':
+        return;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ChannelsModule } from '../channels/channels.module';
+import { MetaWebhookController } from '../channels/meta/meta-webhook.controller';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { InboundEventsController } from './inbound-events.controller';
+import { InboundInbox } from './inbound-inbox';
+import { InboundProcessor } from './inbound-processor';
+import { JobQueue } from './job-queue';
+import { OutboundSender } from './outbound-sender';
+
+/** The durable inbox (webhooks in) and outbox (messages out) with their workers. */
+@Module({
+  imports: [ChannelsModule, ConversationsModule],
+  controllers: [MetaWebhookController, InboundEventsController],
+  providers: [InboundInbox, InboundProcessor, OutboundSender, JobQueue],
+  exports: [InboundProcessor, OutboundSender],
+})
+export class IngestModule {}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { RegionDatabases } from '../database/region-databases';
+import { rows } from '../database/sql';
+
+export interface ClaimedJob {
+  id: string;
+  tenantId: string;
+  refId: string;
+  attempts: number;
+}
+
+/** Seconds of a lease: a worker that dies mid-job lets another take it after this. */
+const LEASE_SECONDS = 60;
+
+/** Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 15 minutes. */
+export function backoffMs(attempts: number): number {
+  const base = Math.min(15 * 60_000, 1000 * 2 ** Math.max(1, attempts));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * The region's work queue. Claims take a lease with FOR UPDATE SKIP LOCKED, so any number of app
+ * instances share the work without taking the same job twice.
+ */
+@Injectable()
+export class JobQueue {
+  constructor(private readonly dbs: RegionDatabases) {}
+
+  async claim(region: string, kind: 'inbound' | 'outbound', limit: number): Promise<ClaimedJob[]> {
+    const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number }>(
+      this.dbs.region(region),
+      `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1
+       where id in (
+         select id from queue.jobs
+         where kind = $1 and available_at <= now() and (leased_until is null or leased_until < now())
+         order by available_at, id limit $2 for update skip locked)
+       returning id, tenant_id, ref_id, attempts`,
+      [kind, limit, LEASE_SECONDS],
+    );
+    return claimed.map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts }));
+  }
+
+  /** Removes a finished job, inside the transaction that records the result. */
+  async complete(tx: EntityManager, jobId: string): Promise<void> {
+    await tx.query(`delete from queue.jobs where id = $1`, [jobId]);
+  }
+
+  async retryLater(region: string, jobId: string, delayMs: number): Promise<void> {
+    await this.dbs.region(region).query(
+      `update queue.jobs set leased_until = null, available_at = now() + make_interval(secs => $2) where id = $1`,
+      [jobId, delayMs / 1000],
+    );
+  }
+
+  async enqueue(tx: EntityManager, kind: 'inbound' | 'outbound', tenantId: string, refId: string): Promise<void> {
+    await tx.query(
+      `insert into queue.jobs (kind, tenant_id, ref_id) values ($1, $2, $3)
+       on conflict (kind, tenant_id, ref_id) do update set available_at = now(), leased_until = null, attempts = 0`,
+      [kind, tenantId, refId],
+    );
+  }
+}

@@ -1,0 +1,21 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { decodeCursor, toPageResponse } from '../common/cursor';
+import { PageQueryDto } from '../conversations/conversation.dto';
+import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { Notification, NotificationService } from './notification.service';
+
+@ApiTags('notifications')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('api/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationService) {}
+
+  @Get()
+  async list(@CurrentPrincipal() p: Principal, @Query() q: PageQueryDto) {
+    const page = await this.notifications.list(p, { limit: q.limit ?? 25, after: decodeCursor(q.cursor) });
+    return toPageResponse(page, (n: Notification) => n);
+  }
+}
