@@ -66,7 +66,7 @@ const toChannel = (r: ChannelRow): Channel => ({
 });
 
 /** The AAD of a channel's credentials: a ciphertext only opens in its own row. */
-const secretContext = (tenantId: string, channelId: string) => ({ tenantId, channelId, purpose: 'channel-credentials' });
+export const channelSecretContext = (tenantId: string, channelId: string) => ({ tenantId, channelId, purpose: 'channel-credentials' });
 
 @Injectable()
 export class ChannelService {
@@ -169,7 +169,7 @@ export class ChannelService {
   /** For the sender only, inside its transaction. */
   async withCredentials(tx: EntityManager, tenant: TenantRef, channelId: string): Promise<ChannelWithCredentials> {
     const row = await this.row(tx, tenant, channelId);
-    const credentials = row.credentials ? JSON.parse(this.secrets.decryptString(row.credentials, secretContext(tenant.tenantId, row.id))) : {};
+    const credentials = row.credentials ? JSON.parse(this.secrets.decryptString(row.credentials, channelSecretContext(tenant.tenantId, row.id))) : {};
     return { ...toChannel(row), credentials };
   }
 
@@ -188,7 +188,7 @@ export class ChannelService {
   }
 
   private seal(tenantId: string, channelId: string, credentials: Record<string, string>): string {
-    return this.secrets.encrypt(JSON.stringify(credentials), secretContext(tenantId, channelId));
+    return this.secrets.encrypt(JSON.stringify(credentials), channelSecretContext(tenantId, channelId));
   }
 
   private async row(tx: EntityManager, tenant: TenantRef, id: string, lock = false): Promise<ChannelRow> {

@@ -1,0 +1,40 @@
+import { Logger } from '@nestjs/common';
+import { SingleBar } from 'cli-progress';
+import { existsSync } from 'node:fs';
+import { KeyRing, SecretBox } from '../../libs/crypto/src';
+import { rotateChannelCredentials } from '../channels/credential-rotation';
+import { InvalidConfigError, loadConfig } from '../config/app-config';
+import { prepareLocalEnvironment } from '../config/local-environment';
+import { RegionDatabases } from '../database/region-databases';
+
+/**
+ * `npm run secrets:rotate`: after adding a new key at the end of MM_MASTER_KEYS, re-encrypts every
+ * stored credential under it. Afterwards the old key can be removed from the list.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  await prepareLocalEnvironment(process.env);
+  const config = loadConfig(process.env);
+  const ring = KeyRing.parse(config.masterKeys);
+  const dbs = new RegionDatabases(config);
+  Logger.overrideLogger(['error']);
+  await dbs.open();
+  const bar = new SingleBar({ format: 'Re-encrypting credentials [{bar}] {value}/{total} ({rewrapped} re-encrypted)', hideCursor: true });
+  let started = false;
+  try {
+    const result = await rotateChannelCredentials(dbs, new SecretBox(ring), (p) => {
+      if (!started) bar.start(p.total, 0, { rewrapped: 0 }), (started = true);
+      bar.update(p.done, { rewrapped: p.rewrapped });
+    });
+    bar.stop();
+    process.stdout.write(`Done: ${result.rewrapped} of ${result.total} credentials now under key "${ring.newest}".\n`);
+  } finally {
+    await dbs.close();
+  }
+  process.exit(0); // also stops the embedded PostgreSQL, if this run started one
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof InvalidConfigError ? err.message : (err as Error).stack}\n`);
+  process.exit(1);
+});
