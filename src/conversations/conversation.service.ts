@@ -107,6 +107,12 @@ export class ConversationService {
     return this.repo.listMessages(tenant, conversationId, page);
   }
 
+  async getMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message> {
+    const message = await this.repo.findMessage(tenant, conversationId, messageId);
+    if (!message) throw notFound('MESSAGE_NOT_FOUND', 'Message not found');
+    return message;
+  }
+
   /**
    * Queues a reply after the platform rules allow it: the channel must be connected, the
    * messaging window open (or, on WhatsApp, an approved template sent to an opted-in contact),
@@ -122,6 +128,10 @@ export class ConversationService {
       if (channel.kind !== 'whatsapp') throw invalid('TEMPLATE_NOT_SUPPORTED', 'Templates exist only on WhatsApp');
       if (!(await this.consents.hasOptIn(tenant, conversation.contactId, 'whatsapp_opt_in'))) {
         throw rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first');
+      }
+      // Parameters are substituted into the template's text: they leave through WhatsApp too.
+      if ((content.template.parameters ?? []).some(containsCardNumber)) {
+        throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
       }
     } else {
       const text = content.text ?? '';

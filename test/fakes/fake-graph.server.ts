@@ -42,6 +42,14 @@ export class FakeGraphServer {
     return this;
   }
 
+  private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string }>();
+
+  /** A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes. */
+  addMedia(id: string, token: string, bytes: Buffer, mimeType: string): this {
+    this.media.set(id, { token, bytes, mimeType });
+    return this;
+  }
+
   /** The next call to `path` answers with this instead of success. */
   failNext(path: string, status: number, error: Record<string, unknown>, headers?: Record<string, string>): this {
     const list = this.scripted.get(path) ?? [];
@@ -67,6 +75,16 @@ export class FakeGraphServer {
     };
 
     if ((req.url ?? '').includes('access_token=')) return reply(400, { error: { code: 100, message: 'tokens belong in the Authorization header' } });
+    const [, first, second] = path.split('/');
+    const media = this.media.get(first === 'media-download' ? second : first);
+    if (media && req.method === 'GET') {
+      if (call.authorization !== `Bearer ${media.token}`) return reply(401, { error: { code: 190, message: 'Invalid OAuth access token.' } });
+      if (first !== 'media-download') {
+        return reply(200, { url: `${this.url}/media-download/${first}`, mime_type: media.mimeType, sha256: 'abc', file_size: media.bytes.length, id: first });
+      }
+      res.writeHead(200, { 'content-type': media.mimeType, 'content-length': String(media.bytes.length) });
+      return void res.end(media.bytes);
+    }
     const [, accountId, edge] = path.split('/');
     const expected = this.tokens.get(accountId);
     if (!expected || call.authorization !== `Bearer ${expected}`) {

@@ -53,6 +53,7 @@ export abstract class ConversationRepository {
   abstract listConversations(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>>;
   abstract findConversation(tenant: TenantRef, id: string): Promise<Conversation | null>;
   abstract updateConversation(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation | null>;
+  abstract findMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message | null>;
   abstract listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>>;
   abstract addOutboundMessage(tenant: TenantRef, message: NewOutboundMessage): Promise<Message>;
   abstract addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note>;

@@ -42,6 +42,16 @@ export class GraphClient {
     return this.call<T>('GET', pathOrUrl, token);
   }
 
+  /** Streams a binary resource (media) that needs the same bearer token. */
+  async fetchBinary(url: string, token: string): Promise<{ body: ReadableStream<Uint8Array>; contentType?: string; length?: number }> {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(this.timeoutMs) }).catch(() => {
+      throw new DeliveryFailure('retryable', 'NETWORK', 'Media host unreachable');
+    });
+    if (!res.ok || !res.body) throw classifyGraphError(res.status, undefined, res.headers.get('retry-after'));
+    const length = Number(res.headers.get('content-length'));
+    return { body: res.body, contentType: res.headers.get('content-type') ?? undefined, length: Number.isFinite(length) && length > 0 ? length : undefined };
+  }
+
   private async call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

@@ -30,8 +30,9 @@ export class WhatsAppGateway extends ChannelGateway {
   }
 
   /** Two-step media download: the id gives a short-lived URL, fetched with the same token. */
-  async mediaUrl(mediaId: string, accessToken: string): Promise<{ url: string; mimeType?: string; sha256?: string; fileSize?: number }> {
-    const meta = await this.graph.get<{ url: string; mime_type?: string; sha256?: string; file_size?: number }>(`/${encodeURIComponent(mediaId)}`, accessToken);
-    return { url: meta.url, mimeType: meta.mime_type, sha256: meta.sha256, fileSize: meta.file_size };
+  async download(mediaId: string, accessToken: string): Promise<{ body: ReadableStream<Uint8Array>; mimeType?: string; length?: number }> {
+    const meta = await this.graph.get<{ url: string; mime_type?: string }>(`/${encodeURIComponent(mediaId)}`, accessToken);
+    const res = await this.graph.fetchBinary(meta.url, accessToken);
+    return { body: res.body, mimeType: meta.mime_type ?? res.contentType, length: res.length };
   }
 }

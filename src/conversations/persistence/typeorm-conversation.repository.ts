@@ -128,6 +128,13 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     });
   }
 
+  findMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const row = await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, conversationId, id: messageId } });
+      return row ? toMessage(row) : null;
+    });
+  }
+
   listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>> {
     return this.dbs.forTenant(tenant, (tx) => {
       const qb = tx

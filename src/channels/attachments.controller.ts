@@ -1,0 +1,35 @@
+import { Controller, Get, Param, ParseIntPipe, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { invalid } from '../../libs/domain/src';
+import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { AttachmentContentService } from './attachment-content.service';
+
+const uuid = (name: string) => new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', `${name} must be a UUID`) });
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('api/conversations')
+export class AttachmentsController {
+  constructor(private readonly content: AttachmentContentService) {}
+
+  /** The bytes of an attachment: a redirect to the platform CDN, or streamed through from WhatsApp. */
+  @Get(':id/messages/:messageId/attachments/:index')
+  async get(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuid('id')) id: string,
+    @Param('messageId', uuid('messageId')) messageId: string,
+    @Param('index', new ParseIntPipe({ exceptionFactory: () => invalid('INVALID_ID', 'index must be a number') })) index: number,
+    @Res() reply: FastifyReply,
+  ) {
+    const found = await this.content.open(p, id, messageId, index);
+    if ('redirect' in found) return reply.redirect(found.redirect, 302);
+    reply.header('content-type', found.mimeType).header('cache-control', 'private, no-store');
+    if (found.length) reply.header('content-length', found.length);
+    return reply.send(Readable.fromWeb(found.stream as NodeReadableStream<Uint8Array>));
+  }
+}
