@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestApp, regionDatabaseUrls, regionUrl } from './support/test-app';
 
@@ -21,6 +23,7 @@ describe('a region database outage', () => {
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     viaProxy.pathname = `/${dbName}`;
     t = await TestApp.start({
+      META_APP_SECRET,
       REGION_DATABASE_URLS: `${await regionDatabaseUrls()},xx=${viaProxy.toString()}`,
     });
   });
@@ -58,5 +61,29 @@ describe('a region database outage', () => {
     const retried = await t.request('POST', '/api/auth/signup', { body });
     expect(retried.status).toBe(201); // the directory claim of the failed attempt was withdrawn
     expect((await t.request('GET', '/health')).status).toBe(200);
+  });
+
+  it('answers webhooks 503 while their region is down, and processes the redelivery once', async () => {
+    const owner = await t.signup({ region: 'xx' });
+    const pageId = platformId();
+    const connected = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-outage-token' } },
+    });
+    expect(connected.status).toBe(201);
+    const body = messengerMessage(pageId, '31337', 'are you open?', 'm_during_outage');
+
+    await proxy.stop();
+    const refused = await postMetaWebhook(t, body);
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('DATABASE_UNAVAILABLE');
+
+    await proxy.start();
+    expect((await postMetaWebhook(t, body)).status).toBe(200);
+    expect((await postMetaWebhook(t, body)).status).toBe(200);
+    await t.app.get(InboundProcessor).drain();
+    const list = await t.request('GET', '/api/conversations', { token: owner.token });
+    const messages = await t.request('GET', `/api/conversations/${list.body.items[0].id}/messages`, { token: owner.token });
+    expect(messages.body.items.map((m: { externalId: string }) => m.externalId)).toEqual(['m_during_outage']);
   });
 });

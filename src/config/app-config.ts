@@ -26,6 +26,8 @@ export abstract class AppConfig {
   /** Off in tests that drive the queue workers by hand. */
   abstract readonly workersEnabled: boolean;
   abstract readonly workerIdleMs: number;
+  /** How long a claimed job stays with its worker; after a crash another instance takes it then. */
+  abstract readonly workerLeaseSeconds: number;
 }
 
 export class InvalidConfigError extends Error {}
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       META_GRAPH_URL: url({ default: 'https://graph.facebook.com/v24.0' }),
       WORKERS: onOff({ default: true }),
       WORKER_IDLE_MS: integer(10, 60_000)({ default: 500 }),
+      WORKER_LEASE_SECONDS: integer(1, 3600)({ default: 60 }),
     },
     {
       reporter: ({ errors }) => {
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     meta: Object.freeze({ appSecret: e.META_APP_SECRET || undefined, verifyToken: e.META_VERIFY_TOKEN || undefined, graphUrl: e.META_GRAPH_URL.replace(/\/$/, '') }),
     workersEnabled: e.WORKERS,
     workerIdleMs: e.WORKER_IDLE_MS,
+    workerLeaseSeconds: e.WORKER_LEASE_SECONDS,
   });
 }

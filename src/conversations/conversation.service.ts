@@ -76,8 +76,9 @@ export class ConversationService {
     await this.repo.applyReaction(tenant, channelId, externalMessageId, emoji);
   }
 
-  async eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<void> {
-    await this.repo.eraseMessageContent(tenant, channelId, externalMessageId);
+  /** False when no such message is stored (yet). */
+  async eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<boolean> {
+    return (await this.repo.eraseMessageContent(tenant, channelId, externalMessageId)) !== null;
   }
 
   list(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {

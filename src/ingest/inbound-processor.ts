@@ -133,7 +133,8 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
         await this.conversations.applyReaction(tenant, channelId, e.externalMessageId, e.action === 'react' ? e.emoji : null);
         return;
       case 'deleted':
-        await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId);
+        // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
+        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
         return;
       case 'ignored':
         return;

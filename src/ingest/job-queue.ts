@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 
@@ -9,9 +10,6 @@ export interface ClaimedJob {
   refId: string;
   attempts: number;
 }
-
-/** Seconds of a lease: a worker that dies mid-job lets another take it after this. */
-const LEASE_SECONDS = 60;
 
 /** Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 15 minutes. */
 export function backoffMs(attempts: number): number {
@@ -25,7 +23,10 @@ export function backoffMs(attempts: number): number {
  */
 @Injectable()
 export class JobQueue {
-  constructor(private readonly dbs: RegionDatabases) {}
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly config: AppConfig,
+  ) {}
 
   async claim(region: string, kind: 'inbound' | 'outbound', limit: number): Promise<ClaimedJob[]> {
     const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number }>(
@@ -36,7 +37,7 @@ export class JobQueue {
          where kind = $1 and available_at <= now() and (leased_until is null or leased_until < now())
          order by available_at, id limit $2 for update skip locked)
        returning id, tenant_id, ref_id, attempts`,
-      [kind, limit, LEASE_SECONDS],
+      [kind, limit, this.config.workerLeaseSeconds],
     );
     return claimed.map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts }));
   }

@@ -1,0 +1,54 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../../src/database/embedded-postgres';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The real app as a separate OS process (src/main.ts through swc), for tests that kill it with
+ * SIGKILL or load it over loopback.
+ */
+export class AppProcess {
+  private child?: ChildProcess;
+  output = '';
+  port = 0;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    this.port ||= await freePort();
+    this.child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'swc-register.js'), join(ROOT, 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`app exited with ${this.child.exitCode}:\n${this.output}`);
+      const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`app did not become healthy:\n${this.output}`);
+  }
+
+  /** As a crash or an OOM kill would: no shutdown hooks, no flushing. */
+  kill9(): Promise<void> {
+    return this.stop('SIGKILL');
+  }
+
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+}
