@@ -84,6 +84,21 @@ describe('Messenger channel', () => {
     expect(after.body.items[0]).toMatchObject({ id: reply.body.id, status: 'sent', externalId: expect.stringMatching(/^m_fake/) });
   });
 
+  it('sends attachments by URL through the Send API', async () => {
+    const conv = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token })).body.items[0];
+    const refused = await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: owner.token, body: { attachments: [{ type: 'image', url: 'http://insecure.example/x.jpg' }] } });
+    expect(refused.status).toBe(400);
+    const calls = graph.callsTo(`/${pageId}/messages`).length;
+    const res = await t.request('POST', `/api/conversations/${conv.id}/messages`, {
+      token: owner.token,
+      body: { text: 'Our menu', attachments: [{ type: 'file', url: 'https://example.com/menu.pdf' }] },
+    });
+    expect(res.status).toBe(202);
+    await drainOutbound();
+    const sent = graph.callsTo(`/${pageId}/messages`).slice(calls).map((c) => c.body.message);
+    expect(sent).toEqual([{ attachment: { type: 'file', payload: { url: 'https://example.com/menu.pdf', is_reusable: false } } }, { text: 'Our menu' }]);
+  });
+
   it('moves statuses forward with delivery and read watermarks, never back', async () => {
     const conv = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token })).body.items[0];
     const sent = (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items[0];

@@ -11,6 +11,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -64,14 +65,26 @@ export class TemplateDto {
   parameters?: string[];
 }
 
-/** Either free-form `text` or, on WhatsApp outside the 24-hour window, an approved `template`. */
+export class OutgoingAttachmentDto {
+  @ApiProperty({ enum: ['image', 'video', 'audio', 'file'] }) @IsIn(['image', 'video', 'audio', 'file'])
+  type: 'image' | 'video' | 'audio' | 'file';
+
+  @ApiProperty({ example: 'https://example.com/menu.pdf' }) @IsUrl({ protocols: ['https'], require_protocol: true }) @MaxLength(2048)
+  url: string;
+}
+
+/** Free-form `text` and/or `attachments` by URL, or (WhatsApp, outside the 24-hour window) an approved `template`. */
 export class SendMessageDto {
   @ApiPropertyOptional({ maxLength: 4096 })
-  @ValidateIf((o) => o.template === undefined || o.text !== undefined) @IsString() @Matches(/\S/, { message: 'text must not be blank' }) @MaxLength(4096)
+  @ValidateIf((o) => (o.template === undefined && o.attachments === undefined) || o.text !== undefined) @IsString() @Matches(/\S/, { message: 'text must not be blank' }) @MaxLength(4096)
   text?: string;
 
+  @ApiPropertyOptional({ type: [OutgoingAttachmentDto] })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => OutgoingAttachmentDto)
+  attachments?: OutgoingAttachmentDto[];
+
   @ApiPropertyOptional({ type: TemplateDto })
-  @ValidateIf((o) => o.text === undefined || o.template !== undefined) @ValidateNested() @Type(() => TemplateDto) @IsObject()
+  @ValidateIf((o) => (o.text === undefined && o.attachments === undefined) || o.template !== undefined) @ValidateNested() @Type(() => TemplateDto) @IsObject()
   template?: TemplateDto;
 }
 

@@ -28,6 +28,7 @@ import { ConsentService } from './consent.service';
 
 export interface OutgoingContent {
   text?: string;
+  attachments?: Array<{ type: 'image' | 'video' | 'audio' | 'file'; url: string }>;
   template?: { name: string; language: string; parameters?: string[] };
 }
 
@@ -135,6 +136,9 @@ export class ConversationService {
         throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
       }
     } else {
+      if (content.attachments?.length && channel.kind !== 'messenger' && channel.kind !== 'instagram') {
+        throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending attachments by URL is not available on ${channel.kind} yet`);
+      }
       const text = content.text ?? '';
       if (channel.kind === 'whatsapp' && containsCardNumber(text)) {
         throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
@@ -147,6 +151,7 @@ export class ConversationService {
       conversationId,
       authorId,
       text: content.text ?? null,
+      attachments: content.attachments,
       template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
     });
     this.signal.notify('outbound');

@@ -46,7 +46,9 @@ export class ConversationsController {
   @Post(':id/messages')
   @HttpCode(202)
   async send(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: SendMessageDto) {
-    if (body.text !== undefined && body.template !== undefined) throw invalid('VALIDATION_FAILED', 'send either text or template, not both');
+    if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined)) {
+      throw invalid('VALIDATION_FAILED', 'send either a template, or text and/or attachments');
+    }
     return messageResponse(await this.conversations.send(p, id, p.userId, body));
   }
 

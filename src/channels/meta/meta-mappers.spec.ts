@@ -1,0 +1,122 @@
+import { mapInstagramPayload } from '../instagram/instagram.mapper';
+import { mapMessengerPayload } from '../messenger/messenger.mapper';
+import { mapWhatsAppPayload } from '../whatsapp/whatsapp.mapper';
+import { splitMetaWebhook } from './meta-webhook-splitter';
+
+const page = '111';
+const item = (extra: Record<string, unknown>) => ({ item: { sender: { id: 'psid' }, recipient: { id: page }, timestamp: '1764400000000', ...extra } });
+
+describe('Messenger mapper', () => {
+  it('reads text, attachments by URL, replies and string timestamps', () => {
+    const [e] = mapMessengerPayload(
+      item({ message: { mid: 'm1', text: 'hi', reply_to: { mid: 'm0' }, attachments: [{ type: 'image', payload: { url: 'https://cdn/x.jpg' } }, { type: 'fallback', payload: { url: 'https://l.facebook.com/x' } }] } }),
+    );
+    expect(e).toEqual({
+      type: 'message',
+      message: {
+        externalContactId: 'psid',
+        externalMessageId: 'm1',
+        text: 'hi',
+        attachments: [{ type: 'image', url: 'https://cdn/x.jpg' }, { type: 'other', url: 'https://l.facebook.com/x', name: 'fallback' }],
+        sentAt: new Date(1764400000000),
+        replyToExternalId: 'm0',
+      },
+    });
+  });
+
+  it('keeps the text of a quick reply and the title of a postback', () => {
+    expect(mapMessengerPayload(item({ message: { mid: 'm2', text: 'Large', quick_reply: { payload: 'SIZE_L' } } }))[0]).toMatchObject({ type: 'message', message: { text: 'Large' } });
+    expect(mapMessengerPayload(item({ postback: { mid: 'm3', title: 'Get started', payload: 'START' } }))[0]).toMatchObject({ type: 'message', message: { externalMessageId: 'm3', text: 'Get started' } });
+  });
+
+  it('reads echoes, reactions, deliveries and reads', () => {
+    expect(mapMessengerPayload({ item: { sender: { id: page }, recipient: { id: 'psid' }, timestamp: 1, message: { mid: 'm4', text: 'from inbox', is_echo: true } } })[0]).toMatchObject({
+      type: 'echo',
+      externalContactId: 'psid',
+      externalMessageId: 'm4',
+    });
+    expect(mapMessengerPayload(item({ reaction: { mid: 'm5', action: 'react', reaction: 'love', emoji: '❤' } }))[0]).toEqual({
+      type: 'reaction',
+      externalMessageId: 'm5',
+      externalContactId: 'psid',
+      action: 'react',
+      emoji: '❤',
+    });
+    expect(mapMessengerPayload(item({ delivery: { mids: ['m6'], watermark: 1700000000000 } }))).toEqual([
+      { type: 'receipt', externalMessageId: 'm6', status: 'delivered', at: new Date(1764400000000) },
+      { type: 'watermark', externalContactId: 'psid', status: 'delivered', watermark: new Date(1700000000000) },
+    ]);
+    expect(mapMessengerPayload(item({ read: { watermark: 1700000000000 } }))).toEqual([{ type: 'watermark', externalContactId: 'psid', status: 'read', watermark: new Date(1700000000000) }]);
+  });
+
+  it('ignores what it does not know instead of failing', () => {
+    expect(mapMessengerPayload(item({ optin: { ref: 'x' } }))).toEqual([{ type: 'ignored', reason: 'unsupported messaging item' }]);
+  });
+});
+
+describe('Instagram mapper', () => {
+  it('reads by mid, erases deleted messages, keeps story URLs', () => {
+    expect(mapInstagramPayload(item({ read: { mid: 'ig1' } }))).toEqual([{ type: 'receipt', externalMessageId: 'ig1', status: 'read', at: new Date(1764400000000) }]);
+    expect(mapInstagramPayload(item({ message: { mid: 'ig2', is_deleted: true } }))).toEqual([{ type: 'deleted', externalMessageId: 'ig2' }]);
+    const [story] = mapInstagramPayload(item({ message: { mid: 'ig3', attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside/story' } }] } }));
+    expect(story).toMatchObject({ type: 'message', message: { attachments: [{ type: 'other', name: 'story_mention', url: 'https://lookaside/story' }] } });
+  });
+});
+
+describe('WhatsApp mapper', () => {
+  it('reads media by id, location, interactive replies and statuses with errors', () => {
+    const base = { from: '346001', id: 'wamid.1', timestamp: '1764400000' };
+    expect(mapWhatsAppPayload({ message: { ...base, type: 'document', document: { id: 'D1', mime_type: 'application/pdf', filename: 'invoice.pdf', sha256: 'h' } }, contact: { profile: { name: 'Ana' } } })[0]).toEqual({
+      type: 'message',
+      message: {
+        externalContactId: '346001',
+        contactName: 'Ana',
+        externalMessageId: 'wamid.1',
+        text: null,
+        attachments: [{ type: 'file', ref: 'D1', mimeType: 'application/pdf', name: 'invoice.pdf', sha256: 'h' }],
+        sentAt: new Date(1764400000 * 1000),
+        replyToExternalId: null,
+      },
+    });
+    expect(mapWhatsAppPayload({ message: { ...base, type: 'location', location: { latitude: 40.4, longitude: -3.7, name: 'Shop' } } })[0]).toMatchObject({
+      message: { attachments: [{ type: 'location', url: 'geo:40.4,-3.7', name: 'Shop' }] },
+    });
+    expect(mapWhatsAppPayload({ message: { ...base, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'x', title: 'Tuesday 10:00' } } } })[0]).toMatchObject({
+      message: { text: 'Tuesday 10:00' },
+    });
+    expect(mapWhatsAppPayload({ status: { id: 'wamid.9', status: 'failed', timestamp: '1764400001', errors: [{ code: 131047, title: 'Re-engagement message' }] } })).toEqual([
+      { type: 'receipt', externalMessageId: 'wamid.9', status: 'failed', at: new Date(1764400001000), error: { code: '131047', text: 'Re-engagement message' } },
+    ]);
+  });
+});
+
+describe('Meta webhook splitter', () => {
+  it('splits a batch across pages and WhatsApp numbers with platform dedupe keys', () => {
+    const items = splitMetaWebhook({
+      object: 'page',
+      entry: [
+        { id: 'A', messaging: [{ sender: { id: 'u' }, message: { mid: 'm1', text: 'x' } }, { sender: { id: 'u' }, read: { watermark: 5 } }] },
+        { id: 'B', messaging: [{ sender: { id: 'v' }, message: { mid: 'm2', text: 'y' } }] },
+      ],
+    });
+    expect(items.map((i) => [i.kind, i.routingKey, i.dedupeKey])).toEqual([
+      ['messenger', 'A', 'mid:m1'],
+      ['messenger', 'A', 'read:u:5'],
+      ['messenger', 'B', 'mid:m2'],
+    ]);
+    const wa = splitMetaWebhook({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, messages: [{ id: 'wamid.1', from: '1' }], statuses: [{ id: 'wamid.0', status: 'read' }] } }] }],
+    });
+    expect(wa.map((i) => [i.kind, i.routingKey, i.dedupeKey])).toEqual([
+      ['whatsapp', 'P1', 'wamid:wamid.1'],
+      ['whatsapp', 'P1', 'status:wamid.0:read'],
+    ]);
+  });
+
+  it('returns nothing for unknown objects and malformed entries', () => {
+    expect(splitMetaWebhook({ object: 'user', entry: [{ id: '1' }] })).toEqual([]);
+    expect(splitMetaWebhook({ object: 'page', entry: [null as never, { messaging: [{}] }] })).toEqual([]);
+    expect(splitMetaWebhook({} as never)).toEqual([]);
+  });
+});
