@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantRef, notFound, rejected } from '../../libs/domain/src';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
-import { ChannelGateways } from './channel-gateways';
+import { ChannelAdapters } from './channel-adapter';
 import { ChannelService } from './channel.service';
 import { WhatsAppGateway } from './whatsapp/whatsapp.gateway';
 
@@ -17,7 +17,7 @@ export class AttachmentContentService {
   constructor(
     private readonly conversations: ConversationService,
     private readonly channels: ChannelService,
-    private readonly gateways: ChannelGateways,
+    private readonly adapters: ChannelAdapters,
     private readonly dbs: RegionDatabases,
   ) {}
 
@@ -30,7 +30,7 @@ export class AttachmentContentService {
 
     const conversation = await this.conversations.get(tenant, conversationId);
     const channel = await this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, conversation.channelId));
-    const gateway = this.gateways.for(channel.kind);
+    const gateway = this.adapters.for(channel.kind).gateway;
     if (!(gateway instanceof WhatsAppGateway) || channel.status !== 'active') {
       throw rejected('MEDIA_UNAVAILABLE', 'The media can no longer be fetched from the platform');
     }

@@ -9,7 +9,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { NotificationService } from '../notifications/notification.service';
 import { ChannelRoutes } from './channel-routes';
-import { validateChannelInput } from './channel-specs';
+import { ChannelAdapter, ChannelAdapters, ValidatedChannel } from './channel-adapter';
 
 export type ChannelStatus = 'active' | 'revoked' | 'disconnected';
 
@@ -78,21 +78,30 @@ export class ChannelService {
     private readonly secrets: SecretBox,
     private readonly notifications: NotificationService,
     private readonly events: DomainEvents,
+    private readonly adapters: ChannelAdapters,
   ) {}
 
   /**
-   * Connects a platform account. The directory claim makes the account unique across tenants;
-   * connecting an account this tenant already has replaces its credentials and clears a revocation.
+   * Connects a platform account. The platform handshake (if the kind has one) runs first; then
+   * the directory claim makes the account unique across tenants. Connecting an account this
+   * tenant already has replaces its credentials and clears a revocation.
    */
   async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean }> {
-    const valid = validateChannelInput(input.kind, input.config, input.credentials);
-    const id = randomUUID();
-    if (valid.routingKey) {
-      const claim = await this.routes.claim(input.kind, valid.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
+    const adapter = this.adapters.for(input.kind);
+    const valid = adapter.validate(input.config, input.credentials);
+    let id: string = randomUUID();
+    let connected = await this.handshake(adapter, tenant, id, valid);
+    if (connected.routingKey) {
+      const claim = await this.routes.claim(input.kind, connected.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
       if (!claim.claimed) {
         // Another tenant's account and a missing one look the same from here: nothing is revealed.
-        if (claim.owner.tenantId !== tenant.tenantId) throw conflict('CHANNEL_ALREADY_CONNECTED', 'This account is already connected to MonkeyMachine');
-        return { channel: await this.reconnect(tenant, claim.owner.channelId, input.name, valid.credentials), created: false };
+        if (claim.owner.tenantId !== tenant.tenantId) {
+          await this.undoHandshake(adapter, tenant, id, connected);
+          throw conflict('CHANNEL_ALREADY_CONNECTED', 'This account is already connected to MonkeyMachine');
+        }
+        id = claim.owner.channelId;
+        if (adapter.connect) connected = await this.handshake(adapter, tenant, id, valid);
+        return { channel: await this.reconnect(tenant, id, input.name, connected.credentials), created: false };
       }
     }
     try {
@@ -100,15 +109,32 @@ export class ChannelService {
         const [row] = await tx.query(
           `insert into channels (tenant_id, id, kind, name, status, config, credentials, routing_key)
            values ($1, $2, $3, $4, 'active', $5, $6, $7) returning ${COLUMNS}`,
-          [tenant.tenantId, id, input.kind, input.name, JSON.stringify(valid.config), this.seal(tenant.tenantId, id, valid.credentials), valid.routingKey],
+          [tenant.tenantId, id, input.kind, input.name, JSON.stringify(connected.config), this.seal(tenant.tenantId, id, connected.credentials), connected.routingKey],
         );
         return toChannel(row);
       });
       return { channel, created: true };
     } catch (err) {
-      if (valid.routingKey) await this.routes.release(input.kind, valid.routingKey, id);
+      if (connected.routingKey) await this.routes.release(input.kind, connected.routingKey, id);
+      await this.undoHandshake(adapter, tenant, id, connected);
       throw err;
     }
+  }
+
+  private async handshake(adapter: ChannelAdapter, tenant: TenantRef, channelId: string, valid: ValidatedChannel): Promise<ValidatedChannel> {
+    if (!adapter.connect) return valid;
+    const result = await adapter.connect({ tenantId: tenant.tenantId, channelId, config: valid.config, credentials: valid.credentials });
+    return {
+      config: { ...valid.config, ...result.config },
+      credentials: { ...valid.credentials, ...result.credentials },
+      routingKey: result.routingKey ?? valid.routingKey,
+    };
+  }
+
+  private async undoHandshake(adapter: ChannelAdapter, tenant: TenantRef, channelId: string, c: ValidatedChannel): Promise<void> {
+    await adapter.disconnect?.({ tenantId: tenant.tenantId, channelId, config: c.config, credentials: c.credentials }).catch((err) => {
+      this.log.warn(`could not undo the ${adapter.kind} handshake of channel ${channelId}: ${(err as Error).message}`);
+    });
   }
 
   list(tenant: TenantRef): Promise<Channel[]> {
@@ -123,9 +149,14 @@ export class ChannelService {
 
   /** Credentials are wiped at once; the conversations stay until the purge deadline. */
   async disconnect(tenant: TenantRef, id: string): Promise<Channel> {
+    let handshake: { adapter: ChannelAdapter; ctx: ValidatedChannel } | undefined;
     const row = await this.dbs.forTenant(tenant, async (tx) => {
       const row = await this.row(tx, tenant, id, true);
       if (row.status === 'disconnected') return row;
+      const adapter = this.adapters.for(row.kind);
+      if (adapter.disconnect && row.credentials) {
+        handshake = { adapter, ctx: { config: row.config, credentials: this.open(tenant.tenantId, row), routingKey: row.routing_key } };
+      }
       const now = new Date();
       const updated = await firstRow<ChannelRow>(tx, 
         `update channels set status = 'disconnected', credentials = null, disconnected_at = $3, purge_after = $4, updated_at = now()
@@ -138,6 +169,8 @@ export class ChannelService {
     });
     const channel = toChannel(row);
     if (row.routing_key) await this.routes.release(row.kind, row.routing_key, row.id);
+    // The platform is told last and best-effort: our side is already disconnected either way.
+    if (handshake) await this.undoHandshake(handshake.adapter, tenant, id, handshake.ctx);
     this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
     return channel;
   }
@@ -169,8 +202,11 @@ export class ChannelService {
   /** For the sender only, inside its transaction. */
   async withCredentials(tx: EntityManager, tenant: TenantRef, channelId: string): Promise<ChannelWithCredentials> {
     const row = await this.row(tx, tenant, channelId);
-    const credentials = row.credentials ? JSON.parse(this.secrets.decryptString(row.credentials, channelSecretContext(tenant.tenantId, row.id))) : {};
-    return { ...toChannel(row), credentials };
+    return { ...toChannel(row), credentials: row.credentials ? this.open(tenant.tenantId, row) : {} };
+  }
+
+  private open(tenantId: string, row: ChannelRow): Record<string, string> {
+    return JSON.parse(this.secrets.decryptString(row.credentials!, channelSecretContext(tenantId, row.id)));
   }
 
   private async reconnect(tenant: TenantRef, id: string, name: string, credentials: Record<string, string>): Promise<Channel> {

@@ -42,6 +42,14 @@ const FASTIFY_CODES: Record<string, string> = {
 // Connection-level failures: the platform or client should retry, nothing was acknowledged.
 const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
+/** A lost or refused database connection, however the driver (or TypeORM around it) reports it. */
+function isDatabaseDown(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  if (code && DATABASE_DOWN.has(code)) return true;
+  return /Connection terminated|connection timeout|Connection ended|ECONNREFUSED|ECONNRESET/i.test(`${e?.message ?? ''} ${e?.driverError?.message ?? ''}`);
+}
+
 /** Maps anything thrown to `{statusCode, code, message}`; internals never reach the client. */
 export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
   if (err instanceof DomainError) return { statusCode: STATUS_OF_KIND[err.kind], code: err.code, message: err.message };
@@ -57,7 +65,7 @@ export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
   const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
   if (e?.name === 'SyntaxError' && e.statusCode === 400) return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
   if (e?.code && FASTIFY_CODES[e.code] && e.statusCode) return { statusCode: e.statusCode, code: FASTIFY_CODES[e.code], message: e.message ?? '' };
-  if (e?.code && DATABASE_DOWN.has(e.code)) {
+  if (isDatabaseDown(err)) {
     log?.error(`database unavailable: ${e.code}`);
     return { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry later' };
   }

@@ -1,8 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ChannelKind, InboundEvent, TenantRef } from '../../libs/domain/src';
-import { mapInstagramPayload } from '../channels/instagram/instagram.mapper';
-import { mapMessengerPayload } from '../channels/messenger/messenger.mapper';
-import { mapWhatsAppPayload } from '../channels/whatsapp/whatsapp.mapper';
+import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
@@ -10,12 +8,6 @@ import { firstRow } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
 import { WorkerLoop } from './worker-loop';
-
-const MAPPERS: Partial<Record<ChannelKind, (payload: Record<string, unknown>) => InboundEvent[]>> = {
-  messenger: mapMessengerPayload,
-  instagram: mapInstagramPayload,
-  whatsapp: mapWhatsAppPayload,
-};
 
 /** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
 export const MAX_INBOUND_ATTEMPTS = 5;
@@ -40,6 +32,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     private readonly queue: JobQueue,
     private readonly conversations: ConversationService,
     private readonly signal: WorkSignal,
+    private readonly adapters: ChannelAdapters,
     private readonly config: AppConfig,
   ) {
     this.loop = new WorkerLoop(InboundProcessor.name, () => this.dbs.regions(), (region) => this.processBatch(region), config.workerIdleMs);
@@ -84,9 +77,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
         ),
       );
       if (event && event.state === 'pending') {
-        const mapper = MAPPERS[event.kind];
-        if (!mapper) throw new Error(`no mapper for ${event.kind}`);
-        for (const e of mapper(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
+        for (const e of this.adapters.for(event.kind).map(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
       }
       await this.finish(tenant, job, 'done', null);
     } catch (err) {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, ConversationRepository, DeliveryFailure, TenantRef } from '../../libs/domain/src';
 import { replyMode } from '../../libs/policy/src';
-import { ChannelGateways } from '../channels/channel-gateways';
+import { ChannelAdapters } from '../channels/channel-adapter';
 import { ChannelService } from '../channels/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
@@ -32,7 +32,7 @@ export class OutboundSender implements OnApplicationBootstrap, OnApplicationShut
     private readonly repo: ConversationRepository,
     private readonly conversations: ConversationService,
     private readonly channels: ChannelService,
-    private readonly gateways: ChannelGateways,
+    private readonly adapters: ChannelAdapters,
     private readonly signal: WorkSignal,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -78,7 +78,7 @@ export class OutboundSender implements OnApplicationBootstrap, OnApplicationShut
     if (!mode.allowed && !task.template) return this.fail(tenant, job, mode.code, mode.reason);
 
     try {
-      const receipt = await this.gateways.for(channel.kind).send({
+      const receipt = await this.adapters.for(channel.kind).gateway.send({
         channel: { id: channel.id, kind: channel.kind, config: channel.config, credentials: channel.credentials },
         recipientId: task.recipientExternalId,
         text: task.message.text,

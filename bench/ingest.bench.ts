@@ -1,0 +1,483 @@
+/**
+ * Ingest benchmark (a script that prints figures, not a test): `npm run bench:ingest`.
+ *
+ * Starts the real app (src/main.ts, workers on) on fresh databases (DATABASE_URL's server, or an
+ * embedded PostgreSQL when unset), connects one Messenger page, then drives signed webhooks at
+ * POST /webhooks/meta over loopback, each with its own mid so each is really stored:
+ *   1. max throughput: closed loop at 32 connections: accepted (200) webhooks/s, ACK p50/p99;
+ *   2. half load: open loop at 50% of that: ACK p99 (target < 50 ms);
+ *   3. 1,000 webhooks/s (or the max if lower): processing lag, ACK -> message row, p50/p99
+ *      (target p99 < 1 s), and whether the queue drained;
+ * and, in the same run, the baselines: a bare node:http server answering 200 to the same POSTs
+ * driven the same way, and one-row-insert transactions into the same database.
+ *
+ * Knobs (environment): BENCH_PHASE_SECONDS (10), BENCH_BASELINE_SECONDS (5), BENCH_CONNECTIONS (32),
+ * BENCH_TARGET_RATE (1000). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Client, Pool } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { signMetaBody } from '../src/channels/meta/meta-signature';
+import { AppProcess } from '../test/support/app-process';
+import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { cpuPercent, cpuSample } from './ingest-cpu';
+import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
+
+const envNumber = (name: string, fallback: number, min: number, max: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+};
+const PHASE_S = envNumber('BENCH_PHASE_SECONDS', 10, 1, 30);
+const BASELINE_S = envNumber('BENCH_BASELINE_SECONDS', 5, 1, 30);
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 32, 1, 256);
+const TARGET_RATE = envNumber('BENCH_TARGET_RATE', 1000, 10, 20_000);
+/** Insert-baseline clients: the app's pool per region has 10 connections (region-databases.ts). */
+const PG_CLIENTS = 10;
+const WARMUP_S = 2;
+/** Between phases: wait this long for the inbound queue to drain, then purge what is left. */
+const DRAIN_BOUND_MS = 8_000;
+/** After phase 3: how long its messages may take to appear before they count as "not processed". */
+const LAG_BOUND_MS = 25_000;
+/** The whole run, setup to cleanup; past it the bench cleans up and exits 2. */
+const RUN_BOUND_MS = 240_000;
+const SENDERS = 500;
+const WEBHOOK_PATH = '/webhooks/meta';
+
+const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
+const pct = (n: number) => (Number.isFinite(n) ? `${(100 * n).toFixed(0)}%` : 'n/a');
+const secs = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s` : `> ${(LAG_BOUND_MS / 1000).toFixed(0)} s`);
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks, built and signed before any timing starts.
+
+interface WebhookPool {
+  phase: string;
+  requests: Buffer[];
+}
+
+function buildWebhooks(phase: string, pageId: string, count: number): WebhookPool {
+  const requests = new Array<Buffer>(count);
+  for (let i = 0; i < count; i++) {
+    const psid = String(7_100_000_000_000_000 + (i % SENDERS));
+    const raw = JSON.stringify(messengerMessage(pageId, psid, `bench ${phase} message ${i}: where is my order?`, midOf(phase, i)));
+    requests[i] = rawPost(WEBHOOK_PATH, raw, { 'x-hub-signature-256': signMetaBody(META_APP_SECRET, raw) });
+  }
+  return { phase, requests };
+}
+const midOf = (phase: string, i: number) => `m_bench_${phase}_${i}`;
+const midPattern = (phase: string) => `m\\_bench\\_${phase}\\_%`;
+
+// ---------------------------------------------------------------------------------------------
+// The app's side: setup, queue state, lag.
+
+async function signupAndConnect(url: string): Promise<{ pageId: string }> {
+  const signup = await fetch(`${url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organizationName: 'Ingest Bench', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+  });
+  const account = (await signup.json()) as { accessToken?: string };
+  if (signup.status !== 201 || !account.accessToken) throw new Error(`signup answered ${signup.status}: ${JSON.stringify(account)}`);
+  const pageId = platformId();
+  const channel = await fetch(`${url}/api/channels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
+    body: JSON.stringify({ kind: 'messenger', name: 'Bench Page', config: { pageId }, credentials: { pageAccessToken: 'bench-page-access-token' } }),
+  });
+  if (channel.status !== 201) throw new Error(`connecting the channel answered ${channel.status}: ${await channel.text()}`);
+  return { pageId };
+}
+
+async function queueState(db: Pool, phase: string): Promise<{ jobs: number; messages: number }> {
+  const { rows } = await db.query(
+    `select (select count(*) from queue.jobs where kind = 'inbound')::int as jobs,
+            (select count(*) from messages where external_id like $1)::int as messages`,
+    [midPattern(phase)],
+  );
+  return rows[0];
+}
+
+interface Drain {
+  drained: boolean;
+  ms: number;
+  jobsAtStart: number;
+  jobsLeft: number;
+  /** Inbound jobs finished per second while waiting. */
+  rate: number;
+}
+
+/** Polls until the inbound queue is empty and `expected` messages of `phase` exist, at most `boundMs`. */
+async function waitDrained(db: Pool, phase: string, expected: number, boundMs: number): Promise<Drain> {
+  const start = performance.now();
+  const first = await queueState(db, phase);
+  let last = first;
+  while (!(last.jobs === 0 && last.messages >= expected) && performance.now() - start < boundMs) {
+    await sleep(200);
+    last = await queueState(db, phase);
+  }
+  const elapsed = performance.now() - start;
+  return {
+    drained: last.jobs === 0 && last.messages >= expected,
+    ms: elapsed,
+    jobsAtStart: first.jobs,
+    jobsLeft: last.jobs,
+    rate: elapsed > 0 ? ((first.jobs - last.jobs) * 1000) / elapsed : NaN,
+  };
+}
+
+/** Leftover backlog of one phase would be processed during the next and blur its figures. */
+async function purgeQueue(db: Pool): Promise<number> {
+  const { rowCount } = await db.query(`delete from queue.jobs where kind = 'inbound'`);
+  return rowCount ?? 0;
+}
+
+async function storedCount(db: Pool, phase: string): Promise<number> {
+  const { rows } = await db.query(`select count(*)::int as n from inbound_events where dedupe_key like $1`, [`mid:${midPattern(phase)}`]);
+  return rows[0].n;
+}
+
+interface Lag {
+  accepted: number;
+  processed: number;
+  /** ACK seen by the client -> messages.created_at, ms, ascending; unprocessed ones as Infinity. */
+  ackToMessage: number[];
+  /** inbound_events.received_at -> messages.created_at (both the database's clock), ms. */
+  receivedToMessage: number[];
+}
+
+async function measureLag(db: Pool, phase: string, load: LoadResult): Promise<Lag> {
+  const { rows } = await db.query<{ external_id: string; created_ms: number; received_ms: number }>(
+    `select m.external_id,
+            extract(epoch from m.created_at)::float8 * 1000 as created_ms,
+            extract(epoch from e.received_at)::float8 * 1000 as received_ms
+     from messages m
+     join inbound_events e on e.tenant_id = m.tenant_id and e.channel_id = m.channel_id and e.dedupe_key = 'mid:' || m.external_id
+     where m.external_id like $1`,
+    [midPattern(phase)],
+  );
+  const prefix = `m_bench_${phase}_`.length;
+  const created = new Map<number, { created: number; received: number }>();
+  for (const r of rows) created.set(Number(r.external_id.slice(prefix)), { created: r.created_ms, received: r.received_ms });
+  const ackToMessage: number[] = [];
+  const receivedToMessage: number[] = [];
+  let accepted = 0;
+  for (let i = 0; i < load.status.length; i++) {
+    if (load.status[i] !== 200) continue;
+    accepted++;
+    const row = created.get(i);
+    ackToMessage.push(row ? row.created - load.ackWallMs[i] : Infinity);
+    if (row) receivedToMessage.push(row.created - row.received);
+  }
+  ackToMessage.sort((a, b) => a - b);
+  receivedToMessage.sort((a, b) => a - b);
+  return { accepted, processed: receivedToMessage.length, ackToMessage, receivedToMessage };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baselines.
+
+/** A bare node:http server in its own process, answering 200 with a small JSON body to any POST. */
+async function startBareServer(): Promise<{ port: number; child: ChildProcess }> {
+  const code = `
+    const http = require('node:http');
+    const body = Buffer.from('{"received":true,"stored":1}');
+    const server = http.createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length }); res.end(body); });
+    });
+    server.keepAliveTimeout = 60000;
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+    setTimeout(() => process.exit(0), ${RUN_BOUND_MS}).unref();
+    process.on('SIGTERM', () => process.exit(0));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await withTimeout(
+    new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      child.once('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
+    }),
+    10_000,
+    'starting the bare server',
+  );
+  return { port, child };
+}
+
+interface InsertBaseline {
+  tps: number;
+  p50: number;
+  p99: number;
+}
+
+/** `begin; insert one row; commit` in a loop on PG_CLIENTS connections into a scratch table. */
+async function insertBaseline(url: string, durationMs: number, payload: string): Promise<InsertBaseline> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create table bench_ingest_scratch (id bigint generated always as identity primary key, k text not null unique, payload jsonb not null)`);
+  const clients = await Promise.all(
+    Array.from({ length: PG_CLIENTS }, async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  const perClientCap = 200_000;
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  const end = t0 + durationMs;
+  let last = t0;
+  try {
+    const counts = await Promise.all(
+      clients.map(async (c, w) => {
+        let n = 0;
+        while (n < perClientCap && performance.now() < end) {
+          const s = performance.now();
+          await c.query('begin');
+          await c.query('insert into bench_ingest_scratch (k, payload) values ($1, $2)', [`${w}:${n}`, payload]);
+          await c.query('commit');
+          const now = performance.now();
+          latencies.push(now - s);
+          if (now > last) last = now;
+          n++;
+        }
+        return n;
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    const total = counts.reduce((a, b) => a + b, 0);
+    return { tps: (total * 1000) / (last - t0), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await admin.query(`drop table if exists bench_ingest_scratch`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface PhaseFigures {
+  load: LoadResult;
+  accepted: number;
+  acceptedPerS: number;
+  p50: number;
+  p99: number;
+  other: string;
+}
+
+function figures(load: LoadResult): PhaseFigures {
+  const accepted = load.statusCounts['200'] ?? 0;
+  const other = Object.entries(load.statusCounts)
+    .filter(([code]) => code !== '200')
+    .map(([code, n]) => `${n}x${code}`);
+  if (load.errors) other.push(`${load.errors} errors`);
+  if (load.unsent) other.push(`${load.unsent} unsent`);
+  return {
+    load,
+    accepted,
+    acceptedPerS: (accepted * 1000) / load.elapsedMs,
+    p50: percentile(load.latencyMs, 50),
+    p99: percentile(load.latencyMs, 99),
+    other: other.length ? other.join(', ') : 'none',
+  };
+}
+
+async function main(): Promise<number> {
+  const runStart = performance.now();
+  const server = process.env.DATABASE_URL ? `DATABASE_URL server (${new URL(process.env.DATABASE_URL).host})` : 'embedded PostgreSQL';
+  const appRole = `mm_bench_ingest_${randomBytes(3).toString('hex')}`;
+  let dbs: TestDatabases | undefined;
+  let app: AppProcess | undefined;
+  let owner: Pool | undefined;
+  let bare: ChildProcess | undefined;
+
+  const cleanup = async () => {
+    bare?.kill('SIGTERM');
+    await owner?.end().catch(() => undefined);
+    if (app) await withTimeout(app.stop(), 15_000, 'stopping the app').catch(() => app!.kill9());
+    if (dbs) {
+      await withTimeout(dbs.dispose(), 30_000, 'disposing the databases').catch((e) => note(`cleanup: ${(e as Error).message}`));
+      if (process.env.DATABASE_URL) {
+        // The app role is cluster-wide; ours has its own name so a concurrent test run's mm_app keeps its password.
+        const c = new Client({ connectionString: process.env.DATABASE_URL });
+        await c
+          .connect()
+          .then(() => c.query(`drop role if exists ${appRole}`))
+          .catch((e) => note(`cleanup: could not drop role ${appRole}: ${(e as Error).message}`))
+          .finally(() => c.end().catch(() => undefined));
+      }
+    }
+  };
+  let cleaning: Promise<void> | undefined;
+  const cleanupOnce = () => (cleaning ??= cleanup());
+  const deadline = setTimeout(() => {
+    note(`the run exceeded ${RUN_BOUND_MS / 1000} s: cleaning up`);
+    void cleanupOnce().finally(() => process.exit(2));
+  }, RUN_BOUND_MS);
+  process.once('SIGINT', () => void cleanupOnce().finally(() => process.exit(130)));
+
+  try {
+    note(`creating databases on the ${server}`);
+    dbs = await createTestDatabases();
+    app = new AppProcess({
+      REGION_DATABASE_URLS: `eu=${dbs.urls.eu},ru=${dbs.urls.ru}`,
+      DEFAULT_REGION: 'eu',
+      DATABASE_APP_ROLE: appRole,
+      DATABASE_APP_PASSWORD: randomBytes(18).toString('base64url'),
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      MM_MASTER_KEYS: KeyRing.generateKey('bench'),
+      META_APP_SECRET,
+      WORKERS: 'on',
+    });
+    note('starting the app (migrates at start)');
+    await app.start(90_000);
+    const appPid = (app as unknown as { child?: ChildProcess }).child?.pid;
+    const { pageId } = await signupAndConnect(app.url);
+    owner = new Pool({ connectionString: dbs.urls.eu, max: 3 });
+    const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
+    const appPort = app.port;
+
+    // One webhook end to end before any load: it must be accepted, stored and processed.
+    {
+      const { requests } = buildWebhooks('check', pageId, 1);
+      const r = await runLoad({ host: '127.0.0.1', port: appPort, requests, connections: 1, durationMs: 5_000, graceMs: 5_000 });
+      if (r.statusCounts['200'] !== 1) throw new Error(`a single signed webhook was not accepted: ${JSON.stringify(r.statusCounts)}\n${app.output.slice(-3000)}`);
+      const d = await waitDrained(owner, 'check', 1, 10_000);
+      if (!d.drained) throw new Error(`the accepted webhook did not become a message within 10 s\n${app.output.slice(-3000)}`);
+    }
+
+    note(`warming up: ${WARMUP_S} s at ${CONNECTIONS} connections`);
+    const warm = figures(
+      await runLoad({ host: '127.0.0.1', port: appPort, requests: buildWebhooks('w', pageId, 20_000).requests, connections: CONNECTIONS, durationMs: WARMUP_S * 1000 }),
+    );
+    const warmDrain = await waitDrained(owner, 'w', warm.accepted, DRAIN_BOUND_MS);
+    const warmPurged = warmDrain.drained ? 0 : await purgeQueue(owner);
+
+    // The max-phase pool: distinct webhooks, twice what the warm-up rate would need (bounded).
+    const maxPoolSize = Math.min(150_000, Math.max(5_000, Math.ceil(warm.acceptedPerS * PHASE_S * 2)));
+    note(`building ${int(maxPoolSize)} signed webhooks for the max phase`);
+    const maxPool = buildWebhooks('p1', pageId, maxPoolSize);
+
+    note(`baseline: one-row insert transactions, ${PG_CLIENTS} clients, ${BASELINE_S} s`);
+    const sampleItem = JSON.stringify({ item: messengerMessage(pageId, '7100000000000000', 'bench baseline message 0: where is my order?', 'm_bench_baseline_0').entry[0].messaging[0] });
+    const inserts = await insertBaseline(dbs.urls.eu, BASELINE_S * 1000, sampleItem);
+
+    note(`baseline: bare node:http server, ${CONNECTIONS} connections, ${BASELINE_S} s`);
+    const bareServer = await startBareServer();
+    bare = bareServer.child;
+    await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 200_000, connections: CONNECTIONS, durationMs: 1000 });
+    const bareCpu0 = cpuSample({ server: bare.pid, bench: process.pid });
+    const bareRun = figures(
+      await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 400_000, connections: CONNECTIONS, durationMs: BASELINE_S * 1000 }),
+    );
+    const bareCpu = cpuPercent(bareCpu0, cpuSample({ server: bare.pid, bench: process.pid }));
+    bare.kill('SIGTERM');
+    bare = undefined;
+
+    note(`phase 1: max throughput, ${CONNECTIONS} connections, ${PHASE_S} s`);
+    let cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    const p1 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: maxPool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000 }));
+    const p1Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p1PoolOut = p1.load.sent >= maxPoolSize;
+    const p1Drain = await waitDrained(owner, 'p1', p1.accepted, DRAIN_BOUND_MS);
+    const p1Stored = await storedCount(owner, 'p1');
+    const p1Purged = p1Drain.drained ? 0 : await purgeQueue(owner);
+
+    const halfRate = Math.max(1, Math.round(p1.acceptedPerS / 2));
+    note(`phase 2: half load, ${int(halfRate)}/s for ${PHASE_S} s`);
+    const p2Pool = buildWebhooks('p2', pageId, halfRate * PHASE_S);
+    cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    const p2 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p2Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: halfRate }));
+    const p2Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p2Drain = await waitDrained(owner, 'p2', p2.accepted, DRAIN_BOUND_MS);
+    const p2Purged = p2Drain.drained ? 0 : await purgeQueue(owner);
+
+    const lagRate = Math.max(1, Math.min(TARGET_RATE, Math.floor(p1.acceptedPerS)));
+    note(`phase 3: ${int(lagRate)}/s for ${PHASE_S} s, then processing lag`);
+    const p3Pool = buildWebhooks('p3', pageId, lagRate * PHASE_S);
+    cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    const p3 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p3Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: lagRate }));
+    const p3Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p3Drain = await waitDrained(owner, 'p3', p3.accepted, LAG_BOUND_MS);
+    const lag = await measureLag(owner, 'p3', p3.load);
+    const failed = (await owner.query(`select count(*)::int as n from inbound_events where state = 'failed'`)).rows[0].n as number;
+
+    // -------------------------------------------------------------------------------------------
+    const lagP50 = percentile(lag.ackToMessage, 50);
+    const lagP99 = percentile(lag.ackToMessage, 99);
+    const vsInsert = p1.acceptedPerS / inserts.tps;
+    const vsBare = p1.acceptedPerS / bareRun.acceptedPerS;
+    const cpuLine = (c: Record<string, number>) => `app ${c.app.toFixed(0)}%, postgres ${c.postgres.toFixed(0)}%, load gen ${c.bench.toFixed(0)}%`;
+    const drainNote = (d: Drain, purged: number) =>
+      d.drained ? `drained in ${secs(d.ms)}` : `${int(d.jobsLeft)} jobs left after ${secs(d.ms)} (${int(d.rate)}/s), purged ${int(purged)}`;
+
+    const rows: Array<[string, string, string, string]> = [
+      ['Figure', 'Value', 'Target', 'Verdict'],
+      ['1. max: accepted webhooks/s (200)', `${int(p1.acceptedPerS)}/s`, '', ''],
+      ['   ACK latency p50 / p99', `${ms(p1.p50)} / ${ms(p1.p99)} ms`, '', ''],
+      ['   accepted / stored rows / not 200', `${int(p1.accepted)} / ${int(p1Stored)} / ${p1.other}`, 'equal', p1Stored === p1.accepted ? 'ok' : 'MISMATCH'],
+      ['2. half load: offered', `${int(halfRate)}/s (${int(p2.acceptedPerS)}/s accepted)`, '', ''],
+      ['   ACK latency p50 / p99', `${ms(p2.p50)} / ${ms(p2.p99)} ms`, 'p99 < 50 ms', p2.p99 < 50 ? 'ok' : 'MISSED'],
+      ['   not 200', p2.other, '', ''],
+      [`3. ${int(lagRate)}/s: accepted`, `${int(p3.acceptedPerS)}/s, ACK p99 ${ms(p3.p99)} ms, not 200: ${p3.other}`, '', ''],
+      ['   lag ACK -> message row p50 / p99', `${secs(lagP50)} / ${secs(lagP99)}`, 'p99 < 1 s', lagP99 < 1000 ? 'ok' : 'MISSED'],
+      ['   lag received_at -> message p50 / p99', `${secs(percentile(lag.receivedToMessage, 50))} / ${secs(percentile(lag.receivedToMessage, 99))}`, '', ''],
+      ['   processed / accepted', `${int(lag.processed)} / ${int(lag.accepted)}`, '', ''],
+      ['   queue drained', p3Drain.drained ? `yes, ${secs(p3Drain.ms)} after the last ACK` : `no: ${int(p3Drain.jobsLeft)} jobs left after ${secs(p3Drain.ms)}`, 'yes', p3Drain.drained ? 'ok' : 'MISSED'],
+      ['   worker drain rate', `${int(p3Drain.rate)} jobs/s (after phase 1: ${int(p1Drain.rate)} jobs/s)`, '', ''],
+      ['4a. bare node:http: max req/s', `${int(bareRun.acceptedPerS)}/s, p50 / p99 ${ms(bareRun.p50)} / ${ms(bareRun.p99)} ms`, '', ''],
+      ['4b. one-row insert tx/s', `${int(inserts.tps)}/s (${PG_CLIENTS} clients, tx p50 / p99 ${ms(inserts.p50)} / ${ms(inserts.p99)} ms)`, '', ''],
+      ['app max / bare http', pct(vsBare), '', ''],
+      ['app max / insert baseline', pct(vsInsert), '>= 60%', vsInsert >= 0.6 ? 'ok' : 'MISSED'],
+    ];
+    const width = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => cell.padEnd(width[c])).join('  ').trimEnd();
+    const out = [
+      '',
+      `MonkeyMachine ingest bench: signed Messenger webhooks -> POST ${WEBHOOK_PATH} over 127.0.0.1`,
+      `${server}, PostgreSQL ${pgVersion}; node ${process.version}; ${cpus().length} cores; ${CONNECTIONS} connections; phases ${PHASE_S} s, baselines ${BASELINE_S} s; workers on`,
+      '',
+      line(rows[0]),
+      line(width.map((w) => '-'.repeat(w))),
+      ...rows.slice(1).map(line),
+      '',
+      `CPU, % of one core: max ${cpuLine(p1Cpu)}; half ${cpuLine(p2Cpu)}; ${int(lagRate)}/s ${cpuLine(p3Cpu)}; bare baseline: server ${bareCpu.server.toFixed(0)}%, load gen ${bareCpu.bench.toFixed(0)}%`,
+      `Between phases: warm-up ${int(warm.acceptedPerS)}/s, ${drainNote(warmDrain, warmPurged)}; after max ${drainNote(p1Drain, p1Purged)}; after half ${drainNote(p2Drain, p2Purged)}.` +
+        (failed ? ` ${failed} inbound events failed.` : ''),
+      ...(p1PoolOut ? [`Note: the max phase used up its ${int(maxPoolSize)} distinct webhooks before ${PHASE_S} s; its rate is over the time it ran.`] : []),
+      'ACK latency: write -> full response (open-loop phases 2 and 3: from the time each request was due). Lag: messages.created_at',
+      '(transaction start of the worker\'s insert) minus the client\'s ACK time, same machine clock; unprocessed count as > bound.',
+      `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
+      '',
+    ];
+    process.stdout.write(out.join('\n'));
+    return 0;
+  } catch (err) {
+    note(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (app?.output) note(`app output (tail):\n${app.output.slice(-2000)}`);
+    return 1;
+  } finally {
+    note('cleaning up');
+    await cleanupOnce();
+    clearTimeout(deadline);
+  }
+}
+
+void main().then((code) => process.exit(code));
