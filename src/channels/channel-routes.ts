@@ -37,6 +37,11 @@ export class ChannelRoutes {
     return row ? { tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
   }
 
+  async findByChannel(channelId: string): Promise<(ChannelRoute & { kind: string }) | null> {
+    const [row] = await this.dbs.directory().query(`select platform, tenant_id, region, channel_id from directory.channel_routes where channel_id = $1`, [channelId]);
+    return row ? { kind: row.platform, tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
+  }
+
   /** Resolves many accounts in one query (a webhook batch may name several). */
   async findMany(keys: Array<{ kind: ChannelKind; routingKey: string }>): Promise<Map<string, ChannelRoute>> {
     const out = new Map<string, ChannelRoute>();

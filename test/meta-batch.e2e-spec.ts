@@ -1,0 +1,48 @@
+import type { Client } from 'pg';
+import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
+import { TestApp, TestTenant, ownerClient } from './support/test-app';
+
+/** Meta batches entries of many Pages, hence many tenants and regions, into one POST. */
+describe('a webhook batch spanning tenants and regions', () => {
+  let t: TestApp;
+  let eu: Client;
+  let ru: Client;
+  beforeAll(async () => {
+    t = await TestApp.start({ META_APP_SECRET });
+    [eu, ru] = await Promise.all([ownerClient('eu'), ownerClient('ru')]);
+  });
+  afterAll(async () => {
+    await Promise.all([eu.end(), ru.end()]);
+    await t.close();
+  });
+
+  const connect = async (tenant: TestTenant) => {
+    const pageId = platformId();
+    const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: 'EAAB-batch-token' } } });
+    expect(res.status).toBe(201);
+    return { pageId, channelId: res.body.id as string };
+  };
+
+  it('stores each entry in its own tenant\'s region, once', async () => {
+    const a = await t.signup({ region: 'eu' });
+    const b = await t.signup({ region: 'ru' });
+    const [a1, a2, b1] = [await connect(a), await connect(a), await connect(b)];
+    const entry = (pageId: string, mid: string) => ({ id: pageId, time: Date.now(), messaging: [{ sender: { id: `u-${mid}` }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid, text: mid } }] });
+    const body = { object: 'page', entry: [entry(a1.pageId, 'mA1'), entry(b1.pageId, 'mB1'), entry(a2.pageId, 'mA2'), entry('4040404040', 'mNobody')] };
+
+    const res = await postMetaWebhook(t, body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ received: true, stored: 3 });
+    await t.app.get(InboundProcessor).drain();
+
+    const where = async (db: Client) => (await db.query(`select channel_id, external_id from messages order by external_id`)).rows;
+    expect(await where(eu)).toEqual([
+      { channel_id: a1.channelId, external_id: 'mA1' },
+      { channel_id: a2.channelId, external_id: 'mA2' },
+    ]);
+    expect(await where(ru)).toEqual([{ channel_id: b1.channelId, external_id: 'mB1' }]);
+
+    expect((await postMetaWebhook(t, body)).body).toEqual({ received: true, stored: 0 });
+  });
+});
