@@ -28,6 +28,12 @@ export abstract class AppConfig {
   abstract readonly workerIdleMs: number;
   /** How long a claimed job stays with its worker; after a crash another instance takes it then. */
   abstract readonly workerLeaseSeconds: number;
+  abstract readonly telegramApiUrl: string;
+  abstract readonly twilioApiUrl: string;
+  /** Inbound SMTP listener; 0 disables it. */
+  abstract readonly smtp: { readonly port: number; readonly host: string; readonly tlsCertFile?: string; readonly tlsKeyFile?: string; readonly maxMessageBytes: number };
+  /** Domain of channel inbound addresses and reply+token addresses. */
+  abstract readonly emailDomain: string;
 }
 
 export class InvalidConfigError extends Error {}
@@ -111,6 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       WORKERS: onOff({ default: true }),
       WORKER_IDLE_MS: integer(10, 60_000)({ default: 500 }),
       WORKER_LEASE_SECONDS: integer(1, 3600)({ default: 60 }),
+      TELEGRAM_API_URL: url({ default: 'https://api.telegram.org' }),
+      TWILIO_API_URL: url({ default: 'https://api.twilio.com' }),
+      SMTP_PORT: integer(0, 65535)({ default: 2525 }),
+      SMTP_HOST: str({ default: '0.0.0.0' }),
+      SMTP_TLS_CERT_FILE: str({ default: undefined }),
+      SMTP_TLS_KEY_FILE: str({ default: undefined }),
+      SMTP_MAX_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024)({ default: 25 * 1024 * 1024 }),
+      EMAIL_DOMAIN: str({ default: 'localhost' }),
     },
     {
       reporter: ({ errors }) => {
@@ -149,5 +163,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     workersEnabled: e.WORKERS,
     workerIdleMs: e.WORKER_IDLE_MS,
     workerLeaseSeconds: e.WORKER_LEASE_SECONDS,
+    telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/$/, ''),
+    twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
+    smtp: Object.freeze({
+      port: e.SMTP_PORT,
+      host: e.SMTP_HOST,
+      tlsCertFile: e.SMTP_TLS_CERT_FILE || undefined,
+      tlsKeyFile: e.SMTP_TLS_KEY_FILE || undefined,
+      maxMessageBytes: e.SMTP_MAX_MESSAGE_BYTES,
+    }),
+    emailDomain: e.EMAIL_DOMAIN,
   });
 }

@@ -76,6 +76,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<N
     MM_MASTER_KEYS: process.env.MM_TEST_MASTER_KEYS!,
     // Tests drive the queue workers by hand (drain) unless they ask for the background loops.
     WORKERS: 'off',
+    // No inbound SMTP listener unless a test asks for one (port 0 = off).
+    SMTP_PORT: '0',
     ...overrides,
   };
 }
