@@ -9,6 +9,7 @@ import { TenancyModule } from './tenancy/tenancy.module';
 import { CommonModule } from './common/common.module';
 import { IngestModule } from './ingest/ingest.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PrivacyModule } from './privacy/privacy.module';
 
 @Module({})
 export class AppModule {
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule],
+      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule],
       controllers: [HealthController],
       providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
       exports: [AppConfig],

@@ -37,7 +37,7 @@ describe('a region database outage', () => {
   it('reports every region healthy while all answer', async () => {
     const res = await t.request('GET', '/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', regions: { eu: { database: 'up' }, ru: { database: 'up' }, xx: { database: 'up' } } });
+    expect(res.body).toMatchObject({ status: 'ok', regions: { eu: { database: 'up' }, ru: { database: 'up' }, xx: { database: 'up' } } });
   });
 
   it('answers 503 while the region is down and leaves no half-made account behind', async () => {

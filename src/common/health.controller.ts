@@ -1,14 +1,33 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Clock } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
+import { PURGE_JOB } from '../privacy/retention-purge.job';
 
 const PROBE_TIMEOUT_MS = 2000;
+
+const DAY_MS = 24 * 3600_000;
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dbs: RegionDatabases) {}
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Scheduled jobs by region: when they last completed, and whether that is too long ago. */
+  private async jobs(): Promise<Record<string, { lastFinishedAt: Date | null; stale: boolean }>> {
+    const out: Record<string, { lastFinishedAt: Date | null; stale: boolean }> = {};
+    const now = this.clock.now().getTime();
+    for (const region of this.dbs.regions()) {
+      const [beat] = await this.dbs.region(region).query(`select last_finished_at from queue.heartbeats where job = $1`, [PURGE_JOB]);
+      const last: Date | null = beat?.last_finished_at ?? null;
+      out[`${PURGE_JOB}@${region}`] = { lastFinishedAt: last, stale: !last || now - last.getTime() > DAY_MS };
+    }
+    return out;
+  }
 
   /** 200 when every region's database answers, 503 otherwise, with the state of each. */
   @Get()
@@ -22,6 +41,10 @@ export class HealthController {
       }),
     );
     const healthy = entries.every(([, s]) => s.database === 'up');
-    reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', regions: Object.fromEntries(entries) });
+    const jobs = healthy ? await this.jobs() : {};
+    const warnings = Object.entries(jobs)
+      .filter(([, j]) => j.stale)
+      .map(([name]) => `${name} has not completed in the last 24 hours`);
+    reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', regions: Object.fromEntries(entries), jobs, warnings });
   }
 }

@@ -1,3 +1,4 @@
 export * from './messaging-window';
 export * from './card-numbers';
 export * from './channel-lifecycle';
+export * from './retention';

@@ -1,0 +1,156 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import type { QueryRunner } from 'typeorm';
+import { Clock, TenantRef } from '../../libs/domain/src';
+import { PROCESSED_EVENT_DAYS, retentionCutoff, retentionDays } from '../../libs/policy/src';
+import { AppConfig } from '../config/app-config';
+import { RegionDatabases } from '../database/region-databases';
+import { rows } from '../database/sql';
+import { RetentionSettingsService } from './retention-settings.service';
+
+export const PURGE_JOB = 'retention-purge';
+const LOCK_KEY = 7_274_173_002;
+const BATCH = 5000;
+
+export type PurgeCounts = Record<string, number>;
+
+/**
+ * Applies retention: purges channels past their post-disconnect deadline, messages past their
+ * channel's retention, processed webhook payloads after a week, and what is left orphaned.
+ * One instance at a time per region (advisory lock); every delete is a short batch in its own
+ * transaction, so ingest keeps flowing while it runs.
+ */
+@Injectable()
+export class RetentionPurgeJob implements OnApplicationBootstrap {
+  private readonly log = new Logger(RetentionPurgeJob.name);
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly settings: RetentionSettingsService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.workersEnabled) setTimeout(() => void this.scheduled(), 5_000).unref();
+  }
+
+  @Cron(CronExpression.EVERY_HOUR)
+  async scheduled(): Promise<void> {
+    if (!this.config.workersEnabled) return;
+    await this.run().catch((err) => this.log.error(`purge failed: ${(err as Error).message}`));
+  }
+
+  /** Runs in every region this instance can lock; returns rows deleted per table. */
+  async run(): Promise<PurgeCounts> {
+    const counts: PurgeCounts = {};
+    for (const region of this.dbs.regions()) {
+      const lock = this.dbs.region(region).createQueryRunner();
+      await lock.connect();
+      try {
+        const [{ locked }] = await lock.query(`select pg_try_advisory_lock($1) as locked`, [LOCK_KEY]);
+        if (!locked) continue; // another instance is purging this region
+        try {
+          await this.beat(lock, 'start');
+          for (const tenant of await this.tenantsOf(region)) await this.purgeTenant(tenant, counts);
+          await this.beat(lock, 'finish');
+        } catch (err) {
+          await this.beat(lock, 'error', (err as Error).message).catch(() => undefined);
+          throw err;
+        } finally {
+          await lock.query(`select pg_advisory_unlock($1)`, [LOCK_KEY]);
+        }
+      } finally {
+        await lock.release();
+      }
+    }
+    if (Object.values(counts).some((n) => n > 0)) this.log.log(`purged ${JSON.stringify(counts)}`);
+    return counts;
+  }
+
+  private async tenantsOf(region: string): Promise<TenantRef[]> {
+    const found = await rows<{ tenant_id: string }>(this.dbs.directory(), `select tenant_id from directory.tenants where region = $1`, [region]);
+    return found.map((t) => ({ tenantId: t.tenant_id, region }));
+  }
+
+  private async purgeTenant(tenant: TenantRef, counts: PurgeCounts): Promise<void> {
+    const now = this.clock.now();
+    const t = tenant.tenantId;
+    const add = (table: string, n: number) => (counts[table] = (counts[table] ?? 0) + n);
+
+    // 1. Disconnected channels past their deadline (30 days Messenger/Instagram, 90 WhatsApp).
+    const due = await this.dbs.forTenant(tenant, (tx) =>
+      rows<{ id: string }>(tx, `select id from channels where tenant_id = $1 and status = 'disconnected' and purge_after <= $2`, [t, now]),
+    );
+    for (const { id } of due) {
+      add('messages', await this.batched(tenant, `select ctid from messages where tenant_id = $1 and channel_id = $2 limit ${BATCH}`, 'messages', [t, id]));
+      add('inbound_events', await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and channel_id = $2 limit ${BATCH}`, 'inbound_events', [t, id]));
+      add('channels', await this.dbs.forTenant(tenant, async (tx) => (await rows(tx, `delete from channels where tenant_id = $1 and id = $2 returning id`, [t, id])).length));
+    }
+
+    // 2. Messages past their channel's retention, then conversations left empty.
+    const settings = await this.settings.get(tenant);
+    const channels = await this.dbs.forTenant(tenant, (tx) => rows<{ id: string }>(tx, `select id from channels where tenant_id = $1`, [t]));
+    for (const { id } of channels) {
+      const days = retentionDays(settings, id);
+      if (days === null) continue;
+      const cutoff = retentionCutoff(days, now);
+      add('messages', await this.batched(tenant, `select ctid from messages where tenant_id = $1 and channel_id = $2 and sent_at < $3 limit ${BATCH}`, 'messages', [t, id, cutoff]));
+      add(
+        'conversations',
+        await this.batched(
+          tenant,
+          `select ctid from conversations c where tenant_id = $1 and channel_id = $2 and last_message_at < $3
+             and not exists (select 1 from messages m where m.tenant_id = c.tenant_id and m.conversation_id = c.id) limit ${BATCH}`,
+          'conversations',
+          [t, id, cutoff],
+        ),
+      );
+    }
+
+    // 3. Processed webhook payloads are a delivery buffer, not an archive.
+    add(
+      'inbound_events',
+      await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and state = 'done' and processed_at < $2 limit ${BATCH}`, 'inbound_events', [
+        t,
+        retentionCutoff(PROCESSED_EVENT_DAYS, now),
+      ]),
+    );
+
+    // 4. Contacts nothing refers to any more.
+    add(
+      'contacts',
+      await this.batched(
+        tenant,
+        `select ctid from contacts c where tenant_id = $1
+           and not exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id)
+           and not exists (select 1 from conversations v where v.tenant_id = c.tenant_id and v.contact_id = c.id) limit ${BATCH}`,
+        'contacts',
+        [t],
+      ),
+    );
+  }
+
+  /** Deletes the rows `select` finds, one short transaction per batch, until none are left. */
+  private async batched(tenant: TenantRef, select: string, table: string, params: unknown[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.dbs.forTenant(tenant, async (tx) => (await rows(tx, `delete from ${table} where ctid = any(array(${select})) returning 1`, params)).length);
+      total += n;
+      if (n < BATCH) return total;
+    }
+  }
+
+  private async beat(lock: QueryRunner, phase: 'start' | 'finish' | 'error', error?: string): Promise<void> {
+    if (phase === 'error') {
+      await lock.query(`update queue.heartbeats set last_error = $2 where job = $1`, [PURGE_JOB, error?.slice(0, 500) ?? null]);
+      return;
+    }
+    const column = phase === 'start' ? 'last_started_at' : 'last_finished_at';
+    await lock.query(
+      `insert into queue.heartbeats (job, ${column}, last_error) values ($1, $2, null)
+       on conflict (job) do update set ${column} = excluded.${column}, last_error = null`,
+      [PURGE_JOB, this.clock.now()],
+    );
+  }
+}
