@@ -125,4 +125,14 @@ describe('retention and purge jobs', () => {
     expect(stale.body.jobs['retention-purge@eu'].stale).toBe(true);
     expect(stale.body.warnings).toContain('retention-purge@eu has not completed in the last 24 hours');
   });
+
+  it('reports a deletion request past its deadline', async () => {
+    now = new Date();
+    const db2 = await ownerClient('eu');
+    await db2.query(`insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ('STUCK0000001', 'customer', now(), now() + interval '30 days')`);
+    await db2.end();
+    expect((await t.request('GET', '/health')).body.warnings).not.toContain('1 deletion request(s) past their deadline');
+    later(31);
+    expect((await t.request('GET', '/health')).body.warnings).toContain('1 deletion request(s) past their deadline');
+  });
 });

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Clock } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
+import { DeletionRequestsService } from '../privacy/deletion-requests.service';
 import { PURGE_JOB } from '../privacy/retention-purge.job';
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -15,6 +16,7 @@ export class HealthController {
   constructor(
     private readonly dbs: RegionDatabases,
     private readonly clock: Clock,
+    private readonly deletions: DeletionRequestsService,
   ) {}
 
   /** Scheduled jobs by region: when they last completed, and whether that is too long ago. */
@@ -45,6 +47,8 @@ export class HealthController {
     const warnings = Object.entries(jobs)
       .filter(([, j]) => j.stale)
       .map(([name]) => `${name} has not completed in the last 24 hours`);
+    const overdue = healthy ? await this.deletions.overdue() : 0;
+    if (overdue) warnings.push(`${overdue} deletion request(s) past their deadline`);
     reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', regions: Object.fromEntries(entries), jobs, warnings });
   }
 }

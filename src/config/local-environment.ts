@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyRing } from '../../libs/crypto/src';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
+import { InvalidConfigError } from './app-config';
 
 const log = new Logger('LocalEnvironment');
 
@@ -13,6 +14,11 @@ const log = new Logger('LocalEnvironment');
  */
 export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
   if (env.DATABASE_URL || env.REGION_DATABASE_URLS) return;
+  // A production deployment without a database setting is a mistake, not a wish for a private
+  // throw-away database (and freshly generated secrets) inside a container.
+  if (env.NODE_ENV === 'production' && env.MM_EMBEDDED_DATABASE !== 'on') {
+    throw new InvalidConfigError('Invalid configuration:\n  - DATABASE_URL: required when NODE_ENV=production (or set MM_EMBEDDED_DATABASE=on to run the embedded PostgreSQL deliberately)');
+  }
   const dataDir = env.DATA_DIR ?? './data';
   mkdirSync(dataDir, { recursive: true });
   const secretsFile = join(dataDir, 'local-secrets.json');

@@ -1,14 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ChannelsModule } from '../channels/channels.module';
+import { DeletionRequestsService } from './deletion-requests.service';
+import { DeletionStatusController } from './deletion-status.controller';
+import { ErasureService } from './erasure.service';
+import { MetaPrivacyController } from './meta-privacy.controller';
+import { PrivacyRequestsController } from './privacy-requests.controller';
 import { RetentionController } from './retention.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
 
 /** Deletion, retention and the other promises of the privacy policy, as behaviour. */
 @Module({
-  imports: [ScheduleModule.forRoot()],
-  controllers: [RetentionController],
-  providers: [RetentionSettingsService, RetentionPurgeJob],
-  exports: [RetentionPurgeJob],
+  imports: [ScheduleModule.forRoot(), ChannelsModule],
+  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController],
+  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService],
+  exports: [RetentionPurgeJob, DeletionRequestsService],
 })
 export class PrivacyModule {}

@@ -4,8 +4,10 @@ import { ChannelRoutesByChannel1764600000001 } from './directory/1764600000001-c
 import { ConversationCore1764400000000 } from './region/1764400000000-conversation-core';
 import { ChannelsAndPipeline1764500000000 } from './region/1764500000000-channels-and-pipeline';
 import { Retention1764800000000 } from './region/1764800000000-retention';
+import { DeletionReceipts1764810000000 } from './region/1764810000000-deletion-receipts';
+import { DeletionRequests1764810000001 } from './directory/1764810000001-deletion-requests';
 
 /** Applied to every region's database. */
-export const REGION_MIGRATIONS = [ConversationCore1764400000000, ChannelsAndPipeline1764500000000, Retention1764800000000];
+export const REGION_MIGRATIONS = [ConversationCore1764400000000, ChannelsAndPipeline1764500000000, Retention1764800000000, DeletionReceipts1764810000000];
 /** Applied only to the default region's database, which hosts the directory. */
-export const DIRECTORY_MIGRATIONS = [Directory1764400000001, ChannelRoutes1764500000001, ChannelRoutesByChannel1764600000001];
+export const DIRECTORY_MIGRATIONS = [Directory1764400000001, ChannelRoutes1764500000001, ChannelRoutesByChannel1764600000001, DeletionRequests1764810000001];

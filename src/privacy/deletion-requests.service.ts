@@ -1,0 +1,123 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ChannelKind, Clock, TenantRef, notFound } from '../../libs/domain/src';
+import { RegionDatabases } from '../database/region-databases';
+import { firstRow, rows } from '../database/sql';
+import { ErasureCounts, ErasureService, ErasureSubject, addCounts } from './erasure.service';
+
+export type DeletionOrigin = 'meta_callback' | 'customer' | 'end_user';
+
+export interface DeletionStatus {
+  code: string;
+  origin: DeletionOrigin;
+  status: 'pending' | 'completed' | 'failed';
+  requestedAt: Date;
+  deadlineAt: Date;
+  completedAt: Date | null;
+  deleted: ErasureCounts;
+  outcome: string | null;
+}
+
+/** Answer within 30 days (GDPR art. 12(3)); most requests complete at once. */
+const DEADLINE_DAYS = 30;
+const ALPHANUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** An unguessable confirmation code, letters and digits only (Meta requires alphanumeric). */
+export function confirmationCode(): string {
+  return [...randomBytes(16)].map((b) => ALPHANUM[b % ALPHANUM.length]).join('');
+}
+
+/**
+ * Deletion requests from every origin, executed at once, each leaving a receipt per tenant
+ * (in that tenant's region) and a public status with counts only.
+ */
+@Injectable()
+export class DeletionRequestsService {
+  private readonly log = new Logger(DeletionRequestsService.name);
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly erasure: ErasureService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A platform user (e.g. Meta's callback), in every tenant and region that knows them. */
+  async erasePlatformUser(origin: DeletionOrigin, channelKinds: readonly ChannelKind[], externalId: string): Promise<DeletionStatus> {
+    const request = await this.open(origin);
+    const subject: ErasureSubject = { channelKinds, externalId };
+    const total: ErasureCounts = {};
+    try {
+      for (const region of this.dbs.regions()) {
+        for (const tenant of await this.erasure.tenantsHolding(region, channelKinds, externalId)) {
+          addCounts(total, await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: `platform-user:${channelKinds.join(',')}`, requestedAt: request.requestedAt }));
+        }
+      }
+    } catch (err) {
+      await this.close(request.code, 'failed', total, 'The deletion could not finish; it will be retried when the platform repeats the request');
+      throw err;
+    }
+    return this.close(request.code, 'completed', total, Object.keys(total).length ? 'All data about this person was deleted' : 'No data about this person was found');
+  }
+
+  /** One contact of one tenant (the Customer's own request, or an End User's through them). */
+  async eraseContact(tenant: TenantRef, origin: DeletionOrigin, subject: ErasureSubject): Promise<DeletionStatus> {
+    const exists = await this.dbs.forTenant(tenant, (tx) =>
+      'contactId' in subject
+        ? firstRow(tx, `select 1 from contacts where tenant_id = $1 and id = $2`, [tenant.tenantId, subject.contactId])
+        : firstRow(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3`, [tenant.tenantId, subject.channelKinds, subject.externalId]),
+    );
+    if (!exists) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
+    const request = await this.open(origin);
+    const counts = await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: 'contactId' in subject ? 'contact' : 'platform-user', requestedAt: request.requestedAt });
+    return this.close(request.code, 'completed', counts, 'All data about this person was deleted');
+  }
+
+  async status(code: string): Promise<DeletionStatus> {
+    if (!/^[A-Z0-9]{8,64}$/.test(code)) throw notFound('DELETION_REQUEST_NOT_FOUND', 'No deletion request has this code');
+    const row = await firstRow(this.dbs.directory(), `select * from directory.deletion_requests where code = $1`, [code]);
+    if (!row) throw notFound('DELETION_REQUEST_NOT_FOUND', 'No deletion request has this code');
+    return toStatus(row);
+  }
+
+  /** Requests still pending past their deadline (reported by /health). */
+  async overdue(): Promise<number> {
+    const [row] = await rows<{ n: number }>(this.dbs.directory(), `select count(*)::int as n from directory.deletion_requests where status <> 'completed' and deadline_at < $1`, [this.clock.now()]);
+    return row.n;
+  }
+
+  private async open(origin: DeletionOrigin): Promise<{ code: string; requestedAt: Date }> {
+    const now = this.clock.now();
+    const code = confirmationCode();
+    await this.dbs.directory().query(`insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ($1, $2, $3, $4)`, [
+      code,
+      origin,
+      now,
+      new Date(now.getTime() + DEADLINE_DAYS * 86_400_000),
+    ]);
+    return { code, requestedAt: now };
+  }
+
+  private async close(code: string, status: 'completed' | 'failed', counts: ErasureCounts, outcome: string): Promise<DeletionStatus> {
+    const row = await firstRow(
+      this.dbs.directory(),
+      `update directory.deletion_requests set status = $2, counts = $3, outcome = $4, completed_at = case when $2 = 'completed' then $5::timestamptz end
+       where code = $1 returning *`,
+      [code, status, JSON.stringify(counts), outcome, this.clock.now()],
+    );
+    this.log.log(`deletion ${code}: ${status} ${JSON.stringify(counts)}`);
+    return toStatus(row!);
+  }
+}
+
+function toStatus(r: Record<string, any>): DeletionStatus {
+  return {
+    code: r.code,
+    origin: r.origin,
+    status: r.status,
+    requestedAt: r.requested_at,
+    deadlineAt: r.deadline_at,
+    completedAt: r.completed_at,
+    deleted: r.counts,
+    outcome: r.outcome,
+  };
+}

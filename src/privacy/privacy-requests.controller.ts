@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { CHANNEL_KINDS, ChannelKind, invalid } from '../../libs/domain/src';
+import { AppConfig } from '../config/app-config';
+import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
+
+class DeletionRequestDto {
+  @ApiPropertyOptional() @IsOptional() @IsUUID()
+  contactId?: string;
+
+  @ApiPropertyOptional({ enum: CHANNEL_KINDS }) @IsOptional() @IsIn(CHANNEL_KINDS)
+  channelKind?: ChannelKind;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(320)
+  externalId?: string;
+}
+
+@ApiTags('privacy')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, RolesGuard)
+@Roles('owner', 'admin')
+@Controller('api')
+export class PrivacyRequestsController {
+  constructor(
+    private readonly deletions: DeletionRequestsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Erases the contact now, with everything about them; answers with the receipt. */
+  @Delete('contacts/:id')
+  async deleteContact(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') })) id: string) {
+    return this.view(await this.deletions.eraseContact(p, 'customer', { contactId: id }));
+  }
+
+  /** An End User's request, relayed by the Customer: by contact, or by their id on a channel. */
+  @Post('privacy/deletion-requests')
+  async request(@CurrentPrincipal() p: Principal, @Body() body: DeletionRequestDto) {
+    const byContact = body.contactId !== undefined;
+    const byIdentity = body.channelKind !== undefined && body.externalId !== undefined;
+    if (byContact === byIdentity) throw invalid('VALIDATION_FAILED', 'send either contactId, or channelKind with externalId');
+    const subject = byContact ? { contactId: body.contactId! } : { channelKinds: [body.channelKind!], externalId: body.externalId! };
+    return this.view(await this.deletions.eraseContact(p, 'end_user', subject));
+  }
+
+  private view(s: DeletionStatus) {
+    return { confirmationCode: s.code, status: s.status, deleted: s.deleted, statusUrl: `${this.config.publicBaseUrl}/privacy/deletion/${s.code}` };
+  }
+}
