@@ -7,13 +7,14 @@ import { ErasureService } from './erasure.service';
 import { MetaPrivacyController } from './meta-privacy.controller';
 import { PrivacyRequestsController } from './privacy-requests.controller';
 import { RetentionController } from './retention.controller';
+import { SubprocessorsController } from './subprocessors.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
 
 /** Deletion, retention and the other promises of the privacy policy, as behaviour. */
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
-  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController],
+  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController],
   providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService],
   exports: [RetentionPurgeJob, DeletionRequestsService],
 })

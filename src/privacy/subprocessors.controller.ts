@@ -1,0 +1,34 @@
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ChannelAdapters } from '../channels/channel-adapter';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The platforms End User data may flow to, generated from the adapters this build registers, so
+ * the list cannot fall behind the code.
+ */
+@ApiTags('legal')
+@Controller('legal/subprocessors')
+export class SubprocessorsController {
+  constructor(private readonly adapters: ChannelAdapters) {}
+
+  @Get()
+  list(@Headers('accept') accept: string | undefined, @Res() reply: FastifyReply) {
+    const byProcessor = new Map<string, string[]>();
+    for (const adapter of this.adapters.all()) {
+      for (const name of adapter.processors) byProcessor.set(name, [...(byProcessor.get(name) ?? []), adapter.kind]);
+    }
+    const items = [...byProcessor.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, channels]) => ({ name, purpose: 'Delivering messages between the Customer and its End Users', channels }));
+    if (accept && /text\/html/.test(accept)) {
+      const rows = items.map((i) => `<li><strong>${escape(i.name)}</strong>: ${escape(i.purpose)} (${i.channels.map(escape).join(', ')})</li>`).join('');
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subprocessors</title></head><body><h1>Subprocessors and integrated platforms</h1><ul>${rows}</ul></body></html>`);
+    }
+    return reply.send({ items });
+  }
+}
