@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { JobKind } from '../ingest/job-queue';
 
-type Queue = 'inbound' | 'outbound';
+type Queue = JobKind;
 
 /** Wakes this instance's workers when it enqueued work, so they need not wait for the next poll. */
 @Injectable()

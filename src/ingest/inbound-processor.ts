@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ChannelKind, InboundEvent, TenantRef } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
@@ -7,11 +7,10 @@ import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
-import { WorkerLoop } from './worker-loop';
+import { QueueWorker } from './queue-worker';
 
 /** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
 export const MAX_INBOUND_ATTEMPTS = 5;
-const BATCH = 50;
 
 /** A receipt for a message we have not recorded yet (our send may still be in flight). */
 class NotYetKnown extends Error {}
@@ -22,49 +21,23 @@ class NotYetKnown extends Error {}
  * harmless.
  */
 @Injectable()
-export class InboundProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboundProcessor extends QueueWorker {
+  protected readonly kind = 'inbound';
+  protected readonly batchSize = 50;
   private readonly log = new Logger(InboundProcessor.name);
-  private readonly loop: WorkerLoop;
-  private unsubscribe?: () => void;
 
   constructor(
-    private readonly dbs: RegionDatabases,
-    private readonly queue: JobQueue,
+    dbs: RegionDatabases,
+    queue: JobQueue,
+    signal: WorkSignal,
+    config: AppConfig,
     private readonly conversations: ConversationService,
-    private readonly signal: WorkSignal,
     private readonly adapters: ChannelAdapters,
-    private readonly config: AppConfig,
   ) {
-    this.loop = new WorkerLoop(InboundProcessor.name, () => this.dbs.regions(), (region) => this.processBatch(region), config.workerIdleMs);
+    super(dbs, queue, signal, config);
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.config.workersEnabled) return;
-    this.unsubscribe = this.signal.subscribe('inbound', () => this.loop.wake());
-    this.loop.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
-    await this.loop.stop();
-  }
-
-  /** Processes everything due now, in every region (tests and tools call this directly). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (const region of this.dbs.regions()) {
-      for (let n = await this.processBatch(region); n > 0; n = await this.processBatch(region)) total += n;
-    }
-    return total;
-  }
-
-  async processBatch(region: string): Promise<number> {
-    const jobs = await this.queue.claim(region, 'inbound', BATCH);
-    for (const job of jobs) await this.process(region, job);
-    return jobs.length;
-  }
-
-  private async process(region: string, job: ClaimedJob): Promise<void> {
+  protected async handle(region: string, job: ClaimedJob): Promise<void> {
     const tenant: TenantRef = { tenantId: job.tenantId, region };
     try {
       const event = await this.dbs.forTenant(tenant, (tx) =>

@@ -4,6 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 
+/** Must match the check constraint on queue.jobs.kind. */
+export type JobKind = 'inbound' | 'outbound' | 'webhook';
+
 export interface ClaimedJob {
   id: string;
   tenantId: string;
@@ -28,7 +31,7 @@ export class JobQueue {
     private readonly config: AppConfig,
   ) {}
 
-  async claim(region: string, kind: 'inbound' | 'outbound', limit: number): Promise<ClaimedJob[]> {
+  async claim(region: string, kind: JobKind, limit: number): Promise<ClaimedJob[]> {
     const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number }>(
       this.dbs.region(region),
       `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1
@@ -54,7 +57,7 @@ export class JobQueue {
     );
   }
 
-  async enqueue(tx: EntityManager, kind: 'inbound' | 'outbound', tenantId: string, refId: string): Promise<void> {
+  async enqueue(tx: EntityManager, kind: JobKind, tenantId: string, refId: string): Promise<void> {
     await tx.query(
       `insert into queue.jobs (kind, tenant_id, ref_id) values ($1, $2, $3)
        on conflict (kind, tenant_id, ref_id) do update set available_at = now(), leased_until = null, attempts = 0`,

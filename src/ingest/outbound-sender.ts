@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock, ConversationRepository, DeliveryFailure, TenantRef } from '../../libs/domain/src';
 import { replyMode } from '../../libs/policy/src';
 import { ChannelAdapters } from '../channels/channel-adapter';
@@ -8,11 +8,10 @@ import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
-import { WorkerLoop } from './worker-loop';
+import { QueueWorker } from './queue-worker';
 
 /** Retryable failures give up after this many attempts (about an hour of backoff). */
 export const MAX_SEND_ATTEMPTS = 10;
-const BATCH = 20;
 
 /**
  * Delivers queued messages through their channel's gateway. The platform call happens outside
@@ -21,48 +20,27 @@ const BATCH = 20;
  * revoked token disables the channel and tells the Customer.
  */
 @Injectable()
-export class OutboundSender implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboundSender extends QueueWorker {
+  protected readonly kind = 'outbound';
+  protected readonly batchSize = 20;
   private readonly log = new Logger(OutboundSender.name);
-  private readonly loop: WorkerLoop;
-  private unsubscribe?: () => void;
 
   constructor(
-    private readonly dbs: RegionDatabases,
-    private readonly queue: JobQueue,
+    dbs: RegionDatabases,
+    queue: JobQueue,
+    signal: WorkSignal,
+    config: AppConfig,
     private readonly repo: ConversationRepository,
     private readonly conversations: ConversationService,
     private readonly channels: ChannelService,
     private readonly adapters: ChannelAdapters,
-    private readonly signal: WorkSignal,
     private readonly clock: Clock,
-    private readonly config: AppConfig,
   ) {
-    this.loop = new WorkerLoop(OutboundSender.name, () => this.dbs.regions(), (region) => this.sendBatch(region), config.workerIdleMs);
+    super(dbs, queue, signal, config);
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.config.workersEnabled) return;
-    this.unsubscribe = this.signal.subscribe('outbound', () => this.loop.wake());
-    this.loop.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
-    await this.loop.stop();
-  }
-
-  async drain(): Promise<number> {
-    let total = 0;
-    for (const region of this.dbs.regions()) {
-      for (let n = await this.sendBatch(region); n > 0; n = await this.sendBatch(region)) total += n;
-    }
-    return total;
-  }
-
-  async sendBatch(region: string): Promise<number> {
-    const jobs = await this.queue.claim(region, 'outbound', BATCH);
-    for (const job of jobs) await this.deliver(region, job);
-    return jobs.length;
+  protected handle(region: string, job: ClaimedJob): Promise<void> {
+    return this.deliver(region, job);
   }
 
   private async deliver(region: string, job: ClaimedJob): Promise<void> {
@@ -79,6 +57,7 @@ export class OutboundSender implements OnApplicationBootstrap, OnApplicationShut
 
     try {
       const receipt = await this.adapters.for(channel.kind).gateway.send({
+        messageId: task.message.id,
         channel: { id: channel.id, kind: channel.kind, config: channel.config, credentials: channel.credentials },
         recipientId: task.recipientExternalId,
         text: task.message.text,

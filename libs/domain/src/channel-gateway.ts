@@ -2,6 +2,8 @@ import type { Attachment, ChannelKind } from './conversation';
 
 /** Everything a gateway needs to deliver one message; credentials are already decrypted. */
 export interface OutboundDelivery {
+  /** Our id of the message being delivered (a channel without platform ids, like web chat, uses it). */
+  messageId?: string;
   channel: {
     id: string;
     kind: ChannelKind;

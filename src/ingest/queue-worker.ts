@@ -1,0 +1,54 @@
+import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { WorkSignal } from '../common/work-signal';
+import { AppConfig } from '../config/app-config';
+import { RegionDatabases } from '../database/region-databases';
+import { ClaimedJob, JobKind, JobQueue } from './job-queue';
+import { WorkerLoop } from './worker-loop';
+
+/**
+ * A worker for one kind of queue job: claims batches in every region, hands each job to
+ * `handle`, runs in the background when WORKERS is on, and wakes up when this instance
+ * enqueued work. `drain` processes everything due now (tests and tools).
+ */
+export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected abstract readonly kind: JobKind;
+  protected abstract readonly batchSize: number;
+  private loop?: WorkerLoop;
+  private unsubscribe?: () => void;
+
+  constructor(
+    protected readonly dbs: RegionDatabases,
+    protected readonly queue: JobQueue,
+    private readonly signal: WorkSignal,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Must finish the job (complete, retry later or park it); should not throw. */
+  protected abstract handle(region: string, job: ClaimedJob): Promise<void>;
+
+  onApplicationBootstrap(): void {
+    if (!this.config.workersEnabled) return;
+    this.loop = new WorkerLoop(this.constructor.name, () => this.dbs.regions(), (region) => this.runBatch(region), this.config.workerIdleMs);
+    this.unsubscribe = this.signal.subscribe(this.kind, () => this.loop?.wake());
+    this.loop.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    await this.loop?.stop();
+  }
+
+  async drain(): Promise<number> {
+    let total = 0;
+    for (const region of this.dbs.regions()) {
+      for (let n = await this.runBatch(region); n > 0; n = await this.runBatch(region)) total += n;
+    }
+    return total;
+  }
+
+  async runBatch(region: string): Promise<number> {
+    const jobs = await this.queue.claim(region, this.kind, this.batchSize);
+    for (const job of jobs) await this.handle(region, job);
+    return jobs.length;
+  }
+}
