@@ -9,7 +9,10 @@ import { performance } from 'node:perf_hooks';
  */
 export interface CpuSample {
   at: number;
-  /** CPU seconds by name (from `pids`), plus `postgres`: every process named postgres. */
+  /**
+   * CPU seconds by name (from `pids`), plus `postgres`: the cluster of `postmaster` (it and its
+   * children), and `machine`: every CPU's busy time, so `other` = machine - ours shows a noisy box.
+   */
   seconds: Record<string, number>;
 }
 
@@ -25,40 +28,55 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** [command name, user+system CPU seconds] of one process, or null when it is gone. */
-function processCpu(pid: number | string): [string, number] | null {
+/** Parent pid and user+system CPU seconds of one process, or null when it is gone. */
+function processCpu(pid: number | string): { ppid: number; seconds: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-    return [comm, (Number(fields[11]) + Number(fields[12])) / clockTicks()];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    return { ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / clockTicks() };
   } catch {
     return null;
   }
 }
 
-export function cpuSample(pids: Record<string, number | undefined>): CpuSample {
-  const seconds: Record<string, number> = { postgres: 0 };
-  for (const [name, pid] of Object.entries(pids)) seconds[name] = pid ? (processCpu(pid)?.[1] ?? 0) : 0;
-  let entries: string[] = [];
+/** The postmaster of the server a backend belongs to (its parent process). */
+export function parentPid(pid: number): number | undefined {
+  return processCpu(pid)?.ppid;
+}
+
+function machineBusySeconds(): number {
   try {
-    entries = readdirSync('/proc');
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + (steal || 0)) / clockTicks();
   } catch {
-    /* not Linux */
+    return 0;
   }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    const p = processCpu(entry);
-    if (p && p[0] === 'postgres') seconds.postgres += p[1];
+}
+
+export function cpuSample(pids: Record<string, number | undefined>, postmaster?: number): CpuSample {
+  const seconds: Record<string, number> = { postgres: 0, machine: machineBusySeconds() };
+  for (const [name, pid] of Object.entries(pids)) seconds[name] = pid ? (processCpu(pid)?.seconds ?? 0) : 0;
+  if (postmaster) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      /* not Linux */
+    }
+    for (const entry of entries) {
+      if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+      const p = processCpu(entry);
+      if (p && (p.ppid === postmaster || Number(entry) === postmaster)) seconds.postgres += p.seconds;
+    }
   }
   return { at: performance.now(), seconds };
 }
 
-/** Per name: percent of one core used between two samples. */
+/** Per name: percent of one core used between two samples; `other` is the machine's rest. */
 export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
   const wall = (b.at - a.at) / 1000;
   const out: Record<string, number> = {};
   for (const name of Object.keys(b.seconds)) out[name] = wall > 0 ? (100 * (b.seconds[name] - (a.seconds[name] ?? 0))) / wall : 0;
+  out.other = Math.max(0, out.machine - Object.entries(out).reduce((sum, [name, v]) => (name === 'machine' ? sum : sum + v), 0));
   return out;
 }

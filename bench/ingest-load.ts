@@ -264,7 +264,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     answered,
     statusCounts,
     errors,
-    unsent: total - next,
+    unsent: o.rate ? total - next : 0,
     elapsedMs: (lastAnswer || performance.now()) - t0,
     latencyMs: lat,
     ackWallMs,

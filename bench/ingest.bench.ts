@@ -24,7 +24,7 @@ import { signMetaBody } from '../src/channels/meta/meta-signature';
 import { AppProcess } from '../test/support/app-process';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
-import { cpuPercent, cpuSample } from './ingest-cpu';
+import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
 
 const envNumber = (name: string, fallback: number, min: number, max: number) => {
@@ -52,7 +52,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
 const pct = (n: number) => (Number.isFinite(n) ? `${(100 * n).toFixed(0)}%` : 'n/a');
-const secs = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s` : `> ${(LAG_BOUND_MS / 1000).toFixed(0)} s`);
+const secs = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s` : 'unprocessed');
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -157,7 +157,7 @@ interface Lag {
   processed: number;
   /** ACK seen by the client -> messages.created_at, ms, ascending; unprocessed ones as Infinity. */
   ackToMessage: number[];
-  /** inbound_events.received_at -> messages.created_at (both the database's clock), ms. */
+  /** inbound_events.received_at -> messages.created_at (both the database's clock), ms; unprocessed as Infinity. */
   receivedToMessage: number[];
 }
 
@@ -182,11 +182,11 @@ async function measureLag(db: Pool, phase: string, load: LoadResult): Promise<La
     accepted++;
     const row = created.get(i);
     ackToMessage.push(row ? row.created - load.ackWallMs[i] : Infinity);
-    if (row) receivedToMessage.push(row.created - row.received);
+    receivedToMessage.push(row ? row.created - row.received : Infinity);
   }
   ackToMessage.sort((a, b) => a - b);
   receivedToMessage.sort((a, b) => a - b);
-  return { accepted, processed: receivedToMessage.length, ackToMessage, receivedToMessage };
+  return { accepted, processed: rows.length, ackToMessage, receivedToMessage };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +353,8 @@ async function main(): Promise<number> {
     owner = new Pool({ connectionString: dbs.urls.eu, max: 3 });
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const appPort = app.port;
+    const postmaster = parentPid((await owner.query('select pg_backend_pid() as pid')).rows[0].pid);
+    const sample = (pids: Record<string, number | undefined>) => cpuSample(pids, postmaster);
 
     // One webhook end to end before any load: it must be accepted, stored and processed.
     {
@@ -383,18 +385,18 @@ async function main(): Promise<number> {
     const bareServer = await startBareServer();
     bare = bareServer.child;
     await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 200_000, connections: CONNECTIONS, durationMs: 1000 });
-    const bareCpu0 = cpuSample({ server: bare.pid, bench: process.pid });
+    const bareCpu0 = sample({ server: bare.pid, bench: process.pid });
     const bareRun = figures(
       await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 400_000, connections: CONNECTIONS, durationMs: BASELINE_S * 1000 }),
     );
-    const bareCpu = cpuPercent(bareCpu0, cpuSample({ server: bare.pid, bench: process.pid }));
+    const bareCpu = cpuPercent(bareCpu0, sample({ server: bare.pid, bench: process.pid }));
     bare.kill('SIGTERM');
     bare = undefined;
 
     note(`phase 1: max throughput, ${CONNECTIONS} connections, ${PHASE_S} s`);
-    let cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    let cpu0 = sample({ app: appPid, bench: process.pid });
     const p1 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: maxPool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000 }));
-    const p1Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p1Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p1PoolOut = p1.load.sent >= maxPoolSize;
     const p1Drain = await waitDrained(owner, 'p1', p1.accepted, DRAIN_BOUND_MS);
     const p1Stored = await storedCount(owner, 'p1');
@@ -403,18 +405,18 @@ async function main(): Promise<number> {
     const halfRate = Math.max(1, Math.round(p1.acceptedPerS / 2));
     note(`phase 2: half load, ${int(halfRate)}/s for ${PHASE_S} s`);
     const p2Pool = buildWebhooks('p2', pageId, halfRate * PHASE_S);
-    cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    cpu0 = sample({ app: appPid, bench: process.pid });
     const p2 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p2Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: halfRate }));
-    const p2Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p2Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p2Drain = await waitDrained(owner, 'p2', p2.accepted, DRAIN_BOUND_MS);
     const p2Purged = p2Drain.drained ? 0 : await purgeQueue(owner);
 
     const lagRate = Math.max(1, Math.min(TARGET_RATE, Math.floor(p1.acceptedPerS)));
     note(`phase 3: ${int(lagRate)}/s for ${PHASE_S} s, then processing lag`);
     const p3Pool = buildWebhooks('p3', pageId, lagRate * PHASE_S);
-    cpu0 = cpuSample({ app: appPid, bench: process.pid });
+    cpu0 = sample({ app: appPid, bench: process.pid });
     const p3 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p3Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: lagRate }));
-    const p3Cpu = cpuPercent(cpu0, cpuSample({ app: appPid, bench: process.pid }));
+    const p3Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p3Drain = await waitDrained(owner, 'p3', p3.accepted, LAG_BOUND_MS);
     const lag = await measureLag(owner, 'p3', p3.load);
     const failed = (await owner.query(`select count(*)::int as n from inbound_events where state = 'failed'`)).rows[0].n as number;
@@ -422,9 +424,11 @@ async function main(): Promise<number> {
     // -------------------------------------------------------------------------------------------
     const lagP50 = percentile(lag.ackToMessage, 50);
     const lagP99 = percentile(lag.ackToMessage, 99);
+    const doneLags = lag.ackToMessage.filter(Number.isFinite);
     const vsInsert = p1.acceptedPerS / inserts.tps;
     const vsBare = p1.acceptedPerS / bareRun.acceptedPerS;
-    const cpuLine = (c: Record<string, number>) => `app ${c.app.toFixed(0)}%, postgres ${c.postgres.toFixed(0)}%, load gen ${c.bench.toFixed(0)}%`;
+    const cpuLine = (c: Record<string, number>) =>
+      `app ${c.app.toFixed(0)}, postgres ${c.postgres.toFixed(0)}, load gen ${c.bench.toFixed(0)}, other processes ${c.other.toFixed(0)}`;
     const drainNote = (d: Drain, purged: number) =>
       d.drained ? `drained in ${secs(d.ms)}` : `${int(d.jobsLeft)} jobs left after ${secs(d.ms)} (${int(d.rate)}/s), purged ${int(purged)}`;
 
@@ -439,7 +443,12 @@ async function main(): Promise<number> {
       [`3. ${int(lagRate)}/s: accepted`, `${int(p3.acceptedPerS)}/s, ACK p99 ${ms(p3.p99)} ms, not 200: ${p3.other}`, '', ''],
       ['   lag ACK -> message row p50 / p99', `${secs(lagP50)} / ${secs(lagP99)}`, 'p99 < 1 s', lagP99 < 1000 ? 'ok' : 'MISSED'],
       ['   lag received_at -> message p50 / p99', `${secs(percentile(lag.receivedToMessage, 50))} / ${secs(percentile(lag.receivedToMessage, 99))}`, '', ''],
-      ['   processed / accepted', `${int(lag.processed)} / ${int(lag.accepted)}`, '', ''],
+      [
+        '   processed / accepted',
+        `${int(lag.processed)} / ${int(lag.accepted)}` + (doneLags.length ? ` (lag of those: p50 ${secs(percentile(doneLags, 50))}, max ${secs(doneLags[doneLags.length - 1])})` : ''),
+        '',
+        '',
+      ],
       ['   queue drained', p3Drain.drained ? `yes, ${secs(p3Drain.ms)} after the last ACK` : `no: ${int(p3Drain.jobsLeft)} jobs left after ${secs(p3Drain.ms)}`, 'yes', p3Drain.drained ? 'ok' : 'MISSED'],
       ['   worker drain rate', `${int(p3Drain.rate)} jobs/s (after phase 1: ${int(p1Drain.rate)} jobs/s)`, '', ''],
       ['4a. bare node:http: max req/s', `${int(bareRun.acceptedPerS)}/s, p50 / p99 ${ms(bareRun.p50)} / ${ms(bareRun.p99)} ms`, '', ''],
@@ -458,12 +467,19 @@ async function main(): Promise<number> {
       line(width.map((w) => '-'.repeat(w))),
       ...rows.slice(1).map(line),
       '',
-      `CPU, % of one core: max ${cpuLine(p1Cpu)}; half ${cpuLine(p2Cpu)}; ${int(lagRate)}/s ${cpuLine(p3Cpu)}; bare baseline: server ${bareCpu.server.toFixed(0)}%, load gen ${bareCpu.bench.toFixed(0)}%`,
+      `CPU, % of one core (${cpus().length * 100} = all):`,
+      `  max:        ${cpuLine(p1Cpu)}`,
+      `  half load:  ${cpuLine(p2Cpu)}`,
+      `  ${`${int(lagRate)}/s:`.padEnd(11)} ${cpuLine(p3Cpu)}`,
+      `  bare http:  server ${bareCpu.server.toFixed(0)}, load gen ${bareCpu.bench.toFixed(0)}, other processes ${Math.max(0, bareCpu.other + bareCpu.postgres).toFixed(0)}`,
       `Between phases: warm-up ${int(warm.acceptedPerS)}/s, ${drainNote(warmDrain, warmPurged)}; after max ${drainNote(p1Drain, p1Purged)}; after half ${drainNote(p2Drain, p2Purged)}.` +
         (failed ? ` ${failed} inbound events failed.` : ''),
+      ...(Math.max(p1Cpu.other, p2Cpu.other, p3Cpu.other) > 25
+        ? ['Warning: other processes used a large share of the CPU during some phase (see above): the app\'s figures are low by that much; run again on a quiet machine.']
+        : []),
       ...(p1PoolOut ? [`Note: the max phase used up its ${int(maxPoolSize)} distinct webhooks before ${PHASE_S} s; its rate is over the time it ran.`] : []),
       'ACK latency: write -> full response (open-loop phases 2 and 3: from the time each request was due). Lag: messages.created_at',
-      '(transaction start of the worker\'s insert) minus the client\'s ACK time, same machine clock; unprocessed count as > bound.',
+      `(transaction start of the worker's insert) minus the client's ACK time, same machine clock; "unprocessed": no message yet ${LAG_BOUND_MS / 1000} s after the phase.`,
       `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
       '',
     ];

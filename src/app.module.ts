@@ -10,6 +10,10 @@ import { CommonModule } from './common/common.module';
 import { IngestModule } from './ingest/ingest.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { WebchatModule } from './channels/webchat/webchat.module';
+import { EventsModule } from './events/events.module';
+import { SmsModule } from './channels/sms/sms.module';
+import { WebhooksOutModule } from './webhooks-out/webhooks-out.module';
 
 @Module({})
 export class AppModule {
@@ -18,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule],
+      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule, WebhooksOutModule, SmsModule, EventsModule, WebchatModule],
       controllers: [HealthController],
       providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
       exports: [AppConfig],

@@ -3,6 +3,9 @@ import { GraphClient } from '../src/channels/meta/graph-client';
 import { MessengerGateway } from '../src/channels/messenger/messenger.gateway';
 import { WhatsAppGateway } from '../src/channels/whatsapp/whatsapp.gateway';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { WebchatGateway } from '../src/channels/webchat/webchat.gateway';
+import { FakeTwilioServer, twilioSid } from './fakes/fake-twilio.server';
+import { TwilioClient, TwilioGateway } from '../src/channels/sms/twilio.gateway';
 
 /**
  * The contract every ChannelGateway keeps, whatever the platform: a receipt with the platform's
@@ -110,5 +113,95 @@ describe.each(fixtures)('ChannelGateway contract: $name', (fixture) => {
     await graph.stop();
     expect((await failureOf(ctx.gateway.send(ctx.delivery))).kind).toBe('retryable');
     graph = await new FakeGraphServer().start(); // for afterEach
+  });
+});
+
+/** Twilio's REST API is not Graph-shaped (Basic auth, form bodies, its own error codes): the same six cases. */
+describe('ChannelGateway contract: sms (Twilio)', () => {
+  let twilio: FakeTwilioServer;
+  let gateway: TwilioGateway;
+  const accountSid = twilioSid('AC');
+  const from = '+14155550100';
+  const delivery: OutboundDelivery = {
+    channel: { id: 'c4', kind: 'sms', config: { provider: 'twilio', phoneNumber: from, accountSid }, credentials: { authToken: TOKEN } },
+    recipientId: '+14155550199',
+    text: 'hi',
+    replyMode: 'standard',
+  };
+  const path = () => twilio.messagesPath(accountSid);
+
+  beforeEach(async () => {
+    twilio = await new FakeTwilioServer().start();
+    twilio.account(accountSid, TOKEN, [from]);
+    gateway = new TwilioGateway(new TwilioClient(twilio.url, 2000), 'https://mm.example.test');
+  });
+  afterEach(() => twilio.stop());
+
+  it('delivers and returns the platform message id, authenticating in the header only', async () => {
+    const receipt = await gateway.send(delivery);
+    expect(receipt.externalId).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(twilio.calls).toHaveLength(1);
+    expect(twilio.calls[0]).toMatchObject({ method: 'POST', path: path(), authorization: `Basic ${Buffer.from(`${accountSid}:${TOKEN}`).toString('base64')}` });
+    expect(twilio.calls[0].form).toEqual({ To: '+14155550199', From: from, Body: 'hi', StatusCallback: 'https://mm.example.test/webhooks/twilio/c4/status' });
+    expect(JSON.stringify(twilio.calls[0].pairs)).not.toContain(TOKEN);
+  });
+
+  it('reports a rejected token as revoked', async () => {
+    twilio.account(accountSid, 'the-platform-now-wants-another-token', [from]);
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'revoked', platformCode: '20003' });
+  });
+
+  it('reports throttling as retryable and passes on retry-after', async () => {
+    twilio.failNext(path(), 429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'retry-after': '17' });
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'retryable', platformCode: '20429', retryAfterMs: 17_000 });
+  });
+
+  it('reports a platform outage as retryable', async () => {
+    twilio.failNext(path(), 503, { code: 20503, message: 'Service Unavailable', status: 503 });
+    expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
+  });
+
+  it('reports a refusal as permanent, with the platform\'s code and text', async () => {
+    const message = "The 'To' number +14155550199 is not a valid phone number.";
+    twilio.failNext(path(), 400, { code: 21211, message, more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '21211', platformText: message });
+  });
+
+  it('reports an unreachable platform as retryable', async () => {
+    await twilio.stop();
+    expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
+    twilio = await new FakeTwilioServer().start(); // for afterEach
+  });
+});
+
+/**
+ * Web chat has no platform: the visitor reads replies from us, so "delivering" is bookkeeping.
+ * Of the six cases only success and refusal can happen (no token to revoke, nothing to throttle,
+ * nothing to be down or unreachable); the gateway must never invent a retryable failure.
+ */
+describe('ChannelGateway contract: webchat', () => {
+  const gateway = new WebchatGateway();
+  const delivery: OutboundDelivery = {
+    messageId: '0b7c2a52-6c7e-4a8e-9d36-2f0f8c1d9e01',
+    channel: { id: 'c5', kind: 'webchat', config: { allowedOrigins: ['https://shop.example'], channelKey: `wc_${'k'.repeat(32)}` }, credentials: { identitySecret: TOKEN } },
+    recipientId: 'anon:6f1d',
+    text: 'hi',
+    replyMode: 'standard',
+  };
+
+  it('delivers by recording: the receipt is our message id, and nothing leaves the process', async () => {
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = () => Promise.reject(new Error('web chat must not call out'));
+    try {
+      expect(await gateway.send(delivery)).toEqual({ externalId: delivery.messageId });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  it('refuses what it cannot deliver as permanent, never retryable, and without the secret', async () => {
+    for (const bad of [{ ...delivery, messageId: undefined }, { ...delivery, template: { name: 'x', language: 'en', parameters: [] } }, { ...delivery, text: null }]) {
+      expect((await failureOf(gateway.send(bad))).kind).toBe('permanent');
+    }
   });
 });

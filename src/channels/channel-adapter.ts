@@ -19,6 +19,8 @@ export interface ConnectResult {
   config?: Record<string, unknown>;
   credentials?: Record<string, string>;
   routingKey?: string;
+  /** Secrets made here that the Customer must copy: in the connect response once, never again. */
+  revealOnce?: Record<string, string>;
 }
 
 /**

@@ -86,7 +86,7 @@ export class ChannelService {
    * the directory claim makes the account unique across tenants. Connecting an account this
    * tenant already has replaces its credentials and clears a revocation.
    */
-  async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean }> {
+  async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean; revealOnce?: Record<string, string> }> {
     const adapter = this.adapters.for(input.kind);
     const valid = adapter.validate(input.config, input.credentials);
     let id: string = randomUUID();
@@ -113,7 +113,7 @@ export class ChannelService {
         );
         return toChannel(row);
       });
-      return { channel, created: true };
+      return { channel, created: true, revealOnce: connected.revealOnce };
     } catch (err) {
       if (connected.routingKey) await this.routes.release(input.kind, connected.routingKey, id);
       await this.undoHandshake(adapter, tenant, id, connected);
@@ -121,13 +121,14 @@ export class ChannelService {
     }
   }
 
-  private async handshake(adapter: ChannelAdapter, tenant: TenantRef, channelId: string, valid: ValidatedChannel): Promise<ValidatedChannel> {
+  private async handshake(adapter: ChannelAdapter, tenant: TenantRef, channelId: string, valid: ValidatedChannel): Promise<ValidatedChannel & { revealOnce?: Record<string, string> }> {
     if (!adapter.connect) return valid;
     const result = await adapter.connect({ tenantId: tenant.tenantId, channelId, config: valid.config, credentials: valid.credentials });
     return {
       config: { ...valid.config, ...result.config },
       credentials: { ...valid.credentials, ...result.credentials },
       routingKey: result.routingKey ?? valid.routingKey,
+      revealOnce: result.revealOnce,
     };
   }
 

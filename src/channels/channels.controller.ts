@@ -35,9 +35,10 @@ export class ChannelsController {
   @Post()
   @Roles('owner', 'admin')
   async connect(@CurrentPrincipal() p: Principal, @Body() body: ConnectChannelDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { channel, created } = await this.channels.connect(p, body);
+    const { channel, created, revealOnce } = await this.channels.connect(p, body);
     reply.status(created ? 201 : 200);
-    return channelResponse(channel);
+    // A secret the platform handshake made (web chat's identitySecret) is shown here once; the whitelist wins on a name clash.
+    return { ...revealOnce, ...channelResponse(channel) };
   }
 
   @Get()

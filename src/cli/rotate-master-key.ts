@@ -6,6 +6,7 @@ import { rotateChannelCredentials } from '../channels/credential-rotation';
 import { InvalidConfigError, loadConfig } from '../config/app-config';
 import { prepareLocalEnvironment } from '../config/local-environment';
 import { RegionDatabases } from '../database/region-databases';
+import { rotateWebhookSecrets } from '../webhooks-out/webhook-secret-rotation';
 
 /**
  * `npm run secrets:rotate`: after adding a new key at the end of MM_MASTER_KEYS, re-encrypts every
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     });
     bar.stop();
     process.stdout.write(`Done: ${result.rewrapped} of ${result.total} credentials now under key "${ring.newest}".\n`);
+    const hooks = await rotateWebhookSecrets(dbs, new SecretBox(ring));
+    process.stdout.write(`Done: ${hooks.rewrapped} of ${hooks.total} webhook signing secrets now under key "${ring.newest}".\n`);
   } finally {
     await dbs.close();
   }

@@ -34,6 +34,8 @@ export abstract class AppConfig {
   abstract readonly smtp: { readonly port: number; readonly host: string; readonly tlsCertFile?: string; readonly tlsKeyFile?: string; readonly maxMessageBytes: number };
   /** Domain of channel inbound addresses and reply+token addresses. */
   abstract readonly emailDomain: string;
+  /** Outgoing webhooks may target http://localhost and private addresses (development and tests only). */
+  abstract readonly webhooksAllowLocalTargets: boolean;
 }
 
 export class InvalidConfigError extends Error {}
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       SMTP_TLS_KEY_FILE: str({ default: undefined }),
       SMTP_MAX_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024)({ default: 25 * 1024 * 1024 }),
       EMAIL_DOMAIN: str({ default: 'localhost' }),
+      WEBHOOKS_ALLOW_LOCAL_TARGETS: onOff({ default: false }),
     },
     {
       reporter: ({ errors }) => {
@@ -173,5 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       maxMessageBytes: e.SMTP_MAX_MESSAGE_BYTES,
     }),
     emailDomain: e.EMAIL_DOMAIN,
+    webhooksAllowLocalTargets: e.WEBHOOKS_ALLOW_LOCAL_TARGETS,
   });
 }

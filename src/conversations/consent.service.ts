@@ -3,7 +3,7 @@ import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 
-export type ConsentPurpose = 'whatsapp_opt_in' | 'crm_enrichment';
+export type ConsentPurpose = 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
 
 export interface Consent {
   purpose: ConsentPurpose;

@@ -89,8 +89,8 @@ export class SendMessageDto {
 }
 
 export class ConsentDto {
-  @ApiProperty({ enum: ['whatsapp_opt_in', 'crm_enrichment'] }) @IsIn(['whatsapp_opt_in', 'crm_enrichment'])
-  purpose: 'whatsapp_opt_in' | 'crm_enrichment';
+  @ApiProperty({ enum: ['whatsapp_opt_in', 'crm_enrichment', 'data_export'] }) @IsIn(['whatsapp_opt_in', 'crm_enrichment', 'data_export'])
+  purpose: 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
 
   @ApiProperty() @IsBoolean()
   granted: boolean;

@@ -77,6 +77,7 @@ async function grantAppRole(client: Client, roleName: string, hostsDirectory: bo
   await client.query(`grant usage on schema public to ${role}`);
   await client.query(`grant select, insert, update, delete on all tables in schema public to ${role}`);
   await client.query(`revoke all on table public.migrations from ${role}`);
+  await client.query(`revoke update, delete, truncate on table public.audit_log from ${role}`); // append-only, whatever the grant above says
   await client.query(`grant usage on schema queue to ${role}`);
   await client.query(`grant select, insert, update, delete on all tables in schema queue to ${role}`);
   if (hostsDirectory) {

@@ -15,6 +15,6 @@ import { OutboundSender } from './outbound-sender';
   imports: [ChannelsModule, ConversationsModule],
   controllers: [MetaWebhookController, InboundEventsController, AttachmentsController],
   providers: [InboundInbox, InboundProcessor, OutboundSender, JobQueue, AttachmentContentService],
-  exports: [InboundProcessor, OutboundSender],
+  exports: [InboundProcessor, OutboundSender, InboundInbox],
 })
 export class IngestModule {}

@@ -8,14 +8,16 @@ import { MetaPrivacyController } from './meta-privacy.controller';
 import { PrivacyRequestsController } from './privacy-requests.controller';
 import { RetentionController } from './retention.controller';
 import { SubprocessorsController } from './subprocessors.controller';
+import { ExportService } from './export.service';
+import { ExportsController } from './exports.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
 
 /** Deletion, retention and the other promises of the privacy policy, as behaviour. */
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
-  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController],
-  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService],
+  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController, ExportsController],
+  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService],
   exports: [RetentionPurgeJob, DeletionRequestsService],
 })
 export class PrivacyModule {}

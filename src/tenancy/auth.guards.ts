@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDeco
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
+import { OperatorAccess } from './operator-access';
 import type { Principal } from './principal';
 import type { UserRole } from './tenancy.entities';
 
@@ -15,6 +16,18 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly operators: OperatorAccess) {
+    super();
+  }
+
+  /** Authenticates; an operator's token is then scoped to a tenant only through a live grant. */
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    await super.canActivate(ctx);
+    const req = ctx.switchToHttp().getRequest();
+    if ((req.user as Principal).role === 'operator') req.user = await this.operators.admit(req.user, req);
+    return true;
+  }
+
   handleRequest<T>(err: unknown, user: T): T {
     if (err || !user) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
     return user;
@@ -29,7 +42,7 @@ export class RolesGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, [ctx.getHandler(), ctx.getClass()]);
     if (!roles) return true;
     const principal: Principal | undefined = ctx.switchToHttp().getRequest().user;
-    if (principal && roles.includes(principal.role)) return true;
+    if (principal && (roles as string[]).includes(principal.role)) return true;
     throw forbidden('ROLE_REQUIRED', `This action needs one of the roles: ${roles.join(', ')}`);
   }
 }

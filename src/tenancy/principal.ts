@@ -4,13 +4,15 @@ import type { UserRole } from './tenancy.entities';
 /** Who is calling: resolved from the bearer token and passed explicitly to every service call. */
 export interface Principal extends TenantRef {
   userId: string;
-  role: UserRole;
+  /** `operator`: platform staff, scoped to a tenant only through that tenant's access grant. */
+  role: UserRole | 'operator';
 }
 
 /** Claims of our access tokens: short names keep them small. */
 export interface AccessTokenClaims {
   sub: string;
-  tid: string;
-  rgn: string;
-  role: UserRole;
+  /** Absent from operators' tokens: they belong to no tenant. */
+  tid?: string;
+  rgn?: string;
+  role: UserRole | 'operator';
 }

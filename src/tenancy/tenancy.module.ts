@@ -1,14 +1,19 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
+import { AccessGrantsController, OperatorAuthController } from './access-grants.controller';
 import { JwtStrategy } from './jwt.strategy';
+import { OperatorAccess } from './operator-access';
+import { OperatorsService } from './operators.service';
 import { PasswordHasher } from './password-hasher';
 import { TenantDirectory } from './tenant-directory';
 import { AuthController, UsersController } from './tenancy.controller';
 import { TenancyService } from './tenancy.service';
 
+/** Global: every module's controllers use its guards, and the guards need its services. */
+@Global()
 @Module({
   imports: [
     PassportModule,
@@ -21,8 +26,8 @@ import { TenancyService } from './tenancy.service';
       }),
     }),
   ],
-  controllers: [AuthController, UsersController],
-  providers: [TenancyService, TenantDirectory, PasswordHasher, JwtStrategy, JwtAuthGuard, RolesGuard],
-  exports: [TenantDirectory, JwtAuthGuard, RolesGuard],
+  controllers: [AuthController, UsersController, AccessGrantsController, OperatorAuthController],
+  providers: [TenancyService, TenantDirectory, PasswordHasher, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
+  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService],
 })
 export class TenancyModule {}

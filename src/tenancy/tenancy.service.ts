@@ -19,7 +19,7 @@ export interface UserView {
 const toUserView = (u: UserEntity): UserView => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt });
 
 /** Which roles each role may create: nobody creates an owner, admins cannot mint admins. */
-const MAY_CREATE: Record<UserRole, readonly UserRole[]> = { owner: ['admin', 'agent'], admin: ['agent'], agent: [] };
+const MAY_CREATE: Record<UserRole | 'operator', readonly UserRole[]> = { owner: ['admin', 'agent'], admin: ['agent'], agent: [], operator: [] };
 
 @Injectable()
 export class TenancyService {

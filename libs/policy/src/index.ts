@@ -2,3 +2,4 @@ export * from './messaging-window';
 export * from './card-numbers';
 export * from './channel-lifecycle';
 export * from './retention';
+export * from './purpose';

@@ -1,0 +1,87 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
+import type { AppConfig } from '../../config/app-config';
+import { ChannelAdapter, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../channel-adapter';
+import { mapTwilioPayload } from './sms.mapper';
+import { TwilioClient, TwilioGateway } from './twilio.gateway';
+
+const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
+const AUTH_TOKEN = /^[\x21-\x7e]{16,128}$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * A phone number in E.164 (`+14155550100`) from what a person types: spaces, dashes, dots and
+ * brackets are fine, and a leading `00` counts as `+`. A number without its country code cannot
+ * be placed and is refused (null).
+ */
+export function toE164(input: string): string | null {
+  const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
+  if (!trimmed.startsWith('+') || /[a-z]/i.test(trimmed)) return null;
+  const parsed = parsePhoneNumberFromString(trimmed);
+  if (!parsed || !parsed.isValid()) return null;
+  return E164.test(parsed.number) ? parsed.number : null;
+}
+
+function validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+  // `webhookUrl` is ours (set on connect, shown to the Customer): accepted back and recomputed.
+  const { webhookUrl: _ignored, ...given } = config;
+  const problems: string[] = [];
+  if (given.provider !== undefined && given.provider !== 'twilio') problems.push("config.provider must be 'twilio' (the only SMS provider on offer)");
+  let phoneNumber = given.phoneNumber;
+  if (typeof phoneNumber === 'string' && phoneNumber.trim()) {
+    const e164 = toE164(phoneNumber);
+    if (!e164) problems.push('config.phoneNumber must be a valid phone number in international format with its country code, e.g. +14155550100');
+    else phoneNumber = e164;
+  }
+  if (typeof given.accountSid === 'string' && !ACCOUNT_SID.test(given.accountSid)) problems.push('config.accountSid must be AC followed by 32 lowercase hex characters (Twilio Console > Account Info)');
+  if (problems.length) throw invalid('VALIDATION_FAILED', problems.join('; '));
+  return validateFlat(
+    'sms',
+    { config: { provider: /^twilio$/, phoneNumber: E164, accountSid: ACCOUNT_SID }, credentials: { authToken: AUTH_TOKEN }, routingKey: 'phoneNumber' },
+    { ...given, provider: given.provider ?? 'twilio', phoneNumber },
+    credentials,
+  );
+}
+
+/**
+ * SMS/MMS through Twilio. The routing key is the E.164 number, so a number is connected to one
+ * tenant only; connecting checks with Twilio that the credentials work and that the number is
+ * one of that account's, so nobody can claim a number they do not hold.
+ */
+export function twilioSmsAdapter(config: AppConfig): ChannelAdapter {
+  const client = new TwilioClient(config.twilioApiUrl);
+  const gateway = new TwilioGateway(client, config.publicBaseUrl);
+
+  async function connect(ctx: ConnectContext): Promise<ConnectResult> {
+    const auth = { accountSid: String(ctx.config.accountSid), authToken: ctx.credentials.authToken };
+    const phoneNumber = String(ctx.config.phoneNumber);
+    try {
+      const account = await client.request<{ status?: string }>(auth, 'GET', '.json');
+      if (account.status && account.status !== 'active') throw invalid('TWILIO_ACCOUNT_INACTIVE', `The Twilio account is ${account.status}`);
+      const numbers = await client.request<{ incoming_phone_numbers?: Array<{ phone_number?: string }> }>(
+        auth,
+        'GET',
+        `/IncomingPhoneNumbers.json?${new URLSearchParams({ PhoneNumber: phoneNumber })}`,
+      );
+      if (!numbers.incoming_phone_numbers?.some((n) => n.phone_number === phoneNumber)) {
+        throw invalid('TWILIO_NUMBER_NOT_IN_ACCOUNT', 'config.phoneNumber is not a phone number of this Twilio account (for a subaccount, use its own Account SID and Auth Token)');
+      }
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      if (err instanceof DeliveryFailure && err.kind !== 'retryable') {
+        throw invalid('TWILIO_CREDENTIALS_INVALID', `Twilio refused the Account SID and Auth Token (${err.platformCode})`);
+      }
+      throw new DomainError('unavailable', 'TWILIO_UNAVAILABLE', 'Twilio could not be reached to check the credentials; try again shortly');
+    }
+    return { config: { webhookUrl: `${config.publicBaseUrl}/webhooks/twilio/${ctx.channelId}` } };
+  }
+
+  return {
+    kind: 'sms',
+    processors: ['Twilio (SMS and MMS delivery)'],
+    validate,
+    map: mapTwilioPayload,
+    gateway,
+    connect,
+  };
+}

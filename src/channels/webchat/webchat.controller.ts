@@ -1,0 +1,152 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Subscription } from 'rxjs';
+import { decodeCursor, toPageResponse } from '../../common/cursor';
+import { DomainEvent, DomainEvents } from '../../common/domain-events';
+import { PageQueryDto } from '../../conversations/conversation.dto';
+import { SseConnections } from '../../events/sse';
+import { InboundInbox } from '../../ingest/inbound-inbox';
+import { TokenBuckets, enforce } from './token-buckets';
+import { WebchatChannel, WebchatChannels } from './webchat-channels';
+import { SESSION_IDLE_DAYS, VisitorMessage, WebchatSession, WebchatSessions } from './webchat-sessions';
+import { StartSessionDto, VisitorMessageDto } from './webchat.dto';
+import { WebchatInboundPayload, webchatMessageId } from './webchat.mapper';
+
+const MAX_STREAMS_PER_SESSION = 3;
+
+const bearer = (authorization: string | undefined) => (authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined);
+
+const visitorView = (m: VisitorMessage) => ({ id: m.id, clientMessageId: m.clientMessageId, from: m.from, text: m.text, attachments: m.attachments, sentAt: m.sentAt });
+
+/**
+ * The visitor side of web chat, called by widget.js from the Customer's site. CORS, the body
+ * limit and the per-IP budget are enforced before these handlers (WebchatHttpEdge). A visitor
+ * holds one session token and reaches only that session's conversations.
+ */
+@ApiTags('webchat (visitor)')
+@Controller('webchat')
+export class WebchatController {
+  private readonly log = new Logger(WebchatController.name);
+  /** New sessions per IP: 10, then one every 30 s (a page load reuses its stored session). */
+  private readonly sessionStarts = new TokenBuckets(10, 1 / 30);
+  /** Messages per session: 10, then one every 2 s. */
+  private readonly messages = new TokenBuckets(10, 0.5);
+  private readonly streamsPerSession = new Map<string, number>();
+
+  constructor(
+    private readonly channels: WebchatChannels,
+    private readonly sessions: WebchatSessions,
+    private readonly inbox: InboundInbox,
+    private readonly events: DomainEvents,
+    private readonly sse: SseConnections,
+  ) {}
+
+  @Post(':channelKey/sessions')
+  @ApiOperation({ summary: 'Start a visitor session; with userId + userHash it resumes that user\'s history' })
+  async start(@Param('channelKey') key: string, @Body() body: StartSessionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const channel = await this.channels.get(key);
+    enforce(this.sessionStarts, `${channel.channelId}:${req.ip}`, 'new chat sessions', reply);
+    const { token, session } = await this.sessions.start(channel, body, () => this.channels.identitySecret(channel));
+    reply.header('cache-control', 'no-store');
+    return { token, sessionId: session.id, verified: session.verified, idleExpiryDays: SESSION_IDLE_DAYS };
+  }
+
+  @Get(':channelKey/messages')
+  @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
+  @ApiOperation({ summary: 'The visitor\'s messages and the replies sent to them, newest first' })
+  async list(@Param('channelKey') key: string, @Headers('authorization') authorization: string | undefined, @Query() q: PageQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { channel, session } = await this.visitor(key, bearer(authorization));
+    const page = await this.sessions.listMessages(channel, session, { limit: q.limit ?? 50, after: decodeCursor(q.cursor) });
+    reply.header('cache-control', 'no-store');
+    return toPageResponse(page, visitorView);
+  }
+
+  @Post(':channelKey/messages')
+  @HttpCode(202)
+  @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
+  @ApiOperation({ summary: 'Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId' })
+  async send(@Param('channelKey') key: string, @Headers('authorization') authorization: string | undefined, @Body() body: VisitorMessageDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { channel, session } = await this.visitor(key, bearer(authorization));
+    enforce(this.messages, session.id, 'messages', reply);
+    const payload: WebchatInboundPayload = {
+      type: 'message',
+      sessionId: session.id,
+      visitorId: session.visitorId,
+      visitorName: session.displayName,
+      clientMessageId: body.clientMessageId,
+      text: body.text,
+      receivedAt: new Date().toISOString(),
+    };
+    // The session token already proved who is writing; the channel has no platform credential to check.
+    const result = await this.inbox.acceptForChannel('webchat', channel.channelId, () => undefined, [
+      { dedupeKey: webchatMessageId(session.id, body.clientMessageId), payload: payload as unknown as Record<string, unknown> },
+    ]);
+    await this.sessions.touch(channel, session);
+    return { clientMessageId: body.clientMessageId, status: result.stored > 0 ? 'accepted' : 'duplicate' };
+  }
+
+  @Get(':channelKey/stream')
+  @ApiOperation({
+    summary: 'Live replies (text/event-stream) for this session',
+    description: '`event: message` carries a message as in the list. On (re)connect, fetch the list once: the stream only carries what happens from now on.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiQuery({ name: 'session', required: false, description: 'The session token (EventSource cannot send headers); or Authorization: Bearer' })
+  async stream(
+    @Param('channelKey') key: string,
+    @Query('session') sessionToken: string | undefined,
+    @Headers('authorization') authorization: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { channel, session } = await this.visitor(key, bearer(authorization) ?? sessionToken);
+    const open = this.streamsPerSession.get(session.id) ?? 0;
+    if (open >= MAX_STREAMS_PER_SESSION) throw new HttpException(`At most ${MAX_STREAMS_PER_SESSION} live streams per chat session`, HttpStatus.TOO_MANY_REQUESTS);
+    this.streamsPerSession.set(session.id, open + 1);
+
+    const conn = this.sse.start(req, reply);
+    // Subscribe before loading the visitor's conversations, and handle events in order after it.
+    const known = new Set<string>();
+    let chain: Promise<unknown> = this.sessions.conversationIds(channel, session).then((ids) => ids.forEach((id) => known.add(id)));
+    const subscription: Subscription = this.events.forTenant(channel.tenant.tenantId).subscribe((e) => {
+      chain = chain
+        .then(() => this.forward(e, channel, session, known, (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m) }), () => conn.close()))
+        .catch((err) => this.log.warn(`web chat stream of session ${session.id}: ${(err as Error).message}`));
+    });
+    conn.onClose(() => {
+      subscription.unsubscribe();
+      const n = (this.streamsPerSession.get(session.id) ?? 1) - 1;
+      if (n > 0) this.streamsPerSession.set(session.id, n);
+      else this.streamsPerSession.delete(session.id);
+    });
+    conn.comment('connected');
+  }
+
+  /**
+   * What of the tenant's events this visitor sees: their own messages as the inbox records them,
+   * and an agent's reply once it is sent. Another visitor's conversation is never loaded.
+   */
+  private async forward(e: DomainEvent, channel: WebchatChannel, session: WebchatSession, known: Set<string>, push: (m: VisitorMessage) => void, end: () => void): Promise<void> {
+    if (e.type === 'channel.updated') {
+      if (e.data.id === channel.channelId && e.data.status !== 'active') end();
+      return;
+    }
+    const conversationId = e.data.conversationId as string | undefined;
+    const messageId = e.data.messageId as string | undefined;
+    if (!conversationId || !messageId) return;
+    const relevant =
+      (e.type === 'message.created' && e.data.direction === 'inbound') || // may be this visitor's first message in a new conversation
+      (e.type === 'message.status' && e.data.status === 'sent' && known.has(conversationId));
+    if (!relevant) return;
+    const message = await this.sessions.visibleMessage(channel, session, messageId);
+    if (!message) return;
+    known.add(message.conversationId);
+    push(message);
+  }
+
+  private async visitor(key: string, token: string | undefined): Promise<{ channel: WebchatChannel; session: WebchatSession }> {
+    const channel = await this.channels.get(key);
+    return { channel, session: await this.sessions.authenticate(channel, token) };
+  }
+}

@@ -1,0 +1,117 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** A comment line every so often keeps proxies and load balancers from closing an idle stream. */
+const HEARTBEAT_MS = 20_000;
+/** A client that stops reading is dropped before its backlog grows without bound. */
+const MAX_BACKLOG_BYTES = 1024 * 1024;
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: unknown;
+}
+
+/** One line of an SSE field: a newline would start a new field, so it can never be smuggled in. */
+const oneLine = (s: string) => s.replace(/[\r\n]/g, ' ');
+
+/**
+ * One open text/event-stream response. Fastify's reply is hijacked, so the headers set on it so
+ * far (CORS, say) are copied onto the raw response here.
+ */
+export class SseConnection {
+  private closed = false;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly closeHandlers: Array<() => void> = [];
+
+  constructor(
+    private readonly req: FastifyRequest,
+    private readonly reply: FastifyReply,
+    retryMs: number,
+  ) {
+    const headers = { ...(reply.getHeaders() as Record<string, string | string[]>) };
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.write(`retry: ${retryMs}\n\n`);
+    this.heartbeat = setInterval(() => this.comment('ping'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    const onClose = () => this.close();
+    req.raw.once('close', onClose);
+    res.once('close', onClose);
+    res.once('error', onClose);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  send(e: SseEvent): void {
+    if (this.closed) return;
+    let frame = '';
+    if (e.id !== undefined) frame += `id: ${oneLine(e.id)}\n`;
+    if (e.event !== undefined) frame += `event: ${oneLine(e.event)}\n`;
+    // JSON.stringify escapes newlines inside strings, so the data is always a single line.
+    frame += `data: ${JSON.stringify(e.data)}\n\n`;
+    this.write(frame);
+  }
+
+  comment(text: string): void {
+    if (!this.closed) this.write(`: ${oneLine(text)}\n\n`);
+  }
+
+  onClose(handler: () => void): void {
+    if (this.closed) handler();
+    else this.closeHandlers.push(handler);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const h of this.closeHandlers.splice(0)) {
+      try {
+        h();
+      } catch {
+        // a subscriber's cleanup must not keep the others from running
+      }
+    }
+    if (!this.reply.raw.writableEnded) this.reply.raw.end();
+  }
+
+  private write(frame: string): void {
+    const res = this.reply.raw;
+    if (res.writableLength > MAX_BACKLOG_BYTES) return this.close();
+    res.write(frame);
+  }
+}
+
+/**
+ * Every open stream of this instance. Streams never end on their own, so they are closed before
+ * the HTTP server shuts down (which otherwise waits for them).
+ */
+@Injectable()
+export class SseConnections implements BeforeApplicationShutdown {
+  private readonly open = new Set<SseConnection>();
+
+  start(req: FastifyRequest, reply: FastifyReply, opts: { retryMs?: number } = {}): SseConnection {
+    const conn = new SseConnection(req, reply, opts.retryMs ?? 3000);
+    this.open.add(conn);
+    conn.onClose(() => this.open.delete(conn));
+    return conn;
+  }
+
+  count(): number {
+    return this.open.size;
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const c of [...this.open]) c.close();
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
+import { notFound } from '../../libs/domain/src';
+import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import type { Principal } from '../tenancy/principal';
+import { ExportService } from './export.service';
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Quote always; neutralise spreadsheet formulas (CSV injection) with a leading apostrophe.
+  return `"${(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
+};
+
+async function* asLines<T extends object>(items: AsyncIterable<T>, format: 'jsonl' | 'csv', columns: (keyof T)[]): AsyncGenerator<string> {
+  if (format === 'csv') yield columns.map(csvCell).join(',') + '\r\n';
+  for await (const item of items) yield format === 'jsonl' ? JSON.stringify(item) + '\n' : columns.map((c) => csvCell(item[c])).join(',') + '\r\n';
+}
+
+/** Exports for the Customer's own systems, streamed as JSON lines or CSV (purpose customer_export). */
+@ApiTags('privacy')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, RolesGuard)
+@Roles('owner', 'admin')
+@Controller('api/exports')
+export class ExportsController {
+  constructor(private readonly exports: ExportService) {}
+
+  @Get(':what.:format')
+  export(@CurrentPrincipal() p: Principal, @Param('what') what: string, @Param('format') format: string, @Res() reply: FastifyReply) {
+    if (!['contacts', 'conversations'].includes(what) || !['jsonl', 'csv'].includes(format)) throw notFound('NOT_FOUND', 'Exports: contacts or conversations, as .jsonl or .csv');
+    const fmt = format as 'jsonl' | 'csv';
+    const actor = `user:${p.userId}`;
+    const lines =
+      what === 'contacts'
+        ? asLines(this.exports.contacts(p, actor), fmt, ['id', 'displayName', 'createdAt', 'identities'])
+        : asLines(this.exports.messages(p, actor), fmt, ['conversationId', 'contactId', 'channelId', 'messageId', 'direction', 'sentAt', 'text']);
+    reply
+      .header('content-type', fmt === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${what}.${fmt}"`)
+      .header('cache-control', 'no-store');
+    return reply.send(Readable.from(lines));
+  }
+}

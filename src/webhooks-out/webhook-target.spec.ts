@@ -1,0 +1,85 @@
+import { DomainError } from '../../libs/domain/src';
+import { guardedLookup, isPublicAddress, literalAddressAllowed, validateWebhookUrl } from './webhook-target';
+
+const reason = (raw: string, allowLocal = false) => {
+  try {
+    validateWebhookUrl(raw, allowLocal);
+    return 'ok';
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('INVALID_WEBHOOK_URL');
+    return (err as Error).message;
+  }
+};
+
+describe('webhook targets', () => {
+  it.each(['https://hooks.zapier.com/hooks/catch/123/abc/', 'https://hook.eu1.make.com/xyz', 'https://n8n.example.com:8443/webhook/1?x=1', 'https://93.184.216.34/hook'])(
+    'accepts %s',
+    (url) => expect(reason(url)).toBe('ok'),
+  );
+
+  it.each([
+    ['http://hooks.example.com/x', 'https'],
+    ['ftp://example.com/x', 'https'],
+    ['not a url', 'absolute'],
+    ['https://user:pass@example.com/x', 'credentials'],
+    ['https://example.com/x#frag', 'fragment'],
+    ['https://localhost/x', 'public host'],
+    ['https://printer.local/x', 'public host'],
+    ['https://metadata.google.internal/x', 'public host'],
+    ['https://intranet/x', 'public host'],
+    ['https://127.0.0.1/x', 'public address'],
+    ['https://10.1.2.3/x', 'public address'],
+    ['https://169.254.169.254/latest/meta-data', 'public address'],
+    ['https://[::1]/x', 'public address'],
+    ['https://[fd00::1]/x', 'public address'],
+    ['https://[::ffff:192.168.1.1]/x', 'public address'],
+    [`https://example.com/${'a'.repeat(2100)}`, 'at most'],
+  ])('refuses %s (%s)', (url, why) => expect(reason(url)).toContain(why));
+
+  it('admits http://localhost only when local targets are allowed', () => {
+    expect(reason('http://localhost:8080/hook', true)).toBe('ok');
+    expect(reason('http://127.0.0.1:8080/hook', true)).toBe('ok');
+    expect(reason('http://[::1]:8080/hook', true)).toBe('ok');
+    expect(reason('http://localhost:8080/hook', false)).toContain('https');
+    expect(reason('http://example.com/hook', true)).toContain('https');
+  });
+
+  it.each([
+    ['8.8.8.8', true],
+    ['2606:4700:4700::1111', true],
+    ['127.0.0.1', false],
+    ['10.0.0.1', false],
+    ['172.31.255.255', false],
+    ['172.32.0.1', true],
+    ['192.168.0.1', false],
+    ['100.64.0.1', false],
+    ['169.254.169.254', false],
+    ['0.0.0.0', false],
+    ['255.255.255.255', false],
+    ['::1', false],
+    ['::', false],
+    ['fe80::1', false],
+    ['fc00::1', false],
+    ['::ffff:127.0.0.1', false],
+    ['::ffff:8.8.8.8', true],
+    ['::ffff:7f00:1', false],
+    ['64:ff9b::a00:1', false],
+    ['not-an-ip', false],
+  ])('%s is public: %s', (ip, expected) => expect(isPublicAddress(ip)).toBe(expected));
+
+  it('checks literal addresses at send time', () => {
+    expect(literalAddressAllowed(new URL('https://127.0.0.1/x'), false)).toBe(false);
+    expect(literalAddressAllowed(new URL('https://127.0.0.1/x'), true)).toBe(true);
+    expect(literalAddressAllowed(new URL('https://example.com/x'), false)).toBe(true);
+  });
+
+  it('refuses a host name that resolves to a loopback address, unless local targets are allowed', async () => {
+    const resolve = (allowLocal: boolean, all: boolean) =>
+      new Promise<{ err: Error | null; address: unknown }>((done) => guardedLookup(allowLocal)('localhost', { all }, (err, address) => done({ err, address })));
+    expect((await resolve(false, false)).err).toMatchObject({ code: 'NON_PUBLIC_ADDRESS' });
+    expect((await resolve(false, true)).err).toMatchObject({ code: 'NON_PUBLIC_ADDRESS' });
+    expect((await resolve(true, false)).address).toMatch(/^(127\.0\.0\.1|::1)$/);
+    expect((await resolve(true, true)).address).toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.any(String) })]));
+  });
+});

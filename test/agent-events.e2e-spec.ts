@@ -1,0 +1,130 @@
+import type { AddressInfo } from 'node:net';
+import { DomainEvents } from '../src/common/domain-events';
+import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay';
+import { SseReader } from './support/sse-reader';
+import { TestApp, TestTenant } from './support/test-app';
+
+/** GET /api/events: each organization's live events, resumable with Last-Event-ID. */
+describe('Agent event stream', () => {
+  let t: TestApp;
+  let base: string;
+  let a: TestTenant;
+  let b: TestTenant;
+  let channelA: string;
+  let channelB: string;
+  const open: SseReader[] = [];
+
+  const stream = async (headers: Record<string, string>, query = '') => {
+    const r = await SseReader.open(`${base}/api/events${query}`, headers);
+    open.push(r);
+    return r;
+  };
+  const as = (tenant: TestTenant, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${tenant.token}`, ...extra });
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    a = await t.signup();
+    b = await t.signup();
+    channelA = await t.createChannel(a);
+    channelB = await t.createChannel(b);
+  });
+  afterEach(() => open.splice(0).forEach((r) => r.close()));
+  afterAll(() => t.close());
+
+  it('needs a valid bearer token', async () => {
+    const none = await stream({});
+    expect(none.status).toBe(401);
+    expect(JSON.parse(none.body!).code).toBe('UNAUTHENTICATED');
+    const forged = await stream({ authorization: `Bearer ${a.token.slice(0, -4)}AAAA` });
+    expect(forged.status).toBe(401);
+  });
+
+  it('streams the organization\'s events with an id each, and never another organization\'s', async () => {
+    const sa = await stream(as(a));
+    const sb = await stream(as(b));
+    expect(sa.status).toBe(200);
+    expect(sa.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(sa.headers.get('cache-control')).toContain('no-store');
+
+    const inA = await t.inbound(a, channelA, { text: 'only for A' });
+    const inB = await t.inbound(b, channelB, { text: 'only for B' });
+
+    const created = await sa.next((f) => f.event === 'message.created');
+    expect(created.id).toMatch(/^[0-9a-f]{8}-\d+$/);
+    expect(created.data).toMatchObject({ id: created.id, type: 'message.created', data: { conversationId: inA.conversation.id, messageId: inA.message.id, direction: 'inbound' } });
+    expect((await sa.next((f) => f.event === 'conversation.updated')).data.data).toMatchObject({ id: inA.conversation.id });
+    expect((await sb.next((f) => f.event === 'message.created')).data.data.messageId).toBe(inB.message.id);
+
+    const seenByA = JSON.stringify(await sa.pending());
+    const seenByB = JSON.stringify(await sb.pending());
+    expect(seenByA).not.toContain(inB.conversation.id);
+    expect(seenByB).not.toContain(inA.conversation.id);
+  });
+
+  it('carries every kind of event an agent needs (status, notification, channel)', async () => {
+    const sa = await stream(as(a));
+    const conv = (await t.inbound(a, channelA)).conversation;
+    const reply = await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: a.token, body: { text: 'hello' } });
+    expect((await sa.next((f) => f.event === 'message.created' && f.data.data.direction === 'outbound')).data.data.messageId).toBe(reply.body.id);
+    const events = t.app.get(DomainEvents);
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { kind: 'channel.revoked' } });
+    events.publish({ tenantId: a.tenantId, type: 'channel.updated', data: { id: channelA, status: 'revoked' } });
+    events.publish({ tenantId: a.tenantId, type: 'message.status', data: { messageId: reply.body.id, status: 'sent' } });
+    expect((await sa.next((f) => f.event === 'notification.created')).data.data.kind).toBe('channel.revoked');
+    expect((await sa.next((f) => f.event === 'channel.updated')).data.data.status).toBe('revoked');
+    expect((await sa.next((f) => f.event === 'message.status')).data.data.status).toBe('sent');
+  });
+
+  it('accepts ?access_token= for EventSource, which cannot send headers', async () => {
+    const s = await stream({}, `?access_token=${encodeURIComponent(a.token)}`);
+    expect(s.status).toBe(200);
+    const m = await t.inbound(a, channelA);
+    expect((await s.next((f) => f.event === 'message.created')).data.data.messageId).toBe(m.message.id);
+    expect((await stream({}, '?access_token=nope')).status).toBe(401);
+  });
+
+  it('resumes after Last-Event-ID with exactly the missed events, in order, then goes on live', async () => {
+    const first = await stream(as(a));
+    await t.inbound(a, channelA, { text: 'seen' });
+    const seen = await first.next((f) => f.event === 'conversation.updated');
+    first.close();
+
+    const missed = [await t.inbound(a, channelA, { text: 'missed 1' }), await t.inbound(a, channelA, { text: 'missed 2' })];
+    await t.inbound(b, channelB, { text: 'not A\'s business' });
+
+    const resumed = await stream(as(a, { 'last-event-id': seen.id! }));
+    const replayed = await resumed.pending();
+    expect(replayed.filter((f) => f.event === 'message.created').map((f) => f.data.data.messageId)).toEqual(missed.map((m) => m.message.id));
+    expect(replayed.every((f) => f.data.type !== 'reset')).toBe(true);
+    const ids = replayed.map((f) => Number(f.id!.split('-')[1]));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(ids[0]).toBeGreaterThan(Number(seen.id!.split('-')[1]));
+
+    const live = await t.inbound(a, channelA, { text: 'live' });
+    expect((await resumed.next((f) => f.event === 'message.created' && f.data.data.messageId === live.message.id)).id).toBeDefined();
+
+    // The same through the query parameter, for clients that cannot set the header.
+    const viaQuery = await stream(as(a), `?lastEventId=${encodeURIComponent(seen.id!)}`);
+    expect((await viaQuery.pending()).filter((f) => f.event === 'message.created').map((f) => f.data.data.messageId)).toEqual([...missed, live].map((m) => m.message.id));
+  });
+
+  it('says reset when the gap cannot be replayed (another run or instance, or evicted)', async () => {
+    const replay = t.app.get(EventReplay);
+    const foreign = await stream(as(a, { 'last-event-id': `${replay.run === 'deadbeef' ? 'cafebabe' : 'deadbeef'}-1` }));
+    const reset = await foreign.next((f) => f.event === 'reset');
+    expect(reset.data).toEqual({ reason: 'unknown_event_id' });
+    expect(reset.id).toMatch(new RegExp(`^${replay.run}-\\d+$`)); // the client resumes from here next time
+
+    const c = await t.signup();
+    const events = t.app.get(DomainEvents);
+    events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: 0 } });
+    const firstId = replay.resume(c.tenantId, `${replay.run}-0`);
+    expect(firstId.kind).toBe('replay');
+    const oldest = (firstId as { events: Array<{ id: string }> }).events[0].id;
+    for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++) events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: i } });
+    const late = await stream(as(c, { 'last-event-id': oldest }));
+    expect((await late.next((f) => f.event === 'reset')).data).toEqual({ reason: 'events_evicted' });
+  });
+});

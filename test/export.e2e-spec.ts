@@ -1,0 +1,55 @@
+import { TestApp, TestTenant } from './support/test-app';
+
+/** A Customer exports its data, streamed; Meta-origin contacts only with their consent. */
+describe('exports', () => {
+  let t: TestApp;
+  let owner: TestTenant;
+  let ids: { telegram: string; meta: string; metaConsenting: string };
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    owner = await t.signup();
+    const tg = await t.createChannel(owner, 'telegram');
+    const fb = await t.createChannel(owner, 'messenger');
+    const a = await t.inbound(owner, tg, { channelKind: 'telegram', externalContactId: 'tg-1', contactName: '=cmd|calc', text: 'hello, "quoted"\nnew line' });
+    const b = await t.inbound(owner, fb, { externalContactId: 'psid-nc', contactName: 'No Consent', text: 'meta without consent' });
+    const c = await t.inbound(owner, fb, { externalContactId: 'psid-c', contactName: 'Consented', text: 'meta with consent' });
+    await t.request('PUT', `/api/contacts/${c.conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'data_export', granted: true, source: 'export consent form' }] } });
+    ids = { telegram: a.conversation.contactId, meta: b.conversation.contactId, metaConsenting: c.conversation.contactId };
+  });
+  afterAll(() => t.close());
+
+  it('streams contacts as JSON lines, withholding Meta-origin contacts without consent, and audits it', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.jsonl', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id).sort()).toEqual([ids.telegram, ids.metaConsenting].sort());
+    const audit = await t.request('GET', '/api/audit-log', { token: owner.token });
+    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'export.contacts', decision: 'deny', reason: expect.stringContaining('1 Meta/WhatsApp-origin contact(s) withheld') })]));
+  });
+
+  it('streams messages as CSV, quoting safely', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/exports/conversations.csv', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="conversations.csv"');
+    expect(res.body.split('\r\n')[0]).toBe('"conversationId","contactId","channelId","messageId","direction","sentAt","text"');
+    expect(res.body).toContain('"hello, ""quoted""\nnew line"');
+    expect(res.body).toContain('meta with consent');
+    expect(res.body).not.toContain('meta without consent');
+  });
+
+  it('neutralises spreadsheet formulas in CSV', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.csv', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(res.body).toContain(`"'=cmd|calc"`);
+  });
+
+  it('is for owners and admins, and only known formats', async () => {
+    const agent = await t.addUser(owner, 'agent');
+    expect((await t.request('GET', '/api/exports/contacts.jsonl', { token: agent.token })).status).toBe(403);
+    expect((await t.request('GET', '/api/exports/contacts.xml', { token: owner.token })).status).toBe(404);
+    const other = await t.signup();
+    const foreign = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.jsonl', headers: { authorization: `Bearer ${other.token}` } });
+    expect(foreign.body).toBe('');
+  });
+});
