@@ -9,12 +9,21 @@ export interface ChannelRoute {
 }
 
 /** The directory's map from a platform account to the tenant (and region) that connected it. */
+/**
+ * How long a resolved account stays cached for the webhook ACK path. Another instance's
+ * connect or disconnect is seen after at most this long; this instance's at once.
+ */
+const ROUTE_TTL_MS = 5_000;
+
 @Injectable()
 export class ChannelRoutes {
+  private readonly cache = new Map<string, { route: ChannelRoute | null; expires: number }>();
+
   constructor(private readonly dbs: RegionDatabases) {}
 
   /** Claims the account for the channel; returns the current owner when it is taken. */
   async claim(kind: ChannelKind, routingKey: string, route: ChannelRoute): Promise<{ claimed: true } | { claimed: false; owner: ChannelRoute }> {
+    this.cache.delete(`${kind}:${routingKey}`);
     const inserted = await this.dbs.directory().query(
       `insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ($1, $2, $3, $4, $5)
        on conflict (platform, routing_key) do nothing returning channel_id`,
@@ -26,6 +35,7 @@ export class ChannelRoutes {
   }
 
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
+    this.cache.delete(`${kind}:${routingKey}`);
     await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
   }
 
@@ -45,7 +55,15 @@ export class ChannelRoutes {
   /** Resolves many accounts in one query (a webhook batch may name several). */
   async findMany(keys: Array<{ kind: ChannelKind; routingKey: string }>): Promise<Map<string, ChannelRoute>> {
     const out = new Map<string, ChannelRoute>();
-    if (keys.length === 0) return out;
+    const now = Date.now();
+    const missing = keys.filter((k) => {
+      const hit = this.cache.get(`${k.kind}:${k.routingKey}`);
+      if (!hit || hit.expires < now) return true;
+      if (hit.route) out.set(`${k.kind}:${k.routingKey}`, hit.route);
+      return false;
+    });
+    if (missing.length === 0) return out;
+    keys = missing;
     const rows: Array<{ platform: string; routing_key: string; tenant_id: string; region: string; channel_id: string }> = await this.dbs
       .directory()
       .query(
@@ -53,7 +71,14 @@ export class ChannelRoutes {
          join unnest($1::text[], $2::text[]) as k(platform, routing_key) using (platform, routing_key)`,
         [keys.map((k) => k.kind), keys.map((k) => k.routingKey)],
       );
-    for (const r of rows) out.set(`${r.platform}:${r.routing_key}`, { tenantId: r.tenant_id, region: r.region, channelId: r.channel_id });
+    const found = new Map(rows.map((r) => [`${r.platform}:${r.routing_key}`, { tenantId: r.tenant_id, region: r.region, channelId: r.channel_id }]));
+    if (this.cache.size > 50_000) this.cache.clear();
+    for (const k of keys) {
+      const key = `${k.kind}:${k.routingKey}`;
+      const route = found.get(key) ?? null;
+      this.cache.set(key, { route, expires: now + ROUTE_TTL_MS });
+      if (route) out.set(key, route);
+    }
     return out;
   }
 }

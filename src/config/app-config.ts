@@ -16,6 +16,8 @@ export abstract class AppConfig {
   /** The role the app queries as: owns nothing, no BYPASSRLS, so row-level security applies. */
   abstract readonly appDatabaseRole: string;
   abstract readonly appDatabasePassword: string;
+  /** Connections per region for requests; the queue workers get half as many of their own. */
+  abstract readonly databasePoolSize: number;
   abstract readonly jwtSecret: string;
   abstract readonly jwtTtlSeconds: number;
   abstract readonly bodyLimitBytes: number;
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       DEFAULT_REGION: regionName({ default: 'eu' }),
       DATABASE_APP_ROLE: str({ default: 'mm_app' }),
       DATABASE_APP_PASSWORD: str({ default: undefined }),
+      DATABASE_POOL_SIZE: integer(2, 500)({ default: 20 }),
       JWT_SECRET: secret(),
       JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 12 * 3600 }),
       BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     appDatabaseRole: e.DATABASE_APP_ROLE,
     // One derived default keeps every instance of a deployment agreeing without another secret to manage.
     appDatabasePassword: e.DATABASE_APP_PASSWORD ?? createHmac('sha256', e.JWT_SECRET).update('mm-app-db-role').digest('base64url'),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     jwtSecret: e.JWT_SECRET,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

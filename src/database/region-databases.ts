@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
@@ -9,6 +10,17 @@ import { appRoleUrl, migrateRegionDatabase } from './migrate';
 
 const ENTITIES = [...TENANCY_ENTITIES, ...CONVERSATION_ENTITIES];
 
+const replayableWork = new AsyncLocalStorage<boolean>();
+
+/**
+ * Runs `work` with its tenant transactions on the replayable pools (asynchronous commit). Only
+ * for work whose every write can be redone from a durable source without harm: a crash may lose
+ * its last fraction of a second of commits, never reorder them.
+ */
+export function asReplayableWork<T>(work: () => Promise<T>): Promise<T> {
+  return replayableWork.run(true, work);
+}
+
 /**
  * One connection pool per region, logged in as the app role. Every piece of tenant data is read
  * and written through `forTenant`, so residency follows from the tenant's region alone.
@@ -16,6 +28,8 @@ const ENTITIES = [...TENANCY_ENTITIES, ...CONVERSATION_ENTITIES];
 export class RegionDatabases {
   private readonly log = new Logger(RegionDatabases.name);
   private readonly pools = new Map<string, DataSource>();
+  /** Pools for work that can be replayed (the inbound processor): asynchronous commit, own connections. */
+  private readonly replayablePools = new Map<string, DataSource>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -24,27 +38,38 @@ export class RegionDatabases {
     const appRole = { name: this.config.appDatabaseRole, password: this.config.appDatabasePassword };
     for (const [region, ownerUrl] of Object.entries(this.config.regionDatabaseUrls)) {
       await migrateRegionDatabase(ownerUrl, { hostsDirectory: region === this.config.defaultRegion, appRole });
-      const ds = new DataSource({
-        type: 'postgres',
-        url: appRoleUrl(ownerUrl, appRole),
-        entities: ENTITIES,
-        uuidExtension: 'pgcrypto',
-        installExtensions: false,
-        synchronize: false,
-        migrationsRun: false,
-        poolSize: 10,
-        applicationName: `monkeymachine:${region}`,
-        logging: false,
-      });
-      await ds.initialize();
+      const url = appRoleUrl(ownerUrl, appRole);
+      const ds = await this.pool(region, url, this.config.databasePoolSize, {});
       this.pools.set(region, ds);
+      // Separate connections keep queue work from starving the API; asynchronous commit is safe
+      // there because every step is idempotent and replays from the durably stored event.
+      this.replayablePools.set(region, await this.pool(region, url, Math.max(2, Math.floor(this.config.databasePoolSize / 2)), { synchronous_commit: 'off' }));
       this.log.log(`region ${region}: schema up to date, connected as ${appRole.name}`);
     }
   }
 
+  private async pool(region: string, url: string, size: number, settings: Record<string, string>): Promise<DataSource> {
+    const ds = new DataSource({
+      type: 'postgres',
+      url,
+      entities: ENTITIES,
+      uuidExtension: 'pgcrypto',
+      installExtensions: false,
+      synchronize: false,
+      migrationsRun: false,
+      poolSize: size,
+      applicationName: `monkeymachine:${region}`,
+      extra: Object.keys(settings).length ? { options: Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') } : undefined,
+      logging: false,
+    });
+    await ds.initialize();
+    return ds;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((ds) => ds.destroy()));
+    await Promise.all([...this.pools.values(), ...this.replayablePools.values()].map((ds) => ds.destroy()));
     this.pools.clear();
+    this.replayablePools.clear();
   }
 
   regions(): string[] {
@@ -72,7 +97,8 @@ export class RegionDatabases {
    * carry one tenant's context into another's work.
    */
   forTenant<T>(tenant: TenantRef, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.region(tenant.region).transaction(async (tx) => {
+    const replayable = replayableWork.getStore() === true && this.replayablePools.get(tenant.region);
+    return (replayable || this.region(tenant.region)).transaction(async (tx) => {
       await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
       return work(tx);
     });

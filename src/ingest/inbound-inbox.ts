@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
+import { InboxGroupCommit, InboxRow } from './group-commit';
 import { ChannelKind, notFound } from '../../libs/domain/src';
 import { ChannelRoute, ChannelRoutes } from '../channels/channel-routes';
 import { ChannelService } from '../channels/channel.service';
@@ -20,13 +20,16 @@ export interface AcceptResult {
 @Injectable()
 export class InboundInbox {
   private readonly log = new Logger(InboundInbox.name);
+  private readonly groupCommit: InboxGroupCommit;
 
   constructor(
     private readonly dbs: RegionDatabases,
     private readonly routes: ChannelRoutes,
     private readonly signal: WorkSignal,
     private readonly channels: ChannelService,
-  ) {}
+  ) {
+    this.groupCommit = new InboxGroupCommit(dbs);
+  }
 
   /**
    * For platforms that call a URL per channel (Telegram, Twilio): `authenticate` sees the
@@ -66,31 +69,15 @@ export class InboundInbox {
     return this.store(byChannel, items.length, unrouted);
   }
 
-  private async store(byChannel: Map<string, { route: ChannelRoute; items: WebhookItem[] }>, received: number, unrouted: number): Promise<AcceptResult> {
-    // One transaction per channel, each in its tenant's region; all must commit before the ACK.
-    const stored = await Promise.all(
-      [...byChannel.values()].map(({ route, items: group }) =>
-        this.dbs.forTenant(route, async (tx) => {
-          const inserted = await rows(
-            tx,
-            `with ins as (
-               insert into inbound_events (tenant_id, channel_id, dedupe_key, payload)
-               select $1, $2, dedupe_key, payload::jsonb
-               from unnest($3::text[], $4::text[]) as t(dedupe_key, payload)
-               on conflict (tenant_id, channel_id, dedupe_key) do nothing
-               returning id)
-             insert into queue.jobs (kind, tenant_id, ref_id) select 'inbound', $1, id from ins returning ref_id`,
-            [
-              route.tenantId,
-              route.channelId,
-              group.map((i) => i.dedupeKey),
-              group.map((i) => JSON.stringify(i.payload)),
-            ],
-          );
-          return inserted.length;
-        }),
-      ),
-    );
+  private async store(byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload'>> }>, received: number, unrouted: number): Promise<AcceptResult> {
+    // Per tenant (so per region): all must be committed before the ACK.
+    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[] }>();
+    for (const { route, items } of byChannel.values()) {
+      const group = byTenant.get(route.tenantId) ?? { route, rows: [] };
+      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: i.dedupeKey, payload: JSON.stringify(i.payload) });
+      byTenant.set(route.tenantId, group);
+    }
+    const stored = await Promise.all([...byTenant.values()].map(({ route, rows }) => this.groupCommit.add(route, rows)));
     const total = stored.reduce((a, b) => a + b, 0);
     if (total > 0) this.signal.notify('inbound');
     return { stored: total, duplicates: received - unrouted - total, unrouted };

@@ -3,7 +3,7 @@ import type { ChannelKind, InboundEvent, TenantRef } from '../../libs/domain/src
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
-import { RegionDatabases } from '../database/region-databases';
+import { RegionDatabases, asReplayableWork } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
@@ -23,7 +23,10 @@ class NotYetKnown extends Error {}
 @Injectable()
 export class InboundProcessor extends QueueWorker {
   protected readonly kind = 'inbound';
-  protected readonly batchSize = 50;
+  protected readonly batchSize = 100;
+  // Safe side by side: identities are locked per End User, every write is idempotent, and order
+  // comes from platform timestamps, not from processing order.
+  protected readonly concurrency = 8;
   private readonly log = new Logger(InboundProcessor.name);
 
   constructor(
@@ -37,7 +40,11 @@ export class InboundProcessor extends QueueWorker {
     super(dbs, queue, signal, config);
   }
 
-  protected async handle(region: string, job: ClaimedJob): Promise<void> {
+  protected handle(region: string, job: ClaimedJob): Promise<void> {
+    return asReplayableWork(() => this.process(region, job));
+  }
+
+  private async process(region: string, job: ClaimedJob): Promise<void> {
     const tenant: TenantRef = { tenantId: job.tenantId, region };
     try {
       const event = await this.dbs.forTenant(tenant, (tx) =>

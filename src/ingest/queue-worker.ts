@@ -13,6 +13,8 @@ import { WorkerLoop } from './worker-loop';
 export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   protected abstract readonly kind: JobKind;
   protected abstract readonly batchSize: number;
+  /** Jobs of a batch handled at once; handlers must then be safe to run side by side. */
+  protected readonly concurrency: number = 1;
   private loop?: WorkerLoop;
   private unsubscribe?: () => void;
 
@@ -48,7 +50,11 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
 
   async runBatch(region: string): Promise<number> {
     const jobs = await this.queue.claim(region, this.kind, this.batchSize);
-    for (const job of jobs) await this.handle(region, job);
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) await this.handle(region, jobs[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, lane));
     return jobs.length;
   }
 }
