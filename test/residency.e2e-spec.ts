@@ -1,5 +1,7 @@
 import type { Client } from 'pg';
 import { allTables, rowsMentioning, tenantTables } from './support/db-catalog';
+import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 /** A tenant in region ru is recorded and stored only in the ru database. */
@@ -11,7 +13,7 @@ describe('data residency across two regions', () => {
   let ruDb: Client;
 
   beforeAll(async () => {
-    t = await TestApp.start();
+    t = await TestApp.start({ META_APP_SECRET });
     ru = await t.signup({ region: 'ru', organizationName: 'ООО Ромашка' });
     const agent = await t.addUser(ru, 'agent');
     agentEmail = agent.email;
@@ -19,6 +21,15 @@ describe('data residency across two regions', () => {
     const { conversation } = await t.inbound(ru, channel, { channelKind: 'telegram', externalContactId: 'tg-user-77', contactName: 'Иван Петров', text: 'Здравствуйте' });
     await t.request('POST', `/api/conversations/${conversation.id}/notes`, { token: agent.token, body: { text: 'позвонить клиенту' } });
     await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: agent.token, body: { text: 'Добрый день!' } });
+    // A Page's webhook, a deletion with its receipt, and audited actions, all for the ru tenant.
+    const pageId = platformId();
+    await t.request('POST', '/api/channels', { token: ru.token, body: { kind: 'messenger', name: 'Страница', config: { pageId }, credentials: { pageAccessToken: 'EAAB-ru-token' } } });
+    await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-1', 'Сообщение со страницы', 'm_ru_1'));
+    await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-2', 'Удалите меня', 'm_ru_2'));
+    await t.app.get(InboundProcessor).drain();
+    const del = await t.request('POST', '/api/privacy/deletion-requests', { token: ru.token, body: { channelKind: 'messenger', externalId: 'psid-ru-2' } });
+    expect(del.status).toBe(201);
+    await t.request('POST', '/api/access-grants', { token: ru.token, body: { minutes: 10, reason: 'Поддержка' } });
     eu = await ownerClient('eu');
     ruDb = await ownerClient('ru');
   });
@@ -28,7 +39,10 @@ describe('data residency across two regions', () => {
   });
 
   it('writes every tenant row to the ru database', async () => {
-    for (const [table, min] of [['tenants', 1], ['users', 2], ['contacts', 1], ['conversations', 1], ['messages', 2], ['notes', 1]] as const) {
+    for (const [table, min] of [
+      ['tenants', 1], ['users', 2], ['contacts', 2], ['conversations', 2], ['messages', 3], ['notes', 1],
+      ['inbound_events', 1], ['deletion_receipts', 1], ['audit_log', 1], ['access_grants', 1], ['channels', 2],
+    ] as const) {
       const { rows } = await ruDb.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [ru.tenantId]);
       expect({ table, n: rows[0].n >= min }).toEqual({ table, n: true });
     }
@@ -49,7 +63,7 @@ describe('data residency across two regions', () => {
 
   it('leaves no personal data of the tenant anywhere in the eu database, the directory included', async () => {
     for (const table of await allTables(eu)) {
-      for (const needle of [ru.email, agentEmail, 'Иван Петров', 'tg-user-77', 'Здравствуйте', 'позвонить', 'Ромашка']) {
+      for (const needle of [ru.email, agentEmail, 'Иван Петров', 'tg-user-77', 'Здравствуйте', 'позвонить', 'Ромашка', 'psid-ru-1', 'Сообщение со страницы', 'Поддержка']) {
         expect({ table, needle, n: await rowsMentioning(eu, table, needle) }).toEqual({ table, needle, n: 0 });
       }
     }
