@@ -11,11 +11,11 @@ export class ConnectChannelDto {
   @IsString() @MinLength(1) @MaxLength(200)
   name: string;
 
-  @ApiProperty({ description: 'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}', type: Object })
+  @ApiProperty({ description: 'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey)', type: Object })
   @IsObject()
   config: Record<string, unknown>;
 
-  @ApiProperty({ description: 'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}', type: Object, writeOnly: true })
+  @ApiProperty({ description: 'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}; webchat {} or {identitySecret} (when absent one is made and returned once, as identitySecret)', type: Object, writeOnly: true })
   @IsObject()
   credentials: Record<string, unknown>;
 }

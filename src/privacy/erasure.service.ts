@@ -80,6 +80,7 @@ export class ErasureService {
         `delete from inbound_events where tenant_id = $1 and channel_id = $2 and strpos(payload::text, $3) > 0 returning id`,
         [t, i.channel_id, JSON.stringify(i.external_id)],
       );
+      await del('webchat_sessions', `delete from webchat_sessions where tenant_id = $1 and channel_id = $2 and visitor_id = $3 returning id`, [t, i.channel_id, i.external_id]);
       if (events.length) {
         counts.inbound_events = (counts.inbound_events ?? 0) + events.length;
         await del('queue_jobs', `delete from queue.jobs where tenant_id = $1 and kind = 'inbound' and ref_id = any($2::uuid[]) returning id`, [t, events.map((e) => e.id)]);

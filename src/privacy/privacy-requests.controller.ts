@@ -6,6 +6,12 @@ import { AppConfig } from '../config/app-config';
 import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
+import { TenantTerminationService } from './tenant-termination.service';
+
+class TerminationDto {
+  @ApiPropertyOptional({ description: 'The organization name, typed out, to confirm' }) @IsString() @MinLength(1) @MaxLength(200)
+  confirm: string;
+}
 
 class DeletionRequestDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID()
@@ -26,8 +32,16 @@ class DeletionRequestDto {
 export class PrivacyRequestsController {
   constructor(
     private readonly deletions: DeletionRequestsService,
+    private readonly termination: TenantTerminationService,
     private readonly config: AppConfig,
   ) {}
+
+  /** Account termination: purges everything of this organization (owner only). */
+  @Delete('tenant')
+  @Roles('owner')
+  async terminate(@CurrentPrincipal() p: Principal, @Body() body: TerminationDto) {
+    return { status: 'terminated', deleted: await this.termination.terminate(p, p.userId, body.confirm) };
+  }
 
   /** Erases the contact now, with everything about them; answers with the receipt. */
   @Delete('contacts/:id')

@@ -9,6 +9,7 @@ import { PrivacyRequestsController } from './privacy-requests.controller';
 import { RetentionController } from './retention.controller';
 import { SubprocessorsController } from './subprocessors.controller';
 import { ExportService } from './export.service';
+import { TenantTerminationService } from './tenant-termination.service';
 import { ExportsController } from './exports.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
@@ -17,7 +18,7 @@ import { RetentionSettingsService } from './retention-settings.service';
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
   controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController, ExportsController],
-  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService],
+  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService, TenantTerminationService],
   exports: [RetentionPurgeJob, DeletionRequestsService],
 })
 export class PrivacyModule {}

@@ -252,6 +252,9 @@ export const WIDGET_JS = String.raw`(function () {
     else if (userId) ensureSession().catch(function () { /* shown when opened */ });
     if (script.hasAttribute('data-open')) open();
   }
+  // The stream carries replies at once; this slow refresh only covers what it cannot (a reply
+  // recorded by another app instance than the one holding the stream).
+  setInterval(function () { if (isOpen && token && document.visibilityState === 'visible') refresh(); }, 30000);
   window.MonkeyMachineChat = { open: open, close: close };
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
 })();
