@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { Client } from 'pg';
 import { KeyRing, SecretBox } from '../libs/crypto/src';
@@ -58,14 +59,15 @@ class Receiver {
   }
 }
 
-/** The receiver's side of the README's scheme, written from the documentation, not from our signer. */
-function verifyDocumented(secret: string, header: string | undefined, rawBody: string): boolean {
-  if (!header) return false;
-  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
-  const expected = createHmac('sha256', secret).update(`${parts.t}.${rawBody}`).digest('hex');
-  const fresh = Math.abs(Date.now() / 1000 - Number(parts.t)) <= 300;
-  return fresh && parts.v1?.length === 64 && timingSafeEqual(Buffer.from(parts.v1), Buffer.from(expected));
+/** The README's verification snippet, verbatim: the receiver's side, written from the documentation, not from our signer. */
+function verify(secret: string, header: string, rawBody: Buffer | string /* Buffer or string, as received */) {
+  const parts = header.split(',').map((p) => p.split('='));
+  const t = parts.find(([k]) => k === 't')?.[1];
+  const expected = crypto.createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest();
+  const fresh = Math.abs(Date.now() / 1000 - Number(t)) <= 300;
+  return fresh && parts.some(([k, v]) => k === 'v1' && /^[0-9a-f]{64}$/.test(v) && crypto.timingSafeEqual(Buffer.from(v, 'hex'), expected));
 }
+const verifyDocumented = (secret: string, header: string | undefined, rawBody: string) => header !== undefined && verify(secret, header, rawBody);
 
 describe('Outgoing webhooks', () => {
   let graph: FakeGraphServer;
@@ -167,6 +169,16 @@ describe('Outgoing webhooks', () => {
       const { rows } = await db.query(`select actor, action, decision, reason from audit_log where tenant_id = $1`, [owner.tenantId]);
       expect(rows).toEqual([{ actor: `user:${owner.userId}`, action: 'webhook_subscription.create', decision: 'deny', reason: expect.stringContaining(purpose) }]);
       expect((await t.request('GET', '/api/webhook-subscriptions', { token: owner.token })).body.items).toEqual([]);
+    });
+
+    it('documents the API and the signature scheme in OpenAPI', async () => {
+      const doc = (await t.request('GET', '/docs-json')).body;
+      const paths = doc.paths as Record<string, Record<string, { description?: string }>>;
+      expect(Object.keys(paths['/api/webhook-subscriptions']).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(paths['/api/webhook-subscriptions/{id}']).sort()).toEqual(['delete', 'get']);
+      expect(paths['/api/webhook-subscriptions/{id}/deliveries'].get).toBeDefined();
+      expect(paths['/api/webhook-subscriptions'].post.description).toContain('X-MonkeyMachine-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>');
+      expect(doc.components.schemas.CreateWebhookSubscriptionDto.properties.purpose.enum).toContain('data_brokerage');
     });
 
     it('is for owners and admins only', async () => {
@@ -447,18 +459,34 @@ describe('Outgoing webhooks', () => {
     });
   });
 
-  // Last on purpose: it re-encrypts every secret of this file's database under a key the app does not hold.
+  it('refuses local and private targets unless WEBHOOKS_ALLOW_LOCAL_TARGETS is on', async () => {
+    const strict = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
+    try {
+      const owner = await strict.signup();
+      for (const url of [receiver.endpoint(), 'https://localhost/x', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.7/hook']) {
+        const res = await strict.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url, events: ['message.created'], purpose: 'service_delivery' } });
+        expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 400, code: 'INVALID_WEBHOOK_URL' });
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('re-encrypts signing secrets under a new master key', async () => {
     const { owner } = await tenantWithPage();
     const sub = await subscribe(owner, { url: receiver.endpoint() });
     const oldKeys = t.config.masterKeys;
-    const ring = KeyRing.parse(`${oldKeys},rotated:${randomBytes(32).toString('base64')}`);
-    const box = new SecretBox(ring);
+    const rotated = `rotated:${randomBytes(32).toString('base64')}`;
+    const box = new SecretBox(KeyRing.parse(`${oldKeys},${rotated}`));
     const result = await rotateWebhookSecrets(t.dbs, box);
     expect(result.rewrapped).toBeGreaterThanOrEqual(1);
-    const { rows } = await db.query(`select secret from webhook_subscriptions where tenant_id = $1 and id = $2`, [owner.tenantId, sub.id]);
-    expect(rows[0].secret).toMatch(/^v1\.rotated\./);
-    expect(box.decryptString(rows[0].secret, webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
+    const sealed = async () => (await db.query(`select secret from webhook_subscriptions where tenant_id = $1 and id = $2`, [owner.tenantId, sub.id])).rows[0].secret;
+    expect(await sealed()).toMatch(/^v1\.rotated\./);
+    expect(box.decryptString(await sealed(), webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
     expect((await rotateWebhookSecrets(t.dbs, box)).rewrapped).toBe(0);
+
+    // Back under the app's own newest key, so the order of the tests does not matter.
+    await rotateWebhookSecrets(t.dbs, new SecretBox(KeyRing.parse(`${rotated},${oldKeys}`)));
+    expect(new SecretBox(KeyRing.parse(oldKeys)).decryptString(await sealed(), webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
   });
 });

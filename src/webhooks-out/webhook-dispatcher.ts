@@ -15,6 +15,13 @@ import { EventSubject, decideForSubject, isWebhookEventType, loadEventSubject } 
 export const WEBHOOK_ACTOR = 'system:webhooks';
 
 /**
+ * How long "this tenant has no subscription" is believed without asking the database again. A
+ * subscription created on this instance clears it at once; one created on another instance is
+ * seen within this time (events of that first moment are not delivered to it).
+ */
+export const NO_SUBSCRIPTIONS_CACHE_MS = 2000;
+
+/**
  * Turns committed domain events into delivery rows: one per subscription of the tenant that asked
  * for the event type, written with its queue job in one transaction. The purpose policy runs
  * here first: a subscription whose purpose may not receive the event's data gets a `withheld`
@@ -28,6 +35,8 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
   private readonly regionOfTenant = new Map<string, string>();
+  /** Tenants seen without any subscription, until when: most have none, and events are many. */
+  private readonly withoutSubscriptions = new Map<string, number>();
   private subscription?: Subscription;
 
   constructor(
@@ -59,15 +68,23 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
+  /** A subscription was created here: stop assuming the tenant has none. */
+  forget(tenantId: string): void {
+    this.withoutSubscriptions.delete(tenantId);
+  }
+
   async dispatch(event: DomainEvent): Promise<number> {
+    if ((this.withoutSubscriptions.get(event.tenantId) ?? 0) > Date.now()) return 0;
     const tenant = await this.tenant(event.tenantId);
     if (!tenant) return 0;
     const queued = await this.dbs.forTenant(tenant, async (tx) => {
-      const subscriptions = await rows<{ id: string; purpose: ProcessingPurpose }>(
+      const all = await rows<{ id: string; purpose: ProcessingPurpose; wanted: boolean }>(
         tx,
-        `select id, purpose from webhook_subscriptions where tenant_id = $1 and $2 = any(events) order by created_at, id`,
+        `select id, purpose, $2 = any(events) as wanted from webhook_subscriptions where tenant_id = $1 order by created_at, id`,
         [tenant.tenantId, event.type],
       );
+      if (all.length === 0) this.withoutSubscriptions.set(tenant.tenantId, Date.now() + NO_SUBSCRIPTIONS_CACHE_MS);
+      const subscriptions = all.filter((s) => s.wanted);
       if (subscriptions.length === 0) return 0;
       const subject = await loadEventSubject(tx, tenant.tenantId, event.type, event.data);
       if (!subject) return 0;

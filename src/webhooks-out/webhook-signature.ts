@@ -7,8 +7,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  *
  * The key is the subscription's secret as UTF-8 text (the whole `whsec_…` string). The timestamp
  * is signed with the body, so a captured delivery cannot be replayed later than the receiver's
- * tolerance (5 minutes is what we recommend). Several `v1=` entries may appear while a secret is
- * rotated; a receiver accepts the delivery when any of them matches.
+ * tolerance (5 minutes is what we recommend). Receivers accept a delivery when any `v1=` entry
+ * matches, which leaves room to sign with two secrets while one is being replaced.
  */
 export const SIGNATURE_HEADER = 'X-MonkeyMachine-Signature';
 export const DEFAULT_TOLERANCE_SECONDS = 300;

@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 import { AuditLog } from '../privacy/audit-log';
+import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookEventType, isWebhookEventType } from './webhook-events';
 import { newWebhookSecret } from './webhook-signature';
 import { validateWebhookUrl } from './webhook-target';
@@ -82,6 +83,7 @@ export class WebhookSubscriptionService {
     private readonly secrets: SecretBox,
     private readonly audit: AuditLog,
     private readonly config: AppConfig,
+    private readonly dispatcher: WebhookDispatcher,
   ) {}
 
   async create(
@@ -125,6 +127,7 @@ export class WebhookSubscriptionService {
       });
       return toSubscription(row!);
     });
+    this.dispatcher.forget(tenant.tenantId);
     return { subscription, secret };
   }
 

@@ -39,10 +39,12 @@ export const SIGNATURE_DOC = `Every delivery is a POST with a JSON body {id, typ
 X-MonkeyMachine-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>.
 The key is the subscription's secret (the whole "whsec_…" string, as UTF-8). To verify: take t and every v1 from the
 header, compute the HMAC over the timestamp, a dot and the raw request bytes (not re-serialised JSON), compare in constant
-time, and refuse a t more than 5 minutes from your clock. Node.js:
-  const { t, v1 } = Object.fromEntries(header.split(',').map((p) => p.split('=')));
-  const expected = crypto.createHmac('sha256', secret).update(t + '.' + rawBody).digest('hex');
-  const ok = v1?.length === 64 && crypto.timingSafeEqual(Buffer.from(v1), Buffer.from(expected)) && Math.abs(Date.now() / 1000 - Number(t)) <= 300;
+time, accept if any v1 matches, and refuse a t more than 5 minutes from your clock. Node.js:
+  const parts = header.split(',').map((p) => p.split('='));
+  const t = parts.find(([k]) => k === 't')?.[1];
+  const expected = crypto.createHmac('sha256', secret).update(\`\${t}.\`).update(rawBody).digest();
+  const fresh = Math.abs(Date.now() / 1000 - Number(t)) <= 300;
+  const ok = fresh && parts.some(([k, v]) => k === 'v1' && /^[0-9a-f]{64}$/.test(v) && crypto.timingSafeEqual(Buffer.from(v, 'hex'), expected));
 Answer any 2xx within 10 seconds. Anything else (or no answer) is retried with exponential backoff, up to 15 attempts; a
 delivery may arrive more than once, so deduplicate on id. Also sent: X-MonkeyMachine-Event (the type) and
 X-MonkeyMachine-Delivery (the delivery id in the log).`;

@@ -315,7 +315,11 @@ export class TypeOrmConversationRepository extends ConversationRepository {
 
   applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
-      const message = await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, channelId, externalId: externalMessageId, direction: 'outbound' } });
+      // Locked: receipts of one message processed side by side must not both judge the old status.
+      const message = await tx.findOne(MessageEntity, {
+        where: { tenantId: tenant.tenantId, channelId, externalId: externalMessageId, direction: 'outbound' },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!message) return null;
       if (!movesForward(message.status, status)) return toMessage(message);
       await tx.query(`update messages set status = $3, error_code = $4, error_text = $5 where tenant_id = $1 and id = $2`, [
