@@ -63,13 +63,17 @@ describe('retention and purge jobs', () => {
     await t.inbound(owner, short, { externalContactId: 'u2', text: 'old too', sentAt: old });
     await t.inbound(owner, short, { externalContactId: 'u2', text: 'recent', sentAt: recent });
     await t.inbound(owner, keep, { externalContactId: 'u3', text: 'kept forever', sentAt: old });
+    // As if these End Users had first written back then.
+    await db.query(`update contacts set created_at = $2 where tenant_id = $1`, [owner.tenantId, old]);
     now = new Date();
 
     await purge();
     const texts = (await db.query(`select text from messages where tenant_id = $1 order by text`, [owner.tenantId])).rows.map((r) => r.text);
     expect(texts).toEqual(['kept forever', 'recent']);
     expect(await count('conversations', 'id = $1', [gone.conversation.id])).toBe(0);
-    expect(await count('contacts', 'tenant_id = $1', [owner.tenantId])).toBe(3); // identities remain for u1 (channel still connected)
+    // u1's only conversation is gone, and its contact (platform id, name) with it; u2 and u3 stay.
+    expect(await count('contacts', 'tenant_id = $1', [owner.tenantId])).toBe(2);
+    expect(await count('contact_identities', 'tenant_id = $1 and external_id = $2', [owner.tenantId, 'u1'])).toBe(0);
   });
 
   it('purges a disconnected Messenger channel after 30 days and WhatsApp after 90, not before', async () => {

@@ -117,16 +117,23 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
       ]),
     );
 
-    // 4. Contacts nothing refers to any more.
+    // 4. Contacts nothing refers to any more; and, under a retention setting, contacts whose
+    //    conversations have all been purged (their platform ids and names go with them), unless
+    //    they hold a recorded consent, which is itself a record the Customer must keep.
+    const shortest = [settings.defaultDays, ...Object.values(settings.channels)].filter((d): d is number => d !== null);
+    const idleBefore = shortest.length ? retentionCutoff(Math.min(...shortest), now) : null;
     add(
       'contacts',
       await this.batched(
         tenant,
         `select ctid from contacts c where tenant_id = $1
-           and not exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id)
-           and not exists (select 1 from conversations v where v.tenant_id = c.tenant_id and v.contact_id = c.id) limit ${BATCH}`,
+           and not exists (select 1 from conversations v where v.tenant_id = c.tenant_id and v.contact_id = c.id)
+           and (not exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id)
+                or ($2::timestamptz is not null and c.created_at < $2
+                    and not exists (select 1 from contact_consents k where k.tenant_id = c.tenant_id and k.contact_id = c.id)))
+         limit ${BATCH}`,
         'contacts',
-        [t],
+        [t, idleBefore],
       ),
     );
   }
