@@ -13,6 +13,8 @@ import { PrivacyModule } from './privacy/privacy.module';
 import { WebchatModule } from './channels/webchat/webchat.module';
 import { EventsModule } from './events/events.module';
 import { SmsModule } from './channels/sms/sms.module';
+import { EmailModule } from './channels/email/email.module';
+import { TelegramModule } from './channels/telegram/telegram.module';
 import { WebhooksOutModule } from './webhooks-out/webhooks-out.module';
 
 @Module({})
@@ -22,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule, WebhooksOutModule, SmsModule, EventsModule, WebchatModule],
+      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule, WebhooksOutModule, SmsModule, TelegramModule, EmailModule, EventsModule, WebchatModule],
       controllers: [HealthController],
       providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
       exports: [AppConfig],

@@ -1,4 +1,4 @@
-import { ChannelGateway, DeliveryFailure, OutboundDelivery } from '../libs/domain/src';
+import { ChannelGateway, DeliveryFailure, OutboundDelivery, RecipientBlockedFailure } from '../libs/domain/src';
 import { GraphClient } from '../src/channels/meta/graph-client';
 import { MessengerGateway } from '../src/channels/messenger/messenger.gateway';
 import { WhatsAppGateway } from '../src/channels/whatsapp/whatsapp.gateway';
@@ -6,6 +6,11 @@ import { FakeGraphServer } from './fakes/fake-graph.server';
 import { WebchatGateway } from '../src/channels/webchat/webchat.gateway';
 import { FakeTwilioServer, twilioSid } from './fakes/fake-twilio.server';
 import { TwilioClient, TwilioGateway } from '../src/channels/sms/twilio.gateway';
+import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
+import { TelegramClient } from '../src/channels/telegram/telegram-api.client';
+import { TelegramGateway } from '../src/channels/telegram/telegram.gateway';
+import { EmailGateway } from '../src/channels/email/email.gateway';
+import { SmtpSink } from './fakes/smtp-sink';
 
 /**
  * The contract every ChannelGateway keeps, whatever the platform: a receipt with the platform's
@@ -175,6 +180,73 @@ describe('ChannelGateway contract: sms (Twilio)', () => {
 });
 
 /**
+ * The Telegram Bot API is not Graph-shaped either (the token is in the path, errors are
+ * `{ok:false, error_code, description, parameters.retry_after}`): the same six cases, plus the
+ * End User who blocked the bot.
+ */
+describe('ChannelGateway contract: telegram', () => {
+  let telegram: FakeTelegramServer;
+  let gateway: TelegramGateway;
+  const token = botToken(6_100_000_001);
+  const delivery: OutboundDelivery = {
+    channel: { id: 'c6', kind: 'telegram', config: { botId: '6100000001' }, credentials: { botToken: token, webhookSecret: TOKEN } },
+    recipientId: '5551234567',
+    text: 'hi',
+    replyMode: 'standard',
+  };
+  const failureWithoutToken = async (p: Promise<unknown>) => {
+    const f = await failureOf(p);
+    expect(f.message).not.toContain(token);
+    return f;
+  };
+
+  beforeEach(async () => {
+    telegram = await new FakeTelegramServer().start();
+    telegram.bot(token);
+    gateway = new TelegramGateway(new TelegramClient(telegram.url, 2000));
+  });
+  afterEach(() => telegram.stop());
+
+  it('delivers and returns the platform message id (chat id : message id), the token only in the path', async () => {
+    const receipt = await gateway.send(delivery);
+    expect(receipt.externalId).toMatch(/^5551234567:\d+$/);
+    expect(telegram.calls).toHaveLength(1);
+    expect(telegram.calls[0]).toMatchObject({ httpMethod: 'POST', path: `/bot${token}/sendMessage`, body: { chat_id: 5551234567, text: 'hi' } });
+    expect(JSON.stringify(telegram.calls[0].body)).not.toContain(token);
+  });
+
+  it('reports a rejected token as revoked', async () => {
+    telegram.revoke(token);
+    expect(await failureWithoutToken(gateway.send(delivery))).toMatchObject({ kind: 'revoked', platformCode: '401' });
+  });
+
+  it('reports throttling as retryable and passes on retry_after', async () => {
+    telegram.failNext('sendMessage', 429, 'Too Many Requests: retry after 17', { retry_after: 17 });
+    expect(await failureWithoutToken(gateway.send(delivery))).toMatchObject({ kind: 'retryable', platformCode: '429', retryAfterMs: 17_000 });
+  });
+
+  it('reports a platform outage as retryable', async () => {
+    telegram.failNext('sendMessage', 502, 'Bad Gateway');
+    expect((await failureWithoutToken(gateway.send(delivery))).kind).toBe('retryable');
+  });
+
+  it('reports a refusal as permanent, with the platform\'s code and text; a blocked bot as the recipient\'s refusal', async () => {
+    telegram.failNext('sendMessage', 400, 'Bad Request: chat not found');
+    expect(await failureWithoutToken(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '400', platformText: 'Bad Request: chat not found' });
+    telegram.block(token, delivery.recipientId);
+    const blocked = await failureWithoutToken(gateway.send(delivery));
+    expect(blocked).toBeInstanceOf(RecipientBlockedFailure);
+    expect(blocked).toMatchObject({ kind: 'permanent', platformCode: '403', platformText: 'Forbidden: bot was blocked by the user' });
+  });
+
+  it('reports an unreachable platform as retryable', async () => {
+    await telegram.stop();
+    expect((await failureWithoutToken(gateway.send(delivery))).kind).toBe('retryable');
+    telegram = await new FakeTelegramServer().start(); // for afterEach
+  });
+});
+
+/**
  * Web chat has no platform: the visitor reads replies from us, so "delivering" is bookkeeping.
  * Of the six cases only success and refusal can happen (no token to revoke, nothing to throttle,
  * nothing to be down or unreachable); the gateway must never invent a retryable failure.
@@ -203,5 +275,68 @@ describe('ChannelGateway contract: webchat', () => {
     for (const bad of [{ ...delivery, messageId: undefined }, { ...delivery, template: { name: 'x', language: 'en', parameters: [] } }, { ...delivery, text: null }]) {
       expect((await failureOf(gateway.send(bad))).kind).toBe('permanent');
     }
+  });
+});
+
+/**
+ * E-mail goes out over SMTP (nodemailer) to the Customer's own server, here a real SMTP server
+ * on loopback that requires AUTH. The same six cases in SMTP's terms: the password only in AUTH,
+ * 535 -> revoked, 4xx (SMTP has no retry-after) and a server that is down or refuses connections
+ * -> retryable, 5xx -> permanent with the server's code and text.
+ */
+describe('ChannelGateway contract: email (SMTP)', () => {
+  let sink: SmtpSink;
+  let gateway: EmailGateway;
+  let delivery: OutboundDelivery;
+  const messageId = '0b7c2a52-6c7e-4a8e-9d36-2f0f8c1d9e02';
+  const thread = { replyToken: 'a'.repeat(50), subject: 'Broken order', inReplyTo: '<ann-1@example.test>', threadIds: ['<ann-1@example.test>'] };
+
+  beforeEach(async () => {
+    sink = await new SmtpSink('support@acme.test', TOKEN).start();
+    gateway = new EmailGateway({ emailDomain: 'mm.example.test', allowLocalTargets: true, timeoutMs: 2000 }, { forDelivery: async () => thread });
+    delivery = {
+      messageId,
+      channel: { id: 'c7', kind: 'email', config: { address: 'support-acme@mm.example.test', smtp: { host: '127.0.0.1', port: sink.port, user: 'support@acme.test', from: 'support@acme.test' } }, credentials: { smtpPassword: TOKEN } },
+      recipientId: 'ann@example.test',
+      text: 'hi',
+      replyMode: 'standard',
+    };
+  });
+  afterEach(() => sink.stop());
+
+  it('delivers and returns the platform message id, authenticating in the AUTH command only', async () => {
+    const receipt = await gateway.send(delivery);
+    expect(receipt.externalId).toBe(`<mm.${messageId}@mm.example.test>`);
+    expect(sink.mails).toHaveLength(1);
+    expect(sink.mails[0]).toMatchObject({ user: 'support@acme.test', mailFrom: 'support@acme.test', rcptTo: ['ann@example.test'] });
+    expect(sink.mails[0].parsed).toMatchObject({ messageId: receipt.externalId, inReplyTo: '<ann-1@example.test>', subject: 'Re: Broken order' });
+    expect(sink.mails[0].parsed.replyTo?.value[0].address).toBe(`reply+${'a'.repeat(50)}@mm.example.test`);
+    expect(sink.mails[0].raw).not.toContain(TOKEN);
+  });
+
+  it('reports a rejected password (535) as revoked', async () => {
+    sink.credentials('support@acme.test', 'the-platform-now-wants-another-password');
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'revoked', platformCode: '535' });
+  });
+
+  it('reports throttling (4xx) as retryable', async () => {
+    sink.failNext('mail', 451, '4.7.1 Too many messages, slow down');
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'retryable', platformCode: '451', platformText: expect.stringContaining('slow down') });
+  });
+
+  it('reports a platform outage as retryable', async () => {
+    sink.failNext('connect', 421, '4.3.2 Service not available, closing channel');
+    expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
+  });
+
+  it('reports a refusal as permanent, with the platform\'s code and text', async () => {
+    sink.failNext('rcpt', 550, '5.1.1 Mailbox unavailable');
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '550', platformText: expect.stringContaining('5.1.1 Mailbox unavailable') });
+  });
+
+  it('reports an unreachable platform as retryable', async () => {
+    await sink.stop();
+    expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
+    sink = await new SmtpSink('support@acme.test', TOKEN).start(); // for afterEach
   });
 });

@@ -36,6 +36,12 @@ export interface ChannelAdapter {
   map(payload: Record<string, unknown>): InboundEvent[];
   readonly gateway: ChannelGateway;
   connect?(ctx: ConnectContext): Promise<ConnectResult>;
+  /**
+   * The routing key, learned from the platform without changing anything there. Kinds whose
+   * handshake would take the account over (Telegram: one webhook per bot) implement it, so the
+   * directory claim runs before `connect` and a refused claim leaves the owner's setup intact.
+   */
+  identify?(ctx: ConnectContext): Promise<string>;
   disconnect?(ctx: ConnectContext): Promise<void>;
 }
 

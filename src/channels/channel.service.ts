@@ -84,19 +84,22 @@ export class ChannelService {
   /**
    * Connects a platform account. The platform handshake (if the kind has one) runs first; then
    * the directory claim makes the account unique across tenants. Connecting an account this
-   * tenant already has replaces its credentials and clears a revocation.
+   * tenant already has replaces its credentials and clears a revocation. A kind that can name the
+   * account without changing anything on the platform (`identify`) is claimed first and handshaken
+   * after: its handshake would take the account over (Telegram has one webhook per bot).
    */
   async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean; revealOnce?: Record<string, string> }> {
     const adapter = this.adapters.for(input.kind);
     const valid = adapter.validate(input.config, input.credentials);
     let id: string = randomUUID();
-    let connected = await this.handshake(adapter, tenant, id, valid);
+    const identified = adapter.identify ? { ...valid, routingKey: await adapter.identify({ tenantId: tenant.tenantId, channelId: id, config: valid.config, credentials: valid.credentials }) } : null;
+    let connected: ValidatedChannel & { revealOnce?: Record<string, string> } = identified ?? (await this.handshake(adapter, tenant, id, valid));
     if (connected.routingKey) {
       const claim = await this.routes.claim(input.kind, connected.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
       if (!claim.claimed) {
         // Another tenant's account and a missing one look the same from here: nothing is revealed.
         if (claim.owner.tenantId !== tenant.tenantId) {
-          await this.undoHandshake(adapter, tenant, id, connected);
+          if (!identified) await this.undoHandshake(adapter, tenant, id, connected);
           throw conflict('CHANNEL_ALREADY_CONNECTED', 'This account is already connected to MonkeyMachine');
         }
         id = claim.owner.channelId;
@@ -104,7 +107,12 @@ export class ChannelService {
         return { channel: await this.reconnect(tenant, id, input.name, connected.credentials), created: false };
       }
     }
+    let handshaken = !identified;
     try {
+      if (identified) {
+        connected = { ...(await this.handshake(adapter, tenant, id, valid)), routingKey: identified.routingKey };
+        handshaken = true;
+      }
       const channel = await this.dbs.forTenant(tenant, async (tx) => {
         const [row] = await tx.query(
           `insert into channels (tenant_id, id, kind, name, status, config, credentials, routing_key)
@@ -116,7 +124,7 @@ export class ChannelService {
       return { channel, created: true, revealOnce: connected.revealOnce };
     } catch (err) {
       if (connected.routingKey) await this.routes.release(input.kind, connected.routingKey, id);
-      await this.undoHandshake(adapter, tenant, id, connected);
+      if (handshaken) await this.undoHandshake(adapter, tenant, id, connected);
       throw err;
     }
   }

@@ -27,6 +27,8 @@ export const messageResponse = (m: Message) => ({
   replyToExternalId: m.replyToExternalId,
   reactions: m.reactions,
   deletedAt: m.deletedAt,
+  editedAt: m.editedAt,
+  edits: m.edits,
   sentAt: m.sentAt,
   createdAt: m.createdAt,
 });
@@ -36,7 +38,7 @@ export const noteResponse = (n: Note) => ({ id: n.id, conversationId: n.conversa
 export const contactResponse = (c: Contact) => ({
   id: c.id,
   displayName: c.displayName,
-  identities: c.identities.map((i) => ({ id: i.id, channelId: i.channelId, channelKind: i.channelKind, externalId: i.externalId, createdAt: i.createdAt })),
+  identities: c.identities.map((i) => ({ id: i.id, channelId: i.channelId, channelKind: i.channelKind, externalId: i.externalId, blockedAt: i.blockedAt, createdAt: i.createdAt })),
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });

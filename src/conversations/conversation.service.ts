@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  Attachment,
   Clock,
   Contact,
   Conversation,
@@ -82,6 +83,16 @@ export class ConversationService {
     return (await this.repo.eraseMessageContent(tenant, channelId, externalMessageId)) !== null;
   }
 
+  /** False when no such message is stored (yet). */
+  async applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<boolean> {
+    return (await this.repo.applyEdit(tenant, channelId, externalMessageId, edit)) !== null;
+  }
+
+  /** The End User blocked (or unblocked) the business's account; unknown End Users are not recorded. */
+  setContactBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
+    return this.repo.setIdentityBlocked(tenant, channelId, externalContactId, blocked, at);
+  }
+
   list(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
     return this.repo.listConversations(tenant, filter, page);
   }
@@ -136,7 +147,7 @@ export class ConversationService {
         throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
       }
     } else {
-      if (content.attachments?.length && channel.kind !== 'messenger' && channel.kind !== 'instagram') {
+      if (content.attachments?.length && channel.kind !== 'messenger' && channel.kind !== 'instagram' && channel.kind !== 'telegram') {
         throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending attachments by URL is not available on ${channel.kind} yet`);
       }
       const text = content.text ?? '';

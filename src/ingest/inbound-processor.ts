@@ -107,6 +107,13 @@ export class InboundProcessor extends QueueWorker {
         // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
         if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
         return;
+      case 'edited':
+        // An edit may overtake its message, as a deletion may.
+        if (!(await this.conversations.applyEdit(tenant, channelId, e.externalMessageId, e))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        return;
+      case 'blocked':
+        await this.conversations.setContactBlocked(tenant, channelId, e.externalContactId, e.blocked, e.at);
+        return;
       case 'ignored':
         return;
     }

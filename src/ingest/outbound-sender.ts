@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, ConversationRepository, DeliveryFailure, TenantRef } from '../../libs/domain/src';
+import { Clock, ConversationRepository, DeliveryFailure, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
 import { replyMode } from '../../libs/policy/src';
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { ChannelService } from '../channels/channel.service';
@@ -75,6 +75,7 @@ export class OutboundSender extends QueueWorker {
       }
       if (err.kind === 'retryable') return this.retry(tenant, region, job, Math.max(backoffMs(job.attempts), err.retryAfterMs ?? 0), err.platformCode, err.platformText);
       if (err.kind === 'revoked') await this.channels.markRevoked(tenant, channel.id, `${err.platformCode}: ${err.platformText}`);
+      if (err instanceof RecipientBlockedFailure) await this.conversations.setContactBlocked(tenant, channel.id, task.recipientExternalId, true, this.clock.now());
       await this.fail(tenant, job, err.platformCode, err.platformText);
     }
   }

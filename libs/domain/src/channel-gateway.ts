@@ -41,6 +41,14 @@ export class DeliveryFailure extends Error {
   }
 }
 
+/** The End User blocked the business's account (Telegram 403): permanent, and the contact is marked as blocking it. */
+export class RecipientBlockedFailure extends DeliveryFailure {
+  constructor(platformCode: string, platformText: string) {
+    super('permanent', platformCode, platformText);
+    this.name = 'RecipientBlockedFailure';
+  }
+}
+
 /** One adapter per platform. Adapters never log or return credentials. */
 export abstract class ChannelGateway {
   abstract readonly kinds: readonly ChannelKind[];

@@ -72,6 +72,13 @@ export abstract class ConversationRepository {
   abstract applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<Message | null>;
   /** The End User deleted the message on the platform: its content is erased, the row stays. */
   abstract eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<Message | null>;
+  /**
+   * The End User edited an inbound message: the newest version (by edit time) is its content, the
+   * others are kept in its history; idempotent. Null when no such message is stored (yet).
+   */
+  abstract applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<Message | null>;
+  /** Records that the End User blocked (or unblocked) the business's account; the latest change by time wins. False when no such identity exists. */
+  abstract setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean>;
   abstract loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null>;
   /** Records the platform's id; an echo of this message stored before is folded into it. */
   abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;

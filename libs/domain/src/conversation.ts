@@ -26,6 +26,8 @@ export interface ContactIdentity {
   channelId: string;
   channelKind: ChannelKind;
   externalId: string;
+  /** Since when the End User has blocked the business's account on the platform (Telegram); null if not. */
+  blockedAt: Date | null;
   createdAt: Date;
 }
 
@@ -64,8 +66,18 @@ export interface Message {
   replyToExternalId: string | null;
   reactions: Reaction[];
   deletedAt: Date | null;
+  /** When the End User last edited it (null: never); `edits` holds the earlier versions, oldest first. */
+  editedAt: Date | null;
+  edits: MessageVersion[];
   sentAt: Date;
   createdAt: Date;
+}
+
+/** An earlier version of an edited message, with the time it was written (sent, or edited into). */
+export interface MessageVersion {
+  text: string | null;
+  attachments: Attachment[];
+  at: Date;
 }
 
 export interface Note {
@@ -90,6 +102,13 @@ export interface InboundMessage {
   sentAt: Date;
   /** The platform id of the message this one answers, when the End User replied to one. */
   replyToExternalId?: string | null;
+  /**
+   * Channels that thread (e-mail): the conversation this message continues, by our id for it
+   * (a reply token) and/or the platform ids of the messages it answers, tried in that order.
+   * Only a conversation of the same sender on the same channel is joined (a resolved one is
+   * reopened); with no match the message starts a new conversation.
+   */
+  thread?: { conversationId?: string | null; externalIds?: readonly string[] };
 }
 
 /** A message the business sent from the platform's own inbox: stored as outbound, once. */

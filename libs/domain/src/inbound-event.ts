@@ -17,4 +17,8 @@ export type InboundEvent =
   | { type: 'reaction'; externalMessageId: string; externalContactId: string; action: 'react' | 'unreact'; emoji: string | null }
   /** The End User deleted the message: its content must be erased. */
   | { type: 'deleted'; externalMessageId: string }
+  /** The End User edited the message: its content is replaced, earlier versions are kept as its history. */
+  | { type: 'edited'; externalMessageId: string; text: string | null; attachments: Attachment[]; editedAt: Date }
+  /** The End User blocked (or unblocked) the business's account on the platform (Telegram). */
+  | { type: 'blocked'; externalContactId: string; blocked: boolean; at: Date }
   | { type: 'ignored'; reason: string };

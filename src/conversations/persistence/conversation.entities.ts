@@ -30,6 +30,7 @@ export class ContactIdentityEntity {
   @Column('uuid', { name: 'channel_id' }) channelId: string;
   @Column('text', { name: 'channel_kind' }) channelKind: ChannelKind;
   @Column('text', { name: 'external_id' }) externalId: string;
+  @Column('timestamptz', { name: 'blocked_at', nullable: true }) blockedAt: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
 
@@ -64,6 +65,8 @@ export class MessageEntity {
   @Column('text', { name: 'reply_to_external_id', nullable: true }) replyToExternalId: string | null;
   @Column('jsonb') reactions: Reaction[];
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+  @Column('timestamptz', { name: 'edited_at', nullable: true }) editedAt: Date | null;
+  @Column('jsonb') edits: Array<{ text: string | null; attachments: Attachment[]; at: string }>;
   @Column('jsonb', { nullable: true }) template: { name: string; language: string; parameters: string[] } | null;
   @Column('timestamptz', { name: 'sent_at' }) sentAt: Date;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import {
+  Attachment,
   Contact,
   Conversation,
   ConversationFilter,
@@ -61,6 +62,8 @@ const toMessage = (e: MessageEntity): Message => ({
   replyToExternalId: e.replyToExternalId,
   reactions: e.reactions,
   deletedAt: e.deletedAt,
+  editedAt: e.editedAt,
+  edits: (e.edits ?? []).map((v) => ({ text: v.text, attachments: v.attachments, at: new Date(v.at) })),
   sentAt: e.sentAt,
   createdAt: e.createdAt,
 });
@@ -202,6 +205,7 @@ export class TypeOrmConversationRepository extends ConversationRepository {
           channelId: i.channelId,
           channelKind: i.channelKind,
           externalId: i.externalId,
+          blockedAt: i.blockedAt,
           createdAt: i.createdAt,
         })),
       };
@@ -231,11 +235,14 @@ export class TypeOrmConversationRepository extends ConversationRepository {
         return { conversation: toConversation(conversation), message: toMessage(existing), created: false };
       }
 
-      const [open] = await tx.query(
-        `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
-         order by last_message_at desc limit 1`,
-        [t, identity.contactId, inbound.channelId],
-      );
+      const threaded = inbound.thread ? await this.threadedConversation(tx, t, identity.contactId, inbound.channelId, inbound.thread) : null;
+      const [open] = inbound.thread
+        ? threaded ? [{ id: threaded }] : []
+        : await tx.query(
+            `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
+             order by last_message_at desc limit 1`,
+            [t, identity.contactId, inbound.channelId],
+          );
       const conversationId: string = open
         ? open.id
         : (
@@ -260,15 +267,16 @@ export class TypeOrmConversationRepository extends ConversationRepository {
           inbound.sentAt,
         ],
       );
-      // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up.
+      // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up,
+      // and so does a resolved one that a threaded reply continues.
       await tx.query(
         `update conversations set
            last_message_at = greatest(last_message_at, $3),
            last_inbound_at = greatest(coalesce(last_inbound_at, $3), $3),
-           status = case when status = 'snoozed' then 'open' else status end,
+           status = case when status = 'snoozed' or ($4 and status = 'resolved') then 'open' else status end,
            updated_at = now()
          where tenant_id = $1 and id = $2`,
-        [t, conversationId, inbound.sentAt],
+        [t, conversationId, inbound.sentAt, threaded !== null],
       );
       const [conversation, stored] = await Promise.all([
         tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: conversationId } }),
@@ -276,6 +284,23 @@ export class TypeOrmConversationRepository extends ConversationRepository {
       ]);
       return { conversation: toConversation(conversation), message: toMessage(stored), created: true };
     });
+  }
+
+  /** The sender's conversation on this channel that a threaded message names (see InboundMessage.thread). */
+  private async threadedConversation(tx: EntityManager, t: string, contactId: string, channelId: string, thread: NonNullable<InboundMessage['thread']>): Promise<string | null> {
+    if (thread.conversationId) {
+      const [c] = await tx.query(`select id from conversations where tenant_id = $1 and id = $2 and contact_id = $3 and channel_id = $4`, [t, thread.conversationId, contactId, channelId]);
+      if (c) return c.id;
+    }
+    const ids = (thread.externalIds ?? []).filter((id) => typeof id === 'string' && id).slice(0, 100);
+    if (ids.length === 0) return null;
+    const [m] = await tx.query(
+      `select m.conversation_id from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
+       where m.tenant_id = $1 and m.channel_id = $2 and m.external_id = any($3::text[]) and c.contact_id = $4
+       order by m.sent_at desc limit 1`,
+      [t, channelId, ids, contactId],
+    );
+    return m ? m.conversation_id : null;
   }
 
   recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null> {
@@ -370,11 +395,52 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     return this.dbs.forTenant(tenant, async (tx) => {
       const updated = await rows<{ id: string }>(
         tx,
-        `update messages set text = null, attachments = '[]', reactions = '[]', deleted_at = coalesce(deleted_at, now())
+        `update messages set text = null, attachments = '[]', reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
          where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
         [tenant.tenantId, channelId, externalMessageId],
       );
       return updated[0] ? toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: updated[0].id } })) : null;
+    });
+  }
+
+  applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<Message | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const t = tenant.tenantId;
+      // Locked: edits of one message processed side by side must each see the other's result.
+      const message = await tx.findOne(MessageEntity, { where: { tenantId: t, channelId, externalId: externalMessageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
+      if (!message) return null;
+      // Content the End User deleted, or that was erased, stays erased.
+      if (message.deletedAt) return toMessage(message);
+      type Version = { text: string | null; attachments: Attachment[]; at: string };
+      const same = (a: Version, b: Version) => a.at === b.at && a.text === b.text && JSON.stringify(a.attachments) === JSON.stringify(b.attachments);
+      const incoming: Version = { text: edit.text, attachments: edit.attachments, at: edit.editedAt.toISOString() };
+      const versions: Version[] = [...(message.edits ?? []), { text: message.text, attachments: message.attachments, at: (message.editedAt ?? message.sentAt).toISOString() }];
+      if (versions.some((v) => same(v, incoming))) return toMessage(message);
+      // Edits may arrive out of order: the newest version is the content, the rest is history (ISO times sort as text).
+      const ordered = [...versions, incoming].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      const latest = ordered.pop()!;
+      const editedAt = message.editedAt && message.editedAt > edit.editedAt ? message.editedAt : edit.editedAt;
+      await tx.query(`update messages set text = $3, attachments = $4, edits = $5, edited_at = $6 where tenant_id = $1 and id = $2`, [
+        t,
+        message.id,
+        latest.text,
+        JSON.stringify(latest.attachments),
+        JSON.stringify(ordered),
+        editedAt,
+      ]);
+      return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: message.id } }));
+    });
+  }
+
+  setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      // Block and unblock may be processed out of order: a change older than the recorded one is ignored.
+      await tx.query(
+        `update contact_identities set blocked_at = case when $4 then coalesce(blocked_at, $5) else null end, blocked_changed_at = $5
+         where tenant_id = $1 and channel_id = $2 and external_id = $3 and (blocked_changed_at is null or blocked_changed_at <= $5)`,
+        [tenant.tenantId, channelId, externalContactId, blocked, at],
+      );
+      return tx.exists(ContactIdentityEntity, { where: { tenantId: tenant.tenantId, channelId, externalId: externalContactId } });
     });
   }
 

@@ -3,6 +3,8 @@ import { ChannelRoutes1764500000001 } from './directory/1764500000001-channel-ro
 import { ChannelRoutesByChannel1764600000001 } from './directory/1764600000001-channel-routes-by-channel';
 import { ConversationCore1764400000000 } from './region/1764400000000-conversation-core';
 import { ChannelsAndPipeline1764500000000 } from './region/1764500000000-channels-and-pipeline';
+import { TelegramEditsAndBlocks1764700000000 } from './region/1764700000000-telegram-edits-and-blocks';
+import { Email1764720000000 } from './region/1764720000000-email';
 import { WebchatSessions1764730000000 } from './region/1764730000000-webchat-sessions';
 import { OutgoingWebhooks1764740000000 } from './region/1764740000000-outgoing-webhooks';
 import { Retention1764800000000 } from './region/1764800000000-retention';
@@ -13,6 +15,6 @@ import { ExportConsent1764830000000 } from './region/1764830000000-export-consen
 import { Operators1764820000001 } from './directory/1764820000001-operators';
 
 /** Applied to every region's database. */
-export const REGION_MIGRATIONS = [ConversationCore1764400000000, ChannelsAndPipeline1764500000000, WebchatSessions1764730000000, OutgoingWebhooks1764740000000, Retention1764800000000, DeletionReceipts1764810000000, AccessGrants1764820000000, ExportConsent1764830000000];
+export const REGION_MIGRATIONS = [ConversationCore1764400000000, ChannelsAndPipeline1764500000000, TelegramEditsAndBlocks1764700000000, Email1764720000000, WebchatSessions1764730000000, OutgoingWebhooks1764740000000, Retention1764800000000, DeletionReceipts1764810000000, AccessGrants1764820000000, ExportConsent1764830000000];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [Directory1764400000001, ChannelRoutes1764500000001, ChannelRoutesByChannel1764600000001, DeletionRequests1764810000001, Operators1764820000001];

@@ -1,0 +1,65 @@
+import { DeliveryFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
+
+/** The Bot API's answer: `{ok:true, result}` or `{ok:false, error_code, description, parameters}`. */
+export interface TelegramApiResponse<T = unknown> {
+  ok?: boolean;
+  result?: T;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+}
+
+/** What Telegram says when the End User blocked the bot (HTTP 403). */
+const BLOCKED = /bot was blocked by the user/i;
+
+/**
+ * Sorts a Bot API error: 401 (token revoked or bot deleted) -> revoked; 403 "bot was blocked by the
+ * user" -> permanent, and the contact is marked as having blocked the bot; 429 -> retryable after
+ * `parameters.retry_after` seconds; 5xx -> retryable; anything else (400 chat not found, message
+ * too long, wrong file URL, other 403s) -> permanent. Code and text are Telegram's own.
+ */
+export function classifyTelegramError(httpStatus: number, body: TelegramApiResponse | undefined): DeliveryFailure {
+  const code = typeof body?.error_code === 'number' ? body.error_code : httpStatus;
+  const platformCode = String(code);
+  const text = typeof body?.description === 'string' && body.description ? body.description : `HTTP ${httpStatus}`;
+  const retryAfter = body?.parameters?.retry_after;
+  const retryAfterMs = typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.ceil(retryAfter) * 1000 : undefined;
+  if (code === 401) return new DeliveryFailure('revoked', platformCode, text);
+  if (code === 403 && BLOCKED.test(text)) return new RecipientBlockedFailure(platformCode, text);
+  if (code === 429 || httpStatus === 429) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
+  if (code >= 500 || httpStatus >= 500) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
+  return new DeliveryFailure('permanent', platformCode, text);
+}
+
+/** A bot token as @BotFather issues it: `<bot id>:<secret>`; nothing that could leave the URL path. */
+export const BOT_TOKEN = /^\d{1,20}:[A-Za-z0-9_-]{20,100}$/;
+
+/**
+ * Minimal Bot API client: `POST {api}/bot<token>/<method>` with a JSON body. The token is part of
+ * the path by Telegram's design, so neither URLs nor Telegram's request errors are ever logged or
+ * put into an error message.
+ */
+export class TelegramClient {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async call<T>(token: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+    if (!BOT_TOKEN.test(token ?? '')) throw new DeliveryFailure('revoked', '401', 'No usable bot token is stored for this channel');
+    let res: Response;
+    try {
+      res = await fetch(`${this.apiUrl}/bot${token}/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new DeliveryFailure('retryable', 'NETWORK', (err as Error).name === 'TimeoutError' ? 'Telegram Bot API timed out' : 'Telegram Bot API unreachable');
+    }
+    const body = (await res.json().catch(() => undefined)) as TelegramApiResponse<T> | undefined;
+    if (!res.ok || body?.ok !== true) throw classifyTelegramError(res.status, body);
+    return body.result as T;
+  }
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
+import type { AppConfig } from '../../config/app-config';
+import { ChannelAdapter, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../channel-adapter';
+import { BOT_TOKEN, TelegramClient } from './telegram-api.client';
+import { TelegramGateway } from './telegram.gateway';
+import { mapTelegramPayload } from './telegram.mapper';
+
+/** The updates the inbox uses; Telegram sends nothing else to the webhook. */
+export const TELEGRAM_ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+
+/** Config fields we set on connect and show the Customer; accepted back and recomputed. */
+const OURS = ['botId', 'botUsername', 'webhookUrl'];
+
+function validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+  const given = Object.fromEntries(Object.entries(config).filter(([k]) => !OURS.includes(k)));
+  return validateFlat('telegram', { config: {}, credentials: { botToken: BOT_TOKEN } }, given, credentials);
+}
+
+/** A webhook secret: 256 random bits in Telegram's allowed alphabet (A-Z a-z 0-9 _ -), 43 characters. */
+export const newWebhookSecret = () => randomBytes(32).toString('base64url');
+
+const unavailable = () => new DomainError('unavailable', 'TELEGRAM_UNAVAILABLE', 'Telegram could not be reached to check the bot token; try again shortly');
+const tokenInvalid = () => invalid('TELEGRAM_TOKEN_INVALID', 'Telegram does not accept this bot token; copy it again from @BotFather (it looks like 123456789:AA...)');
+
+/**
+ * Telegram bots. Connecting checks the token with getMe (the bot id is the routing key, so a bot
+ * is connected to one tenant only) and, once the bot is this tenant's, points its webhook at the
+ * channel's own URL with a fresh random secret, stored encrypted with the token. A bot has one
+ * webhook: so that connecting a bot another tenant holds cannot take it over, the bot is
+ * identified first and claimed before setWebhook runs. Disconnecting deletes the webhook.
+ */
+export function telegramAdapter(config: AppConfig): ChannelAdapter {
+  const client = new TelegramClient(config.telegramApiUrl);
+
+  async function getMe(token: string): Promise<{ id: number; username?: string }> {
+    let me: { id?: number; is_bot?: boolean; username?: string };
+    try {
+      me = await client.call(token, 'getMe');
+    } catch (err) {
+      if (err instanceof DeliveryFailure && err.kind !== 'retryable') throw tokenInvalid();
+      throw unavailable();
+    }
+    if (typeof me?.id !== 'number' || me.is_bot === false) throw tokenInvalid();
+    return { id: me.id, username: me.username };
+  }
+
+  /** The bot id, by getMe: nothing changes on Telegram until the directory has granted the bot to this tenant. */
+  async function identify(ctx: ConnectContext): Promise<string> {
+    return String((await getMe(ctx.credentials.botToken)).id);
+  }
+
+  async function connect(ctx: ConnectContext): Promise<ConnectResult> {
+    const token = ctx.credentials.botToken;
+    const me = await getMe(token);
+
+    const webhookUrl = `${config.publicBaseUrl}/webhooks/telegram/${ctx.channelId}`;
+    const webhookSecret = newWebhookSecret();
+    try {
+      await client.call(token, 'setWebhook', { url: webhookUrl, secret_token: webhookSecret, allowed_updates: TELEGRAM_ALLOWED_UPDATES });
+    } catch (err) {
+      if (!(err instanceof DeliveryFailure) || err.kind === 'retryable') throw unavailable();
+      if (err.kind === 'revoked') throw tokenInvalid();
+      // e.g. "bad webhook: HTTPS url must be provided for webhook": Telegram's text names no secret.
+      throw invalid('TELEGRAM_WEBHOOK_REJECTED', `Telegram refused the webhook URL ${webhookUrl} (${err.platformText}); PUBLIC_BASE_URL must be a public https URL on port 443, 80, 88 or 8443`);
+    }
+    const botId = String(me.id);
+    return { routingKey: botId, credentials: { webhookSecret }, config: { botId, botUsername: me.username ?? null, webhookUrl } };
+  }
+
+  async function disconnect(ctx: ConnectContext): Promise<void> {
+    await client.call(ctx.credentials.botToken, 'deleteWebhook', { drop_pending_updates: false });
+  }
+
+  return {
+    kind: 'telegram',
+    processors: ['Telegram (Telegram Bot API message delivery)'],
+    validate,
+    map: mapTelegramPayload,
+    gateway: new TelegramGateway(client),
+    identify,
+    connect,
+    disconnect,
+  };
+}

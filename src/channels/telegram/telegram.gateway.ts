@@ -1,0 +1,58 @@
+import { Attachment, ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
+import { TelegramClient } from './telegram-api.client';
+
+/** Bot API limits: message text 1-4096 characters, media captions 0-1024. */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+export const TELEGRAM_CAPTION_LIMIT = 1024;
+
+interface SentMessage {
+  message_id?: number;
+  chat?: { id?: number | string };
+}
+
+/**
+ * Telegram messages are numbered per chat, not per bot: our platform id of a Telegram message is
+ * `<chat id>:<message id>`, unique within the channel (the bot).
+ */
+export const telegramMessageId = (chatId: string | number, messageId: string | number) => `${chatId}:${messageId}`;
+
+/** The Bot API takes chat ids as integers (they fit in 52 bits); anything else is passed as given. */
+export function chatIdParam(recipientId: string): number | string {
+  return /^-?\d{1,16}$/.test(recipientId) && Number.isSafeInteger(Number(recipientId)) ? Number(recipientId) : recipientId;
+}
+
+/**
+ * Sends through the Bot API: text with sendMessage, images with sendPhoto, other files (video,
+ * audio, documents) with sendDocument, by URL (Telegram fetches it). One attachment with a short
+ * text goes as one message with the text as its caption; otherwise each attachment, then the
+ * text, is a message of its own and the last one's id is kept.
+ */
+export class TelegramGateway extends ChannelGateway {
+  readonly kinds: readonly ChannelKind[] = ['telegram'];
+
+  constructor(private readonly client: TelegramClient) {
+    super();
+  }
+
+  async send(d: OutboundDelivery): Promise<DeliveryReceipt> {
+    if (d.template) throw new DeliveryFailure('permanent', 'TEMPLATE_NOT_SUPPORTED', 'Telegram has no message templates; send text');
+    const text = d.text ?? '';
+    if (text.length > TELEGRAM_TEXT_LIMIT) throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Telegram text must be at most ${TELEGRAM_TEXT_LIMIT} characters`);
+    const media = (d.attachments ?? []).filter((a): a is Attachment & { url: string } => !!a.url && /^https?:\/\//i.test(a.url));
+    if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no attachment URL');
+
+    const token = d.channel.credentials.botToken;
+    const chat_id = chatIdParam(d.recipientId);
+    const captioned = media.length === 1 && text.length > 0 && text.length <= TELEGRAM_CAPTION_LIMIT;
+    let last: SentMessage | undefined;
+    for (const a of media) {
+      const caption = captioned ? { caption: text } : {};
+      last = a.type === 'image'
+        ? await this.client.call<SentMessage>(token, 'sendPhoto', { chat_id, photo: a.url, ...caption })
+        : await this.client.call<SentMessage>(token, 'sendDocument', { chat_id, document: a.url, ...caption });
+    }
+    if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { chat_id, text });
+    if (last?.message_id === undefined) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Bot API returned no message id');
+    return { externalId: telegramMessageId(last.chat?.id ?? d.recipientId, last.message_id) };
+  }
+}

@@ -1,0 +1,76 @@
+import { RecipientBlockedFailure } from '../../../libs/domain/src';
+import { newWebhookSecret } from './telegram.adapter';
+import { classifyTelegramError } from './telegram-api.client';
+import { chatIdParam } from './telegram.gateway';
+import { mapTelegramPayload, parseTelegramUpdate } from './telegram.mapper';
+import { sameSecret } from './telegram.webhook.controller';
+
+const at = new Date('2025-01-02T03:04:05Z');
+const from = { id: 42, is_bot: false, first_name: 'Ada', language_code: 'en' };
+const chat = { id: 42, type: 'private', first_name: 'Ada' };
+const stored = (update: Record<string, unknown>) => {
+  const parsed = parseTelegramUpdate(update, at);
+  if (!parsed.ok) throw new Error('not an update');
+  return parsed;
+};
+const map = (update: Record<string, unknown>) => mapTelegramPayload(stored(update).stored as never);
+
+describe('Telegram mapper', () => {
+  it('maps what a message carries: voice, video, sticker and location as attachments; contact cards by name only', () => {
+    const message = (content: Record<string, unknown>) => map({ update_id: 1, message: { message_id: 9, from, chat, date: 1735787045, ...content } })[0] as { type: 'message'; message: { attachments: unknown[]; text: string | null } };
+    expect(message({ voice: { file_id: 'V', duration: 3 } }).message.attachments).toEqual([{ type: 'audio', ref: 'V', mimeType: 'audio/ogg' }]);
+    expect(message({ video: { file_id: 'M', mime_type: 'video/mp4' } }).message.attachments).toEqual([{ type: 'video', ref: 'M', mimeType: 'video/mp4' }]);
+    expect(message({ sticker: { file_id: 'S', emoji: '👍', width: 512, height: 512 } }).message.attachments).toEqual([{ type: 'image', ref: 'S' }]);
+    expect(message({ location: { latitude: 52.5, longitude: 13.4 } }).message.attachments).toEqual([{ type: 'location', url: 'geo:52.5,13.4' }]);
+    // A GIF comes as `animation` and `document`: one attachment.
+    expect(message({ animation: { file_id: 'G' }, document: { file_id: 'G', mime_type: 'video/mp4' } }).message.attachments).toEqual([{ type: 'file', ref: 'G', mimeType: 'video/mp4' }]);
+    const card = message({ contact: { phone_number: '+4915112345678', first_name: 'Bob' } });
+    expect(card.message.attachments).toEqual([{ type: 'other', name: 'contact' }]);
+    expect(JSON.stringify(stored({ update_id: 2, message: { message_id: 9, from, chat, date: 1, contact: { phone_number: '+4915112345678' } } }).stored)).not.toContain('+4915112345678');
+  });
+
+  it('reads raw updates too (numeric ids), uses the receipt time for a button press, and falls back to the button data', () => {
+    const events = mapTelegramPayload({ receivedAt: at.toISOString(), update: { update_id: 3, callback_query: { id: 'q1', from, data: 'yes', message: { message_id: 5, chat, date: 1 } } } });
+    expect(events).toEqual([{ type: 'message', message: { externalContactId: '42', contactName: 'Ada', externalMessageId: 'callback:q1', text: 'yes', attachments: [], sentAt: at, replyToExternalId: '42:5' } }]);
+  });
+
+  it('ignores what is not a private conversation, and says why', () => {
+    expect(stored({ update_id: 4, message: { message_id: 1, from, chat: { id: -100, type: 'supergroup' }, date: 1, text: 'x' } }).ignore).toMatch(/supergroup chat/);
+    expect(stored({ update_id: 5, channel_post: { message_id: 1, chat: { id: -100, type: 'channel' }, date: 1, text: 'x' } }).ignore).toMatch(/kind the inbox does not use/);
+    expect(stored({ update_id: 6, callback_query: { id: 'q', from, inline_message_id: 'i', data: 'x' } }).ignore).toMatch(/unknown chat/);
+    expect(stored({ update_id: 7, message: { message_id: 1, from, chat, date: 1, text: 'x' } }).ignore).toBeNull();
+    expect(map({ update_id: 8, my_chat_member: { chat, from, date: 1, old_chat_member: { status: 'member' }, new_chat_member: { status: 'left' } } })[0].type).toBe('ignored');
+    expect(map({ update_id: 9, my_chat_member: { chat, from, date: 1, new_chat_member: { status: 'kicked' } } })).toEqual([{ type: 'blocked', externalContactId: '42', blocked: true, at: new Date(1000) }]);
+    expect(parseTelegramUpdate({ update_id: 1.5 }, at).ok).toBe(false);
+    expect(parseTelegramUpdate([], at).ok).toBe(false);
+  });
+});
+
+describe('Telegram errors, ids and secrets', () => {
+  it('sorts Bot API errors: 401 revoked, 403 blocked -> recipient blocked, 429 with retry_after, 5xx retryable, the rest permanent', () => {
+    expect(classifyTelegramError(401, { ok: false, error_code: 401, description: 'Unauthorized' })).toMatchObject({ kind: 'revoked', platformCode: '401' });
+    const blocked = classifyTelegramError(403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    expect(blocked).toBeInstanceOf(RecipientBlockedFailure);
+    expect(blocked.kind).toBe('permanent');
+    const deactivated = classifyTelegramError(403, { ok: false, error_code: 403, description: 'Forbidden: user is deactivated' });
+    expect(deactivated).not.toBeInstanceOf(RecipientBlockedFailure);
+    expect(deactivated.kind).toBe('permanent');
+    expect(classifyTelegramError(429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 5', parameters: { retry_after: 5 } })).toMatchObject({ kind: 'retryable', retryAfterMs: 5000 });
+    expect(classifyTelegramError(502, undefined)).toMatchObject({ kind: 'retryable', platformCode: '502', platformText: 'HTTP 502' });
+    expect(classifyTelegramError(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' })).toMatchObject({ kind: 'permanent', platformCode: '400' });
+  });
+
+  it('passes chat ids as integers when they are, and makes secrets Telegram accepts, compared in constant time', () => {
+    expect(chatIdParam('5551234567')).toBe(5551234567);
+    expect(chatIdParam('-1001234567890')).toBe(-1001234567890);
+    expect(chatIdParam('@channel')).toBe('@channel');
+    const secret = newWebhookSecret();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newWebhookSecret()).not.toBe(secret);
+    expect(sameSecret(secret, secret)).toBe(true);
+    expect(sameSecret(secret, `${secret}x`)).toBe(false);
+    expect(sameSecret(secret, undefined)).toBe(false);
+    expect(sameSecret(undefined, '')).toBe(false);
+    expect(sameSecret(secret, ['array'])).toBe(false);
+  });
+});
