@@ -6,6 +6,7 @@ import { notFound } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ExportService } from './export.service';
+import { Purpose, PurposeGuard } from './purpose.guard';
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -21,8 +22,9 @@ async function* asLines<T extends object>(items: AsyncIterable<T>, format: 'json
 /** Exports for the Customer's own systems, streamed as JSON lines or CSV (purpose customer_export). */
 @ApiTags('privacy')
 @ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
+@UseGuards(JwtAuthGuard, RolesGuard, PurposeGuard)
 @Roles('owner', 'admin')
+@Purpose('customer_export')
 @Controller('api/exports')
 export class ExportsController {
   constructor(private readonly exports: ExportService) {}

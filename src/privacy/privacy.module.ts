@@ -9,6 +9,7 @@ import { PrivacyRequestsController } from './privacy-requests.controller';
 import { RetentionController } from './retention.controller';
 import { SubprocessorsController } from './subprocessors.controller';
 import { ExportService } from './export.service';
+import { PurposeGuard } from './purpose.guard';
 import { TenantTerminationService } from './tenant-termination.service';
 import { ExportsController } from './exports.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
@@ -18,7 +19,7 @@ import { RetentionSettingsService } from './retention-settings.service';
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
   controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController, ExportsController],
-  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService, TenantTerminationService],
+  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService, TenantTerminationService, PurposeGuard],
   exports: [RetentionPurgeJob, DeletionRequestsService],
 })
 export class PrivacyModule {}
