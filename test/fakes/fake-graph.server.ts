@@ -1,4 +1,5 @@
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeHttpServer } from './fake-http-server';
 
 export interface GraphCall {
   method: string;
@@ -7,34 +8,15 @@ export interface GraphCall {
   body: any;
 }
 
-interface Scripted {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 /**
  * A local stand-in for the Graph API: checks the bearer token of every call against the account
  * it addresses, records each call for assertions, and answers with success or scripted errors.
  */
-export class FakeGraphServer {
+export class FakeGraphServer extends FakeHttpServer {
   readonly calls: GraphCall[] = [];
-  private server?: Server;
   private readonly tokens = new Map<string, string>();
-  private readonly scripted = new Map<string, Scripted[]>();
   private counter = 0;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 
   /** The token the Page / IG account / phone number id accepts. */
   account(id: string, token: string): this {
@@ -52,27 +34,18 @@ export class FakeGraphServer {
 
   /** The next call to `path` answers with this instead of success. */
   failNext(path: string, status: number, error: Record<string, unknown>, headers?: Record<string, string>): this {
-    const list = this.scripted.get(path) ?? [];
-    list.push({ status, body: { error }, headers });
-    this.scripted.set(path, list);
-    return this;
+    return this.script(path, { status, body: { error }, headers });
   }
 
   callsTo(path: string): GraphCall[] {
     return this.calls.filter((c) => c.path === path);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
     const path = (req.url ?? '').split('?')[0];
     const call: GraphCall = { method: req.method ?? '', path, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined };
     this.calls.push(call);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
 
     if ((req.url ?? '').includes('access_token=')) return reply(400, { error: { code: 100, message: 'tokens belong in the Authorization header' } });
     const [, first, second] = path.split('/');
@@ -90,7 +63,7 @@ export class FakeGraphServer {
     if (!expected || call.authorization !== `Bearer ${expected}`) {
       return reply(401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, error_subcode: 460 } });
     }
-    const script = this.scripted.get(path)?.shift();
+    const script = this.nextScripted(path);
     if (script) return reply(script.status, script.body, script.headers);
 
     if (req.method === 'POST' && edge === 'messages') {

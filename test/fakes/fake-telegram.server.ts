@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeHttpServer } from './fake-http-server';
 
 export interface TelegramCall {
   httpMethod: string;
@@ -19,10 +20,6 @@ interface Bot {
   webhook: { url: string; secret: string; allowedUpdates: string[] } | null;
 }
 
-interface Scripted {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 const KNOWN_UPDATES = new Set(['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query', 'my_chat_member', 'chat_member', 'inline_query']);
@@ -39,25 +36,11 @@ export function botToken(botId: number): string {
  * alphabet, chat_id, text...), records each call for assertions, and answers in Telegram's
  * `{ok, result}` / `{ok:false, error_code, description, parameters}` shape, with scripted errors.
  */
-export class FakeTelegramServer {
+export class FakeTelegramServer extends FakeHttpServer {
   readonly calls: TelegramCall[] = [];
-  private server?: Server;
   private readonly bots = new Map<string, Bot>();
   private readonly blocked = new Set<string>();
-  private readonly scripted = new Map<string, Scripted[]>();
   private readonly messageIds = new Map<string, number>();
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 
   /** A bot and the token that works for it (a token revoked in @BotFather: call `revoke`). */
   bot(token: string, username = 'monkey_support_bot'): this {
@@ -86,24 +69,15 @@ export class FakeTelegramServer {
 
   /** The next call of `method` (e.g. `sendMessage`) answers with this error instead. */
   failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>): this {
-    const list = this.scripted.get(method) ?? [];
-    list.push({ status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
-    this.scripted.set(method, list);
-    return this;
+    return this.script(method, { status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
   }
 
   callsOf(method: string): TelegramCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const reply = (status: number, body: Record<string, unknown>) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const reply = (status: number, body: unknown) => this.json(res, status, body);
     const fail = (status: number, description: string, parameters?: Record<string, unknown>) =>
       reply(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
     const ok = (result: unknown) => reply(200, { ok: true, result });
@@ -122,7 +96,7 @@ export class FakeTelegramServer {
     if (req.method !== 'POST' || (raw && !String(req.headers['content-type']).startsWith('application/json'))) return fail(400, 'Bad Request: expected a POST with a JSON body');
     const bot = this.bots.get(call.token);
     if (!bot) return fail(401, 'Unauthorized');
-    const script = this.scripted.get(call.method)?.shift();
+    const script = this.nextScripted(call.method);
     if (script) return reply(script.status, script.body);
 
     switch (call.method) {

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeHttpServer } from './fake-http-server';
 
 export interface TwilioCall {
   method: string;
@@ -19,11 +20,6 @@ interface Account {
   numbers: Set<string>;
 }
 
-interface Scripted {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 const API = '/2010-04-01/Accounts/';
 
@@ -50,23 +46,9 @@ export const twilioSid = (prefix: 'AC' | 'SM' | 'MM' | 'PN' | 'ME') => `${prefix
  * it addresses and the form body of every call, records each call for assertions, and answers
  * with success or scripted errors in Twilio's error shape.
  */
-export class FakeTwilioServer {
+export class FakeTwilioServer extends FakeHttpServer {
   readonly calls: TwilioCall[] = [];
-  private server?: Server;
   private readonly accounts = new Map<string, Account>();
-  private readonly scripted = new Map<string, Scripted[]>();
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 
   /** An account, the Auth Token it accepts and the phone numbers it holds (E.164). */
   account(sid: string, token: string, numbers: string[] = [], status = 'active'): this {
@@ -76,10 +58,7 @@ export class FakeTwilioServer {
 
   /** The next call to `path` answers with this instead of success. */
   failNext(path: string, status: number, body: Record<string, unknown>, headers?: Record<string, string>): this {
-    const list = this.scripted.get(path) ?? [];
-    list.push({ status, body, headers });
-    this.scripted.set(path, list);
-    return this;
+    return this.script(path, { status, body, headers });
   }
 
   messagesPath(accountSid: string): string {
@@ -90,20 +69,14 @@ export class FakeTwilioServer {
     return this.calls.filter((c) => c.path === path);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
     const [path, query = ''] = (req.url ?? '').split('?');
     const pairs = [...new URLSearchParams(raw)];
     const form: Record<string, string> = {};
     for (const [k, v] of pairs) if (!(k in form)) form[k] = v;
     const call: TwilioCall = { method: req.method ?? '', path, query: new URLSearchParams(query), authorization: req.headers.authorization, contentType: req.headers['content-type'], form, pairs };
     this.calls.push(call);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-    };
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
     const error = (status: number, code: number, message: string) => reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 
     const m = /^\/2010-04-01\/Accounts\/([^/.]+)(\.json|\/Messages\.json|\/IncomingPhoneNumbers\.json)$/.exec(path);
@@ -117,7 +90,7 @@ export class FakeTwilioServer {
     if (!account || user !== sid || pass !== account.token) {
       return reply(401, { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
     }
-    const script = this.scripted.get(path)?.shift();
+    const script = this.nextScripted(path);
     if (script) return reply(script.status, script.body, script.headers);
 
     if (req.method === 'GET' && resource === '.json') return reply(200, { sid, status: account.status, friendly_name: 'Fake account', type: 'Full' });
