@@ -15,22 +15,16 @@
  * BENCH_TARGET_RATE (1000). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
-import { KeyRing } from '../libs/crypto/src';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
-import { AppProcess } from '../test/support/app-process';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
-import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep, withTimeout } from './bench-environment';
 import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
 
-const envNumber = (name: string, fallback: number, min: number, max: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
-};
 const PHASE_S = envNumber('BENCH_PHASE_SECONDS', 10, 1, 30);
 const BASELINE_S = envNumber('BENCH_BASELINE_SECONDS', 5, 1, 30);
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 32, 1, 256);
@@ -47,21 +41,9 @@ const RUN_BOUND_MS = 240_000;
 const SENDERS = 500;
 const WEBHOOK_PATH = '/webhooks/meta';
 
-const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
 const pct = (n: number) => (Number.isFinite(n) ? `${(100 * n).toFixed(0)}%` : 'n/a');
 const secs = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s` : 'unprocessed');
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Webhooks, built and signed before any timing starts.
@@ -301,56 +283,15 @@ function figures(load: LoadResult): PhaseFigures {
 
 async function main(): Promise<number> {
   const runStart = performance.now();
-  const server = process.env.DATABASE_URL ? `DATABASE_URL server (${new URL(process.env.DATABASE_URL).host})` : 'embedded PostgreSQL';
-  const appRole = `mm_bench_ingest_${randomBytes(3).toString('hex')}`;
-  let dbs: TestDatabases | undefined;
-  let app: AppProcess | undefined;
-  let owner: Pool | undefined;
+  const server = describeServer();
+  const bench = new BenchEnvironment('mm_bench_ingest', RUN_BOUND_MS);
   let bare: ChildProcess | undefined;
+  bench.onCleanup(() => bare?.kill('SIGTERM'));
 
-  const cleanup = async () => {
-    bare?.kill('SIGTERM');
-    await owner?.end().catch(() => undefined);
-    if (app) await withTimeout(app.stop(), 15_000, 'stopping the app').catch(() => app!.kill9());
-    if (dbs) {
-      await withTimeout(dbs.dispose(), 30_000, 'disposing the databases').catch((e) => note(`cleanup: ${(e as Error).message}`));
-      if (process.env.DATABASE_URL) {
-        // The app role is cluster-wide; ours has its own name so a concurrent test run's mm_app keeps its password.
-        const c = new Client({ connectionString: process.env.DATABASE_URL });
-        await c
-          .connect()
-          .then(() => c.query(`drop role if exists ${appRole}`))
-          .catch((e) => note(`cleanup: could not drop role ${appRole}: ${(e as Error).message}`))
-          .finally(() => c.end().catch(() => undefined));
-      }
-    }
-  };
-  let cleaning: Promise<void> | undefined;
-  const cleanupOnce = () => (cleaning ??= cleanup());
-  const deadline = setTimeout(() => {
-    note(`the run exceeded ${RUN_BOUND_MS / 1000} s: cleaning up`);
-    void cleanupOnce().finally(() => process.exit(2));
-  }, RUN_BOUND_MS);
-  process.once('SIGINT', () => void cleanupOnce().finally(() => process.exit(130)));
-
-  try {
-    note(`creating databases on the ${server}`);
-    dbs = await createTestDatabases();
-    app = new AppProcess({
-      REGION_DATABASE_URLS: `eu=${dbs.urls.eu},ru=${dbs.urls.ru}`,
-      DEFAULT_REGION: 'eu',
-      DATABASE_APP_ROLE: appRole,
-      DATABASE_APP_PASSWORD: randomBytes(18).toString('base64url'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      MM_MASTER_KEYS: KeyRing.generateKey('bench'),
-      META_APP_SECRET,
-      WORKERS: 'on',
-    });
-    note('starting the app (migrates at start)');
-    await app.start(90_000);
+  return bench.run(async () => {
+    const { dbs, app, owner } = await bench.start();
     const appPid = (app as unknown as { child?: ChildProcess }).child?.pid;
     const { pageId } = await signupAndConnect(app.url);
-    owner = new Pool({ connectionString: dbs.urls.eu, max: 3 });
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const appPort = app.port;
     const postmaster = parentPid((await owner.query('select pg_backend_pid() as pid')).rows[0].pid);
@@ -485,15 +426,7 @@ async function main(): Promise<number> {
     ];
     process.stdout.write(out.join('\n'));
     return 0;
-  } catch (err) {
-    note(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    if (app?.output) note(`app output (tail):\n${app.output.slice(-2000)}`);
-    return 1;
-  } finally {
-    note('cleaning up');
-    await cleanupOnce();
-    clearTimeout(deadline);
-  }
+  });
 }
 
 void main().then((code) => process.exit(code));

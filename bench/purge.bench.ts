@@ -19,26 +19,20 @@
  * does. Knobs (environment): BENCH_PURGE_RATE (150 webhooks/s), BENCH_PURGE_BASELINE_SECONDS (10),
  * BENCH_PURGE_MESSAGES (1,000,000). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { Client, Pool, PoolClient } from 'pg';
-import { KeyRing } from '../libs/crypto/src';
+import { Pool, PoolClient } from 'pg';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
-import { AppProcess } from '../test/support/app-process';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
-import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep, withTimeout } from './bench-environment';
 import { parentPid } from './ingest-cpu';
 import { percentile, rawPost, runLoad } from './ingest-load';
 import { CpuSnapshot, snapshot, usage } from './purge-cpu';
 import type { PurgeWorkerIn, PurgeWorkerOut } from './purge-worker';
 
-const envNumber = (name: string, fallback: number, min: number, max: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  return Number.isFinite(v) ? Math.round(Math.min(max, Math.max(min, v))) : fallback;
-};
 const RATE = envNumber('BENCH_PURGE_RATE', 150, 10, 2_000);
 const BASELINE_S = envNumber('BENCH_PURGE_BASELINE_SECONDS', 10, 3, 30);
 const MESSAGES_PER_CONVERSATION = 50;
@@ -62,20 +56,8 @@ const SENDERS = 500;
 const WEBHOOK_PATH = '/webhooks/meta';
 const PURGE_LOCK_KEY = 7_274_173_002n; // retention-purge.job.ts LOCK_KEY
 
-const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
-const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
 const s1 = (msValue: number) => `${(msValue / 1000).toFixed(1)} s`;
 
-async function withTimeout<T>(p: Promise<T>, bound: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${bound} ms`)), bound)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Setup through the API.
@@ -425,58 +407,17 @@ async function purgeLockHeld(db: Pool): Promise<boolean> {
 
 async function main(): Promise<number> {
   const runStart = performance.now();
-  const server = process.env.DATABASE_URL ? `DATABASE_URL server (${new URL(process.env.DATABASE_URL).host})` : 'embedded PostgreSQL';
-  const appRole = `mm_bench_purge_${randomBytes(3).toString('hex')}`;
-  let dbs: TestDatabases | undefined;
-  let app: AppProcess | undefined;
-  let owner: Pool | undefined;
+  const server = describeServer();
+  const bench = new BenchEnvironment('mm_bench_purge', RUN_BOUND_MS);
   let purger: PurgeWorker | undefined;
+  bench.onCleanup(() => purger?.close());
 
-  const cleanup = async () => {
-    await purger?.close().catch(() => undefined);
-    await owner?.end().catch(() => undefined);
-    if (app) await withTimeout(app.stop(), 15_000, 'stopping the app').catch(() => app!.kill9());
-    if (dbs) {
-      await withTimeout(dbs.dispose(), 30_000, 'disposing the databases').catch((e) => note(`cleanup: ${(e as Error).message}`));
-      if (process.env.DATABASE_URL) {
-        // The app role is cluster-wide; ours has its own name so a concurrent run's mm_app keeps its password.
-        const c = new Client({ connectionString: process.env.DATABASE_URL });
-        await c
-          .connect()
-          .then(() => c.query(`drop role if exists ${appRole}`))
-          .catch((e) => note(`cleanup: could not drop role ${appRole}: ${(e as Error).message}`))
-          .finally(() => c.end().catch(() => undefined));
-      }
-    }
-  };
-  let cleaning: Promise<void> | undefined;
-  const cleanupOnce = () => (cleaning ??= cleanup());
-  const deadline = setTimeout(() => {
-    note(`the run exceeded ${RUN_BOUND_MS / 1000} s: cleaning up`);
-    void cleanupOnce().finally(() => process.exit(2));
-  }, RUN_BOUND_MS);
-  process.once('SIGINT', () => void cleanupOnce().finally(() => process.exit(130)));
-
-  try {
-    note(`creating databases on the ${server}`);
-    dbs = await createTestDatabases();
-    const env: NodeJS.ProcessEnv = {
-      REGION_DATABASE_URLS: `eu=${dbs.urls.eu},ru=${dbs.urls.ru}`,
-      DEFAULT_REGION: 'eu',
-      DATABASE_APP_ROLE: appRole,
-      DATABASE_APP_PASSWORD: randomBytes(18).toString('base64url'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      MM_MASTER_KEYS: KeyRing.generateKey('bench'),
-      META_APP_SECRET,
-      WORKERS: 'on',
-    };
-    app = new AppProcess(env);
-    note('starting the app (migrates at start)');
-    await app.start(90_000);
+  return bench.run(async () => {
+    const { app, owner } = await bench.start({ max: 3, idleTimeoutMillis: 0 });
+    const env = bench.env;
     const appPid = (app as unknown as { child?: { pid?: number } }).child?.pid;
     const a = await signupWithMessenger(app.url, 'Purge Bench A');
     const b = await signupWithMessenger(app.url, 'Purge Bench B');
-    owner = new Pool({ connectionString: dbs.urls.eu, max: 3, idleTimeoutMillis: 0 });
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const postmaster = parentPid((await owner.query('select pg_backend_pid() as pid')).rows[0].pid);
     const sample = () => snapshot({ app: appPid, bench: process.pid }, postmaster);
@@ -613,15 +554,7 @@ async function main(): Promise<number> {
     ];
     process.stdout.write(out.join('\n'));
     return deletedMessages === MESSAGES && left.messages === 0 && finalDrain.stored === accepted ? 0 : 1;
-  } catch (err) {
-    note(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    if (app?.output) note(`app output (tail):\n${app.output.slice(-2000)}`);
-    return 1;
-  } finally {
-    note('cleaning up');
-    await cleanupOnce();
-    clearTimeout(deadline);
-  }
+  });
 }
 
 void main().then((code) => process.exit(code));

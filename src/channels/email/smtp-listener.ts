@@ -85,7 +85,9 @@ export class SmtpListener implements OnApplicationBootstrap, BeforeApplicationSh
     });
     server.on('error', (err) => this.log.warn(`SMTP: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
+      server.server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(`SMTP_PORT ${port} is already in use: set SMTP_PORT to a free port, or to 0 to turn the inbound e-mail listener off`) : err),
+      );
       server.listen(port, host, () => {
         server.server.off('error', reject);
         resolve();

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { AppProcess } from '../test/support/app-process';
+import { META_APP_SECRET } from '../test/support/meta';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+
+// What the load benches share: fresh databases, the real app as a child process with a database
+// role of its own, bounded run time, and a cleanup that runs once whatever happens.
+
+/** A number from the environment, clamped to [min, max], rounded. */
+export const envNumber = (name: string, fallback: number, min: number, max: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  return Number.isFinite(v) ? Math.round(Math.min(max, Math.max(min, v))) : fallback;
+};
+
+export const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+export const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)) : 'n/a');
+
+export async function withTimeout<T>(p: Promise<T>, bound: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${bound} ms`)), bound)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const describeServer = () => (process.env.DATABASE_URL ? `DATABASE_URL server (${new URL(process.env.DATABASE_URL).host})` : 'embedded PostgreSQL');
+
+export class BenchEnvironment {
+  dbs?: TestDatabases;
+  app?: AppProcess;
+  owner?: Pool;
+  /** The app's environment: region URLs, its own role, fresh secrets, workers on. */
+  env: NodeJS.ProcessEnv = {};
+  // The app role is cluster-wide; ours has its own name so a concurrent test run's mm_app keeps its password.
+  private readonly appRole: string;
+  private readonly cleanups: Array<() => unknown> = [];
+  private cleaning?: Promise<void>;
+
+  constructor(
+    rolePrefix: string,
+    private readonly runBoundMs: number,
+  ) {
+    this.appRole = `${rolePrefix}_${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Runs before the app and databases go away (stop load generators, threads...). */
+  onCleanup(fn: () => unknown): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Creates the databases and starts the app; the owner pool reaches the eu database. */
+  async start(ownerPool: { max: number; idleTimeoutMillis?: number } = { max: 3 }): Promise<{ dbs: TestDatabases; app: AppProcess; owner: Pool }> {
+    note(`creating databases on the ${describeServer()}`);
+    const dbs = (this.dbs = await createTestDatabases());
+    this.env = {
+      REGION_DATABASE_URLS: `eu=${dbs.urls.eu},ru=${dbs.urls.ru}`,
+      DEFAULT_REGION: 'eu',
+      DATABASE_APP_ROLE: this.appRole,
+      DATABASE_APP_PASSWORD: randomBytes(18).toString('base64url'),
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      MM_MASTER_KEYS: KeyRing.generateKey('bench'),
+      META_APP_SECRET,
+      WORKERS: 'on',
+      SMTP_PORT: '0', // no inbound e-mail here, and 2525 may belong to a running app
+    };
+    const app = (this.app = new AppProcess(this.env));
+    note('starting the app (migrates at start)');
+    await app.start(90_000);
+    const owner = (this.owner = new Pool({ connectionString: dbs.urls.eu, ...ownerPool }));
+    return { dbs, app, owner };
+  }
+
+  /**
+   * Runs the bench with a deadline (past it: clean up, exit 2) and Ctrl-C handling; prints the
+   * app's last output on failure; always cleans up.
+   */
+  async run(bench: () => Promise<number>): Promise<number> {
+    const deadline = setTimeout(() => {
+      note(`the run exceeded ${this.runBoundMs / 1000} s: cleaning up`);
+      void this.cleanup().finally(() => process.exit(2));
+    }, this.runBoundMs);
+    process.once('SIGINT', () => void this.cleanup().finally(() => process.exit(130)));
+    try {
+      return await bench();
+    } catch (err) {
+      note(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (this.app?.output) note(`app output (tail):\n${this.app.output.slice(-2000)}`);
+      return 1;
+    } finally {
+      note('cleaning up');
+      await this.cleanup();
+      clearTimeout(deadline);
+    }
+  }
+
+  cleanup(): Promise<void> {
+    this.cleaning ??= this.tearDown();
+    return this.cleaning;
+  }
+
+  private async tearDown(): Promise<void> {
+    for (const fn of this.cleanups) await Promise.resolve(fn()).catch(() => undefined);
+    await this.owner?.end().catch(() => undefined);
+    if (this.app) await withTimeout(this.app.stop(), 15_000, 'stopping the app').catch(() => this.app!.kill9());
+    if (!this.dbs) return;
+    await withTimeout(this.dbs.dispose(), 30_000, 'disposing the databases').catch((e) => note(`cleanup: ${(e as Error).message}`));
+    if (process.env.DATABASE_URL) {
+      const c = new Client({ connectionString: process.env.DATABASE_URL });
+      await c
+        .connect()
+        .then(() => c.query(`drop role if exists ${this.appRole}`))
+        .catch((e) => note(`cleanup: could not drop role ${this.appRole}: ${(e as Error).message}`))
+        .finally(() => c.end().catch(() => undefined));
+    }
+  }
+}
