@@ -142,6 +142,19 @@ describe('Messenger channel', () => {
     expect(rows.map((r) => r.external_id).sort()).toEqual(['m_dupe', 'm_dupe_concurrent']);
   });
 
+  it('stores a text holding U+0000 (which PostgreSQL refuses) with U+FFFD, without failing the webhooks committed with it', async () => {
+    const poisoned = messengerMessage(pageId, psid, 'before\u0000after', 'm_nul_char');
+    const neighbour = messengerMessage(pageId, psid, 'an ordinary message', 'm_nul_neighbour');
+    const results = await Promise.all([postMetaWebhook(t, poisoned), postMetaWebhook(t, neighbour)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    await drainInbound();
+    const { rows } = await db.query(`select external_id, text from messages where tenant_id = $1 and external_id in ('m_nul_char', 'm_nul_neighbour') order by external_id`, [owner.tenantId]);
+    expect(rows).toEqual([
+      { external_id: 'm_nul_char', text: 'before\uFFFDafter' },
+      { external_id: 'm_nul_neighbour', text: 'an ordinary message' },
+    ]);
+  });
+
   it.each([
     ['a missing signature', { signature: null }],
     ['another secret', { secret: 'someone-elses-secret' }],

@@ -14,6 +14,14 @@ export interface AcceptResult {
 }
 
 /**
+ * JSON that PostgreSQL can store: jsonb (and text) refuse U+0000, and one such character must not
+ * make a webhook, and every other one committed with it, fail forever. It becomes U+FFFD.
+ */
+export function storableJson(payload: unknown): string {
+  return JSON.stringify(payload, (_key, value: unknown) => (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value));
+}
+
+/**
  * The webhook ACK path: route each item to its tenant's region and store it durably, deduplicated,
  * with a job to process it. Nothing else happens before the platform gets its 200.
  */
@@ -74,7 +82,7 @@ export class InboundInbox {
     const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[] }>();
     for (const { route, items } of byChannel.values()) {
       const group = byTenant.get(route.tenantId) ?? { route, rows: [] };
-      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: i.dedupeKey, payload: JSON.stringify(i.payload) });
+      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: i.dedupeKey.replaceAll('\u0000', '\uFFFD'), payload: storableJson(i.payload) });
       byTenant.set(route.tenantId, group);
     }
     const stored = await Promise.all([...byTenant.values()].map(({ route, rows }) => this.groupCommit.add(route, rows)));
