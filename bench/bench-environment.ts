@@ -65,7 +65,7 @@ export class BenchEnvironment {
       JWT_SECRET: randomBytes(48).toString('base64url'),
       MM_MASTER_KEYS: KeyRing.generateKey('bench'),
       META_APP_SECRET,
-      WORKERS: 'on',
+      WORKERS: process.env.BENCH_WORKERS ?? 'on',
       SMTP_PORT: '0', // no inbound e-mail here, and 2525 may belong to a running app
     };
     const app = (this.app = new AppProcess(this.env));

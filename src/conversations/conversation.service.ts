@@ -15,6 +15,7 @@ import {
   Page,
   PageRequest,
   ReceiptStatus,
+  RecordedInbound,
   TenantRef,
   conflict,
   invalid,
@@ -57,6 +58,23 @@ export class ConversationService {
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
     }
     return result;
+  }
+
+  /**
+   * Many unthreaded inbound messages at once (the processor's batches), with the outcome and the
+   * events of receiving them one by one; events are published once the batch is committed.
+   */
+  async receiveInboundBatch(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]> {
+    if (inbounds.some((i) => !i.text && !i.attachments?.length)) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
+    const results = await this.repo.recordInboundBatch(tenant, inbounds);
+    const touched = new Map<string, RecordedInbound>();
+    for (const r of results) {
+      if (!r.created) continue;
+      this.publish(tenant, 'message.created', { conversationId: r.conversationId, messageId: r.messageId, direction: 'inbound' });
+      touched.set(r.conversationId, r);
+    }
+    for (const r of touched.values()) this.publish(tenant, 'conversation.updated', { id: r.conversationId, status: r.conversationStatus });
+    return results;
   }
 
   async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChannelKind, InboundEvent, TenantRef } from '../../libs/domain/src';
+import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases, asReplayableWork } from '../database/region-databases';
-import { firstRow } from '../database/sql';
+import { firstRow, rows } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
-import { QueueWorker } from './queue-worker';
+import { QueueWorker, inLanes } from './queue-worker';
 
 /** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
 export const MAX_INBOUND_ATTEMPTS = 5;
@@ -15,10 +15,27 @@ export const MAX_INBOUND_ATTEMPTS = 5;
 /** A receipt for a message we have not recorded yet (our send may still be in flight). */
 class NotYetKnown extends Error {}
 
+interface StoredEvent {
+  id: string;
+  payload: Record<string, unknown>;
+  channel_id: string;
+  kind: ChannelKind;
+  state: string;
+}
+
+/** Only new messages: the batch path. Anything else (receipts, edits, threads...) goes one by one. */
+const batchable = (e: InboundEvent) => e.type === 'ignored' || (e.type === 'message' && !e.message.thread);
+const hasContent = (m: Pick<InboundMessage, 'text' | 'attachments'>) => Boolean(m.text || m.attachments?.length);
+
 /**
  * Drains stored webhook events: maps each through its channel's mapper into the inbox. Every
  * step is idempotent, so an event processed twice (a crash between apply and completion) is
  * harmless.
+ *
+ * A claimed batch is worked per tenant: events that only bring new messages (nearly all traffic)
+ * are read, recorded and completed with a handful of set-based statements for the whole group;
+ * the rest, and any group whose batch fails, go one event at a time with retries and parking.
+ * New messages go first, so a receipt, edit or deletion claimed with its message finds it.
  */
 @Injectable()
 export class InboundProcessor extends QueueWorker {
@@ -42,6 +59,95 @@ export class InboundProcessor extends QueueWorker {
 
   protected handle(region: string, job: ClaimedJob): Promise<void> {
     return asReplayableWork(() => this.process(region, job));
+  }
+
+  protected handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
+    return asReplayableWork(async () => {
+      const byTenant = new Map<string, ClaimedJob[]>();
+      for (const job of jobs) byTenant.set(job.tenantId, [...(byTenant.get(job.tenantId) ?? []), job]);
+      const oneByOne: ClaimedJob[] = [];
+      await inLanes([...byTenant.values()], this.concurrency, async (group) => {
+        oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
+      });
+      await inLanes(oneByOne, this.concurrency, (job) => this.process(region, job));
+    });
+  }
+
+  /** Records the group's new messages in one go; returns the jobs left for the one-by-one path. */
+  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
+    let stored: Map<string, StoredEvent>;
+    try {
+      stored = await this.dbs.forTenant(tenant, async (tx) => {
+        const found = await rows<StoredEvent>(
+          tx,
+          `select e.id, e.payload, e.channel_id, c.kind, e.state from inbound_events e
+           join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
+           where e.tenant_id = $1 and e.id = any($2::uuid[])`,
+          [tenant.tenantId, jobs.map((j) => j.refId)],
+        );
+        return new Map(found.map((e) => [e.id, e]));
+      });
+    } catch {
+      return jobs;
+    }
+
+    const settled: ClaimedJob[] = [];
+    const recorded: ClaimedJob[] = [];
+    const alone: ClaimedJob[] = [];
+    const inbounds: InboundMessage[] = [];
+    for (const job of jobs) {
+      const event = stored.get(job.refId);
+      if (!event || event.state !== 'pending') {
+        settled.push(job);
+        continue;
+      }
+      let mapped: InboundEvent[];
+      try {
+        mapped = this.adapters.for(event.kind).map(event.payload);
+      } catch {
+        alone.push(job); // fails there again, and is retried and parked like any failure
+        continue;
+      }
+      if (!mapped.every(batchable)) {
+        alone.push(job);
+        continue;
+      }
+      for (const e of mapped) {
+        if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
+      }
+      recorded.push(job);
+    }
+
+    if (inbounds.length > 0) {
+      try {
+        await this.conversations.receiveInboundBatch(tenant, inbounds);
+      } catch (err) {
+        this.log.warn(`batch of ${inbounds.length} inbound messages not recorded, going one by one: ${(err as Error).message}`);
+        alone.push(...recorded);
+        recorded.length = 0;
+      }
+    }
+    await this.finishMany(tenant, recorded, settled).catch((err) =>
+      // Their leases run out and they are claimed again; recording is idempotent.
+      this.log.error(`could not complete ${recorded.length + settled.length} inbound jobs: ${(err as Error).message}`),
+    );
+    return alone;
+  }
+
+  /** `processed` events become done; jobs of `settled` ones (already done, parked or gone) just end. */
+  private async finishMany(tenant: TenantRef, processed: ClaimedJob[], settled: ClaimedJob[]): Promise<void> {
+    if (processed.length + settled.length === 0) return;
+    await this.dbs.forTenant(tenant, async (tx) => {
+      if (processed.length > 0) {
+        await tx.query(
+          `update inbound_events e set state = 'done', attempts = n.attempts, last_error = null, processed_at = now()
+           from unnest($2::uuid[], $3::int[]) as n(id, attempts)
+           where e.tenant_id = $1 and e.id = n.id`,
+          [tenant.tenantId, processed.map((j) => j.refId), processed.map((j) => j.attempts)],
+        );
+      }
+      await this.queue.completeMany(tx, [...processed, ...settled].map((j) => j.id));
+    });
   }
 
   private async process(region: string, job: ClaimedJob): Promise<void> {

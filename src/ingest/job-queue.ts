@@ -50,6 +50,10 @@ export class JobQueue {
     await tx.query(`delete from queue.jobs where id = $1`, [jobId]);
   }
 
+  async completeMany(tx: EntityManager, jobIds: string[]): Promise<void> {
+    await tx.query(`delete from queue.jobs where id = any($1::bigint[])`, [jobIds]);
+  }
+
   async retryLater(region: string, jobId: string, delayMs: number): Promise<void> {
     await this.dbs.region(region).query(
       `update queue.jobs set leased_until = null, available_at = now() + make_interval(secs => $2) where id = $1`,

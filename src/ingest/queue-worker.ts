@@ -50,11 +50,21 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
 
   async runBatch(region: string): Promise<number> {
     const jobs = await this.queue.claim(region, this.kind, this.batchSize);
-    let next = 0;
-    const lane = async () => {
-      while (next < jobs.length) await this.handle(region, jobs[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, lane));
+    if (jobs.length > 0) await this.handleBatch(region, jobs);
     return jobs.length;
   }
+
+  /** A claimed batch; by default each job on its own, `concurrency` at a time. Must not throw. */
+  protected handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
+    return inLanes(jobs, this.concurrency, (job) => this.handle(region, job));
+  }
+}
+
+/** Runs `work` over `items`, at most `width` at a time. */
+export async function inLanes<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }

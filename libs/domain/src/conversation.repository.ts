@@ -7,6 +7,7 @@ import type {
   InboundMessage,
   InboundResult,
   Message,
+  RecordedInbound,
   MessageStatus,
   Note,
 } from './conversation';
@@ -63,6 +64,11 @@ export abstract class ConversationRepository {
   abstract channelExists(tenant: TenantRef, channelId: string): Promise<boolean>;
   /** Idempotent on (channel, external message id): a redelivery returns the stored message. */
   abstract recordInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult>;
+  /**
+   * Many unthreaded inbound messages in one transaction, with the same outcome as recording them
+   * one by one in order with `recordInbound`; the answer is in input order.
+   */
+  abstract recordInboundBatch(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]>;
   /** Stores a message sent from the platform's own inbox, unless it is one we sent. */
   abstract recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null>;
   /** Moves an outbound message's status forward only; null when no message has that id (yet). */

@@ -133,3 +133,12 @@ export interface InboundResult {
   /** False when the platform delivered this message before: nothing was written. */
   created: boolean;
 }
+
+/** What a batch recorded for one of its inbound messages (see ConversationRepository.recordInboundBatch). */
+export interface RecordedInbound {
+  conversationId: string;
+  conversationStatus: ConversationStatus;
+  messageId: string;
+  /** False when the platform delivered this message before (or it repeats in the batch): nothing was written. */
+  created: boolean;
+}

@@ -20,10 +20,12 @@ import {
   PageRequest,
   Reaction,
   ReceiptStatus,
+  RecordedInbound,
   STATUS_RANK,
   TenantRef,
 } from '../../../libs/domain/src';
 import { rows } from '../../database/sql';
+import { recordInboundBatch } from './inbound-batch';
 import { RegionDatabases } from '../../database/region-databases';
 import { UserEntity } from '../../tenancy/tenancy.entities';
 import {
@@ -218,6 +220,10 @@ export class TypeOrmConversationRepository extends ConversationRepository {
 
   channelExists(tenant: TenantRef, channelId: string): Promise<boolean> {
     return this.dbs.forTenant(tenant, (tx) => tx.exists(ChannelEntity, { where: { tenantId: tenant.tenantId, id: channelId } }));
+  }
+
+  recordInboundBatch(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]> {
+    return this.dbs.forTenant(tenant, (tx) => recordInboundBatch(tx, tenant.tenantId, inbounds));
   }
 
   recordInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { ConversationStatus, InboundMessage, RecordedInbound } from '../../../libs/domain/src';
+import { rows } from '../../database/sql';
+
+/**
+ * Records a batch of unthreaded inbound messages of one tenant with a fixed number of set-based
+ * statements, whatever the batch size. The outcome is the one `recordInbound` reaches message by
+ * message: same contacts, conversations, messages and timestamps; the ordering rules are the
+ * same too (identities are locked first, in one order, so a concurrent delivery from the same
+ * End User waits instead of opening a second conversation).
+ *
+ * Runs inside the caller's tenant transaction.
+ */
+export async function recordInboundBatch(tx: EntityManager, tenantId: string, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]> {
+  if (inbounds.some((i) => i.thread)) throw new Error('recordInboundBatch: threaded messages are recorded one by one');
+  if (inbounds.length === 0) return [];
+
+  const contactOf = await lockIdentities(tx, tenantId, senders(inbounds));
+  const messageKey = (channelId: string, externalId: string) => `${channelId}\0${externalId}`;
+
+  // Redeliveries: the stored message and its conversation answer, nothing is written.
+  const stored = new Map<string, { id: string; conversationId: string; status: ConversationStatus }>();
+  const wantedMessages = new Set(inbounds.map((i) => messageKey(i.channelId, i.externalMessageId)));
+  for (const r of await rows<{ id: string; conversation_id: string; channel_id: string; external_id: string; status: ConversationStatus }>(
+    tx,
+    `select m.id, m.conversation_id, m.channel_id, m.external_id, c.status
+     from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
+     where m.tenant_id = $1 and m.channel_id = any($2::uuid[]) and m.external_id = any($3::text[])`,
+    [tenantId, distinct(inbounds.map((i) => i.channelId)), inbounds.map((i) => i.externalMessageId)],
+  )) {
+    const k = messageKey(r.channel_id, r.external_id);
+    if (wantedMessages.has(k)) stored.set(k, { id: r.id, conversationId: r.conversation_id, status: r.status });
+  }
+
+  // The first of each new message (a batch may repeat one), and the newest time per conversation key.
+  const fresh: InboundMessage[] = [];
+  const seen = new Set<string>();
+  const newest = new Map<string, { contactId: string; channelId: string; at: Date }>();
+  const threadKey = (contactId: string, channelId: string) => `${contactId}\0${channelId}`;
+  for (const i of inbounds) {
+    const k = messageKey(i.channelId, i.externalMessageId);
+    if (stored.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    fresh.push(i);
+    const contactId = contactOf.get(senderKey(i))!;
+    const tk = threadKey(contactId, i.channelId);
+    const n = newest.get(tk);
+    if (!n || n.at < i.sentAt) newest.set(tk, { contactId, channelId: i.channelId, at: i.sentAt });
+  }
+
+  // Each sender's latest unresolved conversation on the channel continues; otherwise a new one starts.
+  const conversationOf = new Map<string, { id: string; status: ConversationStatus }>();
+  if (newest.size > 0) {
+    const keys = [...newest.values()];
+    for (const r of await rows<{ id: string; contact_id: string; channel_id: string }>(
+      tx,
+      `select id, contact_id, channel_id from conversations
+       where tenant_id = $1 and status <> 'resolved' and contact_id = any($2::uuid[]) and channel_id = any($3::uuid[])
+       order by last_message_at desc`,
+      [tenantId, distinct(keys.map((k) => k.contactId)), distinct(keys.map((k) => k.channelId))],
+    )) {
+      const k = threadKey(r.contact_id, r.channel_id);
+      if (newest.has(k) && !conversationOf.has(k)) conversationOf.set(k, { id: r.id, status: 'open' });
+    }
+    const byId = new Map([...conversationOf.values()].map((c) => [c.id, c]));
+    const continued = [...conversationOf.entries()].map(([k, c]) => ({ id: c.id, at: newest.get(k)!.at }));
+    const started = keys.filter((k) => !conversationOf.has(threadKey(k.contactId, k.channelId))).map((k) => ({ ...k, id: randomUUID() }));
+    if (started.length > 0) {
+      await tx.query(
+        `insert into conversations (tenant_id, id, contact_id, channel_id, status, last_message_at, last_inbound_at)
+         select $1, id, contact_id, channel_id, 'open', at, at from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[]) as n(id, contact_id, channel_id, at)`,
+        [tenantId, started.map((s) => s.id), started.map((s) => s.contactId), started.map((s) => s.channelId), started.map((s) => s.at.toISOString())],
+      );
+      for (const s of started) conversationOf.set(threadKey(s.contactId, s.channelId), { id: s.id, status: 'open' });
+    }
+    if (continued.length > 0) {
+      // Platforms deliver out of order: times only move forward, and a snoozed conversation wakes up.
+      for (const r of await rows<{ id: string; status: ConversationStatus }>(
+        tx,
+        `update conversations c set
+           last_message_at = greatest(c.last_message_at, n.at),
+           last_inbound_at = greatest(coalesce(c.last_inbound_at, n.at), n.at),
+           status = case when c.status = 'snoozed' then 'open' else c.status end,
+           updated_at = now()
+         from unnest($2::uuid[], $3::timestamptz[]) as n(id, at)
+         where c.tenant_id = $1 and c.id = n.id
+         returning c.id, c.status`,
+        [tenantId, continued.map((c) => c.id), continued.map((c) => c.at.toISOString())],
+      )) {
+        byId.get(r.id)!.status = r.status;
+      }
+    }
+  }
+
+  const created = new Map<string, string>();
+  if (fresh.length > 0) {
+    const inserted = await rows<{ id: string; channel_id: string; external_id: string }>(
+      tx,
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, reply_to_external_id, sent_at)
+       select $1, conversation_id, channel_id, 'inbound', text, attachments::jsonb, external_id, reply_to, sent_at
+       from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+         as n(conversation_id, channel_id, text, attachments, external_id, reply_to, sent_at)
+       on conflict (tenant_id, channel_id, external_id) do nothing
+       returning id, channel_id, external_id`,
+      [
+        tenantId,
+        fresh.map((i) => conversationOf.get(threadKey(contactOf.get(senderKey(i))!, i.channelId))!.id),
+        fresh.map((i) => i.channelId),
+        fresh.map((i) => i.text ?? null),
+        fresh.map((i) => JSON.stringify(i.attachments ?? [])),
+        fresh.map((i) => i.externalMessageId),
+        fresh.map((i) => i.replyToExternalId ?? null),
+        fresh.map((i) => i.sentAt.toISOString()),
+      ],
+    );
+    // Under the identity locks nobody else can store these ids; if somebody did, the caller
+    // rolls the batch back and records its messages one by one.
+    if (inserted.length !== fresh.length) throw new Error('recordInboundBatch: a message of the batch was stored concurrently');
+    for (const r of inserted) created.set(messageKey(r.channel_id, r.external_id), r.id);
+  }
+
+  const reported = new Set<string>();
+  return inbounds.map((i) => {
+    const k = messageKey(i.channelId, i.externalMessageId);
+    const before = stored.get(k);
+    if (before) return { conversationId: before.conversationId, conversationStatus: before.status, messageId: before.id, created: false };
+    const conversation = conversationOf.get(threadKey(contactOf.get(senderKey(i))!, i.channelId))!;
+    const first = !reported.has(k);
+    reported.add(k);
+    return { conversationId: conversation.id, conversationStatus: conversation.status, messageId: created.get(k)!, created: first };
+  });
+}
+
+const distinct = <T>(values: T[]): T[] => [...new Set(values)];
+
+interface Sender {
+  channelId: string;
+  channelKind: InboundMessage['channelKind'];
+  externalId: string;
+  /** The newest name the batch carries (one by one, each message would have renamed the contact). */
+  name: string | null;
+}
+
+const senderKey = (i: { channelId: string; externalContactId: string }) => `${i.channelId}\0${i.externalContactId}`;
+
+function senders(inbounds: readonly InboundMessage[]): Map<string, Sender> {
+  const all = new Map<string, Sender>();
+  for (const i of inbounds) {
+    const k = senderKey(i);
+    const s = all.get(k) ?? { channelId: i.channelId, channelKind: i.channelKind, externalId: i.externalContactId, name: null };
+    if (i.contactName) s.name = i.contactName;
+    all.set(k, s);
+  }
+  return all;
+}
+
+/**
+ * Finds or creates each sender's identity and contact and locks the identities (existing ones in
+ * id order, new ones in key order, so two batches cannot lock each other out). Returns the
+ * contact id per sender key.
+ */
+async function lockIdentities(tx: EntityManager, tenantId: string, all: Map<string, Sender>): Promise<Map<string, string>> {
+  const sorted = [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const contactOf = new Map<string, string>();
+  // Matched by channel and id separately (index scans whatever the statistics say); pairs are checked here.
+  const lock = async (wanted: Sender[]) => {
+    const found = await rows<{ contact_id: string; channel_id: string; external_id: string }>(
+      tx,
+      `select contact_id, channel_id, external_id from contact_identities
+       where tenant_id = $1 and channel_id = any($2::uuid[]) and external_id = any($3::text[])
+       order by id for update`,
+      [tenantId, distinct(wanted.map((s) => s.channelId)), wanted.map((s) => s.externalId)],
+    );
+    for (const r of found) {
+      const k = senderKey({ channelId: r.channel_id, externalContactId: r.external_id });
+      if (all.has(k)) contactOf.set(k, r.contact_id);
+    }
+  };
+  await lock(sorted.map(([, s]) => s));
+
+  const renamed = sorted.filter(([k, s]) => s.name && contactOf.has(k));
+  if (renamed.length > 0) {
+    await tx.query(
+      `update contacts c set display_name = n.name, updated_at = now()
+       from unnest($2::uuid[], $3::text[]) as n(id, name)
+       where c.tenant_id = $1 and c.id = n.id and c.display_name is distinct from n.name`,
+      [tenantId, renamed.map(([k]) => contactOf.get(k)), renamed.map(([, s]) => s.name)],
+    );
+  }
+
+  const missing = sorted.filter(([k]) => !contactOf.has(k)).map(([k, s]) => ({ key: k, sender: s, contactId: randomUUID() }));
+  if (missing.length === 0) return contactOf;
+  await tx.query(`insert into contacts (tenant_id, id, display_name) select $1, * from unnest($2::uuid[], $3::text[])`, [
+    tenantId,
+    missing.map((m) => m.contactId),
+    missing.map((m) => m.sender.name),
+  ]);
+  const claimed = await rows<{ contact_id: string; channel_id: string; external_id: string }>(
+    tx,
+    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id)
+     select $1, * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[])
+     on conflict (tenant_id, channel_id, external_id) do nothing
+     returning contact_id, channel_id, external_id`,
+    [tenantId, missing.map((m) => m.contactId), missing.map((m) => m.sender.channelId), missing.map((m) => m.sender.channelKind), missing.map((m) => m.sender.externalId)],
+  );
+  for (const r of claimed) contactOf.set(senderKey({ channelId: r.channel_id, externalContactId: r.external_id }), r.contact_id);
+
+  // Another delivery created some identities first: drop our contacts for them and use theirs.
+  const won = new Set(claimed.map((c) => c.contact_id));
+  const lost = missing.filter((m) => !won.has(m.contactId));
+  if (lost.length > 0) {
+    await tx.query(`delete from contacts where tenant_id = $1 and id = any($2::uuid[])`, [tenantId, lost.map((m) => m.contactId)]);
+    await lock(lost.map((m) => m.sender));
+  }
+  return contactOf;
+}
