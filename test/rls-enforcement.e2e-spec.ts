@@ -58,6 +58,17 @@ describe('row-level security as the app role', () => {
     expect(n).toBe(0);
   });
 
+  it('the one-statement webhook store (inbox_store) sets its tenant for itself alone', async () => {
+    const channelId = await t.createChannel(a);
+    const { rows } = await app.query(`select * from inbox_store($1, $2, $3, $4)`, [a.tenantId, [channelId], ['rls:probe'], ['{"probe":true}']]);
+    expect(rows).toEqual([{ stored_channel_id: channelId, stored_dedupe_key: 'rls:probe' }]);
+    // Committed on its own, and its tenant context did not outlive it on this connection.
+    expect((await app.query(`select current_setting('app.tenant_id', true) as t`)).rows[0].t).toBe('');
+    expect((await app.query(`select count(*)::int as n from inbound_events`)).rows[0].n).toBe(0);
+    const stored = await asTenant(a.tenantId, async () => (await app.query(`select count(*)::int as n from inbound_events where dedupe_key = 'rls:probe'`)).rows[0].n);
+    expect(stored).toBe(1);
+  });
+
   it('cannot write a row for another tenant, nor move one there', async () => {
     await expect(
       asTenant(b.tenantId, () => app.query(`insert into contacts (tenant_id, display_name) values ($1, 'planted')`, [a.tenantId])),

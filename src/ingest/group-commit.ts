@@ -15,13 +15,22 @@ interface Pending {
 }
 
 /**
+ * Flushes of one tenant in flight at once: while one waits for its commit to reach the disk, the
+ * next already writes (PostgreSQL then syncs both commits together), so a busy tenant's ACKs do
+ * not queue behind a single fsync.
+ */
+const FLUSHES_IN_FLIGHT = 2;
+
+/**
  * Group commit for the webhook ACK path: rows of concurrent requests for one tenant share one
- * transaction (one BEGIN, one fsync), flushed as soon as the previous flush for that tenant is
- * done. Every caller still gets its answer only after its rows are durable.
+ * transaction (one round trip, one fsync: see the inbox_store migration), flushed as soon as a
+ * flush slot of that tenant is free. Every caller still gets its answer only after its rows are
+ * durable. Two flushes carrying the same row are safe: the second waits for the first's commit
+ * and reports the row as a duplicate.
  */
 export class InboxGroupCommit {
   private readonly pending = new Map<string, Pending>();
-  private readonly flushing = new Set<string>();
+  private readonly flushing = new Map<string, number>();
 
   constructor(private readonly dbs: RegionDatabases) {}
 
@@ -33,32 +42,24 @@ export class InboxGroupCommit {
       p.waiters.push({ from: p.rows.length, to: p.rows.length + batch.length, resolve, reject });
       p.rows.push(...batch);
       this.pending.set(key, p);
-      if (!this.flushing.has(key)) setImmediate(() => void this.flush(key));
+      if (this.inFlight(key) < FLUSHES_IN_FLIGHT) setImmediate(() => void this.flush(key));
     });
   }
 
   private async flush(key: string): Promise<void> {
     const p = this.pending.get(key);
-    if (!p || this.flushing.has(key)) return;
+    if (!p || this.inFlight(key) >= FLUSHES_IN_FLIGHT) return;
     this.pending.delete(key);
-    this.flushing.add(key);
+    this.flushing.set(key, this.inFlight(key) + 1);
     try {
-      const inserted = await this.dbs.forTenant(p.tenant, (tx) =>
-        rows<{ channel_id: string; dedupe_key: string }>(
-          tx,
-          `with ins as (
-             insert into inbound_events (tenant_id, channel_id, dedupe_key, payload)
-             select $1, channel_id, dedupe_key, payload::jsonb
-             from unnest($2::uuid[], $3::text[], $4::text[]) as t(channel_id, dedupe_key, payload)
-             on conflict (tenant_id, channel_id, dedupe_key) do nothing
-             returning id, channel_id, dedupe_key),
-           jobs as (insert into queue.jobs (kind, tenant_id, ref_id) select 'inbound', $1, id from ins)
-           select channel_id, dedupe_key from ins`,
-          [p.tenant.tenantId, p.rows.map((r) => r.channelId), p.rows.map((r) => r.dedupeKey), p.rows.map((r) => r.payload)],
-        ),
+      // One statement outside any transaction: it commits on its own, durably.
+      const inserted = await rows<{ stored_channel_id: string; stored_dedupe_key: string }>(
+        this.dbs.region(p.tenant.region),
+        `select * from inbox_store($1, $2, $3, $4)`,
+        [p.tenant.tenantId, p.rows.map((r) => r.channelId), p.rows.map((r) => r.dedupeKey), p.rows.map((r) => r.payload)],
       );
       // Credit each new row to the first caller that brought it.
-      const fresh = new Set(inserted.map((r) => `${r.channel_id}\0${r.dedupe_key}`));
+      const fresh = new Set(inserted.map((r) => `${r.stored_channel_id}\0${r.stored_dedupe_key}`));
       for (const w of p.waiters) {
         let n = 0;
         for (let i = w.from; i < w.to; i++) {
@@ -70,8 +71,14 @@ export class InboxGroupCommit {
     } catch (err) {
       for (const w of p.waiters) w.reject(err);
     } finally {
-      this.flushing.delete(key);
+      const left = this.inFlight(key) - 1;
+      if (left > 0) this.flushing.set(key, left);
+      else this.flushing.delete(key);
       if (this.pending.has(key)) setImmediate(() => void this.flush(key));
     }
+  }
+
+  private inFlight(key: string): number {
+    return this.flushing.get(key) ?? 0;
   }
 }
