@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable, Subject, filter } from 'rxjs';
+import { afterCommit } from '../database/unit-of-work';
 
 /** Something the dashboard of one tenant should learn about at once. */
 export interface DomainEvent {
@@ -13,8 +14,9 @@ export interface DomainEvent {
 export class DomainEvents {
   private readonly subject = new Subject<DomainEvent>();
 
+  /** Inside a unit of work, the event goes out once it commits: nobody hears of uncommitted data. */
   publish(event: DomainEvent): void {
-    this.subject.next(event);
+    afterCommit(() => this.subject.next(event));
   }
 
   forTenant(tenantId: string): Observable<DomainEvent> {

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { CONVERSATION_ENTITIES } from '../conversations/persistence/conversation.entities';
 import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
 import { appRoleUrl, migrateRegionDatabase } from './migrate';
+import { joinUnitOfWork, runUnitOfWork } from './unit-of-work';
 
 const ENTITIES = [...TENANCY_ENTITIES, ...CONVERSATION_ENTITIES];
 
@@ -59,7 +60,12 @@ export class RegionDatabases {
       migrationsRun: false,
       poolSize: size,
       applicationName: `monkeymachine:${region}`,
-      extra: Object.keys(settings).length ? { options: Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') } : undefined,
+      extra: {
+        // Opening a connection forks a server process: a burst after a quiet spell (webhooks come
+        // in bursts) must not wait for that, so idle connections stay open for minutes, not seconds.
+        idleTimeoutMillis: 5 * 60_000,
+        ...(Object.keys(settings).length ? { options: Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') } : {}),
+      },
       logging: false,
     });
     await ds.initialize();
@@ -97,10 +103,20 @@ export class RegionDatabases {
    * carry one tenant's context into another's work.
    */
   forTenant<T>(tenant: TenantRef, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const joined = joinUnitOfWork(tenant);
+    if (joined) return work(joined);
     const replayable = replayableWork.getStore() === true && this.replayablePools.get(tenant.region);
     return (replayable || this.region(tenant.region)).transaction(async (tx) => {
       await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
       return work(tx);
     });
+  }
+
+  /**
+   * One transaction for several steps that would each commit on their own (see unit-of-work.ts):
+   * fewer round trips, all or nothing, and events published only once it committed.
+   */
+  unitOfWork<T>(tenant: TenantRef, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return runUnitOfWork(tenant, (inTx) => this.forTenant(tenant, inTx), work);
   }
 }

@@ -40,7 +40,8 @@ const hasContent = (m: Pick<InboundMessage, 'text' | 'attachments'>) => Boolean(
 @Injectable()
 export class InboundProcessor extends QueueWorker {
   protected readonly kind = 'inbound';
-  protected readonly batchSize = 100;
+  protected readonly batchSize = 500;
+  protected readonly paceMs = 100;
   // Safe side by side: identities are locked per End User, every write is idempotent, and order
   // comes from platform timestamps, not from processing order.
   protected readonly concurrency = 8;
@@ -73,81 +74,67 @@ export class InboundProcessor extends QueueWorker {
     });
   }
 
-  /** Records the group's new messages in one go; returns the jobs left for the one-by-one path. */
+  /**
+   * Reads the group's events, records their new messages and completes them in one transaction;
+   * returns the jobs left for the one-by-one path (all of them if that transaction fails).
+   */
   private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
-    let stored: Map<string, StoredEvent>;
     try {
-      stored = await this.dbs.forTenant(tenant, async (tx) => {
-        const found = await rows<StoredEvent>(
-          tx,
-          `select e.id, e.payload, e.channel_id, c.kind, e.state from inbound_events e
-           join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
-           where e.tenant_id = $1 and e.id = any($2::uuid[])`,
-          [tenant.tenantId, jobs.map((j) => j.refId)],
+      return await this.dbs.unitOfWork(tenant, async (tx) => {
+        const stored = new Map(
+          (
+            await rows<StoredEvent>(
+              tx,
+              `select e.id, e.payload, e.channel_id, c.kind, e.state from inbound_events e
+               join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
+               where e.tenant_id = $1 and e.id = any($2::uuid[])`,
+              [tenant.tenantId, jobs.map((j) => j.refId)],
+            )
+          ).map((e) => [e.id, e]),
         );
-        return new Map(found.map((e) => [e.id, e]));
+        const settled: ClaimedJob[] = [];
+        const recorded: ClaimedJob[] = [];
+        const alone: ClaimedJob[] = [];
+        const inbounds: InboundMessage[] = [];
+        for (const job of jobs) {
+          const event = stored.get(job.refId);
+          if (!event || event.state !== 'pending') {
+            settled.push(job);
+            continue;
+          }
+          let mapped: InboundEvent[];
+          try {
+            mapped = this.adapters.for(event.kind).map(event.payload);
+          } catch {
+            alone.push(job); // fails there again, and is retried and parked like any failure
+            continue;
+          }
+          if (!mapped.every(batchable)) {
+            alone.push(job);
+            continue;
+          }
+          for (const e of mapped) {
+            if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
+          }
+          recorded.push(job);
+        }
+        if (inbounds.length > 0) await this.conversations.receiveInboundBatch(tenant, inbounds);
+        if (recorded.length > 0) {
+          await tx.query(
+            `update inbound_events e set state = 'done', attempts = n.attempts, last_error = null, processed_at = now()
+             from unnest($2::uuid[], $3::int[]) as n(id, attempts)
+             where e.tenant_id = $1 and e.id = n.id`,
+            [tenant.tenantId, recorded.map((j) => j.refId), recorded.map((j) => j.attempts)],
+          );
+        }
+        // Jobs of events already done, parked or gone just end.
+        if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled].map((j) => j.id));
+        return alone;
       });
-    } catch {
+    } catch (err) {
+      this.log.warn(`batch of ${jobs.length} inbound events not recorded, going one by one: ${(err as Error).message}`);
       return jobs;
     }
-
-    const settled: ClaimedJob[] = [];
-    const recorded: ClaimedJob[] = [];
-    const alone: ClaimedJob[] = [];
-    const inbounds: InboundMessage[] = [];
-    for (const job of jobs) {
-      const event = stored.get(job.refId);
-      if (!event || event.state !== 'pending') {
-        settled.push(job);
-        continue;
-      }
-      let mapped: InboundEvent[];
-      try {
-        mapped = this.adapters.for(event.kind).map(event.payload);
-      } catch {
-        alone.push(job); // fails there again, and is retried and parked like any failure
-        continue;
-      }
-      if (!mapped.every(batchable)) {
-        alone.push(job);
-        continue;
-      }
-      for (const e of mapped) {
-        if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
-      }
-      recorded.push(job);
-    }
-
-    if (inbounds.length > 0) {
-      try {
-        await this.conversations.receiveInboundBatch(tenant, inbounds);
-      } catch (err) {
-        this.log.warn(`batch of ${inbounds.length} inbound messages not recorded, going one by one: ${(err as Error).message}`);
-        alone.push(...recorded);
-        recorded.length = 0;
-      }
-    }
-    await this.finishMany(tenant, recorded, settled).catch((err) =>
-      // Their leases run out and they are claimed again; recording is idempotent.
-      this.log.error(`could not complete ${recorded.length + settled.length} inbound jobs: ${(err as Error).message}`),
-    );
-    return alone;
-  }
-
-  /** `processed` events become done; jobs of `settled` ones (already done, parked or gone) just end. */
-  private async finishMany(tenant: TenantRef, processed: ClaimedJob[], settled: ClaimedJob[]): Promise<void> {
-    if (processed.length + settled.length === 0) return;
-    await this.dbs.forTenant(tenant, async (tx) => {
-      if (processed.length > 0) {
-        await tx.query(
-          `update inbound_events e set state = 'done', attempts = n.attempts, last_error = null, processed_at = now()
-           from unnest($2::uuid[], $3::int[]) as n(id, attempts)
-           where e.tenant_id = $1 and e.id = n.id`,
-          [tenant.tenantId, processed.map((j) => j.refId), processed.map((j) => j.attempts)],
-        );
-      }
-      await this.queue.completeMany(tx, [...processed, ...settled].map((j) => j.id));
-    });
   }
 
   private async process(region: string, job: ClaimedJob): Promise<void> {
@@ -162,9 +149,12 @@ export class InboundProcessor extends QueueWorker {
           [tenant.tenantId, job.refId],
         ),
       );
-      if (event && event.state === 'pending') {
-        for (const e of this.adapters.for(event.kind).map(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
+      if (!event || event.state !== 'pending') {
+        // Already done, parked or gone: only the job is left to end.
+        await this.dbs.forTenant(tenant, (tx) => this.queue.complete(tx, job.id));
+        return;
       }
+      for (const e of this.adapters.for(event.kind).map(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
       await this.finish(tenant, job, 'done', null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -15,6 +15,8 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
   protected abstract readonly batchSize: number;
   /** Jobs of a batch handled at once; handlers must then be safe to run side by side. */
   protected readonly concurrency: number = 1;
+  /** Minimum time between the starts of batches that were not full (see WorkerLoop). */
+  protected readonly paceMs: number = 0;
   private loop?: WorkerLoop;
   private unsubscribe?: () => void;
 
@@ -30,7 +32,10 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.loop = new WorkerLoop(this.constructor.name, () => this.dbs.regions(), (region) => this.runBatch(region), this.config.workerIdleMs);
+    this.loop = new WorkerLoop(this.constructor.name, () => this.dbs.regions(), (region) => this.runBatch(region), this.config.workerIdleMs, {
+      paceMs: this.paceMs,
+      batchSize: this.batchSize,
+    });
     this.unsubscribe = this.signal.subscribe(this.kind, () => this.loop?.wake());
     this.loop.start();
   }
