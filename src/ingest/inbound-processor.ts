@@ -85,9 +85,12 @@ export class InboundProcessor extends QueueWorker {
           (
             await rows<StoredEvent>(
               tx,
-              `select e.id, e.payload, e.channel_id, c.kind, e.state from inbound_events e
-               join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
-               where e.tenant_id = $1 and e.id = any($2::uuid[])`,
+              // One primary-key probe per event (LIMIT keeps the planner from flattening the
+              // lookup into a join that scans the tenant's events; see inbound-batch.ts).
+              `select e.id, e.payload, e.channel_id, c.kind, e.state
+               from unnest($2::uuid[]) as k(id)
+               cross join lateral (select id, payload, channel_id, state from inbound_events where tenant_id = $1 and id = k.id limit 1) e
+               join channels c on c.tenant_id = $1 and c.id = e.channel_id`,
               [tenant.tenantId, jobs.map((j) => j.refId)],
             )
           ).map((e) => [e.id, e]),
@@ -123,7 +126,8 @@ export class InboundProcessor extends QueueWorker {
           await tx.query(
             `update inbound_events e set state = 'done', attempts = n.attempts, last_error = null, processed_at = now()
              from unnest($2::uuid[], $3::int[]) as n(id, attempts)
-             where e.tenant_id = $1 and e.id = n.id`,
+             cross join lateral (select ctid from inbound_events where tenant_id = $1 and id = n.id limit 1) x
+             where e.ctid = x.ctid`,
             [tenant.tenantId, recorded.map((j) => j.refId), recorded.map((j) => j.attempts)],
           );
         }

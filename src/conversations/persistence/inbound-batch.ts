@@ -19,7 +19,8 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
   const contactOf = await lockIdentities(tx, tenantId, senders(inbounds));
   const messageKey = (channelId: string, externalId: string) => `${channelId}\0${externalId}`;
 
-  // Redeliveries: the stored message and its conversation answer, nothing is written.
+  // Redeliveries: the stored message and its conversation answer, nothing is written. One scan
+  // for the whole batch: matched by channel and id separately, pairs are checked here.
   const stored = new Map<string, { id: string; conversationId: string; status: ConversationStatus }>();
   const wantedMessages = new Set(inbounds.map((i) => messageKey(i.channelId, i.externalMessageId)));
   for (const r of await rows<{ id: string; conversation_id: string; channel_id: string; external_id: string; status: ConversationStatus }>(
@@ -83,8 +84,8 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
            last_inbound_at = greatest(coalesce(c.last_inbound_at, n.at), n.at),
            status = case when c.status = 'snoozed' then 'open' else c.status end,
            updated_at = now()
-         from unnest($2::uuid[], $3::timestamptz[]) as n(id, at)
-         where c.tenant_id = $1 and c.id = n.id
+         from (${rowsById('conversations', 'timestamptz')}) as n(row, at)
+         where c.ctid = n.row
          returning c.id, c.status`,
         [tenantId, continued.map((c) => c.id), continued.map((c) => c.at.toISOString())],
       )) {
@@ -134,6 +135,17 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
 
 const distinct = <T>(values: T[]): T[] => [...new Set(values)];
 
+/**
+ * The physical rows of `table` for the tenant's ids in $2, each with the value in $3 at the same
+ * position, found with one primary-key probe per id: a lateral lookup with LIMIT, which the
+ * planner cannot flatten into a join that scans all of the tenant's rows. Estimates of how many
+ * rows one tenant has in a shared table are unreliable (statistics taken while the table was
+ * young said 200 where there were 50,000), and such a plan grows with the tenant's history.
+ */
+const rowsById = (table: 'conversations' | 'contacts', valueType: 'timestamptz' | 'text') =>
+  `select x.ctid as row, k.value from unnest($2::uuid[], $3::${valueType}[]) as k(id, value)
+   cross join lateral (select ctid from ${table} where tenant_id = $1 and id = k.id limit 1) x`;
+
 interface Sender {
   channelId: string;
   channelKind: InboundMessage['channelKind'];
@@ -156,26 +168,25 @@ function senders(inbounds: readonly InboundMessage[]): Map<string, Sender> {
 }
 
 /**
- * Finds or creates each sender's identity and contact and locks the identities (existing ones in
- * id order, new ones in key order, so two batches cannot lock each other out). Returns the
- * contact id per sender key.
+ * Finds or creates each sender's identity and contact and locks the identities, always in sender
+ * key order, so two batches cannot lock each other out. Returns the contact id per sender key.
  */
 async function lockIdentities(tx: EntityManager, tenantId: string, all: Map<string, Sender>): Promise<Map<string, string>> {
   const sorted = [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const contactOf = new Map<string, string>();
-  // Matched by channel and id separately (index scans whatever the statistics say); pairs are checked here.
   const lock = async (wanted: Sender[]) => {
     const found = await rows<{ contact_id: string; channel_id: string; external_id: string }>(
       tx,
-      `select contact_id, channel_id, external_id from contact_identities
-       where tenant_id = $1 and channel_id = any($2::uuid[]) and external_id = any($3::text[])
-       order by id for update`,
-      [tenantId, distinct(wanted.map((s) => s.channelId)), wanted.map((s) => s.externalId)],
+      `select i.contact_id, i.channel_id, i.external_id
+       from unnest($2::uuid[], $3::text[]) with ordinality as k(channel_id, external_id, n)
+       cross join lateral (
+         select contact_id, channel_id, external_id from contact_identities
+         where tenant_id = $1 and channel_id = k.channel_id and external_id = k.external_id
+         limit 1 for update) i
+       order by k.n`,
+      [tenantId, wanted.map((s) => s.channelId), wanted.map((s) => s.externalId)],
     );
-    for (const r of found) {
-      const k = senderKey({ channelId: r.channel_id, externalContactId: r.external_id });
-      if (all.has(k)) contactOf.set(k, r.contact_id);
-    }
+    for (const r of found) contactOf.set(senderKey({ channelId: r.channel_id, externalContactId: r.external_id }), r.contact_id);
   };
   await lock(sorted.map(([, s]) => s));
 
@@ -183,8 +194,8 @@ async function lockIdentities(tx: EntityManager, tenantId: string, all: Map<stri
   if (renamed.length > 0) {
     await tx.query(
       `update contacts c set display_name = n.name, updated_at = now()
-       from unnest($2::uuid[], $3::text[]) as n(id, name)
-       where c.tenant_id = $1 and c.id = n.id and c.display_name is distinct from n.name`,
+       from (${rowsById('contacts', 'text')}) as n(row, name)
+       where c.ctid = n.row and c.display_name is distinct from n.name`,
       [tenantId, renamed.map(([k]) => contactOf.get(k)), renamed.map(([, s]) => s.name)],
     );
   }
