@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases, asReplayableWork } from '../database/region-databases';
-import { firstRow, rows } from '../database/sql';
+import { rows } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
 import { QueueWorker, inLanes } from './queue-worker';
@@ -21,6 +22,19 @@ interface StoredEvent {
   channel_id: string;
   kind: ChannelKind;
   state: string;
+}
+
+/** Reads events by id, one primary-key probe each (see inbound-batch.ts on why not a join). */
+async function readEvents(tx: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, StoredEvent>> {
+  const found = await rows<StoredEvent>(
+    tx,
+    `select e.id, e.payload, e.channel_id, c.kind, e.state
+     from unnest($2::uuid[]) as k(id)
+     cross join lateral (select id, payload, channel_id, state from inbound_events where tenant_id = $1 and id = k.id limit 1) e
+     join channels c on c.tenant_id = $1 and c.id = e.channel_id`,
+    [tenantId, ids],
+  );
+  return new Map(found.map((e) => [e.id, e]));
 }
 
 /** Only new messages: the batch path. Anything else (receipts, edits, threads...) goes one by one. */
@@ -66,35 +80,24 @@ export class InboundProcessor extends QueueWorker {
     return asReplayableWork(async () => {
       const byTenant = new Map<string, ClaimedJob[]>();
       for (const job of jobs) byTenant.set(job.tenantId, [...(byTenant.get(job.tenantId) ?? []), job]);
-      const oneByOne: ClaimedJob[] = [];
+      const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
       await inLanes([...byTenant.values()], this.concurrency, async (group) => {
         oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
       });
-      await inLanes(oneByOne, this.concurrency, (job) => this.process(region, job));
+      await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.process(region, job, event));
     });
   }
 
   /**
    * Reads the group's events, records their new messages and completes them in one transaction;
-   * returns the jobs left for the one-by-one path (all of them if that transaction fails).
+   * returns the jobs left for the one-by-one path (all of them if that transaction fails), with
+   * the events already read for them.
    */
-  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
+  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
+    let stored = new Map<string, StoredEvent>();
     try {
       return await this.dbs.unitOfWork(tenant, async (tx) => {
-        const stored = new Map(
-          (
-            await rows<StoredEvent>(
-              tx,
-              // One primary-key probe per event (LIMIT keeps the planner from flattening the
-              // lookup into a join that scans the tenant's events; see inbound-batch.ts).
-              `select e.id, e.payload, e.channel_id, c.kind, e.state
-               from unnest($2::uuid[]) as k(id)
-               cross join lateral (select id, payload, channel_id, state from inbound_events where tenant_id = $1 and id = k.id limit 1) e
-               join channels c on c.tenant_id = $1 and c.id = e.channel_id`,
-              [tenant.tenantId, jobs.map((j) => j.refId)],
-            )
-          ).map((e) => [e.id, e]),
-        );
+        stored = await readEvents(tx, tenant.tenantId, jobs.map((j) => j.refId));
         const settled: ClaimedJob[] = [];
         const recorded: ClaimedJob[] = [];
         const alone: ClaimedJob[] = [];
@@ -133,26 +136,20 @@ export class InboundProcessor extends QueueWorker {
         }
         // Jobs of events already done, parked or gone just end.
         if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled].map((j) => j.id));
-        return alone;
+        return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });
     } catch (err) {
       this.log.warn(`batch of ${jobs.length} inbound events not recorded, going one by one: ${(err as Error).message}`);
-      return jobs;
+      // What was read still holds: nothing of the rolled-back transaction changed the events.
+      return jobs.map((job) => ({ job, event: stored.get(job.refId) }));
     }
   }
 
-  private async process(region: string, job: ClaimedJob): Promise<void> {
+  /** One event on its own; `known` is the event when the caller already read it. */
+  private async process(region: string, job: ClaimedJob, known?: StoredEvent): Promise<void> {
     const tenant: TenantRef = { tenantId: job.tenantId, region };
     try {
-      const event = await this.dbs.forTenant(tenant, (tx) =>
-        firstRow<{ payload: Record<string, unknown>; channel_id: string; kind: ChannelKind; state: string }>(
-          tx,
-          `select e.payload, e.channel_id, c.kind, e.state from inbound_events e
-           join channels c on c.tenant_id = e.tenant_id and c.id = e.channel_id
-           where e.tenant_id = $1 and e.id = $2`,
-          [tenant.tenantId, job.refId],
-        ),
-      );
+      const event = known ?? (await this.dbs.forTenant(tenant, (tx) => readEvents(tx, tenant.tenantId, [job.refId]))).get(job.refId);
       if (!event || event.state !== 'pending') {
         // Already done, parked or gone: only the job is left to end.
         await this.dbs.forTenant(tenant, (tx) => this.queue.complete(tx, job.id));
@@ -186,7 +183,7 @@ export class InboundProcessor extends QueueWorker {
   private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<void> {
     switch (e.type) {
       case 'message':
-        if (!e.message.text && !e.message.attachments?.length) return;
+        if (!hasContent(e.message)) return;
         await this.conversations.receiveInbound(tenant, { ...e.message, channelId, channelKind });
         return;
       case 'echo':
