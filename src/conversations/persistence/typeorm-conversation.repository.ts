@@ -242,15 +242,9 @@ export class TypeOrmConversationRepository extends ConversationRepository {
       }
 
       const threaded = inbound.thread ? await this.threadedConversation(tx, t, identity.contactId, inbound.channelId, inbound.thread) : null;
-      const [open] = inbound.thread
-        ? threaded ? [{ id: threaded }] : []
-        : await tx.query(
-            `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
-             order by last_message_at desc limit 1`,
-            [t, identity.contactId, inbound.channelId],
-          );
+      const open = inbound.thread ? threaded : await this.latestOpenConversation(tx, t, identity.contactId, inbound.channelId);
       const conversationId: string = open
-        ? open.id
+        ? open
         : (
             await tx.query(
               `insert into conversations (tenant_id, contact_id, channel_id, status, last_message_at, last_inbound_at)
@@ -292,6 +286,16 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     });
   }
 
+  /** The sender's latest unresolved conversation on the channel, which a new message continues. */
+  private async latestOpenConversation(tx: EntityManager, t: string, contactId: string, channelId: string): Promise<string | null> {
+    const [open] = await tx.query(
+      `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
+       order by last_message_at desc limit 1`,
+      [t, contactId, channelId],
+    );
+    return open ? open.id : null;
+  }
+
   /** The sender's conversation on this channel that a threaded message names (see InboundMessage.thread). */
   private async threadedConversation(tx: EntityManager, t: string, contactId: string, channelId: string, thread: NonNullable<InboundMessage['thread']>): Promise<string | null> {
     if (thread.conversationId) {
@@ -315,13 +319,9 @@ export class TypeOrmConversationRepository extends ConversationRepository {
       const existing = await tx.findOne(MessageEntity, { where: { tenantId: t, channelId: echo.channelId, externalId: echo.externalMessageId } });
       if (existing) return { message: toMessage(existing), created: false };
       const identity = await this.lockIdentity(tx, t, { ...echo, contactName: null });
-      const [open] = await tx.query(
-        `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 and status <> 'resolved'
-         order by last_message_at desc limit 1`,
-        [t, identity.contactId, echo.channelId],
-      );
+      const open = await this.latestOpenConversation(tx, t, identity.contactId, echo.channelId);
       const conversationId: string = open
-        ? open.id
+        ? open
         : (
             await tx.query(
               `insert into conversations (tenant_id, contact_id, channel_id, status, last_message_at) values ($1, $2, $3, 'open', $4) returning id`,
