@@ -144,6 +144,10 @@ describe('bad input', () => {
       ['PATCH', '/api/conversations/:id', 'assigneeId: 123', { assigneeId: 123 }],
       ['PATCH', '/api/conversations/:id', 'assigneeId: not a UUID', { assigneeId: 'agent-1' }],
       ['PATCH', '/api/conversations/:id', 'an array body', [{ status: 'resolved' }]],
+      // PostgreSQL cannot store U+0000: refused here, not as a 500 from deep in a write.
+      ['POST', '/api/conversations/:id/messages', 'text holding U+0000', { text: 'before\u0000after' }],
+      ['POST', '/api/conversations/:id/messages', 'a template parameter holding U+0000', { template: { name: 'order_update', language: 'en', parameters: ['ok', 'x\u0000'] } }],
+      ['POST', '/api/conversations/:id/notes', 'text holding U+0000', { text: '\u0000' }],
     ];
     it.each(cases)('%s %s with %s', async (method, url, _label, body) => {
       const res = await t.request(method, at(url), { token: owner.token, body });

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { invalid } from '../../libs/domain/src';
 
 function describe(errors: ValidationError[], prefix = ''): string[] {
@@ -9,11 +9,38 @@ function describe(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** Whitelist validation: unknown fields (a smuggled tenantId, say) are rejected, not ignored. */
-export const apiValidationPipe = () =>
-  new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => invalid('VALIDATION_FAILED', describe(errors).join('; ')),
-  });
+/** Paths of the strings in `value` that hold U+0000 (nested objects and arrays included). */
+function nulPaths(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'value'] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulPaths(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+/**
+ * Whitelist validation: unknown fields (a smuggled tenantId, say) are rejected, not ignored.
+ * No string may hold U+0000 either: PostgreSQL cannot store it in text or jsonb, so it would fail
+ * deep in a write instead of here. (Webhook payloads are not DTOs: they are stored with the
+ * character replaced, see storableJson.)
+ */
+@Injectable()
+class ApiValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => invalid('VALIDATION_FAILED', describe(errors).join('; ')),
+    });
+  }
+
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom' && metadata.metatype && this.toValidate(metadata)) {
+      const paths = nulPaths(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+      if (paths.length) throw invalid('VALIDATION_FAILED', paths.map((p) => `${p} must not contain the character U+0000`).join('; '));
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+export const apiValidationPipe = () => new ApiValidationPipe();
