@@ -208,6 +208,29 @@ describe('E-mail channel', () => {
       expect(await eventCount()).toBe(before);
     });
 
+    it('accepts a mail whose subject and body hold U+0000 (which PostgreSQL refuses), stored with U+FFFD', async () => {
+      // =?utf-8?B?...?= of "Order\u0000 42": the encoded word is how a NUL reaches a header.
+      const subject = `=?utf-8?B?${Buffer.from('Order\u0000 42').toString('base64')}?=`;
+      const raw = `From: ${ANN}\r\nTo: ${ADDRESS}\r\nSubject: ${subject}\r\nMessage-ID: <ann-nul@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('Where is\u0000 my order?').toString('base64')}\r\n`;
+      const { dialog } = await SmtpDialog.open(smtpPort);
+      try {
+        await dialog.command('EHLO mx.example.test');
+        await dialog.command(`MAIL FROM:<${ANN}>`);
+        await dialog.command(`RCPT TO:<${ADDRESS}>`);
+        expect((await dialog.command('DATA')).code).toBe(354);
+        expect((await dialog.command(`${raw}.`)).code).toBe(250);
+      } finally {
+        dialog.close();
+      }
+      await drainInbound();
+      const { rows } = await db.query(
+        `select m.text, e.subject from messages m join email_messages e on e.tenant_id = m.tenant_id and e.channel_id = m.channel_id and e.message_key = m.external_id
+         where m.channel_id = $1 and m.external_id = '<ann-nul@example.test>'`,
+        [channelId],
+      );
+      expect(rows).toEqual([{ text: expect.stringContaining('Where is\uFFFD my order?'), subject: 'Order\uFFFD 42' }]);
+    });
+
     it('stores a mail sent twice with the same Message-ID once (and one without a Message-ID by its hash)', async () => {
       const mail = { subject: 'Again', text: 'Sent twice by a retrying server', messageId: '<ann-dup@example.test>' };
       await sendAsAnn(mail);

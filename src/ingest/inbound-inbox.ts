@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegionDatabases } from '../database/region-databases';
+import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
 import { ChannelKind, notFound } from '../../libs/domain/src';
 import { ChannelRoute, ChannelRoutes } from '../channels/channel-routes';
@@ -11,17 +12,6 @@ export interface AcceptResult {
   stored: number;
   duplicates: number;
   unrouted: number;
-}
-
-/**
- * JSON that PostgreSQL can store: jsonb (and text) refuse U+0000, and one such character must not
- * make a webhook, and every other one committed with it, fail forever. It becomes U+FFFD.
- */
-export function storableJson(payload: unknown): string {
-  const json = JSON.stringify(payload);
-  // JSON.stringify writes U+0000 as the escape \u0000: only then does the slower pass run.
-  if (!json.includes('\\u0000')) return json;
-  return JSON.stringify(payload, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value));
 }
 
 /**
@@ -85,7 +75,7 @@ export class InboundInbox {
     const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[] }>();
     for (const { route, items } of byChannel.values()) {
       const group = byTenant.get(route.tenantId) ?? { route, rows: [] };
-      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: i.dedupeKey.replaceAll('\u0000', '\uFFFD'), payload: storableJson(i.payload) });
+      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) });
       byTenant.set(route.tenantId, group);
     }
     const stored = await Promise.all([...byTenant.values()].map(({ route, rows }) => this.groupCommit.add(route, rows)));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeliveryFailure, TenantRef } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { rows } from '../../database/sql';
+import { storableText } from '../../database/storable';
 import { ChannelRoute, ChannelRoutes } from '../channel-routes';
 import type { EmailThreadContext, EmailThreadSource } from './email.gateway';
 import type { EmailPart } from './email.mapper';
@@ -56,13 +57,13 @@ export class EmailStore implements EmailThreadSource {
     await this.dbs.forTenant(route, async (tx) => {
       await tx.query(
         `insert into email_messages (tenant_id, channel_id, message_key, subject) values ($1, $2, $3, $4) on conflict do nothing`,
-        [route.tenantId, route.channelId, messageKey, subject],
+        [route.tenantId, route.channelId, messageKey, storableText(subject)],
       );
       for (const p of parts) {
         await tx.query(
           `insert into email_attachments (tenant_id, channel_id, message_key, idx, name, mime_type, size, sha256, content)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
-          [route.tenantId, route.channelId, messageKey, p.idx, p.name, p.mimeType, p.content.length, p.sha256, p.content],
+          [route.tenantId, route.channelId, messageKey, p.idx, storableText(p.name), storableText(p.mimeType), p.content.length, p.sha256, p.content],
         );
       }
     });
