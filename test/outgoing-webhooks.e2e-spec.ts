@@ -3,7 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { Client } from 'pg';
 import { KeyRing, SecretBox } from '../libs/crypto/src';
+import { DomainEvents } from '../src/common/domain-events';
+import { RegionDatabases } from '../src/database/region-databases';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { WebhookDispatcher } from '../src/webhooks-out/webhook-dispatcher';
 import { MAX_WEBHOOK_ATTEMPTS, WebhookDeliveryWorker } from '../src/webhooks-out/webhook-delivery.worker';
 import { rotateWebhookSecrets } from '../src/webhooks-out/webhook-secret-rotation';
 import { webhookSecretContext } from '../src/webhooks-out/webhook-subscription.service';
@@ -435,6 +438,41 @@ describe('Outgoing webhooks', () => {
         { action: 'webhook_subscription.create', decision: 'allow' },
         { action: 'webhook_subscription.delete', decision: 'allow' },
       ]);
+    });
+  });
+
+  describe('dispatch', () => {
+    it('answers a burst of events with one subscription lookup per tenant, and a new subscription gets the next event at once', async () => {
+      const { owner, pageId } = await tenantWithPage();
+      const events = t.app.get(DomainEvents);
+      const dispatcher = t.app.get(WebhookDispatcher);
+      const url = receiver.endpoint();
+      const transactions = jest.spyOn(t.app.get(RegionDatabases), 'forTenant');
+      const burst = (n: number) => {
+        for (let i = 0; i < n; i++) events.publish({ tenantId: owner.tenantId, type: 'conversation.updated', data: { id: randomUUID() } });
+        return dispatcher.settled();
+      };
+      try {
+        // No subscription: 200 events at once, one lookup between them.
+        await burst(200);
+        expect(transactions).toHaveBeenCalledTimes(1);
+
+        // A subscription to message.created only: the lookup is redone at once, and
+        // conversation.updated still opens no transaction per event.
+        const sub = await subscribe(owner, { url, events: ['message.created'] });
+        transactions.mockClear();
+        await burst(100);
+        expect(transactions).toHaveBeenCalledTimes(1);
+
+        await postMetaWebhook(t, messengerMessage(pageId, '24000000000093', 'right after subscribing'));
+        await drainInbound();
+        await dispatcher.settled();
+        expect((await deliveries(owner, sub.id)).map((d) => d.eventType)).toEqual(['message.created']);
+      } finally {
+        transactions.mockRestore();
+      }
+      await drainWebhooks();
+      expect(receiver.at(url).map((r) => r.body.data.message.text)).toEqual(['right after subscribing']);
     });
   });
 

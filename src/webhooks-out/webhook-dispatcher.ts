@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { EntityManager } from 'typeorm';
@@ -15,11 +16,18 @@ import { EventSubject, decideForSubject, isWebhookEventType, loadEventSubject } 
 export const WEBHOOK_ACTOR = 'system:webhooks';
 
 /**
- * How long "this tenant has no subscription" is believed without asking the database again. A
- * subscription created on this instance clears it at once; one created on another instance is
- * seen within this time (events of that first moment are not delivered to it).
+ * How long the event types a tenant's subscriptions want are believed without asking the database
+ * again. A subscription created on this instance clears it at once; one created on another
+ * instance is seen within this time (events of that first moment are not delivered to it).
  */
-export const NO_SUBSCRIPTIONS_CACHE_MS = 2000;
+export const WANTED_TYPES_CACHE_MS = 2000;
+
+/** What the dispatcher knows of a tenant without a transaction: where it lives, and the event types any subscription wants. */
+interface TenantWants {
+  /** Null when this instance cannot serve the tenant (gone, or of a region it has no database for). */
+  tenant: TenantRef | null;
+  types: ReadonlySet<string>;
+}
 
 /**
  * Turns committed domain events into delivery rows: one per subscription of the tenant that asked
@@ -35,8 +43,20 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
   private readonly regionOfTenant = new Map<string, string>();
-  /** Tenants seen without any subscription, until when: most have none, and events are many. */
-  private readonly withoutSubscriptions = new Map<string, number>();
+  /**
+   * Most tenants want few event types or none, and events come by the hundred per committed
+   * batch: one lookup per tenant serves them all. Concurrent misses share one query, and an
+   * expired answer keeps serving while a single refresh runs (no burst of identical queries
+   * every time it expires).
+   */
+  private readonly wants = new LRUCache<string, TenantWants>({
+    max: 10_000,
+    ttl: WANTED_TYPES_CACHE_MS,
+    allowStale: true,
+    // forget() during a refresh: callers get the old answer or none, and nothing stale is stored.
+    allowStaleOnFetchAbort: true,
+    fetchMethod: (tenantId) => this.loadWants(tenantId),
+  });
   private subscription?: Subscription;
 
   constructor(
@@ -68,23 +88,21 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  /** A subscription was created here: stop assuming the tenant has none. */
+  /** A subscription was created here: its events must flow at once. */
   forget(tenantId: string): void {
-    this.withoutSubscriptions.delete(tenantId);
+    this.wants.delete(tenantId);
   }
 
   async dispatch(event: DomainEvent): Promise<number> {
-    if ((this.withoutSubscriptions.get(event.tenantId) ?? 0) > Date.now()) return 0;
-    const tenant = await this.tenant(event.tenantId);
-    if (!tenant) return 0;
+    const { tenant, types } = await this.wantsOf(event.tenantId);
+    if (!tenant || !types.has(event.type)) return 0;
+    // The subscriptions themselves are read in the transaction that records the deliveries.
     const queued = await this.dbs.forTenant(tenant, async (tx) => {
-      const all = await rows<{ id: string; purpose: ProcessingPurpose; wanted: boolean }>(
+      const subscriptions = await rows<{ id: string; purpose: ProcessingPurpose }>(
         tx,
-        `select id, purpose, $2 = any(events) as wanted from webhook_subscriptions where tenant_id = $1 order by created_at, id`,
+        `select id, purpose from webhook_subscriptions where tenant_id = $1 and $2 = any(events) order by created_at, id`,
         [tenant.tenantId, event.type],
       );
-      if (all.length === 0) this.withoutSubscriptions.set(tenant.tenantId, Date.now() + NO_SUBSCRIPTIONS_CACHE_MS);
-      const subscriptions = all.filter((s) => s.wanted);
       if (subscriptions.length === 0) return 0;
       const subject = await loadEventSubject(tx, tenant.tenantId, event.type, event.data);
       if (!subject) return 0;
@@ -121,6 +139,24 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     }
     await this.audit.record(tx, tenantId, withheldEntry(s.id, row!.id, event.type, subject.origin!, s.purpose, decision));
     return false;
+  }
+
+  private async wantsOf(tenantId: string): Promise<TenantWants> {
+    // A fetch cut short by forget() answers undefined: ask again, and the new fetch sees the change.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const wants = await this.wants.fetch(tenantId);
+      if (wants) return wants;
+    }
+    throw new Error(`the webhook subscriptions of tenant ${tenantId} kept changing while being read`);
+  }
+
+  private async loadWants(tenantId: string): Promise<TenantWants> {
+    const tenant = await this.tenant(tenantId);
+    if (!tenant) return { tenant: null, types: new Set() };
+    const types = await this.dbs.forTenant(tenant, (tx) =>
+      rows<{ type: string }>(tx, `select distinct unnest(events) as type from webhook_subscriptions where tenant_id = $1`, [tenantId]),
+    );
+    return { tenant, types: new Set(types.map((t) => t.type)) };
   }
 
   /** Region is immutable, so it is looked up in the directory once per tenant and process. */
