@@ -19,19 +19,22 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
   const contactOf = await lockIdentities(tx, tenantId, senders(inbounds));
   const messageKey = (channelId: string, externalId: string) => `${channelId}\0${externalId}`;
 
-  // Redeliveries: the stored message and its conversation answer, nothing is written. One scan
-  // for the whole batch: matched by channel and id separately, pairs are checked here.
+  // Redeliveries: the stored message and its conversation answer, nothing is written. One probe
+  // of the unique key per message (see rowsById on why not a join or `= any`: that plan scanned
+  // the channel's whole history).
   const stored = new Map<string, { id: string; conversationId: string; status: ConversationStatus }>();
-  const wantedMessages = new Set(inbounds.map((i) => messageKey(i.channelId, i.externalMessageId)));
+  const wanted = [...new Map(inbounds.map((i) => [messageKey(i.channelId, i.externalMessageId), i])).values()];
   for (const r of await rows<{ id: string; conversation_id: string; channel_id: string; external_id: string; status: ConversationStatus }>(
     tx,
     `select m.id, m.conversation_id, m.channel_id, m.external_id, c.status
-     from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
-     where m.tenant_id = $1 and m.channel_id = any($2::uuid[]) and m.external_id = any($3::text[])`,
-    [tenantId, distinct(inbounds.map((i) => i.channelId)), inbounds.map((i) => i.externalMessageId)],
+     from unnest($2::uuid[], $3::text[]) as k(channel_id, external_id)
+     cross join lateral (
+       select id, conversation_id, channel_id, external_id from messages
+       where tenant_id = $1 and channel_id = k.channel_id and external_id = k.external_id limit 1) m
+     cross join lateral (select status from conversations where tenant_id = $1 and id = m.conversation_id limit 1) c`,
+    [tenantId, wanted.map((i) => i.channelId), wanted.map((i) => i.externalMessageId)],
   )) {
-    const k = messageKey(r.channel_id, r.external_id);
-    if (wantedMessages.has(k)) stored.set(k, { id: r.id, conversationId: r.conversation_id, status: r.status });
+    stored.set(messageKey(r.channel_id, r.external_id), { id: r.id, conversationId: r.conversation_id, status: r.status });
   }
 
   // The first of each new message (a batch may repeat one), and the newest time per conversation key.

@@ -304,9 +304,12 @@ export class TypeOrmConversationRepository extends ConversationRepository {
     }
     const ids = (thread.externalIds ?? []).filter((id) => typeof id === 'string' && id).slice(0, 100);
     if (ids.length === 0) return null;
+    // One probe of the unique key per id: with `= any`, the planner may walk the channel's history by time instead.
     const [m] = await tx.query(
-      `select m.conversation_id from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
-       where m.tenant_id = $1 and m.channel_id = $2 and m.external_id = any($3::text[]) and c.contact_id = $4
+      `select m.conversation_id from unnest($3::text[]) as k(external_id)
+       cross join lateral (select conversation_id, sent_at from messages where tenant_id = $1 and channel_id = $2 and external_id = k.external_id limit 1) m
+       cross join lateral (select contact_id from conversations where tenant_id = $1 and id = m.conversation_id limit 1) c
+       where c.contact_id = $4
        order by m.sent_at desc limit 1`,
       [t, channelId, ids, contactId],
     );
