@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
+import { RegionDatabases } from '../src/database/region-databases';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
+import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 /** Meta batches entries of many Pages, hence many tenants and regions, into one POST. */
@@ -17,8 +18,7 @@ describe('a webhook batch spanning tenants and regions', () => {
     await t.close();
   });
 
-  const connect = async (tenant: TestTenant) => {
-    const pageId = platformId();
+  const connect = async (tenant: TestTenant, pageId = platformId()) => {
     const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: 'EAAB-batch-token' } } });
     expect(res.status).toBe(201);
     return { pageId, channelId: res.body.id as string };
@@ -44,5 +44,25 @@ describe('a webhook batch spanning tenants and regions', () => {
     expect(await where(ru)).toEqual([{ channel_id: b1.channelId, external_id: 'mB1' }]);
 
     expect((await postMetaWebhook(t, body)).body).toEqual({ received: true, stored: 0 });
+  });
+
+  it('resolves a Page once for a burst of webhooks, and routes a Page connected right after it was unknown', async () => {
+    const tenant = await t.signup();
+    const pageId = platformId();
+    const directory = jest.spyOn(t.app.get(RegionDatabases).directory(), 'query');
+    const routeLookups = () => directory.mock.calls.filter(([sql]) => /from directory\.channel_routes/.test(sql)).length;
+    try {
+      // Unknown (not connected yet): dropped with 200, and remembered.
+      expect((await postMetaWebhook(t, messengerMessage(pageId, '777001', 'too early'))).body).toEqual({ received: true, stored: 0 });
+      const { channelId } = await connect(tenant, pageId);
+      directory.mockClear();
+
+      const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => postMetaWebhook(t, messengerMessage(pageId, `7770${10 + (i % 4)}`, `burst ${i}`))));
+      expect(burst.map((r) => r.body.stored)).toEqual(Array(40).fill(1));
+      expect(routeLookups()).toBe(1);
+      expect((await eu.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channelId])).rows[0].n).toBe(40);
+    } finally {
+      directory.mockRestore();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { ChannelKind } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 
@@ -8,35 +9,51 @@ export interface ChannelRoute {
   channelId: string;
 }
 
-/** The directory's map from a platform account to the tenant (and region) that connected it. */
 /**
- * How long a resolved account stays cached for the webhook ACK path. Another instance's
- * connect or disconnect is seen after at most this long; this instance's at once.
+ * How long a resolved account is believed on the webhook ACK path. Another instance's connect
+ * or disconnect is seen after at most this long plus one directory round trip; this instance's
+ * at once.
  */
 const ROUTE_TTL_MS = 5_000;
 
+type RouteKey = { kind: ChannelKind; routingKey: string };
+
+/** The directory's map from a platform account to the tenant (and region) that connected it. */
 @Injectable()
 export class ChannelRoutes {
-  private readonly cache = new Map<string, { route: ChannelRoute | null; expires: number }>();
+  /**
+   * Webhooks name the same few accounts thousands of times a second: concurrent misses share one
+   * directory query, and an expired route keeps answering while a single refresh runs, so no
+   * ACK waits on the directory while traffic flows. Unknown accounts are remembered too.
+   */
+  private readonly cache = new LRUCache<string, { route: ChannelRoute | null }, RouteKey>({
+    max: 50_000,
+    ttl: ROUTE_TTL_MS,
+    allowStale: true,
+    // claim() or release() during a refresh: the refresh's answer is dropped, not stored.
+    allowStaleOnFetchAbort: true,
+    fetchMethod: async (_key, _stale, { context }) => ({ route: await this.find(context.kind, context.routingKey) }),
+  });
 
   constructor(private readonly dbs: RegionDatabases) {}
 
   /** Claims the account for the channel; returns the current owner when it is taken. */
   async claim(kind: ChannelKind, routingKey: string, route: ChannelRoute): Promise<{ claimed: true } | { claimed: false; owner: ChannelRoute }> {
-    this.cache.delete(`${kind}:${routingKey}`);
     const inserted = await this.dbs.directory().query(
       `insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ($1, $2, $3, $4, $5)
        on conflict (platform, routing_key) do nothing returning channel_id`,
       [kind, routingKey, route.tenantId, route.channelId, route.region],
     );
+    // After the write: a lookup that ran during it may have cached the old answer.
+    this.cache.delete(`${kind}:${routingKey}`);
     if (inserted.length) return { claimed: true };
     const owner = await this.find(kind, routingKey);
     return owner ? { claimed: false, owner } : this.claim(kind, routingKey, route);
   }
 
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
-    this.cache.delete(`${kind}:${routingKey}`);
     await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
+    this.cache.delete(`${kind}:${routingKey}`);
   }
 
   async find(kind: ChannelKind, routingKey: string): Promise<ChannelRoute | null> {
@@ -52,33 +69,24 @@ export class ChannelRoutes {
     return row ? { kind: row.platform, tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
   }
 
-  /** Resolves many accounts in one query (a webhook batch may name several). */
-  async findMany(keys: Array<{ kind: ChannelKind; routingKey: string }>): Promise<Map<string, ChannelRoute>> {
+  /** Resolves the accounts a webhook names (usually one), through the cache. */
+  async findMany(keys: RouteKey[]): Promise<Map<string, ChannelRoute>> {
     const out = new Map<string, ChannelRoute>();
-    const now = Date.now();
-    const missing = keys.filter((k) => {
-      const hit = this.cache.get(`${k.kind}:${k.routingKey}`);
-      if (!hit || hit.expires < now) return true;
-      if (hit.route) out.set(`${k.kind}:${k.routingKey}`, hit.route);
-      return false;
-    });
-    if (missing.length === 0) return out;
-    keys = missing;
-    const rows: Array<{ platform: string; routing_key: string; tenant_id: string; region: string; channel_id: string }> = await this.dbs
-      .directory()
-      .query(
-        `select r.platform, r.routing_key, r.tenant_id, r.region, r.channel_id from directory.channel_routes r
-         join unnest($1::text[], $2::text[]) as k(platform, routing_key) using (platform, routing_key)`,
-        [keys.map((k) => k.kind), keys.map((k) => k.routingKey)],
-      );
-    const found = new Map(rows.map((r) => [`${r.platform}:${r.routing_key}`, { tenantId: r.tenant_id, region: r.region, channelId: r.channel_id }]));
-    if (this.cache.size > 50_000) this.cache.clear();
-    for (const k of keys) {
-      const key = `${k.kind}:${k.routingKey}`;
-      const route = found.get(key) ?? null;
-      this.cache.set(key, { route, expires: now + ROUTE_TTL_MS });
-      if (route) out.set(key, route);
-    }
+    await Promise.all(
+      keys.map(async (k) => {
+        const route = await this.cached(k);
+        if (route) out.set(`${k.kind}:${k.routingKey}`, route);
+      }),
+    );
     return out;
+  }
+
+  private async cached(k: RouteKey): Promise<ChannelRoute | null> {
+    // A refresh cut short by claim() or release() answers undefined: ask again, it sees the change.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const hit = await this.cache.fetch(`${k.kind}:${k.routingKey}`, { context: k });
+      if (hit) return hit.route;
+    }
+    return this.find(k.kind, k.routingKey);
   }
 }
