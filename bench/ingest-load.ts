@@ -48,6 +48,10 @@ export interface LoadResult {
   ackWallMs: Float64Array;
   /** Per request index: HTTP status, 0 when none. */
   status: Uint16Array;
+  /** Per request index: its ACK latency as in `latencyMs`, NaN when unanswered. */
+  latencyByIndex: Float64Array;
+  /** Per request index: when its latency counts from, ms after the first send. */
+  fromMs: Float64Array;
 }
 
 /** A raw HTTP/1.1 POST with a JSON body, ready to write to a socket. */
@@ -120,6 +124,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const status = new Uint16Array(total);
   const ackWallMs = new Float64Array(total).fill(NaN);
   const latency = new Float64Array(total);
+  const latencyByIndex = new Float64Array(total).fill(NaN);
+  const fromMs = new Float64Array(total).fill(NaN);
   const statusCounts: Record<string, number> = {};
   let answered = 0;
   let errors = 0;
@@ -179,6 +185,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     status[i] = code;
     ackWallMs[i] = wallOffset + now;
     latency[answered++] = now - c.from;
+    latencyByIndex[i] = now - c.from;
+    fromMs[i] = c.from - t0;
     statusCounts[code] = (statusCounts[code] ?? 0) + 1;
     lastAnswer = now;
     c.busy = false;
@@ -269,5 +277,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     latencyMs: lat,
     ackWallMs,
     status,
+    latencyByIndex,
+    fromMs,
   };
 }

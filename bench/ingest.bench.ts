@@ -13,9 +13,12 @@
  *
  * Knobs (environment): BENCH_PHASE_SECONDS (10), BENCH_BASELINE_SECONDS (5), BENCH_CONNECTIONS (32),
  * BENCH_TARGET_RATE (1000), BENCH_WORKERS (on; `off` measures the ACK path alone, and phase 3 then
- * reports everything unprocessed). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+ * reports everything unprocessed), BENCH_TIMELINE (off; `1` also prints phases 2 and 3 in 500 ms
+ * slices: where in the phase the slow ACKs were), BENCH_SYNC (on; `off` skips the page-cache
+ * flush before each measured run, see settleDisk). Only 127.0.0.1 is contacted; every loop is
+ * bounded in count and time.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -265,6 +268,45 @@ interface PhaseFigures {
   other: string;
 }
 
+/**
+ * Flushes the OS page cache (`sync`) before a measured run. Linux writes dirty pages back about
+ * 30 s after they were written, in bursts. Measured here: ~100 MB written to the disk within
+ * 100 ms (/proc/diskstats) while an unrelated file's fdatasync stalled for 86 ms, and so did the
+ * ACK's commit; the bench's setup, the insert baseline and the max phase left those pages behind
+ * less than 30 s earlier, so the stall fell on phase 2 in most runs. Each run now starts clean
+ * and pays only for its own writes. Returns how long the flush took (ms).
+ */
+function settleDisk(): number {
+  if (process.env.BENCH_SYNC === 'off') return NaN;
+  const start = performance.now();
+  execFileSync('sync', { timeout: 60_000 });
+  return performance.now() - start;
+}
+
+/** The server's WAL insert position: WAL volume is what the ACK path's fsyncs wait on. */
+async function walPosition(db: Pool): Promise<string> {
+  return (await db.query(`select pg_current_wal_insert_lsn()::text as lsn`)).rows[0].lsn;
+}
+async function walBytes(db: Pool, from: string, to: string): Promise<number> {
+  return Number((await db.query(`select pg_wal_lsn_diff($2, $1)::float8 as n`, [from, to])).rows[0].n);
+}
+
+/** ACK latency per 500 ms slice of a phase (by the time each request counted from). */
+function timeline(name: string, load: LoadResult): string[] {
+  const sliceMs = 500;
+  const slices: number[][] = [];
+  for (let i = 0; i < load.latencyByIndex.length; i++) {
+    if (!Number.isFinite(load.latencyByIndex[i])) continue;
+    (slices[Math.floor(load.fromMs[i] / sliceMs)] ??= []).push(load.latencyByIndex[i]);
+  }
+  const out = [`ACK latency of ${name} per ${sliceMs} ms (from / n / p50 / p99 / max, ms):`];
+  slices.forEach((l, k) => {
+    l.sort((a, b) => a - b);
+    out.push(`  ${String(k * sliceMs).padStart(6)}  ${String(l.length).padStart(5)}  ${ms(percentile(l, 50)).padStart(6)}  ${ms(percentile(l, 99)).padStart(6)}  ${ms(l[l.length - 1]).padStart(6)}`);
+  });
+  return out;
+}
+
 function figures(load: LoadResult): PhaseFigures {
   const accepted = load.statusCounts['200'] ?? 0;
   const other = Object.entries(load.statusCounts)
@@ -319,7 +361,9 @@ async function main(): Promise<number> {
     note(`building ${int(maxPoolSize)} signed webhooks for the max phase`);
     const maxPool = buildWebhooks('p1', pageId, maxPoolSize);
 
+    const syncMs: number[] = [];
     note(`baseline: one-row insert transactions, ${PG_CLIENTS} clients, ${BASELINE_S} s`);
+    syncMs.push(settleDisk());
     const sampleItem = JSON.stringify({ item: messengerMessage(pageId, '7100000000000000', 'bench baseline message 0: where is my order?', 'm_bench_baseline_0').entry[0].messaging[0] });
     const inserts = await insertBaseline(dbs.urls.eu, BASELINE_S * 1000, sampleItem);
 
@@ -336,6 +380,7 @@ async function main(): Promise<number> {
     bare = undefined;
 
     note(`phase 1: max throughput, ${CONNECTIONS} connections, ${PHASE_S} s`);
+    syncMs.push(settleDisk());
     let cpu0 = sample({ app: appPid, bench: process.pid });
     const p1 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: maxPool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000 }));
     const p1Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
@@ -347,15 +392,20 @@ async function main(): Promise<number> {
     const halfRate = Math.max(1, Math.round(p1.acceptedPerS / 2));
     note(`phase 2: half load, ${int(halfRate)}/s for ${PHASE_S} s`);
     const p2Pool = buildWebhooks('p2', pageId, halfRate * PHASE_S);
+    syncMs.push(settleDisk());
     cpu0 = sample({ app: appPid, bench: process.pid });
+    const p2Wal0 = await walPosition(owner);
     const p2 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p2Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: halfRate }));
     const p2Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p2Drain = await waitDrained(owner, 'p2', p2.accepted, DRAIN_BOUND_MS);
+    const p2Wal1 = await walPosition(owner);
+    const p2WalPerWebhook = (await walBytes(owner, p2Wal0, p2Wal1)) / Math.max(1, p2.accepted);
     const p2Purged = p2Drain.drained ? 0 : await purgeQueue(owner);
 
     const lagRate = Math.max(1, Math.min(TARGET_RATE, Math.floor(p1.acceptedPerS)));
     note(`phase 3: ${int(lagRate)}/s for ${PHASE_S} s, then processing lag`);
     const p3Pool = buildWebhooks('p3', pageId, lagRate * PHASE_S);
+    syncMs.push(settleDisk());
     cpu0 = sample({ app: appPid, bench: process.pid });
     const p3 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p3Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: lagRate }));
     const p3Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
@@ -382,6 +432,7 @@ async function main(): Promise<number> {
       ['2. half load: offered', `${int(halfRate)}/s (${int(p2.acceptedPerS)}/s accepted)`, '', ''],
       ['   ACK latency p50 / p99', `${ms(p2.p50)} / ${ms(p2.p99)} ms`, 'p99 < 50 ms', p2.p99 < 50 ? 'ok' : 'MISSED'],
       ['   not 200', p2.other, '', ''],
+      ['   WAL per webhook, stored + processed', `${(p2WalPerWebhook / 1024).toFixed(1)} KB (whole server, phase start to queue drained)`, '', ''],
       [`3. ${int(lagRate)}/s: accepted`, `${int(p3.acceptedPerS)}/s, ACK p99 ${ms(p3.p99)} ms, not 200: ${p3.other}`, '', ''],
       ['   lag ACK -> message row p50 / p99', `${secs(lagP50)} / ${secs(lagP99)}`, 'p99 < 1 s', lagP99 < 1000 ? 'ok' : 'MISSED'],
       ['   lag received_at -> message p50 / p99', `${secs(percentile(lag.receivedToMessage, 50))} / ${secs(percentile(lag.receivedToMessage, 99))}`, '', ''],
@@ -420,9 +471,13 @@ async function main(): Promise<number> {
         ? ['Warning: other processes used a large share of the CPU during some phase (see above): the app\'s figures are low by that much; run again on a quiet machine.']
         : []),
       ...(p1PoolOut ? [`Note: the max phase used up its ${int(maxPoolSize)} distinct webhooks before ${PHASE_S} s; its rate is over the time it ran.`] : []),
+      process.env.BENCH_SYNC === 'off'
+        ? 'Page cache not flushed between runs (BENCH_SYNC=off): a run may pay for writeback of an earlier one.'
+        : `Page cache flushed (sync) before the insert baseline and each phase, so none pays for an earlier one's writeback: ${syncMs.map((m) => `${int(m)} ms`).join(', ')}.`,
       'ACK latency: write -> full response (open-loop phases 2 and 3: from the time each request was due). Lag: messages.created_at',
       `(transaction start of the worker's insert) minus the client's ACK time, same machine clock; "unprocessed": no message yet ${LAG_BOUND_MS / 1000} s after the phase.`,
       `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
+      ...(process.env.BENCH_TIMELINE === '1' ? [...timeline('phase 2', p2.load), ...timeline('phase 3', p3.load)] : []),
       '',
     ];
     process.stdout.write(out.join('\n'));
