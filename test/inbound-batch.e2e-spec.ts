@@ -230,6 +230,35 @@ describe('inbound messages recorded in batches', () => {
       expect((await db.query(`select count(*)::int as n from queue.jobs where tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(0);
     });
 
+    it('stores webhooks with a durable commit; claims and processes them without waiting for the disk', async () => {
+      // Each trigger notes the commit mode of the transaction that fired it (as the owner, so the app role needs no rights).
+      await db.query(`create table commit_modes (step text, mode text)`);
+      await db.query(`create function note_commit_mode() returns trigger language plpgsql security definer set search_path = public as $$
+        begin insert into public.commit_modes values (tg_argv[0], current_setting('synchronous_commit')); return null; end $$`);
+      const triggers = [
+        ['inbound_events', 'insert', 'store'],
+        ['queue.jobs', 'update', 'claim'],
+        ['messages', 'insert', 'record'],
+      ];
+      for (const [table, op, step] of triggers) {
+        await db.query(`create trigger note_commit_mode_${step} after ${op} on ${table} for each statement execute function note_commit_mode('${step}')`);
+      }
+      try {
+        expect((await postMetaWebhook(t, messengerMessage(pageId, `psid-${randomUUID()}`, 'how durable?', `m_mode_${randomUUID()}`))).status).toBe(200);
+        expect(await drain()).toBe(1);
+        const { rows } = await db.query(`select step, array_agg(distinct mode) as modes from commit_modes group by step order by step`);
+        expect(rows).toEqual([
+          { step: 'claim', modes: ['off'] },
+          { step: 'record', modes: ['off'] },
+          { step: 'store', modes: ['on'] },
+        ]);
+      } finally {
+        for (const [table, , step] of triggers) await db.query(`drop trigger note_commit_mode_${step} on ${table}`);
+        await db.query(`drop function note_commit_mode()`);
+        await db.query(`drop table commit_modes`);
+      }
+    });
+
     it('when a batch cannot be written, records its events one by one and loses none', async () => {
       // Fault injection: refuse any statement inserting more than one message (the batch's insert).
       await db.query(`create function refuse_multi_row_messages() returns trigger language plpgsql as $$

@@ -92,6 +92,14 @@ export class RegionDatabases {
     return ds;
   }
 
+  /**
+   * The pool for work outside a tenant transaction (queue claims): inside `asReplayableWork` the
+   * replayable pool, whose commits do not wait for the disk, else the region's pool.
+   */
+  forWork(region: string): DataSource {
+    return (replayableWork.getStore() === true && this.replayablePools.get(region)) || this.region(region);
+  }
+
   /** The default region's database, which also hosts the directory. */
   directory(): DataSource {
     return this.region(this.config.defaultRegion);
@@ -105,8 +113,7 @@ export class RegionDatabases {
   forTenant<T>(tenant: TenantRef, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     const joined = joinUnitOfWork(tenant);
     if (joined) return work(joined);
-    const replayable = replayableWork.getStore() === true && this.replayablePools.get(tenant.region);
-    return (replayable || this.region(tenant.region)).transaction(async (tx) => {
+    return this.forWork(tenant.region).transaction(async (tx) => {
       await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
       return work(tx);
     });

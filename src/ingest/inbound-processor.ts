@@ -4,7 +4,7 @@ import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../..
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
-import { RegionDatabases, asReplayableWork } from '../database/region-databases';
+import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 import { ClaimedJob, JobQueue, backoffMs } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
@@ -59,6 +59,8 @@ export class InboundProcessor extends QueueWorker {
   // Safe side by side: identities are locked per End User, every write is idempotent, and order
   // comes from platform timestamps, not from processing order.
   protected readonly concurrency = 8;
+  // Every step is idempotent and replays from the durably stored event.
+  protected readonly replayable = true;
   private readonly log = new Logger(InboundProcessor.name);
 
   constructor(
@@ -73,19 +75,21 @@ export class InboundProcessor extends QueueWorker {
   }
 
   protected handle(region: string, job: ClaimedJob): Promise<void> {
-    return asReplayableWork(() => this.process(region, job));
+    return this.process(region, job);
   }
 
-  protected handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
-    return asReplayableWork(async () => {
-      const byTenant = new Map<string, ClaimedJob[]>();
-      for (const job of jobs) byTenant.set(job.tenantId, [...(byTenant.get(job.tenantId) ?? []), job]);
-      const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
-      await inLanes([...byTenant.values()], this.concurrency, async (group) => {
-        oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
-      });
-      await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.process(region, job, event));
+  protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
+    const byTenant = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) {
+      const group = byTenant.get(job.tenantId);
+      if (group) group.push(job);
+      else byTenant.set(job.tenantId, [job]);
+    }
+    const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
+    await inLanes([...byTenant.values()], this.concurrency, async (group) => {
+      oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
     });
+    await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.process(region, job, event));
   }
 
   /**

@@ -32,8 +32,10 @@ export class JobQueue {
   ) {}
 
   async claim(region: string, kind: JobKind, limit: number): Promise<ClaimedJob[]> {
+    // A lease lost in a crash only makes the job claimable again: replayable work claims without
+    // waiting for the disk (see RegionDatabases.forWork).
     const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number }>(
-      this.dbs.region(region),
+      this.dbs.forWork(region),
       `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1
        where id in (
          select id from queue.jobs

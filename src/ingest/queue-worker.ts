@@ -1,7 +1,7 @@
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { WorkSignal } from '../common/work-signal';
 import { AppConfig } from '../config/app-config';
-import { RegionDatabases } from '../database/region-databases';
+import { RegionDatabases, asReplayableWork } from '../database/region-databases';
 import { ClaimedJob, JobKind, JobQueue } from './job-queue';
 import { WorkerLoop } from './worker-loop';
 
@@ -17,6 +17,11 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
   protected readonly concurrency: number = 1;
   /** Minimum time between the starts of batches that were not full (see WorkerLoop). */
   protected readonly paceMs: number = 0;
+  /**
+   * Every write of the work (claim included) can be redone from a durable source without harm,
+   * so it may commit without waiting for the disk (see asReplayableWork). Not for sending.
+   */
+  protected readonly replayable: boolean = false;
   private loop?: WorkerLoop;
   private unsubscribe?: () => void;
 
@@ -53,10 +58,13 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
     return total;
   }
 
-  async runBatch(region: string): Promise<number> {
-    const jobs = await this.queue.claim(region, this.kind, this.batchSize);
-    if (jobs.length > 0) await this.handleBatch(region, jobs);
-    return jobs.length;
+  runBatch(region: string): Promise<number> {
+    const run = async () => {
+      const jobs = await this.queue.claim(region, this.kind, this.batchSize);
+      if (jobs.length > 0) await this.handleBatch(region, jobs);
+      return jobs.length;
+    };
+    return this.replayable ? asReplayableWork(run) : run();
   }
 
   /** A claimed batch; by default each job on its own, `concurrency` at a time. Must not throw. */
