@@ -152,12 +152,16 @@ describe('channel lifecycle and delivery failures', () => {
       [s.tenant.tenantId, s.channelId],
     );
     await db.query(`insert into queue.jobs (kind, tenant_id, ref_id) values ('inbound', $1, $2)`, [s.tenant.tenantId, event.id]);
+    const listed = async (state: string) =>
+      (await t.request('GET', `/api/admin/inbound-events?state=${state}`, { token: s.tenant.token })).body.items.filter((e: { id: string }) => e.id === event.id).map((e: { state: string }) => e.state);
+    expect([await listed('pending'), await listed('failed'), await listed('done')]).toEqual([['pending'], [], []]);
     for (let i = 0; i < MAX_INBOUND_ATTEMPTS; i++) {
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [event.id]);
       await drainInbound();
     }
     const failed = await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token });
     expect(failed.body.items).toEqual([expect.objectContaining({ id: event.id, state: 'failed', attempts: MAX_INBOUND_ATTEMPTS, lastError: expect.any(String) })]);
+    expect(await listed('pending')).toEqual([]);
 
     await db.query(`update inbound_events set payload = $2 where id = $1`, [event.id, JSON.stringify({ item: messengerMessage(s.pageId, '55501', 'recovered', 'm_recovered').entry[0].messaging[0] })]);
     const replay = await t.request('POST', `/api/admin/inbound-events/${event.id}/replay`, { token: s.tenant.token });
@@ -166,6 +170,7 @@ describe('channel lifecycle and delivery failures', () => {
     const texts = (await t.request('GET', `/api/conversations/${s.conversation.id}/messages`, { token: s.tenant.token })).body.items.map((m: { text: string }) => m.text);
     expect(texts).toContain('recovered');
     expect((await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token })).body.items).toEqual([]);
+    expect([await listed('pending'), await listed('done')]).toEqual([[], ['done']]);
 
     const agent = await t.addUser(s.tenant, 'agent');
     expect((await t.request('GET', '/api/admin/inbound-events', { token: agent.token })).status).toBe(403);

@@ -16,6 +16,22 @@ class ListInboundEventsQuery extends PageQueryDto {
   state?: 'pending' | 'done' | 'failed';
 }
 
+const COLUMNS = 'e.id, e.channel_id, e.dedupe_key, e.state, e.attempts, e.last_error, e.received_at, e.processed_at, e.payload';
+
+/**
+ * Where each list starts (see the inbound-events-hot-done migration: no index mentions `state`).
+ * Parked events have `parked_at`; pending ones are those with a queue job, found through it
+ * (usually there are none, and scanning the tenant's history to learn that would be slow).
+ */
+const SOURCES: Record<'all' | 'pending' | 'done' | 'failed', string> = {
+  all: 'inbound_events',
+  done: 'inbound_events',
+  failed: `(select * from inbound_events where tenant_id = $1 and parked_at is not null)`,
+  pending: `(select x.* from queue.jobs j
+             cross join lateral (select * from inbound_events where tenant_id = $1 and id = j.ref_id limit 1) x
+             where j.kind = 'inbound' and j.tenant_id = $1)`,
+};
+
 interface EventRow {
   id: string;
   channel_id: string;
@@ -50,9 +66,9 @@ export class InboundEventsController {
     const found = await this.dbs.forTenant(p, (tx) =>
       rows<EventRow>(
         tx,
-        `select id, channel_id, dedupe_key, state, attempts, last_error, received_at, processed_at, payload from inbound_events
-         where tenant_id = $1 and ($2::text is null or state = $2) and ($3::timestamptz is null or (received_at, id) < ($3, $4::uuid))
-         order by received_at desc, id desc limit $5`,
+        `select ${COLUMNS} from ${SOURCES[q.state ?? 'all']} e
+         where e.tenant_id = $1 and ($2::text is null or e.state = $2) and ($3::timestamptz is null or (e.received_at, e.id) < ($3, $4::uuid))
+         order by e.received_at desc, e.id desc limit $5`,
         [p.tenantId, q.state ?? null, after?.at ?? null, after?.id ?? null, limit + 1],
       ),
     );
@@ -78,7 +94,7 @@ export class InboundEventsController {
   @HttpCode(202)
   async replay(@CurrentPrincipal() p: Principal, @Id() id: string) {
     await this.dbs.forTenant(p, async (tx) => {
-      const updated = await rows(tx, `update inbound_events set state = 'pending', attempts = 0, last_error = null where tenant_id = $1 and id = $2 returning id`, [p.tenantId, id]);
+      const updated = await rows(tx, `update inbound_events set state = 'pending', attempts = 0, last_error = null, parked_at = null where tenant_id = $1 and id = $2 returning id`, [p.tenantId, id]);
       if (updated.length === 0) throw notFound('INBOUND_EVENT_NOT_FOUND', 'Inbound event not found');
       await this.queue.enqueue(tx, 'inbound', p.tenantId, id);
     });

@@ -177,7 +177,9 @@ export class InboundProcessor extends QueueWorker {
   private async finish(tenant: TenantRef, job: ClaimedJob, state: 'done' | 'failed', error: string | null): Promise<void> {
     await this.dbs.forTenant(tenant, async (tx) => {
       await tx.query(
-        `update inbound_events set state = $3, attempts = $4, last_error = $5, processed_at = now() where tenant_id = $1 and id = $2`,
+        `update inbound_events set state = $3, attempts = $4, last_error = $5, processed_at = now(),
+           parked_at = case when $3 = 'failed' then now() else parked_at end
+         where tenant_id = $1 and id = $2`,
         [tenant.tenantId, job.refId, state, job.attempts, error?.slice(0, 1000) ?? null],
       );
       await this.queue.complete(tx, job.id);

@@ -111,7 +111,7 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     // 3. Processed webhook payloads are a delivery buffer, not an archive.
     add(
       'inbound_events',
-      await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and state = 'done' and processed_at < $2 limit ${BATCH}`, 'inbound_events', [
+      await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and received_at < $2 and state = 'done' limit ${BATCH}`, 'inbound_events', [
         t,
         retentionCutoff(PROCESSED_EVENT_DAYS, now),
       ]),

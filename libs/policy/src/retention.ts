@@ -18,7 +18,8 @@ export function retentionCutoff(days: number, now: Date): Date {
 }
 
 /**
- * Raw webhook payloads are only a delivery buffer: once processed they are kept this long (for
- * replays and audits of the pipeline), then deleted whatever the message retention says.
+ * Raw webhook payloads are only a delivery buffer: processed ones are kept this long after they
+ * arrived (for replays and audits of the pipeline), then deleted whatever the message retention
+ * says.
  */
 export const PROCESSED_EVENT_DAYS = 7;
