@@ -35,6 +35,13 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   const passwordFile = join(databaseDir, '..', `${dirName(databaseDir)}.superuser-password`);
   const firstRun = !existsSync(join(databaseDir, 'PG_VERSION'));
   const password = firstRun || !existsSync(passwordFile) ? randomBytes(18).toString('base64url') : readFileSync(passwordFile, 'utf8').trim();
+  assertClusterFree(databaseDir);
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    log(line);
+  };
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -45,20 +52,52 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+    onLog: (m) => remember(String(m).trim()),
+    onError: (m) => remember(String(m instanceof Error ? m.message : m).trim()),
   });
-  if (firstRun) {
-    await pg.initialise();
-    writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+  try {
+    if (firstRun) {
+      await pg.initialise();
+      writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+    }
+    await pg.start();
+  } catch (err) {
+    // The package rejects with whatever the server printed, sometimes nothing: say what we saw.
+    const reason = err instanceof Error ? err.message : String(err ?? '');
+    throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${reason && reason !== 'undefined' ? `: ${reason}` : ''}\n${recent.join('\n')}`.trim());
   }
-  await pg.start();
   const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await ensureDatabase(`${serverUrl}/postgres`, DATABASE_NAME);
   return {
     url: `${serverUrl}/${DATABASE_NAME}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * A second `npm start` in the same directory would find the cluster locked and fail with nothing
+ * to go on (the package rejects with `undefined`): say who holds it instead.
+ */
+export function assertClusterFree(databaseDir: string): void {
+  const owner = runningServerPid(databaseDir);
+  if (owner !== null) {
+    throw new Error(`The embedded database in ${databaseDir} is in use by another process (pid ${owner}): stop the other MonkeyMachine first, or set DATABASE_URL to use a PostgreSQL server.`);
+  }
+}
+
+/** The pid in the cluster's postmaster.pid when that process is alive, else null (no file, or left by a crash). */
+function runningServerPid(databaseDir: string): number | null {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // EPERM: alive, but another user's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
 }
 
 function dirName(path: string): string {
