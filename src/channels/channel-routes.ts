@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import type { ChannelKind } from '../../libs/domain/src';
+import { RefreshingCache } from '../common/refreshing-cache';
 import { RegionDatabases } from '../database/region-databases';
 
 export interface ChannelRoute {
@@ -21,18 +21,11 @@ type RouteKey = { kind: ChannelKind; routingKey: string };
 /** The directory's map from a platform account to the tenant (and region) that connected it. */
 @Injectable()
 export class ChannelRoutes {
-  /**
-   * Webhooks name the same few accounts thousands of times a second: concurrent misses share one
-   * directory query, and an expired route keeps answering while a single refresh runs, so no
-   * ACK waits on the directory while traffic flows. Unknown accounts are remembered too.
-   */
-  private readonly cache = new LRUCache<string, { route: ChannelRoute | null }, RouteKey>({
+  /** Webhooks name the same few accounts thousands of times a second; unknown accounts are remembered too. */
+  private readonly cache = new RefreshingCache<{ route: ChannelRoute | null }, RouteKey>({
     max: 50_000,
-    ttl: ROUTE_TTL_MS,
-    allowStale: true,
-    // claim() or release() during a refresh: the refresh's answer is dropped, not stored.
-    allowStaleOnFetchAbort: true,
-    fetchMethod: async (_key, _stale, { context }) => ({ route: await this.find(context.kind, context.routingKey) }),
+    ttlMs: ROUTE_TTL_MS,
+    load: async (_key, k) => ({ route: await this.find(k.kind, k.routingKey) }),
   });
 
   constructor(private readonly dbs: RegionDatabases) {}
@@ -45,7 +38,7 @@ export class ChannelRoutes {
       [kind, routingKey, route.tenantId, route.channelId, route.region],
     );
     // After the write: a lookup that ran during it may have cached the old answer.
-    this.cache.delete(`${kind}:${routingKey}`);
+    this.cache.forget(`${kind}:${routingKey}`);
     if (inserted.length) return { claimed: true };
     const owner = await this.find(kind, routingKey);
     return owner ? { claimed: false, owner } : this.claim(kind, routingKey, route);
@@ -53,7 +46,7 @@ export class ChannelRoutes {
 
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
     await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
-    this.cache.delete(`${kind}:${routingKey}`);
+    this.cache.forget(`${kind}:${routingKey}`);
   }
 
   async find(kind: ChannelKind, routingKey: string): Promise<ChannelRoute | null> {
@@ -74,19 +67,10 @@ export class ChannelRoutes {
     const out = new Map<string, ChannelRoute>();
     await Promise.all(
       keys.map(async (k) => {
-        const route = await this.cached(k);
+        const { route } = await this.cache.get(`${k.kind}:${k.routingKey}`, k);
         if (route) out.set(`${k.kind}:${k.routingKey}`, route);
       }),
     );
     return out;
-  }
-
-  private async cached(k: RouteKey): Promise<ChannelRoute | null> {
-    // A refresh cut short by claim() or release() answers undefined: ask again, it sees the change.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const hit = await this.cache.fetch(`${k.kind}:${k.routingKey}`, { context: k });
-      if (hit) return hit.route;
-    }
-    return this.find(k.kind, k.routingKey);
   }
 }

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import type { ProcessingPurpose } from '../../libs/policy/src';
 import { DomainEvent, DomainEvents } from '../common/domain-events';
+import { RefreshingCache } from '../common/refreshing-cache';
 import { WorkSignal } from '../common/work-signal';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
@@ -43,19 +43,11 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
   private readonly regionOfTenant = new Map<string, string>();
-  /**
-   * Most tenants want few event types or none, and events come by the hundred per committed
-   * batch: one lookup per tenant serves them all. Concurrent misses share one query, and an
-   * expired answer keeps serving while a single refresh runs (no burst of identical queries
-   * every time it expires).
-   */
-  private readonly wants = new LRUCache<string, TenantWants>({
+  /** Most tenants want few event types or none, and events come by the hundred per committed batch. */
+  private readonly wants = new RefreshingCache<TenantWants>({
     max: 10_000,
-    ttl: WANTED_TYPES_CACHE_MS,
-    allowStale: true,
-    // forget() during a refresh: callers get the old answer or none, and nothing stale is stored.
-    allowStaleOnFetchAbort: true,
-    fetchMethod: (tenantId) => this.loadWants(tenantId),
+    ttlMs: WANTED_TYPES_CACHE_MS,
+    load: (tenantId) => this.loadWants(tenantId),
   });
   private subscription?: Subscription;
 
@@ -90,11 +82,11 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
 
   /** A subscription was created here: its events must flow at once. */
   forget(tenantId: string): void {
-    this.wants.delete(tenantId);
+    this.wants.forget(tenantId);
   }
 
   async dispatch(event: DomainEvent): Promise<number> {
-    const { tenant, types } = await this.wantsOf(event.tenantId);
+    const { tenant, types } = await this.wants.get(event.tenantId);
     if (!tenant || !types.has(event.type)) return 0;
     // The subscriptions themselves are read in the transaction that records the deliveries.
     const queued = await this.dbs.forTenant(tenant, async (tx) => {
@@ -139,15 +131,6 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
     }
     await this.audit.record(tx, tenantId, withheldEntry(s.id, row!.id, event.type, subject.origin!, s.purpose, decision));
     return false;
-  }
-
-  private async wantsOf(tenantId: string): Promise<TenantWants> {
-    // A fetch cut short by forget() answers undefined: ask again, and the new fetch sees the change.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const wants = await this.wants.fetch(tenantId);
-      if (wants) return wants;
-    }
-    throw new Error(`the webhook subscriptions of tenant ${tenantId} kept changing while being read`);
   }
 
   private async loadWants(tenantId: string): Promise<TenantWants> {
