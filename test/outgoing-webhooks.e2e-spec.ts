@@ -78,7 +78,12 @@ describe('Outgoing webhooks', () => {
   let t: TestApp;
   let db: Client;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
+  /** Processes the stored webhooks and waits until their events' deliveries are recorded (that runs after each commit). */
+  const drainInbound = async () => {
+    const processed = await t.app.get(InboundProcessor).drain();
+    await t.app.get(WebhookDispatcher).settled();
+    return processed;
+  };
   const drainWebhooks = () => t.app.get(WebhookDeliveryWorker).drain();
 
   /** A tenant with a connected Facebook Page. */
@@ -466,7 +471,6 @@ describe('Outgoing webhooks', () => {
 
         await postMetaWebhook(t, messengerMessage(pageId, '24000000000093', 'right after subscribing'));
         await drainInbound();
-        await dispatcher.settled();
         expect((await deliveries(owner, sub.id)).map((d) => d.eventType)).toEqual(['message.created']);
       } finally {
         transactions.mockRestore();
