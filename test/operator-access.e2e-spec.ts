@@ -75,7 +75,7 @@ describe('operator access', () => {
 
   it('keeps the audit log append-only, even for the app\'s own database role', async () => {
     const url = new URL(await regionUrl('eu'));
-    url.username = 'mm_app';
+    url.username = process.env.MM_TEST_APP_ROLE!;
     url.password = process.env.MM_TEST_APP_PASSWORD!;
     const app = new Client({ connectionString: url.toString() });
     await app.connect();

@@ -485,9 +485,10 @@ describe('Outgoing webhooks', () => {
       const owner = await t.signup();
       await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url: 'https://hooks.example.com/x', events: ['message.created'], purpose: 'sale' } });
       const { rows: privileges } = await db.query(
-        `select has_table_privilege('mm_app', 'audit_log', 'INSERT') as ins, has_table_privilege('mm_app', 'audit_log', 'SELECT') as sel,
-                has_table_privilege('mm_app', 'audit_log', 'UPDATE') as upd, has_table_privilege('mm_app', 'audit_log', 'DELETE') as del,
-                has_table_privilege('mm_app', 'audit_log', 'TRUNCATE') as trunc`,
+        `select has_table_privilege($1, 'audit_log', 'INSERT') as ins, has_table_privilege($1, 'audit_log', 'SELECT') as sel,
+                has_table_privilege($1, 'audit_log', 'UPDATE') as upd, has_table_privilege($1, 'audit_log', 'DELETE') as del,
+                has_table_privilege($1, 'audit_log', 'TRUNCATE') as trunc`,
+        [process.env.MM_TEST_APP_ROLE],
       );
       expect(privileges[0]).toEqual({ ins: true, sel: true, upd: false, del: false, trunc: false });
 

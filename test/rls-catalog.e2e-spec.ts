@@ -52,7 +52,7 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
   });
 
   it('connects the app as a role that is not superuser, cannot bypass RLS and owns nothing', async () => {
-    const { rows: [role] } = await c.query(`select oid, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = 'mm_app'`);
+    const { rows: [role] } = await c.query(`select oid, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = $1`, [process.env.MM_TEST_APP_ROLE]);
     expect(role).toMatchObject({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
     const { rows: owned } = await c.query(
       `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relowner = $1 and n.nspname not like 'pg_%'

@@ -18,7 +18,7 @@ describe('row-level security as the app role', () => {
       await t.conversations.addNote(tenant, conversation.id, tenant.userId, `note of ${tenant.tenantId}`);
     }
     const url = new URL(await regionUrl('eu'));
-    url.username = 'mm_app';
+    url.username = process.env.MM_TEST_APP_ROLE!;
     url.password = process.env.MM_TEST_APP_PASSWORD!;
     app = new Client({ connectionString: url.toString() });
     await app.connect();

@@ -11,7 +11,9 @@ export default async function globalSetup(): Promise<void> {
   const dbs = await createTestDatabases();
   (globalThis as { __MM_TEST_DBS__?: unknown }).__MM_TEST_DBS__ = dbs;
   const jwtSecret = randomBytes(32).toString('base64url');
-  const appRole = { name: 'mm_app', password: randomBytes(18).toString('base64url') };
+  // Roles are cluster-wide: a role of this run's own keeps concurrent runs on one server (CI, other
+  // checkouts) from resetting each other's password. Dropped with the databases at the end.
+  const appRole = { name: `${dbs.run}_app`, password: randomBytes(18).toString('base64url') };
   for (const [region, url] of Object.entries(dbs.urls)) {
     await migrateRegionDatabase(url, { hostsDirectory: region === 'eu', appRole });
   }
@@ -19,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.MM_TEST_TEMPLATES = Object.entries(dbs.urls).map(([r, u]) => `${r}=${new URL(u).pathname.slice(1)}`).join(',');
   process.env.MM_TEST_RUN = dbs.run;
   process.env.MM_TEST_JWT_SECRET = jwtSecret;
+  process.env.MM_TEST_APP_ROLE = appRole.name;
   process.env.MM_TEST_APP_PASSWORD = appRole.password;
   process.env.MM_TEST_MASTER_KEYS = KeyRing.generateKey('test1');
 }

@@ -72,6 +72,7 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<N
     REGION_DATABASE_URLS: await regionDatabaseUrls(),
     DEFAULT_REGION: 'eu',
     JWT_SECRET: process.env.MM_TEST_JWT_SECRET!,
+    DATABASE_APP_ROLE: process.env.MM_TEST_APP_ROLE!,
     DATABASE_APP_PASSWORD: process.env.MM_TEST_APP_PASSWORD!,
     MM_MASTER_KEYS: process.env.MM_TEST_MASTER_KEYS!,
     // Tests drive the queue workers by hand (drain) unless they ask for the background loops.

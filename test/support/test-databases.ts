@@ -67,6 +67,7 @@ export async function createTestDatabases(): Promise<TestDatabases> {
       try {
         const { rows } = await c.query(`select datname from pg_database where starts_with(datname, $1)`, [`${run}_`]);
         for (const { datname } of rows) await c.query(`drop database if exists "${datname}" with (force)`);
+        await c.query(`drop role if exists "${run}_app"`);
       } finally {
         await c.end();
       }
