@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { KeyRing } from '../libs/crypto/src';
+import { FakeGraphServer } from '../test/fakes/fake-graph.server';
 import { AppProcess } from '../test/support/app-process';
 import { META_APP_SECRET } from '../test/support/meta';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
@@ -34,6 +35,8 @@ export class BenchEnvironment {
   dbs?: TestDatabases;
   app?: AppProcess;
   owner?: Pool;
+  /** The Graph API the app talks to: connecting a Page proves control of it there. */
+  readonly graph = new FakeGraphServer();
   /** The app's environment: region URLs, its own role, fresh secrets, workers on. */
   env: NodeJS.ProcessEnv = {};
   // The app role is cluster-wide; ours has its own name so a concurrent test run's mm_app keeps its password.
@@ -57,6 +60,7 @@ export class BenchEnvironment {
   async start(ownerPool: { max: number; idleTimeoutMillis?: number } = { max: 3 }): Promise<{ dbs: TestDatabases; app: AppProcess; owner: Pool }> {
     note(`creating databases on the ${describeServer()}`);
     const dbs = (this.dbs = await createTestDatabases());
+    await this.graph.start();
     this.env = {
       REGION_DATABASE_URLS: `eu=${dbs.urls.eu},ru=${dbs.urls.ru}`,
       DEFAULT_REGION: 'eu',
@@ -65,6 +69,7 @@ export class BenchEnvironment {
       JWT_SECRET: randomBytes(48).toString('base64url'),
       MM_MASTER_KEYS: KeyRing.generateKey('bench'),
       META_APP_SECRET,
+      META_GRAPH_URL: this.graph.url,
       WORKERS: process.env.BENCH_WORKERS ?? 'on',
       SMTP_PORT: '0', // no inbound e-mail here, and 2525 may belong to a running app
     };
@@ -107,6 +112,7 @@ export class BenchEnvironment {
     for (const fn of this.cleanups) await Promise.resolve(fn()).catch(() => undefined);
     await this.owner?.end().catch(() => undefined);
     if (this.app) await withTimeout(this.app.stop(), 15_000, 'stopping the app').catch(() => this.app!.kill9());
+    await this.graph.stop();
     if (!this.dbs) return;
     await withTimeout(this.dbs.dispose(), 30_000, 'disposing the databases').catch((e) => note(`cleanup: ${(e as Error).message}`));
     if (process.env.DATABASE_URL) {

@@ -24,6 +24,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
+import type { FakeGraphServer } from '../test/fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
 import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep, withTimeout } from './bench-environment';
 import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
@@ -72,7 +73,7 @@ const midPattern = (phase: string) => `m\\_bench\\_${phase}\\_%`;
 // ---------------------------------------------------------------------------------------------
 // The app's side: setup, queue state, lag.
 
-async function signupAndConnect(url: string): Promise<{ pageId: string }> {
+async function signupAndConnect(url: string, graph: FakeGraphServer): Promise<{ pageId: string }> {
   const signup = await fetch(`${url}/api/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -81,6 +82,7 @@ async function signupAndConnect(url: string): Promise<{ pageId: string }> {
   const account = (await signup.json()) as { accessToken?: string };
   if (signup.status !== 201 || !account.accessToken) throw new Error(`signup answered ${signup.status}: ${JSON.stringify(account)}`);
   const pageId = platformId();
+  graph.page(pageId, 'bench-page-access-token');
   const channel = await fetch(`${url}/api/channels`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
@@ -334,7 +336,7 @@ async function main(): Promise<number> {
   return bench.run(async () => {
     const { dbs, app, owner } = await bench.start();
     const appPid = (app as unknown as { child?: ChildProcess }).child?.pid;
-    const { pageId } = await signupAndConnect(app.url);
+    const { pageId } = await signupAndConnect(app.url, bench.graph);
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const appPort = app.port;
     const postmaster = parentPid((await owner.query('select pg_backend_pid() as pid')).rows[0].pid);

@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Pool, PoolClient } from 'pg';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
+import type { FakeGraphServer } from '../test/fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
 import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep, withTimeout } from './bench-environment';
 import { parentPid } from './ingest-cpu';
@@ -80,13 +81,14 @@ interface Tenant {
   pageId: string;
 }
 
-async function signupWithMessenger(url: string, name: string): Promise<Tenant> {
+async function signupWithMessenger(url: string, graph: FakeGraphServer, name: string): Promise<Tenant> {
   const account = await api<{ accessToken: string; tenant: { id: string; region: string } }>(url, 'POST', '/api/auth/signup', {
     organizationName: name,
     email: `bench-${randomUUID()}@example.test`,
     password: 'a long enough password',
   });
   const pageId = platformId();
+  graph.page(pageId, 'bench-page-access-token');
   const channel = await api<{ id: string }>(
     url,
     'POST',
@@ -416,8 +418,8 @@ async function main(): Promise<number> {
     const { app, owner } = await bench.start({ max: 3, idleTimeoutMillis: 0 });
     const env = bench.env;
     const appPid = (app as unknown as { child?: { pid?: number } }).child?.pid;
-    const a = await signupWithMessenger(app.url, 'Purge Bench A');
-    const b = await signupWithMessenger(app.url, 'Purge Bench B');
+    const a = await signupWithMessenger(app.url, bench.graph, 'Purge Bench A');
+    const b = await signupWithMessenger(app.url, bench.graph, 'Purge Bench B');
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const postmaster = parentPid((await owner.query('select pg_backend_pid() as pid')).rows[0].pid);
     const sample = () => snapshot({ app: appPid, bench: process.pid }, postmaster);

@@ -19,7 +19,7 @@ describe('channel lifecycle and delivery failures', () => {
     const tenant = owner ?? (await t.signup());
     const pageId = platformId();
     const token = `EAAB-token-${pageId}`;
-    graph.account(pageId, token);
+    graph.page(pageId, token);
     const channel = await t.request('POST', '/api/channels', {
       token: tenant.token,
       body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: token } },
@@ -125,9 +125,11 @@ describe('channel lifecycle and delivery failures', () => {
   it('gives WhatsApp numbers 90 days before the purge', async () => {
     const owner = await t.signup();
     const phoneNumberId = platformId();
+    const wabaId = platformId();
+    graph.whatsapp(phoneNumberId, wabaId, 'EAAG-whatsapp-token');
     const created = await t.request('POST', '/api/channels', {
       token: owner.token,
-      body: { kind: 'whatsapp', name: 'WA', config: { phoneNumberId, wabaId: platformId() }, credentials: { accessToken: 'EAAG-whatsapp-token' } },
+      body: { kind: 'whatsapp', name: 'WA', config: { phoneNumberId, wabaId }, credentials: { accessToken: 'EAAG-whatsapp-token' } },
     });
     const res = await t.request('DELETE', `/api/channels/${created.body.id}`, { token: owner.token });
     const days = (new Date(res.body.purgeAfter).getTime() - Date.now()) / 86_400_000;

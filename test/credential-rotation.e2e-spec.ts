@@ -18,7 +18,7 @@ describe('master key rotation', () => {
     const owner = await before.signup();
     const pages = [platformId(), platformId(), platformId()];
     for (const pageId of pages) {
-      graph.account(pageId, `EAAB-token-${pageId}`);
+      graph.page(pageId, `EAAB-token-${pageId}`);
       const res = await before.request('POST', '/api/channels', {
         token: owner.token,
         body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: `EAAB-token-${pageId}` } },

@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { makeSignedRequest } from '../src/channels/meta/signed-request';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
 import { allTables, rowsMentioning } from './support/db-catalog';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -11,27 +12,32 @@ import { TestApp, TestTenant, ownerClient } from './support/test-app';
  */
 describe('erasure', () => {
   let t: TestApp;
+  let graph: FakeGraphServer;
   let eu: Client;
   let ru: Client;
 
   beforeAll(async () => {
-    t = await TestApp.start({ META_APP_SECRET, PUBLIC_BASE_URL: 'https://inbox.example' });
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_APP_SECRET, PUBLIC_BASE_URL: 'https://inbox.example', META_GRAPH_URL: graph.url });
     [eu, ru] = await Promise.all([ownerClient('eu'), ownerClient('ru')]);
   });
   afterAll(async () => {
     await Promise.all([eu.end(), ru.end()]);
     await t.close();
+    await graph.stop();
   });
 
   /** A tenant with a Page where `userId` and a bystander have written, been answered, noted, consented. */
   async function seed(region: 'eu' | 'ru', kind: 'messenger' | 'instagram', userId: string, secret: string) {
     const owner = await t.signup({ region });
     const account = platformId();
+    if (kind === 'messenger') graph.page(account, `EAAB-erasure-token-${account}`);
+    else graph.instagram(account, `IGQ-erasure-token-${account}`);
     const channel = await t.request('POST', '/api/channels', {
       token: owner.token,
       body: kind === 'messenger'
-        ? { kind, name: 'p', config: { pageId: account }, credentials: { pageAccessToken: 'EAAB-erasure-token' } }
-        : { kind, name: 'i', config: { igAccountId: account }, credentials: { accessToken: 'IGQ-erasure-token' } },
+        ? { kind, name: 'p', config: { pageId: account }, credentials: { pageAccessToken: `EAAB-erasure-token-${account}` } }
+        : { kind, name: 'i', config: { igAccountId: account }, credentials: { accessToken: `IGQ-erasure-token-${account}` } },
     });
     expect(channel.status).toBe(201);
     const webhook = (sender: string, mid: string, text: string) => ({
@@ -143,9 +149,10 @@ describe('erasure', () => {
   it('the deauthorize callback disconnects the Page at once and schedules its purge', async () => {
     const owner = await t.signup();
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-deauth-token');
     const channel = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'p', config: { pageId }, credentials: { pageAccessToken: 'EAAB-deauth-token' } } });
     const res = await t.request('POST', '/webhooks/meta/deauthorize', {
-      body: `signed_request=${makeSignedRequest({ algorithm: 'HMAC-SHA256', user_id: '999', profile_id: pageId }, META_APP_SECRET)}`,
+      body: `signed_request=${makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '999', profile_id: pageId }, META_APP_SECRET)}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(200);

@@ -15,13 +15,16 @@ import { TestApp, TestTenant, ownerClient, regionUrl } from './support/test-app'
 describe('inbound messages recorded in batches', () => {
   let t: TestApp;
   let db: Client;
+  let graph: FakeGraphServer;
   beforeAll(async () => {
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN });
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
     db = await ownerClient('eu');
   });
   afterAll(async () => {
     await db.end();
     await t.close();
+    await graph.stop();
   });
 
   const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 9, minute, 0, 0));
@@ -187,17 +190,17 @@ describe('inbound messages recorded in batches', () => {
   });
 
   describe('through the processor', () => {
-    let graph: FakeGraphServer;
     let owner: TestTenant;
     let pageId: string;
     let igAccountId: string;
     const drain = () => t.app.get(InboundProcessor).drain();
 
     beforeAll(async () => {
-      graph = await new FakeGraphServer().start();
       owner = await t.signup();
       pageId = platformId();
       igAccountId = platformId();
+      graph.page(pageId, 'EAAB-batch-page-token');
+      graph.instagram(igAccountId, 'IGQ-batch-token');
       for (const body of [
         { kind: 'messenger', name: 'Batch Page', config: { pageId }, credentials: { pageAccessToken: 'EAAB-batch-page-token' } },
         { kind: 'instagram', name: 'Batch IG', config: { igAccountId }, credentials: { accessToken: 'IGQ-batch-token' } },
@@ -206,7 +209,6 @@ describe('inbound messages recorded in batches', () => {
         expect(res.status).toBe(201);
       }
     });
-    afterAll(() => graph.stop());
 
     const messagesOf = async (mids: string[]) =>
       (await db.query(`select external_id, text, deleted_at from messages where tenant_id = $1 and external_id = any($2) order by external_id`, [owner.tenantId, mids])).rows;

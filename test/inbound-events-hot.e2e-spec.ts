@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, ownerClient } from './support/test-app';
 
@@ -11,19 +12,23 @@ import { TestApp, ownerClient } from './support/test-app';
  */
 describe('marking inbound events done', () => {
   let t: TestApp;
+  let graph: FakeGraphServer;
   let db: Client;
   beforeAll(async () => {
-    t = await TestApp.start({ META_APP_SECRET });
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
     db = await ownerClient('eu');
   });
   afterAll(async () => {
     await db.end();
     await t.close();
+    await graph.stop();
   });
 
   it('updates each event in place (HOT), for a batch of 60 as for a single one', async () => {
     const owner = await t.signup();
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-hot');
     const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: 'EAAB-hot' } } });
     expect(res.status).toBe(201);
     const processor = t.app.get(InboundProcessor);

@@ -34,7 +34,7 @@ describe('Instagram channel', () => {
   async function connect(): Promise<{ igAccountId: string; channelId: string; token: string }> {
     const igAccountId = platformId();
     const token = `IGQWR-test-token-${igAccountId}`;
-    graph.account(igAccountId, token);
+    graph.instagram(igAccountId, token);
     const res = await t.request('POST', '/api/channels', {
       token: owner.token,
       body: { kind: 'instagram', name: 'Acme on Instagram', config: { igAccountId }, credentials: { accessToken: token } },

@@ -25,7 +25,7 @@ describe('Messenger channel', () => {
     t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
     owner = await t.signup();
     pageId = platformId();
-    graph.account(pageId, token);
+    graph.page(pageId, token);
     const res = await t.request('POST', '/api/channels', {
       token: owner.token,
       body: { kind: 'messenger', name: 'Acme Page', config: { pageId }, credentials: { pageAccessToken: token } },
@@ -188,6 +188,8 @@ describe('Messenger channel', () => {
 
   it('keeps a Page already connected by another tenant out of reach, revealing nothing', async () => {
     const other = await t.signup();
+    // Another admin of the same Page, with a real Page token of their own: the proof of control passes, the claim does not.
+    graph.page(pageId, 'EAAB-someone-else-token');
     const res = await t.request('POST', '/api/channels', {
       token: other.token,
       body: { kind: 'messenger', name: 'Not mine', config: { pageId }, credentials: { pageAccessToken: 'EAAB-someone-else-token' } },

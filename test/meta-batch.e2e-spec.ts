@@ -1,25 +1,30 @@
 import type { Client } from 'pg';
 import { RegionDatabases } from '../src/database/region-databases';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 /** Meta batches entries of many Pages, hence many tenants and regions, into one POST. */
 describe('a webhook batch spanning tenants and regions', () => {
   let t: TestApp;
+  let graph: FakeGraphServer;
   let eu: Client;
   let ru: Client;
   beforeAll(async () => {
-    t = await TestApp.start({ META_APP_SECRET });
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
     [eu, ru] = await Promise.all([ownerClient('eu'), ownerClient('ru')]);
   });
   afterAll(async () => {
     await Promise.all([eu.end(), ru.end()]);
     await t.close();
+    await graph.stop();
   });
 
   const connect = async (tenant: TestTenant, pageId = platformId()) => {
-    const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: 'EAAB-batch-token' } } });
+    graph.page(pageId, `EAAB-batch-token-${pageId}`);
+    const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: `EAAB-batch-token-${pageId}` } } });
     expect(res.status).toBe(201);
     return { pageId, channelId: res.body.id as string };
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestApp, regionDatabaseUrls, regionUrl } from './support/test-app';
@@ -9,6 +10,7 @@ import { TestApp, regionDatabaseUrls, regionUrl } from './support/test-app';
 describe('a region database outage', () => {
   const dbName = `mm_outage_${randomUUID().slice(0, 8)}`;
   let proxy: TcpProxy;
+  let graph: FakeGraphServer;
   let t: TestApp;
   let admin: Client;
 
@@ -22,13 +24,16 @@ describe('a region database outage', () => {
     const viaProxy = new URL(server.toString());
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     viaProxy.pathname = `/${dbName}`;
+    graph = await new FakeGraphServer().start();
     t = await TestApp.start({
       META_APP_SECRET,
+      META_GRAPH_URL: graph.url,
       REGION_DATABASE_URLS: `${await regionDatabaseUrls()},xx=${viaProxy.toString()}`,
     });
   });
   afterAll(async () => {
     await t.close();
+    await graph.stop();
     await proxy.stop();
     await admin.query(`drop database if exists ${dbName} with (force)`);
     await admin.end();
@@ -66,6 +71,7 @@ describe('a region database outage', () => {
   it('answers webhooks 503 while their region is down, and processes the redelivery once', async () => {
     const owner = await t.signup({ region: 'xx' });
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-outage-token');
     const connected = await t.request('POST', '/api/channels', {
       token: owner.token,
       body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-outage-token' } },

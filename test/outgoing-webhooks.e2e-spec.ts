@@ -91,7 +91,7 @@ describe('Outgoing webhooks', () => {
     const owner = await t.signup();
     const pageId = platformId();
     const token = `EAAB-${randomUUID()}`;
-    graph.account(pageId, token);
+    graph.page(pageId, token);
     const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: token } } });
     expect(res.status).toBe(201);
     return { owner, pageId, channelId: res.body.id };

@@ -1,19 +1,22 @@
 import type { Client } from 'pg';
 import { allTables, rowsMentioning, tenantTables } from './support/db-catalog';
 import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 /** A tenant in region ru is recorded and stored only in the ru database. */
 describe('data residency across two regions', () => {
   let t: TestApp;
+  let graph: FakeGraphServer;
   let ru: TestTenant;
   let agentEmail: string;
   let eu: Client;
   let ruDb: Client;
 
   beforeAll(async () => {
-    t = await TestApp.start({ META_APP_SECRET });
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
     ru = await t.signup({ region: 'ru', organizationName: 'ООО Ромашка' });
     const agent = await t.addUser(ru, 'agent');
     agentEmail = agent.email;
@@ -23,6 +26,7 @@ describe('data residency across two regions', () => {
     await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: agent.token, body: { text: 'Добрый день!' } });
     // A Page's webhook, a deletion with its receipt, and audited actions, all for the ru tenant.
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-ru-token');
     await t.request('POST', '/api/channels', { token: ru.token, body: { kind: 'messenger', name: 'Страница', config: { pageId }, credentials: { pageAccessToken: 'EAAB-ru-token' } } });
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-1', 'Сообщение со страницы', 'm_ru_1'));
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-2', 'Удалите меня', 'm_ru_2'));
@@ -36,6 +40,7 @@ describe('data residency across two regions', () => {
   afterAll(async () => {
     await Promise.all([eu.end(), ruDb.end()]);
     await t.close();
+    await graph.stop();
   });
 
   it('writes every tenant row to the ru database', async () => {

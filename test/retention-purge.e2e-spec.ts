@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { Clock } from '../libs/domain/src';
 import { RetentionPurgeJob } from '../src/privacy/retention-purge.job';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { platformId } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -9,13 +10,15 @@ const DAY = 24 * 3600_000;
 /** Retention and post-disconnect purges, driven by a fake clock instead of waiting. */
 describe('retention and purge jobs', () => {
   let t: TestApp;
+  let graph: FakeGraphServer;
   let db: Client;
   let now: Date;
   const purge = () => t.app.get(RetentionPurgeJob).run();
   const later = (days: number) => (now = new Date(Date.now() + days * DAY));
 
   beforeAll(async () => {
-    t = await TestApp.start();
+    graph = await new FakeGraphServer().start();
+    t = await TestApp.start({ META_GRAPH_URL: graph.url });
     db = await ownerClient('eu');
     now = new Date();
     jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => now);
@@ -23,13 +26,17 @@ describe('retention and purge jobs', () => {
   afterAll(async () => {
     await db.end();
     await t.close();
+    await graph.stop();
   });
 
   const connect = async (owner: TestTenant, kind: 'messenger' | 'whatsapp') => {
+    const [pageId, phoneNumberId, wabaId] = [platformId(), platformId(), platformId()];
+    if (kind === 'messenger') graph.page(pageId, 'EAAB-retention-token');
+    else graph.whatsapp(phoneNumberId, wabaId, 'EAAG-retention-token');
     const body =
       kind === 'messenger'
-        ? { kind, name: 'p', config: { pageId: platformId() }, credentials: { pageAccessToken: 'EAAB-retention-token' } }
-        : { kind, name: 'w', config: { phoneNumberId: platformId(), wabaId: platformId() }, credentials: { accessToken: 'EAAG-retention-token' } };
+        ? { kind, name: 'p', config: { pageId }, credentials: { pageAccessToken: 'EAAB-retention-token' } }
+        : { kind, name: 'w', config: { phoneNumberId, wabaId }, credentials: { accessToken: 'EAAG-retention-token' } };
     const res = await t.request('POST', '/api/channels', { token: owner.token, body });
     expect(res.status).toBe(201);
     return res.body.id as string;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
+import { FakeGraphServer } from './fakes/fake-graph.server';
 import { AppProcess } from './support/app-process';
 import { META_APP_SECRET, messengerMessage, platformId } from './support/meta';
 import { ownerClient, testEnv } from './support/test-app';
@@ -13,16 +14,19 @@ jest.setTimeout(120_000);
  */
 describe('crash during webhook load', () => {
   let app: AppProcess;
+  let graph: FakeGraphServer;
   let db: Client;
 
   beforeAll(async () => {
-    app = new AppProcess({ ...(await testEnv({ META_APP_SECRET, WORKERS: 'on', WORKER_IDLE_MS: '50', WORKER_LEASE_SECONDS: '3' })), JWT_SECRET: randomBytes(32).toString('hex') });
+    graph = await new FakeGraphServer().start();
+    app = new AppProcess({ ...(await testEnv({ META_APP_SECRET, META_GRAPH_URL: graph.url, WORKERS: 'on', WORKER_IDLE_MS: '50', WORKER_LEASE_SECONDS: '3' })), JWT_SECRET: randomBytes(32).toString('hex') });
     await app.start();
     db = await ownerClient('eu');
   });
   afterAll(async () => {
     await app.stop();
     await db.end();
+    await graph.stop();
   });
 
   it('turns every acknowledged webhook into exactly one message', async () => {
@@ -32,6 +36,7 @@ describe('crash during webhook load', () => {
       body: JSON.stringify({ organizationName: 'Crashy', email: `crash-${platformId()}@example.test`, password: 'a long enough password' }),
     }).then((r) => r.json() as Promise<{ accessToken: string }>);
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-crash-token');
     const connected = await fetch(`${app.url}/api/channels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${signup.accessToken}` },

@@ -41,7 +41,7 @@ describe('WhatsApp channel', () => {
     const phoneNumberId = platformId();
     const wabaId = platformId();
     const token = `EAAG-wa-test-token-${phoneNumberId}`;
-    graph.account(phoneNumberId, token);
+    graph.whatsapp(phoneNumberId, wabaId, token);
     const res = await t.request('POST', '/api/channels', {
       token: owner.token,
       body: { kind: 'whatsapp', name: 'Acme support line', config: { phoneNumberId, wabaId }, credentials: { accessToken: token } },

@@ -19,11 +19,14 @@ describe('attachment content', () => {
   it('downloads WhatsApp media lazily through the two-step download, with the channel token', async () => {
     const owner = await t.signup();
     const phoneNumberId = platformId();
+    const wabaId = platformId();
     const token = 'EAAG-media-token-123';
+    graph.whatsapp(phoneNumberId, wabaId, token);
     const channel = await t.request('POST', '/api/channels', {
       token: owner.token,
-      body: { kind: 'whatsapp', name: 'WA', config: { phoneNumberId, wabaId: platformId() }, credentials: { accessToken: token } },
+      body: { kind: 'whatsapp', name: 'WA', config: { phoneNumberId, wabaId }, credentials: { accessToken: token } },
     });
+    graph.calls.length = 0; // what connecting asked Graph (the proof of control, the subscription) is not the point here
     const photo = Buffer.from('\x89PNG fake image bytes');
     graph.addMedia('1234567890', token, photo, 'image/png');
     await postMetaWebhook(t, {
@@ -59,6 +62,7 @@ describe('attachment content', () => {
   it('redirects to the Meta CDN URL it kept for Messenger attachments', async () => {
     const owner = await t.signup();
     const pageId = platformId();
+    graph.page(pageId, 'EAAB-page-token');
     await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-page-token' } } });
     const url = 'https://scontent.xx.fbcdn.net/v/photo.jpg?oh=1';
     await postMetaWebhook(t, { object: 'page', entry: [{ id: pageId, time: Date.now(), messaging: [{ sender: { id: '42' }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid: 'm_photo', attachments: [{ type: 'image', payload: { url } }] } }] }] });

@@ -37,9 +37,12 @@ export interface ChannelAdapter {
   readonly gateway: ChannelGateway;
   connect?(ctx: ConnectContext): Promise<ConnectResult>;
   /**
-   * The routing key, learned from the platform without changing anything there. Kinds whose
-   * handshake would take the account over (Telegram: one webhook per bot) implement it, so the
-   * directory claim runs before `connect` and a refused claim leaves the owner's setup intact.
+   * The routing key, learned from the platform without changing anything there, once the
+   * credentials are proven to control that account. Runs before the directory claim, so that:
+   * a kind whose handshake would take the account over (Telegram: one webhook per bot) leaves the
+   * owner's setup intact when the claim is refused; and credentials that do not control the
+   * account (Meta: a made-up token, another Page's token) are refused before the directory is
+   * asked, so the answer says nothing about whether someone else has the account.
    */
   identify?(ctx: ConnectContext): Promise<string>;
   disconnect?(ctx: ConnectContext): Promise<void>;
