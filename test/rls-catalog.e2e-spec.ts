@@ -84,6 +84,7 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'deletion_requests.deadline_at',
       'deletion_requests.origin',
       'deletion_requests.outcome',
+      'deletion_requests.request_key', // a digest of the platform request's signature: names no person
       'deletion_requests.requested_at',
       'deletion_requests.status',
       'logins.login_hash',

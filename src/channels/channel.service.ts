@@ -33,7 +33,7 @@ export interface ChannelWithCredentials extends Channel {
 }
 
 const COLUMNS = `id, kind, name, status, config, credentials, routing_key, revoked_at, revoked_reason,
-  disconnected_at, purge_after, created_at, updated_at`;
+  disconnected_at, purge_after, connected_at, created_at, updated_at`;
 
 interface ChannelRow {
   id: string;
@@ -47,6 +47,7 @@ interface ChannelRow {
   revoked_reason: string | null;
   disconnected_at: Date | null;
   purge_after: Date | null;
+  connected_at: Date;
   created_at: Date;
   updated_at: Date;
 }
@@ -85,8 +86,10 @@ export class ChannelService {
    * Connects a platform account. The platform handshake (if the kind has one) runs first; then
    * the directory claim makes the account unique across tenants. Connecting an account this
    * tenant already has replaces its credentials and clears a revocation. A kind that can name the
-   * account without changing anything on the platform (`identify`) is claimed first and handshaken
-   * after: its handshake would take the account over (Telegram has one webhook per bot).
+   * account without changing anything on the platform (`identify`: Telegram, Meta) proves the
+   * credentials control it first (a reconnect too), is claimed next and handshaken last: its
+   * handshake would take the account over (Telegram has one webhook per bot) or subscribe the app
+   * to it (Meta), which only the account's new owner may do.
    */
   async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean; revealOnce?: Record<string, string> }> {
     const adapter = this.adapters.for(input.kind);
@@ -158,10 +161,32 @@ export class ChannelService {
 
   /** Credentials are wiped at once; the conversations stay until the purge deadline. */
   async disconnect(tenant: TenantRef, id: string): Promise<Channel> {
+    return (await this.disconnectUnless(tenant, id, () => false)).channel;
+  }
+
+  /**
+   * The platform says access to the account was removed at `issuedAt` (Meta's deauthorize
+   * callback): disconnects the channel unless it was connected (or reconnected) after that, so an
+   * old or replayed callback never disconnects an account its owner connected again. Returns
+   * whether this call disconnected it.
+   */
+  async disconnectRevokedAt(tenant: TenantRef, id: string, issuedAt: Date): Promise<boolean> {
+    // issued_at has whole seconds: a connection within that same second does not count as later.
+    const connectedLater = (row: ChannelRow) => row.connected_at.getTime() >= Math.floor(issuedAt.getTime() / 1000) * 1000 + 1000;
+    const { changed, channel } = await this.disconnectUnless(tenant, id, connectedLater);
+    if (!changed && channel.status !== 'disconnected') this.log.log(`channel ${id}: kept, the deauthorization was issued before it was last connected`);
+    return changed;
+  }
+
+  private async disconnectUnless(tenant: TenantRef, id: string, keep: (row: ChannelRow) => boolean): Promise<{ channel: Channel; changed: boolean }> {
     let handshake: { adapter: ChannelAdapter; ctx: ValidatedChannel } | undefined;
+    let changed = false;
+    let kept = false;
     const row = await this.dbs.forTenant(tenant, async (tx) => {
       const row = await this.row(tx, tenant, id, true);
       if (row.status === 'disconnected') return row;
+      if ((kept = keep(row))) return row;
+      changed = true;
       const adapter = this.adapters.for(row.kind);
       if (adapter.disconnect && row.credentials) {
         handshake = { adapter, ctx: { config: row.config, credentials: this.open(tenant.tenantId, row), routingKey: row.routing_key } };
@@ -177,11 +202,12 @@ export class ChannelService {
       return updated!;
     });
     const channel = toChannel(row);
+    if (kept) return { channel, changed };
     if (row.routing_key) await this.routes.release(row.kind, row.routing_key, row.id);
     // The platform is told last and best-effort: our side is already disconnected either way.
     if (handshake) await this.undoHandshake(handshake.adapter, tenant, id, handshake.ctx);
     this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
-    return channel;
+    return { channel, changed };
   }
 
   /**
@@ -221,7 +247,7 @@ export class ChannelService {
   private async reconnect(tenant: TenantRef, id: string, name: string, credentials: Record<string, string>): Promise<Channel> {
     const channel = await this.dbs.forTenant(tenant, async (tx) => {
       const row = await firstRow<ChannelRow>(tx,
-        `update channels set name = $3, credentials = $4, status = 'active', revoked_at = null, revoked_reason = null, updated_at = now()
+        `update channels set name = $3, credentials = $4, status = 'active', revoked_at = null, revoked_reason = null, connected_at = now(), updated_at = now()
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
         [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, credentials)],
       );

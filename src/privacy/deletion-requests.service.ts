@@ -41,11 +41,16 @@ export class DeletionRequestsService {
     private readonly clock: Clock,
   ) {}
 
-  /** A platform user (e.g. Meta's callback), in every tenant and region that knows them. */
-  async erasePlatformUser(origin: DeletionOrigin, channelKinds: readonly ChannelKind[], externalId: string): Promise<DeletionStatus> {
-    const request = await this.open(origin);
+  /**
+   * A platform user (e.g. Meta's callback), in every tenant and region that knows them.
+   * `requestKey` is the platform's name for the request: the same request again answers with its
+   * first status and code, and runs again (under that code) only if it failed.
+   */
+  async erasePlatformUser(origin: DeletionOrigin, channelKinds: readonly ChannelKind[], externalId: string, requestKey?: string): Promise<DeletionStatus> {
+    const request = await this.open(origin, requestKey);
+    if ('answered' in request) return request.answered;
     const subject: ErasureSubject = { channelKinds, externalId };
-    const total: ErasureCounts = {};
+    const total: ErasureCounts = { ...request.earlier };
     try {
       for (const region of this.dbs.regions()) {
         for (const tenant of await this.erasure.tenantsHolding(region, channelKinds, externalId)) {
@@ -68,6 +73,7 @@ export class DeletionRequestsService {
     );
     if (!exists) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     const request = await this.open(origin);
+    if ('answered' in request) return request.answered; // only a request with a key can be answered already
     const counts = await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: 'contactId' in subject ? 'contact' : 'platform-user', requestedAt: request.requestedAt });
     return this.close(request.code, 'completed', counts, 'All data about this person was deleted');
   }
@@ -85,16 +91,25 @@ export class DeletionRequestsService {
     return row.n;
   }
 
-  private async open(origin: DeletionOrigin): Promise<{ code: string; requestedAt: Date }> {
+  /**
+   * A new request, or the one `requestKey` already names: a failed one is taken up again (by one
+   * caller only) with what it had erased so far; any other is answered as it stands.
+   */
+  private async open(origin: DeletionOrigin, requestKey?: string): Promise<{ code: string; requestedAt: Date; earlier?: ErasureCounts } | { answered: DeletionStatus }> {
     const now = this.clock.now();
     const code = confirmationCode();
-    await this.dbs.directory().query(`insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ($1, $2, $3, $4)`, [
-      code,
-      origin,
-      now,
-      new Date(now.getTime() + DEADLINE_DAYS * 86_400_000),
-    ]);
-    return { code, requestedAt: now };
+    const inserted = await rows(
+      this.dbs.directory(),
+      `insert into directory.deletion_requests (code, origin, requested_at, deadline_at, request_key) values ($1, $2, $3, $4, $5)
+       on conflict (request_key) where request_key is not null do nothing returning code`,
+      [code, origin, now, new Date(now.getTime() + DEADLINE_DAYS * 86_400_000), requestKey ?? null],
+    );
+    if (inserted.length) return { code, requestedAt: now };
+    const retry = await firstRow(this.dbs.directory(), `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and status = 'failed' returning *`, [requestKey]);
+    if (retry) return { code: retry.code, requestedAt: retry.requested_at, earlier: retry.counts };
+    const row = await firstRow(this.dbs.directory(), `select * from directory.deletion_requests where request_key = $1`, [requestKey]);
+    this.log.log(`deletion ${row!.code}: the same request again, answered as it stands (${row!.status})`);
+    return { answered: toStatus(row!) };
   }
 
   private async close(code: string, status: 'completed' | 'failed', counts: ErasureCounts, outcome: string): Promise<DeletionStatus> {

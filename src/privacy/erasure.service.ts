@@ -30,12 +30,18 @@ export const addCounts = (into: ErasureCounts, from: ErasureCounts) => {
 export class ErasureService {
   constructor(private readonly dbs: RegionDatabases) {}
 
-  /** Erases and records the receipt in the same transaction: no erasure without its proof. */
+  /**
+   * Erases and records the receipt in the same transaction: no erasure without its proof. A
+   * request run again (it had failed elsewhere) adds what it erased now to the tenant's receipt.
+   */
   eraseWithReceipt(tenant: TenantRef, subject: ErasureSubject, receipt: { code: string; scope: string; requestedAt: Date }): Promise<ErasureCounts> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const counts = await this.erase(tx, tenant.tenantId, subject);
       await tx.query(
-        `insert into deletion_receipts (tenant_id, request_code, subject_hash, scope, counts, requested_at) values ($1, $2, $3, $4, $5, $6)`,
+        `insert into deletion_receipts as r (tenant_id, request_code, subject_hash, scope, counts, requested_at) values ($1, $2, $3, $4, $5, $6)
+         on conflict (tenant_id, request_code) do update set completed_at = now(), counts = (
+           select coalesce(jsonb_object_agg(k, coalesce((r.counts ->> k)::int, 0) + coalesce((excluded.counts ->> k)::int, 0)), '{}')
+           from jsonb_object_keys(r.counts || excluded.counts) as k)`,
         [tenant.tenantId, receipt.code, subjectHash(subject), receipt.scope, JSON.stringify(counts), receipt.requestedAt],
       );
       return counts;

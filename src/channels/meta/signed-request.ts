@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface SignedRequestPayload {
   algorithm: 'HMAC-SHA256';
@@ -29,6 +29,36 @@ export function parseSignedRequest(signedRequest: string | undefined, appSecret:
   }
   if (!payload || typeof payload !== 'object' || (payload as { algorithm?: unknown }).algorithm !== 'HMAC-SHA256') return null;
   return payload as SignedRequestPayload;
+}
+
+/**
+ * How old a signed_request may be when it arrives: Meta calls the deauthorize and data deletion
+ * callbacks when the person acts, so an hour covers delivery delays and retries while a captured
+ * request cannot be replayed later. A request dated more than five minutes ahead (clock skew) is
+ * refused too.
+ */
+export const SIGNED_REQUEST_MAX_AGE_SECONDS = 3600;
+export const SIGNED_REQUEST_MAX_SKEW_SECONDS = 300;
+
+/** When Meta issued the request, if it says so (`issued_at`, unix seconds). */
+export function issuedAt(payload: SignedRequestPayload): Date | null {
+  const v = payload.issued_at as unknown;
+  const seconds = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
+}
+
+/** Whether a request issued at `issued` may still be acted on at `now`. */
+export function isFresh(issued: Date, now: Date): boolean {
+  const age = (now.getTime() - issued.getTime()) / 1000;
+  return age <= SIGNED_REQUEST_MAX_AGE_SECONDS && age >= -SIGNED_REQUEST_MAX_SKEW_SECONDS;
+}
+
+/**
+ * A stable name for one signed_request (the same request delivered twice has the same name): a
+ * digest of its signature, which names no person without the app secret.
+ */
+export function signedRequestId(signedRequest: string): string {
+  return createHash('sha256').update(Buffer.from(signedRequest.split('.')[0], 'base64url')).digest('hex');
 }
 
 /** Builds a signed_request the way Meta does (tests and tools). */
