@@ -178,7 +178,7 @@ describe('claiming a Meta account needs proof of control', () => {
       expect(graph.callsTo(a.subscribedAppsPath).map((c) => c.authorization)).toEqual([`Bearer ${a.token}`, `Bearer ${rotated}`]);
     });
 
-    it('when subscribing fails after the claim, claims nothing and stores nothing (permission: 400 META_PERMISSION_MISSING; outage: 503 META_UNAVAILABLE)', async () => {
+    it('when subscribing fails after the claim, claims nothing and stores nothing (permission: 400 META_PERMISSION_MISSING; outage: 503 META_UNAVAILABLE; anything else: 503 META_SUBSCRIPTION_REFUSED)', async () => {
       const owner = await t.signup();
       const a = account(kind);
       graph.failNext(a.subscribedAppsPath, 403, { message: '(#200) Requires pages_manage_metadata permission to manage the object', type: 'OAuthException', code: 200 });
@@ -190,6 +190,11 @@ describe('claiming a Meta account needs proof of control', () => {
       const down = await connect(owner, kind, a.config, a.token);
       expect(down.status).toBe(503);
       expect(down.body.code).toBe('META_UNAVAILABLE');
+
+      graph.failNext(a.subscribedAppsPath, 400, { message: '(#100) Param subscribed_fields must be one of {feed, mention} - got "messages"', type: 'OAuthException', code: 100 });
+      const refused = await connect(owner, kind, a.config, a.token);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ statusCode: 503, code: 'META_SUBSCRIPTION_REFUSED', message: expect.stringContaining('subscribed_fields') });
 
       expect(await channelsOf(owner)).toEqual([]);
       expect(await routesOf(kind, routingKey(a))).toEqual([]);

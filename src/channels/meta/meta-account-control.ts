@@ -57,6 +57,9 @@ const TOKEN_NAME: Record<Kind, string> = { messenger: 'Page access token', insta
 const unavailable = () => new DomainError('unavailable', 'META_UNAVAILABLE', 'Meta could not be reached to check the credentials; nothing was connected, try again shortly');
 const tokenInvalid = (kind: Kind) => invalid('META_TOKEN_INVALID', `Meta does not accept this ${TOKEN_NAME[kind]} (expired, revoked or mistyped); generate a new one and try again`);
 const mismatch = (message: string) => invalid('META_ACCOUNT_MISMATCH', message);
+/** Meta answered the subscription with something we did not expect (the app's own webhook setup, say): not the Customer's doing. */
+const subscriptionRefused = (platformCode: string, platformText: string) =>
+  new DomainError('unavailable', 'META_SUBSCRIPTION_REFUSED', `Meta refused to subscribe the app to this account's webhooks (${platformCode}: ${platformText}); nothing was connected`);
 const permissionMissing = (kind: Kind, platformText: string) =>
   invalid(
     'META_PERMISSION_MISSING',
@@ -69,11 +72,12 @@ const graphCode = (err: DeliveryFailure) => (/^\d+/.test(err.platformCode) ? Num
 const isPermissionCode = (code: number | undefined) => code !== undefined && (code === 10 || (code >= 200 && code <= 299));
 
 /**
- * Turns a failed Graph call into what the Customer is told. Nothing about whether the account is
- * connected elsewhere can show here: these calls run before the directory is asked.
+ * Turns a failed Graph call into what the Customer is told. The proofs run before the directory
+ * is asked, so none of these answers can depend on whether the account is connected elsewhere.
  */
 function explain(err: unknown, kind: Kind, onOther: () => DomainError): DomainError {
-  if (!(err instanceof DeliveryFailure) || err.kind === 'retryable') return unavailable();
+  if (!(err instanceof DeliveryFailure)) throw err; // not Graph's answer: a bug, not the Customer's business
+  if (err.kind === 'retryable') return unavailable();
   if (graphCode(err) === 190) return tokenInvalid(kind);
   return onOther();
 }
@@ -146,9 +150,10 @@ export class MetaAccountControl {
 
   private async subscribe(kind: Kind, path: string, token: string): Promise<void> {
     const res = await this.graph.post<{ success?: unknown }>(path, token, undefined).catch((err) => {
-      throw explain(err, kind, () => (isPermissionCode(graphCode(err)) ? permissionMissing(kind, (err as DeliveryFailure).platformText) : unavailable()));
+      const failure = err as DeliveryFailure;
+      throw explain(err, kind, () => (isPermissionCode(graphCode(failure)) ? permissionMissing(kind, failure.platformText) : subscriptionRefused(failure.platformCode, failure.platformText)));
     });
-    if (res.success !== true) throw unavailable();
+    if (res.success !== true) throw subscriptionRefused('NO_SUCCESS', 'the answer did not say success');
   }
 
   private me(token: string, kind: Kind, fields: string): Promise<PageIdentity> {
