@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
+import { jwtKey } from './jwt-key';
 import type { AccessTokenClaims, Principal } from './principal';
 
 @Injectable()
@@ -9,7 +10,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   constructor(config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      // A KeyObject, not the string: see jwtKey. (passport-jwt hands it to jsonwebtoken as is.)
+      secretOrKey: jwtKey(config) as unknown as string,
       algorithms: ['HS256'],
       ignoreExpiration: false,
     });

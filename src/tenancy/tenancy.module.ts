@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
 import { AccessGrantsController, OperatorAuthController } from './access-grants.controller';
+import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorAccess } from './operator-access';
 import { OperatorsService } from './operators.service';
@@ -20,7 +21,7 @@ import { TenancyService } from './tenancy.service';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwtSecret,
+        secret: jwtKey(config),
         signOptions: { algorithm: 'HS256', expiresIn: config.jwtTtlSeconds },
         verifyOptions: { algorithms: ['HS256'] },
       }),
