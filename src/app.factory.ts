@@ -5,13 +5,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import type { IncomingHttpHeaders } from 'node:http';
 
 const hasBody = (h: IncomingHttpHeaders) => h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
 
 /** Builds the HTTP application; main.ts listens on it, tests inject into it. */
 export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: fastifyTrustProxy(config.trustProxy) });
   // The API speaks JSON only; anything else is refused with 415 instead of half-parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
   // Nest adds a form parser (webhooks under /webhooks need it), so /api checks the type itself.

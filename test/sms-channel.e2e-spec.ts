@@ -66,7 +66,8 @@ describe('SMS channel (Twilio)', () => {
   beforeAll(async () => {
     twilio = await new FakeTwilioServer().start();
     twilio.account(accountSid, authToken, [number, '+442079460958']);
-    t = await TestApp.start({ TWILIO_API_URL: twilio.url, PUBLIC_BASE_URL });
+    // A proxy on loopback reports the host Twilio called (X-Forwarded-Host).
+    t = await TestApp.start({ TWILIO_API_URL: twilio.url, PUBLIC_BASE_URL, TRUST_PROXY: 'loopback' });
     owner = await t.signup();
     db = await ownerClient('eu');
     const res = await connect(owner, { provider: 'twilio', phoneNumber: '+1 (415) 555-0100', accountSid });

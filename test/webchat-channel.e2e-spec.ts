@@ -25,7 +25,7 @@ describe('Web chat channel', () => {
 
   const drainInbound = () => t.app.get(InboundProcessor).drain();
   const drainOutbound = () => t.app.get(OutboundSender).drain();
-  /** Each visitor comes from an address of its own (the app trusts X-Forwarded-For from its proxy). */
+  /** Each visitor comes from an address of its own (the app trusts X-Forwarded-For from its proxy, here on loopback). */
   const newIp = () => `198.51.100.${++ipCounter}`;
 
   async function http(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -75,7 +75,7 @@ describe('Web chat channel', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mm-webchat-'));
-    t = await TestApp.start({ DATA_DIR: dataDir });
+    t = await TestApp.start({ DATA_DIR: dataDir, TRUST_PROXY: 'loopback' });
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     owner = await t.signup();

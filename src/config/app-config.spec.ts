@@ -67,3 +67,17 @@ describe('parseRegionUrls', () => {
     expect(parseRegionUrls('eu=postgres://u:p@h/db?sslmode=require')).toEqual({ eu: 'postgres://u:p@h/db?sslmode=require' });
   });
 });
+
+describe('TRUST_PROXY', () => {
+  const base = { DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+
+  it('trusts no proxy unless configured', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
+  });
+
+  it('refuses to trust every address, naming the variable', () => {
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: trusting every address/);
+  });
+});

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { KeyRing } from '../../libs/crypto/src';
+import { TrustProxy, parseTrustProxy } from './trust-proxy';
 
 /**
  * The whole configuration, typed and validated once at start. Provided to Nest under this
@@ -38,6 +39,8 @@ export abstract class AppConfig {
   abstract readonly emailDomain: string;
   /** Outgoing webhooks may target http://localhost and private addresses (development and tests only). */
   abstract readonly webhooksAllowLocalTargets: boolean;
+  /** Which proxies may report the client's address (X-Forwarded-For): none unless configured. */
+  abstract readonly trustProxy: TrustProxy;
 }
 
 export class InvalidConfigError extends Error {}
@@ -79,6 +82,7 @@ const masterKeys = makeValidator<string>((input) => {
   return input;
 });
 
+const trustProxy = makeValidator<TrustProxy>((input) => parseTrustProxy(input));
 const regionMap = makeValidator<Record<string, string>>((input) => parseRegionUrls(input));
 const postgresUrl = makeValidator<string>((input) => {
   if (!/^postgres(ql)?:\/\/.+/.test(input)) throw new Error('expected a postgres://user@host:port/database URL');
@@ -131,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       SMTP_MAX_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024)({ default: 25 * 1024 * 1024 }),
       EMAIL_DOMAIN: str({ default: 'localhost' }),
       WEBHOOKS_ALLOW_LOCAL_TARGETS: onOff({ default: false }),
+      TRUST_PROXY: trustProxy({ default: false }),
     },
     {
       reporter: ({ errors }) => {
@@ -181,5 +186,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     }),
     emailDomain: e.EMAIL_DOMAIN,
     webhooksAllowLocalTargets: e.WEBHOOKS_ALLOW_LOCAL_TARGETS,
+    trustProxy: e.TRUST_PROXY,
   });
 }

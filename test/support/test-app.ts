@@ -118,7 +118,8 @@ export class TestApp {
     return this.app.close();
   }
 
-  async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+  /** `remoteAddress`: the client's address as the socket reports it (127.0.0.1 unless given). */
+  async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; remoteAddress?: string } = {}): Promise<HttpResult> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | undefined;
@@ -126,7 +127,7 @@ export class TestApp {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await this.app.inject({ method: method as 'GET', url, headers, payload });
+    const res = await this.app.inject({ method: method as 'GET', url, headers, payload, ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}) });
     let body: unknown = res.body;
     try {
       body = res.body ? JSON.parse(res.body) : undefined;
