@@ -73,6 +73,13 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       return;
     }
     expect(columns).toEqual([
+      'auth_throttle.attempts',
+      'auth_throttle.bucket',
+      'auth_throttle.key',
+      'auth_throttle.last_success_at',
+      'auth_throttle.locked_until',
+      'auth_throttle.lockouts',
+      'auth_throttle.window_started_at',
       'channel_routes.channel_id',
       'channel_routes.platform',
       'channel_routes.region',
@@ -98,6 +105,8 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'tenants.created_at',
       'tenants.region',
       'tenants.tenant_id',
+      'tenants.terminating_at',
+      'tenants.termination_code',
     ]);
   });
 

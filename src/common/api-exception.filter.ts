@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, DomainErrorKind } from '../../libs/domain/src';
+import { DomainError, DomainErrorKind, RetryLaterError } from '../../libs/domain/src';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -15,6 +15,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   rejected: 422,
+  rate_limited: 429,
   unavailable: 503,
 };
 
@@ -82,6 +83,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const body = toApiError(err, this.log);
-    host.switchToHttp().getResponse<FastifyReply>().status(body.statusCode).send(body);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (err instanceof RetryLaterError) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+    reply.status(body.statusCode).send(body);
   }
 }

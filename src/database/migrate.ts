@@ -84,6 +84,8 @@ async function grantAppRole(client: Client, roleName: string, hostsDirectory: bo
     await client.query(`grant usage on schema directory to ${role}`);
     await client.query(`grant select, insert, delete on all tables in schema directory to ${role}`);
     await client.query(`grant update on directory.deletion_requests to ${role}`);
+    await client.query(`grant update on directory.auth_throttle to ${role}`);
+    await client.query(`grant update (terminating_at, termination_code) on directory.tenants to ${role}`);
     await client.query(`revoke all on table public.directory_migrations from ${role}`);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Clock, invalid, notFound } from '../../libs/domain/src';
@@ -84,7 +84,7 @@ export class OperatorAuthController {
 
   @Post('operator-login')
   @HttpCode(200)
-  login(@Body() body: LoginDto) {
-    return this.operators.login(body.email, body.password);
+  login(@Body() body: LoginDto, @Ip() ip: string) {
+    return this.operators.login(body.email, body.password, ip);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from './auth.guards';
 import type { Principal } from './principal';
@@ -11,14 +11,14 @@ export class AuthController {
   constructor(private readonly tenancy: TenancyService) {}
 
   @Post('signup')
-  signup(@Body() body: SignupDto) {
-    return this.tenancy.signup(body);
+  signup(@Body() body: SignupDto, @Ip() ip: string) {
+    return this.tenancy.signup(body, ip);
   }
 
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: LoginDto) {
-    return this.tenancy.login(body.email, body.password);
+  login(@Body() body: LoginDto, @Ip() ip: string) {
+    return this.tenancy.login(body.email, body.password, ip);
   }
 }
 

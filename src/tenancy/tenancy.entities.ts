@@ -8,6 +8,8 @@ export class TenantEntity {
   @Column('text') name: string;
   @Column('text') region: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  /** Set when termination begins: the organization's tokens and sign-ins stop at once, the purge follows. */
+  @Column('timestamptz', { name: 'terminating_at', nullable: true }) terminatingAt: Date | null;
 }
 
 @Entity('users')
@@ -17,6 +19,8 @@ export class UserEntity {
   @Column('text') email: string;
   @Column('text', { name: 'password_hash' }) passwordHash: string;
   @Column('text') role: UserRole;
+  /** A deactivated user cannot sign in, and their tokens stop working. */
+  @Column('boolean', { default: true }) active: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
 

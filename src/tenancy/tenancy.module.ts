@@ -4,11 +4,13 @@ import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
 import { AccessGrantsController, OperatorAuthController } from './access-grants.controller';
+import { AuthThrottle } from './auth-throttle';
 import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorAccess } from './operator-access';
 import { OperatorsService } from './operators.service';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
 import { TenantDirectory } from './tenant-directory';
 import { AuthController, UsersController } from './tenancy.controller';
 import { TenancyService } from './tenancy.service';
@@ -28,7 +30,7 @@ import { TenancyService } from './tenancy.service';
     }),
   ],
   controllers: [AuthController, UsersController, AccessGrantsController, OperatorAuthController],
-  providers: [TenancyService, TenantDirectory, PasswordHasher, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
-  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService],
+  providers: [TenancyService, TenantDirectory, PasswordHasher, PasswordPolicy, AuthThrottle, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
+  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle],
 })
 export class TenancyModule {}

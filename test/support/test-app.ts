@@ -23,6 +23,10 @@ export interface HttpResult {
 
 let fileDatabases: Promise<Record<string, string>> | undefined;
 
+let signups = 0;
+/** A client address per sign-up, from the benchmarking range 198.18.0.0/15. */
+const signupAddress = () => `198.18.${(++signups >> 8) & 255}.${signups & 255}`;
+
 /**
  * This test file's own databases (region -> owner URL), cloned from the run's migrated templates
  * on first use. Jest loads this module once per file, so files never share a database.
@@ -137,12 +141,16 @@ export class TestApp {
     return { status: res.statusCode, body, headers: res.headers };
   }
 
-  /** Signs up a fresh organization; every test makes its own tenants, nothing is truncated. */
+  /**
+   * Signs up a fresh organization; every test makes its own tenants, nothing is truncated. Each
+   * comes from an address of its own, as different businesses would (sign-ups are limited per address).
+   */
   async signup(opts: { region?: string; organizationName?: string } = {}): Promise<TestTenant> {
     const email = `owner-${randomUUID()}@example.test`;
     const password = 'a long enough password';
     const res = await this.request('POST', '/api/auth/signup', {
       body: { organizationName: opts.organizationName ?? 'Test Org', email, password, ...(opts.region ? { region: opts.region } : {}) },
+      remoteAddress: signupAddress(),
     });
     if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
     return { token: res.body.accessToken, tenantId: res.body.tenant.id, region: res.body.tenant.region, userId: res.body.user.id, email, password };

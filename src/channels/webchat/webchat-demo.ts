@@ -70,7 +70,7 @@ export class WebchatDemo {
     const saved = this.read();
     if (saved) {
       try {
-        const { accessToken } = await this.tenancy.login(saved.email, saved.password);
+        const { accessToken } = await this.tenancy.login(saved.email, saved.password, undefined);
         const channel = await this.channels.get({ tenantId: saved.tenantId, region: saved.region }, saved.channelId);
         if (channel.status === 'active') return { state: saved, accessToken };
       } catch (err) {
@@ -79,7 +79,7 @@ export class WebchatDemo {
     }
     const email = `widget-demo-${randomBytes(4).toString('hex')}@example.com`;
     const password = randomBytes(18).toString('base64url');
-    const signup = await this.tenancy.signup({ organizationName: 'Widget demo', email, password });
+    const signup = await this.tenancy.signup({ organizationName: 'Widget demo', email, password }, undefined);
     const tenant = { tenantId: signup.tenant.id, region: signup.tenant.region };
     const { channel } = await this.channels.connect(tenant, { kind: 'webchat', name: 'Widget demo', config: { allowedOrigins: this.origins() }, credentials: {} });
     const state: DemoState = { email, password, tenantId: tenant.tenantId, region: tenant.region, channelId: channel.id, channelKey: String(channel.config.channelKey) };
