@@ -63,6 +63,30 @@ describe('RefreshingCache', () => {
     expect((await next).n).toBe(3);
   });
 
+  it('with serveStale off, never answers past the TTL: callers wait for the reload', async () => {
+    const { calls, load } = gatedLoads();
+    const cache = new RefreshingCache<{ n: number }>({ max: 10, ttlMs: 20, load, serveStale: false });
+    const first = cache.get('a');
+    calls[0].resolve({ n: 1 });
+    expect((await first).n).toBe(1);
+    await sleep(40);
+    const after = Promise.all([cache.get('a'), cache.get('a')]);
+    await sleep(0);
+    expect(calls).toHaveLength(2);
+    calls[1].resolve({ n: 2 });
+    expect((await after).map((v) => v.n)).toEqual([2, 2]);
+  });
+
+  it('forgets every key with a prefix, and only those', async () => {
+    let n = 0;
+    const cache = new RefreshingCache<{ n: number }>({ max: 10, ttlMs: 1000, load: async () => ({ n: ++n }) });
+    await Promise.all(['t1:a', 't1:b', 't2:a'].map((k) => cache.get(k)));
+    cache.forgetPrefix('t1:');
+    expect((await cache.get('t1:a')).n).toBe(4);
+    expect((await cache.get('t1:b')).n).toBe(5);
+    expect((await cache.get('t2:a')).n).toBe(3);
+  });
+
   it('hands the load its context', async () => {
     const seen: string[] = [];
     const cache = new RefreshingCache<{ route: string }, { kind: string }>({

@@ -11,11 +11,15 @@ export class RefreshingCache<V extends object, C = undefined> {
   /** Context typed `unknown` inside: lru-cache's conditional option types do not resolve for a generic C. */
   private readonly cache: LRUCache<string, V, unknown>;
 
-  constructor(opts: { max: number; ttlMs: number; load: (key: string, context: C) => Promise<V> }) {
+  /**
+   * `serveStale: false` makes `ttlMs` a hard bound: an expired answer is never served, callers
+   * wait for the reload instead (for answers that must not outlive a change, like a revoked token).
+   */
+  constructor(opts: { max: number; ttlMs: number; load: (key: string, context: C) => Promise<V>; serveStale?: boolean }) {
     this.cache = new LRUCache<string, V, unknown>({
       max: opts.max,
       ttl: opts.ttlMs,
-      allowStale: true,
+      allowStale: opts.serveStale ?? true,
       allowStaleOnFetchAbort: true,
       fetchMethod: (key, _stale, { context }) => opts.load(key, context as C),
     });
@@ -33,5 +37,10 @@ export class RefreshingCache<V extends object, C = undefined> {
 
   forget(key: string): void {
     this.cache.delete(key);
+  }
+
+  /** Forgets every key that starts with `prefix`. */
+  forgetPrefix(prefix: string): void {
+    for (const key of [...this.cache.keys()]) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 }

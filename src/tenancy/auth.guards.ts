@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
 import { OperatorAccess } from './operator-access';
 import type { Principal } from './principal';
+import { SessionValidity } from './session-validity';
 import type { UserRole } from './tenancy.entities';
 
 const ROLES_KEY = 'mm:roles';
@@ -16,14 +17,23 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly operators: OperatorAccess) {
+  constructor(
+    private readonly operators: OperatorAccess,
+    private readonly sessions: SessionValidity,
+  ) {
     super();
   }
 
-  /** Authenticates; an operator's token is then scoped to a tenant only through a live grant. */
+  /**
+   * Authenticates: a valid signature, then a user (or operator) and organization that still
+   * exist and are active. An operator's token is then scoped to a tenant only through a live
+   * grant. (The second check lives here, not in the passport strategy: passport keeps one
+   * strategy per name for the whole process, the guard belongs to its app.)
+   */
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     await super.canActivate(ctx);
     const req = ctx.switchToHttp().getRequest();
+    if (!(await this.sessions.isValid(req.user as Principal))) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
     if ((req.user as Principal).role === 'operator') req.user = await this.operators.admit(req.user, req);
     return true;
   }

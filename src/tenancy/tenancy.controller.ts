@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { invalid } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from './auth.guards';
 import type { Principal } from './principal';
 import { TenancyService } from './tenancy.service';
-import { CreateUserDto, LoginDto, SignupDto } from './tenancy.dto';
+import { CreateUserDto, LoginDto, SignupDto, UpdateUserDto } from './tenancy.dto';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -39,6 +40,13 @@ export class UsersController {
   @Roles('owner', 'admin')
   list(@CurrentPrincipal() actor: Principal) {
     return this.tenancy.listUsers(actor).then((items) => ({ items }));
+  }
+
+  /** Deactivates or reactivates a user (owner or admin, within their powers). */
+  @Patch('users/:id')
+  @Roles('owner', 'admin')
+  update(@CurrentPrincipal() actor: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') })) id: string, @Body() body: UpdateUserDto) {
+    return this.tenancy.setActive(actor, id, body.active);
   }
 
   @Get('tenant')

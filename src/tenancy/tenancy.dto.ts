@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class SignupDto {
   @ApiProperty({ example: 'Acme Bakery' })
@@ -36,4 +36,10 @@ export class CreateUserDto {
 
   @ApiProperty({ enum: ['admin', 'agent'] }) @IsIn(['admin', 'agent'])
   role: 'admin' | 'agent';
+}
+
+export class UpdateUserDto {
+  @ApiProperty({ description: 'false deactivates the user: they cannot sign in, and their tokens stop working within seconds' })
+  @IsBoolean()
+  active: boolean;
 }

@@ -11,6 +11,7 @@ import { OperatorAccess } from './operator-access';
 import { OperatorsService } from './operators.service';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
+import { SessionValidity } from './session-validity';
 import { TenantDirectory } from './tenant-directory';
 import { AuthController, UsersController } from './tenancy.controller';
 import { TenancyService } from './tenancy.service';
@@ -30,7 +31,7 @@ import { TenancyService } from './tenancy.service';
     }),
   ],
   controllers: [AuthController, UsersController, AccessGrantsController, OperatorAuthController],
-  providers: [TenancyService, TenantDirectory, PasswordHasher, PasswordPolicy, AuthThrottle, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
-  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle],
+  providers: [TenancyService, TenantDirectory, PasswordHasher, PasswordPolicy, AuthThrottle, SessionValidity, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
+  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle, SessionValidity],
 })
 export class TenancyModule {}

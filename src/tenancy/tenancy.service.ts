@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { DomainError, forbidden, invalid, notFound, unauthenticated } from '../../libs/domain/src';
+import { DomainError, conflict, forbidden, invalid, notFound, unauthenticated } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
+import { rows } from '../database/sql';
+import { AuditLog } from '../privacy/audit-log';
 import { AuthThrottle } from './auth-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { AccessTokenClaims, Principal } from './principal';
+import { SessionValidity } from './session-validity';
 import { TenantDirectory, normalizeEmail } from './tenant-directory';
 import { TenantEntity, UserEntity, UserRole } from './tenancy.entities';
 
@@ -15,12 +18,13 @@ export interface UserView {
   id: string;
   email: string;
   role: UserRole;
+  active: boolean;
   createdAt: Date;
 }
 
-const toUserView = (u: UserEntity): UserView => ({ id: u.id, email: u.email, role: u.role, createdAt: u.createdAt });
+const toUserView = (u: UserEntity): UserView => ({ id: u.id, email: u.email, role: u.role, active: u.active, createdAt: u.createdAt });
 
-/** Which roles each role may create: nobody creates an owner, admins cannot mint admins. */
+/** Which roles each role may create, and so (de)activate: nobody creates an owner, admins cannot mint admins. */
 const MAY_CREATE: Record<UserRole | 'operator', readonly UserRole[]> = { owner: ['admin', 'agent'], admin: ['agent'], agent: [], operator: [] };
 
 @Injectable()
@@ -33,6 +37,8 @@ export class TenancyService {
     private readonly config: AppConfig,
     private readonly throttle: AuthThrottle,
     private readonly passwords: PasswordPolicy,
+    private readonly sessions: SessionValidity,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
@@ -129,6 +135,33 @@ export class TenancyService {
       tx.find(UserEntity, { where: { tenantId: actor.tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
     );
     return users.map(toUserView);
+  }
+
+  /**
+   * Deactivates (or reactivates) a user of the actor's organization: they cannot sign in, and
+   * their tokens stop at once on this instance, within SESSION_CHECK_TTL_MS elsewhere. Anyone
+   * may deactivate themselves, except the last active owner: an organization always keeps one.
+   */
+  async setActive(actor: Principal, userId: string, active: boolean): Promise<UserView> {
+    const view = await this.dbs.forTenant(actor, async (tx) => {
+      // Owners first, locked: two owners deactivating each other at once cannot both succeed.
+      const owners = await rows<{ id: string; active: boolean }>(tx, `select id, active from users where tenant_id = $1 and role = 'owner' order by id for update`, [actor.tenantId]);
+      const target = await tx.findOne(UserEntity, { where: { tenantId: actor.tenantId, id: userId } });
+      if (!target) throw notFound('USER_NOT_FOUND', 'User not found');
+      if (target.id !== actor.userId && !MAY_CREATE[actor.role].includes(target.role)) {
+        throw forbidden('ROLE_NOT_ALLOWED', `A ${actor.role} cannot change a user with role ${target.role}`);
+      }
+      if (!active && target.role === 'owner' && !owners.some((o) => o.active && o.id !== target.id)) {
+        throw conflict('LAST_OWNER', 'The organization must keep an active owner');
+      }
+      if (target.active !== active) {
+        await tx.update(UserEntity, { tenantId: actor.tenantId, id: userId }, { active });
+        await this.audit.record(tx, actor.tenantId, { actor: `user:${actor.userId}`, action: active ? 'user.activate' : 'user.deactivate', subject: `user:${userId}`, decision: 'allow' });
+      }
+      return toUserView({ ...target, active });
+    });
+    this.sessions.forgetUser(actor.tenantId, userId);
+    return view;
   }
 
   async getTenant(actor: Principal) {

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { RefreshingCache } from '../common/refreshing-cache';
+import { RegionDatabases } from '../database/region-databases';
+import { firstRow } from '../database/sql';
+import type { Principal } from './principal';
+
+/**
+ * How long an answer is believed. A deactivation or termination made on this instance applies at
+ * once (the answer is forgotten); made on another instance, within this long plus one lookup.
+ */
+export const SESSION_CHECK_TTL_MS = 3_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a signed, unexpired token still speaks for someone: its user exists and is active and
+ * its organization exists and is not being terminated (an operator: still exists). Asked on every
+ * authenticated request, so answers are cached per (tenant, user) for a few seconds; a miss costs
+ * one indexed lookup in one round trip (session_status).
+ */
+@Injectable()
+export class SessionValidity {
+  private readonly cache = new RefreshingCache<{ valid: boolean }, Principal>({
+    max: 100_000,
+    ttlMs: SESSION_CHECK_TTL_MS,
+    serveStale: false,
+    load: async (_key, p) => ({ valid: await this.lookup(p) }),
+  });
+
+  constructor(private readonly dbs: RegionDatabases) {}
+
+  async isValid(p: Principal): Promise<boolean> {
+    return (await this.cache.get(keyOf(p), p)).valid;
+  }
+
+  /** Call after the user's state changed (this instance then answers anew at once). */
+  forgetUser(tenantId: string, userId: string): void {
+    this.cache.forget(`${tenantId}:${userId}`);
+  }
+
+  forgetTenant(tenantId: string): void {
+    this.cache.forgetPrefix(`${tenantId}:`);
+  }
+
+  private async lookup(p: Principal): Promise<boolean> {
+    if (!UUID.test(p.userId)) return false;
+    if (p.role === 'operator') {
+      return (await firstRow(this.dbs.directory(), `select 1 from directory.operators where id = $1`, [p.userId])) !== undefined;
+    }
+    if (!UUID.test(p.tenantId) || !this.dbs.hasRegion(p.region)) return false;
+    const row = await firstRow<{ user_active: boolean; tenant_terminating: boolean }>(this.dbs.region(p.region), `select * from session_status($1, $2)`, [p.tenantId, p.userId]);
+    return row !== undefined && row.user_active && !row.tenant_terminating;
+  }
+}
+
+const keyOf = (p: Principal) => (p.role === 'operator' ? `operator:${p.userId}` : `${p.tenantId}:${p.userId}`);
