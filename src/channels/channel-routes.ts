@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ChannelKind } from '../../libs/domain/src';
 import { RefreshingCache } from '../common/refreshing-cache';
+import type { DataSource, EntityManager } from 'typeorm';
 import { RegionDatabases } from '../database/region-databases';
+import { rows } from '../database/sql';
 
 export interface ChannelRoute {
   tenantId: string;
@@ -16,7 +18,7 @@ export interface ChannelRoute {
  */
 const ROUTE_TTL_MS = 5_000;
 
-type RouteKey = { kind: ChannelKind; routingKey: string };
+export type RouteKey = { kind: ChannelKind; routingKey: string };
 
 /** The directory's map from a platform account to the tenant (and region) that connected it. */
 @Injectable()
@@ -47,6 +49,20 @@ export class ChannelRoutes {
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
     await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
     this.cache.forget(`${kind}:${routingKey}`);
+  }
+
+  /**
+   * Releases every account of a tenant (termination), in `db` when given (a directory
+   * transaction: then call `forget` with the answer once it committed, not before).
+   */
+  async releaseTenant(tenantId: string, db: EntityManager | DataSource = this.dbs.directory()): Promise<RouteKey[]> {
+    const released = await rows<{ platform: ChannelKind; routing_key: string }>(db, `delete from directory.channel_routes where tenant_id = $1 returning platform, routing_key`, [tenantId]);
+    return released.map((r) => ({ kind: r.platform, routingKey: r.routing_key }));
+  }
+
+  /** This instance stops believing these accounts' cached routes at once (others within ROUTE_TTL_MS). */
+  forget(keys: RouteKey[]): void {
+    for (const k of keys) this.cache.forget(`${k.kind}:${k.routingKey}`);
   }
 
   async find(kind: ChannelKind, routingKey: string): Promise<ChannelRoute | null> {

@@ -8,6 +8,8 @@ import { ChannelService } from '../channels/channel.service';
 import type { WebhookItem } from '../channels/meta/meta-webhook-splitter';
 import { WorkSignal } from '../common/work-signal';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 export interface AcceptResult {
   stored: number;
   duplicates: number;
@@ -78,9 +80,21 @@ export class InboundInbox {
       for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) });
       byTenant.set(route.tenantId, group);
     }
-    const stored = await Promise.all([...byTenant.values()].map(({ route, rows }) => this.groupCommit.add(route, rows)));
+    let vanished = 0;
+    const stored = await Promise.all(
+      [...byTenant.values()].map(({ route, rows }) =>
+        this.groupCommit.add(route, rows).catch((err: unknown) => {
+          // The channel is gone (its organization was terminated) but a route cached before that,
+          // here or on another instance, still named it: dropped like an account nobody connected.
+          if ((err as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw err;
+          vanished += rows.length;
+          return 0;
+        }),
+      ),
+    );
+    if (vanished) this.log.warn(`dropped ${vanished} webhook item(s) for channels that no longer exist`);
     const total = stored.reduce((a, b) => a + b, 0);
     if (total > 0) this.signal.notify('inbound');
-    return { stored: total, duplicates: received - unrouted - total, unrouted };
+    return { stored: total, duplicates: received - unrouted - vanished - total, unrouted: unrouted + vanished };
   }
 }

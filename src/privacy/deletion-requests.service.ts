@@ -19,7 +19,7 @@ export interface DeletionStatus {
 }
 
 /** Answer within 30 days (GDPR art. 12(3)); most requests complete at once. */
-const DEADLINE_DAYS = 30;
+export const DEADLINE_DAYS = 30;
 const ALPHANUM = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** An unguessable confirmation code, letters and digits only (Meta requires alphanumeric). */

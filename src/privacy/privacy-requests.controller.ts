@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { CHANNEL_KINDS, ChannelKind, invalid } from '../../libs/domain/src';
@@ -36,11 +36,16 @@ export class PrivacyRequestsController {
     private readonly config: AppConfig,
   ) {}
 
-  /** Account termination: purges everything of this organization (owner only). */
+  /**
+   * Account termination (owner only): every token and sign-in of the organization stops now,
+   * its data is purged in the background; the status URL shows when that is done.
+   */
   @Delete('tenant')
   @Roles('owner')
+  @HttpCode(202)
   async terminate(@CurrentPrincipal() p: Principal, @Body() body: TerminationDto) {
-    return { status: 'terminated', deleted: await this.termination.terminate(p, p.userId, body.confirm) };
+    const { confirmationCode } = await this.termination.start(p, p.userId, body.confirm);
+    return { status: 'terminating', confirmationCode, statusUrl: `${this.config.publicBaseUrl}/privacy/deletion/${confirmationCode}` };
   }
 
   /** Erases the contact now, with everything about them; answers with the receipt. */

@@ -11,6 +11,8 @@ import { SubprocessorsController } from './subprocessors.controller';
 import { ExportService } from './export.service';
 import { PurposeGuard } from './purpose.guard';
 import { TenantTerminationService } from './tenant-termination.service';
+import { TenantTerminationWorker } from './tenant-termination.worker';
+import { JobQueue } from '../ingest/job-queue';
 import { ExportsController } from './exports.controller';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
@@ -19,7 +21,7 @@ import { RetentionSettingsService } from './retention-settings.service';
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
   controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController, ExportsController],
-  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService, TenantTerminationService, PurposeGuard],
-  exports: [RetentionPurgeJob, DeletionRequestsService],
+  providers: [RetentionSettingsService, RetentionPurgeJob, ErasureService, DeletionRequestsService, ExportService, TenantTerminationService, TenantTerminationWorker, JobQueue, PurposeGuard],
+  exports: [RetentionPurgeJob, DeletionRequestsService, TenantTerminationWorker],
 })
 export class PrivacyModule {}

@@ -1,18 +1,36 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
 import { TenantRef, invalid } from '../../libs/domain/src';
+import { ChannelRoutes, RouteKey } from '../channels/channel-routes';
+import { WorkSignal } from '../common/work-signal';
+import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
+import { JobQueue } from '../ingest/job-queue';
+import { SessionValidity } from '../tenancy/session-validity';
 import { AuditLog } from './audit-log';
-import { ErasureCounts } from './erasure.service';
+import { DEADLINE_DAYS, confirmationCode } from './deletion-requests.service';
 
 const BATCH = 5000;
 // The big tables go first, in short batches; the rest follows the tenant row by cascade.
 const BULKY = ['messages', 'inbound_events', 'notes', 'conversations', 'contact_identities', 'contacts'];
 
+export interface TerminationStarted {
+  confirmationCode: string;
+}
+
+/** One run of the purge job: `more` when it stopped at its time budget with work left. */
+export type PurgeProgress = 'done' | 'more';
+
 /**
- * Account termination: everything the tenant stored is purged, in its region and in the
- * directory. The audit log stays: it holds ids and decisions, no personal data, and is the
- * record that the termination happened.
+ * Account termination, in two steps. `start` (DELETE /api/tenant) marks the organization
+ * terminating, in one transaction with the job that will purge it (and with the directory mark
+ * too when the directory shares its database): from then on its tokens and sign-ins are refused,
+ * its platform accounts are released and webhooks for them are dropped. `purge` (the durable
+ * TenantTerminationWorker) then deletes everything in short batches, is retried until it
+ * finishes (a deadlock with concurrent work only delays it), and removes the directory entry
+ * last. The audit log stays: it holds ids and decisions, no personal data, and is the record
+ * that the termination happened. Progress is public under a deletion request's code.
  */
 @Injectable()
 export class TenantTerminationService {
@@ -21,31 +39,104 @@ export class TenantTerminationService {
   constructor(
     private readonly dbs: RegionDatabases,
     private readonly audit: AuditLog,
+    private readonly queue: JobQueue,
+    private readonly signal: WorkSignal,
+    private readonly routes: ChannelRoutes,
+    private readonly sessions: SessionValidity,
+    private readonly config: AppConfig,
   ) {}
 
-  async terminate(tenant: TenantRef, actorId: string, confirmName: string): Promise<ErasureCounts> {
-    const row = await this.dbs.forTenant(tenant, (tx) => firstRow<{ name: string }>(tx, `select name from tenants where tenant_id = $1`, [tenant.tenantId]));
-    if (!row || row.name !== confirmName) throw invalid('CONFIRMATION_MISMATCH', 'Type the organization name exactly to confirm the termination');
-    await this.audit.recordAlone(tenant, { actor: `user:${actorId}`, action: 'tenant.terminate', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+  async start(tenant: TenantRef, actorId: string, confirmName: string): Promise<TerminationStarted> {
+    // The directory lives in the default region's database: a tenant there is marked in one transaction.
+    const directoryAlongside = tenant.region === this.config.defaultRegion;
+    let marked: { code: string; released: RouteKey[] } | null = null;
+    await this.dbs.forTenant(tenant, async (tx) => {
+      const row = await firstRow<{ name: string; terminating_at: Date | null }>(tx, `select name, terminating_at from tenants where tenant_id = $1 for update`, [tenant.tenantId]);
+      if (!row || row.name !== confirmName) throw invalid('CONFIRMATION_MISMATCH', 'Type the organization name exactly to confirm the termination');
+      if (!row.terminating_at) {
+        await tx.query(`update tenants set terminating_at = now() where tenant_id = $1`, [tenant.tenantId]);
+        await this.audit.record(tx, tenant.tenantId, { actor: `user:${actorId}`, action: 'tenant.terminate', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+        await this.queue.enqueue(tx, 'termination', tenant.tenantId, tenant.tenantId);
+      }
+      if (directoryAlongside) marked = await this.markInDirectory(tx, tenant.tenantId);
+    });
+    this.sessions.forgetTenant(tenant.tenantId);
+    // Otherwise a second transaction; should it fail, the job repeats it before purging anything.
+    const done = marked ?? (await this.dbs.directory().transaction((tx) => this.markInDirectory(tx, tenant.tenantId)));
+    this.signal.notify('termination');
+    if (!done) throw new Error(`tenant ${tenant.tenantId} has no directory entry`);
+    this.routes.forget(done.released);
+    return { confirmationCode: done.code };
+  }
 
-    const counts: ErasureCounts = {};
+  /**
+   * Purges for at most `budgetMs`, then answers `more` (the job runs again at once) or `done`.
+   * Every step can be repeated: a run cut short by an error or a crash loses nothing.
+   */
+  async purge(tenant: TenantRef, budgetMs: number): Promise<PurgeProgress> {
+    const deadline = Date.now() + budgetMs;
+    // Null when an earlier run got to the end but died before completing the job: the region part then finds nothing.
+    const marked = await this.dbs.directory().transaction((tx) => this.markInDirectory(tx, tenant.tenantId));
+    if (marked) this.routes.forget(marked.released);
+    this.sessions.forgetTenant(tenant.tenantId);
+    const count = (table: string, n: number) => (marked && n ? this.addCount(marked.code, table, n) : undefined);
+
     for (const table of BULKY) {
       for (;;) {
         const n = await this.dbs.forTenant(tenant, async (tx) =>
           (await rows(tx, `delete from ${table} where ctid = any(array(select ctid from ${table} where tenant_id = $1 limit ${BATCH})) returning 1`, [tenant.tenantId])).length,
         );
-        if (n) counts[table] = (counts[table] ?? 0) + n;
+        await count(table, n);
         if (n < BATCH) break;
+        if (Date.now() > deadline) return 'more';
       }
     }
-    await this.dbs.forTenant(tenant, async (tx) => {
-      await tx.query(`delete from queue.jobs where tenant_id = $1`, [tenant.tenantId]);
+    const tenants = await this.dbs.forTenant(tenant, async (tx) => {
+      await tx.query(`delete from queue.jobs where tenant_id = $1 and kind <> 'termination'`, [tenant.tenantId]);
       const gone = await rows(tx, `delete from tenants where tenant_id = $1 returning 1`, [tenant.tenantId]);
-      counts.tenants = gone.length;
+      if (gone.length) await this.audit.record(tx, tenant.tenantId, { actor: 'system:termination', action: 'tenant.purged', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+      return gone.length;
     });
+    await count('tenants', tenants);
     // Last: logins and account routes stop resolving only once the data is gone.
-    await this.dbs.directory().query(`delete from directory.tenants where tenant_id = $1`, [tenant.tenantId]);
+    const counts = await this.dbs.directory().transaction(async (tx) => {
+      const [request] = await rows<{ counts: Record<string, number> }>(
+        tx,
+        `update directory.deletion_requests set status = 'completed', completed_at = now(), outcome = 'The organization and all its data were deleted' where code = $1 returning counts`,
+        [marked?.code ?? null],
+      );
+      await tx.query(`delete from directory.tenants where tenant_id = $1`, [tenant.tenantId]);
+      return request?.counts ?? {};
+    });
     this.log.log(`tenant ${tenant.tenantId} terminated: ${JSON.stringify(counts)}`);
-    return counts;
+    return 'done';
+  }
+
+  /**
+   * The directory's part: the tenant is marked, its deletion request exists, its platform
+   * accounts are released. Idempotent; null once the directory entry is gone (purge finished).
+   */
+  private async markInDirectory(tx: EntityManager | DataSource, tenantId: string): Promise<{ code: string; released: RouteKey[] } | null> {
+    const row = await firstRow<{ termination_code: string }>(
+      tx,
+      `update directory.tenants set terminating_at = coalesce(terminating_at, now()), termination_code = coalesce(termination_code, $2)
+       where tenant_id = $1 returning termination_code`,
+      [tenantId, confirmationCode()],
+    );
+    if (!row) return null;
+    await tx.query(
+      `insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ($1, 'customer', now(), now() + make_interval(days => $2))
+       on conflict (code) do nothing`,
+      [row.termination_code, DEADLINE_DAYS],
+    );
+    return { code: row.termination_code, released: await this.routes.releaseTenant(tenantId, tx) };
+  }
+
+  /** Counts are kept as the purge goes, so a retried purge still reports everything it deleted. */
+  private async addCount(code: string, table: string, n: number): Promise<void> {
+    await this.dbs.directory().query(
+      `update directory.deletion_requests set counts = counts || jsonb_build_object($2::text, coalesce((counts->>$2)::int, 0) + $3) where code = $1`,
+      [code, table, n],
+    );
   }
 }
