@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { ChannelRoutes } from '../src/channels/channel-routes';
+import { OperatorsService } from '../src/tenancy/operators.service';
 import { TenantTerminationWorker } from '../src/privacy/tenant-termination.worker';
 import { tenantTables } from './support/db-catalog';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
@@ -137,6 +138,20 @@ describe('tenant termination', () => {
     } finally {
       await ru.query(`drop trigger fail_first_purge on messages; drop function fail_first_purge(); drop sequence termination_failures`);
     }
+  });
+
+  it('ends platform staff\'s access under a live grant at once too', async () => {
+    const owner = await t.signup({ region: 'ru', organizationName: 'Supported' });
+    const email = `staff-${randomUUID()}@monkeymachine.test`;
+    await t.app.get(OperatorsService).create(email, 'operator password 1');
+    const operatorToken = (await t.request('POST', '/api/auth/operator-login', { body: { email, password: 'operator password 1' } })).body.accessToken;
+    expect((await t.request('POST', '/api/access-grants', { token: owner.token, body: { minutes: 60, reason: 'Ticket #1: export help' } })).status).toBe(201);
+    const asOperator = () => t.request('GET', '/api/conversations', { token: operatorToken, headers: { 'x-mm-tenant': owner.tenantId, 'x-access-reason': 'Ticket #1' } });
+    expect((await asOperator()).status).toBe(200);
+    expect((await t.request('DELETE', '/api/tenant', { token: owner.token, body: { confirm: 'Supported' } })).status).toBe(202);
+    expect((await asOperator()).status).toBe(404);
+    await purge();
+    expect((await asOperator()).status).toBe(404);
   });
 
   it('terminates a tenant of the directory\'s own region the same way', async () => {

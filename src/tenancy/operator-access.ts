@@ -27,7 +27,8 @@ export class OperatorAccess {
     const reason = String(req.headers['x-access-reason'] ?? '').trim();
     const hidden = () => notFound('NOT_FOUND', 'Not found');
     if (!UUID.test(tenantId)) throw hidden();
-    const route = await firstRow<{ region: string }>(this.dbs.directory(), `select region from directory.tenants where tenant_id = $1`, [tenantId]);
+    // A terminating organization's data is already out of reach for its own users, and so for staff.
+    const route = await firstRow<{ region: string }>(this.dbs.directory(), `select region from directory.tenants where tenant_id = $1 and terminating_at is null`, [tenantId]);
     if (!route || !this.dbs.hasRegion(route.region)) throw hidden();
     const tenant = { tenantId, region: route.region };
     const path = (req.url ?? '').split('?')[0].slice(0, 300);
