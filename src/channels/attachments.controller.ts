@@ -1,18 +1,16 @@
-import { Controller, Get, Param, ParseIntPipe, ParseUUIDPipe, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, ParseIntPipe, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { invalid } from '../../libs/domain/src';
-import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { AttachmentContentService } from './attachment-content.service';
-
-const uuid = (name: string) => new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', `${name} must be a UUID`) });
+import { IdParam } from '../common/id-param';
 
 @ApiTags('conversations')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@Authenticated()
 @Controller('api/conversations')
 export class AttachmentsController {
   constructor(private readonly content: AttachmentContentService) {}
@@ -21,8 +19,8 @@ export class AttachmentsController {
   @Get(':id/messages/:messageId/attachments/:index')
   async get(
     @CurrentPrincipal() p: Principal,
-    @Param('id', uuid('id')) id: string,
-    @Param('messageId', uuid('messageId')) messageId: string,
+    @IdParam() id: string,
+    @IdParam('messageId') messageId: string,
     @Param('index', new ParseIntPipe({ exceptionFactory: () => invalid('INVALID_ID', 'index must be a number') })) index: number,
     @Res() reply: FastifyReply,
   ) {

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Post, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { invalid } from '../../libs/domain/src';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+
+import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { Channel, ChannelService } from './channel.service';
 import { ConnectChannelDto } from './channels.dto';
+import { IdParam } from '../common/id-param';
 
 /** Whitelist: credentials are write-only and never appear here. */
 export const channelResponse = (c: Channel) => ({
@@ -22,11 +23,9 @@ export const channelResponse = (c: Channel) => ({
   updatedAt: c.updatedAt,
 });
 
-const Id = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') }));
 
 @ApiTags('channels')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
+@Authenticated()
 @Controller('api/channels')
 export class ChannelsController {
   constructor(private readonly channels: ChannelService) {}
@@ -47,13 +46,13 @@ export class ChannelsController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return channelResponse(await this.channels.get(p, id));
   }
 
   @Delete(':id')
   @Roles('owner', 'admin')
-  async disconnect(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async disconnect(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     const channel = await this.channels.disconnect(p, id);
     return { id: channel.id, status: channel.status, purgeAfter: channel.purgeAfter };
   }

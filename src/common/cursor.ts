@@ -1,7 +1,7 @@
 import type { Page, PageCursor } from '../../libs/domain/src';
 import { invalid } from '../../libs/domain/src';
+import { isUuid } from '../../libs/domain/src';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What Date#toISOString writes for years 0000-9999; other years (e.g. -010000) overflow PostgreSQL. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -20,7 +20,7 @@ export function decodeCursor(raw: string | undefined): PageCursor | undefined {
       const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
       const date = new Date(at);
       // Only the exact form encodeCursor writes is ours; anything else could reach PostgreSQL out of range.
-      if (typeof at === 'string' && ISO_INSTANT.test(at) && date.toISOString() === at && typeof id === 'string' && UUID.test(id)) return { at: date, id };
+      if (typeof at === 'string' && ISO_INSTANT.test(at) && date.toISOString() === at && typeof id === 'string' && isUuid(id)) return { at: date, id };
     } catch {
       // fall through to the error below
     }

@@ -22,11 +22,12 @@ describe('RefreshingCache', () => {
 
   it('serves an expired answer while one refresh runs, then the refreshed one', async () => {
     const { calls, load } = gatedLoads();
-    const cache = new RefreshingCache<{ n: number }>({ max: 10, ttlMs: 20, load });
+    // A TTL far above scheduling noise: on a loaded machine the refreshed answer must not expire before it is read.
+    const cache = new RefreshingCache<{ n: number }>({ max: 10, ttlMs: 250, load });
     const first = cache.get('a');
     calls[0].resolve({ n: 1 });
     expect((await first).n).toBe(1);
-    await sleep(40);
+    await sleep(300);
     expect((await Promise.all([cache.get('a'), cache.get('a'), cache.get('a')])).map((v) => v.n)).toEqual([1, 1, 1]);
     expect(calls).toHaveLength(2);
     calls[1].resolve({ n: 2 });

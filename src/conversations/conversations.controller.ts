@@ -1,22 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { invalid } from '../../libs/domain/src';
 import { decodeCursor, toPageResponse } from '../common/cursor';
-import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ConversationService } from './conversation.service';
 import { contactResponse, conversationResponse, messageResponse, noteResponse } from './conversation.responses';
 import { ConsentService } from './consent.service';
 import { CreateNoteDto, ListConversationsQueryDto, PageQueryDto, PutConsentsDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
+import { IdParam } from '../common/id-param';
 
 const DEFAULT_LIMIT = 25;
 const pageOf = (q: PageQueryDto) => ({ limit: q.limit ?? DEFAULT_LIMIT, after: decodeCursor(q.cursor) });
-const Id = (name = 'id') =>
-  Param(name, new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', `${name} must be a UUID`) }));
 
 @ApiTags('conversations')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@Authenticated()
 @Controller('api/conversations')
 export class ConversationsController {
   constructor(private readonly conversations: ConversationService) {}
@@ -28,24 +26,24 @@ export class ConversationsController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return conversationResponse(await this.conversations.get(p, id));
   }
 
   @Patch(':id')
-  async update(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: UpdateConversationDto) {
+  async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
     return conversationResponse(await this.conversations.update(p, id, body));
   }
 
   @Get(':id/messages')
-  async messages(@CurrentPrincipal() p: Principal, @Id() id: string, @Query() q: PageQueryDto) {
+  async messages(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Query() q: PageQueryDto) {
     return toPageResponse(await this.conversations.listMessages(p, id, pageOf(q)), messageResponse);
   }
 
   /** Accepted, not yet delivered: the message is queued for its channel. */
   @Post(':id/messages')
   @HttpCode(202)
-  async send(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: SendMessageDto) {
+  async send(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: SendMessageDto) {
     if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined)) {
       throw invalid('VALIDATION_FAILED', 'send either a template, or text and/or attachments');
     }
@@ -53,19 +51,18 @@ export class ConversationsController {
   }
 
   @Post(':id/notes')
-  async addNote(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: CreateNoteDto) {
+  async addNote(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: CreateNoteDto) {
     return noteResponse(await this.conversations.addNote(p, id, p.userId, body.text));
   }
 
   @Get(':id/notes')
-  async notes(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async notes(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return { items: (await this.conversations.listNotes(p, id)).map(noteResponse) };
   }
 }
 
 @ApiTags('contacts')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@Authenticated()
 @Controller('api/contacts')
 export class ContactsController {
   constructor(
@@ -74,13 +71,13 @@ export class ContactsController {
   ) {}
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return contactResponse(await this.conversations.getContact(p, id));
   }
 
   /** Records opt-ins and opt-outs (with their source); WhatsApp templates need the opt-in. */
   @Put(':id/consents')
-  async putConsents(@CurrentPrincipal() p: Principal, @Id() id: string, @Body() body: PutConsentsDto) {
+  async putConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: PutConsentsDto) {
     return { items: await this.consents.record(p, id, p.userId, body.consents) };
   }
 }

@@ -1,15 +1,16 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { invalid, notFound } from '../../libs/domain/src';
+import { notFound } from '../../libs/domain/src';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { PageQueryDto } from '../conversations/conversation.dto';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { JobQueue } from './job-queue';
 import { WorkSignal } from '../common/work-signal';
+import { IdParam } from '../common/id-param';
 
 class ListInboundEventsQuery extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'done', 'failed'] }) @IsOptional() @IsIn(['pending', 'done', 'failed'])
@@ -44,13 +45,10 @@ interface EventRow {
   payload: unknown;
 }
 
-const Id = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') }));
 
 /** Where an admin sees webhook events that could not be processed, and sends them round again. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
-@Roles('owner', 'admin')
+@Authenticated({ roles: ['owner', 'admin'] })
 @Controller('api/admin/inbound-events')
 export class InboundEventsController {
   constructor(
@@ -92,7 +90,7 @@ export class InboundEventsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  async replay(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async replay(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     await this.dbs.forTenant(p, async (tx) => {
       const updated = await rows(tx, `update inbound_events set state = 'pending', attempts = 0, last_error = null, parked_at = null where tenant_id = $1 and id = $2 returning id`, [p.tenantId, id]);
       if (updated.length === 0) throw notFound('INBOUND_EVENT_NOT_FOUND', 'Inbound event not found');

@@ -1,14 +1,13 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { decodeCursor, toPageResponse } from '../common/cursor';
 import { PageQueryDto } from '../conversations/conversation.dto';
-import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { Notification, NotificationService } from './notification.service';
 
 @ApiTags('notifications')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard)
+@Authenticated()
 @Controller('api/notifications')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationService) {}

@@ -1,9 +1,9 @@
-import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { notFound } from '../../libs/domain/src';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ExportService } from './export.service';
 import { Purpose, PurposeGuard } from './purpose.guard';
@@ -21,9 +21,7 @@ async function* asLines<T extends object>(items: AsyncIterable<T>, format: 'json
 
 /** Exports for the Customer's own systems, streamed as JSON lines or CSV (purpose customer_export). */
 @ApiTags('privacy')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard, PurposeGuard)
-@Roles('owner', 'admin')
+@Authenticated({ roles: ['owner', 'admin'], guards: [PurposeGuard] })
 @Purpose('customer_export')
 @Controller('api/exports')
 export class ExportsController {

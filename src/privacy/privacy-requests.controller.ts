@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
+import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { CHANNEL_KINDS, ChannelKind, invalid } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
 import { TenantTerminationService } from './tenant-termination.service';
+import { IdParam } from '../common/id-param';
 
 class TerminationDto {
   @ApiPropertyOptional({ description: 'The organization name, typed out, to confirm' }) @IsString() @MinLength(1) @MaxLength(200)
@@ -25,9 +26,7 @@ class DeletionRequestDto {
 }
 
 @ApiTags('privacy')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
-@Roles('owner', 'admin')
+@Authenticated({ roles: ['owner', 'admin'] })
 @Controller('api')
 export class PrivacyRequestsController {
   constructor(
@@ -50,7 +49,7 @@ export class PrivacyRequestsController {
 
   /** Erases the contact now, with everything about them; answers with the receipt. */
   @Delete('contacts/:id')
-  async deleteContact(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') })) id: string) {
+  async deleteContact(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return this.view(await this.deletions.eraseContact(p, 'customer', { contactId: id }));
   }
 

@@ -1,12 +1,11 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsObject, Max, Min, ValidateIf } from 'class-validator';
-import { invalid } from '../../libs/domain/src';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import { invalid, isUuid } from '../../libs/domain/src';
+import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { RetentionSettingsService } from './retention-settings.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class RetentionDto {
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 36500, description: 'Days messages are kept; null keeps them' })
@@ -19,8 +18,7 @@ class RetentionDto {
 }
 
 @ApiTags('privacy')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
+@Authenticated()
 @Controller('api/settings/retention')
 export class RetentionController {
   constructor(private readonly settings: RetentionSettingsService) {}
@@ -35,7 +33,7 @@ export class RetentionController {
   @Roles('owner', 'admin')
   put(@CurrentPrincipal() p: Principal, @Body() body: RetentionDto) {
     for (const [id, days] of Object.entries(body.channels)) {
-      if (!UUID.test(id) || !Number.isInteger(days) || days < 1 || days > 36500) {
+      if (!isUuid(id) || !Number.isInteger(days) || days < 1 || days > 36500) {
         throw invalid('VALIDATION_FAILED', 'channels must map channel ids to whole days from 1 to 36500');
       }
     }

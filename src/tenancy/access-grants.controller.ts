@@ -1,14 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Clock, invalid, notFound } from '../../libs/domain/src';
+import { Clock, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 import { AuditLog } from '../privacy/audit-log';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from './auth.guards';
+import { Authenticated, CurrentPrincipal } from './auth.guards';
 import type { Principal } from './principal';
 import { LoginDto } from './tenancy.dto';
 import { OperatorsService } from './operators.service';
+import { IdParam } from '../common/id-param';
 
 class GrantDto {
   @ApiProperty({ minimum: 5, maximum: 1440, description: 'How long platform staff may read this organization\'s data' })
@@ -20,13 +21,10 @@ class GrantDto {
   reason: string;
 }
 
-const Id = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') }));
 
 /** The Customer's side of support access: grant, list, revoke; and the audit log that shows its use. */
 @ApiTags('privacy')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
-@Roles('owner', 'admin')
+@Authenticated({ roles: ['owner', 'admin'] })
 @Controller('api')
 export class AccessGrantsController {
   constructor(
@@ -58,7 +56,7 @@ export class AccessGrantsController {
 
   @Delete('access-grants/:id')
   @HttpCode(200)
-  revoke(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  revoke(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return this.dbs.forTenant(p, async (tx) => {
       const [grant] = await rows(tx, `update access_grants set revoked_at = coalesce(revoked_at, now()) where tenant_id = $1 and id = $2 returning id, revoked_at as "revokedAt"`, [p.tenantId, id]);
       if (!grant) throw notFound('ACCESS_GRANT_NOT_FOUND', 'Access grant not found');

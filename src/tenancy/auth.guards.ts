@@ -1,6 +1,7 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, Type, UseGuards, applyDecorators, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
 import { OperatorAccess } from './operator-access';
 import type { Principal } from './principal';
@@ -56,3 +57,11 @@ export class RolesGuard implements CanActivate {
     throw forbidden('ROLE_REQUIRED', `This action needs one of the roles: ${roles.join(', ')}`);
   }
 }
+
+/**
+ * A route (or every route of a controller) for signed-in users: bearer token checked, then the
+ * roles, then any `guards` that need the principal (they run after authentication, in order).
+ * A method-level `@Roles(...)` narrows a controller's roles for that route.
+ */
+export const Authenticated = (opts: { roles?: UserRole[]; guards?: Type<CanActivate>[] } = {}) =>
+  applyDecorators(ApiBearerAuth(), UseGuards(JwtAuthGuard, RolesGuard, ...(opts.guards ?? [])), ...(opts.roles ? [Roles(...opts.roles)] : []));

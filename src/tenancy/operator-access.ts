@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Clock, forbidden, notFound } from '../../libs/domain/src';
+import { Clock, forbidden, isUuid, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { AuditLog } from '../privacy/audit-log';
 import type { Principal } from './principal';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Platform staff reach a tenant's data only through a live grant the Customer gave, and only
@@ -26,7 +25,7 @@ export class OperatorAccess {
     const tenantId = String(req.headers['x-mm-tenant'] ?? '');
     const reason = String(req.headers['x-access-reason'] ?? '').trim();
     const hidden = () => notFound('NOT_FOUND', 'Not found');
-    if (!UUID.test(tenantId)) throw hidden();
+    if (!isUuid(tenantId)) throw hidden();
     // A terminating organization's data is already out of reach for its own users, and so for staff.
     const route = await firstRow<{ region: string }>(this.dbs.directory(), `select region from directory.tenants where tenant_id = $1 and terminating_at is null`, [tenantId]);
     if (!route || !this.dbs.hasRegion(route.region)) throw hidden();

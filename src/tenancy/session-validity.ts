@@ -3,6 +3,7 @@ import { RefreshingCache } from '../common/refreshing-cache';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import type { Principal } from './principal';
+import { isUuid } from '../../libs/domain/src';
 
 /**
  * How long an answer is believed. A deactivation or termination made on this instance applies at
@@ -10,7 +11,6 @@ import type { Principal } from './principal';
  */
 export const SESSION_CHECK_TTL_MS = 3_000;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Whether a signed, unexpired token still speaks for someone: its user exists and is active and
@@ -43,11 +43,11 @@ export class SessionValidity {
   }
 
   private async lookup(p: Principal): Promise<boolean> {
-    if (!UUID.test(p.userId)) return false;
+    if (!isUuid(p.userId)) return false;
     if (p.role === 'operator') {
       return (await firstRow(this.dbs.directory(), `select 1 from directory.operators where id = $1`, [p.userId])) !== undefined;
     }
-    if (!UUID.test(p.tenantId) || !this.dbs.hasRegion(p.region)) return false;
+    if (!isUuid(p.tenantId) || !this.dbs.hasRegion(p.region)) return false;
     const row = await firstRow<{ user_active: boolean; tenant_terminating: boolean }>(this.dbs.region(p.region), `select * from session_status($1, $2)`, [p.tenantId, p.userId]);
     return row !== undefined && row.user_active && !row.tenant_terminating;
   }

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Ip, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { invalid } from '../../libs/domain/src';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from './auth.guards';
+import { Body, Controller, Get, HttpCode, Ip, Patch, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+
+import { Authenticated, CurrentPrincipal, Roles } from './auth.guards';
 import type { Principal } from './principal';
 import { TenancyService } from './tenancy.service';
 import { CreateUserDto, LoginDto, SignupDto, UpdateUserDto } from './tenancy.dto';
+import { IdParam } from '../common/id-param';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -24,8 +25,7 @@ export class AuthController {
 }
 
 @ApiTags('users')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
+@Authenticated()
 @Controller('api')
 export class UsersController {
   constructor(private readonly tenancy: TenancyService) {}
@@ -45,7 +45,7 @@ export class UsersController {
   /** Deactivates or reactivates a user (owner or admin, within their powers). */
   @Patch('users/:id')
   @Roles('owner', 'admin')
-  update(@CurrentPrincipal() actor: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') })) id: string, @Body() body: UpdateUserDto) {
+  update(@CurrentPrincipal() actor: Principal, @IdParam() id: string, @Body() body: UpdateUserDto) {
     return this.tenancy.setActive(actor, id, body.active);
   }
 

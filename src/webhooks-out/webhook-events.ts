@@ -3,6 +3,7 @@ import type { Attachment, ChannelKind } from '../../libs/domain/src';
 import { CONSENT_FOR_PURPOSE, DataOrigin, ProcessingPurpose, PurposeDecision, decide, originOfChannel } from '../../libs/policy/src';
 import type { DomainEvent } from '../common/domain-events';
 import { firstRow } from '../database/sql';
+import { isUuid } from '../../libs/domain/src';
 
 /** The domain events a subscription may ask for. */
 export const WEBHOOK_EVENT_TYPES = ['message.created', 'message.status', 'conversation.updated', 'channel.updated', 'notification.created'] as const satisfies readonly DomainEvent['type'][];
@@ -40,8 +41,7 @@ const CONVERSATION_SQL = `
 
 const NO_CONSENTS: ReadonlySet<string> = new Set();
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuid = (v: unknown): string | null => (typeof v === 'string' && UUID.test(v) ? v : null);
+const uuid = (v: unknown): string | null => (typeof v === 'string' && isUuid(v) ? v : null);
 
 /**
  * Loads the subject of an event in the tenant's transaction; null when it no longer exists

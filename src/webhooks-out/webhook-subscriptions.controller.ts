@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { invalid } from '../../libs/domain/src';
+import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
 import { decodeCursor, toPageResponse } from '../common/cursor';
 import { PageQueryDto } from '../conversations/conversation.dto';
-import { CurrentPrincipal, JwtAuthGuard, Roles, RolesGuard } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { CreateWebhookSubscriptionDto } from './webhook-subscriptions.dto';
 import { WebhookDelivery, WebhookSubscription, WebhookSubscriptionService } from './webhook-subscription.service';
+import { IdParam } from '../common/id-param';
 
 /** Whitelist: the signing secret is never part of it. */
 export const subscriptionResponse = (s: WebhookSubscription) => ({
@@ -33,7 +34,6 @@ export const deliveryResponse = (d: WebhookDelivery) => ({
   completedAt: d.completedAt,
 });
 
-const Id = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => invalid('INVALID_ID', 'id must be a UUID') }));
 
 export const SIGNATURE_DOC = `Every delivery is a POST with a JSON body {id, type, createdAt, tenantId, data} and the header
 X-MonkeyMachine-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>.
@@ -50,9 +50,7 @@ delivery may arrive more than once, so deduplicate on id. Also sent: X-MonkeyMac
 X-MonkeyMachine-Delivery (the delivery id in the log).`;
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
-@UseGuards(JwtAuthGuard, RolesGuard)
-@Roles('owner', 'admin')
+@Authenticated({ roles: ['owner', 'admin'] })
 @Controller('api/webhook-subscriptions')
 export class WebhookSubscriptionsController {
   constructor(private readonly subscriptions: WebhookSubscriptionService) {}
@@ -74,13 +72,13 @@ export class WebhookSubscriptionsController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return subscriptionResponse(await this.subscriptions.get(p, id));
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a subscription, its delivery log and its pending deliveries' })
-  async remove(@CurrentPrincipal() p: Principal, @Id() id: string) {
+  async remove(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     await this.subscriptions.remove(p, p.userId, id);
     return { id, status: 'deleted' };
   }
@@ -92,7 +90,7 @@ export class WebhookSubscriptionsController {
       'status: pending (will be tried or retried at nextAttemptAt), delivered (a 2xx answer), failed (gave up after the last attempt), ' +
       'withheld (purpose limitation: this subscription may not receive the data; see lastError and the audit log), skipped (the data was erased before it could be sent).',
   })
-  async deliveries(@CurrentPrincipal() p: Principal, @Id() id: string, @Query() q: PageQueryDto) {
+  async deliveries(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Query() q: PageQueryDto) {
     const page = await this.subscriptions.deliveries(p, id, { limit: q.limit ?? 25, after: decodeCursor(q.cursor) });
     return toPageResponse(page, deliveryResponse);
   }

@@ -6,3 +6,4 @@ export * from './conversation.repository';
 export * from './channel-gateway';
 export * from './inbound-event';
 export * from './clock';
+export * from './ids';

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isUuid } from '../../../libs/domain/src';
 
 /**
  * E-mail threading, the pure parts: reply tokens, Message-IDs and subjects.
@@ -12,7 +13,6 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN = /^[a-z2-7]{50}$/;
 export const REPLY_PREFIX = 'reply+';
 
@@ -51,7 +51,7 @@ function unbase32(text: string, length: number): Buffer | null {
 
 /** A new reply token for a conversation of `channelId`. */
 export function newReplyToken(channelId: string): string {
-  if (!UUID.test(channelId)) throw new Error('channel id must be a UUID');
+  if (!isUuid(channelId)) throw new Error('channel id must be a UUID');
   return base32(Buffer.from(channelId.replace(/-/g, ''), 'hex')) + base32(randomBytes(15));
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
-import type { Attachment, InboundEvent } from '../../../libs/domain/src';
+import { type Attachment, type InboundEvent, isUuid } from '../../../libs/domain/src';
 import { isMessageId, messageIdsOf, normalizeMessageId, rawMessageKey, splitAddress } from './email-threading';
 import { stripQuotedHistory } from './quote-stripping';
 
@@ -128,8 +128,6 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * One stored mail -> one inbox message. Threading: the reply token's conversation first, then
  * the messages it answers (In-Reply-To, then References newest first); with neither it starts a
@@ -153,7 +151,7 @@ export function mapEmailPayload(payload: Record<string, unknown>): InboundEvent[
         sentAt: Number.isNaN(receivedAt.getTime()) ? new Date() : receivedAt,
         replyToExternalId: isMessageId(e.inReplyTo) ? e.inReplyTo : null,
         thread: {
-          conversationId: typeof e.conversationId === 'string' && UUID.test(e.conversationId) ? e.conversationId : null,
+          conversationId: typeof e.conversationId === 'string' && isUuid(e.conversationId) ? e.conversationId : null,
           externalIds: [...new Set(answered)],
         },
       },

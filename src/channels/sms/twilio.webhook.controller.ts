@@ -3,7 +3,7 @@ import type { RawBodyRequest } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { forbidden, notFound } from '../../../libs/domain/src';
+import { forbidden, isUuid, notFound } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
 import { InboundInbox } from '../../ingest/inbound-inbox';
 import { messageSidOf, toStoredEvent } from './sms.mapper';
@@ -12,7 +12,6 @@ import { parseFormBody, verifyTwilioSignature } from './twilio-signature';
 /** What Twilio expects back from a messaging webhook that sends no reply of its own. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -48,7 +47,7 @@ export class TwilioWebhookController {
   }
 
   private async accept(type: 'inbound' | 'status', channelId: string, req: RawBodyRequest<FastifyRequest>): Promise<void> {
-    if (!UUID.test(channelId)) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
+    if (!isUuid(channelId)) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
     const raw = req.rawBody;
     const mime = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (raw?.length && mime !== FORM) throw new UnsupportedMediaTypeException(`Twilio webhooks are ${FORM}`);

@@ -1,11 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Logger, Param, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { forbidden, invalid, notFound } from '../../../libs/domain/src';
+import { forbidden, invalid, isUuid, notFound } from '../../../libs/domain/src';
 import { InboundInbox } from '../../ingest/inbound-inbox';
 import { parseTelegramUpdate } from './telegram.mapper';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
@@ -35,7 +34,7 @@ export class TelegramWebhookController {
     @Headers('x-telegram-bot-api-secret-token') secret: string | undefined,
     @Body() body: unknown,
   ): Promise<Record<string, unknown>> {
-    if (!UUID.test(channelId)) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
+    if (!isUuid(channelId)) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
     const parsed = parseTelegramUpdate(body, new Date());
     const items = parsed.ok && !parsed.ignore ? [{ dedupeKey: `update:${parsed.updateId}`, payload: parsed.stored as unknown as Record<string, unknown> }] : [];
     // Authenticated first, whatever the body: a forged request learns nothing but 403.
