@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { invalid } from '../../libs/domain/src';
+import { storableText, unstorableCharacter } from '../database/storable';
 
 function describe(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -9,19 +10,42 @@ function describe(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** Paths of the strings in `value` that hold U+0000 (nested objects and arrays included). */
-function nulPaths(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'value'] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nulPaths(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulPaths(v, path ? `${path}.${k}` : k));
-  return [];
+/**
+ * Where `value` holds a string (a value or a key, nested objects and arrays included) that
+ * PostgreSQL cannot store, and what is wrong there. Walked with a stack, not recursion: the
+ * body parser bounds the depth, but this must not be what overflows if it ever lets more through.
+ */
+function unstorablePaths(value: unknown, root: string): string[] {
+  const found: string[] = [];
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const what = unstorableCharacter(v);
+      if (what) found.push(`${path || 'value'} must not contain ${what}`);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v).reverse()) {
+        const what = unstorableCharacter(k);
+        // The key is named as it can be printed: the bad character itself would not survive.
+        const name = path ? `${path}.${storableText(k)}` : storableText(k);
+        if (what) found.push(`the name of ${name} must not contain ${what}`);
+        else stack.push([child, name]);
+      }
+    }
+  }
+  return found;
 }
 
 /**
  * Whitelist validation: unknown fields (a smuggled tenantId, say) are rejected, not ignored.
- * No string may hold U+0000 either: PostgreSQL cannot store it in text or jsonb, so it would fail
- * deep in a write instead of here. (Webhook payloads are not DTOs: they are stored with the
- * character replaced, see storableJson.)
+ * No string may hold U+0000 or an unpaired UTF-16 surrogate either (JSON can carry both, as
+ * `\u0000` and `\ud800`): PostgreSQL cannot store them, so they would fail deep in a write
+ * instead of here, and some validators (IsEmail) throw on a lone surrogate. They are refused
+ * before any validator runs, naming the field, rather than replaced: a login, a password or a
+ * message silently changed is worse than a clear 400. (Webhook payloads are not DTOs: they are
+ * stored with the characters replaced, see storableJson.)
  */
 @Injectable()
 class ApiValidationPipe extends ValidationPipe {
@@ -36,8 +60,8 @@ class ApiValidationPipe extends ValidationPipe {
 
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom' && metadata.metatype && this.toValidate(metadata)) {
-      const paths = nulPaths(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
-      if (paths.length) throw invalid('VALIDATION_FAILED', paths.map((p) => `${p} must not contain the character U+0000`).join('; '));
+      const problems = unstorablePaths(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+      if (problems.length) throw invalid('VALIDATION_FAILED', problems.join('; '));
     }
     return super.transform(value, metadata);
   }
