@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { useBoundedJsonParser } from './common/json-body-parser';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
@@ -26,6 +27,7 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
     logger: opts.logger ?? undefined,
     abortOnError: false,
   });
+  useBoundedJsonParser(app, config.bodyLimitBytes);
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 
