@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, DomainErrorKind, RetryLaterError } from '../../libs/domain/src';
+import { isDatabaseDown } from '../database/database-errors';
 
 export interface ApiErrorBody {
   statusCode: number;
@@ -39,17 +40,6 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
 };
-
-// Connection-level failures: the platform or client should retry, nothing was acknowledged.
-const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
-/** A lost or refused database connection, however the driver (or TypeORM around it) reports it. */
-function isDatabaseDown(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
-  const code = e?.code ?? e?.driverError?.code;
-  if (code && DATABASE_DOWN.has(code)) return true;
-  return /Connection terminated|connection timeout|Connection ended|ECONNREFUSED|ECONNRESET/i.test(`${e?.message ?? ''} ${e?.driverError?.message ?? ''}`);
-}
 
 /** Maps anything thrown to `{statusCode, code, message}`; internals never reach the client. */
 export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
