@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegionDatabases } from '../database/region-databases';
+import { isDatabaseDown, sqlState } from '../database/database-errors';
 import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
 import { ChannelKind, notFound } from '../../libs/domain/src';
@@ -10,8 +11,14 @@ import { WorkSignal } from '../common/work-signal';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+interface ParkedRow extends InboxRow {
+  error: string;
+}
+
 export interface AcceptResult {
   stored: number;
+  /** Stored already parked (malformed): not counted in `stored`. */
+  parked: number;
   duplicates: number;
   unrouted: number;
 }
@@ -72,29 +79,64 @@ export class InboundInbox {
     return this.store(byChannel, items.length, unrouted);
   }
 
-  private async store(byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload'>> }>, received: number, unrouted: number): Promise<AcceptResult> {
+  private async store(byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload' | 'parked'>> }>, received: number, unrouted: number): Promise<AcceptResult> {
     // Per tenant (so per region): all must be committed before the ACK.
-    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[] }>();
+    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[] }>();
     for (const { route, items } of byChannel.values()) {
-      const group = byTenant.get(route.tenantId) ?? { route, rows: [] };
-      for (const i of items) group.rows.push({ channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) });
+      const group = byTenant.get(route.tenantId) ?? { route, rows: [], parked: [] };
+      for (const i of items) {
+        const row = { channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) };
+        if (i.parked) group.parked.push({ ...row, error: storableText(i.parked) });
+        else group.rows.push(row);
+      }
       byTenant.set(route.tenantId, group);
     }
     let vanished = 0;
     const stored = await Promise.all(
-      [...byTenant.values()].map(({ route, rows }) =>
-        this.groupCommit.add(route, rows).catch((err: unknown) => {
-          // The channel is gone (its organization was terminated) but a route cached before that,
-          // here or on another instance, still named it: dropped like an account nobody connected.
-          if ((err as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw err;
-          vanished += rows.length;
-          return 0;
-        }),
-      ),
+      [...byTenant.values()].map(async ({ route, rows, parked }) => {
+        const [n] = await Promise.all([
+          rows.length > 0
+            ? this.groupCommit.add(route, rows).catch((err: unknown) => {
+                // The channel is gone (its organization was terminated) but a route cached before that,
+                // here or on another instance, still named it: dropped like an account nobody connected.
+                if (sqlState(err) !== FOREIGN_KEY_VIOLATION) throw err;
+                vanished += rows.length;
+                return 0;
+              })
+            : 0,
+          parked.length > 0 ? this.park(route, parked) : undefined,
+        ]);
+        return { n, parked: parked.length };
+      }),
     );
     if (vanished) this.log.warn(`dropped ${vanished} webhook item(s) for channels that no longer exist`);
-    const total = stored.reduce((a, b) => a + b, 0);
+    const total = stored.reduce((a, b) => a + b.n, 0);
+    const parked = stored.reduce((a, b) => a + b.parked, 0);
     if (total > 0) this.signal.notify('inbound');
-    return { stored: total, duplicates: received - unrouted - vanished - total, unrouted: unrouted + vanished };
+    return { stored: total, parked, duplicates: received - unrouted - vanished - total - parked, unrouted: unrouted + vanished };
+  }
+
+  /**
+   * Stores items that cannot be processed as they are (not of their platform's documented shape)
+   * already parked: failed, with no job, listed for an admin under state=failed. Rare, so they
+   * take a statement of their own instead of joining the group commit.
+   */
+  private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<void> {
+    this.log.warn(`parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked.map((p) => p.error).join('; ').slice(0, 500)}`);
+    try {
+      await this.dbs.forTenant(route, (tx) =>
+        tx.query(
+          `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, last_error, processed_at, parked_at)
+           select $1, t.channel_id, t.dedupe_key, t.payload::jsonb, 'failed', t.error, now(), now()
+           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as t(channel_id, dedupe_key, payload, error)
+           on conflict (tenant_id, channel_id, dedupe_key) do nothing`,
+          [route.tenantId, parked.map((p) => p.channelId), parked.map((p) => p.dedupeKey), parked.map((p) => p.payload), parked.map((p) => p.error)],
+        ),
+      );
+    } catch (err) {
+      // A lost database answers 503 (the platform delivers again); nothing else may fail the request's good items.
+      if (isDatabaseDown(err)) throw err;
+      this.log.error(`could not park the malformed item(s) of channel ${route.channelId}: ${sqlState(err) ?? ''} ${(err as Error).message}`);
+    }
   }
 }

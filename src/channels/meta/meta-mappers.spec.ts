@@ -118,5 +118,53 @@ describe('Meta webhook splitter', () => {
     expect(splitMetaWebhook({ object: 'user', entry: [{ id: '1' }] })).toEqual([]);
     expect(splitMetaWebhook({ object: 'page', entry: [null as never, { messaging: [{}] }] })).toEqual([]);
     expect(splitMetaWebhook({} as never)).toEqual([]);
+    for (const body of [null, 42, 'page', [], { object: 'page', entry: {} }, { object: 'page', entry: [[], 'x', 1] }]) expect(splitMetaWebhook(body as never)).toEqual([]);
+  });
+
+  it('parks what can be routed but is not of the documented shape, and keeps the rest of the batch', () => {
+    const items = splitMetaWebhook({
+      object: 'page',
+      entry: [
+        { id: 'A', messaging: { sender: { id: 'u' }, message: { mid: 'm0' } } as never },
+        { id: 'B', messaging: [{ sender: { id: 'u' }, message: { mid: 'm1', text: 'x' } }, 7 as never, null as never, 'x' as never] },
+        { id: 'C', messaging: 'none' as never },
+        { id: { toString: 1 } as never, messaging: [{ message: { mid: 'm2' } }] },
+      ],
+    });
+    expect(items.map((i) => [i.routingKey, i.dedupeKey.replace(/:[\w-]{43}$/, ':<digest>'), i.parked])).toEqual([
+      ['A', 'malformed:<digest>', 'MALFORMED_PAYLOAD: entry.messaging is not a list'],
+      ['B', 'mid:m1', undefined],
+      ['B', 'malformed:<digest>', 'MALFORMED_PAYLOAD: a messaging item is not an object'],
+      ['B', 'malformed:<digest>', 'MALFORMED_PAYLOAD: a messaging item is not an object'],
+      ['C', 'malformed:<digest>', 'MALFORMED_PAYLOAD: entry.messaging is not a list'],
+    ]);
+    expect(items[0].payload).toEqual({ malformed: { entry: { id: 'A', messaging: { sender: { id: 'u' }, message: { mid: 'm0' } } } } });
+
+    const wa = splitMetaWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        { id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, contacts: 'x' as never, messages: 5 as never, statuses: [{ id: 'wamid.0', status: 'read' }, 3 as never] } }] },
+        { id: 'w', changes: { field: 'messages' } as never },
+        { id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, contacts: 'x' as never, messages: [{ id: 'wamid.1', from: '1' }] } }] },
+      ],
+    });
+    expect(wa.map((i) => [i.routingKey, i.dedupeKey.replace(/:[\w-]{43}$/, ':<digest>'), i.parked])).toEqual([
+      ['P1', 'malformed:<digest>', 'MALFORMED_PAYLOAD: value.messages is not a list'],
+      ['P1', 'status:wamid.0:read', undefined],
+      ['P1', 'malformed:<digest>', 'MALFORMED_PAYLOAD: a status is not an object'],
+      ['P1', 'wamid:wamid.1', undefined],
+    ]);
+    expect(wa[3].payload).toEqual({ message: { id: 'wamid.1', from: '1' }, contact: null });
+  });
+
+  it('never throws on values that do not turn into text, and keeps the keys of well-formed items as they were', () => {
+    const odd = { toString: 1, valueOf: 1 } as never;
+    const items = splitMetaWebhook({
+      object: 'page',
+      entry: [{ id: 'A', messaging: [{ sender: { id: odd }, message: { mid: odd } }, { sender: { id: odd }, reaction: { mid: 'r', action: odd, emoji: odd }, timestamp: odd }, { sender: { id: 'u' }, read: { watermark: odd } }] }],
+    });
+    expect(items.map((i) => i.dedupeKey.split(':')[0])).toEqual(['mid', 'reaction', 'read']);
+    const plain = splitMetaWebhook({ object: 'page', entry: [{ id: 'A', messaging: [{ sender: { id: 'u' }, reaction: { mid: 'r', action: 'react' } }, { read: { watermark: 5 } }] }] });
+    expect(plain.map((i) => i.dedupeKey)).toEqual(['reaction:r:u:react::undefined', 'read::5']);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelKind } from '../../../libs/domain/src';
-import type { MetaMessagingItem, MetaWebhookBody, WhatsAppMessage, WhatsAppStatus } from './meta-payload';
+import type { MetaMessagingItem, MetaWebhookBody, WhatsAppChangeValue, WhatsAppMessage, WhatsAppStatus } from './meta-payload';
 
 /** One unit of inbound work: routed by (kind, routing key), deduplicated by its key. */
 export interface WebhookItem {
@@ -8,59 +8,113 @@ export interface WebhookItem {
   routingKey: string;
   dedupeKey: string;
   payload: Record<string, unknown>;
+  /**
+   * Set when the item is not of the shape its platform documents: it is stored already parked
+   * (failed, with this as its error) for an admin to see, instead of being processed.
+   */
+  parked?: string;
 }
 
-const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value) ?? '').digest('base64url');
+
+/**
+ * A field as text for a key. Only primitives are taken as they are: a JSON object may carry its
+ * own `toString` (a number, say), which makes String() and template literals throw. (undefined
+ * and null read as before, so the keys of well-formed items do not change.)
+ */
+const text = (v: unknown): string => (v === null || typeof v !== 'object' ? String(v) : digest(v));
+
+/** An account id: a string or a number, nothing else routes. */
+const accountId = (v: unknown): string | undefined => ((typeof v === 'string' && v) || typeof v === 'number' ? String(v) : undefined);
 
 /** The platform's own idempotency key where it has one; otherwise one derived from the content. */
 function messagingKey(item: MetaMessagingItem): string {
-  const sender = item.sender?.id ?? '';
-  if (item.message?.mid) return item.message.is_deleted ? `deleted:${item.message.mid}` : `mid:${item.message.mid}`;
-  if (item.reaction?.mid) return `reaction:${item.reaction.mid}:${sender}:${item.reaction.action}:${item.reaction.emoji ?? ''}:${item.timestamp}`;
-  if (item.postback) return item.postback.mid ? `mid:${item.postback.mid}` : `postback:${digest(item)}`;
-  if (item.delivery) return `delivery:${sender}:${item.delivery.watermark}:${digest(item.delivery.mids ?? [])}`;
-  if (item.read) return item.read.mid ? `read:${item.read.mid}` : `read:${sender}:${item.read.watermark}`;
+  const sender = text(item.sender?.id ?? '');
+  if (item.message?.mid) return item.message.is_deleted ? `deleted:${text(item.message.mid)}` : `mid:${text(item.message.mid)}`;
+  if (item.reaction?.mid) return `reaction:${text(item.reaction.mid)}:${sender}:${text(item.reaction.action)}:${text(item.reaction.emoji ?? '')}:${text(item.timestamp)}`;
+  if (item.postback) return item.postback.mid ? `mid:${text(item.postback.mid)}` : `postback:${digest(item)}`;
+  if (item.delivery) return `delivery:${sender}:${text(item.delivery.watermark)}:${digest(item.delivery.mids ?? [])}`;
+  if (item.read) return item.read.mid ? `read:${text(item.read.mid)}` : `read:${sender}:${text(item.read.watermark)}`;
   return `item:${digest(item)}`;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `value` as a list when it is one; `undefined` when absent; `'malformed'` when it is anything else. */
+function listOf<T>(value: unknown): T[] | undefined | 'malformed' {
+  if (value === undefined || value === null) return undefined;
+  return Array.isArray(value) ? (value as T[]) : 'malformed';
+}
+
+/** An item that cannot be processed, kept for an admin: deduplicated on its content. */
+const malformed = (kind: ChannelKind, routingKey: string, reason: string, payload: Record<string, unknown>): WebhookItem => ({
+  kind,
+  routingKey,
+  dedupeKey: `malformed:${digest(payload)}`,
+  payload: { malformed: payload },
+  parked: `MALFORMED_PAYLOAD: ${reason}`,
+});
+
 /**
  * Splits one Meta webhook POST (many entries, possibly for many pages, i.e. tenants) into items.
- * Only reads: nothing here may throw on odd input, so unknown shapes are skipped.
+ * Only reads: nothing here may throw on odd input. What cannot be routed (no page or phone
+ * number id) is skipped; what can be routed but is not of the documented shape (`messaging` an
+ * object, `messages` a number...) becomes a parked item, so the rest of the batch is stored.
  */
 export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
   const items: WebhookItem[] = [];
+  if (!isObject(body)) return items;
   const kind: ChannelKind | undefined =
     body.object === 'page' ? 'messenger' : body.object === 'instagram' ? 'instagram' : body.object === 'whatsapp_business_account' ? 'whatsapp' : undefined;
-  if (!kind || !Array.isArray(body.entry)) return items;
+  const entries = listOf<unknown>(body.entry);
+  if (!kind || !Array.isArray(entries)) return items;
 
-  for (const entry of body.entry) {
+  for (const entry of entries) {
+    if (!isObject(entry)) continue;
     if (kind !== 'whatsapp') {
-      if (!entry?.id) continue;
-      for (const item of entry.messaging ?? []) {
-        if (item && typeof item === 'object') items.push({ kind, routingKey: String(entry.id), dedupeKey: messagingKey(item), payload: { item } });
+      const routingKey = accountId(entry.id);
+      if (!routingKey) continue;
+      const messaging = listOf<unknown>(entry.messaging);
+      if (messaging === 'malformed') {
+        items.push(malformed(kind, routingKey, 'entry.messaging is not a list', { entry }));
+        continue;
+      }
+      for (const item of messaging ?? []) {
+        if (isObject(item)) items.push({ kind, routingKey, dedupeKey: messagingKey(item as MetaMessagingItem), payload: { item } });
+        else if (item !== null) items.push(malformed(kind, routingKey, 'a messaging item is not an object', { item }));
       }
       continue;
     }
-    for (const change of entry?.changes ?? []) {
-      const value = change?.value;
-      const phoneNumberId = value?.metadata?.phone_number_id;
-      if (change?.field !== 'messages' || !phoneNumberId) continue;
-      for (const message of value.messages ?? []) {
-        const contact = value.contacts?.find((c) => c.wa_id === message?.from);
+    const changes = listOf<unknown>(entry.changes);
+    for (const change of Array.isArray(changes) ? changes : []) {
+      if (!isObject(change) || !isObject(change.value)) continue;
+      const value = change.value as WhatsAppChangeValue & Record<string, unknown>;
+      const routingKey = accountId(isObject(value.metadata) ? value.metadata.phone_number_id : undefined);
+      if (change.field !== 'messages' || !routingKey) continue;
+      const contacts = listOf<unknown>(value.contacts);
+      const messages = listOf<unknown>(value.messages);
+      const statuses = listOf<unknown>(value.statuses);
+      if (messages === 'malformed') items.push(malformed(kind, routingKey, 'value.messages is not a list', { messages: value.messages }));
+      if (statuses === 'malformed') items.push(malformed(kind, routingKey, 'value.statuses is not a list', { statuses: value.statuses }));
+      for (const message of Array.isArray(messages) ? messages : []) {
+        if (!isObject(message)) {
+          if (message !== null) items.push(malformed(kind, routingKey, 'a message is not an object', { message }));
+          continue;
+        }
+        const contact = Array.isArray(contacts) ? contacts.find((c) => isObject(c) && c.wa_id === message.from) : undefined;
         items.push({
           kind,
-          routingKey: String(phoneNumberId),
-          dedupeKey: message?.id ? `wamid:${message.id}` : `item:${digest(message)}`,
+          routingKey,
+          dedupeKey: message.id ? `wamid:${text(message.id)}` : `item:${digest(message)}`,
           payload: { message: message as WhatsAppMessage, contact: contact ?? null },
         });
       }
-      for (const status of value.statuses ?? []) {
-        items.push({
-          kind,
-          routingKey: String(phoneNumberId),
-          dedupeKey: `status:${status?.id}:${status?.status}`,
-          payload: { status: status as WhatsAppStatus },
-        });
+      for (const status of Array.isArray(statuses) ? statuses : []) {
+        if (!isObject(status)) {
+          if (status !== null) items.push(malformed(kind, routingKey, 'a status is not an object', { status }));
+          continue;
+        }
+        items.push({ kind, routingKey, dedupeKey: `status:${text(status.id)}:${text(status.status)}`, payload: { status: status as WhatsAppStatus } });
       }
     }
   }
