@@ -211,6 +211,36 @@ describe('robust input', () => {
     });
   });
 
+  it('whatever the shape of a signed Meta body, the answer is 200 or a 4xx, and processing what was stored fails nothing else', async () => {
+    const owner = await t.signup();
+    const page = await connectMessenger(owner);
+    const wa = await connectWhatsApp(owner);
+    const P = JSON.stringify(page.pageId);
+    const W = JSON.stringify(wa.phoneNumberId);
+    const bodies = [
+      'null',
+      '[]',
+      '"page"',
+      '42',
+      '{}',
+      '{"object":"page"}',
+      '{"object":"page","entry":null}',
+      '{"object":"page","entry":{}}',
+      `{"object":"page","entry":[{"id":${P},"messaging":[[],[[]],{},{"message":null},{"message":"x"},{"sender":"x","message":{"mid":[],"text":{}}},{"delivery":{"mids":{}}}]}]}`,
+      `{"object":"page","entry":[{"id":${P},"messaging":[{"sender":{"id":"psid-1"},"timestamp":"yesterday","message":{"mid":"m-odd-1","text":123,"attachments":{"type":"image"}}}]}]}`,
+      `{"object":"instagram","entry":[{"id":${P},"messaging":7}]}`,
+      `{"object":"whatsapp_business_account","entry":[{"changes":[null,1,{"field":"messages","value":null},{"field":"messages","value":{"metadata":null}}]}]}`,
+      `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":${W}},"contacts":[null,{"wa_id":{}}],"messages":[null,1,"x",[],{"from":{},"id":"wamid.odd","type":"text","text":"not an object"}],"statuses":{}}}]}]}`,
+    ];
+    for (const body of bodies) {
+      const res = await postMetaWebhook(t, body);
+      expect({ body, status: res.status < 500 }).toEqual({ body, status: true });
+    }
+    await drainInbound();
+    // The inbox still takes a plain message afterwards.
+    expect((await postMetaWebhook(t, messengerMessage(page.pageId, 'psid-after', 'after the storm'))).body).toEqual({ received: true, stored: 1 });
+  });
+
   describe('lone surrogates', () => {
     it('are refused in API input with 400 VALIDATION_FAILED naming the field, before any validator can throw on them', async () => {
       const owner = await t.signup();
