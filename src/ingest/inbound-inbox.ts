@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegionDatabases } from '../database/region-databases';
 import { isDatabaseDown, sqlState } from '../database/database-errors';
+import { rows } from '../database/sql';
 import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
 import { ChannelKind, notFound } from '../../libs/domain/src';
@@ -17,7 +18,7 @@ interface ParkedRow extends InboxRow {
 
 export interface AcceptResult {
   stored: number;
-  /** Stored already parked (malformed): not counted in `stored`. */
+  /** Stored already parked (malformed, new ones only): not counted in `stored`. */
   parked: number;
   duplicates: number;
   unrouted: number;
@@ -93,20 +94,20 @@ export class InboundInbox {
     }
     let vanished = 0;
     const stored = await Promise.all(
-      [...byTenant.values()].map(async ({ route, rows, parked }) => {
-        const [n] = await Promise.all([
-          rows.length > 0
-            ? this.groupCommit.add(route, rows).catch((err: unknown) => {
+      [...byTenant.values()].map(async ({ route, rows: toStore, parked }) => {
+        const [n, p] = await Promise.all([
+          toStore.length > 0
+            ? this.groupCommit.add(route, toStore).catch((err: unknown) => {
                 // The channel is gone (its organization was terminated) but a route cached before that,
                 // here or on another instance, still named it: dropped like an account nobody connected.
                 if (sqlState(err) !== FOREIGN_KEY_VIOLATION) throw err;
-                vanished += rows.length;
+                vanished += toStore.length;
                 return 0;
               })
             : 0,
-          parked.length > 0 ? this.park(route, parked) : undefined,
+          parked.length > 0 ? this.park(route, parked) : 0,
         ]);
-        return { n, parked: parked.length };
+        return { n, parked: p };
       }),
     );
     if (vanished) this.log.warn(`dropped ${vanished} webhook item(s) for channels that no longer exist`);
@@ -121,22 +122,26 @@ export class InboundInbox {
    * already parked: failed, with no job, listed for an admin under state=failed. Rare, so they
    * take a statement of their own instead of joining the group commit.
    */
-  private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<void> {
+  private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<number> {
     this.log.warn(`parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked.map((p) => p.error).join('; ').slice(0, 500)}`);
     try {
-      await this.dbs.forTenant(route, (tx) =>
-        tx.query(
+      const inserted = await this.dbs.forTenant(route, (tx) =>
+        rows(
+          tx,
           `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, last_error, processed_at, parked_at)
            select $1, t.channel_id, t.dedupe_key, t.payload::jsonb, 'failed', t.error, now(), now()
            from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as t(channel_id, dedupe_key, payload, error)
-           on conflict (tenant_id, channel_id, dedupe_key) do nothing`,
+           on conflict (tenant_id, channel_id, dedupe_key) do nothing
+           returning id`,
           [route.tenantId, parked.map((p) => p.channelId), parked.map((p) => p.dedupeKey), parked.map((p) => p.payload), parked.map((p) => p.error)],
         ),
       );
+      return inserted.length;
     } catch (err) {
       // A lost database answers 503 (the platform delivers again); nothing else may fail the request's good items.
       if (isDatabaseDown(err)) throw err;
       this.log.error(`could not park the malformed item(s) of channel ${route.channelId}: ${sqlState(err) ?? ''} ${(err as Error).message}`);
+      return 0;
     }
   }
 }
