@@ -1,3 +1,5 @@
+import { DomainError } from '../../libs/domain/src';
+
 // Connection-level failures: the platform or client should retry, nothing was acknowledged.
 const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -5,19 +7,16 @@ interface DriverError {
   code?: string;
   message?: string;
   driverError?: { code?: string; message?: string };
-  cause?: unknown;
 }
 
 /**
  * The SQLSTATE (or Node error code) of a failure, however the driver or TypeORM around it
- * reports it, or the error it was raised for (its `cause`: the group commit's per-row errors).
+ * reports it; for a domain error raised for one (the group commit's per-row errors), its cause's.
  */
 export function sqlState(err: unknown): string | undefined {
+  if (err instanceof DomainError) return err.cause === undefined ? undefined : sqlState(err.cause);
   const e = err as DriverError | undefined;
-  const own = e?.code ?? e?.driverError?.code;
-  if (own !== undefined || e?.cause === undefined) return own;
-  const cause = e.cause as DriverError;
-  return cause?.code ?? cause?.driverError?.code;
+  return e?.code ?? e?.driverError?.code;
 }
 
 /** A lost or refused database connection, however the driver (or TypeORM around it) reports it. */
