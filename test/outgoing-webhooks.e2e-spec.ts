@@ -506,7 +506,7 @@ describe('Outgoing webhooks', () => {
     const strict = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
     try {
       const owner = await strict.signup();
-      for (const url of [receiver.endpoint(), 'https://localhost/x', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.7/hook']) {
+      for (const url of [receiver.endpoint(), 'https://localhost/x', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.7/hook', 'https://localhost./x', 'https://LOCALHOST./x', 'https://2130706433/x', 'https://[::ffff:127.0.0.1]/x']) {
         const res = await strict.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url, events: ['message.created'], purpose: 'service_delivery' } });
         expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 400, code: 'INVALID_WEBHOOK_URL' });
       }

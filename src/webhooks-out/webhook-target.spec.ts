@@ -37,6 +37,40 @@ describe('webhook targets', () => {
     [`https://example.com/${'a'.repeat(2100)}`, 'at most'],
   ])('refuses %s (%s)', (url, why) => expect(reason(url)).toContain(why));
 
+  // The same hosts, spelled so that a name check would miss them: the parser's normal form is checked.
+  it.each([
+    ['https://localhost./x', 'trailing dot'],
+    ['https://LOCALHOST./x', 'trailing dot'],
+    ['https://localhost\u3002/x', 'trailing dot'], // ideographic full stop
+    ['https://printer.local./x', 'trailing dot'],
+    ['https://hooks.example.com./x', 'trailing dot'], // public or not: one spelling per host
+    ['https://intranet./x', 'trailing dot'],
+    ['https://.example.com/x', 'empty labels'],
+    ['https://example..com/x', 'empty labels'],
+    ['https://LOCALHOST/x', 'public host'],
+    ['https://%6c%6f%63%61%6c%68%6f%73%74/x', 'public host'],
+    ['https://2130706433/x', 'public address'], // 127.0.0.1 in decimal
+    ['https://0x7f000001/x', 'public address'],
+    ['https://0x7f.1/x', 'public address'],
+    ['https://0177.0.0.1/x', 'public address'],
+    ['https://127.1/x', 'public address'],
+    ['https://127.0.0.1./x', 'public address'],
+    ['https://0/x', 'public address'],
+    ['https://[0:0:0:0:0:0:0:1]/x', 'public address'],
+    ['https://[::ffff:127.0.0.1]/x', 'public address'],
+    ['https://[::ffff:7f00:1]/x', 'public address'],
+    ['https://[::127.0.0.1]/x', 'public address'], // IPv4-compatible
+    ['https://[::ffff:0:10.0.0.1]/x', 'public address'], // IPv4-translated
+    ['https://[2002:7f00:1::]/x', 'public address'], // 6to4 of 127.0.0.1
+    ['https://[64:ff9b:1::a00:1]/x', 'public address'],
+    ['https://[fec0::1]/x', 'public address'],
+  ])('refuses %s, another spelling of a local host (%s)', (url, why) => expect(reason(url)).toContain(why));
+
+  it('refuses a trailing-dot host even where local targets are allowed', () => {
+    expect(reason('https://localhost./hook', true)).toContain('trailing dot');
+    expect(reason('http://localhost.:8080/hook', true)).toContain('trailing dot');
+  });
+
   it('admits http://localhost only when local targets are allowed', () => {
     expect(reason('http://localhost:8080/hook', true)).toBe('ok');
     expect(reason('http://127.0.0.1:8080/hook', true)).toBe('ok');
@@ -59,6 +93,9 @@ describe('webhook targets', () => {
     ['255.255.255.255', false],
     ['::1', false],
     ['::', false],
+    ['::7f00:1', false],
+    ['::ffff:0:a00:1', false],
+    ['2002:a00:1::1', false],
     ['fe80::1', false],
     ['fc00::1', false],
     ['::ffff:127.0.0.1', false],

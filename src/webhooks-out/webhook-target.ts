@@ -31,12 +31,15 @@ for (const [net, bits] of [
   NON_PUBLIC.addSubnet(net, bits, 'ipv4');
 }
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible form (::127.0.0.1)
+  ['::ffff:0:0:0', 96], // IPv4-translated (::ffff:0:127.0.0.1)
   ['64:ff9b::', 96], // NAT64 of any IPv4, private ones included
+  ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64],
   ['2001:db8::', 32],
+  ['2002::', 16], // 6to4: wraps any IPv4, private ones included
   ['fc00::', 7], // unique local
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const) {
@@ -69,6 +72,10 @@ export function validateWebhookUrl(raw: string, allowLocal: boolean): URL {
   } catch {
     throw bad('is not an absolute URL');
   }
+  // The URL parser already folds case, percent-escapes, full-width dots and every IPv4 spelling
+  // (2130706433, 0x7f.1, 0177.0.0.1) into one form. A name ending in a dot is the same host as
+  // without it (`localhost.` is localhost) but slips past name checks, so it is refused outright.
+  if (url.hostname.endsWith('.') || /^\.|\.\./.test(url.hostname)) throw bad('must name a public host without empty labels or a trailing dot');
   const local = LOCAL_HOSTS.has(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowLocal && local)) throw bad('must use https');
   if (url.username || url.password) throw bad('must not carry credentials; verify the X-MonkeyMachine-Signature header instead');
