@@ -44,6 +44,15 @@ describe('exports', () => {
     expect(res.body).toContain(`"'=cmd|calc"`);
   });
 
+  it('neutralises formulas hidden behind leading whitespace too', async () => {
+    const tg = await t.createChannel(owner, 'telegram');
+    await t.inbound(owner, tg, { channelKind: 'telegram', externalContactId: 'tg-ws', contactName: ' \t=HYPERLINK("http://evil.example","x")', text: '\r\n  -2+3+cmd|\' /C calc\'!A0' });
+    const contacts = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.csv', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(contacts.body).toContain(`"' \t=HYPERLINK(""http://evil.example"",""x"")"`);
+    const messages = await t.app.inject({ method: 'GET', url: '/api/exports/conversations.csv', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(messages.body).toContain(`"'\r\n  -2+3+cmd|' /C calc'!A0"`);
+  });
+
   it('is for owners and admins, and only known formats', async () => {
     const agent = await t.addUser(owner, 'agent');
     expect((await t.request('GET', '/api/exports/contacts.jsonl', { token: agent.token })).status).toBe(403);

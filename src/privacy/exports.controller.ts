@@ -5,18 +5,13 @@ import { Readable } from 'node:stream';
 import { notFound } from '../../libs/domain/src';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
+import { csvRow } from './csv';
 import { ExportService } from './export.service';
 import { Purpose, PurposeGuard } from './purpose.guard';
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  // Quote always; neutralise spreadsheet formulas (CSV injection) with a leading apostrophe.
-  return `"${(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
-};
-
 async function* asLines<T extends object>(items: AsyncIterable<T>, format: 'jsonl' | 'csv', columns: (keyof T)[]): AsyncGenerator<string> {
-  if (format === 'csv') yield columns.map(csvCell).join(',') + '\r\n';
-  for await (const item of items) yield format === 'jsonl' ? JSON.stringify(item) + '\n' : columns.map((c) => csvCell(item[c])).join(',') + '\r\n';
+  if (format === 'csv') yield csvRow(columns);
+  for await (const item of items) yield format === 'jsonl' ? JSON.stringify(item) + '\n' : csvRow(columns.map((c) => item[c]));
 }
 
 /** Exports for the Customer's own systems, streamed as JSON lines or CSV (purpose customer_export). */
