@@ -1,14 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsObject, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsObject } from 'class-validator';
 import { CHANNEL_KINDS, ChannelKind } from '../../libs/domain/src';
+import { DisplayName } from '../common/display-name';
 
 export class ConnectChannelDto {
   @ApiProperty({ enum: CHANNEL_KINDS })
   @IsIn(CHANNEL_KINDS)
   kind: ChannelKind;
 
-  @ApiProperty({ example: 'Acme Facebook Page' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @ApiProperty({ example: 'Acme Facebook Page', maxLength: 200, description: 'Trimmed; must not be blank nor hold control or bidirectional control characters' })
+  @DisplayName(200)
   name: string;
 
   @ApiProperty({ description: 'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey)', type: Object })

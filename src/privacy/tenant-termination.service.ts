@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TenantRef, invalid } from '../../libs/domain/src';
 import { ChannelRoutes, RouteKey } from '../channels/channel-routes';
+import { isBlankName } from '../common/display-name';
 import { WorkSignal } from '../common/work-signal';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
@@ -21,6 +22,15 @@ export interface TerminationStarted {
 
 /** One run of the purge job: `more` when it stopped at its time budget with work left. */
 export type PurgeProgress = 'done' | 'more';
+
+/**
+ * The owner confirms with the organization's name as shown (surrounding spaces do not count).
+ * Names are refused blank since signup checks them, but an organization made before that may
+ * have none: it confirms with its id (GET /api/tenant shows both), so it can still leave.
+ */
+function confirms(name: string, tenantId: string, typed: string): boolean {
+  return isBlankName(name) ? typed.trim() === tenantId : typed.trim() === name.trim();
+}
 
 /**
  * Account termination, in two steps. `start` (DELETE /api/tenant) marks the organization
@@ -52,7 +62,9 @@ export class TenantTerminationService {
     let marked: { code: string; released: RouteKey[] } | null = null;
     await this.dbs.forTenant(tenant, async (tx) => {
       const row = await firstRow<{ name: string; terminating_at: Date | null }>(tx, `select name, terminating_at from tenants where tenant_id = $1 for update`, [tenant.tenantId]);
-      if (!row || row.name !== confirmName) throw invalid('CONFIRMATION_MISMATCH', 'Type the organization name exactly to confirm the termination');
+      if (!row || !confirms(row.name, tenant.tenantId, confirmName)) {
+        throw invalid('CONFIRMATION_MISMATCH', 'Type the organization name exactly to confirm the termination (an organization without a name: its id)');
+      }
       if (!row.terminating_at) {
         await tx.query(`update tenants set terminating_at = now() where tenant_id = $1`, [tenant.tenantId]);
         await this.audit.record(tx, tenant.tenantId, { actor: `user:${actorId}`, action: 'tenant.terminate', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });

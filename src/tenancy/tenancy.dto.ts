@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { DisplayName } from '../common/display-name';
 
 export class SignupDto {
-  @ApiProperty({ example: 'Acme Bakery' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @ApiProperty({ example: 'Acme Bakery', maxLength: 200, description: 'Trimmed; must not be blank nor hold control or bidirectional control characters' })
+  @DisplayName(200)
   organizationName: string;
 
   @ApiProperty({ example: 'owner@acme.test' })

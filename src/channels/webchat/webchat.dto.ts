@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DisplayName } from '../../common/display-name';
 
 export class StartSessionDto {
   @ApiPropertyOptional({ description: 'The signed-in user on the Customer\'s site; requires userHash', example: 'customer-42' })
@@ -10,8 +11,8 @@ export class StartSessionDto {
   @IsOptional() @IsString() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'userHash must be 64 hex characters' })
   userHash?: string;
 
-  @ApiPropertyOptional({ description: 'How the visitor introduces themself', example: 'Ada' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(100)
+  @ApiPropertyOptional({ description: 'How the visitor introduces themself (trimmed; not blank, no control or bidirectional control characters)', example: 'Ada', maxLength: 100 })
+  @IsOptional() @DisplayName(100)
   name?: string;
 }
 

@@ -21,7 +21,7 @@ export const WIDGET_JS = String.raw`(function () {
   var userId = script.getAttribute('data-user-id') || null;
   var userHash = script.getAttribute('data-user-hash') || null;
   if (userId && !userHash) { console.warn('MonkeyMachine chat: data-user-id needs data-user-hash; chatting anonymously'); userId = null; }
-  var visitorName = script.getAttribute('data-name') || null;
+  var visitorName = (script.getAttribute('data-name') || '').trim() || null;   // a blank name is refused: send none
   var title = script.getAttribute('data-title') || 'Chat with us';
   var storeKey = 'mm-webchat:' + key;
 
