@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DomainEvents } from '../src/common/domain-events';
 import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay';
+import { MAX_STREAMS_PER_USER } from '../src/events/events.controller';
 import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant } from './support/test-app';
 
@@ -112,19 +113,72 @@ describe('Agent event stream', () => {
 
   it('says reset when the gap cannot be replayed (another run or instance, or evicted)', async () => {
     const replay = t.app.get(EventReplay);
-    const foreign = await stream(as(a, { 'last-event-id': `${replay.run === 'deadbeef' ? 'cafebabe' : 'deadbeef'}-1` }));
+    // Ids are the tenant's own (epoch-seq): the epoch of A's log is what the next reset hands out.
+    const current = (replay.resume(a.tenantId, 'not-an-id') as { lastId: string }).lastId;
+    const foreign = await stream(as(a, { 'last-event-id': `${current.startsWith('deadbeef') ? 'cafebabe' : 'deadbeef'}-1` }));
     const reset = await foreign.next((f) => f.event === 'reset');
     expect(reset.data).toEqual({ reason: 'unknown_event_id' });
-    expect(reset.id).toMatch(new RegExp(`^${replay.run}-\\d+$`)); // the client resumes from here next time
+    expect(reset.id).toBe(current); // the client resumes from here next time
+    const resumed = await stream(as(a, { 'last-event-id': reset.id! }));
+    expect((await resumed.pending()).filter((f) => f.event === 'reset')).toEqual([]);
+    // An id from the future of this log was never handed out either.
+    const [epoch, seq] = current.split('-');
+    expect(replay.resume(a.tenantId, `${epoch}-${Number(seq) + 1}`)).toMatchObject({ kind: 'reset', reason: 'unknown_event_id' });
 
     const c = await t.signup();
     const events = t.app.get(DomainEvents);
     events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: 0 } });
-    const firstId = replay.resume(c.tenantId, `${replay.run}-0`);
+    const cEpoch = (replay.resume(c.tenantId, 'not-an-id') as { lastId: string }).lastId.split('-')[0];
+    const firstId = replay.resume(c.tenantId, `${cEpoch}-0`);
     expect(firstId.kind).toBe('replay');
     const oldest = (firstId as { events: Array<{ id: string }> }).events[0].id;
     for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++) events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: i } });
     const late = await stream(as(c, { 'last-event-id': oldest }));
     expect((await late.next((f) => f.event === 'reset')).data).toEqual({ reason: 'events_evicted' });
+  });
+
+  it('numbers each organization\'s events on its own: ids of A do not move while B is busy', async () => {
+    const events = t.app.get(DomainEvents);
+    const sa = await stream(as(a));
+    const sb = await stream(as(b));
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { n: 'a1' } });
+    const a1 = await sa.next((f) => f.event === 'notification.created');
+    for (let i = 0; i < 25; i++) events.publish({ tenantId: b.tenantId, type: 'notification.created', data: { n: `b${i}` } });
+    const lastOfB = (await Promise.all(Array.from({ length: 25 }, () => sb.next((f) => f.event === 'notification.created')))).pop()!;
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { n: 'a2' } });
+    const a2 = await sa.next((f) => f.event === 'notification.created');
+
+    const [epochA1, seqA1] = a1.id!.split('-');
+    const [epochA2, seqA2] = a2.id!.split('-');
+    expect(epochA2).toBe(epochA1);
+    expect(Number(seqA2)).toBe(Number(seqA1) + 1);
+    // Nor does A's epoch say anything about B's log.
+    expect(lastOfB.id!.split('-')[0]).not.toBe(epochA1);
+  });
+
+  it('limits open streams per user, so one agent\'s runaway tabs never lock out the owner', async () => {
+    const agent = await t.addUser(a, 'agent');
+    const attempts: SseReader[] = [];
+    for (let i = 0; i < 50; i++) attempts.push(await stream(as(agent)));
+    const owner = await stream(as(a));
+    expect(owner.status).toBe(200);
+    const m = await t.inbound(a, channelA, { text: 'the owner still hears this' });
+    expect((await owner.next((f) => f.event === 'message.created')).data.data.messageId).toBe(m.message.id);
+
+    const opened = attempts.filter((r) => r.status === 200);
+    expect(opened).toHaveLength(MAX_STREAMS_PER_USER);
+    const refused = attempts.find((r) => r.status !== 200)!;
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body!)).toMatchObject({ statusCode: 429, code: 'TOO_MANY_STREAMS' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // A closed stream frees its place (the server notices the close a moment later).
+    opened[0].close();
+    let again = await stream(as(agent));
+    for (let i = 0; again.status === 429 && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await stream(as(agent));
+    }
+    expect(again.status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Subject, Subscription, filter } from 'rxjs';
 import { DomainEvent, DomainEvents } from '../common/domain-events';
 
-/** A domain event with its place in this instance's sequence (the SSE `id:`). */
+/** A domain event with its place in its tenant's sequence (the SSE `id:`). */
 export interface StampedEvent extends DomainEvent {
   id: string;
   seq: number;
@@ -22,6 +22,10 @@ const TENANT_IDLE_MS = 15 * 60_000;
 const MAX_TENANTS = 10_000;
 
 interface TenantLog {
+  /** Random, new for every log: ids of a forgotten log, a restart or another instance never match. */
+  epoch: string;
+  /** The tenant's own count of events in this log: the only thing an id tells its reader. */
+  seq: number;
   events: StampedEvent[];
   /** Events with seq up to here are no longer held: a client that stopped before them missed some. */
   evictedUpTo: number;
@@ -30,8 +34,11 @@ interface TenantLog {
 
 /**
  * A bounded, per-tenant memory of recent domain events so a dropped stream resumes with
- * Last-Event-ID. Ids are `<run>-<seq>`: a run is one process of one instance, so an id from a
- * restart or from another instance asks for a reset instead of silently skipping events.
+ * Last-Event-ID. Ids are `<epoch>-<seq>`, both the tenant's own: the sequence counts only this
+ * tenant's events (a process-wide counter would let every tenant watch how busy the others are),
+ * and the epoch is drawn anew whenever the tenant's log starts (first event of a run, or after
+ * the log was forgotten), so an id from a restart, another instance or a forgotten log asks for a
+ * reset instead of silently skipping events.
  *
  * Trade-off (vs. a persisted tenant event table): no write per event and nothing to purge, but
  * the memory is lost on restart and, like the in-process DomainEvents bus it listens to, holds
@@ -40,12 +47,8 @@ interface TenantLog {
  */
 @Injectable()
 export class EventReplay implements OnModuleDestroy {
-  readonly run = randomBytes(4).toString('hex');
-  private seq = 0;
   /** Map order is least recently written first, which is the eviction order. */
   private readonly tenants = new Map<string, TenantLog>();
-  /** The highest seq ever dropped with a whole tenant log; a new log cannot vouch for anything before it. */
-  private droppedUpTo = 0;
   private readonly live = new Subject<StampedEvent>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
@@ -73,27 +76,32 @@ export class EventReplay implements OnModuleDestroy {
 
   resume(tenantId: string, lastEventId: string | undefined): Resume {
     if (!lastEventId) return { kind: 'fresh' };
-    const lastId = `${this.run}-${this.seq}`;
+    // A reset hands the client an id to resume from next time, so the tenant needs a log now.
+    const log = this.tenants.get(tenantId) ?? this.start(tenantId);
+    const lastId = `${log.epoch}-${log.seq}`;
     const m = /^([0-9a-f]{8})-(\d{1,15})$/.exec(lastEventId);
-    if (!m || m[1] !== this.run) return { kind: 'reset', reason: 'unknown_event_id', lastId };
-    const after = Number(m[2]);
-    const log = this.tenants.get(tenantId);
-    const evictedUpTo = log ? log.evictedUpTo : this.droppedUpTo;
-    if (after < evictedUpTo) return { kind: 'reset', reason: 'events_evicted', lastId };
-    return { kind: 'replay', events: log ? log.events.filter((e) => e.seq > after) : [] };
+    const after = m ? Number(m[2]) : NaN;
+    if (!m || m[1] !== log.epoch || after > log.seq) return { kind: 'reset', reason: 'unknown_event_id', lastId };
+    if (after < log.evictedUpTo) return { kind: 'reset', reason: 'events_evicted', lastId };
+    return { kind: 'replay', events: log.events.filter((e) => e.seq > after) };
+  }
+
+  private start(tenantId: string): TenantLog {
+    const log: TenantLog = { epoch: randomBytes(4).toString('hex'), seq: 0, events: [], evictedUpTo: 0, lastAt: Date.now() };
+    this.tenants.set(tenantId, log);
+    if (this.tenants.size > MAX_TENANTS) this.drop(this.tenants.keys().next().value!);
+    return log;
   }
 
   private record(e: DomainEvent): void {
-    const seq = ++this.seq;
-    const stamped: StampedEvent = { ...e, seq, id: `${this.run}-${seq}`, at: new Date().toISOString() };
-    let log = this.tenants.get(e.tenantId);
-    if (log) this.tenants.delete(e.tenantId);
-    else log = { events: [], evictedUpTo: this.droppedUpTo, lastAt: 0 };
+    const log = this.tenants.get(e.tenantId) ?? this.start(e.tenantId);
+    this.tenants.delete(e.tenantId); // re-inserted below: the most recently written go last
+    const seq = ++log.seq;
+    const stamped: StampedEvent = { ...e, seq, id: `${log.epoch}-${seq}`, at: new Date().toISOString() };
     log.events.push(stamped);
     if (log.events.length > REPLAY_PER_TENANT) log.evictedUpTo = log.events.shift()!.seq;
     log.lastAt = Date.now();
     this.tenants.set(e.tenantId, log);
-    if (this.tenants.size > MAX_TENANTS) this.drop(this.tenants.keys().next().value!);
     this.live.next(stamped);
   }
 
@@ -105,11 +113,8 @@ export class EventReplay implements OnModuleDestroy {
     }
   }
 
+  /** A forgotten log takes its epoch with it: ids from it ask for a reset from then on. */
   private drop(tenantId: string): void {
-    const log = this.tenants.get(tenantId);
-    if (!log) return;
     this.tenants.delete(tenantId);
-    const newest = log.events[log.events.length - 1]?.seq ?? 0;
-    this.droppedUpTo = Math.max(this.droppedUpTo, newest);
   }
 }

@@ -1,13 +1,21 @@
-import { CanActivate, Controller, ExecutionContext, Get, Headers, HttpException, HttpStatus, Injectable, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RetryLaterError } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { EventReplay, StampedEvent } from './event-replay';
 import { SseConnections } from './sse';
 
-/** Open agent streams per tenant on this instance; more is a runaway client, not a dashboard. */
-const MAX_STREAMS_PER_TENANT = 50;
+/**
+ * Open streams per user on this instance: a dashboard needs one per browser tab, so more is a
+ * runaway client, and it is that user who is refused, not their colleagues.
+ */
+export const MAX_STREAMS_PER_USER = 10;
+/** A safety net for the instance's memory only, far above what a busy organization's agents use. */
+export const MAX_STREAMS_PER_TENANT = 1000;
+/** A place frees up as soon as a stream closes: a short wait before asking again. */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Bearer auth from the Authorization header, or — for the browser's EventSource, which cannot
@@ -29,13 +37,33 @@ export class EventStreamAuthGuard implements CanActivate {
   }
 }
 
+/** Open streams by key; a key with none is forgotten. */
+class StreamCounts {
+  private readonly open = new Map<string, number>();
+
+  get(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+
+  add(key: string): void {
+    this.open.set(key, this.get(key) + 1);
+  }
+
+  remove(key: string): void {
+    const n = this.get(key) - 1;
+    if (n > 0) this.open.set(key, n);
+    else this.open.delete(key);
+  }
+}
+
 const frame = (e: StampedEvent) => ({ id: e.id, event: e.type, data: { id: e.id, type: e.type, at: e.at, data: e.data } });
 
 @ApiTags('events')
 @ApiBearerAuth()
 @Controller('api/events')
 export class AgentEventsController {
-  private readonly perTenant = new Map<string, number>();
+  private readonly perUser = new StreamCounts();
+  private readonly perTenant = new StreamCounts();
 
   constructor(
     private readonly replay: EventReplay,
@@ -61,9 +89,11 @@ export class AgentEventsController {
     @Headers('last-event-id') lastEventHeader?: string,
     @Query('lastEventId') lastEventQuery?: string,
   ): void {
-    const open = this.perTenant.get(p.tenantId) ?? 0;
-    if (open >= MAX_STREAMS_PER_TENANT) throw new HttpException(`At most ${MAX_STREAMS_PER_TENANT} live streams per organization`, HttpStatus.TOO_MANY_REQUESTS);
-    this.perTenant.set(p.tenantId, open + 1);
+    const user = `${p.tenantId}:${p.userId}`;
+    if (this.perUser.get(user) >= MAX_STREAMS_PER_USER) throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_USER} live streams per user; close another tab first`, RETRY_AFTER_SECONDS);
+    if (this.perTenant.get(p.tenantId) >= MAX_STREAMS_PER_TENANT) throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_TENANT} live streams per organization`, RETRY_AFTER_SECONDS);
+    this.perUser.add(user);
+    this.perTenant.add(p.tenantId);
     const conn = this.sse.start(req, reply);
     const subscription = this.replay.follow(
       p.tenantId,
@@ -76,9 +106,8 @@ export class AgentEventsController {
     );
     conn.onClose(() => {
       subscription.unsubscribe();
-      const n = (this.perTenant.get(p.tenantId) ?? 1) - 1;
-      if (n > 0) this.perTenant.set(p.tenantId, n);
-      else this.perTenant.delete(p.tenantId);
+      this.perUser.remove(user);
+      this.perTenant.remove(p.tenantId);
     });
   }
 }
