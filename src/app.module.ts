@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './common/api-exception.filter';
-import { HealthController } from './common/health.controller';
+import { HealthController, HealthDetailsGuard } from './common/health.controller';
 import { AppConfig } from './config/app-config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DatabaseModule } from './database/database.module';
@@ -26,7 +26,7 @@ export class AppModule {
       global: true,
       imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule, WebhooksOutModule, SmsModule, TelegramModule, EmailModule, EventsModule, WebchatModule],
       controllers: [HealthController],
-      providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
+      providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }, HealthDetailsGuard],
       exports: [AppConfig],
     };
   }

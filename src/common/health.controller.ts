@@ -1,14 +1,52 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { CanActivate, Controller, ExecutionContext, Get, Injectable, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../../libs/domain/src';
+import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { DeletionRequestsService } from '../privacy/deletion-requests.service';
 import { PURGE_JOB } from '../privacy/retention-purge.job';
+import { JwtAuthGuard } from '../tenancy/auth.guards';
 
 const PROBE_TIMEOUT_MS = 2000;
 
 const DAY_MS = 24 * 3600_000;
+
+type HealthRequest = FastifyRequest & { healthDetails?: boolean };
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Lets every caller in, and marks who may read the details (regions, jobs, warnings): a caller
+ * with `Authorization: Bearer <HEALTH_TOKEN>`, or any signed-in user (checked exactly as the API
+ * checks them). Everyone else learns up or down only: the layout of a deployment is no business
+ * of the internet.
+ */
+@Injectable()
+export class HealthDetailsGuard implements CanActivate {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jwt: JwtAuthGuard,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<HealthRequest>();
+    req.healthDetails = await this.mayReadDetails(ctx, req.headers.authorization);
+    return true;
+  }
+
+  private async mayReadDetails(ctx: ExecutionContext, authorization: string | undefined): Promise<boolean> {
+    const bearer = /^Bearer +(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) return false;
+    if (this.config.healthToken && timingSafeEqual(digest(bearer), digest(this.config.healthToken))) return true;
+    try {
+      return await this.jwt.canActivate(ctx);
+    } catch {
+      return false;
+    }
+  }
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -31,9 +69,15 @@ export class HealthController {
     return out;
   }
 
-  /** 200 when every region's database answers, 503 otherwise, with the state of each. */
+  /** 200 when every region's database answers, 503 otherwise; the state of each to those who may see it. */
   @Get()
-  async health(@Res() reply: FastifyReply) {
+  @UseGuards(HealthDetailsGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Liveness of the service and its databases',
+    description: 'Anonymous callers get {status: "up"|"down"} (200/503). With a bearer token (any user\'s, or HEALTH_TOKEN): {status: "ok"|"degraded", regions, jobs, warnings}.',
+  })
+  async health(@Req() req: HealthRequest, @Res() reply: FastifyReply) {
     const entries = await Promise.all(
       this.dbs.regions().map(async (region) => {
         const probe = this.dbs.region(region).query('select 1');
@@ -43,6 +87,7 @@ export class HealthController {
       }),
     );
     const healthy = entries.every(([, s]) => s.database === 'up');
+    if (!req.healthDetails) return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'up' : 'down' });
     const jobs = healthy ? await this.jobs() : {};
     const warnings = Object.entries(jobs)
       .filter(([, j]) => j.stale)

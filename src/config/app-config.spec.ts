@@ -43,6 +43,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('c2hvcnQ');
   });
 
+  it('takes an optional HEALTH_TOKEN of at least 32 characters', () => {
+    const base = { DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+    expect(loadConfig(base).healthToken).toBeUndefined();
+    expect(loadConfig({ ...base, HEALTH_TOKEN: '' }).healthToken).toBeUndefined();
+    expect(loadConfig({ ...base, HEALTH_TOKEN: SECRET }).healthToken).toBe(SECRET);
+    expect(() => loadConfig({ ...base, HEALTH_TOKEN: 'monitor' })).toThrow(/HEALTH_TOKEN: expected at least 32 characters/);
+  });
+
   it('requires JWT_SECRET and a database', () => {
     expect(() => loadConfig({})).toThrow(/JWT_SECRET: required, not set/);
     expect(() => loadConfig({ JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(/DATABASE_URL: set it/);

@@ -41,6 +41,8 @@ export abstract class AppConfig {
   abstract readonly webhooksAllowLocalTargets: boolean;
   /** Which proxies may report the client's address (X-Forwarded-For): none unless configured. */
   abstract readonly trustProxy: TrustProxy;
+  /** A bearer token that shows /health's details to monitoring (signed-in users see them too). */
+  abstract readonly healthToken?: string;
 }
 
 export class InvalidConfigError extends Error {}
@@ -96,6 +98,11 @@ const secret = makeValidator<string>((input) => {
   if (input.length < 32) throw new Error('expected at least 32 characters of random secret');
   return input;
 });
+// Empty counts as unset (compose files often pass `VAR=` through).
+const optionalSecret = makeValidator<string>((input) => {
+  if (input !== '' && input.length < 32) throw new Error('expected at least 32 characters of random secret, or nothing');
+  return input;
+});
 
 /**
  * Reads and validates the environment. Fails with one message naming every bad variable and
@@ -136,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       EMAIL_DOMAIN: str({ default: 'localhost' }),
       WEBHOOKS_ALLOW_LOCAL_TARGETS: onOff({ default: false }),
       TRUST_PROXY: trustProxy({ default: false }),
+      HEALTH_TOKEN: optionalSecret({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -187,5 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     emailDomain: e.EMAIL_DOMAIN,
     webhooksAllowLocalTargets: e.WEBHOOKS_ALLOW_LOCAL_TARGETS,
     trustProxy: e.TRUST_PROXY,
+    healthToken: e.HEALTH_TOKEN || undefined,
   });
 }
