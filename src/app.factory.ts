@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { useBoundedJsonParser } from './common/json-body-parser';
+import { registerSecurityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
     abortOnError: false,
   });
   useBoundedJsonParser(app, config.bodyLimitBytes);
+  await registerSecurityHeaders(app.getHttpAdapter().getInstance(), { publicBaseUrl: config.publicBaseUrl });
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { BrowserFacing, cspNonce } from '../common/security-headers';
 import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
 
 const TABLE_NAMES: Record<string, string> = {
@@ -16,11 +17,11 @@ const TABLE_NAMES: Record<string, string> = {
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(s: DeletionStatus): string {
+function page(s: DeletionStatus, nonce: string): string {
   const lines = Object.entries(s.deleted).map(([table, n]) => `<li>${n} ${escape(TABLE_NAMES[table] ?? table)}</li>`);
   const when = s.completedAt ? `completed on ${s.completedAt.toISOString()}` : `requested on ${s.requestedAt.toISOString()}, due by ${s.deadlineAt.toISOString()}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Data deletion ${escape(s.code)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head><body>
+<style nonce="${escape(nonce)}">body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head><body>
 <h1>Your data deletion request</h1>
 <p>Confirmation code: <strong>${escape(s.code)}</strong></p>
 <p>Status: <strong>${escape(s.status)}</strong> (${escape(when)}).</p>
@@ -37,10 +38,11 @@ export class DeletionStatusController {
   constructor(private readonly deletions: DeletionRequestsService) {}
 
   @Get(':code')
+  @BrowserFacing('html-page')
   async status(@Param('code') code: string, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply) {
     const s = await this.deletions.status(code);
     if (accept && /text\/html/.test(accept) && !/application\/json/.test(accept.split(',')[0])) {
-      return reply.type('text/html; charset=utf-8').send(page(s));
+      return reply.type('text/html; charset=utf-8').send(page(s, cspNonce(reply)));
     }
     return reply.send({ code: s.code, status: s.status, requestedAt: s.requestedAt, deadlineAt: s.deadlineAt, completedAt: s.completedAt, deleted: s.deleted, outcome: s.outcome });
   }

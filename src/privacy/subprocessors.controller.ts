@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ChannelAdapters } from '../channels/channel-adapter';
+import { BrowserFacing } from '../common/security-headers';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -15,6 +16,7 @@ export class SubprocessorsController {
   constructor(private readonly adapters: ChannelAdapters) {}
 
   @Get()
+  @BrowserFacing('html-page')
   list(@Headers('accept') accept: string | undefined, @Res() reply: FastifyReply) {
     const byProcessor = new Map<string, string[]>();
     for (const adapter of this.adapters.all()) {

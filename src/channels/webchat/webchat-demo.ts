@@ -20,10 +20,21 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const isLoopbackAddress = (a: string | undefined) => !!a && (a === '::1' || /^(::ffff:)?127\./.test(a));
 
 /**
+ * The name the browser used to reach us (Host, port dropped). A page of any site can have its
+ * name resolve to 127.0.0.1 (DNS rebinding) and then read what this machine serves under that
+ * name, so the console is shown only to a browser that asked for a loopback name itself.
+ */
+function requestedHostIsLoopback(host: string | undefined): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/i.exec(host ?? '');
+  return !!m && LOOPBACK_HOSTS.has(m[1].toLowerCase());
+}
+
+/**
  * The local demo of /widget-demo: on the first visit of a local run it creates its own demo
  * organization with a web chat channel for this very page, remembered in DATA_DIR. It exists
  * only when the deployment runs on localhost (PUBLIC_BASE_URL is a loopback URL) and the browser
- * is on this machine and talks to the app directly (loopback peer, no proxy headers), so a
+ * is on this machine, talks to the app directly (loopback peer, no proxy headers) and asked for a
+ * loopback name (Host: localhost, 127.0.0.1 or [::1], not a rebound name), so a
  * deployed instance never creates it nor shows its credentials. The demo organization holds only
  * what is typed into the demo; no other tenant's data is ever involved.
  */
@@ -46,7 +57,7 @@ export class WebchatDemo {
       return false;
     }
     const proxied = ['x-forwarded-for', 'x-forwarded-host', 'forwarded', 'x-real-ip'].some((h) => req.headers[h] !== undefined);
-    return LOOPBACK_HOSTS.has(host) && !proxied && isLoopbackAddress(req.raw.socket.remoteAddress);
+    return LOOPBACK_HOSTS.has(host) && !proxied && isLoopbackAddress(req.raw.socket.remoteAddress) && requestedHostIsLoopback(req.headers.host);
   }
 
   /** The origins the demo page is reachable at on this machine. */

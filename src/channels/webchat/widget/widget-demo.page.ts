@@ -17,6 +17,8 @@ export interface DemoConsole {
 
 export interface DemoPage {
   baseUrl: string;
+  /** This answer's Content-Security-Policy nonce: the page's inline script and style carry it, and so does widget.js. */
+  nonce: string;
   /** The channel the widget talks to, or null when there is none to show. */
   channelKey: string | null;
   /** Present only for the local demo organization. */
@@ -145,6 +147,7 @@ const CONSOLE_JS = String.raw`(function () {
 export function renderWidgetDemo(p: DemoPage): string {
   const base = escapeHtml(p.baseUrl);
   const key = p.channelKey ? escapeHtml(p.channelKey) : null;
+  const nonce = escapeHtml(p.nonce);
   const embed = key ? `<script src="${base}/widget.js" data-channel="${key}" async></script>` : null;
   const token = p.console ? escapeHtml(p.console.accessToken) : '$TOKEN';
   const site = `
@@ -180,7 +183,7 @@ curl -N ${base}/api/events -H "Authorization: Bearer $TOKEN"   # the live stream
       <div id="mm-events"></div>
     </section>
     <script type="application/json" id="mm-demo-config">${jsonForScript(p.console)}</script>
-    <script>${CONSOLE_JS}</script>`
+    <script nonce="${nonce}">${CONSOLE_JS}</script>`
     : '';
   return `<!doctype html>
 <html lang="en">
@@ -189,12 +192,12 @@ curl -N ${base}/api/events -H "Authorization: Bearer $TOKEN"   # the live stream
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>MonkeyMachine web chat demo</title>
-<style>${STYLE}</style>
+<style nonce="${nonce}">${STYLE}</style>
 </head>
 <body>
 <header><h1>MonkeyMachine web chat demo</h1><p>The widget on the left is what End Users see; the right side is what an agent does through the API.</p></header>
 <main>${site}${consoleHtml}</main>
-${embed ? embed.replace('async>', 'data-open async>') : ''}
+${key ? `<script src="${base}/widget.js" data-channel="${key}" nonce="${nonce}" data-open async></script>` : ''}
 </body>
 </html>
 `;

@@ -9,6 +9,8 @@
  * open (start with the chat open). window.MonkeyMachineChat.open() / .close() drive it.
  *
  * Message text is only ever set with textContent: nothing a visitor or agent writes is HTML.
+ * On a site with a nonce-based Content-Security-Policy, give the script tag the page's nonce:
+ * the widget's one style element takes it over.
  */
 export const WIDGET_JS = String.raw`(function () {
   'use strict';
@@ -151,6 +153,7 @@ export const WIDGET_JS = String.raw`(function () {
   host.setAttribute('data-monkeymachine-chat', '');
   var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var style = document.createElement('style');
+  if (script.nonce) style.nonce = script.nonce;   // a page whose CSP allows this script by nonce allows its style too
   style.textContent = [
     ':host{all:initial}',
     '.mm{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328}',

@@ -1,0 +1,97 @@
+import helmet from '@fastify/helmet';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HelmetOptions } from 'helmet';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The headers browsers act on, for every answer (helmet): nosniff, no framing anywhere
+ * (`frame-ancestors 'none'` and `X-Frame-Options: DENY`), no referrer, HSTS, a same-origin
+ * resource and opener policy, and a Content-Security-Policy that fits what the answer is:
+ *
+ * - API answers (JSON) and everything else: `default-src 'none'`, nothing may load or run.
+ * - HTML pages this service renders: their own inline style (by nonce), nothing else.
+ * - The widget demo page: its inline console script and style (by nonce), widget.js and the API.
+ * - The Swagger UI at /docs: its own scripts; its inline styles (the page only shows our OpenAPI
+ *   document, and its markup carries style attributes a nonce cannot cover).
+ * - widget.js: loaded by `<script src>` from any Customer's site, so it is the one answer with
+ *   `Cross-Origin-Resource-Policy: cross-origin` (also what sites with COEP require).
+ *
+ * And every answer that does not choose its own caching gets `Cache-Control: no-store`: API
+ * answers carry tenant data and tokens, which no shared or browser cache should keep.
+ */
+
+/** What a route serves a browser, when it is more than an API answer. */
+export type BrowserFacing = 'html-page' | 'demo-page' | 'embeddable-script';
+
+const KIND = 'mmBrowserFacing';
+
+/** Marks a route as an HTML page or an embeddable script; the headers follow from it. */
+export const BrowserFacing = (kind: BrowserFacing) => RouteConfig({ [KIND]: kind });
+
+const nonces = new WeakMap<ServerResponse, string>();
+const nonceOf = (res: ServerResponse) => {
+  let nonce = nonces.get(res);
+  if (!nonce) nonces.set(res, (nonce = randomBytes(16).toString('base64')));
+  return nonce;
+};
+const nonceSource = (_: IncomingMessage, res: ServerResponse) => `'nonce-${nonceOf(res)}'`;
+
+/** The nonce of this answer's Content-Security-Policy, for its inline `<script>` and `<style>` elements. */
+export const cspNonce = (reply: FastifyReply): string => nonceOf(reply.raw);
+
+const NOTHING = ["'none'"];
+const csp = (directives: Record<string, Array<string | typeof nonceSource>>): HelmetOptions['contentSecurityPolicy'] => ({
+  useDefaults: false,
+  directives: { defaultSrc: NOTHING, baseUri: NOTHING, formAction: NOTHING, frameAncestors: NOTHING, objectSrc: NOTHING, ...directives },
+});
+
+function policies(publicBaseUrl: string): Record<BrowserFacing | 'api-docs', HelmetOptions> {
+  const app = new URL(publicBaseUrl).origin;
+  return {
+    'html-page': { contentSecurityPolicy: csp({ styleSrc: [nonceSource], imgSrc: ["'self'"] }) },
+    'demo-page': {
+      contentSecurityPolicy: csp({
+        // widget.js copies its script element's nonce onto the style element it adds.
+        scriptSrc: ["'self'", app, nonceSource],
+        styleSrc: ["'self'", nonceSource],
+        connectSrc: ["'self'", app],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+      }),
+    },
+    'api-docs': {
+      contentSecurityPolicy: csp({
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+      }),
+    },
+    'embeddable-script': { crossOriginResourcePolicy: { policy: 'cross-origin' } },
+  };
+}
+
+const isApiDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
+
+/** Registers the headers; call before any route exists (routes pick their policy when added). */
+export async function registerSecurityHeaders(fastify: FastifyInstance, opts: { publicBaseUrl: string }): Promise<void> {
+  const byKind = policies(opts.publicBaseUrl);
+  await fastify.register(helmet, {
+    global: true,
+    contentSecurityPolicy: csp({}),
+    frameguard: { action: 'deny' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  fastify.addHook('onRoute', (route) => {
+    const kind = (route.config as Record<string, unknown> | undefined)?.[KIND] as BrowserFacing | undefined;
+    const policy = kind ? byKind[kind] : isApiDocs(route.url) ? byKind['api-docs'] : undefined;
+    if (policy) route.config = { ...route.config, helmet: policy } as typeof route.config;
+  });
+  fastify.addHook('onSend', async (_req, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+}
