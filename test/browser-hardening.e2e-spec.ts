@@ -95,6 +95,7 @@ describe('browser-facing headers', () => {
         });
         expect(parseCsp(res.headers['content-security-policy'])).toMatchObject({ 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] });
         expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+        expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
       }
     });
 

@@ -85,6 +85,8 @@ export async function registerSecurityHeaders(fastify: FastifyInstance, opts: { 
     contentSecurityPolicy: csp({}),
     frameguard: { action: 'deny' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+    // This host only: which sibling names a deployment has is not this service's to decide.
+    strictTransportSecurity: { maxAge: 365 * 24 * 3600, includeSubDomains: false },
   });
   fastify.addHook('onRoute', (route) => {
     const kind = (route.config as Record<string, unknown> | undefined)?.[KIND] as BrowserFacing | undefined;
