@@ -126,7 +126,7 @@ function listPath(q: ListQuery): string {
   return `/api/conversations?${params}`;
 }
 
-/** Mirrors keysetPage in typeorm-conversation.repository.ts: limit+1 rows in (last_message_at, id) desc order. */
+/** Mirrors keysetPage in src/conversations/persistence/entity-mappers.ts: limit+1 rows in (last_message_at, id) desc order. */
 function listSql(tenantId: string, q: ListQuery): { text: string; values: unknown[] } {
   const values: unknown[] = [tenantId];
   const where = ['tenant_id = $1'];

@@ -17,6 +17,8 @@ import { loadConfig } from '../src/config/app-config';
 import { RegionDatabases } from '../src/database/region-databases';
 import { RetentionPurgeJob } from '../src/privacy/retention-purge.job';
 import { RetentionSettingsService } from '../src/privacy/retention-settings.service';
+import { JobHeartbeats } from '../src/queue/job-heartbeats.store';
+import { TenantDirectory } from '../src/tenancy/tenant-directory.store';
 
 export type PurgeWorkerIn = { op: 'run' } | { op: 'close' };
 export type PurgeWorkerOut =
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   const dbs = new RegionDatabases(config);
   // open() runs the (already applied) migrations and re-grants the app role, then opens its pools.
   await dbs.open();
-  const job = new RetentionPurgeJob(dbs, new RetentionSettingsService(dbs), new SystemClock(), config);
+  const job = new RetentionPurgeJob(dbs, new RetentionSettingsService(dbs), new SystemClock(), config, new TenantDirectory(dbs), new JobHeartbeats(dbs));
   let busy = false;
   port!.on('message', (m: PurgeWorkerIn) => {
     if (m.op === 'run') {

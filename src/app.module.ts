@@ -1,21 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
+import { EmailModule } from './channels/email/email.module';
+import { SmsModule } from './channels/sms/sms.module';
+import { TelegramModule } from './channels/telegram/telegram.module';
+import { WebchatModule } from './channels/webchat/webchat.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
-import { HealthController, HealthDetailsGuard } from './common/health.controller';
+import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConversationsModule } from './conversations/conversations.module';
+import { CONVERSATION_ENTITIES } from './conversations/persistence/conversation.entities';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
-import { TenancyModule } from './tenancy/tenancy.module';
-import { CommonModule } from './common/common.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
-import { WebchatModule } from './channels/webchat/webchat.module';
-import { EventsModule } from './events/events.module';
-import { SmsModule } from './channels/sms/sms.module';
-import { EmailModule } from './channels/email/email.module';
-import { TelegramModule } from './channels/telegram/telegram.module';
-import { WebhooksOutModule } from './webhooks-out/webhooks-out.module';
+import { QueueModule } from './queue/queue.module';
+import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
+import { TenancyModule } from './tenancy/tenancy.module';
 
 @Module({})
 export class AppModule {
@@ -24,9 +29,28 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [CommonModule, DatabaseModule, NotificationsModule, TenancyModule, ConversationsModule, IngestModule, PrivacyModule, WebhooksOutModule, SmsModule, TelegramModule, EmailModule, EventsModule, WebchatModule],
-      controllers: [HealthController],
-      providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }, HealthDetailsGuard],
+      imports: [
+        // The platform every feature stands on.
+        CommonModule,
+        DatabaseModule.forRoot({ entities: [...TENANCY_ENTITIES, ...CONVERSATION_ENTITIES] }),
+        CryptoModule,
+        QueueModule,
+        AuditModule,
+        // Features.
+        NotificationsModule,
+        TenancyModule,
+        ConversationsModule,
+        IngestModule,
+        PrivacyModule,
+        IntegrationsModule,
+        SmsModule,
+        TelegramModule,
+        EmailModule,
+        EventsModule,
+        WebchatModule,
+        HealthModule,
+      ],
+      providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
       exports: [AppConfig],
     };
   }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory';
 import { InvalidConfigError, loadConfig } from './config/app-config';
-import { prepareLocalEnvironment } from './config/local-environment';
+import { prepareLocalEnvironment } from './database/local-environment';
 
 const log = new Logger('Main');
 

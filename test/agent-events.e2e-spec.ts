@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { DomainEvents } from '../src/common/domain-events';
+import { DomainEvents } from '../src/common/domain-events.service';
 import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay';
 import { MAX_STREAMS_PER_USER } from '../src/events/events.controller';
 import { SseReader } from './support/sse-reader';

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { AuthThrottle } from '../src/tenancy/auth-throttle';
+import { AuthThrottle } from '../src/tenancy/auth-throttle.service';
 import { OperatorsService } from '../src/tenancy/operators.service';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
 

@@ -2,8 +2,8 @@ import type { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor, MAX_INBOUND_ATTEMPTS } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor, MAX_INBOUND_ATTEMPTS } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 /** Revocation, retries, disconnection and parked events: the unhappy paths a Customer lives through. */
 describe('channel lifecycle and delivery failures', () => {

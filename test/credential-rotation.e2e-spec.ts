@@ -1,7 +1,7 @@
 import { KeyRing, SecretBox } from '../libs/crypto/src';
 import { rotateChannelCredentials } from '../src/channels/credential-rotation';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, ownerClient } from './support/test-app';

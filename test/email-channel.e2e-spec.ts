@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Client } from 'pg';
 import { freePort } from '../src/database/embedded-postgres';
-import { InboundInbox } from '../src/ingest/inbound-inbox';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundInbox } from '../src/ingest/inbound-inbox.service';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { SmtpSink } from './fakes/smtp-sink';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 

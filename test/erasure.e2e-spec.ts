@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { makeSignedRequest } from '../src/channels/meta/signed-request';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { allTables, rowsMentioning } from './support/db-catalog';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { InboundMessage, TenantRef } from '../libs/domain/src';
-import { DomainEvent, DomainEvents } from '../src/common/domain-events';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { DomainEvent, DomainEvents } from '../src/common/domain-events.service';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, META_VERIFY_TOKEN, instagramMessage, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient, regionUrl } from './support/test-app';

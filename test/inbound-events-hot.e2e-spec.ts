@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, ownerClient } from './support/test-app';

@@ -2,8 +2,8 @@ import { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, META_VERIFY_TOKEN, instagramMessage, instagramWebhook, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 const DAY = 24 * 3600_000;
 

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { metaAdapters } from '../src/channels/meta/meta-adapters';
 import { PHONE_NUMBERS_PAGE } from '../src/channels/meta/meta-account-control';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, instagramMessage, messengerMessage, platformId, postMetaWebhook, waId, whatsappMessage } from './support/meta';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';

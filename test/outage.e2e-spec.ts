@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TcpProxy } from './support/tcp-proxy';

@@ -3,13 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { Client } from 'pg';
 import { KeyRing, SecretBox } from '../libs/crypto/src';
-import { DomainEvents } from '../src/common/domain-events';
+import { DomainEvents } from '../src/common/domain-events.service';
 import { RegionDatabases } from '../src/database/region-databases';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { WebhookDispatcher } from '../src/webhooks-out/webhook-dispatcher';
-import { MAX_WEBHOOK_ATTEMPTS, WebhookDeliveryWorker } from '../src/webhooks-out/webhook-delivery.worker';
-import { rotateWebhookSecrets } from '../src/webhooks-out/webhook-secret-rotation';
-import { webhookSecretContext } from '../src/webhooks-out/webhook-subscription.service';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { IntegrationDispatcher } from '../src/integrations/core/integration-dispatcher.service';
+import { MAX_WEBHOOK_ATTEMPTS, WebhookDeliveryWorker } from '../src/integrations/webhook/webhook-delivery.worker';
+import { IntegrationSecrets } from '../src/integrations/core/integration-secrets.service';
+import { webhookSecretContext } from '../src/integrations/webhook/webhook-subscription.store';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { allTables, rowsMentioning } from './support/db-catalog';
 import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, platformId, postMetaWebhook } from './support/meta';
@@ -81,7 +81,7 @@ describe('Outgoing webhooks', () => {
   /** Processes the stored webhooks and waits until their events' deliveries are recorded (that runs after each commit). */
   const drainInbound = async () => {
     const processed = await t.app.get(InboundProcessor).drain();
-    await t.app.get(WebhookDispatcher).settled();
+    await t.app.get(IntegrationDispatcher).settled();
     return processed;
   };
   const drainWebhooks = () => t.app.get(WebhookDeliveryWorker).drain();
@@ -450,7 +450,7 @@ describe('Outgoing webhooks', () => {
     it('answers a burst of events with one subscription lookup per tenant, and a new subscription gets the next event at once', async () => {
       const { owner, pageId } = await tenantWithPage();
       const events = t.app.get(DomainEvents);
-      const dispatcher = t.app.get(WebhookDispatcher);
+      const dispatcher = t.app.get(IntegrationDispatcher);
       const url = receiver.endpoint();
       const transactions = jest.spyOn(t.app.get(RegionDatabases), 'forTenant');
       const burst = (n: number) => {
@@ -521,15 +521,15 @@ describe('Outgoing webhooks', () => {
     const oldKeys = t.config.masterKeys;
     const rotated = `rotated:${randomBytes(32).toString('base64')}`;
     const box = new SecretBox(KeyRing.parse(`${oldKeys},${rotated}`));
-    const result = await rotateWebhookSecrets(t.dbs, box);
+    const result = await t.app.get(IntegrationSecrets).rotate(box);
     expect(result.rewrapped).toBeGreaterThanOrEqual(1);
     const sealed = async () => (await db.query(`select secret from webhook_subscriptions where tenant_id = $1 and id = $2`, [owner.tenantId, sub.id])).rows[0].secret;
     expect(await sealed()).toMatch(/^v1\.rotated\./);
     expect(box.decryptString(await sealed(), webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
-    expect((await rotateWebhookSecrets(t.dbs, box)).rewrapped).toBe(0);
+    expect((await t.app.get(IntegrationSecrets).rotate(box)).rewrapped).toBe(0);
 
     // Back under the app's own newest key, so the order of the tests does not matter.
-    await rotateWebhookSecrets(t.dbs, new SecretBox(KeyRing.parse(`${rotated},${oldKeys}`)));
+    await t.app.get(IntegrationSecrets).rotate(new SecretBox(KeyRing.parse(`${rotated},${oldKeys}`)));
     expect(new SecretBox(KeyRing.parse(oldKeys)).decryptString(await sealed(), webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
   });
 });

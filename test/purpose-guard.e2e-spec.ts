@@ -1,7 +1,7 @@
 import { Controller, ExecutionContext, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RegionDatabases } from '../src/database/region-databases';
-import { AuditLog } from '../src/privacy/audit-log';
+import { AuditLog } from '../src/audit/audit-log.store';
 import { ExportsController } from '../src/privacy/exports.controller';
 import { Purpose, PurposeGuard } from '../src/privacy/purpose.guard';
 import { TestApp, TestTenant } from './support/test-app';

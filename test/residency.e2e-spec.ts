@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { allTables, rowsMentioning, tenantTables } from './support/db-catalog';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { OperatorsService } from '../src/tenancy/operators.service';
-import { SESSION_CHECK_TTL_MS } from '../src/tenancy/session-validity';
+import { SESSION_CHECK_TTL_MS } from '../src/tenancy/session-validity.service';
 import { TestApp, ownerClient } from './support/test-app';
 
 /** A token speaks for its user only while the user is active and the organization exists. */

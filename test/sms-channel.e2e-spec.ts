@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { FakeTwilioServer, formBody, signLikeTwilio, twilioSid } from './fakes/fake-twilio.server';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 const PUBLIC_BASE_URL = 'https://inbox.monkeymachine.test';
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';

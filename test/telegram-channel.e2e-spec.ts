@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { telegramAdapter } from '../src/channels/telegram/telegram.adapter';
 import type { AppConfig } from '../src/config/app-config';
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DomainEvent, DomainEvents } from '../src/common/domain-events';
+import { DomainEvent, DomainEvents } from '../src/common/domain-events.service';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 /** Steps that each open a tenant transaction become one transaction inside a unit of work. */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { identityHash } from '../src/channels/webchat/webchat-identity';
 import { WIDGET_JS } from '../src/channels/webchat/widget/widget-script';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
-import { OutboundSender } from '../src/ingest/outbound-sender';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { SseFrame, SseReader } from './support/sse-reader';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 

@@ -1,4 +1,4 @@
-import { InboundProcessor } from '../src/ingest/inbound-processor';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
 import { TestApp } from './support/test-app';

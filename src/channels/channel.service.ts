@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { ChannelKind, TenantRef, conflict, notFound } from '../../libs/domain/src';
 import { SecretBox } from '../../libs/crypto/src';
 import { purgeAfterDisconnect } from '../../libs/policy/src';
-import { DomainEvents } from '../common/domain-events';
+import { DomainEvents } from '../common/domain-events.service';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { NotificationService } from '../notifications/notification.service';

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { KeyRing, SecretBox } from '../../libs/crypto/src';
+import { AppModule } from '../app.module';
 import { rotateChannelCredentials } from '../channels/credential-rotation';
 import { InvalidConfigError, loadConfig } from '../config/app-config';
-import { prepareLocalEnvironment } from '../config/local-environment';
+import { prepareLocalEnvironment } from '../database/local-environment';
 import { RegionDatabases } from '../database/region-databases';
-import { rotateWebhookSecrets } from '../webhooks-out/webhook-secret-rotation';
+import { IntegrationSecrets } from '../integrations/core/integration-secrets.service';
 
 /**
  * `npm run secrets:rotate`: after adding a new key at the end of MM_MASTER_KEYS, re-encrypts every
@@ -15,24 +17,24 @@ import { rotateWebhookSecrets } from '../webhooks-out/webhook-secret-rotation';
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   await prepareLocalEnvironment(process.env);
-  const config = loadConfig(process.env);
+  // A tool run inside the app's own wiring, not a server: no workers, no SMTP listener.
+  const config = loadConfig({ ...process.env, WORKERS: 'off', SMTP_PORT: '0' });
   const ring = KeyRing.parse(config.masterKeys);
-  const dbs = new RegionDatabases(config);
   Logger.overrideLogger(['error']);
-  await dbs.open();
+  const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error'] });
   const bar = new SingleBar({ format: 'Re-encrypting credentials [{bar}] {value}/{total} ({rewrapped} re-encrypted)', hideCursor: true });
   let started = false;
   try {
-    const result = await rotateChannelCredentials(dbs, new SecretBox(ring), (p) => {
+    const result = await rotateChannelCredentials(app.get(RegionDatabases), new SecretBox(ring), (p) => {
       if (!started) bar.start(p.total, 0, { rewrapped: 0 }), (started = true);
       bar.update(p.done, { rewrapped: p.rewrapped });
     });
     bar.stop();
     process.stdout.write(`Done: ${result.rewrapped} of ${result.total} credentials now under key "${ring.newest}".\n`);
-    const hooks = await rotateWebhookSecrets(dbs, new SecretBox(ring));
-    process.stdout.write(`Done: ${hooks.rewrapped} of ${hooks.total} webhook signing secrets now under key "${ring.newest}".\n`);
+    const secrets = await app.get(IntegrationSecrets).rotate(new SecretBox(ring));
+    process.stdout.write(`Done: ${secrets.rewrapped} of ${secrets.total} webhook signing secrets now under key "${ring.newest}".\n`);
   } finally {
-    await dbs.close();
+    await app.close();
   }
   process.exit(0); // also stops the embedded PostgreSQL, if this run started one
 }

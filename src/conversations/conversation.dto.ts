@@ -21,16 +21,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
-
-export class PageQueryDto {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() // length and shape are decodeCursor's job, so any bad cursor is INVALID_CURSOR
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit?: number;
-}
+import { PageQueryDto } from '../common/page-query.dto';
 
 export class ListConversationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CONVERSATION_STATUSES })

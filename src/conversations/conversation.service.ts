@@ -4,13 +4,16 @@ import {
   Clock,
   Contact,
   Conversation,
+  ContactRepository,
   ConversationFilter,
   ConversationPatch,
-  ConversationRepository,
   EchoMessage,
+  InboundRecorder,
+  InboxRepository,
   InboundMessage,
   InboundResult,
   Message,
+  MessageOutbox,
   Note,
   Page,
   PageRequest,
@@ -24,8 +27,9 @@ import {
 } from '../../libs/domain/src';
 import { containsCardNumber, replyMode } from '../../libs/policy/src';
 import { ChannelService } from '../channels/channel.service';
-import { DomainEvents } from '../common/domain-events';
-import { WorkSignal } from '../common/work-signal';
+import { DomainEvents } from '../common/domain-events.service';
+import { WorkSignal } from '../queue/work-signal.service';
+import { UserStore } from '../tenancy/user.store';
 import { ConsentService } from './consent.service';
 
 export interface OutgoingContent {
@@ -41,7 +45,11 @@ export interface OutgoingContent {
 @Injectable()
 export class ConversationService {
   constructor(
-    private readonly repo: ConversationRepository,
+    private readonly inbound: InboundRecorder,
+    private readonly outbox: MessageOutbox,
+    private readonly inbox: InboxRepository,
+    private readonly contacts: ContactRepository,
+    private readonly users: UserStore,
     private readonly channels: ChannelService,
     private readonly consents: ConsentService,
     private readonly events: DomainEvents,
@@ -52,7 +60,7 @@ export class ConversationService {
   /** Entry point for channel adapters: idempotent on the platform's message id. */
   async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
-    const result = await this.repo.recordInbound(tenant, inbound);
+    const result = await this.inbound.recordInbound(tenant, inbound);
     if (result.created) {
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
@@ -66,7 +74,7 @@ export class ConversationService {
    */
   async receiveInboundBatch(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]> {
     if (inbounds.some((i) => !i.text && !i.attachments?.length)) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
-    const results = await this.repo.recordInboundBatch(tenant, inbounds);
+    const results = await this.inbound.recordInboundBatch(tenant, inbounds);
     const touched = new Map<string, RecordedInbound>();
     for (const r of results) {
       if (!r.created) continue;
@@ -78,45 +86,45 @@ export class ConversationService {
   }
 
   async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {
-    const result = await this.repo.recordEcho(tenant, echo);
+    const result = await this.inbound.recordEcho(tenant, echo);
     if (result?.created) this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
   }
 
   async applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
-    const message = await this.repo.applyReceipt(tenant, channelId, externalMessageId, status, error);
+    const message = await this.inbound.applyReceipt(tenant, channelId, externalMessageId, status, error);
     if (message) this.publishStatus(tenant, message);
     return message;
   }
 
   async applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<void> {
-    for (const m of await this.repo.applyWatermark(tenant, channelId, externalContactId, status, watermark)) this.publishStatus(tenant, m);
+    for (const m of await this.inbound.applyWatermark(tenant, channelId, externalContactId, status, watermark)) this.publishStatus(tenant, m);
   }
 
   async applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<void> {
-    await this.repo.applyReaction(tenant, channelId, externalMessageId, emoji);
+    await this.inbound.applyReaction(tenant, channelId, externalMessageId, emoji);
   }
 
   /** False when no such message is stored (yet). */
   async eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<boolean> {
-    return (await this.repo.eraseMessageContent(tenant, channelId, externalMessageId)) !== null;
+    return (await this.inbound.eraseMessageContent(tenant, channelId, externalMessageId)) !== null;
   }
 
   /** False when no such message is stored (yet). */
   async applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<boolean> {
-    return (await this.repo.applyEdit(tenant, channelId, externalMessageId, edit)) !== null;
+    return (await this.inbound.applyEdit(tenant, channelId, externalMessageId, edit)) !== null;
   }
 
   /** The End User blocked (or unblocked) the business's account; unknown End Users are not recorded. */
   setContactBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
-    return this.repo.setIdentityBlocked(tenant, channelId, externalContactId, blocked, at);
+    return this.inbound.setIdentityBlocked(tenant, channelId, externalContactId, blocked, at);
   }
 
   list(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>> {
-    return this.repo.listConversations(tenant, filter, page);
+    return this.inbox.listConversations(tenant, filter, page);
   }
 
   async get(tenant: TenantRef, id: string): Promise<Conversation> {
-    const conversation = await this.repo.findConversation(tenant, id);
+    const conversation = await this.inbox.findConversation(tenant, id);
     if (!conversation) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
     return conversation;
   }
@@ -124,10 +132,10 @@ export class ConversationService {
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
     if (patch.status === undefined && patch.assigneeId === undefined) throw invalid('EMPTY_PATCH', 'Send status and/or assigneeId');
     await this.get(tenant, id);
-    if (patch.assigneeId && !(await this.repo.userExists(tenant, patch.assigneeId))) {
+    if (patch.assigneeId && !(await this.users.exists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
-    const updated = await this.repo.updateConversation(tenant, id, patch);
+    const updated = await this.inbox.updateConversation(tenant, id, patch);
     if (!updated) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
     this.publish(tenant, 'conversation.updated', { id, status: updated.status, assigneeId: updated.assigneeId });
     return updated;
@@ -135,11 +143,11 @@ export class ConversationService {
 
   async listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>> {
     await this.get(tenant, conversationId);
-    return this.repo.listMessages(tenant, conversationId, page);
+    return this.inbox.listMessages(tenant, conversationId, page);
   }
 
   async getMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message> {
-    const message = await this.repo.findMessage(tenant, conversationId, messageId);
+    const message = await this.inbox.findMessage(tenant, conversationId, messageId);
     if (!message) throw notFound('MESSAGE_NOT_FOUND', 'Message not found');
     return message;
   }
@@ -176,7 +184,7 @@ export class ConversationService {
       if (!mode.allowed) throw rejected(mode.code, mode.reason);
     }
 
-    const message = await this.repo.addOutboundMessage(tenant, {
+    const message = await this.outbox.addOutboundMessage(tenant, {
       conversationId,
       authorId,
       text: content.text ?? null,
@@ -190,16 +198,16 @@ export class ConversationService {
 
   async addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
     await this.get(tenant, conversationId);
-    return this.repo.addNote(tenant, conversationId, authorId, text);
+    return this.inbox.addNote(tenant, conversationId, authorId, text);
   }
 
   async listNotes(tenant: TenantRef, conversationId: string): Promise<Note[]> {
     await this.get(tenant, conversationId);
-    return this.repo.listNotes(tenant, conversationId);
+    return this.inbox.listNotes(tenant, conversationId);
   }
 
   async getContact(tenant: TenantRef, id: string): Promise<Contact> {
-    const contact = await this.repo.findContact(tenant, id);
+    const contact = await this.contacts.findContact(tenant, id);
     if (!contact) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     return contact;
   }

@@ -1,17 +1,14 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { invalid } from '../../libs/domain/src';
-import { decodeCursor, toPageResponse } from '../common/cursor';
+import { toPageResponse } from '../common/cursor';
+import { IdParam } from '../common/id-param';
+import { PageQueryDto, pageOf } from '../common/page-query.dto';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ConversationService } from './conversation.service';
-import { contactResponse, conversationResponse, messageResponse, noteResponse } from './conversation.responses';
-import { ConsentService } from './consent.service';
-import { CreateNoteDto, ListConversationsQueryDto, PageQueryDto, PutConsentsDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
-import { IdParam } from '../common/id-param';
-
-const DEFAULT_LIMIT = 25;
-const pageOf = (q: PageQueryDto) => ({ limit: q.limit ?? DEFAULT_LIMIT, after: decodeCursor(q.cursor) });
+import { conversationResponse, messageResponse, noteResponse } from './conversation.responses';
+import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
 
 @ApiTags('conversations')
 @Authenticated()
@@ -58,26 +55,5 @@ export class ConversationsController {
   @Get(':id/notes')
   async notes(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return { items: (await this.conversations.listNotes(p, id)).map(noteResponse) };
-  }
-}
-
-@ApiTags('contacts')
-@Authenticated()
-@Controller('api/contacts')
-export class ContactsController {
-  constructor(
-    private readonly conversations: ConversationService,
-    private readonly consents: ConsentService,
-  ) {}
-
-  @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
-    return contactResponse(await this.conversations.getContact(p, id));
-  }
-
-  /** Records opt-ins and opt-outs (with their source); WhatsApp templates need the opt-in. */
-  @Put(':id/consents')
-  async putConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: PutConsentsDto) {
-    return { items: await this.consents.record(p, id, p.userId, body.consents) };
   }
 }

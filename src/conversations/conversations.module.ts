@@ -1,15 +1,27 @@
 import { Module } from '@nestjs/common';
-import { ConversationRepository } from '../../libs/domain/src';
+import { ContactRepository, InboundRecorder, InboxRepository, MessageOutbox } from '../../libs/domain/src';
 import { ChannelsModule } from '../channels/channels.module';
 import { ConsentService } from './consent.service';
+import { ContactsController } from './contacts.controller';
 import { ConversationService } from './conversation.service';
-import { ContactsController, ConversationsController } from './conversations.controller';
-import { TypeOrmConversationRepository } from './persistence/typeorm-conversation.repository';
+import { ConversationsController } from './conversations.controller';
+import { TypeOrmContactRepository } from './persistence/contact.store';
+import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
+import { TypeOrmInboxRepository } from './persistence/inbox.store';
+import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
 
+/** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
   imports: [ChannelsModule],
   controllers: [ConversationsController, ContactsController],
-  providers: [ConversationService, ConsentService, { provide: ConversationRepository, useClass: TypeOrmConversationRepository }],
-  exports: [ConversationService, ConversationRepository],
+  providers: [
+    ConversationService,
+    ConsentService,
+    { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
+    { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
+    { provide: InboxRepository, useClass: TypeOrmInboxRepository },
+    { provide: ContactRepository, useClass: TypeOrmContactRepository },
+  ],
+  exports: [ConversationService, MessageOutbox],
 })
 export class ConversationsModule {}

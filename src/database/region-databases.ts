@@ -4,12 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
-import { CONVERSATION_ENTITIES } from '../conversations/persistence/conversation.entities';
-import { TENANCY_ENTITIES } from '../tenancy/tenancy.entities';
 import { appRoleUrl, migrateRegionDatabase } from './migrate';
 import { joinUnitOfWork, runUnitOfWork } from './unit-of-work';
 
-const ENTITIES = [...TENANCY_ENTITIES, ...CONVERSATION_ENTITIES];
+/** A TypeORM entity class: the mapping a feature module declares for a table it owns. */
+export type EntityClass = new (...args: never[]) => object;
 
 const replayableWork = new AsyncLocalStorage<boolean>();
 
@@ -32,7 +31,11 @@ export class RegionDatabases {
   /** Pools for work that can be replayed (the inbound processor): asynchronous commit, own connections. */
   private readonly replayablePools = new Map<string, DataSource>();
 
-  constructor(private readonly config: AppConfig) {}
+  /** `entities`: the composition root collects them from the feature modules (this layer imports none). */
+  constructor(
+    private readonly config: AppConfig,
+    private readonly entities: readonly EntityClass[] = [],
+  ) {}
 
   /** Migrates every region (owner role), then opens the app-role pools. */
   async open(): Promise<void> {
@@ -53,7 +56,7 @@ export class RegionDatabases {
     const ds = new DataSource({
       type: 'postgres',
       url,
-      entities: ENTITIES,
+      entities: [...this.entities],
       uuidExtension: 'pgcrypto',
       installExtensions: false,
       synchronize: false,

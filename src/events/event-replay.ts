@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Subject, Subscription, filter } from 'rxjs';
-import { DomainEvent, DomainEvents } from '../common/domain-events';
+import { DomainEvent, DomainEvents } from '../common/domain-events.service';
 
 /** A domain event with its place in its tenant's sequence (the SSE `id:`). */
 export interface StampedEvent extends DomainEvent {

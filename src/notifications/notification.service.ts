@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest, TenantRef } from '../../libs/domain/src';
-import { DomainEvents } from '../common/domain-events';
+import { DomainEvents } from '../common/domain-events.service';
 import { RegionDatabases } from '../database/region-databases';
 
 export interface Notification {

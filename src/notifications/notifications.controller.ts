@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { decodeCursor, toPageResponse } from '../common/cursor';
-import { PageQueryDto } from '../conversations/conversation.dto';
+import { toPageResponse } from '../common/cursor';
+import { PageQueryDto, pageOf } from '../common/page-query.dto';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { Notification, NotificationService } from './notification.service';
@@ -14,7 +14,6 @@ export class NotificationsController {
 
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Query() q: PageQueryDto) {
-    const page = await this.notifications.list(p, { limit: q.limit ?? 25, after: decodeCursor(q.cursor) });
-    return toPageResponse(page, (n: Notification) => n);
+    return toPageResponse(await this.notifications.list(p, pageOf(q)), (n: Notification) => n);
   }
 }

@@ -2,10 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ChannelKind, Clock, TenantRef, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
-import { firstRow, rows } from '../database/sql';
+import { DeletionOrigin, DeletionRequestRow, DeletionRequestStore } from './deletion-request.store';
 import { ErasureCounts, ErasureService, ErasureSubject, addCounts } from './erasure.service';
 
-export type DeletionOrigin = 'meta_callback' | 'customer' | 'end_user';
+export type { DeletionOrigin } from './deletion-request.store';
 
 export interface DeletionStatus {
   code: string;
@@ -37,6 +37,7 @@ export class DeletionRequestsService {
 
   constructor(
     private readonly dbs: RegionDatabases,
+    private readonly requests: DeletionRequestStore,
     private readonly erasure: ErasureService,
     private readonly clock: Clock,
   ) {}
@@ -66,12 +67,7 @@ export class DeletionRequestsService {
 
   /** One contact of one tenant (the Customer's own request, or an End User's through them). */
   async eraseContact(tenant: TenantRef, origin: DeletionOrigin, subject: ErasureSubject): Promise<DeletionStatus> {
-    const exists = await this.dbs.forTenant(tenant, (tx) =>
-      'contactId' in subject
-        ? firstRow(tx, `select 1 from contacts where tenant_id = $1 and id = $2`, [tenant.tenantId, subject.contactId])
-        : firstRow(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3`, [tenant.tenantId, subject.channelKinds, subject.externalId]),
-    );
-    if (!exists) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
+    if (!(await this.erasure.holds(tenant, subject))) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     const request = await this.open(origin);
     if ('answered' in request) return request.answered; // only a request with a key can be answered already
     const counts = await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: 'contactId' in subject ? 'contact' : 'platform-user', requestedAt: request.requestedAt });
@@ -80,15 +76,14 @@ export class DeletionRequestsService {
 
   async status(code: string): Promise<DeletionStatus> {
     if (!/^[A-Z0-9]{8,64}$/.test(code)) throw notFound('DELETION_REQUEST_NOT_FOUND', 'No deletion request has this code');
-    const row = await firstRow(this.dbs.directory(), `select * from directory.deletion_requests where code = $1`, [code]);
+    const row = await this.requests.findByCode(code);
     if (!row) throw notFound('DELETION_REQUEST_NOT_FOUND', 'No deletion request has this code');
     return toStatus(row);
   }
 
   /** Requests still pending past their deadline (reported by /health). */
   async overdue(): Promise<number> {
-    const [row] = await rows<{ n: number }>(this.dbs.directory(), `select count(*)::int as n from directory.deletion_requests where status <> 'completed' and deadline_at < $1`, [this.clock.now()]);
-    return row.n;
+    return this.requests.countOverdue(this.clock.now());
   }
 
   /**
@@ -98,33 +93,24 @@ export class DeletionRequestsService {
   private async open(origin: DeletionOrigin, requestKey?: string): Promise<{ code: string; requestedAt: Date; earlier?: ErasureCounts } | { answered: DeletionStatus }> {
     const now = this.clock.now();
     const code = confirmationCode();
-    const inserted = await rows(
-      this.dbs.directory(),
-      `insert into directory.deletion_requests (code, origin, requested_at, deadline_at, request_key) values ($1, $2, $3, $4, $5)
-       on conflict (request_key) where request_key is not null do nothing returning code`,
-      [code, origin, now, new Date(now.getTime() + DEADLINE_DAYS * 86_400_000), requestKey ?? null],
-    );
-    if (inserted.length) return { code, requestedAt: now };
-    const retry = await firstRow(this.dbs.directory(), `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and status = 'failed' returning *`, [requestKey]);
+    const inserted = await this.requests.insert({ code, origin, requestedAt: now, deadlineAt: new Date(now.getTime() + DEADLINE_DAYS * 86_400_000), requestKey: requestKey ?? null });
+    // Only a request with a key can exist already.
+    if (inserted || !requestKey) return { code, requestedAt: now };
+    const retry = await this.requests.reopenFailed(requestKey);
     if (retry) return { code: retry.code, requestedAt: retry.requested_at, earlier: retry.counts };
-    const row = await firstRow(this.dbs.directory(), `select * from directory.deletion_requests where request_key = $1`, [requestKey]);
+    const row = await this.requests.findByKey(requestKey);
     this.log.log(`deletion ${row!.code}: the same request again, answered as it stands (${row!.status})`);
     return { answered: toStatus(row!) };
   }
 
   private async close(code: string, status: 'completed' | 'failed', counts: ErasureCounts, outcome: string): Promise<DeletionStatus> {
-    const row = await firstRow(
-      this.dbs.directory(),
-      `update directory.deletion_requests set status = $2, counts = $3, outcome = $4, completed_at = case when $2 = 'completed' then $5::timestamptz end
-       where code = $1 returning *`,
-      [code, status, JSON.stringify(counts), outcome, this.clock.now()],
-    );
+    const row = await this.requests.close(code, status, counts, outcome, this.clock.now());
     this.log.log(`deletion ${code}: ${status} ${JSON.stringify(counts)}`);
-    return toStatus(row!);
+    return toStatus(row);
   }
 }
 
-function toStatus(r: Record<string, any>): DeletionStatus {
+function toStatus(r: DeletionRequestRow): DeletionStatus {
   return {
     code: r.code,
     origin: r.origin,

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { ChannelKind, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
+import { firstRow, rows } from '../database/sql';
+import { JobQueue } from '../queue/job-queue.service';
+import { TenantDirectory } from '../tenancy/tenant-directory.store';
 
 export type ErasureCounts = Record<string, number>;
 
@@ -28,7 +30,21 @@ export const addCounts = (into: ErasureCounts, from: ErasureCounts) => {
  */
 @Injectable()
 export class ErasureService {
-  constructor(private readonly dbs: RegionDatabases) {}
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly directory: TenantDirectory,
+    private readonly queue: JobQueue,
+  ) {}
+
+  /** Whether the tenant has anything of the subject (a contact, or an identity of the platform user). */
+  async holds(tenant: TenantRef, subject: ErasureSubject): Promise<boolean> {
+    const found = await this.dbs.forTenant(tenant, (tx) =>
+      'contactId' in subject
+        ? firstRow(tx, `select 1 from contacts where tenant_id = $1 and id = $2`, [tenant.tenantId, subject.contactId])
+        : firstRow(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3 limit 1`, [tenant.tenantId, subject.channelKinds, subject.externalId]),
+    );
+    return found !== undefined;
+  }
 
   /**
    * Erases and records the receipt in the same transaction: no erasure without its proof. A
@@ -50,14 +66,9 @@ export class ErasureService {
 
   /** Tenants of a region that hold an identity of the platform user (the app role reads per tenant). */
   async tenantsHolding(region: string, channelKinds: readonly ChannelKind[], externalId: string): Promise<TenantRef[]> {
-    const tenants = await rows<{ tenant_id: string }>(this.dbs.directory(), `select tenant_id from directory.tenants where region = $1`, [region]);
     const holding: TenantRef[] = [];
-    for (const { tenant_id } of tenants) {
-      const tenant = { tenantId: tenant_id, region };
-      const [hit] = await this.dbs.forTenant(tenant, (tx) =>
-        rows(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3 limit 1`, [tenant_id, channelKinds, externalId]),
-      );
-      if (hit) holding.push(tenant);
+    for (const tenant of await this.directory.tenantsIn(region)) {
+      if (await this.holds(tenant, { channelKinds, externalId })) holding.push(tenant);
     }
     return holding;
   }
@@ -73,11 +84,11 @@ export class ErasureService {
     const wholeContact = 'contactId' in subject;
     const contactIds = wholeContact ? [subject.contactId] : [...new Set(identities.map((i) => i.contact_id))];
     const counts: ErasureCounts = {};
-    const del = async (table: string, sql: string, params: unknown[]) => {
-      const n = (await rows(tx, sql, params)).length;
+    const count = (table: string, n: number) => {
       if (n) counts[table] = (counts[table] ?? 0) + n;
       return n;
     };
+    const del = async (table: string, sql: string, params: unknown[]) => count(table, (await rows(tx, sql, params)).length);
 
     // Raw payloads name the platform user; match the quoted id within the identity's channel.
     for (const i of identities) {
@@ -89,7 +100,7 @@ export class ErasureService {
       await del('webchat_sessions', `delete from webchat_sessions where tenant_id = $1 and channel_id = $2 and visitor_id = $3 returning id`, [t, i.channel_id, i.external_id]);
       if (events.length) {
         counts.inbound_events = (counts.inbound_events ?? 0) + events.length;
-        await del('queue_jobs', `delete from queue.jobs where tenant_id = $1 and kind = 'inbound' and ref_id = any($2::uuid[]) returning id`, [t, events.map((e) => e.id)]);
+        count('queue_jobs', await this.queue.discard(tx, 'inbound', t, events.map((e) => e.id)));
       }
     }
     if (contactIds.length === 0) return counts;
@@ -109,7 +120,7 @@ export class ErasureService {
       const messages = await rows<{ id: string }>(tx, `delete from messages where tenant_id = $1 and conversation_id = any($2::uuid[]) returning id`, [t, conversationIds]);
       if (messages.length) {
         counts.messages = messages.length;
-        await del('queue_jobs', `delete from queue.jobs where tenant_id = $1 and kind = 'outbound' and ref_id = any($2::uuid[]) returning id`, [t, messages.map((m) => m.id)]);
+        count('queue_jobs', await this.queue.discard(tx, 'outbound', t, messages.map((m) => m.id)));
       }
       await del('notes', `delete from notes where tenant_id = $1 and conversation_id = any($2::uuid[]) returning id`, [t, conversationIds]);
       await del('conversations', `delete from conversations where tenant_id = $1 and id = any($2::uuid[]) returning id`, [t, conversationIds]);

@@ -3,7 +3,7 @@ import type { ChannelKind, TenantRef } from '../../libs/domain/src';
 import { DataOrigin, decide, originOfChannel } from '../../libs/policy/src';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
-import { AuditLog } from './audit-log';
+import { AuditLog } from '../audit/audit-log.store';
 
 const BATCH = 500;
 

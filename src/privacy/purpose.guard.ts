@@ -5,7 +5,7 @@ import { ProcessingPurpose, decide, originOfChannel } from '../../libs/policy/sr
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 import type { Principal } from '../tenancy/principal';
-import { AuditLog } from './audit-log';
+import { AuditLog } from '../audit/audit-log.store';
 
 const PURPOSE_KEY = 'mm:purpose';
 

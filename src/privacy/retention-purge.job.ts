@@ -6,6 +6,8 @@ import { PROCESSED_EVENT_DAYS, retentionCutoff, retentionDays } from '../../libs
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
+import { HeartbeatPhase, JobHeartbeats } from '../queue/job-heartbeats.store';
+import { TenantDirectory } from '../tenancy/tenant-directory.store';
 import { RetentionSettingsService } from './retention-settings.service';
 
 export const PURGE_JOB = 'retention-purge';
@@ -29,6 +31,8 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     private readonly settings: RetentionSettingsService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly directory: TenantDirectory,
+    private readonly heartbeats: JobHeartbeats,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,7 +56,7 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
         if (!locked) continue; // another instance is purging this region
         try {
           await this.beat(lock, 'start');
-          for (const tenant of await this.tenantsOf(region)) await this.purgeTenant(tenant, counts);
+          for (const tenant of await this.directory.tenantsIn(region)) await this.purgeTenant(tenant, counts);
           await this.beat(lock, 'finish');
         } catch (err) {
           await this.beat(lock, 'error', (err as Error).message).catch(() => undefined);
@@ -66,11 +70,6 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     }
     if (Object.values(counts).some((n) => n > 0)) this.log.log(`purged ${JSON.stringify(counts)}`);
     return counts;
-  }
-
-  private async tenantsOf(region: string): Promise<TenantRef[]> {
-    const found = await rows<{ tenant_id: string }>(this.dbs.directory(), `select tenant_id from directory.tenants where region = $1`, [region]);
-    return found.map((t) => ({ tenantId: t.tenant_id, region }));
   }
 
   private async purgeTenant(tenant: TenantRef, counts: PurgeCounts): Promise<void> {
@@ -148,16 +147,7 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     }
   }
 
-  private async beat(lock: QueryRunner, phase: 'start' | 'finish' | 'error', error?: string): Promise<void> {
-    if (phase === 'error') {
-      await lock.query(`update queue.heartbeats set last_error = $2 where job = $1`, [PURGE_JOB, error?.slice(0, 500) ?? null]);
-      return;
-    }
-    const column = phase === 'start' ? 'last_started_at' : 'last_finished_at';
-    await lock.query(
-      `insert into queue.heartbeats (job, ${column}, last_error) values ($1, $2, null)
-       on conflict (job) do update set ${column} = excluded.${column}, last_error = null`,
-      [PURGE_JOB, this.clock.now()],
-    );
+  private beat(lock: QueryRunner, phase: HeartbeatPhase, error?: string): Promise<void> {
+    return this.heartbeats.beat(lock, PURGE_JOB, phase, this.clock.now(), error);
   }
 }

@@ -1,15 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TenantRef, invalid } from '../../libs/domain/src';
+import { AuditLog } from '../audit/audit-log.store';
 import { ChannelRoutes, RouteKey } from '../channels/channel-routes';
 import { isBlankName } from '../common/display-name';
-import { WorkSignal } from '../common/work-signal';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
-import { firstRow, rows } from '../database/sql';
-import { JobQueue } from '../ingest/job-queue';
-import { SessionValidity } from '../tenancy/session-validity';
-import { AuditLog } from './audit-log';
+import { rows } from '../database/sql';
+import { JobQueue } from '../queue/job-queue.service';
+import { WorkSignal } from '../queue/work-signal.service';
+import { SessionValidity } from '../tenancy/session-validity.service';
+import { TenantDirectory } from '../tenancy/tenant-directory.store';
+import { TenantStore } from '../tenancy/tenant.store';
+import { DeletionRequestStore } from './deletion-request.store';
 import { DEADLINE_DAYS, confirmationCode } from './deletion-requests.service';
 
 const BATCH = 5000;
@@ -54,6 +57,9 @@ export class TenantTerminationService {
     private readonly routes: ChannelRoutes,
     private readonly sessions: SessionValidity,
     private readonly config: AppConfig,
+    private readonly directory: TenantDirectory,
+    private readonly tenants: TenantStore,
+    private readonly requests: DeletionRequestStore,
   ) {}
 
   async start(tenant: TenantRef, actorId: string, confirmName: string): Promise<TerminationStarted> {
@@ -61,12 +67,12 @@ export class TenantTerminationService {
     const directoryAlongside = tenant.region === this.config.defaultRegion;
     let marked: { code: string; released: RouteKey[] } | null = null;
     await this.dbs.forTenant(tenant, async (tx) => {
-      const row = await firstRow<{ name: string; terminating_at: Date | null }>(tx, `select name, terminating_at from tenants where tenant_id = $1 for update`, [tenant.tenantId]);
+      const row = await this.tenants.lock(tx, tenant.tenantId);
       if (!row || !confirms(row.name, tenant.tenantId, confirmName)) {
         throw invalid('CONFIRMATION_MISMATCH', 'Type the organization name exactly to confirm the termination (an organization without a name: its id)');
       }
-      if (!row.terminating_at) {
-        await tx.query(`update tenants set terminating_at = now() where tenant_id = $1`, [tenant.tenantId]);
+      if (!row.terminatingAt) {
+        await this.tenants.markTerminating(tx, tenant.tenantId);
         await this.audit.record(tx, tenant.tenantId, { actor: `user:${actorId}`, action: 'tenant.terminate', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
         await this.queue.enqueue(tx, 'termination', tenant.tenantId, tenant.tenantId);
       }
@@ -91,7 +97,7 @@ export class TenantTerminationService {
     const marked = await this.dbs.directory().transaction((tx) => this.markInDirectory(tx, tenant.tenantId));
     if (marked) this.routes.forget(marked.released);
     this.sessions.forgetTenant(tenant.tenantId);
-    const count = (table: string, n: number) => (marked && n ? this.addCount(marked.code, table, n) : undefined);
+    const count = (table: string, n: number) => (marked && n ? this.requests.addCount(marked.code, table, n) : undefined);
 
     for (const table of BULKY) {
       for (;;) {
@@ -104,21 +110,17 @@ export class TenantTerminationService {
       }
     }
     const tenants = await this.dbs.forTenant(tenant, async (tx) => {
-      await tx.query(`delete from queue.jobs where tenant_id = $1 and kind <> 'termination'`, [tenant.tenantId]);
-      const gone = await rows(tx, `delete from tenants where tenant_id = $1 returning 1`, [tenant.tenantId]);
-      if (gone.length) await this.audit.record(tx, tenant.tenantId, { actor: 'system:termination', action: 'tenant.purged', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
-      return gone.length;
+      await this.queue.discardTenant(tx, tenant.tenantId, 'termination');
+      const gone = await this.tenants.delete(tx, tenant.tenantId);
+      if (gone) await this.audit.record(tx, tenant.tenantId, { actor: 'system:termination', action: 'tenant.purged', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+      return gone ? 1 : 0;
     });
     await count('tenants', tenants);
     // Last: logins and account routes stop resolving only once the data is gone.
     const counts = await this.dbs.directory().transaction(async (tx) => {
-      const [request] = await rows<{ counts: Record<string, number> }>(
-        tx,
-        `update directory.deletion_requests set status = 'completed', completed_at = now(), outcome = 'The organization and all its data were deleted' where code = $1 returning counts`,
-        [marked?.code ?? null],
-      );
-      await tx.query(`delete from directory.tenants where tenant_id = $1`, [tenant.tenantId]);
-      return request?.counts ?? {};
+      const completed = await this.requests.completeTermination(tx, marked?.code ?? null, 'The organization and all its data were deleted');
+      await this.directory.unregisterTenant(tenant.tenantId, tx);
+      return completed;
     });
     this.log.log(`tenant ${tenant.tenantId} terminated: ${JSON.stringify(counts)}`);
     return 'done';
@@ -129,26 +131,9 @@ export class TenantTerminationService {
    * accounts are released. Idempotent; null once the directory entry is gone (purge finished).
    */
   private async markInDirectory(tx: EntityManager | DataSource, tenantId: string): Promise<{ code: string; released: RouteKey[] } | null> {
-    const row = await firstRow<{ termination_code: string }>(
-      tx,
-      `update directory.tenants set terminating_at = coalesce(terminating_at, now()), termination_code = coalesce(termination_code, $2)
-       where tenant_id = $1 returning termination_code`,
-      [tenantId, confirmationCode()],
-    );
-    if (!row) return null;
-    await tx.query(
-      `insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ($1, 'customer', now(), now() + make_interval(days => $2))
-       on conflict (code) do nothing`,
-      [row.termination_code, DEADLINE_DAYS],
-    );
-    return { code: row.termination_code, released: await this.routes.releaseTenant(tenantId, tx) };
-  }
-
-  /** Counts are kept as the purge goes, so a retried purge still reports everything it deleted. */
-  private async addCount(code: string, table: string, n: number): Promise<void> {
-    await this.dbs.directory().query(
-      `update directory.deletion_requests set counts = counts || jsonb_build_object($2::text, coalesce((counts->>$2)::int, 0) + $3) where code = $1`,
-      [code, table, n],
-    );
+    const code = await this.directory.markTerminating(tx, tenantId, confirmationCode());
+    if (!code) return null;
+    await this.requests.insertForTermination(tx, code, DEADLINE_DAYS);
+    return { code, released: await this.routes.releaseTenant(tenantId, tx) };
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { WorkSignal } from '../common/work-signal';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
-import { ClaimedJob, JobQueue, backoffMs } from '../ingest/job-queue';
-import { QueueWorker } from '../ingest/queue-worker';
+import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
+import { QueueWorker } from '../queue/queue-worker';
+import { WorkSignal } from '../queue/work-signal.service';
 import { TenantTerminationService } from './tenant-termination.service';
 
 /**
@@ -16,6 +16,7 @@ import { TenantTerminationService } from './tenant-termination.service';
 export class TenantTerminationWorker extends QueueWorker {
   protected readonly kind = 'termination';
   protected readonly batchSize = 1;
+  protected readonly maxAttempts = Infinity;
   private readonly log = new Logger(TenantTerminationWorker.name);
 
   constructor(
@@ -29,14 +30,15 @@ export class TenantTerminationWorker extends QueueWorker {
   }
 
   protected async handle(region: string, job: ClaimedJob): Promise<void> {
+    const tenant = { tenantId: job.tenantId, region };
     try {
-      const progress = await this.termination.purge({ tenantId: job.tenantId, region }, (this.settings.workerLeaseSeconds * 1000) / 2);
-      if (progress === 'done') await this.dbs.region(region).query(`delete from queue.jobs where id = $1`, [job.id]);
-      else await this.queue.retryLater(region, job.id, 0);
+      const progress = await this.termination.purge(tenant, (this.settings.workerLeaseSeconds * 1000) / 2);
+      if (progress === 'done') await this.finish(tenant, job);
+      else await this.queue.retryLater(region, job.id, 0); // more to do: at once, under a fresh lease
     } catch (err) {
       const e = err as { code?: string; message?: string };
       this.log.warn(`termination of tenant ${job.tenantId} failed on attempt ${job.attempts} (${e.code ?? 'error'}: ${e.message ?? ''}); retrying`);
-      await this.queue.retryLater(region, job.id, backoffMs(job.attempts)).catch(() => undefined); // else the lease runs out and it is claimed again
+      throw err;
     }
   }
 }

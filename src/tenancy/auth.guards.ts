@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
-import { OperatorAccess } from './operator-access';
+import { OperatorAccess } from './operator-access.service';
 import type { Principal } from './principal';
-import { SessionValidity } from './session-validity';
+import { SessionValidity } from './session-validity.service';
 import type { UserRole } from './tenancy.entities';
 
 const ROLES_KEY = 'mm:roles';

@@ -2,19 +2,27 @@ import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
+import { AccessGrantStore } from './access-grant.store';
+import { AccessGrantsController } from './access-grants.controller';
+import { AccessGrantsService } from './access-grants.service';
+import { AuthThrottle } from './auth-throttle.service';
+import { AuthController } from './auth.controller';
 import { JwtAuthGuard, RolesGuard } from './auth.guards';
-import { AccessGrantsController, OperatorAuthController } from './access-grants.controller';
-import { AuthThrottle } from './auth-throttle';
 import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
-import { OperatorAccess } from './operator-access';
+import { OperatorAccess } from './operator-access.service';
+import { OperatorAuthController } from './operator-auth.controller';
+import { OperatorStore } from './operator.store';
 import { OperatorsService } from './operators.service';
-import { PasswordHasher } from './password-hasher';
-import { PasswordPolicy } from './password-policy';
-import { SessionValidity } from './session-validity';
-import { TenantDirectory } from './tenant-directory';
-import { AuthController, UsersController } from './tenancy.controller';
+import { PasswordHasher } from './password-hasher.service';
+import { PasswordPolicy } from './password-policy.service';
+import { SessionValidity } from './session-validity.service';
 import { TenancyService } from './tenancy.service';
+import { TenantController } from './tenant.controller';
+import { TenantDirectory } from './tenant-directory.store';
+import { TenantStore } from './tenant.store';
+import { UserStore } from './user.store';
+import { UsersController } from './users.controller';
 
 /** Global: every module's controllers use its guards, and the guards need its services. */
 @Global()
@@ -30,8 +38,25 @@ import { TenancyService } from './tenancy.service';
       }),
     }),
   ],
-  controllers: [AuthController, UsersController, AccessGrantsController, OperatorAuthController],
-  providers: [TenancyService, TenantDirectory, PasswordHasher, PasswordPolicy, AuthThrottle, SessionValidity, JwtStrategy, JwtAuthGuard, RolesGuard, OperatorAccess, OperatorsService],
-  exports: [TenantDirectory, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle, SessionValidity],
+  controllers: [AuthController, UsersController, TenantController, AccessGrantsController, OperatorAuthController],
+  providers: [
+    TenancyService,
+    TenantDirectory,
+    TenantStore,
+    UserStore,
+    OperatorStore,
+    AccessGrantStore,
+    AccessGrantsService,
+    PasswordHasher,
+    PasswordPolicy,
+    AuthThrottle,
+    SessionValidity,
+    JwtStrategy,
+    JwtAuthGuard,
+    RolesGuard,
+    OperatorAccess,
+    OperatorsService,
+  ],
+  exports: [TenantDirectory, TenantStore, UserStore, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle, SessionValidity],
 })
 export class TenancyModule {}

@@ -3,16 +3,17 @@ import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { DomainError, conflict, forbidden, invalid, notFound, unauthenticated } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
+import { AuditLog } from '../audit/audit-log.store';
 import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
-import { AuditLog } from '../privacy/audit-log';
-import { AuthThrottle } from './auth-throttle';
-import { PasswordHasher } from './password-hasher';
-import { PasswordPolicy } from './password-policy';
+import { AuthThrottle } from './auth-throttle.service';
+import { PasswordHasher } from './password-hasher.service';
+import { PasswordPolicy } from './password-policy.service';
 import type { AccessTokenClaims, Principal } from './principal';
-import { SessionValidity } from './session-validity';
-import { TenantDirectory, normalizeEmail } from './tenant-directory';
-import { TenantEntity, UserEntity, UserRole } from './tenancy.entities';
+import { SessionValidity } from './session-validity.service';
+import { TenantDirectory, normalizeEmail } from './tenant-directory.store';
+import type { UserRole } from './tenancy.entities';
+import { TenantStore } from './tenant.store';
+import { User, UserStore } from './user.store';
 
 export interface UserView {
   id: string;
@@ -22,7 +23,7 @@ export interface UserView {
   createdAt: Date;
 }
 
-const toUserView = (u: UserEntity): UserView => ({ id: u.id, email: u.email, role: u.role, active: u.active, createdAt: u.createdAt });
+const toUserView = (u: User): UserView => ({ id: u.id, email: u.email, role: u.role, active: u.active, createdAt: u.createdAt });
 
 /** Which roles each role may create, and so (de)activate: nobody creates an owner, admins cannot mint admins. */
 const MAY_CREATE: Record<UserRole | 'operator', readonly UserRole[]> = { owner: ['admin', 'agent'], admin: ['agent'], agent: [], operator: [] };
@@ -39,6 +40,8 @@ export class TenancyService {
     private readonly passwords: PasswordPolicy,
     private readonly sessions: SessionValidity,
     private readonly audit: AuditLog,
+    private readonly tenants: TenantStore,
+    private readonly users: UserStore,
   ) {}
 
   /**
@@ -64,8 +67,8 @@ export class TenancyService {
     await this.directory.registerTenant(tenantId, region, { userId, email });
     try {
       await this.dbs.forTenant({ tenantId, region }, async (tx) => {
-        await tx.insert(TenantEntity, { tenantId, name: input.organizationName.trim(), region });
-        await tx.insert(UserEntity, { tenantId, id: userId, email, passwordHash, role: 'owner' });
+        await this.tenants.insert(tx, { tenantId, name: input.organizationName.trim(), region });
+        await this.users.insert(tx, tenantId, { id: userId, email, passwordHash, role: 'owner' });
       });
     } catch (err) {
       await this.directory.unregisterTenant(tenantId);
@@ -89,8 +92,8 @@ export class TenancyService {
     const route = await this.directory.findLogin(email);
     const found = route
       ? await this.dbs.forTenant(route, async (tx) => ({
-          user: await tx.findOne(UserEntity, { where: { tenantId: route.tenantId, id: route.userId } }),
-          tenant: await tx.findOne(TenantEntity, { where: { tenantId: route.tenantId } }),
+          user: await this.users.find(tx, route.tenantId, route.userId),
+          tenant: await this.tenants.find(route, tx),
         }))
       : null;
     const user = found?.user;
@@ -109,7 +112,7 @@ export class TenancyService {
     await this.throttle.checkEmailConflicts(actor.tenantId);
     const id = randomUUID();
     const email = normalizeEmail(input.email);
-    const tenant = await this.dbs.forTenant(actor, (tx) => tx.findOne(TenantEntity, { where: { tenantId: actor.tenantId } }));
+    const tenant = await this.tenants.find(actor);
     this.passwords.check(input.password, { email, organizationName: tenant?.name });
     const passwordHash = await this.hasher.hash(input.password);
     try {
@@ -120,10 +123,7 @@ export class TenancyService {
       throw err;
     }
     try {
-      return await this.dbs.forTenant(actor, async (tx) => {
-        await tx.insert(UserEntity, { tenantId: actor.tenantId, id, email, passwordHash, role: input.role });
-        return toUserView(await tx.findOneOrFail(UserEntity, { where: { tenantId: actor.tenantId, id } }));
-      });
+      return toUserView(await this.dbs.forTenant(actor, (tx) => this.users.insert(tx, actor.tenantId, { id, email, passwordHash, role: input.role })));
     } catch (err) {
       await this.directory.unregisterLogin(email);
       throw err;
@@ -131,10 +131,7 @@ export class TenancyService {
   }
 
   async listUsers(actor: Principal): Promise<UserView[]> {
-    const users = await this.dbs.forTenant(actor, (tx) =>
-      tx.find(UserEntity, { where: { tenantId: actor.tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
-    );
-    return users.map(toUserView);
+    return (await this.users.list(actor)).map(toUserView);
   }
 
   /**
@@ -145,8 +142,8 @@ export class TenancyService {
   async setActive(actor: Principal, userId: string, active: boolean): Promise<UserView> {
     const view = await this.dbs.forTenant(actor, async (tx) => {
       // Owners first, locked: two owners deactivating each other at once cannot both succeed.
-      const owners = await rows<{ id: string; active: boolean }>(tx, `select id, active from users where tenant_id = $1 and role = 'owner' order by id for update`, [actor.tenantId]);
-      const target = await tx.findOne(UserEntity, { where: { tenantId: actor.tenantId, id: userId } });
+      const owners = await this.users.lockOwners(tx, actor.tenantId);
+      const target = await this.users.find(tx, actor.tenantId, userId);
       if (!target) throw notFound('USER_NOT_FOUND', 'User not found');
       if (target.id !== actor.userId && !MAY_CREATE[actor.role].includes(target.role)) {
         throw forbidden('ROLE_NOT_ALLOWED', `A ${actor.role} cannot change a user with role ${target.role}`);
@@ -155,7 +152,7 @@ export class TenancyService {
         throw conflict('LAST_OWNER', 'The organization must keep an active owner');
       }
       if (target.active !== active) {
-        await tx.update(UserEntity, { tenantId: actor.tenantId, id: userId }, { active });
+        await this.users.setActive(tx, actor.tenantId, userId, active);
         await this.audit.record(tx, actor.tenantId, { actor: `user:${actor.userId}`, action: active ? 'user.activate' : 'user.deactivate', subject: `user:${userId}`, decision: 'allow' });
       }
       return toUserView({ ...target, active });
@@ -165,7 +162,7 @@ export class TenancyService {
   }
 
   async getTenant(actor: Principal) {
-    const t = await this.dbs.forTenant(actor, (tx) => tx.findOne(TenantEntity, { where: { tenantId: actor.tenantId } }));
+    const t = await this.tenants.find(actor);
     if (!t) throw notFound('TENANT_NOT_FOUND', 'Tenant not found');
     return { id: t.tenantId, name: t.name, region: t.region, createdAt: t.createdAt };
   }

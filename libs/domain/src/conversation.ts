@@ -134,7 +134,7 @@ export interface InboundResult {
   created: boolean;
 }
 
-/** What a batch recorded for one of its inbound messages (see ConversationRepository.recordInboundBatch). */
+/** What a batch recorded for one of its inbound messages (see InboundRecorder.recordInboundBatch). */
 export interface RecordedInbound {
   conversationId: string;
   conversationStatus: ConversationStatus;

@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
-import { isPublicAddress } from '../../webhooks-out/webhook-target';
+import { isPublicAddress } from '../../common/public-address';
 import { outboundMessageId, referencesFor, replyAddress, replySubject } from './email-threading';
 
 /** What a reply needs to know about its thread (looked up per delivery, see EmailStore). */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { AppConfig } from '../../config/app-config';
-import { InboundInbox } from '../../ingest/inbound-inbox';
+import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { readEmail } from './email.mapper';
 import { EmailRecipient, EmailStore } from './email.store';
 import { replyTokenOf, splitAddress } from './email-threading';

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { forbidden } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
-import { InboundInbox } from '../../ingest/inbound-inbox';
+import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { verifyMetaSignature } from './meta-signature';
 import { MetaWebhookBody } from './meta-payload';
 import { splitMetaWebhook } from './meta-webhook-splitter';

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { forbidden, isUuid, notFound } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
-import { InboundInbox } from '../../ingest/inbound-inbox';
+import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { messageSidOf, toStoredEvent } from './sms.mapper';
 import { parseFormBody, verifyTwilioSignature } from './twilio-signature';
 

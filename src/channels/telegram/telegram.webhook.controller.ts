@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Logger, Param, Post } from '@nestj
 import { ApiExcludeController } from '@nestjs/swagger';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { forbidden, invalid, isUuid, notFound } from '../../../libs/domain/src';
-import { InboundInbox } from '../../ingest/inbound-inbox';
+import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { parseTelegramUpdate } from './telegram.mapper';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

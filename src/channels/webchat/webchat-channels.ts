@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { TenantRef, notFound } from '../../../libs/domain/src';
-import { DomainEvents } from '../../common/domain-events';
+import { DomainEvents } from '../../common/domain-events.service';
 import { RegionDatabases } from '../../database/region-databases';
 import { firstRow } from '../../database/sql';
 import { ChannelRoutes } from '../channel-routes';

@@ -3,10 +3,10 @@ import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { decodeCursor, toPageResponse } from '../../common/cursor';
-import { DomainEvent, DomainEvents } from '../../common/domain-events';
-import { PageQueryDto } from '../../conversations/conversation.dto';
+import { DomainEvent, DomainEvents } from '../../common/domain-events.service';
+import { PageQueryDto } from '../../common/page-query.dto';
 import { SseConnections } from '../../events/sse';
-import { InboundInbox } from '../../ingest/inbound-inbox';
+import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { TokenBuckets, enforce } from './token-buckets';
 import { WebchatChannel, WebchatChannels } from './webchat-channels';
 import { SESSION_IDLE_DAYS, VisitorMessage, WebchatSession, WebchatSessions } from './webchat-sessions';

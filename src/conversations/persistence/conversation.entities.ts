@@ -3,16 +3,6 @@ import type { Attachment, ChannelKind, ConversationStatus, MessageDirection, Mes
 
 // Mappings of the tables the migrations create; the schema itself lives only in migrations.
 
-@Entity('channels')
-export class ChannelEntity {
-  @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
-  @PrimaryColumn('uuid') id: string;
-  @Column('text') kind: ChannelKind;
-  @Column('text') name: string;
-  @Column('text') status: string;
-  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
-}
-
 @Entity('contacts')
 export class ContactEntity {
   @PrimaryColumn('uuid', { name: 'tenant_id' }) tenantId: string;
@@ -82,4 +72,4 @@ export class NoteEntity {
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
 
-export const CONVERSATION_ENTITIES = [ChannelEntity, ContactEntity, ContactIdentityEntity, ConversationEntity, MessageEntity, NoteEntity];
+export const CONVERSATION_ENTITIES = [ContactEntity, ContactIdentityEntity, ConversationEntity, MessageEntity, NoteEntity];

@@ -1,0 +1,25 @@
+import type { Conversation, ConversationStatus, Message, Note } from './conversation';
+import type { Page, PageRequest } from './pagination';
+import type { TenantRef } from './tenant';
+
+export interface ConversationFilter {
+  status?: ConversationStatus;
+  channelId?: string;
+  assigneeId?: string;
+}
+
+export interface ConversationPatch {
+  status?: ConversationStatus;
+  assigneeId?: string | null;
+}
+
+/** Persistence port of the inbox as agents see it: conversations, their messages and notes. */
+export abstract class InboxRepository {
+  abstract listConversations(tenant: TenantRef, filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>>;
+  abstract findConversation(tenant: TenantRef, id: string): Promise<Conversation | null>;
+  abstract updateConversation(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation | null>;
+  abstract findMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message | null>;
+  abstract listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>>;
+  abstract addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note>;
+  abstract listNotes(tenant: TenantRef, conversationId: string): Promise<Note[]>;
+}

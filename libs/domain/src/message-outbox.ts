@@ -1,0 +1,35 @@
+import type { Attachment, Conversation, Message, MessageStatus } from './conversation';
+import type { TenantRef } from './tenant';
+
+export interface NewOutboundMessage {
+  conversationId: string;
+  authorId: string;
+  text: string | null;
+  attachments?: Attachment[];
+  template?: { name: string; language: string; parameters: string[] } | null;
+}
+
+/** What the sender needs to deliver one queued message. */
+export interface DeliveryTask {
+  message: Message;
+  conversation: Conversation;
+  channelId: string;
+  recipientExternalId: string;
+  template: { name: string; language: string; parameters: string[] } | null;
+}
+
+/** Order of delivery progress; `failed` only follows queued or sent. */
+export const STATUS_RANK: Record<Exclude<MessageStatus, 'failed'>, number> = { queued: 0, sent: 1, delivered: 2, read: 3 };
+
+/**
+ * Persistence port of what we send: an agent's reply is queued with its delivery job in one
+ * transaction (the outbox), and the sender reads it and records how its delivery went.
+ */
+export abstract class MessageOutbox {
+  /** The message, `queued`, and the job that will deliver it, committed together. */
+  abstract addOutboundMessage(tenant: TenantRef, message: NewOutboundMessage): Promise<Message>;
+  abstract loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null>;
+  /** Records the platform's id; an echo of this message stored before is folded into it. */
+  abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;
+  abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;
+}

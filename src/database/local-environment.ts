@@ -1,0 +1,43 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KeyRing } from '../../libs/crypto/src';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { InvalidConfigError } from '../config/app-config';
+
+const log = new Logger('LocalEnvironment');
+
+/**
+ * Local development needs no setup: without a database URL we run a real PostgreSQL under
+ * DATA_DIR and keep a generated JWT secret beside it, reused across restarts.
+ */
+export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
+  if (env.DATABASE_URL || env.REGION_DATABASE_URLS) return;
+  // A production deployment without a database setting is a mistake, not a wish for a private
+  // throw-away database (and freshly generated secrets) inside a container.
+  if (env.NODE_ENV === 'production' && env.MM_EMBEDDED_DATABASE !== 'on') {
+    throw new InvalidConfigError('Invalid configuration:\n  - DATABASE_URL: required when NODE_ENV=production (or set MM_EMBEDDED_DATABASE=on to run the embedded PostgreSQL deliberately)');
+  }
+  const dataDir = env.DATA_DIR ?? './data';
+  mkdirSync(dataDir, { recursive: true });
+  const secretsFile = join(dataDir, 'local-secrets.json');
+  const secrets: { jwtSecret?: string; masterKeys?: string } = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  const generated: string[] = [];
+  if (!secrets.jwtSecret) generated.push('a JWT secret (JWT_SECRET)'), (secrets.jwtSecret = randomBytes(48).toString('base64url'));
+  if (!secrets.masterKeys) generated.push('a master key (MM_MASTER_KEYS)'), (secrets.masterKeys = KeyRing.generateKey('local1'));
+  if (generated.length) {
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    log.log(`generated ${generated.join(' and ')} into ${secretsFile}; set them in the environment in production`);
+  }
+  env.JWT_SECRET ??= secrets.jwtSecret;
+  env.MM_MASTER_KEYS ??= secrets.masterKeys;
+  const started = Date.now();
+  const db = await startEmbeddedPostgres(join(dataDir, 'db'));
+  env.DATABASE_URL = db.url;
+  log.log(`embedded PostgreSQL ready in ${Date.now() - started} ms (data in ${join(dataDir, 'db')})`);
+  const stop = () => void db.stop().finally(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+

@@ -1,0 +1,147 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { RegionDatabases } from '../database/region-databases';
+import { isDatabaseDown, sqlState } from '../database/database-errors';
+import { rows } from '../database/sql';
+import { storableJson, storableText } from '../database/storable';
+import { InboxGroupCommit, InboxRow } from './group-commit';
+import { ChannelKind, notFound } from '../../libs/domain/src';
+import { ChannelRoute, ChannelRoutes } from '../channels/channel-routes';
+import { ChannelService } from '../channels/channel.service';
+import type { WebhookItem } from '../channels/meta/meta-webhook-splitter';
+import { WorkSignal } from '../queue/work-signal.service';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+interface ParkedRow extends InboxRow {
+  error: string;
+}
+
+export interface AcceptResult {
+  stored: number;
+  /** Stored already parked (malformed, new ones only): not counted in `stored`. */
+  parked: number;
+  duplicates: number;
+  unrouted: number;
+}
+
+/**
+ * The webhook ACK path: route each item to its tenant's region and store it durably, deduplicated,
+ * with a job to process it. Nothing else happens before the platform gets its 200.
+ */
+@Injectable()
+export class InboundInbox {
+  private readonly log = new Logger(InboundInbox.name);
+  private readonly groupCommit: InboxGroupCommit;
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly routes: ChannelRoutes,
+    private readonly signal: WorkSignal,
+    private readonly channels: ChannelService,
+  ) {
+    this.groupCommit = new InboxGroupCommit(dbs);
+  }
+
+  /**
+   * For platforms that call a URL per channel (Telegram, Twilio): `authenticate` sees the
+   * channel's decrypted credentials and must throw unless the request proves it knows them.
+   * An unknown or disconnected channel answers 404 without revealing more.
+   */
+  async acceptForChannel(
+    kind: ChannelKind,
+    channelId: string,
+    authenticate: (credentials: Record<string, string>) => void,
+    items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload'>>,
+  ): Promise<AcceptResult> {
+    const route = await this.routes.findByChannel(channelId);
+    if (!route || route.kind !== kind) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
+    const channel = await this.dbs.forTenant(route, (tx) => this.channels.withCredentials(tx, route, channelId));
+    authenticate(channel.credentials);
+    return this.store(new Map([[channelId, { route, items: items.map((i) => ({ ...i, kind, routingKey: channelId })) }]]), items.length, 0);
+  }
+
+  async accept(items: WebhookItem[]): Promise<AcceptResult> {
+    const keys = [...new Map(items.map((i) => [`${i.kind}:${i.routingKey}`, { kind: i.kind, routingKey: i.routingKey }])).values()];
+    const routes = await this.routes.findMany(keys);
+
+    const byChannel = new Map<string, { route: ChannelRoute; items: WebhookItem[] }>();
+    let unrouted = 0;
+    for (const item of items) {
+      const route = routes.get(`${item.kind}:${item.routingKey}`);
+      if (!route) {
+        unrouted++;
+        continue;
+      }
+      const group = byChannel.get(route.channelId) ?? { route, items: [] };
+      group.items.push(item);
+      byChannel.set(route.channelId, group);
+    }
+    if (unrouted) this.log.warn(`dropped ${unrouted} webhook item(s) for accounts no tenant has connected`);
+    return this.store(byChannel, items.length, unrouted);
+  }
+
+  private async store(byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload' | 'parked'>> }>, received: number, unrouted: number): Promise<AcceptResult> {
+    // Per tenant (so per region): all must be committed before the ACK.
+    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[] }>();
+    for (const { route, items } of byChannel.values()) {
+      const group = byTenant.get(route.tenantId) ?? { route, rows: [], parked: [] };
+      for (const i of items) {
+        const row = { channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) };
+        if (i.parked) group.parked.push({ ...row, error: storableText(i.parked) });
+        else group.rows.push(row);
+      }
+      byTenant.set(route.tenantId, group);
+    }
+    let vanished = 0;
+    const stored = await Promise.all(
+      [...byTenant.values()].map(async ({ route, rows: toStore, parked }) => {
+        const [n, p] = await Promise.all([
+          toStore.length > 0
+            ? this.groupCommit.add(route, toStore).catch((err: unknown) => {
+                // The channel is gone (its organization was terminated) but a route cached before that,
+                // here or on another instance, still named it: dropped like an account nobody connected.
+                if (sqlState(err) !== FOREIGN_KEY_VIOLATION) throw err;
+                vanished += toStore.length;
+                return 0;
+              })
+            : 0,
+          parked.length > 0 ? this.park(route, parked) : 0,
+        ]);
+        return { n, parked: p };
+      }),
+    );
+    if (vanished) this.log.warn(`dropped ${vanished} webhook item(s) for channels that no longer exist`);
+    const total = stored.reduce((a, b) => a + b.n, 0);
+    const parked = stored.reduce((a, b) => a + b.parked, 0);
+    if (total > 0) this.signal.notify('inbound');
+    return { stored: total, parked, duplicates: received - unrouted - vanished - total - parked, unrouted: unrouted + vanished };
+  }
+
+  /**
+   * Stores items that cannot be processed as they are (not of their platform's documented shape)
+   * already parked: failed, with no job, listed for an admin under state=failed. Rare, so they
+   * take a statement of their own instead of joining the group commit.
+   */
+  private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<number> {
+    this.log.warn(`parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked.map((p) => p.error).join('; ').slice(0, 500)}`);
+    try {
+      const inserted = await this.dbs.forTenant(route, (tx) =>
+        rows(
+          tx,
+          `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, last_error, processed_at, parked_at)
+           select $1, t.channel_id, t.dedupe_key, t.payload::jsonb, 'failed', t.error, now(), now()
+           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as t(channel_id, dedupe_key, payload, error)
+           on conflict (tenant_id, channel_id, dedupe_key) do nothing
+           returning id`,
+          [route.tenantId, parked.map((p) => p.channelId), parked.map((p) => p.dedupeKey), parked.map((p) => p.payload), parked.map((p) => p.error)],
+        ),
+      );
+      return inserted.length;
+    } catch (err) {
+      // A lost database answers 503 (the platform delivers again); nothing else may fail the request's good items.
+      if (isDatabaseDown(err)) throw err;
+      this.log.error(`could not park the malformed item(s) of channel ${route.channelId}: ${sqlState(err) ?? ''} ${(err as Error).message}`);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
+import { ChannelAdapters } from '../channels/channel-adapter';
+import { AppConfig } from '../config/app-config';
+import { ConversationService } from '../conversations/conversation.service';
+import { RegionDatabases } from '../database/region-databases';
+import { ClaimedJob, JobQueue, backoffMs } from '../queue/job-queue.service';
+import { QueueWorker, inLanes } from '../queue/queue-worker';
+import { WorkSignal } from '../queue/work-signal.service';
+import { InboundEventStore, StoredEvent } from './inbound-event.store';
+
+/** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
+export const MAX_INBOUND_ATTEMPTS = 5;
+
+/** A receipt (or edit, deletion) for a message we have not recorded yet (our send may still be in flight). */
+export class NotYetKnown extends Error {}
+
+/** Only new messages: the batch path. Anything else (receipts, edits, threads...) goes one by one. */
+const batchable = (e: InboundEvent) => e.type === 'ignored' || (e.type === 'message' && !e.message.thread);
+const hasContent = (m: Pick<InboundMessage, 'text' | 'attachments'>) => Boolean(m.text || m.attachments?.length);
+
+/**
+ * Drains stored webhook events: maps each through its channel's mapper into the inbox. Every
+ * step is idempotent, so an event processed twice (a crash between apply and completion) is
+ * harmless.
+ *
+ * A claimed batch is worked per tenant: events that only bring new messages (nearly all traffic)
+ * are read, recorded and completed with a handful of set-based statements for the whole group;
+ * the rest, and any group whose batch fails, go one event at a time with retries and parking.
+ * New messages go first, so a receipt, edit or deletion claimed with its message finds it.
+ */
+@Injectable()
+export class InboundProcessor extends QueueWorker {
+  protected readonly kind = 'inbound';
+  protected readonly batchSize = 500;
+  protected readonly maxAttempts = MAX_INBOUND_ATTEMPTS;
+  protected readonly paceMs = 100;
+  // Safe side by side: identities are locked per End User, every write is idempotent, and order
+  // comes from platform timestamps, not from processing order.
+  protected readonly concurrency = 8;
+  // Every step is idempotent and replays from the durably stored event.
+  protected readonly replayable = true;
+  private readonly log = new Logger(InboundProcessor.name);
+
+  constructor(
+    dbs: RegionDatabases,
+    queue: JobQueue,
+    signal: WorkSignal,
+    config: AppConfig,
+    private readonly conversations: ConversationService,
+    private readonly adapters: ChannelAdapters,
+    private readonly events: InboundEventStore,
+  ) {
+    super(dbs, queue, signal, config);
+  }
+
+  protected handle(region: string, job: ClaimedJob): Promise<void> {
+    return this.process(region, job);
+  }
+
+  /** A receipt waiting for its message is asked again soon, not after a growing backoff. */
+  protected retryDelayMs(attempts: number, failure: unknown): number {
+    return failure instanceof NotYetKnown ? 2000 * attempts : backoffMs(attempts);
+  }
+
+  /** Out of attempts: parked as failed for an admin, except an unmatched receipt (e.g. for a message sent outside MonkeyMachine), which is not an error. */
+  protected async park(tx: EntityManager, tenant: TenantRef, job: ClaimedJob, failure: unknown): Promise<void> {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    const state = failure instanceof NotYetKnown ? 'done' : 'failed';
+    if (state === 'failed') this.log.error(`inbound event ${job.refId} parked after ${job.attempts} attempts: ${message}`);
+    await this.events.settle(tx, tenant.tenantId, job.refId, state, job.attempts, message);
+  }
+
+  protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
+    const byTenant = new Map<string, ClaimedJob[]>();
+    for (const job of jobs) {
+      const group = byTenant.get(job.tenantId);
+      if (group) group.push(job);
+      else byTenant.set(job.tenantId, [job]);
+    }
+    const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
+    await inLanes([...byTenant.values()], this.concurrency, async (group) => {
+      oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
+    });
+    await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.attempt(region, job, () => this.process(region, job, event)));
+  }
+
+  /**
+   * Reads the group's events, records their new messages and completes them in one transaction;
+   * returns the jobs left for the one-by-one path (all of them if that transaction fails), with
+   * the events already read for them.
+   */
+  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
+    let stored = new Map<string, StoredEvent>();
+    try {
+      return await this.dbs.unitOfWork(tenant, async (tx) => {
+        stored = await this.events.read(tx, tenant.tenantId, jobs.map((j) => j.refId));
+        const settled: ClaimedJob[] = [];
+        const recorded: ClaimedJob[] = [];
+        const alone: ClaimedJob[] = [];
+        const inbounds: InboundMessage[] = [];
+        for (const job of jobs) {
+          const event = stored.get(job.refId);
+          if (!event || event.state !== 'pending') {
+            settled.push(job);
+            continue;
+          }
+          let mapped: InboundEvent[];
+          try {
+            mapped = this.adapters.for(event.kind).map(event.payload);
+          } catch {
+            alone.push(job); // fails there again, and is retried and parked like any failure
+            continue;
+          }
+          if (!mapped.every(batchable)) {
+            alone.push(job);
+            continue;
+          }
+          for (const e of mapped) {
+            if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
+          }
+          recorded.push(job);
+        }
+        if (inbounds.length > 0) await this.conversations.receiveInboundBatch(tenant, inbounds);
+        if (recorded.length > 0) await this.events.markDone(tx, tenant.tenantId, recorded.map((j) => ({ id: j.refId, attempts: j.attempts })));
+        // Jobs of events already done, parked or gone just end.
+        if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled].map((j) => j.id));
+        return alone.map((job) => ({ job, event: stored.get(job.refId) }));
+      });
+    } catch (err) {
+      this.log.warn(`batch of ${jobs.length} inbound events not recorded, going one by one: ${(err as Error).message}`);
+      // What was read still holds: nothing of the rolled-back transaction changed the events.
+      return jobs.map((job) => ({ job, event: stored.get(job.refId) }));
+    }
+  }
+
+  /** One event on its own; `known` is the event when the caller already read it. Throws to be retried or parked. */
+  private async process(region: string, job: ClaimedJob, known?: StoredEvent): Promise<void> {
+    const tenant: TenantRef = { tenantId: job.tenantId, region };
+    const event = known ?? (await this.dbs.forTenant(tenant, (tx) => this.events.read(tx, tenant.tenantId, [job.refId]))).get(job.refId);
+    if (!event || event.state !== 'pending') {
+      // Already done, parked or gone: only the job is left to end.
+      await this.finish(tenant, job);
+      return;
+    }
+    for (const e of this.adapters.for(event.kind).map(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
+    await this.finish(tenant, job, (tx) => this.events.settle(tx, tenant.tenantId, job.refId, 'done', job.attempts, null));
+  }
+
+  private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<void> {
+    switch (e.type) {
+      case 'message':
+        if (!hasContent(e.message)) return;
+        await this.conversations.receiveInbound(tenant, { ...e.message, channelId, channelKind });
+        return;
+      case 'echo':
+        await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
+        return;
+      case 'receipt':
+        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error))) {
+          throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        }
+        return;
+      case 'watermark':
+        await this.conversations.applyWatermark(tenant, channelId, e.externalContactId, e.status, e.watermark);
+        return;
+      case 'reaction':
+        await this.conversations.applyReaction(tenant, channelId, e.externalMessageId, e.action === 'react' ? e.emoji : null);
+        return;
+      case 'deleted':
+        // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
+        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        return;
+      case 'edited':
+        // An edit may overtake its message, as a deletion may.
+        if (!(await this.conversations.applyEdit(tenant, channelId, e.externalMessageId, e))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        return;
+      case 'blocked':
+        await this.conversations.setContactBlocked(tenant, channelId, e.externalContactId, e.blocked, e.at);
+        return;
+      case 'ignored':
+        return;
+    }
+  }
+}

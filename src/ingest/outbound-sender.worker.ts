@@ -1,0 +1,107 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock, DeliveryFailure, MessageOutbox, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
+import { replyMode } from '../../libs/policy/src';
+import { ChannelAdapters } from '../channels/channel-adapter';
+import { ChannelService } from '../channels/channel.service';
+import { AppConfig } from '../config/app-config';
+import { ConversationService } from '../conversations/conversation.service';
+import { RegionDatabases } from '../database/region-databases';
+import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
+import { QueueWorker, RetryHint } from '../queue/queue-worker';
+import { WorkSignal } from '../queue/work-signal.service';
+
+/** Retryable failures give up after this many attempts (about an hour of backoff). */
+export const MAX_SEND_ATTEMPTS = 10;
+
+/** A send that may work later: the code and text the message fails with if this was its last attempt. */
+export class SendFailed extends Error implements RetryHint {
+  constructor(
+    readonly code: string,
+    readonly text: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`${code}: ${text}`);
+  }
+}
+
+/**
+ * Delivers queued messages through their channel's gateway. The platform call happens outside
+ * any transaction; the outcome is recorded afterwards. Retryable errors back off (honouring the
+ * platform's retry-after), permanent ones fail the message with the platform's code, and a
+ * revoked token disables the channel and tells the Customer.
+ */
+@Injectable()
+export class OutboundSender extends QueueWorker {
+  protected readonly kind = 'outbound';
+  protected readonly batchSize = 20;
+  protected readonly maxAttempts = MAX_SEND_ATTEMPTS;
+  private readonly log = new Logger(OutboundSender.name);
+
+  constructor(
+    dbs: RegionDatabases,
+    queue: JobQueue,
+    signal: WorkSignal,
+    config: AppConfig,
+    private readonly outbox: MessageOutbox,
+    private readonly conversations: ConversationService,
+    private readonly channels: ChannelService,
+    private readonly adapters: ChannelAdapters,
+    private readonly clock: Clock,
+  ) {
+    super(dbs, queue, signal, config);
+  }
+
+  protected handle(region: string, job: ClaimedJob): Promise<void> {
+    return this.deliver(region, job);
+  }
+
+  /** Out of attempts: the message fails with the last failure's code (or INTERNAL_ERROR when it was ours). */
+  protected park(_tx: unknown, tenant: TenantRef, job: ClaimedJob, failure: unknown): Promise<void> {
+    const { code, text } = failure instanceof SendFailed ? failure : { code: 'INTERNAL_ERROR', text: 'Unexpected error while sending' };
+    return this.recordFailure(tenant, job.refId, code, text);
+  }
+
+  private async deliver(region: string, job: ClaimedJob): Promise<void> {
+    const tenant: TenantRef = { tenantId: job.tenantId, region };
+    const task = await this.outbox.loadDelivery(tenant, job.refId);
+    if (!task || task.message.status !== 'queued') return this.finish(tenant, job);
+
+    const channel = await this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, task.channelId));
+    if (channel.status !== 'active') {
+      return this.fail(tenant, job, channel.status === 'revoked' ? 'CHANNEL_REVOKED' : 'CHANNEL_DISCONNECTED', `The channel is ${channel.status}`);
+    }
+    const mode = replyMode(channel.kind, task.conversation.lastInboundAt, this.clock.now());
+    if (!mode.allowed && !task.template) return this.fail(tenant, job, mode.code, mode.reason);
+
+    try {
+      const receipt = await this.adapters.for(channel.kind).gateway.send({
+        messageId: task.message.id,
+        channel: { id: channel.id, kind: channel.kind, config: channel.config, credentials: channel.credentials },
+        recipientId: task.recipientExternalId,
+        text: task.message.text,
+        attachments: task.message.attachments,
+        template: task.template ?? undefined,
+        replyMode: mode.allowed ? mode.mode : 'standard',
+      });
+      await this.finish(tenant, job, async () => this.conversations.publishStatus(tenant, await this.outbox.markSent(tenant, task.message.id, receipt.externalId)));
+    } catch (err) {
+      if (!(err instanceof DeliveryFailure)) {
+        this.log.error(`sending message ${task.message.id} failed unexpectedly: ${(err as Error).message}`);
+        throw new SendFailed('INTERNAL_ERROR', 'Unexpected error while sending');
+      }
+      if (err.kind === 'retryable') throw new SendFailed(err.platformCode, err.platformText, err.retryAfterMs);
+      if (err.kind === 'revoked') await this.channels.markRevoked(tenant, channel.id, `${err.platformCode}: ${err.platformText}`);
+      if (err instanceof RecipientBlockedFailure) await this.conversations.setContactBlocked(tenant, channel.id, task.recipientExternalId, true, this.clock.now());
+      await this.fail(tenant, job, err.platformCode, err.platformText);
+    }
+  }
+
+  /** A failure no retry can fix: the message fails now, in the transaction that ends the job. */
+  private fail(tenant: TenantRef, job: ClaimedJob, code: string, text: string): Promise<void> {
+    return this.finish(tenant, job, () => this.recordFailure(tenant, job.refId, code, text));
+  }
+
+  private async recordFailure(tenant: TenantRef, messageId: string, code: string, text: string): Promise<void> {
+    this.conversations.publishStatus(tenant, await this.outbox.markFailed(tenant, messageId, code, text));
+  }
+}

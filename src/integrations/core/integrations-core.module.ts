@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { IntegrationDispatcher } from './integration-dispatcher.service';
+import { IntegrationSecrets } from './integration-secrets.service';
+import { IntegrationTargets } from './integration-targets';
+
+/** What every integration target kind shares: the registry of targets, the dispatcher, sealed secrets. */
+@Module({
+  providers: [IntegrationTargets, IntegrationDispatcher, IntegrationSecrets],
+  exports: [IntegrationTargets, IntegrationDispatcher, IntegrationSecrets],
+})
+export class IntegrationsCoreModule {}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { IntegrationsCoreModule } from './core/integrations-core.module';
+import { WebhookModule } from './webhook/webhook.module';
+
+/** Where events leave for other systems: the shared core and one module per target kind. */
+@Module({
+  imports: [IntegrationsCoreModule, WebhookModule],
+  exports: [IntegrationsCoreModule, WebhookModule],
+})
+export class IntegrationsModule {}
