@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DomainEvents } from '../src/common/domain-events.service';
-import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay';
-import { MAX_STREAMS_PER_USER } from '../src/events/events.controller';
+import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay.service';
+import { MAX_STREAMS_PER_USER } from '../src/events/agent-events.controller';
 import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant } from './support/test-app';
 

@@ -1,9 +1,9 @@
 import type { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { connectPage, startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor, MAX_INBOUND_ATTEMPTS } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
+import { MAX_INBOUND_ATTEMPTS } from '../src/ingest/inbound-processor.worker';
 
 /** Revocation, retries, disconnection and parked events: the unhappy paths a Customer lives through. */
 describe('channel lifecycle and delivery failures', () => {
@@ -11,32 +11,22 @@ describe('channel lifecycle and delivery failures', () => {
   let t: TestApp;
   let db: Client;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
 
   /** A tenant with a connected Page and one conversation an End User just started. */
   async function pageWithConversation(owner?: TestTenant) {
     const tenant = owner ?? (await t.signup());
-    const pageId = platformId();
-    const token = `EAAB-token-${pageId}`;
-    graph.page(pageId, token);
-    const channel = await t.request('POST', '/api/channels', {
-      token: tenant.token,
-      body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: token } },
-    });
-    expect(channel.status).toBe(201);
+    const { pageId, token, channelId } = await connectPage(t, graph, tenant);
     await postMetaWebhook(t, messengerMessage(pageId, '55501', 'hello'));
-    await drainInbound();
-    const conversation = (await t.request('GET', `/api/conversations?channelId=${channel.body.id}`, { token: tenant.token })).body.items[0];
+    await t.drainInbound();
+    const conversation = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: tenant.token })).body.items[0];
     const send = (text: string) => t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: tenant.token, body: { text } });
     const message = async (id: string) =>
       (await t.request('GET', `/api/conversations/${conversation.id}/messages?limit=100`, { token: tenant.token })).body.items.find((m: { id: string }) => m.id === id);
-    return { tenant, pageId, token, channelId: channel.body.id as string, conversation, send, message };
+    return { tenant, pageId, token, channelId, conversation, send, message };
   }
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -49,7 +39,7 @@ describe('channel lifecycle and delivery failures', () => {
     const s = await pageWithConversation();
     graph.failNext(`/${s.pageId}/messages`, 400, { message: 'Error validating access token: The user has not authorized application.', type: 'OAuthException', code: 190, error_subcode: 458 });
     const queued = await s.send('are you there?');
-    await drainOutbound();
+    await t.drainOutbound();
 
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '190/458', text: expect.stringContaining('not authorized') } });
     expect((await t.request('GET', `/api/channels/${s.channelId}`, { token: s.tenant.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('190') });
@@ -71,7 +61,7 @@ describe('channel lifecycle and delivery failures', () => {
     expect(reconnect.body).toMatchObject({ id: s.channelId, status: 'active', revokedAt: null });
     const again = await s.send('back online');
     expect(again.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
     expect(await s.message(again.body.id)).toMatchObject({ status: 'sent' });
     expect(graph.callsTo(`/${s.pageId}/messages`).at(-1)!.authorization).toBe(`Bearer ${fresh}`);
   });
@@ -80,15 +70,15 @@ describe('channel lifecycle and delivery failures', () => {
     const s = await pageWithConversation();
     graph.failNext(`/${s.pageId}/messages`, 400, { message: 'Calls to this API have exceeded the rate limit.', code: 613 }, { 'retry-after': '120' });
     const queued = await s.send('patience');
-    await drainOutbound();
+    await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'queued', error: null });
     const { rows } = await db.query(`select extract(epoch from available_at - now())::int as wait, attempts from queue.jobs where ref_id = $1`, [queued.body.id]);
     expect(rows[0].wait).toBeGreaterThanOrEqual(110);
     expect(rows[0].attempts).toBe(1);
 
-    expect(await drainOutbound()).toBe(0); // not due yet
+    expect(await t.drainOutbound()).toBe(0); // not due yet
     await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
-    await drainOutbound();
+    await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'sent' });
   });
 
@@ -96,7 +86,7 @@ describe('channel lifecycle and delivery failures', () => {
     const s = await pageWithConversation();
     graph.failNext(`/${s.pageId}/messages`, 400, { message: 'This person isn\'t available right now.', code: 551 });
     const queued = await s.send('hello?');
-    await drainOutbound();
+    await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '551', text: "This person isn't available right now." } });
     const { rowCount } = await db.query(`select 1 from queue.jobs where ref_id = $1`, [queued.body.id]);
     expect(rowCount).toBe(0);
@@ -159,7 +149,7 @@ describe('channel lifecycle and delivery failures', () => {
     expect([await listed('pending'), await listed('failed'), await listed('done')]).toEqual([['pending'], [], []]);
     for (let i = 0; i < MAX_INBOUND_ATTEMPTS; i++) {
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [event.id]);
-      await drainInbound();
+      await t.drainInbound();
     }
     const failed = await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token });
     expect(failed.body.items).toEqual([expect.objectContaining({ id: event.id, state: 'failed', attempts: MAX_INBOUND_ATTEMPTS, lastError: expect.any(String) })]);
@@ -168,7 +158,7 @@ describe('channel lifecycle and delivery failures', () => {
     await db.query(`update inbound_events set payload = $2 where id = $1`, [event.id, JSON.stringify({ item: messengerMessage(s.pageId, '55501', 'recovered', 'm_recovered').entry[0].messaging[0] })]);
     const replay = await t.request('POST', `/api/admin/inbound-events/${event.id}/replay`, { token: s.tenant.token });
     expect(replay.status).toBe(202);
-    await drainInbound();
+    await t.drainInbound();
     const texts = (await t.request('GET', `/api/conversations/${s.conversation.id}/messages`, { token: s.tenant.token })).body.items.map((m: { text: string }) => m.text);
     expect(texts).toContain('recovered');
     expect((await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token })).body.items).toEqual([]);

@@ -8,8 +8,6 @@ import { createTransport } from 'nodemailer';
 import type { Client } from 'pg';
 import { freePort } from '../src/database/embedded-postgres';
 import { InboundInbox } from '../src/ingest/inbound-inbox.service';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { SmtpSink } from './fakes/smtp-sink';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -77,8 +75,6 @@ describe('E-mail channel', () => {
   const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
   const maxMessageBytes = 2 * 1024 * 1024;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
   const endUser = () => createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, name: 'mx.example.test' });
   const sendAsAnn = (mail: Record<string, unknown>) => endUser().sendMail({ from: `"Ann Example" <${ANN}>`, to: ADDRESS, ...mail });
   const connect = (tenant: TestTenant, over: { address?: string; password?: string; port?: number } = {}) =>
@@ -158,7 +154,7 @@ describe('E-mail channel', () => {
       const info = await sendAsAnn({ subject: 'Broken order', text: 'My order #123 arrived broken.\n', messageId: '<ann-1@example.test>' });
       expect(info.response).toMatch(/^250 /);
       expect(await eventCount()).toBe(before + 1);
-      await drainInbound();
+      await t.drainInbound();
 
       const [conversation] = await conversations();
       firstConversation = conversation.id;
@@ -222,7 +218,7 @@ describe('E-mail channel', () => {
       } finally {
         dialog.close();
       }
-      await drainInbound();
+      await t.drainInbound();
       const { rows } = await db.query(
         `select m.text, e.subject from messages m join email_messages e on e.tenant_id = m.tenant_id and e.channel_id = m.channel_id and e.message_key = m.external_id
          where m.channel_id = $1 and m.external_id = '<ann-nul@example.test>'`,
@@ -251,7 +247,7 @@ describe('E-mail channel', () => {
       const hashed = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key like 'mail:sha256:%'`, [channelId]);
       expect(hashed.rows[0].n).toBe(1);
 
-      await drainInbound();
+      await t.drainInbound();
       const { rows: stored } = await db.query(`select count(*)::int as n from messages where channel_id = $1 and external_id = '<ann-dup@example.test>'`, [channelId]);
       expect(stored[0].n).toBe(1);
     });
@@ -281,7 +277,7 @@ describe('E-mail channel', () => {
           { filename: 'photo.png', content: png, contentType: 'image/png' },
         ],
       });
-      await drainInbound();
+      await t.drainInbound();
       const stored = (await messageByKey('<ann-attach@example.test>'))!;
       const message = (await messagesOf(stored.conversation_id)).find((m) => m.id === stored.id)!;
       expect(message.text).toBe('Invoice and photo attached.');
@@ -315,13 +311,13 @@ describe('E-mail channel', () => {
 
     it('sends the reply through the Customer\'s SMTP server with a unique Message-ID, the thread and Reply-To reply+token', async () => {
       await sendAsAnn({ subject: 'Where is my refund?', text: 'I returned the parcel a week ago.', messageId: '<ann-thread-1@example.test>', references: '<older@example.test>' });
-      await drainInbound();
+      await t.drainInbound();
       conversationId = (await messageByKey('<ann-thread-1@example.test>'))!.conversation_id;
 
       const queued = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Your refund was sent today.' } });
       expect(queued.status).toBe(202);
       sink.mails.length = 0;
-      await drainOutbound();
+      await t.drainOutbound();
 
       expect(sink.mails).toHaveLength(1);
       const [mail] = sink.mails;
@@ -345,7 +341,7 @@ describe('E-mail channel', () => {
       const quoted = `Thanks, received it!\n\nOn Mon, 6 Jan 2025 at 10:00, Acme Support <${replyTo}> wrote:\n> Your refund was sent today.\n`;
       // No In-Reply-To or References: the token alone must thread it.
       await sendAsAnn({ to: replyTo, subject: 'Re: Where is my refund?', text: quoted, messageId: '<ann-thread-2@example.test>' });
-      await drainInbound();
+      await t.drainInbound();
       const stored = (await messageByKey('<ann-thread-2@example.test>'))!;
       expect(stored.conversation_id).toBe(conversationId);
       const message = (await messagesOf(conversationId)).find((m) => m.id === stored.id)!;
@@ -359,20 +355,20 @@ describe('E-mail channel', () => {
     it('threads a mail to the plain address by In-Reply-To alone, and reopens a resolved conversation', async () => {
       expect((await t.request('PATCH', `/api/conversations/${conversationId}`, { token: owner.token, body: { status: 'resolved' } })).status).toBe(200);
       await sendAsAnn({ subject: 'Re: Where is my refund?', text: 'One more question.', messageId: '<ann-thread-3@example.test>', inReplyTo: ourMessageId });
-      await drainInbound();
+      await t.drainInbound();
       expect((await messageByKey('<ann-thread-3@example.test>'))!.conversation_id).toBe(conversationId);
       expect((await t.request('GET', `/api/conversations/${conversationId}`, { token: owner.token })).body.status).toBe('open');
     });
 
     it('starts a new conversation for a new mail without thread headers, and answers it with its own token', async () => {
       await sendAsAnn({ subject: 'Another topic', text: 'Do you ship to Norway?', messageId: '<ann-new@example.test>' });
-      await drainInbound();
+      await t.drainInbound();
       const other = (await messageByKey('<ann-new@example.test>'))!.conversation_id;
       expect(other).not.toBe(conversationId);
 
       await t.request('POST', `/api/conversations/${other}/messages`, { token: owner.token, body: { text: 'Yes, we do.' } });
       sink.mails.length = 0;
-      await drainOutbound();
+      await t.drainOutbound();
       expect(sink.mails[0].parsed.subject).toBe('Re: Another topic');
       expect(sink.mails[0].parsed.inReplyTo).toBe('<ann-new@example.test>');
       expect(sink.mails[0].parsed.replyTo!.value[0].address).not.toBe(replyTo);
@@ -381,20 +377,20 @@ describe('E-mail channel', () => {
     it('reports a refused recipient as a failed message with the server\'s code, and a refused login by revoking the channel', async () => {
       sink.failNext('rcpt', 550, '5.1.1 Mailbox unavailable');
       const failed = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Bounce me' } });
-      await drainOutbound();
+      await t.drainOutbound();
       const bounced = (await messagesOf(conversationId)).find((m) => m.id === failed.body.id)!;
       expect(bounced).toMatchObject({ status: 'failed', error: { code: '550', text: expect.stringContaining('Mailbox unavailable') } });
 
       sink.credentials(smtpUser, 'the-password-was-changed');
       const refused = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Login refused' } });
-      await drainOutbound();
+      await t.drainOutbound();
       expect((await messagesOf(conversationId)).find((m) => m.id === refused.body.id)).toMatchObject({ status: 'failed', error: { code: '535' } });
       expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status).toBe('revoked');
       sink.credentials(smtpUser, smtpPassword);
 
       // Inbound mail still arrives while the Customer fixes the password.
       await sendAsAnn({ to: replyTo, subject: 'Re: x', text: 'Still there?', messageId: '<ann-thread-4@example.test>' });
-      await drainInbound();
+      await t.drainInbound();
       expect((await messageByKey('<ann-thread-4@example.test>'))!.conversation_id).toBe(conversationId);
     });
 

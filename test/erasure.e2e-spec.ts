@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
 import { makeSignedRequest } from '../src/channels/meta/signed-request';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { allTables, rowsMentioning } from './support/db-catalog';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -17,8 +17,7 @@ describe('erasure', () => {
   let ru: Client;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, PUBLIC_BASE_URL: 'https://inbox.example', META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, PUBLIC_BASE_URL: 'https://inbox.example' }));
     [eu, ru] = await Promise.all([ownerClient('eu'), ownerClient('ru')]);
   });
   afterAll(async () => {
@@ -54,7 +53,7 @@ describe('erasure', () => {
     }
     // One more that is stored but not processed yet: raw payload plus a queue job.
     await postMetaWebhook(t, webhook(userId, `${secret}-m3`, `${secret} unprocessed`));
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     await postMetaWebhook(t, webhook(userId, `${secret}-m4`, `${secret} still queued`));
 
     const conversations = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;

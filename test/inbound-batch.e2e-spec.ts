@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import type { InboundMessage, TenantRef } from '../libs/domain/src';
 import { DomainEvent, DomainEvents } from '../src/common/domain-events.service';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, META_VERIFY_TOKEN, instagramMessage, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient, regionUrl } from './support/test-app';
 
@@ -17,8 +17,7 @@ describe('inbound messages recorded in batches', () => {
   let db: Client;
   let graph: FakeGraphServer;
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -193,7 +192,7 @@ describe('inbound messages recorded in batches', () => {
     let owner: TestTenant;
     let pageId: string;
     let igAccountId: string;
-    const drain = () => t.app.get(InboundProcessor).drain();
+    const drain = () => t.drainInbound();
 
     beforeAll(async () => {
       owner = await t.signup();

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
-import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
+import { connectPage, startWithFakeGraph } from './support/channels';
+import { META_APP_SECRET, messengerMessage, postMetaWebhook } from './support/meta';
 import { TestApp, ownerClient } from './support/test-app';
 
 /**
@@ -15,8 +16,7 @@ describe('marking inbound events done', () => {
   let graph: FakeGraphServer;
   let db: Client;
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -27,10 +27,7 @@ describe('marking inbound events done', () => {
 
   it('updates each event in place (HOT), for a batch of 60 as for a single one', async () => {
     const owner = await t.signup();
-    const pageId = platformId();
-    graph.page(pageId, 'EAAB-hot');
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: 'EAAB-hot' } } });
-    expect(res.status).toBe(201);
+    const { pageId } = await connectPage(t, graph, owner);
     const processor = t.app.get(InboundProcessor);
 
     for (let i = 0; i < 60; i++) expect((await postMetaWebhook(t, messengerMessage(pageId, `psid-${i % 7}`, `hot ${i}`, `m_hot_${i}_${randomUUID()}`))).status).toBe(200);

@@ -1,9 +1,8 @@
 import { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, META_VERIFY_TOKEN, instagramMessage, instagramWebhook, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 const DAY = 24 * 3600_000;
 
@@ -27,8 +26,6 @@ describe('Instagram channel', () => {
   let owner: TestTenant;
   let db: Client;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
 
   /** Every test connects an IG account of its own, so calls and conversations never mix. */
   async function connect(): Promise<{ igAccountId: string; channelId: string; token: string }> {
@@ -48,7 +45,7 @@ describe('Instagram channel', () => {
   async function deliver(body: unknown): Promise<void> {
     const res = await postMetaWebhook(t, body);
     expect(res.status).toBe(200);
-    await drainInbound();
+    await t.drainInbound();
   }
 
   async function conversationOf(channelId: string): Promise<{ id: string; contactId: string; channelId: string; lastInboundAt: string }> {
@@ -74,8 +71,7 @@ describe('Instagram channel', () => {
   }
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN }));
     owner = await t.signup();
     db = await ownerClient('eu');
   });
@@ -92,7 +88,7 @@ describe('Instagram channel', () => {
     const res = await postMetaWebhook(t, body);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ received: true, stored: 1 });
-    await drainInbound();
+    await t.drainInbound();
 
     const conversation = await conversationOf(channelId);
     expect(conversation).toMatchObject({ channelId, status: 'open' });
@@ -177,7 +173,7 @@ describe('Instagram channel', () => {
     await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_early_delete', text: 'oops, wrong chat' }));
     // The deletion waits in the queue for its message; let its retry come due.
     await db.query(`update queue.jobs set available_at = now() where tenant_id = $1 and kind = 'inbound'`, [owner.tenantId]);
-    await drainInbound();
+    await t.drainInbound();
     const conversation = await conversationOf(channelId);
     expect(byExternalId(await messagesOf(conversation.id), 'aWdf_early_delete')).toMatchObject({ text: null, deletedAt: expect.any(String) });
   });
@@ -204,7 +200,7 @@ describe('Instagram channel', () => {
     const conversation = await conversationOf(channelId);
 
     const id = await reply(conversation.id, 'We open at 9 every day.');
-    await drainOutbound();
+    await t.drainOutbound();
 
     const calls = graph.callsTo(`/${igAccountId}/messages`);
     expect(calls).toHaveLength(1);
@@ -224,7 +220,7 @@ describe('Instagram channel', () => {
     await deliver(instagramMessage(igAccountId, igsid, { text: 'hello?' }));
     const conversation = await conversationOf(channelId);
     const id = await reply(conversation.id, 'Hi, how can we help?');
-    await drainOutbound();
+    await t.drainOutbound();
     const ours = (await messagesOf(conversation.id)).find((m) => m.id === id)!;
     expect(ours.externalId).toEqual(expect.stringMatching(/^m_fake/));
 
@@ -245,9 +241,9 @@ describe('Instagram channel', () => {
     await deliver(instagramMessage(igAccountId, igsid, { text: 'two questions' }));
     const conversation = await conversationOf(channelId);
     const first = await reply(conversation.id, 'first answer');
-    await drainOutbound();
+    await t.drainOutbound();
     const second = await reply(conversation.id, 'second answer');
-    await drainOutbound();
+    await t.drainOutbound();
     const sent = await messagesOf(conversation.id);
     const firstMid = sent.find((m) => m.id === first)!.externalId!;
     expect(firstMid).toBeTruthy();
@@ -267,7 +263,7 @@ describe('Instagram channel', () => {
     expect(Date.now() - new Date(conversation.lastInboundAt).getTime()).toBeGreaterThan(47 * 3600_000);
 
     const id = await reply(conversation.id, 'Sorry for the wait, a colleague is on it.');
-    await drainOutbound();
+    await t.drainOutbound();
 
     const calls = graph.callsTo(`/${igAccountId}/messages`);
     expect(calls).toHaveLength(1);
@@ -296,7 +292,7 @@ describe('Instagram channel', () => {
 
     expect(await outboundJobs()).toBe(jobsBefore);
     expect((await messagesOf(conversation.id)).map((m) => m.direction)).toEqual(['inbound']);
-    await drainOutbound();
+    await t.drainOutbound();
     expect(graph.callsTo(`/${igAccountId}/messages`)).toEqual([]);
   });
 });

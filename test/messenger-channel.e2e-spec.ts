@@ -1,9 +1,8 @@
 import { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 /** A Customer connects a Facebook Page and answers an End User, end to end. */
 describe('Messenger channel', () => {
@@ -16,13 +15,10 @@ describe('Messenger channel', () => {
   const token = 'EAAB-page-token-for-tests-7c1d';
   const psid = '24000000000001';
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
   const eventsStored = async () => (await db.query(`select count(*)::int as n from inbound_events where tenant_id = $1`, [owner.tenantId])).rows[0].n;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN }));
     owner = await t.signup();
     pageId = platformId();
     graph.page(pageId, token);
@@ -59,7 +55,7 @@ describe('Messenger channel', () => {
   it('turns a signed message into a conversation, and a reply reaches the Send API', async () => {
     const res = await postMetaWebhook(t, messengerMessage(pageId, psid, 'Do you deliver on Sundays? 🍰', 'm_first'));
     expect(res.status).toBe(200);
-    expect(await drainInbound()).toBe(1);
+    expect(await t.drainInbound()).toBe(1);
 
     const list = await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token });
     expect(list.body.items).toHaveLength(1);
@@ -72,7 +68,7 @@ describe('Messenger channel', () => {
     const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'Yes, until 2 pm!' } });
     expect(reply.status).toBe(202);
     expect(reply.body.status).toBe('queued');
-    expect(await drainOutbound()).toBe(1);
+    expect(await t.drainOutbound()).toBe(1);
 
     const [call] = graph.callsTo(`/${pageId}/messages`);
     expect(call).toMatchObject({
@@ -94,7 +90,7 @@ describe('Messenger channel', () => {
       body: { text: 'Our menu', attachments: [{ type: 'file', url: 'https://example.com/menu.pdf' }] },
     });
     expect(res.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
     const sent = graph.callsTo(`/${pageId}/messages`).slice(calls).map((c) => c.body.message);
     expect(sent).toEqual([{ attachment: { type: 'file', payload: { url: 'https://example.com/menu.pdf', is_reusable: false } } }, { text: 'Our menu' }]);
   });
@@ -108,11 +104,11 @@ describe('Messenger channel', () => {
       entry: [{ id: pageId, time: now, messaging: [{ sender: { id: psid }, recipient: { id: pageId }, timestamp: now, [kind]: { watermark: now } }] }],
     });
     await postMetaWebhook(t, watermark('read'));
-    await drainInbound();
+    await t.drainInbound();
     const status = async () => (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items.find((m: { id: string }) => m.id === sent.id).status;
     expect(await status()).toBe('read');
     await postMetaWebhook(t, watermark('delivery'));
-    await drainInbound();
+    await t.drainInbound();
     expect(await status()).toBe('read');
   });
 
@@ -125,7 +121,7 @@ describe('Messenger channel', () => {
     });
     await postMetaWebhook(t, echo(ours.externalId, ours.text));
     await postMetaWebhook(t, echo('m_from_page_inbox', 'Sent from Meta Business Suite'));
-    await drainInbound();
+    await t.drainInbound();
     const items = (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items;
     expect(items.filter((m: { externalId: string }) => m.externalId === ours.externalId)).toHaveLength(1);
     expect(items.find((m: { externalId: string }) => m.externalId === 'm_from_page_inbox')).toMatchObject({ direction: 'outbound', text: 'Sent from Meta Business Suite', authorId: null });
@@ -137,7 +133,7 @@ describe('Messenger channel', () => {
     const concurrent = messengerMessage(pageId, psid, 'concurrent', 'm_dupe_concurrent');
     const results = await Promise.all([1, 2, 3].map(() => postMetaWebhook(t, concurrent)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-    await drainInbound();
+    await t.drainInbound();
     const { rows } = await db.query(`select external_id from messages where tenant_id = $1 and external_id in ('m_dupe', 'm_dupe_concurrent')`, [owner.tenantId]);
     expect(rows.map((r) => r.external_id).sort()).toEqual(['m_dupe', 'm_dupe_concurrent']);
   });
@@ -147,7 +143,7 @@ describe('Messenger channel', () => {
     const neighbour = messengerMessage(pageId, psid, 'an ordinary message', 'm_nul_neighbour');
     const results = await Promise.all([postMetaWebhook(t, poisoned), postMetaWebhook(t, neighbour)]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
-    await drainInbound();
+    await t.drainInbound();
     const { rows } = await db.query(`select external_id, text from messages where tenant_id = $1 and external_id in ('m_nul_char', 'm_nul_neighbour') order by external_id`, [owner.tenantId]);
     expect(rows).toEqual([
       { external_id: 'm_nul_char', text: 'before\uFFFDafter' },

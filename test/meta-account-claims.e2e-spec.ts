@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
 import { metaAdapters } from '../src/channels/meta/meta-adapters';
 import { PHONE_NUMBERS_PAGE } from '../src/channels/meta/meta-account-control';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, instagramMessage, messengerMessage, platformId, postMetaWebhook, waId, whatsappMessage } from './support/meta';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -32,8 +32,7 @@ describe('claiming a Meta account needs proof of control', () => {
   let db: Client;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -76,7 +75,7 @@ describe('claiming a Meta account needs proof of control', () => {
   /** Delivers one message to the account and says which tenant's inbox it reached (by channel). */
   async function receivedBy(a: Account, channelId: string, owner: TestTenant): Promise<number> {
     expect((await postMetaWebhook(t, a.webhook(`hello ${platformId()}`))).status).toBe(200);
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     return (await t.request('GET', `/api/conversations?channelId=${channelId}&limit=100`, { token: owner.token })).body.items.length;
   }
 

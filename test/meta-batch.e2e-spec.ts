@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { RegionDatabases } from '../src/database/region-databases';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { connectPage, startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -12,8 +12,7 @@ describe('a webhook batch spanning tenants and regions', () => {
   let eu: Client;
   let ru: Client;
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     [eu, ru] = await Promise.all([ownerClient('eu'), ownerClient('ru')]);
   });
   afterAll(async () => {
@@ -22,12 +21,7 @@ describe('a webhook batch spanning tenants and regions', () => {
     await graph.stop();
   });
 
-  const connect = async (tenant: TestTenant, pageId = platformId()) => {
-    graph.page(pageId, `EAAB-batch-token-${pageId}`);
-    const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'messenger', name: pageId, config: { pageId }, credentials: { pageAccessToken: `EAAB-batch-token-${pageId}` } } });
-    expect(res.status).toBe(201);
-    return { pageId, channelId: res.body.id as string };
-  };
+  const connect = (tenant: TestTenant, pageId = platformId()) => connectPage(t, graph, tenant, { pageId, name: pageId });
 
   it('stores each entry in its own tenant\'s region, once', async () => {
     const a = await t.signup({ region: 'eu' });
@@ -39,7 +33,7 @@ describe('a webhook batch spanning tenants and regions', () => {
     const res = await postMetaWebhook(t, body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: true, stored: 3 });
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
 
     const where = async (db: Client) => (await db.query(`select channel_id, external_id from messages order by external_id`)).rows;
     expect(await where(eu)).toEqual([

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { makeSignedRequest } from '../src/channels/meta/signed-request';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { connectPage as connect, startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -19,8 +19,7 @@ describe('replays of Meta\'s signed requests', () => {
   let db: Client;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url, PUBLIC_BASE_URL: 'https://inbox.example' });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, PUBLIC_BASE_URL: 'https://inbox.example' }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -37,12 +36,7 @@ describe('replays of Meta\'s signed requests', () => {
   const postSigned = (path: 'deauthorize' | 'data-deletion', signed: string) =>
     t.request('POST', `/webhooks/meta/${path}`, { body: `signed_request=${signed}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
-  async function connectPage(owner: TestTenant, pageId = platformId(), token = `EAAB-${platformId()}`) {
-    graph.page(pageId, token);
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: token } } });
-    expect([200, 201]).toContain(res.status);
-    return { pageId, channelId: res.body.id as string };
-  }
+  const connectPage = (owner: TestTenant, pageId = platformId(), token = `EAAB-${platformId()}`) => connect(t, graph, owner, { pageId, token, reconnect: true });
   const statusOf = async (owner: TestTenant, channelId: string) => (await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status;
   const deletionRequests = async () => (await db.query(`select count(*)::int as n from directory.deletion_requests`)).rows[0].n;
 
@@ -97,7 +91,7 @@ describe('replays of Meta\'s signed requests', () => {
       const owner = await t.signup();
       const { pageId } = await connectPage(owner);
       await postMetaWebhook(t, messengerMessage(pageId, userId, 'please forget me'));
-      await t.app.get(InboundProcessor).drain();
+      await t.drainInbound();
       return owner;
     }
     const contactsOf = async (owner: TestTenant) => (await t.request('GET', '/api/conversations', { token: owner.token })).body.items.length;
@@ -142,7 +136,7 @@ describe('replays of Meta\'s signed requests', () => {
       await db.query(`update directory.deletion_requests set status = 'failed', counts = '{"notes": 2}', completed_at = null where code = $1`, [code]);
       const { pageId } = await connectPage(owner);
       await postMetaWebhook(t, messengerMessage(pageId, userId, 'me again'));
-      await t.app.get(InboundProcessor).drain();
+      await t.drainInbound();
 
       const again = await postSigned('data-deletion', signed);
       expect(again.body.confirmation_code).toBe(code);

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TcpProxy } from './support/tcp-proxy';
@@ -94,7 +93,7 @@ describe('a region database outage', () => {
     await proxy.start();
     expect((await postMetaWebhook(t, body)).status).toBe(200);
     expect((await postMetaWebhook(t, body)).status).toBe(200);
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     const list = await t.request('GET', '/api/conversations', { token: owner.token });
     const messages = await t.request('GET', `/api/conversations/${list.body.items[0].id}/messages`, { token: owner.token });
     expect(messages.body.items.map((m: { externalId: string }) => m.externalId)).toEqual(['m_during_outage']);

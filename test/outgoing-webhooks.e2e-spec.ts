@@ -5,14 +5,14 @@ import { Client } from 'pg';
 import { KeyRing, SecretBox } from '../libs/crypto/src';
 import { DomainEvents } from '../src/common/domain-events.service';
 import { RegionDatabases } from '../src/database/region-databases';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { IntegrationDispatcher } from '../src/integrations/core/integration-dispatcher.service';
 import { MAX_WEBHOOK_ATTEMPTS, WebhookDeliveryWorker } from '../src/integrations/webhook/webhook-delivery.worker';
 import { IntegrationSecrets } from '../src/integrations/core/integration-secrets.service';
 import { webhookSecretContext } from '../src/integrations/webhook/webhook-subscription.store';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { signupWithPage, startWithFakeGraph } from './support/channels';
 import { allTables, rowsMentioning } from './support/db-catalog';
-import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, platformId, postMetaWebhook } from './support/meta';
+import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 interface Received {
@@ -78,24 +78,9 @@ describe('Outgoing webhooks', () => {
   let t: TestApp;
   let db: Client;
 
-  /** Processes the stored webhooks and waits until their events' deliveries are recorded (that runs after each commit). */
-  const drainInbound = async () => {
-    const processed = await t.app.get(InboundProcessor).drain();
-    await t.app.get(IntegrationDispatcher).settled();
-    return processed;
-  };
   const drainWebhooks = () => t.app.get(WebhookDeliveryWorker).drain();
 
-  /** A tenant with a connected Facebook Page. */
-  async function tenantWithPage(): Promise<{ owner: TestTenant; pageId: string; channelId: string }> {
-    const owner = await t.signup();
-    const pageId = platformId();
-    const token = `EAAB-${randomUUID()}`;
-    graph.page(pageId, token);
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'Page', config: { pageId }, credentials: { pageAccessToken: token } } });
-    expect(res.status).toBe(201);
-    return { owner, pageId, channelId: res.body.id };
-  }
+  const tenantWithPage = () => signupWithPage(t, graph);
 
   async function subscribe(owner: TestTenant, body: Record<string, unknown>) {
     const res = await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { events: ['message.created'], purpose: 'service_delivery', ...body } });
@@ -113,9 +98,8 @@ describe('Outgoing webhooks', () => {
   const makeRetriesDue = (tenantId: string) => db.query(`update queue.jobs set available_at = now() where kind = 'webhook' and tenant_id = $1`, [tenantId]);
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN, WEBHOOKS_ALLOW_LOCAL_TARGETS: 'on' }));
     receiver = await new Receiver().start();
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url, WEBHOOKS_ALLOW_LOCAL_TARGETS: 'on' });
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -209,7 +193,7 @@ describe('Outgoing webhooks', () => {
 
       const mid = `m_${randomUUID()}`;
       expect((await postMetaWebhook(t, messengerMessage(pageId, '24000000000077', 'Is my order on its way? 📦', mid))).status).toBe(200);
-      expect(await drainInbound()).toBe(1);
+      expect(await t.drainInbound()).toBe(1);
       expect(await drainWebhooks()).toBe(2);
 
       const got = receiver.at(url);
@@ -250,7 +234,7 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint(500);
       const sub = await subscribe(owner, { url });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000078', 'hello?'));
-      await drainInbound();
+      await t.drainInbound();
 
       expect(await drainWebhooks()).toBe(1);
       let [entry] = await deliveries(owner, sub.id);
@@ -281,7 +265,7 @@ describe('Outgoing webhooks', () => {
       const recovers = await subscribe(owner, { url: flaky });
       const unreachable = await subscribe(owner, { url: down });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000079', 'anyone?'));
-      await drainInbound();
+      await t.drainInbound();
       for (let i = 0; i < 3; i++) {
         await drainWebhooks();
         await makeRetriesDue(owner.tenantId);
@@ -297,7 +281,7 @@ describe('Outgoing webhooks', () => {
       const ads = await subscribe(owner, { url: adsUrl, purpose: 'advertising', events: ['message.created', 'conversation.updated', 'message.status'] });
 
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000080', 'I love your red shoes'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(adsUrl)).toEqual([]);
 
@@ -330,7 +314,7 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint();
       const crm = await subscribe(owner, { url, purpose: 'crm_sync' });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000081', 'first'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url)).toEqual([]);
       expect((await deliveries(owner, crm.id))[0]).toMatchObject({ status: 'withheld', lastError: expect.stringMatching(/^CONSENT_REQUIRED/) });
@@ -342,7 +326,7 @@ describe('Outgoing webhooks', () => {
       });
       expect(consent.status).toBe(200);
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000081', 'second'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url).map((r) => r.body.data.message.text)).toEqual(['second']);
     });
@@ -352,7 +336,7 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint(500);
       const crm = await subscribe(owner, { url, purpose: 'customer_export' });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000082', 'hi'));
-      await drainInbound();
+      await t.drainInbound();
       const conversation = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items[0];
       const setConsent = (granted: boolean) =>
         t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'data_export', granted, source: 'form' }] } });
@@ -360,7 +344,7 @@ describe('Outgoing webhooks', () => {
       await t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: 'form' }] } });
       await setConsent(true);
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000082', 'export me'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url)).toHaveLength(1);
 
@@ -378,10 +362,10 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint();
       const sub = await subscribe(owner, { url });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000083', 'forget me'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000083', 'forget this too'));
-      await drainInbound();
+      await t.drainInbound();
       await db.query(`delete from messages where tenant_id = $1 and text = 'forget this too'`, [owner.tenantId]);
       await drainWebhooks();
       expect(receiver.at(url).map((r) => r.body.data.message.text)).toEqual(['forget me']);
@@ -397,7 +381,7 @@ describe('Outgoing webhooks', () => {
       const subA = await subscribe(a.owner, { url, events: ['message.created', 'conversation.updated', 'channel.updated'] });
 
       await postMetaWebhook(t, messengerMessage(b.pageId, '24000000000090', "tenant B's secret plans"));
-      await drainInbound();
+      await t.drainInbound();
       await t.request('DELETE', `/api/channels/${b.channelId}`, { token: b.owner.token });
       await drainWebhooks();
       expect(receiver.at(url)).toEqual([]);
@@ -415,7 +399,7 @@ describe('Outgoing webhooks', () => {
 
       // A's own events still arrive, and B's channel disconnection did not.
       await postMetaWebhook(t, messengerMessage(a.pageId, '24000000000091', 'mine'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url).every((r) => r.body.tenantId === a.owner.tenantId)).toBe(true);
       expect(receiver.at(url).map((r) => r.body.type).sort()).toEqual(['conversation.updated', 'message.created']);
@@ -426,7 +410,7 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint(500);
       const sub = await subscribe(owner, { url });
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000092', 'one'));
-      await drainInbound();
+      await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url)).toHaveLength(1);
 
@@ -434,7 +418,7 @@ describe('Outgoing webhooks', () => {
       expect(del.body).toEqual({ id: sub.id, status: 'deleted' });
       await makeRetriesDue(owner.tenantId);
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000092', 'two'));
-      await drainInbound();
+      await t.drainInbound();
       expect(await drainWebhooks()).toBe(0);
       expect(receiver.at(url)).toHaveLength(1);
       expect((await t.request('GET', `/api/webhook-subscriptions/${sub.id}`, { token: owner.token })).status).toBe(404);
@@ -470,7 +454,7 @@ describe('Outgoing webhooks', () => {
         expect(transactions).toHaveBeenCalledTimes(1);
 
         await postMetaWebhook(t, messengerMessage(pageId, '24000000000093', 'right after subscribing'));
-        await drainInbound();
+        await t.drainInbound();
         expect((await deliveries(owner, sub.id)).map((d) => d.eventType)).toEqual(['message.created']);
       } finally {
         transactions.mockRestore();

@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { allTables, rowsMentioning, tenantTables } from './support/db-catalog';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -15,8 +15,7 @@ describe('data residency across two regions', () => {
   let ruDb: Client;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     ru = await t.signup({ region: 'ru', organizationName: 'ООО Ромашка' });
     const agent = await t.addUser(ru, 'agent');
     agentEmail = agent.email;
@@ -30,7 +29,7 @@ describe('data residency across two regions', () => {
     await t.request('POST', '/api/channels', { token: ru.token, body: { kind: 'messenger', name: 'Страница', config: { pageId }, credentials: { pageAccessToken: 'EAAB-ru-token' } } });
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-1', 'Сообщение со страницы', 'm_ru_1'));
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-2', 'Удалите меня', 'm_ru_2'));
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     const del = await t.request('POST', '/api/privacy/deletion-requests', { token: ru.token, body: { channelKind: 'messenger', externalId: 'psid-ru-2' } });
     expect(del.status).toBe(201);
     await t.request('POST', '/api/access-grants', { token: ru.token, body: { minutes: 10, reason: 'Поддержка' } });

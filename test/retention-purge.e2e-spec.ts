@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { Clock } from '../libs/domain/src';
 import { RetentionPurgeJob } from '../src/privacy/retention-purge.job';
 import { FakeGraphServer } from './fakes/fake-graph.server';
-import { platformId } from './support/meta';
+import { connectPage, connectWhatsApp, startWithFakeGraph } from './support/channels';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 const DAY = 24 * 3600_000;
@@ -17,8 +17,7 @@ describe('retention and purge jobs', () => {
   const later = (days: number) => (now = new Date(Date.now() + days * DAY));
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph());
     db = await ownerClient('eu');
     now = new Date();
     jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => now);
@@ -29,18 +28,8 @@ describe('retention and purge jobs', () => {
     await graph.stop();
   });
 
-  const connect = async (owner: TestTenant, kind: 'messenger' | 'whatsapp') => {
-    const [pageId, phoneNumberId, wabaId] = [platformId(), platformId(), platformId()];
-    if (kind === 'messenger') graph.page(pageId, 'EAAB-retention-token');
-    else graph.whatsapp(phoneNumberId, wabaId, 'EAAG-retention-token');
-    const body =
-      kind === 'messenger'
-        ? { kind, name: 'p', config: { pageId }, credentials: { pageAccessToken: 'EAAB-retention-token' } }
-        : { kind, name: 'w', config: { phoneNumberId, wabaId }, credentials: { accessToken: 'EAAG-retention-token' } };
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body });
-    expect(res.status).toBe(201);
-    return res.body.id as string;
-  };
+  const connect = async (owner: TestTenant, kind: 'messenger' | 'whatsapp') =>
+    (kind === 'messenger' ? await connectPage(t, graph, owner, { name: 'p' }) : await connectWhatsApp(t, graph, owner, { name: 'w' })).channelId;
   const count = async (table: string, where: string, params: unknown[]) => (await db.query(`select count(*)::int as n from ${table} where ${where}`, params)).rows[0].n;
 
   it('validates retention settings and refuses another tenant\'s channel', async () => {

@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { FakeTwilioServer, formBody, signLikeTwilio, twilioSid } from './fakes/fake-twilio.server';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 const PUBLIC_BASE_URL = 'https://inbox.monkeymachine.test';
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -20,8 +18,6 @@ describe('SMS channel (Twilio)', () => {
   const number = '+14155550100';
   const endUser = '+14155550199';
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
   const eventsStored = async (channel = channelId) => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
   const webhookUrl = (channel: string, status = false) => `${PUBLIC_BASE_URL}/webhooks/twilio/${channel}${status ? '/status' : ''}`;
 
@@ -145,7 +141,7 @@ describe('SMS channel (Twilio)', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/xml/);
       expect(res.body).toBe(EMPTY_TWIML);
-      expect(await drainInbound()).toBe(1);
+      expect(await t.drainInbound()).toBe(1);
 
       const conversation = await conversationOf(channelId);
       expect(await messagesOf(conversation.id)).toMatchObject([{ direction: 'inbound', text: 'Is my order ready? 🍰 & "thanks"', externalId: sms.MessageSid, attachments: [] }]);
@@ -157,7 +153,7 @@ describe('SMS channel (Twilio)', () => {
       const media = (n: string) => `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages/MM1/Media/ME${n}`;
       const mms = inboundSms('', { NumMedia: '3', MediaUrl0: media('0'), MediaContentType0: 'image/jpeg', MediaUrl1: media('1'), MediaContentType1: 'video/mp4', MediaUrl2: media('2'), MediaContentType2: 'text/vcard' });
       expect((await postTwilio(channelId, mms)).status).toBe(200);
-      await drainInbound();
+      await t.drainInbound();
       const conversation = await conversationOf(channelId);
       const message = (await messagesOf(conversation.id)).find((m) => m.externalId === mms.MessageSid)!;
       expect(message).toMatchObject({
@@ -178,7 +174,7 @@ describe('SMS channel (Twilio)', () => {
       for (let i = 0; i < 3; i++) expect((await postTwilio(channelId, sms)).status).toBe(200);
       const concurrent = inboundSms('concurrent');
       expect((await Promise.all([1, 2, 3].map(() => postTwilio(channelId, concurrent)))).map((r) => r.status)).toEqual([200, 200, 200]);
-      await drainInbound();
+      await t.drainInbound();
       const { rows } = await db.query(`select external_id from messages where channel_id = $1 and external_id = any($2)`, [channelId, [sms.MessageSid, concurrent.MessageSid]]);
       expect(rows).toHaveLength(2);
     });
@@ -243,7 +239,7 @@ describe('SMS channel (Twilio)', () => {
       const conversation = await conversationOf(channelId);
       const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'Ready at 5 pm! Reply STOP to opt out' } });
       expect(reply.status).toBe(202);
-      expect(await drainOutbound()).toBe(1);
+      expect(await t.drainOutbound()).toBe(1);
 
       const [call] = twilio.callsTo(twilio.messagesPath(accountSid));
       expect(call).toMatchObject({
@@ -260,7 +256,7 @@ describe('SMS channel (Twilio)', () => {
     it('moves the status forward with signed status callbacks, never back, and each callback counts once', async () => {
       const conversation = await conversationOf(channelId);
       const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'tracking' } });
-      await drainOutbound();
+      await t.drainOutbound();
       const message = async () => (await messagesOf(conversation.id)).find((m) => m.id === reply.body.id)!;
       const sid = (await message()).externalId;
 
@@ -269,7 +265,7 @@ describe('SMS channel (Twilio)', () => {
         expect(res.status).toBe(204);
         expect(res.body ?? '').toBe('');
       }
-      await drainInbound();
+      await t.drainInbound();
       expect(await message()).toMatchObject({ status: 'delivered', error: null });
 
       const before = await eventsStored();
@@ -278,22 +274,22 @@ describe('SMS channel (Twilio)', () => {
       expect(await eventsStored()).toBe(before); // both already stored: duplicates
       await postTwilio(channelId, statusCallback(sid, 'read'), { status: true });
       await postTwilio(channelId, statusCallback(sid, 'undelivered', { ErrorCode: '30003' }), { status: true });
-      await drainInbound();
+      await t.drainInbound();
       expect(await message()).toMatchObject({ status: 'read' });
     });
 
     it('marks an undelivered message failed with Twilio\'s ErrorCode', async () => {
       const conversation = await conversationOf(channelId);
       const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'to a switched-off phone' } });
-      await drainOutbound();
+      await t.drainOutbound();
       const message = async () => (await messagesOf(conversation.id)).find((m) => m.id === reply.body.id)!;
       const sid = (await message()).externalId;
       await postTwilio(channelId, statusCallback(sid, 'sent'), { status: true });
       await postTwilio(channelId, statusCallback(sid, 'undelivered', { ErrorCode: '30003', NewFieldFromTwilio: 'y' }), { status: true });
-      await drainInbound();
+      await t.drainInbound();
       expect(await message()).toMatchObject({ status: 'failed', error: { code: '30003', text: 'Unreachable destination handset' } });
       await postTwilio(channelId, statusCallback(sid, 'delivered'), { status: true });
-      await drainInbound();
+      await t.drainInbound();
       expect(await message()).toMatchObject({ status: 'failed' });
     });
 
@@ -301,7 +297,7 @@ describe('SMS channel (Twilio)', () => {
       const conversation = await conversationOf(channelId);
       twilio.failNext(twilio.messagesPath(accountSid), 400, { code: 21610, message: "Attempt to send to unsubscribed recipient", more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
       const refused = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'promo' } });
-      await drainOutbound();
+      await t.drainOutbound();
       expect((await messagesOf(conversation.id)).find((m) => m.id === refused.body.id)).toMatchObject({ status: 'failed', error: { code: '21610', text: 'Attempt to send to unsubscribed recipient' } });
       expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status).toBe('active');
 
@@ -309,7 +305,7 @@ describe('SMS channel (Twilio)', () => {
       const rotated = randomBytes(16).toString('hex');
       twilio.account(accountSid, rotated, [number, '+442079460958']);
       const lost = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'anyone?' } });
-      await drainOutbound();
+      await t.drainOutbound();
       expect((await messagesOf(conversation.id)).find((m) => m.id === lost.body.id)).toMatchObject({ status: 'failed', error: { code: '20003' } });
       expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('20003') });
 

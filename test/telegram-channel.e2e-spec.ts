@@ -1,8 +1,6 @@
 import { Client } from 'pg';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { telegramAdapter } from '../src/channels/telegram/telegram.adapter';
 import type { AppConfig } from '../src/config/app-config';
 
@@ -42,8 +40,6 @@ describe('Telegram channel', () => {
   const botId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000);
   const token = botToken(botId);
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
   const eventsStored = async (channel = channelId) => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
   const secretOf = (botTokenValue = token) => telegram.webhookOf(botTokenValue)!.secret;
 
@@ -75,7 +71,7 @@ describe('Telegram channel', () => {
   async function endUserWithConversation() {
     const user = newUser();
     expect((await postUpdate(messageUpdate(user, { text: 'hello bot' }))).status).toBe(200);
-    await drainInbound();
+    await t.drainInbound();
     const conversation = (await conversationOf(user.id))!;
     const send = (body: Record<string, unknown>) => t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body });
     const message = async (id: string) => (await messagesOf(conversation.id)).find((m) => m.id === id)!;
@@ -163,7 +159,7 @@ describe('Telegram channel', () => {
       const update = messageUpdate(user, { text: 'Is my order ready? 🍰', entities: [{ offset: 0, length: 2, type: 'bold' }] });
       const res = await postUpdate(update);
       expect(res.status).toBe(200);
-      expect(await drainInbound()).toBe(1);
+      expect(await t.drainInbound()).toBe(1);
 
       const conversation = (await conversationOf(user.id))!;
       expect(conversation).toMatchObject({ status: 'open', channelId });
@@ -186,7 +182,7 @@ describe('Telegram channel', () => {
       const doc = messageUpdate(user, { document: { file_id: 'BQAC-doc', file_unique_id: 'u4', file_name: 'invoice.pdf', mime_type: 'application/pdf', file_size: 4242, thumbnail: { file_id: 'thumb' } } });
       const reply = messageUpdate(user, { text: 'see above', reply_to_message: { message_id: photo.message.message_id, chat: privateChat(user), date: now(), caption: 'my receipt' } });
       for (const u of [photo, doc, reply]) expect((await postUpdate(u)).status).toBe(200);
-      await drainInbound();
+      await t.drainInbound();
 
       const conversation = (await conversationOf(user.id))!;
       const byExternal = Object.fromEntries((await messagesOf(conversation.id)).map((m) => [m.externalId, m]));
@@ -207,7 +203,7 @@ describe('Telegram channel', () => {
       for (let i = 0; i < 3; i++) expect((await postUpdate(once)).status).toBe(200);
       const concurrent = messageUpdate(user, { text: 'concurrent' });
       expect((await Promise.all([1, 2, 3].map(() => postUpdate(concurrent)))).map((r) => r.status)).toEqual([200, 200, 200]);
-      await drainInbound();
+      await t.drainInbound();
       const conversation = (await conversationOf(user.id))!;
       expect((await messagesOf(conversation.id)).map((m) => m.text).sort()).toEqual(['concurrent', 'only once please']);
       const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = any($2)`, [channelId, [`update:${once.update_id}`, `update:${concurrent.update_id}`]]);
@@ -218,7 +214,7 @@ describe('Telegram channel', () => {
       const [a, b] = [newUser('Ann'), newUser('Bob')];
       await postUpdate(messageUpdate(a, { text: 'from Ann' }, { message_id: 1 }));
       await postUpdate(messageUpdate(b, { text: 'from Bob' }, { message_id: 1 }));
-      await drainInbound();
+      await t.drainInbound();
       expect((await messagesOf((await conversationOf(a.id))!.id)).map((m) => m.text)).toEqual(['from Ann']);
       expect((await messagesOf((await conversationOf(b.id))!.id)).map((m) => m.text)).toEqual(['from Bob']);
     });
@@ -253,16 +249,16 @@ describe('Telegram channel', () => {
       const user = newUser();
       const original = messageUpdate(user, { text: 'meet at 5' });
       await postUpdate(original);
-      await drainInbound();
+      await t.drainInbound();
       const sent = original.message.date;
       const edit = (text: string, editDate: number) => ({ update_id: ++updateSeq, edited_message: { ...original.message, text, edit_date: editDate } });
       // The second edit overtakes the first.
       await postUpdate(edit('meet at 7', sent + 120));
       await postUpdate(edit('meet at 6', sent + 60));
-      await drainInbound();
+      await t.drainInbound();
       await postUpdate(edit('meet at 7', sent + 120)); // a redelivery under a new update_id changes nothing
 
-      await drainInbound();
+      await t.drainInbound();
       const conversation = (await conversationOf(user.id))!;
       const [message] = await messagesOf(conversation.id);
       expect(message).toMatchObject({
@@ -282,7 +278,7 @@ describe('Telegram channel', () => {
       const res = await postUpdate(press);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ method: 'answerCallbackQuery', callback_query_id: '4382bfdwdsb323b2d9' });
-      await drainInbound();
+      await t.drainInbound();
       const pressed = (await messagesOf(conversation.id)).find((m) => m.externalId === 'callback:4382bfdwdsb323b2d9');
       expect(pressed).toMatchObject({ direction: 'inbound', text: 'Yes, today 🚚', replyToExternalId: `${user.id}:${question.message_id}` });
     });
@@ -295,14 +291,14 @@ describe('Telegram channel', () => {
       });
       const t0 = now();
       await postUpdate(member('kicked', t0));
-      await drainInbound();
+      await t.drainInbound();
       expect((await contactOf(user.id)).identities[0]).toMatchObject({ externalId: String(user.id), blockedAt: new Date(t0 * 1000).toISOString() });
 
       // Unblocked later, but the older "kicked" redelivered under another update_id is processed after it.
       await postUpdate(member('member', t0 + 30));
-      await drainInbound();
+      await t.drainInbound();
       await postUpdate(member('kicked', t0));
-      await drainInbound();
+      await t.drainInbound();
       expect((await contactOf(user.id)).identities[0].blockedAt).toBeNull();
     });
 
@@ -318,7 +314,7 @@ describe('Telegram channel', () => {
         expect(res.status).toBe(200);
       }
       expect((await postUpdate(post)).status).toBe(200);
-      await drainInbound();
+      await t.drainInbound();
       expect(await eventsStored()).toBe(before);
       expect(await conversationOf(user.id)).toBeUndefined();
       // A forged group update is still refused.
@@ -340,7 +336,7 @@ describe('Telegram channel', () => {
       const s = await endUserWithConversation();
       const reply = await s.send({ text: 'Ready at 5 pm!' });
       expect(reply.status).toBe(202);
-      expect(await drainOutbound()).toBe(1);
+      expect(await t.drainOutbound()).toBe(1);
       const call = telegram.callsOf('sendMessage').at(-1)!;
       expect(call).toMatchObject({ httpMethod: 'POST', path: `/bot${token}/sendMessage`, contentType: 'application/json', body: { chat_id: s.user.id, text: 'Ready at 5 pm!' } });
       expect(Object.keys(call.body).sort()).toEqual(['chat_id', 'text']);
@@ -351,13 +347,13 @@ describe('Telegram channel', () => {
       const s = await endUserWithConversation();
       const photo = await s.send({ text: 'your parcel', attachments: [{ type: 'image', url: 'https://cdn.example/parcel.jpg' }] });
       expect(photo.status).toBe(202);
-      await drainOutbound();
+      await t.drainOutbound();
       expect(telegram.callsOf('sendPhoto').at(-1)!.body).toEqual({ chat_id: s.user.id, photo: 'https://cdn.example/parcel.jpg', caption: 'your parcel' });
       expect(await s.message(photo.body.id)).toMatchObject({ status: 'sent' });
 
       const before = telegram.calls.length;
       const files = await s.send({ text: 'documents attached', attachments: [{ type: 'file', url: 'https://cdn.example/invoice.pdf' }, { type: 'image', url: 'https://cdn.example/label.png' }] });
-      await drainOutbound();
+      await t.drainOutbound();
       expect(telegram.calls.slice(before).map((c) => [c.method, c.body])).toEqual([
         ['sendDocument', { chat_id: s.user.id, document: 'https://cdn.example/invoice.pdf' }],
         ['sendPhoto', { chat_id: s.user.id, photo: 'https://cdn.example/label.png' }],
@@ -370,7 +366,7 @@ describe('Telegram channel', () => {
       const s = await endUserWithConversation();
       telegram.block(token, s.user.id);
       const queued = await s.send({ text: 'are you there?' });
-      await drainOutbound();
+      await t.drainOutbound();
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '403', text: 'Forbidden: bot was blocked by the user' } });
       expect(await s.jobOf(queued.body.id)).toBeUndefined();
       expect((await contactOf(s.user.id)).identities[0].blockedAt).toEqual(expect.any(String));
@@ -381,7 +377,7 @@ describe('Telegram channel', () => {
       const s = await endUserWithConversation();
       telegram.failNext('sendMessage', 400, 'Bad Request: chat not found');
       const queued = await s.send({ text: 'hello?' });
-      await drainOutbound();
+      await t.drainOutbound();
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '400', text: 'Bad Request: chat not found' } });
     });
 
@@ -389,22 +385,22 @@ describe('Telegram channel', () => {
       const s = await endUserWithConversation();
       telegram.failNext('sendMessage', 429, 'Too Many Requests: retry after 120', { retry_after: 120 });
       const queued = await s.send({ text: 'patience' });
-      await drainOutbound();
+      await t.drainOutbound();
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'queued', error: null });
       const job = await s.jobOf(queued.body.id);
       expect(job.wait).toBeGreaterThanOrEqual(115);
       expect(job.wait).toBeLessThanOrEqual(121);
       expect(job.attempts).toBe(1);
-      expect(await drainOutbound()).toBe(0); // not due yet
+      expect(await t.drainOutbound()).toBe(0); // not due yet
 
       telegram.failNext('sendMessage', 502, 'Bad Gateway');
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
-      await drainOutbound();
+      await t.drainOutbound();
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'queued' });
       expect((await s.jobOf(queued.body.id)).attempts).toBe(2);
 
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
-      await drainOutbound();
+      await t.drainOutbound();
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'sent' });
       expect(telegram.callsOf('sendMessage').filter((c) => c.body.text === 'patience')).toHaveLength(3);
     });
@@ -421,14 +417,14 @@ describe('Telegram channel', () => {
       const channel = created.body.id as string;
       const user = newUser();
       expect((await postUpdate(messageUpdate(user, { text: 'hi second bot' }), { channel, secret: secretOf(first) })).status).toBe(200);
-      await drainInbound();
+      await t.drainInbound();
       const conversation = (await conversationOf(user.id, tenant, channel))!;
 
       // The Customer revokes the token in @BotFather: Telegram answers 401 from now on.
       const oldSecret = secretOf(first);
       telegram.revoke(first);
       const lost = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: tenant.token, body: { text: 'anyone?' } });
-      await drainOutbound();
+      await t.drainOutbound();
       expect((await messagesOf(conversation.id, tenant)).find((m) => m.id === lost.body.id)).toMatchObject({ status: 'failed', error: { code: '401', text: 'Unauthorized' } });
       expect((await t.request('GET', `/api/channels/${channel}`, { token: tenant.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('401') });
       const notes = await t.request('GET', '/api/notifications', { token: tenant.token });
@@ -446,7 +442,7 @@ describe('Telegram channel', () => {
       expect((await postUpdate(messageUpdate(user, { text: 'old secret' }), { channel, secret: oldSecret })).status).toBe(403);
       expect((await postUpdate(messageUpdate(user, { text: 'new secret' }), { channel, secret: secretOf(second) })).status).toBe(200);
       const back = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: tenant.token, body: { text: 'back online' } });
-      await drainOutbound();
+      await t.drainOutbound();
       expect((await messagesOf(conversation.id, tenant)).find((m) => m.id === back.body.id)).toMatchObject({ status: 'sent' });
       expect(telegram.callsOf('sendMessage').at(-1)!.token).toBe(second);
 

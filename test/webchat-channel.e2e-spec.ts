@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { identityHash } from '../src/channels/webchat/webchat-identity';
 import { WIDGET_JS } from '../src/channels/webchat/widget/widget-script';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { SseFrame, SseReader } from './support/sse-reader';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -23,8 +21,6 @@ describe('Web chat channel', () => {
   let channel: { id: string; key: string; identitySecret: string };
   let ipCounter = 0;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
   /** Each visitor comes from an address of its own (the app trusts X-Forwarded-For from its proxy, here on loopback). */
   const newIp = () => `198.51.100.${++ipCounter}`;
 
@@ -141,7 +137,7 @@ describe('Web chat channel', () => {
       const stored = await db.query(`select payload from inbound_events where tenant_id = $1 and channel_id = $2 and payload->>'clientMessageId' = $3`, [owner.tenantId, channel.id, clientMessageId]);
       expect(stored.rows).toHaveLength(1);
 
-      expect(await drainInbound()).toBe(1);
+      expect(await t.drainInbound()).toBe(1);
       const own = await stream.next((f: SseFrame) => f.event === 'message');
       expect(own.data).toMatchObject({ from: 'visitor', text: 'Is my order #1234 on its way?', clientMessageId });
       expect(own.id).toBe(own.data.id);
@@ -158,7 +154,7 @@ describe('Web chat channel', () => {
       expect(reply.status).toBe(202);
       // Queued is not delivered: the visitor sees a reply only once it is sent.
       expect((await v.list()).body.items.map((m: { from: string }) => m.from)).toEqual(['visitor']);
-      expect(await drainOutbound()).toBe(1);
+      expect(await t.drainOutbound()).toBe(1);
 
       const answer = await stream.next((f: SseFrame) => f.event === 'message' && f.data.from === 'agent');
       expect(answer.data).toEqual({ id: reply.body.id, clientMessageId: null, from: 'agent', text: 'Yes! It arrives tomorrow 🚚', attachments: [], sentAt: expect.any(String) });
@@ -180,7 +176,7 @@ describe('Web chat channel', () => {
       const v = visitor(channel.key);
       await v.start();
       await v.send('hello');
-      await drainInbound();
+      await t.drainInbound();
       const [conv] = (await db.query(`select c.id from conversations c join contact_identities i on i.tenant_id = c.tenant_id and i.contact_id = c.contact_id where i.tenant_id = $1 and i.external_id = (select visitor_id from webchat_sessions where tenant_id = $1 and id = $2)`, [owner.tenantId, v.token.split('.')[0]])).rows;
       await t.request('POST', `/api/conversations/${conv.id}/notes`, { token: owner.token, body: { text: 'internal: VIP customer' } });
       await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: owner.token, body: { text: 'never delivered' } });
@@ -238,7 +234,7 @@ describe('Web chat channel', () => {
       const laptop = visitor(channel.key);
       expect((await laptop.start({ userId, userHash: right })).body.verified).toBe(true);
       await laptop.send('I wrote this on my laptop');
-      await drainInbound();
+      await t.drainInbound();
 
       const phone = visitor(channel.key);
       expect((await phone.start({ userId, userHash: right.toUpperCase() })).status).toBe(201);
@@ -262,10 +258,10 @@ describe('Web chat channel', () => {
       const bobStream = await bob.stream();
       const aliceStream = await alice.stream();
       await alice.send('alice secret: my address is 1 Main St');
-      await drainInbound();
+      await t.drainInbound();
       const [aliceConv] = (await db.query(`select conversation_id from messages where tenant_id = $1 and text like 'alice secret%'`, [owner.tenantId])).rows;
       await t.request('POST', `/api/conversations/${aliceConv.conversation_id}/messages`, { token: owner.token, body: { text: 'for alice only' } });
-      await drainOutbound();
+      await t.drainOutbound();
       // Alice's own stream has both by now, so Bob's would have too if it leaked.
       await aliceStream.next((f: SseFrame) => f.data.text === 'for alice only');
       expect(await bobStream.pending()).toEqual([]);
@@ -307,7 +303,7 @@ describe('Web chat channel', () => {
       const v = visitor(channel.key);
       await v.start({ userId, userHash: identityHash(channel.identitySecret, userId), name: 'Eve' });
       await v.send('please forget me');
-      await drainInbound();
+      await t.drainInbound();
       const [identity] = (await db.query(`select contact_id from contact_identities where tenant_id = $1 and external_id = $2`, [owner.tenantId, `user:${userId}`])).rows;
       const erased = await t.request('DELETE', `/api/contacts/${identity.contact_id}`, { token: owner.token });
       expect(erased.status).toBe(200);

@@ -1,9 +1,8 @@
 import { Client } from 'pg';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, META_VERIFY_TOKEN, platformId, postMetaWebhook, waId, whatsappMessage, whatsappStatuses, whatsappWebhook } from './support/meta';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
-import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 
 const DAY = 24 * 3600_000;
 
@@ -33,8 +32,6 @@ describe('WhatsApp channel', () => {
   let owner: TestTenant;
   let db: Client;
 
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
-  const drainOutbound = () => t.app.get(OutboundSender).drain();
 
   /** Every test connects a phone number of its own, so calls and conversations never mix. */
   async function connect(): Promise<Line> {
@@ -55,7 +52,7 @@ describe('WhatsApp channel', () => {
   async function deliver(body: unknown): Promise<void> {
     const res = await postMetaWebhook(t, body);
     expect(res.status).toBe(200);
-    await drainInbound();
+    await t.drainInbound();
   }
 
   /** An End User writes `text` (at `at`), opening a conversation on the line. */
@@ -89,7 +86,7 @@ describe('WhatsApp channel', () => {
   async function sendText(conversationId: string, text: string): Promise<{ id: string; wamid: string }> {
     const res = await send(conversationId, { text });
     expect(res.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
     const sent = await message(conversationId, res.body.id);
     expect(sent).toMatchObject({ status: 'sent', externalId: expect.stringMatching(/^wamid\.fake/) });
     return { id: res.body.id, wamid: sent.externalId! };
@@ -98,8 +95,7 @@ describe('WhatsApp channel', () => {
   const outboundJobs = async () => (await db.query(`select count(*)::int as n from queue.jobs where kind = 'outbound' and tenant_id = $1`, [owner.tenantId])).rows[0].n;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN }));
     owner = await t.signup();
     db = await ownerClient('eu');
   });
@@ -119,7 +115,7 @@ describe('WhatsApp channel', () => {
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ received: true, stored: 1 });
-    await drainInbound();
+    await t.drainInbound();
 
     const conversation = await conversationOf(line.channelId);
     expect((await t.request('GET', `/api/conversations?channelId=${other.channelId}`, { token: owner.token })).body.items).toEqual([]);
@@ -185,7 +181,7 @@ describe('WhatsApp channel', () => {
     const res = await send(conversation.id, { text: 'Sure, send us the new address.' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'queued' });
-    await drainOutbound();
+    await t.drainOutbound();
 
     const calls = graph.callsTo(`/${line.phoneNumberId}/messages`);
     expect(calls).toHaveLength(1);
@@ -266,7 +262,7 @@ describe('WhatsApp channel', () => {
     const accepted = await send(conversation.id, { template });
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ status: 'queued' });
-    await drainOutbound();
+    await t.drainOutbound();
 
     const calls = graph.callsTo(`/${line.phoneNumberId}/messages`);
     expect(calls).toHaveLength(1);
@@ -298,7 +294,7 @@ describe('WhatsApp channel', () => {
 
     const fine = await send(conversation.id, { text: 'You paid with the card ending 1111.' });
     expect(fine.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`).map((c) => c.body.text.body)).toEqual(['You paid with the card ending 1111.']);
     const texts = (await messagesOf(conversation.id)).map((m) => m.text);
     expect(texts).not.toContain('You paid with 4111 1111 1111 1111.');
@@ -320,7 +316,7 @@ describe('WhatsApp channel', () => {
 
     const fine = await send(conversation.id, { template: { name: 'payment_received', language: 'en', parameters: ['Maria', 'card ending 1111'] } });
     expect(fine.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`).map((c) => c.body.template.components[0].parameters[1].text)).toEqual(['card ending 1111']);
   });
 
@@ -329,7 +325,7 @@ describe('WhatsApp channel', () => {
     const body = whatsappMessage(line.wabaId, line.phoneNumberId, waId(), { id: 'wamid.twice', type: 'text', text: { body: 'only once' } });
     expect((await postMetaWebhook(t, body)).body).toMatchObject({ stored: 1 });
     expect((await postMetaWebhook(t, body)).body).toMatchObject({ stored: 0 });
-    await drainInbound();
+    await t.drainInbound();
     expect((await messagesOf((await conversationOf(line.channelId)).id)).map((m) => m.externalId)).toEqual(['wamid.twice']);
   });
 
@@ -340,7 +336,7 @@ describe('WhatsApp channel', () => {
 
     const res = await send(conversation.id, { text: 'Hello there' });
     expect(res.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
 
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`)).toHaveLength(1);
     expect(await message(conversation.id, res.body.id)).toMatchObject({ status: 'failed', error: { code: '131026', text: 'undeliverable' }, externalId: null });
@@ -357,7 +353,7 @@ describe('WhatsApp channel', () => {
 
     const res = await send(conversation.id, { text: 'Thanks for waiting' });
     expect(res.status).toBe(202);
-    await drainOutbound();
+    await t.drainOutbound();
 
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`)).toHaveLength(1);
     expect(await message(conversation.id, res.body.id)).toMatchObject({ status: 'queued', externalId: null });
@@ -370,11 +366,11 @@ describe('WhatsApp channel', () => {
     expect(job.rows[0].attempts).toBe(1);
 
     // Not due yet: another drain leaves it alone.
-    await drainOutbound();
+    await t.drainOutbound();
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`)).toHaveLength(1);
 
     await db.query(`update queue.jobs set available_at = now() where kind = 'outbound' and ref_id = $1`, [res.body.id]);
-    await drainOutbound();
+    await t.drainOutbound();
 
     const calls = graph.callsTo(`/${line.phoneNumberId}/messages`);
     expect(calls).toHaveLength(2);

@@ -1,5 +1,5 @@
-import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
 import { TestApp } from './support/test-app';
 
@@ -8,8 +8,7 @@ describe('attachment content', () => {
   let graph: FakeGraphServer;
   let t: TestApp;
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
   });
   afterAll(async () => {
     await t.close();
@@ -39,7 +38,7 @@ describe('attachment content', () => {
       } }] }],
     });
     expect(graph.calls).toHaveLength(0); // nothing fetched on arrival
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     expect(graph.calls).toHaveLength(0);
 
     const conversation = (await t.request('GET', `/api/conversations?channelId=${channel.body.id}`, { token: owner.token })).body.items[0];
@@ -66,7 +65,7 @@ describe('attachment content', () => {
     await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-page-token' } } });
     const url = 'https://scontent.xx.fbcdn.net/v/photo.jpg?oh=1';
     await postMetaWebhook(t, { object: 'page', entry: [{ id: pageId, time: Date.now(), messaging: [{ sender: { id: '42' }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid: 'm_photo', attachments: [{ type: 'image', payload: { url } }] } }] }] });
-    await t.app.get(InboundProcessor).drain();
+    await t.drainInbound();
     const conversation = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items[0];
     const [message] = (await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token })).body.items;
     const res = await t.request('GET', `/api/conversations/${conversation.id}/messages/${message.id}/attachments/0`, { token: owner.token });

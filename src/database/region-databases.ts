@@ -95,6 +95,11 @@ export class RegionDatabases {
     return ds;
   }
 
+  /** Resolves once the region's database answers a trivial query (health probes). */
+  async ping(region: string): Promise<void> {
+    await this.region(region).query('select 1');
+  }
+
   /**
    * The pool for work outside a tenant transaction (queue claims): inside `asReplayableWork` the
    * replayable pool, whose commits do not wait for the disk, else the region's pool.

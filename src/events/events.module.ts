@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
-import { EventReplay } from './event-replay';
-import { AgentEventsController, EventStreamAuthGuard } from './events.controller';
-import { SseConnections } from './sse';
+import { EventReplay } from './event-replay.service';
+import { AgentEventsController, EventStreamAuthGuard } from './agent-events.controller';
+import { SseConnections } from './sse-connections.service';
 
 /** Live server-sent event streams: the agents' stream here, and the SSE plumbing others reuse. */
 @Module({

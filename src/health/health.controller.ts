@@ -81,7 +81,7 @@ export class HealthController {
   async health(@Req() req: HealthRequest, @Res() reply: FastifyReply) {
     const entries = await Promise.all(
       this.dbs.regions().map(async (region) => {
-        const probe = this.dbs.region(region).query('select 1');
+        const probe = this.dbs.ping(region);
         const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS).unref());
         const state = await Promise.race([probe, timeout]).then(() => 'up', () => 'down');
         return [region, { database: state }] as const;

@@ -6,6 +6,9 @@ import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ConversationService } from '../../src/conversations/conversation.service';
 import { RegionDatabases } from '../../src/database/region-databases';
+import { InboundProcessor } from '../../src/ingest/inbound-processor.worker';
+import { OutboundSender } from '../../src/ingest/outbound-sender.worker';
+import { IntegrationDispatcher } from '../../src/integrations/core/integration-dispatcher.service';
 import { databaseUrl } from './test-databases';
 
 export interface TestTenant extends TenantRef {
@@ -120,6 +123,22 @@ export class TestApp {
 
   close(): Promise<void> {
     return this.app.close();
+  }
+
+  /**
+   * Processes every stored webhook event that is due (tests run with WORKERS off), then waits
+   * until the integrations recorded the deliveries of the events that raised; answers how many
+   * events were processed.
+   */
+  async drainInbound(): Promise<number> {
+    const processed = await this.app.get(InboundProcessor).drain();
+    await this.app.get(IntegrationDispatcher).settled();
+    return processed;
+  }
+
+  /** Sends every queued message that is due; answers how many jobs ran. */
+  drainOutbound(): Promise<number> {
+    return this.app.get(OutboundSender).drain();
   }
 
   /** `remoteAddress`: the client's address as the socket reports it (127.0.0.1 unless given). */

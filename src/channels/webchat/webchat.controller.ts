@@ -5,7 +5,7 @@ import type { Subscription } from 'rxjs';
 import { decodeCursor, toPageResponse } from '../../common/cursor';
 import { DomainEvent, DomainEvents } from '../../common/domain-events.service';
 import { PageQueryDto } from '../../common/page-query.dto';
-import { SseConnections } from '../../events/sse';
+import { SseConnections } from '../../events/sse-connections.service';
 import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { TokenBuckets, enforce } from './token-buckets';
 import { WebchatChannel, WebchatChannels } from './webchat-channels';

@@ -12,7 +12,7 @@ import { WorkSignal } from '../../queue/work-signal.service';
 import { TenantDirectory } from '../../tenancy/tenant-directory.store';
 import { EventSubject, isIntegrationEventType, loadEventSubject } from './event-subject';
 import type { IntegrationEndpoint, IntegrationTarget } from './integration-target';
-import { IntegrationTargets } from './integration-targets';
+import { IntegrationTargets } from './integration-targets.registry';
 import { checkPurpose, withheldEntry } from './purpose-check';
 
 /**

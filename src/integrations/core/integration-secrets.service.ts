@@ -3,7 +3,7 @@ import { SecretBox } from '../../../libs/crypto/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { TenantDirectory } from '../../tenancy/tenant-directory.store';
 import type { SealedSecretColumn } from './integration-target';
-import { IntegrationTargets } from './integration-targets';
+import { IntegrationTargets } from './integration-targets.registry';
 
 /**
  * Endpoints' secrets (signing secrets, CRM credentials), sealed by the app's SecretBox under the

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IntegrationDispatcher } from './integration-dispatcher.service';
 import { IntegrationSecrets } from './integration-secrets.service';
-import { IntegrationTargets } from './integration-targets';
+import { IntegrationTargets } from './integration-targets.registry';
 
 /** What every integration target kind shares: the registry of targets, the dispatcher, sealed secrets. */
 @Module({

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IntegrationTargets } from '../core/integration-targets';
+import { IntegrationTargets } from '../core/integration-targets.registry';
 import { IntegrationsCoreModule } from '../core/integrations-core.module';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookSubscriptionService } from './webhook-subscription.service';

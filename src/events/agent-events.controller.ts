@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RetryLaterError } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
-import { EventReplay, StampedEvent } from './event-replay';
-import { SseConnections } from './sse';
+import { EventReplay, StampedEvent } from './event-replay.service';
+import { SseConnections } from './sse-connections.service';
 
 /**
  * Open streams per user on this instance: a dashboard needs one per browser tab, so more is a
