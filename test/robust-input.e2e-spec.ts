@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { DomainError } from '../libs/domain/src';
 import { InboxGroupCommit, InboxRow } from '../src/ingest/group-commit';
-import { InboundProcessor } from '../src/ingest/inbound-processor';
 import { FakeGraphServer } from './fakes/fake-graph.server';
+import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, messengerMessage, platformId, postMetaWebhook, whatsappStatuses, whatsappWebhook } from './support/meta';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -25,8 +25,7 @@ describe('robust input', () => {
   let visitorIp = 0;
 
   beforeAll(async () => {
-    graph = await new FakeGraphServer().start();
-    t = await TestApp.start({ META_APP_SECRET, META_GRAPH_URL: graph.url });
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
     db = await ownerClient('eu');
   });
   afterAll(async () => {
@@ -34,8 +33,6 @@ describe('robust input', () => {
     await t.close();
     await graph.stop();
   });
-
-  const drainInbound = () => t.app.get(InboundProcessor).drain();
 
   const expectError = (res: HttpResult, status: number, code: string) => {
     expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
@@ -212,7 +209,7 @@ describe('robust input', () => {
       expect(failed.body.items.every((e: { lastError: string }) => e.lastError.startsWith('MALFORMED_PAYLOAD: '))).toBe(true);
       const pending = await t.request('GET', '/api/admin/inbound-events?state=pending', { token: owner.token });
       expect(pending.body.items).toHaveLength(5);
-      await drainInbound();
+      await t.drainInbound();
       const conversations = await t.request('GET', '/api/conversations', { token: owner.token });
       expect(conversations.body.items.length).toBeGreaterThanOrEqual(3);
     });
@@ -243,7 +240,7 @@ describe('robust input', () => {
       const res = await postMetaWebhook(t, body);
       expect({ body, status: res.status < 500 }).toEqual({ body, status: true });
     }
-    await drainInbound();
+    await t.drainInbound();
     // The inbox still takes a plain message afterwards.
     expect((await postMetaWebhook(t, messengerMessage(page.pageId, 'psid-after', 'after the storm'))).body).toEqual({ received: true, stored: 1 });
   });
@@ -285,7 +282,7 @@ describe('robust input', () => {
       const send = await newVisitor(webchat.config.channelKey);
       const res = await send(withEscape({ clientMessageId: 'emoji-message-1', text: 'thanks SURROGATE' }, '\\ud83d\\ude00'));
       expect(res.status).toBe(202);
-      await drainInbound();
+      await t.drainInbound();
       const [conversation] = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
       const messages = await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token });
       expect(messages.body.items[0].text).toBe('thanks 😀');
@@ -304,7 +301,7 @@ describe('robust input', () => {
       expect(event.payload.item.message.text).toBe('x \uFFFD y');
       expect(event.payload.item.extra).toEqual({ 'key\uFFFD': '\uFFFD', nul: '\uFFFD' });
 
-      await drainInbound();
+      await t.drainInbound();
       const [conversation] = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
       const messages = await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token });
       expect(messages.body.items.map((m: { text: string }) => m.text)).toEqual(['x \uFFFD y']);
@@ -349,7 +346,7 @@ describe('robust input', () => {
       const ok = JSON.stringify(deep).replace('"text":"deep"', `"text":"deep","extra":${nested(122)}`);
       expect((await postMetaWebhook(t, ok)).body).toEqual({ received: true, stored: 1 });
       expectError(await postMetaWebhook(t, JSON.stringify(messengerMessage(page.pageId, 'p', 'x')).replace('"text":"x"', `"text":"x","extra":${nested(123)}`)), 400, 'JSON_TOO_DEEP');
-      await drainInbound();
+      await t.drainInbound();
       expect((await t.request('GET', '/api/conversations', { token: owner.token })).body.items).toHaveLength(1);
     });
 

@@ -56,12 +56,32 @@ interface EventRow {
 }
 
 /**
- * `inbound_events` after the ACK: the processor reads and settles events here, admins list and
- * replay them. (The ACK path stores them through the inbox_store function, see InboxGroupCommit.)
+ * `inbound_events`: malformed items are stored parked here, the processor reads and settles
+ * events, admins list and replay them. (The ACK path stores the others through the inbox_store
+ * function in one statement per group commit, see InboxGroupCommit.)
  */
 @Injectable()
 export class InboundEventStore {
   constructor(private readonly dbs: RegionDatabases) {}
+
+  /**
+   * Stores items that cannot be processed as they are already parked (failed, no job), skipping
+   * ones stored before; answers how many were new.
+   */
+  async insertParked(tenant: TenantRef, items: ReadonlyArray<{ channelId: string; dedupeKey: string; payload: string; error: string }>): Promise<number> {
+    const inserted = await this.dbs.forTenant(tenant, (tx) =>
+      rows(
+        tx,
+        `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, last_error, processed_at, parked_at)
+         select $1, t.channel_id, t.dedupe_key, t.payload::jsonb, 'failed', t.error, now(), now()
+         from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as t(channel_id, dedupe_key, payload, error)
+         on conflict (tenant_id, channel_id, dedupe_key) do nothing
+         returning id`,
+        [tenant.tenantId, items.map((p) => p.channelId), items.map((p) => p.dedupeKey), items.map((p) => p.payload), items.map((p) => p.error)],
+      ),
+    );
+    return inserted.length;
+  }
 
   /** Reads events by id, one primary-key probe each (see inbound-batch.ts on why not a join). */
   async read(tx: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, StoredEvent>> {

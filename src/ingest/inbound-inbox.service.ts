@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RegionDatabases } from '../database/region-databases';
 import { isDatabaseDown, sqlState } from '../database/database-errors';
-import { rows } from '../database/sql';
 import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
+import { InboundEventStore } from './inbound-event.store';
 import { ChannelKind, notFound } from '../../libs/domain/src';
 import { ChannelRoute, ChannelRoutes } from '../channels/channel-routes';
 import { ChannelService } from '../channels/channel.service';
@@ -38,6 +38,7 @@ export class InboundInbox {
     private readonly routes: ChannelRoutes,
     private readonly signal: WorkSignal,
     private readonly channels: ChannelService,
+    private readonly events: InboundEventStore,
   ) {
     this.groupCommit = new InboxGroupCommit(dbs);
   }
@@ -125,18 +126,7 @@ export class InboundInbox {
   private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<number> {
     this.log.warn(`parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked.map((p) => p.error).join('; ').slice(0, 500)}`);
     try {
-      const inserted = await this.dbs.forTenant(route, (tx) =>
-        rows(
-          tx,
-          `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, last_error, processed_at, parked_at)
-           select $1, t.channel_id, t.dedupe_key, t.payload::jsonb, 'failed', t.error, now(), now()
-           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as t(channel_id, dedupe_key, payload, error)
-           on conflict (tenant_id, channel_id, dedupe_key) do nothing
-           returning id`,
-          [route.tenantId, parked.map((p) => p.channelId), parked.map((p) => p.dedupeKey), parked.map((p) => p.payload), parked.map((p) => p.error)],
-        ),
-      );
-      return inserted.length;
+      return await this.events.insertParked(route, parked);
     } catch (err) {
       // A lost database answers 503 (the platform delivers again); nothing else may fail the request's good items.
       if (isDatabaseDown(err)) throw err;

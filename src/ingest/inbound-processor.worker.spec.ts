@@ -24,7 +24,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     receiveInbound: jest.fn(),
     receiveInboundBatch: jest.fn(),
     receiveEcho: jest.fn(),
-    applyReceipt: jest.fn(async () => ({ id: 'm1' })),
+    applyReceipt: jest.fn(async (): Promise<{ id: string } | null> => ({ id: 'm1' })),
     applyWatermark: jest.fn(),
     applyReaction: jest.fn(),
     eraseMessageContent: jest.fn(async () => true),
