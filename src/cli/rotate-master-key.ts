@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { KeyRing, SecretBox } from '../../libs/crypto/src';
-import { AppModule } from '../app.module';
+import { createApp } from '../app.factory';
 import { rotateChannelCredentials } from '../channels/credential-rotation';
 import { InvalidConfigError, loadConfig } from '../config/app-config';
 import { prepareLocalEnvironment } from '../database/local-environment';
@@ -17,11 +16,11 @@ import { IntegrationSecrets } from '../integrations/core/integration-secrets.ser
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   await prepareLocalEnvironment(process.env);
-  // A tool run inside the app's own wiring, not a server: no workers, no SMTP listener.
+  // The app's own wiring (built, never listening), not a server: no workers, no SMTP listener.
   const config = loadConfig({ ...process.env, WORKERS: 'off', SMTP_PORT: '0' });
   const ring = KeyRing.parse(config.masterKeys);
   Logger.overrideLogger(['error']);
-  const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: ['error'] });
+  const app = await createApp(config, { logger: false });
   const bar = new SingleBar({ format: 'Re-encrypting credentials [{bar}] {value}/{total} ({rewrapped} re-encrypted)', hideCursor: true });
   let started = false;
   try {
