@@ -161,14 +161,26 @@ async function seed(owner: Client, tenantId: string, ownerUserId: string): Promi
            date_trunc('milliseconds', now() - random() * interval '90 days') as at
     from generate_series(1, ${CONVERSATIONS}) g`);
   const t = [tenantId, channelId];
-  await owner.query(`insert into contacts (tenant_id, id, display_name, created_at, updated_at)
-    select $1, contact_id, 'Bench contact ' || g, at, at from seed`, [tenantId]);
-  await owner.query(`insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
-    select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed`, t);
-  await owner.query(`insert into conversations (tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at)
-    select $1, conversation_id, contact_id, $2, status, assignee_id, at, at, at, at from seed`, t);
-  await owner.query(`insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
-    select $1, conversation_id, $2, 'inbound', 'Hello, where is my order #' || g || '?', 'mid-bench-' || g, at, at from seed`, t);
+  await owner.query(
+    `insert into contacts (tenant_id, id, display_name, created_at, updated_at)
+    select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
+    [tenantId],
+  );
+  await owner.query(
+    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
+    select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed`,
+    t,
+  );
+  await owner.query(
+    `insert into conversations (tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at)
+    select $1, conversation_id, contact_id, $2, status, assignee_id, at, at, at, at from seed`,
+    t,
+  );
+  await owner.query(
+    `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+    select $1, conversation_id, $2, 'inbound', 'Hello, where is my order #' || g || '?', 'mid-bench-' || g, at, at from seed`,
+    t,
+  );
   await owner.query('commit');
   // Fresh statistics and visibility map, as a table in service would have; keeps autovacuum out of the measurements.
   await owner.query('vacuum (analyze) contacts, contact_identities, conversations, messages');
@@ -224,7 +236,9 @@ async function main(): Promise<void> {
   try {
     dbs = await createTestDatabases();
     const env = {
-      REGION_DATABASE_URLS: Object.entries(dbs.urls).map(([r, u]) => `${r}=${u}`).join(','),
+      REGION_DATABASE_URLS: Object.entries(dbs.urls)
+        .map(([r, u]) => `${r}=${u}`)
+        .join(','),
       DEFAULT_REGION: 'eu',
       JWT_SECRET: randomBytes(32).toString('base64url'),
       DATABASE_APP_ROLE: appRole,

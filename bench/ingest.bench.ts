@@ -49,7 +49,6 @@ const WEBHOOK_PATH = '/webhooks/meta';
 const pct = (n: number) => (Number.isFinite(n) ? `${(100 * n).toFixed(0)}%` : 'n/a');
 const secs = (n: number) => (Number.isFinite(n) ? `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s` : 'unprocessed');
 
-
 // ---------------------------------------------------------------------------------------------
 // Webhooks, built and signed before any timing starts.
 
@@ -304,7 +303,9 @@ function timeline(name: string, load: LoadResult): string[] {
   const out = [`ACK latency of ${name} per ${sliceMs} ms (from / n / p50 / p99 / max, ms):`];
   slices.forEach((l, k) => {
     l.sort((a, b) => a - b);
-    out.push(`  ${String(k * sliceMs).padStart(6)}  ${String(l.length).padStart(5)}  ${ms(percentile(l, 50)).padStart(6)}  ${ms(percentile(l, 99)).padStart(6)}  ${ms(l[l.length - 1]).padStart(6)}`);
+    out.push(
+      `  ${String(k * sliceMs).padStart(6)}  ${String(l.length).padStart(5)}  ${ms(percentile(l, 50)).padStart(6)}  ${ms(percentile(l, 99)).padStart(6)}  ${ms(l[l.length - 1]).padStart(6)}`,
+    );
   });
   return out;
 }
@@ -346,14 +347,22 @@ async function main(): Promise<number> {
     {
       const { requests } = buildWebhooks('check', pageId, 1);
       const r = await runLoad({ host: '127.0.0.1', port: appPort, requests, connections: 1, durationMs: 5_000, graceMs: 5_000 });
-      if (r.statusCounts['200'] !== 1) throw new Error(`a single signed webhook was not accepted: ${JSON.stringify(r.statusCounts)}\n${app.output.slice(-3000)}`);
+      if (r.statusCounts['200'] !== 1)
+        throw new Error(`a single signed webhook was not accepted: ${JSON.stringify(r.statusCounts)}\n${app.output.slice(-3000)}`);
       const d = await waitDrained(owner, 'check', 1, process.env.BENCH_WORKERS === 'off' ? 0 : 10_000);
-      if (!d.drained && process.env.BENCH_WORKERS !== 'off') throw new Error(`the accepted webhook did not become a message within 10 s\n${app.output.slice(-3000)}`);
+      if (!d.drained && process.env.BENCH_WORKERS !== 'off')
+        throw new Error(`the accepted webhook did not become a message within 10 s\n${app.output.slice(-3000)}`);
     }
 
     note(`warming up: ${WARMUP_S} s at ${CONNECTIONS} connections`);
     const warm = figures(
-      await runLoad({ host: '127.0.0.1', port: appPort, requests: buildWebhooks('w', pageId, 20_000).requests, connections: CONNECTIONS, durationMs: WARMUP_S * 1000 }),
+      await runLoad({
+        host: '127.0.0.1',
+        port: appPort,
+        requests: buildWebhooks('w', pageId, 20_000).requests,
+        connections: CONNECTIONS,
+        durationMs: WARMUP_S * 1000,
+      }),
     );
     const warmDrain = await waitDrained(owner, 'w', warm.accepted, DRAIN_BOUND_MS);
     const warmPurged = warmDrain.drained ? 0 : await purgeQueue(owner);
@@ -366,16 +375,34 @@ async function main(): Promise<number> {
     const syncMs: number[] = [];
     note(`baseline: one-row insert transactions, ${PG_CLIENTS} clients, ${BASELINE_S} s`);
     syncMs.push(settleDisk());
-    const sampleItem = JSON.stringify({ item: messengerMessage(pageId, '7100000000000000', 'bench baseline message 0: where is my order?', 'm_bench_baseline_0').entry[0].messaging[0] });
+    const sampleItem = JSON.stringify({
+      item: messengerMessage(pageId, '7100000000000000', 'bench baseline message 0: where is my order?', 'm_bench_baseline_0').entry[0].messaging[0],
+    });
     const inserts = await insertBaseline(dbs.urls.eu, BASELINE_S * 1000, sampleItem);
 
     note(`baseline: bare node:http server, ${CONNECTIONS} connections, ${BASELINE_S} s`);
     const bareServer = await startBareServer();
     bare = bareServer.child;
-    await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 200_000, connections: CONNECTIONS, durationMs: 1000 });
+    await runLoad({
+      host: '127.0.0.1',
+      port: bareServer.port,
+      requests: maxPool.requests,
+      cycle: true,
+      maxRequests: 200_000,
+      connections: CONNECTIONS,
+      durationMs: 1000,
+    });
     const bareCpu0 = sample({ server: bare.pid, bench: process.pid });
     const bareRun = figures(
-      await runLoad({ host: '127.0.0.1', port: bareServer.port, requests: maxPool.requests, cycle: true, maxRequests: 400_000, connections: CONNECTIONS, durationMs: BASELINE_S * 1000 }),
+      await runLoad({
+        host: '127.0.0.1',
+        port: bareServer.port,
+        requests: maxPool.requests,
+        cycle: true,
+        maxRequests: 400_000,
+        connections: CONNECTIONS,
+        durationMs: BASELINE_S * 1000,
+      }),
     );
     const bareCpu = cpuPercent(bareCpu0, sample({ server: bare.pid, bench: process.pid }));
     bare.kill('SIGTERM');
@@ -397,7 +424,9 @@ async function main(): Promise<number> {
     syncMs.push(settleDisk());
     cpu0 = sample({ app: appPid, bench: process.pid });
     const p2Wal0 = await walPosition(owner);
-    const p2 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p2Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: halfRate }));
+    const p2 = figures(
+      await runLoad({ host: '127.0.0.1', port: appPort, requests: p2Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: halfRate }),
+    );
     const p2Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p2Drain = await waitDrained(owner, 'p2', p2.accepted, DRAIN_BOUND_MS);
     const p2Wal1 = await walPosition(owner);
@@ -409,7 +438,9 @@ async function main(): Promise<number> {
     const p3Pool = buildWebhooks('p3', pageId, lagRate * PHASE_S);
     syncMs.push(settleDisk());
     cpu0 = sample({ app: appPid, bench: process.pid });
-    const p3 = figures(await runLoad({ host: '127.0.0.1', port: appPort, requests: p3Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: lagRate }));
+    const p3 = figures(
+      await runLoad({ host: '127.0.0.1', port: appPort, requests: p3Pool.requests, connections: CONNECTIONS, durationMs: PHASE_S * 1000, rate: lagRate }),
+    );
     const p3Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p3Drain = await waitDrained(owner, 'p3', p3.accepted, LAG_BOUND_MS);
     const lag = await measureLag(owner, 'p3', p3.load);
@@ -440,11 +471,17 @@ async function main(): Promise<number> {
       ['   lag received_at -> message p50 / p99', `${secs(percentile(lag.receivedToMessage, 50))} / ${secs(percentile(lag.receivedToMessage, 99))}`, '', ''],
       [
         '   processed / accepted',
-        `${int(lag.processed)} / ${int(lag.accepted)}` + (doneLags.length ? ` (lag of those: p50 ${secs(percentile(doneLags, 50))}, max ${secs(doneLags[doneLags.length - 1])})` : ''),
+        `${int(lag.processed)} / ${int(lag.accepted)}` +
+          (doneLags.length ? ` (lag of those: p50 ${secs(percentile(doneLags, 50))}, max ${secs(doneLags[doneLags.length - 1])})` : ''),
         '',
         '',
       ],
-      ['   queue drained', p3Drain.drained ? `yes, ${secs(p3Drain.ms)} after the last ACK` : `no: ${int(p3Drain.jobsLeft)} jobs left after ${secs(p3Drain.ms)}`, 'yes', p3Drain.drained ? 'ok' : 'MISSED'],
+      [
+        '   queue drained',
+        p3Drain.drained ? `yes, ${secs(p3Drain.ms)} after the last ACK` : `no: ${int(p3Drain.jobsLeft)} jobs left after ${secs(p3Drain.ms)}`,
+        'yes',
+        p3Drain.drained ? 'ok' : 'MISSED',
+      ],
       ['   worker drain rate', `${int(p3Drain.rate)} jobs/s (after phase 1: ${int(p1Drain.rate)} jobs/s)`, '', ''],
       ['4a. bare node:http: max req/s', `${int(bareRun.acceptedPerS)}/s, p50 / p99 ${ms(bareRun.p50)} / ${ms(bareRun.p99)} ms`, '', ''],
       ['4b. one-row insert tx/s', `${int(inserts.tps)}/s (${PG_CLIENTS} clients, tx p50 / p99 ${ms(inserts.p50)} / ${ms(inserts.p99)} ms)`, '', ''],
@@ -452,7 +489,11 @@ async function main(): Promise<number> {
       ['app max / insert baseline', pct(vsInsert), '>= 60%', vsInsert >= 0.6 ? 'ok' : 'MISSED'],
     ];
     const width = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((cell, c) => cell.padEnd(width[c])).join('  ').trimEnd();
+    const line = (r: string[]) =>
+      r
+        .map((cell, c) => cell.padEnd(width[c]))
+        .join('  ')
+        .trimEnd();
     const out = [
       '',
       `MonkeyMachine ingest bench: signed Messenger webhooks -> POST ${WEBHOOK_PATH} over 127.0.0.1`,
@@ -470,7 +511,9 @@ async function main(): Promise<number> {
       `Between phases: warm-up ${int(warm.acceptedPerS)}/s, ${drainNote(warmDrain, warmPurged)}; after max ${drainNote(p1Drain, p1Purged)}; after half ${drainNote(p2Drain, p2Purged)}.` +
         (failed ? ` ${failed} inbound events failed.` : ''),
       ...(Math.max(p1Cpu.other, p2Cpu.other, p3Cpu.other) > 25
-        ? ['Warning: other processes used a large share of the CPU during some phase (see above): the app\'s figures are low by that much; run again on a quiet machine.']
+        ? [
+            "Warning: other processes used a large share of the CPU during some phase (see above): the app's figures are low by that much; run again on a quiet machine.",
+          ]
         : []),
       ...(p1PoolOut ? [`Note: the max phase used up its ${int(maxPoolSize)} distinct webhooks before ${PHASE_S} s; its rate is over the time it ran.`] : []),
       process.env.BENCH_SYNC === 'off'

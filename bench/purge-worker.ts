@@ -21,11 +21,7 @@ import { JobHeartbeats } from '../src/queue/job-heartbeats.store';
 import { TenantDirectory } from '../src/tenancy/tenant-directory.store';
 
 export type PurgeWorkerIn = { op: 'run' } | { op: 'close' };
-export type PurgeWorkerOut =
-  | { op: 'ready' }
-  | { op: 'done'; counts: Record<string, number>; ms: number }
-  | { op: 'closed' }
-  | { op: 'error'; message: string };
+export type PurgeWorkerOut = { op: 'ready' } | { op: 'done'; counts: Record<string, number>; ms: number } | { op: 'closed' } | { op: 'error'; message: string };
 
 const port = parentPort;
 if (!port) throw new Error('bench/purge-worker.ts runs as a worker thread of bench/purge.bench.ts');
@@ -46,10 +42,13 @@ async function main(): Promise<void> {
       if (busy) return post({ op: 'error', message: 'a purge is already running' });
       busy = true;
       const t0 = performance.now();
-      job.run().then(
-        (counts) => post({ op: 'done', counts, ms: performance.now() - t0 }),
-        (err) => post({ op: 'error', message: (err as Error).stack ?? String(err) }),
-      ).finally(() => (busy = false));
+      job
+        .run()
+        .then(
+          (counts) => post({ op: 'done', counts, ms: performance.now() - t0 }),
+          (err) => post({ op: 'error', message: (err as Error).stack ?? String(err) }),
+        )
+        .finally(() => (busy = false));
     } else if (m.op === 'close') {
       dbs.close().then(
         () => post({ op: 'closed' }),

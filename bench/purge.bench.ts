@@ -59,7 +59,6 @@ const PURGE_LOCK_KEY = 7_274_173_002n; // retention-purge.job.ts LOCK_KEY
 
 const s1 = (msValue: number) => `${(msValue / 1000).toFixed(1)} s`;
 
-
 // ---------------------------------------------------------------------------------------------
 // Setup through the API.
 
@@ -140,7 +139,10 @@ async function seed(owner: Pool, b: Tenant): Promise<void> {
     from generate_series(1, ${CONVERSATIONS}) g`);
   try {
     await inTenantTx(owner, b.tenantId, async (c) => {
-      await c.query(`insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Purge contact ' || g, at, at from bench_purge_seed`, [b.tenantId]);
+      await c.query(
+        `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Purge contact ' || g, at, at from bench_purge_seed`,
+        [b.tenantId],
+      );
       await c.query(
         `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
          select $1, contact_id, $2, 'messenger', 'psid-purge-' || g, at from bench_purge_seed`,
@@ -513,16 +515,32 @@ async function main(): Promise<number> {
     const rows: Array<[string, string, string]> = [
       ['Figure', 'Value', 'Check'],
       ['purge: messages deleted', `${int(deletedMessages)} of ${int(MESSAGES)} in ${s1(purgeMs)}`, verdict(deletedMessages === MESSAGES)],
-      ['purge: messages rows/s', `${int((deletedMessages * 1000) / purgeMs)}/s (${int(batches)} batches of ${int(JOB_BATCH)}, ${ms(purgeMs / batches)} ms each)`, ''],
+      [
+        'purge: messages rows/s',
+        `${int((deletedMessages * 1000) / purgeMs)}/s (${int(batches)} batches of ${int(JOB_BATCH)}, ${ms(purgeMs / batches)} ms each)`,
+        '',
+      ],
       ['purge: all rows / rows/s', `${int(deletedAll)} (${counts || 'none'}) = ${int((deletedAll * 1000) / purgeMs)}/s`, ''],
       [`ingest baseline (no purge), ${RATE}/s`, `p50 ${ms(base.p50)} ms, p99 ${ms(base.p99)} ms, max ${ms(base.max)} ms`, ''],
-      ['   accepted / sent / not 200', `${int(base.accepted)} / ${int(base.sent)} / ${base.other} (${base.windows} x 1 s)`, verdict(base.accepted === base.sent)],
+      [
+        '   accepted / sent / not 200',
+        `${int(base.accepted)} / ${int(base.sent)} / ${base.other} (${base.windows} x 1 s)`,
+        verdict(base.accepted === base.sent),
+      ],
       [`ingest during purge, ${RATE}/s`, `p50 ${ms(during.p50)} ms, p99 ${ms(during.p99)} ms, max ${ms(during.max)} ms`, ''],
-      ['   accepted / sent / not 200', `${int(during.accepted)} / ${int(during.sent)} / ${during.other} (${during.windows} x 1 s)`, verdict(during.accepted === during.sent)],
+      [
+        '   accepted / sent / not 200',
+        `${int(during.accepted)} / ${int(during.sent)} / ${during.other} (${during.windows} x 1 s)`,
+        verdict(during.accepted === during.sent),
+      ],
       ['   worst 1 s window p99', `${ms(Math.max(...during.windowP99))} ms (baseline: ${ms(Math.max(...base.windowP99))} ms)`, ''],
       ['floor: one-row insert tx (1 client)', `p50 ${ms(floor.p50)} ms, p99 ${ms(floor.p99)} ms (${int(floor.n)} in 2 s, no load)`, ''],
       ['ACK p99 ratio, during purge / baseline', `${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}x (p50: ${(during.p50 / base.p50).toFixed(2)}x)`, ''],
-      ['B left: messages / conversations / contacts', `${int(left.messages)} / ${int(left.conversations)} / ${int(left.contacts)}`, verdict(left.messages === 0)],
+      [
+        'B left: messages / conversations / contacts',
+        `${int(left.messages)} / ${int(left.conversations)} / ${int(left.contacts)}`,
+        verdict(left.messages === 0),
+      ],
       [
         'A webhooks: accepted / stored / processed',
         `${int(accepted)} / ${int(finalDrain.stored)} / ${int(finalDrain.processed)}` + (finalDrain.failed ? ` (${finalDrain.failed} failed)` : ''),
@@ -530,7 +548,11 @@ async function main(): Promise<number> {
       ],
     ];
     const width = [0, 1, 2].map((col) => Math.max(...rows.map((r) => r[col].length)));
-    const line = (r: string[]) => r.map((cell, col) => cell.padEnd(width[col])).join('  ').trimEnd();
+    const line = (r: string[]) =>
+      r
+        .map((cell, col) => cell.padEnd(width[col]))
+        .join('  ')
+        .trimEnd();
     const out = [
       '',
       `MonkeyMachine retention purge bench: RetentionPurgeJob.run() on ${int(MESSAGES)} messages of tenant B while tenant A's signed Messenger webhooks arrive`,
@@ -549,7 +571,7 @@ async function main(): Promise<number> {
         : []),
       `Per-window p99 during the purge (ms): ${during.windowP99.map(ms).join(' ')}`,
       `The purge phase's load ran ${s1(overrunMs)} past the purge's end (its last window), which dilutes the during-purge figures by that share.`,
-      'ACK latency: from each request\'s due time (open loop) to its full response. Purge rows/s: rows RetentionPurgeJob.run() returned / its wall time',
+      "ACK latency: from each request's due time (open loop) to its full response. Purge rows/s: rows RetentionPurgeJob.run() returned / its wall time",
       '(on a worker thread of the bench; the same pools, role and batches as the app). Baseline and purge phase run in the same app, same data.',
       `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
       '',

@@ -20,7 +20,10 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
   // Nest adds a form parser (webhooks under /webhooks need it), so /api checks the type itself.
   adapter.getInstance().addHook('preParsing', async (req) => {
     if (!req.url.startsWith('/api/') || !hasBody(req.headers)) return;
-    const mime = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mime = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (mime !== 'application/json') throw new UnsupportedMediaTypeException('The API accepts application/json bodies only');
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {

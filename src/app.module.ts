@@ -50,7 +50,10 @@ export class AppModule {
         WebchatModule,
         HealthModule,
       ],
-      providers: [{ provide: AppConfig, useValue: config }, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
       exports: [AppConfig],
     };
   }

@@ -42,7 +42,7 @@ describe('Agent event stream', () => {
     expect(forged.status).toBe(401);
   });
 
-  it('streams the organization\'s events with an id each, and never another organization\'s', async () => {
+  it("streams the organization's events with an id each, and never another organization's", async () => {
     const sa = await stream(as(a));
     const sb = await stream(as(b));
     expect(sa.status).toBe(200);
@@ -54,7 +54,11 @@ describe('Agent event stream', () => {
 
     const created = await sa.next((f) => f.event === 'message.created');
     expect(created.id).toMatch(/^[0-9a-f]{8}-\d+$/);
-    expect(created.data).toMatchObject({ id: created.id, type: 'message.created', data: { conversationId: inA.conversation.id, messageId: inA.message.id, direction: 'inbound' } });
+    expect(created.data).toMatchObject({
+      id: created.id,
+      type: 'message.created',
+      data: { conversationId: inA.conversation.id, messageId: inA.message.id, direction: 'inbound' },
+    });
     expect((await sa.next((f) => f.event === 'conversation.updated')).data.data).toMatchObject({ id: inA.conversation.id });
     expect((await sb.next((f) => f.event === 'message.created')).data.data.messageId).toBe(inB.message.id);
 
@@ -93,7 +97,7 @@ describe('Agent event stream', () => {
     first.close();
 
     const missed = [await t.inbound(a, channelA, { text: 'missed 1' }), await t.inbound(a, channelA, { text: 'missed 2' })];
-    await t.inbound(b, channelB, { text: 'not A\'s business' });
+    await t.inbound(b, channelB, { text: "not A's business" });
 
     const resumed = await stream(as(a, { 'last-event-id': seen.id! }));
     const replayed = await resumed.pending();
@@ -108,7 +112,9 @@ describe('Agent event stream', () => {
 
     // The same through the query parameter, for clients that cannot set the header.
     const viaQuery = await stream(as(a), `?lastEventId=${encodeURIComponent(seen.id!)}`);
-    expect((await viaQuery.pending()).filter((f) => f.event === 'message.created').map((f) => f.data.data.messageId)).toEqual([...missed, live].map((m) => m.message.id));
+    expect((await viaQuery.pending()).filter((f) => f.event === 'message.created').map((f) => f.data.data.messageId)).toEqual(
+      [...missed, live].map((m) => m.message.id),
+    );
   });
 
   it('says reset when the gap cannot be replayed (another run or instance, or evicted)', async () => {
@@ -137,7 +143,7 @@ describe('Agent event stream', () => {
     expect((await late.next((f) => f.event === 'reset')).data).toEqual({ reason: 'events_evicted' });
   });
 
-  it('numbers each organization\'s events on its own: ids of A do not move while B is busy', async () => {
+  it("numbers each organization's events on its own: ids of A do not move while B is busy", async () => {
     const events = t.app.get(DomainEvents);
     const sa = await stream(as(a));
     const sb = await stream(as(b));
@@ -156,7 +162,7 @@ describe('Agent event stream', () => {
     expect(lastOfB.id!.split('-')[0]).not.toBe(epochA1);
   });
 
-  it('limits open streams per user, so one agent\'s runaway tabs never lock out the owner', async () => {
+  it("limits open streams per user, so one agent's runaway tabs never lock out the owner", async () => {
     const agent = await t.addUser(a, 'agent');
     const attempts: SseReader[] = [];
     for (let i = 0; i < 50; i++) attempts.push(await stream(as(agent)));

@@ -10,7 +10,9 @@ describe('OpenAPI documentation', () => {
   it('describes the public contract at /docs-json', async () => {
     const res = await t.request('GET', '/docs-json');
     expect(res.status).toBe(200);
-    const ops = Object.entries(res.body.paths as Record<string, object>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const ops = Object.entries(res.body.paths as Record<string, object>).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(ops).toEqual(
       expect.arrayContaining([
         'POST /api/auth/signup',

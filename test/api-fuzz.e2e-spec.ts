@@ -169,7 +169,10 @@ describe('API fuzz from the OpenAPI document', () => {
     t = await TestApp.start();
     owner = await t.signup({ organizationName: 'Fuzzed Org (do not type this)' });
     agent = await t.addUser(owner, 'agent');
-    const webchat = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'webchat', name: 'Fuzzed chat', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} } });
+    const webchat = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'webchat', name: 'Fuzzed chat', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} },
+    });
     base.channelKey = webchat.body.config.channelKey;
     const session = await t.request('POST', `/webchat/${base.channelKey}/sessions`, { body: {} });
     base.Authorization = `Bearer ${session.body.token}`;
@@ -179,8 +182,20 @@ describe('API fuzz from the OpenAPI document', () => {
     const other = await t.signup();
     const otherChannel = await t.createChannel(other);
     const { conversation, message } = await t.inbound(other, otherChannel);
-    const otherChat = await t.request('POST', '/api/channels', { token: other.token, body: { kind: 'webchat', name: 'Other chat', config: { allowedOrigins: ['https://other.example'] }, credentials: {} } });
-    otherIds = [conversation.id, conversation.contactId, message.id, otherChannel, otherChat.body.id, otherChat.body.config.channelKey, other.userId, other.tenantId];
+    const otherChat = await t.request('POST', '/api/channels', {
+      token: other.token,
+      body: { kind: 'webchat', name: 'Other chat', config: { allowedOrigins: ['https://other.example'] }, credentials: {} },
+    });
+    otherIds = [
+      conversation.id,
+      conversation.contactId,
+      message.id,
+      otherChannel,
+      otherChat.body.id,
+      otherChat.body.config.channelKey,
+      other.userId,
+      other.tenantId,
+    ];
 
     doc = (await t.request('GET', '/docs-json')).body;
   });
@@ -259,13 +274,16 @@ describe('API fuzz from the OpenAPI document', () => {
     const cases: Case[] = [{ ...start(), body: bodyBase }];
 
     for (const p of op.parameters) {
-      if (p.in === 'path') for (const [label, v] of params) cases.push({ ...start(), label: `path ${p.name}: ${label}`, path: { ...start().path, [p.name]: v }, body: bodyBase });
+      if (p.in === 'path')
+        for (const [label, v] of params) cases.push({ ...start(), label: `path ${p.name}: ${label}`, path: { ...start().path, [p.name]: v }, body: bodyBase });
       if (p.in === 'query') {
         for (const [label, v] of params) cases.push({ ...start(), label: `query ${p.name}: ${label}`, query: `${p.name}=${v}`, body: bodyBase });
         cases.push({ ...start(), label: `query ${p.name} twice`, query: `${p.name}=1&${p.name}=2`, body: bodyBase });
         cases.push({ ...start(), label: `query ${p.name}[]`, query: `${p.name}[]=1&${p.name}[x]=2`, body: bodyBase });
       }
-      if (p.in === 'header') for (const [label, v] of HOSTILE_HEADERS) cases.push({ ...start(), label: `header ${p.name}: ${label}`, headers: { ...start().headers, [p.name.toLowerCase()]: v }, body: bodyBase });
+      if (p.in === 'header')
+        for (const [label, v] of HOSTILE_HEADERS)
+          cases.push({ ...start(), label: `header ${p.name}: ${label}`, headers: { ...start().headers, [p.name.toLowerCase()]: v }, body: bodyBase });
     }
     // Whatever the operation declares, these must not hurt it either.
     cases.push({ ...start(), label: 'prototype keys in the query', query: '__proto__[polluted]=1&constructor[prototype][polluted]=1', body: bodyBase });
@@ -337,7 +355,14 @@ describe('API fuzz from the OpenAPI document', () => {
               const url = c.query ? `${path}?${c.query}` : path;
               const headers: Record<string, string> = { ...(who ? { authorization: `Bearer ${who.token}` } : {}), ...c.headers };
               if (c.body !== undefined) headers['content-type'] = 'application/json';
-              const res = await t.app.inject({ method: op.method as 'GET', url, headers, payload: c.body, remoteAddress: rnd.address(), payloadAsStream: true });
+              const res = await t.app.inject({
+                method: op.method as 'GET',
+                url,
+                headers,
+                payload: c.body,
+                remoteAddress: rnd.address(),
+                payloadAsStream: true,
+              });
               sent++;
               const stream = res.stream();
               // A live stream that opened is a success; it is closed, not read.
@@ -354,7 +379,8 @@ describe('API fuzz from the OpenAPI document', () => {
               if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${text.slice(0, 200)}`);
               if (res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/json')) {
                 const body = JSON.parse(text);
-                if (body.statusCode !== res.statusCode || typeof body.code !== 'string' || typeof body.message !== 'string') failures.push(`${where}: not the API's error shape: ${text.slice(0, 200)}`);
+                if (body.statusCode !== res.statusCode || typeof body.code !== 'string' || typeof body.message !== 'string')
+                  failures.push(`${where}: not the API's error shape: ${text.slice(0, 200)}`);
               }
             }),
           );

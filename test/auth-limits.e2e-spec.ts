@@ -24,14 +24,18 @@ describe('sign-in and sign-up limits', () => {
     await t.close();
   });
 
-  const login = (email: string, password: string, from: string, app: TestApp = t) => app.request('POST', '/api/auth/login', { body: { email, password }, remoteAddress: from });
+  const login = (email: string, password: string, from: string, app: TestApp = t) =>
+    app.request('POST', '/api/auth/login', { body: { email, password }, remoteAddress: from });
   const expectTooMany = (res: HttpResult, atLeastSeconds: number) => {
     expect(res.status).toBe(429);
     expect(res.body).toEqual({ statusCode: 429, code: 'TOO_MANY_ATTEMPTS', message: expect.stringMatching(/try again in \d+ s/) });
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(atLeastSeconds);
   };
   /** What the clock would do: the account's lock and window are over. */
-  const letTimePass = () => eu.query(`update directory.auth_throttle set locked_until = case when locked_until is null then null else now() - interval '1 second' end, window_started_at = now() - interval '2 hours'`);
+  const letTimePass = () =>
+    eu.query(
+      `update directory.auth_throttle set locked_until = case when locked_until is null then null else now() - interval '1 second' end, window_started_at = now() - interval '2 hours'`,
+    );
 
   it('locks an account after 10 wrong passwords: then even the right one is refused, from any new address', async () => {
     const owner = await t.signup();
@@ -57,7 +61,7 @@ describe('sign-in and sign-up limits', () => {
     expectTooMany(await login(owner.email, owner.password, attacker), 60);
   });
 
-  it('keeps the owner\'s own address open during an attack, and lets the lock end, growing when it repeats', async () => {
+  it("keeps the owner's own address open during an attack, and lets the lock end, growing when it repeats", async () => {
     const owner = await t.signup();
     const home = newAddress();
     expect((await login(owner.email, owner.password, home)).status).toBe(200);
@@ -126,14 +130,22 @@ describe('sign-in and sign-up limits', () => {
     expect((await signup('password12')).status).toBe(400);
     for (let i = 0; i < 9; i++) expect((await signup()).status).toBe(201);
     expectTooMany(await signup(), 59 * 60);
-    expect((await t.request('POST', '/api/auth/signup', { body: { organizationName: 'Fine', email: `s-${randomUUID()}@example.test`, password: 'a long enough password' }, remoteAddress: newAddress() })).status).toBe(201);
+    expect(
+      (
+        await t.request('POST', '/api/auth/signup', {
+          body: { organizationName: 'Fine', email: `s-${randomUUID()}@example.test`, password: 'a long enough password' },
+          remoteAddress: newAddress(),
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('lets an organization learn "address taken" 20 times a day at most when creating users', async () => {
     const owner = await t.signup();
     const elsewhere: TestTenant[] = [];
     for (let i = 0; i < 21; i++) elsewhere.push(await t.signup());
-    const create = (email: string) => t.request('POST', '/api/users', { token: owner.token, body: { email, password: 'another long password', role: 'agent' } });
+    const create = (email: string) =>
+      t.request('POST', '/api/users', { token: owner.token, body: { email, password: 'another long password', role: 'agent' } });
     for (let i = 0; i < 20; i++) expect((await create(elsewhere[i].email)).body.code).toBe('EMAIL_TAKEN');
     expectTooMany(await create(elsewhere[20].email), 60 * 60);
     expectTooMany(await create(`new-${randomUUID()}@example.test`), 60 * 60);
@@ -147,7 +159,9 @@ describe('sign-in and sign-up limits', () => {
       ('login_pair', 'known', 0, now() - interval '3 days', null, now() - interval '5 days'),
       ('login_address', 'fresh', 2, now(), null, null)`);
     await t.app.get(AuthThrottle).cleanup();
-    const { rows } = await eu.query(`select key from directory.auth_throttle where key in ('old', 'lock-ended-long-ago', 'locked', 'known', 'fresh') order by key`);
+    const { rows } = await eu.query(
+      `select key from directory.auth_throttle where key in ('old', 'lock-ended-long-ago', 'locked', 'known', 'fresh') order by key`,
+    );
     expect(rows.map((r) => r.key)).toEqual(['fresh', 'known', 'locked']);
   });
 });
@@ -159,17 +173,26 @@ describe('password policy', () => {
   });
   afterAll(() => t.close());
 
-  it.each(['aaaaaaaaaa', '1234567890', 'password12'])('refuses %j at sign-up, with the estimator\'s reason', async (password) => {
-    const res = await t.request('POST', '/api/auth/signup', { body: { organizationName: 'Weak Co', email: `w-${randomUUID()}@example.test`, password }, remoteAddress: '198.51.100.200' });
+  it.each(['aaaaaaaaaa', '1234567890', 'password12'])("refuses %j at sign-up, with the estimator's reason", async (password) => {
+    const res = await t.request('POST', '/api/auth/signup', {
+      body: { organizationName: 'Weak Co', email: `w-${randomUUID()}@example.test`, password },
+      remoteAddress: '198.51.100.200',
+    });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ statusCode: 400, code: 'PASSWORD_TOO_WEAK', message: expect.stringMatching(/^This password is too easy to guess\. \S/) });
   });
 
   it('counts the organization name and the e-mail address as known to a guesser', async () => {
-    const byName = await t.request('POST', '/api/auth/signup', { body: { organizationName: 'Sunflower Bakery', email: `w-${randomUUID()}@example.test`, password: 'Sunflower Bakery 2024' }, remoteAddress: '198.51.100.201' });
+    const byName = await t.request('POST', '/api/auth/signup', {
+      body: { organizationName: 'Sunflower Bakery', email: `w-${randomUUID()}@example.test`, password: 'Sunflower Bakery 2024' },
+      remoteAddress: '198.51.100.201',
+    });
     expect(byName.body).toMatchObject({ code: 'PASSWORD_TOO_WEAK' });
     const email = `margaret.hamilton-${randomUUID().slice(0, 4)}@example.test`;
-    const byEmail = await t.request('POST', '/api/auth/signup', { body: { organizationName: 'Apollo', email, password: `${email}!` }, remoteAddress: '198.51.100.201' });
+    const byEmail = await t.request('POST', '/api/auth/signup', {
+      body: { organizationName: 'Apollo', email, password: `${email}!` },
+      remoteAddress: '198.51.100.201',
+    });
     expect(byEmail.body.code).toBe('PASSWORD_TOO_WEAK');
   });
 

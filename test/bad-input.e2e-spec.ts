@@ -146,7 +146,12 @@ describe('bad input', () => {
       ['PATCH', '/api/conversations/:id', 'an array body', [{ status: 'resolved' }]],
       // PostgreSQL cannot store U+0000: refused here, not as a 500 from deep in a write.
       ['POST', '/api/conversations/:id/messages', 'text holding U+0000', { text: 'before\u0000after' }],
-      ['POST', '/api/conversations/:id/messages', 'a template parameter holding U+0000', { template: { name: 'order_update', language: 'en', parameters: ['ok', 'x\u0000'] } }],
+      [
+        'POST',
+        '/api/conversations/:id/messages',
+        'a template parameter holding U+0000',
+        { template: { name: 'order_update', language: 'en', parameters: ['ok', 'x\u0000'] } },
+      ],
       ['POST', '/api/conversations/:id/notes', 'text holding U+0000', { text: '\u0000' }],
     ];
     it.each(cases)('%s %s with %s', async (method, url, _label, body) => {
@@ -255,7 +260,15 @@ describe('bad input', () => {
 
   describe('bad limits and filters -> 400 VALIDATION_FAILED', () => {
     const queries = ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'limit=1.5', 'limit=', 'limit=1&limit=2', 'cursor=a&cursor=b', 'unknown=1'];
-    it.each(queries.flatMap((q) => [['/api/conversations', q], ['/api/conversations/:id/messages', q]] as const))('%s?%s', async (path, query) => {
+    it.each(
+      queries.flatMap(
+        (q) =>
+          [
+            ['/api/conversations', q],
+            ['/api/conversations/:id/messages', q],
+          ] as const,
+      ),
+    )('%s?%s', async (path, query) => {
       const res = await t.request('GET', `${at(path)}?${query}`, { token: owner.token });
       expectApiError(res, 400, 'VALIDATION_FAILED');
     });

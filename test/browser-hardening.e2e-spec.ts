@@ -67,7 +67,10 @@ describe('browser-facing headers', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mm-browser-'));
     t = await TestApp.start({ DATA_DIR: dataDir });
     owner = await t.signup();
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'webchat', name: 'Shop', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} } });
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'webchat', name: 'Shop', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} },
+    });
     channelKey = res.body.config.channelKey;
   });
   afterAll(async () => {
@@ -86,7 +89,13 @@ describe('browser-facing headers', () => {
         ['/docs-json', undefined, 200],
       ] as const) {
         const res = await t.request('GET', url, { token });
-        expect({ url, status: res.status, cache: res.headers['cache-control'], nosniff: res.headers['x-content-type-options'], frame: res.headers['x-frame-options'] }).toEqual({
+        expect({
+          url,
+          status: res.status,
+          cache: res.headers['cache-control'],
+          nosniff: res.headers['x-content-type-options'],
+          frame: res.headers['x-frame-options'],
+        }).toEqual({
           url,
           status,
           cache: 'no-store',
@@ -111,7 +120,9 @@ describe('browser-facing headers', () => {
 
   describe('widget.js', () => {
     it('stays embeddable from any site: cross-origin resource policy, long-ish caching, nosniff', async () => {
-      const res = await t.request('GET', '/widget.js', { headers: { origin: 'https://shop.example', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } });
+      const res = await t.request('GET', '/widget.js', {
+        headers: { origin: 'https://shop.example', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/javascript/);
       expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
@@ -133,7 +144,9 @@ describe('browser-facing headers', () => {
       expect(csp['script-src']).toEqual(expect.arrayContaining(["'self'", new URL(t.config.publicBaseUrl).origin]));
       expect(csp['connect-src']).toEqual(expect.arrayContaining(["'self'", new URL(t.config.publicBaseUrl).origin]));
       // The snippet shown to copy carries no nonce: it is for the Customer's own site.
-      expect(first.body).toContain(`&lt;script src=&quot;${t.config.publicBaseUrl}/widget.js&quot; data-channel=&quot;${channelKey}&quot; async&gt;&lt;/script&gt;`);
+      expect(first.body).toContain(
+        `&lt;script src=&quot;${t.config.publicBaseUrl}/widget.js&quot; data-channel=&quot;${channelKey}&quot; async&gt;&lt;/script&gt;`,
+      );
 
       const second = await t.request('GET', `/widget-demo?key=${channelKey}`);
       expect(parseCsp(second.headers['content-security-policy'])['script-src']).not.toContain(`'nonce-${nonce}'`);
@@ -171,12 +184,18 @@ describe('browser-facing headers', () => {
 
         const base = new URL(path, 'http://app.test');
         const assets = [...page.body.matchAll(/<(?:script|link)\b[^>]*\s(?:src|href)=["']([^"']+)["']/gi)].map((m) => new URL(m[1], base));
-        expect(assets.map((u) => u.pathname)).toEqual(expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js', '/docs/swagger-ui-init.js']));
+        expect(assets.map((u) => u.pathname)).toEqual(
+          expect.arrayContaining(['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-standalone-preset.js', '/docs/swagger-ui-init.js']),
+        );
         for (const asset of assets) {
           expect(asset.origin).toBe('http://app.test'); // 'self': nothing from elsewhere
           const res = await t.app.inject({ method: 'GET', url: asset.pathname });
           const expectedType = /\.css$/.test(asset.pathname) ? /^text\/css/ : /\.png$/.test(asset.pathname) ? /^image\/png/ : /^application\/javascript/;
-          expect({ asset: asset.pathname, status: res.statusCode, type: res.headers['content-type'] }).toEqual({ asset: asset.pathname, status: 200, type: expect.stringMatching(expectedType) });
+          expect({ asset: asset.pathname, status: res.statusCode, type: res.headers['content-type'] }).toEqual({
+            asset: asset.pathname,
+            status: 200,
+            type: expect.stringMatching(expectedType),
+          });
           expect(res.headers['x-content-type-options']).toBe('nosniff');
           if (/\.js$/.test(asset.pathname)) expect(res.body).not.toMatch(/\beval\(/); // no 'unsafe-eval' in the policy
         }
@@ -190,15 +209,20 @@ describe('browser-facing headers', () => {
     const demo = (host: string) => t.request('GET', '/widget-demo', { headers: { host } });
     const port = () => new URL(t.config.publicBaseUrl).port || '80';
 
-    it.each(['evil.example', 'evil.example:3000', 'localhost.evil.example', '127.0.0.1.nip.io:3000', 'localhost.:3000', '[::2]:3000', '[::ffff:127.0.0.1]:3000'])(
-      'shows no console (and no token) to a page that reached it under another name: Host %j',
-      async (host) => {
-        const res = await demo(host);
-        expect(res.status).toBe(200);
-        expect(res.body).not.toContain('mm-demo-config');
-        expect(res.body).not.toMatch(/accessToken|eyJ[A-Za-z0-9_-]{10,}/);
-      },
-    );
+    it.each([
+      'evil.example',
+      'evil.example:3000',
+      'localhost.evil.example',
+      '127.0.0.1.nip.io:3000',
+      'localhost.:3000',
+      '[::2]:3000',
+      '[::ffff:127.0.0.1]:3000',
+    ])('shows no console (and no token) to a page that reached it under another name: Host %j', async (host) => {
+      const res = await demo(host);
+      expect(res.status).toBe(200);
+      expect(res.body).not.toContain('mm-demo-config');
+      expect(res.body).not.toMatch(/accessToken|eyJ[A-Za-z0-9_-]{10,}/);
+    });
 
     it('shows the console to a browser on this machine that asked for a loopback name', async () => {
       for (const host of [`localhost:${port()}`, `127.0.0.1:${port()}`, `[::1]:${port()}`, 'localhost', 'LOCALHOST:3000']) {

@@ -32,17 +32,30 @@ const fixtures: GatewayFixture[] = [
     name: 'messenger',
     make: (url) => ({
       gateway: new MessengerGateway(new GraphClient(url, 2000)),
-      delivery: { channel: { id: 'c1', kind: 'messenger', config: { pageId: '100' }, credentials: { pageAccessToken: TOKEN } }, recipientId: 'psid-1', text: 'hi', replyMode: 'response' },
+      delivery: {
+        channel: { id: 'c1', kind: 'messenger', config: { pageId: '100' }, credentials: { pageAccessToken: TOKEN } },
+        recipientId: 'psid-1',
+        text: 'hi',
+        replyMode: 'response',
+      },
       token: TOKEN,
       accountId: '100',
     }),
-    errors: { throttled: { code: 613, message: 'Calls to this API have exceeded the rate limit.' }, permanent: { code: 551, message: 'This person isn\'t available right now.' } },
+    errors: {
+      throttled: { code: 613, message: 'Calls to this API have exceeded the rate limit.' },
+      permanent: { code: 551, message: "This person isn't available right now." },
+    },
   },
   {
     name: 'instagram',
     make: (url) => ({
       gateway: new MessengerGateway(new GraphClient(url, 2000)),
-      delivery: { channel: { id: 'c2', kind: 'instagram', config: { igAccountId: '200' }, credentials: { accessToken: TOKEN } }, recipientId: 'igsid-1', text: 'hi', replyMode: 'human_agent' },
+      delivery: {
+        channel: { id: 'c2', kind: 'instagram', config: { igAccountId: '200' }, credentials: { accessToken: TOKEN } },
+        recipientId: 'igsid-1',
+        text: 'hi',
+        replyMode: 'human_agent',
+      },
       token: TOKEN,
       accountId: '200',
     }),
@@ -52,7 +65,12 @@ const fixtures: GatewayFixture[] = [
     name: 'whatsapp',
     make: (url) => ({
       gateway: new WhatsAppGateway(new GraphClient(url, 2000)),
-      delivery: { channel: { id: 'c3', kind: 'whatsapp', config: { phoneNumberId: '300', wabaId: '301' }, credentials: { accessToken: TOKEN } }, recipientId: '34600111222', text: 'hi', replyMode: 'standard' },
+      delivery: {
+        channel: { id: 'c3', kind: 'whatsapp', config: { phoneNumberId: '300', wabaId: '301' }, credentials: { accessToken: TOKEN } },
+        recipientId: '34600111222',
+        text: 'hi',
+        replyMode: 'standard',
+      },
       token: TOKEN,
       accountId: '300',
     }),
@@ -108,7 +126,7 @@ describe.each(fixtures)('ChannelGateway contract: $name', (fixture) => {
     expect((await failureOf(ctx.gateway.send(ctx.delivery))).kind).toBe('retryable');
   });
 
-  it('reports a refusal as permanent, with the platform\'s code and text', async () => {
+  it("reports a refusal as permanent, with the platform's code and text", async () => {
     graph.failNext(path(), 400, fixture.errors.permanent);
     const f = await failureOf(ctx.gateway.send(ctx.delivery));
     expect(f).toMatchObject({ kind: 'permanent', platformCode: String(fixture.errors.permanent.code), platformText: fixture.errors.permanent.message });
@@ -166,7 +184,7 @@ describe('ChannelGateway contract: sms (Twilio)', () => {
     expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
   });
 
-  it('reports a refusal as permanent, with the platform\'s code and text', async () => {
+  it("reports a refusal as permanent, with the platform's code and text", async () => {
     const message = "The 'To' number +14155550199 is not a valid phone number.";
     twilio.failNext(path(), 400, { code: 21211, message, more_info: 'https://www.twilio.com/docs/errors/21211', status: 400 });
     expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '21211', platformText: message });
@@ -230,9 +248,13 @@ describe('ChannelGateway contract: telegram', () => {
     expect((await failureWithoutToken(gateway.send(delivery))).kind).toBe('retryable');
   });
 
-  it('reports a refusal as permanent, with the platform\'s code and text; a blocked bot as the recipient\'s refusal', async () => {
+  it("reports a refusal as permanent, with the platform's code and text; a blocked bot as the recipient's refusal", async () => {
     telegram.failNext('sendMessage', 400, 'Bad Request: chat not found');
-    expect(await failureWithoutToken(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '400', platformText: 'Bad Request: chat not found' });
+    expect(await failureWithoutToken(gateway.send(delivery))).toMatchObject({
+      kind: 'permanent',
+      platformCode: '400',
+      platformText: 'Bad Request: chat not found',
+    });
     telegram.block(token, delivery.recipientId);
     const blocked = await failureWithoutToken(gateway.send(delivery));
     expect(blocked).toBeInstanceOf(RecipientBlockedFailure);
@@ -255,7 +277,12 @@ describe('ChannelGateway contract: webchat', () => {
   const gateway = new WebchatGateway();
   const delivery: OutboundDelivery = {
     messageId: '0b7c2a52-6c7e-4a8e-9d36-2f0f8c1d9e01',
-    channel: { id: 'c5', kind: 'webchat', config: { allowedOrigins: ['https://shop.example'], channelKey: `wc_${'k'.repeat(32)}` }, credentials: { identitySecret: TOKEN } },
+    channel: {
+      id: 'c5',
+      kind: 'webchat',
+      config: { allowedOrigins: ['https://shop.example'], channelKey: `wc_${'k'.repeat(32)}` },
+      credentials: { identitySecret: TOKEN },
+    },
     recipientId: 'anon:6f1d',
     text: 'hi',
     replyMode: 'standard',
@@ -272,7 +299,11 @@ describe('ChannelGateway contract: webchat', () => {
   });
 
   it('refuses what it cannot deliver as permanent, never retryable, and without the secret', async () => {
-    for (const bad of [{ ...delivery, messageId: undefined }, { ...delivery, template: { name: 'x', language: 'en', parameters: [] } }, { ...delivery, text: null }]) {
+    for (const bad of [
+      { ...delivery, messageId: undefined },
+      { ...delivery, template: { name: 'x', language: 'en', parameters: [] } },
+      { ...delivery, text: null },
+    ]) {
       expect((await failureOf(gateway.send(bad))).kind).toBe('permanent');
     }
   });
@@ -296,7 +327,12 @@ describe('ChannelGateway contract: email (SMTP)', () => {
     gateway = new EmailGateway({ emailDomain: 'mm.example.test', allowLocalTargets: true, timeoutMs: 2000 }, { forDelivery: async () => thread });
     delivery = {
       messageId,
-      channel: { id: 'c7', kind: 'email', config: { address: 'support-acme@mm.example.test', smtp: { host: '127.0.0.1', port: sink.port, user: 'support@acme.test', from: 'support@acme.test' } }, credentials: { smtpPassword: TOKEN } },
+      channel: {
+        id: 'c7',
+        kind: 'email',
+        config: { address: 'support-acme@mm.example.test', smtp: { host: '127.0.0.1', port: sink.port, user: 'support@acme.test', from: 'support@acme.test' } },
+        credentials: { smtpPassword: TOKEN },
+      },
       recipientId: 'ann@example.test',
       text: 'hi',
       replyMode: 'standard',
@@ -321,7 +357,11 @@ describe('ChannelGateway contract: email (SMTP)', () => {
 
   it('reports throttling (4xx) as retryable', async () => {
     sink.failNext('mail', 451, '4.7.1 Too many messages, slow down');
-    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'retryable', platformCode: '451', platformText: expect.stringContaining('slow down') });
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({
+      kind: 'retryable',
+      platformCode: '451',
+      platformText: expect.stringContaining('slow down'),
+    });
   });
 
   it('reports a platform outage as retryable', async () => {
@@ -329,9 +369,13 @@ describe('ChannelGateway contract: email (SMTP)', () => {
     expect((await failureOf(gateway.send(delivery))).kind).toBe('retryable');
   });
 
-  it('reports a refusal as permanent, with the platform\'s code and text', async () => {
+  it("reports a refusal as permanent, with the platform's code and text", async () => {
     sink.failNext('rcpt', 550, '5.1.1 Mailbox unavailable');
-    expect(await failureOf(gateway.send(delivery))).toMatchObject({ kind: 'permanent', platformCode: '550', platformText: expect.stringContaining('5.1.1 Mailbox unavailable') });
+    expect(await failureOf(gateway.send(delivery))).toMatchObject({
+      kind: 'permanent',
+      platformCode: '550',
+      platformText: expect.stringContaining('5.1.1 Mailbox unavailable'),
+    });
   });
 
   it('reports an unreachable platform as retryable', async () => {

@@ -11,7 +11,6 @@ describe('channel lifecycle and delivery failures', () => {
   let t: TestApp;
   let db: Client;
 
-
   /** A tenant with a connected Page and one conversation an End User just started. */
   async function pageWithConversation(owner?: TestTenant) {
     const tenant = owner ?? (await t.signup());
@@ -21,7 +20,9 @@ describe('channel lifecycle and delivery failures', () => {
     const conversation = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: tenant.token })).body.items[0];
     const send = (text: string) => t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: tenant.token, body: { text } });
     const message = async (id: string) =>
-      (await t.request('GET', `/api/conversations/${conversation.id}/messages?limit=100`, { token: tenant.token })).body.items.find((m: { id: string }) => m.id === id);
+      (await t.request('GET', `/api/conversations/${conversation.id}/messages?limit=100`, { token: tenant.token })).body.items.find(
+        (m: { id: string }) => m.id === id,
+      );
     return { tenant, pageId, token, channelId, conversation, send, message };
   }
 
@@ -37,14 +38,24 @@ describe('channel lifecycle and delivery failures', () => {
 
   it('on a revoked token: fails the message with the platform code, revokes the channel, tells the Customer; reconnecting clears it', async () => {
     const s = await pageWithConversation();
-    graph.failNext(`/${s.pageId}/messages`, 400, { message: 'Error validating access token: The user has not authorized application.', type: 'OAuthException', code: 190, error_subcode: 458 });
+    graph.failNext(`/${s.pageId}/messages`, 400, {
+      message: 'Error validating access token: The user has not authorized application.',
+      type: 'OAuthException',
+      code: 190,
+      error_subcode: 458,
+    });
     const queued = await s.send('are you there?');
     await t.drainOutbound();
 
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '190/458', text: expect.stringContaining('not authorized') } });
-    expect((await t.request('GET', `/api/channels/${s.channelId}`, { token: s.tenant.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('190') });
+    expect((await t.request('GET', `/api/channels/${s.channelId}`, { token: s.tenant.token })).body).toMatchObject({
+      status: 'revoked',
+      revokedReason: expect.stringContaining('190'),
+    });
     const notes = await t.request('GET', '/api/notifications', { token: s.tenant.token });
-    expect(notes.body.items).toEqual([expect.objectContaining({ kind: 'channel.revoked', channelId: s.channelId, message: expect.stringContaining('Reconnect') })]);
+    expect(notes.body.items).toEqual([
+      expect.objectContaining({ kind: 'channel.revoked', channelId: s.channelId, message: expect.stringContaining('Reconnect') }),
+    ]);
     expect(JSON.stringify(notes.body)).not.toContain(s.token);
 
     const refused = await s.send('and now?');
@@ -72,7 +83,9 @@ describe('channel lifecycle and delivery failures', () => {
     const queued = await s.send('patience');
     await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'queued', error: null });
-    const { rows } = await db.query(`select extract(epoch from available_at - now())::int as wait, attempts from queue.jobs where ref_id = $1`, [queued.body.id]);
+    const { rows } = await db.query(`select extract(epoch from available_at - now())::int as wait, attempts from queue.jobs where ref_id = $1`, [
+      queued.body.id,
+    ]);
     expect(rows[0].wait).toBeGreaterThanOrEqual(110);
     expect(rows[0].attempts).toBe(1);
 
@@ -82,9 +95,9 @@ describe('channel lifecycle and delivery failures', () => {
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'sent' });
   });
 
-  it('fails a message at once on a permanent error, with the platform\'s code and text', async () => {
+  it("fails a message at once on a permanent error, with the platform's code and text", async () => {
     const s = await pageWithConversation();
-    graph.failNext(`/${s.pageId}/messages`, 400, { message: 'This person isn\'t available right now.', code: 551 });
+    graph.failNext(`/${s.pageId}/messages`, 400, { message: "This person isn't available right now.", code: 551 });
     const queued = await s.send('hello?');
     await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '551', text: "This person isn't available right now." } });
@@ -139,27 +152,38 @@ describe('channel lifecycle and delivery failures', () => {
   it('parks an event that keeps failing where an admin sees it, and replays it', async () => {
     const s = await pageWithConversation();
     // A payload our mapper cannot read (as a platform change might produce).
-    const { rows: [event] } = await db.query(
-      `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload) values ($1, $2, 'broken-1', '{"item": null}') returning id`,
-      [s.tenant.tenantId, s.channelId],
-    );
+    const {
+      rows: [event],
+    } = await db.query(`insert into inbound_events (tenant_id, channel_id, dedupe_key, payload) values ($1, $2, 'broken-1', '{"item": null}') returning id`, [
+      s.tenant.tenantId,
+      s.channelId,
+    ]);
     await db.query(`insert into queue.jobs (kind, tenant_id, ref_id) values ('inbound', $1, $2)`, [s.tenant.tenantId, event.id]);
     const listed = async (state: string) =>
-      (await t.request('GET', `/api/admin/inbound-events?state=${state}`, { token: s.tenant.token })).body.items.filter((e: { id: string }) => e.id === event.id).map((e: { state: string }) => e.state);
+      (await t.request('GET', `/api/admin/inbound-events?state=${state}`, { token: s.tenant.token })).body.items
+        .filter((e: { id: string }) => e.id === event.id)
+        .map((e: { state: string }) => e.state);
     expect([await listed('pending'), await listed('failed'), await listed('done')]).toEqual([['pending'], [], []]);
     for (let i = 0; i < MAX_INBOUND_ATTEMPTS; i++) {
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [event.id]);
       await t.drainInbound();
     }
     const failed = await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token });
-    expect(failed.body.items).toEqual([expect.objectContaining({ id: event.id, state: 'failed', attempts: MAX_INBOUND_ATTEMPTS, lastError: expect.any(String) })]);
+    expect(failed.body.items).toEqual([
+      expect.objectContaining({ id: event.id, state: 'failed', attempts: MAX_INBOUND_ATTEMPTS, lastError: expect.any(String) }),
+    ]);
     expect(await listed('pending')).toEqual([]);
 
-    await db.query(`update inbound_events set payload = $2 where id = $1`, [event.id, JSON.stringify({ item: messengerMessage(s.pageId, '55501', 'recovered', 'm_recovered').entry[0].messaging[0] })]);
+    await db.query(`update inbound_events set payload = $2 where id = $1`, [
+      event.id,
+      JSON.stringify({ item: messengerMessage(s.pageId, '55501', 'recovered', 'm_recovered').entry[0].messaging[0] }),
+    ]);
     const replay = await t.request('POST', `/api/admin/inbound-events/${event.id}/replay`, { token: s.tenant.token });
     expect(replay.status).toBe(202);
     await t.drainInbound();
-    const texts = (await t.request('GET', `/api/conversations/${s.conversation.id}/messages`, { token: s.tenant.token })).body.items.map((m: { text: string }) => m.text);
+    const texts = (await t.request('GET', `/api/conversations/${s.conversation.id}/messages`, { token: s.tenant.token })).body.items.map(
+      (m: { text: string }) => m.text,
+    );
     expect(texts).toContain('recovered');
     expect((await t.request('GET', '/api/admin/inbound-events?state=failed', { token: s.tenant.token })).body.items).toEqual([]);
     expect([await listed('pending'), await listed('done')]).toEqual([[], ['done']]);

@@ -130,7 +130,7 @@ describe('conversations API', () => {
       expect(messages.body.items.map((m: any) => m.id)).toEqual([results[0].message.id]);
     });
 
-    it('five concurrent deliveries of a new End User\'s message make one contact, one conversation, one message', async () => {
+    it("five concurrent deliveries of a new End User's message make one contact, one conversation, one message", async () => {
       const tenant = await t.signup();
       const channelId = await t.createChannel(tenant);
       const delivery: Partial<InboundMessage> = { externalContactId: `psid-${randomUUID()}`, externalMessageId: `mid-${randomUUID()}`, text: 'race' };
@@ -265,7 +265,7 @@ describe('conversations API', () => {
       expect(pages[1].nextCursor).toBeNull();
     });
 
-    it('pages through a conversation\'s messages by sentAt desc, every one exactly once', async () => {
+    it("pages through a conversation's messages by sentAt desc, every one exactly once", async () => {
       const tenant = await t.signup();
       const channelId = await t.createChannel(tenant);
       const externalContactId = `psid-${randomUUID()}`;
@@ -430,7 +430,13 @@ describe('conversations API', () => {
 
       const first = await t.request('POST', `/api/conversations/${conversation.id}/notes`, { token: owner.token, body: { text: 'VIP customer' } });
       expect(first.status).toBe(201);
-      expect(first.body).toMatchObject({ id: expect.any(String), conversationId: conversation.id, authorId: owner.userId, text: 'VIP customer', createdAt: expect.any(String) });
+      expect(first.body).toMatchObject({
+        id: expect.any(String),
+        conversationId: conversation.id,
+        authorId: owner.userId,
+        text: 'VIP customer',
+        createdAt: expect.any(String),
+      });
       const second = await t.request('POST', `/api/conversations/${conversation.id}/notes`, { token: agent.token, body: { text: 'called back' } });
       expect(second.status).toBe(201);
 

@@ -37,7 +37,10 @@ describe('display names', () => {
   ])('refuses a bidirectional control in an organization name (%s)', async (_, name) => {
     const res = await signup(name);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('organizationName must not contain bidirectional control characters') });
+    expect(res.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('organizationName must not contain bidirectional control characters'),
+    });
   });
 
   it('refuses control characters, and a name that is not a string', async () => {
@@ -60,7 +63,10 @@ describe('display names', () => {
   it('checks channel names the same way', async () => {
     const owner = await t.signup();
     const connect = (name: unknown) =>
-      t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'webchat', name, config: { allowedOrigins: ['https://shop.example'] }, credentials: {} } });
+      t.request('POST', '/api/channels', {
+        token: owner.token,
+        body: { kind: 'webchat', name, config: { allowedOrigins: ['https://shop.example'] }, credentials: {} },
+      });
     for (const [name, why] of [
       ['   ', 'name must not be blank'],
       ['\u200b', 'name must not be blank'],
@@ -79,7 +85,10 @@ describe('display names', () => {
     // The name a web chat visitor introduces themself with is shown to agents: the same rules.
     const start = (name: string) =>
       t.request('POST', `/webchat/${ok.body.config.channelKey}/sessions`, { body: { name }, headers: { origin: 'https://shop.example' } });
-    expect((await start('Ada\u202e')).body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('name must not contain bidirectional control characters') });
+    expect((await start('Ada\u202e')).body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('name must not contain bidirectional control characters'),
+    });
     expect((await start(' \u200b ')).body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('name must not be blank') });
     expect((await start(' Ada ')).status).toBe(201);
   });

@@ -83,12 +83,16 @@ describe('E-mail channel', () => {
       body: {
         kind: 'email',
         name: 'Support mailbox',
-        config: { address: over.address ?? ADDRESS, smtp: { host: '127.0.0.1', port: over.port ?? sink.port, user: smtpUser, from: 'Acme Support <support@acme.test>' } },
+        config: {
+          address: over.address ?? ADDRESS,
+          smtp: { host: '127.0.0.1', port: over.port ?? sink.port, user: smtpUser, from: 'Acme Support <support@acme.test>' },
+        },
         credentials: { smtpPassword: over.password ?? smtpPassword },
       },
     });
   const eventCount = async () => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channelId])).rows[0].n as number;
-  const conversations = async () => (await t.request('GET', `/api/conversations?channelId=${channelId}&limit=100`, { token: owner.token })).body.items as Array<Record<string, any>>;
+  const conversations = async () =>
+    (await t.request('GET', `/api/conversations?channelId=${channelId}&limit=100`, { token: owner.token })).body.items as Array<Record<string, any>>;
   const messagesOf = async (conversationId: string) =>
     (await t.request('GET', `/api/conversations/${conversationId}/messages?limit=100`, { token: owner.token })).body.items as Array<Record<string, any>>;
   const messageByKey = async (key: string) => {
@@ -96,7 +100,11 @@ describe('E-mail channel', () => {
     return rows[0] as { id: string; conversation_id: string } | undefined;
   };
   const download = (tenant: TestTenant, conversationId: string, messageId: string, index: number) =>
-    t.app.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages/${messageId}/attachments/${index}`, headers: { authorization: `Bearer ${tenant.token}` } });
+    t.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversationId}/messages/${messageId}/attachments/${index}`,
+      headers: { authorization: `Bearer ${tenant.token}` },
+    });
 
   beforeAll(async () => {
     sink = await new SmtpSink(smtpUser, smtpPassword).start();
@@ -121,10 +129,14 @@ describe('E-mail channel', () => {
   });
 
   describe('connecting a mailbox', () => {
-    it('logs in to the Customer\'s SMTP server once and shows the settings, never the password', async () => {
+    it("logs in to the Customer's SMTP server once and shows the settings, never the password", async () => {
       expect(sink.logins).toEqual([{ user: smtpUser, ok: true }]);
       const channel = await t.request('GET', `/api/channels/${channelId}`, { token: owner.token });
-      expect(channel.body).toMatchObject({ kind: 'email', status: 'active', config: { address: ADDRESS, smtp: { host: '127.0.0.1', port: sink.port, user: smtpUser, from: '"Acme Support" <support@acme.test>' } } });
+      expect(channel.body).toMatchObject({
+        kind: 'email',
+        status: 'active',
+        config: { address: ADDRESS, smtp: { host: '127.0.0.1', port: sink.port, user: smtpUser, from: '"Acme Support" <support@acme.test>' } },
+      });
       expect(JSON.stringify(channel.body)).not.toContain(smtpPassword);
     });
 
@@ -182,7 +194,10 @@ describe('E-mail channel', () => {
       } finally {
         dialog.close();
       }
-      await expect(endUser().sendMail({ from: ANN, to: `nobody@${DOMAIN}`, subject: 'x', text: 'x' })).rejects.toMatchObject({ responseCode: 550, command: 'RCPT TO' });
+      await expect(endUser().sendMail({ from: ANN, to: `nobody@${DOMAIN}`, subject: 'x', text: 'x' })).rejects.toMatchObject({
+        responseCode: 550,
+        command: 'RCPT TO',
+      });
       expect(await eventCount()).toBe(before);
     });
 
@@ -195,7 +210,11 @@ describe('E-mail channel', () => {
         expect((await dialog.command(`MAIL FROM:<${ANN}>`)).code).toBe(250);
         expect((await dialog.command(`RCPT TO:<${ADDRESS}>`)).code).toBe(250);
         expect((await dialog.command('DATA')).code).toBe(354);
-        const body = (randomBytes(maxMessageBytes).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+        const body = (
+          randomBytes(maxMessageBytes)
+            .toString('base64')
+            .match(/.{1,76}/g) ?? []
+        ).join('\r\n');
         const reply = await dialog.command(`From: ${ANN}\r\nTo: ${ADDRESS}\r\nSubject: big\r\nMessage-ID: <ann-big@example.test>\r\n\r\n${body}\r\n.`);
         expect(reply.code).toBe(552);
       } finally {
@@ -231,7 +250,9 @@ describe('E-mail channel', () => {
       const mail = { subject: 'Again', text: 'Sent twice by a retrying server', messageId: '<ann-dup@example.test>' };
       await sendAsAnn(mail);
       await sendAsAnn(mail);
-      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = 'mail:<ann-dup@example.test>'`, [channelId]);
+      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = 'mail:<ann-dup@example.test>'`, [
+        channelId,
+      ]);
       expect(rows[0].n).toBe(1);
 
       const raw = `From: ${ANN}\r\nTo: ${ADDRESS}\r\nSubject: No id\r\nDate: Mon, 06 Jan 2025 10:00:00 +0000\r\n\r\nA mail without a Message-ID\r\n`;
@@ -248,7 +269,9 @@ describe('E-mail channel', () => {
       expect(hashed.rows[0].n).toBe(1);
 
       await t.drainInbound();
-      const { rows: stored } = await db.query(`select count(*)::int as n from messages where channel_id = $1 and external_id = '<ann-dup@example.test>'`, [channelId]);
+      const { rows: stored } = await db.query(`select count(*)::int as n from messages where channel_id = $1 and external_id = '<ann-dup@example.test>'`, [
+        channelId,
+      ]);
       expect(stored[0].n).toBe(1);
     });
 
@@ -261,11 +284,13 @@ describe('E-mail channel', () => {
         spy.mockRestore();
       }
       await sendAsAnn({ subject: 'Retry', text: 'try me later', messageId: '<ann-retry@example.test>' });
-      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = 'mail:<ann-retry@example.test>'`, [channelId]);
+      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = 'mail:<ann-retry@example.test>'`, [
+        channelId,
+      ]);
       expect(rows[0].n).toBe(1);
     });
 
-    it('keeps attachments in the tenant\'s database and serves them as downloads to that tenant only', async () => {
+    it("keeps attachments in the tenant's database and serves them as downloads to that tenant only", async () => {
       const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(4096)]);
       const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), randomBytes(512)]);
       await sendAsAnn({
@@ -294,7 +319,10 @@ describe('E-mail channel', () => {
       expect(Buffer.compare((await download(owner, stored.conversation_id, stored.id, 1)).rawPayload, png)).toBe(0);
       expect((await download(await t.signup(), stored.conversation_id, stored.id, 0)).statusCode).toBe(404);
 
-      const { rows } = await db.query(`select tenant_id, idx, size, mime_type from email_attachments where channel_id = $1 and message_key = '<ann-attach@example.test>' order by idx`, [channelId]);
+      const { rows } = await db.query(
+        `select tenant_id, idx, size, mime_type from email_attachments where channel_id = $1 and message_key = '<ann-attach@example.test>' order by idx`,
+        [channelId],
+      );
       expect(rows).toEqual([
         { tenant_id: owner.tenantId, idx: 0, size: pdf.length, mime_type: 'application/pdf' },
         { tenant_id: owner.tenantId, idx: 1, size: png.length, mime_type: 'image/png' },
@@ -309,12 +337,20 @@ describe('E-mail channel', () => {
     let replyTo: string;
     let ourMessageId: string;
 
-    it('sends the reply through the Customer\'s SMTP server with a unique Message-ID, the thread and Reply-To reply+token', async () => {
-      await sendAsAnn({ subject: 'Where is my refund?', text: 'I returned the parcel a week ago.', messageId: '<ann-thread-1@example.test>', references: '<older@example.test>' });
+    it("sends the reply through the Customer's SMTP server with a unique Message-ID, the thread and Reply-To reply+token", async () => {
+      await sendAsAnn({
+        subject: 'Where is my refund?',
+        text: 'I returned the parcel a week ago.',
+        messageId: '<ann-thread-1@example.test>',
+        references: '<older@example.test>',
+      });
       await t.drainInbound();
       conversationId = (await messageByKey('<ann-thread-1@example.test>'))!.conversation_id;
 
-      const queued = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Your refund was sent today.' } });
+      const queued = await t.request('POST', `/api/conversations/${conversationId}/messages`, {
+        token: owner.token,
+        body: { text: 'Your refund was sent today.' },
+      });
       expect(queued.status).toBe(202);
       sink.mails.length = 0;
       await t.drainOutbound();
@@ -337,7 +373,7 @@ describe('E-mail channel', () => {
       expect(sent).toMatchObject({ status: 'sent', externalId: ourMessageId });
     });
 
-    it('puts the End User\'s answer to reply+token in the same conversation, quoted history stripped and the full text kept', async () => {
+    it("puts the End User's answer to reply+token in the same conversation, quoted history stripped and the full text kept", async () => {
       const quoted = `Thanks, received it!\n\nOn Mon, 6 Jan 2025 at 10:00, Acme Support <${replyTo}> wrote:\n> Your refund was sent today.\n`;
       // No In-Reply-To or References: the token alone must thread it.
       await sendAsAnn({ to: replyTo, subject: 'Re: Where is my refund?', text: quoted, messageId: '<ann-thread-2@example.test>' });
@@ -346,7 +382,9 @@ describe('E-mail channel', () => {
       expect(stored.conversation_id).toBe(conversationId);
       const message = (await messagesOf(conversationId)).find((m) => m.id === stored.id)!;
       expect(message.text).toBe('Thanks, received it!');
-      expect(message.attachments).toEqual([{ type: 'file', mimeType: 'text/plain', name: 'full-message.txt', ref: 'email-part:0', sha256: expect.any(String) }]);
+      expect(message.attachments).toEqual([
+        { type: 'file', mimeType: 'text/plain', name: 'full-message.txt', ref: 'email-part:0', sha256: expect.any(String) },
+      ]);
       const full = await download(owner, conversationId, stored.id, 0);
       expect(full.statusCode).toBe(200);
       expect(full.body).toContain('> Your refund was sent today.');
@@ -374,7 +412,7 @@ describe('E-mail channel', () => {
       expect(sink.mails[0].parsed.replyTo!.value[0].address).not.toBe(replyTo);
     });
 
-    it('reports a refused recipient as a failed message with the server\'s code, and a refused login by revoking the channel', async () => {
+    it("reports a refused recipient as a failed message with the server's code, and a refused login by revoking the channel", async () => {
       sink.failNext('rcpt', 550, '5.1.1 Mailbox unavailable');
       const failed = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Bounce me' } });
       await t.drainOutbound();
@@ -394,7 +432,7 @@ describe('E-mail channel', () => {
       expect((await messageByKey('<ann-thread-4@example.test>'))!.conversation_id).toBe(conversationId);
     });
 
-    it('erasing the End User removes their mail\'s headers, parts and reply tokens too', async () => {
+    it("erasing the End User removes their mail's headers, parts and reply tokens too", async () => {
       const contactId = (await t.request('GET', `/api/conversations/${conversationId}`, { token: owner.token })).body.contactId;
       const count = async () =>
         (
@@ -419,7 +457,25 @@ describe('E-mail channel', () => {
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'mm-smtp-tls-'));
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${DOMAIN}`], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${DOMAIN}`,
+        ],
+        { stdio: 'ignore' },
+      );
       tlsPort = await freePort();
       tlsApp = await TestApp.start({
         SMTP_PORT: String(tlsPort),
@@ -440,7 +496,14 @@ describe('E-mail channel', () => {
       dialog.close();
 
       const before = await eventCount();
-      const client = createTransport({ host: '127.0.0.1', port: tlsPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, name: 'mx.example.test' });
+      const client = createTransport({
+        host: '127.0.0.1',
+        port: tlsPort,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        name: 'mx.example.test',
+      });
       const info = await client.sendMail({ from: ANN, to: ADDRESS, subject: 'Over TLS', text: 'Encrypted in transit', messageId: '<ann-tls@example.test>' });
       expect(info.response).toMatch(/^250 /);
       expect(await eventCount()).toBe(before + 1);

@@ -4,7 +4,7 @@ import { allTables, rowsMentioning } from './support/db-catalog';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, platformId, postMetaWebhook } from './support/meta';
-import { TestApp, TestTenant, ownerClient } from './support/test-app';
+import { TestApp, ownerClient } from './support/test-app';
 
 /**
  * The erasure verifier: a platform user with every kind of row in two tenants and two regions,
@@ -34,14 +34,17 @@ describe('erasure', () => {
     else graph.instagram(account, `IGQ-erasure-token-${account}`);
     const channel = await t.request('POST', '/api/channels', {
       token: owner.token,
-      body: kind === 'messenger'
-        ? { kind, name: 'p', config: { pageId: account }, credentials: { pageAccessToken: `EAAB-erasure-token-${account}` } }
-        : { kind, name: 'i', config: { igAccountId: account }, credentials: { accessToken: `IGQ-erasure-token-${account}` } },
+      body:
+        kind === 'messenger'
+          ? { kind, name: 'p', config: { pageId: account }, credentials: { pageAccessToken: `EAAB-erasure-token-${account}` } }
+          : { kind, name: 'i', config: { igAccountId: account }, credentials: { accessToken: `IGQ-erasure-token-${account}` } },
     });
     expect(channel.status).toBe(201);
     const webhook = (sender: string, mid: string, text: string) => ({
       object: kind === 'messenger' ? 'page' : 'instagram',
-      entry: [{ id: account, time: Date.now(), messaging: [{ sender: { id: sender }, recipient: { id: account }, timestamp: Date.now(), message: { mid, text } }] }],
+      entry: [
+        { id: account, time: Date.now(), messaging: [{ sender: { id: sender }, recipient: { id: account }, timestamp: Date.now(), message: { mid, text } }] },
+      ],
     });
     for (const [sender, mid, text] of [
       [userId, `${secret}-m1`, `${secret} my phone is 555-0199`],
@@ -57,18 +60,29 @@ describe('erasure', () => {
     await postMetaWebhook(t, webhook(userId, `${secret}-m4`, `${secret} still queued`));
 
     const conversations = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
-    const contacts = await Promise.all(conversations.map(async (c: { id: string; contactId: string }) => ({ conversation: c.id, contact: (await t.request('GET', `/api/contacts/${c.contactId}`, { token: owner.token })).body })));
+    const contacts = await Promise.all(
+      conversations.map(async (c: { id: string; contactId: string }) => ({
+        conversation: c.id,
+        contact: (await t.request('GET', `/api/contacts/${c.contactId}`, { token: owner.token })).body,
+      })),
+    );
     const theirs = contacts.find((c) => c.contact.identities[0].externalId === userId)!;
     const bystander = contacts.find((c) => c.contact.identities[0].externalId !== userId)!;
     await t.request('POST', `/api/conversations/${theirs.conversation}/notes`, { token: owner.token, body: { text: `${secret} VIP customer` } });
     await t.request('POST', `/api/conversations/${theirs.conversation}/messages`, { token: owner.token, body: { text: `${secret} reply still queued` } });
-    await t.request('PUT', `/api/contacts/${theirs.contact.id}/consents`, { token: owner.token, body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: `${secret} form` }] } });
+    await t.request('PUT', `/api/contacts/${theirs.contact.id}/consents`, {
+      token: owner.token,
+      body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: `${secret} form` }] },
+    });
     return { owner, theirs, bystander, db: region === 'eu' ? eu : ru };
   }
 
   async function traces(needles: string[]): Promise<string[]> {
     const found: string[] = [];
-    for (const [name, db] of [['eu', eu], ['ru', ru]] as const) {
+    for (const [name, db] of [
+      ['eu', eu],
+      ['ru', ru],
+    ] as const) {
       for (const table of await allTables(db)) {
         for (const needle of needles) if ((await rowsMentioning(db, table, needle)) > 0) found.push(`${name}:${table}:${needle}`);
       }
@@ -76,7 +90,7 @@ describe('erasure', () => {
     return found;
   }
 
-  it('Meta\'s data deletion callback erases the user in every tenant and region, with a status page', async () => {
+  it("Meta's data deletion callback erases the user in every tenant and region, with a status page", async () => {
     const userId = `U${platformId()}`;
     const a = await seed('eu', 'messenger', userId, 'SECRET-A');
     const b = await seed('ru', 'instagram', userId, 'SECRET-B');
@@ -87,7 +101,10 @@ describe('erasure', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ url: expect.stringMatching(/^https:\/\/inbox\.example\/privacy\/deletion\/[A-Z0-9]+$/), confirmation_code: expect.stringMatching(/^[A-Z0-9]{16}$/) });
+    expect(res.body).toEqual({
+      url: expect.stringMatching(/^https:\/\/inbox\.example\/privacy\/deletion\/[A-Z0-9]+$/),
+      confirmation_code: expect.stringMatching(/^[A-Z0-9]{16}$/),
+    });
 
     expect(await traces([userId, 'SECRET-A', 'SECRET-B'])).toEqual([]);
     // The bystanders keep everything.
@@ -96,7 +113,10 @@ describe('erasure', () => {
 
     const status = await t.request('GET', `/privacy/deletion/${res.body.confirmation_code}`);
     // A: four inbound (its last one processed while B was seeded) + one queued reply; B: three + one.
-    expect(status.body).toMatchObject({ status: 'completed', deleted: { messages: 9, conversations: 2, contacts: 2, contact_identities: 2, notes: 2, contact_consents: 2, inbound_events: 8 } });
+    expect(status.body).toMatchObject({
+      status: 'completed',
+      deleted: { messages: 9, conversations: 2, contacts: 2, contact_identities: 2, notes: 2, contact_consents: 2, inbound_events: 8 },
+    });
     const html = await t.request('GET', `/privacy/deletion/${res.body.confirmation_code}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(String(html.body)).toContain('All data about this person was deleted');
@@ -108,8 +128,15 @@ describe('erasure', () => {
 
   it('refuses a forged or wrong-algorithm signed_request and records nothing', async () => {
     const before = (await eu.query(`select count(*)::int as n from directory.deletion_requests`)).rows[0].n;
-    for (const signed of [makeSignedRequest({ algorithm: 'HMAC-SHA256', user_id: '1' }, 'not-our-secret'), makeSignedRequest({ algorithm: 'none', user_id: '1' }, META_APP_SECRET), 'garbage']) {
-      const res = await t.request('POST', '/webhooks/meta/data-deletion', { body: `signed_request=${signed}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    for (const signed of [
+      makeSignedRequest({ algorithm: 'HMAC-SHA256', user_id: '1' }, 'not-our-secret'),
+      makeSignedRequest({ algorithm: 'none', user_id: '1' }, META_APP_SECRET),
+      'garbage',
+    ]) {
+      const res = await t.request('POST', '/webhooks/meta/data-deletion', {
+        body: `signed_request=${signed}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('INVALID_SIGNED_REQUEST');
     }
@@ -126,10 +153,14 @@ describe('erasure', () => {
     expect(await traces([userId, 'SECRET-C'])).toEqual([]);
     expect((await t.request('DELETE', `/api/contacts/${s.theirs.contact.id}`, { token: s.owner.token })).status).toBe(404);
 
-    const byIdentity = await t.request('POST', '/api/privacy/deletion-requests', { token: s.owner.token, body: { channelKind: 'messenger', externalId: 'bystander-secret-c' } });
+    const byIdentity = await t.request('POST', '/api/privacy/deletion-requests', {
+      token: s.owner.token,
+      body: { channelKind: 'messenger', externalId: 'bystander-secret-c' },
+    });
     expect(byIdentity.status).toBe(201);
     expect(await traces(['bystander-secret-c'])).toEqual([]);
-    const receipts = (await s.db.query(`select subject_hash, scope from deletion_receipts where tenant_id = $1 order by completed_at`, [s.owner.tenantId])).rows;
+    const receipts = (await s.db.query(`select subject_hash, scope from deletion_receipts where tenant_id = $1 order by completed_at`, [s.owner.tenantId]))
+      .rows;
     expect(receipts).toEqual([
       { subject_hash: expect.stringMatching(/^[0-9a-f]{64}$/), scope: 'contact' },
       { subject_hash: expect.stringMatching(/^[0-9a-f]{64}$/), scope: 'platform-user' },
@@ -149,7 +180,10 @@ describe('erasure', () => {
     const owner = await t.signup();
     const pageId = platformId();
     graph.page(pageId, 'EAAB-deauth-token');
-    const channel = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'p', config: { pageId }, credentials: { pageAccessToken: 'EAAB-deauth-token' } } });
+    const channel = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'messenger', name: 'p', config: { pageId }, credentials: { pageAccessToken: 'EAAB-deauth-token' } },
+    });
     const res = await t.request('POST', '/webhooks/meta/deauthorize', {
       body: `signed_request=${makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: '999', profile_id: pageId }, META_APP_SECRET)}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

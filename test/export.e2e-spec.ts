@@ -14,7 +14,10 @@ describe('exports', () => {
     const a = await t.inbound(owner, tg, { channelKind: 'telegram', externalContactId: 'tg-1', contactName: '=cmd|calc', text: 'hello, "quoted"\nnew line' });
     const b = await t.inbound(owner, fb, { externalContactId: 'psid-nc', contactName: 'No Consent', text: 'meta without consent' });
     const c = await t.inbound(owner, fb, { externalContactId: 'psid-c', contactName: 'Consented', text: 'meta with consent' });
-    await t.request('PUT', `/api/contacts/${c.conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'data_export', granted: true, source: 'export consent form' }] } });
+    await t.request('PUT', `/api/contacts/${c.conversation.contactId}/consents`, {
+      token: owner.token,
+      body: { consents: [{ purpose: 'data_export', granted: true, source: 'export consent form' }] },
+    });
     ids = { telegram: a.conversation.contactId, meta: b.conversation.contactId, metaConsenting: c.conversation.contactId };
   });
   afterAll(() => t.close());
@@ -23,10 +26,17 @@ describe('exports', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.jsonl', headers: { authorization: `Bearer ${owner.token}` } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id).sort()).toEqual([ids.telegram, ids.metaConsenting].sort());
     const audit = await t.request('GET', '/api/audit-log', { token: owner.token });
-    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'export.contacts', decision: 'deny', reason: expect.stringContaining('1 Meta/WhatsApp-origin contact(s) withheld') })]));
+    expect(audit.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'export.contacts', decision: 'deny', reason: expect.stringContaining('1 Meta/WhatsApp-origin contact(s) withheld') }),
+      ]),
+    );
   });
 
   it('streams messages as CSV, quoting safely', async () => {
@@ -46,7 +56,12 @@ describe('exports', () => {
 
   it('neutralises formulas hidden behind leading whitespace too', async () => {
     const tg = await t.createChannel(owner, 'telegram');
-    await t.inbound(owner, tg, { channelKind: 'telegram', externalContactId: 'tg-ws', contactName: ' \t=HYPERLINK("http://evil.example","x")', text: '\r\n  -2+3+cmd|\' /C calc\'!A0' });
+    await t.inbound(owner, tg, {
+      channelKind: 'telegram',
+      externalContactId: 'tg-ws',
+      contactName: ' \t=HYPERLINK("http://evil.example","x")',
+      text: "\r\n  -2+3+cmd|' /C calc'!A0",
+    });
     const contacts = await t.app.inject({ method: 'GET', url: '/api/exports/contacts.csv', headers: { authorization: `Bearer ${owner.token}` } });
     expect(contacts.body).toContain(`"' \t=HYPERLINK(""http://evil.example"",""x"")"`);
     const messages = await t.app.inject({ method: 'GET', url: '/api/exports/conversations.csv', headers: { authorization: `Bearer ${owner.token}` } });

@@ -15,7 +15,12 @@ describe('/health', () => {
   const details = { status: 'ok', regions: { eu: { database: 'up' }, ru: { database: 'up' } }, jobs: expect.any(Object), warnings: expect.any(Array) };
 
   it('tells an anonymous caller up or down, and nothing else', async () => {
-    for (const headers of <Array<Record<string, string>>>[{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${Buffer.from(`x:${HEALTH_TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${HEALTH_TOKEN}x` }]) {
+    for (const headers of <Array<Record<string, string>>>[
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Basic ${Buffer.from(`x:${HEALTH_TOKEN}`).toString('base64')}` },
+      { authorization: `Bearer ${HEALTH_TOKEN}x` },
+    ]) {
       const res = await t.request('GET', '/health', { headers });
       expect({ headers, status: res.status, body: res.body }).toEqual({ headers, status: 200, body: { status: 'up' } });
     }

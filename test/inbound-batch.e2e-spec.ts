@@ -65,20 +65,40 @@ describe('inbound messages recorded in batches', () => {
   /** The same history in each tenant: open, snoozed, pending and resolved conversations. */
   async function seed(tenant: TenantRef, channelId: string): Promise<void> {
     const setStatus = (conversationId: string, status: string) =>
-      t.dbs.forTenant(tenant, (tx) => tx.query(`update conversations set status = $3 where tenant_id = $1 and id = $2`, [tenant.tenantId, conversationId, status]));
-    await t.conversations.receiveInbound(tenant, msg(channelId, { externalContactId: 'open-1', externalMessageId: 'old-open', contactName: 'Olga', sentAt: at(1) }));
-    const snoozed = await t.conversations.receiveInbound(tenant, msg(channelId, { externalContactId: 'snoozed-1', externalMessageId: 'old-snoozed', sentAt: at(2) }));
+      t.dbs.forTenant(tenant, (tx) =>
+        tx.query(`update conversations set status = $3 where tenant_id = $1 and id = $2`, [tenant.tenantId, conversationId, status]),
+      );
+    await t.conversations.receiveInbound(
+      tenant,
+      msg(channelId, { externalContactId: 'open-1', externalMessageId: 'old-open', contactName: 'Olga', sentAt: at(1) }),
+    );
+    const snoozed = await t.conversations.receiveInbound(
+      tenant,
+      msg(channelId, { externalContactId: 'snoozed-1', externalMessageId: 'old-snoozed', sentAt: at(2) }),
+    );
     await setStatus(snoozed.conversation.id, 'snoozed');
-    const pending = await t.conversations.receiveInbound(tenant, msg(channelId, { externalContactId: 'pending-1', externalMessageId: 'old-pending', sentAt: at(3) }));
+    const pending = await t.conversations.receiveInbound(
+      tenant,
+      msg(channelId, { externalContactId: 'pending-1', externalMessageId: 'old-pending', sentAt: at(3) }),
+    );
     await setStatus(pending.conversation.id, 'pending');
-    const resolved = await t.conversations.receiveInbound(tenant, msg(channelId, { externalContactId: 'resolved-1', externalMessageId: 'old-resolved', sentAt: at(4) }));
+    const resolved = await t.conversations.receiveInbound(
+      tenant,
+      msg(channelId, { externalContactId: 'resolved-1', externalMessageId: 'old-resolved', sentAt: at(4) }),
+    );
     await setStatus(resolved.conversation.id, 'resolved');
   }
 
   /** New and known senders, out-of-order times, renames, a redelivery and a repeat within the batch. */
   const traffic = (channelId: string): InboundMessage[] => [
     msg(channelId, { externalContactId: 'open-1', externalMessageId: 'n1', sentAt: at(20), contactName: 'Olga K.' }),
-    msg(channelId, { externalContactId: 'open-1', externalMessageId: 'n2', sentAt: at(10), attachments: [{ type: 'image', url: 'https://cdn.example.test/a.jpg' }], text: null }),
+    msg(channelId, {
+      externalContactId: 'open-1',
+      externalMessageId: 'n2',
+      sentAt: at(10),
+      attachments: [{ type: 'image', url: 'https://cdn.example.test/a.jpg' }],
+      text: null,
+    }),
     msg(channelId, { externalContactId: 'snoozed-1', externalMessageId: 'n3', sentAt: at(11) }),
     msg(channelId, { externalContactId: 'pending-1', externalMessageId: 'n4', sentAt: at(12), replyToExternalId: 'old-pending' }),
     msg(channelId, { externalContactId: 'resolved-1', externalMessageId: 'n5', sentAt: at(13) }),
@@ -136,7 +156,9 @@ describe('inbound messages recorded in batches', () => {
         // Read from another connection: only committed rows are visible there.
         const visible =
           event.type === 'message.created'
-            ? readers.query(`select count(*)::int as n from messages where tenant_id = $1 and id = $2`, [tenant.tenantId, event.data.messageId]).then((r) => r.rows[0].n)
+            ? readers
+                .query(`select count(*)::int as n from messages where tenant_id = $1 and id = $2`, [tenant.tenantId, event.data.messageId])
+                .then((r) => r.rows[0].n)
             : Promise.resolve(1);
         seen.push({ event, visible });
       });
@@ -172,7 +194,9 @@ describe('inbound messages recorded in batches', () => {
     const tenant = await t.signup();
     const channelId = await t.createChannel(tenant);
     const senders = Array.from({ length: 12 }, (_, i) => `racer-${i}`);
-    const all = senders.flatMap((s) => [0, 1, 2].map((n) => msg(channelId, { externalContactId: s, externalMessageId: `${s}-m${n}`, sentAt: at(n), contactName: `Racer ${s}` })));
+    const all = senders.flatMap((s) =>
+      [0, 1, 2].map((n) => msg(channelId, { externalContactId: s, externalMessageId: `${s}-m${n}`, sentAt: at(n), contactName: `Racer ${s}` })),
+    );
     // Each batch takes the messages in another order; singles race them for a third of the messages.
     const rotated = [...all.slice(17), ...all.slice(0, 17)];
     const results = await Promise.all([
@@ -210,7 +234,12 @@ describe('inbound messages recorded in batches', () => {
     });
 
     const messagesOf = async (mids: string[]) =>
-      (await db.query(`select external_id, text, deleted_at from messages where tenant_id = $1 and external_id = any($2) order by external_id`, [owner.tenantId, mids])).rows;
+      (
+        await db.query(`select external_id, text, deleted_at from messages where tenant_id = $1 and external_id = any($2) order by external_id`, [
+          owner.tenantId,
+          mids,
+        ])
+      ).rows;
 
     it('processes a mixed claim: new messages together, then a deletion of one of them', async () => {
       const psid = `psid-${randomUUID()}`;

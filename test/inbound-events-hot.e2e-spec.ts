@@ -30,7 +30,8 @@ describe('marking inbound events done', () => {
     const { pageId } = await connectPage(t, graph, owner);
     const processor = t.app.get(InboundProcessor);
 
-    for (let i = 0; i < 60; i++) expect((await postMetaWebhook(t, messengerMessage(pageId, `psid-${i % 7}`, `hot ${i}`, `m_hot_${i}_${randomUUID()}`))).status).toBe(200);
+    for (let i = 0; i < 60; i++)
+      expect((await postMetaWebhook(t, messengerMessage(pageId, `psid-${i % 7}`, `hot ${i}`, `m_hot_${i}_${randomUUID()}`))).status).toBe(200);
     expect(await processor.drain()).toBe(60);
     expect((await postMetaWebhook(t, messengerMessage(pageId, 'psid-single', 'alone', `m_hot_single_${randomUUID()}`))).status).toBe(200);
     expect(await processor.drain()).toBe(1);
@@ -38,7 +39,8 @@ describe('marking inbound events done', () => {
 
     // The server publishes a backend's counters within about a second of its transaction.
     const counters = async () =>
-      (await db.query(`select n_tup_upd::int as updated, n_tup_hot_upd::int as hot from pg_stat_user_tables where relid = 'public.inbound_events'::regclass`)).rows[0];
+      (await db.query(`select n_tup_upd::int as updated, n_tup_hot_upd::int as hot from pg_stat_user_tables where relid = 'public.inbound_events'::regclass`))
+        .rows[0];
     const deadline = Date.now() + 15_000;
     let seen = await counters();
     while (seen.updated < 61 && Date.now() < deadline) {

@@ -26,7 +26,6 @@ describe('Instagram channel', () => {
   let owner: TestTenant;
   let db: Client;
 
-
   /** Every test connects an IG account of its own, so calls and conversations never mix. */
   async function connect(): Promise<{ igAccountId: string; channelId: string; token: string }> {
     const igAccountId = platformId();
@@ -110,20 +109,38 @@ describe('Instagram channel', () => {
     const now = Date.now();
     await deliver(
       instagramWebhook(igAccountId, [
-        { sender: { id: igsid }, recipient: { id: igAccountId }, timestamp: now - 3000, message: { mid: 'aWdf_mention', attachments: [{ type: 'story_mention', payload: { url: cdn('story.mp4') } }] } },
-        { sender: { id: igsid }, recipient: { id: igAccountId }, timestamp: now - 2000, message: { mid: 'aWdf_share', attachments: [{ type: 'share', payload: { url: cdn('post.jpg') } }] } },
+        {
+          sender: { id: igsid },
+          recipient: { id: igAccountId },
+          timestamp: now - 3000,
+          message: { mid: 'aWdf_mention', attachments: [{ type: 'story_mention', payload: { url: cdn('story.mp4') } }] },
+        },
+        {
+          sender: { id: igsid },
+          recipient: { id: igAccountId },
+          timestamp: now - 2000,
+          message: { mid: 'aWdf_share', attachments: [{ type: 'share', payload: { url: cdn('post.jpg') } }] },
+        },
         {
           sender: { id: igsid },
           recipient: { id: igAccountId },
           timestamp: now - 1000,
-          message: { mid: 'aWdf_reel', text: 'look at this', attachments: [{ type: 'ig_reel', payload: { url: cdn('reel.mp4'), title: 'Summer drop', reel_video_id: '1789' } }] },
+          message: {
+            mid: 'aWdf_reel',
+            text: 'look at this',
+            attachments: [{ type: 'ig_reel', payload: { url: cdn('reel.mp4'), title: 'Summer drop', reel_video_id: '1789' } }],
+          },
         },
       ]),
     );
 
     const items = await messagesOf((await conversationOf(channelId)).id);
     expect(items).toHaveLength(3);
-    expect(byExternalId(items, 'aWdf_mention')).toMatchObject({ direction: 'inbound', text: null, attachments: [{ type: 'other', name: 'story_mention', url: cdn('story.mp4') }] });
+    expect(byExternalId(items, 'aWdf_mention')).toMatchObject({
+      direction: 'inbound',
+      text: null,
+      attachments: [{ type: 'other', name: 'story_mention', url: cdn('story.mp4') }],
+    });
     expect(byExternalId(items, 'aWdf_share')).toMatchObject({ text: null, attachments: [{ type: 'other', name: 'share', url: cdn('post.jpg') }] });
     expect(byExternalId(items, 'aWdf_reel')).toMatchObject({ text: 'look at this', attachments: [{ type: 'other', name: 'ig_reel', url: cdn('reel.mp4') }] });
     expect(graph.calls.filter((c) => c.path.startsWith('/cdn/'))).toEqual([]);
@@ -133,7 +150,13 @@ describe('Instagram channel', () => {
     const { igAccountId, channelId } = await connect();
     const igsid = platformId();
     const storyUrl = 'https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=17900000000000001&signature=abc';
-    await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_story_reply', text: 'Love this look!', reply_to: { story: { url: storyUrl, id: '17900000000000001' } } }));
+    await deliver(
+      instagramMessage(igAccountId, igsid, {
+        mid: 'aWdf_story_reply',
+        text: 'Love this look!',
+        reply_to: { story: { url: storyUrl, id: '17900000000000001' } },
+      }),
+    );
 
     const [message] = await messagesOf((await conversationOf(channelId)).id);
     expect(message).toMatchObject({
@@ -148,11 +171,21 @@ describe('Instagram channel', () => {
   it('erases the content of a message the End User deleted, keeping the row', async () => {
     const { igAccountId, channelId } = await connect();
     const igsid = platformId();
-    await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_regret', text: 'my address is 1 Secret Lane', attachments: [{ type: 'image', payload: { url: 'https://cdn.example/photo.jpg' } }] }));
+    await deliver(
+      instagramMessage(igAccountId, igsid, {
+        mid: 'aWdf_regret',
+        text: 'my address is 1 Secret Lane',
+        attachments: [{ type: 'image', payload: { url: 'https://cdn.example/photo.jpg' } }],
+      }),
+    );
     await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_keep', text: 'and this one stays' }));
     const conversation = await conversationOf(channelId);
     const before = byExternalId(await messagesOf(conversation.id), 'aWdf_regret')!;
-    expect(before).toMatchObject({ text: 'my address is 1 Secret Lane', deletedAt: null, attachments: [{ type: 'image', url: 'https://cdn.example/photo.jpg' }] });
+    expect(before).toMatchObject({
+      text: 'my address is 1 Secret Lane',
+      deletedAt: null,
+      attachments: [{ type: 'image', url: 'https://cdn.example/photo.jpg' }],
+    });
 
     await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_regret', is_deleted: true }));
 
@@ -184,7 +217,9 @@ describe('Instagram channel', () => {
     await deliver(instagramMessage(igAccountId, igsid, { mid: 'aWdf_reacted', text: 'we got engaged!' }));
     const conversation = await conversationOf(channelId);
     const reaction = (action: 'react' | 'unreact', extra: Record<string, string>, timestamp: number) =>
-      instagramWebhook(igAccountId, [{ sender: { id: igsid }, recipient: { id: igAccountId }, timestamp, reaction: { mid: 'aWdf_reacted', action, ...extra } }]);
+      instagramWebhook(igAccountId, [
+        { sender: { id: igsid }, recipient: { id: igAccountId }, timestamp, reaction: { mid: 'aWdf_reacted', action, ...extra } },
+      ]);
 
     await deliver(reaction('react', { reaction: 'love', emoji: '❤️' }, Date.now()));
     expect(byExternalId(await messagesOf(conversation.id), 'aWdf_reacted')!.reactions).toEqual([{ by: 'contact', emoji: '❤️' }]);

@@ -82,7 +82,10 @@ describe('Messenger channel', () => {
 
   it('sends attachments by URL through the Send API', async () => {
     const conv = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token })).body.items[0];
-    const refused = await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: owner.token, body: { attachments: [{ type: 'image', url: 'http://insecure.example/x.jpg' }] } });
+    const refused = await t.request('POST', `/api/conversations/${conv.id}/messages`, {
+      token: owner.token,
+      body: { attachments: [{ type: 'image', url: 'http://insecure.example/x.jpg' }] },
+    });
     expect(refused.status).toBe(400);
     const calls = graph.callsTo(`/${pageId}/messages`).length;
     const res = await t.request('POST', `/api/conversations/${conv.id}/messages`, {
@@ -91,7 +94,10 @@ describe('Messenger channel', () => {
     });
     expect(res.status).toBe(202);
     await t.drainOutbound();
-    const sent = graph.callsTo(`/${pageId}/messages`).slice(calls).map((c) => c.body.message);
+    const sent = graph
+      .callsTo(`/${pageId}/messages`)
+      .slice(calls)
+      .map((c) => c.body.message);
     expect(sent).toEqual([{ attachment: { type: 'file', payload: { url: 'https://example.com/menu.pdf', is_reusable: false } } }, { text: 'Our menu' }]);
   });
 
@@ -105,7 +111,9 @@ describe('Messenger channel', () => {
     });
     await postMetaWebhook(t, watermark('read'));
     await t.drainInbound();
-    const status = async () => (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items.find((m: { id: string }) => m.id === sent.id).status;
+    const status = async () =>
+      (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items.find((m: { id: string }) => m.id === sent.id)
+        .status;
     expect(await status()).toBe('read');
     await postMetaWebhook(t, watermark('delivery'));
     await t.drainInbound();
@@ -114,17 +122,29 @@ describe('Messenger channel', () => {
 
   it('does not duplicate the echo of our own reply, but stores one sent from the Page inbox', async () => {
     const conv = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token })).body.items[0];
-    const ours = (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items.find((m: { direction: string }) => m.direction === 'outbound');
+    const ours = (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items.find(
+      (m: { direction: string }) => m.direction === 'outbound',
+    );
     const echo = (mid: string, text: string) => ({
       object: 'page',
-      entry: [{ id: pageId, time: Date.now(), messaging: [{ sender: { id: pageId }, recipient: { id: psid }, timestamp: Date.now(), message: { mid, text, is_echo: true } }] }],
+      entry: [
+        {
+          id: pageId,
+          time: Date.now(),
+          messaging: [{ sender: { id: pageId }, recipient: { id: psid }, timestamp: Date.now(), message: { mid, text, is_echo: true } }],
+        },
+      ],
     });
     await postMetaWebhook(t, echo(ours.externalId, ours.text));
     await postMetaWebhook(t, echo('m_from_page_inbox', 'Sent from Meta Business Suite'));
     await t.drainInbound();
     const items = (await t.request('GET', `/api/conversations/${conv.id}/messages`, { token: owner.token })).body.items;
     expect(items.filter((m: { externalId: string }) => m.externalId === ours.externalId)).toHaveLength(1);
-    expect(items.find((m: { externalId: string }) => m.externalId === 'm_from_page_inbox')).toMatchObject({ direction: 'outbound', text: 'Sent from Meta Business Suite', authorId: null });
+    expect(items.find((m: { externalId: string }) => m.externalId === 'm_from_page_inbox')).toMatchObject({
+      direction: 'outbound',
+      text: 'Sent from Meta Business Suite',
+      authorId: null,
+    });
   });
 
   it('stores a message delivered three times, and three times at once, exactly once', async () => {
@@ -134,7 +154,9 @@ describe('Messenger channel', () => {
     const results = await Promise.all([1, 2, 3].map(() => postMetaWebhook(t, concurrent)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     await t.drainInbound();
-    const { rows } = await db.query(`select external_id from messages where tenant_id = $1 and external_id in ('m_dupe', 'm_dupe_concurrent')`, [owner.tenantId]);
+    const { rows } = await db.query(`select external_id from messages where tenant_id = $1 and external_id in ('m_dupe', 'm_dupe_concurrent')`, [
+      owner.tenantId,
+    ]);
     expect(rows.map((r) => r.external_id).sort()).toEqual(['m_dupe', 'm_dupe_concurrent']);
   });
 
@@ -144,7 +166,10 @@ describe('Messenger channel', () => {
     const results = await Promise.all([postMetaWebhook(t, poisoned), postMetaWebhook(t, neighbour)]);
     expect(results.map((r) => r.status)).toEqual([200, 200]);
     await t.drainInbound();
-    const { rows } = await db.query(`select external_id, text from messages where tenant_id = $1 and external_id in ('m_nul_char', 'm_nul_neighbour') order by external_id`, [owner.tenantId]);
+    const { rows } = await db.query(
+      `select external_id, text from messages where tenant_id = $1 and external_id in ('m_nul_char', 'm_nul_neighbour') order by external_id`,
+      [owner.tenantId],
+    );
     expect(rows).toEqual([
       { external_id: 'm_nul_char', text: 'before\uFFFDafter' },
       { external_id: 'm_nul_neighbour', text: 'an ordinary message' },
@@ -196,7 +221,11 @@ describe('Messenger channel', () => {
   });
 
   it('stores no credential in plain text anywhere in the database', async () => {
-    const tables = (await db.query(`select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`)).rows;
+    const tables = (
+      await db.query(
+        `select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+      )
+    ).rows;
     for (const { t: table } of tables) {
       const { rows } = await db.query(`select count(*)::int as n from ${table} x where strpos(x::text, $1) > 0`, [token]);
       expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });

@@ -47,17 +47,35 @@ describe('claiming a Meta account needs proof of control', () => {
     if (kind === 'messenger') {
       const token = `EAAB-page-${id}`;
       graph.page(id, token);
-      return { kind, config: { pageId: id }, token, subscribedAppsPath: `/${id}/subscribed_apps`, webhook: (text) => messengerMessage(id, `psid-${platformId()}`, text) };
+      return {
+        kind,
+        config: { pageId: id },
+        token,
+        subscribedAppsPath: `/${id}/subscribed_apps`,
+        webhook: (text) => messengerMessage(id, `psid-${platformId()}`, text),
+      };
     }
     if (kind === 'instagram') {
       const token = `EAAB-ig-page-${id}`;
       const pageId = graph.instagram(id, token);
-      return { kind, config: { igAccountId: id }, token, subscribedAppsPath: `/${pageId}/subscribed_apps`, webhook: (text) => instagramMessage(id, `igsid-${platformId()}`, { text }) };
+      return {
+        kind,
+        config: { igAccountId: id },
+        token,
+        subscribedAppsPath: `/${pageId}/subscribed_apps`,
+        webhook: (text) => instagramMessage(id, `igsid-${platformId()}`, { text }),
+      };
     }
     const wabaId = platformId();
     const token = `EAAG-system-user-${id}`;
     graph.whatsapp(id, wabaId, token);
-    return { kind, config: { phoneNumberId: id, wabaId }, token, subscribedAppsPath: `/${wabaId}/subscribed_apps`, webhook: (text) => whatsappMessage(wabaId, id, waId(), { type: 'text', text: { body: text } }) };
+    return {
+      kind,
+      config: { phoneNumberId: id, wabaId },
+      token,
+      subscribedAppsPath: `/${wabaId}/subscribed_apps`,
+      webhook: (text) => whatsappMessage(wabaId, id, waId(), { type: 'text', text: { body: text } }),
+    };
   }
 
   const credentials = (kind: Kind, token: string): Record<string, string> => (kind === 'messenger' ? { pageAccessToken: token } : { accessToken: token });
@@ -80,10 +98,14 @@ describe('claiming a Meta account needs proof of control', () => {
   }
 
   const channelsOf = async (tenant: TestTenant) => (await t.request('GET', '/api/channels', { token: tenant.token })).body.items;
-  const routesOf = async (kind: Kind, key: string) => (await db.query(`select tenant_id from directory.channel_routes where platform = $1 and routing_key = $2`, [kind, key])).rows;
+  const routesOf = async (kind: Kind, key: string) =>
+    (await db.query(`select tenant_id from directory.channel_routes where platform = $1 and routing_key = $2`, [kind, key])).rows;
   const routingKey = (a: Account) => a.config.pageId ?? a.config.igAccountId ?? a.config.phoneNumberId;
   /** An answer with the account ids taken out: what is left must not depend on who has the account. */
-  const shape = (res: HttpResult, ...ids: string[]) => ({ status: res.status, body: JSON.parse(ids.reduce((s, id) => s.split(id).join('<id>'), JSON.stringify(res.body))) });
+  const shape = (res: HttpResult, ...ids: string[]) => ({
+    status: res.status,
+    body: JSON.parse(ids.reduce((s, id) => s.split(id).join('<id>'), JSON.stringify(res.body))),
+  });
 
   describe.each<Kind>(['messenger', 'instagram', 'whatsapp'])('%s', (kind) => {
     it('refuses a made-up token with 400 META_TOKEN_INVALID, the same whether or not the account is connected; the owner keeps receiving', async () => {
@@ -130,7 +152,7 @@ describe('claiming a Meta account needs proof of control', () => {
       expect((await connect(b, kind, bOwn.config, bOwn.token)).status).toBe(201);
     });
 
-    it('proves control, then subscribes the app to the account\'s webhooks with its token, the token never in a URL', async () => {
+    it("proves control, then subscribes the app to the account's webhooks with its token, the token never in a URL", async () => {
       const owner = await t.signup();
       const a = account(kind);
       const from = graph.calls.length;
@@ -146,9 +168,20 @@ describe('claiming a Meta account needs proof of control', () => {
       expect(calls.at(-1)).toBe(subscribe[0]);
       if (kind === 'whatsapp') {
         expect(graph.queryOf(subscribe[0])).toEqual({});
-        expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([`GET /${a.config.phoneNumberId}`, `GET /${a.config.wabaId}/phone_numbers`, `POST ${a.subscribedAppsPath}`]);
+        expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+          `GET /${a.config.phoneNumberId}`,
+          `GET /${a.config.wabaId}/phone_numbers`,
+          `POST ${a.subscribedAppsPath}`,
+        ]);
       } else {
-        expect(graph.queryOf(subscribe[0]).subscribed_fields.split(',')).toEqual(['messages', 'messaging_postbacks', 'message_deliveries', 'message_reads', 'message_echoes', 'message_reactions']);
+        expect(graph.queryOf(subscribe[0]).subscribed_fields.split(',')).toEqual([
+          'messages',
+          'messaging_postbacks',
+          'message_deliveries',
+          'message_reads',
+          'message_echoes',
+          'message_reactions',
+        ]);
         expect(calls.filter((c) => c.path === '/me').length).toBeGreaterThan(0);
       }
     });
@@ -180,17 +213,29 @@ describe('claiming a Meta account needs proof of control', () => {
     it('when subscribing fails after the claim, claims nothing and stores nothing (permission: 400 META_PERMISSION_MISSING; outage: 503 META_UNAVAILABLE; anything else: 503 META_SUBSCRIPTION_REFUSED)', async () => {
       const owner = await t.signup();
       const a = account(kind);
-      graph.failNext(a.subscribedAppsPath, 403, { message: '(#200) Requires pages_manage_metadata permission to manage the object', type: 'OAuthException', code: 200 });
+      graph.failNext(a.subscribedAppsPath, 403, {
+        message: '(#200) Requires pages_manage_metadata permission to manage the object',
+        type: 'OAuthException',
+        code: 200,
+      });
       const denied = await connect(owner, kind, a.config, a.token);
       expect(denied.status).toBe(400);
       expect(denied.body).toEqual({ statusCode: 400, code: 'META_PERMISSION_MISSING', message: expect.stringContaining('pages_manage_metadata') });
 
-      graph.failNext(a.subscribedAppsPath, 500, { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2 });
+      graph.failNext(a.subscribedAppsPath, 500, {
+        message: 'An unexpected error has occurred. Please retry your request later.',
+        type: 'OAuthException',
+        code: 2,
+      });
       const down = await connect(owner, kind, a.config, a.token);
       expect(down.status).toBe(503);
       expect(down.body.code).toBe('META_UNAVAILABLE');
 
-      graph.failNext(a.subscribedAppsPath, 400, { message: '(#100) Param subscribed_fields must be one of {feed, mention} - got "messages"', type: 'OAuthException', code: 100 });
+      graph.failNext(a.subscribedAppsPath, 400, {
+        message: '(#100) Param subscribed_fields must be one of {feed, mention} - got "messages"',
+        type: 'OAuthException',
+        code: 100,
+      });
       const refused = await connect(owner, kind, a.config, a.token);
       expect(refused.status).toBe(503);
       expect(refused.body).toEqual({ statusCode: 503, code: 'META_SUBSCRIPTION_REFUSED', message: expect.stringContaining('subscribed_fields') });
@@ -212,7 +257,10 @@ describe('claiming a Meta account needs proof of control', () => {
       expect(await routesOf(kind, routingKey(a))).toEqual([]);
 
       const [adapter] = metaAdapters('http://127.0.0.1:9').filter((x) => x.kind === kind);
-      await expect(adapter.identify!({ tenantId: 't', channelId: 'c', config: a.config, credentials: credentials(kind, a.token) })).rejects.toMatchObject({ kind: 'unavailable', code: 'META_UNAVAILABLE' });
+      await expect(adapter.identify!({ tenantId: 't', channelId: 'c', config: a.config, credentials: credentials(kind, a.token) })).rejects.toMatchObject({
+        kind: 'unavailable',
+        code: 'META_UNAVAILABLE',
+      });
     });
   });
 

@@ -23,11 +23,15 @@ describe('a webhook batch spanning tenants and regions', () => {
 
   const connect = (tenant: TestTenant, pageId = platformId()) => connectPage(t, graph, tenant, { pageId, name: pageId });
 
-  it('stores each entry in its own tenant\'s region, once', async () => {
+  it("stores each entry in its own tenant's region, once", async () => {
     const a = await t.signup({ region: 'eu' });
     const b = await t.signup({ region: 'ru' });
     const [a1, a2, b1] = [await connect(a), await connect(a), await connect(b)];
-    const entry = (pageId: string, mid: string) => ({ id: pageId, time: Date.now(), messaging: [{ sender: { id: `u-${mid}` }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid, text: mid } }] });
+    const entry = (pageId: string, mid: string) => ({
+      id: pageId,
+      time: Date.now(),
+      messaging: [{ sender: { id: `u-${mid}` }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid, text: mid } }],
+    });
     const body = { object: 'page', entry: [entry(a1.pageId, 'mA1'), entry(b1.pageId, 'mB1'), entry(a2.pageId, 'mA2'), entry('4040404040', 'mNobody')] };
 
     const res = await postMetaWebhook(t, body);

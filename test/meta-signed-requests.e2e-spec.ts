@@ -13,7 +13,7 @@ const nowS = () => Math.floor(Date.now() / 1000);
  * be usable later. Stale ones are refused, an old deauthorization never disconnects an account
  * connected again since, and the same deletion request delivered twice is one request.
  */
-describe('replays of Meta\'s signed requests', () => {
+describe("replays of Meta's signed requests", () => {
   let graph: FakeGraphServer;
   let t: TestApp;
   let db: Client;
@@ -36,7 +36,8 @@ describe('replays of Meta\'s signed requests', () => {
   const postSigned = (path: 'deauthorize' | 'data-deletion', signed: string) =>
     t.request('POST', `/webhooks/meta/${path}`, { body: `signed_request=${signed}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
-  const connectPage = (owner: TestTenant, pageId = platformId(), token = `EAAB-${platformId()}`) => connect(t, graph, owner, { pageId, token, reconnect: true });
+  const connectPage = (owner: TestTenant, pageId = platformId(), token = `EAAB-${platformId()}`) =>
+    connect(t, graph, owner, { pageId, token, reconnect: true });
   const statusOf = async (owner: TestTenant, channelId: string) => (await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status;
   const deletionRequests = async () => (await db.query(`select count(*)::int as n from directory.deletion_requests`)).rows[0].n;
 
@@ -119,7 +120,10 @@ describe('replays of Meta\'s signed requests', () => {
       expect(again.status).toBe(200);
       expect(again.body).toEqual(first.body);
       expect(await deletionRequests()).toBe(before + 1);
-      expect((await t.request('GET', `/privacy/deletion/${first.body.confirmation_code}`)).body).toMatchObject({ status: 'completed', deleted: { messages: 1, contacts: 1 } });
+      expect((await t.request('GET', `/privacy/deletion/${first.body.confirmation_code}`)).body).toMatchObject({
+        status: 'completed',
+        deleted: { messages: 1, contacts: 1 },
+      });
 
       // A new request of the same person (issued at another time) is a request of its own.
       const later = await post('data-deletion', { issued_at: nowS() + 1, user_id: userId });

@@ -12,7 +12,11 @@ describe('operator access', () => {
   let now: Date;
 
   const asOperator = (method: string, url: string, headers: Record<string, string> = {}) =>
-    t.request(method, url, { token: operatorToken, headers: { 'x-mm-tenant': owner.tenantId, 'x-access-reason': 'Ticket #4711', ...headers }, body: method === 'GET' ? undefined : { status: 'resolved' } });
+    t.request(method, url, {
+      token: operatorToken,
+      headers: { 'x-mm-tenant': owner.tenantId, 'x-access-reason': 'Ticket #4711', ...headers },
+      body: method === 'GET' ? undefined : { status: 'resolved' },
+    });
 
   beforeAll(async () => {
     t = await TestApp.start();
@@ -29,16 +33,18 @@ describe('operator access', () => {
   afterAll(() => t.close());
 
   const auditActions = async () =>
-    (await t.request('GET', '/api/audit-log', { token: owner.token })).body.items.map((e: { actor: string; action: string; decision: string }) => `${e.action}:${e.decision}`);
+    (await t.request('GET', '/api/audit-log', { token: owner.token })).body.items.map(
+      (e: { actor: string; action: string; decision: string }) => `${e.action}:${e.decision}`,
+    );
 
-  it('without a grant the tenant\'s data does not exist for an operator, and the attempt is audited', async () => {
+  it("without a grant the tenant's data does not exist for an operator, and the attempt is audited", async () => {
     const res = await asOperator('GET', `/api/conversations/${conversationId}`);
     expect(res.status).toBe(404);
     expect(await auditActions()).toContain('operator.get:deny');
     expect((await t.request('GET', '/api/conversations', { token: operatorToken })).status).toBe(404); // no tenant named
   });
 
-  it('with a live grant an operator may read, stating a reason; every access is in the Customer\'s audit log', async () => {
+  it("with a live grant an operator may read, stating a reason; every access is in the Customer's audit log", async () => {
     const grant = await t.request('POST', '/api/access-grants', { token: owner.token, body: { minutes: 30, reason: 'Ticket #4711: messages not arriving' } });
     expect(grant.status).toBe(201);
 
@@ -53,14 +59,22 @@ describe('operator access', () => {
     const log = (await t.request('GET', '/api/audit-log', { token: owner.token })).body.items;
     expect(log).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ actor: expect.stringMatching(/^operator:/), action: 'operator.get', subject: `/api/conversations/${conversationId}/messages`, decision: 'allow', reason: expect.stringContaining('Ticket #4711') }),
+        expect.objectContaining({
+          actor: expect.stringMatching(/^operator:/),
+          action: 'operator.get',
+          subject: `/api/conversations/${conversationId}/messages`,
+          decision: 'allow',
+          reason: expect.stringContaining('Ticket #4711'),
+        }),
         expect.objectContaining({ action: 'operator.patch', decision: 'deny', reason: 'operators may only read' }),
         expect.objectContaining({ action: 'access_grant.create', actor: `user:${owner.userId}` }),
       ]),
     );
 
     const other = await t.signup();
-    expect((await t.request('GET', '/api/conversations', { token: operatorToken, headers: { 'x-mm-tenant': other.tenantId, 'x-access-reason': 'curious' } })).status).toBe(404);
+    expect(
+      (await t.request('GET', '/api/conversations', { token: operatorToken, headers: { 'x-mm-tenant': other.tenantId, 'x-access-reason': 'curious' } })).status,
+    ).toBe(404);
   });
 
   it('a grant ends when it expires or is revoked', async () => {
@@ -73,7 +87,7 @@ describe('operator access', () => {
     expect((await asOperator('GET', `/api/conversations/${conversationId}`)).status).toBe(404);
   });
 
-  it('keeps the audit log append-only, even for the app\'s own database role', async () => {
+  it("keeps the audit log append-only, even for the app's own database role", async () => {
     const url = new URL(await regionUrl('eu'));
     url.username = process.env.MM_TEST_APP_ROLE!;
     url.password = process.env.MM_TEST_APP_PASSWORD!;

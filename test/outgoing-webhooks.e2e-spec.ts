@@ -83,7 +83,10 @@ describe('Outgoing webhooks', () => {
   const tenantWithPage = () => signupWithPage(t, graph);
 
   async function subscribe(owner: TestTenant, body: Record<string, unknown>) {
-    const res = await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { events: ['message.created'], purpose: 'service_delivery', ...body } });
+    const res = await t.request('POST', '/api/webhook-subscriptions', {
+      token: owner.token,
+      body: { events: ['message.created'], purpose: 'service_delivery', ...body },
+    });
     expect(res.status).toBe(201);
     return res.body as { id: string; secret: string; url: string };
   }
@@ -148,18 +151,26 @@ describe('Outgoing webhooks', () => {
       ['a smuggled secret', { url: 'https://hooks.example.com/x', secret: 'mine' }, 400, 'VALIDATION_FAILED'],
     ])('refuses %s', async (_, body, status, code) => {
       const owner = await t.signup();
-      const res = await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { events: ['message.created'], purpose: 'service_delivery', ...body } });
+      const res = await t.request('POST', '/api/webhook-subscriptions', {
+        token: owner.token,
+        body: { events: ['message.created'], purpose: 'service_delivery', ...body },
+      });
       expect(res.status).toBe(status);
       expect(res.body.code).toBe(code);
     });
 
     it.each(['sale', 'data_brokerage', 'surveillance'])('refuses a subscription for %s, and audits the refusal', async (purpose) => {
       const owner = await t.signup();
-      const res = await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url: 'https://hooks.example.com/x', events: ['message.created'], purpose } });
+      const res = await t.request('POST', '/api/webhook-subscriptions', {
+        token: owner.token,
+        body: { url: 'https://hooks.example.com/x', events: ['message.created'], purpose },
+      });
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('PURPOSE_NOT_PERMITTED');
       const { rows } = await db.query(`select actor, action, decision, reason from audit_log where tenant_id = $1`, [owner.tenantId]);
-      expect(rows).toEqual([{ actor: `user:${owner.userId}`, action: 'webhook_subscription.create', decision: 'deny', reason: expect.stringContaining(purpose) }]);
+      expect(rows).toEqual([
+        { actor: `user:${owner.userId}`, action: 'webhook_subscription.create', decision: 'deny', reason: expect.stringContaining(purpose) },
+      ]);
       expect((await t.request('GET', '/api/webhook-subscriptions', { token: owner.token })).body.items).toEqual([]);
     });
 
@@ -169,7 +180,9 @@ describe('Outgoing webhooks', () => {
       expect(Object.keys(paths['/api/webhook-subscriptions']).sort()).toEqual(['get', 'post']);
       expect(Object.keys(paths['/api/webhook-subscriptions/{id}']).sort()).toEqual(['delete', 'get']);
       expect(paths['/api/webhook-subscriptions/{id}/deliveries'].get).toBeDefined();
-      expect(paths['/api/webhook-subscriptions'].post.description).toContain('X-MonkeyMachine-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>');
+      expect(paths['/api/webhook-subscriptions'].post.description).toContain(
+        'X-MonkeyMachine-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>',
+      );
       expect(doc.components.schemas.CreateWebhookSubscriptionDto.properties.purpose.enum).toContain('data_brokerage');
     });
 
@@ -224,7 +237,15 @@ describe('Outgoing webhooks', () => {
       const log = await deliveries(owner, sub.id);
       expect(log).toHaveLength(2);
       const entry = log.find((d) => d.eventType === 'message.created')!;
-      expect(entry).toMatchObject({ id: delivery.headers['x-monkeymachine-delivery'], eventId: delivery.body.id, status: 'delivered', origin: 'meta', attempts: 1, responseCode: 204, lastError: null });
+      expect(entry).toMatchObject({
+        id: delivery.headers['x-monkeymachine-delivery'],
+        eventId: delivery.body.id,
+        status: 'delivered',
+        origin: 'meta',
+        attempts: 1,
+        responseCode: 204,
+        lastError: null,
+      });
       expect(entry.completedAt).not.toBeNull();
       expect(await drainWebhooks()).toBe(0);
     });
@@ -271,7 +292,12 @@ describe('Outgoing webhooks', () => {
         await makeRetriesDue(owner.tenantId);
       }
       expect((await deliveries(owner, recovers.id))[0]).toMatchObject({ status: 'delivered', attempts: 3, responseCode: 200 });
-      expect((await deliveries(owner, unreachable.id))[0]).toMatchObject({ status: 'pending', attempts: 3, responseCode: null, lastError: expect.stringMatching(/^ECONNREFUSED/) });
+      expect((await deliveries(owner, unreachable.id))[0]).toMatchObject({
+        status: 'pending',
+        attempts: 3,
+        responseCode: null,
+        lastError: expect.stringMatching(/^ECONNREFUSED/),
+      });
       expect(receiver.at(flaky)).toHaveLength(3);
     });
 
@@ -291,7 +317,10 @@ describe('Outgoing webhooks', () => {
         ['message.created', 'withheld', 0],
       ]);
       expect(log[0].lastError).toMatch(/^PURPOSE_NOT_PERMITTED/);
-      const { rows: audit } = await db.query(`select actor, action, subject, decision, reason from audit_log where tenant_id = $1 and action = 'webhook.deliver' order by at`, [owner.tenantId]);
+      const { rows: audit } = await db.query(
+        `select actor, action, subject, decision, reason from audit_log where tenant_id = $1 and action = 'webhook.deliver' order by at`,
+        [owner.tenantId],
+      );
       expect(audit).toHaveLength(2);
       for (const row of audit) {
         expect(row).toMatchObject({ actor: 'system:webhooks', decision: 'deny', subject: expect.stringContaining(`webhook_subscription:${ads.id}/delivery:`) });
@@ -303,7 +332,12 @@ describe('Outgoing webhooks', () => {
       const telegram = await t.createChannel(owner, 'telegram');
       await t.inbound(owner, telegram, { channelKind: 'telegram', text: 'newsletter please' });
       await drainWebhooks();
-      expect(receiver.at(adsUrl).map((r) => [r.body.type, r.body.data.channel.kind]).sort()).toEqual([
+      expect(
+        receiver
+          .at(adsUrl)
+          .map((r) => [r.body.type, r.body.data.channel.kind])
+          .sort(),
+      ).toEqual([
         ['conversation.updated', 'telegram'],
         ['message.created', 'telegram'],
       ]);
@@ -339,9 +373,15 @@ describe('Outgoing webhooks', () => {
       await t.drainInbound();
       const conversation = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items[0];
       const setConsent = (granted: boolean) =>
-        t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'data_export', granted, source: 'form' }] } });
+        t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, {
+          token: owner.token,
+          body: { consents: [{ purpose: 'data_export', granted, source: 'form' }] },
+        });
       // Consent to the CRM is not consent to an export.
-      await t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, { token: owner.token, body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: 'form' }] } });
+      await t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, {
+        token: owner.token,
+        body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: 'form' }] },
+      });
       await setConsent(true);
       await postMetaWebhook(t, messengerMessage(pageId, '24000000000082', 'export me'));
       await t.drainInbound();
@@ -402,7 +442,12 @@ describe('Outgoing webhooks', () => {
       await t.drainInbound();
       await drainWebhooks();
       expect(receiver.at(url).every((r) => r.body.tenantId === a.owner.tenantId)).toBe(true);
-      expect(receiver.at(url).map((r) => r.body.type).sort()).toEqual(['conversation.updated', 'message.created']);
+      expect(
+        receiver
+          .at(url)
+          .map((r) => r.body.type)
+          .sort(),
+      ).toEqual(['conversation.updated', 'message.created']);
     });
 
     it('stops delivering once the subscription is deleted, pending retries included', async () => {
@@ -467,7 +512,10 @@ describe('Outgoing webhooks', () => {
   describe('audit log', () => {
     it('is append-only for the app role and for the owner alike', async () => {
       const owner = await t.signup();
-      await t.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url: 'https://hooks.example.com/x', events: ['message.created'], purpose: 'sale' } });
+      await t.request('POST', '/api/webhook-subscriptions', {
+        token: owner.token,
+        body: { url: 'https://hooks.example.com/x', events: ['message.created'], purpose: 'sale' },
+      });
       const { rows: privileges } = await db.query(
         `select has_table_privilege($1, 'audit_log', 'INSERT') as ins, has_table_privilege($1, 'audit_log', 'SELECT') as sel,
                 has_table_privilege($1, 'audit_log', 'UPDATE') as upd, has_table_privilege($1, 'audit_log', 'DELETE') as del,
@@ -490,8 +538,20 @@ describe('Outgoing webhooks', () => {
     const strict = await TestApp.start({ META_APP_SECRET, META_VERIFY_TOKEN, META_GRAPH_URL: graph.url });
     try {
       const owner = await strict.signup();
-      for (const url of [receiver.endpoint(), 'https://localhost/x', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.7/hook', 'https://localhost./x', 'https://LOCALHOST./x', 'https://2130706433/x', 'https://[::ffff:127.0.0.1]/x']) {
-        const res = await strict.request('POST', '/api/webhook-subscriptions', { token: owner.token, body: { url, events: ['message.created'], purpose: 'service_delivery' } });
+      for (const url of [
+        receiver.endpoint(),
+        'https://localhost/x',
+        'https://169.254.169.254/latest/meta-data',
+        'https://10.0.0.7/hook',
+        'https://localhost./x',
+        'https://LOCALHOST./x',
+        'https://2130706433/x',
+        'https://[::ffff:127.0.0.1]/x',
+      ]) {
+        const res = await strict.request('POST', '/api/webhook-subscriptions', {
+          token: owner.token,
+          body: { url, events: ['message.created'], purpose: 'service_delivery' },
+        });
         expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 400, code: 'INVALID_WEBHOOK_URL' });
       }
     } finally {
@@ -507,7 +567,8 @@ describe('Outgoing webhooks', () => {
     const box = new SecretBox(KeyRing.parse(`${oldKeys},${rotated}`));
     const result = await t.app.get(IntegrationSecrets).rotate(box);
     expect(result.rewrapped).toBeGreaterThanOrEqual(1);
-    const sealed = async () => (await db.query(`select secret from webhook_subscriptions where tenant_id = $1 and id = $2`, [owner.tenantId, sub.id])).rows[0].secret;
+    const sealed = async () =>
+      (await db.query(`select secret from webhook_subscriptions where tenant_id = $1 and id = $2`, [owner.tenantId, sub.id])).rows[0].secret;
     expect(await sealed()).toMatch(/^v1\.rotated\./);
     expect(box.decryptString(await sealed(), webhookSecretContext(owner.tenantId, sub.id))).toBe(sub.secret);
     expect((await t.app.get(IntegrationSecrets).rotate(box)).rewrapped).toBe(0);

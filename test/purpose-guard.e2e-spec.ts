@@ -46,7 +46,7 @@ describe('purpose guard', () => {
     await expect(guard.canActivate(contextFor(owner, 'undeclared'))).resolves.toBe(true);
   });
 
-  it('judges by the tenant\'s own data: e-mail-only data may be used for profiling by its Customer', async () => {
+  it("judges by the tenant's own data: e-mail-only data may be used for profiling by its Customer", async () => {
     const owner = await t.signup();
     await t.createChannel(owner, 'email');
     await expect(guard.canActivate(contextFor(owner, 'profiling'))).resolves.toBe(true);

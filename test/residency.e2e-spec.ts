@@ -20,13 +20,21 @@ describe('data residency across two regions', () => {
     const agent = await t.addUser(ru, 'agent');
     agentEmail = agent.email;
     const channel = await t.createChannel(ru, 'telegram');
-    const { conversation } = await t.inbound(ru, channel, { channelKind: 'telegram', externalContactId: 'tg-user-77', contactName: 'Иван Петров', text: 'Здравствуйте' });
+    const { conversation } = await t.inbound(ru, channel, {
+      channelKind: 'telegram',
+      externalContactId: 'tg-user-77',
+      contactName: 'Иван Петров',
+      text: 'Здравствуйте',
+    });
     await t.request('POST', `/api/conversations/${conversation.id}/notes`, { token: agent.token, body: { text: 'позвонить клиенту' } });
     await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: agent.token, body: { text: 'Добрый день!' } });
     // A Page's webhook, a deletion with its receipt, and audited actions, all for the ru tenant.
     const pageId = platformId();
     graph.page(pageId, 'EAAB-ru-token');
-    await t.request('POST', '/api/channels', { token: ru.token, body: { kind: 'messenger', name: 'Страница', config: { pageId }, credentials: { pageAccessToken: 'EAAB-ru-token' } } });
+    await t.request('POST', '/api/channels', {
+      token: ru.token,
+      body: { kind: 'messenger', name: 'Страница', config: { pageId }, credentials: { pageAccessToken: 'EAAB-ru-token' } },
+    });
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-1', 'Сообщение со страницы', 'm_ru_1'));
     await postMetaWebhook(t, messengerMessage(pageId, 'psid-ru-2', 'Удалите меня', 'm_ru_2'));
     await t.drainInbound();
@@ -44,15 +52,24 @@ describe('data residency across two regions', () => {
 
   it('writes every tenant row to the ru database', async () => {
     for (const [table, min] of [
-      ['tenants', 1], ['users', 2], ['contacts', 2], ['conversations', 2], ['messages', 3], ['notes', 1],
-      ['inbound_events', 1], ['deletion_receipts', 1], ['audit_log', 1], ['access_grants', 1], ['channels', 2],
+      ['tenants', 1],
+      ['users', 2],
+      ['contacts', 2],
+      ['conversations', 2],
+      ['messages', 3],
+      ['notes', 1],
+      ['inbound_events', 1],
+      ['deletion_receipts', 1],
+      ['audit_log', 1],
+      ['access_grants', 1],
+      ['channels', 2],
     ] as const) {
       const { rows } = await ruDb.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [ru.tenantId]);
       expect({ table, n: rows[0].n >= min }).toEqual({ table, n: true });
     }
   });
 
-  it('finds the End User\'s traces in ru, so the search below can see them', async () => {
+  it("finds the End User's traces in ru, so the search below can see them", async () => {
     let hits = 0;
     for (const table of await allTables(ruDb)) hits += await rowsMentioning(ruDb, table, 'Иван Петров');
     expect(hits).toBeGreaterThan(0);
@@ -67,7 +84,18 @@ describe('data residency across two regions', () => {
 
   it('leaves no personal data of the tenant anywhere in the eu database, the directory included', async () => {
     for (const table of await allTables(eu)) {
-      for (const needle of [ru.email, agentEmail, 'Иван Петров', 'tg-user-77', 'Здравствуйте', 'позвонить', 'Ромашка', 'psid-ru-1', 'Сообщение со страницы', 'Поддержка']) {
+      for (const needle of [
+        ru.email,
+        agentEmail,
+        'Иван Петров',
+        'tg-user-77',
+        'Здравствуйте',
+        'позвонить',
+        'Ромашка',
+        'psid-ru-1',
+        'Сообщение со страницы',
+        'Поддержка',
+      ]) {
         expect({ table, needle, n: await rowsMentioning(eu, table, needle) }).toEqual({ table, needle, n: 0 });
       }
     }
@@ -80,7 +108,7 @@ describe('data residency across two regions', () => {
     expect(tenant.body).toMatchObject({ id: ru.tenantId, region: 'ru', name: 'ООО Ромашка' });
   });
 
-  it('offers no way to change a tenant\'s region', async () => {
+  it("offers no way to change a tenant's region", async () => {
     for (const method of ['PATCH', 'PUT'] as const) {
       const res = await t.request(method, '/api/tenant', { token: ru.token, body: { region: 'eu' } });
       expect(res.status).toBe(404);

@@ -30,9 +30,10 @@ describe('retention and purge jobs', () => {
 
   const connect = async (owner: TestTenant, kind: 'messenger' | 'whatsapp') =>
     (kind === 'messenger' ? await connectPage(t, graph, owner, { name: 'p' }) : await connectWhatsApp(t, graph, owner, { name: 'w' })).channelId;
-  const count = async (table: string, where: string, params: unknown[]) => (await db.query(`select count(*)::int as n from ${table} where ${where}`, params)).rows[0].n;
+  const count = async (table: string, where: string, params: unknown[]) =>
+    (await db.query(`select count(*)::int as n from ${table} where ${where}`, params)).rows[0].n;
 
-  it('validates retention settings and refuses another tenant\'s channel', async () => {
+  it("validates retention settings and refuses another tenant's channel", async () => {
     const owner = await t.signup();
     const other = await t.signup();
     const foreign = await connect(other, 'messenger');
@@ -48,7 +49,7 @@ describe('retention and purge jobs', () => {
     expect((await t.request('PUT', '/api/settings/retention', { token: agent.token, body: { defaultDays: 1, channels: {} } })).status).toBe(403);
   });
 
-  it('deletes messages past their channel\'s retention, and conversations left empty', async () => {
+  it("deletes messages past their channel's retention, and conversations left empty", async () => {
     const owner = await t.signup();
     const short = await connect(owner, 'messenger');
     const keep = await connect(owner, 'messenger');
@@ -102,10 +103,10 @@ describe('retention and purge jobs', () => {
   it('drops processed webhook payloads after a week', async () => {
     const owner = await t.signup();
     const channel = await connect(owner, 'messenger');
-    await db.query(`insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, processed_at) values ($1, $2, 'k1', '{}', 'done', now()), ($1, $2, 'k2', '{}', 'pending', null)`, [
-      owner.tenantId,
-      channel,
-    ]);
+    await db.query(
+      `insert into inbound_events (tenant_id, channel_id, dedupe_key, payload, state, processed_at) values ($1, $2, 'k1', '{}', 'done', now()), ($1, $2, 'k2', '{}', 'pending', null)`,
+      [owner.tenantId, channel],
+    );
     later(6);
     await purge();
     expect(await count('inbound_events', 'tenant_id = $1', [owner.tenantId])).toBe(2);
@@ -133,7 +134,9 @@ describe('retention and purge jobs', () => {
     const viewer = await t.signup();
     const health = () => t.request('GET', '/health', { token: viewer.token });
     const db2 = await ownerClient('eu');
-    await db2.query(`insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ('STUCK0000001', 'customer', now(), now() + interval '30 days')`);
+    await db2.query(
+      `insert into directory.deletion_requests (code, origin, requested_at, deadline_at) values ('STUCK0000001', 'customer', now(), now() + interval '30 days')`,
+    );
     await db2.end();
     expect((await health()).body.warnings).not.toContain('1 deletion request(s) past their deadline');
     later(31);

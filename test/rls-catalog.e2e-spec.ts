@@ -15,7 +15,9 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
   afterAll(() => c.end());
 
   it('has tenant tables', async () => {
-    expect(await tenantTables(c)).toEqual(expect.arrayContaining(['conversations', 'messages', 'contacts', 'contact_identities', 'notes', 'users', 'channels', 'tenants']));
+    expect(await tenantTables(c)).toEqual(
+      expect.arrayContaining(['conversations', 'messages', 'contacts', 'contact_identities', 'notes', 'users', 'channels', 'tenants']),
+    );
   });
 
   it('forces row-level security with a tenant policy on every table that has tenant_id', async () => {
@@ -28,7 +30,13 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       [await tenantTables(c)],
     );
     expect(rows.length).toBe((await tenantTables(c)).length);
-    for (const r of rows) expect({ table: r.relname, rls: r.relrowsecurity, forced: r.relforcerowsecurity, policy: r.policies > 0 }).toEqual({ table: r.relname, rls: true, forced: true, policy: true });
+    for (const r of rows)
+      expect({ table: r.relname, rls: r.relrowsecurity, forced: r.relforcerowsecurity, policy: r.policies > 0 }).toEqual({
+        table: r.relname,
+        rls: true,
+        forced: true,
+        policy: true,
+      });
   });
 
   it('puts tenant_id in every primary key, unique key and foreign key of those tables', async () => {
@@ -52,7 +60,9 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
   });
 
   it('connects the app as a role that is not superuser, cannot bypass RLS and owns nothing', async () => {
-    const { rows: [role] } = await c.query(`select oid, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = $1`, [process.env.MM_TEST_APP_ROLE]);
+    const {
+      rows: [role],
+    } = await c.query(`select oid, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb from pg_roles where rolname = $1`, [process.env.MM_TEST_APP_ROLE]);
     expect(role).toMatchObject({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
     const { rows: owned } = await c.query(
       `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relowner = $1 and n.nspname not like 'pg_%'
@@ -64,9 +74,7 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
   });
 
   it('keeps the directory free of personal data', async () => {
-    const { rows } = await c.query(
-      `select table_name, column_name from information_schema.columns where table_schema = 'directory' order by 1, 2`,
-    );
+    const { rows } = await c.query(`select table_name, column_name from information_schema.columns where table_schema = 'directory' order by 1, 2`);
     const columns = rows.map((r) => `${r.table_name}.${r.column_name}`);
     if (region !== 'eu') {
       expect(columns).toEqual([]); // the directory lives only in the default region

@@ -39,7 +39,7 @@ describe('row-level security as the app role', () => {
   };
 
   it.each(['tenants', 'users', 'channels', 'contacts', 'contact_identities', 'conversations', 'messages', 'notes'])(
-    'an unfiltered select from %s returns only the current tenant\'s rows',
+    "an unfiltered select from %s returns only the current tenant's rows",
     async (table) => {
       const rows = await asTenant(b.tenantId, async () => (await app.query(`select tenant_id from ${table}`)).rows);
       expect(rows.length).toBeGreaterThan(0);
@@ -65,19 +65,22 @@ describe('row-level security as the app role', () => {
     // Committed on its own, and its tenant context did not outlive it on this connection.
     expect((await app.query(`select current_setting('app.tenant_id', true) as t`)).rows[0].t).toBe('');
     expect((await app.query(`select count(*)::int as n from inbound_events`)).rows[0].n).toBe(0);
-    const stored = await asTenant(a.tenantId, async () => (await app.query(`select count(*)::int as n from inbound_events where dedupe_key = 'rls:probe'`)).rows[0].n);
+    const stored = await asTenant(
+      a.tenantId,
+      async () => (await app.query(`select count(*)::int as n from inbound_events where dedupe_key = 'rls:probe'`)).rows[0].n,
+    );
     expect(stored).toBe(1);
   });
 
   it('cannot write a row for another tenant, nor move one there', async () => {
-    await expect(
-      asTenant(b.tenantId, () => app.query(`insert into contacts (tenant_id, display_name) values ($1, 'planted')`, [a.tenantId])),
-    ).rejects.toThrow(/row-level security/);
+    await expect(asTenant(b.tenantId, () => app.query(`insert into contacts (tenant_id, display_name) values ($1, 'planted')`, [a.tenantId]))).rejects.toThrow(
+      /row-level security/,
+    );
     const moved = await asTenant(b.tenantId, async () => (await app.query(`update notes set text = 'x' where tenant_id = $1`, [a.tenantId])).rowCount);
     expect(moved).toBe(0);
-    await expect(
-      asTenant(b.tenantId, () => app.query(`update notes set tenant_id = $1`, [a.tenantId])),
-    ).rejects.toThrow(/row-level security|violates foreign key/);
+    await expect(asTenant(b.tenantId, () => app.query(`update notes set tenant_id = $1`, [a.tenantId]))).rejects.toThrow(
+      /row-level security|violates foreign key/,
+    );
   });
 
   it('cannot switch off row-level security or read the migrations', async () => {

@@ -46,21 +46,39 @@ describe('robust input', () => {
   };
   const connectMessenger = async (tenant: TestTenant, pageId = platformId()) => {
     graph.page(pageId, `EAAB-robust-${pageId}`);
-    return { pageId, channelId: (await connect(tenant, { kind: 'messenger', name: `Page ${pageId}`, config: { pageId }, credentials: { pageAccessToken: `EAAB-robust-${pageId}` } })).id };
+    return {
+      pageId,
+      channelId: (
+        await connect(tenant, { kind: 'messenger', name: `Page ${pageId}`, config: { pageId }, credentials: { pageAccessToken: `EAAB-robust-${pageId}` } })
+      ).id,
+    };
   };
   const connectWhatsApp = async (tenant: TestTenant, phoneNumberId = platformId(), wabaId = platformId()) => {
     graph.whatsapp(phoneNumberId, wabaId, `EAAG-robust-${phoneNumberId}`);
     return {
       phoneNumberId,
       wabaId,
-      channelId: (await connect(tenant, { kind: 'whatsapp', name: `WhatsApp ${phoneNumberId}`, config: { phoneNumberId, wabaId }, credentials: { accessToken: `EAAG-robust-${phoneNumberId}` } })).id,
+      channelId: (
+        await connect(tenant, {
+          kind: 'whatsapp',
+          name: `WhatsApp ${phoneNumberId}`,
+          config: { phoneNumberId, wabaId },
+          credentials: { accessToken: `EAAG-robust-${phoneNumberId}` },
+        })
+      ).id,
     };
   };
 
   /** A web chat visitor with a session, each from an address of its own (the per-address budgets stay out of the way). */
   const newVisitor = async (channelKey: string) => {
     const remoteAddress = `203.0.113.${++visitorIp}`;
-    const started = await t.app.inject({ method: 'POST', url: `/webchat/${channelKey}/sessions`, remoteAddress, headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const started = await t.app.inject({
+      method: 'POST',
+      url: `/webchat/${channelKey}/sessions`,
+      remoteAddress,
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(started.statusCode).toBe(201);
     const token = JSON.parse(started.body).token as string;
     return async (payload: string): Promise<HttpResult> => {
@@ -76,7 +94,12 @@ describe('robust input', () => {
   };
 
   const eventsOf = async (tenant: TestTenant, channelId: string) =>
-    (await db.query(`select dedupe_key, payload, state, last_error, parked_at from inbound_events where tenant_id = $1 and channel_id = $2 order by received_at, dedupe_key`, [tenant.tenantId, channelId])).rows;
+    (
+      await db.query(
+        `select dedupe_key, payload, state, last_error, parked_at from inbound_events where tenant_id = $1 and channel_id = $2 order by received_at, dedupe_key`,
+        [tenant.tenantId, channelId],
+      )
+    ).rows;
 
   describe('one bad row never fails a batch', () => {
     it('a web chat message with a lone surrogate is refused alone; the visitors and signed webhooks sharing its group commit are stored', async () => {
@@ -103,16 +126,23 @@ describe('robust input', () => {
       let channelId: string;
       const row = (dedupeKey: string, payload = JSON.stringify({ dedupeKey })): InboxRow => ({ channelId, dedupeKey, payload });
       const stored = async (keys: string[]) =>
-        (await db.query(`select dedupe_key from inbound_events where tenant_id = $1 and dedupe_key = any($2) order by dedupe_key`, [tenant.tenantId, keys])).rows.map((r) => r.dedupe_key);
+        (
+          await db.query(`select dedupe_key from inbound_events where tenant_id = $1 and dedupe_key = any($2) order by dedupe_key`, [tenant.tenantId, keys])
+        ).rows.map((r) => r.dedupe_key);
       const jobs = async (keys: string[]) =>
-        (await db.query(`select count(*)::int as n from queue.jobs j join inbound_events e on e.tenant_id = j.tenant_id and e.id = j.ref_id where e.tenant_id = $1 and e.dedupe_key = any($2)`, [tenant.tenantId, keys])).rows[0].n;
+        (
+          await db.query(
+            `select count(*)::int as n from queue.jobs j join inbound_events e on e.tenant_id = j.tenant_id and e.id = j.ref_id where e.tenant_id = $1 and e.dedupe_key = any($2)`,
+            [tenant.tenantId, keys],
+          )
+        ).rows[0].n;
 
       beforeAll(async () => {
         tenant = await t.signup();
         channelId = (await connectMessenger(tenant)).channelId;
       });
 
-      it('callers sharing a flush with unstorable rows get their answer; only the bad rows\' callers get a 4xx', async () => {
+      it("callers sharing a flush with unstorable rows get their answer; only the bad rows' callers get a 4xx", async () => {
         const commit = new InboxGroupCommit(t.dbs);
         const run = randomUUID();
         const key = (i: number) => `${run}:${i}`;
@@ -134,7 +164,7 @@ describe('robust input', () => {
         expect(await jobs(good)).toBe(good.length);
       });
 
-      it('over HTTP: webhooks for a channel gone behind the routes\' back fail alone (and are dropped), the others sharing their flushes are stored', async () => {
+      it("over HTTP: webhooks for a channel gone behind the routes' back fail alone (and are dropped), the others sharing their flushes are stored", async () => {
         const owner = await t.signup();
         const [gone, kept] = [await connectMessenger(owner), await connectMessenger(owner)];
         // The directory still routes the Page, but its channel row is gone: every row for it breaks the foreign key.
@@ -170,13 +200,22 @@ describe('robust input', () => {
       const owner = await t.signup();
       const [a, b] = [await connectMessenger(owner), await connectMessenger(owner)];
       const wa = await connectWhatsApp(owner);
-      const good = (pageId: string, mid: string) => ({ sender: { id: `psid-${mid}` }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid, text: `text of ${mid}` } });
+      const good = (pageId: string, mid: string) => ({
+        sender: { id: `psid-${mid}` },
+        recipient: { id: pageId },
+        timestamp: Date.now(),
+        message: { mid, text: `text of ${mid}` },
+      });
       const messenger = {
         object: 'page',
         entry: [
           { id: a.pageId, time: Date.now(), messaging: { sender: { id: 'psid-x' }, message: { mid: 'm-in-an-object', text: 'lost?' } } },
           { id: b.pageId, time: Date.now(), messaging: [good(b.pageId, `m-${randomUUID()}`), 42, null, good(b.pageId, `m-${randomUUID()}`)] },
-          { id: b.pageId, time: Date.now(), messaging: [{ sender: { id: { toString: 1 } }, message: { mid: { toString: 1 }, text: 'keys that do not stringify' } }] },
+          {
+            id: b.pageId,
+            time: Date.now(),
+            messaging: [{ sender: { id: { toString: 1 } }, message: { mid: { toString: 1 }, text: 'keys that do not stringify' } }],
+          },
           { id: { toString: 1 }, messaging: [good(b.pageId, 'never routed')] },
           'not an entry',
         ],
@@ -185,14 +224,27 @@ describe('robust input', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ received: true, stored: 3 });
 
-      const whatsapp = whatsappWebhook(wa.wabaId, wa.phoneNumberId, { contacts: { wa_id: 'not a list' } as never, messages: 5 as never, statuses: whatsappStatuses(wa.wabaId, wa.phoneNumberId, '4915550001', [{ id: `wamid.${randomUUID()}`, status: 'sent' }]).entry[0].changes[0].value.statuses });
+      const whatsapp = whatsappWebhook(wa.wabaId, wa.phoneNumberId, {
+        contacts: { wa_id: 'not a list' } as never,
+        messages: 5 as never,
+        statuses: whatsappStatuses(wa.wabaId, wa.phoneNumberId, '4915550001', [{ id: `wamid.${randomUUID()}`, status: 'sent' }]).entry[0].changes[0].value
+          .statuses,
+      });
       const res2 = await postMetaWebhook(t, whatsapp);
       expect(res2.status).toBe(200);
       expect(res2.body).toEqual({ received: true, stored: 1 });
-      const res3 = await postMetaWebhook(t, whatsappWebhook(wa.wabaId, wa.phoneNumberId, { messages: [{ from: '4915550002', id: `wamid.${randomUUID()}`, type: 'text', text: { body: 'hi' } }], contacts: 'nobody' as never, statuses: 'none' as never }));
+      const res3 = await postMetaWebhook(
+        t,
+        whatsappWebhook(wa.wabaId, wa.phoneNumberId, {
+          messages: [{ from: '4915550002', id: `wamid.${randomUUID()}`, type: 'text', text: { body: 'hi' } }],
+          contacts: 'nobody' as never,
+          statuses: 'none' as never,
+        }),
+      );
       expect(res3.body).toEqual({ received: true, stored: 1 });
 
-      const parkedOf = async (channelId: string) => (await eventsOf(owner, channelId)).filter((e) => e.state === 'failed').map((e) => [e.last_error, e.parked_at !== null]);
+      const parkedOf = async (channelId: string) =>
+        (await eventsOf(owner, channelId)).filter((e) => e.state === 'failed').map((e) => [e.last_error, e.parked_at !== null]);
       expect(await parkedOf(a.channelId)).toEqual([['MALFORMED_PAYLOAD: entry.messaging is not a list', true]]);
       expect(await parkedOf(b.channelId)).toEqual([['MALFORMED_PAYLOAD: a messaging item is not an object', true]]);
       expect((await parkedOf(wa.channelId)).sort()).toEqual([
@@ -248,9 +300,15 @@ describe('robust input', () => {
   describe('lone surrogates', () => {
     it('are refused in API input with 400 VALIDATION_FAILED naming the field, before any validator can throw on them', async () => {
       const owner = await t.signup();
-      const signup = (email: string, organizationName = 'Acme') => t.request('POST', '/api/auth/signup', { body: withEscape({ organizationName, email, password: 'a long enough password' }) });
-      for (const [escape, what] of [['\\ud800', 'high'], ['\\udfff', 'low']]) {
-        const res = await t.request('POST', '/api/auth/signup', { body: withEscape({ organizationName: 'Acme', email: 'aSURROGATE@example.test', password: 'a long enough password' }, escape) });
+      const signup = (email: string, organizationName = 'Acme') =>
+        t.request('POST', '/api/auth/signup', { body: withEscape({ organizationName, email, password: 'a long enough password' }) });
+      for (const [escape, what] of [
+        ['\\ud800', 'high'],
+        ['\\udfff', 'low'],
+      ]) {
+        const res = await t.request('POST', '/api/auth/signup', {
+          body: withEscape({ organizationName: 'Acme', email: 'aSURROGATE@example.test', password: 'a long enough password' }, escape),
+        });
         expectError(res, 400, 'VALIDATION_FAILED');
         expect({ what, message: res.body.message }).toEqual({ what, message: 'email must not contain an unpaired UTF-16 surrogate' });
       }
@@ -258,13 +316,16 @@ describe('robust input', () => {
       const login = await t.request('POST', '/api/auth/login', { body: withEscape({ email: `${owner.email}SURROGATE`, password: owner.password }) });
       expectError(login, 400, 'VALIDATION_FAILED');
       expect(login.body.message).toBe('email must not contain an unpaired UTF-16 surrogate');
-      const user = await t.request('POST', '/api/users', { token: owner.token, body: withEscape({ email: 'SURROGATE@example.test', password: 'another long password', role: 'agent' }) });
+      const user = await t.request('POST', '/api/users', {
+        token: owner.token,
+        body: withEscape({ email: 'SURROGATE@example.test', password: 'another long password', role: 'agent' }),
+      });
       expectError(user, 400, 'VALIDATION_FAILED');
 
       // In a free-form object, in a key or a value, however deep.
       const inKey = await t.request('POST', '/api/channels', {
         token: owner.token,
-        body: withEscape({ kind: 'webchat', name: 'chat', config: { allowedOrigins: ['https://shop.example'], 'xSURROGATE': 1 }, credentials: {} }),
+        body: withEscape({ kind: 'webchat', name: 'chat', config: { allowedOrigins: ['https://shop.example'], xSURROGATE: 1 }, credentials: {} }),
       });
       expectError(inKey, 400, 'VALIDATION_FAILED');
       expect(inKey.body.message).toBe('the name of config.x\uFFFD must not contain an unpaired UTF-16 surrogate');
@@ -292,8 +353,10 @@ describe('robust input', () => {
       const owner = await t.signup();
       const page = await connectMessenger(owner);
       const mid = `m-${randomUUID()}`;
-      const body = messengerMessage(page.pageId, 'psid-surrogate', 'x SURROGATE y', `${mid}SURROGATE`) as { entry: Array<{ messaging: Array<Record<string, unknown>> }> };
-      body.entry[0].messaging[0].extra = { 'keySURROGATE': 'SURROGATE', nul: '\u0000' };
+      const body = messengerMessage(page.pageId, 'psid-surrogate', 'x SURROGATE y', `${mid}SURROGATE`) as {
+        entry: Array<{ messaging: Array<Record<string, unknown>> }>;
+      };
+      body.entry[0].messaging[0].extra = { keySURROGATE: 'SURROGATE', nul: '\u0000' };
       const res = await postMetaWebhook(t, withEscape(body, '\\udc00'));
       expect(res.body).toEqual({ received: true, stored: 1 });
       const [event] = await eventsOf(owner, page.channelId);
@@ -328,7 +391,9 @@ describe('robust input', () => {
       expectError(await t.request('POST', '/api/auth/login', { body: at(64) }), 400, 'VALIDATION_FAILED');
       expectError(await t.request('POST', '/api/auth/login', { body: at(65) }), 400, 'JSON_TOO_DEEP');
       const owner = await t.signup();
-      const login = await t.request('POST', '/api/auth/login', { body: JSON.stringify({ email: owner.email, password: owner.password, }).replace('}', `,"x":"${'[{'.repeat(100)}\\"${'['.repeat(100)}"}`) });
+      const login = await t.request('POST', '/api/auth/login', {
+        body: JSON.stringify({ email: owner.email, password: owner.password }).replace('}', `,"x":"${'[{'.repeat(100)}\\"${'['.repeat(100)}"}`),
+      });
       // Refused for the unknown field, not for depth.
       expectError(login, 400, 'VALIDATION_FAILED');
     });
@@ -345,7 +410,11 @@ describe('robust input', () => {
       // body > entry[] > entry > messaging[] > item > message: 6 levels, then `extra` nests 122 more.
       const ok = JSON.stringify(deep).replace('"text":"deep"', `"text":"deep","extra":${nested(122)}`);
       expect((await postMetaWebhook(t, ok)).body).toEqual({ received: true, stored: 1 });
-      expectError(await postMetaWebhook(t, JSON.stringify(messengerMessage(page.pageId, 'p', 'x')).replace('"text":"x"', `"text":"x","extra":${nested(123)}`)), 400, 'JSON_TOO_DEEP');
+      expectError(
+        await postMetaWebhook(t, JSON.stringify(messengerMessage(page.pageId, 'p', 'x')).replace('"text":"x"', `"text":"x","extra":${nested(123)}`)),
+        400,
+        'JSON_TOO_DEEP',
+      );
       await t.drainInbound();
       expect((await t.request('GET', '/api/conversations', { token: owner.token })).body.items).toHaveLength(1);
     });

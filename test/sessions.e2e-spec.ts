@@ -45,7 +45,9 @@ describe('sessions and user deactivation', () => {
     expect(login.status).toBe(403);
     expect(login.body.code).toBe('USER_DEACTIVATED');
     // Only the right password learns that.
-    expect((await t.request('POST', '/api/auth/login', { body: { email: agent.email, password: 'not the password at all' } })).body.code).toBe('INVALID_CREDENTIALS');
+    expect((await t.request('POST', '/api/auth/login', { body: { email: agent.email, password: 'not the password at all' } })).body.code).toBe(
+      'INVALID_CREDENTIALS',
+    );
 
     const users = await t.request('GET', '/api/users', { token: owner.token });
     expect(users.body.items.find((u: { id: string }) => u.id === agent.userId)).toMatchObject({ active: false });
@@ -58,7 +60,7 @@ describe('sessions and user deactivation', () => {
     expect((await t.request('GET', '/api/conversations', { token: again.body.accessToken })).status).toBe(200);
   });
 
-  it('ends the tokens on every other instance within the check\'s few seconds', async () => {
+  it("ends the tokens on every other instance within the check's few seconds", async () => {
     const other = await TestApp.start();
     try {
       const owner = await t.signup();
@@ -99,7 +101,7 @@ describe('sessions and user deactivation', () => {
     expect((await t.request('GET', '/api/users', { token: admin.token })).status).toBe(401);
   });
 
-  it('ends an operator\'s token when the operator account is gone', async () => {
+  it("ends an operator's token when the operator account is gone", async () => {
     const email = `staff-${randomUUID()}@monkeymachine.test`;
     const { id } = await t.app.get(OperatorsService).create(email, 'operator password 1');
     const login = await t.request('POST', '/api/auth/operator-login', { body: { email, password: 'operator password 1' } });

@@ -18,7 +18,8 @@ describe('SMS channel (Twilio)', () => {
   const number = '+14155550100';
   const endUser = '+14155550199';
 
-  const eventsStored = async (channel = channelId) => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
+  const eventsStored = async (channel = channelId) =>
+    (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
   const webhookUrl = (channel: string, status = false) => `${PUBLIC_BASE_URL}/webhooks/twilio/${channel}${status ? '/status' : ''}`;
 
   /** Posts a webhook as Twilio would: form-encoded, signed over PUBLIC_BASE_URL + path with the Auth Token. */
@@ -27,10 +28,15 @@ describe('SMS channel (Twilio)', () => {
     params: Record<string, string>,
     opts: { status?: boolean; token?: string; signedUrl?: string; signature?: string | null; headers?: Record<string, string> } = {},
   ): Promise<HttpResult> {
-    const signature = opts.signature === undefined ? signLikeTwilio(opts.token ?? authToken, opts.signedUrl ?? webhookUrl(channel, opts.status), params) : opts.signature;
+    const signature =
+      opts.signature === undefined ? signLikeTwilio(opts.token ?? authToken, opts.signedUrl ?? webhookUrl(channel, opts.status), params) : opts.signature;
     return t.request('POST', `/webhooks/twilio/${channel}${opts.status ? '/status' : ''}`, {
       body: formBody(params),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature === null ? {} : { 'x-twilio-signature': signature }), ...(opts.headers ?? {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signature === null ? {} : { 'x-twilio-signature': signature }),
+        ...(opts.headers ?? {}),
+      },
     });
   }
 
@@ -38,15 +44,40 @@ describe('SMS channel (Twilio)', () => {
   const inboundSms = (body: string, over: Record<string, string> = {}) => {
     const sid = twilioSid('SM');
     return {
-      ToCountry: 'US', ToState: 'CA', SmsMessageSid: sid, NumMedia: '0', ToCity: 'SAN FRANCISCO', FromZip: '94105', SmsSid: sid,
-      FromState: 'CA', SmsStatus: 'received', FromCity: 'SAN FRANCISCO', Body: body, FromCountry: 'US', To: number, ToZip: '94105',
-      NumSegments: '1', MessageSid: sid, AccountSid: accountSid, From: endUser, ApiVersion: '2010-04-01', SomeFieldAddedWithoutNotice: 'x',
+      ToCountry: 'US',
+      ToState: 'CA',
+      SmsMessageSid: sid,
+      NumMedia: '0',
+      ToCity: 'SAN FRANCISCO',
+      FromZip: '94105',
+      SmsSid: sid,
+      FromState: 'CA',
+      SmsStatus: 'received',
+      FromCity: 'SAN FRANCISCO',
+      Body: body,
+      FromCountry: 'US',
+      To: number,
+      ToZip: '94105',
+      NumSegments: '1',
+      MessageSid: sid,
+      AccountSid: accountSid,
+      From: endUser,
+      ApiVersion: '2010-04-01',
+      SomeFieldAddedWithoutNotice: 'x',
       ...over,
     };
   };
 
   const statusCallback = (messageSid: string, status: string, over: Record<string, string> = {}) => ({
-    SmsSid: messageSid, SmsStatus: status, MessageStatus: status, To: endUser, MessageSid: messageSid, AccountSid: accountSid, From: number, ApiVersion: '2010-04-01', ...over,
+    SmsSid: messageSid,
+    SmsStatus: status,
+    MessageStatus: status,
+    To: endUser,
+    MessageSid: messageSid,
+    AccountSid: accountSid,
+    From: number,
+    ApiVersion: '2010-04-01',
+    ...over,
   });
 
   const connect = (tenant: TestTenant, config: Record<string, unknown>, credentials: Record<string, unknown> = { authToken }) =>
@@ -79,7 +110,11 @@ describe('SMS channel (Twilio)', () => {
   describe('connecting a number', () => {
     it('normalises the number to E.164, checks the credentials and the number with Twilio, and shows the webhook URL', async () => {
       const channel = await t.request('GET', `/api/channels/${channelId}`, { token: owner.token });
-      expect(channel.body).toMatchObject({ kind: 'sms', status: 'active', config: { provider: 'twilio', phoneNumber: number, accountSid, webhookUrl: webhookUrl(channelId) } });
+      expect(channel.body).toMatchObject({
+        kind: 'sms',
+        status: 'active',
+        config: { provider: 'twilio', phoneNumber: number, accountSid, webhookUrl: webhookUrl(channelId) },
+      });
       expect(JSON.stringify(channel.body)).not.toContain(authToken);
       const checks = twilio.calls.filter((c) => c.method === 'GET');
       expect(checks.map((c) => c.path)).toEqual([`/2010-04-01/Accounts/${accountSid}.json`, `/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers.json`]);
@@ -96,7 +131,10 @@ describe('SMS channel (Twilio)', () => {
       for (const phoneNumber of ['415-555-0100', '+1 415 555 01', 'call me', '+999 1234567']) {
         const res = await connect(other, { provider: 'twilio', phoneNumber, accountSid });
         expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('config.phoneNumber must be a valid phone number in international format') });
+        expect(res.body).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          message: expect.stringContaining('config.phoneNumber must be a valid phone number in international format'),
+        });
       }
     });
 
@@ -144,14 +182,24 @@ describe('SMS channel (Twilio)', () => {
       expect(await t.drainInbound()).toBe(1);
 
       const conversation = await conversationOf(channelId);
-      expect(await messagesOf(conversation.id)).toMatchObject([{ direction: 'inbound', text: 'Is my order ready? 🍰 & "thanks"', externalId: sms.MessageSid, attachments: [] }]);
+      expect(await messagesOf(conversation.id)).toMatchObject([
+        { direction: 'inbound', text: 'Is my order ready? 🍰 & "thanks"', externalId: sms.MessageSid, attachments: [] },
+      ]);
       const contact = await t.request('GET', `/api/contacts/${conversation.contactId}`, { token: owner.token });
       expect(contact.body.identities).toMatchObject([{ channelId, channelKind: 'sms', externalId: endUser }]);
     });
 
     it('keeps MMS media as attachments (URLs, not copies), and stores none of the location fields Twilio adds', async () => {
       const media = (n: string) => `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages/MM1/Media/ME${n}`;
-      const mms = inboundSms('', { NumMedia: '3', MediaUrl0: media('0'), MediaContentType0: 'image/jpeg', MediaUrl1: media('1'), MediaContentType1: 'video/mp4', MediaUrl2: media('2'), MediaContentType2: 'text/vcard' });
+      const mms = inboundSms('', {
+        NumMedia: '3',
+        MediaUrl0: media('0'),
+        MediaContentType0: 'image/jpeg',
+        MediaUrl1: media('1'),
+        MediaContentType1: 'video/mp4',
+        MediaUrl2: media('2'),
+        MediaContentType2: 'text/vcard',
+      });
       expect((await postTwilio(channelId, mms)).status).toBe(200);
       await t.drainInbound();
       const conversation = await conversationOf(channelId);
@@ -175,7 +223,10 @@ describe('SMS channel (Twilio)', () => {
       const concurrent = inboundSms('concurrent');
       expect((await Promise.all([1, 2, 3].map(() => postTwilio(channelId, concurrent)))).map((r) => r.status)).toEqual([200, 200, 200]);
       await t.drainInbound();
-      const { rows } = await db.query(`select external_id from messages where channel_id = $1 and external_id = any($2)`, [channelId, [sms.MessageSid, concurrent.MessageSid]]);
+      const { rows } = await db.query(`select external_id from messages where channel_id = $1 and external_id = any($2)`, [
+        channelId,
+        [sms.MessageSid, concurrent.MessageSid],
+      ]);
       expect(rows).toHaveLength(2);
     });
 
@@ -220,7 +271,10 @@ describe('SMS channel (Twilio)', () => {
       // A query string is part of the signed URL as called.
       const res2 = await t.request('POST', `/webhooks/twilio/${channelId}?tag=a`, {
         body: formBody(inboundSms('with a query')),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signLikeTwilio(authToken, `${webhookUrl(channelId)}?tag=b`, inboundSms('with a query')) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signLikeTwilio(authToken, `${webhookUrl(channelId)}?tag=b`, inboundSms('with a query')),
+        },
       });
       expect(res2.status).toBe(403);
     });
@@ -237,7 +291,10 @@ describe('SMS channel (Twilio)', () => {
   describe('replying', () => {
     it('sends a reply through the Messages API with To, From, Body and our StatusCallback', async () => {
       const conversation = await conversationOf(channelId);
-      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'Ready at 5 pm! Reply STOP to opt out' } });
+      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, {
+        token: owner.token,
+        body: { text: 'Ready at 5 pm! Reply STOP to opt out' },
+      });
       expect(reply.status).toBe(202);
       expect(await t.drainOutbound()).toBe(1);
 
@@ -246,7 +303,12 @@ describe('SMS channel (Twilio)', () => {
         method: 'POST',
         authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
         contentType: 'application/x-www-form-urlencoded',
-        form: { To: endUser, From: number, Body: 'Ready at 5 pm! Reply STOP to opt out', StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/${channelId}/status` },
+        form: {
+          To: endUser,
+          From: number,
+          Body: 'Ready at 5 pm! Reply STOP to opt out',
+          StatusCallback: `${PUBLIC_BASE_URL}/webhooks/twilio/${channelId}/status`,
+        },
       });
       expect(Object.keys(call.form).sort()).toEqual(['Body', 'From', 'StatusCallback', 'To']);
       const sent = (await messagesOf(conversation.id)).find((m) => m.id === reply.body.id)!;
@@ -278,9 +340,12 @@ describe('SMS channel (Twilio)', () => {
       expect(await message()).toMatchObject({ status: 'read' });
     });
 
-    it('marks an undelivered message failed with Twilio\'s ErrorCode', async () => {
+    it("marks an undelivered message failed with Twilio's ErrorCode", async () => {
       const conversation = await conversationOf(channelId);
-      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'to a switched-off phone' } });
+      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, {
+        token: owner.token,
+        body: { text: 'to a switched-off phone' },
+      });
       await t.drainOutbound();
       const message = async () => (await messagesOf(conversation.id)).find((m) => m.id === reply.body.id)!;
       const sid = (await message()).externalId;
@@ -293,12 +358,20 @@ describe('SMS channel (Twilio)', () => {
       expect(await message()).toMatchObject({ status: 'failed' });
     });
 
-    it('fails a message Twilio refuses with Twilio\'s code and text, and revokes the channel on 20003', async () => {
+    it("fails a message Twilio refuses with Twilio's code and text, and revokes the channel on 20003", async () => {
       const conversation = await conversationOf(channelId);
-      twilio.failNext(twilio.messagesPath(accountSid), 400, { code: 21610, message: "Attempt to send to unsubscribed recipient", more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
+      twilio.failNext(twilio.messagesPath(accountSid), 400, {
+        code: 21610,
+        message: 'Attempt to send to unsubscribed recipient',
+        more_info: 'https://www.twilio.com/docs/errors/21610',
+        status: 400,
+      });
       const refused = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'promo' } });
       await t.drainOutbound();
-      expect((await messagesOf(conversation.id)).find((m) => m.id === refused.body.id)).toMatchObject({ status: 'failed', error: { code: '21610', text: 'Attempt to send to unsubscribed recipient' } });
+      expect((await messagesOf(conversation.id)).find((m) => m.id === refused.body.id)).toMatchObject({
+        status: 'failed',
+        error: { code: '21610', text: 'Attempt to send to unsubscribed recipient' },
+      });
       expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status).toBe('active');
 
       // The Customer rotates the Auth Token in the Twilio Console: our stored one stops working.
@@ -307,7 +380,10 @@ describe('SMS channel (Twilio)', () => {
       const lost = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'anyone?' } });
       await t.drainOutbound();
       expect((await messagesOf(conversation.id)).find((m) => m.id === lost.body.id)).toMatchObject({ status: 'failed', error: { code: '20003' } });
-      expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('20003') });
+      expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body).toMatchObject({
+        status: 'revoked',
+        revokedReason: expect.stringContaining('20003'),
+      });
 
       // Reconnecting with the new token restores sending; webhooks are then checked with it.
       const again = await connect(owner, { provider: 'twilio', phoneNumber: number, accountSid }, { authToken: rotated });
@@ -319,7 +395,11 @@ describe('SMS channel (Twilio)', () => {
   });
 
   it('stores the Auth Token encrypted only', async () => {
-    const tables = (await db.query(`select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`)).rows;
+    const tables = (
+      await db.query(
+        `select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+      )
+    ).rows;
     for (const { t: table } of tables) {
       const { rows } = await db.query(`select count(*)::int as n from ${table} x where strpos(x::text, $1) > 0`, [authToken]);
       expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });

@@ -12,7 +12,12 @@ describe('subprocessors page', () => {
     const res = await t.request('GET', '/legal/subprocessors');
     expect(res.status).toBe(200);
     const names = res.body.items.map((i: { name: string }) => i.name);
-    const expected = new Set(t.app.get(ChannelAdapters).all().flatMap((a) => a.processors));
+    const expected = new Set(
+      t.app
+        .get(ChannelAdapters)
+        .all()
+        .flatMap((a) => a.processors),
+    );
     expect(new Set(names)).toEqual(expected);
     expect(names).toEqual(expect.arrayContaining(['Meta Platforms (WhatsApp Business Cloud API)']));
     const html = await t.request('GET', '/legal/subprocessors', { headers: { accept: 'text/html' } });

@@ -23,7 +23,15 @@ interface TgUser {
 }
 
 /** A new End User, with the fields Telegram sends about them (some of which we must not keep). */
-const newUser = (first = 'Ada', last = 'Lovelace'): TgUser => ({ id: ++userSeq, is_bot: false, first_name: first, last_name: last, username: `${first.toLowerCase()}${userSeq}`, language_code: 'en', is_premium: true });
+const newUser = (first = 'Ada', last = 'Lovelace'): TgUser => ({
+  id: ++userSeq,
+  is_bot: false,
+  first_name: first,
+  last_name: last,
+  username: `${first.toLowerCase()}${userSeq}`,
+  language_code: 'en',
+  is_premium: true,
+});
 const privateChat = (u: TgUser) => ({ id: u.id, first_name: u.first_name, last_name: u.last_name, username: u.username, type: 'private' });
 const messageUpdate = (from: TgUser, content: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
   update_id: ++updateSeq,
@@ -40,7 +48,8 @@ describe('Telegram channel', () => {
   const botId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000);
   const token = botToken(botId);
 
-  const eventsStored = async (channel = channelId) => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
+  const eventsStored = async (channel = channelId) =>
+    (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1`, [channel])).rows[0].n;
   const secretOf = (botTokenValue = token) => telegram.webhookOf(botTokenValue)!.secret;
 
   /** Posts an update as Telegram does: JSON to the channel's URL with the secret header. */
@@ -75,7 +84,8 @@ describe('Telegram channel', () => {
     const conversation = (await conversationOf(user.id))!;
     const send = (body: Record<string, unknown>) => t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body });
     const message = async (id: string) => (await messagesOf(conversation.id)).find((m) => m.id === id)!;
-    const jobOf = async (id: string) => (await db.query(`select extract(epoch from available_at - now())::int as wait, attempts from queue.jobs where ref_id = $1`, [id])).rows[0];
+    const jobOf = async (id: string) =>
+      (await db.query(`select extract(epoch from available_at - now())::int as wait, attempts from queue.jobs where ref_id = $1`, [id])).rows[0];
     return { user, conversation, send, message, jobOf };
   }
 
@@ -101,11 +111,19 @@ describe('Telegram channel', () => {
       // getMe identifies the bot (claimed before anything changes on Telegram), then the handshake checks it again and sets the webhook.
       expect(calls.map((c) => c.path)).toEqual([`/bot${token}/getMe`, `/bot${token}/getMe`, `/bot${token}/setWebhook`]);
       expect(calls.every((c) => c.httpMethod === 'POST' && c.contentType === 'application/json')).toBe(true);
-      expect(calls[2].body).toEqual({ url: `${PUBLIC_BASE_URL}/webhooks/telegram/${channelId}`, secret_token: expect.stringMatching(/^[A-Za-z0-9_-]{32,256}$/), allowed_updates: ALLOWED_UPDATES });
+      expect(calls[2].body).toEqual({
+        url: `${PUBLIC_BASE_URL}/webhooks/telegram/${channelId}`,
+        secret_token: expect.stringMatching(/^[A-Za-z0-9_-]{32,256}$/),
+        allowed_updates: ALLOWED_UPDATES,
+      });
       expect(telegram.webhookOf(token)).toMatchObject({ url: `${PUBLIC_BASE_URL}/webhooks/telegram/${channelId}` });
 
       const channel = await t.request('GET', `/api/channels/${channelId}`, { token: owner.token });
-      expect(channel.body).toMatchObject({ kind: 'telegram', status: 'active', config: { botId: String(botId), botUsername: 'monkey_support_bot', webhookUrl: `${PUBLIC_BASE_URL}/webhooks/telegram/${channelId}` } });
+      expect(channel.body).toMatchObject({
+        kind: 'telegram',
+        status: 'active',
+        config: { botId: String(botId), botUsername: 'monkey_support_bot', webhookUrl: `${PUBLIC_BASE_URL}/webhooks/telegram/${channelId}` },
+      });
       expect(JSON.stringify(channel.body)).not.toContain(token);
       expect(JSON.stringify(channel.body)).not.toContain(secretOf());
     });
@@ -138,10 +156,13 @@ describe('Telegram channel', () => {
         message: expect.stringContaining('HTTPS URL must be provided'),
       });
       const down = telegramAdapter({ telegramApiUrl: 'http://127.0.0.1:9', publicBaseUrl: PUBLIC_BASE_URL } as AppConfig);
-      await expect(down.connect!({ tenantId: 't', channelId: 'c', config: {}, credentials: { botToken: local } })).rejects.toMatchObject({ kind: 'unavailable', code: 'TELEGRAM_UNAVAILABLE' });
+      await expect(down.connect!({ tenantId: 't', channelId: 'c', config: {}, credentials: { botToken: local } })).rejects.toMatchObject({
+        kind: 'unavailable',
+        code: 'TELEGRAM_UNAVAILABLE',
+      });
     });
 
-    it('connects a bot to one tenant only (the bot id is the routing key), leaving the owner\'s webhook alone', async () => {
+    it("connects a bot to one tenant only (the bot id is the routing key), leaving the owner's webhook alone", async () => {
       const other = await t.signup();
       const webhook = telegram.webhookOf(token);
       const before = telegram.calls.length;
@@ -163,9 +184,20 @@ describe('Telegram channel', () => {
 
       const conversation = (await conversationOf(user.id))!;
       expect(conversation).toMatchObject({ status: 'open', channelId });
-      expect(conversation.contact).toMatchObject({ displayName: 'Grace Hopper', identities: [{ channelId, channelKind: 'telegram', externalId: String(user.id), blockedAt: null }] });
+      expect(conversation.contact).toMatchObject({
+        displayName: 'Grace Hopper',
+        identities: [{ channelId, channelKind: 'telegram', externalId: String(user.id), blockedAt: null }],
+      });
       expect(await messagesOf(conversation.id)).toMatchObject([
-        { direction: 'inbound', text: 'Is my order ready? 🍰', externalId: `${user.id}:${update.message.message_id}`, attachments: [], editedAt: null, edits: [], sentAt: new Date(update.message.date * 1000).toISOString() },
+        {
+          direction: 'inbound',
+          text: 'Is my order ready? 🍰',
+          externalId: `${user.id}:${update.message.message_id}`,
+          attachments: [],
+          editedAt: null,
+          edits: [],
+          sentAt: new Date(update.message.date * 1000).toISOString(),
+        },
       ]);
     });
 
@@ -179,16 +211,37 @@ describe('Telegram channel', () => {
           { file_id: 'AgAC-medium', file_unique_id: 'u2', width: 320, height: 240, file_size: 15000 },
         ],
       });
-      const doc = messageUpdate(user, { document: { file_id: 'BQAC-doc', file_unique_id: 'u4', file_name: 'invoice.pdf', mime_type: 'application/pdf', file_size: 4242, thumbnail: { file_id: 'thumb' } } });
-      const reply = messageUpdate(user, { text: 'see above', reply_to_message: { message_id: photo.message.message_id, chat: privateChat(user), date: now(), caption: 'my receipt' } });
+      const doc = messageUpdate(user, {
+        document: {
+          file_id: 'BQAC-doc',
+          file_unique_id: 'u4',
+          file_name: 'invoice.pdf',
+          mime_type: 'application/pdf',
+          file_size: 4242,
+          thumbnail: { file_id: 'thumb' },
+        },
+      });
+      const reply = messageUpdate(user, {
+        text: 'see above',
+        reply_to_message: { message_id: photo.message.message_id, chat: privateChat(user), date: now(), caption: 'my receipt' },
+      });
       for (const u of [photo, doc, reply]) expect((await postUpdate(u)).status).toBe(200);
       await t.drainInbound();
 
       const conversation = (await conversationOf(user.id))!;
       const byExternal = Object.fromEntries((await messagesOf(conversation.id)).map((m) => [m.externalId, m]));
-      expect(byExternal[`${user.id}:${photo.message.message_id}`]).toMatchObject({ text: 'my receipt', attachments: [{ type: 'image', ref: 'AgAC-large', mimeType: 'image/jpeg' }] });
-      expect(byExternal[`${user.id}:${doc.message.message_id}`]).toMatchObject({ text: null, attachments: [{ type: 'file', ref: 'BQAC-doc', mimeType: 'application/pdf', name: 'invoice.pdf' }] });
-      expect(byExternal[`${user.id}:${reply.message.message_id}`]).toMatchObject({ text: 'see above', replyToExternalId: `${user.id}:${photo.message.message_id}` });
+      expect(byExternal[`${user.id}:${photo.message.message_id}`]).toMatchObject({
+        text: 'my receipt',
+        attachments: [{ type: 'image', ref: 'AgAC-large', mimeType: 'image/jpeg' }],
+      });
+      expect(byExternal[`${user.id}:${doc.message.message_id}`]).toMatchObject({
+        text: null,
+        attachments: [{ type: 'file', ref: 'BQAC-doc', mimeType: 'application/pdf', name: 'invoice.pdf' }],
+      });
+      expect(byExternal[`${user.id}:${reply.message.message_id}`]).toMatchObject({
+        text: 'see above',
+        replyToExternalId: `${user.id}:${photo.message.message_id}`,
+      });
 
       const { rows } = await db.query(`select payload from inbound_events where channel_id = $1 and dedupe_key = $2`, [channelId, `update:${photo.update_id}`]);
       const stored = JSON.stringify(rows[0].payload);
@@ -206,11 +259,14 @@ describe('Telegram channel', () => {
       await t.drainInbound();
       const conversation = (await conversationOf(user.id))!;
       expect((await messagesOf(conversation.id)).map((m) => m.text).sort()).toEqual(['concurrent', 'only once please']);
-      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = any($2)`, [channelId, [`update:${once.update_id}`, `update:${concurrent.update_id}`]]);
+      const { rows } = await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and dedupe_key = any($2)`, [
+        channelId,
+        [`update:${once.update_id}`, `update:${concurrent.update_id}`],
+      ]);
       expect(rows[0].n).toBe(2);
     });
 
-    it('tells two End Users\' messages apart although Telegram numbers messages per chat', async () => {
+    it("tells two End Users' messages apart although Telegram numbers messages per chat", async () => {
       const [a, b] = [newUser('Ann'), newUser('Bob')];
       await postUpdate(messageUpdate(a, { text: 'from Ann' }, { message_id: 1 }));
       await postUpdate(messageUpdate(b, { text: 'from Bob' }, { message_id: 1 }));
@@ -271,10 +327,27 @@ describe('Telegram channel', () => {
       });
     });
 
-    it('turns a button press into a message with the button\'s label, answering the callback query in the webhook response', async () => {
+    it("turns a button press into a message with the button's label, answering the callback query in the webhook response", async () => {
       const { user, conversation } = await endUserWithConversation();
-      const question = { message_id: ++messageSeq, from: { id: botId, is_bot: true, first_name: 'Monkey Support' }, chat: privateChat(user), date: now(), text: 'Deliver today?', reply_markup: { inline_keyboard: [[{ text: 'Yes, today 🚚', callback_data: 'deliver:today' }, { text: 'Tomorrow', callback_data: 'deliver:tomorrow' }]] } };
-      const press = { update_id: ++updateSeq, callback_query: { id: '4382bfdwdsb323b2d9', from: user, message: question, chat_instance: '-123', data: 'deliver:today' } };
+      const question = {
+        message_id: ++messageSeq,
+        from: { id: botId, is_bot: true, first_name: 'Monkey Support' },
+        chat: privateChat(user),
+        date: now(),
+        text: 'Deliver today?',
+        reply_markup: {
+          inline_keyboard: [
+            [
+              { text: 'Yes, today 🚚', callback_data: 'deliver:today' },
+              { text: 'Tomorrow', callback_data: 'deliver:tomorrow' },
+            ],
+          ],
+        },
+      };
+      const press = {
+        update_id: ++updateSeq,
+        callback_query: { id: '4382bfdwdsb323b2d9', from: user, message: question, chat_instance: '-123', data: 'deliver:today' },
+      };
       const res = await postUpdate(press);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ method: 'answerCallbackQuery', callback_query_id: '4382bfdwdsb323b2d9' });
@@ -287,7 +360,13 @@ describe('Telegram channel', () => {
       const { user } = await endUserWithConversation();
       const member = (status: string, date: number) => ({
         update_id: ++updateSeq,
-        my_chat_member: { chat: privateChat(user), from: user, date, old_chat_member: { user: { id: botId, is_bot: true }, status: status === 'kicked' ? 'member' : 'kicked' }, new_chat_member: { user: { id: botId, is_bot: true }, status, until_date: 0 } },
+        my_chat_member: {
+          chat: privateChat(user),
+          from: user,
+          date,
+          old_chat_member: { user: { id: botId, is_bot: true }, status: status === 'kicked' ? 'member' : 'kicked' },
+          new_chat_member: { user: { id: botId, is_bot: true }, status, until_date: 0 },
+        },
       });
       const t0 = now();
       await postUpdate(member('kicked', t0));
@@ -305,10 +384,34 @@ describe('Telegram channel', () => {
     it('ignores group, supergroup and channel updates: acknowledged, nothing stored, no conversation', async () => {
       const user = newUser();
       const before = await eventsStored();
-      const group = { update_id: ++updateSeq, message: { message_id: ++messageSeq, from: user, chat: { id: -1001234567890, title: 'Fans', type: 'supergroup' }, date: now(), text: '@monkey_support_bot hi all' } };
-      const small = { update_id: ++updateSeq, message: { message_id: ++messageSeq, from: user, chat: { id: -4567, title: 'Team', type: 'group' }, date: now(), text: 'hi' } };
-      const added = { update_id: ++updateSeq, my_chat_member: { chat: { id: -4567, title: 'Team', type: 'group' }, from: user, date: now(), old_chat_member: { status: 'left' }, new_chat_member: { status: 'member' } } };
-      const post = { update_id: ++updateSeq, channel_post: { message_id: 1, chat: { id: -100999, title: 'News', type: 'channel' }, date: now(), text: 'news' } };
+      const group = {
+        update_id: ++updateSeq,
+        message: {
+          message_id: ++messageSeq,
+          from: user,
+          chat: { id: -1001234567890, title: 'Fans', type: 'supergroup' },
+          date: now(),
+          text: '@monkey_support_bot hi all',
+        },
+      };
+      const small = {
+        update_id: ++updateSeq,
+        message: { message_id: ++messageSeq, from: user, chat: { id: -4567, title: 'Team', type: 'group' }, date: now(), text: 'hi' },
+      };
+      const added = {
+        update_id: ++updateSeq,
+        my_chat_member: {
+          chat: { id: -4567, title: 'Team', type: 'group' },
+          from: user,
+          date: now(),
+          old_chat_member: { status: 'left' },
+          new_chat_member: { status: 'member' },
+        },
+      };
+      const post = {
+        update_id: ++updateSeq,
+        channel_post: { message_id: 1, chat: { id: -100999, title: 'News', type: 'channel' }, date: now(), text: 'news' },
+      };
       for (const u of [group, small, added]) {
         const res = await postUpdate(u);
         expect(res.status).toBe(200);
@@ -321,10 +424,12 @@ describe('Telegram channel', () => {
       expect((await postUpdate(group, { secret: 'wrong' })).status).toBe(403);
     });
 
-    it('erases an End User\'s raw updates with their contact', async () => {
+    it("erases an End User's raw updates with their contact", async () => {
       const { user, conversation } = await endUserWithConversation();
       const quoted = JSON.stringify(String(user.id));
-      const count = async () => (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and strpos(payload::text, $2) > 0`, [channelId, quoted])).rows[0].n;
+      const count = async () =>
+        (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and strpos(payload::text, $2) > 0`, [channelId, quoted])).rows[0]
+          .n;
       expect(await count()).toBeGreaterThan(0);
       expect((await t.request('DELETE', `/api/contacts/${conversation.contactId}`, { token: owner.token })).status).toBeLessThan(300);
       expect(await count()).toBe(0);
@@ -338,9 +443,18 @@ describe('Telegram channel', () => {
       expect(reply.status).toBe(202);
       expect(await t.drainOutbound()).toBe(1);
       const call = telegram.callsOf('sendMessage').at(-1)!;
-      expect(call).toMatchObject({ httpMethod: 'POST', path: `/bot${token}/sendMessage`, contentType: 'application/json', body: { chat_id: s.user.id, text: 'Ready at 5 pm!' } });
+      expect(call).toMatchObject({
+        httpMethod: 'POST',
+        path: `/bot${token}/sendMessage`,
+        contentType: 'application/json',
+        body: { chat_id: s.user.id, text: 'Ready at 5 pm!' },
+      });
       expect(Object.keys(call.body).sort()).toEqual(['chat_id', 'text']);
-      expect(await s.message(reply.body.id)).toMatchObject({ status: 'sent', externalId: expect.stringMatching(new RegExp(`^${s.user.id}:\\d+$`)), error: null });
+      expect(await s.message(reply.body.id)).toMatchObject({
+        status: 'sent',
+        externalId: expect.stringMatching(new RegExp(`^${s.user.id}:\\d+$`)),
+        error: null,
+      });
     });
 
     it('sends attachments by URL: one image with the text as caption, or each file and then the text', async () => {
@@ -352,7 +466,13 @@ describe('Telegram channel', () => {
       expect(await s.message(photo.body.id)).toMatchObject({ status: 'sent' });
 
       const before = telegram.calls.length;
-      const files = await s.send({ text: 'documents attached', attachments: [{ type: 'file', url: 'https://cdn.example/invoice.pdf' }, { type: 'image', url: 'https://cdn.example/label.png' }] });
+      const files = await s.send({
+        text: 'documents attached',
+        attachments: [
+          { type: 'file', url: 'https://cdn.example/invoice.pdf' },
+          { type: 'image', url: 'https://cdn.example/label.png' },
+        ],
+      });
       await t.drainOutbound();
       expect(telegram.calls.slice(before).map((c) => [c.method, c.body])).toEqual([
         ['sendDocument', { chat_id: s.user.id, document: 'https://cdn.example/invoice.pdf' }],
@@ -373,7 +493,7 @@ describe('Telegram channel', () => {
       expect((await t.request('GET', `/api/channels/${channelId}`, { token: owner.token })).body.status).toBe('active');
     });
 
-    it('fails a message Telegram refuses (400) with Telegram\'s code and text', async () => {
+    it("fails a message Telegram refuses (400) with Telegram's code and text", async () => {
       const s = await endUserWithConversation();
       telegram.failNext('sendMessage', 400, 'Bad Request: chat not found');
       const queued = await s.send({ text: 'hello?' });
@@ -425,10 +545,18 @@ describe('Telegram channel', () => {
       telegram.revoke(first);
       const lost = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: tenant.token, body: { text: 'anyone?' } });
       await t.drainOutbound();
-      expect((await messagesOf(conversation.id, tenant)).find((m) => m.id === lost.body.id)).toMatchObject({ status: 'failed', error: { code: '401', text: 'Unauthorized' } });
-      expect((await t.request('GET', `/api/channels/${channel}`, { token: tenant.token })).body).toMatchObject({ status: 'revoked', revokedReason: expect.stringContaining('401') });
+      expect((await messagesOf(conversation.id, tenant)).find((m) => m.id === lost.body.id)).toMatchObject({
+        status: 'failed',
+        error: { code: '401', text: 'Unauthorized' },
+      });
+      expect((await t.request('GET', `/api/channels/${channel}`, { token: tenant.token })).body).toMatchObject({
+        status: 'revoked',
+        revokedReason: expect.stringContaining('401'),
+      });
       const notes = await t.request('GET', '/api/notifications', { token: tenant.token });
-      expect(notes.body.items).toEqual([expect.objectContaining({ kind: 'channel.revoked', channelId: channel, message: expect.stringContaining('Reconnect') })]);
+      expect(notes.body.items).toEqual([
+        expect.objectContaining({ kind: 'channel.revoked', channelId: channel, message: expect.stringContaining('Reconnect') }),
+      ]);
       expect(JSON.stringify(notes.body)).not.toContain(first);
 
       // Reconnecting with the new token of the same bot restores the same channel with a new secret.
@@ -459,7 +587,11 @@ describe('Telegram channel', () => {
   });
 
   it('stores the bot token and the webhook secret encrypted only', async () => {
-    const tables = (await db.query(`select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`)).rows;
+    const tables = (
+      await db.query(
+        `select format('%I.%I', table_schema, table_name) as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+      )
+    ).rows;
     for (const { t: table } of tables) {
       for (const secret of [token, secretOf()]) {
         const { rows } = await db.query(`select count(*)::int as n from ${table} x where strpos(x::text, $1) > 0`, [secret]);

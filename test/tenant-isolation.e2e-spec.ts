@@ -41,13 +41,13 @@ describe('tenant isolation through the API', () => {
     expect(JSON.stringify(res.body)).not.toContain('secret of A');
   });
 
-  it('tenant B lists none of A\'s conversations', async () => {
+  it("tenant B lists none of A's conversations", async () => {
     const list = await t.request('GET', '/api/conversations?limit=100', { token: bAgent.token });
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([]);
   });
 
-  it('nothing B tried changed A\'s data', async () => {
+  it("nothing B tried changed A's data", async () => {
     const conv = await t.request('GET', `/api/conversations/${ids.conversation}`, { token: a.token });
     expect(conv.body.status).toBe('open');
     const msgs = await t.request('GET', `/api/conversations/${ids.conversation}/messages`, { token: a.token });
@@ -69,7 +69,7 @@ describe('tenant isolation through the API', () => {
     expect(signup.status).toBe(400);
   });
 
-  it('cannot assign a conversation to another tenant\'s user', async () => {
+  it("cannot assign a conversation to another tenant's user", async () => {
     const res = await t.request('PATCH', `/api/conversations/${ids.conversation}`, { token: a.token, body: { assigneeId: bAgent.userId } });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('ASSIGNEE_NOT_FOUND');

@@ -43,8 +43,15 @@ describe('tenant termination', () => {
   async function messengerPage(tenant: TestTenant): Promise<{ pageId: string; channelId: string }> {
     const pageId = platformId();
     const channelId = await t.createChannel(tenant, 'messenger');
-    await t.dbs.forTenant(tenant, (tx) => tx.query(`update channels set routing_key = $3 where tenant_id = $1 and id = $2`, [tenant.tenantId, channelId, pageId]));
-    await eu.query(`insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ('messenger', $1, $2, $3, $4)`, [pageId, tenant.tenantId, channelId, tenant.region]);
+    await t.dbs.forTenant(tenant, (tx) =>
+      tx.query(`update channels set routing_key = $3 where tenant_id = $1 and id = $2`, [tenant.tenantId, channelId, pageId]),
+    );
+    await eu.query(`insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ('messenger', $1, $2, $3, $4)`, [
+      pageId,
+      tenant.tenantId,
+      channelId,
+      tenant.region,
+    ]);
     return { pageId, channelId };
   }
 
@@ -65,7 +72,11 @@ describe('tenant termination', () => {
 
     const res = await t.request('DELETE', '/api/tenant', { token: owner.token, body: { confirm: 'Closing Down Ltd' } });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ status: 'terminating', confirmationCode: expect.stringMatching(/^[A-Z0-9]{16}$/), statusUrl: expect.stringContaining(`/privacy/deletion/${res.body.confirmationCode}`) });
+    expect(res.body).toEqual({
+      status: 'terminating',
+      confirmationCode: expect.stringMatching(/^[A-Z0-9]{16}$/),
+      statusUrl: expect.stringContaining(`/privacy/deletion/${res.body.confirmationCode}`),
+    });
 
     // Before any purge: the organization's tokens read nothing any more, and nobody signs in.
     for (const token of [owner.token, agent.token]) {
@@ -86,7 +97,7 @@ describe('tenant termination', () => {
     expect((await t.request('GET', '/api/conversations', { token: keep.token })).body.items).toHaveLength(1);
   });
 
-  it('drops webhooks for the terminated organization\'s Page with a 200, even through a stale cached route', async () => {
+  it("drops webhooks for the terminated organization's Page with a 200, even through a stale cached route", async () => {
     const owner = await t.signup({ region: 'ru', organizationName: 'Page Owner' });
     const { pageId } = await messengerPage(owner);
     const before = await postMetaWebhook(t, messengerMessage(pageId, 'psid-1', 'before'));
@@ -125,7 +136,9 @@ describe('tenant termination', () => {
       const res = await t.request('DELETE', '/api/tenant', { token: owner.token, body: { confirm: 'Deadlocked' } });
       expect(res.status).toBe(202);
       await purge();
-      const [job] = (await ru.query(`select attempts, available_at > now() as later from queue.jobs where kind = 'termination' and tenant_id = $1`, [owner.tenantId])).rows;
+      const [job] = (
+        await ru.query(`select attempts, available_at > now() as later from queue.jobs where kind = 'termination' and tenant_id = $1`, [owner.tenantId])
+      ).rows;
       expect(job).toEqual({ attempts: 1, later: true });
       expect((await ru.query(`select count(*)::int as n from messages where tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(3);
       expect((await t.request('GET', '/api/conversations', { token: owner.token })).status).toBe(401);
@@ -133,20 +146,24 @@ describe('tenant termination', () => {
 
       await ru.query(`update queue.jobs set available_at = now() where kind = 'termination' and tenant_id = $1`, [owner.tenantId]); // the backoff, passed
       await purge();
-      expect(await status(res.body.confirmationCode)).toMatchObject({ status: 'completed', deleted: { messages: 3, conversations: 3, contacts: 3, tenants: 1 } });
+      expect(await status(res.body.confirmationCode)).toMatchObject({
+        status: 'completed',
+        deleted: { messages: 3, conversations: 3, contacts: 3, tenants: 1 },
+      });
       await expectNothingLeft(owner, ru);
     } finally {
       await ru.query(`drop trigger fail_first_purge on messages; drop function fail_first_purge(); drop sequence termination_failures`);
     }
   });
 
-  it('ends platform staff\'s access under a live grant at once too', async () => {
+  it("ends platform staff's access under a live grant at once too", async () => {
     const owner = await t.signup({ region: 'ru', organizationName: 'Supported' });
     const email = `staff-${randomUUID()}@monkeymachine.test`;
     await t.app.get(OperatorsService).create(email, 'operator password 1');
     const operatorToken = (await t.request('POST', '/api/auth/operator-login', { body: { email, password: 'operator password 1' } })).body.accessToken;
     expect((await t.request('POST', '/api/access-grants', { token: owner.token, body: { minutes: 60, reason: 'Ticket #1: export help' } })).status).toBe(201);
-    const asOperator = () => t.request('GET', '/api/conversations', { token: operatorToken, headers: { 'x-mm-tenant': owner.tenantId, 'x-access-reason': 'Ticket #1' } });
+    const asOperator = () =>
+      t.request('GET', '/api/conversations', { token: operatorToken, headers: { 'x-mm-tenant': owner.tenantId, 'x-access-reason': 'Ticket #1' } });
     expect((await asOperator()).status).toBe(200);
     expect((await t.request('DELETE', '/api/tenant', { token: owner.token, body: { confirm: 'Supported' } })).status).toBe(202);
     expect((await asOperator()).status).toBe(404);
@@ -154,7 +171,7 @@ describe('tenant termination', () => {
     expect((await asOperator()).status).toBe(404);
   });
 
-  it('terminates a tenant of the directory\'s own region the same way', async () => {
+  it("terminates a tenant of the directory's own region the same way", async () => {
     const owner = await t.signup({ region: 'eu', organizationName: 'Home Region' });
     const { pageId } = await messengerPage(owner);
     expect((await t.request('DELETE', '/api/tenant', { token: owner.token, body: { confirm: 'Home Region' } })).status).toBe(202);

@@ -13,7 +13,10 @@ describe('TRUST_PROXY', () => {
     const t = await TestApp.start(env);
     apps.push(t);
     const owner: TestTenant = await t.signup();
-    const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'webchat', name: 'Site chat', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} } });
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'webchat', name: 'Site chat', config: { allowedOrigins: ['https://shop.example'] }, credentials: {} },
+    });
     expect(res.status).toBe(201);
     const key: string = res.body.config.channelKey;
     let n = 0;

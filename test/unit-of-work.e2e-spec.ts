@@ -21,7 +21,11 @@ describe('unit of work', () => {
 
   const heard: DomainEvent[] = [];
   beforeEach(() => (heard.length = 0));
-  const listen = () => t.app.get(DomainEvents).forTenant(tenant.tenantId).subscribe((e) => heard.push(e));
+  const listen = () =>
+    t.app
+      .get(DomainEvents)
+      .forTenant(tenant.tenantId)
+      .subscribe((e) => heard.push(e));
   const messageCount = async (externalId: string) =>
     (await db.query(`select count(*)::int as n from messages where tenant_id = $1 and external_id = $2`, [tenant.tenantId, externalId])).rows[0].n;
 

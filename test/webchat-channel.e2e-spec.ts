@@ -27,7 +27,11 @@ describe('Web chat channel', () => {
   async function http(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(base + path, { method, headers, body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) });
+    const res = await fetch(base + path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    });
     const text = await res.text();
     let body: any = text;
     try {
@@ -39,7 +43,10 @@ describe('Web chat channel', () => {
   }
 
   async function connectWebchat(tenant: TestTenant, allowedOrigins: string[] = [SHOP], credentials: Record<string, string> = {}) {
-    const res = await t.request('POST', '/api/channels', { token: tenant.token, body: { kind: 'webchat', name: 'Website chat', config: { allowedOrigins }, credentials } });
+    const res = await t.request('POST', '/api/channels', {
+      token: tenant.token,
+      body: { kind: 'webchat', name: 'Website chat', config: { allowedOrigins }, credentials },
+    });
     expect(res.status).toBe(201);
     return res;
   }
@@ -63,7 +70,8 @@ describe('Web chat channel', () => {
         if (res.status === 201) session.token = res.body.token;
         return res;
       },
-      send: (text: string, clientMessageId: string = randomUUID()) => http('POST', `/webchat/${key}/messages`, { body: { clientMessageId, text }, headers: headers(session.token) }),
+      send: (text: string, clientMessageId: string = randomUUID()) =>
+        http('POST', `/webchat/${key}/messages`, { body: { clientMessageId, text }, headers: headers(session.token) }),
       list: (token: string = session.token) => http('GET', `/webchat/${key}/messages`, { headers: headers(token) }),
       stream: (token: string = session.token) => SseReader.open(`${base}/webchat/${key}/stream?session=${encodeURIComponent(token)}`, headers()),
     };
@@ -90,7 +98,11 @@ describe('Web chat channel', () => {
       expect(channel.key).toMatch(/^wc_[A-Za-z0-9_-]{32}$/);
       expect(channel.identitySecret).toMatch(/^[0-9a-f]{64}$/);
       const one = await t.request('GET', `/api/channels/${channel.id}`, { token: owner.token });
-      expect(one.body).toMatchObject({ kind: 'webchat', status: 'active', config: { allowedOrigins: [SHOP, 'http://localhost:8080'], channelKey: channel.key } });
+      expect(one.body).toMatchObject({
+        kind: 'webchat',
+        status: 'active',
+        config: { allowedOrigins: [SHOP, 'http://localhost:8080'], channelKey: channel.key },
+      });
       const list = await t.request('GET', '/api/channels', { token: owner.token });
       expect(JSON.stringify([one.body, list.body])).not.toContain(channel.identitySecret);
       expect(Object.keys(one.body)).not.toContain('identitySecret');
@@ -109,7 +121,13 @@ describe('Web chat channel', () => {
     });
 
     it('refuses origins that are not origins, and fields that do not exist', async () => {
-      for (const config of [{ allowedOrigins: [] }, { allowedOrigins: ['https://*.example.com'] }, { allowedOrigins: ['https://shop.example/path'] }, { allowedOrigins: ['javascript:alert(1)'] }, { allowedOrigins: [SHOP], channelKey: 'wc_mine' }]) {
+      for (const config of [
+        { allowedOrigins: [] },
+        { allowedOrigins: ['https://*.example.com'] },
+        { allowedOrigins: ['https://shop.example/path'] },
+        { allowedOrigins: ['javascript:alert(1)'] },
+        { allowedOrigins: [SHOP], channelKey: 'wc_mine' },
+      ]) {
         const res = await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'webchat', name: 'x', config, credentials: {} } });
         expect({ config, status: res.status, code: res.body.code }).toEqual({ config, status: 400, code: 'VALIDATION_FAILED' });
       }
@@ -117,7 +135,7 @@ describe('Web chat channel', () => {
   });
 
   describe('a visitor and an agent', () => {
-    it('chat end to end: durable inbox, the agent API, and the reply on the visitor\'s live stream', async () => {
+    it("chat end to end: durable inbox, the agent API, and the reply on the visitor's live stream", async () => {
       const v = visitor(channel.key);
       const started = await v.start({ name: 'Ada' });
       expect(started.status).toBe(201);
@@ -134,7 +152,11 @@ describe('Web chat channel', () => {
       expect(sent.status).toBe(202);
       expect(sent.body).toEqual({ clientMessageId, status: 'accepted' });
       expect((await v.send('Is my order #1234 on its way?', clientMessageId)).body.status).toBe('duplicate');
-      const stored = await db.query(`select payload from inbound_events where tenant_id = $1 and channel_id = $2 and payload->>'clientMessageId' = $3`, [owner.tenantId, channel.id, clientMessageId]);
+      const stored = await db.query(`select payload from inbound_events where tenant_id = $1 and channel_id = $2 and payload->>'clientMessageId' = $3`, [
+        owner.tenantId,
+        channel.id,
+        clientMessageId,
+      ]);
       expect(stored.rows).toHaveLength(1);
 
       expect(await t.drainInbound()).toBe(1);
@@ -146,18 +168,31 @@ describe('Web chat channel', () => {
       expect(conversations.body.items).toHaveLength(1);
       const conversation = conversations.body.items[0];
       const contact = await t.request('GET', `/api/contacts/${conversation.contactId}`, { token: owner.token });
-      expect(contact.body).toMatchObject({ displayName: 'Ada', identities: [{ channelId: channel.id, channelKind: 'webchat', externalId: expect.stringMatching(/^anon:/) }] });
+      expect(contact.body).toMatchObject({
+        displayName: 'Ada',
+        identities: [{ channelId: channel.id, channelKind: 'webchat', externalId: expect.stringMatching(/^anon:/) }],
+      });
       const inbox = await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token });
       expect(inbox.body.items).toMatchObject([{ direction: 'inbound', text: 'Is my order #1234 on its way?' }]);
 
-      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'Yes! It arrives tomorrow 🚚' } });
+      const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, {
+        token: owner.token,
+        body: { text: 'Yes! It arrives tomorrow 🚚' },
+      });
       expect(reply.status).toBe(202);
       // Queued is not delivered: the visitor sees a reply only once it is sent.
       expect((await v.list()).body.items.map((m: { from: string }) => m.from)).toEqual(['visitor']);
       expect(await t.drainOutbound()).toBe(1);
 
       const answer = await stream.next((f: SseFrame) => f.event === 'message' && f.data.from === 'agent');
-      expect(answer.data).toEqual({ id: reply.body.id, clientMessageId: null, from: 'agent', text: 'Yes! It arrives tomorrow 🚚', attachments: [], sentAt: expect.any(String) });
+      expect(answer.data).toEqual({
+        id: reply.body.id,
+        clientMessageId: null,
+        from: 'agent',
+        text: 'Yes! It arrives tomorrow 🚚',
+        attachments: [],
+        sentAt: expect.any(String),
+      });
       const after = await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token });
       expect(after.body.items[0]).toMatchObject({ id: reply.body.id, status: 'sent', externalId: reply.body.id });
 
@@ -177,10 +212,18 @@ describe('Web chat channel', () => {
       await v.start();
       await v.send('hello');
       await t.drainInbound();
-      const [conv] = (await db.query(`select c.id from conversations c join contact_identities i on i.tenant_id = c.tenant_id and i.contact_id = c.contact_id where i.tenant_id = $1 and i.external_id = (select visitor_id from webchat_sessions where tenant_id = $1 and id = $2)`, [owner.tenantId, v.token.split('.')[0]])).rows;
+      const [conv] = (
+        await db.query(
+          `select c.id from conversations c join contact_identities i on i.tenant_id = c.tenant_id and i.contact_id = c.contact_id where i.tenant_id = $1 and i.external_id = (select visitor_id from webchat_sessions where tenant_id = $1 and id = $2)`,
+          [owner.tenantId, v.token.split('.')[0]],
+        )
+      ).rows;
       await t.request('POST', `/api/conversations/${conv.id}/notes`, { token: owner.token, body: { text: 'internal: VIP customer' } });
       await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: owner.token, body: { text: 'never delivered' } });
-      await db.query(`update messages set status = 'failed' where tenant_id = $1 and conversation_id = $2 and direction = 'outbound'`, [owner.tenantId, conv.id]);
+      await db.query(`update messages set status = 'failed' where tenant_id = $1 and conversation_id = $2 and direction = 'outbound'`, [
+        owner.tenantId,
+        conv.id,
+      ]);
       const seen = JSON.stringify((await v.list()).body);
       expect(seen).not.toContain('VIP');
       expect(seen).not.toContain('never delivered');
@@ -200,7 +243,9 @@ describe('Web chat channel', () => {
     });
 
     it('refuses a site that is not allowed, without a CORS header', async () => {
-      const preflight = await http('OPTIONS', `/webchat/${channel.key}/sessions`, { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      const preflight = await http('OPTIONS', `/webchat/${channel.key}/sessions`, {
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
       expect(preflight.status).toBe(403);
       expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
       const evil = visitor(channel.key, { origin: 'https://evil.example' });
@@ -222,11 +267,16 @@ describe('Web chat channel', () => {
   });
 
   describe('identity verification', () => {
-    it('refuses a wrong or missing HMAC, and resumes the user\'s history with the right one', async () => {
+    it("refuses a wrong or missing HMAC, and resumes the user's history with the right one", async () => {
       const userId = `customer-${randomUUID()}`;
       const right = identityHash(channel.identitySecret, userId);
       const wrong = identityHash('some-other-secret-entirely-0000000000', userId);
-      for (const body of [{ userId, userHash: wrong }, { userId }, { userId, userHash: right.replace(/^./, (c) => (c === '0' ? '1' : '0')) }, { userId: `${userId}x`, userHash: right }]) {
+      for (const body of [
+        { userId, userHash: wrong },
+        { userId },
+        { userId, userHash: right.replace(/^./, (c) => (c === '0' ? '1' : '0')) },
+        { userId: `${userId}x`, userHash: right },
+      ]) {
         const res = await visitor(channel.key).start(body);
         expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 403, code: 'IDENTITY_VERIFICATION_FAILED' });
       }
@@ -244,13 +294,16 @@ describe('Web chat channel', () => {
       const stranger = visitor(channel.key);
       await stranger.start();
       expect((await stranger.list()).body.items).toEqual([]);
-      const contacts = await db.query(`select external_id from contact_identities where tenant_id = $1 and external_id = $2`, [owner.tenantId, `user:${userId}`]);
+      const contacts = await db.query(`select external_id from contact_identities where tenant_id = $1 and external_id = $2`, [
+        owner.tenantId,
+        `user:${userId}`,
+      ]);
       expect(contacts.rows).toHaveLength(1);
     });
   });
 
   describe('isolation between visitors', () => {
-    it('keeps another visitor\'s session, messages and stream out of reach', async () => {
+    it("keeps another visitor's session, messages and stream out of reach", async () => {
       const alice = visitor(channel.key);
       const bob = visitor(channel.key);
       await alice.start();
@@ -304,7 +357,9 @@ describe('Web chat channel', () => {
       await v.start({ userId, userHash: identityHash(channel.identitySecret, userId), name: 'Eve' });
       await v.send('please forget me');
       await t.drainInbound();
-      const [identity] = (await db.query(`select contact_id from contact_identities where tenant_id = $1 and external_id = $2`, [owner.tenantId, `user:${userId}`])).rows;
+      const [identity] = (
+        await db.query(`select contact_id from contact_identities where tenant_id = $1 and external_id = $2`, [owner.tenantId, `user:${userId}`])
+      ).rows;
       const erased = await t.request('DELETE', `/api/contacts/${identity.contact_id}`, { token: owner.token });
       expect(erased.status).toBe(200);
       expect((await v.list()).status).toBe(404);
@@ -321,10 +376,16 @@ describe('Web chat channel', () => {
     it('limits the body size and type', async () => {
       const v = visitor(channel.key);
       await v.start();
-      const big = await http('POST', `/webchat/${channel.key}/messages`, { body: { clientMessageId: randomUUID(), text: 'x'.repeat(20_000) }, headers: { authorization: `Bearer ${v.token}`, origin: SHOP } });
+      const big = await http('POST', `/webchat/${channel.key}/messages`, {
+        body: { clientMessageId: randomUUID(), text: 'x'.repeat(20_000) },
+        headers: { authorization: `Bearer ${v.token}`, origin: SHOP },
+      });
       expect(big.status).toBe(413);
       expect(big.headers.get('access-control-allow-origin')).toBe(SHOP); // the widget can read why
-      const plain = await http('POST', `/webchat/${channel.key}/messages`, { body: 'hello', headers: { authorization: `Bearer ${v.token}`, 'content-type': 'text/plain' } });
+      const plain = await http('POST', `/webchat/${channel.key}/messages`, {
+        body: 'hello',
+        headers: { authorization: `Bearer ${v.token}`, 'content-type': 'text/plain' },
+      });
       expect(plain.status).toBe(415);
       const long = await v.send('y'.repeat(4001));
       expect(long.status).toBe(400);

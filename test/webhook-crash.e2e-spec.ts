@@ -19,14 +19,17 @@ describe('crash during webhook load', () => {
 
   beforeAll(async () => {
     graph = await new FakeGraphServer().start();
-    app = new AppProcess({ ...(await testEnv({ META_APP_SECRET, META_GRAPH_URL: graph.url, WORKERS: 'on', WORKER_IDLE_MS: '50', WORKER_LEASE_SECONDS: '3' })), JWT_SECRET: randomBytes(32).toString('hex') });
+    app = new AppProcess({
+      ...(await testEnv({ META_APP_SECRET, META_GRAPH_URL: graph.url, WORKERS: 'on', WORKER_IDLE_MS: '50', WORKER_LEASE_SECONDS: '3' })),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+    });
     await app.start();
     db = await ownerClient('eu');
-  });
+  }, 120_000);
   afterAll(async () => {
-    await app.stop();
-    await db.end();
-    await graph.stop();
+    await app?.stop();
+    await db?.end();
+    await graph?.stop();
   });
 
   it('turns every acknowledged webhook into exactly one message', async () => {
@@ -48,7 +51,11 @@ describe('crash during webhook load', () => {
     const bodies = Array.from({ length: total }, (_, i) => JSON.stringify(messengerMessage(pageId, `user-${i % 25}`, `message ${i}`, `m_crash_${i}`)));
     const acked = new Set<number>();
     const post = (i: number) =>
-      fetch(`${app.url}/webhooks/meta`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(META_APP_SECRET, bodies[i]) }, body: bodies[i] }).then(
+      fetch(`${app.url}/webhooks/meta`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(META_APP_SECRET, bodies[i]) },
+        body: bodies[i],
+      }).then(
         (r) => r.status === 200 && acked.add(i),
         () => false,
       );
@@ -84,5 +91,5 @@ describe('crash during webhook load', () => {
     expect(stored.size).toBe(total);
     const failed = await db.query(`select count(*)::int as n from inbound_events where state <> 'done'`);
     expect(failed.rows[0].n).toBe(0);
-  });
+  }, 180_000);
 });

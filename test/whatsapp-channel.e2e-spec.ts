@@ -32,7 +32,6 @@ describe('WhatsApp channel', () => {
   let owner: TestTenant;
   let db: Client;
 
-
   /** Every test connects a phone number of its own, so calls and conversations never mix. */
   async function connect(): Promise<Line> {
     const phoneNumberId = platformId();
@@ -92,7 +91,8 @@ describe('WhatsApp channel', () => {
     return { id: res.body.id, wamid: sent.externalId! };
   }
 
-  const outboundJobs = async () => (await db.query(`select count(*)::int as n from queue.jobs where kind = 'outbound' and tenant_id = $1`, [owner.tenantId])).rows[0].n;
+  const outboundJobs = async () =>
+    (await db.query(`select count(*)::int as n from queue.jobs where kind = 'outbound' and tenant_id = $1`, [owner.tenantId])).rows[0].n;
 
   beforeAll(async () => {
     ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET, META_VERIFY_TOKEN }));
@@ -111,7 +111,13 @@ describe('WhatsApp channel', () => {
     const from = waId();
     const res = await postMetaWebhook(
       t,
-      whatsappMessage(line.wabaId, line.phoneNumberId, from, { id: 'wamid.first-text', type: 'text', text: { body: 'Olá! Is my order on its way?' } }, { name: 'Maria Souza' }),
+      whatsappMessage(
+        line.wabaId,
+        line.phoneNumberId,
+        from,
+        { id: 'wamid.first-text', type: 'text', text: { body: 'Olá! Is my order on its way?' } },
+        { name: 'Maria Souza' },
+      ),
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ received: true, stored: 1 });
@@ -119,7 +125,9 @@ describe('WhatsApp channel', () => {
 
     const conversation = await conversationOf(line.channelId);
     expect((await t.request('GET', `/api/conversations?channelId=${other.channelId}`, { token: owner.token })).body.items).toEqual([]);
-    expect(await messagesOf(conversation.id)).toMatchObject([{ direction: 'inbound', text: 'Olá! Is my order on its way?', externalId: 'wamid.first-text', status: null }]);
+    expect(await messagesOf(conversation.id)).toMatchObject([
+      { direction: 'inbound', text: 'Olá! Is my order on its way?', externalId: 'wamid.first-text', status: null },
+    ]);
     const contact = await t.request('GET', `/api/contacts/${conversation.contactId}`, { token: owner.token });
     expect(contact.body).toMatchObject({ displayName: 'Maria Souza', identities: [{ channelId: line.channelId, channelKind: 'whatsapp', externalId: from }] });
   });
@@ -159,16 +167,32 @@ describe('WhatsApp channel', () => {
         line.wabaId,
         line.phoneNumberId,
         from,
-        { id: 'wamid.interactive', type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'confirm-yes', title: 'Yes, deliver it' } }, context: { from: '15550001234', id: 'wamid.our-question' } },
+        {
+          id: 'wamid.interactive',
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'confirm-yes', title: 'Yes, deliver it' } },
+          context: { from: '15550001234', id: 'wamid.our-question' },
+        },
         { at: now - 2000 },
       ),
     );
-    await deliver(whatsappMessage(line.wabaId, line.phoneNumberId, from, { id: 'wamid.button', type: 'button', button: { text: 'Stop promotions', payload: 'STOP_PROMO' } }, { at: now - 1000 }));
+    await deliver(
+      whatsappMessage(
+        line.wabaId,
+        line.phoneNumberId,
+        from,
+        { id: 'wamid.button', type: 'button', button: { text: 'Stop promotions', payload: 'STOP_PROMO' } },
+        { at: now - 1000 },
+      ),
+    );
 
     const items = await messagesOf((await conversationOf(line.channelId)).id);
     const byId = (id: string) => items.find((m) => m.externalId === id);
     expect(items).toHaveLength(3);
-    expect(byId('wamid.location')).toMatchObject({ text: null, attachments: [{ type: 'location', url: 'geo:52.520008,13.404954', name: 'Alexanderplatz, Berlin' }] });
+    expect(byId('wamid.location')).toMatchObject({
+      text: null,
+      attachments: [{ type: 'location', url: 'geo:52.520008,13.404954', name: 'Alexanderplatz, Berlin' }],
+    });
     expect(byId('wamid.interactive')).toMatchObject({ text: 'Yes, deliver it', attachments: [], replyToExternalId: 'wamid.our-question' });
     expect(byId('wamid.button')).toMatchObject({ text: 'Stop promotions', attachments: [] });
   });
@@ -191,7 +215,11 @@ describe('WhatsApp channel', () => {
       authorization: `Bearer ${line.token}`,
       body: { messaging_product: 'whatsapp', recipient_type: 'individual', to: `+${from}`, type: 'text', text: { body: 'Sure, send us the new address.' } },
     });
-    expect(await message(conversation.id, res.body.id)).toMatchObject({ status: 'sent', externalId: expect.stringMatching(/^wamid\.fake/), authorId: owner.userId });
+    expect(await message(conversation.id, res.body.id)).toMatchObject({
+      status: 'sent',
+      externalId: expect.stringMatching(/^wamid\.fake/),
+      authorId: owner.userId,
+    });
   });
 
   it('moves a sent message forward with statuses, and a late "sent" does not move it back', async () => {
@@ -199,7 +227,13 @@ describe('WhatsApp channel', () => {
     const from = waId();
     const conversation = await inbound(line, from, 'ping');
     const { id, wamid } = await sendText(conversation.id, 'pong');
-    const statuses = (...s: string[]) => whatsappStatuses(line.wabaId, line.phoneNumberId, from, s.map((status) => ({ id: wamid, status })));
+    const statuses = (...s: string[]) =>
+      whatsappStatuses(
+        line.wabaId,
+        line.phoneNumberId,
+        from,
+        s.map((status) => ({ id: wamid, status })),
+      );
 
     await deliver(statuses('delivered'));
     expect((await message(conversation.id, id)).status).toBe('delivered');
@@ -210,7 +244,14 @@ describe('WhatsApp channel', () => {
 
     // All three in one batch, in the wrong order: the furthest one wins.
     const second = await sendText(conversation.id, 'pong again');
-    await deliver(whatsappStatuses(line.wabaId, line.phoneNumberId, from, ['read', 'sent', 'delivered'].map((status) => ({ id: second.wamid, status }))));
+    await deliver(
+      whatsappStatuses(
+        line.wabaId,
+        line.phoneNumberId,
+        from,
+        ['read', 'sent', 'delivered'].map((status) => ({ id: second.wamid, status })),
+      ),
+    );
     expect((await message(conversation.id, second.id)).status).toBe('read');
   });
 
@@ -222,7 +263,11 @@ describe('WhatsApp channel', () => {
 
     await deliver(
       whatsappStatuses(line.wabaId, line.phoneNumberId, from, [
-        { id: wamid, status: 'failed', errors: [{ code: 131047, title: 'Re-engagement message', message: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }] },
+        {
+          id: wamid,
+          status: 'failed',
+          errors: [{ code: 131047, title: 'Re-engagement message', message: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }],
+        },
       ]),
     );
 
@@ -275,7 +320,15 @@ describe('WhatsApp channel', () => {
       template: {
         name: 'order_update',
         language: { code: 'en_US' },
-        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Maria' }, { type: 'text', text: '#1042' }] }],
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Maria' },
+              { type: 'text', text: '#1042' },
+            ],
+          },
+        ],
       },
     });
     expect(await message(conversation.id, accepted.body.id)).toMatchObject({ status: 'sent', externalId: expect.stringMatching(/^wamid\.fake/) });
@@ -380,7 +433,12 @@ describe('WhatsApp channel', () => {
   });
 
   it('drops, with 200, changes for phone numbers nobody connected', async () => {
-    const res = await postMetaWebhook(t, whatsappWebhook(platformId(), platformId(), { messages: [{ from: waId(), id: 'wamid.nobody', timestamp: '1764500000', type: 'text', text: { body: 'hello?' } }] }));
+    const res = await postMetaWebhook(
+      t,
+      whatsappWebhook(platformId(), platformId(), {
+        messages: [{ from: waId(), id: 'wamid.nobody', timestamp: '1764500000', type: 'text', text: { body: 'hello?' } }],
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stored: 0 });
   });

@@ -30,12 +30,30 @@ describe('attachment content', () => {
     graph.addMedia('1234567890', token, photo, 'image/png');
     await postMetaWebhook(t, {
       object: 'whatsapp_business_account',
-      entry: [{ id: 'waba', changes: [{ field: 'messages', value: {
-        messaging_product: 'whatsapp',
-        metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
-        contacts: [{ profile: { name: 'Ana' }, wa_id: '34600111222' }],
-        messages: [{ from: '34600111222', id: 'wamid.media1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'image', image: { id: '1234567890', mime_type: 'image/png', sha256: 'abc', caption: 'my receipt' } }],
-      } }] }],
+      entry: [
+        {
+          id: 'waba',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550001111', phone_number_id: phoneNumberId },
+                contacts: [{ profile: { name: 'Ana' }, wa_id: '34600111222' }],
+                messages: [
+                  {
+                    from: '34600111222',
+                    id: 'wamid.media1',
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: 'image',
+                    image: { id: '1234567890', mime_type: 'image/png', sha256: 'abc', caption: 'my receipt' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
     expect(graph.calls).toHaveLength(0); // nothing fetched on arrival
     await t.drainInbound();
@@ -45,11 +63,18 @@ describe('attachment content', () => {
     const [message] = (await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token })).body.items;
     expect(message).toMatchObject({ text: 'my receipt', attachments: [{ type: 'image', ref: '1234567890', mimeType: 'image/png', sha256: 'abc' }] });
 
-    const res = await t.app.inject({ method: 'GET', url: `/api/conversations/${conversation.id}/messages/${message.id}/attachments/0`, headers: { authorization: `Bearer ${owner.token}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/conversations/${conversation.id}/messages/${message.id}/attachments/0`,
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.rawPayload.equals(photo)).toBe(true);
-    expect(graph.calls.map((c) => `${c.method} ${c.path} ${c.authorization}`)).toEqual([`GET /1234567890 Bearer ${token}`, `GET /media-download/1234567890 Bearer ${token}`]);
+    expect(graph.calls.map((c) => `${c.method} ${c.path} ${c.authorization}`)).toEqual([
+      `GET /1234567890 Bearer ${token}`,
+      `GET /media-download/1234567890 Bearer ${token}`,
+    ]);
 
     const other = await t.signup();
     const foreign = await t.request('GET', `/api/conversations/${conversation.id}/messages/${message.id}/attachments/0`, { token: other.token });
@@ -62,9 +87,28 @@ describe('attachment content', () => {
     const owner = await t.signup();
     const pageId = platformId();
     graph.page(pageId, 'EAAB-page-token');
-    await t.request('POST', '/api/channels', { token: owner.token, body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-page-token' } } });
+    await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'messenger', name: 'P', config: { pageId }, credentials: { pageAccessToken: 'EAAB-page-token' } },
+    });
     const url = 'https://scontent.xx.fbcdn.net/v/photo.jpg?oh=1';
-    await postMetaWebhook(t, { object: 'page', entry: [{ id: pageId, time: Date.now(), messaging: [{ sender: { id: '42' }, recipient: { id: pageId }, timestamp: Date.now(), message: { mid: 'm_photo', attachments: [{ type: 'image', payload: { url } }] } }] }] });
+    await postMetaWebhook(t, {
+      object: 'page',
+      entry: [
+        {
+          id: pageId,
+          time: Date.now(),
+          messaging: [
+            {
+              sender: { id: '42' },
+              recipient: { id: pageId },
+              timestamp: Date.now(),
+              message: { mid: 'm_photo', attachments: [{ type: 'image', payload: { url } }] },
+            },
+          ],
+        },
+      ],
+    });
     await t.drainInbound();
     const conversation = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items[0];
     const [message] = (await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token })).body.items;

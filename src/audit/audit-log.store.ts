@@ -30,10 +30,14 @@ export class AuditLog {
   constructor(private readonly dbs: RegionDatabases) {}
 
   async record(tx: EntityManager, tenantId: string, entry: AuditEntry): Promise<void> {
-    await tx.query(
-      `insert into audit_log (tenant_id, actor, action, subject, decision, reason) values ($1, $2, $3, $4, $5, $6)`,
-      [tenantId, entry.actor, entry.action, entry.subject, entry.decision, entry.reason ?? null],
-    );
+    await tx.query(`insert into audit_log (tenant_id, actor, action, subject, decision, reason) values ($1, $2, $3, $4, $5, $6)`, [
+      tenantId,
+      entry.actor,
+      entry.action,
+      entry.subject,
+      entry.decision,
+      entry.reason ?? null,
+    ]);
   }
 
   /** For a decision that has no transaction of its own (a refused request). */
@@ -44,7 +48,10 @@ export class AuditLog {
   /** The newest entries first. */
   latest(tenant: TenantRef, limit: number): Promise<AuditRecord[]> {
     return this.dbs.forTenant(tenant, (tx) =>
-      rows<AuditRecord>(tx, `select id, at, actor, action, subject, decision, reason from audit_log where tenant_id = $1 order by at desc, id desc limit $2`, [tenant.tenantId, limit]),
+      rows<AuditRecord>(tx, `select id, at, actor, action, subject, decision, reason from audit_log where tenant_id = $1 order by at desc, id desc limit $2`, [
+        tenant.tenantId,
+        limit,
+      ]),
     );
   }
 }

@@ -8,7 +8,9 @@ import { partIndexOf } from './email/email.mapper';
 import { readEmailPart } from './email/email.store';
 import { WhatsAppGateway } from './whatsapp/whatsapp.gateway';
 
-export type AttachmentContent = { redirect: string } | { stream: ReadableStream<Uint8Array>; mimeType: string; length?: number; /** Offered as a download under this name. */ fileName?: string };
+export type AttachmentContent =
+  | { redirect: string }
+  | { stream: ReadableStream<Uint8Array>; mimeType: string; length?: number; /** Offered as a download under this name. */ fileName?: string };
 
 /**
  * Media are referenced, never copied: Meta CDN URLs are handed out as they are; WhatsApp media
@@ -38,7 +40,12 @@ export class AttachmentContentService {
     if (emailPart !== null && message.externalId) {
       const part = await readEmailPart(this.dbs, tenant, conversation.channelId, message.externalId, emailPart);
       if (!part) throw notFound('ATTACHMENT_NOT_FOUND', 'This attachment has no content to fetch');
-      return { stream: new Blob([new Uint8Array(part.content)]).stream(), mimeType: part.mimeType, length: part.content.length, fileName: part.name ?? `attachment-${emailPart}` };
+      return {
+        stream: new Blob([new Uint8Array(part.content)]).stream(),
+        mimeType: part.mimeType,
+        length: part.content.length,
+        fileName: part.name ?? `attachment-${emailPart}`,
+      };
     }
     const channel = await this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, conversation.channelId));
     const gateway = this.adapters.for(channel.kind).gateway;

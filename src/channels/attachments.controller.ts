@@ -29,7 +29,13 @@ export class AttachmentsController {
     reply.header('content-type', found.mimeType).header('cache-control', 'private, no-store');
     if (found.length) reply.header('content-length', found.length);
     // Content someone else wrote (an e-mail attachment) is a download, never a page of this origin.
-    if (found.fileName) reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(found.fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`).header('x-content-type-options', 'nosniff');
+    if (found.fileName)
+      reply
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent(found.fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+        )
+        .header('x-content-type-options', 'nosniff');
     return reply.send(Readable.fromWeb(found.stream as NodeReadableStream<Uint8Array>));
   }
 }

@@ -8,5 +8,11 @@ import { webchatAdapter } from './webchat/webchat.adapter';
 
 /** The one list of channel kinds on offer: a new channel adds its adapter here. */
 export function buildChannelAdapters(config: AppConfig): ChannelAdapters {
-  return new ChannelAdapters([...metaAdapters(config.meta.graphUrl), webchatAdapter(), twilioSmsAdapter(config), telegramAdapter(config), emailAdapter(config)]);
+  return new ChannelAdapters([
+    ...metaAdapters(config.meta.graphUrl),
+    webchatAdapter(),
+    twilioSmsAdapter(config),
+    telegramAdapter(config),
+    emailAdapter(config),
+  ]);
 }

@@ -47,7 +47,9 @@ export class ChannelRoutes {
   }
 
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {
-    await this.dbs.directory().query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
+    await this.dbs
+      .directory()
+      .query(`delete from directory.channel_routes where platform = $1 and routing_key = $2 and channel_id = $3`, [kind, routingKey, channelId]);
     this.cache.forget(`${kind}:${routingKey}`);
   }
 
@@ -56,7 +58,11 @@ export class ChannelRoutes {
    * transaction: then call `forget` with the answer once it committed, not before).
    */
   async releaseTenant(tenantId: string, db: EntityManager | DataSource = this.dbs.directory()): Promise<RouteKey[]> {
-    const released = await rows<{ platform: ChannelKind; routing_key: string }>(db, `delete from directory.channel_routes where tenant_id = $1 returning platform, routing_key`, [tenantId]);
+    const released = await rows<{ platform: ChannelKind; routing_key: string }>(
+      db,
+      `delete from directory.channel_routes where tenant_id = $1 returning platform, routing_key`,
+      [tenantId],
+    );
     return released.map((r) => ({ kind: r.platform, routingKey: r.routing_key }));
   }
 
@@ -66,15 +72,16 @@ export class ChannelRoutes {
   }
 
   async find(kind: ChannelKind, routingKey: string): Promise<ChannelRoute | null> {
-    const [row] = await this.dbs.directory().query(
-      `select tenant_id, region, channel_id from directory.channel_routes where platform = $1 and routing_key = $2`,
-      [kind, routingKey],
-    );
+    const [row] = await this.dbs
+      .directory()
+      .query(`select tenant_id, region, channel_id from directory.channel_routes where platform = $1 and routing_key = $2`, [kind, routingKey]);
     return row ? { tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
   }
 
   async findByChannel(channelId: string): Promise<(ChannelRoute & { kind: string }) | null> {
-    const [row] = await this.dbs.directory().query(`select platform, tenant_id, region, channel_id from directory.channel_routes where channel_id = $1`, [channelId]);
+    const [row] = await this.dbs
+      .directory()
+      .query(`select platform, tenant_id, region, channel_id from directory.channel_routes where channel_id = $1`, [channelId]);
     return row ? { kind: row.platform, tenantId: row.tenant_id, region: row.region, channelId: row.channel_id } : null;
   }
 

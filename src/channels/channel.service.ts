@@ -91,11 +91,16 @@ export class ChannelService {
    * handshake would take the account over (Telegram has one webhook per bot) or subscribe the app
    * to it (Meta), which only the account's new owner may do.
    */
-  async connect(tenant: TenantRef, input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<{ channel: Channel; created: boolean; revealOnce?: Record<string, string> }> {
+  async connect(
+    tenant: TenantRef,
+    input: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> },
+  ): Promise<{ channel: Channel; created: boolean; revealOnce?: Record<string, string> }> {
     const adapter = this.adapters.for(input.kind);
     const valid = adapter.validate(input.config, input.credentials);
     let id: string = randomUUID();
-    const identified = adapter.identify ? { ...valid, routingKey: await adapter.identify({ tenantId: tenant.tenantId, channelId: id, config: valid.config, credentials: valid.credentials }) } : null;
+    const identified = adapter.identify
+      ? { ...valid, routingKey: await adapter.identify({ tenantId: tenant.tenantId, channelId: id, config: valid.config, credentials: valid.credentials }) }
+      : null;
     let connected: ValidatedChannel & { revealOnce?: Record<string, string> } = identified ?? (await this.handshake(adapter, tenant, id, valid));
     if (connected.routingKey) {
       const claim = await this.routes.claim(input.kind, connected.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
@@ -120,7 +125,15 @@ export class ChannelService {
         const [row] = await tx.query(
           `insert into channels (tenant_id, id, kind, name, status, config, credentials, routing_key)
            values ($1, $2, $3, $4, 'active', $5, $6, $7) returning ${COLUMNS}`,
-          [tenant.tenantId, id, input.kind, input.name, JSON.stringify(connected.config), this.seal(tenant.tenantId, id, connected.credentials), connected.routingKey],
+          [
+            tenant.tenantId,
+            id,
+            input.kind,
+            input.name,
+            JSON.stringify(connected.config),
+            this.seal(tenant.tenantId, id, connected.credentials),
+            connected.routingKey,
+          ],
         );
         return toChannel(row);
       });
@@ -132,7 +145,12 @@ export class ChannelService {
     }
   }
 
-  private async handshake(adapter: ChannelAdapter, tenant: TenantRef, channelId: string, valid: ValidatedChannel): Promise<ValidatedChannel & { revealOnce?: Record<string, string> }> {
+  private async handshake(
+    adapter: ChannelAdapter,
+    tenant: TenantRef,
+    channelId: string,
+    valid: ValidatedChannel,
+  ): Promise<ValidatedChannel & { revealOnce?: Record<string, string> }> {
     if (!adapter.connect) return valid;
     const result = await adapter.connect({ tenantId: tenant.tenantId, channelId, config: valid.config, credentials: valid.credentials });
     return {
@@ -192,13 +210,20 @@ export class ChannelService {
         handshake = { adapter, ctx: { config: row.config, credentials: this.open(tenant.tenantId, row), routingKey: row.routing_key } };
       }
       const now = new Date();
-      const updated = await firstRow<ChannelRow>(tx, 
+      const updated = await firstRow<ChannelRow>(
+        tx,
         `update channels set status = 'disconnected', credentials = null, disconnected_at = $3, purge_after = $4, updated_at = now()
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
         [tenant.tenantId, id, now, purgeAfterDisconnect(row.kind, now)],
       );
-      await tx.query(`delete from queue.jobs where tenant_id = $1 and kind = 'outbound' and ref_id in (select id from messages where tenant_id = $1 and channel_id = $2 and status = 'queued')`, [tenant.tenantId, id]);
-      await tx.query(`update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery' where tenant_id = $1 and channel_id = $2 and status = 'queued'`, [tenant.tenantId, id]);
+      await tx.query(
+        `delete from queue.jobs where tenant_id = $1 and kind = 'outbound' and ref_id in (select id from messages where tenant_id = $1 and channel_id = $2 and status = 'queued')`,
+        [tenant.tenantId, id],
+      );
+      await tx.query(
+        `update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery' where tenant_id = $1 and channel_id = $2 and status = 'queued'`,
+        [tenant.tenantId, id],
+      );
       return updated!;
     });
     const channel = toChannel(row);
@@ -216,7 +241,8 @@ export class ChannelService {
    */
   async markRevoked(tenant: TenantRef, channelId: string, reason: string): Promise<void> {
     const notification = await this.dbs.forTenant(tenant, async (tx) => {
-      const row = await firstRow(tx,
+      const row = await firstRow(
+        tx,
         `update channels set status = 'revoked', revoked_at = now(), revoked_reason = $3, updated_at = now()
          where tenant_id = $1 and id = $2 and status = 'active' returning kind, name`,
         [tenant.tenantId, channelId, reason],
@@ -246,7 +272,8 @@ export class ChannelService {
 
   private async reconnect(tenant: TenantRef, id: string, name: string, credentials: Record<string, string>): Promise<Channel> {
     const channel = await this.dbs.forTenant(tenant, async (tx) => {
-      const row = await firstRow<ChannelRow>(tx,
+      const row = await firstRow<ChannelRow>(
+        tx,
         `update channels set name = $3, credentials = $4, status = 'active', revoked_at = null, revoked_reason = null, connected_at = now(), updated_at = now()
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
         [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, credentials)],

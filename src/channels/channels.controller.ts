@@ -23,7 +23,6 @@ export const channelResponse = (c: Channel) => ({
   updatedAt: c.updatedAt,
 });
 
-
 @ApiTags('channels')
 @Authenticated()
 @Controller('api/channels')

@@ -8,15 +8,28 @@ export class ConnectChannelDto {
   @IsIn(CHANNEL_KINDS)
   kind: ChannelKind;
 
-  @ApiProperty({ example: 'Acme Facebook Page', maxLength: 200, description: 'Trimmed; must not be blank nor hold control or bidirectional control characters' })
+  @ApiProperty({
+    example: 'Acme Facebook Page',
+    maxLength: 200,
+    description: 'Trimmed; must not be blank nor hold control or bidirectional control characters',
+  })
   @DisplayName(200)
   name: string;
 
-  @ApiProperty({ description: 'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey)', type: Object })
+  @ApiProperty({
+    description:
+      'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey)',
+    type: Object,
+  })
   @IsObject()
   config: Record<string, unknown>;
 
-  @ApiProperty({ description: 'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}; webchat {} or {identitySecret} (when absent one is made and returned once, as identitySecret)', type: Object, writeOnly: true })
+  @ApiProperty({
+    description:
+      'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}; webchat {} or {identitySecret} (when absent one is made and returned once, as identitySecret)',
+    type: Object,
+    writeOnly: true,
+  })
   @IsObject()
   credentials: Record<string, unknown>;
 }

@@ -14,13 +14,22 @@ export interface RotationProgress {
  * (row-level security stays on: each tenant's rows are read in its own context). Safe to rerun:
  * what is already under the newest key is left alone.
  */
-export async function rotateChannelCredentials(dbs: RegionDatabases, box: SecretBox, onProgress: (p: RotationProgress) => void = () => undefined): Promise<RotationProgress> {
-  const tenants = await rows<{ tenant_id: string; region: string }>(dbs.directory(), `select tenant_id, region from directory.tenants order by region, tenant_id`);
+export async function rotateChannelCredentials(
+  dbs: RegionDatabases,
+  box: SecretBox,
+  onProgress: (p: RotationProgress) => void = () => undefined,
+): Promise<RotationProgress> {
+  const tenants = await rows<{ tenant_id: string; region: string }>(
+    dbs.directory(),
+    `select tenant_id, region from directory.tenants order by region, tenant_id`,
+  );
   const counts = await Promise.all(
     tenants.map(async (t) => {
       const tenant = { tenantId: t.tenant_id, region: t.region };
       if (!dbs.hasRegion(t.region)) return { tenant, n: 0 };
-      const [{ n }] = await dbs.forTenant(tenant, (tx) => rows<{ n: number }>(tx, `select count(*)::int as n from channels where tenant_id = $1 and credentials is not null`, [t.tenant_id]));
+      const [{ n }] = await dbs.forTenant(tenant, (tx) =>
+        rows<{ n: number }>(tx, `select count(*)::int as n from channels where tenant_id = $1 and credentials is not null`, [t.tenant_id]),
+      );
       return { tenant, n };
     }),
   );

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   let started = false;
   try {
     const result = await rotateChannelCredentials(app.get(RegionDatabases), new SecretBox(ring), (p) => {
-      if (!started) bar.start(p.total, 0, { rewrapped: 0 }), (started = true);
+      if (!started) {
+        bar.start(p.total, 0, { rewrapped: 0 });
+        started = true;
+      }
       bar.update(p.done, { rewrapped: p.rewrapped });
     });
     bar.stop();

@@ -32,7 +32,10 @@ export function DisplayName(maxLength: number): PropertyDecorator {
     }),
     ValidateBy({
       name: 'hasNoControlCharacters',
-      validator: { validate: (v) => typeof v !== 'string' || !CONTROL_CHARACTERS.test(v), defaultMessage: () => '$property must not contain control characters' },
+      validator: {
+        validate: (v) => typeof v !== 'string' || !CONTROL_CHARACTERS.test(v),
+        defaultMessage: () => '$property must not contain control characters',
+      },
     }),
     ValidateBy({
       name: 'hasNoBidiControls',

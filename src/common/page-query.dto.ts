@@ -7,11 +7,16 @@ import { decodeCursor } from './cursor';
 /** `?cursor=&limit=` of every keyset-paged list. */
 export class PageQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() // length and shape are decodeCursor's job, so any bad cursor is INVALID_CURSOR
+  @IsOptional()
+  @IsString() // length and shape are decodeCursor's job, so any bad cursor is INVALID_CURSOR
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 25 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   limit?: number;
 }
 

@@ -6,12 +6,24 @@ const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 describe('loadConfig', () => {
   it('fills defaults around a single DATABASE_URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS });
-    expect(c).toMatchObject({ port: 3000, defaultRegion: 'eu', regionDatabaseUrls: { eu: 'postgres://u@h:5432/db' }, publicBaseUrl: 'http://localhost:3000', appDatabaseRole: 'mm_app' });
+    expect(c).toMatchObject({
+      port: 3000,
+      defaultRegion: 'eu',
+      regionDatabaseUrls: { eu: 'postgres://u@h:5432/db' },
+      publicBaseUrl: 'http://localhost:3000',
+      appDatabaseRole: 'mm_app',
+    });
     expect(c.appDatabasePassword).toHaveLength(43);
   });
 
   it('maps regions to databases', () => {
-    const c = loadConfig({ REGION_DATABASE_URLS: 'eu=postgres://a/eu, ru=postgres://b/ru', DEFAULT_REGION: 'ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS, PORT: '8080' });
+    const c = loadConfig({
+      REGION_DATABASE_URLS: 'eu=postgres://a/eu, ru=postgres://b/ru',
+      DEFAULT_REGION: 'ru',
+      JWT_SECRET: SECRET,
+      MM_MASTER_KEYS: KEYS,
+      PORT: '8080',
+    });
     expect(c.regionDatabaseUrls).toEqual({ eu: 'postgres://a/eu', ru: 'postgres://b/ru' });
     expect(c.defaultRegion).toBe('ru');
     expect(c.port).toBe(8080);
@@ -57,7 +69,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a default region without a database', () => {
-    expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(/DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/);
+    expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(
+      /DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/,
+    );
   });
 });
 

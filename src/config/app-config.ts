@@ -34,7 +34,13 @@ export abstract class AppConfig {
   abstract readonly telegramApiUrl: string;
   abstract readonly twilioApiUrl: string;
   /** Inbound SMTP listener; 0 disables it. */
-  abstract readonly smtp: { readonly port: number; readonly host: string; readonly tlsCertFile?: string; readonly tlsKeyFile?: string; readonly maxMessageBytes: number };
+  abstract readonly smtp: {
+    readonly port: number;
+    readonly host: string;
+    readonly tlsCertFile?: string;
+    readonly tlsKeyFile?: string;
+    readonly maxMessageBytes: number;
+  };
   /** Domain of channel inbound addresses and reply+token addresses. */
   abstract readonly emailDomain: string;
   /** Outgoing webhooks may target http://localhost and private addresses (development and tests only). */
@@ -155,7 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
   );
   if (problems.length === 0) {
-    if (!e.DATABASE_URL && !e.REGION_DATABASE_URLS) problems.push('DATABASE_URL: set it, or REGION_DATABASE_URLS (or leave both unset to use the embedded PostgreSQL)');
+    if (!e.DATABASE_URL && !e.REGION_DATABASE_URLS)
+      problems.push('DATABASE_URL: set it, or REGION_DATABASE_URLS (or leave both unset to use the embedded PostgreSQL)');
     if (e.REGION_DATABASE_URLS && !e.REGION_DATABASE_URLS[e.DEFAULT_REGION]) {
       problems.push(`DEFAULT_REGION: "${e.DEFAULT_REGION}" is not one of REGION_DATABASE_URLS (${Object.keys(e.REGION_DATABASE_URLS).join(', ')})`);
     }
@@ -179,7 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,
-    meta: Object.freeze({ appSecret: e.META_APP_SECRET || undefined, verifyToken: e.META_VERIFY_TOKEN || undefined, graphUrl: e.META_GRAPH_URL.replace(/\/$/, '') }),
+    meta: Object.freeze({
+      appSecret: e.META_APP_SECRET || undefined,
+      verifyToken: e.META_VERIFY_TOKEN || undefined,
+      graphUrl: e.META_GRAPH_URL.replace(/\/$/, ''),
+    }),
     workersEnabled: e.WORKERS,
     workerIdleMs: e.WORKER_IDLE_MS,
     workerLeaseSeconds: e.WORKER_LEASE_SECONDS,

@@ -32,10 +32,15 @@ export function parseTrustProxy(raw: string): TrustProxy {
     if (hops > 10) throw new Error(`expected at most 10 proxy hops, got ${hops}`);
     return hops;
   }
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const bad = entries.filter((e) => !isAddressOrRange(e));
   if (bad.length > 0 || entries.length === 0) {
-    throw new Error(`expected off, a hop count, or a comma list of proxy addresses / CIDR ranges / loopback, linklocal, uniquelocal; not ${bad.map((b) => `"${b}"`).join(', ') || 'an empty list'}`);
+    throw new Error(
+      `expected off, a hop count, or a comma list of proxy addresses / CIDR ranges / loopback, linklocal, uniquelocal; not ${bad.map((b) => `"${b}"`).join(', ') || 'an empty list'}`,
+    );
   }
   return entries;
 }

@@ -1,3 +1,4 @@
+import type { SqlRow } from '../database/sql';
 import { Injectable } from '@nestjs/common';
 import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
@@ -25,7 +26,12 @@ export class ConsentService {
     return row?.granted === true;
   }
 
-  async record(tenant: TenantRef, contactId: string, by: string, consents: Array<{ purpose: ConsentPurpose; granted: boolean; source: string }>): Promise<Consent[]> {
+  async record(
+    tenant: TenantRef,
+    contactId: string,
+    by: string,
+    consents: Array<{ purpose: ConsentPurpose; granted: boolean; source: string }>,
+  ): Promise<Consent[]> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const [contact] = await tx.query(`select id from contacts where tenant_id = $1 and id = $2 for update`, [tenant.tenantId, contactId]);
       if (!contact) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
@@ -41,7 +47,13 @@ export class ConsentService {
         `select purpose, granted, source, recorded_at, recorded_by from contact_consents where tenant_id = $1 and contact_id = $2 order by purpose`,
         [tenant.tenantId, contactId],
       );
-      return rows.map((r: Record<string, any>) => ({ purpose: r.purpose, granted: r.granted, source: r.source, recordedAt: r.recorded_at, recordedBy: r.recorded_by }));
+      return rows.map((r: SqlRow) => ({
+        purpose: r.purpose,
+        granted: r.granted,
+        source: r.source,
+        recordedAt: r.recorded_at,
+        recordedBy: r.recorded_by,
+      }));
     });
   }
 }

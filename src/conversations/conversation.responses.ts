@@ -38,7 +38,14 @@ export const noteResponse = (n: Note) => ({ id: n.id, conversationId: n.conversa
 export const contactResponse = (c: Contact) => ({
   id: c.id,
   displayName: c.displayName,
-  identities: c.identities.map((i) => ({ id: i.id, channelId: i.channelId, channelKind: i.channelKind, externalId: i.externalId, blockedAt: i.blockedAt, createdAt: i.createdAt })),
+  identities: c.identities.map((i) => ({
+    id: i.id,
+    channelId: i.channelId,
+    channelKind: i.channelKind,
+    externalId: i.externalId,
+    blockedAt: i.blockedAt,
+    createdAt: i.createdAt,
+  })),
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });

@@ -87,10 +87,17 @@ export class ConversationService {
 
   async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {
     const result = await this.inbound.recordEcho(tenant, echo);
-    if (result?.created) this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
+    if (result?.created)
+      this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
   }
 
-  async applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
+  async applyReceipt(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    status: ReceiptStatus,
+    error?: { code: string; text: string },
+  ): Promise<Message | null> {
     const message = await this.inbound.applyReceipt(tenant, channelId, externalMessageId, status, error);
     if (message) this.publishStatus(tenant, message);
     return message;
@@ -110,7 +117,12 @@ export class ConversationService {
   }
 
   /** False when no such message is stored (yet). */
-  async applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<boolean> {
+  async applyEdit(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    edit: { text: string | null; attachments: Attachment[]; editedAt: Date },
+  ): Promise<boolean> {
     return (await this.inbound.applyEdit(tenant, channelId, externalMessageId, edit)) !== null;
   }
 
@@ -160,7 +172,7 @@ export class ConversationService {
   async send(tenant: TenantRef, conversationId: string, authorId: string, content: OutgoingContent): Promise<Message> {
     const conversation = await this.get(tenant, conversationId);
     const channel = await this.channels.get(tenant, conversation.channelId);
-    if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', 'The platform revoked this channel\'s access; reconnect it to send');
+    if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', "The platform revoked this channel's access; reconnect it to send");
     if (channel.status === 'disconnected') throw conflict('CHANNEL_DISCONNECTED', 'This channel is disconnected');
 
     if (content.template) {
@@ -213,7 +225,12 @@ export class ConversationService {
   }
 
   publishStatus(tenant: TenantRef, m: Message): void {
-    this.publish(tenant, 'message.status', { conversationId: m.conversationId, messageId: m.id, status: m.status, error: m.errorCode ? { code: m.errorCode, text: m.errorText } : null });
+    this.publish(tenant, 'message.status', {
+      conversationId: m.conversationId,
+      messageId: m.id,
+      status: m.status,
+      error: m.errorCode ? { code: m.errorCode, text: m.errorText } : null,
+    });
   }
 
   private publish(tenant: TenantRef, type: 'message.created' | 'message.status' | 'conversation.updated', data: Record<string, unknown>): void {

@@ -64,7 +64,10 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   } catch (err) {
     // The package rejects with whatever the server printed, sometimes nothing: say what we saw.
     const reason = err instanceof Error ? err.message : String(err ?? '');
-    throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${reason && reason !== 'undefined' ? `: ${reason}` : ''}\n${recent.join('\n')}`.trim());
+    throw new Error(
+      `The embedded PostgreSQL in ${databaseDir} did not start${reason && reason !== 'undefined' ? `: ${reason}` : ''}\n${recent.join('\n')}`.trim(),
+      { cause: err },
+    );
   }
   const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await ensureDatabase(`${serverUrl}/postgres`, DATABASE_NAME);
@@ -81,7 +84,9 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
 export function assertClusterFree(databaseDir: string): void {
   const owner = runningServerPid(databaseDir);
   if (owner !== null) {
-    throw new Error(`The embedded database in ${databaseDir} is in use by another process (pid ${owner}): stop the other MonkeyMachine first, or set DATABASE_URL to use a PostgreSQL server.`);
+    throw new Error(
+      `The embedded database in ${databaseDir} is in use by another process (pid ${owner}): stop the other MonkeyMachine first, or set DATABASE_URL to use a PostgreSQL server.`,
+    );
   }
 }
 

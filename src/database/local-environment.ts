@@ -17,15 +17,23 @@ export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<v
   // A production deployment without a database setting is a mistake, not a wish for a private
   // throw-away database (and freshly generated secrets) inside a container.
   if (env.NODE_ENV === 'production' && env.MM_EMBEDDED_DATABASE !== 'on') {
-    throw new InvalidConfigError('Invalid configuration:\n  - DATABASE_URL: required when NODE_ENV=production (or set MM_EMBEDDED_DATABASE=on to run the embedded PostgreSQL deliberately)');
+    throw new InvalidConfigError(
+      'Invalid configuration:\n  - DATABASE_URL: required when NODE_ENV=production (or set MM_EMBEDDED_DATABASE=on to run the embedded PostgreSQL deliberately)',
+    );
   }
   const dataDir = env.DATA_DIR ?? './data';
   mkdirSync(dataDir, { recursive: true });
   const secretsFile = join(dataDir, 'local-secrets.json');
   const secrets: { jwtSecret?: string; masterKeys?: string } = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
   const generated: string[] = [];
-  if (!secrets.jwtSecret) generated.push('a JWT secret (JWT_SECRET)'), (secrets.jwtSecret = randomBytes(48).toString('base64url'));
-  if (!secrets.masterKeys) generated.push('a master key (MM_MASTER_KEYS)'), (secrets.masterKeys = KeyRing.generateKey('local1'));
+  if (!secrets.jwtSecret) {
+    generated.push('a JWT secret (JWT_SECRET)');
+    secrets.jwtSecret = randomBytes(48).toString('base64url');
+  }
+  if (!secrets.masterKeys) {
+    generated.push('a master key (MM_MASTER_KEYS)');
+    secrets.masterKeys = KeyRing.generateKey('local1');
+  }
   if (generated.length) {
     writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
     log.log(`generated ${generated.join(' and ')} into ${secretsFile}; set them in the environment in production`);
@@ -40,4 +48,3 @@ export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<v
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
-

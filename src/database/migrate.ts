@@ -29,7 +29,7 @@ export async function migrateRegionDatabase(ownerUrl: string, opts: { hostsDirec
   }
 }
 
-async function runMigrations(url: string, migrations: Function[], table: string): Promise<void> {
+async function runMigrations(url: string, migrations: Array<new () => unknown>, table: string): Promise<void> {
   const ds = new DataSource({
     type: 'postgres',
     url,

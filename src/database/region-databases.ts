@@ -67,7 +67,13 @@ export class RegionDatabases {
         // Opening a connection forks a server process: a burst after a quiet spell (webhooks come
         // in bursts) must not wait for that, so idle connections stay open for minutes, not seconds.
         idleTimeoutMillis: 5 * 60_000,
-        ...(Object.keys(settings).length ? { options: Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ') } : {}),
+        ...(Object.keys(settings).length
+          ? {
+              options: Object.entries(settings)
+                .map(([k, v]) => `-c ${k}=${v}`)
+                .join(' '),
+            }
+          : {}),
       },
       logging: false,
     });

@@ -1,15 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** A row of raw SQL: columns are read by name and narrowed where used, as pg's own typings do. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SqlRow = Record<string, any>;
+
 /**
  * The rows a statement returned, whatever its verb: TypeORM's `query` answers UPDATE and DELETE
  * with `[rows, count]` but SELECT and INSERT with `rows`, an easy trap with RETURNING.
  */
-export async function rows<T = Record<string, any>>(db: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function rows<T = SqlRow>(db: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<T[]> {
   const result = await db.query(sql, params);
   if (/^\s*(update|delete)\b/i.test(sql)) return (result as [T[], number])[0];
   return result as T[];
 }
 
-export async function firstRow<T = Record<string, any>>(db: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<T | undefined> {
+export async function firstRow<T = SqlRow>(db: EntityManager | DataSource, sql: string, params: unknown[] = []): Promise<T | undefined> {
   return (await rows<T>(db, sql, params))[0];
 }

@@ -73,7 +73,7 @@ export class AgentEventsController {
   @Get()
   @UseGuards(EventStreamAuthGuard)
   @ApiOperation({
-    summary: 'Live stream (text/event-stream) of this organization\'s events',
+    summary: "Live stream (text/event-stream) of this organization's events",
     description:
       'Events: message.created, message.status, conversation.updated, notification.created, channel.updated; each with an `id:`. ' +
       'Reconnect with Last-Event-ID to receive what was missed; an `event: reset` means the gap cannot be replayed (refetch over REST).',
@@ -90,8 +90,10 @@ export class AgentEventsController {
     @Query('lastEventId') lastEventQuery?: string,
   ): void {
     const user = `${p.tenantId}:${p.userId}`;
-    if (this.perUser.get(user) >= MAX_STREAMS_PER_USER) throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_USER} live streams per user; close another tab first`, RETRY_AFTER_SECONDS);
-    if (this.perTenant.get(p.tenantId) >= MAX_STREAMS_PER_TENANT) throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_TENANT} live streams per organization`, RETRY_AFTER_SECONDS);
+    if (this.perUser.get(user) >= MAX_STREAMS_PER_USER)
+      throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_USER} live streams per user; close another tab first`, RETRY_AFTER_SECONDS);
+    if (this.perTenant.get(p.tenantId) >= MAX_STREAMS_PER_TENANT)
+      throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_TENANT} live streams per organization`, RETRY_AFTER_SECONDS);
     this.perUser.add(user);
     this.perTenant.add(p.tenantId);
     const conn = this.sse.start(req, reply);

@@ -76,14 +76,18 @@ export class HealthController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Liveness of the service and its databases',
-    description: 'Anonymous callers get {status: "up"|"down"} (200/503). With a bearer token (any user\'s, or HEALTH_TOKEN): {status: "ok"|"degraded", regions, jobs, warnings}.',
+    description:
+      'Anonymous callers get {status: "up"|"down"} (200/503). With a bearer token (any user\'s, or HEALTH_TOKEN): {status: "ok"|"degraded", regions, jobs, warnings}.',
   })
   async health(@Req() req: HealthRequest, @Res() reply: FastifyReply) {
     const entries = await Promise.all(
       this.dbs.regions().map(async (region) => {
         const probe = this.dbs.ping(region);
         const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS).unref());
-        const state = await Promise.race([probe, timeout]).then(() => 'up', () => 'down');
+        const state = await Promise.race([probe, timeout]).then(
+          () => 'up',
+          () => 'down',
+        );
         return [region, { database: state }] as const;
       }),
     );

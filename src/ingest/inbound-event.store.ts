@@ -148,7 +148,11 @@ export class InboundEventStore {
 
   /** Back to pending with a clean slate; false for an event the tenant does not have. */
   async resetForReplay(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
-    const updated = await rows(tx, `update inbound_events set state = 'pending', attempts = 0, last_error = null, parked_at = null where tenant_id = $1 and id = $2 returning id`, [tenantId, id]);
+    const updated = await rows(
+      tx,
+      `update inbound_events set state = 'pending', attempts = 0, last_error = null, parked_at = null where tenant_id = $1 and id = $2 returning id`,
+      [tenantId, id],
+    );
     return updated.length > 0;
   }
 }

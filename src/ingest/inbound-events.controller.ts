@@ -9,7 +9,9 @@ import type { Principal } from '../tenancy/principal';
 import { InboundEventsService } from './inbound-events.service';
 
 class ListInboundEventsQuery extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['pending', 'done', 'failed'] }) @IsOptional() @IsIn(['pending', 'done', 'failed'])
+  @ApiPropertyOptional({ enum: ['pending', 'done', 'failed'] })
+  @IsOptional()
+  @IsIn(['pending', 'done', 'failed'])
   state?: 'pending' | 'done' | 'failed';
 }
 

@@ -81,7 +81,11 @@ export class InboundInbox {
     return this.store(byChannel, items.length, unrouted);
   }
 
-  private async store(byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload' | 'parked'>> }>, received: number, unrouted: number): Promise<AcceptResult> {
+  private async store(
+    byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload' | 'parked'>> }>,
+    received: number,
+    unrouted: number,
+  ): Promise<AcceptResult> {
     // Per tenant (so per region): all must be committed before the ACK.
     const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[] }>();
     for (const { route, items } of byChannel.values()) {
@@ -124,7 +128,12 @@ export class InboundInbox {
    * take a statement of their own instead of joining the group commit.
    */
   private async park(route: ChannelRoute, parked: ParkedRow[]): Promise<number> {
-    this.log.warn(`parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked.map((p) => p.error).join('; ').slice(0, 500)}`);
+    this.log.warn(
+      `parking ${parked.length} malformed webhook item(s) of channel ${route.channelId}: ${parked
+        .map((p) => p.error)
+        .join('; ')
+        .slice(0, 500)}`,
+    );
     try {
       return await this.events.insertParked(route, parked);
     } catch (err) {

@@ -17,7 +17,11 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
   const tx = { tx: true };
   const job: ClaimedJob = { id: '41', tenantId: TENANT.tenantId, refId: EVENT_ID, attempts: opts.attempts ?? 1 };
   const stored: StoredEvent = { id: EVENT_ID, payload: { raw: true }, channel_id: CHANNEL, kind: 'messenger', state: opts.state ?? 'pending' };
-  const dbs = { regions: () => ['eu'], forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)), unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)) };
+  const dbs = {
+    regions: () => ['eu'],
+    forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+    unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+  };
   const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), completeMany: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
   const events = { read: jest.fn(async () => new Map([[EVENT_ID, stored]])), markDone: jest.fn(), settle: jest.fn() };
   const conversations = {
@@ -32,7 +36,15 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     setContactBlocked: jest.fn(async () => true),
   };
   const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped) })) };
-  const processor = new InboundProcessor(dbs as never, queue as never, {} as never, { workersEnabled: false } as never, conversations as never, adapters as never, events as never);
+  const processor = new InboundProcessor(
+    dbs as never,
+    queue as never,
+    {} as never,
+    { workersEnabled: false } as never,
+    conversations as never,
+    adapters as never,
+    events as never,
+  );
   return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs };
 }
 
@@ -49,14 +61,22 @@ describe('InboundProcessor: the apply step', () => {
   it('records a new message of a claimed batch together with the others, and completes the batch', async () => {
     const h = harness([{ type: 'message', message: { externalContactId: 'psid-1', externalMessageId: 'mid-1', text: 'hi', sentAt: at } }]);
     expect(await h.run()).toBe(1);
-    expect(h.conversations.receiveInboundBatch).toHaveBeenCalledWith(TENANT, [{ externalContactId: 'psid-1', externalMessageId: 'mid-1', text: 'hi', sentAt: at, channelId: CHANNEL, channelKind: 'messenger' }]);
+    expect(h.conversations.receiveInboundBatch).toHaveBeenCalledWith(TENANT, [
+      { externalContactId: 'psid-1', externalMessageId: 'mid-1', text: 'hi', sentAt: at, channelId: CHANNEL, channelKind: 'messenger' },
+    ]);
     expect(h.events.markDone).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ id: EVENT_ID, attempts: 1 }]);
     expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job.id]);
     expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
   });
 
   it('records a threaded message (e-mail) on its own, with its channel', async () => {
-    const message = { externalContactId: 'ann@example.test', externalMessageId: '<m1@example.test>', text: 'Re: hi', sentAt: at, thread: { externalIds: ['<m0@example.test>'] } };
+    const message = {
+      externalContactId: 'ann@example.test',
+      externalMessageId: '<m1@example.test>',
+      text: 'Re: hi',
+      sentAt: at,
+      thread: { externalIds: ['<m0@example.test>'] },
+    };
     const h = harness([{ type: 'message', message }]);
     await h.run();
     expect(h.conversations.receiveInboundBatch).not.toHaveBeenCalled();
@@ -65,7 +85,10 @@ describe('InboundProcessor: the apply step', () => {
   });
 
   it('ignores a message without text or attachments, and an event the mapper ignored', async () => {
-    for (const event of [{ type: 'message', message: { externalContactId: 'p', externalMessageId: 'm', text: '', sentAt: at, thread: {} } }, { type: 'ignored', reason: 'a typing indicator' }] as InboundEvent[]) {
+    for (const event of [
+      { type: 'message', message: { externalContactId: 'p', externalMessageId: 'm', text: '', sentAt: at, thread: {} } },
+      { type: 'ignored', reason: 'a typing indicator' },
+    ] as InboundEvent[]) {
       const h = harness([event]);
       await h.run();
       expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
@@ -77,7 +100,17 @@ describe('InboundProcessor: the apply step', () => {
     [
       'an echo',
       { type: 'echo', externalContactId: 'psid-1', externalMessageId: 'mid-echo', text: 'from the Page inbox', attachments: [], sentAt: at },
-      (c) => expect(c.receiveEcho).toHaveBeenCalledWith(TENANT, { type: 'echo', externalContactId: 'psid-1', externalMessageId: 'mid-echo', text: 'from the Page inbox', attachments: [], sentAt: at, channelId: CHANNEL, channelKind: 'messenger' }),
+      (c) =>
+        expect(c.receiveEcho).toHaveBeenCalledWith(TENANT, {
+          type: 'echo',
+          externalContactId: 'psid-1',
+          externalMessageId: 'mid-echo',
+          text: 'from the Page inbox',
+          attachments: [],
+          sentAt: at,
+          channelId: CHANNEL,
+          channelKind: 'messenger',
+        }),
     ],
     [
       'a receipt',
@@ -103,7 +136,14 @@ describe('InboundProcessor: the apply step', () => {
     [
       'an edit',
       { type: 'edited', externalMessageId: 'mid-1', text: 'fixed', attachments: [], editedAt: at },
-      (c) => expect(c.applyEdit).toHaveBeenCalledWith(TENANT, CHANNEL, 'mid-1', { type: 'edited', externalMessageId: 'mid-1', text: 'fixed', attachments: [], editedAt: at }),
+      (c) =>
+        expect(c.applyEdit).toHaveBeenCalledWith(TENANT, CHANNEL, 'mid-1', {
+          type: 'edited',
+          externalMessageId: 'mid-1',
+          text: 'fixed',
+          attachments: [],
+          editedAt: at,
+        }),
     ],
     [
       'a block',

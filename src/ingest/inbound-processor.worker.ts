@@ -95,7 +95,11 @@ export class InboundProcessor extends QueueWorker {
     let stored = new Map<string, StoredEvent>();
     try {
       return await this.dbs.unitOfWork(tenant, async (tx) => {
-        stored = await this.events.read(tx, tenant.tenantId, jobs.map((j) => j.refId));
+        stored = await this.events.read(
+          tx,
+          tenant.tenantId,
+          jobs.map((j) => j.refId),
+        );
         const settled: ClaimedJob[] = [];
         const recorded: ClaimedJob[] = [];
         const alone: ClaimedJob[] = [];
@@ -123,9 +127,18 @@ export class InboundProcessor extends QueueWorker {
           recorded.push(job);
         }
         if (inbounds.length > 0) await this.conversations.receiveInboundBatch(tenant, inbounds);
-        if (recorded.length > 0) await this.events.markDone(tx, tenant.tenantId, recorded.map((j) => ({ id: j.refId, attempts: j.attempts })));
+        if (recorded.length > 0)
+          await this.events.markDone(
+            tx,
+            tenant.tenantId,
+            recorded.map((j) => ({ id: j.refId, attempts: j.attempts })),
+          );
         // Jobs of events already done, parked or gone just end.
-        if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled].map((j) => j.id));
+        if (recorded.length + settled.length > 0)
+          await this.queue.completeMany(
+            tx,
+            [...recorded, ...settled].map((j) => j.id),
+          );
         return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });
     } catch (err) {
@@ -170,7 +183,8 @@ export class InboundProcessor extends QueueWorker {
         return;
       case 'deleted':
         // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
-        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId)))
+          throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
         return;
       case 'edited':
         // An edit may overtake its message, as a deletion may.

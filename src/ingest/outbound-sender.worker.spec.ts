@@ -39,12 +39,26 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
   const job: ClaimedJob = { id: '77', tenantId: TENANT.tenantId, refId: MESSAGE_ID, attempts: opts.attempts ?? 1 };
   const task: DeliveryTask = {
     message: message(),
-    conversation: { id: 'c', contactId: 'ct', channelId: CHANNEL_ID, status: 'open', assigneeId: null, lastMessageAt: now, lastInboundAt: opts.lastInboundAt === undefined ? now : opts.lastInboundAt, createdAt: now, updatedAt: now },
+    conversation: {
+      id: 'c',
+      contactId: 'ct',
+      channelId: CHANNEL_ID,
+      status: 'open',
+      assigneeId: null,
+      lastMessageAt: now,
+      lastInboundAt: opts.lastInboundAt === undefined ? now : opts.lastInboundAt,
+      createdAt: now,
+      updatedAt: now,
+    },
     channelId: CHANNEL_ID,
     recipientExternalId: 'psid-1',
     template: opts.template ?? null,
   };
-  const dbs = { regions: () => ['eu'], forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)), unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)) };
+  const dbs = {
+    regions: () => ['eu'],
+    forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+    unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+  };
   const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
   const outbox = {
     loadDelivery: jest.fn(async () => task),
@@ -52,12 +66,28 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     markFailed: jest.fn(async (_t: TenantRef, id: string, code: string, text: string) => message({ id, status: 'failed', errorCode: code, errorText: text })),
   };
   const conversations = { publishStatus: jest.fn(), setContactBlocked: jest.fn() };
-  const channel = { id: CHANNEL_ID, kind: 'messenger', status: opts.channelStatus ?? 'active', config: { pageId: 'p1' }, credentials: { pageAccessToken: 'EAAB-secret' } };
+  const channel = {
+    id: CHANNEL_ID,
+    kind: 'messenger',
+    status: opts.channelStatus ?? 'active',
+    config: { pageId: 'p1' },
+    credentials: { pageAccessToken: 'EAAB-secret' },
+  };
   const channels = { withCredentials: jest.fn(async () => channel), markRevoked: jest.fn() };
   const send = opts.send ?? jest.fn(async () => ({ externalId: 'mid.out.1' }));
   const adapters = { for: jest.fn(() => ({ gateway: { send } })) };
   const clock = { now: () => now };
-  const sender = new OutboundSender(dbs as never, queue as never, {} as never, { workersEnabled: false } as never, outbox as never, conversations as never, channels as never, adapters as never, clock as never);
+  const sender = new OutboundSender(
+    dbs as never,
+    queue as never,
+    {} as never,
+    { workersEnabled: false } as never,
+    outbox as never,
+    conversations as never,
+    channels as never,
+    adapters as never,
+    clock as never,
+  );
   return { run: () => sender.runBatch('eu'), job, tx, queue, outbox, conversations, channels, send };
 }
 
@@ -88,7 +118,9 @@ describe('OutboundSender: what a platform answer does', () => {
   it('records the platform id of a delivered message and ends the job', async () => {
     const h = harness();
     await h.run();
-    expect(h.send).toHaveBeenCalledWith(expect.objectContaining({ messageId: MESSAGE_ID, recipientId: 'psid-1', text: 'Your order shipped', replyMode: 'response' }));
+    expect(h.send).toHaveBeenCalledWith(
+      expect.objectContaining({ messageId: MESSAGE_ID, recipientId: 'psid-1', text: 'Your order shipped', replyMode: 'response' }),
+    );
     expect(h.outbox.markSent).toHaveBeenCalledWith(TENANT, MESSAGE_ID, 'mid.out.1');
     expect(h.conversations.publishStatus).toHaveBeenCalledWith(TENANT, expect.objectContaining({ status: 'sent', externalId: 'mid.out.1' }));
     expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);

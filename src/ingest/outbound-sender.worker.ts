@@ -83,7 +83,9 @@ export class OutboundSender extends QueueWorker {
         template: task.template ?? undefined,
         replyMode: mode.allowed ? mode.mode : 'standard',
       });
-      await this.finish(tenant, job, async () => this.conversations.publishStatus(tenant, await this.outbox.markSent(tenant, task.message.id, receipt.externalId)));
+      await this.finish(tenant, job, async () =>
+        this.conversations.publishStatus(tenant, await this.outbox.markSent(tenant, task.message.id, receipt.externalId)),
+      );
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) {
         this.log.error(`sending message ${task.message.id} failed unexpectedly: ${(err as Error).message}`);
@@ -91,7 +93,8 @@ export class OutboundSender extends QueueWorker {
       }
       if (err.kind === 'retryable') throw new SendFailed(err.platformCode, err.platformText, err.retryAfterMs);
       if (err.kind === 'revoked') await this.channels.markRevoked(tenant, channel.id, `${err.platformCode}: ${err.platformText}`);
-      if (err instanceof RecipientBlockedFailure) await this.conversations.setContactBlocked(tenant, channel.id, task.recipientExternalId, true, this.clock.now());
+      if (err instanceof RecipientBlockedFailure)
+        await this.conversations.setContactBlocked(tenant, channel.id, task.recipientExternalId, true, this.clock.now());
       await this.fail(tenant, job, err.platformCode, err.platformText);
     }
   }

@@ -50,7 +50,13 @@ export class DeletionRequestStore {
 
   /** Takes a failed request up again (only one caller gets it); null when it is not failed. */
   async reopenFailed(requestKey: string): Promise<DeletionRequestRow | null> {
-    return (await firstRow<DeletionRequestRow>(this.dbs.directory(), `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and status = 'failed' returning *`, [requestKey])) ?? null;
+    return (
+      (await firstRow<DeletionRequestRow>(
+        this.dbs.directory(),
+        `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and status = 'failed' returning *`,
+        [requestKey],
+      )) ?? null
+    );
   }
 
   async findByKey(requestKey: string): Promise<DeletionRequestRow | null> {
@@ -73,10 +79,13 @@ export class DeletionRequestStore {
 
   /** Counts kept as a purge goes, so a retried purge still reports everything it deleted. */
   async addCount(code: string, table: string, n: number): Promise<void> {
-    await this.dbs.directory().query(
-      `update directory.deletion_requests set counts = counts || jsonb_build_object($2::text, coalesce((counts->>$2)::int, 0) + $3) where code = $1`,
-      [code, table, n],
-    );
+    await this.dbs
+      .directory()
+      .query(`update directory.deletion_requests set counts = counts || jsonb_build_object($2::text, coalesce((counts->>$2)::int, 0) + $3) where code = $1`, [
+        code,
+        table,
+        n,
+      ]);
   }
 
   /** Completes a termination's request; answers its counts ({} when there is none). */
@@ -91,7 +100,11 @@ export class DeletionRequestStore {
 
   /** Requests still not completed past their deadline. */
   async countOverdue(now: Date): Promise<number> {
-    const [row] = await rows<{ n: number }>(this.dbs.directory(), `select count(*)::int as n from directory.deletion_requests where status <> 'completed' and deadline_at < $1`, [now]);
+    const [row] = await rows<{ n: number }>(
+      this.dbs.directory(),
+      `select count(*)::int as n from directory.deletion_requests where status <> 'completed' and deadline_at < $1`,
+      [now],
+    );
     return row.n;
   }
 }

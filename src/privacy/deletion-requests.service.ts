@@ -55,14 +55,26 @@ export class DeletionRequestsService {
     try {
       for (const region of this.dbs.regions()) {
         for (const tenant of await this.erasure.tenantsHolding(region, channelKinds, externalId)) {
-          addCounts(total, await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: `platform-user:${channelKinds.join(',')}`, requestedAt: request.requestedAt }));
+          addCounts(
+            total,
+            await this.erasure.eraseWithReceipt(tenant, subject, {
+              code: request.code,
+              scope: `platform-user:${channelKinds.join(',')}`,
+              requestedAt: request.requestedAt,
+            }),
+          );
         }
       }
     } catch (err) {
       await this.close(request.code, 'failed', total, 'The deletion could not finish; it will be retried when the platform repeats the request');
       throw err;
     }
-    return this.close(request.code, 'completed', total, Object.keys(total).length ? 'All data about this person was deleted' : 'No data about this person was found');
+    return this.close(
+      request.code,
+      'completed',
+      total,
+      Object.keys(total).length ? 'All data about this person was deleted' : 'No data about this person was found',
+    );
   }
 
   /** One contact of one tenant (the Customer's own request, or an End User's through them). */
@@ -70,7 +82,11 @@ export class DeletionRequestsService {
     if (!(await this.erasure.holds(tenant, subject))) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     const request = await this.open(origin);
     if ('answered' in request) return request.answered; // only a request with a key can be answered already
-    const counts = await this.erasure.eraseWithReceipt(tenant, subject, { code: request.code, scope: 'contactId' in subject ? 'contact' : 'platform-user', requestedAt: request.requestedAt });
+    const counts = await this.erasure.eraseWithReceipt(tenant, subject, {
+      code: request.code,
+      scope: 'contactId' in subject ? 'contact' : 'platform-user',
+      requestedAt: request.requestedAt,
+    });
     return this.close(request.code, 'completed', counts, 'All data about this person was deleted');
   }
 
@@ -90,10 +106,19 @@ export class DeletionRequestsService {
    * A new request, or the one `requestKey` already names: a failed one is taken up again (by one
    * caller only) with what it had erased so far; any other is answered as it stands.
    */
-  private async open(origin: DeletionOrigin, requestKey?: string): Promise<{ code: string; requestedAt: Date; earlier?: ErasureCounts } | { answered: DeletionStatus }> {
+  private async open(
+    origin: DeletionOrigin,
+    requestKey?: string,
+  ): Promise<{ code: string; requestedAt: Date; earlier?: ErasureCounts } | { answered: DeletionStatus }> {
     const now = this.clock.now();
     const code = confirmationCode();
-    const inserted = await this.requests.insert({ code, origin, requestedAt: now, deadlineAt: new Date(now.getTime() + DEADLINE_DAYS * 86_400_000), requestKey: requestKey ?? null });
+    const inserted = await this.requests.insert({
+      code,
+      origin,
+      requestedAt: now,
+      deadlineAt: new Date(now.getTime() + DEADLINE_DAYS * 86_400_000),
+      requestKey: requestKey ?? null,
+    });
     // Only a request with a key can exist already.
     if (inserted || !requestKey) return { code, requestedAt: now };
     const retry = await this.requests.reopenFailed(requestKey);

@@ -19,7 +19,9 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 
 function page(s: DeletionStatus, nonce: string): string {
   const lines = Object.entries(s.deleted).map(([table, n]) => `<li>${n} ${escape(TABLE_NAMES[table] ?? table)}</li>`);
-  const when = s.completedAt ? `completed on ${s.completedAt.toISOString()}` : `requested on ${s.requestedAt.toISOString()}, due by ${s.deadlineAt.toISOString()}`;
+  const when = s.completedAt
+    ? `completed on ${s.completedAt.toISOString()}`
+    : `requested on ${s.requestedAt.toISOString()}, due by ${s.deadlineAt.toISOString()}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Data deletion ${escape(s.code)}</title>
 <style nonce="${escape(nonce)}">body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head><body>
 <h1>Your data deletion request</h1>
@@ -44,6 +46,14 @@ export class DeletionStatusController {
     if (accept && /text\/html/.test(accept) && !/application\/json/.test(accept.split(',')[0])) {
       return reply.type('text/html; charset=utf-8').send(page(s, cspNonce(reply)));
     }
-    return reply.send({ code: s.code, status: s.status, requestedAt: s.requestedAt, deadlineAt: s.deadlineAt, completedAt: s.completedAt, deleted: s.deleted, outcome: s.outcome });
+    return reply.send({
+      code: s.code,
+      status: s.status,
+      requestedAt: s.requestedAt,
+      deadlineAt: s.deadlineAt,
+      completedAt: s.completedAt,
+      deleted: s.deleted,
+      outcome: s.outcome,
+    });
   }
 }

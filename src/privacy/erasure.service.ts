@@ -41,7 +41,11 @@ export class ErasureService {
     const found = await this.dbs.forTenant(tenant, (tx) =>
       'contactId' in subject
         ? firstRow(tx, `select 1 from contacts where tenant_id = $1 and id = $2`, [tenant.tenantId, subject.contactId])
-        : firstRow(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3 limit 1`, [tenant.tenantId, subject.channelKinds, subject.externalId]),
+        : firstRow(tx, `select 1 from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3 limit 1`, [
+            tenant.tenantId,
+            subject.channelKinds,
+            subject.externalId,
+          ]),
     );
     return found !== undefined;
   }
@@ -97,10 +101,22 @@ export class ErasureService {
         `delete from inbound_events where tenant_id = $1 and channel_id = $2 and strpos(payload::text, $3) > 0 returning id`,
         [t, i.channel_id, JSON.stringify(i.external_id)],
       );
-      await del('webchat_sessions', `delete from webchat_sessions where tenant_id = $1 and channel_id = $2 and visitor_id = $3 returning id`, [t, i.channel_id, i.external_id]);
+      await del('webchat_sessions', `delete from webchat_sessions where tenant_id = $1 and channel_id = $2 and visitor_id = $3 returning id`, [
+        t,
+        i.channel_id,
+        i.external_id,
+      ]);
       if (events.length) {
         counts.inbound_events = (counts.inbound_events ?? 0) + events.length;
-        count('queue_jobs', await this.queue.discard(tx, 'inbound', t, events.map((e) => e.id)));
+        count(
+          'queue_jobs',
+          await this.queue.discard(
+            tx,
+            'inbound',
+            t,
+            events.map((e) => e.id),
+          ),
+        );
       }
     }
     if (contactIds.length === 0) return counts;
@@ -117,15 +133,29 @@ export class ErasureService {
         );
     const conversationIds = conversations.map((c) => c.id);
     if (conversationIds.length) {
-      const messages = await rows<{ id: string }>(tx, `delete from messages where tenant_id = $1 and conversation_id = any($2::uuid[]) returning id`, [t, conversationIds]);
+      const messages = await rows<{ id: string }>(tx, `delete from messages where tenant_id = $1 and conversation_id = any($2::uuid[]) returning id`, [
+        t,
+        conversationIds,
+      ]);
       if (messages.length) {
         counts.messages = messages.length;
-        count('queue_jobs', await this.queue.discard(tx, 'outbound', t, messages.map((m) => m.id)));
+        count(
+          'queue_jobs',
+          await this.queue.discard(
+            tx,
+            'outbound',
+            t,
+            messages.map((m) => m.id),
+          ),
+        );
       }
       await del('notes', `delete from notes where tenant_id = $1 and conversation_id = any($2::uuid[]) returning id`, [t, conversationIds]);
       await del('conversations', `delete from conversations where tenant_id = $1 and id = any($2::uuid[]) returning id`, [t, conversationIds]);
     }
-    await del('contact_identities', `delete from contact_identities where tenant_id = $1 and id = any($2::uuid[]) returning id`, [t, identities.map((i) => i.id)]);
+    await del('contact_identities', `delete from contact_identities where tenant_id = $1 and id = any($2::uuid[]) returning id`, [
+      t,
+      identities.map((i) => i.id),
+    ]);
     // The contact goes with its last identity (consents with it, by cascade).
     const orphans = await rows<{ id: string }>(
       tx,

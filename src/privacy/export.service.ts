@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChannelKind, TenantRef } from '../../libs/domain/src';
 import { DataOrigin, decide, originOfChannel } from '../../libs/policy/src';
 import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
+import { rows, type SqlRow } from '../database/sql';
 import { AuditLog } from '../audit/audit-log.store';
 
 const BATCH = 500;
@@ -73,7 +73,7 @@ export class ExportService {
       // Keyset over messages of these contacts, a batch at a time.
       let after: { at: Date; id: string } | null = null;
       for (;;) {
-        const found: Array<Record<string, any>> = await this.dbs.forTenant(tenant, (tx) =>
+        const found: Array<SqlRow> = await this.dbs.forTenant(tenant, (tx) =>
           rows(
             tx,
             `select m.conversation_id, c.contact_id, m.channel_id, m.id, m.direction, m.sent_at, m.text
@@ -84,7 +84,15 @@ export class ExportService {
           ),
         );
         for (const m of found) {
-          yield { conversationId: m.conversation_id, contactId: m.contact_id, channelId: m.channel_id, messageId: m.id, direction: m.direction, sentAt: m.sent_at, text: m.text };
+          yield {
+            conversationId: m.conversation_id,
+            contactId: m.contact_id,
+            channelId: m.channel_id,
+            messageId: m.id,
+            direction: m.direction,
+            sentAt: m.sent_at,
+            text: m.text,
+          };
         }
         if (found.length < BATCH) break;
         const last = found[found.length - 1];
@@ -126,7 +134,9 @@ export class ExportService {
       action: `export.${what}`,
       subject: `export:${what}`,
       decision: withheld ? 'deny' : 'allow',
-      reason: withheld ? `${withheld} Meta/WhatsApp-origin contact(s) withheld: no recorded consent to export (purpose customer_export)` : 'purpose customer_export',
+      reason: withheld
+        ? `${withheld} Meta/WhatsApp-origin contact(s) withheld: no recorded consent to export (purpose customer_export)`
+        : 'purpose customer_export',
     });
   }
 }

@@ -24,7 +24,8 @@ export class ExportsController {
 
   @Get(':what.:format')
   export(@CurrentPrincipal() p: Principal, @Param('what') what: string, @Param('format') format: string, @Res() reply: FastifyReply) {
-    if (!['contacts', 'conversations'].includes(what) || !['jsonl', 'csv'].includes(format)) throw notFound('NOT_FOUND', 'Exports: contacts or conversations, as .jsonl or .csv');
+    if (!['contacts', 'conversations'].includes(what) || !['jsonl', 'csv'].includes(format))
+      throw notFound('NOT_FOUND', 'Exports: contacts or conversations, as .jsonl or .csv');
     const fmt = format as 'jsonl' | 'csv';
     const actor = `user:${p.userId}`;
     const lines =

@@ -68,7 +68,10 @@ export class MetaPrivacyController {
     const issued = issuedAt(payload);
     if (!issued) throw invalid('INVALID_SIGNED_REQUEST', 'signed_request carries no issued_at');
     if (!isFresh(issued, this.clock.now())) {
-      throw invalid('SIGNED_REQUEST_EXPIRED', `signed_request was issued more than ${SIGNED_REQUEST_MAX_AGE_SECONDS} seconds ago (or ahead of this server's clock); it is not acted on`);
+      throw invalid(
+        'SIGNED_REQUEST_EXPIRED',
+        `signed_request was issued more than ${SIGNED_REQUEST_MAX_AGE_SECONDS} seconds ago (or ahead of this server's clock); it is not acted on`,
+      );
     }
     return { payload, issued, id: signedRequestId(signed as string) };
   }

@@ -10,18 +10,29 @@ import { TenantTerminationService } from './tenant-termination.service';
 import { IdParam } from '../common/id-param';
 
 class TerminationDto {
-  @ApiPropertyOptional({ description: 'The organization name, typed out, to confirm' }) @IsString() @MinLength(1) @MaxLength(200)
+  @ApiPropertyOptional({ description: 'The organization name, typed out, to confirm' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   confirm: string;
 }
 
 class DeletionRequestDto {
-  @ApiPropertyOptional() @IsOptional() @IsUUID()
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
   contactId?: string;
 
-  @ApiPropertyOptional({ enum: CHANNEL_KINDS }) @IsOptional() @IsIn(CHANNEL_KINDS)
+  @ApiPropertyOptional({ enum: CHANNEL_KINDS })
+  @IsOptional()
+  @IsIn(CHANNEL_KINDS)
   channelKind?: ChannelKind;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(320)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(320)
   externalId?: string;
 }
 

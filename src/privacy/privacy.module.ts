@@ -21,7 +21,15 @@ import { TenantTerminationWorker } from './tenant-termination.worker';
 /** Deletion, retention and the other promises of the privacy policy, as behaviour. */
 @Module({
   imports: [ScheduleModule.forRoot(), ChannelsModule],
-  controllers: [RetentionController, MetaPrivacyController, DeletionStatusController, PrivacyRequestsController, SubprocessorsController, ExportsController, AuditLogController],
+  controllers: [
+    RetentionController,
+    MetaPrivacyController,
+    DeletionStatusController,
+    PrivacyRequestsController,
+    SubprocessorsController,
+    ExportsController,
+    AuditLogController,
+  ],
   providers: [
     RetentionSettingsService,
     RetentionPurgeJob,

@@ -83,8 +83,14 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     );
     for (const { id } of due) {
       add('messages', await this.batched(tenant, `select ctid from messages where tenant_id = $1 and channel_id = $2 limit ${BATCH}`, 'messages', [t, id]));
-      add('inbound_events', await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and channel_id = $2 limit ${BATCH}`, 'inbound_events', [t, id]));
-      add('channels', await this.dbs.forTenant(tenant, async (tx) => (await rows(tx, `delete from channels where tenant_id = $1 and id = $2 returning id`, [t, id])).length));
+      add(
+        'inbound_events',
+        await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and channel_id = $2 limit ${BATCH}`, 'inbound_events', [t, id]),
+      );
+      add(
+        'channels',
+        await this.dbs.forTenant(tenant, async (tx) => (await rows(tx, `delete from channels where tenant_id = $1 and id = $2 returning id`, [t, id])).length),
+      );
     }
 
     // 2. Messages past their channel's retention, then conversations left empty.
@@ -94,7 +100,14 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
       const days = retentionDays(settings, id);
       if (days === null) continue;
       const cutoff = retentionCutoff(days, now);
-      add('messages', await this.batched(tenant, `select ctid from messages where tenant_id = $1 and channel_id = $2 and sent_at < $3 limit ${BATCH}`, 'messages', [t, id, cutoff]));
+      add(
+        'messages',
+        await this.batched(tenant, `select ctid from messages where tenant_id = $1 and channel_id = $2 and sent_at < $3 limit ${BATCH}`, 'messages', [
+          t,
+          id,
+          cutoff,
+        ]),
+      );
       add(
         'conversations',
         await this.batched(
@@ -110,10 +123,12 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     // 3. Processed webhook payloads are a delivery buffer, not an archive.
     add(
       'inbound_events',
-      await this.batched(tenant, `select ctid from inbound_events where tenant_id = $1 and received_at < $2 and state = 'done' limit ${BATCH}`, 'inbound_events', [
-        t,
-        retentionCutoff(PROCESSED_EVENT_DAYS, now),
-      ]),
+      await this.batched(
+        tenant,
+        `select ctid from inbound_events where tenant_id = $1 and received_at < $2 and state = 'done' limit ${BATCH}`,
+        'inbound_events',
+        [t, retentionCutoff(PROCESSED_EVENT_DAYS, now)],
+      ),
     );
 
     // 4. Contacts nothing refers to any more; and, under a retention setting, contacts whose
@@ -141,7 +156,10 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
   private async batched(tenant: TenantRef, select: string, table: string, params: unknown[]): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.dbs.forTenant(tenant, async (tx) => (await rows(tx, `delete from ${table} where ctid = any(array(${select})) returning 1`, params)).length);
+      const n = await this.dbs.forTenant(
+        tenant,
+        async (tx) => (await rows(tx, `delete from ${table} where ctid = any(array(${select})) returning 1`, params)).length,
+      );
       total += n;
       if (n < BATCH) return total;
     }

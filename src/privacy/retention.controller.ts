@@ -6,10 +6,12 @@ import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { RetentionSettingsService } from './retention-settings.service';
 
-
 class RetentionDto {
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 36500, description: 'Days messages are kept; null keeps them' })
-  @ValidateIf((_, v) => v !== null) @IsInt() @Min(1) @Max(36500)
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(36500)
   defaultDays: number | null;
 
   @ApiProperty({ example: { '6b1f9d7e-1111-4111-8111-111111111111': 30 }, description: 'Per-channel overrides in days' })

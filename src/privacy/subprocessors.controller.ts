@@ -29,7 +29,9 @@ export class SubprocessorsController {
       const rows = items.map((i) => `<li><strong>${escape(i.name)}</strong>: ${escape(i.purpose)} (${i.channels.map(escape).join(', ')})</li>`).join('');
       return reply
         .type('text/html; charset=utf-8')
-        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subprocessors</title></head><body><h1>Subprocessors and integrated platforms</h1><ul>${rows}</ul></body></html>`);
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subprocessors</title></head><body><h1>Subprocessors and integrated platforms</h1><ul>${rows}</ul></body></html>`,
+        );
     }
     return reply.send({ items });
   }

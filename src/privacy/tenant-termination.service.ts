@@ -73,7 +73,12 @@ export class TenantTerminationService {
       }
       if (!row.terminatingAt) {
         await this.tenants.markTerminating(tx, tenant.tenantId);
-        await this.audit.record(tx, tenant.tenantId, { actor: `user:${actorId}`, action: 'tenant.terminate', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+        await this.audit.record(tx, tenant.tenantId, {
+          actor: `user:${actorId}`,
+          action: 'tenant.terminate',
+          subject: `tenant:${tenant.tenantId}`,
+          decision: 'allow',
+        });
         await this.queue.enqueue(tx, 'termination', tenant.tenantId, tenant.tenantId);
       }
       if (directoryAlongside) marked = await this.markInDirectory(tx, tenant.tenantId);
@@ -101,8 +106,14 @@ export class TenantTerminationService {
 
     for (const table of BULKY) {
       for (;;) {
-        const n = await this.dbs.forTenant(tenant, async (tx) =>
-          (await rows(tx, `delete from ${table} where ctid = any(array(select ctid from ${table} where tenant_id = $1 limit ${BATCH})) returning 1`, [tenant.tenantId])).length,
+        const n = await this.dbs.forTenant(
+          tenant,
+          async (tx) =>
+            (
+              await rows(tx, `delete from ${table} where ctid = any(array(select ctid from ${table} where tenant_id = $1 limit ${BATCH})) returning 1`, [
+                tenant.tenantId,
+              ])
+            ).length,
         );
         await count(table, n);
         if (n < BATCH) break;
@@ -112,7 +123,13 @@ export class TenantTerminationService {
     const tenants = await this.dbs.forTenant(tenant, async (tx) => {
       await this.queue.discardTenant(tx, tenant.tenantId, 'termination');
       const gone = await this.tenants.delete(tx, tenant.tenantId);
-      if (gone) await this.audit.record(tx, tenant.tenantId, { actor: 'system:termination', action: 'tenant.purged', subject: `tenant:${tenant.tenantId}`, decision: 'allow' });
+      if (gone)
+        await this.audit.record(tx, tenant.tenantId, {
+          actor: 'system:termination',
+          action: 'tenant.purged',
+          subject: `tenant:${tenant.tenantId}`,
+          decision: 'allow',
+        });
       return gone ? 1 : 0;
     });
     await count('tenants', tenants);

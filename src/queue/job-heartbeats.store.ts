@@ -32,7 +32,9 @@ export class JobHeartbeats {
   }
 
   async lastFinishedAt(region: string, job: string): Promise<Date | null> {
-    const beat = await firstRow<{ last_finished_at: Date | null }>(this.dbs.region(region), `select last_finished_at from queue.heartbeats where job = $1`, [job]);
+    const beat = await firstRow<{ last_finished_at: Date | null }>(this.dbs.region(region), `select last_finished_at from queue.heartbeats where job = $1`, [
+      job,
+    ]);
     return beat?.last_finished_at ?? null;
   }
 }

@@ -88,7 +88,8 @@ export class JobQueue {
   /** Drops the queued work on these refs (what it was about is gone); answers how many jobs there were. */
   async discard(tx: EntityManager, kind: JobKind, tenantId: string, refIds: readonly string[]): Promise<number> {
     if (refIds.length === 0) return 0;
-    return (await rows(tx, `delete from queue.jobs where tenant_id = $1 and kind = $2 and ref_id = any($3::uuid[]) returning id`, [tenantId, kind, refIds])).length;
+    return (await rows(tx, `delete from queue.jobs where tenant_id = $1 and kind = $2 and ref_id = any($3::uuid[]) returning id`, [tenantId, kind, refIds]))
+      .length;
   }
 
   /** Drops every job of the tenant except those of `keep` (an organization being purged). */

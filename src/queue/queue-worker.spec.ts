@@ -10,7 +10,11 @@ const TENANT = '00000000-0000-4000-8000-00000000000a';
 function harness(opts: { attempts: number; max: number; work: () => Promise<void>; note?: boolean; countedAttempts?: number }) {
   const tx = { tx: true };
   const job: ClaimedJob = { id: '9', tenantId: TENANT, refId: 'ref-1', attempts: opts.attempts };
-  const dbs = { regions: () => ['eu'], forTenant: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)), unitOfWork: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)) };
+  const dbs = {
+    regions: () => ['eu'],
+    forTenant: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)),
+    unitOfWork: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)),
+  };
   const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
   const parked: unknown[] = [];
   const noted: Array<{ failure: unknown; delayMs: number }> = [];

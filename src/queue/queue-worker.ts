@@ -123,10 +123,16 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
 
   onApplicationBootstrap(): void {
     if (!this.config.workersEnabled) return;
-    this.loop = new WorkerLoop(this.constructor.name, () => this.dbs.regions(), (region) => this.runBatch(region), this.config.workerIdleMs, {
-      paceMs: this.paceMs,
-      batchSize: this.batchSize,
-    });
+    this.loop = new WorkerLoop(
+      this.constructor.name,
+      () => this.dbs.regions(),
+      (region) => this.runBatch(region),
+      this.config.workerIdleMs,
+      {
+        paceMs: this.paceMs,
+        batchSize: this.batchSize,
+      },
+    );
     this.unsubscribe = this.signal.subscribe(this.kind, () => this.loop?.wake());
     this.loop.start();
   }

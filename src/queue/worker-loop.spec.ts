@@ -9,10 +9,16 @@ describe('WorkerLoop pacing', () => {
   function loop(sizes: number[], pacing?: { paceMs: number; batchSize: number }) {
     const starts: number[] = [];
     let i = 0;
-    const l = new WorkerLoop('test', () => ['eu'], async () => {
-      starts.push(Date.now());
-      return sizes[i++] ?? 0;
-    }, 10_000, pacing);
+    const l = new WorkerLoop(
+      'test',
+      () => ['eu'],
+      async () => {
+        starts.push(Date.now());
+        return sizes[i++] ?? 0;
+      },
+      10_000,
+      pacing,
+    );
     return { l, starts };
   }
   const settle = async (ms: number) => {

@@ -51,7 +51,11 @@ export class AccessGrantStore {
   /** The live grant that lasts longest, if any. */
   async live(tenant: TenantRef, now: Date): Promise<{ id: string } | null> {
     const row = await this.dbs.forTenant(tenant, (tx) =>
-      firstRow<{ id: string }>(tx, `select id from access_grants where tenant_id = $1 and revoked_at is null and expires_at > $2 order by expires_at desc limit 1`, [tenant.tenantId, now]),
+      firstRow<{ id: string }>(
+        tx,
+        `select id from access_grants where tenant_id = $1 and revoked_at is null and expires_at > $2 order by expires_at desc limit 1`,
+        [tenant.tenantId, now],
+      ),
     );
     return row ?? null;
   }

@@ -7,12 +7,16 @@ import { Authenticated, CurrentPrincipal } from './auth.guards';
 import type { Principal } from './principal';
 
 class GrantDto {
-  @ApiProperty({ minimum: 5, maximum: 1440, description: 'How long platform staff may read this organization\'s data' })
-  @IsInt() @Min(5) @Max(1440)
+  @ApiProperty({ minimum: 5, maximum: 1440, description: "How long platform staff may read this organization's data" })
+  @IsInt()
+  @Min(5)
+  @Max(1440)
   minutes: number;
 
   @ApiProperty({ example: 'Support ticket #4711: messages not arriving' })
-  @IsString() @MinLength(3) @MaxLength(500)
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
   reason: string;
 }
 

@@ -17,8 +17,18 @@ export class AccessGrantsService {
 
   grant(p: Principal, input: { minutes: number; reason: string }): Promise<AccessGrant> {
     return this.dbs.forTenant(p, async (tx) => {
-      const grant = await this.grants.insert(tx, p.tenantId, { grantedBy: p.userId, reason: input.reason, expiresAt: new Date(this.clock.now().getTime() + input.minutes * 60_000) });
-      await this.audit.record(tx, p.tenantId, { actor: `user:${p.userId}`, action: 'access_grant.create', subject: `access_grant:${grant.id}`, decision: 'allow', reason: input.reason });
+      const grant = await this.grants.insert(tx, p.tenantId, {
+        grantedBy: p.userId,
+        reason: input.reason,
+        expiresAt: new Date(this.clock.now().getTime() + input.minutes * 60_000),
+      });
+      await this.audit.record(tx, p.tenantId, {
+        actor: `user:${p.userId}`,
+        action: 'access_grant.create',
+        subject: `access_grant:${grant.id}`,
+        decision: 'allow',
+        reason: input.reason,
+      });
       return grant;
     });
   }

@@ -18,7 +18,11 @@ export class OperatorStore {
   }
 
   async findByLogin(loginHash: string): Promise<{ id: string; passwordHash: string } | null> {
-    const row = await firstRow<{ id: string; password_hash: string }>(this.dbs.directory(), `select id, password_hash from directory.operators where login_hash = $1`, [loginHash]);
+    const row = await firstRow<{ id: string; password_hash: string }>(
+      this.dbs.directory(),
+      `select id, password_hash from directory.operators where login_hash = $1`,
+      [loginHash],
+    );
     return row ? { id: row.id, passwordHash: row.password_hash } : null;
   }
 

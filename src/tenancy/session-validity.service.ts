@@ -12,7 +12,6 @@ import { UserStore } from './user.store';
  */
 export const SESSION_CHECK_TTL_MS = 3_000;
 
-
 /**
  * Whether a signed, unexpired token still speaks for someone: its user exists and is active and
  * its organization exists and is not being terminated (an operator: still exists). Asked on every

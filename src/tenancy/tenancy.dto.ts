@@ -8,34 +8,49 @@ export class SignupDto {
   organizationName: string;
 
   @ApiProperty({ example: 'owner@acme.test' })
-  @IsEmail() @MaxLength(254)
+  @IsEmail()
+  @MaxLength(254)
   email: string;
 
   @ApiProperty({ minLength: 10, maxLength: 200 })
-  @IsString() @MinLength(10) @MaxLength(200)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   password: string;
 
-  @ApiPropertyOptional({ example: 'eu', description: 'Where this tenant\'s data is stored; fixed for life.' })
-  @IsOptional() @IsString() @Matches(/^[a-z][a-z0-9_-]{0,31}$/)
+  @ApiPropertyOptional({ example: 'eu', description: "Where this tenant's data is stored; fixed for life." })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_-]{0,31}$/)
   region?: string;
 }
 
 export class LoginDto {
-  @ApiProperty() @IsString() @MaxLength(254)
+  @ApiProperty()
+  @IsString()
+  @MaxLength(254)
   email: string;
 
-  @ApiProperty() @IsString() @MaxLength(200)
+  @ApiProperty()
+  @IsString()
+  @MaxLength(200)
   password: string;
 }
 
 export class CreateUserDto {
-  @ApiProperty() @IsEmail() @MaxLength(254)
+  @ApiProperty()
+  @IsEmail()
+  @MaxLength(254)
   email: string;
 
-  @ApiProperty({ minLength: 10 }) @IsString() @MinLength(10) @MaxLength(200)
+  @ApiProperty({ minLength: 10 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   password: string;
 
-  @ApiProperty({ enum: ['admin', 'agent'] }) @IsIn(['admin', 'agent'])
+  @ApiProperty({ enum: ['admin', 'agent'] })
+  @IsIn(['admin', 'agent'])
   role: 'admin' | 'agent';
 }
 

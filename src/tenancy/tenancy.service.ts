@@ -153,7 +153,12 @@ export class TenancyService {
       }
       if (target.active !== active) {
         await this.users.setActive(tx, actor.tenantId, userId, active);
-        await this.audit.record(tx, actor.tenantId, { actor: `user:${actor.userId}`, action: active ? 'user.activate' : 'user.deactivate', subject: `user:${userId}`, decision: 'allow' });
+        await this.audit.record(tx, actor.tenantId, {
+          actor: `user:${actor.userId}`,
+          action: active ? 'user.activate' : 'user.deactivate',
+          subject: `user:${userId}`,
+          decision: 'allow',
+        });
       }
       return toUserView({ ...target, active });
     });

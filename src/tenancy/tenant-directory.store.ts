@@ -29,7 +29,9 @@ export class TenantDirectory {
   constructor(private readonly dbs: RegionDatabases) {}
 
   static loginHash(email: string): string {
-    return createHash('sha256').update(`mm-login\0${normalizeEmail(email)}`).digest('base64url');
+    return createHash('sha256')
+      .update(`mm-login\0${normalizeEmail(email)}`)
+      .digest('base64url');
   }
 
   async registerTenant(tenantId: string, region: string, owner: { userId: string; email: string }): Promise<void> {
@@ -79,7 +81,10 @@ export class TenantDirectory {
 
   /** Every tenant, by region then id. */
   async allTenants(): Promise<TenantRef[]> {
-    const found = await rows<{ tenant_id: string; region: string }>(this.dbs.directory(), `select tenant_id, region from directory.tenants order by region, tenant_id`);
+    const found = await rows<{ tenant_id: string; region: string }>(
+      this.dbs.directory(),
+      `select tenant_id, region from directory.tenants order by region, tenant_id`,
+    );
     return found.map((t) => ({ tenantId: t.tenant_id, region: t.region }));
   }
 

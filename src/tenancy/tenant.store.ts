@@ -13,7 +13,13 @@ export interface Tenant {
   terminatingAt: Date | null;
 }
 
-const toTenant = (t: TenantEntity): Tenant => ({ tenantId: t.tenantId, name: t.name, region: t.region, createdAt: t.createdAt, terminatingAt: t.terminatingAt });
+const toTenant = (t: TenantEntity): Tenant => ({
+  tenantId: t.tenantId,
+  name: t.name,
+  region: t.region,
+  createdAt: t.createdAt,
+  terminatingAt: t.terminatingAt,
+});
 
 /** The `tenants` table of a region: the organization's own row, which every other tenant row hangs on. */
 @Injectable()
@@ -35,7 +41,9 @@ export class TenantStore {
    * time per organization (a limit counted across rows, the start of its termination) takes it first.
    */
   async lock(tx: EntityManager, tenantId: string): Promise<{ name: string; terminatingAt: Date | null } | null> {
-    const row = await firstRow<{ name: string; terminating_at: Date | null }>(tx, `select name, terminating_at from tenants where tenant_id = $1 for update`, [tenantId]);
+    const row = await firstRow<{ name: string; terminating_at: Date | null }>(tx, `select name, terminating_at from tenants where tenant_id = $1 for update`, [
+      tenantId,
+    ]);
     return row ? { name: row.name, terminatingAt: row.terminating_at } : null;
   }
 

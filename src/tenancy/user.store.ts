@@ -37,7 +37,9 @@ export class UserStore {
   }
 
   async list(tenant: TenantRef): Promise<User[]> {
-    const users = await this.dbs.forTenant(tenant, (tx) => tx.find(UserEntity, { where: { tenantId: tenant.tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }));
+    const users = await this.dbs.forTenant(tenant, (tx) =>
+      tx.find(UserEntity, { where: { tenantId: tenant.tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    );
     return users.map(toUser);
   }
 
@@ -55,7 +57,10 @@ export class UserStore {
    * is no such user. One round trip (the session_status function), outside any transaction.
    */
   async sessionStatus(tenant: TenantRef, userId: string): Promise<{ userActive: boolean; tenantTerminating: boolean } | null> {
-    const row = await firstRow<{ user_active: boolean; tenant_terminating: boolean }>(this.dbs.region(tenant.region), `select * from session_status($1, $2)`, [tenant.tenantId, userId]);
+    const row = await firstRow<{ user_active: boolean; tenant_terminating: boolean }>(this.dbs.region(tenant.region), `select * from session_status($1, $2)`, [
+      tenant.tenantId,
+      userId,
+    ]);
     return row ? { userActive: row.user_active, tenantTerminating: row.tenant_terminating } : null;
   }
 }

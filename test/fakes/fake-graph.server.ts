@@ -83,7 +83,11 @@ export class FakeGraphServer extends FakeHttpServer {
 
   /** A WhatsApp Cloud API number of a WhatsApp Business Account, and a token that manages that account. */
   whatsapp(phoneNumberId: string, wabaId: string, token: string, opts: { displayPhoneNumber?: string; verifiedName?: string } = {}): this {
-    this.nodes.set(phoneNumberId, { id: phoneNumberId, display_phone_number: opts.displayPhoneNumber ?? '+1 555-000-1234', verified_name: opts.verifiedName ?? 'Test Business' });
+    this.nodes.set(phoneNumberId, {
+      id: phoneNumberId,
+      display_phone_number: opts.displayPhoneNumber ?? '+1 555-000-1234',
+      verified_name: opts.verifiedName ?? 'Test Business',
+    });
     this.nodes.set(wabaId, { id: wabaId, name: `WABA ${wabaId}` });
     const numbers = this.wabaNumbers.get(wabaId) ?? [];
     if (!numbers.includes(phoneNumberId)) numbers.push(phoneNumberId);
@@ -157,7 +161,11 @@ export class FakeGraphServer extends FakeHttpServer {
     if (req.method === 'POST' && edge === 'messages') {
       const n = ++this.counter;
       if (call.body?.messaging_product === 'whatsapp') {
-        return reply(200, { messaging_product: 'whatsapp', contacts: [{ input: call.body.to, wa_id: String(call.body.to).replace('+', '') }], messages: [{ id: `wamid.fake${n}` }] });
+        return reply(200, {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: call.body.to, wa_id: String(call.body.to).replace('+', '') }],
+          messages: [{ id: `wamid.fake${n}` }],
+        });
       }
       return reply(200, { recipient_id: call.body?.recipient?.id, message_id: `m_fake${n}` });
     }
@@ -177,7 +185,10 @@ export class FakeGraphServer extends FakeHttpServer {
     const more = start + limit < all.length;
     return {
       data: page.map((id) => this.pick(this.nodes.get(id)!, params.get('fields'))),
-      paging: { cursors: { before: cursor(start), after: cursor(start + page.length) }, ...(more ? { next: `${this.url}/${wabaId}/phone_numbers?after=${cursor(start + page.length)}` } : {}) },
+      paging: {
+        cursors: { before: cursor(start), after: cursor(start + page.length) },
+        ...(more ? { next: `${this.url}/${wabaId}/phone_numbers?after=${cursor(start + page.length)}` } : {}),
+      },
     };
   }
 

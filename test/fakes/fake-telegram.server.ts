@@ -20,9 +20,17 @@ interface Bot {
   webhook: { url: string; secret: string; allowedUpdates: string[] } | null;
 }
 
-
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
-const KNOWN_UPDATES = new Set(['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query', 'my_chat_member', 'chat_member', 'inline_query']);
+const KNOWN_UPDATES = new Set([
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'callback_query',
+  'my_chat_member',
+  'chat_member',
+  'inline_query',
+]);
 const MEDIA_FIELD: Record<string, string> = { sendPhoto: 'photo', sendDocument: 'document' };
 
 /** A fresh bot token as @BotFather shapes them: `<bot id>:<35 characters>`. */
@@ -90,10 +98,18 @@ export class FakeTelegramServer extends FakeHttpServer {
     } catch {
       return fail(400, 'Bad Request: invalid JSON');
     }
-    const call: TelegramCall = { httpMethod: req.method ?? '', path, token: m?.[1] ?? '', method: m?.[2] ?? '', contentType: req.headers['content-type'], body };
+    const call: TelegramCall = {
+      httpMethod: req.method ?? '',
+      path,
+      token: m?.[1] ?? '',
+      method: m?.[2] ?? '',
+      contentType: req.headers['content-type'],
+      body,
+    };
     this.calls.push(call);
     if (!m) return fail(404, 'Not Found');
-    if (req.method !== 'POST' || (raw && !String(req.headers['content-type']).startsWith('application/json'))) return fail(400, 'Bad Request: expected a POST with a JSON body');
+    if (req.method !== 'POST' || (raw && !String(req.headers['content-type']).startsWith('application/json')))
+      return fail(400, 'Bad Request: expected a POST with a JSON body');
     const bot = this.bots.get(call.token);
     if (!bot) return fail(401, 'Unauthorized');
     const script = this.nextScripted(call.method);
@@ -101,13 +117,25 @@ export class FakeTelegramServer extends FakeHttpServer {
 
     switch (call.method) {
       case 'getMe':
-        return ok({ id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
+        return ok({
+          id: bot.id,
+          is_bot: true,
+          first_name: bot.firstName,
+          username: bot.username,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
       case 'setWebhook': {
-        if (typeof body.url !== 'string' || !body.url.startsWith('https://')) return fail(400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
+        if (typeof body.url !== 'string' || !body.url.startsWith('https://'))
+          return fail(400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
         if (body.secret_token !== undefined && (typeof body.secret_token !== 'string' || !SECRET_TOKEN.test(body.secret_token))) {
           return fail(400, 'Bad Request: secret token contains unallowed characters');
         }
-        if (body.allowed_updates !== undefined && (!Array.isArray(body.allowed_updates) || body.allowed_updates.some((u: unknown) => !KNOWN_UPDATES.has(String(u))))) {
+        if (
+          body.allowed_updates !== undefined &&
+          (!Array.isArray(body.allowed_updates) || body.allowed_updates.some((u: unknown) => !KNOWN_UPDATES.has(String(u))))
+        ) {
           return fail(400, 'Bad Request: wrong allowed_updates specified');
         }
         bot.webhook = { url: body.url, secret: body.secret_token ?? '', allowedUpdates: body.allowed_updates ?? [] };

@@ -20,7 +20,6 @@ interface Account {
   numbers: Set<string>;
 }
 
-
 const API = '/2010-04-01/Accounts/';
 
 /**
@@ -74,10 +73,19 @@ export class FakeTwilioServer extends FakeHttpServer {
     const pairs = [...new URLSearchParams(raw)];
     const form: Record<string, string> = {};
     for (const [k, v] of pairs) if (!(k in form)) form[k] = v;
-    const call: TwilioCall = { method: req.method ?? '', path, query: new URLSearchParams(query), authorization: req.headers.authorization, contentType: req.headers['content-type'], form, pairs };
+    const call: TwilioCall = {
+      method: req.method ?? '',
+      path,
+      query: new URLSearchParams(query),
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      form,
+      pairs,
+    };
     this.calls.push(call);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
-    const error = (status: number, code: number, message: string) => reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+    const error = (status: number, code: number, message: string) =>
+      reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 
     const m = /^\/2010-04-01\/Accounts\/([^/.]+)(\.json|\/Messages\.json|\/IncomingPhoneNumbers\.json)$/.exec(path);
     if (!m) return error(404, 20404, `The requested resource ${path} was not found`);
@@ -88,7 +96,13 @@ export class FakeTwilioServer extends FakeHttpServer {
     const basic = /^Basic (.+)$/.exec(call.authorization ?? '');
     const [user, pass] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(/:(.*)/s) : [];
     if (!account || user !== sid || pass !== account.token) {
-      return reply(401, { code: 20003, detail: 'Your AccountSid or AuthToken was incorrect.', message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+      return reply(401, {
+        code: 20003,
+        detail: 'Your AccountSid or AuthToken was incorrect.',
+        message: 'Authenticate',
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+        status: 401,
+      });
     }
     const script = this.nextScripted(path);
     if (script) return reply(script.status, script.body, script.headers);
@@ -96,14 +110,17 @@ export class FakeTwilioServer extends FakeHttpServer {
     if (req.method === 'GET' && resource === '.json') return reply(200, { sid, status: account.status, friendly_name: 'Fake account', type: 'Full' });
     if (req.method === 'GET' && resource === '/IncomingPhoneNumbers.json') {
       const wanted = call.query.get('PhoneNumber');
-      const list = [...account.numbers].filter((n) => !wanted || n === wanted).map((n) => ({ sid: `PN${sid.slice(2)}`, account_sid: sid, phone_number: n, capabilities: { sms: true, mms: true } }));
+      const list = [...account.numbers]
+        .filter((n) => !wanted || n === wanted)
+        .map((n) => ({ sid: `PN${sid.slice(2)}`, account_sid: sid, phone_number: n, capabilities: { sms: true, mms: true } }));
       return reply(200, { incoming_phone_numbers: list, page: 0, page_size: 50 });
     }
     if (req.method === 'POST' && resource === '/Messages.json') {
       if (!/^application\/x-www-form-urlencoded/.test(call.contentType ?? '')) return error(400, 20001, 'Expected a form-encoded body');
       if (!form.To) return error(400, 21604, "A 'To' phone number is required.");
       if (!/^\+[1-9]\d{6,14}$/.test(form.To)) return error(400, 21211, `The 'To' number ${form.To} is not a valid phone number.`);
-      if (!form.From || !account.numbers.has(form.From)) return error(400, 21606, `The From phone number ${form.From ?? ''} is not a valid, SMS-capable inbound phone number or short code for your account.`);
+      if (!form.From || !account.numbers.has(form.From))
+        return error(400, 21606, `The From phone number ${form.From ?? ''} is not a valid, SMS-capable inbound phone number or short code for your account.`);
       if (!form.Body && !form.MediaUrl) return error(400, 21602, 'Message body is required.');
       if (form.StatusCallback && !/^https?:\/\//.test(form.StatusCallback)) return error(400, 21609, 'Invalid StatusCallback URL');
       return reply(201, {

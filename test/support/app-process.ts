@@ -19,7 +19,8 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(timeoutMs = 30_000): Promise<void> {
+  /** Compiling src/ through swc at start takes seconds on a busy machine: wait on health, not a guess. */
+  async start(timeoutMs = 90_000): Promise<void> {
     this.port ||= await freePort();
     this.child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'swc-register.js'), join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
@@ -31,7 +32,10 @@ export class AppProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`app exited with ${this.child.exitCode}:\n${this.output}`);
-      const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${this.url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }

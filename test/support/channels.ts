@@ -48,7 +48,12 @@ export async function connectPage(
   const pageId = opts.pageId ?? platformId();
   const token = opts.token ?? `EAAB-token-${pageId}`;
   graph.page(pageId, token);
-  const channelId = await connect(t, tenant, { kind: 'messenger', name: opts.name ?? 'Page', config: { pageId }, credentials: { pageAccessToken: token } }, opts.reconnect ?? false);
+  const channelId = await connect(
+    t,
+    tenant,
+    { kind: 'messenger', name: opts.name ?? 'Page', config: { pageId }, credentials: { pageAccessToken: token } },
+    opts.reconnect ?? false,
+  );
   return { accountId: pageId, pageId, token, channelId };
 }
 
@@ -63,12 +68,21 @@ export async function connectWhatsApp(
   const wabaId = opts.wabaId ?? platformId();
   const token = opts.token ?? `EAAG-token-${phoneNumberId}`;
   graph.whatsapp(phoneNumberId, wabaId, token);
-  const channelId = await connect(t, tenant, { kind: 'whatsapp', name: opts.name ?? 'WhatsApp', config: { phoneNumberId, wabaId }, credentials: { accessToken: token } }, false);
+  const channelId = await connect(
+    t,
+    tenant,
+    { kind: 'whatsapp', name: opts.name ?? 'WhatsApp', config: { phoneNumberId, wabaId }, credentials: { accessToken: token } },
+    false,
+  );
   return { accountId: phoneNumberId, phoneNumberId, wabaId, token, channelId };
 }
 
 /** A fresh organization with a connected Facebook Page. */
-export async function signupWithPage(t: TestApp, graph: FakeGraphServer, opts: { region?: string; pageId?: string; token?: string; name?: string } = {}): Promise<ConnectedPage & { owner: TestTenant }> {
+export async function signupWithPage(
+  t: TestApp,
+  graph: FakeGraphServer,
+  opts: { region?: string; pageId?: string; token?: string; name?: string } = {},
+): Promise<ConnectedPage & { owner: TestTenant }> {
   const owner = await t.signup(opts.region ? { region: opts.region } : {});
   return { owner, ...(await connectPage(t, graph, owner, opts)) };
 }

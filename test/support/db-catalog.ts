@@ -2,10 +2,9 @@ import type { Client } from 'pg';
 
 /** Every table of `schema` that has a tenant_id column. */
 export async function tenantTables(c: Client, schema = 'public'): Promise<string[]> {
-  const { rows } = await c.query(
-    `select table_name from information_schema.columns where table_schema = $1 and column_name = 'tenant_id' order by 1`,
-    [schema],
-  );
+  const { rows } = await c.query(`select table_name from information_schema.columns where table_schema = $1 and column_name = 'tenant_id' order by 1`, [
+    schema,
+  ]);
   return rows.map((r) => r.table_name);
 }
 

@@ -18,7 +18,9 @@ export default async function globalSetup(): Promise<void> {
     await migrateRegionDatabase(url, { hostsDirectory: region === 'eu', appRole });
   }
   process.env.MM_TEST_SERVER_URL = dbs.serverUrl;
-  process.env.MM_TEST_TEMPLATES = Object.entries(dbs.urls).map(([r, u]) => `${r}=${new URL(u).pathname.slice(1)}`).join(',');
+  process.env.MM_TEST_TEMPLATES = Object.entries(dbs.urls)
+    .map(([r, u]) => `${r}=${new URL(u).pathname.slice(1)}`)
+    .join(',');
   process.env.MM_TEST_RUN = dbs.run;
   process.env.MM_TEST_JWT_SECRET = jwtSecret;
   process.env.MM_TEST_APP_ROLE = appRole.name;

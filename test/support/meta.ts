@@ -28,17 +28,17 @@ export const instagramWebhook = (igAccountId: string, items: Array<Record<string
 
 /** An Instagram Direct message from `igsid` (a fresh mid unless `message.mid` is given). */
 export const instagramMessage = (igAccountId: string, igsid: string, message: Record<string, unknown>, timestamp = Date.now()) =>
-  instagramWebhook(igAccountId, [{ sender: { id: igsid }, recipient: { id: igAccountId }, timestamp, message: { mid: `aWdf_${randomUUID()}`, ...message } }], timestamp);
+  instagramWebhook(
+    igAccountId,
+    [{ sender: { id: igsid }, recipient: { id: igAccountId }, timestamp, message: { mid: `aWdf_${randomUUID()}`, ...message } }],
+    timestamp,
+  );
 
 /** A WhatsApp user id (wa_id: E.164 digits without the plus), unique per call. */
 export const waId = () => `49${platformId().slice(-11)}`;
 
 /** A `whatsapp_business_account` webhook with one `messages` change for the phone number. */
-export const whatsappWebhook = (
-  wabaId: string,
-  phoneNumberId: string,
-  value: { contacts?: unknown[]; messages?: unknown[]; statuses?: unknown[] },
-) => ({
+export const whatsappWebhook = (wabaId: string, phoneNumberId: string, value: { contacts?: unknown[]; messages?: unknown[]; statuses?: unknown[] }) => ({
   object: 'whatsapp_business_account',
   entry: [
     {

@@ -142,7 +142,11 @@ export class TestApp {
   }
 
   /** `remoteAddress`: the client's address as the socket reports it (127.0.0.1 unless given). */
-  async request(method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; remoteAddress?: string } = {}): Promise<HttpResult> {
+  async request(
+    method: string,
+    url: string,
+    opts: { token?: string; body?: unknown; headers?: Record<string, string>; remoteAddress?: string } = {},
+  ): Promise<HttpResult> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | undefined;

@@ -90,8 +90,7 @@ export class SecretBox {
   }
 }
 
-const authenticationFailed = () =>
-  new DecryptionError('authentication_failed', 'ciphertext does not authenticate: tampered, or wrong context or master key');
+const authenticationFailed = () => new DecryptionError('authentication_failed', 'ciphertext does not authenticate: tampered, or wrong context or master key');
 
 /** Splits and strictly decodes the string; anything off is `malformed`, before any crypto runs. */
 function parse(ciphertext: string): { kid: string; wrapped: Buffer; payload: Buffer } {
@@ -99,7 +98,9 @@ function parse(ciphertext: string): { kid: string; wrapped: Buffer; payload: Buf
   if (typeof ciphertext !== 'string') throw malformed('not a string');
   const fields = ciphertext.split('.');
   if (fields[0] !== VERSION) {
-    throw fields.length > 1 && /^v\d+$/.test(fields[0]) ? new DecryptionError('unsupported_version', 'ciphertext version is not supported') : malformed('no version');
+    throw fields.length > 1 && /^v\d+$/.test(fields[0])
+      ? new DecryptionError('unsupported_version', 'ciphertext version is not supported')
+      : malformed('no version');
   }
   if (fields.length !== 4) throw malformed(`expected 4 fields, got ${fields.length}`);
   const [, kid, wrappedField, payloadField] = fields;

@@ -19,7 +19,13 @@ export abstract class InboundRecorder {
   /** Stores a message sent from the platform's own inbox, unless it is one we sent. */
   abstract recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null>;
   /** Moves an outbound message's status forward only; null when no message has that id (yet). */
-  abstract applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null>;
+  abstract applyReceipt(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    status: ReceiptStatus,
+    error?: { code: string; text: string },
+  ): Promise<Message | null>;
   /** Everything sent to the contact up to the watermark reached `status`. */
   abstract applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<Message[]>;
   abstract applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<Message | null>;
@@ -29,7 +35,12 @@ export abstract class InboundRecorder {
    * The End User edited an inbound message: the newest version (by edit time) is its content, the
    * others are kept in its history; idempotent. Null when no such message is stored (yet).
    */
-  abstract applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<Message | null>;
+  abstract applyEdit(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    edit: { text: string | null; attachments: Attachment[]; editedAt: Date },
+  ): Promise<Message | null>;
   /** Records that the End User blocked (or unblocked) the business's account; the latest change by time wins. False when no such identity exists. */
   abstract setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean>;
 }

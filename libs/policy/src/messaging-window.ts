@@ -18,7 +18,11 @@ export function replyMode(kind: ChannelKind, lastInboundAt: Date | null, now: Da
     case 'instagram':
       if (age <= 24 * HOUR) return { allowed: true, mode: 'response' };
       if (age <= 7 * 24 * HOUR) return { allowed: true, mode: 'human_agent' };
-      return { allowed: false, code: 'MESSAGING_WINDOW_CLOSED', reason: 'The End User last wrote more than 7 days ago; Meta allows no further replies until they write again' };
+      return {
+        allowed: false,
+        code: 'MESSAGING_WINDOW_CLOSED',
+        reason: 'The End User last wrote more than 7 days ago; Meta allows no further replies until they write again',
+      };
     case 'whatsapp':
       if (age <= 24 * HOUR) return { allowed: true, mode: 'standard' };
       return { allowed: false, code: 'WHATSAPP_WINDOW_CLOSED', reason: 'Outside the 24-hour customer service window only an approved template can be sent' };

@@ -1,20 +1,43 @@
 import { CHANNEL_KINDS } from '../../domain/src';
-import { CHANNEL_ORIGIN, CONSENT_FOR_PURPOSE, DATA_ORIGINS, PROCESSING_PURPOSES, PURPOSE_RULES, decide, isProcessingPurpose, originOfChannel, purposeNeverAllowed } from './purpose';
+import {
+  CHANNEL_ORIGIN,
+  CONSENT_FOR_PURPOSE,
+  DATA_ORIGINS,
+  PROCESSING_PURPOSES,
+  PURPOSE_RULES,
+  decide,
+  isProcessingPurpose,
+  originOfChannel,
+  purposeNeverAllowed,
+} from './purpose';
 
 /**
  * The expected policy, written out independently of purpose.ts: A = allowed, C = only with the
  * End User's recorded consent, D = never. Columns follow PROCESSING_PURPOSES.
  */
-const COLUMNS = ['service_delivery', 'legal_obligation', 'customer_export', 'crm_sync', 'analytics_internal', 'advertising', 'ad_targeting', 'profiling', 'eligibility_decision', 'surveillance', 'sale', 'data_brokerage'];
+const COLUMNS = [
+  'service_delivery',
+  'legal_obligation',
+  'customer_export',
+  'crm_sync',
+  'analytics_internal',
+  'advertising',
+  'ad_targeting',
+  'profiling',
+  'eligibility_decision',
+  'surveillance',
+  'sale',
+  'data_brokerage',
+];
 const EXPECTED: Record<string, string> = {
   //        svc legal export crm analytics ads adtarget profiling eligibility surveillance sale brokers
-  meta:     'A   A     C      C   D         D   D        D         D           D            D    D',
+  meta: 'A   A     C      C   D         D   D        D         D           D            D    D',
   whatsapp: 'A   A     C      C   D         D   D        D         D           D            D    D',
   telegram: 'A   A     A      A   A         A   A        A         A           D            D    D',
-  email:    'A   A     A      A   A         A   A        A         A           D            D    D',
-  webchat:  'A   A     A      A   A         A   A        A         A           D            D    D',
-  sms:      'A   A     A      A   A         A   A        A         A           D            D    D',
-  crm:      'A   A     A      A   A         A   A        A         A           D            D    D',
+  email: 'A   A     A      A   A         A   A        A         A           D            D    D',
+  webchat: 'A   A     A      A   A         A   A        A         A           D            D    D',
+  sms: 'A   A     A      A   A         A   A        A         A           D            D    D',
+  crm: 'A   A     A      A   A         A   A        A         A           D            D    D',
 };
 const expected = (origin: string, purpose: string) => EXPECTED[origin].split(/\s+/)[COLUMNS.indexOf(purpose)];
 

@@ -137,7 +137,11 @@ export function decide(origin: DataOrigin, purpose: ProcessingPurpose, ctx: Purp
   if (rule === 'allow') return { allowed: true };
   if (rule === 'consent') {
     if (ctx.consent === true) return { allowed: true };
-    return { allowed: false, code: 'CONSENT_REQUIRED', reason: `Data from ${ORIGIN_NAMES[origin]} may be used for ${purpose} only with the End User's recorded consent` };
+    return {
+      allowed: false,
+      code: 'CONSENT_REQUIRED',
+      reason: `Data from ${ORIGIN_NAMES[origin]} may be used for ${purpose} only with the End User's recorded consent`,
+    };
   }
   // Unknown origins or purposes (a typo, a value from an old row) fall here too: deny by default.
   return { allowed: false, code: 'PURPOSE_NOT_PERMITTED', reason: `Data from ${ORIGIN_NAMES[origin] ?? origin} may never be used for ${purpose}` };

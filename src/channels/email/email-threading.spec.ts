@@ -50,7 +50,18 @@ describe('Message-IDs and subjects', () => {
 });
 
 describe('e-mail mapper', () => {
-  const base = { emailMessageKey: '<m1@x>', from: 'ann@example.test', fromName: 'Ann', subject: 'Hi', text: 'hello', attachments: [], inReplyTo: '<p@x>', references: ['<r0@x>', '<p@x>'], conversationId: null, receivedAt: '2025-01-02T03:04:05.000Z' };
+  const base = {
+    emailMessageKey: '<m1@x>',
+    from: 'ann@example.test',
+    fromName: 'Ann',
+    subject: 'Hi',
+    text: 'hello',
+    attachments: [],
+    inReplyTo: '<p@x>',
+    references: ['<r0@x>', '<p@x>'],
+    conversationId: null,
+    receivedAt: '2025-01-02T03:04:05.000Z',
+  };
 
   it('threads by token, then by the ids answered (In-Reply-To first, then References newest first)', () => {
     const conversationId = randomUUID();
@@ -78,7 +89,11 @@ describe('e-mail channel settings and SMTP errors', () => {
 
   it('requires the address at EMAIL_DOMAIN, lower-cases it as the routing key, and checks the SMTP fields', () => {
     const ok = validateEmailChannel('mm.example', { address: 'Support-Acme@MM.example', smtp }, { smtpPassword: 'pw' });
-    expect(ok).toEqual({ config: { address: 'support-acme@mm.example', smtp: { ...smtp, from: '"Acme Support" <support@acme.test>' } }, credentials: { smtpPassword: 'pw' }, routingKey: 'support-acme@mm.example' });
+    expect(ok).toEqual({
+      config: { address: 'support-acme@mm.example', smtp: { ...smtp, from: '"Acme Support" <support@acme.test>' } },
+      credentials: { smtpPassword: 'pw' },
+      routingKey: 'support-acme@mm.example',
+    });
     const problems = (config: Record<string, unknown>, credentials: Record<string, unknown> = { smtpPassword: 'pw' }) => {
       try {
         validateEmailChannel('mm.example', config, credentials);
@@ -99,10 +114,17 @@ describe('e-mail channel settings and SMTP errors', () => {
   });
 
   it('sorts SMTP replies: 535 -> revoked, 4xx and network -> retryable, 5xx -> permanent', () => {
-    expect(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication failed' })).toMatchObject({ kind: 'revoked', platformCode: '535', platformText: '535 5.7.8 Authentication failed' });
+    expect(classifySmtpError({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Authentication failed' })).toMatchObject({
+      kind: 'revoked',
+      platformCode: '535',
+      platformText: '535 5.7.8 Authentication failed',
+    });
     expect(classifySmtpError({ code: 'EAUTH', responseCode: 534, response: '534 5.7.9 Application-specific password required' }).kind).toBe('revoked');
     expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 451, response: '451 4.3.0 Try later' }).kind).toBe('retryable');
-    expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 Mailbox unavailable' })).toMatchObject({ kind: 'permanent', platformCode: '550' });
+    expect(classifySmtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 Mailbox unavailable' })).toMatchObject({
+      kind: 'permanent',
+      platformCode: '550',
+    });
     expect(classifySmtpError({ code: 'ECONNECTION', message: 'connect ECONNREFUSED' })).toMatchObject({ kind: 'retryable', platformCode: 'ECONNECTION' });
     expect(classifySmtpError({ code: 'ETIMEDOUT', message: 'Greeting never received' }).kind).toBe('retryable');
   });

@@ -129,6 +129,9 @@ const REPLY_PREFIXES = /^\s*((re|aw|sv|antw|vs|odp|ynt|res|ang|atb|rv|отв|ha)
 
 /** "Re: <original subject>", without piling up prefixes. */
 export function replySubject(subject: string | null | undefined): string {
-  const base = (subject ?? '').replace(/[\r\n]+/g, ' ').replace(REPLY_PREFIXES, '').trim();
+  const base = (subject ?? '')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(REPLY_PREFIXES, '')
+    .trim();
   return `Re: ${base || '(no subject)'}`;
 }

@@ -43,7 +43,9 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
     const local = a.slice(0, at);
     if (at <= 0 || a.slice(at + 1) !== domain) problems.push(`config.address must be an address at ${domain} (forward your own support address to it)`);
     else if (!LOCAL_PART.test(local) || RESERVED.has(local)) {
-      problems.push(`config.address must be letters, digits, dots, dashes or underscores before @${domain}, and not a reserved name (reply, postmaster, abuse...)`);
+      problems.push(
+        `config.address must be letters, digits, dots, dashes or underscores before @${domain}, and not a reserved name (reply, postmaster, abuse...)`,
+      );
     } else address = a;
   }
 
@@ -55,13 +57,22 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
     for (const key of Object.keys(s)) if (!['host', 'port', 'user', 'from'].includes(key)) problems.push(`config.smtp.${key} is not a field of email`);
     const port = typeof s.port === 'string' && /^\d+$/.test(s.port) ? Number(s.port) : s.port;
     if (typeof s.host !== 'string' || !HOST.test(s.host.trim())) problems.push('config.smtp.host must be a host name or IP address, e.g. smtp.example.com');
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) problems.push('config.smtp.port must be a port number (587 for STARTTLS, 465 for TLS)');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+      problems.push('config.smtp.port must be a port number (587 for STARTTLS, 465 for TLS)');
     if (typeof s.user !== 'string' || !USER.test(s.user)) problems.push('config.smtp.user is missing or malformed');
     const from = typeof s.from === 'string' ? parseFrom(s.from) : null;
     if (!from) problems.push('config.smtp.from must be the sender address, e.g. support@example.com or "Acme Support" <support@example.com>');
-    outgoing = { host: String(s.host ?? '').trim().toLowerCase(), port, user: s.user, from };
+    outgoing = {
+      host: String(s.host ?? '')
+        .trim()
+        .toLowerCase(),
+      port,
+      user: s.user,
+      from,
+    };
   }
-  if (typeof credentials.smtpPassword !== 'string' || !PASSWORD.test(credentials.smtpPassword)) problems.push('credentials.smtpPassword is missing or malformed');
+  if (typeof credentials.smtpPassword !== 'string' || !PASSWORD.test(credentials.smtpPassword))
+    problems.push('credentials.smtpPassword is missing or malformed');
 
   if (problems.length) throw invalid('VALIDATION_FAILED', problems.join('; '));
   return { config: { address, smtp: outgoing }, credentials: { smtpPassword: credentials.smtpPassword as string }, routingKey: address };
@@ -81,7 +92,12 @@ export function emailAdapter(config: AppConfig): ChannelAdapter & { gateway: Ema
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) throw err;
       if (err.platformCode === 'NON_PUBLIC_ADDRESS') throw invalid('EMAIL_SMTP_HOST_NOT_ALLOWED', `config.smtp.host: ${err.platformText}`);
-      if (err.kind === 'retryable') throw new DomainError('unavailable', 'EMAIL_SMTP_UNREACHABLE', `The SMTP server could not be reached to check the settings (${err.platformCode}); try again shortly`);
+      if (err.kind === 'retryable')
+        throw new DomainError(
+          'unavailable',
+          'EMAIL_SMTP_UNREACHABLE',
+          `The SMTP server could not be reached to check the settings (${err.platformCode}); try again shortly`,
+        );
       throw invalid('EMAIL_SMTP_REFUSED', `The SMTP server refused the settings: ${err.platformCode} ${err.platformText}`);
     }
     return {};

@@ -67,7 +67,13 @@ const PLAIN_ADDRESS = /^[^\s@<>,;"()\\]+@[^\s@<>,;"()\\]+\.[^\s@<>,;"()\\]+$|^[^
 
 export function smtpSettingsOf(config: Record<string, unknown>, credentials: Record<string, string>): SmtpSettings {
   const smtp = (config.smtp ?? {}) as Record<string, unknown>;
-  return { host: String(smtp.host ?? ''), port: Number(smtp.port), user: String(smtp.user ?? ''), from: String(smtp.from ?? ''), password: credentials.smtpPassword ?? '' };
+  return {
+    host: String(smtp.host ?? ''),
+    port: Number(smtp.port),
+    user: String(smtp.user ?? ''),
+    from: String(smtp.from ?? ''),
+    password: credentials.smtpPassword ?? '',
+  };
 }
 
 /**
@@ -99,7 +105,8 @@ export class EmailGateway extends ChannelGateway {
     if (d.template) throw new DeliveryFailure('permanent', 'TEMPLATE_NOT_SUPPORTED', 'E-mail has no message templates; send text');
     if (!d.text?.trim()) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: an e-mail reply needs text');
     if (!d.messageId) throw new DeliveryFailure('permanent', 'EMAIL_NO_MESSAGE_ID', 'An e-mail delivery needs the id of the message it delivers');
-    if (!PLAIN_ADDRESS.test(d.recipientId)) throw new DeliveryFailure('permanent', 'INVALID_RECIPIENT', 'The End User\'s e-mail address is not a single plain address');
+    if (!PLAIN_ADDRESS.test(d.recipientId))
+      throw new DeliveryFailure('permanent', 'INVALID_RECIPIENT', "The End User's e-mail address is not a single plain address");
     if (!this.threads) throw new DeliveryFailure('retryable', 'EMAIL_NOT_READY', 'E-mail threads are not available yet');
 
     const settings = smtpSettingsOf(d.channel.config, d.channel.credentials);

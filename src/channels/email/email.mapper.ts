@@ -63,7 +63,11 @@ function attachmentType(mimeType: string): Attachment['type'] {
 /** A file name fit to show and to offer for download: no path, no control characters. */
 export function safeFileName(name: string | undefined | null): string | null {
   if (!name) return null;
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f"]/g, '').trim();
+  const base = name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim();
   return base ? base.slice(0, 200) : null;
 }
 
@@ -88,7 +92,9 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
     const name = safeFileName(a.filename);
     const size = a.content?.length ?? a.size ?? 0;
     if (size > MAX_ATTACHMENT_BYTES || parts.length >= MAX_PARTS) {
-      notes.push(`[Attachment ${name ?? mimeType} (${megabytes(size)}) was not kept: ${parts.length >= MAX_PARTS ? `more than ${MAX_PARTS} attachments` : `larger than ${megabytes(MAX_ATTACHMENT_BYTES)}`}]`);
+      notes.push(
+        `[Attachment ${name ?? mimeType} (${megabytes(size)}) was not kept: ${parts.length >= MAX_PARTS ? `more than ${MAX_PARTS} attachments` : `larger than ${megabytes(MAX_ATTACHMENT_BYTES)}`}]`,
+      );
       continue;
     }
     const sha256 = createHash('sha256').update(a.content).digest('hex');
@@ -106,7 +112,11 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
     parts.push({ idx, name: FULL_TEXT_NAME, mimeType: 'text/plain', content, sha256: createHash('sha256').update(content).digest('hex') });
     attachments.push({ type: 'file', mimeType: 'text/plain', name: FULL_TEXT_NAME, ref: partRef(idx), sha256: parts[idx].sha256 });
   }
-  const subject = parsed.subject?.replace(/[\r\n]+/g, ' ').trim().slice(0, 998) || null;
+  const subject =
+    parsed.subject
+      ?.replace(/[\r\n]+/g, ' ')
+      .trim()
+      .slice(0, 998) || null;
   const shown = [truncated ? `${newText.slice(0, MAX_TEXT_CHARS)}…` : newText, ...notes].filter(Boolean).join('\n\n');
 
   const inReplyTo = messageIdsOf(parsed.inReplyTo)[0] ?? null;
@@ -114,7 +124,11 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
     payload: {
       emailMessageKey: normalizeMessageId(parsed.messageId) ?? rawMessageKey(raw),
       from: `${from.local}@${from.domain}`,
-      fromName: fromHeader?.name?.replace(/[\r\n]+/g, ' ').trim().slice(0, 200) || null,
+      fromName:
+        fromHeader?.name
+          ?.replace(/[\r\n]+/g, ' ')
+          .trim()
+          .slice(0, 200) || null,
       subject,
       // A mail with a subject and no body still says something.
       text: shown || subject,

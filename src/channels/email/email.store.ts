@@ -55,10 +55,12 @@ export class EmailStore implements EmailThreadSource {
   /** The subject and parts of an accepted mail; storing the same mail again changes nothing. */
   async saveMail(route: ChannelRoute, messageKey: string, subject: string | null, parts: EmailPart[]): Promise<void> {
     await this.dbs.forTenant(route, async (tx) => {
-      await tx.query(
-        `insert into email_messages (tenant_id, channel_id, message_key, subject) values ($1, $2, $3, $4) on conflict do nothing`,
-        [route.tenantId, route.channelId, messageKey, storableText(subject)],
-      );
+      await tx.query(`insert into email_messages (tenant_id, channel_id, message_key, subject) values ($1, $2, $3, $4) on conflict do nothing`, [
+        route.tenantId,
+        route.channelId,
+        messageKey,
+        storableText(subject),
+      ]);
       for (const p of parts) {
         await tx.query(
           `insert into email_attachments (tenant_id, channel_id, message_key, idx, name, mime_type, size, sha256, content)

@@ -14,13 +14,16 @@
  */
 
 const ATTRIBUTION_START = /^\s*(on|am|le|el|il|op|em|w dniu|den|på|dne|el día|в|у)\s/i;
-const ATTRIBUTION_END = /(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|pisze|skrev|napsal|написал\(а\)|написал|написала|писал|escribi[oó])[^\n]{0,200}:\s*$/i;
-const ORIGINAL_MESSAGE = /^\s*-{2,}\s*(original message|original-nachricht|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|исходное сообщение)\s*-{2,}\s*$/i;
+const ATTRIBUTION_END =
+  /(wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|pisze|skrev|napsal|написал\(а\)|написал|написала|писал|escribi[oó])[^\n]{0,200}:\s*$/i;
+const ORIGINAL_MESSAGE =
+  /^\s*-{2,}\s*(original message|original-nachricht|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|исходное сообщение)\s*-{2,}\s*$/i;
 const HEADER_FROM = /^\s*\*?(from|von|de|da|van|от)\s*:\*?\s*\S/i;
 const HEADER_DATE = /^\s*\*?(sent|date|gesendet|datum|envoyé|enviado|fecha|inviato|data|verzonden|отправлено|дата)\s*:/i;
 const HEADER_TO = /^\s*\*?(to|subject|an|betreff|à|objet|para|asunto|a|oggetto|aan|onderwerp|кому|тема)\s*:/i;
 const RULE = /^\s*_{10,}\s*$/;
-const FORWARDED = /^\s*(-{3,}\s*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|пересылаемое сообщение)\s*-{3,}|begin forwarded message:)\s*$/i;
+const FORWARDED =
+  /^\s*(-{3,}\s*(forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|пересылаемое сообщение)\s*-{3,}|begin forwarded message:)\s*$/i;
 const QUOTED = /^\s*>/;
 
 export interface StrippedText {
@@ -68,7 +71,10 @@ export function stripQuotedHistory(body: string): StrippedText {
   while (end > 0 && (blank(lines[end - 1]) || QUOTED.test(lines[end - 1]))) end--;
   let start = 0;
   while (start < end && (blank(lines[start]) || QUOTED.test(lines[start]))) start++;
-  const text = lines.slice(start, end).join('\n').replace(/[ \t]+$/gm, '');
+  const text = lines
+    .slice(start, end)
+    .join('\n')
+    .replace(/[ \t]+$/gm, '');
 
   const whole = full.replace(/[ \t]+$/gm, '').trim();
   // A message that is all quote (a bare forward of a quote, say) keeps its text.

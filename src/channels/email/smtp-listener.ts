@@ -86,7 +86,11 @@ export class SmtpListener implements OnApplicationBootstrap, BeforeApplicationSh
     server.on('error', (err) => this.log.warn(`SMTP: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new Error(`SMTP_PORT ${port} is already in use: set SMTP_PORT to a free port, or to 0 to turn the inbound e-mail listener off`) : err),
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`SMTP_PORT ${port} is already in use: set SMTP_PORT to a free port, or to 0 to turn the inbound e-mail listener off`)
+            : err,
+        ),
       );
       server.listen(port, host, () => {
         server.server.off('error', reject);
@@ -99,7 +103,8 @@ export class SmtpListener implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async recipient(address: SMTPServerAddress): Promise<void> {
     const parts = splitAddress(address.address);
-    if (!parts || parts.domain !== this.config.emailDomain.toLowerCase()) throw smtpError(550, '5.7.1 Relaying denied: this server only accepts mail for its own addresses');
+    if (!parts || parts.domain !== this.config.emailDomain.toLowerCase())
+      throw smtpError(550, '5.7.1 Relaying denied: this server only accepts mail for its own addresses');
     let found: EmailRecipient | null;
     try {
       const token = replyTokenOf(address.address, this.config.emailDomain);

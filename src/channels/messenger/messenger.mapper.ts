@@ -20,7 +20,9 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
 
   if (m?.mid && m.is_deleted) return [{ type: 'deleted', externalMessageId: m.mid }];
   if (m?.mid && m.is_echo && recipient) {
-    return [{ type: 'echo', externalContactId: recipient, externalMessageId: m.mid, text: m.text ?? null, attachments: metaAttachments(m.attachments), sentAt: at }];
+    return [
+      { type: 'echo', externalContactId: recipient, externalMessageId: m.mid, text: m.text ?? null, attachments: metaAttachments(m.attachments), sentAt: at },
+    ];
   }
   if (m?.mid && sender) {
     const attachments = metaAttachments(m.attachments);
@@ -29,21 +31,48 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
     return [
       {
         type: 'message',
-        message: { externalContactId: sender, externalMessageId: m.mid, text: m.text ?? null, attachments, sentAt: at, replyToExternalId: m.reply_to?.mid ?? null },
+        message: {
+          externalContactId: sender,
+          externalMessageId: m.mid,
+          text: m.text ?? null,
+          attachments,
+          sentAt: at,
+          replyToExternalId: m.reply_to?.mid ?? null,
+        },
       },
     ];
   }
   if (item.postback && sender) {
     const id = item.postback.mid ?? `postback:${sender}:${at.getTime()}`;
-    return [{ type: 'message', message: { externalContactId: sender, externalMessageId: id, text: item.postback.title ?? item.postback.payload ?? '(button)', attachments: [], sentAt: at } }];
+    return [
+      {
+        type: 'message',
+        message: {
+          externalContactId: sender,
+          externalMessageId: id,
+          text: item.postback.title ?? item.postback.payload ?? '(button)',
+          attachments: [],
+          sentAt: at,
+        },
+      },
+    ];
   }
   if (item.reaction?.mid && sender) {
     const action = item.reaction.action === 'unreact' ? 'unreact' : 'react';
-    return [{ type: 'reaction', externalMessageId: item.reaction.mid, externalContactId: sender, action, emoji: item.reaction.emoji ?? item.reaction.reaction ?? null }];
+    return [
+      {
+        type: 'reaction',
+        externalMessageId: item.reaction.mid,
+        externalContactId: sender,
+        action,
+        emoji: item.reaction.emoji ?? item.reaction.reaction ?? null,
+      },
+    ];
   }
   if (item.delivery && sender) {
     const events: InboundEvent[] = (item.delivery.mids ?? []).map((mid) => ({ type: 'receipt', externalMessageId: mid, status: 'delivered', at }));
-    if (item.delivery.watermark !== undefined) events.push({ type: 'watermark', externalContactId: sender, status: 'delivered', watermark: metaTime(item.delivery.watermark) });
+    if (item.delivery.watermark !== undefined)
+      events.push({ type: 'watermark', externalContactId: sender, status: 'delivered', watermark: metaTime(item.delivery.watermark) });
     return events;
   }
   if (item.read && sender) {

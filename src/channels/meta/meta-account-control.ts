@@ -54,12 +54,18 @@ const MAX_PHONE_NUMBER_PAGES = 20;
 type Kind = 'messenger' | 'instagram' | 'whatsapp';
 const TOKEN_NAME: Record<Kind, string> = { messenger: 'Page access token', instagram: 'Page access token', whatsapp: 'WhatsApp access token' };
 
-const unavailable = () => new DomainError('unavailable', 'META_UNAVAILABLE', 'Meta could not be reached to check the credentials; nothing was connected, try again shortly');
-const tokenInvalid = (kind: Kind) => invalid('META_TOKEN_INVALID', `Meta does not accept this ${TOKEN_NAME[kind]} (expired, revoked or mistyped); generate a new one and try again`);
+const unavailable = () =>
+  new DomainError('unavailable', 'META_UNAVAILABLE', 'Meta could not be reached to check the credentials; nothing was connected, try again shortly');
+const tokenInvalid = (kind: Kind) =>
+  invalid('META_TOKEN_INVALID', `Meta does not accept this ${TOKEN_NAME[kind]} (expired, revoked or mistyped); generate a new one and try again`);
 const mismatch = (message: string) => invalid('META_ACCOUNT_MISMATCH', message);
 /** Meta answered the subscription with something we did not expect (the app's own webhook setup, say): not the Customer's doing. */
 const subscriptionRefused = (platformCode: string, platformText: string) =>
-  new DomainError('unavailable', 'META_SUBSCRIPTION_REFUSED', `Meta refused to subscribe the app to this account's webhooks (${platformCode}: ${platformText}); nothing was connected`);
+  new DomainError(
+    'unavailable',
+    'META_SUBSCRIPTION_REFUSED',
+    `Meta refused to subscribe the app to this account's webhooks (${platformCode}: ${platformText}); nothing was connected`,
+  );
 const permissionMissing = (kind: Kind, platformText: string) =>
   invalid(
     'META_PERMISSION_MISSING',
@@ -98,7 +104,8 @@ export class MetaAccountControl {
   /** Messenger: the token is a Page access token of this very Page. */
   async provePage(pageId: string, token: string): Promise<void> {
     const me = await this.me(token, 'messenger', 'id,name');
-    if (String(me.id ?? '') !== pageId) throw mismatch(`This is not a Page access token of Page ${pageId}; copy the token of that Page (Meta Business Suite or Graph API /me/accounts)`);
+    if (String(me.id ?? '') !== pageId)
+      throw mismatch(`This is not a Page access token of Page ${pageId}; copy the token of that Page (Meta Business Suite or Graph API /me/accounts)`);
   }
 
   /** Instagram: the token is the Page access token of the Page linked to this Instagram account; returns that Page. */
@@ -113,11 +120,9 @@ export class MetaAccountControl {
   /** WhatsApp: the token manages the phone number, and the number belongs to this WhatsApp Business Account. */
   async proveWhatsApp(phoneNumberId: string, wabaId: string, token: string): Promise<void> {
     const notManaged = () => mismatch(`This token does not manage WhatsApp phone number ${phoneNumberId}`);
-    const number = await this.graph
-      .get<{ id?: unknown }>(`/${phoneNumberId}?fields=id,display_phone_number,verified_name`, token)
-      .catch((err) => {
-        throw explain(err, 'whatsapp', notManaged);
-      });
+    const number = await this.graph.get<{ id?: unknown }>(`/${phoneNumberId}?fields=id,display_phone_number,verified_name`, token).catch((err) => {
+      throw explain(err, 'whatsapp', notManaged);
+    });
     if (String(number.id ?? '') !== phoneNumberId) throw notManaged();
 
     const notInWaba = () => mismatch(`WhatsApp phone number ${phoneNumberId} is not a number of WhatsApp Business Account ${wabaId} that this token manages`);
@@ -151,7 +156,9 @@ export class MetaAccountControl {
   private async subscribe(kind: Kind, path: string, token: string): Promise<void> {
     const res = await this.graph.post<{ success?: unknown }>(path, token, undefined).catch((err) => {
       const failure = err as DeliveryFailure;
-      throw explain(err, kind, () => (isPermissionCode(graphCode(failure)) ? permissionMissing(kind, failure.platformText) : subscriptionRefused(failure.platformCode, failure.platformText)));
+      throw explain(err, kind, () =>
+        isPermissionCode(graphCode(failure)) ? permissionMissing(kind, failure.platformText) : subscriptionRefused(failure.platformCode, failure.platformText),
+      );
     });
     if (res.success !== true) throw subscriptionRefused('NO_SUCCESS', 'the answer did not say success');
   }
@@ -159,7 +166,9 @@ export class MetaAccountControl {
   private me(token: string, kind: Kind, fields: string): Promise<PageIdentity> {
     // A valid token of another kind (a user's, say) cannot name a Page here: that is a mismatch, not a bad token.
     return this.graph.get<PageIdentity>(`/me?fields=${fields}`, token).catch((err) => {
-      throw explain(err, kind, () => mismatch(`This token is not a Page access token of a Facebook Page${kind === 'instagram' ? ' linked to an Instagram account' : ''}`));
+      throw explain(err, kind, () =>
+        mismatch(`This token is not a Page access token of a Facebook Page${kind === 'instagram' ? ' linked to an Instagram account' : ''}`),
+      );
     });
   }
 }

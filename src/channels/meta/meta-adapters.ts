@@ -24,7 +24,8 @@ export function metaAdapters(graphUrl: string): ChannelAdapter[] {
     {
       kind: 'messenger',
       processors: ['Meta Platforms (Facebook Messenger)'],
-      validate: (config, credentials) => validateFlat('messenger', { config: { pageId: NUMERIC_ID }, credentials: { pageAccessToken: TOKEN }, routingKey: 'pageId' }, config, credentials),
+      validate: (config, credentials) =>
+        validateFlat('messenger', { config: { pageId: NUMERIC_ID }, credentials: { pageAccessToken: TOKEN }, routingKey: 'pageId' }, config, credentials),
       map: mapMessengerPayload,
       gateway: sendApi,
       async identify({ config, credentials }) {
@@ -39,7 +40,8 @@ export function metaAdapters(graphUrl: string): ChannelAdapter[] {
     {
       kind: 'instagram',
       processors: ['Meta Platforms (Instagram)'],
-      validate: (config, credentials) => validateFlat('instagram', { config: { igAccountId: NUMERIC_ID }, credentials: { accessToken: TOKEN }, routingKey: 'igAccountId' }, config, credentials),
+      validate: (config, credentials) =>
+        validateFlat('instagram', { config: { igAccountId: NUMERIC_ID }, credentials: { accessToken: TOKEN }, routingKey: 'igAccountId' }, config, credentials),
       map: mapInstagramPayload,
       gateway: sendApi,
       async identify({ config, credentials }) {
@@ -57,7 +59,12 @@ export function metaAdapters(graphUrl: string): ChannelAdapter[] {
       kind: 'whatsapp',
       processors: ['Meta Platforms (WhatsApp Business Cloud API)'],
       validate: (config, credentials) =>
-        validateFlat('whatsapp', { config: { phoneNumberId: NUMERIC_ID, wabaId: NUMERIC_ID }, credentials: { accessToken: TOKEN }, routingKey: 'phoneNumberId' }, config, credentials),
+        validateFlat(
+          'whatsapp',
+          { config: { phoneNumberId: NUMERIC_ID, wabaId: NUMERIC_ID }, credentials: { accessToken: TOKEN }, routingKey: 'phoneNumberId' },
+          config,
+          credentials,
+        ),
       map: mapWhatsAppPayload,
       gateway: new WhatsAppGateway(graph),
       async identify({ config, credentials }) {

@@ -9,7 +9,17 @@ const item = (extra: Record<string, unknown>) => ({ item: { sender: { id: 'psid'
 describe('Messenger mapper', () => {
   it('reads text, attachments by URL, replies and string timestamps', () => {
     const [e] = mapMessengerPayload(
-      item({ message: { mid: 'm1', text: 'hi', reply_to: { mid: 'm0' }, attachments: [{ type: 'image', payload: { url: 'https://cdn/x.jpg' } }, { type: 'fallback', payload: { url: 'https://l.facebook.com/x' } }] } }),
+      item({
+        message: {
+          mid: 'm1',
+          text: 'hi',
+          reply_to: { mid: 'm0' },
+          attachments: [
+            { type: 'image', payload: { url: 'https://cdn/x.jpg' } },
+            { type: 'fallback', payload: { url: 'https://l.facebook.com/x' } },
+          ],
+        },
+      }),
     );
     expect(e).toEqual({
       type: 'message',
@@ -17,7 +27,10 @@ describe('Messenger mapper', () => {
         externalContactId: 'psid',
         externalMessageId: 'm1',
         text: 'hi',
-        attachments: [{ type: 'image', url: 'https://cdn/x.jpg' }, { type: 'other', url: 'https://l.facebook.com/x', name: 'fallback' }],
+        attachments: [
+          { type: 'image', url: 'https://cdn/x.jpg' },
+          { type: 'other', url: 'https://l.facebook.com/x', name: 'fallback' },
+        ],
         sentAt: new Date(1764400000000),
         replyToExternalId: 'm0',
       },
@@ -25,12 +38,22 @@ describe('Messenger mapper', () => {
   });
 
   it('keeps the text of a quick reply and the title of a postback', () => {
-    expect(mapMessengerPayload(item({ message: { mid: 'm2', text: 'Large', quick_reply: { payload: 'SIZE_L' } } }))[0]).toMatchObject({ type: 'message', message: { text: 'Large' } });
-    expect(mapMessengerPayload(item({ postback: { mid: 'm3', title: 'Get started', payload: 'START' } }))[0]).toMatchObject({ type: 'message', message: { externalMessageId: 'm3', text: 'Get started' } });
+    expect(mapMessengerPayload(item({ message: { mid: 'm2', text: 'Large', quick_reply: { payload: 'SIZE_L' } } }))[0]).toMatchObject({
+      type: 'message',
+      message: { text: 'Large' },
+    });
+    expect(mapMessengerPayload(item({ postback: { mid: 'm3', title: 'Get started', payload: 'START' } }))[0]).toMatchObject({
+      type: 'message',
+      message: { externalMessageId: 'm3', text: 'Get started' },
+    });
   });
 
   it('reads echoes, reactions, deliveries and reads', () => {
-    expect(mapMessengerPayload({ item: { sender: { id: page }, recipient: { id: 'psid' }, timestamp: 1, message: { mid: 'm4', text: 'from inbox', is_echo: true } } })[0]).toMatchObject({
+    expect(
+      mapMessengerPayload({
+        item: { sender: { id: page }, recipient: { id: 'psid' }, timestamp: 1, message: { mid: 'm4', text: 'from inbox', is_echo: true } },
+      })[0],
+    ).toMatchObject({
       type: 'echo',
       externalContactId: 'psid',
       externalMessageId: 'm4',
@@ -46,7 +69,9 @@ describe('Messenger mapper', () => {
       { type: 'receipt', externalMessageId: 'm6', status: 'delivered', at: new Date(1764400000000) },
       { type: 'watermark', externalContactId: 'psid', status: 'delivered', watermark: new Date(1700000000000) },
     ]);
-    expect(mapMessengerPayload(item({ read: { watermark: 1700000000000 } }))).toEqual([{ type: 'watermark', externalContactId: 'psid', status: 'read', watermark: new Date(1700000000000) }]);
+    expect(mapMessengerPayload(item({ read: { watermark: 1700000000000 } }))).toEqual([
+      { type: 'watermark', externalContactId: 'psid', status: 'read', watermark: new Date(1700000000000) },
+    ]);
   });
 
   it('ignores what it does not know instead of failing', () => {
@@ -56,9 +81,13 @@ describe('Messenger mapper', () => {
 
 describe('Instagram mapper', () => {
   it('reads by mid, erases deleted messages, keeps story URLs', () => {
-    expect(mapInstagramPayload(item({ read: { mid: 'ig1' } }))).toEqual([{ type: 'receipt', externalMessageId: 'ig1', status: 'read', at: new Date(1764400000000) }]);
+    expect(mapInstagramPayload(item({ read: { mid: 'ig1' } }))).toEqual([
+      { type: 'receipt', externalMessageId: 'ig1', status: 'read', at: new Date(1764400000000) },
+    ]);
     expect(mapInstagramPayload(item({ message: { mid: 'ig2', is_deleted: true } }))).toEqual([{ type: 'deleted', externalMessageId: 'ig2' }]);
-    const [story] = mapInstagramPayload(item({ message: { mid: 'ig3', attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside/story' } }] } }));
+    const [story] = mapInstagramPayload(
+      item({ message: { mid: 'ig3', attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside/story' } }] } }),
+    );
     expect(story).toMatchObject({ type: 'message', message: { attachments: [{ type: 'other', name: 'story_mention', url: 'https://lookaside/story' }] } });
   });
 });
@@ -66,7 +95,12 @@ describe('Instagram mapper', () => {
 describe('WhatsApp mapper', () => {
   it('reads media by id, location, interactive replies and statuses with errors', () => {
     const base = { from: '346001', id: 'wamid.1', timestamp: '1764400000' };
-    expect(mapWhatsAppPayload({ message: { ...base, type: 'document', document: { id: 'D1', mime_type: 'application/pdf', filename: 'invoice.pdf', sha256: 'h' } }, contact: { profile: { name: 'Ana' } } })[0]).toEqual({
+    expect(
+      mapWhatsAppPayload({
+        message: { ...base, type: 'document', document: { id: 'D1', mime_type: 'application/pdf', filename: 'invoice.pdf', sha256: 'h' } },
+        contact: { profile: { name: 'Ana' } },
+      })[0],
+    ).toEqual({
       type: 'message',
       message: {
         externalContactId: '346001',
@@ -81,11 +115,23 @@ describe('WhatsApp mapper', () => {
     expect(mapWhatsAppPayload({ message: { ...base, type: 'location', location: { latitude: 40.4, longitude: -3.7, name: 'Shop' } } })[0]).toMatchObject({
       message: { attachments: [{ type: 'location', url: 'geo:40.4,-3.7', name: 'Shop' }] },
     });
-    expect(mapWhatsAppPayload({ message: { ...base, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'x', title: 'Tuesday 10:00' } } } })[0]).toMatchObject({
+    expect(
+      mapWhatsAppPayload({
+        message: { ...base, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'x', title: 'Tuesday 10:00' } } },
+      })[0],
+    ).toMatchObject({
       message: { text: 'Tuesday 10:00' },
     });
-    expect(mapWhatsAppPayload({ status: { id: 'wamid.9', status: 'failed', timestamp: '1764400001', errors: [{ code: 131047, title: 'Re-engagement message' }] } })).toEqual([
-      { type: 'receipt', externalMessageId: 'wamid.9', status: 'failed', at: new Date(1764400001000), error: { code: '131047', text: 'Re-engagement message' } },
+    expect(
+      mapWhatsAppPayload({ status: { id: 'wamid.9', status: 'failed', timestamp: '1764400001', errors: [{ code: 131047, title: 'Re-engagement message' }] } }),
+    ).toEqual([
+      {
+        type: 'receipt',
+        externalMessageId: 'wamid.9',
+        status: 'failed',
+        at: new Date(1764400001000),
+        error: { code: '131047', text: 'Re-engagement message' },
+      },
     ]);
   });
 });
@@ -95,7 +141,13 @@ describe('Meta webhook splitter', () => {
     const items = splitMetaWebhook({
       object: 'page',
       entry: [
-        { id: 'A', messaging: [{ sender: { id: 'u' }, message: { mid: 'm1', text: 'x' } }, { sender: { id: 'u' }, read: { watermark: 5 } }] },
+        {
+          id: 'A',
+          messaging: [
+            { sender: { id: 'u' }, message: { mid: 'm1', text: 'x' } },
+            { sender: { id: 'u' }, read: { watermark: 5 } },
+          ],
+        },
         { id: 'B', messaging: [{ sender: { id: 'v' }, message: { mid: 'm2', text: 'y' } }] },
       ],
     });
@@ -106,7 +158,17 @@ describe('Meta webhook splitter', () => {
     ]);
     const wa = splitMetaWebhook({
       object: 'whatsapp_business_account',
-      entry: [{ id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, messages: [{ id: 'wamid.1', from: '1' }], statuses: [{ id: 'wamid.0', status: 'read' }] } }] }],
+      entry: [
+        {
+          id: 'w',
+          changes: [
+            {
+              field: 'messages',
+              value: { metadata: { phone_number_id: 'P1' }, messages: [{ id: 'wamid.1', from: '1' }], statuses: [{ id: 'wamid.0', status: 'read' }] },
+            },
+          ],
+        },
+      ],
     });
     expect(wa.map((i) => [i.kind, i.routingKey, i.dedupeKey])).toEqual([
       ['whatsapp', 'P1', 'wamid:wamid.1'],
@@ -118,7 +180,8 @@ describe('Meta webhook splitter', () => {
     expect(splitMetaWebhook({ object: 'user', entry: [{ id: '1' }] })).toEqual([]);
     expect(splitMetaWebhook({ object: 'page', entry: [null as never, { messaging: [{}] }] })).toEqual([]);
     expect(splitMetaWebhook({} as never)).toEqual([]);
-    for (const body of [null, 42, 'page', [], { object: 'page', entry: {} }, { object: 'page', entry: [[], 'x', 1] }]) expect(splitMetaWebhook(body as never)).toEqual([]);
+    for (const body of [null, 42, 'page', [], { object: 'page', entry: {} }, { object: 'page', entry: [[], 'x', 1] }])
+      expect(splitMetaWebhook(body as never)).toEqual([]);
   });
 
   it('parks what can be routed but is not of the documented shape, and keeps the rest of the batch', () => {
@@ -143,9 +206,25 @@ describe('Meta webhook splitter', () => {
     const wa = splitMetaWebhook({
       object: 'whatsapp_business_account',
       entry: [
-        { id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, contacts: 'x' as never, messages: 5 as never, statuses: [{ id: 'wamid.0', status: 'read' }, 3 as never] } }] },
+        {
+          id: 'w',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                metadata: { phone_number_id: 'P1' },
+                contacts: 'x' as never,
+                messages: 5 as never,
+                statuses: [{ id: 'wamid.0', status: 'read' }, 3 as never],
+              },
+            },
+          ],
+        },
         { id: 'w', changes: { field: 'messages' } as never },
-        { id: 'w', changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, contacts: 'x' as never, messages: [{ id: 'wamid.1', from: '1' }] } }] },
+        {
+          id: 'w',
+          changes: [{ field: 'messages', value: { metadata: { phone_number_id: 'P1' }, contacts: 'x' as never, messages: [{ id: 'wamid.1', from: '1' }] } }],
+        },
       ],
     });
     expect(wa.map((i) => [i.routingKey, i.dedupeKey.replace(/:[\w-]{43}$/, ':<digest>'), i.parked])).toEqual([
@@ -161,10 +240,22 @@ describe('Meta webhook splitter', () => {
     const odd = { toString: 1, valueOf: 1 } as never;
     const items = splitMetaWebhook({
       object: 'page',
-      entry: [{ id: 'A', messaging: [{ sender: { id: odd }, message: { mid: odd } }, { sender: { id: odd }, reaction: { mid: 'r', action: odd, emoji: odd }, timestamp: odd }, { sender: { id: 'u' }, read: { watermark: odd } }] }],
+      entry: [
+        {
+          id: 'A',
+          messaging: [
+            { sender: { id: odd }, message: { mid: odd } },
+            { sender: { id: odd }, reaction: { mid: 'r', action: odd, emoji: odd }, timestamp: odd },
+            { sender: { id: 'u' }, read: { watermark: odd } },
+          ],
+        },
+      ],
     });
     expect(items.map((i) => i.dedupeKey.split(':')[0])).toEqual(['mid', 'reaction', 'read']);
-    const plain = splitMetaWebhook({ object: 'page', entry: [{ id: 'A', messaging: [{ sender: { id: 'u' }, reaction: { mid: 'r', action: 'react' } }, { read: { watermark: 5 } }] }] });
+    const plain = splitMetaWebhook({
+      object: 'page',
+      entry: [{ id: 'A', messaging: [{ sender: { id: 'u' }, reaction: { mid: 'r', action: 'react' } }, { read: { watermark: 5 } }] }],
+    });
     expect(plain.map((i) => i.dedupeKey)).toEqual(['reaction:r:u:react::undefined', 'read::5']);
   });
 });

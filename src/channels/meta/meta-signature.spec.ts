@@ -22,7 +22,7 @@ describe('Meta webhook signature', () => {
     }
   });
 
-  it('hashes raw bytes: Meta\'s \\u escapes differ from re-serialised JSON', () => {
+  it("hashes raw bytes: Meta's \\u escapes differ from re-serialised JSON", () => {
     const raw = Buffer.from('{"text":"\\u00e9t\\u00e9"}');
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString())));
     expect(verifyMetaSignature('appsecret', reserialised, signMetaBody('appsecret', raw))).toBe(false);

@@ -15,7 +15,10 @@ export interface WebhookItem {
   parked?: string;
 }
 
-const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value) ?? '').digest('base64url');
+const digest = (value: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(value) ?? '')
+    .digest('base64url');
 
 /**
  * A field as text for a key. Only primitives are taken as they are: a JSON object may carry its
@@ -31,7 +34,8 @@ const accountId = (v: unknown): string | undefined => ((typeof v === 'string' &&
 function messagingKey(item: MetaMessagingItem): string {
   const sender = text(item.sender?.id ?? '');
   if (item.message?.mid) return item.message.is_deleted ? `deleted:${text(item.message.mid)}` : `mid:${text(item.message.mid)}`;
-  if (item.reaction?.mid) return `reaction:${text(item.reaction.mid)}:${sender}:${text(item.reaction.action)}:${text(item.reaction.emoji ?? '')}:${text(item.timestamp)}`;
+  if (item.reaction?.mid)
+    return `reaction:${text(item.reaction.mid)}:${sender}:${text(item.reaction.action)}:${text(item.reaction.emoji ?? '')}:${text(item.timestamp)}`;
   if (item.postback) return item.postback.mid ? `mid:${text(item.postback.mid)}` : `postback:${digest(item)}`;
   if (item.delivery) return `delivery:${sender}:${text(item.delivery.watermark)}:${digest(item.delivery.mids ?? [])}`;
   if (item.read) return item.read.mid ? `read:${text(item.read.mid)}` : `read:${sender}:${text(item.read.watermark)}`;

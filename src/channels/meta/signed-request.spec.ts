@@ -14,21 +14,26 @@ describe('Meta signed_request', () => {
     const tampered = Buffer.from(JSON.stringify({ algorithm: 'HMAC-SHA256', user_id: '1' })).toString('base64url');
     expect(parseSignedRequest(`${sig}.${tampered}`, 'appsecret')).toBeNull();
     expect(parseSignedRequest(`${sig.slice(0, -2)}AA.${payload}`, 'appsecret')).toBeNull();
-    for (const junk of [undefined, '', 'abc', 'a.b.c', `${sig}.`, `.${payload}`, `${sig}.${payload}!`]) expect(parseSignedRequest(junk, 'appsecret')).toBeNull();
+    for (const junk of [undefined, '', 'abc', 'a.b.c', `${sig}.`, `.${payload}`, `${sig}.${payload}!`])
+      expect(parseSignedRequest(junk, 'appsecret')).toBeNull();
   });
 
   it('refuses any algorithm but HMAC-SHA256, even when correctly signed', () => {
     expect(parseSignedRequest(makeSignedRequest({ algorithm: 'none', user_id: '1' }, 'appsecret'), 'appsecret')).toBeNull();
     expect(parseSignedRequest(makeSignedRequest({ algorithm: 'HMAC-SHA1', user_id: '1' }, 'appsecret'), 'appsecret')).toBeNull();
     expect(parseSignedRequest(makeSignedRequest({ user_id: '1' }, 'appsecret'), 'appsecret')).toBeNull();
-    expect(parseSignedRequest(makeSignedRequest({ algorithm: 'HMAC-SHA256', user_id: '1' }, 'appsecret'), 'appsecret')).toEqual({ algorithm: 'HMAC-SHA256', user_id: '1' });
+    expect(parseSignedRequest(makeSignedRequest({ algorithm: 'HMAC-SHA256', user_id: '1' }, 'appsecret'), 'appsecret')).toEqual({
+      algorithm: 'HMAC-SHA256',
+      user_id: '1',
+    });
   });
 
   it('dates a request by issued_at (unix seconds) and acts on it for an hour, five minutes of clock skew allowed', () => {
     const vector = parseSignedRequest(VECTOR, 'appsecret')!;
     expect(issuedAt(vector)).toEqual(new Date(1291836800 * 1000));
     expect(issuedAt({ algorithm: 'HMAC-SHA256', issued_at: '1291836800' as unknown as number })).toEqual(new Date(1291836800 * 1000));
-    for (const bad of [undefined, 0, -5, 1.5, 'soon', '12e9', Number.MAX_VALUE]) expect(issuedAt({ algorithm: 'HMAC-SHA256', issued_at: bad as number })).toBeNull();
+    for (const bad of [undefined, 0, -5, 1.5, 'soon', '12e9', Number.MAX_VALUE])
+      expect(issuedAt({ algorithm: 'HMAC-SHA256', issued_at: bad as number })).toBeNull();
 
     const now = new Date('2026-01-01T12:00:00Z');
     const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);

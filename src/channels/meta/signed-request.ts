@@ -58,7 +58,9 @@ export function isFresh(issued: Date, now: Date): boolean {
  * digest of its signature, which names no person without the app secret.
  */
 export function signedRequestId(signedRequest: string): string {
-  return createHash('sha256').update(Buffer.from(signedRequest.split('.')[0], 'base64url')).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(signedRequest.split('.')[0], 'base64url'))
+    .digest('hex');
 }
 
 /** Builds a signed_request the way Meta does (tests and tools). */

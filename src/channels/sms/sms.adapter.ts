@@ -33,7 +33,8 @@ function validate(config: Record<string, unknown>, credentials: Record<string, u
     if (!e164) problems.push('config.phoneNumber must be a valid phone number in international format with its country code, e.g. +14155550100');
     else phoneNumber = e164;
   }
-  if (typeof given.accountSid === 'string' && !ACCOUNT_SID.test(given.accountSid)) problems.push('config.accountSid must be AC followed by 32 lowercase hex characters (Twilio Console > Account Info)');
+  if (typeof given.accountSid === 'string' && !ACCOUNT_SID.test(given.accountSid))
+    problems.push('config.accountSid must be AC followed by 32 lowercase hex characters (Twilio Console > Account Info)');
   if (problems.length) throw invalid('VALIDATION_FAILED', problems.join('; '));
   return validateFlat(
     'sms',
@@ -64,7 +65,10 @@ export function twilioSmsAdapter(config: AppConfig): ChannelAdapter {
         `/IncomingPhoneNumbers.json?${new URLSearchParams({ PhoneNumber: phoneNumber })}`,
       );
       if (!numbers.incoming_phone_numbers?.some((n) => n.phone_number === phoneNumber)) {
-        throw invalid('TWILIO_NUMBER_NOT_IN_ACCOUNT', 'config.phoneNumber is not a phone number of this Twilio account (for a subaccount, use its own Account SID and Auth Token)');
+        throw invalid(
+          'TWILIO_NUMBER_NOT_IN_ACCOUNT',
+          'config.phoneNumber is not a phone number of this Twilio account (for a subaccount, use its own Account SID and Auth Token)',
+        );
       }
     } catch (err) {
       if (err instanceof DomainError) throw err;

@@ -8,8 +8,16 @@ const status = (MessageStatus: string, extra: Record<string, string> = {}) =>
 
 describe('Twilio mapper', () => {
   it('maps every Twilio status to a receipt, undelivered/failed with the ErrorCode', () => {
-    expect(['queued', 'sending', 'sent', 'delivered', 'read'].map((s) => (status(s)[0] as { status: string }).status)).toEqual(['sent', 'sent', 'sent', 'delivered', 'read']);
-    expect(status('undelivered', { ErrorCode: '30003' })).toEqual([{ type: 'receipt', externalMessageId: 'SM1', status: 'failed', at, error: { code: '30003', text: 'Unreachable destination handset' } }]);
+    expect(['queued', 'sending', 'sent', 'delivered', 'read'].map((s) => (status(s)[0] as { status: string }).status)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+      'delivered',
+      'read',
+    ]);
+    expect(status('undelivered', { ErrorCode: '30003' })).toEqual([
+      { type: 'receipt', externalMessageId: 'SM1', status: 'failed', at, error: { code: '30003', text: 'Unreachable destination handset' } },
+    ]);
     expect(status('failed', { ErrorCode: '30999', ErrorMessage: 'Something new' })[0]).toMatchObject({ error: { code: '30999', text: 'Something new' } });
     expect(status('failed')[0]).toMatchObject({ status: 'failed', error: { code: 'TWILIO_FAILED' } });
     expect(status('receiving')).toEqual([{ type: 'ignored', reason: 'Twilio status receiving' }]);
@@ -17,10 +25,37 @@ describe('Twilio mapper', () => {
   });
 
   it('keeps only http(s) media URLs, in index order, and only the fields it uses', () => {
-    const stored = toStoredEvent('inbound', Object.entries({ MessageSid: 'SM2', From: '+14155550199', Body: 'hi', MediaUrl1: 'https://m/1', MediaUrl0: 'https://m/0', MediaContentType0: 'audio/ogg', MediaUrl2: 'javascript:alert(1)', FromCity: 'X', Unknown: 'y' }), at);
+    const stored = toStoredEvent(
+      'inbound',
+      Object.entries({
+        MessageSid: 'SM2',
+        From: '+14155550199',
+        Body: 'hi',
+        MediaUrl1: 'https://m/1',
+        MediaUrl0: 'https://m/0',
+        MediaContentType0: 'audio/ogg',
+        MediaUrl2: 'javascript:alert(1)',
+        FromCity: 'X',
+        Unknown: 'y',
+      }),
+      at,
+    );
     expect(Object.keys(stored.params).sort()).toEqual(['Body', 'From', 'MediaContentType0', 'MediaUrl0', 'MediaUrl1', 'MediaUrl2', 'MessageSid']);
     expect(mapTwilioPayload(stored as never)).toEqual([
-      { type: 'message', message: { externalContactId: '+14155550199', contactName: null, externalMessageId: 'SM2', text: 'hi', sentAt: at, attachments: [{ type: 'audio', url: 'https://m/0', mimeType: 'audio/ogg' }, { type: 'file', url: 'https://m/1' }] } },
+      {
+        type: 'message',
+        message: {
+          externalContactId: '+14155550199',
+          contactName: null,
+          externalMessageId: 'SM2',
+          text: 'hi',
+          sentAt: at,
+          attachments: [
+            { type: 'audio', url: 'https://m/0', mimeType: 'audio/ogg' },
+            { type: 'file', url: 'https://m/1' },
+          ],
+        },
+      },
     ]);
   });
 });
@@ -34,9 +69,16 @@ describe('Twilio numbers and errors', () => {
   });
 
   it('sorts REST errors: auth -> revoked, throttling and outages -> retryable, the rest -> permanent', () => {
-    expect(classifyTwilioError(401, { code: 20003, message: 'Authenticate', detail: 'Your AccountSid or AuthToken was incorrect.' }, null)).toMatchObject({ kind: 'revoked', platformCode: '20003', platformText: 'Authenticate: Your AccountSid or AuthToken was incorrect.' });
+    expect(classifyTwilioError(401, { code: 20003, message: 'Authenticate', detail: 'Your AccountSid or AuthToken was incorrect.' }, null)).toMatchObject({
+      kind: 'revoked',
+      platformCode: '20003',
+      platformText: 'Authenticate: Your AccountSid or AuthToken was incorrect.',
+    });
     expect(classifyTwilioError(429, { code: 20429, message: 'Too Many Requests' }, '3')).toMatchObject({ kind: 'retryable', retryAfterMs: 3000 });
     expect(classifyTwilioError(500, undefined, null)).toMatchObject({ kind: 'retryable', platformCode: 'HTTP_500' });
-    expect(classifyTwilioError(400, { code: 21610, message: 'Attempt to send to unsubscribed recipient' }, null)).toMatchObject({ kind: 'permanent', platformCode: '21610' });
+    expect(classifyTwilioError(400, { code: 21610, message: 'Attempt to send to unsubscribed recipient' }, null)).toMatchObject({
+      kind: 'permanent',
+      platformCode: '21610',
+    });
   });
 });

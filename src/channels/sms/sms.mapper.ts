@@ -107,7 +107,9 @@ export function mapTwilioPayload(payload: Record<string, unknown>): InboundEvent
     const status = (params.MessageStatus || params.SmsStatus || '').toLowerCase();
     const receipt = RECEIPT_OF[status];
     if (!receipt) return [{ type: 'ignored', reason: `Twilio status ${status || '(none)'}` }];
-    return [{ type: 'receipt', externalMessageId: sid, status: receipt, at: receivedAt(e), ...(receipt === 'failed' ? { error: failureOf(status, params) } : {}) }];
+    return [
+      { type: 'receipt', externalMessageId: sid, status: receipt, at: receivedAt(e), ...(receipt === 'failed' ? { error: failureOf(status, params) } : {}) },
+    ];
   }
 
   if (e.type !== 'inbound') return [{ type: 'ignored', reason: `unknown Twilio event ${String(e.type)}` }];

@@ -53,13 +53,25 @@ describe('Twilio request signature', () => {
   });
 
   it('signs every value of a repeated name, sorted', () => {
-    const a = twilioSignature(token, url, [['MediaUrl', 'b'], ['MediaUrl', 'a']]);
-    expect(a).toBe(twilioSignature(token, url, [['MediaUrl', 'a'], ['MediaUrl', 'b']]));
+    const a = twilioSignature(token, url, [
+      ['MediaUrl', 'b'],
+      ['MediaUrl', 'a'],
+    ]);
+    expect(a).toBe(
+      twilioSignature(token, url, [
+        ['MediaUrl', 'a'],
+        ['MediaUrl', 'b'],
+      ]),
+    );
     expect(a).not.toBe(twilioSignature(token, url, [['MediaUrl', 'a']]));
   });
 
   it('decodes + and percent escapes as form encoding does', () => {
-    expect(parseFormBody(Buffer.from('Body=Hello+world%21+%F0%9F%8D%B0&Body=2&Empty='))).toEqual([['Body', 'Hello world! 🍰'], ['Body', '2'], ['Empty', '']]);
+    expect(parseFormBody(Buffer.from('Body=Hello+world%21+%F0%9F%8D%B0&Body=2&Empty='))).toEqual([
+      ['Body', 'Hello world! 🍰'],
+      ['Body', '2'],
+      ['Empty', ''],
+    ]);
     expect(parseFormBody(undefined)).toEqual([]);
   });
 });

@@ -15,7 +15,10 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Re
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const FORM = 'application/x-www-form-urlencoded';
 
-const sha256 = (raw: Buffer | undefined) => createHash('sha256').update(raw ?? Buffer.alloc(0)).digest('base64url');
+const sha256 = (raw: Buffer | undefined) =>
+  createHash('sha256')
+    .update(raw ?? Buffer.alloc(0))
+    .digest('base64url');
 
 /**
  * Twilio calls one URL per channel: `/webhooks/twilio/:channelId` for inbound SMS/MMS and
@@ -33,7 +36,11 @@ export class TwilioWebhookController {
 
   /** An SMS or MMS from an End User: answered with empty TwiML (no automatic reply). */
   @Post(':channelId')
-  async inbound(@Param('channelId') channelId: string, @Req() req: RawBodyRequest<FastifyRequest>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async inbound(
+    @Param('channelId') channelId: string,
+    @Req() req: RawBodyRequest<FastifyRequest>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     await this.accept('inbound', channelId, req);
     reply.status(200).header('content-type', 'text/xml');
     return EMPTY_TWIML;
@@ -49,7 +56,10 @@ export class TwilioWebhookController {
   private async accept(type: 'inbound' | 'status', channelId: string, req: RawBodyRequest<FastifyRequest>): Promise<void> {
     if (!isUuid(channelId)) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
     const raw = req.rawBody;
-    const mime = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mime = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (raw?.length && mime !== FORM) throw new UnsupportedMediaTypeException(`Twilio webhooks are ${FORM}`);
 
     const pairs = parseFormBody(raw);

@@ -21,7 +21,8 @@ function validate(config: Record<string, unknown>, credentials: Record<string, u
 export const newWebhookSecret = () => randomBytes(32).toString('base64url');
 
 const unavailable = () => new DomainError('unavailable', 'TELEGRAM_UNAVAILABLE', 'Telegram could not be reached to check the bot token; try again shortly');
-const tokenInvalid = () => invalid('TELEGRAM_TOKEN_INVALID', 'Telegram does not accept this bot token; copy it again from @BotFather (it looks like 123456789:AA...)');
+const tokenInvalid = () =>
+  invalid('TELEGRAM_TOKEN_INVALID', 'Telegram does not accept this bot token; copy it again from @BotFather (it looks like 123456789:AA...)');
 
 /**
  * Telegram bots. Connecting checks the token with getMe (the bot id is the routing key, so a bot
@@ -62,7 +63,10 @@ export function telegramAdapter(config: AppConfig): ChannelAdapter {
       if (!(err instanceof DeliveryFailure) || err.kind === 'retryable') throw unavailable();
       if (err.kind === 'revoked') throw tokenInvalid();
       // e.g. "bad webhook: HTTPS url must be provided for webhook": Telegram's text names no secret.
-      throw invalid('TELEGRAM_WEBHOOK_REJECTED', `Telegram refused the webhook URL ${webhookUrl} (${err.platformText}); PUBLIC_BASE_URL must be a public https URL on port 443, 80, 88 or 8443`);
+      throw invalid(
+        'TELEGRAM_WEBHOOK_REJECTED',
+        `Telegram refused the webhook URL ${webhookUrl} (${err.platformText}); PUBLIC_BASE_URL must be a public https URL on port 443, 80, 88 or 8443`,
+      );
     }
     const botId = String(me.id);
     return { routingKey: botId, credentials: { webhookSecret }, config: { botId, botUsername: me.username ?? null, webhookUrl } };

@@ -37,7 +37,8 @@ export class TelegramGateway extends ChannelGateway {
   async send(d: OutboundDelivery): Promise<DeliveryReceipt> {
     if (d.template) throw new DeliveryFailure('permanent', 'TEMPLATE_NOT_SUPPORTED', 'Telegram has no message templates; send text');
     const text = d.text ?? '';
-    if (text.length > TELEGRAM_TEXT_LIMIT) throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Telegram text must be at most ${TELEGRAM_TEXT_LIMIT} characters`);
+    if (text.length > TELEGRAM_TEXT_LIMIT)
+      throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Telegram text must be at most ${TELEGRAM_TEXT_LIMIT} characters`);
     const media = (d.attachments ?? []).filter((a): a is Attachment & { url: string } => !!a.url && /^https?:\/\//i.test(a.url));
     if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no attachment URL');
 
@@ -47,9 +48,10 @@ export class TelegramGateway extends ChannelGateway {
     let last: SentMessage | undefined;
     for (const a of media) {
       const caption = captioned ? { caption: text } : {};
-      last = a.type === 'image'
-        ? await this.client.call<SentMessage>(token, 'sendPhoto', { chat_id, photo: a.url, ...caption })
-        : await this.client.call<SentMessage>(token, 'sendDocument', { chat_id, document: a.url, ...caption });
+      last =
+        a.type === 'image'
+          ? await this.client.call<SentMessage>(token, 'sendPhoto', { chat_id, photo: a.url, ...caption })
+          : await this.client.call<SentMessage>(token, 'sendDocument', { chat_id, document: a.url, ...caption });
     }
     if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { chat_id, text });
     if (last?.message_id === undefined) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Bot API returned no message id');

@@ -17,30 +17,62 @@ const map = (update: Record<string, unknown>) => mapTelegramPayload(stored(updat
 
 describe('Telegram mapper', () => {
   it('maps what a message carries: voice, video, sticker and location as attachments; contact cards by name only', () => {
-    const message = (content: Record<string, unknown>) => map({ update_id: 1, message: { message_id: 9, from, chat, date: 1735787045, ...content } })[0] as { type: 'message'; message: { attachments: unknown[]; text: string | null } };
+    const message = (content: Record<string, unknown>) =>
+      map({ update_id: 1, message: { message_id: 9, from, chat, date: 1735787045, ...content } })[0] as {
+        type: 'message';
+        message: { attachments: unknown[]; text: string | null };
+      };
     expect(message({ voice: { file_id: 'V', duration: 3 } }).message.attachments).toEqual([{ type: 'audio', ref: 'V', mimeType: 'audio/ogg' }]);
     expect(message({ video: { file_id: 'M', mime_type: 'video/mp4' } }).message.attachments).toEqual([{ type: 'video', ref: 'M', mimeType: 'video/mp4' }]);
     expect(message({ sticker: { file_id: 'S', emoji: '👍', width: 512, height: 512 } }).message.attachments).toEqual([{ type: 'image', ref: 'S' }]);
     expect(message({ location: { latitude: 52.5, longitude: 13.4 } }).message.attachments).toEqual([{ type: 'location', url: 'geo:52.5,13.4' }]);
     // A GIF comes as `animation` and `document`: one attachment.
-    expect(message({ animation: { file_id: 'G' }, document: { file_id: 'G', mime_type: 'video/mp4' } }).message.attachments).toEqual([{ type: 'file', ref: 'G', mimeType: 'video/mp4' }]);
+    expect(message({ animation: { file_id: 'G' }, document: { file_id: 'G', mime_type: 'video/mp4' } }).message.attachments).toEqual([
+      { type: 'file', ref: 'G', mimeType: 'video/mp4' },
+    ]);
     const card = message({ contact: { phone_number: '+4915112345678', first_name: 'Bob' } });
     expect(card.message.attachments).toEqual([{ type: 'other', name: 'contact' }]);
-    expect(JSON.stringify(stored({ update_id: 2, message: { message_id: 9, from, chat, date: 1, contact: { phone_number: '+4915112345678' } } }).stored)).not.toContain('+4915112345678');
+    expect(
+      JSON.stringify(stored({ update_id: 2, message: { message_id: 9, from, chat, date: 1, contact: { phone_number: '+4915112345678' } } }).stored),
+    ).not.toContain('+4915112345678');
   });
 
   it('reads raw updates too (numeric ids), uses the receipt time for a button press, and falls back to the button data', () => {
-    const events = mapTelegramPayload({ receivedAt: at.toISOString(), update: { update_id: 3, callback_query: { id: 'q1', from, data: 'yes', message: { message_id: 5, chat, date: 1 } } } });
-    expect(events).toEqual([{ type: 'message', message: { externalContactId: '42', contactName: 'Ada', externalMessageId: 'callback:q1', text: 'yes', attachments: [], sentAt: at, replyToExternalId: '42:5' } }]);
+    const events = mapTelegramPayload({
+      receivedAt: at.toISOString(),
+      update: { update_id: 3, callback_query: { id: 'q1', from, data: 'yes', message: { message_id: 5, chat, date: 1 } } },
+    });
+    expect(events).toEqual([
+      {
+        type: 'message',
+        message: {
+          externalContactId: '42',
+          contactName: 'Ada',
+          externalMessageId: 'callback:q1',
+          text: 'yes',
+          attachments: [],
+          sentAt: at,
+          replyToExternalId: '42:5',
+        },
+      },
+    ]);
   });
 
   it('ignores what is not a private conversation, and says why', () => {
-    expect(stored({ update_id: 4, message: { message_id: 1, from, chat: { id: -100, type: 'supergroup' }, date: 1, text: 'x' } }).ignore).toMatch(/supergroup chat/);
-    expect(stored({ update_id: 5, channel_post: { message_id: 1, chat: { id: -100, type: 'channel' }, date: 1, text: 'x' } }).ignore).toMatch(/kind the inbox does not use/);
+    expect(stored({ update_id: 4, message: { message_id: 1, from, chat: { id: -100, type: 'supergroup' }, date: 1, text: 'x' } }).ignore).toMatch(
+      /supergroup chat/,
+    );
+    expect(stored({ update_id: 5, channel_post: { message_id: 1, chat: { id: -100, type: 'channel' }, date: 1, text: 'x' } }).ignore).toMatch(
+      /kind the inbox does not use/,
+    );
     expect(stored({ update_id: 6, callback_query: { id: 'q', from, inline_message_id: 'i', data: 'x' } }).ignore).toMatch(/unknown chat/);
     expect(stored({ update_id: 7, message: { message_id: 1, from, chat, date: 1, text: 'x' } }).ignore).toBeNull();
-    expect(map({ update_id: 8, my_chat_member: { chat, from, date: 1, old_chat_member: { status: 'member' }, new_chat_member: { status: 'left' } } })[0].type).toBe('ignored');
-    expect(map({ update_id: 9, my_chat_member: { chat, from, date: 1, new_chat_member: { status: 'kicked' } } })).toEqual([{ type: 'blocked', externalContactId: '42', blocked: true, at: new Date(1000) }]);
+    expect(
+      map({ update_id: 8, my_chat_member: { chat, from, date: 1, old_chat_member: { status: 'member' }, new_chat_member: { status: 'left' } } })[0].type,
+    ).toBe('ignored');
+    expect(map({ update_id: 9, my_chat_member: { chat, from, date: 1, new_chat_member: { status: 'kicked' } } })).toEqual([
+      { type: 'blocked', externalContactId: '42', blocked: true, at: new Date(1000) },
+    ]);
     expect(parseTelegramUpdate({ update_id: 1.5 }, at).ok).toBe(false);
     expect(parseTelegramUpdate([], at).ok).toBe(false);
   });
@@ -55,9 +87,14 @@ describe('Telegram errors, ids and secrets', () => {
     const deactivated = classifyTelegramError(403, { ok: false, error_code: 403, description: 'Forbidden: user is deactivated' });
     expect(deactivated).not.toBeInstanceOf(RecipientBlockedFailure);
     expect(deactivated.kind).toBe('permanent');
-    expect(classifyTelegramError(429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 5', parameters: { retry_after: 5 } })).toMatchObject({ kind: 'retryable', retryAfterMs: 5000 });
+    expect(
+      classifyTelegramError(429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 5', parameters: { retry_after: 5 } }),
+    ).toMatchObject({ kind: 'retryable', retryAfterMs: 5000 });
     expect(classifyTelegramError(502, undefined)).toMatchObject({ kind: 'retryable', platformCode: '502', platformText: 'HTTP 502' });
-    expect(classifyTelegramError(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' })).toMatchObject({ kind: 'permanent', platformCode: '400' });
+    expect(classifyTelegramError(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' })).toMatchObject({
+      kind: 'permanent',
+      platformCode: '400',
+    });
   });
 
   it('passes chat ids as integers when they are, and makes secrets Telegram accepts, compared in constant time', () => {

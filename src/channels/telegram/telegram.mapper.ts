@@ -3,10 +3,30 @@ import { telegramMessageId } from './telegram.gateway';
 
 // Telegram Bot API shapes, as far as the inbox reads them (https://core.telegram.org/bots/api#update).
 type Id = number | string;
-interface TgUser { id: Id; is_bot?: boolean; first_name?: string; last_name?: string; username?: string }
-interface TgChat { id: Id; type?: string }
-interface TgFile { file_id: string; file_unique_id?: string; file_size?: number; mime_type?: string; file_name?: string; width?: number; height?: number }
-interface TgButton { text?: string; callback_data?: string }
+interface TgUser {
+  id: Id;
+  is_bot?: boolean;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+}
+interface TgChat {
+  id: Id;
+  type?: string;
+}
+interface TgFile {
+  file_id: string;
+  file_unique_id?: string;
+  file_size?: number;
+  mime_type?: string;
+  file_name?: string;
+  width?: number;
+  height?: number;
+}
+interface TgButton {
+  text?: string;
+  callback_data?: string;
+}
 interface TgMessage {
   message_id: number;
   from?: TgUser;
@@ -28,8 +48,19 @@ interface TgMessage {
   /** Ours: a kind of content the inbox does not keep (contact card, poll, dice...), by name only. */
   other?: string;
 }
-interface TgCallbackQuery { id: string; from: TgUser; message?: TgMessage; data?: string }
-interface TgChatMemberUpdated { chat: TgChat; from: TgUser; date: number; old_chat_member?: { status?: string }; new_chat_member?: { status?: string } }
+interface TgCallbackQuery {
+  id: string;
+  from: TgUser;
+  message?: TgMessage;
+  data?: string;
+}
+interface TgChatMemberUpdated {
+  chat: TgChat;
+  from: TgUser;
+  date: number;
+  old_chat_member?: { status?: string };
+  new_chat_member?: { status?: string };
+}
 export interface TelegramUpdate {
   update_id: number;
   message?: TgMessage;
@@ -52,7 +83,8 @@ const OTHER_CONTENT = ['contact', 'poll', 'dice', 'game', 'venue', 'invoice', 's
 
 const str = (v: unknown, max = 4096): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const id = (v: unknown): string | undefined => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) ? String(v) : undefined;
+const id = (v: unknown): string | undefined =>
+  (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) ? String(v) : undefined;
 const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -60,7 +92,13 @@ function pruneUser(v: unknown): TgUser | undefined {
   const u = obj(v);
   const userId = id(u?.id);
   if (!u || !userId) return undefined;
-  return compact({ id: userId, is_bot: u.is_bot === true ? true : undefined, first_name: str(u.first_name, 256), last_name: str(u.last_name, 256), username: str(u.username, 64) });
+  return compact({
+    id: userId,
+    is_bot: u.is_bot === true ? true : undefined,
+    first_name: str(u.first_name, 256),
+    last_name: str(u.last_name, 256),
+    username: str(u.username, 64),
+  });
 }
 
 function pruneChat(v: unknown): TgChat | undefined {
@@ -73,7 +111,15 @@ function pruneFile(v: unknown): TgFile | undefined {
   const f = obj(v);
   const fileId = str(f?.file_id, 512);
   if (!f || !fileId) return undefined;
-  return compact({ file_id: fileId, file_unique_id: str(f.file_unique_id, 128), file_size: num(f.file_size), mime_type: str(f.mime_type, 128), file_name: str(f.file_name, 512), width: num(f.width), height: num(f.height) });
+  return compact({
+    file_id: fileId,
+    file_unique_id: str(f.file_unique_id, 128),
+    file_size: num(f.file_size),
+    mime_type: str(f.mime_type, 128),
+    file_name: str(f.file_name, 512),
+    width: num(f.width),
+    height: num(f.height),
+  });
 }
 
 /** Of the sizes Telegram offers for a photo, the largest. */
@@ -81,7 +127,10 @@ function largestPhoto(v: unknown): TgFile | undefined {
   if (!Array.isArray(v)) return undefined;
   const sizes = v.map(pruneFile).filter((f): f is TgFile => !!f);
   const area = (f: TgFile) => (f.width ?? 0) * (f.height ?? 0);
-  return sizes.reduce<TgFile | undefined>((best, f) => (!best || area(f) > area(best) || (area(f) === area(best) && (f.file_size ?? 0) > (best.file_size ?? 0)) ? f : best), undefined);
+  return sizes.reduce<TgFile | undefined>(
+    (best, f) => (!best || area(f) > area(best) || (area(f) === area(best) && (f.file_size ?? 0) > (best.file_size ?? 0)) ? f : best),
+    undefined,
+  );
 }
 
 function pruneMessage(v: unknown): TgMessage | undefined {
@@ -94,7 +143,9 @@ function pruneMessage(v: unknown): TgMessage | undefined {
   const location = obj(m.location);
   const keyboard = obj(m.reply_markup)?.inline_keyboard;
   const buttons = Array.isArray(keyboard)
-    ? keyboard.map((row) => (Array.isArray(row) ? row.map((b) => compact({ text: str(obj(b)?.text, 256), callback_data: str(obj(b)?.callback_data, 64) })) : []))
+    ? keyboard.map((row) =>
+        Array.isArray(row) ? row.map((b) => compact({ text: str(obj(b)?.text, 256), callback_data: str(obj(b)?.callback_data, 64) })) : [],
+      )
     : undefined;
   return compact({
     message_id: messageId,
@@ -111,7 +162,10 @@ function pruneMessage(v: unknown): TgMessage | undefined {
     voice: pruneFile(m.voice),
     video_note: pruneFile(m.video_note),
     sticker: sticker ? compact({ ...sticker, emoji: str(obj(m.sticker)?.emoji, 16) }) : undefined,
-    location: location && num(location.latitude) !== undefined && num(location.longitude) !== undefined ? { latitude: location.latitude as number, longitude: location.longitude as number } : undefined,
+    location:
+      location && num(location.latitude) !== undefined && num(location.longitude) !== undefined
+        ? { latitude: location.latitude as number, longitude: location.longitude as number }
+        : undefined,
     reply_to_message: num(obj(m.reply_to_message)?.message_id) !== undefined ? { message_id: obj(m.reply_to_message)!.message_id as number } : undefined,
     reply_markup: buttons ? { inline_keyboard: buttons } : undefined,
     other: OTHER_CONTENT.find((k) => m[k] !== undefined),
@@ -171,17 +225,21 @@ export function parseTelegramUpdate(body: unknown, receivedAt: Date): ParsedTele
       chatType = chat.type ?? null;
     }
   }
-  const ignore = !kind || Object.keys(update).length === 1
-    ? `an update of a kind the inbox does not use`
-    : chatType !== 'private'
-      ? `a ${chatType ?? 'unknown'} chat (only private chats are conversations)`
-      : null;
+  const ignore =
+    !kind || Object.keys(update).length === 1
+      ? `an update of a kind the inbox does not use`
+      : chatType !== 'private'
+        ? `a ${chatType ?? 'unknown'} chat (only private chats are conversations)`
+        : null;
   return { ok: true, updateId, stored: { receivedAt: receivedAt.toISOString(), update }, ignore, callbackQueryId };
 }
 
 const displayName = (u: TgUser | undefined): string | null => {
   if (!u) return null;
-  const name = [u.first_name, u.last_name].filter((s) => s && s.trim()).join(' ').trim();
+  const name = [u.first_name, u.last_name]
+    .filter((s) => s && s.trim())
+    .join(' ')
+    .trim();
   return name || (u.username ? `@${u.username}` : null);
 };
 

@@ -55,10 +55,11 @@ export class WebchatChannels implements OnModuleDestroy {
     if (!route) return null;
     const tenant = { tenantId: route.tenantId, region: route.region };
     const row = await this.dbs.forTenant(tenant, (tx) =>
-      firstRow<{ status: string; config: { allowedOrigins?: string[] } }>(tx, `select status, config from channels where tenant_id = $1 and id = $2 and kind = 'webchat'`, [
-        route.tenantId,
-        route.channelId,
-      ]),
+      firstRow<{ status: string; config: { allowedOrigins?: string[] } }>(
+        tx,
+        `select status, config from channels where tenant_id = $1 and id = $2 and kind = 'webchat'`,
+        [route.tenantId, route.channelId],
+      ),
     );
     if (!row || row.status !== 'active') return null;
     const channel: WebchatChannel = { key, tenant, channelId: route.channelId, allowedOrigins: Object.freeze([...(row.config.allowedOrigins ?? [])]) };

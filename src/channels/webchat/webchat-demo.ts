@@ -92,8 +92,20 @@ export class WebchatDemo {
     const password = randomBytes(18).toString('base64url');
     const signup = await this.tenancy.signup({ organizationName: 'Widget demo', email, password }, undefined);
     const tenant = { tenantId: signup.tenant.id, region: signup.tenant.region };
-    const { channel } = await this.channels.connect(tenant, { kind: 'webchat', name: 'Widget demo', config: { allowedOrigins: this.origins() }, credentials: {} });
-    const state: DemoState = { email, password, tenantId: tenant.tenantId, region: tenant.region, channelId: channel.id, channelKey: String(channel.config.channelKey) };
+    const { channel } = await this.channels.connect(tenant, {
+      kind: 'webchat',
+      name: 'Widget demo',
+      config: { allowedOrigins: this.origins() },
+      credentials: {},
+    });
+    const state: DemoState = {
+      email,
+      password,
+      tenantId: tenant.tenantId,
+      region: tenant.region,
+      channelId: channel.id,
+      channelKey: String(channel.config.channelKey),
+    };
     mkdirSync(this.config.dataDir, { recursive: true });
     writeFileSync(this.file, JSON.stringify(state, null, 2), { mode: 0o600 });
     this.log.log(`created the widget demo organization ${email} (saved in ${this.file})`);

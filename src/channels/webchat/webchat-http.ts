@@ -61,7 +61,7 @@ export class WebchatHttpEdge implements OnModuleInit {
         if (preflight) return error(reply, 404, 'WEBCHAT_CHANNEL_NOT_FOUND', 'No such chat');
         // No CORS header: the browser hides this 404 from the page; the handler answers the same.
       } else if (!channel.allowedOrigins.includes(origin)) {
-        return error(reply, 403, 'ORIGIN_NOT_ALLOWED', 'This site is not allowed to use this chat; add its origin to the channel\'s allowedOrigins');
+        return error(reply, 403, 'ORIGIN_NOT_ALLOWED', "This site is not allowed to use this chat; add its origin to the channel's allowedOrigins");
       } else {
         allowed = true;
         reply.header('access-control-allow-origin', origin);
@@ -87,8 +87,12 @@ export class WebchatHttpEdge implements OnModuleInit {
     if (req.method === 'POST') {
       const length = req.headers['content-length'];
       if (length === undefined && req.headers['transfer-encoding'] !== undefined) return error(reply, 411, 'LENGTH_REQUIRED', 'Send a Content-Length');
-      if (Number(length ?? 0) > WEBCHAT_BODY_LIMIT_BYTES) return error(reply, 413, 'PAYLOAD_TOO_LARGE', `A chat request is at most ${WEBCHAT_BODY_LIMIT_BYTES} bytes`);
-      const mime = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (Number(length ?? 0) > WEBCHAT_BODY_LIMIT_BYTES)
+        return error(reply, 413, 'PAYLOAD_TOO_LARGE', `A chat request is at most ${WEBCHAT_BODY_LIMIT_BYTES} bytes`);
+      const mime = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
       if (Number(length ?? 0) > 0 && mime !== 'application/json') return error(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/json');
     }
     return undefined;

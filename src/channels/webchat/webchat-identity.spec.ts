@@ -36,15 +36,40 @@ describe('web chat origins and mapper', () => {
     expect(normalizeOrigin('https://Shop.Example/')).toBe('https://shop.example');
     expect(normalizeOrigin('http://localhost:3000')).toBe('http://localhost:3000');
     expect(normalizeOrigin('https://shop.example:443')).toBe('https://shop.example');
-    for (const bad of ['https://*.shop.example', 'https://shop.example/chat', 'https://shop.example?x=1', 'ftp://shop.example', 'https://user@shop.example', 'shop.example', 42]) {
+    for (const bad of [
+      'https://*.shop.example',
+      'https://shop.example/chat',
+      'https://shop.example?x=1',
+      'ftp://shop.example',
+      'https://user@shop.example',
+      'shop.example',
+      42,
+    ]) {
       expect(normalizeOrigin(bad)).toBeNull();
     }
   });
 
   it('maps a stored visitor message, and ignores what it does not recognise', () => {
-    const payload = { type: 'message', sessionId: 's1', visitorId: 'anon:1', visitorName: 'Ada', clientMessageId: 'c-123456', text: 'hi', receivedAt: '2025-01-02T03:04:05.000Z' };
+    const payload = {
+      type: 'message',
+      sessionId: 's1',
+      visitorId: 'anon:1',
+      visitorName: 'Ada',
+      clientMessageId: 'c-123456',
+      text: 'hi',
+      receivedAt: '2025-01-02T03:04:05.000Z',
+    };
     expect(mapWebchatPayload(payload)).toEqual([
-      { type: 'message', message: { externalContactId: 'anon:1', contactName: 'Ada', externalMessageId: 's1/c-123456', text: 'hi', sentAt: new Date('2025-01-02T03:04:05.000Z') } },
+      {
+        type: 'message',
+        message: {
+          externalContactId: 'anon:1',
+          contactName: 'Ada',
+          externalMessageId: 's1/c-123456',
+          text: 'hi',
+          sentAt: new Date('2025-01-02T03:04:05.000Z'),
+        },
+      },
     ]);
     expect(mapWebchatPayload({ ...payload, receivedAt: 'nonsense' })).toEqual([{ type: 'ignored', reason: 'not a web chat visitor message' }]);
     expect(mapWebchatPayload({ ...payload, type: 'typing' })[0].type).toBe('ignored');

@@ -118,7 +118,14 @@ export class WebchatSessions {
       : undefined;
     // Both sides are SHA-256 digests (32 bytes): the comparison leaks nothing about the secret.
     if (!row || !timingSafeEqual(row.token_hash, sha256(m![2]))) throw notFound('SESSION_NOT_FOUND', 'No such chat session; start a new one');
-    return { id: row.id, channelId: channel.channelId, visitorId: row.visitor_id, verified: row.verified, displayName: row.display_name, lastSeenAt: row.last_seen_at };
+    return {
+      id: row.id,
+      channelId: channel.channelId,
+      visitorId: row.visitor_id,
+      verified: row.verified,
+      displayName: row.display_name,
+      lastSeenAt: row.last_seen_at,
+    };
   }
 
   /** Keeps an active session alive (at most one write an hour). */

@@ -39,7 +39,14 @@ export class WidgetController {
     const baseUrl = this.config.publicBaseUrl;
     const nonce = cspNonce(reply);
     if (key !== undefined) {
-      if (!CHANNEL_KEY.test(key)) return renderWidgetDemo({ baseUrl, nonce, channelKey: null, console: null, notice: 'That is not a channel key (they look like wc_ followed by 32 characters).' });
+      if (!CHANNEL_KEY.test(key))
+        return renderWidgetDemo({
+          baseUrl,
+          nonce,
+          channelKey: null,
+          console: null,
+          notice: 'That is not a channel key (they look like wc_ followed by 32 characters).',
+        });
       return renderWidgetDemo({ baseUrl, nonce, channelKey: key, console: null });
     }
     if (!this.demo.allowedFor(req)) {
@@ -48,10 +55,16 @@ export class WidgetController {
         nonce,
         channelKey: null,
         console: null,
-        notice: 'The self-serve demo organization exists only on a local run (PUBLIC_BASE_URL on localhost, browser on the same machine). Connect a webchat channel and open this page with ?key=<channelKey>.',
+        notice:
+          'The self-serve demo organization exists only on a local run (PUBLIC_BASE_URL on localhost, browser on the same machine). Connect a webchat channel and open this page with ?key=<channelKey>.',
       });
     }
     const { state, accessToken } = await this.demo.ensure();
-    return renderWidgetDemo({ baseUrl, nonce, channelKey: state.channelKey, console: { accessToken, channelId: state.channelId, email: state.email, password: state.password } });
+    return renderWidgetDemo({
+      baseUrl,
+      nonce,
+      channelKey: state.channelKey,
+      console: { accessToken, channelId: state.channelId, email: state.email, password: state.password },
+    });
   }
 }

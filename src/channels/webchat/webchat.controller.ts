@@ -17,7 +17,14 @@ const MAX_STREAMS_PER_SESSION = 3;
 
 const bearer = (authorization: string | undefined) => (authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined);
 
-const visitorView = (m: VisitorMessage) => ({ id: m.id, clientMessageId: m.clientMessageId, from: m.from, text: m.text, attachments: m.attachments, sentAt: m.sentAt });
+const visitorView = (m: VisitorMessage) => ({
+  id: m.id,
+  clientMessageId: m.clientMessageId,
+  from: m.from,
+  text: m.text,
+  attachments: m.attachments,
+  sentAt: m.sentAt,
+});
 
 /**
  * The visitor side of web chat, called by widget.js from the Customer's site. CORS, the body
@@ -43,7 +50,7 @@ export class WebchatController {
   ) {}
 
   @Post(':channelKey/sessions')
-  @ApiOperation({ summary: 'Start a visitor session; with userId + userHash it resumes that user\'s history' })
+  @ApiOperation({ summary: "Start a visitor session; with userId + userHash it resumes that user's history" })
   async start(@Param('channelKey') key: string, @Body() body: StartSessionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const channel = await this.channels.get(key);
     enforce(this.sessionStarts, `${channel.channelId}:${req.ip}`, 'new chat sessions', reply);
@@ -54,8 +61,13 @@ export class WebchatController {
 
   @Get(':channelKey/messages')
   @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
-  @ApiOperation({ summary: 'The visitor\'s messages and the replies sent to them, newest first' })
-  async list(@Param('channelKey') key: string, @Headers('authorization') authorization: string | undefined, @Query() q: PageQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOperation({ summary: "The visitor's messages and the replies sent to them, newest first" })
+  async list(
+    @Param('channelKey') key: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Query() q: PageQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     const page = await this.sessions.listMessages(channel, session, { limit: q.limit ?? 50, after: decodeCursor(q.cursor) });
     reply.header('cache-control', 'no-store');
@@ -66,7 +78,12 @@ export class WebchatController {
   @HttpCode(202)
   @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
   @ApiOperation({ summary: 'Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId' })
-  async send(@Param('channelKey') key: string, @Headers('authorization') authorization: string | undefined, @Body() body: VisitorMessageDto, @Res({ passthrough: true }) reply: FastifyReply) {
+  async send(
+    @Param('channelKey') key: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: VisitorMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     enforce(this.messages, session.id, 'messages', reply);
     const payload: WebchatInboundPayload = {
@@ -102,7 +119,8 @@ export class WebchatController {
   ): Promise<void> {
     const { channel, session } = await this.visitor(key, bearer(authorization) ?? sessionToken);
     const open = this.streamsPerSession.get(session.id) ?? 0;
-    if (open >= MAX_STREAMS_PER_SESSION) throw new HttpException(`At most ${MAX_STREAMS_PER_SESSION} live streams per chat session`, HttpStatus.TOO_MANY_REQUESTS);
+    if (open >= MAX_STREAMS_PER_SESSION)
+      throw new HttpException(`At most ${MAX_STREAMS_PER_SESSION} live streams per chat session`, HttpStatus.TOO_MANY_REQUESTS);
     this.streamsPerSession.set(session.id, open + 1);
 
     const conn = this.sse.start(req, reply);
@@ -111,7 +129,16 @@ export class WebchatController {
     let chain: Promise<unknown> = this.sessions.conversationIds(channel, session).then((ids) => ids.forEach((id) => known.add(id)));
     const subscription: Subscription = this.events.forTenant(channel.tenant.tenantId).subscribe((e) => {
       chain = chain
-        .then(() => this.forward(e, channel, session, known, (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m) }), () => conn.close()))
+        .then(() =>
+          this.forward(
+            e,
+            channel,
+            session,
+            known,
+            (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m) }),
+            () => conn.close(),
+          ),
+        )
         .catch((err) => this.log.warn(`web chat stream of session ${session.id}: ${(err as Error).message}`));
     });
     conn.onClose(() => {
@@ -127,7 +154,14 @@ export class WebchatController {
    * What of the tenant's events this visitor sees: their own messages as the inbox records them,
    * and an agent's reply once it is sent. Another visitor's conversation is never loaded.
    */
-  private async forward(e: DomainEvent, channel: WebchatChannel, session: WebchatSession, known: Set<string>, push: (m: VisitorMessage) => void, end: () => void): Promise<void> {
+  private async forward(
+    e: DomainEvent,
+    channel: WebchatChannel,
+    session: WebchatSession,
+    known: Set<string>,
+    push: (m: VisitorMessage) => void,
+    end: () => void,
+  ): Promise<void> {
     if (e.type === 'channel.updated') {
       if (e.data.id === channel.channelId && e.data.status !== 'active') end();
       return;

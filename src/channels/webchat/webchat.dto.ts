@@ -3,25 +3,37 @@ import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DisplayName } from '../../common/display-name';
 
 export class StartSessionDto {
-  @ApiPropertyOptional({ description: 'The signed-in user on the Customer\'s site; requires userHash', example: 'customer-42' })
-  @IsOptional() @IsString() @Matches(/^[^\u0000-\u001f\u007f]{1,128}$/, { message: 'userId must be 1 to 128 characters without control characters' })
+  @ApiPropertyOptional({ description: "The signed-in user on the Customer's site; requires userHash", example: 'customer-42' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\u0000-\u001f\u007f]{1,128}$/, { message: 'userId must be 1 to 128 characters without control characters' })
   userId?: string;
 
-  @ApiPropertyOptional({ description: 'Lowercase hex HMAC-SHA256(identitySecret, userId), computed by the Customer\'s server' })
-  @IsOptional() @IsString() @Matches(/^[0-9a-fA-F]{64}$/, { message: 'userHash must be 64 hex characters' })
+  @ApiPropertyOptional({ description: "Lowercase hex HMAC-SHA256(identitySecret, userId), computed by the Customer's server" })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'userHash must be 64 hex characters' })
   userHash?: string;
 
-  @ApiPropertyOptional({ description: 'How the visitor introduces themself (trimmed; not blank, no control or bidirectional control characters)', example: 'Ada', maxLength: 100 })
-  @IsOptional() @DisplayName(100)
+  @ApiPropertyOptional({
+    description: 'How the visitor introduces themself (trimmed; not blank, no control or bidirectional control characters)',
+    example: 'Ada',
+    maxLength: 100,
+  })
+  @IsOptional()
+  @DisplayName(100)
   name?: string;
 }
 
 export class VisitorMessageDto {
   @ApiProperty({ description: 'Made by the widget for each message; a retry with the same id is stored once', example: '5f0c0a2e-5d7b-4f9b-a1c4-0b1d2c3e4f50' })
-  @IsString() @Matches(/^[A-Za-z0-9_-]{8,64}$/, { message: 'clientMessageId must be 8 to 64 of A-Z a-z 0-9 _ -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{8,64}$/, { message: 'clientMessageId must be 8 to 64 of A-Z a-z 0-9 _ -' })
   clientMessageId: string;
 
   @ApiProperty({ maxLength: 4000 })
-  @IsString() @Matches(/\S/, { message: 'text must not be blank' }) @MaxLength(4000)
+  @IsString()
+  @Matches(/\S/, { message: 'text must not be blank' })
+  @MaxLength(4000)
   text: string;
 }

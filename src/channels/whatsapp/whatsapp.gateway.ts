@@ -23,7 +23,11 @@ export class WhatsAppGateway extends ChannelGateway {
           },
         }
       : { ...base, type: 'text', text: { body: d.text ?? '' } };
-    const res = await this.graph.post<{ messages?: Array<{ id?: string }> }>(`/${d.channel.config.phoneNumberId}/messages`, d.channel.credentials.accessToken, body);
+    const res = await this.graph.post<{ messages?: Array<{ id?: string }> }>(
+      `/${d.channel.config.phoneNumberId}/messages`,
+      d.channel.credentials.accessToken,
+      body,
+    );
     const id = res.messages?.[0]?.id;
     if (!id) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Cloud API returned no message id');
     return { externalId: id };

@@ -48,7 +48,15 @@ function mapMessage(message: WhatsAppMessage, contactName: string | null): Inbou
   return [
     {
       type: 'message',
-      message: { externalContactId: message.from, contactName, externalMessageId: message.id, text, attachments, sentAt: at, replyToExternalId: message.context?.id ?? null },
+      message: {
+        externalContactId: message.from,
+        contactName,
+        externalMessageId: message.id,
+        text,
+        attachments,
+        sentAt: at,
+        replyToExternalId: message.context?.id ?? null,
+      },
     },
   ];
 }

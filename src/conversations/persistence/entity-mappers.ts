@@ -1,5 +1,15 @@
 import type { SelectQueryBuilder } from 'typeorm';
-import { type Conversation, type Message, type MessageStatus, type Note, type Page, type PageCursor, type PageRequest, type ReceiptStatus, STATUS_RANK } from '../../../libs/domain/src';
+import {
+  type Conversation,
+  type Message,
+  type MessageStatus,
+  type Note,
+  type Page,
+  type PageCursor,
+  type PageRequest,
+  type ReceiptStatus,
+  STATUS_RANK,
+} from '../../../libs/domain/src';
 import type { ConversationEntity, MessageEntity, NoteEntity } from './conversation.entities';
 
 /** Entity -> domain: an explicit whitelist, so a new column never leaks by accident. */
@@ -53,7 +63,11 @@ export async function keysetPage<E extends object, T>(
   cursorOf: (e: E) => PageCursor,
 ): Promise<Page<T>> {
   if (page.after) qb.andWhere(`(${columns.at}, ${columns.id}) < (:afterAt, :afterId)`, { afterAt: page.after.at, afterId: page.after.id });
-  const rows = await qb.orderBy(columns.at, 'DESC').addOrderBy(columns.id, 'DESC').take(page.limit + 1).getMany();
+  const rows = await qb
+    .orderBy(columns.at, 'DESC')
+    .addOrderBy(columns.id, 'DESC')
+    .take(page.limit + 1)
+    .getMany();
   const items = rows.slice(0, page.limit);
   return { items: items.map(map), next: rows.length > page.limit ? cursorOf(items[items.length - 1]) : undefined };
 }

@@ -216,7 +216,13 @@ async function lockIdentities(tx: EntityManager, tenantId: string, all: Map<stri
      select $1, * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[])
      on conflict (tenant_id, channel_id, external_id) do nothing
      returning contact_id, channel_id, external_id`,
-    [tenantId, missing.map((m) => m.contactId), missing.map((m) => m.sender.channelId), missing.map((m) => m.sender.channelKind), missing.map((m) => m.sender.externalId)],
+    [
+      tenantId,
+      missing.map((m) => m.contactId),
+      missing.map((m) => m.sender.channelId),
+      missing.map((m) => m.sender.channelKind),
+      missing.map((m) => m.sender.externalId),
+    ],
   );
   for (const r of claimed) contactOf.set(senderKey({ channelId: r.channel_id, externalContactId: r.external_id }), r.contact_id);
 

@@ -101,9 +101,20 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
   }
 
   /** The sender's conversation on this channel that a threaded message names (see InboundMessage.thread). */
-  private async threadedConversation(tx: EntityManager, t: string, contactId: string, channelId: string, thread: NonNullable<InboundMessage['thread']>): Promise<string | null> {
+  private async threadedConversation(
+    tx: EntityManager,
+    t: string,
+    contactId: string,
+    channelId: string,
+    thread: NonNullable<InboundMessage['thread']>,
+  ): Promise<string | null> {
     if (thread.conversationId) {
-      const [c] = await tx.query(`select id from conversations where tenant_id = $1 and id = $2 and contact_id = $3 and channel_id = $4`, [t, thread.conversationId, contactId, channelId]);
+      const [c] = await tx.query(`select id from conversations where tenant_id = $1 and id = $2 and contact_id = $3 and channel_id = $4`, [
+        t,
+        thread.conversationId,
+        contactId,
+        channelId,
+      ]);
       if (c) return c.id;
     }
     const ids = (thread.externalIds ?? []).filter((id) => typeof id === 'string' && id).slice(0, 100);
@@ -151,7 +162,13 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     });
   }
 
-  applyReceipt(tenant: TenantRef, channelId: string, externalMessageId: string, status: ReceiptStatus, error?: { code: string; text: string }): Promise<Message | null> {
+  applyReceipt(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    status: ReceiptStatus,
+    error?: { code: string; text: string },
+  ): Promise<Message | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
       // Locked: receipts of one message processed side by side must not both judge the old status.
       const message = await tx.findOne(MessageEntity, {
@@ -216,18 +233,29 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     });
   }
 
-  applyEdit(tenant: TenantRef, channelId: string, externalMessageId: string, edit: { text: string | null; attachments: Attachment[]; editedAt: Date }): Promise<Message | null> {
+  applyEdit(
+    tenant: TenantRef,
+    channelId: string,
+    externalMessageId: string,
+    edit: { text: string | null; attachments: Attachment[]; editedAt: Date },
+  ): Promise<Message | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const t = tenant.tenantId;
       // Locked: edits of one message processed side by side must each see the other's result.
-      const message = await tx.findOne(MessageEntity, { where: { tenantId: t, channelId, externalId: externalMessageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
+      const message = await tx.findOne(MessageEntity, {
+        where: { tenantId: t, channelId, externalId: externalMessageId, direction: 'inbound' },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!message) return null;
       // Content the End User deleted, or that was erased, stays erased.
       if (message.deletedAt) return toMessage(message);
       type Version = { text: string | null; attachments: Attachment[]; at: string };
       const same = (a: Version, b: Version) => a.at === b.at && a.text === b.text && JSON.stringify(a.attachments) === JSON.stringify(b.attachments);
       const incoming: Version = { text: edit.text, attachments: edit.attachments, at: edit.editedAt.toISOString() };
-      const versions: Version[] = [...(message.edits ?? []), { text: message.text, attachments: message.attachments, at: (message.editedAt ?? message.sentAt).toISOString() }];
+      const versions: Version[] = [
+        ...(message.edits ?? []),
+        { text: message.text, attachments: message.attachments, at: (message.editedAt ?? message.sentAt).toISOString() },
+      ];
       if (versions.some((v) => same(v, incoming))) return toMessage(message);
       // Edits may arrive out of order: the newest version is the content, the rest is history (ISO times sort as text).
       const ordered = [...versions, incoming].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -272,17 +300,15 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     const [found] = await select();
     if (found) {
       if (inbound.contactName) {
-        await tx.query(
-          `update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3`,
-          [tenantId, found.contactId, inbound.contactName],
-        );
+        await tx.query(`update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3`, [
+          tenantId,
+          found.contactId,
+          inbound.contactName,
+        ]);
       }
       return found;
     }
-    const [contact] = await tx.query(`insert into contacts (tenant_id, display_name) values ($1, $2) returning id`, [
-      tenantId,
-      inbound.contactName ?? null,
-    ]);
+    const [contact] = await tx.query(`insert into contacts (tenant_id, display_name) values ($1, $2) returning id`, [tenantId, inbound.contactName ?? null]);
     const [created] = await tx.query(
       `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id)
        values ($1, $2, $3, $4, $5) on conflict (tenant_id, channel_id, external_id) do nothing

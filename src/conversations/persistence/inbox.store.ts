@@ -63,10 +63,12 @@ export class TypeOrmInboxRepository extends InboxRepository {
 
   addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
     return this.dbs.forTenant(tenant, async (tx) => {
-      const [row] = await tx.query(
-        `insert into notes (tenant_id, conversation_id, author_id, text) values ($1, $2, $3, $4) returning id`,
-        [tenant.tenantId, conversationId, authorId, text],
-      );
+      const [row] = await tx.query(`insert into notes (tenant_id, conversation_id, author_id, text) values ($1, $2, $3, $4) returning id`, [
+        tenant.tenantId,
+        conversationId,
+        authorId,
+        text,
+      ]);
       return toNote(await tx.findOneOrFail(NoteEntity, { where: { tenantId: tenant.tenantId, id: row.id } }));
     });
   }

@@ -33,10 +33,11 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
       );
       // The outbox: the job commits with the message, so a queued message is never forgotten.
       await this.queue.enqueue(tx, 'outbound', tenant.tenantId, row.id);
-      await tx.query(
-        `update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`,
-        [tenant.tenantId, conversation.id, row.sent_at],
-      );
+      await tx.query(`update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`, [
+        tenant.tenantId,
+        conversation.id,
+        row.sent_at,
+      ]);
       return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: row.id } }));
     });
   }
@@ -79,12 +80,10 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
 
   markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message> {
     return this.dbs.forTenant(tenant, async (tx) => {
-      await tx.query(`update messages set status = 'failed', error_code = $3, error_text = $4 where tenant_id = $1 and id = $2 and status in ('queued', 'sent')`, [
-        tenant.tenantId,
-        messageId,
-        code,
-        text,
-      ]);
+      await tx.query(
+        `update messages set status = 'failed', error_code = $3, error_text = $4 where tenant_id = $1 and id = $2 and status in ('queued', 'sent')`,
+        [tenant.tenantId, messageId, code, text],
+      );
       return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } }));
     });
   }

@@ -24,6 +24,32 @@ import { DeactivationAndTermination1765310000000 } from './region/1765310000000-
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
 
 /** Applied to every region's database. */
-export const REGION_MIGRATIONS = [ConversationCore1764400000000, ChannelsAndPipeline1764500000000, TelegramEditsAndBlocks1764700000000, Email1764720000000, WebchatSessions1764730000000, OutgoingWebhooks1764740000000, Retention1764800000000, DeletionReceipts1764810000000, AccessGrants1764820000000, ExportConsent1764830000000, InboxStore1764900000000, QueueFillfactor1764910000000, MessagesChannelAgeIndex1764920000000, InboundEventsHotDone1764930000000, ChannelConnectedAt1765100000000, DeactivationAndTermination1765310000000];
+export const REGION_MIGRATIONS = [
+  ConversationCore1764400000000,
+  ChannelsAndPipeline1764500000000,
+  TelegramEditsAndBlocks1764700000000,
+  Email1764720000000,
+  WebchatSessions1764730000000,
+  OutgoingWebhooks1764740000000,
+  Retention1764800000000,
+  DeletionReceipts1764810000000,
+  AccessGrants1764820000000,
+  ExportConsent1764830000000,
+  InboxStore1764900000000,
+  QueueFillfactor1764910000000,
+  MessagesChannelAgeIndex1764920000000,
+  InboundEventsHotDone1764930000000,
+  ChannelConnectedAt1765100000000,
+  DeactivationAndTermination1765310000000,
+];
 /** Applied only to the default region's database, which hosts the directory. */
-export const DIRECTORY_MIGRATIONS = [Directory1764400000001, ChannelRoutes1764500000001, ChannelRoutesByChannel1764600000001, DeletionRequests1764810000001, Operators1764820000001, DeletionRequestKeys1765100000001, AuthThrottle1765300000001, TenantTermination1765310000001];
+export const DIRECTORY_MIGRATIONS = [
+  Directory1764400000001,
+  ChannelRoutes1764500000001,
+  ChannelRoutesByChannel1764600000001,
+  DeletionRequests1764810000001,
+  Operators1764820000001,
+  DeletionRequestKeys1765100000001,
+  AuthThrottle1765300000001,
+  TenantTermination1765310000001,
+];

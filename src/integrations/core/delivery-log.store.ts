@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Page, PageRequest } from '../../../libs/domain/src';
-import { firstRow, rows } from '../../database/sql';
+import { firstRow, rows, type SqlRow } from '../../database/sql';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'withheld' | 'skipped';
 
@@ -39,7 +39,7 @@ export interface AttemptRecord {
   error: string | null;
 }
 
-type Row = Record<string, any>;
+type Row = SqlRow;
 const toEntry = (r: Row): DeliveryLogEntry => ({
   id: r.id,
   eventId: r.event_id,
@@ -78,7 +78,17 @@ export class DeliveryLog {
       tx,
       `insert into ${this.table} (tenant_id, ${this.endpointColumn}, event_id, event_type, event_data, origin, status, last_error, completed_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-      [tenantId, d.endpointId, d.eventId, d.eventType, JSON.stringify(d.eventData), d.origin, d.withheld === null ? 'pending' : 'withheld', d.withheld, d.withheld === null ? null : new Date()],
+      [
+        tenantId,
+        d.endpointId,
+        d.eventId,
+        d.eventType,
+        JSON.stringify(d.eventData),
+        d.origin,
+        d.withheld === null ? 'pending' : 'withheld',
+        d.withheld,
+        d.withheld === null ? null : new Date(),
+      ],
     );
     return row!.id;
   }
@@ -92,12 +102,26 @@ export class DeliveryLog {
       [tenantId, id],
     );
     if (!r) return null;
-    return { id: r.id, endpointId: r.endpoint_id, eventId: r.event_id, eventType: r.event_type, eventData: r.event_data, status: r.status, attempts: r.attempts, createdAt: r.created_at };
+    return {
+      id: r.id,
+      endpointId: r.endpoint_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      eventData: r.event_data,
+      status: r.status,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+    };
   }
 
   /** Ends a delivery without an attempt: withheld (purpose policy) or skipped (its subject is gone). */
   async close(tx: EntityManager, tenantId: string, id: string, status: 'skipped' | 'withheld', reason: string): Promise<void> {
-    await tx.query(`update ${this.table} set status = $3, last_error = $4, next_attempt_at = null, completed_at = now() where tenant_id = $1 and id = $2`, [tenantId, id, status, reason]);
+    await tx.query(`update ${this.table} set status = $3, last_error = $4, next_attempt_at = null, completed_at = now() where tenant_id = $1 and id = $2`, [
+      tenantId,
+      id,
+      status,
+      reason,
+    ]);
   }
 
   /** The last attempt: delivered, or failed for good. */
@@ -120,12 +144,20 @@ export class DeliveryLog {
 
   /** A pending delivery that could not even be prepared, given up. */
   async failUnsent(tx: EntityManager, tenantId: string, id: string, reason: string): Promise<void> {
-    await tx.query(`update ${this.table} set status = 'failed', last_error = $3, next_attempt_at = null, completed_at = now() where tenant_id = $1 and id = $2 and status = 'pending'`, [tenantId, id, reason]);
+    await tx.query(
+      `update ${this.table} set status = 'failed', last_error = $3, next_attempt_at = null, completed_at = now() where tenant_id = $1 and id = $2 and status = 'pending'`,
+      [tenantId, id, reason],
+    );
   }
 
   /** The endpoint's deliveries still to be sent (their queue jobs go when the endpoint goes). */
   async pendingOf(tx: EntityManager, tenantId: string, endpointId: string): Promise<string[]> {
-    return (await rows<{ id: string }>(tx, `select id from ${this.table} where tenant_id = $1 and ${this.endpointColumn} = $2 and status = 'pending'`, [tenantId, endpointId])).map((r) => r.id);
+    return (
+      await rows<{ id: string }>(tx, `select id from ${this.table} where tenant_id = $1 and ${this.endpointColumn} = $2 and status = 'pending'`, [
+        tenantId,
+        endpointId,
+      ])
+    ).map((r) => r.id);
   }
 
   /** The endpoint's log, newest first. */

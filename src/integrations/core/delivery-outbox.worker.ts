@@ -76,7 +76,11 @@ export abstract class DeliveryOutboxWorker<E extends IntegrationEndpoint = Integ
       throw err;
     }
     const verdict = this.target.classify(await this.target.send(request));
-    const record: AttemptRecord = { attempts: prepared.delivery.attempts + 1, responseCode: verdict.responseCode, error: verdict.verdict === 'delivered' ? null : verdict.error };
+    const record: AttemptRecord = {
+      attempts: prepared.delivery.attempts + 1,
+      responseCode: verdict.responseCode,
+      error: verdict.verdict === 'delivered' ? null : verdict.error,
+    };
     if (verdict.verdict === 'retry') throw new AttemptFailed(record, verdict.retryAfterMs);
     await this.finish(tenant, job, (tx) => this.target.log.finishAttempt(tx, tenant.tenantId, job.refId, verdict.verdict, record));
     if (verdict.verdict === 'failed') this.gaveUp(tenant, job, record);
@@ -122,7 +126,11 @@ export abstract class DeliveryOutboxWorker<E extends IntegrationEndpoint = Integ
     const decision = checkPurpose(subject, endpoint.purpose);
     if (!decision.allowed) {
       await log.close(tx, t, delivery.id, 'withheld', `${decision.code}: ${decision.reason}`);
-      await this.audit.record(tx, t, withheldEntry(this.target.audit, delivery.endpointId, delivery.id, delivery.eventType, subject.origin!, endpoint.purpose, decision));
+      await this.audit.record(
+        tx,
+        t,
+        withheldEntry(this.target.audit, delivery.endpointId, delivery.id, delivery.eventType, subject.origin!, endpoint.purpose, decision),
+      );
       await this.queue.complete(tx, job.id);
       return null;
     }

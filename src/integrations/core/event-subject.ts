@@ -2,10 +2,16 @@ import type { EntityManager } from 'typeorm';
 import { type Attachment, type ChannelKind, isUuid } from '../../../libs/domain/src';
 import { type DataOrigin, originOfChannel } from '../../../libs/policy/src';
 import type { DomainEvent } from '../../common/domain-events.service';
-import { firstRow } from '../../database/sql';
+import { firstRow, type SqlRow } from '../../database/sql';
 
 /** The domain events an integration endpoint may ask for. */
-export const INTEGRATION_EVENT_TYPES = ['message.created', 'message.status', 'conversation.updated', 'channel.updated', 'notification.created'] as const satisfies readonly DomainEvent['type'][];
+export const INTEGRATION_EVENT_TYPES = [
+  'message.created',
+  'message.status',
+  'conversation.updated',
+  'channel.updated',
+  'notification.created',
+] as const satisfies readonly DomainEvent['type'][];
 export type IntegrationEventType = (typeof INTEGRATION_EVENT_TYPES)[number];
 
 export const isIntegrationEventType = (type: string): type is IntegrationEventType => (INTEGRATION_EVENT_TYPES as readonly string[]).includes(type);
@@ -24,7 +30,7 @@ export interface EventSubject {
   data: Record<string, unknown>;
 }
 
-type Row = Record<string, any>;
+type Row = SqlRow;
 const channelOf = (r: Row) => ({ id: r.channel_id as string, kind: r.channel_kind as ChannelKind, name: r.channel_name as string });
 const contactOf = (r: Row) => ({ id: r.contact_id, displayName: r.display_name });
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -54,7 +60,7 @@ export async function loadEventSubject(tx: EntityManager, tenantId: string, type
     case 'message.status': {
       const messageId = uuid(event.messageId);
       if (!messageId) return null;
-      const r = await firstRow<Record<string, any>>(
+      const r = await firstRow<SqlRow>(
         tx,
         `select m.id, m.direction, m.text, m.attachments, m.status, m.error_code, m.error_text, m.author_id, m.sent_at, m.created_at, m.deleted_at, ${CONVERSATION_SQL}
          join messages m on m.tenant_id = c.tenant_id and m.conversation_id = c.id
@@ -108,7 +114,11 @@ export async function loadEventSubject(tx: EntityManager, tenantId: string, type
     case 'channel.updated': {
       const id = uuid(event.id);
       if (!id) return null;
-      const r = await firstRow(tx, `select id as channel_id, kind as channel_kind, name as channel_name, status from channels where tenant_id = $1 and id = $2`, [tenantId, id]);
+      const r = await firstRow(
+        tx,
+        `select id as channel_id, kind as channel_kind, name as channel_name, status from channels where tenant_id = $1 and id = $2`,
+        [tenantId, id],
+      );
       if (!r) return null;
       // The Customer's own account status: no End User data, so no origin to limit.
       return { origin: null, contactId: null, consents: NO_CONSENTS, data: { channel: { ...channelOf(r), status: r.status }, ...event } };

@@ -116,7 +116,15 @@ export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
     return n;
   }
 
-  private async record(tx: EntityManager, target: IntegrationTarget, tenantId: string, eventId: string, event: DomainEvent, subject: EventSubject, e: IntegrationEndpoint): Promise<boolean> {
+  private async record(
+    tx: EntityManager,
+    target: IntegrationTarget,
+    tenantId: string,
+    eventId: string,
+    event: DomainEvent,
+    subject: EventSubject,
+    e: IntegrationEndpoint,
+  ): Promise<boolean> {
     const decision = checkPurpose(subject, e.purpose);
     const deliveryId = await target.log.open(tx, tenantId, {
       endpointId: e.id,

@@ -24,7 +24,15 @@ export interface AuditNames {
 }
 
 /** The audit entry of a delivery withheld by the purpose policy: ids and the decision, no personal data. */
-export function withheldEntry(names: AuditNames, endpointId: string, deliveryId: string, eventType: string, origin: string, purpose: string, decision: { code: string; reason: string }): AuditEntry {
+export function withheldEntry(
+  names: AuditNames,
+  endpointId: string,
+  deliveryId: string,
+  eventType: string,
+  origin: string,
+  purpose: string,
+  decision: { code: string; reason: string },
+): AuditEntry {
   return {
     actor: names.actor,
     action: names.action,

@@ -18,7 +18,16 @@ export class WebhookDeliveryWorker extends DeliveryOutboxWorker<WebhookEndpoint>
   protected readonly kind = 'webhook';
   protected readonly maxAttempts = MAX_WEBHOOK_ATTEMPTS;
 
-  constructor(dbs: RegionDatabases, queue: JobQueue, signal: WorkSignal, config: AppConfig, target: WebhookTarget, dispatcher: IntegrationDispatcher, audit: AuditLog, clock: Clock) {
+  constructor(
+    dbs: RegionDatabases,
+    queue: JobQueue,
+    signal: WorkSignal,
+    config: AppConfig,
+    target: WebhookTarget,
+    dispatcher: IntegrationDispatcher,
+    audit: AuditLog,
+    clock: Clock,
+  ) {
     super(dbs, queue, signal, config, target, dispatcher, audit, clock);
   }
 }

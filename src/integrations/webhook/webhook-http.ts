@@ -29,7 +29,8 @@ function retryAfter(header: string | string[] | undefined): number | undefined {
  * time and in how much of the answer is read. Never throws.
  */
 export function postWebhook(url: URL, body: string, headers: Record<string, string>, opts: { allowLocal: boolean; timeoutMs?: number }): Promise<PostOutcome> {
-  if (!literalAddressAllowed(url, opts.allowLocal)) return Promise.resolve({ ok: false, status: null, error: 'NON_PUBLIC_ADDRESS: the URL points to a non-public address' });
+  if (!literalAddressAllowed(url, opts.allowLocal))
+    return Promise.resolve({ ok: false, status: null, error: 'NON_PUBLIC_ADDRESS: the URL points to a non-public address' });
   const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && opts.allowLocal ? httpRequest : null;
   if (!send) return Promise.resolve({ ok: false, status: null, error: 'INVALID_WEBHOOK_URL: https required' });
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
@@ -48,7 +49,12 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
         method: 'POST',
         agent: false,
         lookup: guardedLookup(opts.allowLocal) as never,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'MonkeyMachine-Webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'MonkeyMachine-Webhooks/1',
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;

@@ -52,7 +52,8 @@ export class WebhookSubscriptionService {
     const url = validateWebhookUrl(input.url, this.config.webhooksAllowLocalTargets).toString();
     const events = [...new Set(input.events)];
     const unknown = events.filter((e) => !isIntegrationEventType(e));
-    if (unknown.length || events.length === 0) throw invalid('INVALID_WEBHOOK_EVENTS', `events must be some of the known event types; unknown: ${unknown.join(', ') || '(none given)'}`);
+    if (unknown.length || events.length === 0)
+      throw invalid('INVALID_WEBHOOK_EVENTS', `events must be some of the known event types; unknown: ${unknown.join(', ') || '(none given)'}`);
     if (purposeNeverAllowed(input.purpose)) {
       await this.audit.recordAlone(tenant, {
         actor: `user:${actorId}`,
@@ -107,7 +108,12 @@ export class WebhookSubscriptionService {
       await this.existing(tx, tenant.tenantId, id);
       await this.queue.discard(tx, this.target.jobKind, tenant.tenantId, await this.target.log.pendingOf(tx, tenant.tenantId, id));
       await this.subscriptions.delete(tx, tenant.tenantId, id);
-      await this.audit.record(tx, tenant.tenantId, { actor: `user:${actorId}`, action: 'webhook_subscription.delete', subject: `webhook_subscription:${id}`, decision: 'allow' });
+      await this.audit.record(tx, tenant.tenantId, {
+        actor: `user:${actorId}`,
+        action: 'webhook_subscription.delete',
+        subject: `webhook_subscription:${id}`,
+        decision: 'allow',
+      });
     });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ProcessingPurpose } from '../../../libs/policy/src';
-import { firstRow, rows } from '../../database/sql';
+import { firstRow, rows, type SqlRow } from '../../database/sql';
 import type { IntegrationEventType } from '../core/event-subject';
 import type { SealedSecretColumn } from '../core/integration-target';
 
@@ -18,7 +18,7 @@ export interface WebhookSubscription {
 export const webhookSecretContext = (tenantId: string, subscriptionId: string) => ({ tenantId, subscriptionId, purpose: 'webhook-secret' });
 
 const COLUMNS = 'id, url, events, purpose, created_by, created_at';
-const toSubscription = (r: Record<string, any>): WebhookSubscription => ({
+const toSubscription = (r: SqlRow): WebhookSubscription => ({
   id: r.id,
   url: r.url,
   events: r.events,
@@ -34,7 +34,10 @@ export class WebhookSubscriptionStore {
   readonly secrets: SealedSecretColumn = {
     context: webhookSecretContext,
     all: async (tx, tenantId) =>
-      (await rows<{ id: string; secret: string }>(tx, `select id, secret from webhook_subscriptions where tenant_id = $1 for update`, [tenantId])).map((s) => ({ endpointId: s.id, sealed: s.secret })),
+      (await rows<{ id: string; secret: string }>(tx, `select id, secret from webhook_subscriptions where tenant_id = $1 for update`, [tenantId])).map((s) => ({
+        endpointId: s.id,
+        sealed: s.secret,
+      })),
     replace: async (tx, tenantId, id, sealed) => {
       await tx.query(`update webhook_subscriptions set secret = $3 where tenant_id = $1 and id = $2`, [tenantId, id, sealed]);
     },
@@ -45,7 +48,11 @@ export class WebhookSubscriptionStore {
     return n;
   }
 
-  async insert(tx: EntityManager, tenantId: string, s: { id: string; url: string; events: string[]; purpose: ProcessingPurpose; sealedSecret: string; createdBy: string }): Promise<WebhookSubscription> {
+  async insert(
+    tx: EntityManager,
+    tenantId: string,
+    s: { id: string; url: string; events: string[]; purpose: ProcessingPurpose; sealedSecret: string; createdBy: string },
+  ): Promise<WebhookSubscription> {
     const row = await firstRow(
       tx,
       `insert into webhook_subscriptions (tenant_id, id, url, events, purpose, secret, created_by) values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
@@ -75,10 +82,16 @@ export class WebhookSubscriptionStore {
   }
 
   async wantedEventTypes(tx: EntityManager, tenantId: string): Promise<string[]> {
-    return (await rows<{ type: string }>(tx, `select distinct unnest(events) as type from webhook_subscriptions where tenant_id = $1`, [tenantId])).map((r) => r.type);
+    return (await rows<{ type: string }>(tx, `select distinct unnest(events) as type from webhook_subscriptions where tenant_id = $1`, [tenantId])).map(
+      (r) => r.type,
+    );
   }
 
   async wanting(tx: EntityManager, tenantId: string, eventType: string): Promise<Array<{ id: string; purpose: ProcessingPurpose }>> {
-    return rows<{ id: string; purpose: ProcessingPurpose }>(tx, `select id, purpose from webhook_subscriptions where tenant_id = $1 and $2 = any(events) order by created_at, id`, [tenantId, eventType]);
+    return rows<{ id: string; purpose: ProcessingPurpose }>(
+      tx,
+      `select id, purpose from webhook_subscriptions where tenant_id = $1 and $2 = any(events) order by created_at, id`,
+      [tenantId, eventType],
+    );
   }
 }

@@ -8,11 +8,15 @@ export class CreateWebhookSubscriptionDto {
     example: 'https://hooks.zapier.com/hooks/catch/123456/abcdef/',
     description: 'Where deliveries are POSTed: https, a public host, no credentials in the URL (verify the signature instead).',
   })
-  @IsString() @MaxLength(2048)
+  @IsString()
+  @MaxLength(2048)
   url: string;
 
   @ApiProperty({ enum: INTEGRATION_EVENT_TYPES, isArray: true, example: ['message.created'] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(INTEGRATION_EVENT_TYPES.length) @IsIn(INTEGRATION_EVENT_TYPES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(INTEGRATION_EVENT_TYPES.length)
+  @IsIn(INTEGRATION_EVENT_TYPES, { each: true })
   events: IntegrationEventType[];
 
   @ApiProperty({

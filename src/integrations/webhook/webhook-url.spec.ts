@@ -13,10 +13,12 @@ const reason = (raw: string, allowLocal = false) => {
 };
 
 describe('webhook URLs', () => {
-  it.each(['https://hooks.zapier.com/hooks/catch/123/abc/', 'https://hook.eu1.make.com/xyz', 'https://n8n.example.com:8443/webhook/1?x=1', 'https://93.184.216.34/hook'])(
-    'accepts %s',
-    (url) => expect(reason(url)).toBe('ok'),
-  );
+  it.each([
+    'https://hooks.zapier.com/hooks/catch/123/abc/',
+    'https://hook.eu1.make.com/xyz',
+    'https://n8n.example.com:8443/webhook/1?x=1',
+    'https://93.184.216.34/hook',
+  ])('accepts %s', (url) => expect(reason(url)).toBe('ok'));
 
   it.each([
     ['http://hooks.example.com/x', 'https'],

@@ -56,7 +56,13 @@ export class WebhookTarget extends IntegrationTarget<WebhookEndpoint, WebhookReq
   }
 
   render({ tenantId, delivery, endpoint, subject, now }: DeliveryToRender<WebhookEndpoint>): WebhookRequest {
-    const body = JSON.stringify({ id: delivery.eventId, type: delivery.eventType, createdAt: new Date(delivery.createdAt).toISOString(), tenantId, data: subject.data });
+    const body = JSON.stringify({
+      id: delivery.eventId,
+      type: delivery.eventType,
+      createdAt: new Date(delivery.createdAt).toISOString(),
+      tenantId,
+      data: subject.data,
+    });
     const secret = this.sealed.open(this.secrets, tenantId, endpoint.id, endpoint.sealedSecret);
     return {
       url: new URL(endpoint.url),
@@ -75,6 +81,8 @@ export class WebhookTarget extends IntegrationTarget<WebhookEndpoint, WebhookReq
 
   /** Only a 2xx delivers; every other answer, and no answer, may work later. */
   classify(o: PostOutcome): DeliveryVerdict {
-    return o.ok ? { verdict: 'delivered', responseCode: o.status } : { verdict: 'retry', responseCode: o.status, error: o.error ?? 'failed', retryAfterMs: o.retryAfterMs };
+    return o.ok
+      ? { verdict: 'delivered', responseCode: o.status }
+      : { verdict: 'retry', responseCode: o.status, error: o.error ?? 'failed', retryAfterMs: o.retryAfterMs };
   }
 }

@@ -2,8 +2,22 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 // A snapshot of libs/policy PROCESSING_PURPOSES when this migration was written: a migration must
 // not change meaning when the code moves on (a new purpose needs a new migration).
-const PURPOSES = ['service_delivery', 'legal_obligation', 'customer_export', 'crm_sync', 'analytics_internal', 'advertising',
-  'ad_targeting', 'profiling', 'eligibility_decision', 'surveillance', 'sale', 'data_brokerage'].map((p) => `'${p}'`).join(', ');
+const PURPOSES = [
+  'service_delivery',
+  'legal_obligation',
+  'customer_export',
+  'crm_sync',
+  'analytics_internal',
+  'advertising',
+  'ad_targeting',
+  'profiling',
+  'eligibility_decision',
+  'surveillance',
+  'sale',
+  'data_brokerage',
+]
+  .map((p) => `'${p}'`)
+  .join(', ');
 
 /**
  * Signed outgoing webhooks (subscriptions and their delivery log) and the audit log, which is

@@ -6,7 +6,9 @@ export class ExportConsent1764830000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`alter table contact_consents drop constraint contact_consents_purpose_check`);
-    await q.query(`alter table contact_consents add constraint contact_consents_purpose_check check (purpose in ('whatsapp_opt_in', 'crm_enrichment', 'data_export'))`);
+    await q.query(
+      `alter table contact_consents add constraint contact_consents_purpose_check check (purpose in ('whatsapp_opt_in', 'crm_enrichment', 'data_export'))`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
