@@ -42,6 +42,8 @@ export class FakeGraphServer extends FakeHttpServer {
   private readonly nodes = new Map<string, Record<string, unknown>>();
   private readonly wabaNumbers = new Map<string, string[]>();
   private counter = 0;
+  /** Ids the next Send API calls answer with, in order (a replay needs the id a sample refers to). */
+  readonly nextSendIds: string[] = [];
 
   /**
    * From now on `id` accepts this token only (the token it had before stops working for it): a
@@ -160,14 +162,15 @@ export class FakeGraphServer extends FakeHttpServer {
 
     if (req.method === 'POST' && edge === 'messages') {
       const n = ++this.counter;
+      const scriptedId = this.nextSendIds.shift();
       if (call.body?.messaging_product === 'whatsapp') {
         return reply(200, {
           messaging_product: 'whatsapp',
           contacts: [{ input: call.body.to, wa_id: String(call.body.to).replace('+', '') }],
-          messages: [{ id: `wamid.fake${n}` }],
+          messages: [{ id: scriptedId ?? `wamid.fake${n}` }],
         });
       }
-      return reply(200, { recipient_id: call.body?.recipient?.id, message_id: `m_fake${n}` });
+      return reply(200, { recipient_id: call.body?.recipient?.id, message_id: scriptedId ?? `m_fake${n}` });
     }
     if (req.method === 'POST' && edge === 'subscribed_apps') return reply(200, { success: true });
     if (req.method === 'GET' && edge === 'phone_numbers' && this.wabaNumbers.has(nodeId)) return reply(200, this.phoneNumbers(nodeId, url.searchParams));

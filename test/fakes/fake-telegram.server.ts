@@ -49,6 +49,8 @@ export class FakeTelegramServer extends FakeHttpServer {
   private readonly bots = new Map<string, Bot>();
   private readonly blocked = new Set<string>();
   private readonly messageIds = new Map<string, number>();
+  /** Message ids the next sends answer with, in order (a replay needs the id a sample refers to). */
+  readonly nextMessageIds: number[] = [];
 
   /** A bot and the token that works for it (a token revoked in @BotFather: call `revoke`). */
   bot(token: string, username = 'monkey_support_bot'): this {
@@ -161,7 +163,7 @@ export class FakeTelegramServer extends FakeHttpServer {
         }
         if (this.blocked.has(`${call.token}|${body.chat_id}`)) return fail(403, 'Forbidden: bot was blocked by the user');
         const key = `${bot.id}|${body.chat_id}`;
-        const messageId = (this.messageIds.get(key) ?? 100) + 1;
+        const messageId = this.nextMessageIds.shift() ?? (this.messageIds.get(key) ?? 100) + 1;
         this.messageIds.set(key, messageId);
         return ok({
           message_id: messageId,

@@ -48,6 +48,8 @@ export const twilioSid = (prefix: 'AC' | 'SM' | 'MM' | 'PN' | 'ME') => `${prefix
 export class FakeTwilioServer extends FakeHttpServer {
   readonly calls: TwilioCall[] = [];
   private readonly accounts = new Map<string, Account>();
+  /** Sids the next sends answer with, in order (a replay needs the sid a sample refers to). */
+  readonly nextSids: string[] = [];
 
   /** An account, the Auth Token it accepts and the phone numbers it holds (E.164). */
   account(sid: string, token: string, numbers: string[] = [], status = 'active'): this {
@@ -124,7 +126,7 @@ export class FakeTwilioServer extends FakeHttpServer {
       if (!form.Body && !form.MediaUrl) return error(400, 21602, 'Message body is required.');
       if (form.StatusCallback && !/^https?:\/\//.test(form.StatusCallback)) return error(400, 21609, 'Invalid StatusCallback URL');
       return reply(201, {
-        sid: twilioSid(form.MediaUrl ? 'MM' : 'SM'),
+        sid: this.nextSids.shift() ?? twilioSid(form.MediaUrl ? 'MM' : 'SM'),
         account_sid: sid,
         to: form.To,
         from: form.From,
