@@ -20,6 +20,7 @@ export interface Sample {
   /** `whatsapp/pywa_message__text.json`: the folder names the channel kind. */
   file: string;
   kind: CorpusKind;
+  /** The file's text; e-mail is read as latin1 so its bytes (any charset) go out unchanged. */
   raw: string;
 }
 
@@ -97,7 +98,7 @@ export function postTelegram(t: TestApp, channelId: string, secret: string, raw:
 export async function sendEml(smtpPort: number, to: string, raw: string): Promise<'accepted' | string> {
   const transport = createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, name: 'mx.corpus.test' });
   try {
-    await transport.sendMail({ envelope: { from: 'corpus-sender@corpus.test', to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') });
+    await transport.sendMail({ envelope: { from: 'corpus-sender@corpus.test', to: [to] }, raw: Buffer.from(raw.replace(/\r?\n/g, '\r\n'), 'latin1') });
     return 'accepted';
   } catch (err) {
     return `refused: ${(err as Error).message}`;
@@ -111,7 +112,7 @@ export function loadSamples(corpusDir: string, kinds: CorpusKind[]): Sample[] {
   return kinds.flatMap((kind) =>
     readdirSync(join(corpusDir, kind))
       .sort()
-      .map((name) => ({ file: `${kind}/${name}`, kind, raw: readFileSync(join(corpusDir, kind, name), 'utf8') })),
+      .map((name) => ({ file: `${kind}/${name}`, kind, raw: readFileSync(join(corpusDir, kind, name), kind === 'email' ? 'latin1' : 'utf8') })),
   );
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { type Attachment, type InboundEvent, isUuid } from '../../../libs/domain/src';
 import { isMessageId, messageIdsOf, normalizeMessageId, rawMessageKey, splitAddress } from './email-threading';
+import { htmlToPlainText } from './html-text';
 import { stripQuotedHistory } from './quote-stripping';
 
 /** Largest attachment kept; a larger one is listed in the message text but not stored. */
@@ -103,7 +104,8 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
     attachments.push({ type: attachmentType(mimeType), mimeType, ...(name ? { name } : {}), ref: partRef(idx), sha256 });
   }
 
-  const body = (parsed.text ?? '').trim();
+  // mailparser leaves HTML-only parts' text empty (skipHtmlToText): converted here, keeping case.
+  const body = (parsed.text ?? '').trim() || htmlToPlainText(parsed.html);
   const { text: newText, stripped } = stripQuotedHistory(body);
   const truncated = newText.length > MAX_TEXT_CHARS;
   if ((stripped || truncated) && body) {

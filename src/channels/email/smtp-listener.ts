@@ -141,7 +141,7 @@ export class SmtpListener implements OnApplicationBootstrap, BeforeApplicationSh
 
     let read;
     try {
-      const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, keepCidLinks: false });
+      const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, keepCidLinks: false, skipHtmlToText: true });
       read = readEmail(parsed, raw, session.envelope.mailFrom ? session.envelope.mailFrom.address : null, new Date());
     } catch (err) {
       this.log.warn(`SMTP: unreadable message: ${(err as Error).message}`);
