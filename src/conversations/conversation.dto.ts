@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { PageQueryDto } from '../common/page-query.dto';
+import { MAX_LABEL_FILTERS, PRIORITIES, Priority, SORTS, TriageSort } from './triage.store';
 
 export class ListConversationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CONVERSATION_STATUSES })
@@ -31,10 +32,50 @@ export class ListConversationsQueryDto extends PageQueryDto {
   @IsUUID()
   channelId?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'A user id; see also `assignee`' })
   @IsOptional()
   @IsUUID()
   assigneeId?: string;
+
+  @ApiPropertyOptional({ description: "`me`, `unassigned` or a user's id", example: 'me' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(36)
+  assignee?: string;
+
+  @ApiPropertyOptional({
+    description: `Comma-separated label ids or names (case-insensitive): conversations carrying all of them; at most ${MAX_LABEL_FILTERS}`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  labels?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: the contact wrote after what the caller last read; false: the others' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  unread?: 'true' | 'false';
+
+  @ApiPropertyOptional({ description: 'Comma-separated: low, medium, high, urgent, none (no priority set)', example: 'high,urgent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  priority?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, description: "Part of the contact's name, a contact's platform id, or a conversation id" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({
+    enum: SORTS,
+    default: 'last_activity',
+    description: "last_activity: newest message first. waiting: only conversations whose last message is the contact's, the longest waiting first",
+  })
+  @IsOptional()
+  @IsIn(SORTS)
+  sort?: TriageSort;
 }
 
 export class UpdateConversationDto {
@@ -48,6 +89,12 @@ export class UpdateConversationDto {
   @ValidateIf((_, v) => v !== null)
   @IsUUID()
   assigneeId?: string | null;
+
+  @ApiPropertyOptional({ enum: PRIORITIES, nullable: true, description: 'null clears it' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsIn(PRIORITIES)
+  priority?: Priority | null;
 }
 
 export class TemplateDto {

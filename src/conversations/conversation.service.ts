@@ -142,14 +142,19 @@ export class ConversationService {
   }
 
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
-    if (patch.status === undefined && patch.assigneeId === undefined) throw invalid('EMPTY_PATCH', 'Send status and/or assigneeId');
+    if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId and/or priority');
     await this.get(tenant, id);
     if (patch.assigneeId && !(await this.users.exists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
     const updated = await this.inbox.updateConversation(tenant, id, patch);
     if (!updated) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
-    this.publish(tenant, 'conversation.updated', { id, status: updated.status, assigneeId: updated.assigneeId });
+    this.publish(tenant, 'conversation.updated', {
+      id,
+      status: updated.status,
+      assigneeId: updated.assigneeId,
+      ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+    });
     return updated;
   }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { invalid } from '../../libs/domain/src';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
@@ -7,29 +7,38 @@ import { PageQueryDto, pageOf } from '../common/page-query.dto';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ConversationService } from './conversation.service';
-import { conversationResponse, messageResponse, noteResponse } from './conversation.responses';
+import { messageResponse, noteResponse } from './conversation.responses';
+import { ConversationViewPageResponse, ConversationViewResponse } from './triage.dto';
+import { conversationViewResponse } from './triage.responses';
+import { TriageService } from './triage.service';
 import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
 
 @ApiTags('conversations')
 @Authenticated()
 @Controller('api/conversations')
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationService) {}
+  constructor(
+    private readonly conversations: ConversationService,
+    private readonly triage: TriageService,
+  ) {}
 
   @Get()
+  @ApiOperation({ summary: "The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels" })
+  @ApiOkResponse({ type: ConversationViewPageResponse })
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQueryDto) {
-    const page = await this.conversations.list(p, { status: q.status, channelId: q.channelId, assigneeId: q.assigneeId }, pageOf(q));
-    return toPageResponse(page, conversationResponse);
+    return toPageResponse(await this.triage.list(p, p.userId, q, pageOf(q)), conversationViewResponse);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: ConversationViewResponse })
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
-    return conversationResponse(await this.conversations.get(p, id));
+    return conversationViewResponse(await this.triage.view(p, p.userId, id));
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: ConversationViewResponse })
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
-    return conversationResponse(await this.conversations.update(p, id, body));
+    return conversationViewResponse(await this.triage.update(p, p.userId, id, body));
   }
 
   @Get(':id/messages')

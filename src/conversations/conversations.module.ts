@@ -5,6 +5,11 @@ import { ConsentService } from './consent.service';
 import { ContactsController } from './contacts.controller';
 import { ConversationService } from './conversation.service';
 import { ConversationsController } from './conversations.controller';
+import { LabelsController } from './labels.controller';
+import { LabelService } from './labels.service';
+import { TriageController } from './triage.controller';
+import { TriageService } from './triage.service';
+import { TriageStore } from './triage.store';
 import { TypeOrmContactRepository } from './persistence/contact.store';
 import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
 import { TypeOrmInboxRepository } from './persistence/inbox.store';
@@ -13,10 +18,13 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
   imports: [ChannelsModule],
-  controllers: [ConversationsController, ContactsController],
+  controllers: [ConversationsController, TriageController, LabelsController, ContactsController],
   providers: [
     ConversationService,
     ConsentService,
+    TriageService,
+    TriageStore,
+    LabelService,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },

@@ -11,6 +11,8 @@ export interface ConversationFilter {
 export interface ConversationPatch {
   status?: ConversationStatus;
   assigneeId?: string | null;
+  /** low, medium, high, urgent; null clears it. */
+  priority?: string | null;
 }
 
 /** Persistence port of the inbox as agents see it: conversations, their messages and notes. */

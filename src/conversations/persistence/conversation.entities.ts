@@ -34,6 +34,8 @@ export class ConversationEntity {
   @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;
   @Column('timestamptz', { name: 'last_message_at' }) lastMessageAt: Date;
   @Column('timestamptz', { name: 'last_inbound_at', nullable: true }) lastInboundAt: Date | null;
+  @Column('text', { nullable: true }) priority: string | null;
+  @Column('timestamptz', { name: 'snoozed_until', nullable: true }) snoozedUntil: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

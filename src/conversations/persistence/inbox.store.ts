@@ -33,6 +33,7 @@ export class TypeOrmInboxRepository extends InboxRepository {
       const set: Partial<ConversationEntity> = {};
       if (patch.status !== undefined) set.status = patch.status;
       if (patch.assigneeId !== undefined) set.assigneeId = patch.assigneeId;
+      if (patch.priority !== undefined) set.priority = patch.priority;
       const result = await tx
         .createQueryBuilder()
         .update(ConversationEntity)

@@ -21,6 +21,7 @@ import { ChannelConnectedAt1765100000000 } from './region/1765100000000-channel-
 import { DeletionRequestKeys1765100000001 } from './directory/1765100000001-deletion-request-keys';
 import { AuthThrottle1765300000001 } from './directory/1765300000001-auth-throttle';
 import { DeactivationAndTermination1765310000000 } from './region/1765310000000-deactivation-and-termination';
+import { InboxTriage1765900000000 } from './region/1765900000000-inbox-triage';
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
 
 /** Applied to every region's database. */
@@ -41,6 +42,7 @@ export const REGION_MIGRATIONS = [
   InboundEventsHotDone1764930000000,
   ChannelConnectedAt1765100000000,
   DeactivationAndTermination1765310000000,
+  InboxTriage1765900000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -1,0 +1,292 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ConversationStatus, PageCursor, PageRequest, TenantRef } from '../../libs/domain/src';
+import { RegionDatabases } from '../database/region-databases';
+import { firstRow, rows } from '../database/sql';
+
+export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const SORTS = ['last_activity', 'waiting'] as const;
+export type TriageSort = (typeof SORTS)[number];
+
+/** The list's `labels` filter names at most this many. */
+export const MAX_LABEL_FILTERS = 10;
+/** How long a last-message preview is, in characters. */
+export const PREVIEW_LENGTH = 140;
+/** Unread messages are counted up to this many: a badge needs no more, and the count stays cheap. */
+export const UNREAD_COUNT_CAP = 100;
+
+export interface LabelRef {
+  id: string;
+  name: string;
+  colour: string;
+}
+
+/** A conversation as an agent's list shows it, from the point of view of `viewer`. */
+export interface ConversationView {
+  id: string;
+  contactId: string;
+  channelId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  priority: Priority | null;
+  snoozedUntil: Date | null;
+  lastMessageAt: Date;
+  lastInboundAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  contact: { id: string; displayName: string | null };
+  lastMessage: { direction: 'inbound' | 'outbound'; text: string | null; at: Date } | null;
+  unreadCount: number;
+  labels: LabelRef[];
+}
+
+export interface TriageFilter {
+  status?: ConversationStatus;
+  channelId?: string;
+  /** A user's conversations, or (null) the unassigned ones. */
+  assigneeId?: string | null;
+  /** The conversation carries every one of these labels (by id or, case-insensitively, by name). */
+  labels?: Array<{ id: string } | { name: string }>;
+  unread?: boolean;
+  /** null: conversations without a priority. */
+  priorities?: Array<Priority | null>;
+  q?: string;
+  sort: TriageSort;
+}
+
+export interface ConversationCounts {
+  byStatus: Record<ConversationStatus, number>;
+  /** Within the `status` asked for. */
+  all: number;
+  mine: number;
+  mineUnread: number;
+  unassigned: number;
+}
+
+interface ViewRow {
+  id: string;
+  contact_id: string;
+  channel_id: string;
+  status: ConversationStatus;
+  assignee_id: string | null;
+  priority: Priority | null;
+  snoozed_until: Date | null;
+  last_message_at: Date;
+  last_inbound_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  contact_name: string | null;
+  last_direction: 'inbound' | 'outbound' | null;
+  last_text: string | null;
+  last_at: Date | null;
+  unread_count: number;
+  labels: LabelRef[];
+}
+
+const toView = (r: ViewRow): ConversationView => ({
+  id: r.id,
+  contactId: r.contact_id,
+  channelId: r.channel_id,
+  status: r.status,
+  assigneeId: r.assignee_id,
+  priority: r.priority,
+  // A snoozed conversation woken by a message keeps its old deadline in the row: it no longer applies.
+  snoozedUntil: r.status === 'snoozed' ? r.snoozed_until : null,
+  lastMessageAt: r.last_message_at,
+  lastInboundAt: r.last_inbound_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  contact: { id: r.contact_id, displayName: r.contact_name },
+  lastMessage: r.last_direction && r.last_at ? { direction: r.last_direction, text: r.last_text, at: r.last_at } : null,
+  unreadCount: r.unread_count,
+  labels: r.labels.map((l) => ({ id: l.id, name: l.name, colour: l.colour })),
+});
+
+/** Unread for the viewer ($2): the contact wrote after what the viewer last read. */
+const UNREAD = `c.last_inbound_at > coalesce(
+  (select r.read_up_to from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id), '-infinity')`;
+
+/**
+ * Enriches the rows of `page` (a subquery over conversations, alias-free, already limited) with
+ * what a list row shows: the contact, the last message, the viewer's unread count and labels.
+ * Each is a probe by key per row, so the cost follows the page size, not the tenant's history.
+ */
+const enriched = (page: string, order: string) => `
+  select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.priority, c.snoozed_until,
+         c.last_message_at, c.last_inbound_at, c.created_at, c.updated_at,
+         ct.display_name as contact_name,
+         lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at,
+         coalesce(u.n, 0)::int as unread_count,
+         coalesce(lb.labels, '[]'::json) as labels
+  from (${page}) c
+  left join contacts ct on ct.tenant_id = c.tenant_id and ct.id = c.contact_id
+  left join lateral (
+    select m.direction, case when m.deleted_at is null then left(m.text, ${PREVIEW_LENGTH}) end as text, m.sent_at
+    from messages m where m.tenant_id = c.tenant_id and m.conversation_id = c.id
+    order by m.sent_at desc, m.id desc limit 1) lm on true
+  left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id
+  left join lateral (
+    select count(*) as n from (
+      select 1 from messages m
+      where c.last_inbound_at > coalesce(r.read_up_to, '-infinity')
+        and m.tenant_id = c.tenant_id and m.conversation_id = c.id and m.direction = 'inbound'
+        and m.sent_at > coalesce(r.read_up_to, '-infinity')
+      limit ${UNREAD_COUNT_CAP}) x) u on true
+  left join lateral (
+    select json_agg(json_build_object('id', l.id, 'name', l.name, 'colour', l.colour) order by lower(l.name), l.id) as labels
+    from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
+    where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id) lb on true
+  order by ${order}`;
+
+/**
+ * The agents' view of the inbox: filtered, sorted lists with what each row shows, the counts
+ * behind the tabs, and each agent's read position per conversation (the one owner of
+ * conversation_reads).
+ */
+@Injectable()
+export class TriageStore {
+  constructor(private readonly dbs: RegionDatabases) {}
+
+  list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
+    const params: unknown[] = [tenant.tenantId, viewerId];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where = ['c.tenant_id = $1'];
+    if (filter.status) where.push(`c.status = ${p(filter.status)}`);
+    if (filter.channelId) where.push(`c.channel_id = ${p(filter.channelId)}::uuid`);
+    if (filter.assigneeId === null) where.push('c.assignee_id is null');
+    else if (filter.assigneeId) where.push(`c.assignee_id = ${p(filter.assigneeId)}::uuid`);
+    for (const label of filter.labels ?? []) {
+      where.push(
+        'id' in label
+          ? `exists (select 1 from conversation_labels cl where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and cl.label_id = ${p(label.id)}::uuid)`
+          : `exists (select 1 from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
+               where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and lower(l.name) = lower(${p(label.name)}))`,
+      );
+    }
+    if (filter.unread === true) where.push(UNREAD);
+    if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
+    if (filter.priorities?.length) {
+      const named = filter.priorities.filter((x): x is Priority => x !== null);
+      const parts = [];
+      if (named.length) parts.push(`c.priority = any(${p(named)}::text[])`);
+      if (filter.priorities.includes(null)) parts.push('c.priority is null');
+      where.push(`(${parts.join(' or ')})`);
+    }
+    if (filter.q) {
+      const q = p(filter.q);
+      where.push(`(c.id::text = lower(${q})
+        or exists (select 1 from contacts ct where ct.tenant_id = c.tenant_id and ct.id = c.contact_id and strpos(lower(ct.display_name), lower(${q})) > 0)
+        or exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.contact_id and i.external_id = ${q}))`);
+    }
+
+    // Last activity: newest first. Waiting: conversations whose last message is the contact's,
+    // the longest waiting first.
+    const waiting = filter.sort === 'waiting';
+    const at = waiting ? 'c.last_inbound_at' : 'c.last_message_at';
+    if (waiting) where.push('c.last_inbound_at is not null and c.last_inbound_at >= c.last_message_at');
+    if (page.after) where.push(`(${at}, c.id) ${waiting ? '>' : '<'} (${p(page.after.at)}::timestamptz, ${p(page.after.id)}::uuid)`);
+    const dir = waiting ? 'asc' : 'desc';
+    const pageSql = `select c.* from conversations c where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${p(page.limit + 1)}`;
+
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const found = await rows<ViewRow>(tx, enriched(pageSql, `${at} ${dir}, c.id ${dir}`), params);
+      const items = found.slice(0, page.limit).map(toView);
+      const last = items[items.length - 1];
+      const next = found.length > page.limit ? { at: (waiting ? last.lastInboundAt : last.lastMessageAt) as Date, id: last.id } : undefined;
+      return { items, next };
+    });
+  }
+
+  /** One conversation as a list row shows it; null when the tenant has no such conversation. */
+  async view(tenant: TenantRef, viewerId: string, id: string, tx?: EntityManager): Promise<ConversationView | null> {
+    const run = (m: EntityManager) =>
+      firstRow<ViewRow>(m, enriched(`select * from conversations where tenant_id = $1 and id = $3`, 'c.id'), [tenant.tenantId, viewerId, id]);
+    const row = tx ? await run(tx) : await this.dbs.forTenant(tenant, run);
+    return row ? toView(row) : null;
+  }
+
+  counts(tenant: TenantRef, viewerId: string, status: ConversationStatus): Promise<ConversationCounts> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const [r] = await rows<Record<string, number>>(
+        tx,
+        `select count(*) filter (where c.status = 'open')::int as open,
+                count(*) filter (where c.status = 'pending')::int as pending,
+                count(*) filter (where c.status = 'snoozed')::int as snoozed,
+                count(*) filter (where c.status = 'resolved')::int as resolved,
+                count(*) filter (where c.status = $3)::int as "all",
+                count(*) filter (where c.status = $3 and c.assignee_id = $2::uuid)::int as mine,
+                count(*) filter (where c.status = $3 and c.assignee_id = $2::uuid and ${UNREAD})::int as mine_unread,
+                count(*) filter (where c.status = $3 and c.assignee_id is null)::int as unassigned
+         from conversations c where c.tenant_id = $1`,
+        [tenant.tenantId, viewerId, status],
+      );
+      return {
+        byStatus: { open: r.open, pending: r.pending, snoozed: r.snoozed, resolved: r.resolved },
+        all: r.all,
+        mine: r.mine,
+        mineUnread: r.mine_unread,
+        unassigned: r.unassigned,
+      };
+    });
+  }
+
+  /**
+   * Records that `userId` has read the conversation up to a message of it (by default its newest):
+   * the read position only moves forward. Null when there is no such conversation or message.
+   */
+  markRead(tenant: TenantRef, userId: string, conversationId: string, messageId?: string): Promise<Date | null> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const upTo = messageId
+        ? await firstRow<{ at: Date }>(tx, `select sent_at as at from messages where tenant_id = $1 and conversation_id = $2 and id = $3`, [
+            tenant.tenantId,
+            conversationId,
+            messageId,
+          ])
+        : await firstRow<{ at: Date }>(tx, `select last_message_at as at from conversations where tenant_id = $1 and id = $2`, [
+            tenant.tenantId,
+            conversationId,
+          ]);
+      if (!upTo) return null;
+      const [row] = await rows<{ read_up_to: Date }>(
+        tx,
+        `insert into conversation_reads as r (tenant_id, user_id, conversation_id, read_up_to) values ($1, $2, $3, $4)
+         on conflict (tenant_id, user_id, conversation_id) do update set read_up_to = greatest(r.read_up_to, excluded.read_up_to), updated_at = now()
+         returning r.read_up_to`,
+        [tenant.tenantId, userId, conversationId, upTo.at],
+      );
+      return row.read_up_to;
+    });
+  }
+
+  /**
+   * Sets status, assignee and/or priority (undefined: left as is) on those of `ids` the tenant
+   * has, in one statement; answers each changed conversation with its assignee before.
+   */
+  bulkUpdate(
+    tenant: TenantRef,
+    ids: string[],
+    set: { status?: ConversationStatus; assigneeId?: string | null; priority?: Priority | null },
+  ): Promise<Array<{ id: string; status: ConversationStatus; assigneeId: string | null; priority: Priority | null; previousAssigneeId: string | null }>> {
+    return this.dbs.forTenant(tenant, async (tx) =>
+      (
+        await rows<{ id: string; status: ConversationStatus; assignee_id: string | null; priority: Priority | null; previous_assignee_id: string | null }>(
+          tx,
+          `update conversations c set
+             status = coalesce($3, c.status),
+             snoozed_until = case when $3::text is null then c.snoozed_until end,
+             assignee_id = case when $4 then $5::uuid else c.assignee_id end,
+             priority = case when $6 then $7 else c.priority end,
+             updated_at = now()
+           from (select id, assignee_id from conversations where tenant_id = $1 and id = any($2::uuid[]) order by id for update) old
+           where c.tenant_id = $1 and c.id = old.id
+           returning c.id, c.status, c.assignee_id, c.priority, old.assignee_id as previous_assignee_id`,
+          [tenant.tenantId, ids, set.status ?? null, set.assigneeId !== undefined, set.assigneeId ?? null, set.priority !== undefined, set.priority ?? null],
+        )
+      ).map((r) => ({ id: r.id, status: r.status, assigneeId: r.assignee_id, priority: r.priority, previousAssigneeId: r.previous_assignee_id })),
+    );
+  }
+}
