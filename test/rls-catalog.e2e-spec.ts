@@ -102,6 +102,10 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'deletion_requests.request_key', // a digest of the platform request's signature: names no person
       'deletion_requests.requested_at',
       'deletion_requests.status',
+      'integration_routes.created_at', // CRM webhooks name only the integration: its tenant and region
+      'integration_routes.integration_id',
+      'integration_routes.region',
+      'integration_routes.tenant_id',
       'logins.login_hash',
       'logins.region',
       'logins.tenant_id',

@@ -10,3 +10,4 @@ export * from './channel-gateway';
 export * from './inbound-event';
 export * from './clock';
 export * from './ids';
+export * from './crm';

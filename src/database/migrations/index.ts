@@ -23,6 +23,8 @@ import { AuthThrottle1765300000001 } from './directory/1765300000001-auth-thrott
 import { DeactivationAndTermination1765310000000 } from './region/1765310000000-deactivation-and-termination';
 import { InboxTriage1765900000000 } from './region/1765900000000-inbox-triage';
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
+import { Crm1766200000000 } from './region/1766200000000-crm';
+import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -43,6 +45,7 @@ export const REGION_MIGRATIONS = [
   ChannelConnectedAt1765100000000,
   DeactivationAndTermination1765310000000,
   InboxTriage1765900000000,
+  Crm1766200000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
@@ -54,4 +57,5 @@ export const DIRECTORY_MIGRATIONS = [
   DeletionRequestKeys1765100000001,
   AuthThrottle1765300000001,
   TenantTermination1765310000001,
+  IntegrationRoutes1766200000001,
 ];
