@@ -1,4 +1,5 @@
 import { ChannelAdapters } from '../src/channels/channel-adapter';
+import { CrmConnectorKinds } from '../src/integrations/crm/core/crm-connector-kinds';
 import { TestApp } from './support/test-app';
 
 describe('subprocessors page', () => {
@@ -18,8 +19,11 @@ describe('subprocessors page', () => {
         .all()
         .flatMap((a) => a.processors),
     );
+    // The CRMs, from the connectors this build registers.
+    for (const k of t.app.get(CrmConnectorKinds).all()) expected.add(k.vendor);
     expect(new Set(names)).toEqual(expected);
-    expect(names).toEqual(expect.arrayContaining(['Meta Platforms (WhatsApp Business Cloud API)']));
+    expect(names).toEqual(expect.arrayContaining(['Meta Platforms (WhatsApp Business Cloud API)', 'Altegio']));
+    expect(res.body.items.find((i: { name: string }) => i.name === 'Altegio')).toMatchObject({ integrations: ['altegio'] });
     const html = await t.request('GET', '/legal/subprocessors', { headers: { accept: 'text/html' } });
     expect(String(html.body)).toContain('<strong>Meta Platforms (Facebook Messenger)</strong>');
   });

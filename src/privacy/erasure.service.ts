@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { ChannelKind, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
+import { CrmLinksStore } from '../integrations/crm/core/crm-links.store';
 import { JobQueue } from '../queue/job-queue.service';
 import { TenantDirectory } from '../tenancy/tenant-directory.store';
 
@@ -34,6 +35,7 @@ export class ErasureService {
     private readonly dbs: RegionDatabases,
     private readonly directory: TenantDirectory,
     private readonly queue: JobQueue,
+    private readonly crm: CrmLinksStore,
   ) {}
 
   /** Whether the tenant has anything of the subject (a contact, or an identity of the platform user). */
@@ -165,6 +167,8 @@ export class ErasureService {
     );
     if (orphans.length) {
       const ids = orphans.map((o) => o.id);
+      // The local copies of their CRM clients (records, appointments, deals) and the links.
+      addCounts(counts, await this.crm.eraseForContacts(tx, t, ids));
       await del('contact_consents', `delete from contact_consents where tenant_id = $1 and contact_id = any($2::uuid[]) returning contact_id`, [t, ids]);
       await del('conversations', `delete from conversations where tenant_id = $1 and contact_id = any($2::uuid[]) returning id`, [t, ids]);
       await del('contacts', `delete from contacts where tenant_id = $1 and id = any($2::uuid[]) returning id`, [t, ids]);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ChannelsModule } from '../channels/channels.module';
+import { CrmCoreModule } from '../integrations/crm/core/crm-core.module';
 import { AuditLogController } from './audit-log.controller';
 import { DeletionRequestStore } from './deletion-request.store';
 import { DeletionRequestsService } from './deletion-requests.service';
@@ -20,7 +21,7 @@ import { TenantTerminationWorker } from './tenant-termination.worker';
 
 /** Deletion, retention and the other promises of the privacy policy, as behaviour. */
 @Module({
-  imports: [ScheduleModule.forRoot(), ChannelsModule],
+  imports: [ScheduleModule.forRoot(), ChannelsModule, CrmCoreModule],
   controllers: [
     RetentionController,
     MetaPrivacyController,

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import type { QueryRunner } from 'typeorm';
 import { Clock, TenantRef } from '../../libs/domain/src';
-import { PROCESSED_EVENT_DAYS, retentionCutoff, retentionDays } from '../../libs/policy/src';
+import { CRM_PUSH_LOG_DAYS, CRM_TOMBSTONE_DAYS, PROCESSED_EVENT_DAYS, retentionCutoff, retentionDays } from '../../libs/policy/src';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
@@ -131,7 +131,23 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
       ),
     );
 
-    // 4. Contacts nothing refers to any more; and, under a retention setting, contacts whose
+    // 4. CRM tombstones (records the CRM deleted) and the push log, once they have served.
+    add(
+      'crm_records',
+      await this.batched(tenant, `select ctid from crm_records where tenant_id = $1 and deleted and synced_at < $2 limit ${BATCH}`, 'crm_records', [
+        t,
+        retentionCutoff(CRM_TOMBSTONE_DAYS, now),
+      ]),
+    );
+    add(
+      'crm_deliveries',
+      await this.batched(tenant, `select ctid from crm_deliveries where tenant_id = $1 and completed_at < $2 limit ${BATCH}`, 'crm_deliveries', [
+        t,
+        retentionCutoff(CRM_PUSH_LOG_DAYS, now),
+      ]),
+    );
+
+    // 5. Contacts nothing refers to any more; and, under a retention setting, contacts whose
     //    conversations have all been purged (their platform ids and names go with them), unless
     //    they hold a recorded consent, which is itself a record the Customer must keep.
     const shortest = [settings.defaultDays, ...Object.values(settings.channels)].filter((d): d is number => d !== null);

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ChannelAdapters } from '../channels/channel-adapter';
 import { BrowserFacing } from '../common/security-headers';
+import { CrmConnectorKinds } from '../integrations/crm/core/crm-connector-kinds';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -13,7 +14,10 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 @ApiTags('legal')
 @Controller('legal/subprocessors')
 export class SubprocessorsController {
-  constructor(private readonly adapters: ChannelAdapters) {}
+  constructor(
+    private readonly adapters: ChannelAdapters,
+    private readonly crms: CrmConnectorKinds,
+  ) {}
 
   @Get()
   @BrowserFacing('html-page')
@@ -22,11 +26,22 @@ export class SubprocessorsController {
     for (const adapter of this.adapters.all()) {
       for (const name of adapter.processors) byProcessor.set(name, [...(byProcessor.get(name) ?? []), adapter.kind]);
     }
-    const items = [...byProcessor.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, channels]) => ({ name, purpose: 'Delivering messages between the Customer and its End Users', channels }));
+    const channelItems = [...byProcessor.entries()].map(([name, channels]) => ({
+      name,
+      purpose: 'Delivering messages between the Customer and its End Users',
+      channels,
+      integrations: [] as string[],
+    }));
+    // The CRMs a Customer may connect: their clients, appointments and deals are read from there,
+    // and new clients met in chats are written there (with consent where the policy asks for it).
+    const crmItems = this.crms
+      .all()
+      .map((k) => ({ name: k.vendor, purpose: "Syncing the Customer's CRM, when the Customer connects it", channels: [] as string[], integrations: [k.kind] }));
+    const items = [...channelItems, ...crmItems].sort((a, b) => a.name.localeCompare(b.name));
     if (accept && /text\/html/.test(accept)) {
-      const rows = items.map((i) => `<li><strong>${escape(i.name)}</strong>: ${escape(i.purpose)} (${i.channels.map(escape).join(', ')})</li>`).join('');
+      const rows = items
+        .map((i) => `<li><strong>${escape(i.name)}</strong>: ${escape(i.purpose)} (${[...i.channels, ...i.integrations].map(escape).join(', ')})</li>`)
+        .join('');
       return reply
         .type('text/html; charset=utf-8')
         .send(

@@ -23,3 +23,9 @@ export function retentionCutoff(days: number, now: Date): Date {
  * says.
  */
 export const PROCESSED_EVENT_DAYS = 7;
+
+/** A CRM record deleted in the CRM is kept this long as a tombstone (an id, no personal data), then purged. */
+export const CRM_TOMBSTONE_DAYS = 30;
+
+/** The log of pushes to CRMs (ids and outcomes) is kept this long after each push ended. */
+export const CRM_PUSH_LOG_DAYS = 30;

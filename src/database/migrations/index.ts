@@ -24,6 +24,7 @@ import { DeactivationAndTermination1765310000000 } from './region/1765310000000-
 import { InboxTriage1765900000000 } from './region/1765900000000-inbox-triage';
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
 import { Crm1766200000000 } from './region/1766200000000-crm';
+import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
 
 /** Applied to every region's database. */
@@ -46,6 +47,7 @@ export const REGION_MIGRATIONS = [
   DeactivationAndTermination1765310000000,
   InboxTriage1765900000000,
   Crm1766200000000,
+  CrmErasureAndOauth1766200000002,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -22,6 +22,8 @@ export interface CrmConnectionWithSecrets extends CrmConnection {
   /** Sealed credentials; null once disconnected (wiped). */
   sealedCredentials: string | null;
   webhookSecretHash: Buffer;
+  /** While an OAuth2 authorization is under way: the hash of its state (single use). */
+  oauthStateHash: Buffer | null;
 }
 
 /** The AAD of a connection's credentials: the ciphertext opens only in its own row. */
@@ -81,15 +83,16 @@ export class CrmConnectionStore {
       config: Record<string, unknown>;
       sealedCredentials: string;
       webhookSecretHash: Buffer;
+      oauthStateHash: Buffer | null;
       status: CrmConnectionStatus;
       createdBy: string;
     },
   ): Promise<CrmConnection> {
     const row = await firstRow(
       tx,
-      `insert into crm_connections (tenant_id, id, kind, name, config, credentials, webhook_secret_hash, status, created_by)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
-      [tenantId, c.id, c.kind, c.name, JSON.stringify(c.config), c.sealedCredentials, c.webhookSecretHash, c.status, c.createdBy],
+      `insert into crm_connections (tenant_id, id, kind, name, config, credentials, webhook_secret_hash, oauth_state_hash, status, created_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${COLUMNS}`,
+      [tenantId, c.id, c.kind, c.name, JSON.stringify(c.config), c.sealedCredentials, c.webhookSecretHash, c.oauthStateHash, c.status, c.createdBy],
     );
     return toConnection(row!);
   }
@@ -106,10 +109,16 @@ export class CrmConnectionStore {
   async withSecrets(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<CrmConnectionWithSecrets | null> {
     const row = await firstRow(
       tx,
-      `select ${COLUMNS}, credentials, webhook_secret_hash from crm_connections where tenant_id = $1 and id = $2 ${lock ? 'for update' : ''}`,
+      `select ${COLUMNS}, credentials, webhook_secret_hash, oauth_state_hash from crm_connections where tenant_id = $1 and id = $2 ${lock ? 'for update' : ''}`,
       [tenantId, id],
     );
-    return row ? { ...toConnection(row), sealedCredentials: row.credentials, webhookSecretHash: row.webhook_secret_hash } : null;
+    return row
+      ? { ...toConnection(row), sealedCredentials: row.credentials, webhookSecretHash: row.webhook_secret_hash, oauthStateHash: row.oauth_state_hash }
+      : null;
+  }
+
+  async setOauthState(tx: EntityManager, tenantId: string, id: string, hash: Buffer | null): Promise<void> {
+    await tx.query(`update crm_connections set oauth_state_hash = $3 where tenant_id = $1 and id = $2`, [tenantId, id, hash]);
   }
 
   async setStatus(tx: EntityManager, tenantId: string, id: string, status: CrmConnectionStatus, reason: string | null): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { Clock, TenantRef, conflict, invalid, notFound } from '../../../../libs/domain/src';
+import { Clock, TenantRef, conflict, invalid, isUuid, notFound } from '../../../../libs/domain/src';
 import { AuditLog } from '../../../audit/audit-log.store';
 import { AppConfig } from '../../../config/app-config';
 import { RegionDatabases } from '../../../database/region-databases';
@@ -12,6 +12,7 @@ import { IntegrationSecrets } from '../../core/integration-secrets.service';
 import { validateCrmBaseUrl } from './crm-base-url';
 import { CrmConnection, CrmConnectionStore } from './crm-connection.store';
 import { CrmConnectorKinds } from './crm-connector-kinds';
+import { CrmConnectors } from './crm-connectors.service';
 import { CrmLinksStore, LinkedClientView } from './crm-links.store';
 import { CrmRecordsStore, CrmSyncState } from './crm-records.store';
 import { CrmRoutes } from './crm-routes.store';
@@ -27,6 +28,7 @@ export interface CrmConnectionStatusView {
 }
 
 export const webhookSecretHash = (secret: string) => createHash('sha256').update(`mm-crm-webhook\0${secret}`).digest();
+export const oauthStateHash = (state: string) => createHash('sha256').update(`mm-crm-oauth-state\0${state}`).digest();
 
 /**
  * A tenant's CRM connections: connecting (kind, config and credentials checked; credentials sealed
@@ -50,13 +52,14 @@ export class CrmConnectionsService {
     private readonly clock: Clock,
     private readonly target: CrmTarget,
     private readonly queue: JobQueue,
+    private readonly connectors: CrmConnectors,
   ) {}
 
   async create(
     tenant: TenantRef,
     actorId: string,
     input: { kind: string; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> },
-  ): Promise<{ connection: CrmConnection; webhookUrl: string }> {
+  ): Promise<{ connection: CrmConnection; webhookUrl: string; authorizeUrl?: string }> {
     const kind = this.kinds.find(input.kind);
     if (!kind)
       throw invalid(
@@ -67,10 +70,16 @@ export class CrmConnectionsService {
           .join(', ')}`,
       );
     const { baseUrl: rawBase, ...rest } = input.config;
-    const baseUrl = validateCrmBaseUrl(rawBase ?? kind.defaultBaseUrl, this.config.webhooksAllowLocalTargets);
+    const chosenBase = rawBase ?? kind.baseUrlFrom(rest) ?? kind.defaultBaseUrl;
+    if (chosenBase === null) throw invalid('INVALID_CRM_BASE_URL', `config.baseUrl is required for ${kind.kind}: the account's own address`);
+    const baseUrl = validateCrmBaseUrl(chosenBase, this.config.webhooksAllowLocalTargets);
+    if (rest.oauthBaseUrl !== undefined) validateCrmBaseUrl(rest.oauthBaseUrl, this.config.webhooksAllowLocalTargets);
     const valid = kind.validate(rest, input.credentials);
     const id = randomUUID();
     const secret = randomBytes(24).toString('base64url');
+    // OAuth2 without a token yet: the Customer authorizes first (the answer's authorizeUrl), the callback completes it.
+    const authorizing = kind.oauth !== undefined && !valid.credentials.accessToken;
+    const state = authorizing ? `${id}.${randomBytes(24).toString('base64url')}` : null;
     await this.routes.add(id, tenant);
     try {
       const connection = await this.dbs.forTenant(tenant, async (tx) => {
@@ -85,7 +94,8 @@ export class CrmConnectionsService {
           config: { ...valid.config, baseUrl: baseUrl.toString().replace(/\/$/, '') },
           sealedCredentials: this.secrets.seal(this.connections.secrets, tenant.tenantId, id, JSON.stringify(valid.credentials)),
           webhookSecretHash: webhookSecretHash(secret),
-          status: 'active',
+          oauthStateHash: state ? oauthStateHash(state) : null,
+          status: authorizing ? 'pending_authorization' : 'active',
           createdBy: actorId,
         });
         await this.audit.record(tx, tenant.tenantId, {
@@ -99,7 +109,8 @@ export class CrmConnectionsService {
       });
       // Pushes of new clients start with the next message, not after the dispatcher's cache expires.
       this.dispatcher.forget(tenant.tenantId);
-      return { connection, webhookUrl: `${this.config.publicBaseUrl}/webhooks/crm/${id}/${secret}` };
+      const authorizeUrl = state ? kind.oauth!.authorizeUrl(connection.config, state, this.redirectUri) : undefined;
+      return { connection, webhookUrl: `${this.config.publicBaseUrl}/webhooks/crm/${id}/${secret}`, ...(authorizeUrl ? { authorizeUrl } : {}) };
     } catch (err) {
       await this.routes.remove(id).catch(() => undefined);
       throw err;
@@ -169,6 +180,67 @@ export class CrmConnectionsService {
     });
     if (result.connectionDeleted) await this.routes.remove(id);
     return result;
+  }
+
+  /** Where OAuth2 CRMs send the Customer back (GET /integrations/oauth/callback). */
+  get redirectUri(): string {
+    return `${this.config.publicBaseUrl}/integrations/oauth/callback`;
+  }
+
+  /**
+   * The end of an OAuth2 authorization: `state` names the connection (and proves the redirect is
+   * the one we started: constant-time, single use), `referer` must be the connection's own
+   * account, and the code is exchanged for the token pair, stored sealed before anything uses it.
+   */
+  async completeAuthorization(code: string, state: string, referer: string): Promise<CrmConnection> {
+    const refused = () => invalid('OAUTH_STATE_INVALID', 'This authorization is unknown, was already used, or has expired: connect the CRM again');
+    const [id] = state.split('.', 1);
+    if (!isUuid(id) || state.length > 200) throw refused();
+    const route = await this.routes.find(id);
+    if (!route || !this.dbs.hasRegion(route.region)) throw refused();
+    const tenant = { tenantId: route.tenantId, region: route.region };
+    const pending = await this.dbs.forTenant(tenant, async (tx) => {
+      const c = await this.connections.withSecrets(tx, tenant.tenantId, id, true);
+      if (!c || !c.oauthStateHash || !c.sealedCredentials || !timingSafeEqual(c.oauthStateHash, oauthStateHash(state))) throw refused();
+      // Single use: whatever happens next, this state is spent.
+      await this.connections.setOauthState(tx, tenant.tenantId, id, null);
+      return c;
+    });
+    const kind = this.kinds.find(pending.kind);
+    if (!kind?.oauth) throw refused();
+    const baseUrl = new URL(String(pending.config.baseUrl));
+    if (!kind.oauth.accountOf(referer, { baseUrl })) {
+      await this.audit.recordAlone(tenant, {
+        actor: 'system:crm',
+        action: 'crm_integration.authorize',
+        subject: `crm_integration:${id}`,
+        decision: 'deny',
+        reason: 'OAUTH_REFERER_MISMATCH',
+      });
+      throw invalid('OAUTH_REFERER_MISMATCH', "The authorization came back from another account than the integration's: connect the CRM again");
+    }
+    const tokens = await this.connectors.exchange(tenant, pending, code, this.redirectUri).catch((err: Error) => {
+      throw invalid('OAUTH_EXCHANGE_FAILED', `The CRM did not accept the authorization code: ${err.message.slice(0, 200)}`);
+    });
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const c = await this.connections.withSecrets(tx, tenant.tenantId, id, true);
+      if (!c || c.status === 'disconnected') throw refused();
+      const creds = JSON.parse(this.secrets.open(this.connections.secrets, tenant.tenantId, id, c.sealedCredentials!));
+      await this.connections.replaceCredentials(
+        tx,
+        tenant.tenantId,
+        id,
+        this.secrets.seal(this.connections.secrets, tenant.tenantId, id, JSON.stringify({ ...creds, ...tokens })),
+      );
+      await this.connections.setStatus(tx, tenant.tenantId, id, 'active', null);
+      await this.audit.record(tx, tenant.tenantId, {
+        actor: 'system:crm',
+        action: 'crm_integration.authorize',
+        subject: `crm_integration:${id}`,
+        decision: 'allow',
+      });
+      return (await this.connections.find(tx, tenant.tenantId, id))!;
+    });
   }
 
   /** The connection a CRM webhook names, when its secret token matches (constant time); null otherwise. */

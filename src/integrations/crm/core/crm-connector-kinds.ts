@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CrmCapabilities, CrmConnector } from '../../../../libs/domain/src';
+import type { CrmOAuth, CrmTokenSource } from './crm-oauth';
 import type { CrmTransport } from './crm-transport';
 import type { CrmHttpResponse } from './crm-http';
 import type { CrmCallError } from '../../../../libs/domain/src';
@@ -12,6 +13,8 @@ export interface CrmConnectionSettings {
   config: Record<string, unknown>;
   /** Opened credentials (they exist only in memory, for the run). */
   credentials: Record<string, string>;
+  /** OAuth2 kinds: the access token, refreshed (and stored) when the CRM refuses it. */
+  tokens?: CrmTokenSource;
 }
 
 /**
@@ -24,7 +27,8 @@ export abstract class CrmConnectorKind {
   abstract readonly kind: string;
   /** The company behind the CRM, as the subprocessors page names it. */
   abstract readonly vendor: string;
-  abstract readonly defaultBaseUrl: string;
+  /** Null when every account has its own host (config names it). */
+  abstract readonly defaultBaseUrl: string | null;
   abstract readonly capabilities: CrmCapabilities;
   /** Config keys (besides baseUrl) and credential keys, for the API documentation. */
   abstract readonly describe: { config: string; credentials: string };
@@ -36,6 +40,12 @@ export abstract class CrmConnectorKind {
     config: Record<string, unknown>,
     credentials: Record<string, unknown>,
   ): { config: Record<string, unknown>; credentials: Record<string, string> };
+  /** OAuth2 kinds: authorization page, code exchange, refresh. */
+  readonly oauth?: CrmOAuth;
+  /** The account's base URL from other config fields (amoCRM's subdomain), when config.baseUrl is absent. */
+  baseUrlFrom(_config: Record<string, unknown>): string | null {
+    return null;
+  }
   /** The vendor's reading of an answer: null when it is one to use. */
   abstract classify(res: CrmHttpResponse): CrmCallError | null;
   abstract open(settings: CrmConnectionSettings, transport: CrmTransport): CrmConnector;

@@ -7,6 +7,7 @@ import { CrmConnectorKinds } from './crm-connector-kinds';
 import { CrmConnectors } from './crm-connectors.service';
 import { CrmContactsController } from './crm-contacts.controller';
 import { CrmDeliveryWorker } from './crm-delivery.worker';
+import { CrmOauthController } from './crm-oauth.controller';
 import { CrmLinksStore } from './crm-links.store';
 import { CrmRecordsStore } from './crm-records.store';
 import { CrmRoutes } from './crm-routes.store';
@@ -22,7 +23,7 @@ import { IntegrationsController } from './integrations.controller';
  */
 @Module({
   imports: [IntegrationsCoreModule],
-  controllers: [IntegrationsController, CrmWebhookController, CrmContactsController],
+  controllers: [IntegrationsController, CrmWebhookController, CrmContactsController, CrmOauthController],
   providers: [
     CrmConnectorKinds,
     CrmConnectionStore,

@@ -66,6 +66,39 @@ export class CrmLinksStore {
     ).length;
   }
 
+  /**
+   * Erasure of contacts: the CRM clients linked to them, their appointments and deals (the local
+   * copies; the CRM is the Customer's) and the links go, and those clients are not synced again.
+   * Answers counts per table.
+   */
+  async eraseForContacts(tx: EntityManager, tenantId: string, contactIds: string[]): Promise<Record<string, number>> {
+    if (contactIds.length === 0) return {};
+    const linked = await rows<{ connection_id: string; client_external_id: string }>(
+      tx,
+      `select distinct connection_id, client_external_id from crm_links where tenant_id = $1 and contact_id = any($2::uuid[])`,
+      [tenantId, contactIds],
+    );
+    const counts: Record<string, number> = {};
+    if (linked.length) {
+      const conns = linked.map((l) => l.connection_id);
+      const ids = linked.map((l) => l.client_external_id);
+      await tx.query(
+        `insert into crm_suppressed_clients (tenant_id, connection_id, client_external_id) select $1, c, e from unnest($2::uuid[], $3::text[]) as x(c, e) on conflict do nothing`,
+        [tenantId, conns, ids],
+      );
+      const records = await rows(
+        tx,
+        `delete from crm_records r using unnest($2::uuid[], $3::text[]) as x(c, e)
+         where r.tenant_id = $1 and r.connection_id = x.c and (r.client_external_id = x.e or (r.entity = 'client' and r.external_id = x.e)) returning 1`,
+        [tenantId, conns, ids],
+      );
+      if (records.length) counts.crm_records = records.length;
+    }
+    const links = await rows(tx, `delete from crm_links where tenant_id = $1 and contact_id = any($2::uuid[]) returning 1`, [tenantId, contactIds]);
+    if (links.length) counts.crm_links = links.length;
+    return counts;
+  }
+
   async contactExists(tx: EntityManager, tenantId: string, contactId: string): Promise<boolean> {
     return (await rows(tx, `select 1 from contacts where tenant_id = $1 and id = $2`, [tenantId, contactId])).length > 0;
   }

@@ -40,6 +40,15 @@ const toState = (r: Row): CrmSyncState => ({
   nextRunAt: r.next_run_at,
 });
 
+/** A deleted client: its id and change time only. */
+function withoutPersonalData(r: CrmRecord): CrmRecord {
+  if (r.entity !== 'client' || !r.record.deleted) return r;
+  return {
+    entity: 'client',
+    record: { externalId: r.record.externalId, name: null, phone: null, email: null, remoteUpdatedAt: r.record.remoteUpdatedAt, deleted: true },
+  };
+}
+
 /** What a record is indexed by, besides its unified shape. */
 function keysOf(r: CrmRecord): { clientExternalId: string | null; phone: string | null; email: string | null; startsAt: Date | null } {
   switch (r.entity) {
@@ -124,7 +133,8 @@ export class CrmRecordsStore {
       tombstoned = (
         await rows(
           tx,
-          `update crm_records set deleted = true, synced_at = $4 where tenant_id = $1 and connection_id = $2 and entity = $3 and not deleted and seen_at < $5 returning 1`,
+          `update crm_records set deleted = true, synced_at = $4, data = case when entity = 'client' then jsonb_build_object('externalId', external_id, 'name', null, 'phone', null, 'email', null, 'remoteUpdatedAt', data -> 'remoteUpdatedAt', 'deleted', true) else data || '{"deleted": true}' end, phone = null, email = null
+           where tenant_id = $1 and connection_id = $2 and entity = $3 and not deleted and seen_at < $5 returning 1`,
           [tenantId, connectionId, entity, at, s.passStartedAt],
         )
       ).length;
@@ -162,7 +172,8 @@ export class CrmRecordsStore {
       const had = byKey.get(key);
       if (!had || (r.record.remoteUpdatedAt?.getTime() ?? 0) >= (had.record.remoteUpdatedAt?.getTime() ?? 0)) byKey.set(key, r);
     }
-    const list = [...byKey.values()];
+    // A tombstone keeps no personal data: a deleted client is its id and the time it went.
+    const list = [...byKey.values()].map(withoutPersonalData);
     if (list.length === 0) return 0;
     const keys = list.map(keysOf);
     const written = await rows(
@@ -171,6 +182,9 @@ export class CrmRecordsStore {
        select $1, $2, u.entity, u.external_id, u.data, u.client_external_id, u.phone, u.email, u.starts_at, u.remote_updated_at, u.deleted, $3, $3
        from unnest($4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::boolean[])
          as u(entity, external_id, data, client_external_id, phone, email, starts_at, remote_updated_at, deleted)
+       -- An erased End User's CRM client is not stored again, nor what is theirs.
+       where u.client_external_id is null or not exists (
+         select 1 from crm_suppressed_clients s where s.tenant_id = $1 and s.connection_id = $2 and s.client_external_id = u.client_external_id)
        on conflict (tenant_id, connection_id, entity, external_id) do update set
          data = excluded.data, client_external_id = excluded.client_external_id, phone = excluded.phone, email = excluded.email,
          starts_at = excluded.starts_at, remote_updated_at = excluded.remote_updated_at, deleted = excluded.deleted, synced_at = excluded.synced_at, seen_at = excluded.seen_at
@@ -205,7 +219,8 @@ export class CrmRecordsStore {
     return (
       await rows(
         tx,
-        `update crm_records set deleted = true, synced_at = $5 where tenant_id = $1 and connection_id = $2 and entity = $3 and external_id = $4 and not deleted returning 1`,
+        `update crm_records set deleted = true, synced_at = $5, data = case when entity = 'client' then jsonb_build_object('externalId', external_id, 'name', null, 'phone', null, 'email', null, 'remoteUpdatedAt', data -> 'remoteUpdatedAt', 'deleted', true) else data || '{"deleted": true}' end, phone = null, email = null
+         where tenant_id = $1 and connection_id = $2 and entity = $3 and external_id = $4 and not deleted returning 1`,
         [tenantId, connectionId, entity, externalId, at],
       )
     ).length;

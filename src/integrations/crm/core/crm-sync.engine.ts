@@ -39,6 +39,8 @@ const clientIdsOf = (records: CrmRecord[]) => records.flatMap((r) => (r.entity =
 export interface RunOptions {
   /** Run now (the API): entities the CRM lists only whole are passed through too, not only when their daily pass is due. */
   force?: boolean;
+  /** A full pass of every entity now (the daily reconcile that turns vanished ids into tombstones). */
+  reconcile?: boolean;
 }
 
 /** Runs this instance starts at once from the schedule (each holds a database connection for its lock). */
@@ -168,7 +170,7 @@ export class CrmSyncEngine implements OnApplicationShutdown {
         if (signal.aborted) break;
         summary.entities[entity] = { pages: 0, fetched: 0, written: 0, tombstoned: 0 };
         try {
-          await this.syncEntity(tenant, connectionId, connector, entity, signal, summary.entities[entity]!, opts.force === true);
+          await this.syncEntity(tenant, connectionId, connector, entity, signal, summary.entities[entity]!, opts);
         } catch (err) {
           if (err instanceof SyncStopped) {
             summary.reason = err.message;
@@ -200,7 +202,7 @@ export class CrmSyncEngine implements OnApplicationShutdown {
     entity: CrmEntity,
     signal: AbortSignal,
     tally: { pages: number; fetched: number; written: number; tombstoned: number },
-    force: boolean,
+    opts: RunOptions,
   ): Promise<void> {
     const t = tenant.tenantId;
     const mode = connector.capabilities.entities[entity]!;
@@ -208,7 +210,8 @@ export class CrmSyncEngine implements OnApplicationShutdown {
     const state = await this.dbs.forTenant(tenant, async (tx) => {
       const s = await this.records.state(tx, t, connectionId, entity);
       if (s.passStartedAt) return s; // a pass under way: resume it
-      const reconcileDue = !s.lastFullPassAt || now.getTime() - s.lastFullPassAt.getTime() >= RECONCILE_INTERVAL_MS;
+      const reconcileDue = opts.reconcile === true || !s.lastFullPassAt || now.getTime() - s.lastFullPassAt.getTime() >= RECONCILE_INTERVAL_MS;
+      const force = opts.force === true;
       // An entity the CRM lists only whole is passed through daily, or when asked to (run now).
       if (mode === 'full' && !reconcileDue && !force) return null;
       const full = mode === 'full' || s.cursor === null || reconcileDue;

@@ -10,6 +10,7 @@ import { CrmConnectors } from './crm-connectors.service';
 import { CrmLinksStore } from './crm-links.store';
 import { CrmRecordsStore } from './crm-records.store';
 import { CrmRoutes } from './crm-routes.store';
+import { CrmSyncEngine } from './crm-sync.engine';
 
 /** What pushes new clients: every active connection that can create clients, for the purpose the policy judges. */
 export interface CrmEndpoint extends IntegrationEndpoint {
@@ -54,6 +55,7 @@ export class CrmTarget extends IntegrationTarget<CrmEndpoint, CrmPush, CrmPushOu
     private readonly links: CrmLinksStore,
     private readonly routes: CrmRoutes,
     private readonly clock: Clock,
+    private readonly engine: CrmSyncEngine,
   ) {
     super();
   }
@@ -130,10 +132,14 @@ export class CrmTarget extends IntegrationTarget<CrmEndpoint, CrmPush, CrmPushOu
       if ('nothing' in prepared) return { result: 'nothing', why: prepared.nothing! };
       const opened = this.connectors.open(tenant, prepared.connection);
       if (!opened?.connector.capabilities.pushClients) return { result: 'nothing', why: 'this CRM takes no pushes' };
-      const client = await opened.connector.upsertClient(
-        { name: prepared.fields.name, phone: prepared.fields.phones[0] ?? null, email: prepared.fields.emails[0] ?? null },
-        p.idempotencyKey,
-      );
+      const client = await opened.connector
+        .upsertClient({ name: prepared.fields.name, phone: prepared.fields.phones[0] ?? null, email: prepared.fields.emails[0] ?? null }, p.idempotencyKey)
+        .catch(async (err: Error) => {
+          // Refused credentials pause the integration (and tell the Customer), as a sync would.
+          if (err instanceof CrmCallError && err.failure === 'unauthorized')
+            await this.engine.pause(tenant, p.connectionId, prepared.connection.name, err.message);
+          throw err;
+        });
       await this.dbs.forTenant(tenant, async (tx) => {
         await this.records.upsert(tx, tenant.tenantId, p.connectionId, [{ entity: 'client', record: client }], this.clock.now());
         await this.links.link(tx, tenant.tenantId, contactId, p.connectionId, client.externalId, 'push');

@@ -50,12 +50,13 @@ export class IntegrationsController {
     description:
       "Credentials are stored encrypted and never returned. The answer shows webhookUrl once: configure it as the CRM's webhook (its secret token is " +
       'checked on every call; CRM webhooks are hints, every record they name is read back through the API). Sync starts at once and runs every 5 minutes; ' +
-      'a full pass once a day turns records deleted in the CRM into tombstones.',
+      'a full pass once a day turns records deleted in the CRM into tombstones. amoCRM/Kommo with {clientSecret}: the answer carries authorizeUrl and the status is ' +
+      'pending_authorization until the CRM redirects the Customer to GET /integrations/oauth/callback.',
   })
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateIntegrationDto) {
-    const { connection, webhookUrl } = await this.integrations.create(p, p.userId, body);
-    this.engine.startIfWorking(p, connection.id);
-    return { ...integrationResponse(connection), webhookUrl };
+    const { connection, webhookUrl, authorizeUrl } = await this.integrations.create(p, p.userId, body);
+    if (connection.status === 'active') this.engine.startIfWorking(p, connection.id);
+    return { ...integrationResponse(connection), webhookUrl, ...(authorizeUrl ? { authorizeUrl } : {}) };
   }
 
   @Get()

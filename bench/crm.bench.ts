@@ -1,0 +1,157 @@
+/**
+ * CRM sync benchmark (a script that prints figures, not a test): `npm run bench:crm`.
+ *
+ * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
+ * PostgreSQL when unset), connects one tenant to each CRM fake (test/fakes) holding
+ * BENCH_CRM_CLIENTS clients (10,000), and times one full sync of each through the sync engine.
+ * Each fake enforces the vendor's documented limit scaled up by BENCH_CRM_RATE_SCALE (10: a
+ * 10,000-client sync at YCLIENTS' real 5 requests/s takes 10 s of waiting that says nothing more),
+ * and the app's rate is scaled by the same factor (CrmConnectors.rateScale). Printed per CRM: the
+ * requests sent next to the minimum the vendor's page size allows, the run time next to the time
+ * those requests need at the allowed rate (requests − burst) / rate, and their ratio (1.00 = at
+ * the limit, < 1.10 the target), and the 429s the fake answered (0: the limit was kept).
+ * Only 127.0.0.1 and the database server are contacted; every run is bounded in time.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/app-config';
+import { CrmConnectorKinds } from '../src/integrations/crm/core/crm-connector-kinds';
+import { CrmConnectors } from '../src/integrations/crm/core/crm-connectors.service';
+import { CrmSyncEngine } from '../src/integrations/crm/core/crm-sync.engine';
+import { FakeYclients } from '../test/fakes/fake-yclients.server';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { envNumber, note, withTimeout } from './bench-environment';
+
+const CLIENTS = envNumber('BENCH_CRM_CLIENTS', 10_000, 1_000, 100_000);
+const SCALE = envNumber('BENCH_CRM_RATE_SCALE', 10, 1, 100);
+const RUN_BOUND_MS = 300_000;
+
+interface Row {
+  crm: string;
+  requests: number;
+  minimum: string;
+  seconds: number;
+  expected: number;
+  rateLimited: number;
+  stored: number;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let dbs: TestDatabases | undefined;
+  let app: NestFastifyApplication | undefined;
+  const fakes: Array<{ stop(): Promise<void> }> = [];
+  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
+  const rows: Row[] = [];
+  try {
+    dbs = await createTestDatabases();
+    const config = loadConfig({
+      REGION_DATABASE_URLS: Object.entries(dbs.urls)
+        .map(([r, u]) => `${r}=${u}`)
+        .join(','),
+      DEFAULT_REGION: 'eu',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      DATABASE_APP_ROLE: appRole,
+      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
+      WORKERS: 'off',
+      SMTP_PORT: '0',
+      WEBHOOKS_ALLOW_LOCAL_TARGETS: 'on',
+    });
+    app = await createApp(config, { logger: false });
+    app.get(CrmConnectors).rateScale = SCALE;
+    const engine = app.get(CrmSyncEngine);
+    const kinds = app.get(CrmConnectorKinds);
+    const inject = async (method: 'POST' | 'GET', url: string, body?: unknown, token?: string) => {
+      const res = await app!.inject({ method, url, payload: body as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.statusCode, body: res.json() };
+    };
+    const signup = await inject('POST', '/api/auth/signup', {
+      organizationName: 'Bench Org',
+      email: `bench-${randomUUID()}@example.test`,
+      password: 'a long enough password',
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${JSON.stringify(signup.body)}`);
+    const tenant = { tenantId: signup.body.tenant.id, region: signup.body.tenant.region };
+    const token = signup.body.accessToken;
+    const owner = new Client({ connectionString: dbs.urls[tenant.region] });
+    await owner.connect();
+
+    // YCLIENTS: 5 requests/s, clients by the paged search (200 a page).
+    {
+      const kind = kinds.find('yclients')!;
+      const fake = new FakeYclients().seed(CLIENTS, 0);
+      fake.ratePerSecond = 5 * SCALE;
+      fake.burst = 5 * SCALE;
+      await fake.start();
+      fakes.push(fake);
+      const created = await inject(
+        'POST',
+        '/api/integrations',
+        {
+          kind: 'yclients',
+          name: 'bench',
+          config: { baseUrl: `${fake.url}/api/v1`, companyId: String(fake.companyId) },
+          credentials: { partnerToken: fake.partnerToken, userToken: fake.userToken },
+        },
+        token,
+      );
+      if (created.status !== 201) throw new Error(`connect: ${created.status} ${JSON.stringify(created.body)}`);
+      const started = performance.now();
+      const run = await withTimeout(engine.run(tenant, created.body.id), RUN_BOUND_MS, 'the YCLIENTS sync');
+      const seconds = (performance.now() - started) / 1000;
+      const { requests, perSeconds, burst } = kind.capabilities.rate;
+      const rate = (requests / perSeconds) * SCALE;
+      const pageSize = kind.capabilities.pageSize.client!;
+      const [{ n }] = (
+        await owner.query(`select count(*)::int as n from crm_records where tenant_id = $1 and connection_id = $2 and entity = 'client'`, [
+          tenant.tenantId,
+          created.body.id,
+        ])
+      ).rows;
+      rows.push({
+        crm: 'YCLIENTS',
+        requests: run.stats.requests,
+        minimum: `${Math.ceil(CLIENTS / pageSize)} client pages of ${pageSize} + 3 (staff, services, one empty records page)`,
+        seconds,
+        expected: Math.max(0, run.stats.requests - burst) / rate,
+        rateLimited: fake.rateLimited,
+        stored: n,
+      });
+    }
+    await owner.end();
+
+    process.stdout.write(
+      `\nCRM sync: ${CLIENTS.toLocaleString('en-US')} clients per CRM, one full sync each; fakes and app at ${SCALE}× the vendors' documented rates\n` +
+        `(the scaling keeps the run short; at 1× the times are ${SCALE}× longer and the ratios the same)\n\n`,
+    );
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.crm.padEnd(10)} requests ${r.requests} (minimum ${r.minimum}); ${r.seconds.toFixed(2)} s vs ${r.expected.toFixed(2)} s at the allowed rate: ` +
+          `ratio ${(r.seconds / r.expected).toFixed(3)}; 429s from the fake: ${r.rateLimited}; clients stored: ${r.stored.toLocaleString('en-US')}\n`,
+      );
+    }
+  } finally {
+    for (const f of fakes) await f.stop().catch(() => undefined);
+    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
+    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
+    if (dbs && process.env.DATABASE_URL) {
+      const c = new Client({ connectionString: dbs.serverUrl });
+      await c.connect();
+      await c.query(`drop role if exists "${appRole}"`).catch(() => undefined);
+      await c.end();
+    }
+    process.stdout.write(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exit(1);
+  },
+);
