@@ -208,7 +208,8 @@ export class CrmRecordsStore {
     );
     // Unchanged records were seen too (their rows were not rewritten above).
     await tx.query(
-      `update crm_records set seen_at = $3 where tenant_id = $1 and connection_id = $2 and (entity, external_id) in (select * from unnest($4::text[], $5::text[])) and seen_at < $3`,
+      `update crm_records r set seen_at = $3 from unnest($4::text[], $5::text[]) as u(entity, external_id)
+       where r.tenant_id = $1 and r.connection_id = $2 and r.entity = u.entity and r.external_id = u.external_id and r.seen_at < $3`,
       [tenantId, connectionId, seenAt, list.map((r) => r.entity), list.map((r) => r.record.externalId)],
     );
     return written.length;
