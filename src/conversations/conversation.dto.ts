@@ -6,6 +6,7 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -20,6 +21,9 @@ import {
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { PageQueryDto } from '../common/page-query.dto';
 import { MAX_LABEL_FILTERS, PRIORITIES, Priority, SORTS, TriageSort } from './triage.store';
+
+/** An instant PostgreSQL and Date agree on: a four-digit year and a time zone. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export class ListConversationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CONVERSATION_STATUSES })
@@ -95,6 +99,17 @@ export class UpdateConversationDto {
   @ValidateIf((_, v) => v !== null)
   @IsIn(PRIORITIES)
   priority?: Priority | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'With status snoozed: when it reopens by itself (within a year). Snoozed without it: until the contact writes',
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsString()
+  @Matches(ISO_INSTANT, { message: 'snoozedUntil must be an ISO 8601 instant such as 2026-12-24T09:00:00Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  snoozedUntil?: string;
 }
 
 export class TemplateDto {
@@ -130,8 +145,8 @@ export class OutgoingAttachmentDto {
 
 /** Free-form `text` and/or `attachments` by URL, or (WhatsApp, outside the 24-hour window) an approved `template`. */
 export class SendMessageDto {
-  @ApiPropertyOptional({ maxLength: 4096 })
-  @ValidateIf((o) => (o.template === undefined && o.attachments === undefined) || o.text !== undefined)
+  @ApiPropertyOptional({ maxLength: 4096, description: 'May hold {{contact.name}} and {{agent.name}}, filled in when sent' })
+  @ValidateIf((o) => (o.template === undefined && o.attachments === undefined && o.cannedResponseId === undefined) || o.text !== undefined)
   @IsString()
   @Matches(/\S/, { message: 'text must not be blank' })
   @MaxLength(4096)
@@ -146,8 +161,13 @@ export class SendMessageDto {
   @Type(() => OutgoingAttachmentDto)
   attachments?: OutgoingAttachmentDto[];
 
+  @ApiPropertyOptional({ format: 'uuid', description: "Send this canned response's text (instead of text), its variables filled in" })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsUUID()
+  cannedResponseId?: string;
+
   @ApiPropertyOptional({ type: TemplateDto })
-  @ValidateIf((o) => (o.text === undefined && o.attachments === undefined) || o.template !== undefined)
+  @ValidateIf((o) => (o.text === undefined && o.attachments === undefined && o.cannedResponseId === undefined) || o.template !== undefined)
   @ValidateNested()
   @Type(() => TemplateDto)
   @IsObject()

@@ -30,6 +30,7 @@ import { ChannelService } from '../channels/channel.service';
 import { DomainEvents } from '../common/domain-events.service';
 import { WorkSignal } from '../queue/work-signal.service';
 import { UserStore } from '../tenancy/user.store';
+import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
 
 export interface OutgoingContent {
@@ -55,6 +56,7 @@ export class ConversationService {
     private readonly events: DomainEvents,
     private readonly signal: WorkSignal,
     private readonly clock: Clock,
+    private readonly notices: AgentNotices,
   ) {}
 
   /** Entry point for channel adapters: idempotent on the platform's message id. */
@@ -62,6 +64,7 @@ export class ConversationService {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
     const result = await this.inbound.recordInbound(tenant, inbound);
     if (result.created) {
+      await this.notices.inbound(tenant, [result.conversation.id]);
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
     }
@@ -81,6 +84,7 @@ export class ConversationService {
       this.publish(tenant, 'message.created', { conversationId: r.conversationId, messageId: r.messageId, direction: 'inbound' });
       touched.set(r.conversationId, r);
     }
+    await this.notices.inbound(tenant, [...touched.keys()]);
     for (const r of touched.values()) this.publish(tenant, 'conversation.updated', { id: r.conversationId, status: r.conversationStatus });
     return results;
   }
@@ -215,7 +219,9 @@ export class ConversationService {
 
   async addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
     await this.get(tenant, conversationId);
-    return this.inbox.addNote(tenant, conversationId, authorId, text);
+    const note = await this.inbox.addNote(tenant, conversationId, authorId, text);
+    await this.notices.noteAdded(tenant, note);
+    return note;
   }
 
   async listNotes(tenant: TenantRef, conversationId: string): Promise<Note[]> {

@@ -10,6 +10,7 @@ import { ConversationService } from './conversation.service';
 import { messageResponse, noteResponse } from './conversation.responses';
 import { ConversationViewPageResponse, ConversationViewResponse } from './triage.dto';
 import { conversationViewResponse } from './triage.responses';
+import { ReplyRenderer } from './reply-renderer.service';
 import { TriageService } from './triage.service';
 import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
 
@@ -20,6 +21,7 @@ export class ConversationsController {
   constructor(
     private readonly conversations: ConversationService,
     private readonly triage: TriageService,
+    private readonly replies: ReplyRenderer,
   ) {}
 
   @Get()
@@ -50,10 +52,12 @@ export class ConversationsController {
   @Post(':id/messages')
   @HttpCode(202)
   async send(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: SendMessageDto) {
-    if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined)) {
-      throw invalid('VALIDATION_FAILED', 'send either a template, or text and/or attachments');
+    if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined || body.cannedResponseId !== undefined)) {
+      throw invalid('VALIDATION_FAILED', 'send either a template, or text (or a canned response) and/or attachments');
     }
-    return messageResponse(await this.conversations.send(p, id, p.userId, body));
+    if (body.cannedResponseId !== undefined && body.text !== undefined) throw invalid('VALIDATION_FAILED', 'send either text or cannedResponseId');
+    const text = await this.replies.text(p, id, p.userId, body);
+    return messageResponse(await this.conversations.send(p, id, p.userId, { text, attachments: body.attachments, template: body.template }));
   }
 
   @Post(':id/notes')

@@ -5,7 +5,12 @@ import { ConsentService } from './consent.service';
 import { ContactsController } from './contacts.controller';
 import { ConversationService } from './conversation.service';
 import { ConversationsController } from './conversations.controller';
+import { AgentNotices } from './agent-notices.service';
+import { CannedResponsesController } from './canned-responses.controller';
+import { CannedResponseService } from './canned-responses.service';
 import { LabelsController } from './labels.controller';
+import { ReplyRenderer } from './reply-renderer.service';
+import { SnoozeWakeJob } from './snooze-wake.job';
 import { LabelService } from './labels.service';
 import { TriageController } from './triage.controller';
 import { TriageService } from './triage.service';
@@ -18,13 +23,17 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
   imports: [ChannelsModule],
-  controllers: [ConversationsController, TriageController, LabelsController, ContactsController],
+  controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController],
   providers: [
     ConversationService,
     ConsentService,
     TriageService,
     TriageStore,
     LabelService,
+    AgentNotices,
+    SnoozeWakeJob,
+    CannedResponseService,
+    ReplyRenderer,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },

@@ -37,7 +37,7 @@ export class TriageController {
   @ApiOperation({ summary: 'Set status, assignee, priority and/or labels on up to 100 conversations, all or nothing' })
   @ApiOkResponse({ type: BulkUpdateResponse })
   bulk(@CurrentPrincipal() p: Principal, @Body() body: BulkUpdateDto) {
-    return this.triage.bulk(p, body.ids, body.set);
+    return this.triage.bulk(p, p.userId, body.ids, body.set);
   }
 
   @Put(':id/labels')

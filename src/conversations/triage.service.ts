@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationPatch, ConversationStatus, PageCursor, PageRequest, TenantRef } from '../../libs/domain/src';
-import { invalid, isUuid, notFound } from '../../libs/domain/src';
+import { Clock, invalid, isUuid, notFound } from '../../libs/domain/src';
 import { DomainEvents } from '../common/domain-events.service';
 import { RegionDatabases } from '../database/region-databases';
 import { UserStore } from '../tenancy/user.store';
+import { AgentNotices } from './agent-notices.service';
 import { ConversationService } from './conversation.service';
 import { Label, LabelService } from './labels.service';
 import { ConversationCounts, ConversationView, MAX_LABEL_FILTERS, PRIORITIES, Priority, TriageFilter, TriageSort, TriageStore } from './triage.store';
@@ -28,6 +29,9 @@ export interface BulkSet {
   labelIds?: string[];
 }
 
+/** The furthest a snooze may reach. */
+export const MAX_SNOOZE_MS = 366 * 24 * 3600_000;
+
 const conversationNotFound = () => notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
 
 /** What an agent does with many conversations at once: find them, count them, read them, change them. */
@@ -40,6 +44,8 @@ export class TriageService {
     private readonly users: UserStore,
     private readonly dbs: RegionDatabases,
     private readonly events: DomainEvents,
+    private readonly notices: AgentNotices,
+    private readonly clock: Clock,
   ) {}
 
   list(tenant: TenantRef, viewerId: string, query: TriageQuery, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
@@ -69,9 +75,30 @@ export class TriageService {
     return { conversationId, readUpTo, unreadCount: view.unreadCount };
   }
 
-  /** PATCH: the inbox's rules for status and assignee, then the row as the list shows it. */
-  async update(tenant: TenantRef, actorId: string, id: string, patch: ConversationPatch): Promise<ConversationView> {
-    await this.conversations.update(tenant, id, patch);
+  /**
+   * PATCH: the inbox's rules for status and assignee, a snooze deadline within a year, the new
+   * assignee told; then the row as the list shows it.
+   */
+  async update(
+    tenant: TenantRef,
+    actorId: string,
+    id: string,
+    input: Omit<ConversationPatch, 'snoozedUntil'> & { snoozedUntil?: string },
+  ): Promise<ConversationView> {
+    const patch: ConversationPatch = { status: input.status, assigneeId: input.assigneeId, priority: input.priority };
+    if (input.snoozedUntil !== undefined) {
+      if (input.status !== 'snoozed') throw invalid('SNOOZE_NEEDS_STATUS', 'snoozedUntil goes with status snoozed');
+      const until = new Date(input.snoozedUntil);
+      const now = this.clock.now().getTime();
+      if (until.getTime() <= now) throw invalid('SNOOZE_IN_PAST', 'snoozedUntil must be in the future');
+      if (until.getTime() > now + MAX_SNOOZE_MS) throw invalid('SNOOZE_TOO_FAR', 'snoozedUntil must be within a year');
+      patch.snoozedUntil = until;
+    }
+    await this.dbs.unitOfWork(tenant, async () => {
+      const before = await this.conversations.get(tenant, id);
+      const after = await this.conversations.update(tenant, id, patch);
+      if (after.assigneeId && after.assigneeId !== before.assigneeId) await this.notices.assigned(tenant, id, after.assigneeId, actorId);
+    });
     return this.view(tenant, actorId, id);
   }
 
@@ -84,7 +111,7 @@ export class TriageService {
    * Changes many conversations at once, all or nothing; ids of no conversation of this
    * organization (another's included) are answered in `notFound` and left alone.
    */
-  async bulk(tenant: TenantRef, ids: string[], set: BulkSet): Promise<{ updated: string[]; notFound: string[] }> {
+  async bulk(tenant: TenantRef, actorId: string, ids: string[], set: BulkSet): Promise<{ updated: string[]; notFound: string[] }> {
     if (set.status === undefined && set.assigneeId === undefined && set.priority === undefined && set.labelIds === undefined) {
       throw invalid('EMPTY_PATCH', 'Send at least one of status, assigneeId, priority, labelIds in set');
     }
@@ -99,6 +126,7 @@ export class TriageService {
           changed.map((c) => c.id),
           set.labelIds,
         );
+      for (const c of changed) if (c.assigneeId && c.assigneeId !== c.previousAssigneeId) await this.notices.assigned(tenant, c.id, c.assigneeId, actorId);
       for (const c of changed)
         this.events.publish({
           tenantId: tenant.tenantId,

@@ -97,14 +97,16 @@ export class AgentEventsController {
     this.perUser.add(user);
     this.perTenant.add(p.tenantId);
     const conn = this.sse.start(req, reply);
+    // An agent's own notification (assigned, mentioned) is for their streams only.
+    const forCaller = (e: StampedEvent) => !(e.type === 'notification.created' && typeof e.data.userId === 'string' && e.data.userId !== p.userId);
     const subscription = this.replay.follow(
       p.tenantId,
       (lastEventHeader || lastEventQuery || '').slice(0, 64) || undefined,
       (resume) => {
-        if (resume.kind === 'replay') resume.events.forEach((e) => conn.send(frame(e)));
+        if (resume.kind === 'replay') resume.events.filter(forCaller).forEach((e) => conn.send(frame(e)));
         if (resume.kind === 'reset') conn.send({ id: resume.lastId, event: 'reset', data: { reason: resume.reason } });
       },
-      (e) => conn.send(frame(e)),
+      (e) => forCaller(e) && conn.send(frame(e)),
     );
     conn.onClose(() => {
       subscription.unsubscribe();

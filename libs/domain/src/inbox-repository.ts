@@ -13,6 +13,8 @@ export interface ConversationPatch {
   assigneeId?: string | null;
   /** low, medium, high, urgent; null clears it. */
   priority?: string | null;
+  /** With status snoozed: when it reopens by itself (null: when the contact writes). */
+  snoozedUntil?: Date | null;
 }
 
 /** Persistence port of the inbox as agents see it: conversations, their messages and notes. */

@@ -32,6 +32,8 @@ export class TypeOrmInboxRepository extends InboxRepository {
     return this.dbs.forTenant(tenant, async (tx) => {
       const set: Partial<ConversationEntity> = {};
       if (patch.status !== undefined) set.status = patch.status;
+      // A deadline belongs to one snooze: any status set replaces it.
+      if (patch.status !== undefined) set.snoozedUntil = patch.status === 'snoozed' ? (patch.snoozedUntil ?? null) : null;
       if (patch.assigneeId !== undefined) set.assigneeId = patch.assigneeId;
       if (patch.priority !== undefined) set.priority = patch.priority;
       const result = await tx

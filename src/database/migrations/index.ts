@@ -22,6 +22,8 @@ import { DeletionRequestKeys1765100000001 } from './directory/1765100000001-dele
 import { AuthThrottle1765300000001 } from './directory/1765300000001-auth-throttle';
 import { DeactivationAndTermination1765310000000 } from './region/1765310000000-deactivation-and-termination';
 import { InboxTriage1765900000000 } from './region/1765900000000-inbox-triage';
+import { AgentNotifications1765900100000 } from './region/1765900100000-agent-notifications';
+import { CannedResponses1765900200000 } from './region/1765900200000-canned-responses';
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
 import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
@@ -46,6 +48,8 @@ export const REGION_MIGRATIONS = [
   ChannelConnectedAt1765100000000,
   DeactivationAndTermination1765310000000,
   InboxTriage1765900000000,
+  AgentNotifications1765900100000,
+  CannedResponses1765900200000,
   Crm1766200000000,
   CrmErasureAndOauth1766200000002,
 ];
