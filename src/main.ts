@@ -1,18 +1,34 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { createApp } from './app.factory';
+import { AppLogger } from './common/app-logger';
 import { InvalidConfigError, loadConfig } from './config/app-config';
+import { preflightDatabases } from './database/database-preflight';
 import { prepareLocalEnvironment } from './database/local-environment';
+import { assertPortFree, describeListenFailure, startupWarnings } from './startup';
 
 const log = new Logger('Main');
 
 async function main(): Promise<void> {
   const started = Date.now();
   if (existsSync('.env')) process.loadEnvFile('.env');
+  Logger.overrideLogger(new AppLogger());
   await prepareLocalEnvironment(process.env);
   const config = loadConfig(process.env);
+  for (const warning of startupWarnings(config)) log.warn(warning);
+  // What a newcomer gets wrong first fails here, in one line naming the variable, before any work.
+  await assertPortFree('PORT', config.host, config.port);
+  if (config.smtp.port !== 0) await assertPortFree('SMTP_PORT', config.smtp.host, config.smtp.port);
+  await preflightDatabases({ ...config, databaseUrlVariable: config.databaseUrlVariable ?? 'DATABASE_URL' });
+  // Loaded only now: the whole application is a lot to load for a start that was going to be refused.
+  const { createApp } = await import('./app.factory');
   const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    throw e.code ? new InvalidConfigError(describeListenFailure('PORT', config.host, config.port, e)) : err;
+  }
   log.log(`MonkeyMachine is up in ${Date.now() - started} ms at ${config.publicBaseUrl}`);
   log.log(`API docs: ${config.publicBaseUrl}/docs`);
   log.log(`Get started: POST ${config.publicBaseUrl}/api/auth/signup {organizationName,email,password}, then send "Authorization: Bearer <accessToken>"`);

@@ -75,7 +75,13 @@ export function guardedLookup(allowLocal: boolean) {
       if (!allowLocal) {
         const refused = list.find((a) => !isPublicAddress(a.address));
         if (refused || list.length === 0) {
-          return callback(Object.assign(new NonPublicAddressError(`${hostname} resolves to a non-public address`), { errno: 0 }) as NodeJS.ErrnoException, []);
+          return callback(
+            Object.assign(
+              new NonPublicAddressError(`${hostname} resolves to a non-public address (allowed only with WEBHOOKS_ALLOW_LOCAL_TARGETS=on, for development)`),
+              { errno: 0 },
+            ) as NodeJS.ErrnoException,
+            [],
+          );
         }
       }
       if (options.all) return callback(null, list);

@@ -1,9 +1,25 @@
-import { InvalidConfigError, loadConfig, parseRegionUrls } from './app-config';
+import { execSync } from 'node:child_process';
+import { GENERATE_SECRETS_COMMAND, InvalidConfigError, loadConfig, parseRegionUrls } from './app-config';
 
 const SECRET = 'x'.repeat(40);
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 describe('loadConfig', () => {
+  it('shows a command that generates the missing secrets, and that command works', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' })).toThrow(
+      /JWT_SECRET: required, not set[\s\S]*MM_MASTER_KEYS: required, not set[\s\S]*generate the secrets with: npm run --silent secrets:generate >> \.env/,
+    );
+    const anywhere = /\(anywhere Node runs: (node -e ".*")\)$/.exec(GENERATE_SECRETS_COMMAND)![1];
+    const generated = Object.fromEntries(
+      execSync(anywhere, { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    );
+    expect(Object.keys(generated)).toEqual(['JWT_SECRET', 'MM_MASTER_KEYS']);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', ...generated })).not.toThrow();
+  });
+
   it('fills defaults around a single DATABASE_URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS });
     expect(c).toMatchObject({

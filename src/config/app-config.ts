@@ -49,7 +49,13 @@ export abstract class AppConfig {
   abstract readonly trustProxy: TrustProxy;
   /** A bearer token that shows /health's details to monitoring (signed-in users see them too). */
   abstract readonly healthToken?: string;
+  /** Which variable the database URLs came from (DATABASE_URL or REGION_DATABASE_URLS), to name it in errors. */
+  abstract readonly databaseUrlVariable?: 'DATABASE_URL' | 'REGION_DATABASE_URLS';
 }
+
+/** A command that prints fresh values for the secrets a deployment needs; errors about them show it. */
+export const GENERATE_SECRETS_COMMAND =
+  "npm run --silent secrets:generate >> .env   (anywhere Node runs: node -e \"const c=require('crypto');console.log('JWT_SECRET='+c.randomBytes(48).toString('base64url')+'\\nMM_MASTER_KEYS=k1:'+c.randomBytes(32).toString('base64'))\")";
 
 export class InvalidConfigError extends Error {}
 
@@ -168,6 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     }
     if (!/^[a-z_][a-z0-9_]*$/.test(e.DATABASE_APP_ROLE)) problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
   }
+  if (problems.some((p) => /^(JWT_SECRET|MM_MASTER_KEYS): required/.test(p))) {
+    problems.push(`generate the secrets with: ${GENERATE_SECRETS_COMMAND}`);
+  }
   if (problems.length > 0) throw new InvalidConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   const regionDatabaseUrls = e.REGION_DATABASE_URLS ?? { [e.DEFAULT_REGION]: e.DATABASE_URL! };
@@ -207,5 +216,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     webhooksAllowLocalTargets: e.WEBHOOKS_ALLOW_LOCAL_TARGETS,
     trustProxy: e.TRUST_PROXY,
     healthToken: e.HEALTH_TOKEN || undefined,
+    databaseUrlVariable: e.REGION_DATABASE_URLS ? 'REGION_DATABASE_URLS' : 'DATABASE_URL',
   });
 }

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Clock, invalid } from '../../libs/domain/src';
 import { ChannelRoutes } from '../channels/channel-routes';
 import { ChannelService } from '../channels/channel.service';
+import { META_APP_SECRET_MISSING } from '../channels/meta/meta-signature';
 import { SIGNED_REQUEST_MAX_AGE_SECONDS, isFresh, issuedAt, parseSignedRequest, signedRequestId } from '../channels/meta/signed-request';
 import { AppConfig } from '../config/app-config';
 import { DeletionRequestsService } from './deletion-requests.service';
@@ -62,6 +63,7 @@ export class MetaPrivacyController {
 
   private verify(body: Record<string, unknown> | undefined) {
     const secret = this.config.meta.appSecret;
+    if (!secret) throw invalid('INVALID_SIGNED_REQUEST', META_APP_SECRET_MISSING);
     const signed = body?.signed_request;
     const payload = secret && typeof signed === 'string' ? parseSignedRequest(signed, secret) : null;
     if (!payload) throw invalid('INVALID_SIGNED_REQUEST', 'signed_request is missing, malformed or not signed by this app');

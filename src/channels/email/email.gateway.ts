@@ -179,7 +179,11 @@ export class EmailGateway extends ChannelGateway {
     }
     if (addresses.length === 0) throw new DeliveryFailure('retryable', 'EDNS', `The SMTP host ${host} has no address`);
     if (!this.opts.allowLocalTargets && addresses.some((a) => !isPublicAddress(a))) {
-      throw new DeliveryFailure('permanent', 'NON_PUBLIC_ADDRESS', `The SMTP host ${host} is not on a public address`);
+      throw new DeliveryFailure(
+        'permanent',
+        'NON_PUBLIC_ADDRESS',
+        `The SMTP host ${host} is not on a public address (allowed only with WEBHOOKS_ALLOW_LOCAL_TARGETS=on, for development)`,
+      );
     }
     return addresses[0];
   }

@@ -1,5 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** The refusal when this deployment has no Meta app secret: nothing from Meta can be verified. */
+export const META_APP_SECRET_MISSING =
+  "META_APP_SECRET is not set on this server, so nothing from Meta can be verified: set it to the Meta app's secret (App Dashboard > App settings > Basic)";
+
 /**
  * Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, raw body)>`. The HMAC is over
  * the bytes as received: Meta escapes non-ASCII, so re-serialised JSON would not match.

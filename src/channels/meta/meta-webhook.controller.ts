@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { forbidden } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
 import { InboundInbox } from '../../ingest/inbound-inbox.service';
-import { verifyMetaSignature } from './meta-signature';
+import { META_APP_SECRET_MISSING, verifyMetaSignature } from './meta-signature';
 import { MetaWebhookBody } from './meta-payload';
 import { splitMetaWebhook } from './meta-webhook-splitter';
 
@@ -40,7 +40,8 @@ export class MetaWebhookController {
   @HttpCode(200)
   async receive(@Req() req: RawBodyRequest<FastifyRequest>, @Headers('x-hub-signature-256') signature: string | undefined) {
     const secret = this.config.meta.appSecret;
-    if (!secret || !req.rawBody || !verifyMetaSignature(secret, req.rawBody, signature)) {
+    if (!secret) throw forbidden('INVALID_SIGNATURE', META_APP_SECRET_MISSING);
+    if (!req.rawBody || !verifyMetaSignature(secret, req.rawBody, signature)) {
       throw forbidden('INVALID_SIGNATURE', 'X-Hub-Signature-256 does not match the body');
     }
     const result = await this.inbox.accept(splitMetaWebhook((req.body ?? {}) as MetaWebhookBody));

@@ -30,7 +30,11 @@ function retryAfter(header: string | string[] | undefined): number | undefined {
  */
 export function postWebhook(url: URL, body: string, headers: Record<string, string>, opts: { allowLocal: boolean; timeoutMs?: number }): Promise<PostOutcome> {
   if (!literalAddressAllowed(url, opts.allowLocal))
-    return Promise.resolve({ ok: false, status: null, error: 'NON_PUBLIC_ADDRESS: the URL points to a non-public address' });
+    return Promise.resolve({
+      ok: false,
+      status: null,
+      error: 'NON_PUBLIC_ADDRESS: the URL points to a non-public address (allowed only with WEBHOOKS_ALLOW_LOCAL_TARGETS=on, for development)',
+    });
   const send = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' && opts.allowLocal ? httpRequest : null;
   if (!send) return Promise.resolve({ ok: false, status: null, error: 'INVALID_WEBHOOK_URL: https required' });
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;

@@ -10,6 +10,8 @@ import { isPublicAddress } from '../../common/public-address';
  */
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const MAX_URL_LENGTH = 2048;
+/** What an operator trying things locally needs to hear; a Customer on a real deployment just sees the rule. */
+export const LOCAL_HINT = ' (local and private targets are refused unless the server runs with WEBHOOKS_ALLOW_LOCAL_TARGETS=on, for development)';
 
 /** Checks a subscription URL when it is registered; throws INVALID_WEBHOOK_URL with the reason. */
 export function validateWebhookUrl(raw: string, allowLocal: boolean): URL {
@@ -26,14 +28,16 @@ export function validateWebhookUrl(raw: string, allowLocal: boolean): URL {
   // without it (`localhost.` is localhost) but slips past name checks, so it is refused outright.
   if (url.hostname.endsWith('.') || /^\.|\.\./.test(url.hostname)) throw bad('must name a public host without empty labels or a trailing dot');
   const local = LOCAL_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowLocal && local)) throw bad('must use https');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowLocal && local)) {
+    throw bad(local && !allowLocal ? `must use https${LOCAL_HINT}` : 'must use https');
+  }
   if (url.username || url.password) throw bad('must not carry credentials; verify the X-MonkeyMachine-Signature header instead');
   if (url.hash) throw bad('must not have a #fragment');
   if (!allowLocal) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !isPublicAddress(host)) throw bad('must point to a public address');
+    if (isIP(host) && !isPublicAddress(host)) throw bad(`must point to a public address${LOCAL_HINT}`);
     if (host === 'localhost' || /\.(localhost|local|internal|localdomain|home\.arpa)$/i.test(host) || !host.includes('.')) {
-      throw bad('must name a public host');
+      throw bad(`must name a public host${LOCAL_HINT}`);
     }
   }
   return url;
