@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { forgetAppPid, recordAppPid, takeOverCluster } from './cluster-owner';
 
 const DATABASE_NAME = 'monkeymachine';
 
@@ -35,7 +37,8 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   const passwordFile = join(databaseDir, '..', `${dirName(databaseDir)}.superuser-password`);
   const firstRun = !existsSync(join(databaseDir, 'PG_VERSION'));
   const password = firstRun || !existsSync(passwordFile) ? randomBytes(18).toString('base64url') : readFileSync(passwordFile, 'utf8').trim();
-  assertClusterFree(databaseDir);
+  // A server left running by a crashed app is stopped; one that a living app uses is not touched.
+  await takeOverCluster(databaseDir, (line) => new Logger('EmbeddedPostgres').warn(line));
   const recent: string[] = [];
   const remember = (line: string) => {
     recent.push(line);
@@ -69,40 +72,16 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
       { cause: err },
     );
   }
+  recordAppPid(databaseDir);
   const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await ensureDatabase(`${serverUrl}/postgres`, DATABASE_NAME);
   return {
     url: `${serverUrl}/${DATABASE_NAME}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      forgetAppPid(databaseDir);
+    },
   };
-}
-
-/**
- * A second `npm start` in the same directory would find the cluster locked and fail with nothing
- * to go on (the package rejects with `undefined`): say who holds it instead.
- */
-export function assertClusterFree(databaseDir: string): void {
-  const owner = runningServerPid(databaseDir);
-  if (owner !== null) {
-    throw new Error(
-      `The embedded database in ${databaseDir} is in use by another process (pid ${owner}): stop the other MonkeyMachine first, or set DATABASE_URL to use a PostgreSQL server.`,
-    );
-  }
-}
-
-/** The pid in the cluster's postmaster.pid when that process is alive, else null (no file, or left by a crash). */
-function runningServerPid(databaseDir: string): number | null {
-  const pidFile = join(databaseDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (err) {
-    // EPERM: alive, but another user's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-  }
 }
 
 function dirName(path: string): string {

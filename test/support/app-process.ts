@@ -15,6 +15,11 @@ export class AppProcess {
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
+  /** The app's process id (undefined before start). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
