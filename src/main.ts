@@ -4,7 +4,7 @@ import { AppLogger } from './common/app-logger';
 import { InvalidConfigError, loadConfig } from './config/app-config';
 import { preflightDatabases } from './database/database-preflight';
 import { prepareLocalEnvironment } from './database/local-environment';
-import { assertPortFree, describeListenFailure, startupWarnings } from './startup';
+import { assertPortFree, assertSealedKeysInRing, describeListenFailure, startupWarnings } from './startup';
 
 const log = new Logger('Main');
 
@@ -22,6 +22,12 @@ async function main(): Promise<void> {
   // Loaded only now: the whole application is a lot to load for a start that was going to be refused.
   const { createApp } = await import('./app.factory');
   const app = await createApp(config);
+  try {
+    await assertSealedKeysInRing(app);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   try {
     await app.listen(config.port, config.host);
   } catch (err) {

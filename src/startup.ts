@@ -1,5 +1,10 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { createServer } from 'node:net';
-import { type AppConfig, InvalidConfigError } from './config/app-config';
+import { KeyRing } from '../libs/crypto/src';
+import { channelCredentialKeyIds } from './channels/credential-rotation';
+import { AppConfig, InvalidConfigError } from './config/app-config';
+import { RegionDatabases } from './database/region-databases';
+import { IntegrationSecrets } from './integrations/core/integration-secrets.service';
 
 /**
  * Fails before anything starts when `port` cannot be listened on, naming the variable that
@@ -33,4 +38,22 @@ export function startupWarnings(config: AppConfig): string[] {
     );
   }
   return warnings;
+}
+
+/**
+ * Every stored secret must open with the configured key ring. A secret sealed under a key the ring
+ * lacks (rotated by an instance with a newer ring, or a key removed too early) would make every
+ * send or delivery that needs it fail later, one by one: refuse to start instead, saying which key.
+ */
+export async function assertSealedKeysInRing(app: INestApplicationContext): Promise<void> {
+  const ring = KeyRing.parse(app.get(AppConfig).masterKeys);
+  const used = new Set([...(await channelCredentialKeyIds(app.get(RegionDatabases))), ...(await app.get(IntegrationSecrets).keyIds())]);
+  const missing = [...used].filter((kid) => !ring.has(kid)).sort();
+  if (missing.length === 0) return;
+  const names = missing.map((kid) => `"${kid}"`).join(', ');
+  throw new InvalidConfigError(
+    `MM_MASTER_KEYS: stored secrets are sealed under master key${missing.length > 1 ? 's' : ''} ${names}, which ${missing.length > 1 ? 'are' : 'is'} not in the key ring (${ring.kids.join(', ')}): ` +
+      'give this instance the same MM_MASTER_KEYS as the one that ran `npm run secrets:rotate` (every instance needs every key a secret is sealed under; remove an old key only after the rotation finished). ' +
+      'Embedded mode keeps its keys in DATA_DIR/local-secrets.json.',
+  );
 }

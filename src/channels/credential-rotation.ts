@@ -56,3 +56,22 @@ export async function rotateChannelCredentials(
   }
   return progress;
 }
+
+/** The master key ids the stored channel credentials are sealed under (the kid inside each ciphertext). */
+export async function channelCredentialKeyIds(dbs: RegionDatabases): Promise<Set<string>> {
+  const tenants = await rows<{ tenant_id: string; region: string }>(dbs.directory(), `select tenant_id, region from directory.tenants`);
+  const kids = new Set<string>();
+  await Promise.all(
+    tenants
+      .filter((t) => dbs.hasRegion(t.region))
+      .map(async (t) => {
+        const found = await dbs.forTenant({ tenantId: t.tenant_id, region: t.region }, (tx) =>
+          rows<{ kid: string }>(tx, `select distinct split_part(credentials, '.', 2) as kid from channels where tenant_id = $1 and credentials is not null`, [
+            t.tenant_id,
+          ]),
+        );
+        for (const { kid } of found) kids.add(kid);
+      }),
+  );
+  return kids;
+}

@@ -5,7 +5,7 @@ import { KeyRing, SecretBox } from '../../libs/crypto/src';
 import { createApp } from '../app.factory';
 import { rotateChannelCredentials } from '../channels/credential-rotation';
 import { InvalidConfigError, loadConfig } from '../config/app-config';
-import { prepareLocalEnvironment } from '../database/local-environment';
+import { addLocalMasterKey, keepOnlyNewestLocalMasterKey, prepareLocalEnvironment } from '../database/local-environment';
 import { RegionDatabases } from '../database/region-databases';
 import { IntegrationSecrets } from '../integrations/core/integration-secrets.service';
 
@@ -15,7 +15,16 @@ import { IntegrationSecrets } from '../integrations/core/integration-secrets.ser
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
+  // Embedded mode with the keys in DATA_DIR/local-secrets.json: this command makes the new key itself.
+  const localKeys = !process.env.DATABASE_URL && !process.env.REGION_DATABASE_URLS && !process.env.MM_MASTER_KEYS;
+  const dataDir = process.env.DATA_DIR ?? './data';
+  // Refused while the app runs on the embedded database (it holds the cluster): stop it first.
   await prepareLocalEnvironment(process.env);
+  if (localKeys) {
+    const added = addLocalMasterKey(dataDir);
+    process.env.MM_MASTER_KEYS = added.ring;
+    process.stdout.write(`Added master key "${added.kid}" to ${dataDir}/local-secrets.json.\n`);
+  }
   // The app's own wiring (built, never listening), not a server: no workers, no SMTP listener.
   const config = loadConfig({ ...process.env, WORKERS: 'off', SMTP_PORT: '0' });
   const ring = KeyRing.parse(config.masterKeys);
@@ -35,6 +44,10 @@ async function main(): Promise<void> {
     process.stdout.write(`Done: ${result.rewrapped} of ${result.total} credentials now under key "${ring.newest}".\n`);
     const secrets = await app.get(IntegrationSecrets).rotate(new SecretBox(ring));
     process.stdout.write(`Done: ${secrets.rewrapped} of ${secrets.total} webhook signing secrets now under key "${ring.newest}".\n`);
+    if (localKeys) {
+      keepOnlyNewestLocalMasterKey(dataDir);
+      process.stdout.write(`Older master keys removed from ${dataDir}/local-secrets.json: nothing is sealed under them any more.\n`);
+    }
   } finally {
     await app.close();
   }

@@ -48,3 +48,35 @@ export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<v
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+interface LocalSecrets {
+  jwtSecret?: string;
+  masterKeys?: string;
+}
+
+const secretsFileOf = (dataDir: string) => join(dataDir, 'local-secrets.json');
+const readSecrets = (dataDir: string): LocalSecrets => (existsSync(secretsFileOf(dataDir)) ? JSON.parse(readFileSync(secretsFileOf(dataDir), 'utf8')) : {});
+
+/**
+ * Embedded mode's `secrets:rotate`: appends a fresh master key (`local<n>`) to the ring in
+ * DATA_DIR/local-secrets.json, written before anything is sealed under it, and answers the new ring.
+ */
+export function addLocalMasterKey(dataDir: string): { ring: string; kid: string } {
+  const secrets = readSecrets(dataDir);
+  const ring = KeyRing.parse(secrets.masterKeys);
+  let n = ring.kids.length + 1;
+  while (ring.has(`local${n}`)) n++;
+  const kid = `local${n}`;
+  secrets.masterKeys = `${secrets.masterKeys},${KeyRing.generateKey(kid)}`;
+  writeFileSync(secretsFileOf(dataDir), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return { ring: secrets.masterKeys, kid };
+}
+
+/** Once every secret is under the newest key, the older ones open nothing: drop them from the file. */
+export function keepOnlyNewestLocalMasterKey(dataDir: string): void {
+  const secrets = readSecrets(dataDir);
+  const entries = (secrets.masterKeys ?? '').split(',');
+  if (entries.length < 2) return;
+  secrets.masterKeys = entries[entries.length - 1];
+  writeFileSync(secretsFileOf(dataDir), JSON.stringify(secrets, null, 2), { mode: 0o600 });
+}

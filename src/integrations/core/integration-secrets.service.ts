@@ -26,6 +26,20 @@ export class IntegrationSecrets {
     return this.box.decryptString(sealed, column.context(tenantId, endpointId));
   }
 
+  /** The master key ids every target's sealed secrets are under (the kid inside each ciphertext). */
+  async keyIds(): Promise<Set<string>> {
+    const columns = this.targets.all().flatMap((t) => (t.secrets ? [t.secrets] : []));
+    const kids = new Set<string>();
+    if (columns.length === 0) return kids;
+    for (const tenant of await this.directory.allTenants()) {
+      if (!this.dbs.hasRegion(tenant.region)) continue;
+      await this.dbs.forTenant(tenant, async (tx) => {
+        for (const column of columns) for (const s of await column.all(tx, tenant.tenantId)) kids.add(s.sealed.split('.')[1] ?? '');
+      });
+    }
+    return kids;
+  }
+
   /**
    * Re-encrypts every target's sealed secrets under `box`'s newest master key, tenant by tenant
    * (row-level security stays on). Run with the channel credentials by `npm run secrets:rotate`;
