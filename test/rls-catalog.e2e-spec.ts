@@ -102,6 +102,9 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'deletion_requests.request_key', // a digest of the platform request's signature: names no person
       'deletion_requests.requested_at',
       'deletion_requests.status',
+      'deployment.created_at',
+      'deployment.id',
+      'deployment.singleton',
       'integration_routes.created_at', // CRM webhooks name only the integration: its tenant and region
       'integration_routes.integration_id',
       'integration_routes.region',

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       defaultRegion: 'eu',
       regionDatabaseUrls: { eu: 'postgres://u@h:5432/db' },
       publicBaseUrl: 'http://localhost:3000',
-      appDatabaseRole: 'mm_app',
+      appDatabaseRole: 'db_app',
     });
     expect(c.appDatabasePassword).toHaveLength(43);
   });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { KeyRing } from '../../libs/crypto/src';
 import { TrustProxy, parseTrustProxy } from './trust-proxy';
@@ -58,6 +58,20 @@ export const GENERATE_SECRETS_COMMAND =
   "npm run --silent secrets:generate >> .env   (anywhere Node runs: node -e \"const c=require('crypto');console.log('JWT_SECRET='+c.randomBytes(48).toString('base64url')+'\\nMM_MASTER_KEYS=k1:'+c.randomBytes(32).toString('base64'))\")";
 
 export class InvalidConfigError extends Error {}
+
+/**
+ * The app role's default name: the directory database's name and `_app` (`monkeymachine_app`),
+ * so deployments sharing a server get distinct roles without configuration.
+ */
+export function defaultAppRoleName(directoryUrl: string): string {
+  let base =
+    decodeURIComponent(new URL(directoryUrl).pathname.slice(1))
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_') || 'monkeymachine';
+  if (!/^[a-z_]/.test(base)) base = `mm_${base}`;
+  if (base.length > 59) base = `${base.slice(0, 50)}_${createHash('sha256').update(base).digest('hex').slice(0, 8)}`;
+  return `${base}_app`;
+}
 
 const REGION_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -131,7 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       DATABASE_URL: postgresUrl({ default: undefined }),
       REGION_DATABASE_URLS: regionMap({ default: undefined }),
       DEFAULT_REGION: regionName({ default: 'eu' }),
-      DATABASE_APP_ROLE: str({ default: 'mm_app' }),
+      DATABASE_APP_ROLE: str({ default: undefined }),
       DATABASE_APP_PASSWORD: str({ default: undefined }),
       DATABASE_POOL_SIZE: integer(2, 500)({ default: 20 }),
       JWT_SECRET: secret(),
@@ -172,7 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     if (e.REGION_DATABASE_URLS && !e.REGION_DATABASE_URLS[e.DEFAULT_REGION]) {
       problems.push(`DEFAULT_REGION: "${e.DEFAULT_REGION}" is not one of REGION_DATABASE_URLS (${Object.keys(e.REGION_DATABASE_URLS).join(', ')})`);
     }
-    if (!/^[a-z_][a-z0-9_]*$/.test(e.DATABASE_APP_ROLE)) problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
+    if (e.DATABASE_APP_ROLE !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(e.DATABASE_APP_ROLE))
+      problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
   }
   if (problems.some((p) => /^(JWT_SECRET|MM_MASTER_KEYS): required/.test(p))) {
     problems.push(`generate the secrets with: ${GENERATE_SECRETS_COMMAND}`);
@@ -186,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     regionDatabaseUrls: Object.freeze(regionDatabaseUrls),
     defaultRegion: e.DEFAULT_REGION,
-    appDatabaseRole: e.DATABASE_APP_ROLE,
+    appDatabaseRole: e.DATABASE_APP_ROLE || defaultAppRoleName(regionDatabaseUrls[e.DEFAULT_REGION]),
     // One derived default keeps every instance of a deployment agreeing without another secret to manage.
     appDatabasePassword: e.DATABASE_APP_PASSWORD ?? createHmac('sha256', e.JWT_SECRET).update('mm-app-db-role').digest('base64url'),
     databasePoolSize: e.DATABASE_POOL_SIZE,

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { InvalidConfigError } from '../config/app-config';
 import { DataSource } from 'typeorm';
 import { DIRECTORY_MIGRATIONS, REGION_MIGRATIONS } from './migrations';
 
@@ -13,16 +14,23 @@ const MIGRATION_LOCK_KEY = 7_274_173_001;
 /**
  * Brings one region's database to the current schema as the owner role and (re)grants the app
  * role. Safe to run from several instances at once: a session advisory lock serialises them.
+ * The directory's database answers the deployment's id; other regions are given it, so the app
+ * role is labelled with it everywhere (see ensureAppRole). Answers the deployment id.
  */
-export async function migrateRegionDatabase(ownerUrl: string, opts: { hostsDirectory: boolean; appRole: AppRole }): Promise<void> {
+export async function migrateRegionDatabase(
+  ownerUrl: string,
+  opts: { hostsDirectory: boolean; appRole: AppRole; deploymentId?: string },
+): Promise<string | undefined> {
   const lock = new Client({ connectionString: ownerUrl });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await runMigrations(ownerUrl, REGION_MIGRATIONS, 'migrations');
     if (opts.hostsDirectory) await runMigrations(ownerUrl, DIRECTORY_MIGRATIONS, 'directory_migrations');
-    await ensureAppRole(lock, opts.appRole);
+    const deploymentId = opts.hostsDirectory ? (await lock.query<{ id: string }>('select id from directory.deployment')).rows[0]?.id : opts.deploymentId;
+    await ensureAppRole(lock, opts.appRole, deploymentId);
     await grantAppRole(lock, opts.appRole.name, opts.hostsDirectory);
+    return deploymentId;
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end();
@@ -49,18 +57,34 @@ async function runMigrations(url: string, migrations: Array<new () => unknown>, 
   }
 }
 
+const ROLE_LABEL = 'MonkeyMachine app role of deployment ';
+
 /**
  * Roles are cluster-wide while the advisory lock is per database, so two regions on one server
  * may race here: a duplicate or concurrently-updated role is simply retried.
+ *
+ * A role is labelled with the deployment that made it. One labelled for another deployment is
+ * refused, before anything about it changes: resetting its password would lock that deployment
+ * out of its own database. An unlabelled role (made before labels existed) is adopted.
  */
-async function ensureAppRole(client: Client, role: AppRole): Promise<void> {
+async function ensureAppRole(client: Client, role: AppRole, deploymentId: string | undefined): Promise<void> {
   const ident = quoteIdent(role.name);
   const password = quoteLiteral(role.password);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [role.name]);
-      const verb = rowCount ? 'alter' : 'create';
+      const { rows } = await client.query<{ label: string | null }>(`select shobj_description(oid, 'pg_authid') as label from pg_roles where rolname = $1`, [
+        role.name,
+      ]);
+      const label = rows[0]?.label ?? null;
+      if (deploymentId && label?.startsWith(ROLE_LABEL) && label !== `${ROLE_LABEL}${deploymentId}`) {
+        throw new InvalidConfigError(
+          `DATABASE_APP_ROLE: role "${role.name}" belongs to another MonkeyMachine deployment on this server (${label.slice(ROLE_LABEL.length)}); ` +
+            `its password is left alone. Give this deployment a role of its own: leave DATABASE_APP_ROLE unset (a name is derived from the database) or set another name`,
+        );
+      }
+      const verb = rows.length ? 'alter' : 'create';
       await client.query(`${verb} role ${ident} login nosuperuser nobypassrls nocreatedb nocreaterole password ${password}`);
+      if (deploymentId) await client.query(`comment on role ${ident} is ${quoteLiteral(`${ROLE_LABEL}${deploymentId}`)}`);
       return;
     } catch (err) {
       const code = (err as { code?: string }).code;

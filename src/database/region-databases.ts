@@ -40,8 +40,15 @@ export class RegionDatabases {
   /** Migrates every region (owner role), then opens the app-role pools. */
   async open(): Promise<void> {
     const appRole = { name: this.config.appDatabaseRole, password: this.config.appDatabasePassword };
-    for (const [region, ownerUrl] of Object.entries(this.config.regionDatabaseUrls)) {
-      await migrateRegionDatabase(ownerUrl, { hostsDirectory: region === this.config.defaultRegion, appRole });
+    // The default region first: its directory holds the deployment id the other regions label the app role with.
+    const regions = Object.entries(this.config.regionDatabaseUrls).sort(
+      ([a], [b]) => Number(b === this.config.defaultRegion) - Number(a === this.config.defaultRegion),
+    );
+    let deploymentId: string | undefined;
+    for (const [region, ownerUrl] of regions) {
+      const hostsDirectory = region === this.config.defaultRegion;
+      const id = await migrateRegionDatabase(ownerUrl, { hostsDirectory, appRole, deploymentId });
+      if (hostsDirectory) deploymentId = id;
       const url = appRoleUrl(ownerUrl, appRole);
       const ds = await this.pool(region, url, this.config.databasePoolSize, {});
       this.pools.set(region, ds);

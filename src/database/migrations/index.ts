@@ -28,6 +28,7 @@ import { TenantTermination1765310000001 } from './directory/1765310000001-tenant
 import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
+import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -63,5 +64,6 @@ export const DIRECTORY_MIGRATIONS = [
   DeletionRequestKeys1765100000001,
   AuthThrottle1765300000001,
   TenantTermination1765310000001,
+  DeploymentId1765500000001,
   IntegrationRoutes1766200000001,
 ];
