@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { AppLogger } from './common/app-logger';
+import { AppLogger, LOG_LEVELS } from './common/app-logger';
 import { InvalidConfigError, loadConfig } from './config/app-config';
 import { preflightDatabases } from './database/database-preflight';
 import { prepareLocalEnvironment } from './database/local-environment';
@@ -11,7 +11,7 @@ const log = new Logger('Main');
 async function main(): Promise<void> {
   const started = Date.now();
   if (existsSync('.env')) process.loadEnvFile('.env');
-  Logger.overrideLogger(new AppLogger());
+  Logger.overrideLogger(new AppLogger(LOG_LEVELS.find((l) => l === process.env.LOG_LEVEL) ?? 'log'));
   await prepareLocalEnvironment(process.env);
   const config = loadConfig(process.env);
   for (const warning of startupWarnings(config)) log.warn(warning);

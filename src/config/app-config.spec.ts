@@ -5,6 +5,18 @@ const SECRET = 'x'.repeat(40);
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 describe('loadConfig', () => {
+  it('listens on loopback by default on a developer machine, on every interface in a container', () => {
+    const env = { DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+    expect(loadConfig(env, { inContainer: false })).toMatchObject({ host: '127.0.0.1', smtp: { host: '127.0.0.1' }, logLevel: 'log' });
+    expect(loadConfig(env, { inContainer: true })).toMatchObject({ host: '0.0.0.0', smtp: { host: '0.0.0.0' } });
+    expect(loadConfig({ ...env, HOST: '::', LOG_LEVEL: 'debug' }, { inContainer: false })).toMatchObject({
+      host: '::',
+      smtp: { host: '127.0.0.1' },
+      logLevel: 'debug',
+    });
+    expect(() => loadConfig({ ...env, LOG_LEVEL: 'chatty' })).toThrow(/LOG_LEVEL/);
+  });
+
   it('shows a command that generates the missing secrets, and that command works', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' })).toThrow(
       /JWT_SECRET: required, not set[\s\S]*MM_MASTER_KEYS: required, not set[\s\S]*generate the secrets with: npm run --silent secrets:generate >> \.env/,

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { KeyRing } from '../../libs/crypto/src';
 import { TrustProxy, parseTrustProxy } from './trust-proxy';
@@ -10,6 +11,8 @@ import { TrustProxy, parseTrustProxy } from './trust-proxy';
 export abstract class AppConfig {
   abstract readonly port: number;
   abstract readonly host: string;
+  /** LOG_LEVEL: the least severe level printed; Nest's route-mapping lines only from `debug`. */
+  abstract readonly logLevel?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   abstract readonly publicBaseUrl: string;
   /** Region name -> owner connection URL (the role that runs migrations). */
   abstract readonly regionDatabaseUrls: Readonly<Record<string, string>>;
@@ -58,6 +61,11 @@ export const GENERATE_SECRETS_COMMAND =
   "npm run --silent secrets:generate >> .env   (anywhere Node runs: node -e \"const c=require('crypto');console.log('JWT_SECRET='+c.randomBytes(48).toString('base64url')+'\\nMM_MASTER_KEYS=k1:'+c.randomBytes(32).toString('base64'))\")";
 
 export class InvalidConfigError extends Error {}
+
+/** Docker and Podman leave these files in every container. */
+export function runsInContainer(): boolean {
+  return existsSync('/.dockerenv') || existsSync('/run/.containerenv');
+}
 
 /**
  * The app role's default name: the directory database's name and `_app` (`monkeymachine_app`),
@@ -134,13 +142,14 @@ const optionalSecret = makeValidator<string>((input) => {
  * Reads and validates the environment. Fails with one message naming every bad variable and
  * what it expects, so a misconfigured deployment stops before it touches anything.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boolean } = { inContainer: runsInContainer() }): AppConfig {
   const problems: string[] = [];
   const e = cleanEnv(
     env,
     {
       PORT: tcpPort({ default: 3000 }),
-      HOST: str({ default: '0.0.0.0' }),
+      HOST: str({ default: undefined }),
+      LOG_LEVEL: str({ choices: ['error', 'warn', 'log', 'debug', 'verbose'], default: 'log' }),
       PUBLIC_BASE_URL: url({ default: undefined }),
       DATABASE_URL: postgresUrl({ default: undefined }),
       REGION_DATABASE_URLS: regionMap({ default: undefined }),
@@ -162,7 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       TELEGRAM_API_URL: url({ default: 'https://api.telegram.org' }),
       TWILIO_API_URL: url({ default: 'https://api.twilio.com' }),
       SMTP_PORT: integer(0, 65535)({ default: 2525 }),
-      SMTP_HOST: str({ default: '0.0.0.0' }),
+      SMTP_HOST: str({ default: undefined }),
       SMTP_TLS_CERT_FILE: str({ default: undefined }),
       SMTP_TLS_KEY_FILE: str({ default: undefined }),
       SMTP_MAX_MESSAGE_BYTES: integer(1024, 100 * 1024 * 1024)({ default: 25 * 1024 * 1024 }),
@@ -194,10 +203,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   if (problems.length > 0) throw new InvalidConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
+  // In a container the port is published from outside, so every interface; on a developer's machine, loopback only.
+  const defaultHost = machine.inContainer ? '0.0.0.0' : '127.0.0.1';
   const regionDatabaseUrls = e.REGION_DATABASE_URLS ?? { [e.DEFAULT_REGION]: e.DATABASE_URL! };
   return Object.freeze({
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST || defaultHost,
+    logLevel: e.LOG_LEVEL as AppConfig['logLevel'],
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     regionDatabaseUrls: Object.freeze(regionDatabaseUrls),
     defaultRegion: e.DEFAULT_REGION,
@@ -222,7 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
     smtp: Object.freeze({
       port: e.SMTP_PORT,
-      host: e.SMTP_HOST,
+      host: e.SMTP_HOST || defaultHost,
       tlsCertFile: e.SMTP_TLS_CERT_FILE || undefined,
       tlsKeyFile: e.SMTP_TLS_KEY_FILE || undefined,
       maxMessageBytes: e.SMTP_MAX_MESSAGE_BYTES,
