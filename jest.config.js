@@ -50,6 +50,24 @@ module.exports = {
   // A run-wide option (projects cannot set it): e2e suites start apps and databases in their hooks.
   testTimeout: 30000,
   projects: [
+    {
+      // The dashboard's component tests: React in jsdom, the API answered by a stubbed fetch.
+      ...shared,
+      displayName: 'web',
+      testEnvironment: '<rootDir>/web/test/environment.js',
+      testMatch: ['<rootDir>/web/test/**/*.test.ts', '<rootDir>/web/test/**/*.test.tsx'],
+      transform: {
+        '^.+\\.(t|j)sx?$': [
+          '@swc/jest',
+          {
+            jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' },
+            module: { type: 'commonjs' },
+          },
+        ],
+      },
+      moduleNameMapper: { '\\.css$': '<rootDir>/web/test/style-stub.js' },
+      setupFilesAfterEnv: ['<rootDir>/web/test/setup.ts'],
+    },
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     {
       ...shared,

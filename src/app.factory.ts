@@ -1,7 +1,8 @@
 import { type LoggerService, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
+import { apiDocumentConfig } from './api-document';
 import { AppModule } from './app.module';
 import { useBoundedJsonParser } from './common/json-body-parser';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -36,13 +37,7 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 
-  const doc = new DocumentBuilder()
-    .setTitle('MonkeyMachine API')
-    .setDescription('Omnichannel inbox: conversations, messages, contacts. Errors are {statusCode, code, message}.')
-    .setVersion('0.1.0')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, apiDocumentConfig()), { jsonDocumentUrl: 'docs-json' });
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -11,6 +11,7 @@ import { AppConfig } from './config/app-config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { CONVERSATION_ENTITIES } from './conversations/persistence/conversation.entities';
 import { CryptoModule } from './crypto/crypto.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -49,6 +50,7 @@ export class AppModule {
         EventsModule,
         WebchatModule,
         HealthModule,
+        DashboardModule,
       ],
       providers: [
         { provide: AppConfig, useValue: config },

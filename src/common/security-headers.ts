@@ -13,6 +13,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * - API answers (JSON) and everything else: `default-src 'none'`, nothing may load or run.
  * - HTML pages this service renders: their own inline style (by nonce), nothing else.
  * - The widget demo page: its inline console script and style (by nonce), widget.js and the API.
+ * - The dashboard (`/`, its routes and /assets): its own scripts and styles, the style elements of
+ *   its component library by nonce, and the API of this origin; no inline script at all.
  * - The Swagger UI at /docs: its own scripts; its inline styles (the page only shows our OpenAPI
  *   document, and its markup carries style attributes a nonce cannot cover).
  * - widget.js: loaded by `<script src>` from any Customer's site, so it is the one answer with
@@ -23,7 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 
 /** What a route serves a browser, when it is more than an API answer. */
-export type BrowserFacing = 'html-page' | 'demo-page' | 'embeddable-script';
+export type BrowserFacing = 'html-page' | 'demo-page' | 'dashboard' | 'embeddable-script';
 
 const KIND = 'mmBrowserFacing';
 
@@ -58,6 +60,16 @@ function policies(publicBaseUrl: string): Record<BrowserFacing | 'api-docs', Hel
         styleSrc: ["'self'", nonceSource],
         connectSrc: ["'self'", app],
         imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+      }),
+    },
+    dashboard: {
+      contentSecurityPolicy: csp({
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", nonceSource],
+        connectSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
       }),
     },

@@ -2,6 +2,7 @@ import type { SqlRow } from '../database/sql';
 import { Injectable } from '@nestjs/common';
 import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
+import type { EntityManager } from 'typeorm';
 import { RegionDatabases } from '../database/region-databases';
 
 export type ConsentPurpose = 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
@@ -43,17 +44,30 @@ export class ConsentService {
           [tenant.tenantId, contactId, c.purpose, c.granted, c.source, by],
         );
       }
-      const rows = await tx.query(
-        `select purpose, granted, source, recorded_at, recorded_by from contact_consents where tenant_id = $1 and contact_id = $2 order by purpose`,
-        [tenant.tenantId, contactId],
-      );
-      return rows.map((r: SqlRow) => ({
-        purpose: r.purpose,
-        granted: r.granted,
-        source: r.source,
-        recordedAt: r.recorded_at,
-        recordedBy: r.recorded_by,
-      }));
+      return this.current(tx, tenant, contactId);
     });
+  }
+
+  /** The contact's consents as last recorded (404 for a contact this tenant does not have). */
+  async list(tenant: TenantRef, contactId: string): Promise<Consent[]> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const [contact] = await tx.query(`select id from contacts where tenant_id = $1 and id = $2`, [tenant.tenantId, contactId]);
+      if (!contact) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
+      return this.current(tx, tenant, contactId);
+    });
+  }
+
+  private async current(tx: EntityManager, tenant: TenantRef, contactId: string): Promise<Consent[]> {
+    const rows = await tx.query(
+      `select purpose, granted, source, recorded_at, recorded_by from contact_consents where tenant_id = $1 and contact_id = $2 order by purpose`,
+      [tenant.tenantId, contactId],
+    );
+    return rows.map((r: SqlRow) => ({
+      purpose: r.purpose,
+      granted: r.granted,
+      source: r.source,
+      recordedAt: r.recorded_at,
+      recordedBy: r.recorded_by,
+    }));
   }
 }

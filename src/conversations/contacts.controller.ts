@@ -22,6 +22,12 @@ export class ContactsController {
     return contactResponse(await this.conversations.getContact(p, id));
   }
 
+  /** The contact's consents (WhatsApp opt-in, CRM enrichment, data export): granted or withdrawn, with source, time and who recorded them. */
+  @Get(':id/consents')
+  async getConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
+    return { items: await this.consents.list(p, id) };
+  }
+
   /** Records opt-ins and opt-outs (with their source); WhatsApp templates need the opt-in. */
   @Put(':id/consents')
   async putConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: PutConsentsDto) {

@@ -88,7 +88,7 @@ export class UpdateConversationDto {
   @IsIn(CONVERSATION_STATUSES) // may be left out, never null
   status?: ConversationStatus;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null unassigns' })
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'null unassigns' })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsUUID()

@@ -1,0 +1,177 @@
+/**
+ * The API's answers as the dashboard reads them. The OpenAPI document does not describe response
+ * bodies yet (issue 14 adds them); until then these mirror the response whitelists of the
+ * controllers (src/**\/*.controller.ts, conversation.responses.ts). Optional fields are the ones
+ * newer API versions add (triage: contact, preview, unread, labels).
+ */
+export type ChannelKind = 'messenger' | 'instagram' | 'whatsapp' | 'telegram' | 'email' | 'webchat' | 'sms';
+export type ConversationStatus = 'open' | 'pending' | 'resolved' | 'snoozed';
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  contactId: string;
+  channelId: string;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  lastMessageAt: string | null;
+  lastInboundAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  contact?: { id: string; displayName: string | null };
+  preview?: { direction: 'inbound' | 'outbound'; text: string | null; at: string } | null;
+  unreadCount?: number;
+  labels?: Array<string | { id: string; name: string; color?: string }>;
+}
+
+export interface Attachment {
+  type: string;
+  url?: string | null;
+  mimeType?: string | null;
+  name?: string | null;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  direction: 'inbound' | 'outbound';
+  text: string | null;
+  attachments: Attachment[] | null;
+  status: MessageStatus;
+  error: { code: string | null; text: string | null } | null;
+  externalId: string | null;
+  authorId: string | null;
+  replyToExternalId: string | null;
+  deletedAt: string | null;
+  editedAt: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}
+
+export interface Note {
+  id: string;
+  conversationId: string;
+  authorId: string;
+  text: string;
+  createdAt: string;
+}
+
+export interface Identity {
+  id: string;
+  channelId: string;
+  channelKind: ChannelKind;
+  externalId: string;
+  blockedAt: string | null;
+  createdAt: string;
+}
+
+export interface Consent {
+  purpose: 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
+  granted: boolean;
+  source?: string | null;
+  recordedBy?: string | null;
+  recordedAt?: string | null;
+  updatedAt?: string | null;
+}
+
+export interface Contact {
+  id: string;
+  displayName: string | null;
+  identities: Identity[];
+  consents?: Consent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Channel {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  status: 'active' | 'revoked' | 'disconnected';
+  config: Record<string, unknown>;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  disconnectedAt: string | null;
+  purgeAfter: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  role: 'owner' | 'admin' | 'agent';
+  active: boolean;
+  createdAt: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  region: string;
+  createdAt: string;
+}
+
+export interface Retention {
+  defaultDays: number | null;
+  channels: Record<string, number>;
+}
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: string[];
+  purpose: string;
+  createdBy: string | null;
+  createdAt: string;
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed' | 'withheld' | 'skipped';
+  attempts: number;
+  responseCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  completedAt: string | null;
+}
+
+export interface AuditEntry {
+  id?: string;
+  action?: string;
+  actorId?: string | null;
+  actorKind?: string | null;
+  subject?: string | null;
+  reason?: string | null;
+  createdAt?: string;
+  [key: string]: unknown;
+}
+
+export interface AccessGrant {
+  id: string;
+  operatorId?: string;
+  operatorEmail?: string;
+  reason?: string;
+  expiresAt: string;
+  createdAt: string;
+  revokedAt?: string | null;
+  [key: string]: unknown;
+}
+
+export interface Notification {
+  id: string;
+  kind: string;
+  channelId: string | null;
+  message: string;
+  createdAt: string;
+  readAt: string | null;
+}

@@ -1,0 +1,117 @@
+import { Anchor, Box, Button, Center, Group, Loader, Text } from '@mantine/core';
+import { useEffect, useMemo, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useMessages, useNotes } from '../../api/queries';
+import type { Message, Note } from '../../api/types';
+import { failureReasonKey } from '../../lib/failureReasons';
+import { formatDateTime } from '../../lib/format';
+
+type Item = { kind: 'message'; at: string; message: Message } | { kind: 'note'; at: string; note: Note };
+
+const STATUS_COLOR: Record<string, string> = { failed: 'red.9', read: 'indigo.9', delivered: 'teal.9', sent: 'gray.7', queued: 'gray.7', received: 'gray.7' };
+
+/** Messages oldest to newest, with private notes in their place; older pages load on demand. */
+export function MessageThread({ conversationId, selfId }: { conversationId: string; selfId: string }) {
+  const { t, i18n } = useTranslation();
+  const messages = useMessages(conversationId);
+  const notes = useNotes(conversationId);
+  const bottom = useRef<HTMLDivElement>(null);
+
+  const items = useMemo(() => {
+    const list: Item[] = [
+      ...(messages.data?.pages.flatMap((p) => p.items) ?? []).map((m) => ({ kind: 'message' as const, at: m.sentAt ?? m.createdAt, message: m })),
+      ...(notes.data ?? []).map((n) => ({ kind: 'note' as const, at: n.createdAt, note: n })),
+    ];
+    return list.sort((a, b) => a.at.localeCompare(b.at));
+  }, [messages.data, notes.data]);
+
+  const newest = items.length ? items[items.length - 1].at : '';
+  useEffect(() => {
+    bottom.current?.scrollIntoView?.({ block: 'end' });
+  }, [newest, conversationId]);
+
+  return (
+    <Box className="mm-messages" role="log" aria-live="polite" aria-label={t('conversation.notes')} data-testid="thread">
+      {messages.hasNextPage && (
+        <Center mb="sm">
+          <Button size="xs" variant="subtle" onClick={() => void messages.fetchNextPage()} loading={messages.isFetchingNextPage}>
+            {t('conversation.earlier')}
+          </Button>
+        </Center>
+      )}
+      {messages.isLoading && (
+        <Center>
+          <Loader size="sm" aria-label={t('app.loading')} />
+        </Center>
+      )}
+      <div style={{ display: 'flex', flexDirection: 'column' }}>
+        {items.map((item) =>
+          item.kind === 'note' ? (
+            <div key={`n-${item.note.id}`} className="mm-bubble note" data-testid="note">
+              <Text size="xs" fw={600} c="yellow.9">
+                {t('conversation.notes')} · {item.note.authorId === selfId ? t('conversation.you') : t('conversation.agent')} ·{' '}
+                {formatDateTime(item.at, i18n.language)}
+              </Text>
+              <Text size="sm">{item.note.text}</Text>
+            </div>
+          ) : (
+            <MessageBubble key={item.message.id} message={item.message} selfId={selfId} />
+          ),
+        )}
+      </div>
+      <div ref={bottom} />
+    </Box>
+  );
+}
+
+function MessageBubble({ message: m, selfId }: { message: Message; selfId: string }) {
+  const { t, i18n } = useTranslation();
+  const out = m.direction === 'outbound';
+  return (
+    <div className={`mm-bubble ${out ? 'out' : 'in'}`} data-testid="message" data-status={m.status} data-message-id={m.id}>
+      <Text size="xs" c="dimmed">
+        {out ? (m.authorId === selfId ? t('conversation.you') : t('conversation.agent')) : t('conversation.customer')} ·{' '}
+        {formatDateTime(m.sentAt ?? m.createdAt, i18n.language)}
+        {m.editedAt ? ` · ${t('conversation.edited')}` : ''}
+      </Text>
+      {m.deletedAt ? (
+        <Text size="sm" fs="italic" c="dimmed">
+          {t('conversation.deleted')}
+        </Text>
+      ) : (
+        <Text size="sm">{m.text}</Text>
+      )}
+      {(m.attachments ?? []).map((a, i) =>
+        a.url ? (
+          <Anchor key={i} size="sm" href={a.url} target="_blank" rel="noopener noreferrer">
+            {a.name ?? `${t('conversation.attachment')} (${a.type})`}
+          </Anchor>
+        ) : (
+          <Text key={i} size="sm" c="dimmed">
+            {a.name ?? `${t('conversation.attachment')} (${a.type})`}
+          </Text>
+        ),
+      )}
+      {out && (
+        <Group gap={4} justify="flex-end">
+          <Text size="xs" c={STATUS_COLOR[m.status] ?? 'gray.7'} fw={600} data-testid="delivery-status">
+            {t(`delivery.${m.status}`)}
+          </Text>
+        </Group>
+      )}
+      {m.status === 'failed' && (
+        <Box mt={4} p={6} style={{ background: 'var(--mantine-color-red-0)', borderRadius: 6 }} data-testid="failure-reason">
+          <Text size="xs" fw={600} c="red.9">
+            {t('delivery.reasonTitle')}
+          </Text>
+          <Text size="sm">{t(`reasons.${failureReasonKey(m.error?.code)}`)}</Text>
+          {m.error?.text && (
+            <Text size="xs" c="dimmed">
+              {t('reasons.platformSaid', { text: `${m.error.code ? `${m.error.code}: ` : ''}${m.error.text}` })}
+            </Text>
+          )}
+        </Box>
+      )}
+    </div>
+  );
+}

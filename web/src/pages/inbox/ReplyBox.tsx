@@ -1,0 +1,183 @@
+import { Alert, Button, Group, SegmentedControl, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, unwrap } from '../../api/client';
+import type { Channel, Contact, Conversation } from '../../api/types';
+import { toast } from '../../components/Toasts';
+import { failureReasonKey } from '../../lib/failureReasons';
+import { formatDuration } from '../../lib/format';
+import { hasCardNumber, replyRules } from '../../lib/replyRules';
+import { REPLY_BOX_ID } from './useInboxKeys';
+
+/** Re-renders every `ms` so countdowns stay true. */
+function useNow(ms = 30_000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const id = setInterval(() => setNow(new Date()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+/**
+ * The reply box knows the channel's rules before anything is sent: the WhatsApp 24-hour window
+ * (a countdown while open, an approved template after), Messenger's HUMAN_AGENT tag and its
+ * 7-day limit, and it refuses a full card number on the spot. Private notes go beside replies.
+ */
+export function ReplyBox({ conversation: c, channel, contact }: { conversation: Conversation; channel?: Channel; contact?: Contact }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const now = useNow();
+  const [tab, setTab] = useState<'reply' | 'note'>('reply');
+  const [text, setText] = useState('');
+  const [template, setTemplate] = useState({ name: '', language: i18n.language === 'ru' ? 'ru' : 'en_US', parameters: '' });
+  const rules = replyRules(channel?.kind, c.lastInboundAt, now);
+  const card = tab === 'reply' && hasCardNumber(text);
+  const templateCard = rules.mode === 'template' && hasCardNumber(template.parameters);
+
+  const explain = (err: unknown) => {
+    if (err instanceof ApiError) {
+      const key = failureReasonKey(err.code);
+      return key === 'unknown' ? err.message : t(`reasons.${key}`);
+    }
+    return t('errors.network');
+  };
+
+  const send = useMutation({
+    mutationFn: async () => {
+      if (tab === 'note') {
+        return unwrap(api.POST('/api/conversations/{id}/notes', { params: { path: { id: c.id } }, body: { text } }));
+      }
+      if (rules.mode === 'template') {
+        const parameters = template.parameters
+          .split('\n')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        return unwrap(
+          api.POST('/api/conversations/{id}/messages', {
+            params: { path: { id: c.id } },
+            body: { template: { name: template.name.trim(), language: template.language.trim(), parameters } },
+          }),
+        );
+      }
+      return unwrap(api.POST('/api/conversations/{id}/messages', { params: { path: { id: c.id } }, body: { text } }));
+    },
+    onSuccess: () => {
+      if (tab === 'note') {
+        toast(t('conversation.noteAdded'));
+        void qc.invalidateQueries({ queryKey: ['notes', c.id] });
+      } else {
+        toast(t('reply.sent'));
+        void qc.invalidateQueries({ queryKey: ['messages', c.id] });
+      }
+      setText('');
+    },
+  });
+
+  const blank = !text.trim();
+  const disabled =
+    send.isPending ||
+    (tab === 'reply' && (rules.mode === 'closed' || (rules.mode === 'template' ? !template.name.trim() || templateCard : blank || card))) ||
+    (tab === 'note' && blank);
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    if (!disabled) send.mutate();
+  };
+  const optedIn = contact?.consents?.some((x) => x.purpose === 'whatsapp_opt_in' && x.granted);
+
+  return (
+    <form onSubmit={submit} aria-label={t('reply.label')} style={{ borderTop: '1px solid var(--mantine-color-gray-3)', padding: 12 }}>
+      <Stack gap="xs">
+        <Group justify="space-between" gap="xs">
+          <SegmentedControl
+            size="xs"
+            value={tab}
+            onChange={(v) => setTab(v as 'reply' | 'note')}
+            data={[
+              { value: 'reply', label: t('reply.label') },
+              { value: 'note', label: t('conversation.notes') },
+            ]}
+          />
+          {tab === 'reply' && rules.windowEndsAt && rules.mode === 'free' && !rules.humanAgent && channel?.kind === 'whatsapp' && (
+            <Text size="xs" c="dimmed" data-testid="window-countdown">
+              {t('reply.windowOpen', { time: formatDuration(rules.windowEndsAt.getTime() - now.getTime(), i18n.language) })}
+            </Text>
+          )}
+        </Group>
+        {tab === 'reply' && rules.humanAgent && (
+          <Text size="xs" c="orange.9">
+            {t('reply.humanAgent')}
+          </Text>
+        )}
+        {tab === 'reply' && rules.mode === 'closed' && (
+          <Alert color="orange" p="xs">
+            {t('reply.metaClosed')}
+          </Alert>
+        )}
+        {tab === 'reply' && rules.mode === 'template' ? (
+          <Stack gap={6} data-testid="template-picker">
+            <Alert color="orange" p="xs">
+              {t('reply.windowClosed')}
+              {contact && !optedIn ? ` ${t('reasons.OPT_IN_REQUIRED')}` : ''}
+            </Alert>
+            <Group grow gap="xs">
+              <TextInput
+                size="xs"
+                label={t('reply.templateName')}
+                value={template.name}
+                onChange={(e) => setTemplate({ ...template, name: e.currentTarget.value })}
+                placeholder="order_update"
+              />
+              <TextInput
+                size="xs"
+                label={t('reply.templateLanguage')}
+                value={template.language}
+                onChange={(e) => setTemplate({ ...template, language: e.currentTarget.value })}
+              />
+            </Group>
+            <Textarea
+              size="xs"
+              label={t('reply.templateParams')}
+              autosize
+              minRows={1}
+              maxRows={4}
+              value={template.parameters}
+              onChange={(e) => setTemplate({ ...template, parameters: e.currentTarget.value })}
+              error={templateCard ? t('reply.cardNumber') : undefined}
+            />
+          </Stack>
+        ) : (
+          <Textarea
+            id={REPLY_BOX_ID}
+            aria-label={tab === 'note' ? t('conversation.addNote') : t('reply.label')}
+            placeholder={tab === 'note' ? t('conversation.notePlaceholder') : t('reply.placeholder')}
+            autosize
+            minRows={2}
+            maxRows={8}
+            maxLength={tab === 'note' ? 10000 : 4096}
+            value={text}
+            disabled={tab === 'reply' && rules.mode === 'closed'}
+            onChange={(e) => setText(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
+              if (e.key === 'Escape') e.currentTarget.blur();
+            }}
+            error={card ? t('reply.cardNumber') : undefined}
+            styles={tab === 'note' ? { input: { background: 'var(--mantine-color-yellow-0)' } } : undefined}
+          />
+        )}
+        {send.error && (
+          <Alert color="red" p="xs" role="alert">
+            {explain(send.error)}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button type="submit" size="xs" disabled={disabled} loading={send.isPending}>
+            {tab === 'note' ? t('conversation.addNote') : rules.mode === 'template' ? t('reply.sendTemplate') : t('reply.send')}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

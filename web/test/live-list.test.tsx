@@ -1,0 +1,107 @@
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClient } from '@tanstack/react-query';
+import { Providers } from '../src/Providers';
+import { setToken } from '../src/api/session';
+import type { Conversation } from '../src/api/types';
+import { applyLiveEvent, parseFrame } from '../src/live/events';
+import { SseParser, openStream } from '../src/live/sse';
+import { InboxPage } from '../src/pages/inbox/InboxPage';
+import { HOUR, ago, channel, conversation, page, stubApi } from './fixtures';
+
+// A token whose claims say: agent of one tenant (the signature is the API's business).
+const claims = {
+  sub: '30000000-0000-4000-8000-000000000001',
+  tid: '40000000-0000-4000-8000-000000000001',
+  role: 'agent',
+  exp: Math.floor(Date.now() / 1000) + 3600,
+};
+const token = `e30.${btoa(JSON.stringify(claims)).replace(/=+$/, '')}.sig`;
+
+describe('conversation list: live updates', () => {
+  let listed: Conversation[];
+  const wa = channel('whatsapp');
+
+  beforeEach(() => {
+    setToken(token);
+    listed = [
+      conversation({ channelId: wa.id, contact: { id: 'c1', displayName: 'Ada Lovelace' }, preview: { direction: 'inbound', text: 'Hello', at: ago(HOUR) } }),
+    ];
+    stubApi({
+      'GET /api/conversations': () => page(listed),
+      'GET /api/channels': () => ({ items: [wa] }),
+    });
+  });
+
+  function renderInbox(client: QueryClient) {
+    render(
+      <Providers client={client}>
+        <InboxPage session={{ token, userId: claims.sub, tenantId: claims.tid, role: 'agent', expiresAt: claims.exp * 1000 }} conversationId={null} />
+      </Providers>,
+    );
+  }
+
+  it('a message.created event brings the new conversation into the list without a reload', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    renderInbox(client);
+    const list = await screen.findByTestId('conversation-list');
+    await within(list).findByText('Ada Lovelace');
+    expect(within(list).getAllByRole('button')).toHaveLength(1);
+
+    const arrived = conversation({
+      channelId: wa.id,
+      contact: { id: 'c2', displayName: 'Grace Hopper' },
+      preview: { direction: 'inbound', text: 'Is my order late?', at: ago(0) },
+    });
+    listed = [arrived, ...listed];
+    applyLiveEvent(client, { id: '1-1', type: 'message.created', data: { conversationId: arrived.id, messageId: 'm9', direction: 'inbound' } });
+
+    await within(list).findByText('Grace Hopper');
+    const rows = within(list).getAllByRole('button');
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain('Is my order late?');
+  });
+
+  it('a conversation.updated event (resolved elsewhere) takes it out of the open view', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    renderInbox(client);
+    const list = await screen.findByTestId('conversation-list');
+    await within(list).findByText('Ada Lovelace');
+    listed = [];
+    applyLiveEvent(client, { id: '1-2', type: 'conversation.updated', data: { id: 'x', status: 'resolved' } });
+    await waitFor(() => expect(within(list).queryByText('Ada Lovelace')).toBeNull());
+  });
+});
+
+describe('the live stream reader', () => {
+  it('parses frames split anywhere across chunks', () => {
+    const frames: Array<{ id?: string; event: string; data: string }> = [];
+    const parser = new SseParser((f) => frames.push(f));
+    const text =
+      'id: 7-1\nevent: message.created\ndata: {"id":"7-1","type":"message.created","data":{"conversationId":"c"}}\n\n: keep-alive\n\nid: 7-2\nevent: reset\ndata: {"reason":"gap"}\n\n';
+    for (let i = 0; i < text.length; i += 5) parser.push(text.slice(i, i + 5));
+    expect(frames.map((f) => [f.id, f.event])).toEqual([
+      ['7-1', 'message.created'],
+      ['7-2', 'reset'],
+    ]);
+    expect(parseFrame(frames[0])).toEqual({ id: '7-1', type: 'message.created', data: { conversationId: 'c' } });
+  });
+
+  it('sends the token in the Authorization header, never in the URL, and resumes with Last-Event-ID', async () => {
+    const seen: Array<{ url: string; auth: string | null; last: string | null }> = [];
+    let call = 0;
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      const headers = new Headers(init.headers);
+      seen.push({ url, auth: headers.get('authorization'), last: headers.get('last-event-id') });
+      call++;
+      const body = call === 1 ? 'id: 5-1\nevent: message.created\ndata: {"type":"message.created","data":{}}\n\n' : '';
+      return new Response(new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const statuses: boolean[] = [];
+    const stop = openStream({ url: '/api/events', token: () => 'tok', onFrame: () => {}, onStatus: (s) => statuses.push(s), fetchImpl });
+    await waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2), { timeout: 4000 });
+    stop();
+    expect(seen[0]).toEqual({ url: '/api/events', auth: 'Bearer tok', last: null });
+    expect(seen[1].last).toBe('5-1');
+    expect(statuses[0]).toBe(true);
+  });
+});
