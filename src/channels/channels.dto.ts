@@ -19,7 +19,8 @@ export class ConnectChannelDto {
   @ApiProperty({
     description:
       'messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey)',
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
   })
   @IsObject()
   config: Record<string, unknown>;
@@ -27,7 +28,8 @@ export class ConnectChannelDto {
   @ApiProperty({
     description:
       'Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}; webchat {} or {identitySecret} (when absent one is made and returned once, as identitySecret)',
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
     writeOnly: true,
   })
   @IsObject()

@@ -7,14 +7,19 @@ import type { Principal } from '../tenancy/principal';
 import { RetentionSettingsService } from './retention-settings.service';
 
 class RetentionDto {
-  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 36500, description: 'Days messages are kept; null keeps them' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 36500, description: 'Days messages are kept; null keeps them' })
   @ValidateIf((_, v) => v !== null)
   @IsInt()
   @Min(1)
   @Max(36500)
   defaultDays: number | null;
 
-  @ApiProperty({ example: { '6b1f9d7e-1111-4111-8111-111111111111': 30 }, description: 'Per-channel overrides in days' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer', minimum: 1, maximum: 36500 },
+    example: { '6b1f9d7e-1111-4111-8111-111111111111': 30 },
+    description: 'Per-channel overrides in days',
+  })
   @IsObject()
   channels: Record<string, number>;
 }

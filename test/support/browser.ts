@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -75,10 +75,27 @@ export async function listen(t: TestApp): Promise<string> {
   return `http://127.0.0.1:${address.port}`;
 }
 
-/** Saves a full-page screenshot under test-results/screenshots/<name>.png. */
+/**
+ * Saves a screenshot under test-results/screenshots/<name>.png, and checks the screen with axe-core:
+ * any serious or critical accessibility violation fails the test that shows it.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+  const violations = await accessibilityViolations(page);
+  if (violations.length) throw new Error(`${name}: axe-core found serious or critical violations:\n${violations.join('\n')}`);
+}
+
+let axeSource: string | undefined;
+
+/** axe-core's serious and critical findings on the page as it is now ("rule: element … why"). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Evaluated through the DevTools protocol, so the page's own Content-Security-Policy stays as it is.
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(`${axeSource};0`);
+  return page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' (' + (n.failureSummary || '').replace(/\\s+/g, ' ') + ')')))`);
 }
 
 /** Collects what the page's Content-Security-Policy refused, and uncaught errors. */

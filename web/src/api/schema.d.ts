@@ -590,9 +590,13 @@ export interface components {
     schemas: {
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
-            config: Record<string, never>;
+            config: {
+                [key: string]: unknown;
+            };
             /** @description Write-only: messenger {pageAccessToken}; instagram/whatsapp {accessToken}; webchat {} or {identitySecret} (when absent one is made and returned once, as identitySecret) */
-            credentials: Record<string, never>;
+            credentials: {
+                [key: string]: unknown;
+            };
             /** @enum {string} */
             kind: "messenger" | "instagram" | "whatsapp" | "telegram" | "email" | "webchat" | "sms";
             /**
@@ -668,9 +672,11 @@ export interface components {
              *       "6b1f9d7e-1111-4111-8111-111111111111": 30
              *     }
              */
-            channels: Record<string, never>;
+            channels: {
+                [key: string]: number;
+            };
             /** @description Days messages are kept; null keeps them */
-            defaultDays?: Record<string, never> | null;
+            defaultDays?: number | null;
         };
         SendMessageDto: {
             attachments?: components["schemas"]["OutgoingAttachmentDto"][];

@@ -61,7 +61,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
           </Group>
           <Group gap="sm" wrap="nowrap">
             <Tooltip label={live ? t('app.live') : t('app.offline')}>
-              <Badge color={live ? 'green.8' : 'gray.7'} variant="dot" visibleFrom="xs" data-testid="live-status">
+              <Badge color={live ? 'green' : 'gray'} variant="dot" visibleFrom="xs" data-testid="live-status">
                 {live ? t('app.live') : t('app.offline')}
               </Badge>
             </Tooltip>

@@ -202,7 +202,7 @@ export const en = {
     hint: 'Only contacts with a recorded data-export consent are included where the platform requires it.',
   },
   audit: { when: 'When', action: 'Action', actor: 'Who', details: 'Details' },
-  access: { grant: 'Grant access', operator: 'Operator e-mail', reason: 'Reason', hours: 'Hours', expires: 'Expires', revoke: 'Revoke' },
+  access: { grant: 'Grant access', operator: 'Operator e-mail', reason: 'Reason', minutes: 'Minutes', expires: 'Expires', revoke: 'Revoke' },
   shortcuts: {
     title: 'Keyboard shortcuts',
     next: 'Next conversation',

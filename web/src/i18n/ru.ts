@@ -209,7 +209,7 @@ export const ru: Strings = {
     hint: 'Где этого требует платформа, включаются только контакты с согласием на экспорт.',
   },
   audit: { when: 'Когда', action: 'Действие', actor: 'Кто', details: 'Подробности' },
-  access: { grant: 'Открыть доступ', operator: 'Эл. почта сотрудника', reason: 'Причина', hours: 'Часов', expires: 'До', revoke: 'Закрыть доступ' },
+  access: { grant: 'Открыть доступ', operator: 'Эл. почта сотрудника', reason: 'Причина', minutes: 'Минут', expires: 'До', revoke: 'Закрыть доступ' },
   shortcuts: {
     title: 'Горячие клавиши',
     next: 'Следующий разговор',

@@ -69,7 +69,7 @@ export function ContactPanel({ contact, channels, canErase }: { contact: Contact
           <div key={purpose} data-testid={`consent-${purpose}`}>
             <Group justify="space-between" gap={4} wrap="nowrap">
               <Text size="sm">{t(`contact.purposes.${purpose}`)}</Text>
-              <Badge size="xs" color={c?.granted ? 'green.9' : 'gray.7'} variant="light">
+              <Badge size="xs" color={c?.granted ? 'green' : 'gray'} variant="light">
                 {c?.granted ? t('contact.granted') : t('contact.notGranted')}
               </Badge>
             </Group>

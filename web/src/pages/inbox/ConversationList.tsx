@@ -20,7 +20,7 @@ export interface ConversationListProps {
   loadMore: () => void;
 }
 
-const STATUS_COLORS: Record<string, string> = { open: 'blue.8', pending: 'orange.9', resolved: 'green.9', snoozed: 'gray.7' };
+const STATUS_COLORS: Record<string, string> = { open: 'blue', pending: 'orange', resolved: 'green', snoozed: 'gray' };
 
 /** The middle pane: conversations with their contact, preview, status and waiting time; more load as it scrolls. */
 export function ConversationList(p: ConversationListProps) {
@@ -125,7 +125,7 @@ function ConversationRow({
         {c.preview?.text ?? (c.preview === undefined ? (channel ? channel.name : '') : t('inbox.noPreview'))}
       </Text>
       <Group gap={6} mt={4}>
-        <Badge size="xs" variant="light" color={STATUS_COLORS[c.status] ?? 'gray.7'}>
+        <Badge size="xs" variant="light" color={STATUS_COLORS[c.status] ?? 'gray'}>
           {t(`status.${c.status}`)}
         </Badge>
         {channel && (

@@ -1,0 +1,159 @@
+import type { Page } from 'playwright-core';
+import type { FakeGraphServer } from './fakes/fake-graph.server';
+import {
+  type Browser,
+  browserTestsEnabled,
+  buildDashboard,
+  chooseLanguage,
+  launchBrowser,
+  listen,
+  screenshot,
+  signedOutPage,
+  watchConsole,
+} from './support/browser';
+import { connectWhatsApp, startWithFakeGraph, stopWithFakeGraph } from './support/channels';
+import { META_APP_SECRET, postMetaWebhook, waId, whatsappMessage, whatsappStatuses } from './support/meta';
+import type { TestApp, TestTenant } from './support/test-app';
+
+const run = browserTestsEnabled('dashboard inbox browser tests') ? describe : describe.skip;
+// A test here is a person's journey of several steps, each waiting on what the page shows.
+jest.setTimeout(120_000);
+
+/**
+ * An agent's day in the inbox, in a real browser against the real app: a WhatsApp message arrives
+ * (signed webhook) and appears live, the agent replies from the keyboard, the platform reports
+ * delivered then read, a failed send explains itself.
+ */
+run('dashboard in a browser: the inbox', () => {
+  let t: TestApp;
+  let graph: FakeGraphServer;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let refused: string[];
+  let owner: TestTenant;
+  let line: { phoneNumberId: string; wabaId: string; channelId: string };
+  const customer = waId();
+
+  async function deliver(body: unknown): Promise<void> {
+    expect((await postMetaWebhook(t, body)).status).toBe(200);
+    await t.drainInbound();
+  }
+
+  const thread = () => page.getByTestId('thread');
+  const lastOutbound = () => thread().locator('[data-testid="message"]').last();
+
+  async function wamidOf(text: string): Promise<string> {
+    const list = await t.request('GET', '/api/conversations', { token: owner.token });
+    const msgs = await t.request('GET', `/api/conversations/${list.body.items[0].id}/messages`, { token: owner.token });
+    return msgs.body.items.find((m: { text: string }) => m.text === text).externalId;
+  }
+
+  beforeAll(async () => {
+    buildDashboard();
+    ({ t, graph } = await startWithFakeGraph({ META_APP_SECRET }));
+    owner = await t.signup({ organizationName: 'Acme Support' });
+    line = await connectWhatsApp(t, graph, owner, { name: 'Acme WhatsApp' });
+    base = await listen(t);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopWithFakeGraph({ t, graph });
+  });
+
+  it('logs in and waits in the inbox', async () => {
+    page = await signedOutPage(browser, base);
+    refused = watchConsole(page);
+    await chooseLanguage(page, 'English');
+    await page.getByLabel('E-mail').fill(owner.email);
+    await page.getByRole('textbox', { name: 'Password' }).fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/inbox$/);
+    await page.getByText('No conversations here yet.').waitFor();
+    await page.getByTestId('live-status').getByText('Live').waitFor();
+  });
+
+  it('a signed webhook message appears in the list live, without a reload', async () => {
+    await deliver(whatsappMessage(line.wabaId, line.phoneNumberId, customer, { type: 'text', text: { body: 'Is my order late?' } }, { name: 'Ada Lovelace' }));
+    const row = page.getByTestId('conversation-list').getByRole('button').first();
+    await row.getByText('Ada Lovelace').waitFor();
+    await row.click();
+    await thread().getByText('Is my order late?').waitFor();
+    await page.getByTestId('window-countdown').waitFor();
+    await page.getByTestId('contact-panel').getByText('WhatsApp').first().waitFor();
+    await screenshot(page, 'inbox-conversation-en');
+  });
+
+  it('refuses a card number before sending it', async () => {
+    await page.keyboard.press('r');
+    await page.keyboard.type('my card: 4111 1111 1111 1111');
+    await page.getByText(/looks like a full card number/).waitFor();
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await page.getByRole('textbox', { name: 'Reply' }).fill('');
+  });
+
+  it('replies from the keyboard; the status turns sent, delivered, then read', async () => {
+    await page.getByRole('textbox', { name: 'Reply' }).fill('It ships today!');
+    await page.keyboard.press('Control+Enter');
+    await thread().getByText('It ships today!').waitFor();
+    await lastOutbound().getByText('Sending…').waitFor();
+    await t.drainOutbound();
+    await lastOutbound().getByText('Sent', { exact: true }).waitFor();
+    const wamid = await wamidOf('It ships today!');
+    await deliver(whatsappStatuses(line.wabaId, line.phoneNumberId, customer, [{ id: wamid, status: 'delivered' }]));
+    await lastOutbound().getByText('Delivered').waitFor();
+    await deliver(whatsappStatuses(line.wabaId, line.phoneNumberId, customer, [{ id: wamid, status: 'read' }]));
+    await lastOutbound().getByText('Read', { exact: true }).waitFor();
+    await screenshot(page, 'inbox-read-en');
+  });
+
+  it('a failed send shows the platform reason in plain words', async () => {
+    graph.failNext(`/${line.phoneNumberId}/messages`, 400, { message: 'Message undeliverable', type: 'OAuthException', code: 131026 });
+    await page.getByRole('textbox', { name: 'Reply' }).fill('Are you there?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await thread().getByText('Are you there?').waitFor();
+    await t.drainOutbound();
+    const reason = lastOutbound().getByTestId('failure-reason');
+    await reason.getByText('The platform could not reach this customer.').waitFor();
+    await reason.getByText(/131026: Message undeliverable/).waitFor();
+    await lastOutbound().getByText('Not delivered').waitFor();
+    await screenshot(page, 'inbox-failed-en');
+  });
+
+  it('adds a private note, assigns and resolves from the keyboard, shows the shortcut sheet', async () => {
+    await page.locator('label', { hasText: 'Private notes' }).click();
+    await page.getByRole('textbox', { name: 'Add note' }).fill('Customer is a VIP');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await thread().getByTestId('note').getByText('Customer is a VIP').waitFor();
+
+    await page.getByLabel('Assignee').click();
+    await page.getByRole('option', { name: 'You' }).click();
+    await page.getByText('Assignee changed').first().waitFor();
+
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await screenshot(page, 'shortcuts-en');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.keyboard.press('e');
+    await page.getByText('Conversation resolved').first().waitFor();
+    await page.getByRole('button', { name: 'Reopen' }).waitFor();
+  });
+
+  it('shows the same screens in Russian', async () => {
+    await chooseLanguage(page, 'Русский');
+    await page.getByRole('button', { name: 'Открыть снова' }).waitFor();
+    await lastOutbound().getByText('Не доставлено').waitFor();
+    await lastOutbound().getByText('Платформа не смогла связаться с клиентом.').waitFor();
+    await screenshot(page, 'inbox-conversation-ru');
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Горячие клавиши' }).waitFor();
+    await screenshot(page, 'shortcuts-ru');
+    await page.keyboard.press('Escape');
+    await chooseLanguage(page, 'English');
+    expect(refused).toEqual([]);
+  });
+});
