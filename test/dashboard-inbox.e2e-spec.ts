@@ -128,7 +128,7 @@ run('dashboard in a browser: the inbox', () => {
     await page.getByRole('button', { name: 'Add note' }).click();
     await thread().getByTestId('note').getByText('Customer is a VIP').waitFor();
 
-    await page.getByLabel('Assignee').click();
+    await page.getByLabel('Assignee').first().click();
     await page.getByRole('option', { name: 'You' }).click();
     await page.getByText('Assignee changed').first().waitFor();
 

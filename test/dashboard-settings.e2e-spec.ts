@@ -76,7 +76,7 @@ run('dashboard in a browser: settings', () => {
     const phoneNumberId = platformId();
     const wabaId = platformId();
     graph.whatsapp(phoneNumberId, wabaId, 'EAAG-settings-token');
-    await page.getByLabel('Kind').click();
+    await page.getByLabel('Kind').first().click();
     await page.getByRole('option', { name: 'WhatsApp' }).click();
     await page.getByRole('textbox', { name: 'Name' }).fill('Support line');
     await page.getByLabel('Phone number ID').fill(phoneNumberId);

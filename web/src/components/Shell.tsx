@@ -65,7 +65,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
                 {live ? t('app.live') : t('app.offline')}
               </Badge>
             </Tooltip>
-            <Badge variant="light" color="gray.8" visibleFrom="md">
+            <Badge variant="light" color="gray" visibleFrom="md">
               {t(`roles.${session.role}`)}
             </Badge>
             <LanguageSwitch />

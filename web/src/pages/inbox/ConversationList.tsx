@@ -46,7 +46,7 @@ export function ConversationList(p: ConversationListProps) {
         <Title order={2} size="h5" id="list-title">
           {t('inbox.conversations')}
         </Title>
-        <Badge variant="light" color="gray.8" aria-label={`${t('inbox.conversations')}: ${p.items.length}`}>
+        <Badge variant="light" color="gray" aria-label={`${t('inbox.conversations')}: ${p.items.length}`}>
           {formatNumber(p.items.length, i18n.language)}
           {p.hasMore ? '+' : ''}
         </Badge>
@@ -129,25 +129,25 @@ function ConversationRow({
           {t(`status.${c.status}`)}
         </Badge>
         {channel && (
-          <Badge size="xs" variant="outline" color="gray.8">
+          <Badge size="xs" variant="outline" color="gray">
             {t(`channels.kinds.${channel.kind}`)}
           </Badge>
         )}
         {!!c.unreadCount && (
-          <Badge size="xs" color="red.9">
+          <Badge size="xs" color="red">
             {t('inbox.unread', { count: c.unreadCount })}
           </Badge>
         )}
         {(c.labels ?? []).map((l) => {
           const label = typeof l === 'string' ? l : l.name;
           return (
-            <Badge key={label} size="xs" variant="dot" color="grape.9">
+            <Badge key={label} size="xs" variant="dot" color="grape">
               {label}
             </Badge>
           );
         })}
         {waiting !== null && (
-          <Text size="xs" c="orange.9">
+          <Text size="xs" c="red.9">
             {t('inbox.waiting', { time: formatDuration(waiting, i18n.language) })}
           </Text>
         )}

@@ -83,7 +83,7 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
                 {name}
               </Title>
               <Group gap={6}>
-                <Badge size="xs" variant="light" color="gray.8">
+                <Badge size="xs" variant="light" color="gray">
                   {t(`status.${c.status}`)}
                 </Badge>
                 {channel && (
@@ -108,7 +108,7 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
             <Button
               id={RESOLVE_BUTTON_ID}
               size="xs"
-              color={resolved ? 'gray.8' : 'green.9'}
+              color={resolved ? 'gray.8' : 'teal.9'}
               loading={update.isPending && !!update.variables?.status}
               onClick={() => update.mutate({ status: resolved ? 'open' : 'resolved' })}
             >

@@ -106,7 +106,7 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
           )}
         </Group>
         {tab === 'reply' && rules.humanAgent && (
-          <Text size="xs" c="orange.9">
+          <Text size="xs" c="red.9">
             {t('reply.humanAgent')}
           </Text>
         )}
