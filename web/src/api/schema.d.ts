@@ -193,6 +193,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/crm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contact's CRM clients (linked by E.164 phone or e-mail, or pushed), with upcoming appointments and recent deals/orders
+         * @description Several clients may be linked (one per CRM, or duplicates inside one CRM). Records deleted in the CRM are not shown.
+         */
+        get: operations["CrmContactsController_crm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations": {
         parameters: {
             query?: never;
@@ -200,6 +220,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels */
         get: operations["ConversationsController_list"];
         put?: never;
         post?: never;
@@ -223,6 +244,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["ConversationsController_update"];
+        trace?: never;
+    };
+    "/api/conversations/{id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the labels of a conversation (404 LABEL_NOT_FOUND for an id that is not one of the organization's labels) */
+        put: operations["TriageController_setLabels"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/conversations/{id}/messages": {
@@ -273,6 +311,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller has read the conversation, up to a message of it or its newest; inbound messages after it are unread */
+        post: operations["TriageController_markRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set status, assignee, priority and/or labels on up to 100 conversations, all or nothing */
+        post: operations["TriageController_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations per status, and within `status` (default open): all, mine, mine unread, unassigned */
+        get: operations["TriageController_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -307,6 +396,129 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CRM integrations (without credentials) */
+        get: operations["IntegrationsController_list"];
+        put?: never;
+        /**
+         * Connect a CRM (YCLIENTS, Altegio, amoCRM, Kommo, Bitrix24); credentials are write-only
+         * @description Credentials are stored encrypted and never returned. The answer shows webhookUrl once: configure it as the CRM's webhook (its secret token is checked on every call; CRM webhooks are hints, every record they name is read back through the API). Sync starts at once and runs every 5 minutes; a full pass once a day turns records deleted in the CRM into tombstones.
+         */
+        post: operations["IntegrationsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IntegrationsController_get"];
+        put?: never;
+        post?: never;
+        /** Disconnect: sync stops at once and the credentials are wiped; synced data stays until DELETE /api/integrations/{id}/data */
+        delete: operations["IntegrationsController_disconnect"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete everything synced from the CRM (records, links, cursors); a disconnected integration is deleted with it */
+        delete: operations["IntegrationsController_deleteData"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sync status per entity: cursor, last run, counts, last error, next run; and the records held */
+        get: operations["IntegrationsController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the sync now (in the background); GET /api/integrations/{id}/status shows its progress */
+        post: operations["IntegrationsController_sync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LabelsController_list"];
+        put?: never;
+        /** Create a label (409 LABEL_NAME_TAKEN when the name exists, whatever its case) */
+        post: operations["LabelsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LabelsController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a label; it is taken off every conversation */
+        delete: operations["LabelsController_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["LabelsController_update"];
         trace?: never;
     };
     "/api/notifications": {
@@ -588,6 +800,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        BulkSetDto: {
+            /**
+             * Format: uuid
+             * @description null unassigns
+             */
+            assigneeId?: Record<string, never> | null;
+            /** @description Replaces the labels of each conversation */
+            labelIds?: string[];
+            /**
+             * @description null clears it
+             * @enum {string|null}
+             */
+            priority?: "low" | "medium" | "high" | "urgent" | null;
+            /** @enum {string} */
+            status?: "open" | "pending" | "snoozed" | "resolved";
+        };
+        BulkUpdateDto: {
+            ids: string[];
+            set: components["schemas"]["BulkSetDto"];
+        };
+        BulkUpdateResponse: {
+            /** @description Ids of no conversation of this organization: nothing was done for them */
+            notFound: string[];
+            updated: string[];
+        };
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
             config: {
@@ -611,6 +848,96 @@ export interface components {
             purpose: "whatsapp_opt_in" | "crm_enrichment" | "data_export";
             /** @example checkout form, 2026-11-29 */
             source: string;
+        };
+        ContactRefResponse: {
+            displayName: string | null;
+            /** Format: uuid */
+            id: string;
+        };
+        ConversationCountsResponse: {
+            /** @description Conversations in `status` */
+            all: number;
+            byStatus: components["schemas"]["StatusCountsResponse"];
+            /** @description Of those, assigned to the caller */
+            mine: number;
+            /** @description Of those, assigned to the caller and unread by them */
+            mineUnread: number;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+            /** @description Of those, assigned to nobody */
+            unassigned: number;
+        };
+        ConversationViewPageResponse: {
+            items: components["schemas"]["ConversationViewResponse"][];
+            nextCursor: string | null;
+        };
+        ConversationViewResponse: {
+            /** Format: uuid */
+            assigneeId: string | null;
+            /** Format: uuid */
+            channelId: string;
+            contact: components["schemas"]["ContactRefResponse"];
+            /** Format: uuid */
+            contactId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            labels: components["schemas"]["LabelRefResponse"][];
+            /** Format: date-time */
+            lastInboundAt: string | null;
+            lastMessage: components["schemas"]["LastMessageResponse"] | null;
+            /** Format: date-time */
+            lastMessageAt: string;
+            /** @enum {string|null} */
+            priority: "low" | "medium" | "high" | "urgent" | null;
+            /**
+             * Format: date-time
+             * @description When a snoozed conversation reopens by itself (null: until the contact writes)
+             */
+            snoozedUntil: string | null;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+            /** @description Inbound messages the caller has not read, counted up to 100 */
+            unreadCount: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateIntegrationDto: {
+            /**
+             * @description Where and which account: {baseUrl?} for every kind (https on a public host; the vendor default when absent), plus yclients/altegio {companyId}; amocrm/kommo {subdomain} (the account, e.g. "acme" for acme.amocrm.ru) or {baseUrl}, and {clientId, redirectUri?} for OAuth; bitrix24 {baseUrl: "https://<portal>.bitrix24.ru"}.
+             * @example {
+             *       "companyId": "307626"
+             *     }
+             */
+            config: Record<string, never>;
+            /**
+             * @description Write-only, stored encrypted, never returned: yclients/altegio {partnerToken, userToken}; amocrm/kommo {clientSecret} (OAuth: the answer carries authorizeUrl) or {accessToken} (a long-lived token); bitrix24 {webhookUserId, webhookCode} (the inbound webhook URL /rest/<userId>/<code>/) and {applicationToken} (the outgoing webhook's token, checked on every event).
+             * @example {
+             *       "partnerToken": "partner-token",
+             *       "userToken": "user-token"
+             *     }
+             */
+            credentials: Record<string, never>;
+            /**
+             * @example yclients
+             * @enum {string}
+             */
+            kind: "yclients" | "altegio" | "amocrm" | "kommo" | "bitrix24";
+            /**
+             * @description Trimmed; must not be blank nor hold control or bidirectional control characters
+             * @example Salon YCLIENTS
+             */
+            name: string;
+        };
+        CreateLabelDto: {
+            /**
+             * @description #rrggbb
+             * @example #1f77b4
+             */
+            colour: string;
+            /** @example billing */
+            name: string;
         };
         CreateNoteDto: {
             text: string;
@@ -652,9 +979,47 @@ export interface components {
             /** @example Support ticket #4711: messages not arriving */
             reason: string;
         };
+        LabelListResponse: {
+            items: components["schemas"]["LabelResponse"][];
+        };
+        LabelRefListResponse: {
+            items: components["schemas"]["LabelRefResponse"][];
+        };
+        LabelRefResponse: {
+            colour: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        LabelResponse: {
+            /** @example #1f77b4 */
+            colour: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        LastMessageResponse: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            /** @description The first 140 characters; null for a message without text or deleted by its sender */
+            text: string | null;
+        };
         LoginDto: {
             email: string;
             password: string;
+        };
+        MarkReadDto: {
+            /**
+             * Format: uuid
+             * @description Read up to this message of the conversation (default: up to its newest)
+             */
+            messageId?: string;
         };
         OutgoingAttachmentDto: {
             /** @enum {string} */
@@ -664,6 +1029,20 @@ export interface components {
         };
         PutConsentsDto: {
             consents: components["schemas"]["ConsentDto"][];
+        };
+        PutConversationLabelsDto: {
+            /** @description The labels the conversation carries from now on (empty: none) */
+            labelIds: string[];
+        };
+        ReadStateResponse: {
+            /** Format: uuid */
+            conversationId: string;
+            /**
+             * Format: date-time
+             * @description Inbound messages sent after this time are unread for the caller
+             */
+            readUpTo: string;
+            unreadCount: number;
         };
         RetentionDto: {
             /**
@@ -712,6 +1091,12 @@ export interface components {
              */
             userId?: string;
         };
+        StatusCountsResponse: {
+            open: number;
+            pending: number;
+            resolved: number;
+            snoozed: number;
+        };
         TemplateDto: {
             /** @example en_US */
             language: string;
@@ -729,8 +1114,18 @@ export interface components {
              * @description null unassigns
              */
             assigneeId?: string | null;
+            /**
+             * @description null clears it
+             * @enum {string|null}
+             */
+            priority?: "low" | "medium" | "high" | "urgent" | null;
             /** @enum {string} */
             status?: "open" | "pending" | "snoozed" | "resolved";
+        };
+        UpdateLabelDto: {
+            /** @description #rrggbb */
+            colour?: string;
+            name?: string;
         };
         UpdateUserDto: {
             /** @description false deactivates the user: they cannot sign in, and their tokens stop working within seconds */
@@ -1087,15 +1482,47 @@ export interface operations {
             };
         };
     };
+    CrmContactsController_crm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ConversationsController_list: {
         parameters: {
             query?: {
+                /** @description `me`, `unassigned` or a user's id */
+                assignee?: string;
+                /** @description A user id; see also `assignee` */
                 assigneeId?: string;
                 channelId?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description Comma-separated label ids or names (case-insensitive): conversations carrying all of them; at most 10 */
+                labels?: string;
                 limit?: number;
+                /** @description Comma-separated: low, medium, high, urgent, none (no priority set) */
+                priority?: string;
+                /** @description Part of the contact's name, a contact's platform id, or a conversation id */
+                q?: string;
+                /** @description last_activity: newest message first. waiting: only conversations whose last message is the contact's, the longest waiting first */
+                sort?: "last_activity" | "waiting";
                 status?: "open" | "pending" | "snoozed" | "resolved";
+                /** @description true: the contact wrote after what the caller last read; false: the others */
+                unread?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -1107,7 +1534,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConversationViewPageResponse"];
+                };
             };
         };
     };
@@ -1126,7 +1555,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConversationViewResponse"];
+                };
             };
         };
     };
@@ -1149,7 +1580,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConversationViewResponse"];
+                };
+            };
+        };
+    };
+    TriageController_setLabels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutConversationLabelsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelRefListResponse"];
+                };
             };
         };
     };
@@ -1262,6 +1720,76 @@ export interface operations {
             };
         };
     };
+    TriageController_markRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkReadDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadStateResponse"];
+                };
+            };
+        };
+    };
+    TriageController_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkUpdateDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkUpdateResponse"];
+                };
+            };
+        };
+    };
+    TriageController_counts: {
+        parameters: {
+            query?: {
+                /** @description The status that all, mine, mineUnread and unassigned count in */
+                status?: "open" | "pending" | "snoozed" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationCountsResponse"];
+                };
+            };
+        };
+    };
     AgentEventsController_stream: {
         parameters: {
             query?: {
@@ -1304,6 +1832,246 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    IntegrationsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIntegrationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_disconnect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_deleteData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IntegrationsController_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    LabelsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelListResponse"];
+                };
+            };
+        };
+    };
+    LabelsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLabelDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelResponse"];
+                };
+            };
+        };
+    };
+    LabelsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelResponse"];
+                };
+            };
+        };
+    };
+    LabelsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    LabelsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLabelDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelResponse"];
+                };
             };
         };
     };
