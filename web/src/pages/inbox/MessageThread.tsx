@@ -48,7 +48,7 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
         {items.map((item) =>
           item.kind === 'note' ? (
             <div key={`n-${item.note.id}`} className="mm-bubble note" data-testid="note">
-              <Text size="xs" fw={600} c="yellow.9">
+              <Text size="xs" fw={600}>
                 {t('conversation.notes')} · {item.note.authorId === selfId ? t('conversation.you') : t('conversation.agent')} ·{' '}
                 {formatDateTime(item.at, i18n.language)}
               </Text>

@@ -213,12 +213,7 @@ export function ChannelSettings() {
                   </Button>
                 )}
                 {c.status !== 'disconnected' && (
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red.9"
-                    onClick={() => window.confirm(`${t('channels.disconnect')}: ${c.name}?`) && disconnect.mutate(c.id)}
-                  >
+                  <Button size="xs" variant="subtle" onClick={() => window.confirm(`${t('channels.disconnect')}: ${c.name}?`) && disconnect.mutate(c.id)}>
                     {t('channels.disconnect')}
                   </Button>
                 )}

@@ -202,7 +202,7 @@ export function AccessSettings() {
           <Group justify="space-between">
             <Text size="sm">{String(g.reason ?? '')}</Text>
             {!g.revokedAt && new Date(g.expiresAt) > new Date() && (
-              <Button size="compact-xs" variant="subtle" color="red.9" onClick={() => revoke.mutate(g.id)}>
+              <Button size="compact-xs" variant="subtle" onClick={() => revoke.mutate(g.id)}>
                 {t('access.revoke')}
               </Button>
             )}

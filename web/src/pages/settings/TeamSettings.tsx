@@ -226,7 +226,7 @@ export function WebhookSettings() {
               <Button size="compact-xs" variant="subtle" onClick={() => setOpen(open === s.id ? null : s.id)}>
                 {t('webhooks.deliveries')}
               </Button>
-              <Button size="compact-xs" variant="subtle" color="red.9" onClick={() => remove.mutate(s.id)}>
+              <Button size="compact-xs" variant="subtle" onClick={() => remove.mutate(s.id)}>
                 {t('settings.delete')}
               </Button>
             </Group>
