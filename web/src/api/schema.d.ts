@@ -129,6 +129,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["CannedResponsesController_list"];
+        put?: never;
+        /** Create a canned response (409 SHORT_CODE_TAKEN when the code exists, whatever its case) */
+        post: operations["CannedResponsesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/canned-responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["CannedResponsesController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["CannedResponsesController_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["CannedResponsesController_update"];
+        trace?: never;
+    };
     "/api/channels": {
         parameters: {
             query?: never;
@@ -410,7 +443,7 @@ export interface paths {
         put?: never;
         /**
          * Connect a CRM (YCLIENTS, Altegio, amoCRM, Kommo, Bitrix24); credentials are write-only
-         * @description Credentials are stored encrypted and never returned. The answer shows webhookUrl once: configure it as the CRM's webhook (its secret token is checked on every call; CRM webhooks are hints, every record they name is read back through the API). Sync starts at once and runs every 5 minutes; a full pass once a day turns records deleted in the CRM into tombstones.
+         * @description Credentials are stored encrypted and never returned. The answer shows webhookUrl once: configure it as the CRM's webhook (its secret token is checked on every call; CRM webhooks are hints, every record they name is read back through the API). Sync starts at once and runs every 5 minutes; a full pass once a day turns records deleted in the CRM into tombstones. amoCRM/Kommo with {clientSecret}: the answer carries authorizeUrl and the status is pending_authorization until the CRM redirects the Customer to GET /integrations/oauth/callback.
          */
         post: operations["IntegrationsController_create"];
         delete?: never;
@@ -531,6 +564,39 @@ export interface paths {
         get: operations["NotificationsController_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["NotificationsController_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark everything the caller can see as read */
+        post: operations["NotificationsController_readAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -709,6 +775,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OAuth2 redirect of amoCRM/Kommo: completes the authorization the create answer's authorizeUrl started
+         * @description code lives 20 minutes; state is single use; referer must be the integration's own account. Answers the integration (active) or 400 OAUTH_STATE_INVALID / OAUTH_REFERER_MISMATCH / OAUTH_EXCHANGE_FAILED.
+         */
+        get: operations["CrmOauthController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/legal/subprocessors": {
         parameters: {
             query?: never;
@@ -825,6 +911,19 @@ export interface components {
             notFound: string[];
             updated: string[];
         };
+        CannedResponseListResponse: {
+            items: components["schemas"]["CannedResponseResponse"][];
+        };
+        CannedResponseResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            shortCode: string;
+            text: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
             config: {
@@ -902,6 +1001,18 @@ export interface components {
             unreadCount: number;
             /** Format: date-time */
             updatedAt: string;
+        };
+        CreateCannedResponseDto: {
+            /**
+             * @description Letters, digits, _ and -, up to 32; unique whatever the case
+             * @example thanks
+             */
+            shortCode: string;
+            /**
+             * @description Up to 4096 characters; {{contact.name}} and {{agent.name}} are filled in when the reply is sent
+             * @example Thank you, {{contact.name}}! {{agent.name}}
+             */
+            text: string;
         };
         CreateIntegrationDto: {
             /**
@@ -1021,6 +1132,41 @@ export interface components {
              */
             messageId?: string;
         };
+        NotificationPageResponse: {
+            items: components["schemas"]["NotificationResponse"][];
+            nextCursor: string | null;
+        };
+        NotificationResponse: {
+            /**
+             * Format: uuid
+             * @description The colleague who caused it
+             */
+            actorId: string | null;
+            /** Format: uuid */
+            channelId: string | null;
+            /** Format: uuid */
+            conversationId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description conversation.assigned, note.mention, conversation.message, or a channel notice (channel.revoked, …)
+             * @example conversation.assigned
+             */
+            kind: string;
+            message: string;
+            /**
+             * Format: date-time
+             * @description When the caller read it
+             */
+            readAt: string | null;
+            /**
+             * Format: uuid
+             * @description The user it is for; null: the whole organization
+             */
+            userId: string | null;
+        };
         OutgoingAttachmentDto: {
             /** @enum {string} */
             type: "image" | "video" | "audio" | "file";
@@ -1033,6 +1179,10 @@ export interface components {
         PutConversationLabelsDto: {
             /** @description The labels the conversation carries from now on (empty: none) */
             labelIds: string[];
+        };
+        ReadAllResponse: {
+            /** @description How many were unread */
+            marked: number;
         };
         ReadStateResponse: {
             /** Format: uuid */
@@ -1059,7 +1209,13 @@ export interface components {
         };
         SendMessageDto: {
             attachments?: components["schemas"]["OutgoingAttachmentDto"][];
+            /**
+             * Format: uuid
+             * @description Send this canned response's text (instead of text), its variables filled in
+             */
+            cannedResponseId?: string;
             template?: components["schemas"]["TemplateDto"];
+            /** @description May hold {{contact.name}} and {{agent.name}}, filled in when sent */
             text?: string;
         };
         SignupDto: {
@@ -1108,6 +1264,11 @@ export interface components {
             /** @description The organization name, typed out, to confirm */
             confirm?: string;
         };
+        UpdateCannedResponseDto: {
+            shortCode?: string;
+            /** @description Up to 4096 characters; {{contact.name}} and {{agent.name}} are filled in when the reply is sent */
+            text?: string;
+        };
         UpdateConversationDto: {
             /**
              * Format: uuid
@@ -1119,6 +1280,11 @@ export interface components {
              * @enum {string|null}
              */
             priority?: "low" | "medium" | "high" | "urgent" | null;
+            /**
+             * Format: date-time
+             * @description With status snoozed: when it reopens by itself (within a year). Snoozed without it: until the contact writes
+             */
+            snoozedUntil?: string;
             /** @enum {string} */
             status?: "open" | "pending" | "snoozed" | "resolved";
         };
@@ -1323,6 +1489,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    CannedResponsesController_list: {
+        parameters: {
+            query?: {
+                /** @description Part of the short code or the text (short-code prefixes first) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseListResponse"];
+                };
+            };
+        };
+    };
+    CannedResponsesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCannedResponseDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseResponse"];
+                };
+            };
+        };
+    };
+    CannedResponsesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseResponse"];
+                };
+            };
+        };
+    };
+    CannedResponsesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CannedResponsesController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCannedResponseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseResponse"];
+                };
             };
         };
     };
@@ -2081,6 +2357,8 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description true: only those the caller has not read */
+                unread?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2092,7 +2370,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationPageResponse"];
+                };
+            };
+        };
+    };
+    NotificationsController_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+        };
+    };
+    NotificationsController_readAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllResponse"];
+                };
             };
         };
     };
@@ -2356,6 +2676,28 @@ export interface operations {
     HealthController_health: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CrmOauthController_callback: {
+        parameters: {
+            query: {
+                code: unknown;
+                /** @description The account host, e.g. acme.amocrm.ru */
+                referer: unknown;
+                state: unknown;
+            };
             header?: never;
             path?: never;
             cookie?: never;
