@@ -146,7 +146,7 @@ run('dashboard in a browser: the inbox', () => {
   it('shows the same screens in Russian', async () => {
     await chooseLanguage(page, 'Русский');
     await page.getByRole('button', { name: 'Открыть снова' }).waitFor();
-    await lastOutbound().getByText('Не доставлено').waitFor();
+    await lastOutbound().getByText('Не доставлено', { exact: true }).waitFor();
     await lastOutbound().getByText('Платформа не смогла связаться с клиентом.').waitFor();
     await screenshot(page, 'inbox-conversation-ru');
     await page.keyboard.press('?');
