@@ -38,6 +38,9 @@ export const noteResponse = (n: Note) => ({ id: n.id, conversationId: n.conversa
 export const contactResponse = (c: Contact) => ({
   id: c.id,
   displayName: c.displayName,
+  phone: c.phone,
+  email: c.email,
+  origin: c.origin,
   identities: c.identities.map((i) => ({
     id: i.id,
     channelId: i.channelId,

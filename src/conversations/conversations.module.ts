@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ContactRepository, InboundRecorder, InboxRepository, MessageOutbox } from '../../libs/domain/src';
 import { ChannelsModule } from '../channels/channels.module';
 import { ConsentService } from './consent.service';
+import { ContactDirectoryService } from './contact-directory.service';
 import { ContactsController } from './contacts.controller';
 import { ConversationService } from './conversation.service';
 import { ConversationsController } from './conversations.controller';
@@ -15,6 +16,7 @@ import { LabelService } from './labels.service';
 import { TriageController } from './triage.controller';
 import { TriageService } from './triage.service';
 import { TriageStore } from './triage.store';
+import { ContactDirectoryStore } from './persistence/contact-directory.store';
 import { TypeOrmContactRepository } from './persistence/contact.store';
 import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
 import { TypeOrmInboxRepository } from './persistence/inbox.store';
@@ -34,6 +36,8 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
     SnoozeWakeJob,
     CannedResponseService,
     ReplyRenderer,
+    ContactDirectoryService,
+    ContactDirectoryStore,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },

@@ -170,6 +170,7 @@ export class ErasureService {
       // The local copies of their CRM clients (records, appointments, deals) and the links.
       addCounts(counts, await this.crm.eraseForContacts(tx, t, ids));
       await del('contact_consents', `delete from contact_consents where tenant_id = $1 and contact_id = any($2::uuid[]) returning contact_id`, [t, ids]);
+      await del('contact_merges', `delete from contact_merges where tenant_id = $1 and contact_id = any($2::uuid[]) returning id`, [t, ids]);
       await del('conversations', `delete from conversations where tenant_id = $1 and contact_id = any($2::uuid[]) returning id`, [t, ids]);
       await del('contacts', `delete from contacts where tenant_id = $1 and id = any($2::uuid[]) returning id`, [t, ids]);
     }

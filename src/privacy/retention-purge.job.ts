@@ -147,9 +147,11 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
       ]),
     );
 
-    // 5. Contacts nothing refers to any more; and, under a retention setting, contacts whose
-    //    conversations have all been purged (their platform ids and names go with them), unless
-    //    they hold a recorded consent, which is itself a record the Customer must keep.
+    // 5. Contacts of channels nothing refers to any more; and, under a retention setting,
+    //    contacts whose conversations have all been purged (their platform ids and names go with
+    //    them), unless they hold a recorded consent, which is itself a record the Customer must
+    //    keep. A contact an agent made is directory data: it goes only under the retention
+    //    setting, counted from its last change.
     const shortest = [settings.defaultDays, ...Object.values(settings.channels)].filter((d): d is number => d !== null);
     const idleBefore = shortest.length ? retentionCutoff(Math.min(...shortest), now) : null;
     add(
@@ -158,8 +160,8 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
         tenant,
         `select ctid from contacts c where tenant_id = $1
            and not exists (select 1 from conversations v where v.tenant_id = c.tenant_id and v.contact_id = c.id)
-           and (not exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id)
-                or ($2::timestamptz is not null and c.created_at < $2
+           and ((c.origin = 'channel' and not exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id))
+                or ($2::timestamptz is not null and (case when c.origin = 'agent' then c.updated_at else c.created_at end) < $2
                     and not exists (select 1 from contact_consents k where k.tenant_id = c.tenant_id and k.contact_id = c.id)))
          limit ${BATCH}`,
         'contacts',

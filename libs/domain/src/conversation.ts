@@ -34,6 +34,11 @@ export interface ContactIdentity {
 export interface Contact {
   id: string;
   displayName: string | null;
+  /** E.164. */
+  phone: string | null;
+  email: string | null;
+  /** Made by an inbound message, or by an agent. */
+  origin: 'channel' | 'agent';
   identities: ContactIdentity[];
   createdAt: Date;
   updatedAt: Date;

@@ -6,6 +6,7 @@ export interface ConversationFilter {
   status?: ConversationStatus;
   channelId?: string;
   assigneeId?: string;
+  contactId?: string;
 }
 
 export interface ConversationPatch {

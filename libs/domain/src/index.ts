@@ -11,3 +11,4 @@ export * from './inbound-event';
 export * from './clock';
 export * from './ids';
 export * from './crm';
+export * from './phone';

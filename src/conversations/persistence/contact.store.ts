@@ -18,6 +18,9 @@ export class TypeOrmContactRepository extends ContactRepository {
       return {
         id: contact.id,
         displayName: contact.displayName,
+        phone: contact.phone,
+        email: contact.email,
+        origin: contact.origin,
         createdAt: contact.createdAt,
         updatedAt: contact.updatedAt,
         identities: identities.map((i) => ({

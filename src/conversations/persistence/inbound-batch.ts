@@ -198,7 +198,7 @@ async function lockIdentities(tx: EntityManager, tenantId: string, all: Map<stri
     await tx.query(
       `update contacts c set display_name = n.name, updated_at = now()
        from (${rowsById('contacts', 'text')}) as n(row, name)
-       where c.ctid = n.row and c.display_name is distinct from n.name`,
+       where c.ctid = n.row and c.display_name is distinct from n.name and not c.display_name_locked`,
       [tenantId, renamed.map(([k]) => contactOf.get(k)), renamed.map(([, s]) => s.name)],
     );
   }

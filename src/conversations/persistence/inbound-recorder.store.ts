@@ -300,11 +300,10 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     const [found] = await select();
     if (found) {
       if (inbound.contactName) {
-        await tx.query(`update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3`, [
-          tenantId,
-          found.contactId,
-          inbound.contactName,
-        ]);
+        await tx.query(
+          `update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3 and not display_name_locked`,
+          [tenantId, found.contactId, inbound.contactName],
+        );
       }
       return found;
     }

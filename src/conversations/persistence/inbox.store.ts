@@ -17,6 +17,7 @@ export class TypeOrmInboxRepository extends InboxRepository {
       if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
       if (filter.channelId) qb.andWhere('c.channel_id = :channelId', { channelId: filter.channelId });
       if (filter.assigneeId) qb.andWhere('c.assignee_id = :assigneeId', { assigneeId: filter.assigneeId });
+      if (filter.contactId) qb.andWhere('c.contact_id = :contactId', { contactId: filter.contactId });
       return keysetPage(qb, { at: 'c.last_message_at', id: 'c.id' }, page, toConversation, (c) => ({ at: c.lastMessageAt, id: c.id }));
     });
   }

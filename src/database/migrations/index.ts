@@ -29,6 +29,7 @@ import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
 import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
+import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -48,6 +49,7 @@ export const REGION_MIGRATIONS = [
   InboundEventsHotDone1764930000000,
   ChannelConnectedAt1765100000000,
   DeactivationAndTermination1765310000000,
+  ContactsDirectory1765800000000,
   InboxTriage1765900000000,
   AgentNotifications1765900100000,
   CannedResponses1765900200000,
