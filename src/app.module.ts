@@ -20,6 +20,7 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { QueueModule } from './queue/queue.module';
+import { SearchModule } from './search/search.module';
 import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
 import { TenancyModule } from './tenancy/tenancy.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         NotificationsModule,
         TenancyModule,
         ConversationsModule,
+        SearchModule,
         IngestModule,
         PrivacyModule,
         IntegrationsModule,

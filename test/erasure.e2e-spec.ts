@@ -74,6 +74,11 @@ describe('erasure', () => {
       token: owner.token,
       body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: `${secret} form` }] },
     });
+    // Directory data: an e-mail address typed by an agent, and a duplicate contact merged in.
+    expect((await t.request('PATCH', `/api/contacts/${theirs.contact.id}`, { token: owner.token, body: { email: `${secret}@example.com` } })).status).toBe(200);
+    const duplicate = await t.request('POST', '/api/contacts', { token: owner.token, body: { displayName: `${secret} duplicate`, phone: '+44 20 7946 0958' } });
+    const merged = await t.request('POST', `/api/contacts/${theirs.contact.id}/merge`, { token: owner.token, body: { otherContactId: duplicate.body.id } });
+    expect(merged.body.contact.phone).toBe('+442079460958');
     return { owner, theirs, bystander, db: region === 'eu' ? eu : ru };
   }
 

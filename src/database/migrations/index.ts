@@ -30,6 +30,7 @@ import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-eras
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
 import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
 import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
+import { Search1765810000000 } from './region/1765810000000-search';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -50,6 +51,7 @@ export const REGION_MIGRATIONS = [
   ChannelConnectedAt1765100000000,
   DeactivationAndTermination1765310000000,
   ContactsDirectory1765800000000,
+  Search1765810000000,
   InboxTriage1765900000000,
   AgentNotifications1765900100000,
   CannedResponses1765900200000,
