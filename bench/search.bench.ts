@@ -1,0 +1,470 @@
+/**
+ * Search benchmark (a script that prints figures, not a test): `npm run bench:search`.
+ *
+ * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
+ * PostgreSQL when unset), seeds one tenant with BENCH_MESSAGES messages (English and Russian
+ * words, a few very common, most rarer, some unique) spread over conversations, and measures
+ * scenario groups over loopback HTTP at BENCH_CONCURRENCY clients. Each HTTP scenario is measured
+ * next to its plain SQL: the same statements the app sends, straight through `pg` as the app
+ * role (row-level security applies), back to back so drift affects both sides alike.
+ *
+ * Groups: `search` (GET /api/search: common, medium and rare words, Russian word forms, a phrase,
+ * no match), plus the floors (/health, an authenticated request refused before any query). More
+ * groups (the conversations list) are added to GROUPS with their own seed step.
+ *
+ * Knobs (environment): BENCH_MESSAGES (1,000,000), BENCH_PER_CONVERSATION (50),
+ * BENCH_REQUESTS (1000 per scenario), BENCH_CONCURRENCY (10). Only 127.0.0.1 and the database
+ * server are contacted; every loop is bounded in count and time.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Client, Pool } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/app-config';
+import { appRoleUrl } from '../src/database/migrate';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+
+const envInt = (name: string, fallback: number, min: number, max: number) => {
+  const v = Math.round(Number(process.env[name] ?? fallback));
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+};
+const MESSAGES = envInt('BENCH_MESSAGES', 1_000_000, 10_000, 10_000_000);
+const PER_CONVERSATION = envInt('BENCH_PER_CONVERSATION', 50, 1, 1000);
+const REQUESTS = envInt('BENCH_REQUESTS', 1000, 50, 100_000);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
+const WARMUP = 100;
+/** A scenario stops here even if it has not sent all its requests (then n says how many it did). */
+const SCENARIO_BOUND_MS = 60_000;
+
+const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Closed-loop load: CONCURRENCY callers, each starting its next operation when the last returns.
+
+export interface Stats {
+  name: string;
+  n: number;
+  seconds: number;
+  /** Latencies in ms, sorted. */
+  lat: number[];
+}
+
+async function closedLoop(count: number, op: (i: number) => Promise<void>): Promise<{ lat: number[]; seconds: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  let failure: unknown;
+  const started = performance.now();
+  const deadline = started + SCENARIO_BOUND_MS;
+  const caller = async () => {
+    while (next < count && failure === undefined && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        await op(i);
+        lat.push(performance.now() - t0);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, caller));
+  if (failure !== undefined) throw failure;
+  return { lat: lat.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+async function measure(name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> {
+  await closedLoop(Math.min(WARMUP, count), op); // JIT, pool connections, PostgreSQL's caches; not recorded
+  const { lat, seconds } = await closedLoop(count, op);
+  note(`${name}: ${lat.length} in ${seconds.toFixed(1)} s`);
+  return { name, n: lat.length, seconds, lat };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+// ---------------------------------------------------------------------------------------------
+// HTTP over loopback, with a keep-alive agent: the client should cost as little as it can.
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function get(port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function expectStatus(port: number, path: string, status: number, token?: string): Promise<string> {
+  const res = await get(port, path, token);
+  if (res.status !== status) throw new Error(`GET ${path}: expected ${status}, got ${res.status} ${res.body.slice(0, 300)}`);
+  return res.body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a group of scenarios gets to work with.
+
+export interface BenchContext {
+  port: number;
+  token: string;
+  tenantId: string;
+  userId: string;
+  channelId: string;
+  /** The database owner, in the tenant's region. */
+  owner: Client;
+  /** The app role, with app.tenant_id set on every connection: SQL as the app would send it. */
+  sql: Pool;
+}
+
+export interface Scenario {
+  name: string;
+  /** The HTTP request (path with query) for the i-th operation. */
+  path: (i: number) => string;
+  /** The same work as plain SQL, statement by statement; each must answer at least `minRows` rows where given. */
+  statements: (i: number) => Array<{ text: string; values: unknown[]; minRows?: number }>;
+  /** Checks one HTTP answer (the first of the run), e.g. that it found what it should. */
+  check?: (body: any) => void;
+  /** A search query of the scenario: how many messages it matches is printed with it. */
+  sample?: string;
+}
+
+export interface ScenarioGroup {
+  title: string;
+  /** Seeds what the group needs (the messages are there already). */
+  prepare?: (ctx: BenchContext) => Promise<void>;
+  scenarios: (ctx: BenchContext) => Scenario[];
+  /** p95 target of the HTTP scenarios, in ms, printed next to the figures. */
+  targetP95Ms?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding: set-based, as the database owner. Words: a few common ones in many messages, a long
+// tail, and a unique token per conversation; half the conversations in Russian.
+
+const EN = [
+  'order',
+  'delivery',
+  'refund',
+  'invoice',
+  'payment',
+  'parcel',
+  'address',
+  'discount',
+  'account',
+  'password',
+  'subscription',
+  'warranty',
+  'receipt',
+  'courier',
+  'tracking',
+];
+const RU = [
+  'заказ',
+  'доставка',
+  'возврат',
+  'оплата',
+  'посылка',
+  'адрес',
+  'скидка',
+  'курьер',
+  'гарантия',
+  'подписка',
+  'чек',
+  'счёт',
+  'пароль',
+  'кабинет',
+  'трек',
+];
+const FILLER_EN = ['hello', 'please', 'help', 'where', 'is', 'my', 'the', 'when', 'will', 'arrive', 'thanks', 'today', 'tomorrow', 'again', 'still', 'waiting'];
+const FILLER_RU = ['здравствуйте', 'пожалуйста', 'помогите', 'где', 'мой', 'когда', 'придёт', 'спасибо', 'сегодня', 'завтра', 'снова', 'всё', 'ещё', 'жду'];
+
+async function seedMessages(owner: Client, tenantId: string, channelId: string): Promise<void> {
+  const conversations = Math.ceil(MESSAGES / PER_CONVERSATION);
+  await owner.query('begin');
+  await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+  await owner.query(`insert into channels (tenant_id, id, kind, name) values ($1, $2, 'messenger', 'Bench page')`, [tenantId, channelId]);
+  await owner.query(
+    `create temp table seed_conv on commit drop as
+     select g, gen_random_uuid() as contact_id, gen_random_uuid() as conversation_id, g % 2 = 0 as russian,
+            date_trunc('milliseconds', now() - random() * interval '180 days') as at
+     from generate_series(1, $1::int) g`,
+    [conversations],
+  );
+  await owner.query(
+    `insert into contacts (tenant_id, id, display_name, created_at, updated_at)
+     select $1, contact_id, case when russian then 'Клиент ' else 'Customer ' end || g, at, at from seed_conv`,
+    [tenantId],
+  );
+  await owner.query(
+    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
+     select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed_conv`,
+    [tenantId, channelId],
+  );
+  await owner.query(
+    `insert into conversations (tenant_id, id, contact_id, channel_id, status, last_message_at, last_inbound_at, created_at, updated_at)
+     select $1, conversation_id, contact_id, $2, 'open', at, at, at, at from seed_conv`,
+    [tenantId, channelId],
+  );
+  // Index maintenance row by row would dominate the seed: the search indexes are built once after it.
+  await owner.query(`drop index messages_search_idx`);
+  await owner.query(`drop index messages_recent_idx`);
+  // Each message: 8 words. A "topic" word from a Zipf-like pick (order/заказ in about a third)
+  // and another uniformly, fillers, and in 1 message of 20 a token unique to its conversation: sku<g>.
+  await owner.query(
+    `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+     select $1, c.conversation_id, $2, case when m % 3 = 0 then 'outbound' else 'inbound' end,
+            (select string_agg(case
+                      when w = 1 then (case when c.russian then $4::text[] else $3::text[] end)[1 + floor(15 * power(random(), 2.5))::int]
+                      when w = 2 and m % 20 = 0 then 'sku' || c.g
+                      when w = 5 then (case when c.russian then $4::text[] else $3::text[] end)[1 + floor(random() * 15)::int]
+                      else (case when c.russian then $6::text[] else $5::text[] end)[1 + floor(random() * 14)::int] end, ' ')
+             from generate_series(1, 8) w where m > 0),
+            'mid-bench-' || c.g || '-' || m, c.at - (m || ' minutes')::interval, c.at - (m || ' minutes')::interval
+     from seed_conv c cross join generate_series(1, $7::int) m`,
+    [tenantId, channelId, EN, RU, FILLER_EN, FILLER_RU, PER_CONVERSATION],
+  );
+  await owner.query('commit');
+  note('building the search indexes');
+  await owner.query(`create index messages_search_idx on messages using gin (search_vector)`);
+  await owner.query(`create index messages_recent_idx on messages (tenant_id, sent_at desc)`);
+  await owner.query('vacuum (analyze) contacts, contact_identities, conversations, messages, notes');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The search group: the same statements SearchStore.texts sends (see src/search/search.store.ts).
+
+const MARKS = '\ue000\ue001';
+const HEADLINE = 'StartSel=\ue000, StopSel=\ue001, MaxWords=30, MinWords=12, ShortWord=2';
+const searchStatements = (q: string, limit: number, minRows: number) => [
+  { text: `select numnode(websearch_to_tsquery('russian', $1)) > 0 as usable`, values: [q] },
+  {
+    text: `with q as (select websearch_to_tsquery('russian', $2) as q),
+                hits as (select h.id, h.rank from q, search_messages(q.q, 200) h order by h.rank desc limit $3)
+           select 'message' as kind, m.id, m.conversation_id, c.contact_id, k.display_name, m.direction, m.author_id, m.sent_at, h.rank,
+                  ts_headline('russian', translate(left(m.text, 32768), $4, ''), q.q, $5) as snippet
+           from hits h cross join q
+           join messages m on m.tenant_id = $1 and m.id = h.id
+           join conversations c on c.tenant_id = $1 and c.id = m.conversation_id
+           join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+           order by h.rank desc, m.sent_at desc`,
+    values: ['$TENANT', q, limit, MARKS, HEADLINE],
+    minRows,
+  },
+  {
+    text: `with q as (select websearch_to_tsquery('russian', $2) as q),
+                hits as (select h.id, h.rank from q, search_notes(q.q, 200) h order by h.rank desc limit $3)
+           select 'note' as kind, n.id, n.conversation_id, c.contact_id, k.display_name, n.author_id, n.created_at, h.rank,
+                  ts_headline('russian', translate(left(n.text, 32768), $4, ''), q.q, $5) as snippet
+           from hits h cross join q
+           join notes n on n.tenant_id = $1 and n.id = h.id
+           join conversations c on c.tenant_id = $1 and c.id = n.conversation_id
+           join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+           order by h.rank desc, n.created_at desc`,
+    values: ['$TENANT', q, limit, MARKS, HEADLINE],
+  },
+];
+
+function searchScenario(name: string, queries: (i: number) => string, minRows = 1): (ctx: BenchContext) => Scenario {
+  return (ctx) => ({
+    name,
+    path: (i) => `/api/search?type=messages&limit=20&q=${encodeURIComponent(queries(i))}`,
+    statements: (i) => searchStatements(queries(i), 20, minRows).map((s) => ({ ...s, values: s.values.map((v) => (v === '$TENANT' ? ctx.tenantId : v)) })),
+    check: (body) => {
+      if (minRows > 0 && !(body.items?.length >= minRows)) throw new Error(`${name}: expected hits, got ${JSON.stringify(body).slice(0, 300)}`);
+      if (minRows > 0 && !String(body.items[0].snippet).includes('<mark>')) throw new Error(`${name}: no highlight in ${body.items[0].snippet}`);
+    },
+    sample: queries(0),
+  });
+}
+
+const conversationsCount = () => Math.ceil(MESSAGES / PER_CONVERSATION);
+const SEARCH: ScenarioGroup = {
+  title: `GET /api/search?type=messages&limit=20 (${MESSAGES.toLocaleString('en-US')} messages)`,
+  targetP95Ms: 50,
+  scenarios: (ctx) =>
+    [
+      searchScenario('common word: order', () => 'order'),
+      searchScenario('Russian word form: заказы', () => 'заказы'),
+      searchScenario('tail words: tracking, трек, warranty, гарантия', (i) => ['tracking', 'трек', 'warranty', 'гарантия'][i % 4]),
+      // A different conversation's token each time: each query finds that conversation's few messages.
+      searchScenario('rare token: sku<n>', (i) => `sku${1 + ((i * 7919) % conversationsCount())}`),
+      searchScenario('phrase: "please help" / "пожалуйста помогите"', (i) => (i % 2 ? '"пожалуйста помогите"' : '"please help"')),
+      searchScenario('two words: refund courier / возврат курьер', (i) => (i % 2 ? 'возврат курьер' : 'refund courier')),
+      searchScenario('no match: xylophone', () => 'xylophone', 0),
+    ].map((s) => s(ctx)),
+};
+
+/** Every group this bench runs; the conversations list adds its own. */
+export const GROUPS: ScenarioGroup[] = [SEARCH];
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const rps = (s: Stats) => s.n / s.seconds;
+
+function row(label: string, s: Stats, extra: string[] = []): string {
+  return [
+    label.padEnd(46),
+    String(s.n).padStart(6),
+    Math.round(rps(s)).toLocaleString('en-US').padStart(7),
+    ...[50, 95, 99].map((p) => fmt(percentile(s.lat, p)).padStart(8)),
+    ...extra.map((e) => e.padStart(10)),
+  ].join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const phases: string[] = [];
+  const phase = (name: string, since: number) => phases.push(`${name} ${((performance.now() - since) / 1000).toFixed(1)} s`);
+
+  let dbs: TestDatabases | undefined;
+  let app: NestFastifyApplication | undefined;
+  let owner: Client | undefined;
+  let sqlPool: Pool | undefined;
+  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    dbs = await createTestDatabases();
+    const config = loadConfig({
+      REGION_DATABASE_URLS: Object.entries(dbs.urls)
+        .map(([r, u]) => `${r}=${u}`)
+        .join(','),
+      DEFAULT_REGION: 'eu',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      DATABASE_APP_ROLE: appRole,
+      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
+      WORKERS: 'off',
+      SMTP_PORT: '0',
+    });
+    app = await createApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    phase('databases + app start', t0);
+
+    const tSeed = performance.now();
+    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+    const account = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    owner = new Client({ connectionString: dbs.urls[account.tenant.region] });
+    await owner.connect();
+    const channelId = randomUUID();
+    note(`seeding ${MESSAGES.toLocaleString('en-US')} messages`);
+    await seedMessages(owner, account.tenant.id, channelId);
+    const [{ version, superuser }] = (await owner.query(`select current_setting('server_version') as version, current_setting('is_superuser') as superuser`))
+      .rows;
+    phase(`seed ${MESSAGES.toLocaleString('en-US')} messages`, tSeed);
+
+    sqlPool = new Pool({
+      connectionString: appRoleUrl(dbs.urls[account.tenant.region], { name: appRole, password: config.appDatabasePassword }),
+      max: CONCURRENCY,
+      options: `-c app.tenant_id=${account.tenant.id}`,
+    });
+    const ctx: BenchContext = { port, token: account.accessToken, tenantId: account.tenant.id, userId: account.user.id, channelId, owner, sql: sqlPool };
+
+    const tMeasure = performance.now();
+    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
+    const noDb = await measure('GET /api/search?limit=0 (400)', async () => void (await expectStatus(port, '/api/search?q=x&limit=0', 400, ctx.token)));
+    const results: Array<{ group: ScenarioGroup; pairs: Array<{ http: Stats; sql: Stats }> }> = [];
+    for (const group of GROUPS) {
+      if (group.prepare) await group.prepare(ctx);
+      const pairs: Array<{ http: Stats; sql: Stats }> = [];
+      for (const s of group.scenarios(ctx)) {
+        if (s.sample !== undefined) {
+          const [{ n }] = (await owner.query(`select count(*)::int as n from messages where search_vector @@ websearch_to_tsquery('russian', $1)`, [s.sample]))
+            .rows;
+          s.name = `${s.name} (${n.toLocaleString('en-US')} hits)`;
+        }
+        s.check?.(JSON.parse(await expectStatus(port, s.path(0), 200, ctx.token)));
+        const http = await measure(s.name, async (i) => void (await expectStatus(port, s.path(i), 200, ctx.token)));
+        const sql = await measure(`SQL ${s.name}`, async (i) => {
+          for (const st of s.statements(i)) {
+            const { rowCount } = await sqlPool!.query(st.text, st.values);
+            if (st.minRows && (rowCount ?? 0) < st.minRows) throw new Error(`SQL ${s.name}: ${rowCount} rows`);
+          }
+        });
+        pairs.push({ http, sql });
+      }
+      results.push({ group, pairs });
+    }
+    phase('measurements', tMeasure);
+
+    const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
+    const header = ['', 'n', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p50÷SQL', 'p95÷SQL', 'target'];
+    const widths = [46, 6, 7, 8, 8, 8, 10, 10, 10];
+    const lines = [
+      `\nSearch bench: ${MESSAGES.toLocaleString('en-US')} messages in ${conversationsCount().toLocaleString('en-US')} conversations of one tenant, ` +
+        `${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback, app and load generator in one Node process`,
+      `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}; migrations' role superuser: ${superuser})`,
+      '',
+      header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(' '),
+      'Floors',
+      row('  GET /health', health),
+      row('  GET /api/search?limit=0 → 400 (auth, no DB)', noDb),
+    ];
+    for (const { group, pairs } of results) {
+      lines.push(group.title);
+      for (const { http, sql } of pairs) {
+        const met =
+          group.targetP95Ms === undefined ? '' : percentile(http.lat, 95) < group.targetP95Ms ? `<${group.targetP95Ms} ok` : `>${group.targetP95Ms} MISS`;
+        lines.push(
+          row(`  ${http.name}`, http, [
+            `${fmt(percentile(http.lat, 50) / percentile(sql.lat, 50))}×`,
+            `${fmt(percentile(http.lat, 95) / percentile(sql.lat, 95))}×`,
+            met,
+          ]),
+          row(`    same SQL, as the app role`, sql),
+        );
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    const tClean = performance.now();
+    agent.destroy();
+    await sqlPool?.end().catch(() => undefined);
+    await owner?.end().catch(() => undefined);
+    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
+    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
+    if (dbs && process.env.DATABASE_URL) await dropRole(dbs.serverUrl, appRole);
+    phase('cleanup', tClean);
+    process.stdout.write(`\n${phases.join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+/** Roles outlive databases; once this run's databases are gone, nothing refers to this one. */
+async function dropRole(serverUrl: string, role: string): Promise<void> {
+  const c = new Client({ connectionString: serverUrl });
+  try {
+    await c.connect();
+    await c.query(`drop role if exists ${role}`);
+  } catch (err) {
+    note(`dropping role ${role}: ${(err as Error).message}`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
