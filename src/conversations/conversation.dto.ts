@@ -207,3 +207,28 @@ export class CreateNoteDto {
   @MaxLength(10000)
   text: string;
 }
+
+export class StartConversationDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  contactId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  channelId: string;
+
+  @ApiPropertyOptional({
+    maxLength: 320,
+    description: 'SMS, WhatsApp (a phone number with its country code) or e-mail (an address): where to reach a contact who has no address on that channel yet',
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsString()
+  @MaxLength(320)
+  to?: string;
+
+  @ApiProperty({ type: SendMessageDto, description: 'The first message, as POST /api/conversations/:id/messages takes it' })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SendMessageDto)
+  message: SendMessageDto;
+}

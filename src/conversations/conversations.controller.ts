@@ -1,18 +1,19 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { invalid } from '../../libs/domain/src';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
 import { PageQueryDto, pageOf } from '../common/page-query.dto';
-import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
+import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { ConversationService } from './conversation.service';
 import { messageResponse, noteResponse } from './conversation.responses';
-import { ConversationViewPageResponse, ConversationViewResponse } from './triage.dto';
+import { ConversationViewPageResponse, ConversationViewResponse, StartedConversationResponse } from './triage.dto';
 import { conversationViewResponse } from './triage.responses';
+import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
 import { TriageService } from './triage.service';
-import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, UpdateConversationDto } from './conversation.dto';
+import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, StartConversationDto, UpdateConversationDto } from './conversation.dto';
 
 @ApiTags('conversations')
 @Authenticated()
@@ -22,6 +23,7 @@ export class ConversationsController {
     private readonly conversations: ConversationService,
     private readonly triage: TriageService,
     private readonly replies: ReplyRenderer,
+    private readonly starter: ConversationStarter,
   ) {}
 
   @Get()
@@ -29,6 +31,37 @@ export class ConversationsController {
   @ApiOkResponse({ type: ConversationViewPageResponse })
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQueryDto) {
     return toPageResponse(await this.triage.list(p, p.userId, q, pageOf(q)), conversationViewResponse);
+  }
+
+  @Post()
+  @Roles('owner', 'admin', 'agent')
+  @ApiOperation({
+    summary: 'Write first to a contact on a channel, under its rules',
+    description:
+      'WhatsApp: an approved template, to a contact with a recorded opt-in (422 WHATSAPP_TEMPLATE_REQUIRED, WHATSAPP_OPT_IN_REQUIRED). ' +
+      "SMS and e-mail: allowed, to the contact's address on the channel or `to` (400 ADDRESS_REQUIRED, INVALID_ADDRESS; 409 ADDRESS_OF_ANOTHER_CONTACT); SMS not after the contact sent STOP (422 SMS_OPTED_OUT). " +
+      "Messenger, Instagram, Telegram, web chat: only a contact who has written on that channel (422 CONTACT_NOT_ON_CHANNEL), within the platform's window (422 MESSAGING_WINDOW_CLOSED), not blocked (422 CONTACT_BLOCKED). " +
+      "The contact's open conversation on the channel continues (created: false), else a new one starts, assigned to the caller. Nothing is stored when a rule refuses.",
+  })
+  @ApiCreatedResponse({ type: StartedConversationResponse })
+  async start(@CurrentPrincipal() p: Principal, @Body() body: StartConversationDto) {
+    const m = body.message;
+    if (m.template !== undefined && (m.text !== undefined || m.attachments !== undefined || m.cannedResponseId !== undefined)) {
+      throw invalid('VALIDATION_FAILED', 'send either a template, or text (or a canned response) and/or attachments');
+    }
+    if (m.cannedResponseId !== undefined && m.text !== undefined) throw invalid('VALIDATION_FAILED', 'send either text or cannedResponseId');
+    const started = await this.starter.start(p, p.userId, {
+      contactId: body.contactId,
+      channelId: body.channelId,
+      to: body.to,
+      render: (conversationId) => this.replies.text(p, conversationId, p.userId, m),
+      content: { attachments: m.attachments, template: m.template },
+    });
+    return {
+      created: started.created,
+      conversation: conversationViewResponse(await this.triage.view(p, p.userId, started.conversationId)),
+      message: messageResponse(started.message),
+    };
   }
 
   @Get(':id')

@@ -10,7 +10,9 @@ import { AgentNotices } from './agent-notices.service';
 import { CannedResponsesController } from './canned-responses.controller';
 import { CannedResponseService } from './canned-responses.service';
 import { LabelsController } from './labels.controller';
+import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
+import { SmsOptOuts } from './sms-opt-outs.service';
 import { SnoozeWakeJob } from './snooze-wake.job';
 import { LabelService } from './labels.service';
 import { TriageController } from './triage.controller';
@@ -38,6 +40,8 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
     ReplyRenderer,
     ContactDirectoryService,
     ContactDirectoryStore,
+    SmsOptOuts,
+    ConversationStarter,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },

@@ -185,3 +185,21 @@ export class BulkUpdateResponse {
   @ApiProperty({ type: [String], format: 'uuid' }) updated: string[];
   @ApiProperty({ type: [String], format: 'uuid', description: 'Ids of no conversation of this organization: nothing was done for them' }) notFound: string[];
 }
+
+export class MessageSummaryResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) conversationId: string;
+  @ApiProperty({ enum: ['inbound', 'outbound'] }) direction: string;
+  @ApiProperty({ type: String, nullable: true }) text: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'queued' }) status: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) authorId: string | null;
+  @ApiProperty() sentAt: Date;
+  @ApiProperty() createdAt: Date;
+}
+
+export class StartedConversationResponse {
+  @ApiProperty({ description: "false: the contact's open conversation on the channel continued" }) created: boolean;
+  @ApiProperty({ type: ConversationViewResponse }) conversation: ConversationViewResponse;
+  @ApiProperty({ type: MessageSummaryResponse, description: 'The queued message, as POST /api/conversations/:id/messages answers it' })
+  message: MessageSummaryResponse;
+}

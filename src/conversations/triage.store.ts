@@ -140,6 +140,57 @@ const enriched = (page: string, order: string) => `
   order by ${order}`;
 
 /**
+ * The list's one statement: the page of conversations (limit+1 rows in keyset order) the filter
+ * selects, enriched with what each row shows. Exported for the benchmark, which runs it as is.
+ */
+export function triageListSql(tenantId: string, viewerId: string, filter: TriageFilter, page: PageRequest): { text: string; values: unknown[] } {
+  const params: unknown[] = [tenantId, viewerId];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where = ['c.tenant_id = $1'];
+  if (filter.status) where.push(`c.status = ${p(filter.status)}`);
+  if (filter.channelId) where.push(`c.channel_id = ${p(filter.channelId)}::uuid`);
+  if (filter.assigneeId === null) where.push('c.assignee_id is null');
+  else if (filter.assigneeId) where.push(`c.assignee_id = ${p(filter.assigneeId)}::uuid`);
+  for (const label of filter.labels ?? []) {
+    where.push(
+      'id' in label
+        ? `exists (select 1 from conversation_labels cl where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and cl.label_id = ${p(label.id)}::uuid)`
+        : `exists (select 1 from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
+               where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and lower(l.name) = lower(${p(label.name)}))`,
+    );
+  }
+  if (filter.unread === true) where.push(UNREAD);
+  if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
+  if (filter.priorities?.length) {
+    const named = filter.priorities.filter((x): x is Priority => x !== null);
+    const parts = [];
+    if (named.length) parts.push(`c.priority = any(${p(named)}::text[])`);
+    if (filter.priorities.includes(null)) parts.push('c.priority is null');
+    where.push(`(${parts.join(' or ')})`);
+  }
+  if (filter.q) {
+    const q = p(filter.q);
+    where.push(`(c.id::text = lower(${q})
+        or exists (select 1 from contacts ct where ct.tenant_id = c.tenant_id and ct.id = c.contact_id and strpos(lower(ct.display_name), lower(${q})) > 0)
+        or exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.contact_id and i.external_id = ${q}))`);
+  }
+
+  // Last activity: newest first. Waiting: conversations whose last message is the contact's,
+  // the longest waiting first.
+  const waiting = filter.sort === 'waiting';
+  const at = waiting ? 'c.last_inbound_at' : 'c.last_message_at';
+  if (waiting) where.push('c.last_inbound_at is not null and c.last_inbound_at >= c.last_message_at');
+  if (page.after) where.push(`(${at}, c.id) ${waiting ? '>' : '<'} (${p(page.after.at)}::timestamptz, ${p(page.after.id)}::uuid)`);
+  const dir = waiting ? 'asc' : 'desc';
+  const pageSql = `select c.* from conversations c where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${p(page.limit + 1)}`;
+
+  return { text: enriched(pageSql, `${at} ${dir}, c.id ${dir}`), values: params };
+}
+
+/**
  * The agents' view of the inbox: filtered, sorted lists with what each row shows, the counts
  * behind the tabs, and each agent's read position per conversation (the one owner of
  * conversation_reads).
@@ -149,51 +200,10 @@ export class TriageStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
   list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
-    const params: unknown[] = [tenant.tenantId, viewerId];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const where = ['c.tenant_id = $1'];
-    if (filter.status) where.push(`c.status = ${p(filter.status)}`);
-    if (filter.channelId) where.push(`c.channel_id = ${p(filter.channelId)}::uuid`);
-    if (filter.assigneeId === null) where.push('c.assignee_id is null');
-    else if (filter.assigneeId) where.push(`c.assignee_id = ${p(filter.assigneeId)}::uuid`);
-    for (const label of filter.labels ?? []) {
-      where.push(
-        'id' in label
-          ? `exists (select 1 from conversation_labels cl where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and cl.label_id = ${p(label.id)}::uuid)`
-          : `exists (select 1 from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
-               where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and lower(l.name) = lower(${p(label.name)}))`,
-      );
-    }
-    if (filter.unread === true) where.push(UNREAD);
-    if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
-    if (filter.priorities?.length) {
-      const named = filter.priorities.filter((x): x is Priority => x !== null);
-      const parts = [];
-      if (named.length) parts.push(`c.priority = any(${p(named)}::text[])`);
-      if (filter.priorities.includes(null)) parts.push('c.priority is null');
-      where.push(`(${parts.join(' or ')})`);
-    }
-    if (filter.q) {
-      const q = p(filter.q);
-      where.push(`(c.id::text = lower(${q})
-        or exists (select 1 from contacts ct where ct.tenant_id = c.tenant_id and ct.id = c.contact_id and strpos(lower(ct.display_name), lower(${q})) > 0)
-        or exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.contact_id and i.external_id = ${q}))`);
-    }
-
-    // Last activity: newest first. Waiting: conversations whose last message is the contact's,
-    // the longest waiting first.
+    const { text, values } = triageListSql(tenant.tenantId, viewerId, filter, page);
     const waiting = filter.sort === 'waiting';
-    const at = waiting ? 'c.last_inbound_at' : 'c.last_message_at';
-    if (waiting) where.push('c.last_inbound_at is not null and c.last_inbound_at >= c.last_message_at');
-    if (page.after) where.push(`(${at}, c.id) ${waiting ? '>' : '<'} (${p(page.after.at)}::timestamptz, ${p(page.after.id)}::uuid)`);
-    const dir = waiting ? 'asc' : 'desc';
-    const pageSql = `select c.* from conversations c where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${p(page.limit + 1)}`;
-
     return this.dbs.forTenant(tenant, async (tx) => {
-      const found = await rows<ViewRow>(tx, enriched(pageSql, `${at} ${dir}, c.id ${dir}`), params);
+      const found = await rows<ViewRow>(tx, text, values);
       const items = found.slice(0, page.limit).map(toView);
       const last = items[items.length - 1];
       const next = found.length > page.limit ? { at: (waiting ? last.lastInboundAt : last.lastMessageAt) as Date, id: last.id } : undefined;

@@ -24,6 +24,7 @@ import { DeactivationAndTermination1765310000000 } from './region/1765310000000-
 import { InboxTriage1765900000000 } from './region/1765900000000-inbox-triage';
 import { AgentNotifications1765900100000 } from './region/1765900100000-agent-notifications';
 import { CannedResponses1765900200000 } from './region/1765900200000-canned-responses';
+import { SmsOptOut1765900300000 } from './region/1765900300000-sms-opt-out';
 import { TenantTermination1765310000001 } from './directory/1765310000001-tenant-termination';
 import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
@@ -55,6 +56,7 @@ export const REGION_MIGRATIONS = [
   InboxTriage1765900000000,
   AgentNotifications1765900100000,
   CannedResponses1765900200000,
+  SmsOptOut1765900300000,
   Crm1766200000000,
   CrmErasureAndOauth1766200000002,
 ];

@@ -1,0 +1,303 @@
+/**
+ * The triage list half of `npm run bench:search` (a script that prints figures, not a test).
+ *
+ * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
+ * PostgreSQL when unset), seeds one tenant with BENCH_MESSAGES messages (1,000,000) over
+ * BENCH_CONVERSATIONS conversations (20,000) shared by 10 agents, half of each agent's
+ * conversations read by them, and measures `GET /api/conversations?assignee=me&unread=true`
+ * (first page, and deep pages by cursor) over loopback HTTP at BENCH_CONCURRENCY (10) clients,
+ * next to the same SQL the app issues, sent straight through `pg` as the app role in the same run.
+ * Target: list p95 < 20 ms.
+ *
+ * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
+ * BENCH_MESSAGES. Only 127.0.0.1 and the database server are contacted.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Client, Pool } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { createApp } from '../src/app.factory';
+import { decodeCursor } from '../src/common/cursor';
+import { loadConfig } from '../src/config/app-config';
+import { triageListSql } from '../src/conversations/triage.store';
+import { appRoleUrl } from '../src/database/migrate';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+
+const envInt = (name: string, fallback: number, min: number, max: number) => {
+  const v = Math.round(Number(process.env[name] ?? fallback));
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+};
+const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
+const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 20_000, 1_000, 1_000_000);
+const MESSAGES = envInt('BENCH_MESSAGES', 1_000_000, CONVERSATIONS, 20_000_000);
+const AGENTS = 10;
+const PAGE_SIZE = 25;
+const WARMUP = 200;
+const SCENARIO_BOUND_MS = 60_000;
+
+const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
+
+interface Stats {
+  name: string;
+  n: number;
+  seconds: number;
+  lat: number[];
+}
+
+async function closedLoop(count: number, op: (i: number) => Promise<void>): Promise<{ lat: number[]; seconds: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  let failure: unknown;
+  const started = performance.now();
+  const deadline = started + SCENARIO_BOUND_MS;
+  const caller = async () => {
+    while (next < count && failure === undefined && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        await op(i);
+        lat.push(performance.now() - t0);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, caller));
+  if (failure !== undefined) throw failure;
+  return { lat: lat.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+async function measure(name: string, op: (i: number) => Promise<void>): Promise<Stats> {
+  await closedLoop(WARMUP, op);
+  const { lat, seconds } = await closedLoop(REQUESTS, op);
+  note(`${name}: ${lat.length} in ${seconds.toFixed(1)} s`);
+  return { name, n: lat.length, seconds, lat };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function get(port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function expectStatus(port: number, path: string, status: number, token?: string): Promise<string> {
+  const res = await get(port, path, token);
+  if (res.status !== status) throw new Error(`GET ${path}: expected ${status}, got ${res.status} ${res.body.slice(0, 300)}`);
+  return res.body;
+}
+
+/**
+ * Set-based, as the database owner, in one transaction: AGENTS users (the bench's caller among
+ * them), conversations spread over 90 days and assigned round-robin (every 11th unassigned),
+ * MESSAGES messages over them (inbound and outbound, the newest inbound), and a read position for
+ * every other conversation of each agent: its newest message, so about half are unread.
+ */
+async function seed(owner: Client, tenantId: string, callerId: string): Promise<void> {
+  const channelId = randomUUID();
+  await owner.query('begin');
+  await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+  await owner.query(`insert into channels (tenant_id, id, kind, name) values ($1, $2, 'messenger', 'Bench Messenger page')`, [tenantId, channelId]);
+  await owner.query(
+    `insert into users (tenant_id, id, email, password_hash, role)
+     select $1, gen_random_uuid(), 'agent-' || g || '@bench.example', 'x', 'agent' from generate_series(1, ${AGENTS - 1}) g`,
+    [tenantId],
+  );
+  const users = (await owner.query(`select id from users where tenant_id = $1 and id <> $2 order by id`, [tenantId, callerId])).rows.map((r) => r.id as string);
+  const agents = [callerId, ...users].slice(0, AGENTS);
+  const perConversation = Math.floor(MESSAGES / CONVERSATIONS);
+  await owner.query(
+    `create temp table seed on commit drop as
+     select g, gen_random_uuid() as contact_id, gen_random_uuid() as conversation_id,
+            (array['open','open','open','open','open','pending','pending','snoozed','resolved','resolved'])[1 + g % 10] as status,
+            case when g % 11 = 0 then null else ($2::uuid[])[1 + g % ${AGENTS}] end as assignee_id,
+            date_trunc('milliseconds', now() - random() * interval '90 days') as at
+     from generate_series(1, ${CONVERSATIONS}) g`,
+    [tenantId, agents],
+  );
+  await owner.query(
+    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
+    [tenantId],
+  );
+  await owner.query(
+    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
+     select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed`,
+    [tenantId, channelId],
+  );
+  await owner.query(
+    `insert into conversations (tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at)
+     select $1, conversation_id, contact_id, $2, status, assignee_id, at, at, at - interval '1 day', at from seed`,
+    [tenantId, channelId],
+  );
+  // The last message of each conversation is the contact's (k = 0), earlier ones alternate.
+  await owner.query(
+    `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+     select $1, conversation_id, $2, case when k % 2 = 0 then 'inbound' else 'outbound' end,
+            'Message ' || k || ' about order #' || g, 'mid-bench-' || g || '-' || k,
+            at - k * interval '1 minute', at - k * interval '1 minute'
+     from seed cross join generate_series(0, ${perConversation - 1}) k`,
+    [tenantId, channelId],
+  );
+  await owner.query(
+    `insert into conversation_reads (tenant_id, user_id, conversation_id, read_up_to)
+     select $1, assignee_id, conversation_id, at from seed where assignee_id is not null and g % 2 = 0`,
+    [tenantId],
+  );
+  await owner.query('commit');
+  await owner.query('vacuum (analyze) contacts, contact_identities, conversations, messages, conversation_reads, users');
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function row(label: string, s: Stats, ratio?: string): string {
+  return [
+    label.padEnd(46),
+    String(s.n).padStart(6),
+    Math.round(s.n / s.seconds)
+      .toLocaleString('en-US')
+      .padStart(8),
+    ...[50, 95, 99].map((p) => fmt(percentile(s.lat, p)).padStart(8)),
+    (ratio ?? '').padStart(10),
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let dbs: TestDatabases | undefined;
+  let app: NestFastifyApplication | undefined;
+  let owner: Client | undefined;
+  let sqlPool: Pool | undefined;
+  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    dbs = await createTestDatabases();
+    const config = loadConfig({
+      REGION_DATABASE_URLS: Object.entries(dbs.urls)
+        .map(([r, u]) => `${r}=${u}`)
+        .join(','),
+      DEFAULT_REGION: 'eu',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      DATABASE_APP_ROLE: appRole,
+      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
+      WORKERS: 'off',
+      SMTP_PORT: '0',
+    });
+    app = await createApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+
+    const tSeed = performance.now();
+    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    owner = new Client({ connectionString: dbs.urls[tenant.region] });
+    await owner.connect();
+    await seed(owner, tenant.id, user.id);
+    const [{ version }] = (await owner.query(`select current_setting('server_version') as version`)).rows;
+    const [{ messages, mine, unread }] = (
+      await owner.query(
+        `select (select count(*) from messages where tenant_id = $1)::int as messages,
+                (select count(*) from conversations where tenant_id = $1 and assignee_id = $2)::int as mine,
+                (select count(*) from conversations c where tenant_id = $1 and assignee_id = $2 and not exists (
+                   select 1 from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2 and r.conversation_id = c.id))::int as unread`,
+        [tenant.id, user.id],
+      )
+    ).rows;
+    note(
+      `seeded ${messages} messages, ${CONVERSATIONS} conversations in ${((performance.now() - tSeed) / 1000).toFixed(1)} s; the caller has ${mine}, ${unread} unread`,
+    );
+
+    // Deep cursors: walk the caller's unread list once (also checks it is what the seed made).
+    const path = (cursor?: string) => `/api/conversations?assignee=me&unread=true&limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const cursors: string[] = [];
+    let seen = 0;
+    let cursor: string | undefined;
+    do {
+      const body = JSON.parse(await expectStatus(port, path(cursor), 200, token)) as { items: Array<{ unreadCount: number }>; nextCursor: string | null };
+      seen += body.items.length;
+      if (body.items.some((c) => c.unreadCount === 0)) throw new Error('a row of unread=true has no unread message');
+      cursor = body.nextCursor ?? undefined;
+      if (cursor) cursors.push(cursor);
+    } while (cursor && cursors.length < 10_000);
+    if (seen !== unread) throw new Error(`the unread list has ${seen} rows, the seed made ${unread}`);
+
+    sqlPool = new Pool({
+      connectionString: appRoleUrl(dbs.urls[tenant.region], { name: appRole, password: config.appDatabasePassword }),
+      max: CONCURRENCY,
+      options: `-c app.tenant_id=${tenant.id}`,
+    });
+    const sqlOf = (c?: string) =>
+      triageListSql(
+        tenant.id,
+        user.id,
+        { assigneeId: user.id, unread: true, sort: 'last_activity' },
+        { limit: PAGE_SIZE, after: c ? decodeCursor(c) : undefined },
+      );
+
+    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
+    const rows: Array<{ label: string; s: Stats; against?: Stats }> = [{ label: 'GET /health (floor)', s: health }];
+    for (const [label, pick] of [
+      ['first page', () => undefined],
+      ['deeper pages by cursor', (i: number) => cursors[i % cursors.length]],
+    ] as Array<[string, (i: number) => string | undefined]>) {
+      const sql = await measure(`SQL ${label}`, async (i) => {
+        const { text, values } = sqlOf(pick(i));
+        await sqlPool!.query(text, values);
+      });
+      const http = await measure(`HTTP ${label}`, async (i) => void (await expectStatus(port, path(pick(i)), 200, token)));
+      rows.push({ label: `  SQL, app role (same query), ${label}`, s: sql }, { label: `  GET ?assignee=me&unread=true, ${label}`, s: http, against: sql });
+    }
+
+    const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
+    process.stdout.write(
+      `\nTriage list: ${Number(messages).toLocaleString('en-US')} messages, ${CONVERSATIONS.toLocaleString('en-US')} conversations, ${AGENTS} agents in one tenant; ` +
+        `the caller has ${mine} conversations, ${unread} unread. ${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback\n` +
+        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: HTTP p95 < 20 ms\n\n` +
+        `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p95÷SQL'.padStart(10)}\n` +
+        rows.map((r) => row(r.label, r.s, r.against ? `${fmt(percentile(r.s.lat, 95) / percentile(r.against.lat, 95))}×` : undefined)).join('\n') +
+        '\n',
+    );
+  } finally {
+    agent.destroy();
+    await sqlPool?.end().catch(() => undefined);
+    await owner?.end().catch(() => undefined);
+    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
+    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
+    if (dbs && process.env.DATABASE_URL) {
+      const c = new Client({ connectionString: dbs.serverUrl });
+      await c
+        .connect()
+        .then(() => c.query(`drop role if exists ${appRole}`))
+        .catch((err: Error) => note(`dropping role ${appRole}: ${err.message}`))
+        .finally(() => c.end().catch(() => undefined));
+    }
+    process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
