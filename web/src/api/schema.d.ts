@@ -194,6 +194,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ContactsController_list"];
+        put?: never;
+        post: operations["ContactsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}": {
         parameters: {
             query?: never;
@@ -207,7 +223,7 @@ export interface paths {
         delete: operations["PrivacyRequestsController_deleteContact"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["ContactsController_update"];
         trace?: never;
     };
     "/api/contacts/{id}/consents": {
@@ -219,6 +235,22 @@ export interface paths {
         };
         get: operations["ContactsController_getConsents"];
         put: operations["ContactsController_putConsents"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/{id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ContactsController_conversations"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -246,6 +278,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ContactsController_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations": {
         parameters: {
             query?: never;
@@ -256,7 +304,11 @@ export interface paths {
         /** The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels */
         get: operations["ConversationsController_list"];
         put?: never;
-        post?: never;
+        /**
+         * Write first to a contact on a channel, under its rules
+         * @description WhatsApp: an approved template, to a contact with a recorded opt-in (422 WHATSAPP_TEMPLATE_REQUIRED, WHATSAPP_OPT_IN_REQUIRED). SMS and e-mail: allowed, to the contact's address on the channel or `to` (400 ADDRESS_REQUIRED, INVALID_ADDRESS; 409 ADDRESS_OF_ANOTHER_CONTACT); SMS not after the contact sent STOP (422 SMS_OPTED_OUT). Messenger, Instagram, Telegram, web chat: only a contact who has written on that channel (422 CONTACT_NOT_ON_CHANNEL), within the platform's window (422 MESSAGING_WINDOW_CLOSED), not blocked (422 CONTACT_BLOCKED). The contact's open conversation on the channel continues (created: false), else a new one starts, assigned to the caller. Nothing is stored when a rule refuses.
+         */
+        post: operations["ConversationsController_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -619,6 +671,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SearchController_find"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings/retention": {
         parameters: {
             query?: never;
@@ -948,10 +1016,61 @@ export interface components {
             /** @example checkout form, 2026-11-29 */
             source: string;
         };
+        ConsentResolutionResponse: {
+            /**
+             * @description Whose record stands: the contact that stayed, or the one merged into it
+             * @enum {string}
+             */
+            from: "kept" | "merged";
+            granted: boolean;
+            purpose: string;
+        };
+        ContactIdentityResponse: {
+            /** Format: date-time */
+            blockedAt: string | null;
+            channelId: string;
+            channelKind: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The End User on that channel (PSID, phone, e-mail address, chat id) */
+            externalId: string;
+            id: string;
+        };
+        ContactMergeResponse: {
+            /** @description Purposes both contacts had a different record for; the stricter stands */
+            consents: components["schemas"]["ConsentResolutionResponse"][];
+            id: string;
+            /** Format: date-time */
+            mergedAt: string;
+            mergedBy: string | null;
+            mergedContactId: string;
+            moved: components["schemas"]["MovedCountsResponse"];
+        };
+        ContactPageResponse: {
+            items: components["schemas"]["ContactResponse"][];
+            nextCursor: string | null;
+        };
         ContactRefResponse: {
             displayName: string | null;
             /** Format: uuid */
             id: string;
+        };
+        ContactResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            displayName: string | null;
+            email: string | null;
+            id: string;
+            identities: components["schemas"]["ContactIdentityResponse"][];
+            /**
+             * @description Made by an inbound message, or by an agent
+             * @enum {string}
+             */
+            origin: "channel" | "agent";
+            /** @description E.164 */
+            phone: string | null;
+            /** Format: date-time */
+            updatedAt: string;
         };
         ConversationCountsResponse: {
             /** @description Conversations in `status` */
@@ -1013,6 +1132,17 @@ export interface components {
              * @example Thank you, {{contact.name}}! {{agent.name}}
              */
             text: string;
+        };
+        CreateContactDto: {
+            /** @example Anna Petrova */
+            displayName?: string;
+            /** @example anna@example.com */
+            email?: string;
+            /**
+             * @description Any usual format; stored as E.164 (400 INVALID_PHONE if it is not a valid number)
+             * @example +7 912 345-67-89
+             */
+            phone?: string;
         };
         CreateIntegrationDto: {
             /**
@@ -1132,6 +1262,36 @@ export interface components {
              */
             messageId?: string;
         };
+        MergeContactDto: {
+            /** @description The contact to merge into this one; it is deleted once everything of it moved */
+            otherContactId: string;
+        };
+        MergeResultResponse: {
+            contact: components["schemas"]["ContactResponse"];
+            merge: components["schemas"]["ContactMergeResponse"];
+        };
+        MessageSummaryResponse: {
+            /** Format: uuid */
+            authorId: string | null;
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            sentAt: string;
+            /** @example queued */
+            status: string | null;
+            text: string | null;
+        };
+        MovedCountsResponse: {
+            consents: number;
+            conversations: number;
+            identities: number;
+        };
         NotificationPageResponse: {
             items: components["schemas"]["NotificationResponse"][];
             nextCursor: string | null;
@@ -1207,6 +1367,56 @@ export interface components {
             /** @description Days messages are kept; null keeps them */
             defaultDays?: number | null;
         };
+        SearchContactRef: {
+            displayName: string | null;
+            id: string;
+        };
+        SearchHitResponse: {
+            /**
+             * Format: date-time
+             * @description message, note: when it was written
+             */
+            at?: string;
+            /** @description message (outbound), note */
+            authorId?: string | null;
+            /** @description conversation */
+            channelId?: string;
+            /** @description message, note, conversation */
+            contact?: components["schemas"]["SearchContactRef"];
+            /** @description message, note, conversation */
+            conversationId?: string;
+            /**
+             * @description message
+             * @enum {string|null}
+             */
+            direction?: "inbound" | "outbound" | null;
+            /** @description contact */
+            displayName?: string | null;
+            /** @description contact */
+            email?: string | null;
+            id: string;
+            /** @enum {string} */
+            kind: "message" | "note" | "contact" | "conversation";
+            /**
+             * Format: date-time
+             * @description conversation
+             */
+            lastMessageAt?: string;
+            /** @description contact (E.164) */
+            phone?: string | null;
+            /** @description Higher is better; comparable within one answer only */
+            rank: number;
+            /** @description HTML-escaped text with <mark>…</mark> around the matches */
+            snippet: string | null;
+            /** @description conversation */
+            status?: string;
+        };
+        SearchResponse: {
+            /** @description Best first; at most `limit` */
+            items: components["schemas"]["SearchHitResponse"][];
+            /** @enum {string} */
+            type: "messages" | "contacts" | "conversations";
+        };
         SendMessageDto: {
             attachments?: components["schemas"]["OutgoingAttachmentDto"][];
             /**
@@ -1232,6 +1442,23 @@ export interface components {
              * @example eu
              */
             region?: string;
+        };
+        StartConversationDto: {
+            /** Format: uuid */
+            channelId: string;
+            /** Format: uuid */
+            contactId: string;
+            /** @description The first message, as POST /api/conversations/:id/messages takes it */
+            message: components["schemas"]["SendMessageDto"];
+            /** @description SMS, WhatsApp (a phone number with its country code) or e-mail (an address): where to reach a contact who has no address on that channel yet */
+            to?: string;
+        };
+        StartedConversationResponse: {
+            conversation: components["schemas"]["ConversationViewResponse"];
+            /** @description false: the contact's open conversation on the channel continued */
+            created: boolean;
+            /** @description The queued message, as POST /api/conversations/:id/messages answers it */
+            message: components["schemas"]["MessageSummaryResponse"];
         };
         StartSessionDto: {
             /**
@@ -1268,6 +1495,12 @@ export interface components {
             shortCode?: string;
             /** @description Up to 4096 characters; {{contact.name}} and {{agent.name}} are filled in when the reply is sent */
             text?: string;
+        };
+        UpdateContactDto: {
+            /** @description null clears it; a name set here is kept when the platform profile name changes */
+            displayName?: Record<string, never> | null;
+            email?: Record<string, never> | null;
+            phone?: Record<string, never> | null;
         };
         UpdateConversationDto: {
             /**
@@ -1678,6 +1911,54 @@ export interface operations {
             };
         };
     };
+    ContactsController_list: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Finds contacts whose name or e-mail contains it, whose phone is this number in any format (or contains these digits), or with this platform id */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactPageResponse"];
+                };
+            };
+        };
+    };
+    ContactsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateContactDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
+                };
+            };
+        };
+    };
     ContactsController_get: {
         parameters: {
             query?: never;
@@ -1693,7 +1974,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
+                };
             };
         };
     };
@@ -1713,6 +1996,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ContactsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateContactDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
+                };
             };
         };
     };
@@ -1758,6 +2066,29 @@ export interface operations {
             };
         };
     };
+    ContactsController_conversations: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     CrmContactsController_crm: {
         parameters: {
             query?: never;
@@ -1774,6 +2105,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ContactsController_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeContactDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeResultResponse"];
+                };
             };
         };
     };
@@ -1812,6 +2168,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationViewPageResponse"];
+                };
+            };
+        };
+    };
+    ConversationsController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartConversationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedConversationResponse"];
                 };
             };
         };
@@ -2434,6 +2813,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    SearchController_find: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description Words (English or Russian, any form of them), "a quoted phrase", or, -excluded; a name, phone, e-mail or conversation id */
+                q: string;
+                /** @description messages: message text and notes; contacts: names, phones, e-mails, platform ids; conversations: by id, contact or message text */
+                type?: "messages" | "contacts" | "conversations";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
+                };
             };
         };
     };
