@@ -17,6 +17,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { IntegrationsModule } from './integrations/integrations.module';
+import { MailModule } from './mail/mail.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { QueueModule } from './queue/queue.module';
@@ -38,6 +39,7 @@ export class AppModule {
         CryptoModule,
         QueueModule,
         AuditModule,
+        MailModule,
         // Features.
         NotificationsModule,
         TenancyModule,

@@ -23,7 +23,10 @@ export abstract class AppConfig {
   /** Connections per region for requests; the queue workers get half as many of their own. */
   abstract readonly databasePoolSize: number;
   abstract readonly jwtSecret: string;
+  /** Lifetime of access tokens (short: a refresh token gets the next one). */
   abstract readonly jwtTtlSeconds: number;
+  /** Lifetime of a sign-in session, and so of its refresh tokens, from the sign-in. */
+  abstract readonly sessionTtlSeconds: number;
   abstract readonly bodyLimitBytes: number;
   abstract readonly dataDir: string;
   /** `kid:base64key,…`, newest last: master keys of the credentials envelope encryption. */
@@ -54,6 +57,11 @@ export abstract class AppConfig {
   abstract readonly healthToken?: string;
   /** Which variable the database URLs came from (DATABASE_URL or REGION_DATABASE_URLS), to name it in errors. */
   abstract readonly databaseUrlVariable?: 'DATABASE_URL' | 'REGION_DATABASE_URLS';
+  /**
+   * System mail (invitations, verification, password reset): `smtp://user:pass@host:587` or
+   * `smtps://…`; unset: mails are written as .eml files under DATA_DIR/mail.
+   */
+  abstract readonly mail: { readonly url?: string; readonly from: string };
 }
 
 /** A command that prints fresh values for the secrets a deployment needs; errors about them show it. */
@@ -138,6 +146,19 @@ const optionalSecret = makeValidator<string>((input) => {
   return input;
 });
 
+// Empty counts as unset; the message never repeats the URL (it may hold a password).
+const mailUrl = makeValidator<string>((input) => {
+  if (input === '') return input;
+  let u: URL;
+  try {
+    u = new URL(input);
+  } catch {
+    throw new Error('expected smtp://user:password@host:port or smtps://…');
+  }
+  if (!['smtp:', 'smtps:'].includes(u.protocol) || !u.hostname) throw new Error('expected smtp://user:password@host:port or smtps://…');
+  return input;
+});
+
 /**
  * Reads and validates the environment. Fails with one message naming every bad variable and
  * what it expects, so a misconfigured deployment stops before it touches anything.
@@ -158,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       DATABASE_APP_PASSWORD: str({ default: undefined }),
       DATABASE_POOL_SIZE: integer(2, 500)({ default: 20 }),
       JWT_SECRET: secret(),
-      JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 12 * 3600 }),
+      JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 15 * 60 }),
+      SESSION_TTL_SECONDS: integer(300, 365 * 24 * 3600)({ default: 30 * 24 * 3600 }),
       BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
       DATA_DIR: str({ default: './data' }),
       MM_MASTER_KEYS: masterKeys(),
@@ -179,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       WEBHOOKS_ALLOW_LOCAL_TARGETS: onOff({ default: false }),
       TRUST_PROXY: trustProxy({ default: false }),
       HEALTH_TOKEN: optionalSecret({ default: undefined }),
+      MAIL_URL: mailUrl({ default: undefined }),
+      MAIL_FROM: str({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -219,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     databasePoolSize: e.DATABASE_POOL_SIZE,
     jwtSecret: e.JWT_SECRET,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,
@@ -244,5 +269,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     trustProxy: e.TRUST_PROXY,
     healthToken: e.HEALTH_TOKEN || undefined,
     databaseUrlVariable: e.REGION_DATABASE_URLS ? 'REGION_DATABASE_URLS' : 'DATABASE_URL',
+    mail: Object.freeze({ url: e.MAIL_URL || undefined, from: e.MAIL_FROM || `MonkeyMachine <no-reply@${e.EMAIL_DOMAIN}>` }),
   });
 }

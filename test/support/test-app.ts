@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { ChannelKind, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { createApp } from '../../src/app.factory';
@@ -86,6 +88,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<N
     WORKERS: 'off',
     // No inbound SMTP listener unless a test asks for one (port 0 = off).
     SMTP_PORT: '0',
+    // System mail (no MAIL_URL) is written under DATA_DIR/mail: never into the working tree.
+    DATA_DIR: join(tmpdir(), `mm-test-${process.env.MM_TEST_RUN ?? 'data'}`),
     ...overrides,
   };
 }
