@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ContactRepository, InboundRecorder, InboxRepository, MessageOutbox } from '../../libs/domain/src';
 import { ChannelsModule } from '../channels/channels.module';
+import { AssignedWork } from '../tenancy/assigned-work';
 import { ConsentService } from './consent.service';
 import { ContactDirectoryService } from './contact-directory.service';
 import { ContactsController } from './contacts.controller';
@@ -19,6 +20,7 @@ import { TriageController } from './triage.controller';
 import { TriageService } from './triage.service';
 import { TriageStore } from './triage.store';
 import { ContactDirectoryStore } from './persistence/contact-directory.store';
+import { ConversationAssignedWork } from './persistence/assigned-work.store';
 import { TypeOrmContactRepository } from './persistence/contact.store';
 import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
 import { TypeOrmInboxRepository } from './persistence/inbox.store';
@@ -46,7 +48,8 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },
     { provide: ContactRepository, useClass: TypeOrmContactRepository },
+    { provide: AssignedWork, useClass: ConversationAssignedWork },
   ],
-  exports: [ConversationService, MessageOutbox],
+  exports: [ConversationService, MessageOutbox, AssignedWork],
 })
 export class ConversationsModule {}

@@ -35,6 +35,10 @@ export const LIMITS = {
   signupAddress: { attempts: 10, windowSeconds: HOUR, lockSeconds: HOUR, maxLockSeconds: HOUR },
   /** User creations of one organization refused because the address already has an account. */
   emailConflicts: { attempts: 20, windowSeconds: DAY, lockSeconds: DAY, maxLockSeconds: DAY },
+  /** Password reset requests for one account (known or not): a mailbox is not to be flooded. */
+  resetAccount: { attempts: 5, windowSeconds: HOUR, lockSeconds: HOUR, maxLockSeconds: DAY },
+  /** Password reset requests from one client address, whatever the accounts. */
+  resetAddress: { attempts: 20, windowSeconds: HOUR, lockSeconds: HOUR, maxLockSeconds: DAY },
 } satisfies Record<string, Limit>;
 
 /** An address that signed in successfully stays known this long: a lock by strangers does not apply to it. */
@@ -42,7 +46,7 @@ const KNOWN_ADDRESS_DAYS = 30;
 /** Repeated locks grow until a day passes without one. */
 const LOCKOUT_MEMORY = '1 day';
 
-type Bucket = 'login_account' | 'login_pair' | 'login_address' | 'signup_address' | 'email_conflicts';
+type Bucket = 'login_account' | 'login_pair' | 'login_address' | 'signup_address' | 'email_conflicts' | 'reset_account' | 'reset_address';
 
 interface Counted {
   locked: boolean;
@@ -123,6 +127,19 @@ export class AuthThrottle {
        where t.bucket = a.bucket and t.key = a.key`,
       [buckets, keys],
     );
+  }
+
+  /**
+   * Counts a password reset request for the account `loginHash` (whether it exists or not) from
+   * `ip`; throws TOO_MANY_ATTEMPTS past either limit.
+   */
+  async countPasswordReset(loginHash: string, ip: string | undefined): Promise<void> {
+    const [account, address] = await Promise.all([
+      this.take('reset_account', loginHash, LIMITS.resetAccount),
+      this.take('reset_address', this.addressHash(ip), LIMITS.resetAddress),
+    ]);
+    const blocking = [account, address].filter((c) => c.locked);
+    if (blocking.length > 0) throw tooMany(Math.max(...blocking.map((c) => c.waitSeconds)));
   }
 
   /** Counts a sign-up from `ip`, whatever its outcome; throws TOO_MANY_ATTEMPTS past the limit. */

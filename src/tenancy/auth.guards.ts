@@ -27,14 +27,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   /**
    * Authenticates: a valid signature, then a user (or operator) and organization that still
-   * exist and are active. An operator's token is then scoped to a tenant only through a live
+   * exist and are active, and a live session; the role is the user's current one. An operator's token is then scoped to a tenant only through a live
    * grant. (The second check lives here, not in the passport strategy: passport keeps one
    * strategy per name for the whole process, the guard belongs to its app.)
    */
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     await super.canActivate(ctx);
     const req = ctx.switchToHttp().getRequest();
-    if (!(await this.sessions.isValid(req.user as Principal))) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
+    const current = await this.sessions.current(req.user as Principal);
+    if (!current) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
+    req.user = current;
     if ((req.user as Principal).role === 'operator') req.user = await this.operators.admit(req.user, req);
     return true;
   }

@@ -18,6 +18,6 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   }
 
   validate(claims: AccessTokenClaims): Principal {
-    return { userId: claims.sub, tenantId: claims.tid ?? '', region: claims.rgn ?? '', role: claims.role };
+    return { userId: claims.sub, tenantId: claims.tid ?? '', region: claims.rgn ?? '', role: claims.role, sessionId: claims.sid };
   }
 }

@@ -6,6 +6,10 @@ export interface Principal extends TenantRef {
   userId: string;
   /** `operator`: platform staff, scoped to a tenant only through that tenant's access grant. */
   role: UserRole | 'operator';
+  /** The sign-in session a user's access token belongs to (logout and password changes end it). */
+  sessionId?: string;
+  /** Set when an API key calls: `userId` is then the key's id, not a person's. */
+  apiKeyId?: string;
 }
 
 /** Claims of our access tokens: short names keep them small. */
@@ -15,4 +19,6 @@ export interface AccessTokenClaims {
   tid?: string;
   rgn?: string;
   role: UserRole | 'operator';
+  /** The session (users' tokens only). */
+  sid?: string;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { DisplayName } from '../common/display-name';
 
 export class SignupDto {
@@ -23,6 +23,11 @@ export class SignupDto {
   @IsString()
   @Matches(/^[a-z][a-z0-9_-]{0,31}$/)
   region?: string;
+
+  @ApiPropertyOptional({ enum: ['en', 'ru'], description: 'Language of the mail the owner gets (default en)' })
+  @IsOptional()
+  @IsIn(['en', 'ru'])
+  locale?: string;
 }
 
 export class LoginDto {
@@ -58,4 +63,13 @@ export class UpdateUserDto {
   @ApiProperty({ description: 'false deactivates the user: they cannot sign in, and their tokens stop working within seconds' })
   @IsBoolean()
   active: boolean;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description: 'On deactivation: the colleague who takes over their conversations (default: back to the unassigned queue)',
+  })
+  @IsOptional()
+  @IsUUID()
+  handOverTo?: string;
 }

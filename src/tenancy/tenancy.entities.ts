@@ -22,6 +22,12 @@ export class UserEntity {
   /** A deactivated user cannot sign in, and their tokens stop working. */
   @Column('boolean', { default: true }) active: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('text', { name: 'display_name', nullable: true }) displayName: string | null;
+  /** The language of the mail they get: `en` or `ru`. */
+  @Column('text', { default: 'en' }) locale: string;
+  @Column('timestamptz', { name: 'email_verified_at', nullable: true }) emailVerifiedAt: Date | null;
+  /** Removed from the organization: the row stays (messages name their author), without the address. */
+  @Column('timestamptz', { name: 'removed_at', nullable: true }) removedAt: Date | null;
 }
 
 export const TENANCY_ENTITIES = [TenantEntity, UserEntity];

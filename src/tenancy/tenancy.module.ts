@@ -3,6 +3,12 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { AccessGrantStore } from './access-grant.store';
+import { AccountLinkStore } from './account-link.store';
+import { AccountLinks } from './account-links.service';
+import { AccountRecovery } from './account-recovery.service';
+import { Invitations } from './invitations.service';
+import { SessionStore } from './session.store';
+import { Sessions } from './sessions.service';
 import { AccessGrantsController } from './access-grants.controller';
 import { AccessGrantsService } from './access-grants.service';
 import { AuthThrottle } from './auth-throttle.service';
@@ -56,6 +62,12 @@ import { UsersController } from './users.controller';
     RolesGuard,
     OperatorAccess,
     OperatorsService,
+    SessionStore,
+    Sessions,
+    AccountLinkStore,
+    AccountLinks,
+    AccountRecovery,
+    Invitations,
   ],
   exports: [TenantDirectory, TenantStore, UserStore, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle, SessionValidity],
 })

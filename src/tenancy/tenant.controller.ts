@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from './auth.guards';
+import { TransferOwnershipDto } from './account.dto';
+import { Authenticated, CurrentPrincipal, Roles } from './auth.guards';
 import type { Principal } from './principal';
 import { TenancyService } from './tenancy.service';
 
@@ -14,5 +15,13 @@ export class TenantController {
   @Get()
   tenant(@CurrentPrincipal() actor: Principal) {
     return this.tenancy.getTenant(actor);
+  }
+
+  /** Hands the organization to another active user (owner only): they become the owner, you an admin. */
+  @Post('owner')
+  @Roles('owner')
+  @HttpCode(200)
+  transferOwnership(@CurrentPrincipal() actor: Principal, @Body() body: TransferOwnershipDto) {
+    return this.tenancy.transferOwnership(actor, body.userId);
   }
 }

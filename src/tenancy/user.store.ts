@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { IsNull, type EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
-import { firstRow, rows } from '../database/sql';
+import { rows } from '../database/sql';
 import { UserEntity, UserRole } from './tenancy.entities';
 
 export interface User {
@@ -12,16 +12,37 @@ export interface User {
   role: UserRole;
   active: boolean;
   createdAt: Date;
+  displayName: string | null;
+  locale: string;
+  emailVerifiedAt: Date | null;
+  removedAt: Date | null;
 }
 
-const toUser = (u: UserEntity): User => ({ id: u.id, email: u.email, passwordHash: u.passwordHash, role: u.role, active: u.active, createdAt: u.createdAt });
+const toUser = (u: UserEntity): User => ({
+  id: u.id,
+  email: u.email,
+  passwordHash: u.passwordHash,
+  role: u.role,
+  active: u.active,
+  createdAt: u.createdAt,
+  displayName: u.displayName,
+  locale: u.locale,
+  emailVerifiedAt: u.emailVerifiedAt,
+  removedAt: u.removedAt,
+});
+
+export type UserChanges = Partial<Pick<UserEntity, 'displayName' | 'locale' | 'emailVerifiedAt' | 'passwordHash' | 'role' | 'active' | 'removedAt' | 'email'>>;
 
 /** The `users` table of a region: the organization's people, their roles and whether they are active. */
 @Injectable()
 export class UserStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
-  async insert(tx: EntityManager, tenantId: string, user: { id: string; email: string; passwordHash: string; role: UserRole }): Promise<User> {
+  async insert(
+    tx: EntityManager,
+    tenantId: string,
+    user: { id: string; email: string; passwordHash: string; role: UserRole; displayName?: string | null; locale?: string; emailVerifiedAt?: Date | null },
+  ): Promise<User> {
     await tx.insert(UserEntity, { tenantId, ...user });
     return toUser(await tx.findOneOrFail(UserEntity, { where: { tenantId, id: user.id } }));
   }
@@ -33,14 +54,25 @@ export class UserStore {
   }
 
   exists(tenant: TenantRef, id: string): Promise<boolean> {
-    return this.dbs.forTenant(tenant, (tx) => tx.exists(UserEntity, { where: { tenantId: tenant.tenantId, id } }));
+    return this.dbs.forTenant(tenant, (tx) => tx.exists(UserEntity, { where: { tenantId: tenant.tenantId, id, removedAt: IsNull() } }));
   }
 
+  /** The organization's users, without removed ones. */
   async list(tenant: TenantRef): Promise<User[]> {
     const users = await this.dbs.forTenant(tenant, (tx) =>
-      tx.find(UserEntity, { where: { tenantId: tenant.tenantId }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      tx.find(UserEntity, { where: { tenantId: tenant.tenantId, removedAt: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } }),
     );
     return users.map(toUser);
+  }
+
+  async update(tx: EntityManager, tenantId: string, id: string, changes: UserChanges): Promise<void> {
+    await tx.update(UserEntity, { tenantId, id }, changes);
+  }
+
+  /** The user, locked for the rest of the transaction. */
+  async lock(tx: EntityManager, tenantId: string, id: string): Promise<User | null> {
+    const user = await tx.findOne(UserEntity, { where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
+    return user ? toUser(user) : null;
   }
 
   /** The organization's owners, locked in id order: changes to owners then happen one at a time. */
@@ -50,17 +82,5 @@ export class UserStore {
 
   async setActive(tx: EntityManager, tenantId: string, id: string, active: boolean): Promise<void> {
     await tx.update(UserEntity, { tenantId, id }, { active });
-  }
-
-  /**
-   * Whether the user may act: active, of an organization not being terminated; null when there
-   * is no such user. One round trip (the session_status function), outside any transaction.
-   */
-  async sessionStatus(tenant: TenantRef, userId: string): Promise<{ userActive: boolean; tenantTerminating: boolean } | null> {
-    const row = await firstRow<{ user_active: boolean; tenant_terminating: boolean }>(this.dbs.region(tenant.region), `select * from session_status($1, $2)`, [
-      tenant.tenantId,
-      userId,
-    ]);
-    return row ? { userActive: row.user_active, tenantTerminating: row.tenant_terminating } : null;
   }
 }

@@ -32,6 +32,7 @@ import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integr
 import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
 import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
 import { Search1765810000000 } from './region/1765810000000-search';
+import { Accounts1766300000000 } from './region/1766300000000-accounts';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -59,6 +60,7 @@ export const REGION_MIGRATIONS = [
   SmsOptOut1765900300000,
   Crm1766200000000,
   CrmErasureAndOauth1766200000002,
+  Accounts1766300000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
