@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { DisplayName } from '../common/display-name';
 import { MAIL_LOCALES } from '../mail/mail-templates';
 
@@ -109,4 +109,20 @@ export class TransferOwnershipDto {
   @ApiProperty({ format: 'uuid', description: 'The active user who becomes the owner; you become an admin' })
   @IsUUID()
   userId: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'Zapier', maxLength: 100 })
+  @DisplayName(100)
+  name: string;
+
+  @ApiProperty({ enum: ['admin', 'agent'], description: 'What the key may do (an admin may only create agent keys)' })
+  @IsIn(['admin', 'agent'])
+  role: 'admin' | 'agent';
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'When the key stops working (default: never)' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsISO8601({ strict: true })
+  expiresAt?: string | null;
 }

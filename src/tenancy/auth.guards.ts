@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
+import { ApiKeys } from './api-keys.service';
 import { OperatorAccess } from './operator-access.service';
 import type { Principal } from './principal';
 import { SessionValidity } from './session-validity.service';
@@ -21,19 +22,29 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly operators: OperatorAccess,
     private readonly sessions: SessionValidity,
+    private readonly apiKeys: ApiKeys,
   ) {
     super();
   }
 
   /**
    * Authenticates: a valid signature, then a user (or operator) and organization that still
-   * exist and are active, and a live session; the role is the user's current one. An operator's token is then scoped to a tenant only through a live
+   * exist and are active, and a live session; the role is the user's current one. Or an API
+   * key (`Bearer mm_…`) that is live: see ApiKeys. An operator's token is then scoped to a tenant only through a live
    * grant. (The second check lives here, not in the passport strategy: passport keeps one
    * strategy per name for the whole process, the guard belongs to its app.)
    */
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    await super.canActivate(ctx);
     const req = ctx.switchToHttp().getRequest();
+    // An API key (mm_…): checked, its use recorded, no JWT involved.
+    const key = /^Bearer +(mm_\S+)\s*$/i.exec(req.headers?.authorization ?? '')?.[1];
+    if (key) {
+      const principal = await this.apiKeys.authenticate(key, { method: req.method, path: String(req.url ?? '').split('?')[0] });
+      if (!principal) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
+      req.user = principal;
+      return true;
+    }
+    await super.canActivate(ctx);
     const current = await this.sessions.current(req.user as Principal);
     if (!current) throw unauthenticated('UNAUTHENTICATED', 'A valid bearer token is required');
     req.user = current;

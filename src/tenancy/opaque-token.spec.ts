@@ -11,7 +11,7 @@ describe('opaque tokens', () => {
     expect(displayPrefix(a, 'mmr_')).toHaveLength(12);
     expect(hashToken(a)).toHaveLength(32);
   });
-  it.each([null, 42, '', 'mmr_', 'mmr_' + 'x'.repeat(65), 'mmr_' + '!'.repeat(65), 'mmr_' + 'A'.repeat(43) + 'A'.repeat(21) + '=', { a: 1 }])(
+  it.each([null, 42, '', 'mmr_', 'mmr_' + 'x'.repeat(64), 'mmr_' + '!'.repeat(65), 'mmr_' + 'A'.repeat(43) + 'A'.repeat(21) + '=', { a: 1 }])(
     'refuse %p',
     (bad) => expect(tenantOfToken('mmr_', bad)).toBeNull(),
   );

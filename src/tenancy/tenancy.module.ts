@@ -4,6 +4,9 @@ import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config';
 import { AccessGrantStore } from './access-grant.store';
 import { AccountLinkStore } from './account-link.store';
+import { ApiKeyStore } from './api-key.store';
+import { ApiKeys } from './api-keys.service';
+import { ApiKeysController } from './api-keys.controller';
 import { AccountLinks } from './account-links.service';
 import { AccountRecovery } from './account-recovery.service';
 import { Invitations } from './invitations.service';
@@ -44,7 +47,7 @@ import { UsersController } from './users.controller';
       }),
     }),
   ],
-  controllers: [AuthController, UsersController, TenantController, AccessGrantsController, OperatorAuthController],
+  controllers: [AuthController, UsersController, TenantController, AccessGrantsController, OperatorAuthController, ApiKeysController],
   providers: [
     TenancyService,
     TenantDirectory,
@@ -68,7 +71,21 @@ import { UsersController } from './users.controller';
     AccountLinks,
     AccountRecovery,
     Invitations,
+    ApiKeyStore,
+    ApiKeys,
   ],
-  exports: [TenantDirectory, TenantStore, UserStore, JwtAuthGuard, RolesGuard, TenancyService, OperatorAccess, OperatorsService, AuthThrottle, SessionValidity],
+  exports: [
+    TenantDirectory,
+    TenantStore,
+    UserStore,
+    JwtAuthGuard,
+    RolesGuard,
+    TenancyService,
+    OperatorAccess,
+    OperatorsService,
+    AuthThrottle,
+    SessionValidity,
+    ApiKeys,
+  ],
 })
 export class TenancyModule {}
