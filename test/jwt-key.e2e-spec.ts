@@ -33,7 +33,9 @@ describe('access token key', () => {
 
   it('still accepts a token signed with the secret string, and refuses one signed with another key', async () => {
     const owner = await t.signup();
-    const claims = { sub: owner.userId, tid: owner.tenantId, rgn: owner.region, role: 'owner' };
+    // A user's token names its sign-in session (sid): take the live one of this sign-up.
+    const { sid } = jsonwebtoken.decode(owner.token) as { sid: string };
+    const claims = { sub: owner.userId, tid: owner.tenantId, rgn: owner.region, role: 'owner', sid };
     const good = jsonwebtoken.sign(claims, t.config.jwtSecret, { algorithm: 'HS256', expiresIn: 60 });
     const forged = jsonwebtoken.sign(claims, `${t.config.jwtSecret}x`, { algorithm: 'HS256', expiresIn: 60 });
     expect((await t.request('GET', '/api/tenant', { token: good })).status).toBe(200);
