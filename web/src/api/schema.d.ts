@@ -65,6 +65,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ApiKeysController_get"];
+        put?: never;
+        post?: never;
+        delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit-log": {
         parameters: {
             query?: never;
@@ -75,6 +107,22 @@ export interface paths {
         get: operations["AuditLogController_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_acceptInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,6 +145,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/operator-login": {
         parameters: {
             query?: never;
@@ -113,6 +177,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/signup": {
         parameters: {
             query?: never;
@@ -123,6 +235,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["AuthController_signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -719,6 +847,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenant/owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["TenantController_transferOwnership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -745,10 +889,90 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        delete: operations["UsersController_remove"];
         options?: never;
         head?: never;
         patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/api/users/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["UsersController_listInvitations"];
+        put?: never;
+        post: operations["UsersController_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["UsersController_revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["UsersController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["UsersController_updateMe"];
+        trace?: never;
+    };
+    "/api/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["UsersController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["UsersController_resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/webhook-subscriptions": {
@@ -954,6 +1178,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitationDto: {
+            /** @example Maria Petrova */
+            displayName: string;
+            /** @enum {string} */
+            locale?: "en" | "ru";
+            password: string;
+            /** @description The token of the link from the mail (mml_…) */
+            token: string;
+        };
         BulkSetDto: {
             /**
              * Format: uuid
@@ -991,6 +1224,10 @@ export interface components {
             text: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        ChangePasswordDto: {
+            currentPassword: string;
+            newPassword: string;
         };
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
@@ -1121,6 +1358,20 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        CreateApiKeyDto: {
+            /**
+             * Format: date-time
+             * @description When the key stops working (default: never)
+             */
+            expiresAt?: Record<string, never> | null;
+            /** @example Zapier */
+            name: string;
+            /**
+             * @description What the key may do (an admin may only create agent keys)
+             * @enum {string}
+             */
+            role: "admin" | "agent";
+        };
         CreateCannedResponseDto: {
             /**
              * @description Letters, digits, _ and -, up to 32; unique whatever the case
@@ -1220,6 +1471,19 @@ export interface components {
             /** @example Support ticket #4711: messages not arriving */
             reason: string;
         };
+        InviteUserDto: {
+            /** @example new.agent@acme.test */
+            email: string;
+            /**
+             * @description Language of the invitation mail (default en)
+             * @enum {string}
+             */
+            locale?: "en" | "ru";
+            /** @enum {string} */
+            role: "admin" | "agent";
+            /** @description Teams the new user joins */
+            teamIds?: string[];
+        };
         LabelListResponse: {
             items: components["schemas"]["LabelResponse"][];
         };
@@ -1250,6 +1514,10 @@ export interface components {
             direction: "inbound" | "outbound";
             /** @description The first 140 characters; null for a message without text or deleted by its sender */
             text: string | null;
+        };
+        LinkTokenDto: {
+            /** @description The token of the link from the mail (mml_…) */
+            token: string;
         };
         LoginDto: {
             email: string;
@@ -1333,6 +1601,15 @@ export interface components {
             /** @example https://example.com/menu.pdf */
             url: string;
         };
+        PasswordResetConfirmDto: {
+            password: string;
+            /** @description The token of the link from the mail (mml_…) */
+            token: string;
+        };
+        PasswordResetRequestDto: {
+            /** @example me@acme.test */
+            email: string;
+        };
         PutConsentsDto: {
             consents: components["schemas"]["ConsentDto"][];
         };
@@ -1353,6 +1630,10 @@ export interface components {
              */
             readUpTo: string;
             unreadCount: number;
+        };
+        RefreshTokenDto: {
+            /** @description The refresh token of the last sign-in or refresh (mmr_…); single use */
+            refreshToken: string;
         };
         RetentionDto: {
             /**
@@ -1432,6 +1713,11 @@ export interface components {
             /** @example owner@acme.test */
             email: string;
             /**
+             * @description Language of the mail the owner gets (default en)
+             * @enum {string}
+             */
+            locale?: "en" | "ru";
+            /**
              * @description Trimmed; must not be blank nor hold control or bidirectional control characters
              * @example Acme Bakery
              */
@@ -1491,6 +1777,13 @@ export interface components {
             /** @description The organization name, typed out, to confirm */
             confirm?: string;
         };
+        TransferOwnershipDto: {
+            /**
+             * Format: uuid
+             * @description The active user who becomes the owner; you become an admin
+             */
+            userId: string;
+        };
         UpdateCannedResponseDto: {
             shortCode?: string;
             /** @description Up to 4096 characters; {{contact.name}} and {{agent.name}} are filled in when the reply is sent */
@@ -1526,9 +1819,23 @@ export interface components {
             colour?: string;
             name?: string;
         };
+        UpdateMeDto: {
+            /**
+             * @description null clears it
+             * @example Maria Petrova
+             */
+            displayName?: Record<string, never> | null;
+            /** @enum {string} */
+            locale?: "en" | "ru";
+        };
         UpdateUserDto: {
             /** @description false deactivates the user: they cannot sign in, and their tokens stop working within seconds */
             active: boolean;
+            /**
+             * Format: uuid
+             * @description On deactivation: the colleague who takes over their conversations (default: back to the unassigned queue)
+             */
+            handOverTo?: string | null;
         };
         VisitorMessageDto: {
             /**
@@ -1645,6 +1952,83 @@ export interface operations {
             };
         };
     };
+    ApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            /** @description {id, name, role, prefix, createdAt, expiresAt, lastUsedAt, key} */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     AuditLogController_list: {
         parameters: {
             query?: never;
@@ -1655,6 +2039,28 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationDto"];
+            };
+        };
+        responses: {
+            /** @description {accessToken, refreshToken, expiresIn, user, tenant{id, region}} */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1675,7 +2081,29 @@ export interface operations {
             };
         };
         responses: {
+            /** @description {accessToken, refreshToken, expiresIn}: the access token lives expiresIn seconds; the refresh token gets the next pair */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshTokenDto"];
+            };
+        };
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1704,6 +2132,71 @@ export interface operations {
             };
         };
     };
+    AuthController_requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequestDto"];
+            };
+        };
+        responses: {
+            /** @description {status: "requested"}, whether or not the address has an account */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshTokenDto"];
+            };
+        };
+        responses: {
+            /** @description {accessToken, refreshToken, expiresIn} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     AuthController_signup: {
         parameters: {
             query?: never;
@@ -1717,7 +2210,29 @@ export interface operations {
             };
         };
         responses: {
+            /** @description {accessToken, refreshToken, expiresIn, tenant{id, region}, user{id, email, role, emailVerified}} */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthController_verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkTokenDto"];
+            };
+        };
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2917,6 +3432,27 @@ export interface operations {
             };
         };
     };
+    TenantController_transferOwnership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferOwnershipDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     UsersController_list: {
         parameters: {
             query?: never;
@@ -2955,6 +3491,28 @@ export interface operations {
             };
         };
     };
+    UsersController_remove: {
+        parameters: {
+            query?: {
+                /** @description The colleague who takes over their conversations (default: back to the unassigned queue) */
+                handOverTo?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     UsersController_update: {
         parameters: {
             query?: never;
@@ -2971,6 +3529,141 @@ export interface operations {
         };
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteUserDto"];
+            };
+        };
+        responses: {
+            /** @description The pending invitation, with mailSent */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsersController_resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {emailVerified} */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
