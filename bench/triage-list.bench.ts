@@ -126,10 +126,10 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
     `create temp table seed on commit drop as
      select g, gen_random_uuid() as contact_id, gen_random_uuid() as conversation_id,
             (array['open','open','open','open','open','pending','pending','snoozed','resolved','resolved'])[1 + g % 10] as status,
-            case when g % 11 = 0 then null else ($2::uuid[])[1 + g % ${AGENTS}] end as assignee_id,
+            case when g % 11 = 0 then null else ($1::uuid[])[1 + g % ${AGENTS}] end as assignee_id,
             date_trunc('milliseconds', now() - random() * interval '90 days') as at
      from generate_series(1, ${CONVERSATIONS}) g`,
-    [tenantId, agents],
+    [agents],
   );
   await owner.query(
     `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
@@ -156,7 +156,7 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
   );
   await owner.query(
     `insert into conversation_reads (tenant_id, user_id, conversation_id, read_up_to)
-     select $1, assignee_id, conversation_id, at from seed where assignee_id is not null and g % 2 = 0`,
+     select $1, assignee_id, conversation_id, at from seed where assignee_id is not null and (g / ${AGENTS}) % 2 = 0`,
     [tenantId],
   );
   await owner.query('commit');
