@@ -149,6 +149,8 @@ run('dashboard in a browser: the inbox', () => {
     await lastOutbound().getByText('Не доставлено', { exact: true }).waitFor();
     await lastOutbound().getByText('Платформа не смогла связаться с клиентом.').waitFor();
     await screenshot(page, 'inbox-conversation-ru');
+    // The language switch keeps the focus, and shortcuts wait while a field has it.
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Горячие клавиши' }).waitFor();
     await screenshot(page, 'shortcuts-ru');
