@@ -102,7 +102,8 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
+      problems.push(`${m.text()} at ${m.location().url}:${m.location().lineNumber} (${page.url()})`);
   });
   page.on('pageerror', (e) => problems.push(String(e)));
   return problems;

@@ -97,7 +97,13 @@ export function ContactPanel({ contact, channels, canErase }: { contact: Contact
           <Button color="red.9" variant="outline" size="xs" onClick={() => setErasing(true)}>
             {t('contact.erase')}
           </Button>
-          <Modal opened={erasing} onClose={() => setErasing(false)} title={t('contact.eraseTitle')} closeButtonProps={{ 'aria-label': t('settings.cancel') }}>
+          <Modal
+            opened={erasing}
+            onClose={() => setErasing(false)}
+            lockScroll={false}
+            title={t('contact.eraseTitle')}
+            closeButtonProps={{ 'aria-label': t('settings.cancel') }}
+          >
             <Stack>
               <Text size="sm">{t('contact.eraseText')}</Text>
               <TextInput label={t('contact.eraseConfirm')} value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} />

@@ -139,9 +139,7 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
             <Textarea
               size="xs"
               label={t('reply.templateParams')}
-              autosize
-              minRows={1}
-              maxRows={4}
+              rows={3}
               value={template.parameters}
               onChange={(e) => setTemplate({ ...template, parameters: e.currentTarget.value })}
               error={templateCard ? t('reply.cardNumber') : undefined}
@@ -152,9 +150,7 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
             id={REPLY_BOX_ID}
             aria-label={tab === 'note' ? t('conversation.addNote') : t('reply.label')}
             placeholder={tab === 'note' ? t('conversation.notePlaceholder') : t('reply.placeholder')}
-            autosize
-            minRows={2}
-            maxRows={8}
+            rows={3}
             maxLength={tab === 'note' ? 10000 : 4096}
             value={text}
             disabled={tab === 'reply' && rules.mode === 'closed'}

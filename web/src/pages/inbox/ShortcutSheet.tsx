@@ -11,7 +11,7 @@ export function ShortcutSheet({ opened, onClose }: { opened: boolean; onClose: (
     ['?', t('shortcuts.help')],
   ];
   return (
-    <Modal opened={opened} onClose={onClose} title={t('shortcuts.title')} closeButtonProps={{ 'aria-label': t('shortcuts.close') }}>
+    <Modal opened={opened} onClose={onClose} title={t('shortcuts.title')} lockScroll={false} closeButtonProps={{ 'aria-label': t('shortcuts.close') }}>
       <Table>
         <Table.Tbody>
           {rows.map(([key, what]) => (
