@@ -301,7 +301,7 @@ describe('bad input', () => {
     it.each([
       ['GET', '/api/nope'],
       ['GET', '/api/conversation'],
-      ['POST', '/api/conversations'],
+      ['PATCH', '/api/conversations'],
       ['DELETE', '/api/conversations/:id'],
       ['PUT', '/api/conversations/:id'],
       ['GET', '/api/conversations/:id/attachments'],
