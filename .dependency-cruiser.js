@@ -10,18 +10,6 @@
 const PLATFORM = ['config', 'database', 'common', 'crypto', 'queue', 'audit'];
 const under = (folders) => `^src/(${folders.join('|')})/`;
 
-/**
- * UNTIL THE CHANNEL KIT LANDS (the channel half of issue 11, a parallel branch): the channel
- * side still imports the ingest module and the inbox (webhook controllers, kind modules), its
- * attachments serve the inbox, and the Meta adapters live in channels/meta. Exactly these are
- * exempt here; delete this block (and its three uses below) when that branch is merged.
- */
-const UNTIL_CHANNEL_KIT = {
-  modules: ['^src/channels/meta/meta-adapters\\.ts$', '^src/channels/instagram/instagram\\.mapper\\.ts$'],
-  /** Folder cycles through src/channels, and ingest -> conversations, which is a cycle only through it. */
-  folders: '^src/channels',
-};
-
 module.exports = {
   forbidden: [
     {
@@ -77,14 +65,14 @@ module.exports = {
       name: 'meta-kind-imports-only-meta',
       comment: 'Messenger, Instagram and WhatsApp share the Meta folder (Graph client, app-wide webhook), and nothing of each other.',
       severity: 'error',
-      from: { path: '^src/channels/(messenger|instagram|whatsapp)/', pathNot: UNTIL_CHANNEL_KIT.modules },
+      from: { path: '^src/channels/(messenger|instagram|whatsapp)/' },
       to: { path: '^src/channels/[^/]+/', pathNot: ['^src/channels/$1/', '^src/channels/core/', '^src/channels/meta/'] },
     },
     {
       name: 'meta-imports-no-kind',
       comment: 'What the Meta kinds share knows none of them.',
       severity: 'error',
-      from: { path: '^src/channels/meta/', pathNot: UNTIL_CHANNEL_KIT.modules },
+      from: { path: '^src/channels/meta/' },
       to: { path: '^src/channels/[^/]+/', pathNot: ['^src/channels/meta/', '^src/channels/core/'] },
     },
     {
@@ -126,16 +114,8 @@ module.exports = {
       comment: 'No two folders import each other (directly or round a longer loop): every dependency between folders goes one way.',
       severity: 'error',
       scope: 'folder',
-      from: { path: '^src/', pathNot: [UNTIL_CHANNEL_KIT.folders, '^src/ingest$'] },
-      to: { circular: true, pathNot: UNTIL_CHANNEL_KIT.folders },
-    },
-    {
-      name: 'no-folder-cycles-from-ingest',
-      comment: 'no-folder-cycles for src/ingest, until the channel kit lands (then fold it back into that rule).',
-      severity: 'error',
-      scope: 'folder',
-      from: { path: '^src/ingest$' },
-      to: { circular: true, pathNot: [UNTIL_CHANNEL_KIT.folders, '^src/conversations$'] },
+      from: { path: '^src/' },
+      to: { circular: true },
     },
     {
       name: 'app-does-not-import-tests',

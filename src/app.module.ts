@@ -1,10 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
+import { ChannelsModule } from './channels/core/channels.module';
 import { EmailModule } from './channels/email/email.module';
+import { InstagramModule } from './channels/instagram/instagram.module';
+import { MessengerModule } from './channels/messenger/messenger.module';
 import { SmsModule } from './channels/sms/sms.module';
 import { TelegramModule } from './channels/telegram/telegram.module';
 import { WebchatModule } from './channels/webchat/webchat.module';
+import { WhatsAppModule } from './channels/whatsapp/whatsapp.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
@@ -48,13 +52,18 @@ export class AppModule {
         IngestModule,
         PrivacyModule,
         IntegrationsModule,
-        SmsModule,
-        TelegramModule,
-        EmailModule,
         EventsModule,
-        WebchatModule,
         HealthModule,
         DashboardModule,
+        // Channel kinds: one module each (it provides the kind's adapter); a new kind is one line here.
+        ChannelsModule,
+        MessengerModule,
+        InstagramModule,
+        WhatsAppModule,
+        TelegramModule,
+        SmsModule,
+        EmailModule,
+        WebchatModule,
       ],
       providers: [
         { provide: AppConfig, useValue: config },

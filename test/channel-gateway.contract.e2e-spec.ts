@@ -5,7 +5,7 @@ import { WhatsAppGateway } from '../src/channels/whatsapp/whatsapp.gateway';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { WebchatGateway } from '../src/channels/webchat/webchat.gateway';
 import { FakeTwilioServer, twilioSid } from './fakes/fake-twilio.server';
-import { TwilioClient, TwilioGateway } from '../src/channels/sms/twilio.gateway';
+import { TwilioClient, TwilioGateway } from '../src/channels/sms/sms.gateway';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { TelegramClient } from '../src/channels/telegram/telegram-api.client';
 import { TelegramGateway } from '../src/channels/telegram/telegram.gateway';

@@ -1,5 +1,5 @@
 import { KeyRing, SecretBox } from '../libs/crypto/src';
-import { rotateChannelCredentials } from '../src/channels/credential-rotation';
+import { rotateChannelCredentials } from '../src/channels/core/credential-rotation';
 import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { OutboundSender } from '../src/ingest/outbound-sender.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';

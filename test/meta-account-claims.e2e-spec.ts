@@ -1,10 +1,21 @@
 import type { Client } from 'pg';
-import { metaAdapters } from '../src/channels/meta/meta-adapters';
+import { InstagramAdapter } from '../src/channels/instagram/instagram.adapter';
+import { MessengerAdapter } from '../src/channels/messenger/messenger.adapter';
+import { GraphClient } from '../src/channels/meta/graph-client';
+import { MetaAccountControl } from '../src/channels/meta/meta-account-control';
+import { WhatsAppAdapter } from '../src/channels/whatsapp/whatsapp.adapter';
 import { PHONE_NUMBERS_PAGE } from '../src/channels/meta/meta-account-control';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { startWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, instagramMessage, messengerMessage, platformId, postMetaWebhook, waId, whatsappMessage } from './support/meta';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
+
+/** The three Meta kinds' adapters, talking to Graph at `graphUrl`. */
+function metaAdapters(graphUrl: string) {
+  const graph = new GraphClient(graphUrl);
+  const control = new MetaAccountControl(graph);
+  return [new MessengerAdapter(graph, control), new InstagramAdapter(graph, control), new WhatsAppAdapter(graph, control)];
+}
 
 type Kind = 'messenger' | 'instagram' | 'whatsapp';
 

@@ -1,4 +1,4 @@
-import { ChannelAdapters } from '../src/channels/channel-adapter';
+import { ChannelAdapters } from '../src/channels/core/channel-adapters';
 import { CrmConnectorKinds } from '../src/integrations/crm/core/crm-connector-kinds';
 import { TestApp } from './support/test-app';
 

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
-import { telegramAdapter } from '../src/channels/telegram/telegram.adapter';
+import { TelegramAdapter } from '../src/channels/telegram/telegram.adapter';
 import type { AppConfig } from '../src/config/app-config';
 
 const PUBLIC_BASE_URL = 'https://inbox.monkeymachine.test';
@@ -147,7 +147,7 @@ describe('Telegram channel', () => {
     });
 
     it('says so when Telegram refuses the webhook URL (PUBLIC_BASE_URL must be public https)', async () => {
-      const adapter = telegramAdapter({ telegramApiUrl: telegram.url, publicBaseUrl: 'http://localhost:3000' } as AppConfig);
+      const adapter = new TelegramAdapter({ telegramApiUrl: telegram.url, publicBaseUrl: 'http://localhost:3000' } as AppConfig);
       const local = botToken(botId + 2);
       telegram.bot(local);
       await expect(adapter.connect!({ tenantId: 't', channelId: 'c', config: {}, credentials: { botToken: local } })).rejects.toMatchObject({
@@ -155,7 +155,7 @@ describe('Telegram channel', () => {
         code: 'TELEGRAM_WEBHOOK_REJECTED',
         message: expect.stringContaining('HTTPS URL must be provided'),
       });
-      const down = telegramAdapter({ telegramApiUrl: 'http://127.0.0.1:9', publicBaseUrl: PUBLIC_BASE_URL } as AppConfig);
+      const down = new TelegramAdapter({ telegramApiUrl: 'http://127.0.0.1:9', publicBaseUrl: PUBLIC_BASE_URL } as AppConfig);
       await expect(down.connect!({ tenantId: 't', channelId: 'c', config: {}, credentials: { botToken: local } })).rejects.toMatchObject({
         kind: 'unavailable',
         code: 'TELEGRAM_UNAVAILABLE',

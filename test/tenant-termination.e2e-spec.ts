@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { ChannelRoutes } from '../src/channels/channel-routes';
+import { ChannelRoutes } from '../src/channels/core/channel-routes';
 import { OperatorsService } from '../src/tenancy/operators.service';
 import { TenantTerminationWorker } from '../src/privacy/tenant-termination.worker';
 import { tenantTables } from './support/db-catalog';

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { KeyRing, SecretBox } from '../../libs/crypto/src';
 import { createApp } from '../app.factory';
-import { rotateChannelCredentials } from '../channels/credential-rotation';
+import { rotateChannelCredentials } from '../channels/core/credential-rotation';
 import { InvalidConfigError, loadConfig } from '../config/app-config';
 import { addLocalMasterKey, keepOnlyNewestLocalMasterKey, prepareLocalEnvironment } from '../database/local-environment';
 import { RegionDatabases } from '../database/region-databases';

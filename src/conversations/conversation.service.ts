@@ -25,8 +25,8 @@ import {
   notFound,
   rejected,
 } from '../../libs/domain/src';
-import { containsCardNumber, replyMode } from '../../libs/policy/src';
-import { ChannelService } from '../channels/channel.service';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
+import { ChannelService } from '../channels/core/channel.service';
 import { DomainEvents } from '../common/domain-events.service';
 import { WorkSignal } from '../queue/work-signal.service';
 import { UserStore } from '../tenancy/user.store';
@@ -53,6 +53,7 @@ export class ConversationService {
     private readonly contacts: ContactRepository,
     private readonly users: UserStore,
     private readonly channels: ChannelService,
+    private readonly adapters: ChannelAdapters,
     private readonly consents: ConsentService,
     private readonly events: DomainEvents,
     private readonly signal: WorkSignal,
@@ -178,9 +179,10 @@ export class ConversationService {
   }
 
   /**
-   * Queues a reply after the platform rules allow it: the channel must be connected, the
-   * messaging window open (or, on WhatsApp, an approved template sent to an opted-in contact),
-   * and no full card number may leave through WhatsApp.
+   * Queues a reply after the platform rules allow it, as the channel kind's capabilities say: the
+   * channel must be connected, the messaging window open (or an approved template sent to a
+   * contact who opted in, where the kind has templates), attachments only where the kind sends
+   * them, and no content its rules forbid (a full card number on WhatsApp).
    */
   async send(tenant: TenantRef, conversationId: string, authorId: string, content: OutgoingContent): Promise<Message> {
     const conversation = await this.get(tenant, conversationId);
@@ -191,25 +193,23 @@ export class ConversationService {
       throw rejected('SMS_OPTED_OUT', 'The contact replied STOP to this number; nothing can be sent until they reply START');
     }
 
+    const capabilities = this.adapters.for(channel.kind).capabilities;
     if (content.template) {
-      if (channel.kind !== 'whatsapp') throw invalid('TEMPLATE_NOT_SUPPORTED', 'Templates exist only on WhatsApp');
-      if (!(await this.consents.hasOptIn(tenant, conversation.contactId, 'whatsapp_opt_in'))) {
-        throw rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first');
-      }
-      // Parameters are substituted into the template's text: they leave through WhatsApp too.
-      if ((content.template.parameters ?? []).some(containsCardNumber)) {
-        throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
+      if (!capabilities.templates) throw invalid('TEMPLATE_NOT_SUPPORTED', 'Templates exist only on WhatsApp');
+      if (!(await this.consents.hasOptIn(tenant, conversation.contactId, capabilities.templates.consent))) throw capabilities.templates.missingConsent();
+      // Parameters are substituted into the template's text: they leave through the platform too.
+      for (const parameter of content.template.parameters ?? []) {
+        const refusal = capabilities.contentRule?.(parameter);
+        if (refusal) throw refusal;
       }
     } else {
-      if (content.attachments?.length && channel.kind !== 'messenger' && channel.kind !== 'instagram' && channel.kind !== 'telegram') {
+      if (content.attachments?.length && !capabilities.attachments) {
         throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending attachments by URL is not available on ${channel.kind} yet`);
       }
-      const text = content.text ?? '';
-      if (channel.kind === 'whatsapp' && containsCardNumber(text)) {
-        throw rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only');
-      }
-      const mode = replyMode(channel.kind, conversation.lastInboundAt, this.clock.now());
-      if (!mode.allowed) throw rejected(mode.code, mode.reason);
+      const refusal = capabilities.contentRule?.(content.text ?? '');
+      if (refusal) throw refusal;
+      const mode = capabilities.replyWindow?.(conversation.lastInboundAt, this.clock.now());
+      if (mode && !mode.allowed) throw rejected(mode.code, mode.reason);
     }
 
     const message = await this.outbox.addOutboundMessage(tenant, {

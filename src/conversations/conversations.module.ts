@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ContactRepository, InboundRecorder, InboxRepository, MessageOutbox } from '../../libs/domain/src';
-import { ChannelsModule } from '../channels/channels.module';
+import { ChannelsModule } from '../channels/core/channels.module';
 import { AssignedWork } from '../tenancy/assigned-work';
+import { AttachmentContentService } from './attachment-content.service';
+import { AttachmentsController } from './attachments.controller';
 import { ConsentService } from './consent.service';
 import { ContactDirectoryService } from './contact-directory.service';
 import { ContactsController } from './contacts.controller';
@@ -29,7 +31,7 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
   imports: [ChannelsModule],
-  controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController],
+  controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController, AttachmentsController],
   providers: [
     ConversationService,
     ConsentService,
@@ -44,6 +46,7 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
     ContactDirectoryStore,
     SmsOptOuts,
     ConversationStarter,
+    AttachmentContentService,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },

@@ -1,7 +1,7 @@
 import { CanActivate, Controller, ExecutionContext, Get, Injectable, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../../libs/crypto/src';
 import { Clock } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
@@ -15,8 +15,6 @@ const PROBE_TIMEOUT_MS = 2000;
 const DAY_MS = 24 * 3600_000;
 
 type HealthRequest = FastifyRequest & { healthDetails?: boolean };
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Lets every caller in, and marks who may read the details (regions, jobs, warnings): a caller
@@ -40,7 +38,7 @@ export class HealthDetailsGuard implements CanActivate {
   private async mayReadDetails(ctx: ExecutionContext, authorization: string | undefined): Promise<boolean> {
     const bearer = /^Bearer +(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (!bearer) return false;
-    if (this.config.healthToken && timingSafeEqual(digest(bearer), digest(this.config.healthToken))) return true;
+    if (sameSecret(this.config.healthToken, bearer)) return true;
     try {
       return await this.jwt.canActivate(ctx);
     } catch {

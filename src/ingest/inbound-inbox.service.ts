@@ -5,9 +5,9 @@ import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
 import { InboundEventStore } from './inbound-event.store';
 import { ChannelKind, notFound } from '../../libs/domain/src';
-import { ChannelRoute, ChannelRoutes } from '../channels/channel-routes';
-import { ChannelService } from '../channels/channel.service';
-import type { WebhookItem } from '../channels/meta/meta-webhook-splitter';
+import type { InboxItem, WebhookItem } from '../channels/core/channel-adapter';
+import { ChannelRoute, ChannelRoutes } from '../channels/core/channel-routes';
+import { ChannelService } from '../channels/core/channel.service';
 import { WorkSignal } from '../queue/work-signal.service';
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -52,7 +52,7 @@ export class InboundInbox {
     kind: ChannelKind,
     channelId: string,
     authenticate: (credentials: Record<string, string>) => void,
-    items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload'>>,
+    items: InboxItem[],
   ): Promise<AcceptResult> {
     const route = await this.routes.findByChannel(channelId);
     if (!route || route.kind !== kind) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
@@ -81,11 +81,7 @@ export class InboundInbox {
     return this.store(byChannel, items.length, unrouted);
   }
 
-  private async store(
-    byChannel: Map<string, { route: ChannelRoute; items: Array<Pick<WebhookItem, 'dedupeKey' | 'payload' | 'parked'>> }>,
-    received: number,
-    unrouted: number,
-  ): Promise<AcceptResult> {
+  private async store(byChannel: Map<string, { route: ChannelRoute; items: InboxItem[] }>, received: number, unrouted: number): Promise<AcceptResult> {
     // Per tenant (so per region): all must be committed before the ACK.
     const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[] }>();
     for (const { route, items } of byChannel.values()) {

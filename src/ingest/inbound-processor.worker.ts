@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
-import { ChannelAdapters } from '../channels/channel-adapter';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';

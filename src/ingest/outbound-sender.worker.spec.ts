@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DeliveryFailure, type DeliveryTask, type Message, RecipientBlockedFailure, type TenantRef } from '../../libs/domain/src';
 import type { ClaimedJob } from '../queue/job-queue.service';
 import { MAX_SEND_ATTEMPTS, OutboundSender } from './outbound-sender.worker';
+import { metaMessagingWindow } from '../../libs/policy/src';
 
 /**
  * The sender's classification of what a platform answered, with its ports mocked: what becomes
@@ -75,7 +76,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
   };
   const channels = { withCredentials: jest.fn(async () => channel), markRevoked: jest.fn() };
   const send = opts.send ?? jest.fn(async () => ({ externalId: 'mid.out.1' }));
-  const adapters = { for: jest.fn(() => ({ gateway: { send } })) };
+  const adapters = { for: jest.fn(() => ({ gateway: { send }, capabilities: { replyWindow: metaMessagingWindow } })) };
   const clock = { now: () => now };
   const sender = new OutboundSender(
     dbs as never,

@@ -1,14 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, DeliveryFailure, MessageOutbox, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
-import { replyMode } from '../../libs/policy/src';
-import { ChannelAdapters } from '../channels/channel-adapter';
-import { ChannelService } from '../channels/channel.service';
+import type { ReplyMode } from '../../libs/policy/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
+import { ChannelService } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
 import { QueueWorker, RetryHint } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
+
+/** A kind without a messaging window: every reply is a standard one. */
+const NO_WINDOW: ReplyMode = { allowed: true, mode: 'standard' };
 
 /** Retryable failures give up after this many attempts (about an hour of backoff). */
 export const MAX_SEND_ATTEMPTS = 10;
@@ -70,11 +73,12 @@ export class OutboundSender extends QueueWorker {
     if (channel.status !== 'active') {
       return this.fail(tenant, job, channel.status === 'revoked' ? 'CHANNEL_REVOKED' : 'CHANNEL_DISCONNECTED', `The channel is ${channel.status}`);
     }
-    const mode = replyMode(channel.kind, task.conversation.lastInboundAt, this.clock.now());
+    const adapter = this.adapters.for(channel.kind);
+    const mode = adapter.capabilities.replyWindow?.(task.conversation.lastInboundAt, this.clock.now()) ?? NO_WINDOW;
     if (!mode.allowed && !task.template) return this.fail(tenant, job, mode.code, mode.reason);
 
     try {
-      const receipt = await this.adapters.for(channel.kind).gateway.send({
+      const receipt = await adapter.gateway.send({
         messageId: task.message.id,
         channel: { id: channel.id, kind: channel.kind, config: channel.config, credentials: channel.credentials },
         recipientId: task.recipientExternalId,

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Clock, invalid } from '../../libs/domain/src';
-import { ChannelRoutes } from '../channels/channel-routes';
-import { ChannelService } from '../channels/channel.service';
+import { ChannelRoutes } from '../channels/core/channel-routes';
+import { ChannelService } from '../channels/core/channel.service';
 import { META_APP_SECRET_MISSING } from '../channels/meta/meta-signature';
 import { SIGNED_REQUEST_MAX_AGE_SECONDS, isFresh, issuedAt, parseSignedRequest, signedRequestId } from '../channels/meta/signed-request';
 import { AppConfig } from '../config/app-config';

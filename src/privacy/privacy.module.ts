@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ChannelsModule } from '../channels/channels.module';
+import { ChannelsModule } from '../channels/core/channels.module';
 import { CrmCoreModule } from '../integrations/crm/core/crm-core.module';
 import { AuditLogController } from './audit-log.controller';
 import { DeletionRequestStore } from './deletion-request.store';

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ChannelAdapters } from '../channels/channel-adapter';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { BrowserFacing } from '../common/security-headers';
 import { CrmConnectorKinds } from '../integrations/crm/core/crm-connector-kinds';
 

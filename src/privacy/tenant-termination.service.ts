@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TenantRef, invalid } from '../../libs/domain/src';
 import { AuditLog } from '../audit/audit-log.store';
-import { ChannelRoutes, RouteKey } from '../channels/channel-routes';
+import { ChannelRoutes, RouteKey } from '../channels/core/channel-routes';
 import { isBlankName } from '../common/display-name';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';

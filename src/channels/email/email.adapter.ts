@@ -1,8 +1,10 @@
-import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
-import type { AppConfig } from '../../config/app-config';
-import type { ChannelAdapter, ConnectContext, ValidatedChannel } from '../channel-adapter';
+import { Injectable } from '@nestjs/common';
+import { DeliveryFailure, DomainError, TenantRef, invalid, notFound, rejected } from '../../../libs/domain/src';
+import { AppConfig } from '../../config/app-config';
+import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, MediaChannel, MediaContent, ValidatedChannel } from '../core/channel-adapter';
 import { EmailGateway, smtpSettingsOf } from './email.gateway';
-import { mapEmailPayload } from './email.mapper';
+import { StoredEmail, mapEmailPayload, partIndexOf } from './email.mapper';
+import { EmailStore } from './email.store';
 
 const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\d{1,3}(?:\.\d{1,3}){3}$|^\[[0-9a-f:.]+\]$/i;
@@ -81,14 +83,36 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
 /**
  * E-mail: inbound through the built-in SMTP listener (smtp-listener.ts), outbound through the
  * Customer's SMTP server. Connecting logs in to that server once, so a wrong password or host is
- * refused at once rather than on the first reply.
+ * refused at once rather than on the first reply. A mail's parts exist nowhere else, so they are
+ * kept in the tenant's database and served from there (as downloads), even after a disconnect.
  */
-export function emailAdapter(config: AppConfig): ChannelAdapter & { gateway: EmailGateway } {
-  const gateway = new EmailGateway({ emailDomain: config.emailDomain, allowLocalTargets: config.webhooksAllowLocalTargets });
+@ChannelKit()
+@Injectable()
+export class EmailAdapter implements ChannelAdapter<StoredEmail> {
+  readonly kind = 'email';
+  readonly processors: string[] = [];
+  readonly capabilities = { attachments: false, quotedReplies: true };
+  readonly map = mapEmailPayload;
+  readonly gateway: EmailGateway;
+  readonly media = {
+    open: (tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; externalMessageId: string | null }) =>
+      this.openPart(tenant, channel, attachment),
+  };
 
-  async function connect(ctx: ConnectContext) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: EmailStore,
+  ) {
+    this.gateway = new EmailGateway({ emailDomain: config.emailDomain, allowLocalTargets: config.webhooksAllowLocalTargets }, store);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+    return validateEmailChannel(this.config.emailDomain, config, credentials);
+  }
+
+  async connect(ctx: ConnectContext): Promise<ConnectResult> {
     try {
-      await gateway.verify(smtpSettingsOf(ctx.config, ctx.credentials));
+      await this.gateway.verify(smtpSettingsOf(ctx.config, ctx.credentials));
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) throw err;
       if (err.platformCode === 'NON_PUBLIC_ADDRESS') throw invalid('EMAIL_SMTP_HOST_NOT_ALLOWED', `config.smtp.host: ${err.platformText}`);
@@ -103,12 +127,16 @@ export function emailAdapter(config: AppConfig): ChannelAdapter & { gateway: Ema
     return {};
   }
 
-  return {
-    kind: 'email',
-    processors: [],
-    validate: (c, cr) => validateEmailChannel(config.emailDomain, c, cr),
-    map: mapEmailPayload,
-    gateway,
-    connect,
-  };
+  private async openPart(tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; externalMessageId: string | null }): Promise<MediaContent> {
+    const idx = partIndexOf(attachment.ref);
+    if (idx === null || !attachment.externalMessageId) throw rejected('MEDIA_UNAVAILABLE', 'The media can no longer be fetched from the platform');
+    const part = await this.store.readPart(tenant, channel.id, attachment.externalMessageId, idx);
+    if (!part) throw notFound('ATTACHMENT_NOT_FOUND', 'This attachment has no content to fetch');
+    return {
+      stream: new Blob([new Uint8Array(part.content)]).stream(),
+      mimeType: part.mimeType,
+      length: part.content.length,
+      fileName: part.name ?? `attachment-${idx}`,
+    };
+  }
 }

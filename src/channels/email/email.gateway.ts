@@ -86,19 +86,12 @@ export function smtpSettingsOf(config: Record<string, unknown>, credentials: Rec
  */
 export class EmailGateway extends ChannelGateway {
   readonly kinds: readonly ChannelKind[] = ['email'];
-  private threads?: EmailThreadSource;
 
   constructor(
     private readonly opts: EmailGatewayOptions,
-    threads?: EmailThreadSource,
+    private readonly threads?: EmailThreadSource,
   ) {
     super();
-    this.threads = threads;
-  }
-
-  /** The thread lookups need the database, which the e-mail module provides once the app is up. */
-  useThreads(threads: EmailThreadSource): void {
-    this.threads = threads;
   }
 
   async send(d: OutboundDelivery): Promise<DeliveryReceipt> {

@@ -149,8 +149,7 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
  * the messages it answers (In-Reply-To, then References newest first); with neither it starts a
  * new conversation with its sender (see InboundMessage.thread).
  */
-export function mapEmailPayload(payload: Record<string, unknown>): InboundEvent[] {
-  const e = payload as unknown as StoredEmail;
+export function mapEmailPayload(e: StoredEmail): InboundEvent[] {
   if (typeof e.emailMessageKey !== 'string' || !e.emailMessageKey) return [{ type: 'ignored', reason: 'e-mail without a message key' }];
   if (typeof e.from !== 'string' || !e.from.includes('@')) return [{ type: 'ignored', reason: 'e-mail without a sender' }];
   const receivedAt = new Date(e.receivedAt);

@@ -1,29 +1,17 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { IngestModule } from '../../ingest/ingest.module';
-import { ChannelAdapters } from '../channel-adapter';
-import { ChannelsModule } from '../channels.module';
-import { EmailGateway } from './email.gateway';
+import { ChannelsModule } from '../core/channels.module';
+import { EmailAdapter } from './email.adapter';
 import { EmailStore } from './email.store';
 import { SmtpListener } from './smtp-listener';
 
 /**
- * E-mail: the inbound SMTP listener (started with the app when SMTP_PORT > 0) and the thread
- * store the gateway reads when it sends (the adapter itself is in the channel registry, built
- * from the config alone, so its gateway gets the store here).
+ * E-mail: the adapter, the inbound SMTP listener (started with the app when SMTP_PORT > 0) and
+ * the store of threads and parts that both use.
  */
 @Module({
   imports: [ChannelsModule, IngestModule],
-  providers: [EmailStore, SmtpListener],
-  exports: [EmailStore, SmtpListener],
+  providers: [EmailAdapter, EmailStore, SmtpListener],
+  exports: [SmtpListener],
 })
-export class EmailModule implements OnModuleInit {
-  constructor(
-    private readonly adapters: ChannelAdapters,
-    private readonly store: EmailStore,
-  ) {}
-
-  onModuleInit(): void {
-    const gateway = this.adapters.all().find((a) => a.kind === 'email')?.gateway;
-    if (gateway instanceof EmailGateway) gateway.useThreads(this.store);
-  }
-}
+export class EmailModule {}

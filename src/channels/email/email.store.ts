@@ -3,7 +3,7 @@ import { DeliveryFailure, TenantRef } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { rows } from '../../database/sql';
 import { storableText } from '../../database/storable';
-import { ChannelRoute, ChannelRoutes } from '../channel-routes';
+import { ChannelRoute, ChannelRoutes } from '../core/channel-routes';
 import type { EmailThreadContext, EmailThreadSource } from './email.gateway';
 import type { EmailPart } from './email.mapper';
 import { channelOfReplyToken, isMessageId, newReplyToken } from './email-threading';
@@ -112,22 +112,21 @@ export class EmailStore implements EmailThreadSource {
       return { replyToken: thread.token, subject: subject?.subject ?? null, inReplyTo: answered?.external_id ?? null, threadIds: [...new Set(ids)] };
     });
   }
-}
 
-/** The stored bytes of an e-mail attachment, for the attachment content endpoint. */
-export async function readEmailPart(
-  dbs: RegionDatabases,
-  tenant: TenantRef,
-  channelId: string,
-  messageKey: string,
-  idx: number,
-): Promise<{ content: Buffer; mimeType: string; name: string | null } | null> {
-  const [part] = await dbs.forTenant(tenant, (tx) =>
-    rows<{ content: Buffer; mime_type: string; name: string | null }>(
-      tx,
-      `select content, mime_type, name from email_attachments where tenant_id = $1 and channel_id = $2 and message_key = $3 and idx = $4`,
-      [tenant.tenantId, channelId, messageKey, idx],
-    ),
-  );
-  return part ? { content: part.content, mimeType: part.mime_type, name: part.name } : null;
+  /** The stored bytes of an e-mail attachment, for the attachment content endpoint. */
+  async readPart(
+    tenant: TenantRef,
+    channelId: string,
+    messageKey: string,
+    idx: number,
+  ): Promise<{ content: Buffer; mimeType: string; name: string | null } | null> {
+    const [part] = await this.dbs.forTenant(tenant, (tx) =>
+      rows<{ content: Buffer; mime_type: string; name: string | null }>(
+        tx,
+        `select content, mime_type, name from email_attachments where tenant_id = $1 and channel_id = $2 and message_key = $3 and idx = $4`,
+        [tenant.tenantId, channelId, messageKey, idx],
+      ),
+    );
+    return part ? { content: part.content, mimeType: part.mime_type, name: part.name } : null;
+  }
 }

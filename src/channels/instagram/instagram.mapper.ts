@@ -1,8 +1,8 @@
 import type { InboundEvent } from '../../../libs/domain/src';
-import type { MetaMessagingItem } from '../meta/meta-payload';
-import { mapMessagingItem } from '../messenger/messenger.mapper';
+import { mapMessagingItem } from '../meta/meta-messaging.mapper';
+import type { MetaMessagingPayload } from '../meta/meta-payload';
 
 /** Instagram Direct shares Messenger's shape; reads name the message (`read.mid`). */
-export function mapInstagramPayload(payload: Record<string, unknown>): InboundEvent[] {
-  return mapMessagingItem(payload.item as MetaMessagingItem, { readByMid: true });
+export function mapInstagramPayload(payload: MetaMessagingPayload): InboundEvent[] {
+  return mapMessagingItem(payload.item, { readByMid: true });
 }

@@ -1,4 +1,5 @@
 import { DeliveryFailure } from '../../../libs/domain/src';
+import { PlatformHttpClient, retryAfterMs as parseRetryAfter } from '../core/platform-http';
 
 interface GraphError {
   message?: string;
@@ -16,7 +17,7 @@ export function classifyGraphError(httpStatus: number, error: GraphError | undef
   const code = error?.code;
   const text = error?.message ?? `HTTP ${httpStatus}`;
   const platformCode = code !== undefined ? String(code) + (error?.error_subcode ? `/${error.error_subcode}` : '') : `HTTP_${httpStatus}`;
-  const retryAfterMs = retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) * 1000 : undefined;
+  const retryAfterMs = parseRetryAfter(retryAfterHeader);
   if (code !== undefined && (REVOKED_CODES.has(code) || (code >= 200 && code <= 299))) return new DeliveryFailure('revoked', platformCode, text);
   if ((code !== undefined && RETRYABLE_CODES.has(code)) || httpStatus === 429 || httpStatus >= 500) {
     return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
@@ -29,10 +30,14 @@ export function classifyGraphError(httpStatus: number, error: GraphError | undef
  * appears in a URL, an access log or an error message.
  */
 export class GraphClient {
+  private readonly http: PlatformHttpClient;
+
   constructor(
     private readonly baseUrl: string,
-    private readonly timeoutMs = 15_000,
-  ) {}
+    timeoutMs = 15_000,
+  ) {
+    this.http = new PlatformHttpClient('Graph API', timeoutMs);
+  }
 
   async post<T>(path: string, token: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, token, body);
@@ -44,27 +49,19 @@ export class GraphClient {
 
   /** Streams a binary resource (media) that needs the same bearer token. */
   async fetchBinary(url: string, token: string): Promise<{ body: ReadableStream<Uint8Array>; contentType?: string; length?: number }> {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(this.timeoutMs) }).catch(() => {
-      throw new DeliveryFailure('retryable', 'NETWORK', 'Media host unreachable');
-    });
+    const res = await this.http.fetch(url, { headers: { authorization: `Bearer ${token}` } }, 'Media host unreachable');
     if (!res.ok || !res.body) throw classifyGraphError(res.status, undefined, res.headers.get('retry-after'));
     const length = Number(res.headers.get('content-length'));
     return { body: res.body, contentType: res.headers.get('content-type') ?? undefined, length: Number.isFinite(length) && length > 0 ? length : undefined };
   }
 
   private async call<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(path.startsWith('http') ? path : `${this.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new DeliveryFailure('retryable', 'NETWORK', (err as Error).name === 'TimeoutError' ? 'Graph API timed out' : 'Graph API unreachable');
-    }
-    const payload = (await res.json().catch(() => ({}))) as { error?: GraphError } & T;
+    const res = await this.http.request<{ error?: GraphError } & T>(path.startsWith('http') ? path : `${this.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const payload = res.body ?? ({} as { error?: GraphError } & T);
     if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers.get('retry-after'));
     return payload;
   }

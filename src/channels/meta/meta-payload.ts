@@ -60,10 +60,15 @@ export interface WhatsAppStatus {
   errors?: Array<{ code?: number | string; title?: string; message?: string }>;
 }
 
+export interface WhatsAppContact {
+  profile?: { name?: string };
+  wa_id?: string;
+}
+
 export interface WhatsAppChangeValue {
   messaging_product?: string;
   metadata?: { display_phone_number?: string; phone_number_id?: string };
-  contacts?: Array<{ profile?: { name?: string }; wa_id?: string }>;
+  contacts?: WhatsAppContact[];
   messages?: WhatsAppMessage[];
   statuses?: WhatsAppStatus[];
 }
@@ -83,4 +88,16 @@ export function metaTime(value: number | string | undefined, unit: 'ms' | 's' = 
   const n = typeof value === 'string' ? Number(value) : value;
   if (n === undefined || !Number.isFinite(n)) return new Date();
   return new Date(unit === 's' ? n * 1000 : n);
+}
+
+/** What is stored for one `entry.messaging[]` item of a Page or an Instagram account. */
+export interface MetaMessagingPayload {
+  item: MetaMessagingItem;
+}
+
+/** What is stored for one WhatsApp message (with its sender's contact) or status (see the splitter). */
+export interface WhatsAppPayload {
+  message?: WhatsAppMessage;
+  contact?: WhatsAppContact | null;
+  status?: WhatsAppStatus;
 }

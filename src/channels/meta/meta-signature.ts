@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameBytes } from '../../../libs/crypto/src';
 
 /** The refusal when this deployment has no Meta app secret: nothing from Meta can be verified. */
 export const META_APP_SECRET_MISSING =
@@ -12,7 +13,7 @@ export function verifyMetaSignature(appSecret: string, rawBody: Buffer, header: 
   if (!header || !header.startsWith('sha256=')) return false;
   const given = Buffer.from(header.slice('sha256='.length), 'hex');
   const expected = createHmac('sha256', appSecret).update(rawBody).digest();
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameBytes(given, expected);
 }
 
 export function signMetaBody(appSecret: string, rawBody: Buffer | string): string {

@@ -1,19 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelKind } from '../../../libs/domain/src';
+import type { WebhookItem } from '../core/channel-adapter';
 import type { MetaMessagingItem, MetaWebhookBody, WhatsAppChangeValue, WhatsAppMessage, WhatsAppStatus } from './meta-payload';
-
-/** One unit of inbound work: routed by (kind, routing key), deduplicated by its key. */
-export interface WebhookItem {
-  kind: ChannelKind;
-  routingKey: string;
-  dedupeKey: string;
-  payload: Record<string, unknown>;
-  /**
-   * Set when the item is not of the shape its platform documents: it is stored already parked
-   * (failed, with this as its error) for an admin to see, instead of being processed.
-   */
-  parked?: string;
-}
 
 const digest = (value: unknown) =>
   createHash('sha256')

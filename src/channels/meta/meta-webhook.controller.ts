@@ -2,15 +2,13 @@ import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nest
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../../../libs/crypto/src';
 import { forbidden } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
 import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { META_APP_SECRET_MISSING, verifyMetaSignature } from './meta-signature';
 import { MetaWebhookBody } from './meta-payload';
 import { splitMetaWebhook } from './meta-webhook-splitter';
-
-const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /** One callback URL for the whole Meta app: Messenger, Instagram and WhatsApp. */
 @ApiExcludeController()
@@ -25,7 +23,7 @@ export class MetaWebhookController {
   @Get()
   verify(@Query('hub.mode') mode: string, @Query('hub.verify_token') token: string, @Query('hub.challenge') challenge: string, @Res() reply: FastifyReply) {
     const expected = this.config.meta.verifyToken;
-    if (mode === 'subscribe' && expected && typeof token === 'string' && sameSecret(token, expected) && typeof challenge === 'string') {
+    if (mode === 'subscribe' && sameSecret(expected, token) && typeof challenge === 'string') {
       return reply.status(200).type('text/plain').send(challenge);
     }
     return reply.status(403).send({ statusCode: 403, code: 'VERIFY_TOKEN_MISMATCH', message: 'Verification failed' });

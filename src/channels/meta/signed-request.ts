@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameBytes } from '../../../libs/crypto/src';
 
 export interface SignedRequestPayload {
   algorithm: 'HMAC-SHA256';
@@ -20,7 +21,7 @@ export function parseSignedRequest(signedRequest: string | undefined, appSecret:
   const [signature, payloadPart] = parts;
   const given = Buffer.from(signature, 'base64url');
   const expected = createHmac('sha256', appSecret).update(payloadPart).digest();
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!sameBytes(given, expected)) return null;
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));

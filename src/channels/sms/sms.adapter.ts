@@ -1,9 +1,11 @@
+import { Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
-import type { AppConfig } from '../../config/app-config';
-import { ChannelAdapter, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../channel-adapter';
-import { mapTwilioPayload } from './sms.mapper';
-import { TwilioClient, TwilioGateway } from './twilio.gateway';
+import { AppConfig } from '../../config/app-config';
+import { ChannelAdapter, ChannelKit, ChannelWebhook, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
+import { TWILIO_BODY_LIMIT, TwilioClient, TwilioGateway } from './sms.gateway';
+import { TwilioStoredEvent, mapTwilioPayload } from './sms.mapper';
+import { twilioWebhook } from './sms.webhook';
 
 const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
 const AUTH_TOKEN = /^[\x21-\x7e]{16,128}$/;
@@ -49,17 +51,34 @@ function validate(config: Record<string, unknown>, credentials: Record<string, u
  * tenant only; connecting checks with Twilio that the credentials work and that the number is
  * one of that account's, so nobody can claim a number they do not hold.
  */
-export function twilioSmsAdapter(config: AppConfig): ChannelAdapter {
-  const client = new TwilioClient(config.twilioApiUrl);
-  const gateway = new TwilioGateway(client, config.publicBaseUrl);
+@ChannelKit()
+@Injectable()
+export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
+  readonly kind = 'sms';
+  readonly processors = ['Twilio (SMS and MMS delivery)'];
+  readonly capabilities = { attachments: false, quotedReplies: false, maxTextChars: TWILIO_BODY_LIMIT };
+  readonly map = mapTwilioPayload;
+  readonly webhook: ChannelWebhook;
+  readonly gateway: TwilioGateway;
+  private readonly client: TwilioClient;
 
-  async function connect(ctx: ConnectContext): Promise<ConnectResult> {
+  constructor(private readonly config: AppConfig) {
+    this.client = new TwilioClient(config.twilioApiUrl);
+    this.gateway = new TwilioGateway(this.client, config.publicBaseUrl);
+    this.webhook = twilioWebhook(config.publicBaseUrl);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+    return validate(config, credentials);
+  }
+
+  async connect(ctx: ConnectContext): Promise<ConnectResult> {
     const auth = { accountSid: String(ctx.config.accountSid), authToken: ctx.credentials.authToken };
     const phoneNumber = String(ctx.config.phoneNumber);
     try {
-      const account = await client.request<{ status?: string }>(auth, 'GET', '.json');
+      const account = await this.client.request<{ status?: string }>(auth, 'GET', '.json');
       if (account.status && account.status !== 'active') throw invalid('TWILIO_ACCOUNT_INACTIVE', `The Twilio account is ${account.status}`);
-      const numbers = await client.request<{ incoming_phone_numbers?: Array<{ phone_number?: string }> }>(
+      const numbers = await this.client.request<{ incoming_phone_numbers?: Array<{ phone_number?: string }> }>(
         auth,
         'GET',
         `/IncomingPhoneNumbers.json?${new URLSearchParams({ PhoneNumber: phoneNumber })}`,
@@ -77,15 +96,6 @@ export function twilioSmsAdapter(config: AppConfig): ChannelAdapter {
       }
       throw new DomainError('unavailable', 'TWILIO_UNAVAILABLE', 'Twilio could not be reached to check the credentials; try again shortly');
     }
-    return { config: { webhookUrl: `${config.publicBaseUrl}/webhooks/twilio/${ctx.channelId}` } };
+    return { config: { webhookUrl: `${this.config.publicBaseUrl}/webhooks/twilio/${ctx.channelId}` } };
   }
-
-  return {
-    kind: 'sms',
-    processors: ['Twilio (SMS and MMS delivery)'],
-    validate,
-    map: mapTwilioPayload,
-    gateway,
-    connect,
-  };
 }

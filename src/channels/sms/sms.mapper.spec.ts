@@ -1,6 +1,6 @@
 import { toE164 } from './sms.adapter';
 import { mapTwilioPayload, toStoredEvent } from './sms.mapper';
-import { classifyTwilioError } from './twilio.gateway';
+import { classifyTwilioError } from './sms.gateway';
 
 const at = new Date('2025-01-02T03:04:05Z');
 const status = (MessageStatus: string, extra: Record<string, string> = {}) =>

@@ -97,8 +97,7 @@ function receivedAt(e: TwilioStoredEvent): Date {
 }
 
 /** Maps one stored Twilio request (inbound SMS/MMS or a status callback) to inbox events. */
-export function mapTwilioPayload(payload: Record<string, unknown>): InboundEvent[] {
-  const e = payload as unknown as TwilioStoredEvent;
+export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
   const params = e.params ?? {};
   const sid = messageSidOf(params);
   if (!sid) return [{ type: 'ignored', reason: 'Twilio request without a MessageSid' }];

@@ -1,10 +1,6 @@
 import { Module } from '@nestjs/common';
-import { IngestModule } from '../../ingest/ingest.module';
-import { TwilioWebhookController } from './twilio.webhook.controller';
+import { SmsAdapter } from './sms.adapter';
 
-/** SMS through Twilio: the per-channel webhook URLs (the adapter itself is in the channel registry). */
-@Module({
-  imports: [IngestModule],
-  controllers: [TwilioWebhookController],
-})
+/** SMS and MMS through Twilio: one number per channel, each calling its own webhook URLs. */
+@Module({ providers: [SmsAdapter] })
 export class SmsModule {}

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../../libs/crypto/src';
 
 /** The POST parameters of a Twilio request, in the order received; a name may repeat. */
 export type FormParams = ReadonlyArray<readonly [string, string]>;
@@ -22,13 +23,6 @@ export function twilioSignature(authToken: string, url: string, params: FormPara
     for (const value of [...byName.get(name)!].sort()) data += name + value;
   }
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
-}
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-/** Constant time whatever the lengths: both sides are hashed to 32 bytes first. */
-function sameSignature(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /**
@@ -55,6 +49,6 @@ export function verifyTwilioSignature(authToken: string, urls: readonly string[]
   if (!authToken || !header) return false;
   let ok = false;
   // Every candidate is checked (no early exit), so timing does not tell which URL matched.
-  for (const url of new Set(urls.flatMap(portVariants))) ok = sameSignature(header, twilioSignature(authToken, url, params)) || ok;
+  for (const url of new Set(urls.flatMap(portVariants))) ok = sameSecret(twilioSignature(authToken, url, params), header) || ok;
   return ok;
 }

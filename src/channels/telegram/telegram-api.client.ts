@@ -1,4 +1,5 @@
 import { DeliveryFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
+import { PlatformHttpClient } from '../core/platform-http';
 
 /** The Bot API's answer: `{ok:true, result}` or `{ok:false, error_code, description, parameters}`. */
 export interface TelegramApiResponse<T = unknown> {
@@ -40,26 +41,23 @@ export const BOT_TOKEN = /^\d{1,20}:[A-Za-z0-9_-]{20,100}$/;
  * put into an error message.
  */
 export class TelegramClient {
+  private readonly http: PlatformHttpClient;
+
   constructor(
     private readonly apiUrl: string,
-    private readonly timeoutMs = 15_000,
-  ) {}
+    timeoutMs = 15_000,
+  ) {
+    this.http = new PlatformHttpClient('Telegram Bot API', timeoutMs);
+  }
 
   async call<T>(token: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
     if (!BOT_TOKEN.test(token ?? '')) throw new DeliveryFailure('revoked', '401', 'No usable bot token is stored for this channel');
-    let res: Response;
-    try {
-      res = await fetch(`${this.apiUrl}/bot${token}/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(params),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new DeliveryFailure('retryable', 'NETWORK', (err as Error).name === 'TimeoutError' ? 'Telegram Bot API timed out' : 'Telegram Bot API unreachable');
-    }
-    const body = (await res.json().catch(() => undefined)) as TelegramApiResponse<T> | undefined;
-    if (!res.ok || body?.ok !== true) throw classifyTelegramError(res.status, body);
-    return body.result as T;
+    const res = await this.http.request<TelegramApiResponse<T>>(`${this.apiUrl}/bot${token}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(params),
+    });
+    if (!res.ok || res.body?.ok !== true) throw classifyTelegramError(res.status, res.body);
+    return res.body.result as T;
   }
 }

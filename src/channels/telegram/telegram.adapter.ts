@@ -1,10 +1,12 @@
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
-import type { AppConfig } from '../../config/app-config';
-import { ChannelAdapter, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../channel-adapter';
+import { AppConfig } from '../../config/app-config';
+import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
 import { BOT_TOKEN, TelegramClient } from './telegram-api.client';
-import { TelegramGateway } from './telegram.gateway';
-import { mapTelegramPayload } from './telegram.mapper';
+import { TELEGRAM_TEXT_LIMIT, TelegramGateway } from './telegram.gateway';
+import { TelegramPayload, mapTelegramPayload } from './telegram.mapper';
+import { telegramWebhook } from './telegram.webhook';
 
 /** The updates the inbox uses; Telegram sends nothing else to the webhook. */
 export const TELEGRAM_ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -31,34 +33,39 @@ const tokenInvalid = () =>
  * webhook: so that connecting a bot another tenant holds cannot take it over, the bot is
  * identified first and claimed before setWebhook runs. Disconnecting deletes the webhook.
  */
-export function telegramAdapter(config: AppConfig): ChannelAdapter {
-  const client = new TelegramClient(config.telegramApiUrl);
+@ChannelKit()
+@Injectable()
+export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
+  readonly kind = 'telegram';
+  readonly processors = ['Telegram (Telegram Bot API message delivery)'];
+  readonly capabilities = { attachments: true, quotedReplies: false, maxTextChars: TELEGRAM_TEXT_LIMIT };
+  readonly map = mapTelegramPayload;
+  readonly webhook = telegramWebhook;
+  readonly gateway: TelegramGateway;
+  private readonly client: TelegramClient;
 
-  async function getMe(token: string): Promise<{ id: number; username?: string }> {
-    let me: { id?: number; is_bot?: boolean; username?: string };
-    try {
-      me = await client.call(token, 'getMe');
-    } catch (err) {
-      if (err instanceof DeliveryFailure && err.kind !== 'retryable') throw tokenInvalid();
-      throw unavailable();
-    }
-    if (typeof me?.id !== 'number' || me.is_bot === false) throw tokenInvalid();
-    return { id: me.id, username: me.username };
+  constructor(private readonly config: AppConfig) {
+    this.client = new TelegramClient(config.telegramApiUrl);
+    this.gateway = new TelegramGateway(this.client);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+    return validate(config, credentials);
   }
 
   /** The bot id, by getMe: nothing changes on Telegram until the directory has granted the bot to this tenant. */
-  async function identify(ctx: ConnectContext): Promise<string> {
-    return String((await getMe(ctx.credentials.botToken)).id);
+  async identify(ctx: ConnectContext): Promise<string> {
+    return String((await this.getMe(ctx.credentials.botToken)).id);
   }
 
-  async function connect(ctx: ConnectContext): Promise<ConnectResult> {
+  async connect(ctx: ConnectContext): Promise<ConnectResult> {
     const token = ctx.credentials.botToken;
-    const me = await getMe(token);
+    const me = await this.getMe(token);
 
-    const webhookUrl = `${config.publicBaseUrl}/webhooks/telegram/${ctx.channelId}`;
+    const webhookUrl = `${this.config.publicBaseUrl}/webhooks/telegram/${ctx.channelId}`;
     const webhookSecret = newWebhookSecret();
     try {
-      await client.call(token, 'setWebhook', { url: webhookUrl, secret_token: webhookSecret, allowed_updates: TELEGRAM_ALLOWED_UPDATES });
+      await this.client.call(token, 'setWebhook', { url: webhookUrl, secret_token: webhookSecret, allowed_updates: TELEGRAM_ALLOWED_UPDATES });
     } catch (err) {
       if (!(err instanceof DeliveryFailure) || err.kind === 'retryable') throw unavailable();
       if (err.kind === 'revoked') throw tokenInvalid();
@@ -72,18 +79,19 @@ export function telegramAdapter(config: AppConfig): ChannelAdapter {
     return { routingKey: botId, credentials: { webhookSecret }, config: { botId, botUsername: me.username ?? null, webhookUrl } };
   }
 
-  async function disconnect(ctx: ConnectContext): Promise<void> {
-    await client.call(ctx.credentials.botToken, 'deleteWebhook', { drop_pending_updates: false });
+  async disconnect(ctx: ConnectContext): Promise<void> {
+    await this.client.call(ctx.credentials.botToken, 'deleteWebhook', { drop_pending_updates: false });
   }
 
-  return {
-    kind: 'telegram',
-    processors: ['Telegram (Telegram Bot API message delivery)'],
-    validate,
-    map: mapTelegramPayload,
-    gateway: new TelegramGateway(client),
-    identify,
-    connect,
-    disconnect,
-  };
+  private async getMe(token: string): Promise<{ id: number; username?: string }> {
+    let me: { id?: number; is_bot?: boolean; username?: string };
+    try {
+      me = await this.client.call(token, 'getMe');
+    } catch (err) {
+      if (err instanceof DeliveryFailure && err.kind !== 'retryable') throw tokenInvalid();
+      throw unavailable();
+    }
+    if (typeof me?.id !== 'number' || me.is_bot === false) throw tokenInvalid();
+    return { id: me.id, username: me.username };
+  }
 }

@@ -3,7 +3,7 @@ import { newWebhookSecret } from './telegram.adapter';
 import { classifyTelegramError } from './telegram-api.client';
 import { chatIdParam } from './telegram.gateway';
 import { mapTelegramPayload, parseTelegramUpdate } from './telegram.mapper';
-import { sameSecret } from './telegram.webhook.controller';
+import { sameSecret } from '../../../libs/crypto/src';
 
 const at = new Date('2025-01-02T03:04:05Z');
 const from = { id: 42, is_bot: false, first_name: 'Ada', language_code: 'en' };

@@ -77,6 +77,9 @@ export interface TelegramStoredUpdate {
   update: TelegramUpdate;
 }
 
+/** What the mapper reads: a stored update (a bare update, as rows stored before `receivedAt` existed, reads too). */
+export type TelegramPayload = TelegramStoredUpdate | TelegramUpdate;
+
 const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 /** Content kinds of a message we show only by name (no content is kept). */
 const OTHER_CONTENT = ['contact', 'poll', 'dice', 'game', 'venue', 'invoice', 'story', 'paid_media', 'checklist'];
@@ -269,9 +272,9 @@ const at = (unixSeconds: number | undefined, fallback: Date) => (unixSeconds ? n
  * Telegram update -> inbox events. Only private chats (one End User and the bot) are
  * conversations; updates from groups, supergroups and channels are ignored.
  */
-export function mapTelegramPayload(payload: Record<string, unknown>): InboundEvent[] {
-  const stored = payload as unknown as TelegramStoredUpdate;
-  const u = stored.update ?? (payload as unknown as TelegramUpdate);
+export function mapTelegramPayload(payload: TelegramPayload): InboundEvent[] {
+  const stored = payload as Partial<TelegramStoredUpdate>;
+  const u = stored.update ?? (payload as TelegramUpdate);
   const received = stored.receivedAt ? new Date(stored.receivedAt) : new Date();
   const privateChat = (chat: TgChat | undefined) => chat?.type === 'private';
 

@@ -1,10 +1,6 @@
 import { Module } from '@nestjs/common';
-import { IngestModule } from '../../ingest/ingest.module';
-import { TelegramWebhookController } from './telegram.webhook.controller';
+import { TelegramAdapter } from './telegram.adapter';
 
-/** Telegram bots: the per-channel webhook URL (the adapter itself is in the channel registry). */
-@Module({
-  imports: [IngestModule],
-  controllers: [TelegramWebhookController],
-})
+/** Telegram bots: one bot per channel, each calling its own webhook URL. */
+@Module({ providers: [TelegramAdapter] })
 export class TelegramModule {}

@@ -1,11 +1,11 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { TenantRef, notFound } from '../../../libs/domain/src';
+import { DomainError, TenantRef, notFound } from '../../../libs/domain/src';
+import { RefreshingCache } from '../../common/refreshing-cache';
 import { DomainEvents } from '../../common/domain-events.service';
 import { RegionDatabases } from '../../database/region-databases';
-import { firstRow } from '../../database/sql';
-import { ChannelRoutes } from '../channel-routes';
-import { ChannelService } from '../channel.service';
+import { ChannelRoutes } from '../core/channel-routes';
+import { ChannelService } from '../core/channel.service';
 import { CHANNEL_KEY } from './webchat-identity';
 
 /** A web chat channel as the visitor API sees it: where it lives and who may embed it. */
@@ -21,12 +21,19 @@ const MAX_CACHED = 10_000;
 
 /**
  * Resolves a public channel key to its tenant, region and allowed origins. Every visitor request
- * (and CORS preflight) needs this, so answers are cached briefly; a disconnect on this instance
- * evicts at once, on other instances within the TTL.
+ * (and CORS preflight) needs this, so answers are cached briefly (never served past the TTL); a
+ * disconnect on this instance evicts at once, on other instances within the TTL.
  */
 @Injectable()
 export class WebchatChannels implements OnModuleDestroy {
-  private readonly cache = new Map<string, { channel: WebchatChannel; until: number }>();
+  private readonly cache = new RefreshingCache<{ channel: WebchatChannel | null }>({
+    max: MAX_CACHED,
+    ttlMs: TTL_MS,
+    serveStale: false,
+    load: (key) => this.load(key),
+  });
+  /** The key each cached channel was found under, to evict it when the channel changes. */
+  private readonly keyOf = new Map<string, string>();
   private readonly subscription: Subscription;
 
   constructor(
@@ -37,7 +44,10 @@ export class WebchatChannels implements OnModuleDestroy {
   ) {
     this.subscription = events.all().subscribe((e) => {
       if (e.type !== 'channel.updated') return;
-      for (const [key, entry] of this.cache) if (entry.channel.channelId === e.data.id) this.cache.delete(key);
+      const key = this.keyOf.get(String(e.data.id));
+      if (key === undefined) return;
+      this.keyOf.delete(String(e.data.id));
+      this.cache.forget(key);
     });
   }
 
@@ -48,24 +58,25 @@ export class WebchatChannels implements OnModuleDestroy {
   /** The active channel behind `key`, or null (unknown, malformed, disconnected: all look alike). */
   async find(key: string): Promise<WebchatChannel | null> {
     if (!CHANNEL_KEY.test(key)) return null;
-    const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.channel;
-    this.cache.delete(key);
-    const route = await this.routes.find('webchat', key);
-    if (!route) return null;
-    const tenant = { tenantId: route.tenantId, region: route.region };
-    const row = await this.dbs.forTenant(tenant, (tx) =>
-      firstRow<{ status: string; config: { allowedOrigins?: string[] } }>(
-        tx,
-        `select status, config from channels where tenant_id = $1 and id = $2 and kind = 'webchat'`,
-        [route.tenantId, route.channelId],
-      ),
-    );
-    if (!row || row.status !== 'active') return null;
-    const channel: WebchatChannel = { key, tenant, channelId: route.channelId, allowedOrigins: Object.freeze([...(row.config.allowedOrigins ?? [])]) };
-    this.cache.set(key, { channel, until: Date.now() + TTL_MS });
-    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    const { channel } = await this.cache.get(key);
+    // Only channels are remembered: a key nobody has (yet) is asked again next time.
+    if (!channel) this.cache.forget(key);
     return channel;
+  }
+
+  private async load(key: string): Promise<{ channel: WebchatChannel | null }> {
+    const route = await this.routes.find('webchat', key);
+    if (!route) return { channel: null };
+    const tenant = { tenantId: route.tenantId, region: route.region };
+    const found = await this.channels.get(tenant, route.channelId).catch((err: unknown) => {
+      if (err instanceof DomainError && err.kind === 'not_found') return null;
+      throw err;
+    });
+    if (!found || found.kind !== 'webchat' || found.status !== 'active') return { channel: null };
+    const allowedOrigins = Array.isArray(found.config.allowedOrigins) ? (found.config.allowedOrigins as string[]) : [];
+    if (this.keyOf.size >= MAX_CACHED) this.keyOf.delete(this.keyOf.keys().next().value!);
+    this.keyOf.set(route.channelId, key);
+    return { channel: { key, tenant, channelId: route.channelId, allowedOrigins: Object.freeze([...allowedOrigins]) } };
   }
 
   async get(key: string): Promise<WebchatChannel> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config';
 import { TenancyService } from '../../tenancy/tenancy.service';
-import { ChannelService } from '../channel.service';
+import { ChannelService } from '../core/channel.service';
 
 interface DemoState {
   email: string;

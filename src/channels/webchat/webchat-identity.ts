@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { sameBytes } from '../../../libs/crypto/src';
 
 /**
  * Identity verification: the Customer's server computes `HMAC-SHA256(identitySecret, userId)` as
@@ -12,11 +13,11 @@ export function identityHash(identitySecret: string, userId: string): string {
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
-/** Constant-time comparison after a shape check (a wrong length never reaches timingSafeEqual). */
+/** Constant-time comparison after a shape check. */
 export function verifyIdentityHash(identitySecret: string, userId: string, given: string): boolean {
   if (!HEX_SHA256.test(given)) return false;
   const expected = Buffer.from(identityHash(identitySecret, userId), 'hex');
-  return timingSafeEqual(expected, Buffer.from(given, 'hex'));
+  return sameBytes(expected, Buffer.from(given, 'hex'));
 }
 
 /** The public key a Customer puts in the embed code: unguessable (192 random bits), not a secret. */

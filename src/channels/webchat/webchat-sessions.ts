@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { sameBytes } from '../../../libs/crypto/src';
 import type { Attachment, Page, PageRequest } from '../../../libs/domain/src';
 import { forbidden, notFound } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
@@ -117,7 +118,7 @@ export class WebchatSessions {
         )
       : undefined;
     // Both sides are SHA-256 digests (32 bytes): the comparison leaks nothing about the secret.
-    if (!row || !timingSafeEqual(row.token_hash, sha256(m![2]))) throw notFound('SESSION_NOT_FOUND', 'No such chat session; start a new one');
+    if (!row || !sameBytes(row.token_hash, sha256(m![2]))) throw notFound('SESSION_NOT_FOUND', 'No such chat session; start a new one');
     return {
       id: row.id,
       channelId: channel.channelId,

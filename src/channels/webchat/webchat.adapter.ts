@@ -1,8 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import { invalid } from '../../../libs/domain/src';
-import type { ChannelAdapter, ValidatedChannel } from '../channel-adapter';
+import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel } from '../core/channel-adapter';
 import { newChannelKey, newIdentitySecret } from './webchat-identity';
 import { WebchatGateway } from './webchat.gateway';
-import { mapWebchatPayload } from './webchat.mapper';
+import { WebchatInboundPayload, mapWebchatPayload } from './webchat.mapper';
 
 export const MAX_ALLOWED_ORIGINS = 50;
 const IDENTITY_SECRET = /^[\x21-\x7e]{32,256}$/;
@@ -54,23 +55,29 @@ function validateWebchat(config: Record<string, unknown>, credentials: Record<st
 /**
  * The web chat widget. Connecting makes the public channel key (the routing key, unguessable)
  * and, unless the Customer brought one, the identity secret, which the connect response shows
- * once. No third party sees visitor data.
+ * once. No third party sees visitor data. Inbound messages come through the visitor API
+ * (webchat.controller.ts), not a platform webhook.
  */
-export function webchatAdapter(): ChannelAdapter {
-  return {
-    kind: 'webchat',
-    processors: [],
-    validate: validateWebchat,
-    map: mapWebchatPayload,
-    gateway: new WebchatGateway(),
-    async connect(ctx) {
-      const channelKey = newChannelKey();
-      const generated = ctx.credentials.identitySecret ? undefined : newIdentitySecret();
-      return {
-        config: { channelKey },
-        routingKey: channelKey,
-        ...(generated ? { credentials: { identitySecret: generated }, revealOnce: { identitySecret: generated } } : {}),
-      };
-    },
-  };
+@ChannelKit()
+@Injectable()
+export class WebchatAdapter implements ChannelAdapter<WebchatInboundPayload> {
+  readonly kind = 'webchat';
+  readonly processors: string[] = [];
+  readonly capabilities = { attachments: false, quotedReplies: false };
+  readonly map = mapWebchatPayload;
+  readonly gateway = new WebchatGateway();
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
+    return validateWebchat(config, credentials);
+  }
+
+  async connect(ctx: ConnectContext): Promise<ConnectResult> {
+    const channelKey = newChannelKey();
+    const generated = ctx.credentials.identitySecret ? undefined : newIdentitySecret();
+    return {
+      config: { channelKey },
+      routingKey: channelKey,
+      ...(generated ? { credentials: { identitySecret: generated }, revealOnce: { identitySecret: generated } } : {}),
+    };
+  }
 }

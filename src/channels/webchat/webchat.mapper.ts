@@ -28,7 +28,8 @@ export const clientMessageIdOf = (externalId: string | null): string | null => {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
-export function mapWebchatPayload(payload: Record<string, unknown>): InboundEvent[] {
+/** Reads a stored visitor message defensively: every field is checked before use. */
+export function mapWebchatPayload(payload: { [K in keyof WebchatInboundPayload]?: unknown }): InboundEvent[] {
   const sessionId = str(payload.sessionId);
   const visitorId = str(payload.visitorId);
   const clientMessageId = str(payload.clientMessageId);

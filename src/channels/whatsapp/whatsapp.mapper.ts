@@ -1,5 +1,5 @@
 import type { Attachment, InboundEvent, ReceiptStatus } from '../../../libs/domain/src';
-import { WhatsAppMedia, WhatsAppMessage, WhatsAppStatus, metaTime } from '../meta/meta-payload';
+import { WhatsAppMedia, WhatsAppMessage, WhatsAppPayload, WhatsAppStatus, metaTime } from '../meta/meta-payload';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 const RECEIPTS = new Set<ReceiptStatus>(['sent', 'delivered', 'read', 'failed']);
@@ -76,11 +76,8 @@ function mapStatus(status: WhatsAppStatus): InboundEvent[] {
   ];
 }
 
-export function mapWhatsAppPayload(payload: Record<string, unknown>): InboundEvent[] {
-  if (payload.message) {
-    const contact = payload.contact as { profile?: { name?: string } } | null;
-    return mapMessage(payload.message as WhatsAppMessage, contact?.profile?.name ?? null);
-  }
-  if (payload.status) return mapStatus(payload.status as WhatsAppStatus);
+export function mapWhatsAppPayload(payload: WhatsAppPayload): InboundEvent[] {
+  if (payload.message) return mapMessage(payload.message, payload.contact?.profile?.name ?? null);
+  if (payload.status) return mapStatus(payload.status);
   return [{ type: 'ignored', reason: 'empty WhatsApp item' }];
 }

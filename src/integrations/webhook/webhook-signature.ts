@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { sameBytes } from '../../../libs/crypto/src';
 
 /**
  * How receivers know a delivery came from us, unchanged:
@@ -47,5 +48,5 @@ export function verifySignatureHeader(
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - timestamp) > (opts.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) return false;
   const expected = Buffer.from(signatureOf(secret, timestamp, rawBody), 'hex');
-  return candidates.some((c) => timingSafeEqual(Buffer.from(c, 'hex'), expected));
+  return candidates.some((c) => sameBytes(Buffer.from(c, 'hex'), expected));
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { ChannelKind } from '../../libs/domain/src';
-import { RefreshingCache } from '../common/refreshing-cache';
+import type { ChannelKind } from '../../../libs/domain/src';
+import { RefreshingCache } from '../../common/refreshing-cache';
 import type { DataSource, EntityManager } from 'typeorm';
-import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
+import { RegionDatabases } from '../../database/region-databases';
+import { rows } from '../../database/sql';
 
 export interface ChannelRoute {
   tenantId: string;

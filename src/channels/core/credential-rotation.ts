@@ -1,6 +1,7 @@
-import { SecretBox } from '../../libs/crypto/src';
-import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
+import { SecretBox } from '../../../libs/crypto/src';
+import { RegionDatabases } from '../../database/region-databases';
+import { rows } from '../../database/sql';
+import { TenantDirectory } from '../../tenancy/tenant-directory.store';
 import { channelSecretContext } from './channel.service';
 
 export interface RotationProgress {
@@ -19,16 +20,12 @@ export async function rotateChannelCredentials(
   box: SecretBox,
   onProgress: (p: RotationProgress) => void = () => undefined,
 ): Promise<RotationProgress> {
-  const tenants = await rows<{ tenant_id: string; region: string }>(
-    dbs.directory(),
-    `select tenant_id, region from directory.tenants order by region, tenant_id`,
-  );
+  const tenants = await new TenantDirectory(dbs).allTenants();
   const counts = await Promise.all(
-    tenants.map(async (t) => {
-      const tenant = { tenantId: t.tenant_id, region: t.region };
-      if (!dbs.hasRegion(t.region)) return { tenant, n: 0 };
+    tenants.map(async (tenant) => {
+      if (!dbs.hasRegion(tenant.region)) return { tenant, n: 0 };
       const [{ n }] = await dbs.forTenant(tenant, (tx) =>
-        rows<{ n: number }>(tx, `select count(*)::int as n from channels where tenant_id = $1 and credentials is not null`, [t.tenant_id]),
+        rows<{ n: number }>(tx, `select count(*)::int as n from channels where tenant_id = $1 and credentials is not null`, [tenant.tenantId]),
       );
       return { tenant, n };
     }),

@@ -1,15 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ChannelKind, TenantRef, conflict, notFound } from '../../libs/domain/src';
-import { SecretBox } from '../../libs/crypto/src';
-import { purgeAfterDisconnect } from '../../libs/policy/src';
-import { DomainEvents } from '../common/domain-events.service';
-import { RegionDatabases } from '../database/region-databases';
-import { firstRow } from '../database/sql';
-import { NotificationService } from '../notifications/notification.service';
+import { ChannelKind, TenantRef, conflict, notFound } from '../../../libs/domain/src';
+import { SecretBox } from '../../../libs/crypto/src';
+import { purgeAfterDisconnect } from '../../../libs/policy/src';
+import { DomainEvents } from '../../common/domain-events.service';
+import { RegionDatabases } from '../../database/region-databases';
+import { firstRow, rows } from '../../database/sql';
+import { JobQueue } from '../../queue/job-queue.service';
+import { NotificationService } from '../../notifications/notification.service';
 import { ChannelRoutes } from './channel-routes';
-import { ChannelAdapter, ChannelAdapters, ValidatedChannel } from './channel-adapter';
+import { ChannelAdapter, ValidatedChannel } from './channel-adapter';
+import { ChannelAdapters } from './channel-adapters';
 
 export type ChannelStatus = 'active' | 'revoked' | 'disconnected';
 
@@ -80,6 +82,7 @@ export class ChannelService {
     private readonly notifications: NotificationService,
     private readonly events: DomainEvents,
     private readonly adapters: ChannelAdapters,
+    private readonly queue: JobQueue,
   ) {}
 
   /**
@@ -216,13 +219,17 @@ export class ChannelService {
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
         [tenant.tenantId, id, now, purgeAfterDisconnect(row.kind, now)],
       );
-      await tx.query(
-        `delete from queue.jobs where tenant_id = $1 and kind = 'outbound' and ref_id in (select id from messages where tenant_id = $1 and channel_id = $2 and status = 'queued')`,
+      const undelivered = await rows<{ id: string }>(
+        tx,
+        `update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery'
+         where tenant_id = $1 and channel_id = $2 and status = 'queued' returning id`,
         [tenant.tenantId, id],
       );
-      await tx.query(
-        `update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery' where tenant_id = $1 and channel_id = $2 and status = 'queued'`,
-        [tenant.tenantId, id],
+      await this.queue.discard(
+        tx,
+        'outbound',
+        tenant.tenantId,
+        undelivered.map((m) => m.id),
       );
       return updated!;
     });

@@ -6,8 +6,8 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { invalid } from '../../libs/domain/src';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
-import { AttachmentContentService } from './attachment-content.service';
 import { IdParam } from '../common/id-param';
+import { AttachmentContentService } from './attachment-content.service';
 
 @ApiTags('conversations')
 @Authenticated()
@@ -15,7 +15,7 @@ import { IdParam } from '../common/id-param';
 export class AttachmentsController {
   constructor(private readonly content: AttachmentContentService) {}
 
-  /** The bytes of an attachment: a redirect to the platform CDN, or streamed through from WhatsApp. */
+  /** The bytes of an attachment: a redirect to the platform CDN, or streamed through (WhatsApp media, e-mail parts). */
   @Get(':id/messages/:messageId/attachments/:index')
   async get(
     @CurrentPrincipal() p: Principal,

@@ -1,4 +1,5 @@
 import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
+import { PlatformHttpClient, retryAfterMs as parseRetryAfter } from '../core/platform-http';
 
 /** Twilio's error body: `{code, message, more_info, status}` (plus `detail` on auth errors). */
 interface TwilioError {
@@ -17,7 +18,7 @@ export function classifyTwilioError(httpStatus: number, error: TwilioError | und
   const code = error?.code !== undefined && error.code !== null && String(error.code) !== '' ? String(error.code) : undefined;
   const platformCode = code ?? `HTTP_${httpStatus}`;
   const text = [error?.message, error?.detail].filter((s) => typeof s === 'string' && s).join(': ') || `HTTP ${httpStatus}`;
-  const retryAfterMs = retryAfterHeader && /^\d+$/.test(retryAfterHeader.trim()) ? Number(retryAfterHeader.trim()) * 1000 : undefined;
+  const retryAfterMs = parseRetryAfter(retryAfterHeader);
   if (httpStatus === 401 || (code && REVOKED_CODES.has(code))) return new DeliveryFailure('revoked', platformCode, text);
   if (httpStatus === 429 || httpStatus >= 500 || (code && RETRYABLE_CODES.has(code))) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
   return new DeliveryFailure('permanent', platformCode, text);
@@ -33,32 +34,28 @@ export interface TwilioAccountAuth {
  * Authorization header only: never in a URL, a log line or an error message.
  */
 export class TwilioClient {
+  private readonly http: PlatformHttpClient;
+
   constructor(
     private readonly apiUrl: string,
-    private readonly timeoutMs = 15_000,
-  ) {}
+    timeoutMs = 15_000,
+  ) {
+    this.http = new PlatformHttpClient('Twilio API', timeoutMs);
+  }
 
   /** `path` is below /2010-04-01/Accounts/{AccountSid}, e.g. `/Messages.json` or `.json`. */
   async request<T>(auth: TwilioAccountAuth, method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<T> {
-    const url = `${this.apiUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Basic ${Buffer.from(`${auth.accountSid}:${auth.authToken}`).toString('base64')}`,
-          accept: 'application/json',
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        body: form?.toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new DeliveryFailure('retryable', 'NETWORK', (err as Error).name === 'TimeoutError' ? 'Twilio API timed out' : 'Twilio API unreachable');
-    }
-    const payload = (await res.json().catch(() => undefined)) as (TwilioError & T) | undefined;
-    if (!res.ok) throw classifyTwilioError(res.status, payload, res.headers.get('retry-after'));
-    return (payload ?? {}) as T;
+    const res = await this.http.request<TwilioError & T>(`${this.apiUrl}/2010-04-01/Accounts/${encodeURIComponent(auth.accountSid)}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${auth.accountSid}:${auth.authToken}`).toString('base64')}`,
+        accept: 'application/json',
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form?.toString(),
+    });
+    if (!res.ok) throw classifyTwilioError(res.status, res.body, res.headers.get('retry-after'));
+    return (res.body ?? {}) as T;
   }
 }
 

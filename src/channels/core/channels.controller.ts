@@ -2,11 +2,11 @@ import { Body, Controller, Delete, Get, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
-import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
-import type { Principal } from '../tenancy/principal';
+import { Authenticated, CurrentPrincipal, Roles } from '../../tenancy/auth.guards';
+import type { Principal } from '../../tenancy/principal';
 import { Channel, ChannelService } from './channel.service';
 import { ConnectChannelDto } from './channels.dto';
-import { IdParam } from '../common/id-param';
+import { IdParam } from '../../common/id-param';
 
 /** Whitelist: credentials are write-only and never appear here. */
 export const channelResponse = (c: Channel) => ({

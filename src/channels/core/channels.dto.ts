@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsObject } from 'class-validator';
-import { CHANNEL_KINDS, ChannelKind } from '../../libs/domain/src';
-import { DisplayName } from '../common/display-name';
+import { CHANNEL_KINDS, ChannelKind } from '../../../libs/domain/src';
+import { DisplayName } from '../../common/display-name';
 
 export class ConnectChannelDto {
   @ApiProperty({ enum: CHANNEL_KINDS })

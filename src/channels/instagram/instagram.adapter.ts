@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { metaMessagingWindow } from '../../../libs/policy/src';
+import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { GraphClient } from '../meta/graph-client';
+import { MetaAccountControl } from '../meta/meta-account-control';
+import type { MetaMessagingPayload } from '../meta/meta-payload';
+import { META_NUMERIC_ID, META_TOKEN } from '../meta/meta-validation';
+import { InstagramGateway } from './instagram.gateway';
+import { mapInstagramPayload } from './instagram.mapper';
+
+/**
+ * An Instagram professional account. Connecting proves with Graph that the token controls that
+ * account, then subscribes the app to the webhooks of the Page it is linked to. Inbound items
+ * arrive on Meta's app-wide route (src/channels/meta).
+ */
+@ChannelKit()
+@Injectable()
+export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
+  readonly kind = 'instagram';
+  readonly processors = ['Meta Platforms (Instagram)'];
+  readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 999 };
+  readonly gateway: InstagramGateway;
+  readonly map = mapInstagramPayload;
+
+  constructor(
+    graph: GraphClient,
+    private readonly control: MetaAccountControl,
+  ) {
+    this.gateway = new InstagramGateway(graph);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>) {
+    return validateFlat(
+      'instagram',
+      { config: { igAccountId: META_NUMERIC_ID }, credentials: { accessToken: META_TOKEN }, routingKey: 'igAccountId' },
+      config,
+      credentials,
+    );
+  }
+
+  async identify({ config, credentials }: ConnectContext): Promise<string> {
+    await this.control.proveInstagram(String(config.igAccountId), credentials.accessToken);
+    return String(config.igAccountId);
+  }
+
+  async connect({ config, credentials }: ConnectContext): Promise<ConnectResult> {
+    // Asked again rather than remembered: the linked Page is the one the token names now.
+    const { pageId } = await this.control.proveInstagram(String(config.igAccountId), credentials.accessToken);
+    await this.control.subscribePage('instagram', pageId, credentials.accessToken);
+    return {};
+  }
+}

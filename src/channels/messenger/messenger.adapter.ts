@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { metaMessagingWindow } from '../../../libs/policy/src';
+import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { GraphClient } from '../meta/graph-client';
+import { MetaAccountControl } from '../meta/meta-account-control';
+import type { MetaMessagingPayload } from '../meta/meta-payload';
+import { META_NUMERIC_ID, META_TOKEN } from '../meta/meta-validation';
+import { MessengerGateway } from './messenger.gateway';
+import { mapMessengerPayload } from './messenger.mapper';
+
+/**
+ * A Facebook Page. Connecting proves with Graph that the token controls exactly that Page
+ * (`identify`, before the directory claim: a refused attempt learns nothing about who has the
+ * Page), then subscribes the app to the Page's webhooks (`connect`, after the claim). Inbound
+ * items arrive on Meta's app-wide route (src/channels/meta).
+ */
+@ChannelKit()
+@Injectable()
+export class MessengerAdapter implements ChannelAdapter<MetaMessagingPayload> {
+  readonly kind = 'messenger';
+  readonly processors = ['Meta Platforms (Facebook Messenger)'];
+  readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
+  readonly gateway: MessengerGateway;
+  readonly map = mapMessengerPayload;
+
+  constructor(
+    graph: GraphClient,
+    private readonly control: MetaAccountControl,
+  ) {
+    this.gateway = new MessengerGateway(graph);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>) {
+    return validateFlat(
+      'messenger',
+      { config: { pageId: META_NUMERIC_ID }, credentials: { pageAccessToken: META_TOKEN }, routingKey: 'pageId' },
+      config,
+      credentials,
+    );
+  }
+
+  async identify({ config, credentials }: ConnectContext): Promise<string> {
+    await this.control.provePage(String(config.pageId), credentials.pageAccessToken);
+    return String(config.pageId);
+  }
+
+  async connect({ config, credentials }: ConnectContext): Promise<ConnectResult> {
+    await this.control.subscribePage('messenger', String(config.pageId), credentials.pageAccessToken);
+    return {};
+  }
+}

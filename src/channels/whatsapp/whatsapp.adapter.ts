@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { TenantRef, rejected } from '../../../libs/domain/src';
+import { containsCardNumber, whatsappWindow } from '../../../libs/policy/src';
+import {
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelKit,
+  ChannelMedia,
+  ConnectContext,
+  ConnectResult,
+  MediaChannel,
+  MediaContent,
+  validateFlat,
+} from '../core/channel-adapter';
+import { GraphClient } from '../meta/graph-client';
+import { MetaAccountControl } from '../meta/meta-account-control';
+import type { WhatsAppPayload } from '../meta/meta-payload';
+import { META_NUMERIC_ID, META_TOKEN } from '../meta/meta-validation';
+import { WhatsAppGateway } from './whatsapp.gateway';
+import { mapWhatsAppPayload } from './whatsapp.mapper';
+
+const CAPABILITIES: ChannelCapabilities = {
+  attachments: false,
+  templates: {
+    consent: 'whatsapp_opt_in',
+    missingConsent: () => rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first'),
+  },
+  quotedReplies: false,
+  replyWindow: whatsappWindow,
+  // WhatsApp's terms: no full payment card number may leave through it (template parameters included).
+  contentRule: (text) =>
+    containsCardNumber(text)
+      ? rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only')
+      : null,
+  maxTextChars: 4096,
+};
+
+/**
+ * A WhatsApp Business number (Cloud API). Connecting proves with Graph that the token manages
+ * the number in that WABA, then subscribes the app to the WABA's webhooks. Inbound items arrive
+ * on Meta's app-wide route (src/channels/meta); media are fetched on demand by id.
+ */
+@ChannelKit()
+@Injectable()
+export class WhatsAppAdapter implements ChannelAdapter<WhatsAppPayload> {
+  readonly kind = 'whatsapp';
+  readonly processors = ['Meta Platforms (WhatsApp Business Cloud API)'];
+  readonly capabilities = CAPABILITIES;
+  readonly gateway: WhatsAppGateway;
+  readonly map = mapWhatsAppPayload;
+  readonly media: ChannelMedia = {
+    open: (_tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; mimeType?: string }) => this.download(channel, attachment),
+  };
+
+  constructor(
+    graph: GraphClient,
+    private readonly control: MetaAccountControl,
+  ) {
+    this.gateway = new WhatsAppGateway(graph);
+  }
+
+  validate(config: Record<string, unknown>, credentials: Record<string, unknown>) {
+    return validateFlat(
+      'whatsapp',
+      { config: { phoneNumberId: META_NUMERIC_ID, wabaId: META_NUMERIC_ID }, credentials: { accessToken: META_TOKEN }, routingKey: 'phoneNumberId' },
+      config,
+      credentials,
+    );
+  }
+
+  async identify({ config, credentials }: ConnectContext): Promise<string> {
+    await this.control.proveWhatsApp(String(config.phoneNumberId), String(config.wabaId), credentials.accessToken);
+    return String(config.phoneNumberId);
+  }
+
+  async connect({ config, credentials }: ConnectContext): Promise<ConnectResult> {
+    await this.control.subscribeWaba(String(config.wabaId), credentials.accessToken);
+    return {};
+  }
+
+  /** Media ids resolve through the Cloud API while the channel still has its token. */
+  private async download(channel: MediaChannel, attachment: { ref: string; mimeType?: string }): Promise<MediaContent> {
+    if (channel.status !== 'active') throw rejected('MEDIA_UNAVAILABLE', 'The media can no longer be fetched from the platform');
+    const media = await this.gateway.download(attachment.ref, channel.credentials.accessToken);
+    return { stream: media.body, mimeType: media.mimeType ?? attachment.mimeType ?? 'application/octet-stream', length: media.length };
+  }
+}
