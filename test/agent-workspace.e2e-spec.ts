@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Clock } from '../libs/domain/src';
 import { SnoozeWakeJob } from '../src/conversations/snooze-wake.job';
 import { mentionsIn } from '../src/conversations/agent-notices.service';
-import { ChannelService } from '../src/channels/channel.service';
+import { ChannelService } from '../src/channels/core/channel.service';
 import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant } from './support/test-app';
 
