@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createServer } from 'node:net';
 import { KeyRing } from '../libs/crypto/src';
-import { channelCredentialKeyIds } from './channels/credential-rotation';
+import { channelCredentialKeyIds } from './channels/core/credential-rotation';
 import { AppConfig, InvalidConfigError } from './config/app-config';
 import { nodeSupportWarning } from './config/node-support';
 import { RegionDatabases } from './database/region-databases';

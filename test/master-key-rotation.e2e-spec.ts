@@ -1,5 +1,5 @@
 import { KeyRing, SecretBox } from '../libs/crypto/src';
-import { rotateChannelCredentials } from '../src/channels/credential-rotation';
+import { rotateChannelCredentials } from '../src/channels/core/credential-rotation';
 import { IntegrationSecrets } from '../src/integrations/core/integration-secrets.service';
 import { assertSealedKeysInRing } from '../src/startup';
 import { AppProcess } from './support/app-process';
