@@ -3,7 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ChannelKind, Message, TenantRef } from '../../libs/domain/src';
 import { Clock, conflict, invalid, rejected } from '../../libs/domain/src';
 import { replyMode } from '../../libs/policy/src';
-import { ChannelService } from '../channels/channel.service';
+import { ChannelService } from '../channels/core/channel.service';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 import { ConversationService, OutgoingContent } from './conversation.service';
