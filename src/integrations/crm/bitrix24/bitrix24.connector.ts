@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { sameSecret } from '../../../../libs/crypto/src';
 import {
   CrmCallError,
   CrmCapabilities,
@@ -94,8 +94,6 @@ export function toBitrixDeal(item: Json): CrmDeal | null {
     deleted: false,
   };
 }
-
-const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * Bitrix24 REST through an inbound webhook (the secret is in the URL; calls run with that
@@ -235,7 +233,7 @@ export class Bitrix24Connector extends CrmConnector {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
     const form = body as Record<string, unknown>;
     const token = form['auth[application_token]'];
-    if (!this.s.applicationToken || typeof token !== 'string' || !timingSafeEqual(sha(token), sha(this.s.applicationToken))) return [];
+    if (!sameSecret(this.s.applicationToken, token)) return [];
     const m = typeof form.event === 'string' ? /^ONCRM(CONTACT|DEAL)(ADD|UPDATE|DELETE)$/i.exec(form.event) : null;
     const id = idOf(form['data[FIELDS][ID]']);
     if (!m || !id) return [];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { sameBytes } from '../../../../libs/crypto/src';
 import { Clock, TenantRef, conflict, invalid, isUuid, notFound } from '../../../../libs/domain/src';
 import { AuditLog } from '../../../audit/audit-log.store';
 import { AppConfig } from '../../../config/app-config';
@@ -201,7 +202,7 @@ export class CrmConnectionsService {
     const tenant = { tenantId: route.tenantId, region: route.region };
     const pending = await this.dbs.forTenant(tenant, async (tx) => {
       const c = await this.connections.withSecrets(tx, tenant.tenantId, id, true);
-      if (!c || !c.oauthStateHash || !c.sealedCredentials || !timingSafeEqual(c.oauthStateHash, oauthStateHash(state))) throw refused();
+      if (!c || !c.oauthStateHash || !c.sealedCredentials || !sameBytes(c.oauthStateHash, oauthStateHash(state))) throw refused();
       // Single use: whatever happens next, this state is spent.
       await this.connections.setOauthState(tx, tenant.tenantId, id, null);
       return c;
@@ -250,7 +251,7 @@ export class CrmConnectionsService {
     const tenant = { tenantId: route.tenantId, region: route.region };
     if (!this.dbs.hasRegion(tenant.region)) return null;
     const c = await this.dbs.forTenant(tenant, (tx) => this.connections.withSecrets(tx, tenant.tenantId, integrationId));
-    if (!c || !timingSafeEqual(c.webhookSecretHash, webhookSecretHash(secret))) return null;
+    if (!c || !sameBytes(c.webhookSecretHash, webhookSecretHash(secret))) return null;
     return { tenant, connection: c };
   }
 
