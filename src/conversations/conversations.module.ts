@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ContactRepository, InboundRecorder, InboxRepository, MessageOutbox } from '../../libs/domain/src';
+import { ContactRepository, InboundRecorder, InboxRepository } from '../../libs/domain/src';
 import { ChannelsModule } from '../channels/core/channels.module';
 import { AssignedWork } from '../tenancy/assigned-work';
 import { AttachmentContentService } from './attachment-content.service';
@@ -26,11 +26,11 @@ import { ConversationAssignedWork } from './persistence/assigned-work.store';
 import { TypeOrmContactRepository } from './persistence/contact.store';
 import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
 import { TypeOrmInboxRepository } from './persistence/inbox.store';
-import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
+import { MessageOutboxModule } from './persistence/message-outbox.module';
 
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
-  imports: [ChannelsModule],
+  imports: [ChannelsModule, MessageOutboxModule],
   controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController, AttachmentsController],
   providers: [
     ConversationService,
@@ -48,11 +48,10 @@ import { TypeOrmMessageOutbox } from './persistence/message-outbox.store';
     ConversationStarter,
     AttachmentContentService,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
-    { provide: MessageOutbox, useClass: TypeOrmMessageOutbox },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },
     { provide: ContactRepository, useClass: TypeOrmContactRepository },
     { provide: AssignedWork, useClass: ConversationAssignedWork },
   ],
-  exports: [ConversationService, MessageOutbox, AssignedWork],
+  exports: [ConversationService, MessageOutboxModule, AssignedWork],
 })
 export class ConversationsModule {}

@@ -32,4 +32,10 @@ export abstract class MessageOutbox {
   /** Records the platform's id; an echo of this message stored before is folded into it. */
   abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;
   abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;
+  /**
+   * Fails every message of the channel still queued, with this code and text, and drops their
+   * delivery jobs: the channel is gone, so nothing will deliver them. Joins the unit of work in
+   * progress, so it commits with the channel's disconnection or not at all.
+   */
+  abstract failQueuedOfChannel(tenant: TenantRef, channelId: string, code: string, text: string): Promise<void>;
 }

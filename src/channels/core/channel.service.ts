@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ChannelKind, TenantRef, conflict, notFound } from '../../../libs/domain/src';
+import { ChannelKind, MessageOutbox, TenantRef, conflict, notFound } from '../../../libs/domain/src';
 import { SecretBox } from '../../../libs/crypto/src';
 import { purgeAfterDisconnect } from '../../../libs/policy/src';
 import { DomainEvents } from '../../common/domain-events.service';
 import { RegionDatabases } from '../../database/region-databases';
-import { firstRow, rows } from '../../database/sql';
-import { JobQueue } from '../../queue/job-queue.service';
+import { firstRow } from '../../database/sql';
 import { NotificationService } from '../../notifications/notification.service';
 import { ChannelRoutes } from './channel-routes';
 import { ChannelAdapter, ValidatedChannel } from './channel-adapter';
@@ -82,7 +81,7 @@ export class ChannelService {
     private readonly notifications: NotificationService,
     private readonly events: DomainEvents,
     private readonly adapters: ChannelAdapters,
-    private readonly queue: JobQueue,
+    private readonly outbox: MessageOutbox,
   ) {}
 
   /**
@@ -203,7 +202,8 @@ export class ChannelService {
     let handshake: { adapter: ChannelAdapter; ctx: ValidatedChannel } | undefined;
     let changed = false;
     let kept = false;
-    const row = await this.dbs.forTenant(tenant, async (tx) => {
+    // One unit of work: the queued messages fail (in their own store) with the disconnection, or neither happens.
+    const row = await this.dbs.unitOfWork(tenant, async (tx) => {
       const row = await this.row(tx, tenant, id, true);
       if (row.status === 'disconnected') return row;
       if ((kept = keep(row))) return row;
@@ -219,18 +219,7 @@ export class ChannelService {
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
         [tenant.tenantId, id, now, purgeAfterDisconnect(row.kind, now)],
       );
-      const undelivered = await rows<{ id: string }>(
-        tx,
-        `update messages set status = 'failed', error_code = 'CHANNEL_DISCONNECTED', error_text = 'The channel was disconnected before delivery'
-         where tenant_id = $1 and channel_id = $2 and status = 'queued' returning id`,
-        [tenant.tenantId, id],
-      );
-      await this.queue.discard(
-        tx,
-        'outbound',
-        tenant.tenantId,
-        undelivered.map((m) => m.id),
-      );
+      await this.outbox.failQueuedOfChannel(tenant, id, 'CHANNEL_DISCONNECTED', 'The channel was disconnected before delivery');
       return updated!;
     });
     const channel = toChannel(row);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryTask, Message, MessageOutbox, NewOutboundMessage, TenantRef } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
+import { rows } from '../../database/sql';
 import { JobQueue } from '../../queue/job-queue.service';
 import { ContactIdentityEntity, ConversationEntity, MessageEntity } from './conversation.entities';
 import { toConversation, toMessage } from './entity-mappers';
@@ -85,6 +86,22 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
         [tenant.tenantId, messageId, code, text],
       );
       return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } }));
+    });
+  }
+
+  failQueuedOfChannel(tenant: TenantRef, channelId: string, code: string, text: string): Promise<void> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const failed = await rows<{ id: string }>(
+        tx,
+        `update messages set status = 'failed', error_code = $3, error_text = $4 where tenant_id = $1 and channel_id = $2 and status = 'queued' returning id`,
+        [tenant.tenantId, channelId, code, text],
+      );
+      await this.queue.discard(
+        tx,
+        'outbound',
+        tenant.tenantId,
+        failed.map((m) => m.id),
+      );
     });
   }
 }
