@@ -89,6 +89,34 @@ run('dashboard in a browser: sign-up, shell, languages', () => {
     await page.getByText('Здесь пока нет разговоров.').waitFor();
   });
 
+  it('stays signed in past the access token: renews with the refresh token, before expiry and after a 401', async () => {
+    const stored = async () =>
+      JSON.parse((await page.evaluate<string | null>(`localStorage.getItem('mm.session')`))!) as { accessToken: string; refreshToken: string };
+    // The same claims with another expiry: the client reads exp; the API would refuse the forged signature.
+    const withExp = (token: string, exp: number) => {
+      const [head, claims] = token.split('.');
+      const c = JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, unknown>;
+      return `${head}.${Buffer.from(JSON.stringify({ ...c, exp })).toString('base64url')}.forged`;
+    };
+    const renewals: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/api/auth/refresh')) renewals.push(r.status());
+    });
+    const now = Math.floor(Date.now() / 1000);
+    for (const exp of [now - 60, now + 3600]) {
+      const before = await stored();
+      const planted = JSON.stringify({ accessToken: withExp(before.accessToken, exp), refreshToken: before.refreshToken });
+      await page.evaluate(`localStorage.setItem('mm.session', ${JSON.stringify(planted)})`);
+      await page.reload();
+      await page.getByText('Здесь пока нет разговоров.').waitFor();
+      await page.waitForFunction(`!JSON.parse(localStorage.getItem('mm.session')).accessToken.endsWith('.forged')`);
+      const after = await stored();
+      expect(after.refreshToken).not.toBe(before.refreshToken);
+      expect(page.url()).toMatch(/\/inbox$/);
+    }
+    expect(renewals).toEqual([200, 200]);
+  });
+
   it('fits a 360 px wide screen: the menu folds into a burger', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.getByRole('button', { name: 'Меню' }).click();

@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClient } from '@tanstack/react-query';
 import { Providers } from '../src/Providers';
-import { setToken } from '../src/api/session';
+import { setTokens } from '../src/api/session';
 import type { Conversation } from '../src/api/types';
 import { applyLiveEvent, parseFrame } from '../src/live/events';
 import { SseParser, openStream } from '../src/live/sse';
@@ -22,7 +22,7 @@ describe('conversation list: live updates', () => {
   const wa = channel('whatsapp');
 
   beforeEach(() => {
-    setToken(token);
+    setTokens({ accessToken: token });
     listed = [
       conversation({ channelId: wa.id, contact: { id: 'c1', displayName: 'Ada Lovelace' }, preview: { direction: 'inbound', text: 'Hello', at: ago(HOUR) } }),
     ];
@@ -35,7 +35,10 @@ describe('conversation list: live updates', () => {
   function renderInbox(client: QueryClient) {
     render(
       <Providers client={client}>
-        <InboxPage session={{ token, userId: claims.sub, tenantId: claims.tid, role: 'agent', expiresAt: claims.exp * 1000 }} conversationId={null} />
+        <InboxPage
+          session={{ token, refreshToken: null, userId: claims.sub, tenantId: claims.tid, role: 'agent', expiresAt: claims.exp * 1000 }}
+          conversationId={null}
+        />
       </Providers>,
     );
   }

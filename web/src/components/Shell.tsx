@@ -4,7 +4,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
-import { type Session, isManager, setToken } from '../api/session';
+import { signOut } from '../api/refresh';
+import { type Session, isManager } from '../api/session';
 import type { Tenant } from '../api/types';
 import { useLiveStatus, useLiveUpdates } from '../live/events';
 import { navigate } from '../router';
@@ -69,7 +70,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
               {t(`roles.${session.role}`)}
             </Badge>
             <LanguageSwitch />
-            <Button variant="default" size="compact-sm" onClick={() => setToken(null)} visibleFrom="sm">
+            <Button variant="default" size="compact-sm" onClick={() => void signOut()} visibleFrom="sm">
               {t('app.signOut')}
             </Button>
           </Group>
@@ -83,7 +84,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
           <Text size="sm" c="dimmed" mt="md">
             {tenant.data?.name} · {t(`roles.${session.role}`)}
           </Text>
-          <Button variant="default" onClick={() => setToken(null)}>
+          <Button variant="default" onClick={() => void signOut()}>
             {t('app.signOut')}
           </Button>
         </Stack>

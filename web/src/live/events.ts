@@ -1,6 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
-import { getSession, setToken } from '../api/session';
+import { freshAccessToken, refreshSession } from '../api/refresh';
 import type { Message, Page } from '../api/types';
 import { type SseFrame, openStream } from './sse';
 
@@ -89,13 +89,13 @@ export function useLiveUpdates(client: QueryClient, enabled: boolean): void {
     if (!enabled) return;
     const stop = openStream({
       url: '/api/events',
-      token: () => getSession()?.token ?? null,
+      token: freshAccessToken,
       onFrame: (f) => {
         const e = parseFrame(f);
         if (e) applyLiveEvent(client, e);
       },
       onStatus: setConnected,
-      onUnauthorized: () => setToken(null),
+      onUnauthorized: refreshSession,
     });
     return () => {
       stop();

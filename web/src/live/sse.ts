@@ -41,11 +41,11 @@ export class SseParser {
 
 export interface StreamOptions {
   url: string;
-  token: () => string | null;
+  token: () => string | null | Promise<string | null>;
   onFrame: (f: SseFrame) => void;
   onStatus: (connected: boolean) => void;
-  /** The stream was refused for good (401): stop. */
-  onUnauthorized?: () => void;
+  /** The stream was refused (401): resolves true when a renewed token is in place (reconnect at once), else the stream stops. */
+  onUnauthorized?: () => boolean | Promise<boolean>;
   fetchImpl?: typeof fetch;
 }
 
@@ -56,13 +56,14 @@ export function openStream(opts: StreamOptions): () => void {
   let lastId: string | undefined;
   let controller: AbortController | undefined;
   let delay = 1000;
+  let renewed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
 
   const run = async () => {
     while (!stopped) {
-      const token = opts.token();
-      if (!token) return;
+      const token = await opts.token();
+      if (!token || stopped) return;
       controller = new AbortController();
       let wait = delay;
       try {
@@ -71,7 +72,11 @@ export function openStream(opts: StreamOptions): () => void {
         const res = await doFetch(opts.url, { headers, signal: controller.signal, cache: 'no-store' });
         if (res.status === 401) {
           opts.onStatus(false);
-          opts.onUnauthorized?.();
+          // Renew once per refusal: a stream refused again right after renewal is over.
+          if (!renewed && (await opts.onUnauthorized?.())) {
+            renewed = true;
+            continue;
+          }
           return;
         }
         if (!res.ok || !res.body) {
@@ -81,6 +86,7 @@ export function openStream(opts: StreamOptions): () => void {
         }
         opts.onStatus(true);
         delay = 1000;
+        renewed = false;
         const parser = new SseParser((f) => {
           if (f.id) lastId = f.id;
           opts.onFrame(f);

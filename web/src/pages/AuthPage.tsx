@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api/client';
-import { setToken } from '../api/session';
+import { type TokenPair, setTokens } from '../api/session';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { navigate } from '../router';
 
@@ -18,12 +18,12 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     mutationFn: async () => {
       const body =
         mode === 'signup'
-          ? await unwrap<{ accessToken: string }>(api.POST('/api/auth/signup', { body: { organizationName, email, password } }))
-          : await unwrap<{ accessToken: string }>(api.POST('/api/auth/login', { body: { email, password } }));
-      return body.accessToken;
+          ? await unwrap<TokenPair>(api.POST('/api/auth/signup', { body: { organizationName, email, password } }))
+          : await unwrap<TokenPair>(api.POST('/api/auth/login', { body: { email, password } }));
+      return body;
     },
-    onSuccess: (token) => {
-      setToken(token);
+    onSuccess: (pair) => {
+      setTokens(pair);
       navigate('/inbox', { replace: true });
     },
   });
