@@ -2,7 +2,8 @@ import { type LoggerService, UnsupportedMediaTypeException } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { apiDocumentConfig } from './api-document';
+import { errorCatalogueMarkdown } from '../libs/domain/src';
+import { buildApiDocument } from './api-document';
 import { AppModule } from './app.module';
 import { useBoundedJsonParser } from './common/json-body-parser';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -37,7 +38,12 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();
 
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, apiDocumentConfig()), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => buildApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  const errorsPage = errorCatalogueMarkdown();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/docs/errors', (_req, reply) => reply.type('text/markdown; charset=utf-8').send(errorsPage));
 
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

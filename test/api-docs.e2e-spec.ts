@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestApp } from './support/test-app';
 
 describe('OpenAPI documentation', () => {
@@ -29,6 +31,19 @@ describe('OpenAPI documentation', () => {
       ]),
     );
     expect(res.body.components.schemas.SignupDto.required).toEqual(expect.arrayContaining(['organizationName', 'email', 'password']));
+  });
+
+  it('serves at /docs-json exactly the committed openapi.json (npm run api:generate writes it)', async () => {
+    const res = await t.request('GET', '/docs-json');
+    expect(res.body).toEqual(JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')));
+  });
+
+  it('serves the error catalogue at /docs/errors, as docs/errors.md holds it', async () => {
+    const res = await t.request('GET', '/docs/errors');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(res.body).toBe(readFileSync(join(__dirname, '..', 'docs', 'errors.md'), 'utf8'));
+    expect(res.body).toContain('| `CONVERSATION_NOT_FOUND` | 404 |');
   });
 
   it('serves the interactive page at /docs', async () => {

@@ -1,39 +1,29 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DomainError, DomainErrorKind, RetryLaterError } from '../../libs/domain/src';
+import { DomainError, type ErrorCode, RetryLaterError, STATUS_OF_KIND } from '../../libs/domain/src';
 import { isDatabaseDown } from '../database/database-errors';
 
 export interface ApiErrorBody {
   statusCode: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
-const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rejected: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
-const CODE_OF_STATUS: Record<number, string> = {
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
+  411: 'LENGTH_REQUIRED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
 };
 
 /** Fastify's own request errors (body parsing, size, content type) by their stable codes. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
@@ -43,7 +33,10 @@ const FASTIFY_CODES: Record<string, string> = {
 
 /** Maps anything thrown to `{statusCode, code, message}`; internals never reach the client. */
 export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
-  if (err instanceof DomainError) return { statusCode: STATUS_OF_KIND[err.kind], code: err.code, message: err.message };
+  if (err instanceof DomainError) {
+    const e: DomainError = err;
+    return { statusCode: STATUS_OF_KIND[e.kind], code: e.code, message: e.message };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     // Nest's Fastify adapter wraps Fastify's own 4xx errors in an HttpException; keep their codes.
@@ -51,7 +44,7 @@ export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
     if (cause?.code && FASTIFY_CODES[cause.code]) return { statusCode: status, code: FASTIFY_CODES[cause.code], message: err.message };
     const body = err.getResponse();
     const message = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? err.message);
-    return { statusCode: status, code: CODE_OF_STATUS[status] ?? `HTTP_${status}`, message: Array.isArray(message) ? message.join('; ') : message };
+    return { statusCode: status, code: CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message: Array.isArray(message) ? message.join('; ') : message };
   }
   const e = err as { statusCode?: number; code?: string; message?: string; name?: string };
   if (e?.name === 'SyntaxError' && e.statusCode === 400) return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
@@ -61,7 +54,7 @@ export function toApiError(err: unknown, log?: Logger): ApiErrorBody {
     return { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; retry later' };
   }
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return { statusCode: e.statusCode, code: CODE_OF_STATUS[e.statusCode] ?? `HTTP_${e.statusCode}`, message: e.message ?? '' };
+    return { statusCode: e.statusCode, code: CODE_OF_STATUS[e.statusCode] ?? 'BAD_REQUEST', message: e.message ?? '' };
   }
   log?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error' };

@@ -150,7 +150,7 @@ describe('ConversationService.send', () => {
   });
 
   it('lets a kind error pass through as it is', async () => {
-    const h = harness({ capabilities: { ...plain, contentRule: () => invalid('SOME_RULE', 'no') } });
-    await expectRefused(h, { text: 'x' }, 'SOME_RULE');
+    const h = harness({ capabilities: { ...plain, contentRule: () => invalid('TEMPLATE_NOT_SUPPORTED', 'no') } });
+    await expectRefused(h, { text: 'x' }, 'TEMPLATE_NOT_SUPPORTED');
   });
 });

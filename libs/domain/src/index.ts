@@ -1,5 +1,6 @@
 export * from './tenant';
 export * from './errors';
+export * from './error-catalogue';
 export * from './conversation';
 export * from './pagination';
 export * from './inbound-recorder';

@@ -137,7 +137,7 @@ describe('ChannelService.connect', () => {
 
   it('a handshake that fails after the claim gives the account back, with nothing to undo', async () => {
     const disconnect = jest.fn(async () => undefined);
-    const refused = invalid('PLATFORM_REFUSED', 'no');
+    const refused = invalid('META_TOKEN_INVALID', 'no');
     const h = harness({
       kind: 'somekind' as never,
       validate,
@@ -155,9 +155,9 @@ describe('ChannelService.connect', () => {
     const h = harness({
       kind: 'somekind' as never,
       validate,
-      identify: jest.fn(async () => Promise.reject(new DomainError('invalid', 'TOKEN_INVALID', 'no'))),
+      identify: jest.fn(async () => Promise.reject(new DomainError('invalid', 'TELEGRAM_TOKEN_INVALID', 'no'))),
     });
-    await expect(h.service.connect(TENANT, input)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(h.service.connect(TENANT, input)).rejects.toMatchObject({ code: 'TELEGRAM_TOKEN_INVALID' });
     expect(h.routes.claim).not.toHaveBeenCalled();
   });
 

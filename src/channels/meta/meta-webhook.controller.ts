@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret } from '../../../libs/crypto/src';
 import { forbidden } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
+import type { ApiErrorBody } from '../../common/api-exception.filter';
 import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { META_APP_SECRET_MISSING, verifyMetaSignature } from './meta-signature';
 import { MetaWebhookBody } from './meta-payload';
@@ -26,7 +27,7 @@ export class MetaWebhookController {
     if (mode === 'subscribe' && sameSecret(expected, token) && typeof challenge === 'string') {
       return reply.status(200).type('text/plain').send(challenge);
     }
-    return reply.status(403).send({ statusCode: 403, code: 'VERIFY_TOKEN_MISMATCH', message: 'Verification failed' });
+    return reply.status(403).send({ statusCode: 403, code: 'VERIFY_TOKEN_MISMATCH', message: 'Verification failed' } satisfies ApiErrorBody);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../../../libs/domain/src';
 import { TokenBuckets } from './token-buckets';
 import { WebchatChannels } from './webchat-channels';
 
@@ -10,7 +11,7 @@ const PREFIX = '/webchat/';
 const ALLOWED_METHODS = ['GET', 'POST'];
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'last-event-id'];
 
-const error = (reply: FastifyReply, statusCode: number, code: string, message: string) => reply.code(statusCode).send({ statusCode, code, message });
+const error = (reply: FastifyReply, statusCode: number, code: ErrorCode, message: string) => reply.code(statusCode).send({ statusCode, code, message });
 
 /**
  * The edge of the visitor API, before routing to a handler: CORS limited to the channel's

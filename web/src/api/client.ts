@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-/** The typed client of the public API, generated from /docs-json (npm run web:api). */
+/** The typed client of the public API, generated from openapi.json (npm run api:generate). */
 // fetch is looked up per call (not captured once), so tests can answer for the API.
 export const api = createClient<paths>({ baseUrl: typeof location === 'undefined' ? '' : location.origin, fetch: (request) => globalThis.fetch(request) });
 
