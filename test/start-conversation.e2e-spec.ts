@@ -1,5 +1,5 @@
 import type { ChannelKind } from '../libs/domain/src';
-import { smsKeyword } from '../src/conversations/sms-opt-outs.service';
+import { smsKeyword } from '../src/channels/sms/sms-keywords';
 import { TestApp, TestTenant } from './support/test-app';
 
 /**

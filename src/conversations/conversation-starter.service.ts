@@ -1,30 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { ChannelKind, Message, TenantRef } from '../../libs/domain/src';
+import type { Message, TenantRef } from '../../libs/domain/src';
 import { Clock, conflict, invalid, rejected } from '../../libs/domain/src';
-import { replyMode } from '../../libs/policy/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 import { ConversationService, OutgoingContent } from './conversation.service';
-import { SmsOptOuts } from './sms-opt-outs.service';
-
-/** Kinds that can reach a person by an address given now (a phone number, an e-mail address). */
-const ADDRESSABLE: readonly ChannelKind[] = ['sms', 'email', 'whatsapp'];
-
-/** The identity's external id for an address typed by an agent, as the channel's inbound messages spell it. */
-export function addressFor(kind: ChannelKind, to: string): string | null {
-  if (kind === 'email') {
-    const address = to.trim().toLowerCase();
-    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address) && address.length <= 254 ? address : null;
-  }
-  const trimmed = to.trim().replace(/^00(?=[1-9])/, '+');
-  if (!trimmed.startsWith('+') || /[a-z]/i.test(trimmed)) return null;
-  const parsed = parsePhoneNumberFromString(trimmed);
-  if (!parsed || !parsed.isValid() || !/^\+[1-9]\d{6,14}$/.test(parsed.number)) return null;
-  // WhatsApp names people by their number's digits (wa_id), SMS in E.164.
-  return kind === 'whatsapp' ? parsed.number.slice(1) : parsed.number;
-}
+import { OptOuts } from './opt-outs.service';
 
 export interface StartInput {
   contactId: string;
@@ -49,7 +31,8 @@ export class ConversationStarter {
   constructor(
     private readonly conversations: ConversationService,
     private readonly channels: ChannelService,
-    private readonly smsOptOuts: SmsOptOuts,
+    private readonly adapters: ChannelAdapters,
+    private readonly optOuts: OptOuts,
     private readonly dbs: RegionDatabases,
     private readonly clock: Clock,
   ) {}
@@ -58,29 +41,25 @@ export class ConversationStarter {
     const contact = await this.conversations.getContact(tenant, input.contactId);
     const channel = await this.channels.get(tenant, input.channelId);
     const kind = channel.kind;
+    const capabilities = this.adapters.for(kind).capabilities;
     const identity = contact.identities.find((i) => i.channelId === channel.id) ?? null;
     const t = tenant.tenantId;
 
     let newAddress: string | null = null;
     if (!identity) {
-      if (!ADDRESSABLE.includes(kind)) {
+      if (!capabilities.newAddresses) {
         throw rejected('CONTACT_NOT_ON_CHANNEL', `On ${kind} only a contact who has written to this channel can be written to first`);
       }
       if (input.to === undefined) throw invalid('ADDRESS_REQUIRED', `The contact has no address on this ${kind} channel: send it as \`to\``);
-      newAddress = addressFor(kind, input.to);
-      if (!newAddress)
-        throw invalid(
-          'INVALID_ADDRESS',
-          kind === 'email' ? 'to must be an e-mail address' : 'to must be a phone number with its country code, such as +14155550100',
-        );
+      newAddress = capabilities.newAddresses.address(input.to);
+      if (!newAddress) throw invalid('INVALID_ADDRESS', capabilities.newAddresses.hint);
     }
 
-    if (kind === 'whatsapp' && !input.content.template) {
-      throw rejected('WHATSAPP_TEMPLATE_REQUIRED', 'A WhatsApp conversation can only be started with an approved template');
-    }
-    if (identity && kind === 'telegram' && identity.blockedAt) throw rejected('CONTACT_BLOCKED', 'The contact has blocked this Telegram bot');
-    if (identity && kind === 'sms' && (await this.smsOptOuts.isOptedOut(tenant, contact.id, channel.id))) {
-      throw rejected('SMS_OPTED_OUT', 'The contact replied STOP to this number; nothing can be sent until they reply START');
+    if (capabilities.startWithoutTemplate && !input.content.template) throw capabilities.startWithoutTemplate();
+    // Only a platform that tells us (Telegram) ever records a block.
+    if (identity?.blockedAt) throw rejected('CONTACT_BLOCKED', `The contact has blocked this ${kind} account`);
+    if (identity && capabilities.optOutKeywords && (await this.optOuts.isOptedOut(tenant, contact.id, channel.id))) {
+      throw capabilities.optOutKeywords.refusal();
     }
     // The platform's window runs from the contact's last message on this channel, whichever conversation it was in.
     const lastInbound = await this.dbs.forTenant(tenant, (tx) =>
@@ -91,9 +70,9 @@ export class ConversationStarter {
       ]),
     );
     const lastInboundAt = lastInbound?.at ?? null;
-    if ((kind === 'messenger' || kind === 'instagram') && !input.content.template) {
-      const mode = replyMode(kind, lastInboundAt, this.clock.now());
-      if (!mode.allowed) throw rejected(mode.code, mode.reason);
+    if (!input.content.template) {
+      const mode = capabilities.replyWindow?.(lastInboundAt, this.clock.now());
+      if (mode && !mode.allowed) throw rejected(mode.code, mode.reason);
     }
 
     return this.dbs.unitOfWork(tenant, async (tx) => {

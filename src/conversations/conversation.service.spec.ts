@@ -25,7 +25,7 @@ const templated: ChannelCapabilities = {
   contentRule: noCards,
 };
 
-function harness(opts: { capabilities?: ChannelCapabilities; status?: string; conversation?: Conversation | null; optIn?: boolean } = {}) {
+function harness(opts: { capabilities?: ChannelCapabilities; status?: string; conversation?: Conversation | null; optIn?: boolean; optedOut?: boolean } = {}) {
   const conversation =
     opts.conversation === undefined
       ? ({ id: CONVERSATION, channelId: CHANNEL, contactId: CONTACT, lastInboundAt: new Date(now.getTime() - 60_000) } as Conversation)
@@ -39,6 +39,7 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
   const events = { publish: jest.fn() };
   const signal = { notify: jest.fn() };
   const clock = { now: () => now };
+  const optOuts = { isOptedOut: jest.fn(async () => opts.optedOut ?? false) };
   const service = new ConversationService(
     {} as never,
     outbox as never,
@@ -52,10 +53,10 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
     signal as never,
     clock as never,
     {} as never,
-    {} as never,
+    optOuts as never,
   );
   const send = (content: OutgoingContent) => service.send(TENANT, CONVERSATION, AGENT, content);
-  return { send, outbox, consents, events, signal, adapters };
+  return { send, outbox, consents, events, signal, adapters, optOuts };
 }
 
 type Harness = ReturnType<typeof harness>;
@@ -146,6 +147,29 @@ describe('ConversationService.send', () => {
         TENANT,
         expect.objectContaining({ text: null, template: { name: 'hello', language: 'en', parameters: [] } }),
       );
+    });
+  });
+
+  describe('opt-out keywords', () => {
+    const keywords: ChannelCapabilities = {
+      ...plain,
+      optOutKeywords: { keyword: () => null, refusal: () => rejected('SMS_OPTED_OUT', 'replied STOP') },
+    };
+
+    it('refuse a reply to a contact who opted out, with the kind own error', async () => {
+      const h = harness({ capabilities: keywords, optedOut: true });
+      await expectRefused(h, { text: 'hi' }, 'SMS_OPTED_OUT');
+      expect(h.optOuts.isOptedOut).toHaveBeenCalledWith(TENANT, CONTACT, CHANNEL);
+    });
+
+    it('let a reply through to a contact who did not, and are not looked up on a kind without them', async () => {
+      const h = harness({ capabilities: keywords, optedOut: false });
+      await h.send({ text: 'hi' });
+      expect(h.outbox.addOutboundMessage).toHaveBeenCalled();
+      const without = harness({ optedOut: true });
+      await without.send({ text: 'hi' });
+      expect(without.optOuts.isOptedOut).not.toHaveBeenCalled();
+      expect(without.outbox.addOutboundMessage).toHaveBeenCalled();
     });
   });
 

@@ -32,7 +32,7 @@ import { WorkSignal } from '../queue/work-signal.service';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
-import { SmsOptOuts } from './sms-opt-outs.service';
+import { OptOuts } from './opt-outs.service';
 
 export interface OutgoingContent {
   text?: string;
@@ -59,7 +59,7 @@ export class ConversationService {
     private readonly signal: WorkSignal,
     private readonly clock: Clock,
     private readonly notices: AgentNotices,
-    private readonly smsOptOuts: SmsOptOuts,
+    private readonly optOuts: OptOuts,
   ) {}
 
   /** Entry point for channel adapters: idempotent on the platform's message id. */
@@ -67,7 +67,7 @@ export class ConversationService {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
     const result = await this.inbound.recordInbound(tenant, inbound);
     if (result.created) {
-      await this.smsOptOuts.recordKeywords(tenant, [inbound]);
+      await this.optOuts.recordKeywords(tenant, [inbound]);
       await this.notices.inbound(tenant, [result.conversation.id]);
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
@@ -88,7 +88,7 @@ export class ConversationService {
       this.publish(tenant, 'message.created', { conversationId: r.conversationId, messageId: r.messageId, direction: 'inbound' });
       touched.set(r.conversationId, r);
     }
-    await this.smsOptOuts.recordKeywords(tenant, inbounds);
+    await this.optOuts.recordKeywords(tenant, inbounds);
     await this.notices.inbound(tenant, [...touched.keys()]);
     for (const r of touched.values()) this.publish(tenant, 'conversation.updated', { id: r.conversationId, status: r.conversationStatus });
     return results;
@@ -189,11 +189,11 @@ export class ConversationService {
     const channel = await this.channels.get(tenant, conversation.channelId);
     if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', "The platform revoked this channel's access; reconnect it to send");
     if (channel.status === 'disconnected') throw conflict('CHANNEL_DISCONNECTED', 'This channel is disconnected');
-    if (channel.kind === 'sms' && (await this.smsOptOuts.isOptedOut(tenant, conversation.contactId, channel.id))) {
-      throw rejected('SMS_OPTED_OUT', 'The contact replied STOP to this number; nothing can be sent until they reply START');
-    }
 
     const capabilities = this.adapters.for(channel.kind).capabilities;
+    if (capabilities.optOutKeywords && (await this.optOuts.isOptedOut(tenant, conversation.contactId, channel.id))) {
+      throw capabilities.optOutKeywords.refusal();
+    }
     if (content.template) {
       if (!capabilities.templates) throw invalid('TEMPLATE_NOT_SUPPORTED', 'Templates exist only on WhatsApp');
       if (!(await this.consents.hasOptIn(tenant, conversation.contactId, capabilities.templates.consent))) throw capabilities.templates.missingConsent();

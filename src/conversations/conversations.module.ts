@@ -15,7 +15,7 @@ import { CannedResponseService } from './canned-responses.service';
 import { LabelsController } from './labels.controller';
 import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
-import { SmsOptOuts } from './sms-opt-outs.service';
+import { OptOuts } from './opt-outs.service';
 import { SnoozeWakeJob } from './snooze-wake.job';
 import { LabelService } from './labels.service';
 import { TriageController } from './triage.controller';
@@ -44,7 +44,7 @@ import { MessageOutboxModule } from './persistence/message-outbox.module';
     ReplyRenderer,
     ContactDirectoryService,
     ContactDirectoryStore,
-    SmsOptOuts,
+    OptOuts,
     ConversationStarter,
     AttachmentContentService,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },

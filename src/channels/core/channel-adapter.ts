@@ -43,6 +43,20 @@ export interface ChannelCapabilities {
   replyWindow?(lastInboundAt: Date | null, now: Date): ReplyMode;
   /** Content the platform's terms forbid (text and template parameters): the refusal, or null. */
   contentRule?(text: string): DomainError | null;
+  /**
+   * An agent may write first to an address typed now, for a contact with none on the channel yet
+   * (a phone number, an e-mail address): `address` spells it as the kind's inbound messages name
+   * the contact (null: not an address), `hint` says what is expected. Absent: an agent writes first
+   * only to a contact who has written on the channel.
+   */
+  readonly newAddresses?: { address(to: string): string | null; readonly hint: string };
+  /** Writing first needs an approved template (WhatsApp): the refusal of anything else. */
+  readonly startWithoutTemplate?: () => DomainError;
+  /**
+   * End Users stop and restart everything sent to them with keyword messages (SMS: STOP, START):
+   * what an inbound text says, and the refusal of a send after a stop.
+   */
+  readonly optOutKeywords?: { keyword(text: string | null | undefined): 'stop' | 'start' | null; readonly refusal: () => DomainError };
   /** The platform's limits (informational: the gateways enforce them when they send). */
   readonly maxTextChars?: number;
   readonly maxAttachmentBytes?: number;

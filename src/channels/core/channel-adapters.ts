@@ -24,6 +24,11 @@ export class ChannelAdapters {
     return a;
   }
 
+  /** The adapter of a kind, if one is registered (a stored row may name a kind no longer on offer). */
+  find(kind: ChannelKind): AnyAdapter | undefined {
+    return this.registered().get(kind);
+  }
+
   /** The kind whose webhook answers `/webhooks/<path>/…`, if any. */
   forWebhookPath(path: string): { adapter: AnyAdapter; webhook: ChannelWebhook } | undefined {
     this.registered();

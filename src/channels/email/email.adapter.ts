@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryFailure, DomainError, TenantRef, invalid, notFound, rejected } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
-import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, MediaChannel, MediaContent, ValidatedChannel } from '../core/channel-adapter';
+import { emailAddress } from '../core/addresses';
+import {
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelKit,
+  ConnectContext,
+  ConnectResult,
+  MediaChannel,
+  MediaContent,
+  ValidatedChannel,
+} from '../core/channel-adapter';
 import { EmailGateway, smtpSettingsOf } from './email.gateway';
 import { StoredEmail, mapEmailPayload, partIndexOf } from './email.mapper';
 import { EmailStore } from './email.store';
@@ -91,7 +101,11 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
 export class EmailAdapter implements ChannelAdapter<StoredEmail> {
   readonly kind = 'email';
   readonly processors: string[] = [];
-  readonly capabilities = { attachments: false, quotedReplies: true };
+  readonly capabilities: ChannelCapabilities = {
+    attachments: false,
+    quotedReplies: true,
+    newAddresses: { address: emailAddress, hint: 'to must be an e-mail address' },
+  };
   readonly map = mapEmailPayload;
   readonly gateway: EmailGateway;
   readonly media = {

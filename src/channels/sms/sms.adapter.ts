@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
+import { DeliveryFailure, DomainError, invalid, rejected } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
-import { ChannelAdapter, ChannelKit, ChannelWebhook, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
+import { PHONE_ADDRESS_HINT, phoneAddress } from '../core/addresses';
+import {
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelKit,
+  ChannelWebhook,
+  ConnectContext,
+  ConnectResult,
+  ValidatedChannel,
+  validateFlat,
+} from '../core/channel-adapter';
 import { TWILIO_BODY_LIMIT, TwilioClient, TwilioGateway } from './sms.gateway';
 import { TwilioStoredEvent, mapTwilioPayload } from './sms.mapper';
+import { smsKeyword } from './sms-keywords';
 import { twilioWebhook } from './sms.webhook';
 
 const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
@@ -56,7 +67,16 @@ function validate(config: Record<string, unknown>, credentials: Record<string, u
 export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly kind = 'sms';
   readonly processors = ['Twilio (SMS and MMS delivery)'];
-  readonly capabilities = { attachments: false, quotedReplies: false, maxTextChars: TWILIO_BODY_LIMIT };
+  readonly capabilities: ChannelCapabilities = {
+    attachments: false,
+    quotedReplies: false,
+    maxTextChars: TWILIO_BODY_LIMIT,
+    newAddresses: { address: phoneAddress, hint: PHONE_ADDRESS_HINT },
+    optOutKeywords: {
+      keyword: smsKeyword,
+      refusal: () => rejected('SMS_OPTED_OUT', 'The contact replied STOP to this number; nothing can be sent until they reply START'),
+    },
+  };
   readonly map = mapTwilioPayload;
   readonly webhook: ChannelWebhook;
   readonly gateway: TwilioGateway;

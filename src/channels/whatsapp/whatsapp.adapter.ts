@@ -12,6 +12,7 @@ import {
   MediaContent,
   validateFlat,
 } from '../core/channel-adapter';
+import { PHONE_ADDRESS_HINT, phoneAddress } from '../core/addresses';
 import { GraphClient } from '../meta/graph-client';
 import { MetaAccountControl } from '../meta/meta-account-control';
 import type { WhatsAppPayload } from '../meta/meta-payload';
@@ -33,6 +34,9 @@ const CAPABILITIES: ChannelCapabilities = {
       ? rejected('CARD_NUMBER_NOT_ALLOWED', 'WhatsApp messages must not contain a full payment card number; send the last 4 digits only')
       : null,
   maxTextChars: 4096,
+  // WhatsApp names people by their number's digits (wa_id).
+  newAddresses: { address: (to) => phoneAddress(to)?.slice(1) ?? null, hint: PHONE_ADDRESS_HINT },
+  startWithoutTemplate: () => rejected('WHATSAPP_TEMPLATE_REQUIRED', 'A WhatsApp conversation can only be started with an approved template'),
 };
 
 /**

@@ -1,32 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { InboundMessage, TenantRef } from '../../libs/domain/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 
-// Twilio's standard opt-out and opt-in keywords (it stops delivering after them itself), and their Russian forms.
-const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'СТОП', 'ОТПИСАТЬСЯ']);
-const START = new Set(['START', 'UNSTOP', 'СТАРТ']);
-
-/** What an inbound SMS says about consent: a message of just a keyword (any case, a trailing ! or .). */
-export function smsKeyword(text: string | null | undefined): 'stop' | 'start' | null {
-  if (!text) return null;
-  const word = text
-    .trim()
-    .replace(/[.!]+$/, '')
-    .toLocaleUpperCase('ru-RU');
-  return STOP.has(word) ? 'stop' : START.has(word) ? 'start' : null;
-}
-
-/** SMS opt-outs on contact identities: recorded from inbound STOP, lifted by START, honoured on send. */
+/**
+ * Opt-outs by keyword on contact identities, on the kinds whose capabilities have them
+ * (`optOutKeywords`, SMS): recorded from an inbound stop keyword, lifted by a start keyword,
+ * honoured on send.
+ */
 @Injectable()
-export class SmsOptOuts {
-  constructor(private readonly dbs: RegionDatabases) {}
+export class OptOuts {
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly adapters: ChannelAdapters,
+  ) {}
 
   /** Records the keywords among these inbound messages (already stored, so their identities exist). */
   async recordKeywords(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<void> {
     for (const i of inbounds) {
-      if (i.channelKind !== 'sms') continue;
-      const keyword = smsKeyword(i.text);
+      const keyword = this.adapters.find(i.channelKind)?.capabilities.optOutKeywords?.keyword(i.text);
       if (!keyword) continue;
       await this.dbs.forTenant(tenant, (tx) =>
         rows(
