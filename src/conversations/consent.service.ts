@@ -5,7 +5,9 @@ import { notFound } from '../../libs/domain/src';
 import type { EntityManager } from 'typeorm';
 import { RegionDatabases } from '../database/region-databases';
 
-export type ConsentPurpose = 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
+/** `whatsapp_marketing`: the End User's choice about marketing messages, as WhatsApp reports it (user_preferences). */
+export const CONSENT_PURPOSES = ['whatsapp_opt_in', 'whatsapp_marketing', 'crm_enrichment', 'data_export'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
 
 export interface Consent {
   purpose: ConsentPurpose;

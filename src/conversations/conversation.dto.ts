@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { PageQueryDto } from '../common/page-query.dto';
+import { CONSENT_PURPOSES, ConsentPurpose } from './consent.service';
 import { MAX_LABEL_FILTERS, PRIORITIES, Priority, SORTS, TriageSort } from './triage.store';
 
 /** An instant PostgreSQL and Date agree on: a four-digit year and a time zone. */
@@ -175,9 +176,9 @@ export class SendMessageDto {
 }
 
 export class ConsentDto {
-  @ApiProperty({ enum: ['whatsapp_opt_in', 'crm_enrichment', 'data_export'] })
-  @IsIn(['whatsapp_opt_in', 'crm_enrichment', 'data_export'])
-  purpose: 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
+  @ApiProperty({ enum: CONSENT_PURPOSES })
+  @IsIn(CONSENT_PURPOSES)
+  purpose: ConsentPurpose;
 
   @ApiProperty()
   @IsBoolean()

@@ -135,6 +135,15 @@ export class ConversationService {
     return (await this.inbound.applyEdit(tenant, channelId, externalMessageId, edit)) !== null;
   }
 
+  /** A consent the End User gave or withdrew on the platform itself (WhatsApp marketing preferences). */
+  recordPlatformConsent(
+    tenant: TenantRef,
+    who: Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId' | 'contactName'>,
+    consent: { purpose: 'whatsapp_marketing'; granted: boolean; source: string; at: Date },
+  ): Promise<void> {
+    return this.inbound.recordPlatformConsent(tenant, who, consent);
+  }
+
   /** The End User blocked (or unblocked) the business's account; unknown End Users are not recorded. */
   setContactBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
     return this.inbound.setIdentityBlocked(tenant, channelId, externalContactId, blocked, at);

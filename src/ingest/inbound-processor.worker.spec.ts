@@ -35,6 +35,8 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     applyEdit: jest.fn(async () => true),
     setContactBlocked: jest.fn(async () => true),
   };
+  const channels = { notifyAccountNotice: jest.fn() };
+  Object.assign(conversations, { recordPlatformConsent: jest.fn() });
   const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped) })) };
   const processor = new InboundProcessor(
     dbs as never,
@@ -44,8 +46,9 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     conversations as never,
     adapters as never,
     events as never,
+    channels as never,
   );
-  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs };
+  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels };
 }
 
 /** Expects the job to have ended with its event settled as `state`. */
@@ -155,6 +158,47 @@ describe('InboundProcessor: the apply step', () => {
     await h.run();
     expectCall(h.conversations);
     expectSettled(h, 'done');
+  });
+
+  it('records a consent the End User changed on the platform, for their identity on the channel', async () => {
+    const h = harness([
+      { type: 'consent', externalContactId: '4915', contactName: 'Ann', purpose: 'whatsapp_marketing', granted: false, source: 'WhatsApp: stop', at },
+    ]);
+    await h.run();
+    expect((h.conversations as unknown as Record<string, jest.Mock>).recordPlatformConsent).toHaveBeenCalledWith(
+      TENANT,
+      { channelId: CHANNEL, channelKind: 'messenger', externalContactId: '4915', contactName: 'Ann' },
+      { purpose: 'whatsapp_marketing', granted: false, source: 'WhatsApp: stop', at },
+    );
+    expectSettled(h, 'done');
+  });
+
+  it('notifies the Customer of a notice about the account (restriction, ban, error)', async () => {
+    const h = harness([{ type: 'notice', kind: 'channel.restricted', message: 'restricted until tomorrow' }]);
+    await h.run();
+    expect(h.channels.notifyAccountNotice).toHaveBeenCalledWith(TENANT, CHANNEL, 'channel.restricted', 'restricted until tomorrow');
+    expectSettled(h, 'done');
+  });
+
+  it('stores an edit of a message never seen as a new message when the platform will not send the original, and lets one go when told to', async () => {
+    const message = { externalContactId: 'tg-7', externalMessageId: 'tg-7:5', text: 'edited', sentAt: at };
+    const asNew = harness([{ type: 'edited', externalMessageId: 'tg-7:5', text: 'edited', attachments: [], editedAt: at, ifUnknown: { message } }]);
+    asNew.conversations.applyEdit.mockResolvedValue(false);
+    await asNew.run();
+    expect(asNew.conversations.receiveInbound).toHaveBeenCalledWith(TENANT, { ...message, channelId: CHANNEL, channelKind: 'messenger' });
+    expectSettled(asNew, 'done');
+
+    for (const event of [
+      { type: 'edited', externalMessageId: 'mid-x', text: 'x', attachments: [], editedAt: at, ifUnknown: 'ignore' },
+      { type: 'deleted', externalMessageId: 'mid-x', ifUnknown: 'ignore' },
+    ] as InboundEvent[]) {
+      const h = harness([event]);
+      h.conversations.applyEdit.mockResolvedValue(false);
+      h.conversations.eraseMessageContent.mockResolvedValue(false);
+      await h.run();
+      expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
+      expectSettled(h, 'done');
+    }
   });
 
   it('ends the job of an event that is already done, parked or gone, touching nothing', async () => {

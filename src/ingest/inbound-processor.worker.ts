@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
+import { ChannelService } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
@@ -51,6 +52,7 @@ export class InboundProcessor extends QueueWorker {
     private readonly conversations: ConversationService,
     private readonly adapters: ChannelAdapters,
     private readonly events: InboundEventStore,
+    private readonly channels: ChannelService,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -183,12 +185,27 @@ export class InboundProcessor extends QueueWorker {
         return;
       case 'deleted':
         // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
-        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId)))
+        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId)) && e.ifUnknown !== 'ignore')
           throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
         return;
       case 'edited':
-        // An edit may overtake its message, as a deletion may.
-        if (!(await this.conversations.applyEdit(tenant, channelId, e.externalMessageId, e))) throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        // An edit may overtake its message, as a deletion may, unless the platform says it never will come.
+        if (await this.conversations.applyEdit(tenant, channelId, e.externalMessageId, e)) return;
+        if (e.ifUnknown === 'ignore') return;
+        if (e.ifUnknown?.message) {
+          if (hasContent(e.ifUnknown.message)) await this.conversations.receiveInbound(tenant, { ...e.ifUnknown.message, channelId, channelKind });
+          return;
+        }
+        throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+      case 'consent':
+        await this.conversations.recordPlatformConsent(
+          tenant,
+          { channelId, channelKind, externalContactId: e.externalContactId, contactName: e.contactName },
+          { purpose: e.purpose, granted: e.granted, source: e.source, at: e.at },
+        );
+        return;
+      case 'notice':
+        await this.channels.notifyAccountNotice(tenant, channelId, e.kind, e.message);
         return;
       case 'blocked':
         await this.conversations.setContactBlocked(tenant, channelId, e.externalContactId, e.blocked, e.at);

@@ -32,7 +32,7 @@ export abstract class InboundRecorder {
   /** The End User deleted the message on the platform: its content is erased, the row stays. */
   abstract eraseMessageContent(tenant: TenantRef, channelId: string, externalMessageId: string): Promise<Message | null>;
   /**
-   * The End User edited an inbound message: the newest version (by edit time) is its content, the
+   * Its author edited a message on the platform: the newest version (by edit time) is its content, the
    * others are kept in its history; idempotent. Null when no such message is stored (yet).
    */
   abstract applyEdit(
@@ -41,6 +41,15 @@ export abstract class InboundRecorder {
     externalMessageId: string,
     edit: { text: string | null; attachments: Attachment[]; editedAt: Date },
   ): Promise<Message | null>;
+  /**
+   * Records a consent the End User gave or withdrew on the platform, for the contact behind the
+   * identity (made when they never wrote); a change older than the one recorded is ignored.
+   */
+  abstract recordPlatformConsent(
+    tenant: TenantRef,
+    who: Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId' | 'contactName'>,
+    consent: { purpose: 'whatsapp_marketing'; granted: boolean; source: string; at: Date },
+  ): Promise<void>;
   /** Records that the End User blocked (or unblocked) the business's account; the latest change by time wins. False when no such identity exists. */
   abstract setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean>;
 }

@@ -256,6 +256,21 @@ export class ChannelService {
     this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
   }
 
+  /**
+   * The platform told the business about the account itself (a restriction, a ban, an error not
+   * tied to a message): the Customer's admins are notified, as for a revoked channel.
+   */
+  async notifyAccountNotice(tenant: TenantRef, channelId: string, kind: string, message: string): Promise<void> {
+    const notification = await this.dbs.forTenant(tenant, async (tx) => {
+      const row = await firstRow(tx, `select kind, name from channels where tenant_id = $1 and id = $2`, [tenant.tenantId, channelId]);
+      if (!row) return null;
+      return this.notifications.record(tx, tenant, { kind, channelId, message: `${row.name} (${row.kind}): ${message}` });
+    });
+    if (!notification) return;
+    this.log.warn(`channel ${channelId} of tenant ${tenant.tenantId}: ${kind}: ${message}`);
+    this.notifications.announce(tenant, notification);
+  }
+
   /** For the sender only, inside its transaction. */
   async withCredentials(tx: EntityManager, tenant: TenantRef, channelId: string): Promise<ChannelWithCredentials> {
     const row = await this.row(tx, tenant, channelId);

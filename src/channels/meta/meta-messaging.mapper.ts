@@ -42,6 +42,10 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
       },
     ];
   }
+  // Messenger lets the End User edit a text message for a while after sending it.
+  if (item.message_edit?.mid) {
+    return [{ type: 'edited', externalMessageId: item.message_edit.mid, text: item.message_edit.text ?? null, attachments: [], editedAt: at }];
+  }
   if (item.postback && sender) {
     const id = item.postback.mid ?? `postback:${sender}:${at.getTime()}`;
     return [

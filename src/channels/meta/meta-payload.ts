@@ -20,6 +20,8 @@ export interface MetaMessagingItem {
     reply_to?: { mid?: string; story?: { url?: string; id?: string } };
     quick_reply?: { payload?: string };
   };
+  /** Messenger: the End User edited a message (the new text; attachments cannot be edited). */
+  message_edit?: { mid?: string; text?: string; num_edit?: number };
   postback?: { mid?: string; title?: string; payload?: string };
   delivery?: { mids?: string[]; watermark?: number | string };
   read?: { watermark?: number | string; mid?: string };
@@ -42,6 +44,12 @@ export interface WhatsAppMessage {
   button?: { text?: string; payload?: string };
   reaction?: { message_id?: string; emoji?: string };
   context?: { id?: string };
+  /** The user deleted a message for everyone. */
+  revoke?: { original_message_id?: string };
+  /** The user edited a message: `message` is the new version, of any message type. */
+  edit?: { original_message_id?: string; message?: WhatsAppMessage };
+  /** smb_message_echoes: the End User a message typed in the WhatsApp Business app went to. */
+  to?: string;
 }
 
 export interface WhatsAppMedia {
@@ -65,12 +73,34 @@ export interface WhatsAppContact {
   wa_id?: string;
 }
 
+/** A WhatsApp user's choice about the business's marketing messages (`user_preferences`). */
+export interface WhatsAppUserPreference {
+  wa_id?: string;
+  detail?: string;
+  category?: string;
+  /** `stop`, `resume`, or `signup` (a sign-up link). */
+  value?: string;
+  timestamp?: number | string;
+}
+
+/** An error WhatsApp reports about the account or a webhook, not tied to one message. */
+export interface WhatsAppError {
+  code?: number | string;
+  title?: string;
+  message?: string;
+  error_data?: { details?: string };
+}
+
 export interface WhatsAppChangeValue {
   messaging_product?: string;
   metadata?: { display_phone_number?: string; phone_number_id?: string };
   contacts?: WhatsAppContact[];
   messages?: WhatsAppMessage[];
   statuses?: WhatsAppStatus[];
+  /** smb_message_echoes: messages the business typed in the WhatsApp Business app. */
+  message_echoes?: WhatsAppMessage[];
+  user_preferences?: WhatsAppUserPreference[];
+  errors?: WhatsAppError[];
 }
 
 export interface MetaWebhookBody {
@@ -79,6 +109,8 @@ export interface MetaWebhookBody {
     id?: string;
     time?: number;
     messaging?: MetaMessagingItem[];
+    /** Items for a Page (or Instagram account) whose primary receiver is another app (Meta Business Suite, say): the same shape. */
+    standby?: MetaMessagingItem[];
     changes?: Array<{ field?: string; value?: WhatsAppChangeValue }>;
   }>;
 }
@@ -100,4 +132,9 @@ export interface WhatsAppPayload {
   message?: WhatsAppMessage;
   contact?: WhatsAppContact | null;
   status?: WhatsAppStatus;
+  /** A message the business typed in the WhatsApp Business app (smb_message_echoes). */
+  echo?: WhatsAppMessage;
+  preference?: WhatsAppUserPreference;
+  /** Errors of a `messages` change not tied to one message. */
+  errors?: WhatsAppError[];
 }

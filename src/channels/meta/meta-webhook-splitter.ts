@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelKind } from '../../../libs/domain/src';
 import type { WebhookItem } from '../core/channel-adapter';
-import type { MetaMessagingItem, MetaWebhookBody, WhatsAppChangeValue, WhatsAppMessage, WhatsAppStatus } from './meta-payload';
+import type { MetaMessagingItem, MetaWebhookBody, WhatsAppChangeValue, WhatsAppMessage, WhatsAppStatus, WhatsAppUserPreference } from './meta-payload';
 
 const digest = (value: unknown) =>
   createHash('sha256')
@@ -24,6 +24,7 @@ function messagingKey(item: MetaMessagingItem): string {
   if (item.message?.mid) return item.message.is_deleted ? `deleted:${text(item.message.mid)}` : `mid:${text(item.message.mid)}`;
   if (item.reaction?.mid)
     return `reaction:${text(item.reaction.mid)}:${sender}:${text(item.reaction.action)}:${text(item.reaction.emoji ?? '')}:${text(item.timestamp)}`;
+  if (item.message_edit?.mid) return `edit:${text(item.message_edit.mid)}:${text(item.message_edit.num_edit)}:${digest(item.message_edit.text ?? '')}`;
   if (item.postback) return item.postback.mid ? `mid:${text(item.postback.mid)}` : `postback:${digest(item)}`;
   if (item.delivery) return `delivery:${sender}:${text(item.delivery.watermark)}:${digest(item.delivery.mids ?? [])}`;
   if (item.read) return item.read.mid ? `read:${text(item.read.mid)}` : `read:${sender}:${text(item.read.watermark)}`;
@@ -66,14 +67,18 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
     if (kind !== 'whatsapp') {
       const routingKey = accountId(entry.id);
       if (!routingKey) continue;
-      const messaging = listOf<unknown>(entry.messaging);
-      if (messaging === 'malformed') {
-        items.push(malformed(kind, routingKey, 'entry.messaging is not a list', { entry }));
-        continue;
-      }
-      for (const item of messaging ?? []) {
-        if (isObject(item)) items.push({ kind, routingKey, dedupeKey: messagingKey(item as MetaMessagingItem), payload: { item } });
-        else if (item !== null) items.push(malformed(kind, routingKey, 'a messaging item is not an object', { item }));
+      // `standby`: the Page's primary receiver is another app (Meta Business Suite, a chatbot);
+      // its items are the End Users' messages and the Page's replies all the same.
+      for (const field of ['messaging', 'standby'] as const) {
+        const list = listOf<unknown>(entry[field]);
+        if (list === 'malformed') {
+          items.push(malformed(kind, routingKey, `entry.${field} is not a list`, { entry }));
+          continue;
+        }
+        for (const item of list ?? []) {
+          if (isObject(item)) items.push({ kind, routingKey, dedupeKey: messagingKey(item as MetaMessagingItem), payload: { item } });
+          else if (item !== null) items.push(malformed(kind, routingKey, `a ${field} item is not an object`, { item }));
+        }
       }
       continue;
     }
@@ -82,8 +87,41 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
       if (!isObject(change) || !isObject(change.value)) continue;
       const value = change.value as WhatsAppChangeValue & Record<string, unknown>;
       const routingKey = accountId(isObject(value.metadata) ? value.metadata.phone_number_id : undefined);
-      if (change.field !== 'messages' || !routingKey) continue;
+      if (!routingKey) continue;
       const contacts = listOf<unknown>(value.contacts);
+      const contactOf = (waId: unknown) => (Array.isArray(contacts) ? contacts.find((c) => isObject(c) && c.wa_id === waId) : undefined) ?? null;
+      if (change.field === 'smb_message_echoes') {
+        // Replies typed in the WhatsApp Business app on a number that is also on the Cloud API (coexistence).
+        const echoes = listOf<unknown>(value.message_echoes);
+        if (echoes === 'malformed') items.push(malformed(kind, routingKey, 'value.message_echoes is not a list', { message_echoes: value.message_echoes }));
+        for (const echo of Array.isArray(echoes) ? echoes : []) {
+          if (!isObject(echo)) continue;
+          items.push({
+            kind,
+            routingKey,
+            dedupeKey: echo.id ? `echo:${text(echo.id)}` : `item:${digest(echo)}`,
+            payload: { echo: echo as WhatsAppMessage, contact: contactOf(echo.to) },
+          });
+        }
+        continue;
+      }
+      if (change.field === 'user_preferences') {
+        const preferences = listOf<unknown>(value.user_preferences);
+        for (const preference of Array.isArray(preferences) ? preferences : []) {
+          if (!isObject(preference)) continue;
+          const p = preference as WhatsAppUserPreference;
+          items.push({
+            kind,
+            routingKey,
+            dedupeKey: `preference:${text(p.wa_id)}:${text(p.category)}:${text(p.value)}:${text(p.timestamp)}`,
+            payload: { preference: p, contact: contactOf(p.wa_id) },
+          });
+        }
+        continue;
+      }
+      if (change.field !== 'messages') continue;
+      const errors = listOf<unknown>(value.errors);
+      if (Array.isArray(errors) && errors.length) items.push({ kind, routingKey, dedupeKey: `errors:${digest(errors)}`, payload: { errors } });
       const messages = listOf<unknown>(value.messages);
       const statuses = listOf<unknown>(value.statuses);
       if (messages === 'malformed') items.push(malformed(kind, routingKey, 'value.messages is not a list', { messages: value.messages }));

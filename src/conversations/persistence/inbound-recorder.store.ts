@@ -242,8 +242,9 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     return this.dbs.forTenant(tenant, async (tx) => {
       const t = tenant.tenantId;
       // Locked: edits of one message processed side by side must each see the other's result.
+      // Either side's: only its author can edit a message, on the platform (the business too, in the platform's own app).
       const message = await tx.findOne(MessageEntity, {
-        where: { tenantId: t, channelId, externalId: externalMessageId, direction: 'inbound' },
+        where: { tenantId: t, channelId, externalId: externalMessageId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!message) return null;
@@ -270,6 +271,24 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
         editedAt,
       ]);
       return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: message.id } }));
+    });
+  }
+
+  recordPlatformConsent(
+    tenant: TenantRef,
+    who: Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId' | 'contactName'>,
+    consent: { purpose: 'whatsapp_marketing'; granted: boolean; source: string; at: Date },
+  ): Promise<void> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const identity = await this.lockIdentity(tx, tenant.tenantId, who);
+      // Redelivered or overtaken preferences: the latest choice by the platform's time stands.
+      await tx.query(
+        `insert into contact_consents as c (tenant_id, contact_id, purpose, granted, source, recorded_at, recorded_by) values ($1, $2, $3, $4, $5, $6, null)
+         on conflict (tenant_id, contact_id, purpose) do update set granted = excluded.granted, source = excluded.source,
+           recorded_at = excluded.recorded_at, recorded_by = null
+         where c.recorded_at <= excluded.recorded_at`,
+        [tenant.tenantId, identity.contactId, consent.purpose, consent.granted, consent.source, consent.at],
+      );
     });
   }
 

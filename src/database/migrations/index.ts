@@ -33,6 +33,7 @@ import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-
 import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
 import { Search1765810000000 } from './region/1765810000000-search';
 import { Accounts1766300000000 } from './region/1766300000000-accounts';
+import { WhatsappMarketingConsent1766400000000 } from './region/1766400000000-whatsapp-marketing-consent';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -61,6 +62,7 @@ export const REGION_MIGRATIONS = [
   Crm1766200000000,
   CrmErasureAndOauth1766200000002,
   Accounts1766300000000,
+  WhatsappMarketingConsent1766400000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -1249,7 +1249,7 @@ export interface components {
         ConsentDto: {
             granted: boolean;
             /** @enum {string} */
-            purpose: "whatsapp_opt_in" | "crm_enrichment" | "data_export";
+            purpose: "whatsapp_opt_in" | "whatsapp_marketing" | "crm_enrichment" | "data_export";
             /** @example checkout form, 2026-11-29 */
             source: string;
         };

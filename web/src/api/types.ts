@@ -71,7 +71,7 @@ export interface Identity {
 }
 
 export interface Consent {
-  purpose: 'whatsapp_opt_in' | 'crm_enrichment' | 'data_export';
+  purpose: 'whatsapp_opt_in' | 'whatsapp_marketing' | 'crm_enrichment' | 'data_export';
   granted: boolean;
   source?: string | null;
   recordedBy?: string | null;

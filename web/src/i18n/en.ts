@@ -115,7 +115,7 @@ export const en = {
     granted: 'Granted',
     notGranted: 'Not given',
     recorded: 'Recorded {{when}} by {{who}}, source: {{source}}',
-    purposes: { whatsapp_opt_in: 'WhatsApp opt-in', crm_enrichment: 'CRM enrichment', data_export: 'Data export' },
+    purposes: { whatsapp_opt_in: 'WhatsApp opt-in', whatsapp_marketing: 'WhatsApp marketing', crm_enrichment: 'CRM enrichment', data_export: 'Data export' },
     grant: 'Record consent',
     withdraw: 'Withdraw',
     source: 'Source of the consent',

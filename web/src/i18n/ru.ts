@@ -116,7 +116,12 @@ export const ru: Strings = {
     granted: 'Дано',
     notGranted: 'Не дано',
     recorded: 'Записано {{when}}, кем: {{who}}, источник: {{source}}',
-    purposes: { whatsapp_opt_in: 'Согласие на WhatsApp', crm_enrichment: 'Передача в CRM', data_export: 'Экспорт данных' },
+    purposes: {
+      whatsapp_opt_in: 'Согласие на WhatsApp',
+      whatsapp_marketing: 'Реклама в WhatsApp',
+      crm_enrichment: 'Передача в CRM',
+      data_export: 'Экспорт данных',
+    },
     grant: 'Записать согласие',
     withdraw: 'Отозвать',
     source: 'Источник согласия',

@@ -8,7 +8,7 @@ import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 import { navigate } from '../../router';
 
-const PURPOSES = ['whatsapp_opt_in', 'crm_enrichment', 'data_export'] as const;
+const PURPOSES = ['whatsapp_opt_in', 'whatsapp_marketing', 'crm_enrichment', 'data_export'] as const;
 
 /** Who the customer is: identities per channel, consents with who recorded them and when, erase. */
 export function ContactPanel({ contact, channels, canErase }: { contact: Contact; channels: Channel[]; canErase: boolean }) {
