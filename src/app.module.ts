@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
 import { ChannelsModule } from './channels/core/channels.module';
 import { EmailModule } from './channels/email/email.module';
@@ -9,6 +9,7 @@ import { SmsModule } from './channels/sms/sms.module';
 import { TelegramModule } from './channels/telegram/telegram.module';
 import { WebchatModule } from './channels/webchat/webchat.module';
 import { WhatsAppModule } from './channels/whatsapp/whatsapp.module';
+import { ResponseWhitelistInterceptor } from './common/api-contract';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
@@ -68,6 +69,7 @@ export class AppModule {
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: ResponseWhitelistInterceptor },
       ],
       exports: [AppConfig],
     };

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { forbidden, unauthenticated } from '../../libs/domain/src';
+import { ApiErrors } from '../common/api-contract';
 import { ApiKeys } from './api-keys.service';
 import { OperatorAccess } from './operator-access.service';
 import type { Principal } from './principal';
@@ -12,7 +13,7 @@ import type { UserRole } from './tenancy.entities';
 const ROLES_KEY = 'mm:roles';
 
 /** Restricts a route to the listed roles (checked after authentication). */
-export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: UserRole[]) => applyDecorators(SetMetadata(ROLES_KEY, roles), ApiErrors('ROLE_REQUIRED'));
 
 /** The authenticated caller; the only way controllers learn the tenant. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().user);

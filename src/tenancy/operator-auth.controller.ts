@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { OperatorsService } from './operators.service';
 import { LoginDto } from './tenancy.dto';
+import { OperatorTokenResponse } from './tenancy.responses';
 
 /** Sign-in of platform staff (their token reaches a tenant only through its access grant). */
 @ApiTags('auth')
@@ -11,6 +13,8 @@ export class OperatorAuthController {
 
   @Post('operator-login')
   @HttpCode(200)
+  @ApiOkResponse({ type: OperatorTokenResponse })
+  @ApiErrors('INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS')
   login(@Body() body: LoginDto, @Ip() ip: string) {
     return this.operators.login(body.email, body.password, ip);
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { IdParam } from '../common/id-param';
 import { AccountRecovery } from './account-recovery.service';
 import { ChangePasswordDto, HandOverQueryDto, InviteUserDto, UpdateMeDto } from './account.dto';
@@ -8,6 +9,7 @@ import { Invitations } from './invitations.service';
 import type { Principal } from './principal';
 import { TenancyService } from './tenancy.service';
 import { CreateUserDto, UpdateUserDto } from './tenancy.dto';
+import { EmailVerificationResponse, InvitationListResponse, InvitationResponse, UserListResponse, UserResponse } from './tenancy.responses';
 
 @ApiTags('users')
 @Authenticated({ roles: ['owner', 'admin'] })
@@ -20,11 +22,14 @@ export class UsersController {
   ) {}
 
   @Post()
+  @ApiCreatedResponse({ type: UserResponse })
+  @ApiErrors('ROLE_NOT_ALLOWED', 'EMAIL_TAKEN', 'PASSWORD_TOO_WEAK', 'TOO_MANY_ATTEMPTS')
   create(@CurrentPrincipal() actor: Principal, @Body() body: CreateUserDto) {
     return this.tenancy.createUser(actor, body);
   }
 
   @Get()
+  @ApiOkResponse({ type: UserListResponse })
   list(@CurrentPrincipal() actor: Principal) {
     return this.tenancy.listUsers(actor).then((items) => ({ items }));
   }
@@ -32,6 +37,8 @@ export class UsersController {
   /** The caller (any role): name, initials, locale, whether the address is verified. */
   @Get('me')
   @Roles('owner', 'admin', 'agent')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors('USER_NOT_FOUND')
   me(@CurrentPrincipal() actor: Principal) {
     return this.tenancy.me(actor);
   }
@@ -39,6 +46,8 @@ export class UsersController {
   /** Changes one's own display name and mail language. */
   @Patch('me')
   @Roles('owner', 'admin', 'agent')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors('USER_NOT_FOUND', 'EMPTY_PATCH')
   updateMe(@CurrentPrincipal() actor: Principal, @Body() body: UpdateMeDto) {
     return this.tenancy.updateMe(actor, body);
   }
@@ -48,6 +57,7 @@ export class UsersController {
   @Roles('owner', 'admin', 'agent')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiErrors('NOT_A_PERSON@400', 'USER_NOT_FOUND', 'INVALID_CREDENTIALS', 'PASSWORD_TOO_WEAK', 'TOO_MANY_ATTEMPTS')
   async changePassword(@CurrentPrincipal() actor: Principal, @Body() body: ChangePasswordDto, @Ip() ip: string): Promise<void> {
     await this.recovery.changePassword(actor, body.currentPassword, body.newPassword, ip);
   }
@@ -56,20 +66,23 @@ export class UsersController {
   @Post('me/verification')
   @Roles('owner', 'admin', 'agent')
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: '{emailVerified}' })
+  @ApiAcceptedResponse({ type: EmailVerificationResponse })
+  @ApiErrors('USER_NOT_FOUND')
   resendVerification(@CurrentPrincipal() actor: Principal) {
     return this.recovery.resendVerification(actor);
   }
 
   /** Invites a person by e-mail: a single-use link, valid 7 days, lets them choose name and password. */
   @Post('invitations')
-  @ApiCreatedResponse({ description: 'The pending invitation, with mailSent' })
+  @ApiCreatedResponse({ type: InvitationResponse, description: 'The pending invitation, with mailSent' })
+  @ApiErrors('ROLE_NOT_ALLOWED', 'TEAM_NOT_FOUND', 'EMAIL_TAKEN', 'INVITATION_PENDING', 'TOO_MANY_ATTEMPTS')
   invite(@CurrentPrincipal() actor: Principal, @Body() body: InviteUserDto) {
     return this.invitations.invite(actor, body);
   }
 
   /** Pending invitations (not accepted, revoked nor expired). */
   @Get('invitations')
+  @ApiOkResponse({ type: InvitationListResponse })
   listInvitations(@CurrentPrincipal() actor: Principal) {
     return this.invitations.list(actor).then((items) => ({ items }));
   }
@@ -78,6 +91,7 @@ export class UsersController {
   @Delete('invitations/:id')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiErrors('INVITATION_NOT_FOUND')
   async revokeInvitation(@CurrentPrincipal() actor: Principal, @IdParam() id: string): Promise<void> {
     await this.invitations.revoke(actor, id);
   }
@@ -87,6 +101,8 @@ export class UsersController {
    * their sessions and hands their conversations to `handOverTo` (or back to the queue).
    */
   @Patch(':id')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors('USER_NOT_FOUND', 'ROLE_NOT_ALLOWED', 'LAST_OWNER', 'HANDOVER_USER_INVALID')
   update(@CurrentPrincipal() actor: Principal, @IdParam() id: string, @Body() body: UpdateUserDto) {
     return this.tenancy.setActive(actor, id, body.active, body.handOverTo);
   }
@@ -95,6 +111,7 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiErrors('USER_NOT_FOUND', 'ROLE_NOT_ALLOWED', 'LAST_OWNER', 'HANDOVER_USER_INVALID')
   async remove(@CurrentPrincipal() actor: Principal, @IdParam() id: string, @Query() q: HandOverQueryDto): Promise<void> {
     await this.tenancy.removeUser(actor, id, q.handOverTo);
   }

@@ -8,9 +8,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AccessGrantsController_list"];
+        get: operations["accessGrants_list"];
         put?: never;
-        post: operations["AccessGrantsController_grant"];
+        post: operations["accessGrants_grant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -27,7 +27,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["AccessGrantsController_revoke"];
+        delete: operations["accessGrants_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -40,7 +40,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InboundEventsController_list"];
+        get: operations["inboundEvents_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -58,7 +58,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["InboundEventsController_replay"];
+        post: operations["inboundEvents_replay"];
         delete?: never;
         options?: never;
         head?: never;
@@ -72,9 +72,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ApiKeysController_list"];
+        get: operations["apiKeys_list"];
         put?: never;
-        post: operations["ApiKeysController_create"];
+        post: operations["apiKeys_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -88,10 +88,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ApiKeysController_get"];
+        get: operations["apiKeys_get"];
         put?: never;
         post?: never;
-        delete: operations["ApiKeysController_revoke"];
+        delete: operations["apiKeys_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -104,7 +104,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AuditLogController_list"];
+        get: operations["auditLog_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -122,7 +122,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_acceptInvitation"];
+        post: operations["auth_acceptInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -138,7 +138,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_login"];
+        post: operations["auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -154,7 +154,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_logout"];
+        post: operations["auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,7 +170,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["OperatorAuthController_login"];
+        post: operations["operatorAuth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,7 +186,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_requestPasswordReset"];
+        post: operations["auth_requestPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -202,7 +202,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_confirmPasswordReset"];
+        post: operations["auth_confirmPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -218,7 +218,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_refresh"];
+        post: operations["auth_refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -234,7 +234,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_signup"];
+        post: operations["auth_signup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -250,7 +250,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuthController_verifyEmail"];
+        post: operations["auth_verifyEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -264,10 +264,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CannedResponsesController_list"];
+        get: operations["cannedResponses_list"];
         put?: never;
         /** Create a canned response (409 SHORT_CODE_TAKEN when the code exists, whatever its case) */
-        post: operations["CannedResponsesController_create"];
+        post: operations["cannedResponses_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -281,13 +281,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CannedResponsesController_get"];
+        get: operations["cannedResponses_get"];
         put?: never;
         post?: never;
-        delete: operations["CannedResponsesController_remove"];
+        delete: operations["cannedResponses_remove"];
         options?: never;
         head?: never;
-        patch: operations["CannedResponsesController_update"];
+        patch: operations["cannedResponses_update"];
         trace?: never;
     };
     "/api/channels": {
@@ -297,9 +297,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ChannelsController_list"];
+        get: operations["channels_list"];
         put?: never;
-        post: operations["ChannelsController_connect"];
+        post: operations["channels_connect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -313,10 +313,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ChannelsController_get"];
+        get: operations["channels_get"];
         put?: never;
         post?: never;
-        delete: operations["ChannelsController_disconnect"];
+        delete: operations["channels_disconnect"];
         options?: never;
         head?: never;
         patch?: never;
@@ -329,9 +329,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContactsController_list"];
+        get: operations["contacts_list"];
         put?: never;
-        post: operations["ContactsController_create"];
+        post: operations["contacts_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -345,13 +345,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContactsController_get"];
+        get: operations["contacts_get"];
         put?: never;
         post?: never;
-        delete: operations["PrivacyRequestsController_deleteContact"];
+        delete: operations["privacyRequests_deleteContact"];
         options?: never;
         head?: never;
-        patch: operations["ContactsController_update"];
+        patch: operations["contacts_update"];
         trace?: never;
     };
     "/api/contacts/{id}/consents": {
@@ -361,8 +361,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContactsController_getConsents"];
-        put: operations["ContactsController_putConsents"];
+        get: operations["contacts_getConsents"];
+        put: operations["contacts_putConsents"];
         post?: never;
         delete?: never;
         options?: never;
@@ -377,7 +377,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ContactsController_conversations"];
+        get: operations["contacts_conversations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          * The contact's CRM clients (linked by E.164 phone or e-mail, or pushed), with upcoming appointments and recent deals/orders
          * @description Several clients may be linked (one per CRM, or duplicates inside one CRM). Records deleted in the CRM are not shown.
          */
-        get: operations["CrmContactsController_crm"];
+        get: operations["crmContacts_crm"];
         put?: never;
         post?: never;
         delete?: never;
@@ -415,7 +415,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["ContactsController_merge"];
+        post: operations["contacts_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -430,13 +430,13 @@ export interface paths {
             cookie?: never;
         };
         /** The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels */
-        get: operations["ConversationsController_list"];
+        get: operations["conversations_list"];
         put?: never;
         /**
          * Write first to a contact on a channel, under its rules
          * @description WhatsApp: an approved template, to a contact with a recorded opt-in (422 WHATSAPP_TEMPLATE_REQUIRED, WHATSAPP_OPT_IN_REQUIRED). SMS and e-mail: allowed, to the contact's address on the channel or `to` (400 ADDRESS_REQUIRED, INVALID_ADDRESS; 409 ADDRESS_OF_ANOTHER_CONTACT); SMS not after the contact sent STOP (422 SMS_OPTED_OUT). Messenger, Instagram, Telegram, web chat: only a contact who has written on that channel (422 CONTACT_NOT_ON_CHANNEL), within the platform's window (422 MESSAGING_WINDOW_CLOSED), not blocked (422 CONTACT_BLOCKED). The contact's open conversation on the channel continues (created: false), else a new one starts, assigned to the caller. Nothing is stored when a rule refuses.
          */
-        post: operations["ConversationsController_start"];
+        post: operations["conversations_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -450,13 +450,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ConversationsController_get"];
+        get: operations["conversations_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["ConversationsController_update"];
+        patch: operations["conversations_update"];
         trace?: never;
     };
     "/api/conversations/{id}/labels": {
@@ -468,7 +468,7 @@ export interface paths {
         };
         get?: never;
         /** Replace the labels of a conversation (404 LABEL_NOT_FOUND for an id that is not one of the organization's labels) */
-        put: operations["TriageController_setLabels"];
+        put: operations["triage_setLabels"];
         post?: never;
         delete?: never;
         options?: never;
@@ -483,9 +483,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ConversationsController_messages"];
+        get: operations["conversations_messages"];
         put?: never;
-        post: operations["ConversationsController_send"];
+        post: operations["conversations_send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -499,7 +499,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AttachmentsController_get"];
+        get: operations["attachments_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -515,9 +515,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ConversationsController_notes"];
+        get: operations["conversations_notes"];
         put?: never;
-        post: operations["ConversationsController_addNote"];
+        post: operations["conversations_addNote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -534,7 +534,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The caller has read the conversation, up to a message of it or its newest; inbound messages after it are unread */
-        post: operations["TriageController_markRead"];
+        post: operations["triage_markRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -551,7 +551,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set status, assignee, priority and/or labels on up to 100 conversations, all or nothing */
-        post: operations["TriageController_bulk"];
+        post: operations["triage_bulk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -566,7 +566,7 @@ export interface paths {
             cookie?: never;
         };
         /** Conversations per status, and within `status` (default open): all, mine, mine unread, unassigned */
-        get: operations["TriageController_counts"];
+        get: operations["triage_counts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -586,7 +586,7 @@ export interface paths {
          * Live stream (text/event-stream) of this organization's events
          * @description Events: message.created, message.status, conversation.updated, notification.created, channel.updated; each with an `id:`. Reconnect with Last-Event-ID to receive what was missed; an `event: reset` means the gap cannot be replayed (refetch over REST).
          */
-        get: operations["AgentEventsController_stream"];
+        get: operations["agentEvents_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -602,7 +602,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ExportsController_export"];
+        get: operations["exports_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -619,13 +619,13 @@ export interface paths {
             cookie?: never;
         };
         /** CRM integrations (without credentials) */
-        get: operations["IntegrationsController_list"];
+        get: operations["integrations_list"];
         put?: never;
         /**
          * Connect a CRM (YCLIENTS, Altegio, amoCRM, Kommo, Bitrix24); credentials are write-only
          * @description Credentials are stored encrypted and never returned. The answer shows webhookUrl once: configure it as the CRM's webhook (its secret token is checked on every call; CRM webhooks are hints, every record they name is read back through the API). Sync starts at once and runs every 5 minutes; a full pass once a day turns records deleted in the CRM into tombstones. amoCRM/Kommo with {clientSecret}: the answer carries authorizeUrl and the status is pending_authorization until the CRM redirects the Customer to GET /integrations/oauth/callback.
          */
-        post: operations["IntegrationsController_create"];
+        post: operations["integrations_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -639,11 +639,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["IntegrationsController_get"];
+        get: operations["integrations_get"];
         put?: never;
         post?: never;
         /** Disconnect: sync stops at once and the credentials are wiped; synced data stays until DELETE /api/integrations/{id}/data */
-        delete: operations["IntegrationsController_disconnect"];
+        delete: operations["integrations_disconnect"];
         options?: never;
         head?: never;
         patch?: never;
@@ -660,7 +660,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete everything synced from the CRM (records, links, cursors); a disconnected integration is deleted with it */
-        delete: operations["IntegrationsController_deleteData"];
+        delete: operations["integrations_deleteData"];
         options?: never;
         head?: never;
         patch?: never;
@@ -674,7 +674,7 @@ export interface paths {
             cookie?: never;
         };
         /** Sync status per entity: cursor, last run, counts, last error, next run; and the records held */
-        get: operations["IntegrationsController_status"];
+        get: operations["integrations_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -693,7 +693,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Run the sync now (in the background); GET /api/integrations/{id}/status shows its progress */
-        post: operations["IntegrationsController_sync"];
+        post: operations["integrations_sync"];
         delete?: never;
         options?: never;
         head?: never;
@@ -707,10 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LabelsController_list"];
+        get: operations["labels_list"];
         put?: never;
         /** Create a label (409 LABEL_NAME_TAKEN when the name exists, whatever its case) */
-        post: operations["LabelsController_create"];
+        post: operations["labels_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -724,14 +724,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["LabelsController_get"];
+        get: operations["labels_get"];
         put?: never;
         post?: never;
         /** Delete a label; it is taken off every conversation */
-        delete: operations["LabelsController_remove"];
+        delete: operations["labels_remove"];
         options?: never;
         head?: never;
-        patch: operations["LabelsController_update"];
+        patch: operations["labels_update"];
         trace?: never;
     };
     "/api/notifications": {
@@ -741,7 +741,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["NotificationsController_list"];
+        get: operations["notifications_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -759,7 +759,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["NotificationsController_read"];
+        post: operations["notifications_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -776,7 +776,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark everything the caller can see as read */
-        post: operations["NotificationsController_readAll"];
+        post: operations["notifications_readAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -792,7 +792,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PrivacyRequestsController_request"];
+        post: operations["privacyRequests_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -806,7 +806,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SearchController_find"];
+        get: operations["search_find"];
         put?: never;
         post?: never;
         delete?: never;
@@ -822,8 +822,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["RetentionController_get"];
-        put: operations["RetentionController_put"];
+        get: operations["retention_get"];
+        put: operations["retention_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -838,10 +838,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantController_tenant"];
+        get: operations["tenant_tenant"];
         put?: never;
         post?: never;
-        delete: operations["PrivacyRequestsController_terminate"];
+        delete: operations["privacyRequests_terminate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -856,7 +856,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["TenantController_transferOwnership"];
+        post: operations["tenant_transferOwnership"];
         delete?: never;
         options?: never;
         head?: never;
@@ -870,9 +870,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_list"];
+        get: operations["users_list"];
         put?: never;
-        post: operations["UsersController_create"];
+        post: operations["users_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -889,10 +889,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["UsersController_remove"];
+        delete: operations["users_remove"];
         options?: never;
         head?: never;
-        patch: operations["UsersController_update"];
+        patch: operations["users_update"];
         trace?: never;
     };
     "/api/users/invitations": {
@@ -902,9 +902,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_listInvitations"];
+        get: operations["users_listInvitations"];
         put?: never;
-        post: operations["UsersController_invite"];
+        post: operations["users_invite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -921,7 +921,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["UsersController_revokeInvitation"];
+        delete: operations["users_revokeInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -934,13 +934,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["UsersController_me"];
+        get: operations["users_me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["UsersController_updateMe"];
+        patch: operations["users_updateMe"];
         trace?: never;
     };
     "/api/users/me/password": {
@@ -952,7 +952,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["UsersController_changePassword"];
+        post: operations["users_changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -968,7 +968,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["UsersController_resendVerification"];
+        post: operations["users_resendVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -983,7 +983,7 @@ export interface paths {
             cookie?: never;
         };
         /** Webhook subscriptions (without their secrets) */
-        get: operations["WebhookSubscriptionsController_list"];
+        get: operations["webhookSubscriptions_list"];
         put?: never;
         /**
          * Subscribe a URL (Zapier, Make, n8n…) to events; the answer shows the signing secret, once
@@ -1003,7 +1003,7 @@ export interface paths {
          *     delivery may arrive more than once, so deduplicate on id. Also sent: X-MonkeyMachine-Event (the type) and
          *     X-MonkeyMachine-Delivery (the delivery id in the log).
          */
-        post: operations["WebhookSubscriptionsController_create"];
+        post: operations["webhookSubscriptions_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1017,11 +1017,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["WebhookSubscriptionsController_get"];
+        get: operations["webhookSubscriptions_get"];
         put?: never;
         post?: never;
         /** Delete a subscription, its delivery log and its pending deliveries */
-        delete: operations["WebhookSubscriptionsController_remove"];
+        delete: operations["webhookSubscriptions_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1038,7 +1038,7 @@ export interface paths {
          * Delivery log, newest first
          * @description status: pending (will be tried or retried at nextAttemptAt), delivered (a 2xx answer), failed (gave up after the last attempt), withheld (purpose limitation: this subscription may not receive the data; see lastError and the audit log), skipped (the data was erased before it could be sent).
          */
-        get: operations["WebhookSubscriptionsController_deliveries"];
+        get: operations["webhookSubscriptions_deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1058,7 +1058,7 @@ export interface paths {
          * Liveness of the service and its databases
          * @description Anonymous callers get {status: "up"|"down"} (200/503). With a bearer token (any user's, or HEALTH_TOKEN): {status: "ok"|"degraded", regions, jobs, warnings}.
          */
-        get: operations["HealthController_health"];
+        get: operations["health_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1078,7 +1078,7 @@ export interface paths {
          * OAuth2 redirect of amoCRM/Kommo: completes the authorization the create answer's authorizeUrl started
          * @description code lives 20 minutes; state is single use; referer must be the integration's own account. Answers the integration (active) or 400 OAUTH_STATE_INVALID / OAUTH_REFERER_MISMATCH / OAUTH_EXCHANGE_FAILED.
          */
-        get: operations["CrmOauthController_callback"];
+        get: operations["crmOauth_callback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1094,7 +1094,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SubprocessorsController_list"];
+        get: operations["subprocessors_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1110,7 +1110,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["DeletionStatusController_status"];
+        get: operations["deletionStatus_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1127,10 +1127,10 @@ export interface paths {
             cookie?: never;
         };
         /** The visitor's messages and the replies sent to them, newest first */
-        get: operations["WebchatController_list"];
+        get: operations["webchat_list"];
         put?: never;
         /** Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId */
-        post: operations["WebchatController_send"];
+        post: operations["webchat_send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1147,7 +1147,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start a visitor session; with userId + userHash it resumes that user's history */
-        post: operations["WebchatController_start"];
+        post: operations["webchat_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1165,7 +1165,7 @@ export interface paths {
          * Live replies (text/event-stream) for this session
          * @description `event: message` carries a message as in the list. On (re)connect, fetch the list once: the stream only carries what happens from now on.
          */
-        get: operations["WebchatController_stream"];
+        get: operations["webchat_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1186,6 +1186,60 @@ export interface components {
             password: string;
             /** @description The token of the link from the mail (mml_…) */
             token: string;
+        };
+        AccessGrantListResponse: {
+            items: components["schemas"]["AccessGrantResponse"][];
+        };
+        AccessGrantResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * Format: uuid
+             * @description The user who granted it (in lists)
+             */
+            grantedBy?: string;
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            /**
+             * Format: date-time
+             * @description In lists
+             */
+            revokedAt?: string | null;
+        };
+        AccessGrantRevokedResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            revokedAt: string;
+        };
+        ApiKeyListResponse: {
+            items: components["schemas"]["ApiKeyResponse"][];
+        };
+        ApiKeyResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** @example CRM sync */
+            name: string;
+            /**
+             * @description The key's first characters, to recognise it
+             * @example mm_4f9a
+             */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string} */
+            role: "admin" | "agent";
         };
         BulkSetDto: {
             /**
@@ -1395,6 +1449,31 @@ export interface components {
              */
             phone?: string;
         };
+        CreatedApiKeyResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description The key itself (mm_…): shown this once, only its hash is stored */
+            key: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** @example CRM sync */
+            name: string;
+            /**
+             * @description The key's first characters, to recognise it
+             * @example mm_4f9a
+             */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string} */
+            role: "admin" | "agent";
+        };
         CreateIntegrationDto: {
             /**
              * @description Where and which account: {baseUrl?} for every kind (https on a public host; the vendor default when absent), plus yclients/altegio {companyId}; amocrm/kommo {subdomain} (the account, e.g. "acme" for acme.amocrm.ru) or {baseUrl}, and {clientId, redirectUri?} for OAuth; bitrix24 {baseUrl: "https://<portal>.bitrix24.ru"}.
@@ -1465,11 +1544,54 @@ export interface components {
             contactId?: string;
             externalId?: string;
         };
+        EmailVerificationResponse: {
+            /** @description true: already verified, no mail was sent */
+            emailVerified: boolean;
+        };
         GrantDto: {
             /** @description How long platform staff may read this organization's data */
             minutes: number;
             /** @example Support ticket #4711: messages not arriving */
             reason: string;
+        };
+        InvitationAcceptedResponse: {
+            /**
+             * @description Bearer token for the API
+             * @example eyJhbGciOiJIUzI1NiIs…
+             */
+            accessToken: string;
+            /**
+             * @description Seconds the access token lives
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * @description Single use: POST /api/auth/refresh trades it for the next pair
+             * @example mmr_3q2…
+             */
+            refreshToken: string;
+            tenant: components["schemas"]["TenantRefResponse"];
+            user: components["schemas"]["UserResponse"];
+        };
+        InvitationListResponse: {
+            items: components["schemas"]["InvitationResponse"][];
+        };
+        InvitationResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example new.agent@acme.test */
+            email: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            invitedBy: string | null;
+            /** @description Whether the mail went out (inviting again retries it); only in the answer to the invitation */
+            mailSent?: boolean;
+            /** @enum {string} */
+            role: "admin" | "agent";
+            teamIds: string[];
         };
         InviteUserDto: {
             /** @example new.agent@acme.test */
@@ -1595,11 +1717,20 @@ export interface components {
              */
             userId: string | null;
         };
+        OperatorTokenResponse: {
+            /** @description Bearer token of platform staff; reaches an organization's data only through its live access grant */
+            accessToken: string;
+        };
         OutgoingAttachmentDto: {
             /** @enum {string} */
             type: "image" | "video" | "audio" | "file";
             /** @example https://example.com/menu.pdf */
             url: string;
+        };
+        OwnershipTransferResponse: {
+            owner: components["schemas"]["UserResponse"];
+            /** @description The caller, now an admin */
+            previousOwner: components["schemas"]["UserResponse"];
         };
         PasswordResetConfirmDto: {
             password: string;
@@ -1609,6 +1740,10 @@ export interface components {
         PasswordResetRequestDto: {
             /** @example me@acme.test */
             email: string;
+        };
+        PasswordResetRequestedResponse: {
+            /** @enum {string} */
+            status: "requested";
         };
         PutConsentsDto: {
             consents: components["schemas"]["ConsentDto"][];
@@ -1729,6 +1864,34 @@ export interface components {
              */
             region?: string;
         };
+        SignupResponse: {
+            /**
+             * @description Bearer token for the API
+             * @example eyJhbGciOiJIUzI1NiIs…
+             */
+            accessToken: string;
+            /**
+             * @description Seconds the access token lives
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * @description Single use: POST /api/auth/refresh trades it for the next pair
+             * @example mmr_3q2…
+             */
+            refreshToken: string;
+            tenant: components["schemas"]["TenantRefResponse"];
+            user: components["schemas"]["SignupUserResponse"];
+        };
+        SignupUserResponse: {
+            /** @example owner@acme.test */
+            email: string;
+            emailVerified: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            role: "owner";
+        };
         StartConversationDto: {
             /** Format: uuid */
             channelId: string;
@@ -1773,9 +1936,42 @@ export interface components {
             name: string;
             parameters?: string[];
         };
+        TenantRefResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example eu */
+            region: string;
+        };
+        TenantResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @example Acme Ltd */
+            name: string;
+            /** @example eu */
+            region: string;
+        };
         TerminationDto: {
             /** @description The organization name, typed out, to confirm */
             confirm?: string;
+        };
+        TokenPairResponse: {
+            /**
+             * @description Bearer token for the API
+             * @example eyJhbGciOiJIUzI1NiIs…
+             */
+            accessToken: string;
+            /**
+             * @description Seconds the access token lives
+             * @example 900
+             */
+            expiresIn: number;
+            /**
+             * @description Single use: POST /api/auth/refresh trades it for the next pair
+             * @example mmr_3q2…
+             */
+            refreshToken: string;
         };
         TransferOwnershipDto: {
             /**
@@ -1837,6 +2033,30 @@ export interface components {
              */
             handOverTo?: string | null;
         };
+        UserListResponse: {
+            items: components["schemas"]["UserResponse"][];
+        };
+        UserResponse: {
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** @example Anna Petrova */
+            displayName: string | null;
+            /** @example agent@acme.test */
+            email: string;
+            emailVerified: boolean;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description One or two letters for an avatar
+             * @example AP
+             */
+            initials: string;
+            /** @example en */
+            locale: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "agent";
+        };
         VisitorMessageDto: {
             /**
              * @description Made by the widget for each message; a retry with the same id is stored once
@@ -1846,7 +2066,248 @@ export interface components {
             text: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Error: DATABASE_UNAVAILABLE (see /docs/errors) */
+        DATABASE_UNAVAILABLE: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "DATABASE_UNAVAILABLE";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 503;
+                };
+            };
+        };
+        /** @description Error: EMAIL_TAKEN (see /docs/errors) */
+        EMAIL_TAKEN: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "EMAIL_TAKEN";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: INTERNAL_ERROR (see /docs/errors) */
+        INTERNAL_ERROR: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "INTERNAL_ERROR";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 500;
+                };
+            };
+        };
+        /** @description Error: INVALID_CREDENTIALS (see /docs/errors) */
+        INVALID_CREDENTIALS: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "INVALID_CREDENTIALS";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 401;
+                };
+            };
+        };
+        /** @description Error: INVALID_ID (see /docs/errors) */
+        INVALID_ID: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "INVALID_ID";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 400;
+                };
+            };
+        };
+        /** @description Error: LAST_OWNER (see /docs/errors) */
+        LAST_OWNER: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "LAST_OWNER";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: NOT_FOUND (see /docs/errors) */
+        NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "NOT_FOUND";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 404;
+                };
+            };
+        };
+        /** @description Error: OPERATOR_READ_ONLY (see /docs/errors) */
+        OPERATOR_READ_ONLY: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "OPERATOR_READ_ONLY";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 403;
+                };
+            };
+        };
+        /** @description Error: PAYLOAD_TOO_LARGE (see /docs/errors) */
+        PAYLOAD_TOO_LARGE: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "PAYLOAD_TOO_LARGE";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 413;
+                };
+            };
+        };
+        /** @description Error: ROLE_REQUIRED (see /docs/errors) */
+        ROLE_REQUIRED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "ROLE_REQUIRED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 403;
+                };
+            };
+        };
+        /** @description Error: TOO_MANY_ATTEMPTS (see /docs/errors) */
+        TOO_MANY_ATTEMPTS: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "TOO_MANY_ATTEMPTS";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 429;
+                };
+            };
+        };
+        /** @description Error: UNAUTHENTICATED (see /docs/errors) */
+        UNAUTHENTICATED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "UNAUTHENTICATED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 401;
+                };
+            };
+        };
+        /** @description Error: UNSUPPORTED_MEDIA_TYPE (see /docs/errors) */
+        UNSUPPORTED_MEDIA_TYPE: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "UNSUPPORTED_MEDIA_TYPE";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 415;
+                };
+            };
+        };
+        /** @description Error: USER_DEACTIVATED (see /docs/errors) */
+        USER_DEACTIVATED_403: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "USER_DEACTIVATED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 403;
+                };
+            };
+        };
+        /** @description Error: USER_DEACTIVATED (see /docs/errors) */
+        USER_DEACTIVATED_409: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "USER_DEACTIVATED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: VALIDATION_FAILED (see /docs/errors) */
+        VALIDATION_FAILED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "VALIDATION_FAILED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 400;
+                };
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -1854,7 +2315,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    AccessGrantsController_list: {
+    accessGrants_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -1867,11 +2328,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessGrantListResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AccessGrantsController_grant: {
+    accessGrants_grant: {
         parameters: {
             query?: never;
             header?: never;
@@ -1888,11 +2356,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessGrantResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AccessGrantsController_revoke: {
+    accessGrants_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1907,11 +2413,47 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessGrantRevokedResponse"];
+                };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: ACCESS_GRANT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ACCESS_GRANT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    InboundEventsController_list: {
+    inboundEvents_list: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -1931,9 +2473,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    InboundEventsController_replay: {
+    inboundEvents_replay: {
         parameters: {
             query?: never;
             header?: never;
@@ -1950,9 +2512,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ApiKeysController_list: {
+    apiKeys_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -1965,11 +2547,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ApiKeysController_create: {
+    apiKeys_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -1982,16 +2571,53 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {id, name, role, prefix, createdAt, expiresAt, lastUsedAt, key} */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, EXPIRES_IN_PAST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "EXPIRES_IN_PAST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ApiKeysController_get: {
+    apiKeys_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2006,11 +2632,33 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyResponse"];
+                };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            /** @description Error: API_KEY_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ApiKeysController_revoke: {
+    apiKeys_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -2021,15 +2669,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The key, revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyResponse"];
+                };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: API_KEY_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "API_KEY_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuditLogController_list: {
+    auditLog_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2044,9 +2729,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_acceptInvitation: {
+    auth_acceptInvitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -2059,16 +2749,37 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {accessToken, refreshToken, expiresIn, user, tenant{id, region}} */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptedResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, INVALID_TOKEN, JSON_TOO_DEEP, MALFORMED_JSON, PASSWORD_TOO_WEAK, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_TOKEN" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "PASSWORD_TOO_WEAK" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            409: components["responses"]["EMAIL_TAKEN"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_login: {
+    auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -2081,16 +2792,40 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {accessToken, refreshToken, expiresIn}: the access token lives expiresIn seconds; the refresh token gets the next pair */
+            /** @description The access token lives expiresIn seconds; the refresh token gets the next pair */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPairResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["INVALID_CREDENTIALS"];
+            403: components["responses"]["USER_DEACTIVATED_403"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_logout: {
+    auth_logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -2109,9 +2844,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    OperatorAuthController_login: {
+    operatorAuth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -2128,11 +2882,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OperatorTokenResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["INVALID_CREDENTIALS"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_requestPasswordReset: {
+    auth_requestPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -2145,16 +2922,38 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {status: "requested"}, whether or not the address has an account */
+            /** @description Whether or not the address has an account */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PasswordResetRequestedResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_confirmPasswordReset: {
+    auth_confirmPasswordReset: {
         parameters: {
             query?: never;
             header?: never;
@@ -2173,9 +2972,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_TOKEN, JSON_TOO_DEEP, MALFORMED_JSON, PASSWORD_TOO_WEAK, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_TOKEN" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "PASSWORD_TOO_WEAK" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_refresh: {
+    auth_refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -2188,16 +3006,51 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {accessToken, refreshToken, expiresIn} */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenPairResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_REFRESH_TOKEN, REFRESH_TOKEN_REUSED (see /docs/errors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_REFRESH_TOKEN" | "REFRESH_TOKEN_REUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 401;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_signup: {
+    auth_signup: {
         parameters: {
             query?: never;
             header?: never;
@@ -2210,16 +3063,39 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {accessToken, refreshToken, expiresIn, tenant{id, region}, user{id, email, role, emailVerified}} */
+            /** @description Signed in as the owner of the new organization */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SignupResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, PASSWORD_TOO_WEAK, UNKNOWN_REGION, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "PASSWORD_TOO_WEAK" | "UNKNOWN_REGION" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            409: components["responses"]["EMAIL_TAKEN"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AuthController_verifyEmail: {
+    auth_verifyEmail: {
         parameters: {
             query?: never;
             header?: never;
@@ -2238,9 +3114,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_TOKEN, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_TOKEN" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CannedResponsesController_list: {
+    cannedResponses_list: {
         parameters: {
             query?: {
                 /** @description Part of the short code or the text (short-code prefixes first) */
@@ -2260,9 +3155,14 @@ export interface operations {
                     "application/json": components["schemas"]["CannedResponseListResponse"];
                 };
             };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CannedResponsesController_create: {
+    cannedResponses_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2283,9 +3183,45 @@ export interface operations {
                     "application/json": components["schemas"]["CannedResponseResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CannedResponsesController_get: {
+    cannedResponses_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2304,9 +3240,14 @@ export interface operations {
                     "application/json": components["schemas"]["CannedResponseResponse"];
                 };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CannedResponsesController_remove: {
+    cannedResponses_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -2323,9 +3264,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CannedResponsesController_update: {
+    cannedResponses_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -2348,9 +3309,45 @@ export interface operations {
                     "application/json": components["schemas"]["CannedResponseResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ChannelsController_list: {
+    channels_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2365,9 +3362,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ChannelsController_connect: {
+    channels_connect: {
         parameters: {
             query?: never;
             header?: never;
@@ -2380,15 +3381,45 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ChannelsController_get: {
+    channels_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2405,9 +3436,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ChannelsController_disconnect: {
+    channels_disconnect: {
         parameters: {
             query?: never;
             header?: never;
@@ -2418,15 +3454,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
             };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_list: {
+    contacts_list: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -2449,9 +3499,28 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPageResponse"];
                 };
             };
+            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_create: {
+    contacts_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2472,9 +3541,31 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_get: {
+    contacts_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2493,9 +3584,14 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    PrivacyRequestsController_deleteContact: {
+    privacyRequests_deleteContact: {
         parameters: {
             query?: never;
             header?: never;
@@ -2512,9 +3608,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_update: {
+    contacts_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -2537,9 +3653,31 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_getConsents: {
+    contacts_getConsents: {
         parameters: {
             query?: never;
             header?: never;
@@ -2556,9 +3694,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_putConsents: {
+    contacts_putConsents: {
         parameters: {
             query?: never;
             header?: never;
@@ -2579,9 +3722,31 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_conversations: {
+    contacts_conversations: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -2602,9 +3767,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CrmContactsController_crm: {
+    crmContacts_crm: {
         parameters: {
             query?: never;
             header?: never;
@@ -2621,9 +3805,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ContactsController_merge: {
+    contacts_merge: {
         parameters: {
             query?: never;
             header?: never;
@@ -2646,9 +3835,45 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResultResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_list: {
+    conversations_list: {
         parameters: {
             query?: {
                 /** @description `me`, `unassigned` or a user's id */
@@ -2685,9 +3910,28 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewPageResponse"];
                 };
             };
+            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_start: {
+    conversations_start: {
         parameters: {
             query?: never;
             header?: never;
@@ -2708,9 +3952,45 @@ export interface operations {
                     "application/json": components["schemas"]["StartedConversationResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_get: {
+    conversations_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2729,9 +4009,14 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewResponse"];
                 };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_update: {
+    conversations_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -2754,9 +4039,31 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TriageController_setLabels: {
+    triage_setLabels: {
         parameters: {
             query?: never;
             header?: never;
@@ -2779,9 +4086,31 @@ export interface operations {
                     "application/json": components["schemas"]["LabelRefListResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_messages: {
+    conversations_messages: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -2802,9 +4131,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_send: {
+    conversations_send: {
         parameters: {
             query?: never;
             header?: never;
@@ -2825,9 +4173,31 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AttachmentsController_get: {
+    attachments_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2846,9 +4216,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_notes: {
+    conversations_notes: {
         parameters: {
             query?: never;
             header?: never;
@@ -2865,9 +4240,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ConversationsController_addNote: {
+    conversations_addNote: {
         parameters: {
             query?: never;
             header?: never;
@@ -2888,9 +4268,31 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TriageController_markRead: {
+    triage_markRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -2913,9 +4315,45 @@ export interface operations {
                     "application/json": components["schemas"]["ReadStateResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TriageController_bulk: {
+    triage_bulk: {
         parameters: {
             query?: never;
             header?: never;
@@ -2936,9 +4374,31 @@ export interface operations {
                     "application/json": components["schemas"]["BulkUpdateResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TriageController_counts: {
+    triage_counts: {
         parameters: {
             query?: {
                 /** @description The status that all, mine, mineUnread and unassigned count in */
@@ -2958,9 +4418,14 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationCountsResponse"];
                 };
             };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    AgentEventsController_stream: {
+    agentEvents_stream: {
         parameters: {
             query?: {
                 /** @description For EventSource only; prefer the Authorization header */
@@ -2983,9 +4448,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    ExportsController_export: {
+    exports_export: {
         parameters: {
             query?: never;
             header?: never;
@@ -3003,9 +4473,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_list: {
+    integrations_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3020,9 +4496,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_create: {
+    integrations_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3041,9 +4522,45 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_get: {
+    integrations_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3060,9 +4577,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_disconnect: {
+    integrations_disconnect: {
         parameters: {
             query?: never;
             header?: never;
@@ -3079,9 +4602,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_deleteData: {
+    integrations_deleteData: {
         parameters: {
             query?: never;
             header?: never;
@@ -3098,9 +4641,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_status: {
+    integrations_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -3117,9 +4680,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    IntegrationsController_sync: {
+    integrations_sync: {
         parameters: {
             query?: never;
             header?: never;
@@ -3136,9 +4705,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    LabelsController_list: {
+    labels_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3155,9 +4744,13 @@ export interface operations {
                     "application/json": components["schemas"]["LabelListResponse"];
                 };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    LabelsController_create: {
+    labels_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3178,9 +4771,45 @@ export interface operations {
                     "application/json": components["schemas"]["LabelResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    LabelsController_get: {
+    labels_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3199,9 +4828,14 @@ export interface operations {
                     "application/json": components["schemas"]["LabelResponse"];
                 };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    LabelsController_remove: {
+    labels_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -3218,9 +4852,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    LabelsController_update: {
+    labels_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3243,9 +4897,45 @@ export interface operations {
                     "application/json": components["schemas"]["LabelResponse"];
                 };
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    NotificationsController_list: {
+    notifications_list: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -3268,9 +4958,28 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPageResponse"];
                 };
             };
+            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    NotificationsController_read: {
+    notifications_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -3289,9 +4998,29 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationResponse"];
                 };
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    NotificationsController_readAll: {
+    notifications_readAll: {
         parameters: {
             query?: never;
             header?: never;
@@ -3308,9 +5037,28 @@ export interface operations {
                     "application/json": components["schemas"]["ReadAllResponse"];
                 };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    PrivacyRequestsController_request: {
+    privacyRequests_request: {
         parameters: {
             query?: never;
             header?: never;
@@ -3329,9 +5077,45 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    SearchController_find: {
+    search_find: {
         parameters: {
             query: {
                 limit?: number;
@@ -3354,9 +5138,14 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResponse"];
                 };
             };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    RetentionController_get: {
+    retention_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3371,9 +5160,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    RetentionController_put: {
+    retention_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -3386,15 +5179,45 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TenantController_tenant: {
+    tenant_tenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3407,11 +5230,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TenantResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: NOT_FOUND, TENANT_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "TENANT_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    PrivacyRequestsController_terminate: {
+    privacyRequests_terminate: {
         parameters: {
             query?: never;
             header?: never;
@@ -3424,15 +5267,45 @@ export interface operations {
             };
         };
         responses: {
-            202: {
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    TenantController_transferOwnership: {
+    tenant_transferOwnership: {
         parameters: {
             query?: never;
             header?: never;
@@ -3449,11 +5322,64 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OwnershipTransferResponse"];
+                };
             };
+            /** @description Error: ALREADY_OWNER, BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ALREADY_OWNER" | "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["USER_DEACTIVATED_409"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_list: {
+    users_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3466,11 +5392,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserListResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_create: {
+    users_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3487,11 +5420,51 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, PASSWORD_TOO_WEAK, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "PASSWORD_TOO_WEAK" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["EMAIL_TAKEN"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_remove: {
+    users_remove: {
         parameters: {
             query?: {
                 /** @description The colleague who takes over their conversations (default: back to the unassigned queue) */
@@ -3511,9 +5484,58 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: HANDOVER_USER_INVALID, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "HANDOVER_USER_INVALID" | "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["LAST_OWNER"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_update: {
+    users_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3532,11 +5554,64 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, HANDOVER_USER_INVALID, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "HANDOVER_USER_INVALID" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["LAST_OWNER"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_listInvitations: {
+    users_listInvitations: {
         parameters: {
             query?: never;
             header?: never;
@@ -3549,11 +5624,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationListResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_invite: {
+    users_invite: {
         parameters: {
             query?: never;
             header?: never;
@@ -3571,11 +5653,79 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvitationResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, TEAM_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "TEAM_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            /** @description Error: EMAIL_TAKEN, INVITATION_PENDING (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "INVITATION_PENDING";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_revokeInvitation: {
+    users_revokeInvitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -3592,9 +5742,43 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: INVITATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVITATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_me: {
+    users_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -3607,11 +5791,32 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_updateMe: {
+    users_updateMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -3628,11 +5833,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserResponse"];
+                };
             };
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_changePassword: {
+    users_changePassword: {
         parameters: {
             query?: never;
             header?: never;
@@ -3651,9 +5908,74 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, NOT_A_PERSON, PASSWORD_TOO_WEAK, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "NOT_A_PERSON" | "PASSWORD_TOO_WEAK" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            /** @description Error: INVALID_CREDENTIALS, UNAUTHENTICATED (see /docs/errors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CREDENTIALS" | "UNAUTHENTICATED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 401;
+                    };
+                };
+            };
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["TOO_MANY_ATTEMPTS"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    UsersController_resendVerification: {
+    users_resendVerification: {
         parameters: {
             query?: never;
             header?: never;
@@ -3662,16 +5984,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {emailVerified} */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EmailVerificationResponse"];
+                };
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, USER_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "USER_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebhookSubscriptionsController_list: {
+    webhookSubscriptions_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3686,9 +6042,14 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebhookSubscriptionsController_create: {
+    webhookSubscriptions_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3707,9 +6068,45 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebhookSubscriptionsController_get: {
+    webhookSubscriptions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3726,9 +6123,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebhookSubscriptionsController_remove: {
+    webhookSubscriptions_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -3745,9 +6148,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebhookSubscriptionsController_deliveries: {
+    webhookSubscriptions_deliveries: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -3768,9 +6191,29 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    HealthController_health: {
+    health_health: {
         parameters: {
             query?: never;
             header?: never;
@@ -3785,9 +6228,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    CrmOauthController_callback: {
+    crmOauth_callback: {
         parameters: {
             query: {
                 code: unknown;
@@ -3807,9 +6254,12 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["VALIDATION_FAILED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    SubprocessorsController_list: {
+    subprocessors_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3824,9 +6274,11 @@ export interface operations {
                 };
                 content?: never;
             };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    DeletionStatusController_status: {
+    deletionStatus_status: {
         parameters: {
             query?: never;
             header?: never;
@@ -3843,9 +6295,12 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["INVALID_ID"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebchatController_list: {
+    webchat_list: {
         parameters: {
             query?: {
                 /** @description nextCursor of the previous page */
@@ -3869,9 +6324,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_CURSOR" | "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebchatController_send: {
+    webchat_send: {
         parameters: {
             query?: never;
             header?: {
@@ -3895,9 +6367,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebchatController_start: {
+    webchat_start: {
         parameters: {
             query?: never;
             header?: never;
@@ -3918,9 +6409,28 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
-    WebchatController_stream: {
+    webchat_stream: {
         parameters: {
             query?: {
                 /** @description The session token (EventSource cannot send headers); or Authorization: Bearer */
@@ -3940,6 +6450,23 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Error: INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INVALID_ID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
 }

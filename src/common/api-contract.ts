@@ -1,0 +1,104 @@
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { map, type Observable } from 'rxjs';
+import { type ErrorCode, statusesOf } from '../../libs/domain/src';
+
+// @nestjs/swagger's metadata keys (its DECORATORS constant is not exported from the package root).
+const API_RESPONSE = 'swagger/apiResponse';
+const MODEL_PROPERTIES = 'swagger/apiModelProperties';
+const MODEL_PROPERTIES_ARRAY = 'swagger/apiModelPropertiesArray';
+
+/** The OpenAPI schema of an error answer whose `code` is one of `codes`. */
+export const errorSchema = (status: number, codes: readonly ErrorCode[]) => ({
+  type: 'object' as const,
+  required: ['statusCode', 'code', 'message'],
+  additionalProperties: false,
+  properties: {
+    statusCode: { type: 'integer' as const, enum: [status] },
+    code: { type: 'string' as const, enum: [...codes].sort() },
+    message: { type: 'string' as const },
+  },
+});
+
+/** The codes of an error answer, each with its meaning in the catalogue (docs/errors.md, /docs/errors). */
+export const errorDescription = (codes: readonly ErrorCode[]) => `Error: ${[...codes].sort().join(', ')} (see /docs/errors)`;
+
+/**
+ * Documents the error answers of a route (or of every route of a controller): one response per
+ * status, its `code` an enum of the given catalogue codes. A code answered with several statuses
+ * is listed under each, unless given as `CODE@status`. The errors every route shares (validation, authentication, 5xx) are added
+ * to the document by buildApiDocument.
+ */
+export function ApiErrors(...codes: Array<ErrorCode | `${ErrorCode}@${number}`>) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const entry of codes) {
+    // CODE@status: a code answered with several statuses, of which this route uses one.
+    const [code, only] = entry.split('@') as [ErrorCode, string | undefined];
+    for (const status of only ? [Number(only)] : statusesOf(code)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, list]) =>
+      ApiResponse({ status, description: errorDescription(list), schema: errorSchema(status, list) }, { overrideExisting: true }),
+    ),
+  );
+}
+
+type ResponseEntry = { type?: unknown; isArray?: boolean };
+type PropertyMeta = { type?: unknown; isArray?: boolean; additionalProperties?: unknown };
+
+const SCALARS: unknown[] = [String, Number, Boolean, Date, Object, Array];
+const isLazy = (t: unknown): t is () => unknown => typeof t === 'function' && t.name === 'type';
+
+/** The documented model class a swagger `type` names, if it names one. */
+function modelOf(type: unknown): (new () => unknown) | undefined {
+  const t = isLazy(type) ? type() : type;
+  if (typeof t !== 'function' || SCALARS.includes(t)) return undefined;
+  return Reflect.getMetadata(MODEL_PROPERTIES_ARRAY, t.prototype) ? (t as new () => unknown) : undefined;
+}
+
+/**
+ * Copies `value` keeping only the properties the model class documents, recursively: the response
+ * DTO is the whitelist, so a field a service adds (a sealed credential, a tenant id) never reaches
+ * a client unless the contract names it.
+ */
+export function whitelist(value: unknown, model: new () => unknown, isArray = false): unknown {
+  if (value === null || value === undefined) return value;
+  if (isArray) return Array.isArray(value) ? value.map((v) => whitelist(v, model)) : value;
+  if (typeof value !== 'object' || value instanceof Date) return value;
+  const proto = model.prototype as object;
+  const keys = (Reflect.getMetadata(MODEL_PROPERTIES_ARRAY, proto) as string[]).map((k) => k.slice(1));
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(keys)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const meta = (Reflect.getMetadata(MODEL_PROPERTIES, proto, key) ?? {}) as PropertyMeta;
+    const nested = modelOf(meta.type);
+    out[key] = nested ? whitelist(v, nested, meta.isArray || Array.isArray(meta.type)) : v;
+  }
+  return out;
+}
+
+/** The documented success body of a handler: its 2xx response with a model type. */
+export function documentedBody(handler: object, controller: object): { model: new () => unknown; isArray: boolean } | undefined {
+  const responses = {
+    ...((Reflect.getMetadata(API_RESPONSE, controller) ?? {}) as Record<string, ResponseEntry>),
+    ...((Reflect.getMetadata(API_RESPONSE, handler) ?? {}) as Record<string, ResponseEntry>),
+  };
+  for (const [status, entry] of Object.entries(responses)) {
+    const model = Number(status) < 300 ? modelOf(entry.type) : undefined;
+    if (model) return { model, isArray: Boolean(entry.isArray) };
+  }
+  return undefined;
+}
+
+/** Serialises every answer through its documented response model (see whitelist). */
+@Injectable()
+export class ResponseWhitelistInterceptor implements NestInterceptor {
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const body = documentedBody(ctx.getHandler(), ctx.getClass());
+    if (!body) return next.handle();
+    return next
+      .handle()
+      .pipe(map((value: unknown) => (value instanceof StreamableFile || Buffer.isBuffer(value) ? value : whitelist(value, body.model, body.isArray))));
+  }
+}
