@@ -122,6 +122,33 @@ run('dashboard in a browser: the inbox', () => {
     await screenshot(page, 'inbox-failed-en');
   });
 
+  it('labels it, answers with a canned response by /shortcode, snoozes it', async () => {
+    expect((await t.request('POST', '/api/labels', { token: owner.token, body: { name: 'VIP', colour: '#aa3300' } })).status).toBe(201);
+    const canned = { shortCode: 'thx', text: 'Thanks, {{contact.name}}!' };
+    expect((await t.request('POST', '/api/canned-responses', { token: owner.token, body: canned })).status).toBe(201);
+    await page.reload();
+    await thread().getByText('Are you there?').waitFor();
+    await page.getByRole('combobox', { name: 'Labels' }).click();
+    await page.getByRole('option', { name: 'VIP' }).click();
+    await page.getByTestId('conversation-list').getByText('VIP').waitFor();
+    await page.keyboard.press('Escape');
+
+    const reply = page.getByRole('textbox', { name: 'Reply' });
+    await reply.fill('/th');
+    await page.getByRole('option', { name: /\/thx/ }).waitFor();
+    await reply.press('Enter');
+    expect(await reply.inputValue()).toBe('Thanks, {{contact.name}}!');
+    await reply.press('Control+Enter');
+    await thread().getByText('Thanks, Ada Lovelace!').waitFor();
+    await screenshot(page, 'inbox-labels-canned-en');
+
+    await page.getByRole('button', { name: 'Snooze' }).click();
+    await page.getByRole('menuitem', { name: /For an hour/ }).click();
+    await page.getByTestId('snoozed-until').waitFor();
+    const list = await t.request('GET', '/api/conversations?status=snoozed', { token: owner.token });
+    expect(list.body.items.map((c: { labels: Array<{ name: string }> }) => c.labels.map((l) => l.name))).toEqual([['VIP']]);
+  });
+
   it('adds a private note, assigns and resolves from the keyboard, shows the shortcut sheet', async () => {
     await page.locator('label', { hasText: 'Private notes' }).click();
     await page.getByRole('textbox', { name: 'Add note' }).fill('Customer is a VIP');
@@ -146,8 +173,9 @@ run('dashboard in a browser: the inbox', () => {
   it('shows the same screens in Russian', async () => {
     await chooseLanguage(page, 'Русский');
     await page.getByRole('button', { name: 'Открыть снова' }).waitFor();
-    await lastOutbound().getByText('Не доставлено', { exact: true }).waitFor();
-    await lastOutbound().getByText('Платформа не смогла связаться с клиентом.').waitFor();
+    const failed = thread().locator('[data-testid="message"]', { hasText: 'Are you there?' });
+    await failed.getByText('Не доставлено', { exact: true }).waitFor();
+    await failed.getByText('Платформа не смогла связаться с клиентом.').waitFor();
     await screenshot(page, 'inbox-conversation-ru');
     // The language switch keeps the focus, and shortcuts wait while a field has it.
     await page.locator('body').click({ position: { x: 5, y: 300 } });

@@ -43,11 +43,14 @@ export const page = <T>(items: T[]): Page<T> => ({ items, nextCursor: null });
 /** Answers the dashboard's API calls from a table of handlers by method and path; records every call. */
 export function stubApi(routes: Record<string, (req: Request) => unknown>) {
   const calls: Array<{ method: string; path: string; body: unknown }> = [];
+  /** Every call's method, path and query string, as sent. */
+  const urls: string[] = [];
   const fetchStub = jest.fn(async (input: Request | string, init?: RequestInit) => {
     const req = typeof input === 'string' ? new Request(new URL(input, location.origin), init) : input;
     const url = new URL(req.url);
     const text = req.method === 'GET' ? '' : await req.clone().text();
     calls.push({ method: req.method, path: url.pathname, body: text ? JSON.parse(text) : undefined });
+    urls.push(`${req.method} ${url.pathname}${url.search}`);
     const handler = routes[`${req.method} ${url.pathname}`];
     if (!handler)
       return new Response(JSON.stringify({ statusCode: 404, code: 'NOT_FOUND', message: 'no stub' }), {
@@ -58,5 +61,5 @@ export function stubApi(routes: Record<string, (req: Request) => unknown>) {
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   });
   globalThis.fetch = fetchStub as unknown as typeof fetch;
-  return { calls, fetchStub };
+  return { calls, urls, fetchStub };
 }

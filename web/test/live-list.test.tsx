@@ -24,7 +24,11 @@ describe('conversation list: live updates', () => {
   beforeEach(() => {
     setTokens({ accessToken: token });
     listed = [
-      conversation({ channelId: wa.id, contact: { id: 'c1', displayName: 'Ada Lovelace' }, preview: { direction: 'inbound', text: 'Hello', at: ago(HOUR) } }),
+      conversation({
+        channelId: wa.id,
+        contact: { id: 'c1', displayName: 'Ada Lovelace' },
+        lastMessage: { direction: 'inbound', text: 'Hello', at: ago(HOUR) },
+      }),
     ];
     stubApi({
       'GET /api/conversations': () => page(listed),
@@ -53,7 +57,7 @@ describe('conversation list: live updates', () => {
     const arrived = conversation({
       channelId: wa.id,
       contact: { id: 'c2', displayName: 'Grace Hopper' },
-      preview: { direction: 'inbound', text: 'Is my order late?', at: ago(0) },
+      lastMessage: { direction: 'inbound', text: 'Is my order late?', at: ago(0) },
     });
     listed = [arrived, ...listed];
     applyLiveEvent(client, { id: '1-1', type: 'message.created', data: { conversationId: arrived.id, messageId: 'm9', direction: 'inbound' } });
@@ -106,5 +110,26 @@ describe('the live stream reader', () => {
     expect(seen[0]).toEqual({ url: '/api/events', auth: 'Bearer tok', last: null });
     expect(seen[1].last).toBe('5-1');
     expect(statuses[0]).toBe(true);
+  });
+
+  it('a stream refused with 401 renews the session once and reconnects with the new token; refused again, it stops', async () => {
+    const auths: Array<string | null> = [];
+    const fetchImpl = (async (_url: string, init: RequestInit) => {
+      auths.push(new Headers(init.headers).get('authorization'));
+      return new Response(null, { status: 401 });
+    }) as unknown as typeof fetch;
+    let token = 'old';
+    let renewals = 0;
+    const onUnauthorized = async () => {
+      renewals++;
+      token = 'renewed';
+      return true;
+    };
+    const stop = openStream({ url: '/api/events', token: () => token, onFrame: () => {}, onStatus: () => {}, onUnauthorized, fetchImpl });
+    await waitFor(() => expect(auths).toEqual(['Bearer old', 'Bearer renewed']));
+    await new Promise((r) => setTimeout(r, 50));
+    stop();
+    expect(renewals).toBe(1);
+    expect(auths).toHaveLength(2);
   });
 });

@@ -1,11 +1,13 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from './client';
-import type { Channel, Contact, Conversation, ConversationStatus, Message, Note, Page, User } from './types';
+import type { CannedResponse, Channel, Contact, Conversation, ConversationCounts, ConversationStatus, Label, Message, Note, Page, User } from './types';
 
 export interface ConversationFilters {
   view: 'all' | 'mine' | 'unassigned';
   status: ConversationStatus | 'any';
   channelId: string | null;
+  labelId?: string | null;
+  unreadOnly?: boolean;
 }
 
 const PAGE = 25;
@@ -33,7 +35,9 @@ export function useConversations(filters: ConversationFilters, userId: string) {
               ...(pageParam ? { cursor: pageParam } : {}),
               ...(filters.status !== 'any' ? { status: filters.status } : {}),
               ...(filters.channelId ? { channelId: filters.channelId } : {}),
-              ...(filters.view === 'mine' ? { assigneeId: userId } : {}),
+              ...(filters.view !== 'all' ? { assignee: filters.view === 'mine' ? 'me' : 'unassigned' } : {}),
+              ...(filters.labelId ? { labels: filters.labelId } : {}),
+              ...(filters.unreadOnly ? { unread: 'true' as const } : {}),
             },
           },
         }),
@@ -77,5 +81,27 @@ export function useContact(id: string | null | undefined) {
     enabled: !!id,
     staleTime: 5 * 60_000,
     queryFn: () => unwrap<Contact>(api.GET('/api/contacts/{id}', { params: { path: { id: id! } } })),
+  });
+}
+
+/** The numbers next to the views: per status, and mine / unassigned within the status shown. */
+export function useCounts(status: ConversationStatus | 'any') {
+  return useQuery({
+    queryKey: ['conversation-counts', status],
+    queryFn: () => unwrap<ConversationCounts>(api.GET('/api/conversations/counts', { params: { query: status === 'any' ? {} : { status } } })),
+  });
+}
+
+export function useLabels() {
+  return useQuery({ queryKey: ['labels'], staleTime: 60_000, queryFn: async () => (await unwrap<{ items: Label[] }>(api.GET('/api/labels'))).items });
+}
+
+/** Canned responses whose short code (first) or text matches what follows the `/`. */
+export function useCannedResponses(q: string | null) {
+  return useQuery({
+    queryKey: ['canned-responses', q],
+    enabled: q !== null,
+    staleTime: 30_000,
+    queryFn: async () => (await unwrap<{ items: CannedResponse[] }>(api.GET('/api/canned-responses', { params: { query: q ? { q } : {} } }))).items,
   });
 }

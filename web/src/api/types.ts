@@ -23,10 +23,41 @@ export interface Conversation {
   lastInboundAt: string | null;
   createdAt: string;
   updatedAt: string;
+  priority?: Priority | null;
+  snoozedUntil?: string | null;
   contact?: { id: string; displayName: string | null };
-  preview?: { direction: 'inbound' | 'outbound'; text: string | null; at: string } | null;
+  lastMessage?: { direction: 'inbound' | 'outbound'; text: string | null; at: string } | null;
   unreadCount?: number;
-  labels?: Array<string | { id: string; name: string; color?: string }>;
+  labels?: LabelRef[];
+}
+
+export type Priority = 'low' | 'medium' | 'high' | 'urgent';
+
+export interface LabelRef {
+  id: string;
+  name: string;
+  colour: string | null;
+}
+
+export interface Label extends LabelRef {
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationCounts {
+  byStatus: Record<ConversationStatus, number>;
+  all: number;
+  mine: number;
+  mineUnread: number;
+  unassigned: number;
+}
+
+export interface CannedResponse {
+  id: string;
+  shortCode: string;
+  text: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface Attachment {

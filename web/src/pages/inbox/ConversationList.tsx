@@ -122,7 +122,9 @@ function ConversationRow({
         </Text>
       </Group>
       <Text size="sm" c="dimmed" truncate>
-        {c.preview?.text ?? (c.preview === undefined ? (channel ? channel.name : '') : t('inbox.noPreview'))}
+        {c.lastMessage
+          ? `${c.lastMessage.direction === 'outbound' ? `${t('inbox.you')}: ` : ''}${c.lastMessage.text ?? t('conversation.attachment')}`
+          : t('inbox.noPreview')}
       </Text>
       <Group gap={6} mt={4}>
         <Badge size="xs" variant="light" color={STATUS_COLORS[c.status] ?? 'gray'}>
@@ -138,14 +140,16 @@ function ConversationRow({
             {t('inbox.unread', { count: c.unreadCount })}
           </Badge>
         )}
-        {(c.labels ?? []).map((l) => {
-          const label = typeof l === 'string' ? l : l.name;
-          return (
-            <Badge key={label} size="xs" variant="dot" color="grape">
-              {label}
-            </Badge>
-          );
-        })}
+        {c.priority && (
+          <Badge size="xs" variant="light" color={c.priority === 'urgent' || c.priority === 'high' ? 'red' : 'gray'}>
+            {t(`priority.${c.priority}`)}
+          </Badge>
+        )}
+        {(c.labels ?? []).map((l) => (
+          <Badge key={l.id} size="xs" variant="dot" color={l.colour ?? 'grape'}>
+            {l.name}
+          </Badge>
+        ))}
         {waiting !== null && (
           <Text size="xs" c="red.9">
             {t('inbox.waiting', { time: formatDuration(waiting, i18n.language) })}

@@ -8,6 +8,7 @@ import type { Conversation } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { navigate } from '../../router';
 import { ContactPanel } from './ContactPanel';
+import { LabelPicker, SnoozeMenu, useMarkRead } from './ConversationTriage';
 import { MessageThread } from './MessageThread';
 import { ReplyBox } from './ReplyBox';
 import { RESOLVE_BUTTON_ID } from './useInboxKeys';
@@ -41,12 +42,13 @@ export function ConversationView({ session, conversationId }: { session: Session
 }
 
 function Loaded({ session, conversation: c }: { session: Session; conversation: Conversation }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const channels = useChannels();
   const channel = channels.data?.find((ch) => ch.id === c.channelId);
   const contact = useContact(c.contactId);
   const users = useUsers(isManager(session));
+  useMarkRead(c);
 
   const update = useMutation({
     mutationFn: (body: { status?: Conversation['status']; assigneeId?: string | null }) =>
@@ -54,6 +56,7 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
     onSuccess: (updated, body) => {
       qc.setQueryData(['conversation', c.id], updated);
       void qc.invalidateQueries({ queryKey: ['conversations'] });
+      void qc.invalidateQueries({ queryKey: ['conversation-counts'] });
       toast(body.status ? (body.status === 'resolved' ? t('conversation.resolved') : t('conversation.reopened')) : t('conversation.assigned'));
     },
     onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
@@ -91,10 +94,16 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
                     {channel.name} · {t(`channels.kinds.${channel.kind}`)}
                   </Text>
                 )}
+                {c.status === 'snoozed' && c.snoozedUntil && (
+                  <Text size="xs" c="dimmed" data-testid="snoozed-until">
+                    {t('conversation.snoozedUntil', { time: new Date(c.snoozedUntil).toLocaleString(i18n.language) })}
+                  </Text>
+                )}
               </Group>
             </div>
           </Group>
-          <Group gap="xs" wrap="nowrap">
+          <Group gap="xs" wrap="wrap">
+            <LabelPicker conversation={c} />
             <Select
               aria-label={t('conversation.assign')}
               placeholder={t('conversation.assign')}
@@ -105,10 +114,12 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
               onChange={(v) => update.mutate({ assigneeId: v || null })}
               allowDeselect={false}
             />
+            {!resolved && c.status !== 'snoozed' && <SnoozeMenu conversation={c} />}
             <Button
               id={RESOLVE_BUTTON_ID}
               size="xs"
-              color={resolved ? 'gray.8' : 'teal.9'}
+              // A hex of our own: Mantine's hover shade of teal.9 falls below 4.5:1 behind white text.
+              color={resolved ? 'gray.8' : '#066649'}
               loading={update.isPending && !!update.variables?.status}
               onClick={() => update.mutate({ status: resolved ? 'open' : 'resolved' })}
             >

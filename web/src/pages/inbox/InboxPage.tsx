@@ -27,11 +27,7 @@ export function InboxPage({ session, conversationId }: { session: Session; conve
   useEffect(() => sessionStorage.setItem(FILTERS_KEY, JSON.stringify(filters)), [filters]);
 
   const list = useConversations(filters, session.userId);
-  const items = useMemo(() => {
-    const all = list.data?.pages.flatMap((p) => p.items) ?? [];
-    // Until the API filters by "no assignee" (triage, issue 13), the loaded pages are filtered here.
-    return filters.view === 'unassigned' ? all.filter((c) => !c.assigneeId) : all;
-  }, [list.data, filters.view]);
+  const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
 
   const open = (id: string) => navigate(`/inbox/${id}`);
   useInboxKeys({

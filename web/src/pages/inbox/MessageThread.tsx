@@ -31,7 +31,7 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
   }, [newest, conversationId]);
 
   return (
-    <Box className="mm-messages" role="log" aria-live="polite" aria-label={t('conversation.notes')} data-testid="thread">
+    <Box className="mm-messages mm-focusable" role="log" aria-live="polite" aria-label={t('conversation.messages')} tabIndex={0} data-testid="thread">
       {messages.hasNextPage && (
         <Center mb="sm">
           <Button size="xs" variant="subtle" onClick={() => void messages.fetchNextPage()} loading={messages.isFetchingNextPage}>

@@ -1,8 +1,9 @@
-import { Alert, Button, Group, SegmentedControl, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Text, TextInput, Textarea, UnstyledButton } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../../api/client';
+import { useCannedResponses } from '../../api/queries';
 import type { Channel, Contact, Conversation } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { failureReasonKey } from '../../lib/failureReasons';
@@ -35,6 +36,16 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
   const rules = replyRules(channel?.kind, c.lastInboundAt, now);
   const card = tab === 'reply' && hasCardNumber(text);
   const templateCard = rules.mode === 'template' && hasCardNumber(template.parameters);
+  // `/short` at the start of an empty reply looks up canned responses; choosing one puts its text in the box.
+  const shortcut = tab === 'reply' ? (/^\/([\w-]{0,32})$/.exec(text)?.[1] ?? null) : null;
+  const canned = useCannedResponses(shortcut);
+  const suggestions = shortcut !== null ? (canned.data ?? []).slice(0, 6) : [];
+  const [highlight, setHighlight] = useState(0);
+  useEffect(() => setHighlight(0), [shortcut]);
+  const choose = (i: number) => {
+    const pick = suggestions[i];
+    if (pick) setText(pick.text);
+  };
 
   const explain = (err: unknown) => {
     if (err instanceof ApiError) {
@@ -155,13 +166,51 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
             value={text}
             disabled={tab === 'reply' && rules.mode === 'closed'}
             onChange={(e) => setText(e.currentTarget.value)}
+            aria-controls={suggestions.length ? 'canned-suggestions' : undefined}
             onKeyDown={(e) => {
+              if (suggestions.length && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+                e.preventDefault();
+                setHighlight((h) => (h + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+                return;
+              }
+              if (suggestions.length && e.key === 'Enter' && !e.ctrlKey && !e.metaKey) {
+                e.preventDefault();
+                choose(highlight);
+                return;
+              }
               if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
               if (e.key === 'Escape') e.currentTarget.blur();
             }}
             error={card ? t('reply.cardNumber') : undefined}
             styles={tab === 'note' ? { input: { background: 'var(--mantine-color-yellow-0)' } } : undefined}
           />
+        )}
+        {suggestions.length > 0 && (
+          <Paper withBorder p={4} id="canned-suggestions" role="listbox" aria-label={t('reply.canned')}>
+            {suggestions.map((r, i) => (
+              <UnstyledButton
+                key={r.id}
+                role="option"
+                aria-selected={i === highlight}
+                onClick={() => choose(i)}
+                className="mm-canned"
+                data-active={i === highlight || undefined}
+                style={{ display: 'block', width: '100%', padding: '4px 8px', borderRadius: 4 }}
+              >
+                <Text size="sm" fw={600} span>
+                  /{r.shortCode}
+                </Text>{' '}
+                <Text size="sm" c="dimmed" span lineClamp={1}>
+                  {r.text}
+                </Text>
+              </UnstyledButton>
+            ))}
+          </Paper>
+        )}
+        {shortcut !== null && canned.isSuccess && suggestions.length === 0 && (
+          <Text size="xs" c="dimmed">
+            {t('reply.noCanned')}
+          </Text>
         )}
         {send.error && (
           <Alert color="red" p="xs" role="alert">

@@ -1,20 +1,26 @@
-import { Button, NavLink, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, NavLink, Select, Stack, Switch, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { ConversationFilters } from '../../api/queries';
-import { useChannels } from '../../api/queries';
+import { useChannels, useCounts, useLabels } from '../../api/queries';
 
 const STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
 
 export function FilterSelects({ filters, onChange }: { filters: ConversationFilters; onChange: (f: ConversationFilters) => void }) {
   const { t } = useTranslation();
   const channels = useChannels();
+  const labels = useLabels();
+  const counts = useCounts(filters.status);
+  const byStatus = counts.data?.byStatus;
   return (
     <>
       <Select
         label={t('inbox.status')}
         value={filters.status}
         onChange={(v) => onChange({ ...filters, status: (v ?? 'any') as ConversationFilters['status'] })}
-        data={[{ value: 'any', label: t('inbox.all') }, ...STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
+        data={[
+          { value: 'any', label: t('inbox.all') },
+          ...STATUSES.map((s) => ({ value: s, label: byStatus ? `${t(`status.${s}`)} (${byStatus[s]})` : t(`status.${s}`) })),
+        ]}
         allowDeselect={false}
         size="xs"
       />
@@ -29,6 +35,21 @@ export function FilterSelects({ filters, onChange }: { filters: ConversationFilt
         allowDeselect={false}
         size="xs"
       />
+      <Select
+        label={t('inbox.label')}
+        value={filters.labelId ?? ''}
+        onChange={(v) => onChange({ ...filters, labelId: v || null })}
+        data={[{ value: '', label: t('inbox.anyLabel') }, ...(labels.data ?? []).map((l) => ({ value: l.id, label: l.name }))]}
+        allowDeselect={false}
+        size="xs"
+      />
+      <Switch
+        label={t('inbox.unreadOnly')}
+        checked={!!filters.unreadOnly}
+        onChange={(e) => onChange({ ...filters, unreadOnly: e.currentTarget.checked })}
+        size="xs"
+        mt={4}
+      />
     </>
   );
 }
@@ -37,6 +58,7 @@ export function FilterSelects({ filters, onChange }: { filters: ConversationFilt
 export function ViewsPane({ filters, onChange, onHelp }: { filters: ConversationFilters; onChange: (f: ConversationFilters) => void; onHelp: () => void }) {
   const { t } = useTranslation();
   const views = ['all', 'mine', 'unassigned'] as const;
+  const counts = useCounts(filters.status);
   return (
     <Stack gap="xs" p="sm">
       <Title order={2} size="h5" id="views-title">
@@ -48,6 +70,13 @@ export function ViewsPane({ filters, onChange, onHelp }: { filters: Conversation
             key={v}
             component="button"
             label={t(`inbox.${v}`)}
+            rightSection={
+              counts.data ? (
+                <Badge size="xs" variant="light" color="gray" data-testid={`count-${v}`}>
+                  {counts.data[v]}
+                </Badge>
+              ) : undefined
+            }
             active={filters.view === v}
             aria-current={filters.view === v ? 'true' : undefined}
             onClick={() => onChange({ ...filters, view: v })}
