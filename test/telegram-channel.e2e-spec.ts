@@ -5,7 +5,17 @@ import { TelegramAdapter } from '../src/channels/telegram/telegram.adapter';
 import type { AppConfig } from '../src/config/app-config';
 
 const PUBLIC_BASE_URL = 'https://inbox.monkeymachine.test';
-const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'];
+const ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'callback_query',
+  'my_chat_member',
+  'message_reaction',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+];
 
 let updateSeq = 700_000_000;
 let messageSeq = 1;

@@ -30,6 +30,12 @@ const KNOWN_UPDATES = new Set([
   'my_chat_member',
   'chat_member',
   'inline_query',
+  'message_reaction',
+  'message_reaction_count',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
 ]);
 const MEDIA_FIELD: Record<string, string> = { sendPhoto: 'photo', sendDocument: 'document' };
 
@@ -51,6 +57,15 @@ export class FakeTelegramServer extends FakeHttpServer {
   private readonly messageIds = new Map<string, number>();
   /** Message ids the next sends answer with, in order (a replay needs the id a sample refers to). */
   readonly nextMessageIds: number[] = [];
+
+  /** Telegram Business connections of a bot (`<token>|<connection id>`) that may reply. */
+  private readonly businessConnections = new Set<string>();
+
+  /** A Telegram Business account connected the bot with the right to reply; sends through it must name it. */
+  businessConnection(token: string, connectionId: string): this {
+    this.businessConnections.add(`${token}|${connectionId}`);
+    return this;
+  }
 
   /** A bot and the token that works for it (a token revoked in @BotFather: call `revoke`). */
   bot(token: string, username = 'monkey_support_bot'): this {
@@ -161,14 +176,17 @@ export class FakeTelegramServer extends FakeHttpServer {
           if (typeof media !== 'string' || !/^https?:\/\//.test(media)) return fail(400, 'Bad Request: wrong file identifier/HTTP URL specified');
           if (body.caption !== undefined && String(body.caption).length > 1024) return fail(400, 'Bad Request: message caption is too long');
         }
+        if (body.business_connection_id !== undefined && !this.businessConnections.has(`${call.token}|${body.business_connection_id}`))
+          return fail(400, 'Bad Request: BUSINESS_CONNECTION_INVALID');
         if (this.blocked.has(`${call.token}|${body.chat_id}`)) return fail(403, 'Forbidden: bot was blocked by the user');
-        const key = `${bot.id}|${body.chat_id}`;
+        const key = `${bot.id}|${body.business_connection_id ?? ''}|${body.chat_id}`;
         const messageId = this.nextMessageIds.shift() ?? (this.messageIds.get(key) ?? 100) + 1;
         this.messageIds.set(key, messageId);
         return ok({
           message_id: messageId,
           from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username },
           chat: { id: Number(body.chat_id), type: 'private' },
+          ...(body.business_connection_id !== undefined ? { business_connection_id: body.business_connection_id } : {}),
           date: Math.floor(Date.now() / 1000),
           ...(body.text !== undefined ? { text: body.text } : {}),
           ...(body.caption !== undefined ? { caption: body.caption } : {}),

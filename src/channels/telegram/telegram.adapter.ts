@@ -9,7 +9,18 @@ import { TelegramPayload, mapTelegramPayload } from './telegram.mapper';
 import { telegramWebhook } from './telegram.webhook';
 
 /** The updates the inbox uses; Telegram sends nothing else to the webhook. */
-export const TELEGRAM_ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+export const TELEGRAM_ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'callback_query',
+  'my_chat_member',
+  // Sent only when asked for.
+  'message_reaction',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+] as const;
 
 /** Config fields we set on connect and show the Customer; accepted back and recomputed. */
 const OURS = ['botId', 'botUsername', 'webhookUrl'];

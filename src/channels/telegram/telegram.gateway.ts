@@ -43,18 +43,27 @@ export class TelegramGateway extends ChannelGateway {
     if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no attachment URL');
 
     const token = d.channel.credentials.botToken;
-    const chat_id = chatIdParam(d.recipientId);
+    // A customer of a Telegram Business account connected to the bot is answered through that connection.
+    const business = /^business:([^:]*):(-?\d+)$/.exec(d.recipientId);
+    if (business && !business[1])
+      throw new DeliveryFailure(
+        'permanent',
+        'TELEGRAM_BUSINESS_CONNECTION_UNKNOWN',
+        'The Telegram Business connection this chat came through is unknown: answer in Telegram',
+      );
+    const chat_id = chatIdParam(business ? business[2] : d.recipientId);
+    const via = business ? { business_connection_id: business[1] } : {};
     const captioned = media.length === 1 && text.length > 0 && text.length <= TELEGRAM_CAPTION_LIMIT;
     let last: SentMessage | undefined;
     for (const a of media) {
       const caption = captioned ? { caption: text } : {};
       last =
         a.type === 'image'
-          ? await this.client.call<SentMessage>(token, 'sendPhoto', { chat_id, photo: a.url, ...caption })
-          : await this.client.call<SentMessage>(token, 'sendDocument', { chat_id, document: a.url, ...caption });
+          ? await this.client.call<SentMessage>(token, 'sendPhoto', { ...via, chat_id, photo: a.url, ...caption })
+          : await this.client.call<SentMessage>(token, 'sendDocument', { ...via, chat_id, document: a.url, ...caption });
     }
-    if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { chat_id, text });
+    if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { ...via, chat_id, text });
     if (last?.message_id === undefined) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Bot API returned no message id');
-    return { externalId: telegramMessageId(last.chat?.id ?? d.recipientId, last.message_id) };
+    return { externalId: telegramMessageId(business ? d.recipientId : (last.chat?.id ?? d.recipientId), last.message_id) };
   }
 }

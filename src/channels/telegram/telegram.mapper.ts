@@ -45,6 +45,8 @@ interface TgMessage {
   location?: { latitude: number; longitude: number };
   reply_to_message?: { message_id: number };
   reply_markup?: { inline_keyboard?: TgButton[][] };
+  /** Set on the messages of a business account connected to the bot (Telegram Business). */
+  business_connection_id?: string;
   /** Ours: a kind of content the inbox does not keep (contact card, poll, dice...), by name only. */
   other?: string;
 }
@@ -61,12 +63,42 @@ interface TgChatMemberUpdated {
   old_chat_member?: { status?: string };
   new_chat_member?: { status?: string };
 }
+interface TgReaction {
+  type?: string;
+  emoji?: string;
+}
+interface TgMessageReaction {
+  chat: TgChat;
+  message_id: number;
+  date: number;
+  old_reaction: TgReaction[];
+  new_reaction: TgReaction[];
+}
+/** The bot was connected to (or disconnected from) a Telegram Business account, or its rights changed. */
+interface TgBusinessConnection {
+  id: string;
+  /** The business account's own user id: its chats with customers come as business messages. */
+  user_chat_id?: string;
+  date: number;
+  can_reply?: boolean;
+  is_enabled?: boolean;
+}
+interface TgBusinessMessagesDeleted {
+  business_connection_id: string;
+  chat: TgChat;
+  message_ids: number[];
+}
 export interface TelegramUpdate {
   update_id: number;
   message?: TgMessage;
   edited_message?: TgMessage;
   callback_query?: TgCallbackQuery;
   my_chat_member?: TgChatMemberUpdated;
+  message_reaction?: TgMessageReaction;
+  business_connection?: TgBusinessConnection;
+  business_message?: TgMessage;
+  edited_business_message?: TgMessage;
+  deleted_business_messages?: TgBusinessMessagesDeleted;
 }
 
 /** What the webhook controller stores for one update; the processor maps it later. */
@@ -75,12 +107,27 @@ export interface TelegramStoredUpdate {
   receivedAt: string;
   /** The update with only the fields the inbox uses, user and chat ids as strings. */
   update: TelegramUpdate;
+  /**
+   * A business chat's End User as the inbox names them (`business:<connection>:<chat id>`), kept
+   * in the payload so erasure, which looks for that name, finds the update.
+   */
+  endUser?: string;
 }
 
 /** What the mapper reads: a stored update (a bare update, as rows stored before `receivedAt` existed, reads too). */
 export type TelegramPayload = TelegramStoredUpdate | TelegramUpdate;
 
-const UPDATE_KINDS = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+const UPDATE_KINDS = [
+  'message',
+  'edited_message',
+  'callback_query',
+  'my_chat_member',
+  'message_reaction',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+] as const;
 /** Content kinds of a message we show only by name (no content is kept). */
 const OTHER_CONTENT = ['contact', 'poll', 'dice', 'game', 'venue', 'invoice', 'story', 'paid_media', 'checklist'];
 
@@ -171,8 +218,18 @@ function pruneMessage(v: unknown): TgMessage | undefined {
         : undefined,
     reply_to_message: num(obj(m.reply_to_message)?.message_id) !== undefined ? { message_id: obj(m.reply_to_message)!.message_id as number } : undefined,
     reply_markup: buttons ? { inline_keyboard: buttons } : undefined,
+    business_connection_id: str(m.business_connection_id, 128),
     other: OTHER_CONTENT.find((k) => m[k] !== undefined),
   });
+}
+
+/** Reactions are kept by emoji only (a custom emoji has no text form; a paid one is a star). */
+function pruneReactions(v: unknown): TgReaction[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .map((r) => obj(r))
+    .filter((r): r is Record<string, unknown> => !!r)
+    .map((r) => compact({ type: str(r.type, 32), emoji: r.type === 'paid' ? '⭐' : str(r.emoji, 16) }));
 }
 
 export type ParsedTelegramUpdate =
@@ -199,10 +256,48 @@ export function parseTelegramUpdate(body: unknown, receivedAt: Date): ParsedTele
   let chatType: string | null = null;
   let callbackQueryId: string | null = null;
   const kind = UPDATE_KINDS.find((k) => u[k] !== undefined);
-  if (kind === 'message' || kind === 'edited_message') {
+  if (kind === 'message' || kind === 'edited_message' || kind === 'business_message' || kind === 'edited_business_message') {
     const m = pruneMessage(u[kind]);
     if (m) update[kind] = m;
     chatType = m?.chat.type ?? null;
+  } else if (kind === 'message_reaction') {
+    const r = obj(u.message_reaction);
+    const chat = pruneChat(r?.chat);
+    const messageId = num(r?.message_id);
+    if (r && chat && messageId !== undefined) {
+      update.message_reaction = {
+        chat,
+        message_id: messageId,
+        date: num(r.date) ?? 0,
+        old_reaction: pruneReactions(r.old_reaction),
+        new_reaction: pruneReactions(r.new_reaction),
+      };
+      chatType = chat.type ?? null;
+    }
+  } else if (kind === 'business_connection') {
+    const c = obj(u.business_connection);
+    const connectionId = str(c?.id, 128);
+    if (c && connectionId) {
+      const rights = obj(c.rights);
+      update.business_connection = compact({
+        id: connectionId,
+        user_chat_id: id(c.user_chat_id),
+        date: num(c.date) ?? 0,
+        // `rights` replaced `can_reply` in Bot API 9.0.
+        can_reply: rights ? rights.can_reply === true : c.can_reply === true,
+        is_enabled: c.is_enabled === true,
+      });
+      chatType = 'private';
+    }
+  } else if (kind === 'deleted_business_messages') {
+    const d = obj(u.deleted_business_messages);
+    const chat = pruneChat(d?.chat);
+    const connectionId = str(d?.business_connection_id, 128);
+    const ids = Array.isArray(d?.message_ids) ? (d.message_ids as unknown[]).map(num).filter((n): n is number => n !== undefined) : [];
+    if (d && chat && connectionId && ids.length) {
+      update.deleted_business_messages = { business_connection_id: connectionId, chat, message_ids: ids.slice(0, 1000) };
+      chatType = chat.type ?? null;
+    }
   } else if (kind === 'callback_query') {
     const q = obj(u.callback_query);
     const from = pruneUser(q?.from);
@@ -228,13 +323,16 @@ export function parseTelegramUpdate(body: unknown, receivedAt: Date): ParsedTele
       chatType = chat.type ?? null;
     }
   }
+  const business = update.business_message ?? update.edited_business_message ?? update.deleted_business_messages;
+  const connectionId = update.deleted_business_messages?.business_connection_id ?? business?.business_connection_id;
+  const endUser = business ? businessContactId(connectionId, business.chat.id) : undefined;
   const ignore =
     !kind || Object.keys(update).length === 1
       ? `an update of a kind the inbox does not use`
       : chatType !== 'private'
         ? `a ${chatType ?? 'unknown'} chat (only private chats are conversations)`
         : null;
-  return { ok: true, updateId, stored: { receivedAt: receivedAt.toISOString(), update }, ignore, callbackQueryId };
+  return { ok: true, updateId, stored: compact({ receivedAt: receivedAt.toISOString(), update, endUser }), ignore, callbackQueryId };
 }
 
 const displayName = (u: TgUser | undefined): string | null => {
@@ -269,6 +367,66 @@ export function telegramAttachments(m: TgMessage): Attachment[] {
 const at = (unixSeconds: number | undefined, fallback: Date) => (unixSeconds ? new Date(unixSeconds * 1000) : fallback);
 
 /**
+ * The End User of a chat with a business account connected to the bot: another conversation than
+ * their chat with the bot itself (messages are numbered per chat), answered through that connection.
+ */
+export const businessContactId = (connectionId: string | undefined, chatId: string | number) => `business:${connectionId ?? ''}:${chatId}`;
+
+/** What a reaction update leaves on the message: the emoji just added, else the last one still there; null when none is left. */
+function reactionNow(r: TgMessageReaction): { emoji: string | null } | null {
+  const emojis = (list: TgReaction[]) => list.map((x) => x.emoji).filter((e): e is string => !!e);
+  const before = new Set(emojis(r.old_reaction));
+  const now = emojis(r.new_reaction);
+  if (now.length === 0) return r.new_reaction.length === 0 ? { emoji: null } : null;
+  return { emoji: now.filter((e) => !before.has(e)).at(-1) ?? now.at(-1)! };
+}
+
+/**
+ * A business account's chat (Telegram Business): the customer's messages are inbound; what the
+ * business wrote in Telegram itself comes too, and is stored as outbound. In a private chat the
+ * chat id is the other party's user id, so a sender other than the chat is the business.
+ */
+function mapBusiness(u: TelegramUpdate, received: Date): InboundEvent[] {
+  if (u.deleted_business_messages) {
+    const d = u.deleted_business_messages;
+    const contact = businessContactId(d.business_connection_id, d.chat.id);
+    return d.message_ids.map((messageId) => ({ type: 'deleted', externalMessageId: telegramMessageId(contact, messageId), ifUnknown: 'ignore' }));
+  }
+  const m = (u.business_message ?? u.edited_business_message)!;
+  if (!privateChat(m.chat)) return [{ type: 'ignored', reason: `Telegram Business ${m.chat?.type ?? 'unknown'} chat` }];
+  // Without its connection (the Bot API marks the field optional) the message is still kept; a reply cannot go out.
+  const contact = businessContactId(m.business_connection_id, m.chat.id);
+  const fromBusiness = m.from !== undefined && String(m.from.id) !== String(m.chat.id);
+  const text = m.text ?? m.caption ?? null;
+  const attachments = telegramAttachments(m);
+  const externalMessageId = telegramMessageId(contact, m.message_id);
+  const sentAt = at(m.date, received);
+  if (u.edited_business_message) {
+    const asNew = fromBusiness
+      ? 'ignore'
+      : { message: { externalContactId: contact, contactName: displayName(m.from), externalMessageId, text, attachments, sentAt } };
+    return [{ type: 'edited', externalMessageId, text, attachments, editedAt: at(m.edit_date, received), ifUnknown: asNew }];
+  }
+  if (fromBusiness) return [{ type: 'echo', externalContactId: contact, externalMessageId, text, attachments, sentAt }];
+  return [
+    {
+      type: 'message',
+      message: {
+        externalContactId: contact,
+        contactName: displayName(m.from),
+        externalMessageId,
+        text,
+        attachments,
+        sentAt,
+        replyToExternalId: m.reply_to_message ? telegramMessageId(contact, m.reply_to_message.message_id) : null,
+      },
+    },
+  ];
+}
+
+const privateChat = (chat: TgChat | undefined) => chat?.type === 'private';
+
+/**
  * Telegram update -> inbox events. Only private chats (one End User and the bot) are
  * conversations; updates from groups, supergroups and channels are ignored.
  */
@@ -276,7 +434,6 @@ export function mapTelegramPayload(payload: TelegramPayload): InboundEvent[] {
   const stored = payload as Partial<TelegramStoredUpdate>;
   const u = stored.update ?? (payload as TelegramUpdate);
   const received = stored.receivedAt ? new Date(stored.receivedAt) : new Date();
-  const privateChat = (chat: TgChat | undefined) => chat?.type === 'private';
 
   if (u.message || u.edited_message) {
     const m = (u.message ?? u.edited_message)!;
@@ -285,21 +442,58 @@ export function mapTelegramPayload(payload: TelegramPayload): InboundEvent[] {
     const text = m.text ?? m.caption ?? null;
     const attachments = telegramAttachments(m);
     const externalMessageId = telegramMessageId(chatId, m.message_id);
-    if (u.edited_message) {
-      return [{ type: 'edited', externalMessageId, text, attachments, editedAt: at(m.edit_date, received) }];
-    }
+    const message = {
+      externalContactId: chatId,
+      contactName: displayName(m.from),
+      externalMessageId,
+      text,
+      attachments,
+      sentAt: at(m.date, received),
+      replyToExternalId: m.reply_to_message ? telegramMessageId(chatId, m.reply_to_message.message_id) : null,
+    };
+    // Telegram sends a chat's updates in order: an edit of a message never seen (sent before the
+    // bot's webhook was set, say) will not be followed by the original, so it is a message of its own.
+    if (u.edited_message) return [{ type: 'edited', externalMessageId, text, attachments, editedAt: at(m.edit_date, received), ifUnknown: { message } }];
+    return [{ type: 'message', message }];
+  }
+
+  if (u.business_message || u.edited_business_message || u.deleted_business_messages) return mapBusiness(u, received);
+
+  if (u.message_reaction) {
+    const r = u.message_reaction;
+    if (!privateChat(r.chat)) return [{ type: 'ignored', reason: `Telegram ${r.chat?.type ?? 'unknown'} chat reaction` }];
+    const now = reactionNow(r);
+    if (!now) return [{ type: 'ignored', reason: 'Telegram reaction with custom emoji only' }];
+    const chatId = String(r.chat.id);
     return [
       {
-        type: 'message',
-        message: {
-          externalContactId: chatId,
-          contactName: displayName(m.from),
-          externalMessageId,
-          text,
-          attachments,
-          sentAt: at(m.date, received),
-          replyToExternalId: m.reply_to_message ? telegramMessageId(chatId, m.reply_to_message.message_id) : null,
+        type: 'reaction',
+        externalMessageId: telegramMessageId(chatId, r.message_id),
+        externalContactId: chatId,
+        action: now.emoji ? 'react' : 'unreact',
+        emoji: now.emoji,
+      },
+    ];
+  }
+
+  if (u.business_connection) {
+    const c = u.business_connection;
+    // The Customer must know when customers' chats start or stop reaching the inbox, and whether replies can go out.
+    if (!c.is_enabled)
+      return [
+        {
+          type: 'notice',
+          kind: 'channel.business_disconnected',
+          message: 'a Telegram Business account disconnected the bot: its chats no longer reach the inbox',
         },
+      ];
+    return [
+      {
+        type: 'notice',
+        kind: 'channel.business_connected',
+        message: c.can_reply
+          ? "a Telegram Business account connected the bot: its customers' chats now reach the inbox, and replies go out through it"
+          : "a Telegram Business account connected the bot without the right to reply: its customers' chats reach the inbox, replies will fail until it allows the bot to reply",
       },
     ];
   }
