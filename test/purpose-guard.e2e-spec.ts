@@ -1,5 +1,6 @@
 import { Controller, ExecutionContext, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ChannelAdapters } from '../src/channels/core/channel-adapters';
 import { RegionDatabases } from '../src/database/region-databases';
 import { AuditLog } from '../src/audit/audit-log.store';
 import { ExportsController } from '../src/privacy/exports.controller';
@@ -19,7 +20,7 @@ describe('purpose guard', () => {
   let guard: PurposeGuard;
   beforeAll(async () => {
     t = await TestApp.start();
-    guard = new PurposeGuard(t.app.get(Reflector), t.app.get(RegionDatabases), t.app.get(AuditLog));
+    guard = new PurposeGuard(t.app.get(Reflector), t.app.get(RegionDatabases), t.app.get(AuditLog), t.app.get(ChannelAdapters));
   });
   afterAll(() => t.close());
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ChannelKind, TenantRef } from '../../libs/domain/src';
-import { DataOrigin, decide, originOfChannel } from '../../libs/policy/src';
+import { DataOrigin, decide } from '../../libs/policy/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { RegionDatabases } from '../database/region-databases';
 import { rows, type SqlRow } from '../database/sql';
 import { AuditLog } from '../audit/audit-log.store';
@@ -34,8 +35,8 @@ export interface ExportedMessage {
 
 /** The most restrictive origin among a contact's identities decides what may leave. */
 const RESTRICTED: DataOrigin[] = ['meta', 'whatsapp'];
-function contactOrigin(identities: ContactRow['identities']): DataOrigin | null {
-  const origins = identities.map((i) => originOfChannel(i.channelKind));
+function contactOrigin(identities: ContactRow['identities'], originOf: (kind: ChannelKind) => DataOrigin): DataOrigin | null {
+  const origins = identities.map((i) => originOf(i.channelKind));
   return origins.find((o) => RESTRICTED.includes(o)) ?? origins[0] ?? null;
 }
 
@@ -49,6 +50,7 @@ export class ExportService {
   constructor(
     private readonly dbs: RegionDatabases,
     private readonly audit: AuditLog,
+    private readonly adapters: ChannelAdapters,
   ) {}
 
   async *contacts(tenant: TenantRef, actor: string): AsyncGenerator<ExportedContact> {
@@ -103,7 +105,7 @@ export class ExportService {
   }
 
   private allowed(c: ContactRow): boolean {
-    const origin = contactOrigin(c.identities);
+    const origin = contactOrigin(c.identities, (kind) => this.adapters.dataOrigin(kind));
     return origin === null || decide(origin, 'customer_export', { consent: c.export_consent }).allowed;
   }
 

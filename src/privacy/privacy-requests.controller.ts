@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
-import { CHANNEL_KINDS, ChannelKind, invalid } from '../../libs/domain/src';
+import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { CHANNEL_KIND_PATTERN, ChannelKind, invalid } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
@@ -23,9 +23,10 @@ class DeletionRequestDto {
   @IsUUID()
   contactId?: string;
 
-  @ApiPropertyOptional({ enum: CHANNEL_KINDS })
+  @ApiPropertyOptional({ type: String, example: 'telegram', pattern: CHANNEL_KIND_PATTERN.source })
   @IsOptional()
-  @IsIn(CHANNEL_KINDS)
+  @IsString()
+  @Matches(CHANNEL_KIND_PATTERN)
   channelKind?: ChannelKind;
 
   @ApiPropertyOptional()

@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ChannelKind, forbidden } from '../../libs/domain/src';
-import { ProcessingPurpose, decide, originOfChannel } from '../../libs/policy/src';
+import { ProcessingPurpose, decide } from '../../libs/policy/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 import type { Principal } from '../tenancy/principal';
@@ -23,6 +24,7 @@ export class PurposeGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly dbs: RegionDatabases,
     private readonly audit: AuditLog,
+    private readonly adapters: ChannelAdapters,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -31,7 +33,7 @@ export class PurposeGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest();
     const p: Principal = req.user;
     const kinds = await this.dbs.forTenant(p, (tx) => rows<{ kind: ChannelKind }>(tx, `select distinct kind from channels where tenant_id = $1`, [p.tenantId]));
-    const refusal = kinds.map((k) => decide(originOfChannel(k.kind), purpose, { consent: true })).find((d) => !d.allowed);
+    const refusal = kinds.map((k) => decide(this.adapters.dataOrigin(k.kind), purpose, { consent: true })).find((d) => !d.allowed);
     if (!refusal || refusal.allowed) return true;
     await this.audit.recordAlone(p, {
       actor: `${p.role === 'operator' ? 'operator' : 'user'}:${p.userId}`,

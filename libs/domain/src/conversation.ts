@@ -1,5 +1,11 @@
-export const CHANNEL_KINDS = ['messenger', 'instagram', 'whatsapp', 'telegram', 'email', 'webchat', 'sms'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+/**
+ * A channel kind's name (`messenger`, `sms`…). The kinds on offer are the adapters registered in
+ * the app (src/channels), not a list here: adding a kind edits nothing in libs/.
+ */
+export type ChannelKind = string;
+
+/** What a kind's name looks like (the kind is also a path segment and a column value). */
+export const CHANNEL_KIND_PATTERN = /^[a-z][a-z0-9_]{1,31}$/;
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];

@@ -1,15 +1,4 @@
-import { CHANNEL_KINDS } from '../../domain/src';
-import {
-  CHANNEL_ORIGIN,
-  CONSENT_FOR_PURPOSE,
-  DATA_ORIGINS,
-  PROCESSING_PURPOSES,
-  PURPOSE_RULES,
-  decide,
-  isProcessingPurpose,
-  originOfChannel,
-  purposeNeverAllowed,
-} from './purpose';
+import { CONSENT_FOR_PURPOSE, DATA_ORIGINS, PROCESSING_PURPOSES, PURPOSE_RULES, decide, isProcessingPurpose, purposeNeverAllowed } from './purpose';
 
 /**
  * The expected policy, written out independently of purpose.ts: A = allowed, C = only with the
@@ -96,23 +85,5 @@ describe('purpose limitation', () => {
     expect(isProcessingPurpose('crm_sync')).toBe(true);
     expect(isProcessingPurpose('CRM_SYNC')).toBe(false);
     expect(isProcessingPurpose(undefined)).toBe(false);
-  });
-});
-
-describe('channel origins', () => {
-  it.each([
-    ['messenger', 'meta'],
-    ['instagram', 'meta'],
-    ['whatsapp', 'whatsapp'],
-    ['telegram', 'telegram'],
-    ['email', 'email'],
-    ['webchat', 'webchat'],
-    ['sms', 'sms'],
-  ] as const)('%s data comes from %s', (kind, origin) => {
-    expect(originOfChannel(kind)).toBe(origin);
-  });
-
-  it('maps every channel kind', () => {
-    expect(Object.keys(CHANNEL_ORIGIN).sort()).toEqual([...CHANNEL_KINDS].sort());
   });
 });

@@ -1,5 +1,3 @@
-import type { ChannelKind } from '../../domain/src';
-
 /**
  * Purpose limitation. Every piece of End User data has an origin (the platform it came through)
  * and every processing path declares a purpose; `decide` says whether that origin may be used for
@@ -12,6 +10,11 @@ import type { ChannelKind } from '../../domain/src';
  * hand to surveillance, sale or data brokerage.
  */
 
+/**
+ * The origins whose terms this policy has been written for. Each channel kind names its own (its
+ * adapter's `dataOrigin`), the CRM sync uses `crm`; a platform whose terms are not one of these
+ * needs its row here, which is a policy decision, not a channel's.
+ */
 export const DATA_ORIGINS = ['meta', 'whatsapp', 'telegram', 'email', 'webchat', 'sms', 'crm'] as const;
 export type DataOrigin = (typeof DATA_ORIGINS)[number];
 
@@ -89,21 +92,6 @@ export const PURPOSE_RULES: Readonly<Record<DataOrigin, Readonly<Record<Processi
   sms: CUSTOMER_GOVERNED,
   crm: CUSTOMER_GOVERNED,
 };
-
-/** Where the data of a channel comes from. */
-export const CHANNEL_ORIGIN: Readonly<Record<ChannelKind, DataOrigin>> = {
-  messenger: 'meta',
-  instagram: 'meta',
-  whatsapp: 'whatsapp',
-  telegram: 'telegram',
-  email: 'email',
-  webchat: 'webchat',
-  sms: 'sms',
-};
-
-export function originOfChannel(kind: ChannelKind): DataOrigin {
-  return CHANNEL_ORIGIN[kind];
-}
 
 export interface PurposeContext {
   /** The End User recorded consent to this use (e.g. the CRM consent of the contact). */

@@ -1,6 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import { ChannelGateway, ChannelKind, DomainError, InboundEvent, TenantRef, invalid } from '../../../libs/domain/src';
-import { ReplyMode } from '../../../libs/policy/src';
+import { DataOrigin, ReplyMode } from '../../../libs/policy/src';
 
 export interface ValidatedChannel {
   config: Record<string, unknown>;
@@ -157,6 +157,10 @@ export interface ChannelAdapter<P = never> {
   readonly kind: ChannelKind;
   /** The platforms and services this adapter sends End User data to (subprocessors page). */
   readonly processors: readonly string[];
+  /** Whose terms the data this kind brings in is under: the purpose policy (libs/policy) judges exports, CRM pushes and integrations by it. */
+  readonly dataOrigin: DataOrigin;
+  /** Days a disconnected channel's data is kept before the purge, when the platform sets them (libs/policy's default otherwise). */
+  readonly purgeDaysAfterDisconnect?: number;
   readonly capabilities: ChannelCapabilities;
   validate(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel;
   map(payload: P): InboundEvent[];

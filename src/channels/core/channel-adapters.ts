@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { ChannelKind, invalid } from '../../../libs/domain/src';
+import type { DataOrigin } from '../../../libs/policy/src';
 import { ChannelAdapter, ChannelKit, ChannelWebhook } from './channel-adapter';
 
 // The registry hands adapters to code that passes each its own stored payloads.
@@ -27,6 +28,15 @@ export class ChannelAdapters {
   /** The adapter of a kind, if one is registered (a stored row may name a kind no longer on offer). */
   find(kind: ChannelKind): AnyAdapter | undefined {
     return this.registered().get(kind);
+  }
+
+  /**
+   * Where the data of a kind comes from, for the purpose policy. A kind no adapter is registered
+   * for (a stored row of a kind no longer on offer) answers its own name, an origin the policy does
+   * not know, so that every purpose is denied for it.
+   */
+  dataOrigin(kind: ChannelKind): DataOrigin {
+    return this.find(kind)?.dataOrigin ?? (kind as DataOrigin);
   }
 
   /** The kind whose webhook answers `/webhooks/<path>/…`, if any. */

@@ -217,7 +217,7 @@ export class ChannelService {
         tx,
         `update channels set status = 'disconnected', credentials = null, disconnected_at = $3, purge_after = $4, updated_at = now()
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
-        [tenant.tenantId, id, now, purgeAfterDisconnect(row.kind, now)],
+        [tenant.tenantId, id, now, purgeAfterDisconnect(now, adapter.purgeDaysAfterDisconnect)],
       );
       await this.outbox.failQueuedOfChannel(tenant, id, 'CHANNEL_DISCONNECTED', 'The channel was disconnected before delivery');
       return updated!;

@@ -1,11 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsObject } from 'class-validator';
-import { CHANNEL_KINDS, ChannelKind } from '../../../libs/domain/src';
+import { IsObject, IsString, Matches } from 'class-validator';
+import { CHANNEL_KIND_PATTERN, ChannelKind } from '../../../libs/domain/src';
 import { DisplayName } from '../../common/display-name';
 
 export class ConnectChannelDto {
-  @ApiProperty({ enum: CHANNEL_KINDS })
-  @IsIn(CHANNEL_KINDS)
+  @ApiProperty({
+    type: String,
+    example: 'messenger',
+    pattern: CHANNEL_KIND_PATTERN.source,
+    description: 'The channel kind (messenger, whatsapp, sms…); a kind not on offer answers 400 CHANNEL_KIND_NOT_AVAILABLE',
+  })
+  @IsString()
+  @Matches(CHANNEL_KIND_PATTERN)
   kind: ChannelKind;
 
   @ApiProperty({

@@ -101,6 +101,7 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
 export class EmailAdapter implements ChannelAdapter<StoredEmail> {
   readonly kind = 'email';
   readonly processors: string[] = [];
+  readonly dataOrigin = 'email';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
     quotedReplies: true,

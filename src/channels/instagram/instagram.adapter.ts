@@ -18,6 +18,9 @@ import { mapInstagramPayload } from './instagram.mapper';
 export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly kind = 'instagram';
   readonly processors = ['Meta Platforms (Instagram)'];
+  readonly dataOrigin = 'meta';
+  // Meta's Platform Terms: a disconnected account's data goes after 30 days.
+  readonly purgeDaysAfterDisconnect = 30;
   readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 999 };
   readonly gateway: InstagramGateway;
   readonly map = mapInstagramPayload;

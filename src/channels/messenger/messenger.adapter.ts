@@ -19,6 +19,9 @@ import { mapMessengerPayload } from './messenger.mapper';
 export class MessengerAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly kind = 'messenger';
   readonly processors = ['Meta Platforms (Facebook Messenger)'];
+  readonly dataOrigin = 'meta';
+  // Meta's Platform Terms: a disconnected account's data goes after 30 days.
+  readonly purgeDaysAfterDisconnect = 30;
   readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
   readonly gateway: MessengerGateway;
   readonly map = mapMessengerPayload;

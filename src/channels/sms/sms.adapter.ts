@@ -67,6 +67,7 @@ function validate(config: Record<string, unknown>, credentials: Record<string, u
 export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly kind = 'sms';
   readonly processors = ['Twilio (SMS and MMS delivery)'];
+  readonly dataOrigin = 'sms';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
     quotedReplies: false,

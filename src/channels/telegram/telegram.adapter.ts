@@ -49,6 +49,7 @@ const tokenInvalid = () =>
 export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   readonly kind = 'telegram';
   readonly processors = ['Telegram (Telegram Bot API message delivery)'];
+  readonly dataOrigin = 'telegram';
   readonly capabilities = { attachments: true, quotedReplies: false, maxTextChars: TELEGRAM_TEXT_LIMIT };
   readonly map = mapTelegramPayload;
   readonly webhook = telegramWebhook;

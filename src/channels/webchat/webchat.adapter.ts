@@ -63,6 +63,7 @@ function validateWebchat(config: Record<string, unknown>, credentials: Record<st
 export class WebchatAdapter implements ChannelAdapter<WebchatInboundPayload> {
   readonly kind = 'webchat';
   readonly processors: string[] = [];
+  readonly dataOrigin = 'webchat';
   readonly capabilities = { attachments: false, quotedReplies: false };
   readonly map = mapWebchatPayload;
   readonly gateway = new WebchatGateway();

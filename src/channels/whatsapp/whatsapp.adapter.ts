@@ -49,6 +49,9 @@ const CAPABILITIES: ChannelCapabilities = {
 export class WhatsAppAdapter implements ChannelAdapter<WhatsAppPayload> {
   readonly kind = 'whatsapp';
   readonly processors = ['Meta Platforms (WhatsApp Business Cloud API)'];
+  readonly dataOrigin = 'whatsapp';
+  // The WhatsApp Business terms: a disconnected number's data is kept 90 days.
+  readonly purgeDaysAfterDisconnect = 90;
   readonly capabilities = CAPABILITIES;
   readonly gateway: WhatsAppGateway;
   readonly map = mapWhatsAppPayload;

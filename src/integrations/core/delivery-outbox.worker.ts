@@ -8,7 +8,7 @@ import type { ClaimedJob, JobQueue } from '../../queue/job-queue.service';
 import { QueueWorker, type RetryHint } from '../../queue/queue-worker';
 import type { WorkSignal } from '../../queue/work-signal.service';
 import type { AttemptRecord, PendingDelivery } from './delivery-log.store';
-import { type EventSubject, loadEventSubject } from './event-subject';
+import type { EventSubject } from './event-subject';
 import type { IntegrationDispatcher } from './integration-dispatcher.service';
 import type { IntegrationEndpoint, IntegrationTarget } from './integration-target';
 import { checkPurpose, withheldEntry } from './purpose-check';
@@ -117,7 +117,7 @@ export abstract class DeliveryOutboxWorker<E extends IntegrationEndpoint = Integ
       await this.queue.complete(tx, job.id);
       return null;
     }
-    const subject = await loadEventSubject(tx, t, delivery.eventType, delivery.eventData);
+    const subject = await this.dispatcher.loadSubject(tx, t, delivery.eventType, delivery.eventData);
     if (!subject) {
       await log.close(tx, t, delivery.id, 'skipped', 'SUBJECT_GONE: what the event was about no longer exists (erased or purged)');
       await this.queue.complete(tx, job.id);

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { type Attachment, type ChannelKind, isUuid } from '../../../libs/domain/src';
-import { type DataOrigin, originOfChannel } from '../../../libs/policy/src';
+import type { DataOrigin } from '../../../libs/policy/src';
 import type { DomainEvent } from '../../common/domain-events.service';
 import { firstRow, type SqlRow } from '../../database/sql';
 
@@ -50,11 +50,18 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const uuid = (v: unknown): string | null => (typeof v === 'string' && isUuid(v) ? v : null);
 
 /**
- * Loads the subject of an event in the tenant's transaction; null when it no longer exists
+ * Loads the subject of an event in the tenant's transaction (`originOf`: a channel kind's data
+ * origin, as its adapter declares it); null when it no longer exists
  * (erased, purged). The event's own fields (e.g. the status a receipt moved a message to) win over
  * the current state, which may have moved on since.
  */
-export async function loadEventSubject(tx: EntityManager, tenantId: string, type: string, event: Record<string, unknown>): Promise<EventSubject | null> {
+export async function loadEventSubject(
+  tx: EntityManager,
+  tenantId: string,
+  type: string,
+  event: Record<string, unknown>,
+  originOf: (kind: ChannelKind) => DataOrigin,
+): Promise<EventSubject | null> {
   switch (type) {
     case 'message.created':
     case 'message.status': {
@@ -70,7 +77,7 @@ export async function loadEventSubject(tx: EntityManager, tenantId: string, type
       if (!r) return null;
       const status = type === 'message.status' && typeof event.status === 'string' ? event.status : r.status;
       return {
-        origin: originOfChannel(r.channel_kind),
+        origin: originOf(r.channel_kind),
         contactId: r.contact_id,
         consents: new Set(r.consents),
         data: {
@@ -100,7 +107,7 @@ export async function loadEventSubject(tx: EntityManager, tenantId: string, type
       const r = await firstRow(tx, `select ${CONVERSATION_SQL} where c.tenant_id = $1 and c.id = $2`, [tenantId, id]);
       if (!r) return null;
       return {
-        origin: originOfChannel(r.channel_kind),
+        origin: originOf(r.channel_kind),
         contactId: r.contact_id,
         consents: new Set(r.consents),
         data: {

@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../../libs/domain/src';
 import { AuditLog } from '../../audit/audit-log.store';
+import { ChannelAdapters } from '../../channels/core/channel-adapters';
 import { DomainEvent, DomainEvents } from '../../common/domain-events.service';
 import { RefreshingCache } from '../../common/refreshing-cache';
 import { RegionDatabases } from '../../database/region-databases';
@@ -59,7 +60,13 @@ export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
     private readonly queue: JobQueue,
     private readonly audit: AuditLog,
     private readonly signal: WorkSignal,
+    private readonly adapters: ChannelAdapters,
   ) {}
+
+  /** What an event is about (see loadEventSubject), each channel's data origin as its kind's adapter declares it. */
+  loadSubject(tx: EntityManager, tenantId: string, type: string, data: Record<string, unknown>): Promise<EventSubject | null> {
+    return loadEventSubject(tx, tenantId, type, data, (kind) => this.adapters.dataOrigin(kind));
+  }
 
   onModuleInit(): void {
     this.subscription = this.events.all().subscribe((event) => {
@@ -101,7 +108,7 @@ export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
         const endpoints = await target.endpointsFor(tx, tenant.tenantId, event.type);
         if (endpoints.length === 0) continue;
         // Loaded once for every target, and only when some endpoint wants the event.
-        if (subject === undefined) subject = await loadEventSubject(tx, tenant.tenantId, event.type, event.data);
+        if (subject === undefined) subject = await this.loadSubject(tx, tenant.tenantId, event.type, event.data);
         if (!subject) return count;
         for (const e of endpoints) {
           if (await this.record(tx, target, tenant.tenantId, eventId, event, subject, e)) {

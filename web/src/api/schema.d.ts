@@ -1292,8 +1292,11 @@ export interface components {
             credentials: {
                 [key: string]: unknown;
             };
-            /** @enum {string} */
-            kind: "messenger" | "instagram" | "whatsapp" | "telegram" | "email" | "webchat" | "sms";
+            /**
+             * @description The channel kind (messenger, whatsapp, sms…); a kind not on offer answers 400 CHANNEL_KIND_NOT_AVAILABLE
+             * @example messenger
+             */
+            kind: string;
             /**
              * @description Trimmed; must not be blank nor hold control or bidirectional control characters
              * @example Acme Facebook Page
@@ -1539,8 +1542,8 @@ export interface components {
             url: string;
         };
         DeletionRequestDto: {
-            /** @enum {string} */
-            channelKind?: "messenger" | "instagram" | "whatsapp" | "telegram" | "email" | "webchat" | "sms";
+            /** @example telegram */
+            channelKind?: string;
             contactId?: string;
             externalId?: string;
         };
