@@ -1,5 +1,6 @@
 import { Controller, Get, Param, ParseIntPipe, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -17,6 +18,10 @@ export class AttachmentsController {
 
   /** The bytes of an attachment: a redirect to the platform CDN, or streamed through (WhatsApp media, e-mail parts). */
   @Get(':id/messages/:messageId/attachments/:index')
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'The bytes, with their content type', schema: { type: 'string', format: 'binary' } })
+  @ApiFoundResponse({ description: "A redirect to the platform's CDN" })
+  @ApiErrors('CONVERSATION_NOT_FOUND', 'MESSAGE_NOT_FOUND', 'ATTACHMENT_NOT_FOUND', 'MEDIA_UNAVAILABLE')
   async get(
     @CurrentPrincipal() p: Principal,
     @IdParam() id: string,

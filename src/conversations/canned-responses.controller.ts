@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { invalid } from '../../libs/domain/src';
 import { IdParam } from '../common/id-param';
@@ -76,6 +77,7 @@ export class CannedResponsesController {
 
   @Get(':id')
   @ApiOkResponse({ type: CannedResponseResponse })
+  @ApiErrors('CANNED_RESPONSE_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return cannedResponse(await this.canned.get(p, id));
   }
@@ -84,6 +86,7 @@ export class CannedResponsesController {
   @Roles('owner', 'admin')
   @ApiOperation({ summary: 'Create a canned response (409 SHORT_CODE_TAKEN when the code exists, whatever its case)' })
   @ApiCreatedResponse({ type: CannedResponseResponse })
+  @ApiErrors('SHORT_CODE_TAKEN', 'TOO_MANY_CANNED_RESPONSES')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateCannedResponseDto) {
     return cannedResponse(await this.canned.create(p, body));
   }
@@ -91,6 +94,7 @@ export class CannedResponsesController {
   @Patch(':id')
   @Roles('owner', 'admin')
   @ApiOkResponse({ type: CannedResponseResponse })
+  @ApiErrors('CANNED_RESPONSE_NOT_FOUND', 'SHORT_CODE_TAKEN', 'EMPTY_PATCH')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateCannedResponseDto) {
     if (body.shortCode === undefined && body.text === undefined) throw invalid('EMPTY_PATCH', 'Send shortCode and/or text');
     return cannedResponse(await this.canned.update(p, id, body));
@@ -100,6 +104,7 @@ export class CannedResponsesController {
   @Roles('owner', 'admin')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiErrors('CANNED_RESPONSE_NOT_FOUND')
   async remove(@CurrentPrincipal() p: Principal, @IdParam() id: string): Promise<void> {
     await this.canned.remove(p, id);
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
 import { PageQueryDto, pageOf } from '../common/page-query.dto';
@@ -18,6 +19,7 @@ import {
 } from './contact.dto';
 import { PutConsentsDto } from './conversation.dto';
 import { contactResponse, conversationResponse } from './conversation.responses';
+import { ConsentListResponse, ConversationPageResponse } from './message.responses.dto';
 
 @ApiTags('contacts')
 @Authenticated()
@@ -38,6 +40,7 @@ export class ContactsController {
   /** A contact an agent adds (before they ever write, or for a channel that needs a first message from us). */
   @Post()
   @ApiCreatedResponse({ type: ContactResponse })
+  @ApiErrors('INVALID_PHONE')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateContactDto) {
     return contactResponse(await this.directory.create(p, p.userId, body));
   }
@@ -45,18 +48,22 @@ export class ContactsController {
   /** 404 CONTACT_MERGED (naming the contact it went into) for a contact that was merged away. */
   @Get(':id')
   @ApiOkResponse({ type: ContactResponse })
+  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return contactResponse(await this.directory.get(p, id));
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: ContactResponse })
+  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED', 'EMPTY_PATCH', 'INVALID_PHONE')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateContactDto) {
     return contactResponse(await this.directory.update(p, p.userId, id, body));
   }
 
   /** The contact's conversations on every channel, most recent activity first. */
   @Get(':id/conversations')
+  @ApiOkResponse({ type: ConversationPageResponse })
+  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED')
   async conversations(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Query() q: PageQueryDto) {
     return toPageResponse(await this.directory.conversationsOf(p, id, pageOf(q)), conversationResponse);
   }
@@ -70,6 +77,7 @@ export class ContactsController {
   @Roles('owner', 'admin')
   @HttpCode(200)
   @ApiOkResponse({ type: MergeResultResponse })
+  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED', 'SAME_CONTACT')
   async merge(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: MergeContactDto) {
     const { contact, merge } = await this.directory.merge(p, p.userId, id, body.otherContactId);
     return {
@@ -87,12 +95,16 @@ export class ContactsController {
 
   /** The contact's consents (WhatsApp opt-in, CRM enrichment, data export): granted or withdrawn, with source, time and who recorded them. */
   @Get(':id/consents')
+  @ApiOkResponse({ type: ConsentListResponse })
+  @ApiErrors('CONTACT_NOT_FOUND')
   async getConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return { items: await this.consents.list(p, id) };
   }
 
   /** Records opt-ins and opt-outs (with their source); WhatsApp templates need the opt-in. */
   @Put(':id/consents')
+  @ApiOkResponse({ type: ConsentListResponse, description: "The contact's consents after the change" })
+  @ApiErrors('CONTACT_NOT_FOUND')
   async putConsents(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: PutConsentsDto) {
     return { items: await this.consents.record(p, id, p.userId, body.consents) };
   }

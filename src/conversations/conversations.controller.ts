@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { invalid } from '../../libs/domain/src';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
+import { type ErrorCode, invalid } from '../../libs/domain/src';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
 import { PageQueryDto, pageOf } from '../common/page-query.dto';
@@ -13,7 +14,24 @@ import { conversationViewResponse } from './triage.responses';
 import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
 import { TriageService } from './triage.service';
+import { MessagePageResponse, MessageResponse, NoteListResponse, NoteResponse } from './message.responses.dto';
 import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, StartConversationDto, UpdateConversationDto } from './conversation.dto';
+
+/** What sending can refuse, whether replying or writing first. */
+const SEND_ERRORS: ErrorCode[] = [
+  'EMPTY_MESSAGE',
+  'MESSAGE_TOO_LONG',
+  'CANNED_RESPONSE_NOT_FOUND',
+  'TEMPLATE_NOT_SUPPORTED',
+  'ATTACHMENTS_NOT_SUPPORTED',
+  'CHANNEL_DISCONNECTED',
+  'CHANNEL_REVOKED',
+  'SMS_OPTED_OUT',
+  'MESSAGING_WINDOW_CLOSED',
+  'WHATSAPP_WINDOW_CLOSED',
+  'WHATSAPP_OPT_IN_REQUIRED',
+  'CARD_NUMBER_NOT_ALLOWED',
+];
 
 @ApiTags('conversations')
 @Authenticated()
@@ -44,6 +62,18 @@ export class ConversationsController {
       "The contact's open conversation on the channel continues (created: false), else a new one starts, assigned to the caller. Nothing is stored when a rule refuses.",
   })
   @ApiCreatedResponse({ type: StartedConversationResponse })
+  @ApiErrors(
+    ...SEND_ERRORS,
+    'CONTACT_NOT_FOUND',
+    'CONTACT_MERGED',
+    'CHANNEL_NOT_FOUND@404',
+    'ADDRESS_REQUIRED',
+    'INVALID_ADDRESS',
+    'ADDRESS_OF_ANOTHER_CONTACT',
+    'WHATSAPP_TEMPLATE_REQUIRED',
+    'CONTACT_NOT_ON_CHANNEL',
+    'CONTACT_BLOCKED',
+  )
   async start(@CurrentPrincipal() p: Principal, @Body() body: StartConversationDto) {
     const m = body.message;
     if (m.template !== undefined && (m.text !== undefined || m.attachments !== undefined || m.cannedResponseId !== undefined)) {
@@ -66,17 +96,21 @@ export class ConversationsController {
 
   @Get(':id')
   @ApiOkResponse({ type: ConversationViewResponse })
+  @ApiErrors('CONVERSATION_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return conversationViewResponse(await this.triage.view(p, p.userId, id));
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: ConversationViewResponse })
+  @ApiErrors('CONVERSATION_NOT_FOUND', 'EMPTY_PATCH', 'ASSIGNEE_NOT_FOUND', 'SNOOZE_NEEDS_STATUS', 'SNOOZE_IN_PAST', 'SNOOZE_TOO_FAR')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
     return conversationViewResponse(await this.triage.update(p, p.userId, id, body));
   }
 
   @Get(':id/messages')
+  @ApiOkResponse({ type: MessagePageResponse, description: 'Newest first' })
+  @ApiErrors('CONVERSATION_NOT_FOUND')
   async messages(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Query() q: PageQueryDto) {
     return toPageResponse(await this.conversations.listMessages(p, id, pageOf(q)), messageResponse);
   }
@@ -84,6 +118,8 @@ export class ConversationsController {
   /** Accepted, not yet delivered: the message is queued for its channel. */
   @Post(':id/messages')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: MessageResponse, description: 'The queued message' })
+  @ApiErrors(...SEND_ERRORS, 'CONVERSATION_NOT_FOUND')
   async send(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: SendMessageDto) {
     if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined || body.cannedResponseId !== undefined)) {
       throw invalid('VALIDATION_FAILED', 'send either a template, or text (or a canned response) and/or attachments');
@@ -94,11 +130,15 @@ export class ConversationsController {
   }
 
   @Post(':id/notes')
+  @ApiCreatedResponse({ type: NoteResponse })
+  @ApiErrors('CONVERSATION_NOT_FOUND')
   async addNote(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: CreateNoteDto) {
     return noteResponse(await this.conversations.addNote(p, id, p.userId, body.text));
   }
 
   @Get(':id/notes')
+  @ApiOkResponse({ type: NoteListResponse })
+  @ApiErrors('CONVERSATION_NOT_FOUND')
   async notes(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return { items: (await this.conversations.listNotes(p, id)).map(noteResponse) };
   }

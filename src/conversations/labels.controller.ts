@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { invalid } from '../../libs/domain/src';
 import { IdParam } from '../common/id-param';
 import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
@@ -23,6 +24,7 @@ export class LabelsController {
 
   @Get(':id')
   @ApiOkResponse({ type: LabelResponse })
+  @ApiErrors('LABEL_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return labelResponse(await this.labels.get(p, id));
   }
@@ -31,6 +33,7 @@ export class LabelsController {
   @Roles('owner', 'admin')
   @ApiOperation({ summary: 'Create a label (409 LABEL_NAME_TAKEN when the name exists, whatever its case)' })
   @ApiCreatedResponse({ type: LabelResponse })
+  @ApiErrors('LABEL_NAME_TAKEN', 'TOO_MANY_LABELS')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateLabelDto) {
     return labelResponse(await this.labels.create(p, body));
   }
@@ -38,6 +41,7 @@ export class LabelsController {
   @Patch(':id')
   @Roles('owner', 'admin')
   @ApiOkResponse({ type: LabelResponse })
+  @ApiErrors('LABEL_NOT_FOUND', 'LABEL_NAME_TAKEN', 'EMPTY_PATCH')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateLabelDto) {
     if (body.name === undefined && body.colour === undefined) throw invalid('EMPTY_PATCH', 'Send name and/or colour');
     return labelResponse(await this.labels.update(p, id, body));
@@ -48,6 +52,7 @@ export class LabelsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a label; it is taken off every conversation' })
   @ApiNoContentResponse()
+  @ApiErrors('LABEL_NOT_FOUND')
   async remove(@CurrentPrincipal() p: Principal, @IdParam() id: string): Promise<void> {
     await this.labels.remove(p, id);
   }

@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsUUID
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { DisplayName } from '../common/display-name';
 import { MAX_LABELS_PER_CONVERSATION } from './labels.service';
+import { MessageResponse } from './message.responses.dto';
 import { PRIORITIES, Priority } from './triage.store';
 
 export const COLOUR = /^#[0-9a-fA-F]{6}$/;
@@ -186,20 +187,9 @@ export class BulkUpdateResponse {
   @ApiProperty({ type: [String], format: 'uuid', description: 'Ids of no conversation of this organization: nothing was done for them' }) notFound: string[];
 }
 
-export class MessageSummaryResponse {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) conversationId: string;
-  @ApiProperty({ enum: ['inbound', 'outbound'] }) direction: string;
-  @ApiProperty({ type: String, nullable: true }) text: string | null;
-  @ApiProperty({ type: String, nullable: true, example: 'queued' }) status: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) authorId: string | null;
-  @ApiProperty() sentAt: Date;
-  @ApiProperty() createdAt: Date;
-}
-
 export class StartedConversationResponse {
   @ApiProperty({ description: "false: the contact's open conversation on the channel continued" }) created: boolean;
   @ApiProperty({ type: ConversationViewResponse }) conversation: ConversationViewResponse;
-  @ApiProperty({ type: MessageSummaryResponse, description: 'The queued message, as POST /api/conversations/:id/messages answers it' })
-  message: MessageSummaryResponse;
+  @ApiProperty({ type: MessageResponse, description: 'The queued message, as POST /api/conversations/:id/messages answers it' })
+  message: MessageResponse;
 }

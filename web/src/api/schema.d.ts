@@ -1241,6 +1241,19 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "agent";
         };
+        AttachmentResponse: {
+            /** @example image/jpeg */
+            mimeType?: string;
+            /** @example invoice.pdf */
+            name?: string;
+            /** @description The platform reference kept for lazy download (a WhatsApp media id, say) */
+            ref?: string;
+            sha256?: string;
+            /** @enum {string} */
+            type: "image" | "video" | "audio" | "file" | "location" | "other";
+            /** @description Where the platform serves it (fetch it through the attachments route) */
+            url?: string;
+        };
         BulkSetDto: {
             /**
              * Format: uuid
@@ -1310,6 +1323,9 @@ export interface components {
             /** @example checkout form, 2026-11-29 */
             source: string;
         };
+        ConsentListResponse: {
+            items: components["schemas"]["ConsentResponse"][];
+        };
         ConsentResolutionResponse: {
             /**
              * @description Whose record stands: the contact that stayed, or the one merged into it
@@ -1318,6 +1334,17 @@ export interface components {
             from: "kept" | "merged";
             granted: boolean;
             purpose: string;
+        };
+        ConsentResponse: {
+            granted: boolean;
+            /** @enum {string} */
+            purpose: "whatsapp_opt_in" | "whatsapp_marketing" | "crm_enrichment" | "data_export";
+            /** Format: date-time */
+            recordedAt: string;
+            /** Format: uuid */
+            recordedBy: string | null;
+            /** @example website_form */
+            source: string;
         };
         ContactIdentityResponse: {
             /** Format: date-time */
@@ -1378,6 +1405,30 @@ export interface components {
             status: "open" | "pending" | "snoozed" | "resolved";
             /** @description Of those, assigned to nobody */
             unassigned: number;
+        };
+        ConversationPageResponse: {
+            items: components["schemas"]["ConversationResponse"][];
+            nextCursor: string | null;
+        };
+        ConversationResponse: {
+            /** Format: uuid */
+            assigneeId: string | null;
+            /** Format: uuid */
+            channelId: string;
+            /** Format: uuid */
+            contactId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastInboundAt: string | null;
+            /** Format: date-time */
+            lastMessageAt: string;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+            /** Format: date-time */
+            updatedAt: string;
         };
         ConversationViewPageResponse: {
             items: components["schemas"]["ConversationViewResponse"][];
@@ -1663,27 +1714,77 @@ export interface components {
             contact: components["schemas"]["ContactResponse"];
             merge: components["schemas"]["ContactMergeResponse"];
         };
-        MessageSummaryResponse: {
+        MessageErrorResponse: {
+            /** @description The platform's or the sender's code for the failure */
+            code: string | null;
+            text: string | null;
+        };
+        MessagePageResponse: {
+            items: components["schemas"]["MessageResponse"][];
+            nextCursor: string | null;
+        };
+        MessageResponse: {
+            attachments: components["schemas"]["AttachmentResponse"][];
             /** Format: uuid */
             authorId: string | null;
             /** Format: uuid */
             conversationId: string;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description Deleted by its sender
+             */
+            deletedAt: string | null;
             /** @enum {string} */
             direction: "inbound" | "outbound";
+            /** Format: date-time */
+            editedAt: string | null;
+            /** @description Earlier versions, oldest first */
+            edits: components["schemas"]["MessageVersionResponse"][];
+            error: components["schemas"]["MessageErrorResponse"] | null;
+            /** @description The platform's id of the message */
+            externalId: string | null;
             /** Format: uuid */
             id: string;
+            reactions: components["schemas"]["ReactionResponse"][];
+            replyToExternalId: string | null;
             /** Format: date-time */
             sentAt: string;
-            /** @example queued */
-            status: string | null;
+            /**
+             * @description Delivery of what we send; null for inbound messages
+             * @example queued
+             * @enum {string|null}
+             */
+            status: "queued" | "sent" | "delivered" | "read" | "failed" | null;
+            /** @example Your order ships today. */
+            text: string | null;
+        };
+        MessageVersionResponse: {
+            /** Format: date-time */
+            at: string;
+            attachments: components["schemas"]["AttachmentResponse"][];
             text: string | null;
         };
         MovedCountsResponse: {
             consents: number;
             conversations: number;
             identities: number;
+        };
+        NoteListResponse: {
+            items: components["schemas"]["NoteResponse"][];
+        };
+        NoteResponse: {
+            /** Format: uuid */
+            authorId: string;
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** @example Customer asked for a refund; waiting for finance. */
+            text: string;
         };
         NotificationPageResponse: {
             items: components["schemas"]["NotificationResponse"][];
@@ -1754,6 +1855,15 @@ export interface components {
         PutConversationLabelsDto: {
             /** @description The labels the conversation carries from now on (empty: none) */
             labelIds: string[];
+        };
+        ReactionResponse: {
+            /** @enum {string} */
+            by: "contact";
+            /**
+             * @description null: the reaction was taken back
+             * @example 👍
+             */
+            emoji: string | null;
         };
         ReadAllResponse: {
             /** @description How many were unread */
@@ -1910,7 +2020,7 @@ export interface components {
             /** @description false: the contact's open conversation on the channel continued */
             created: boolean;
             /** @description The queued message, as POST /api/conversations/:id/messages answers it */
-            message: components["schemas"]["MessageSummaryResponse"];
+            message: components["schemas"]["MessageResponse"];
         };
         StartSessionDto: {
             /**
@@ -2145,6 +2255,21 @@ export interface components {
                 };
             };
         };
+        /** @description Error: LABEL_NAME_TAKEN (see /docs/errors) */
+        LABEL_NAME_TAKEN: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "LABEL_NAME_TAKEN";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
         /** @description Error: LAST_OWNER (see /docs/errors) */
         LAST_OWNER: {
             headers: {
@@ -2217,6 +2342,21 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 403;
+                };
+            };
+        };
+        /** @description Error: SHORT_CODE_TAKEN (see /docs/errors) */
+        SHORT_CODE_TAKEN: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "SHORT_CODE_TAKEN";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
                 };
             };
         };
@@ -3218,6 +3358,21 @@ export interface operations {
                 };
             };
             404: components["responses"]["NOT_FOUND"];
+            /** @description Error: SHORT_CODE_TAKEN, TOO_MANY_CANNED_RESPONSES (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "SHORT_CODE_TAKEN" | "TOO_MANY_CANNED_RESPONSES";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -3245,7 +3400,21 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CANNED_RESPONSE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CANNED_RESPONSE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3284,7 +3453,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CANNED_RESPONSE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CANNED_RESPONSE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3312,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["CannedResponseResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3320,7 +3503,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3343,7 +3526,22 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CANNED_RESPONSE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CANNED_RESPONSE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["SHORT_CODE_TAKEN"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -3544,7 +3742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3552,7 +3750,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3589,7 +3787,21 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_MERGED, CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_MERGED" | "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3656,7 +3868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,7 +3876,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3673,7 +3885,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_MERGED, CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_MERGED" | "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -3695,11 +3921,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConsentListResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3719,11 +3961,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The contact's consents after the change */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConsentListResponse"];
+                };
             };
             /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -3742,7 +3987,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -3768,7 +4027,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConversationPageResponse"];
+                };
             };
             /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -3786,7 +4047,21 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_MERGED, CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_MERGED" | "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3838,7 +4113,7 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResultResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, SAME_CONTACT, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,7 +4121,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "SAME_CONTACT" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3869,7 +4144,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_MERGED, CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_MERGED" | "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -3955,7 +4244,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedConversationResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ADDRESS_REQUIRED, ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ADDRESS, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +4252,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "ADDRESS_REQUIRED" | "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ADDRESS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3986,9 +4275,53 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CANNED_RESPONSE_NOT_FOUND, CHANNEL_NOT_FOUND, CONTACT_MERGED, CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CANNED_RESPONSE_NOT_FOUND" | "CHANNEL_NOT_FOUND" | "CONTACT_MERGED" | "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            /** @description Error: ADDRESS_OF_ANOTHER_CONTACT, CHANNEL_DISCONNECTED, CHANNEL_REVOKED (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ADDRESS_OF_ANOTHER_CONTACT" | "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            /** @description Error: CARD_NUMBER_NOT_ALLOWED, CONTACT_BLOCKED, CONTACT_NOT_ON_CHANNEL, MESSAGING_WINDOW_CLOSED, SMS_OPTED_OUT, WHATSAPP_OPT_IN_REQUIRED, WHATSAPP_TEMPLATE_REQUIRED, WHATSAPP_WINDOW_CLOSED (see /docs/errors) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CARD_NUMBER_NOT_ALLOWED" | "CONTACT_BLOCKED" | "CONTACT_NOT_ON_CHANNEL" | "MESSAGING_WINDOW_CLOSED" | "SMS_OPTED_OUT" | "WHATSAPP_OPT_IN_REQUIRED" | "WHATSAPP_TEMPLATE_REQUIRED" | "WHATSAPP_WINDOW_CLOSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 422;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4014,7 +4347,21 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4042,7 +4389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ASSIGNEE_NOT_FOUND, BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, SNOOZE_IN_PAST, SNOOZE_NEEDS_STATUS, SNOOZE_TOO_FAR, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4050,7 +4397,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "ASSIGNEE_NOT_FOUND" | "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "SNOOZE_IN_PAST" | "SNOOZE_NEEDS_STATUS" | "SNOOZE_TOO_FAR" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -4059,7 +4406,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4106,7 +4467,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, LABEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "LABEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4128,11 +4503,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MessagePageResponse"];
+                };
             };
             /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -4150,7 +4528,21 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4170,13 +4562,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The queued message */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MessageResponse"];
+                };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4184,7 +4579,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -4193,9 +4588,53 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CANNED_RESPONSE_NOT_FOUND, CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CANNED_RESPONSE_NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            /** @description Error: CHANNEL_DISCONNECTED, CHANNEL_REVOKED (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            /** @description Error: CARD_NUMBER_NOT_ALLOWED, MESSAGING_WINDOW_CLOSED, SMS_OPTED_OUT, WHATSAPP_OPT_IN_REQUIRED, WHATSAPP_WINDOW_CLOSED (see /docs/errors) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CARD_NUMBER_NOT_ALLOWED" | "MESSAGING_WINDOW_CLOSED" | "SMS_OPTED_OUT" | "WHATSAPP_OPT_IN_REQUIRED" | "WHATSAPP_WINDOW_CLOSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 422;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4213,7 +4652,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The bytes, with their content type */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description A redirect to the platform's CDN */
+            302: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4222,6 +4671,21 @@ export interface operations {
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
+            /** @description Error: MEDIA_UNAVAILABLE (see /docs/errors) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": {
+                        /** @enum {string} */
+                        code: "MEDIA_UNAVAILABLE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 422;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4241,11 +4705,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NoteListResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4269,7 +4749,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NoteResponse"];
+                };
             };
             /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -4288,7 +4770,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4349,7 +4845,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONVERSATION_NOT_FOUND, MESSAGE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONVERSATION_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4377,7 +4887,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkUpdateResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ASSIGNEE_NOT_FOUND, BAD_REQUEST, EMPTY_PATCH, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4385,7 +4895,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "ASSIGNEE_NOT_FOUND" | "BAD_REQUEST" | "EMPTY_PATCH" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -4394,7 +4904,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["OPERATOR_READ_ONLY"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: LABEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "LABEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4806,6 +5330,21 @@ export interface operations {
                 };
             };
             404: components["responses"]["NOT_FOUND"];
+            /** @description Error: LABEL_NAME_TAKEN, TOO_MANY_LABELS (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "LABEL_NAME_TAKEN" | "TOO_MANY_LABELS";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -4833,7 +5372,21 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: LABEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "LABEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4872,7 +5425,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: LABEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "LABEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4900,7 +5467,7 @@ export interface operations {
                     "application/json": components["schemas"]["LabelResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4908,7 +5475,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -4931,7 +5498,22 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: LABEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "LABEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["LABEL_NAME_TAKEN"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
