@@ -206,3 +206,15 @@ export interface Notification {
   createdAt: string;
   readAt: string | null;
 }
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: 'admin' | 'agent';
+  teamIds: string[];
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  /** Only in the answer to the invitation: whether the mail went out. */
+  mailSent?: boolean;
+}

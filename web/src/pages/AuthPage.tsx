@@ -78,6 +78,18 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             <Button type="submit" loading={submit.isPending} fullWidth>
               {mode === 'signup' ? t('auth.signUp') : t('auth.signIn')}
             </Button>
+            {mode === 'login' && (
+              <Anchor
+                href="/account/forgot-password"
+                size="sm"
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate('/account/forgot-password');
+                }}
+              >
+                {t('account.forgot')}
+              </Anchor>
+            )}
             <Anchor
               href={mode === 'signup' ? '/login' : '/signup'}
               onClick={(e) => {

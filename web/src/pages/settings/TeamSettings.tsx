@@ -1,11 +1,11 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../../api/client';
 import { useChannels, useUsers } from '../../api/queries';
 import type { Session } from '../../api/session';
-import type { Retention, WebhookDelivery, WebhookSubscription } from '../../api/types';
+import type { Invitation, Retention, WebhookDelivery, WebhookSubscription } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 
@@ -15,14 +15,23 @@ export function UserSettings({ session }: { session: Session }) {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const users = useUsers(true);
-  const [form, setForm] = useState({ email: '', password: '', role: 'agent' as 'agent' | 'admin' });
-  const add = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/users', { body: form })),
-    onSuccess: () => {
-      toast(t('users.added'));
-      setForm({ email: '', password: '', role: 'agent' });
-      void qc.invalidateQueries({ queryKey: ['users'] });
+  const invitations = useQuery({
+    queryKey: ['invitations'],
+    queryFn: async () => (await unwrap<{ items: Invitation[] }>(api.GET('/api/users/invitations'))).items,
+  });
+  const [form, setForm] = useState({ email: '', role: 'agent' as 'agent' | 'admin' });
+  const invite = useMutation({
+    mutationFn: () => unwrap<Invitation>(api.POST('/api/users/invitations', { body: form })),
+    onSuccess: (sent) => {
+      toast(sent.mailSent === false ? t('users.inviteNotMailed') : t('users.invited', { email: sent.email }), sent.mailSent === false ? 'red' : undefined);
+      setForm({ email: '', role: 'agent' });
+      void qc.invalidateQueries({ queryKey: ['invitations'] });
     },
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/users/invitations/{id}', { params: { path: { id } } })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['invitations'] }),
+    onError: (err) => toast(errorText(err), 'red'),
   });
   const setActive = useMutation({
     mutationFn: (u: { id: string; active: boolean }) => unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { active: u.active } })),
@@ -31,8 +40,9 @@ export function UserSettings({ session }: { session: Session }) {
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    add.mutate();
+    invite.mutate();
   };
+  const pending = invitations.data ?? [];
   return (
     <Stack>
       <Table.ScrollContainer minWidth={480}>
@@ -52,7 +62,7 @@ export function UserSettings({ session }: { session: Session }) {
                 <Table.Td>{t(`roles.${u.role}`)}</Table.Td>
                 <Table.Td>{u.active ? '✓' : '—'}</Table.Td>
                 <Table.Td>
-                  {u.id !== session.userId && (
+                  {u.id !== session.userId && u.role !== 'owner' && (
                     <Button size="compact-xs" variant="subtle" onClick={() => setActive.mutate({ id: u.id, active: !u.active })}>
                       {u.active ? t('users.deactivate') : t('users.activate')}
                     </Button>
@@ -66,12 +76,42 @@ export function UserSettings({ session }: { session: Session }) {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {pending.length > 0 && (
+        <Card withBorder>
+          <Title order={3} size="h5" mb="xs" id="pending-invitations">
+            {t('users.pending')}
+          </Title>
+          <Table aria-labelledby="pending-invitations">
+            <Table.Tbody>
+              {pending.map((inv) => (
+                <Table.Tr key={inv.id}>
+                  <Table.Td>{inv.email}</Table.Td>
+                  <Table.Td>{t(`roles.${inv.role}`)}</Table.Td>
+                  <Table.Td>
+                    <Text size="xs" c="dimmed">
+                      {t('users.expires', { time: formatDateTime(inv.expiresAt, i18n.language) })}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Button size="compact-xs" variant="subtle" onClick={() => revoke.mutate(inv.id)} aria-label={t('users.revokeFor', { email: inv.email })}>
+                      {t('users.revoke')}
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      )}
       <Card withBorder>
-        <form onSubmit={submit} aria-labelledby="add-user">
+        <form onSubmit={submit} aria-labelledby="invite-user">
           <Stack gap="sm">
-            <Title order={3} size="h5" id="add-user">
-              {t('users.add')}
+            <Title order={3} size="h5" id="invite-user">
+              {t('users.invite')}
             </Title>
+            <Text size="sm" c="dimmed">
+              {t('users.inviteHint')}
+            </Text>
             <Group grow align="flex-start">
               <TextInput
                 label={t('users.email')}
@@ -79,13 +119,6 @@ export function UserSettings({ session }: { session: Session }) {
                 required
                 value={form.email}
                 onChange={(e) => setForm({ ...form, email: e.currentTarget.value })}
-              />
-              <PasswordInput
-                label={t('users.password')}
-                required
-                minLength={10}
-                value={form.password}
-                onChange={(e) => setForm({ ...form, password: e.currentTarget.value })}
               />
               <Select
                 label={t('users.role')}
@@ -98,14 +131,14 @@ export function UserSettings({ session }: { session: Session }) {
                 allowDeselect={false}
               />
             </Group>
-            {add.error && (
+            {invite.error && (
               <Alert color="red" role="alert">
-                {errorText(add.error)}
+                {errorText(invite.error)}
               </Alert>
             )}
             <Group justify="flex-end">
-              <Button type="submit" loading={add.isPending}>
-                {t('users.add')}
+              <Button type="submit" loading={invite.isPending}>
+                {t('users.sendInvitation')}
               </Button>
             </Group>
           </Stack>
