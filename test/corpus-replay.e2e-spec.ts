@@ -204,7 +204,7 @@ if (!corpus) {
     const events = await db.query(`select state, last_error from inbound_events where channel_id = $1 order by received_at`, [channelId]);
     const messages = await db.query(
       `select external_id, direction, text, attachments, status, error_code, error_text, deleted_at is not null as deleted, edited_at is not null as edited,
-              reactions, reply_to_external_id, template
+              reactions, reply_to_external_id, template, context
        from messages where channel_id = $1 order by sent_at, created_at`,
       [channelId],
     );

@@ -139,10 +139,13 @@ describe('Instagram channel', () => {
     expect(byExternalId(items, 'aWdf_mention')).toMatchObject({
       direction: 'inbound',
       text: null,
-      attachments: [{ type: 'other', name: 'story_mention', url: cdn('story.mp4') }],
+      attachments: [{ type: 'story_mention', url: cdn('story.mp4') }],
     });
-    expect(byExternalId(items, 'aWdf_share')).toMatchObject({ text: null, attachments: [{ type: 'other', name: 'share', url: cdn('post.jpg') }] });
-    expect(byExternalId(items, 'aWdf_reel')).toMatchObject({ text: 'look at this', attachments: [{ type: 'other', name: 'ig_reel', url: cdn('reel.mp4') }] });
+    expect(byExternalId(items, 'aWdf_share')).toMatchObject({ text: null, attachments: [{ type: 'share', url: cdn('post.jpg') }] });
+    expect(byExternalId(items, 'aWdf_reel')).toMatchObject({
+      text: 'look at this',
+      attachments: [{ type: 'reel', name: 'Summer drop', url: cdn('reel.mp4'), detail: { caption: 'Summer drop', mediaId: '1789' } }],
+    });
     expect(graph.calls.filter((c) => c.path.startsWith('/cdn/'))).toEqual([]);
   });
 
@@ -164,7 +167,7 @@ describe('Instagram channel', () => {
       externalId: 'aWdf_story_reply',
       text: 'Love this look!',
       replyToExternalId: null,
-      attachments: [{ type: 'other', name: 'story_reply', url: storyUrl, ref: '17900000000000001' }],
+      attachments: [{ type: 'other', url: storyUrl, ref: '17900000000000001', detail: { what: 'story_reply' } }],
     });
   });
 

@@ -20,6 +20,7 @@ export const messageResponse = (m: Message) => ({
   direction: m.direction,
   text: m.text,
   attachments: m.attachments,
+  context: m.context,
   status: m.status,
   error: m.errorCode || m.errorText ? { code: m.errorCode, text: m.errorText } : null,
   externalId: m.externalId,

@@ -145,6 +145,10 @@ export class ConversationService {
   }
 
   /** The End User blocked (or unblocked) the business's account; unknown End Users are not recorded. */
+  moveIdentity(tenant: TenantRef, channelId: string, fromExternalId: string, toExternalId: string): Promise<boolean> {
+    return this.inbound.moveIdentity(tenant, channelId, fromExternalId, toExternalId);
+  }
+
   setContactBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
     return this.inbound.setIdentityBlocked(tenant, channelId, externalContactId, blocked, at);
   }

@@ -210,6 +210,10 @@ export class InboundProcessor extends QueueWorker {
       case 'blocked':
         await this.conversations.setContactBlocked(tenant, channelId, e.externalContactId, e.blocked, e.at);
         return;
+      case 'identity_moved':
+        if (!(await this.conversations.moveIdentity(tenant, channelId, e.externalContactId, e.newExternalContactId)))
+          this.log.warn(`a ${channelKind} identity was not moved to its new id: none under the old id, or one under the new id already`);
+        return;
       case 'ignored':
         return;
     }

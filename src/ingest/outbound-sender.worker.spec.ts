@@ -18,6 +18,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   id: MESSAGE_ID,
   conversationId: '00000000-0000-4000-8000-0000000000b1',
   direction: 'outbound',
+  context: null,
   text: 'Your order shipped',
   attachments: [],
   status: 'queued',

@@ -1,3 +1,7 @@
+import type { Attachment, MessageContext } from './message-content';
+
+export type { Attachment } from './message-content';
+
 /**
  * A channel kind's name (`messenger`, `sms`…). The kinds on offer are the adapters registered in
  * the app (src/channels), not a list here: adding a kind edits nothing in libs/.
@@ -15,16 +19,6 @@ export type MessageDirection = 'inbound' | 'outbound';
 /** Outbound delivery progress; receipts may only move a message forward along this order. */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-
-export interface Attachment {
-  type: 'image' | 'video' | 'audio' | 'file' | 'location' | 'other';
-  url?: string;
-  mimeType?: string;
-  name?: string;
-  /** Platform-specific reference (e.g. a WhatsApp media id) kept for lazy download. */
-  ref?: string;
-  sha256?: string;
-}
 
 export interface ContactIdentity {
   id: string;
@@ -68,6 +62,8 @@ export interface Message {
   direction: MessageDirection;
   text: string | null;
   attachments: Attachment[];
+  /** Forwarded, the button chosen...: what the platform said about the message as a whole; null when nothing. */
+  context: MessageContext | null;
   /** Null for inbound messages: delivery status only describes what we send. */
   status: MessageStatus | null;
   errorCode: string | null;
@@ -110,6 +106,7 @@ export interface InboundMessage {
   externalMessageId: string;
   text?: string | null;
   attachments?: Attachment[];
+  context?: MessageContext | null;
   sentAt: Date;
   /** The platform id of the message this one answers, when the End User replied to one. */
   replyToExternalId?: string | null;

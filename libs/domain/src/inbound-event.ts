@@ -49,4 +49,6 @@ export type InboundEvent =
    * error not tied to one message): the Customer's admins are notified. `message` never quotes an End User.
    */
   | { type: 'notice'; kind: string; message: string }
+  /** The End User's platform id changed (a WhatsApp number change): their identity moves to the new id, with its contact and conversations. */
+  | { type: 'identity_moved'; externalContactId: string; newExternalContactId: string }
   | { type: 'ignored'; reason: string };

@@ -50,6 +50,12 @@ export abstract class InboundRecorder {
     who: Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId' | 'contactName'>,
     consent: { purpose: 'whatsapp_marketing'; granted: boolean; source: string; at: Date },
   ): Promise<void>;
+  /**
+   * Moves the End User's identity on a channel to their new platform id (a changed phone number):
+   * the same contact and conversations continue under it. False when there is no identity under
+   * the old id, or one already exists under the new id (nothing is merged then).
+   */
+  abstract moveIdentity(tenant: TenantRef, channelId: string, fromExternalId: string, toExternalId: string): Promise<boolean>;
   /** Records that the End User blocked (or unblocked) the business's account; the latest change by time wins. False when no such identity exists. */
   abstract setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ export * from './tenant';
 export * from './errors';
 export * from './error-catalogue';
 export * from './conversation';
+export * from './message-content';
 export * from './pagination';
 export * from './inbound-recorder';
 export * from './message-outbox';

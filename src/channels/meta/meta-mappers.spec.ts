@@ -29,8 +29,9 @@ describe('Messenger mapper', () => {
         text: 'hi',
         attachments: [
           { type: 'image', url: 'https://cdn/x.jpg' },
-          { type: 'other', url: 'https://l.facebook.com/x', name: 'fallback' },
+          { type: 'link', url: 'https://l.facebook.com/x', name: 'https://l.facebook.com/x', detail: {} },
         ],
+        context: null,
         sentAt: new Date(1764400000000),
         replyToExternalId: 'm0',
       },
@@ -40,11 +41,11 @@ describe('Messenger mapper', () => {
   it('keeps the text of a quick reply and the title of a postback', () => {
     expect(mapMessengerPayload(item({ message: { mid: 'm2', text: 'Large', quick_reply: { payload: 'SIZE_L' } } }))[0]).toMatchObject({
       type: 'message',
-      message: { text: 'Large' },
+      message: { text: 'Large', context: { choice: { kind: 'quick_reply', id: 'SIZE_L', title: 'Large' } } },
     });
     expect(mapMessengerPayload(item({ postback: { mid: 'm3', title: 'Get started', payload: 'START' } }))[0]).toMatchObject({
       type: 'message',
-      message: { externalMessageId: 'm3', text: 'Get started' },
+      message: { externalMessageId: 'm3', text: 'Get started', context: { choice: { kind: 'postback', id: 'START', title: 'Get started' } } },
     });
   });
 
@@ -88,7 +89,7 @@ describe('Instagram mapper', () => {
     const [story] = mapInstagramPayload(
       item({ message: { mid: 'ig3', attachments: [{ type: 'story_mention', payload: { url: 'https://lookaside/story' } }] } }),
     );
-    expect(story).toMatchObject({ type: 'message', message: { attachments: [{ type: 'other', name: 'story_mention', url: 'https://lookaside/story' }] } });
+    expect(story).toMatchObject({ type: 'message', message: { attachments: [{ type: 'story_mention', url: 'https://lookaside/story' }] } });
   });
 });
 
@@ -108,19 +109,20 @@ describe('WhatsApp mapper', () => {
         externalMessageId: 'wamid.1',
         text: null,
         attachments: [{ type: 'file', ref: 'D1', mimeType: 'application/pdf', name: 'invoice.pdf', sha256: 'h' }],
+        context: null,
         sentAt: new Date(1764400000 * 1000),
         replyToExternalId: null,
       },
     });
     expect(mapWhatsAppPayload({ message: { ...base, type: 'location', location: { latitude: 40.4, longitude: -3.7, name: 'Shop' } } })[0]).toMatchObject({
-      message: { attachments: [{ type: 'location', url: 'geo:40.4,-3.7', name: 'Shop' }] },
+      message: { attachments: [{ type: 'location', url: 'geo:40.4,-3.7', name: 'Shop', detail: { latitude: 40.4, longitude: -3.7, name: 'Shop' } }] },
     });
     expect(
       mapWhatsAppPayload({
         message: { ...base, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'x', title: 'Tuesday 10:00' } } },
       })[0],
     ).toMatchObject({
-      message: { text: 'Tuesday 10:00' },
+      message: { text: 'Tuesday 10:00', context: { choice: { kind: 'list', id: 'x', title: 'Tuesday 10:00' } } },
     });
     expect(
       mapWhatsAppPayload({ status: { id: 'wamid.9', status: 'failed', timestamp: '1764400001', errors: [{ code: 131047, title: 'Re-engagement message' }] } }),

@@ -1,15 +1,80 @@
-import type { Attachment, InboundEvent } from '../../../libs/domain/src';
-import { MetaAttachment, MetaMessagingItem, metaTime } from './meta-payload';
+import { attachment } from '../../../libs/domain/src';
+import type { Attachment, InboundEvent, MessageContext } from '../../../libs/domain/src';
+import { MetaAttachment, MetaMessagingItem, MetaReferral, metaTime } from './meta-payload';
 
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'file']);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : typeof v === 'number' ? String(v) : undefined);
+const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Meta attachments keep their CDN URL: media is referenced, never copied. */
-export function metaAttachments(list: MetaAttachment[] | undefined): Attachment[] {
-  return (list ?? []).map((a) => {
-    const type = a.type && MEDIA_TYPES.has(a.type) ? (a.type as Attachment['type']) : 'other';
-    return { type, url: a.payload?.url, ...(type === 'other' && a.type ? { name: a.type } : {}) };
-  });
+/** One Meta attachment in the inbox's model; media keep their CDN URL (referenced, never copied). */
+function metaAttachment(a: MetaAttachment, stickerId: string | undefined): Attachment {
+  const p = a.payload ?? {};
+  const url = str(p.url);
+  const sticker = str(p.sticker_id) ?? stickerId;
+  if (sticker && (a.type === 'image' || a.type === 'sticker')) return compact({ type: 'sticker' as const, url, detail: { stickerId: sticker } });
+  if (a.type && MEDIA_TYPES.has(a.type)) return compact({ type: a.type as 'image' | 'video' | 'audio' | 'file', url });
+  switch (a.type) {
+    case 'location': {
+      const latitude = num(p.coordinates?.lat);
+      const longitude = num(p.coordinates?.long);
+      if (latitude !== undefined && longitude !== undefined) return attachment.location({ latitude, longitude, name: str(p.title) });
+      break;
+    }
+    case 'fallback': {
+      // A shared link: Messenger puts its title and URL beside the payload, not in it.
+      const link = str(a.URL) ?? str(a.url) ?? url;
+      const title = str(a.title) ?? str(p.title);
+      return compact({ type: 'link' as const, url: link, name: title ?? link, detail: compact({ title }) });
+    }
+    case 'share':
+    case 'ig_post':
+      return compact({ type: 'share' as const, url, name: str(p.title), detail: compact({ caption: str(p.title), mediaId: str(p.ig_post_media_id) }) });
+    case 'ig_reel':
+    case 'reel':
+      return compact({
+        type: 'reel' as const,
+        url,
+        name: str(p.title),
+        detail: compact({ caption: str(p.title), mediaId: str((p as { reel_video_id?: string }).reel_video_id) }),
+      });
+    case 'story_mention':
+      return compact({ type: 'story_mention' as const, url, name: 'Story mention', detail: {} });
+  }
+  const what = str(a.type) ?? 'unknown';
+  return compact({ ...attachment.placeholder({ what: `meta_${what}`, summary: `An attachment the inbox cannot show yet (${what})` }), url });
 }
+
+/** The attachments of one message, a post shared twice (as `share` and as `ig_post`) kept once. */
+export function metaAttachments(list: MetaAttachment[] | undefined, stickerId?: number | string): Attachment[] {
+  const out: Attachment[] = [];
+  for (const a of Array.isArray(list) ? list : []) {
+    const next = metaAttachment(a ?? {}, str(stickerId));
+    const mediaId = next.type === 'share' ? next.detail?.mediaId : undefined;
+    if (mediaId && out.some((o) => o.type === 'share' && o.detail?.mediaId === mediaId)) continue;
+    out.push(next);
+  }
+  return out;
+}
+
+/** Which ad, which post, which link the End User came from. */
+function referralAttachment(r: MetaReferral | undefined): Attachment[] {
+  if (!r || typeof r !== 'object') return [];
+  const ad = r.ads_context_data ?? {};
+  return [
+    attachment.referral({
+      source: (str(r.source) ?? 'unknown').toLowerCase(),
+      adId: str(r.ad_id),
+      postId: str(ad.post_id),
+      headline: str(ad.ad_title),
+      mediaUrl: str(ad.photo_url) ?? str(ad.video_url),
+      sourceUrl: str(r.referer_uri),
+      ref: str(r.ref),
+    }),
+  ];
+}
+
+const contextOf = (c: MessageContext): MessageContext | null => (Object.keys(c).length ? c : null);
 
 /** Reads one `entry.messaging[]` item of a Page or Instagram account (they share the shape). */
 export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boolean }): InboundEvent[] {
@@ -21,13 +86,26 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
   if (m?.mid && m.is_deleted) return [{ type: 'deleted', externalMessageId: m.mid }];
   if (m?.mid && m.is_echo && recipient) {
     return [
-      { type: 'echo', externalContactId: recipient, externalMessageId: m.mid, text: m.text ?? null, attachments: metaAttachments(m.attachments), sentAt: at },
+      {
+        type: 'echo',
+        externalContactId: recipient,
+        externalMessageId: m.mid,
+        text: m.text ?? null,
+        attachments: metaAttachments(m.attachments, m.sticker_id),
+        sentAt: at,
+      },
     ];
   }
   if (m?.mid && sender) {
-    const attachments = metaAttachments(m.attachments);
-    if (m.reply_to?.story?.url) attachments.push({ type: 'other', name: 'story_reply', url: m.reply_to.story.url, ref: m.reply_to.story.id });
-    if (m.is_unsupported) attachments.push({ type: 'other', name: 'unsupported' });
+    const attachments = [...metaAttachments(m.attachments, m.sticker_id), ...referralAttachment(m.referral)];
+    if (m.reply_to?.story?.url)
+      attachments.push({
+        ...attachment.placeholder({ what: 'story_reply', summary: 'A reply to a story' }),
+        url: m.reply_to.story.url,
+        ref: m.reply_to.story.id,
+      });
+    if (m.is_unsupported) attachments.push(attachment.placeholder({ what: 'meta_unsupported', summary: 'A message Meta does not pass on to other apps' }));
+    const quick = str(m.quick_reply?.payload);
     return [
       {
         type: 'message',
@@ -36,6 +114,7 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
           externalMessageId: m.mid,
           text: m.text ?? null,
           attachments,
+          context: contextOf(quick ? { choice: { kind: 'quick_reply', id: quick, title: str(m.text) } } : {}),
           sentAt: at,
           replyToExternalId: m.reply_to?.mid ?? null,
         },
@@ -55,7 +134,26 @@ export function mapMessagingItem(item: MetaMessagingItem, opts: { readByMid: boo
           externalContactId: sender,
           externalMessageId: id,
           text: item.postback.title ?? item.postback.payload ?? '(button)',
-          attachments: [],
+          attachments: referralAttachment(item.postback.referral),
+          context: { choice: { kind: 'postback', id: str(item.postback.payload), title: str(item.postback.title) } },
+          sentAt: at,
+        },
+      },
+    ];
+  }
+  if (item.referral && sender) {
+    // An ad opened the thread: which ad is worth keeping before anything is written. A link or
+    // the chat plugin opening it says nothing yet (their ref comes again with the first message).
+    if (str(item.referral.source)?.toUpperCase() !== 'ADS')
+      return [{ type: 'ignored', reason: `a thread opened from ${str(item.referral.source)?.toLowerCase() ?? 'a referral'}, nothing written yet` }];
+    return [
+      {
+        type: 'message',
+        message: {
+          externalContactId: sender,
+          externalMessageId: `referral:${sender}:${at.getTime()}`,
+          text: null,
+          attachments: referralAttachment(item.referral),
           sentAt: at,
         },
       },

@@ -3,7 +3,27 @@
 
 export interface MetaAttachment {
   type?: string;
-  payload?: { url?: string; title?: string; sticker_id?: number } | null;
+  payload?: {
+    url?: string;
+    title?: string;
+    sticker_id?: number | string;
+    coordinates?: { lat?: number; long?: number };
+    ig_post_media_id?: string;
+  } | null;
+  /** A shared link (`fallback`): its title and URL sit beside the payload. */
+  title?: string;
+  URL?: string;
+  url?: string;
+}
+
+/** Where the End User came from (an ad, a link, a plugin), on a message or alone (`OPEN_THREAD`). */
+export interface MetaReferral {
+  ref?: string;
+  ad_id?: string;
+  source?: string;
+  type?: string;
+  referer_uri?: string;
+  ads_context_data?: { ad_title?: string; photo_url?: string; video_url?: string; post_id?: string; product_id?: string };
 }
 
 export interface MetaMessagingItem {
@@ -19,10 +39,13 @@ export interface MetaMessagingItem {
     attachments?: MetaAttachment[];
     reply_to?: { mid?: string; story?: { url?: string; id?: string } };
     quick_reply?: { payload?: string };
+    sticker_id?: number | string;
+    referral?: MetaReferral;
   };
   /** Messenger: the End User edited a message (the new text; attachments cannot be edited). */
   message_edit?: { mid?: string; text?: string; num_edit?: number };
-  postback?: { mid?: string; title?: string; payload?: string };
+  postback?: { mid?: string; title?: string; payload?: string; referral?: MetaReferral };
+  referral?: MetaReferral;
   delivery?: { mids?: string[]; watermark?: number | string };
   read?: { watermark?: number | string; mid?: string };
   reaction?: { mid?: string; action?: 'react' | 'unreact'; reaction?: string; emoji?: string };
@@ -39,17 +62,50 @@ export interface WhatsAppMessage {
   audio?: WhatsAppMedia;
   document?: WhatsAppMedia;
   sticker?: WhatsAppMedia;
-  location?: { latitude?: number; longitude?: number; name?: string; address?: string };
-  interactive?: { type?: string; button_reply?: { id?: string; title?: string }; list_reply?: { id?: string; title?: string } };
+  location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
+  contacts?: WhatsAppSharedContact[];
+  order?: {
+    catalog_id?: string;
+    text?: string;
+    product_items?: Array<{ product_retailer_id?: string; quantity?: number | string; item_price?: number | string; currency?: string }>;
+  };
+  interactive?: {
+    type?: string;
+    button_reply?: { id?: string; title?: string };
+    list_reply?: { id?: string; title?: string; description?: string };
+    nfm_reply?: { name?: string; body?: string; response_json?: string };
+  };
   button?: { text?: string; payload?: string };
   reaction?: { message_id?: string; emoji?: string };
-  context?: { id?: string };
+  context?: { id?: string; from?: string; forwarded?: boolean; frequently_forwarded?: boolean };
   /** The user deleted a message for everyone. */
   revoke?: { original_message_id?: string };
   /** The user edited a message: `message` is the new version, of any message type. */
   edit?: { original_message_id?: string; message?: WhatsAppMessage };
   /** smb_message_echoes: the End User a message typed in the WhatsApp Business app went to. */
   to?: string;
+  referral?: {
+    source_url?: string;
+    source_id?: string;
+    source_type?: string;
+    headline?: string;
+    body?: string;
+    media_type?: string;
+    image_url?: string;
+    video_url?: string;
+    thumbnail_url?: string;
+    ctwa_clid?: string;
+  };
+  system?: { body?: string; type?: string; wa_id?: string; new_wa_id?: string; customer?: string; identity?: string };
+  unsupported?: { type?: string };
+  errors?: WhatsAppError[];
+}
+
+export interface WhatsAppSharedContact {
+  name?: { formatted_name?: string; first_name?: string; last_name?: string };
+  phones?: Array<{ phone?: string; wa_id?: string; type?: string }>;
+  emails?: Array<{ email?: string }>;
+  org?: { company?: string };
 }
 
 export interface WhatsAppMedia {
@@ -58,6 +114,10 @@ export interface WhatsAppMedia {
   sha256?: string;
   caption?: string;
   filename?: string;
+  /** Audio: recorded as a voice note. */
+  voice?: boolean;
+  /** Sticker: animated. */
+  animated?: boolean;
 }
 
 export interface WhatsAppStatus {

@@ -136,7 +136,7 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
           kind,
           routingKey,
           dedupeKey: message.id ? `wamid:${text(message.id)}` : `item:${digest(message)}`,
-          payload: { message: message as WhatsAppMessage, contact: contact ?? null },
+          payload: { message: message as WhatsAppMessage, contact: contact ?? null, ...(Array.isArray(value.errors) ? { errors: value.errors } : {}) },
         });
       }
       for (const status of Array.isArray(statuses) ? statuses : []) {

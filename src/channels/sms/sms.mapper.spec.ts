@@ -54,8 +54,47 @@ describe('Twilio mapper', () => {
             { type: 'audio', url: 'https://m/0', mimeType: 'audio/ogg' },
             { type: 'file', url: 'https://m/1' },
           ],
+          context: null,
         },
       },
+    ]);
+  });
+
+  // Twilio's WhatsApp fields (https://www.twilio.com/docs/messaging/guides/webhook-request): our own sample.
+  it('keeps a WhatsApp location, the button pressed, forwarding and the ad the End User came from', () => {
+    const inbound = (fields: Record<string, string>) =>
+      mapTwilioPayload(toStoredEvent('inbound', Object.entries({ MessageSid: 'SM3', From: 'whatsapp:+14155550199', NumMedia: '0', ...fields }), at))[0] as {
+        message: { text: string | null; attachments: unknown[]; context: unknown };
+      };
+    expect(
+      inbound({ Body: '', MessageType: 'location', Latitude: '52.520008', Longitude: '13.404954', Label: 'Alexanderplatz', Address: 'Berlin' }).message
+        .attachments,
+    ).toEqual([
+      {
+        type: 'location',
+        url: 'geo:52.520008,13.404954',
+        name: 'Alexanderplatz, Berlin',
+        detail: { latitude: 52.520008, longitude: 13.404954, name: 'Alexanderplatz', address: 'Berlin' },
+      },
+    ]);
+    expect(inbound({ Latitude: 'north', Longitude: '13.4', Body: 'x' }).message.attachments).toEqual([]);
+    const button = inbound({
+      Body: 'Yes, confirm',
+      ButtonText: 'Yes, confirm',
+      ButtonPayload: 'CONFIRM_42',
+      FrequentlyForwarded: 'false',
+      Forwarded: 'true',
+    }).message;
+    expect(button.context).toEqual({ forwarded: 'once', choice: { kind: 'button', id: 'CONFIRM_42', title: 'Yes, confirm' } });
+    const ad = inbound({
+      Body: 'Is it in stock?',
+      ReferralSourceId: '1203',
+      ReferralSourceType: 'ad',
+      ReferralHeadline: 'Winter sale',
+      ReferralCtwaClid: 'clid',
+    }).message;
+    expect(ad.attachments).toEqual([
+      { type: 'referral', name: 'Winter sale', detail: { source: 'ad', adId: '1203', headline: 'Winter sale', clickId: 'clid' } },
     ]);
   });
 });

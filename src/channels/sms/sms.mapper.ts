@@ -1,4 +1,5 @@
-import type { Attachment, InboundEvent, ReceiptStatus } from '../../../libs/domain/src';
+import { attachment } from '../../../libs/domain/src';
+import type { Attachment, InboundEvent, MessageContext, ReceiptStatus } from '../../../libs/domain/src';
 import type { FormParams } from './twilio-signature';
 
 /** What the webhook controller stores for one Twilio request (the processor maps it later). */
@@ -11,6 +12,18 @@ export interface TwilioStoredEvent {
 }
 
 const INBOUND_FIELDS = new Set(['MessageSid', 'SmsSid', 'SmsMessageSid', 'AccountSid', 'MessagingServiceSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments']);
+/** What WhatsApp through Twilio adds: a shared location, the button pressed, forwarding and the ad the End User came from. */
+const WHATSAPP_FIELDS = ['Latitude', 'Longitude', 'Address', 'Label', 'ButtonText', 'ButtonPayload', 'Forwarded', 'FrequentlyForwarded'];
+const REFERRAL_FIELDS = [
+  'ReferralSourceId',
+  'ReferralSourceType',
+  'ReferralSourceUrl',
+  'ReferralHeadline',
+  'ReferralBody',
+  'ReferralMediaUrl',
+  'ReferralCtwaClid',
+];
+for (const f of [...WHATSAPP_FIELDS, ...REFERRAL_FIELDS]) INBOUND_FIELDS.add(f);
 const STATUS_FIELDS = new Set(['MessageSid', 'SmsSid', 'AccountSid', 'MessageStatus', 'SmsStatus', 'ErrorCode', 'ErrorMessage']);
 const MEDIA_FIELD = /^Media(Url|ContentType)(\d{1,2})$/;
 const MAX_MEDIA = 20;
@@ -53,6 +66,34 @@ function mediaOf(params: Record<string, string>): Attachment[] {
     out.push({ type: attachmentType(mimeType), url, ...(mimeType ? { mimeType } : {}) });
   }
   return out;
+}
+
+const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** A WhatsApp location through Twilio: `Latitude`/`Longitude`, with `Label` and `Address` for a place. */
+function locationOf(params: Record<string, string>): Attachment[] {
+  const latitude = Number(params.Latitude);
+  const longitude = Number(params.Longitude);
+  if (!params.Latitude || !params.Longitude || !Number.isFinite(latitude) || !Number.isFinite(longitude)) return [];
+  return [attachment.location({ latitude, longitude, name: params.Label || undefined, address: params.Address || undefined })];
+}
+
+/** A click-to-WhatsApp ad or post the End User came from (Twilio's `Referral*` fields). */
+function referralOf(params: Record<string, string>): Attachment[] {
+  if (!params.ReferralSourceId && !params.ReferralSourceUrl && !params.ReferralCtwaClid) return [];
+  const source = (params.ReferralSourceType || 'unknown').toLowerCase();
+  return [
+    attachment.referral({
+      source,
+      adId: source === 'ad' ? params.ReferralSourceId || undefined : undefined,
+      postId: source === 'post' ? params.ReferralSourceId || undefined : undefined,
+      headline: params.ReferralHeadline || undefined,
+      body: params.ReferralBody || undefined,
+      sourceUrl: params.ReferralSourceUrl || undefined,
+      mediaUrl: params.ReferralMediaUrl || undefined,
+      clickId: params.ReferralCtwaClid || undefined,
+    }),
+  ];
 }
 
 const RECEIPT_OF: Record<string, ReceiptStatus> = {
@@ -114,6 +155,12 @@ export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
   if (e.type !== 'inbound') return [{ type: 'ignored', reason: `unknown Twilio event ${String(e.type)}` }];
   const from = params.From?.trim();
   if (!from) return [{ type: 'ignored', reason: 'inbound SMS without a sender' }];
+  const attachments = [...mediaOf(params), ...locationOf(params), ...referralOf(params)];
+  const context: MessageContext = {};
+  if (params.FrequentlyForwarded === 'true') context.forwarded = 'many';
+  else if (params.Forwarded === 'true') context.forwarded = 'once';
+  if (params.ButtonPayload || params.ButtonText)
+    context.choice = compact({ kind: 'button' as const, id: params.ButtonPayload || undefined, title: params.ButtonText || undefined });
   return [
     {
       type: 'message',
@@ -121,8 +168,9 @@ export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
         externalContactId: from,
         contactName: null,
         externalMessageId: sid,
-        text: params.Body ? params.Body : null,
-        attachments: mediaOf(params),
+        text: params.Body ? params.Body : params.ButtonText || null,
+        attachments,
+        context: Object.keys(context).length ? context : null,
         sentAt: receivedAt(e),
       },
     },

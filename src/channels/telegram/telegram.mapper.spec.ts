@@ -16,25 +16,102 @@ const stored = (update: Record<string, unknown>) => {
 const map = (update: Record<string, unknown>) => mapTelegramPayload(stored(update).stored as never);
 
 describe('Telegram mapper', () => {
-  it('maps what a message carries: voice, video, sticker and location as attachments; contact cards by name only', () => {
+  it('maps what a message carries: voice notes as voice, stickers as stickers, locations, venues, contact cards and polls with their content', () => {
     const message = (content: Record<string, unknown>) =>
       map({ update_id: 1, message: { message_id: 9, from, chat, date: 1735787045, ...content } })[0] as {
         type: 'message';
-        message: { attachments: unknown[]; text: string | null };
+        message: { attachments: unknown[]; text: string | null; context: unknown };
       };
-    expect(message({ voice: { file_id: 'V', duration: 3 } }).message.attachments).toEqual([{ type: 'audio', ref: 'V', mimeType: 'audio/ogg' }]);
+    expect(message({ voice: { file_id: 'V', duration: 3 } }).message.attachments).toEqual([
+      { type: 'audio', ref: 'V', mimeType: 'audio/ogg', detail: { voice: true } },
+    ]);
+    expect(message({ audio: { file_id: 'A', mime_type: 'audio/mpeg' } }).message.attachments).toEqual([
+      { type: 'audio', ref: 'A', mimeType: 'audio/mpeg', detail: { voice: false } },
+    ]);
     expect(message({ video: { file_id: 'M', mime_type: 'video/mp4' } }).message.attachments).toEqual([{ type: 'video', ref: 'M', mimeType: 'video/mp4' }]);
-    expect(message({ sticker: { file_id: 'S', emoji: '👍', width: 512, height: 512 } }).message.attachments).toEqual([{ type: 'image', ref: 'S' }]);
-    expect(message({ location: { latitude: 52.5, longitude: 13.4 } }).message.attachments).toEqual([{ type: 'location', url: 'geo:52.5,13.4' }]);
+    expect(message({ sticker: { file_id: 'S', emoji: '👍', width: 512, height: 512, is_animated: true } }).message.attachments).toEqual([
+      { type: 'sticker', ref: 'S', detail: { animated: true, emoji: '👍' } },
+    ]);
+    expect(message({ location: { latitude: 52.5, longitude: 13.4 } }).message.attachments).toEqual([
+      { type: 'location', url: 'geo:52.5,13.4', detail: { latitude: 52.5, longitude: 13.4 } },
+    ]);
+    // A venue comes with its location: one attachment, with its title and address.
+    expect(
+      message({
+        location: { latitude: 52.52, longitude: 13.41 },
+        venue: { location: { latitude: 52.52, longitude: 13.41 }, title: 'Fernsehturm', address: 'Panoramastraße 1A', foursquare_id: 'x' },
+      }).message.attachments,
+    ).toEqual([
+      {
+        type: 'location',
+        url: 'geo:52.52,13.41',
+        name: 'Fernsehturm, Panoramastraße 1A',
+        detail: { latitude: 52.52, longitude: 13.41, name: 'Fernsehturm', address: 'Panoramastraße 1A' },
+      },
+    ]);
     // A GIF comes as `animation` and `document`: one attachment.
     expect(message({ animation: { file_id: 'G' }, document: { file_id: 'G', mime_type: 'video/mp4' } }).message.attachments).toEqual([
       { type: 'file', ref: 'G', mimeType: 'video/mp4' },
     ]);
-    const card = message({ contact: { phone_number: '+4915112345678', first_name: 'Bob' } });
-    expect(card.message.attachments).toEqual([{ type: 'other', name: 'contact' }]);
+    // A contact card is what the End User chose to send: its name and number are the content (its vCard is not kept).
+    const card = message({ contact: { phone_number: '+4915112345678', first_name: 'Bob', last_name: 'Ross', user_id: 7, vcard: 'BEGIN:VCARD' } });
+    expect(card.message.attachments).toEqual([
+      { type: 'contacts', name: 'Bob Ross +4915112345678', detail: { contacts: [{ name: 'Bob Ross', phones: [{ phone: '+4915112345678' }] }] } },
+    ]);
     expect(
-      JSON.stringify(stored({ update_id: 2, message: { message_id: 9, from, chat, date: 1, contact: { phone_number: '+4915112345678' } } }).stored),
-    ).not.toContain('+4915112345678');
+      JSON.stringify(stored({ update_id: 2, message: { message_id: 9, from, chat, date: 1, contact: { vcard: 'BEGIN:VCARD', phone_number: '1' } } }).stored),
+    ).not.toContain('VCARD');
+    const poll = message({
+      poll: {
+        id: 'p',
+        question: 'Which day?',
+        options: [
+          { text: 'Mon', voter_count: 0 },
+          { text: 'Tue', voter_count: 1 },
+        ],
+        is_anonymous: false,
+        type: 'regular',
+      },
+    });
+    expect(poll.message.attachments).toEqual([
+      { type: 'poll', name: 'Which day?', detail: { question: 'Which day?', options: ['Mon', 'Tue'], anonymous: false } },
+    ]);
+    expect(message({ text: 'fwd', forward_origin: { type: 'hidden_user', sender_user_name: 'X', date: 1 } }).message.context).toEqual({ forwarded: 'once' });
+    expect(message({ text: 'mine' }).message.context).toBeNull();
+  });
+
+  it('turns what the inbox cannot show yet (a payment, a dice) into a typed placeholder', () => {
+    const [payment] = map({
+      update_id: 4,
+      message: {
+        message_id: 10,
+        from,
+        chat,
+        date: 1,
+        successful_payment: { currency: 'EUR', total_amount: 1250, invoice_payload: 'order-7', telegram_payment_charge_id: 'c' },
+      },
+    }) as Array<{ message: { attachments: unknown[] } }>;
+    expect(payment.message.attachments).toEqual([
+      {
+        type: 'other',
+        name: 'Telegram payment received (EUR)',
+        detail: {
+          what: 'telegram_payment',
+          summary: 'Telegram payment received (EUR)',
+          data: { currency: 'EUR', totalAmount: 1250, invoicePayload: 'order-7' },
+        },
+      },
+    ]);
+    const [dice] = map({ update_id: 5, message: { message_id: 11, from, chat, date: 1, dice: { emoji: '🎲', value: 3 } } }) as Array<{
+      message: { attachments: unknown[] };
+    }>;
+    expect(dice.message.attachments).toEqual([
+      {
+        type: 'other',
+        name: 'A Telegram dice the inbox cannot show yet',
+        detail: { what: 'telegram_dice', summary: 'A Telegram dice the inbox cannot show yet' },
+      },
+    ]);
   });
 
   it('reads raw updates too (numeric ids), uses the receipt time for a button press, and falls back to the button data', () => {
@@ -51,6 +128,7 @@ describe('Telegram mapper', () => {
           externalMessageId: 'callback:q1',
           text: 'yes',
           attachments: [],
+          context: { choice: { kind: 'callback', id: 'yes' } },
           sentAt: at,
           replyToExternalId: '42:5',
         },

@@ -1,4 +1,5 @@
-import type { Attachment, InboundEvent } from '../../../libs/domain/src';
+import { attachment } from '../../../libs/domain/src';
+import type { Attachment, InboundEvent, MessageContext } from '../../../libs/domain/src';
 import { telegramMessageId } from './telegram.gateway';
 
 // Telegram Bot API shapes, as far as the inbox reads them (https://core.telegram.org/bots/api#update).
@@ -41,8 +42,15 @@ interface TgMessage {
   audio?: TgFile;
   voice?: TgFile;
   video_note?: TgFile;
-  sticker?: TgFile & { emoji?: string };
+  sticker?: TgFile & { emoji?: string; is_animated?: boolean; is_video?: boolean };
   location?: { latitude: number; longitude: number };
+  /** A shared contact card: what the End User chose to send (name and number). */
+  contact?: { phone_number?: string; first_name?: string; last_name?: string };
+  poll?: { question: string; options: string[]; allows_multiple_answers?: boolean; is_anonymous?: boolean };
+  venue?: { latitude: number; longitude: number; title?: string; address?: string };
+  successful_payment?: { currency?: string; total_amount?: number; invoice_payload?: string };
+  /** Set when the message was forwarded (`forward_origin`, or `forward_date` of older Bot API versions). */
+  forwarded?: true;
   reply_to_message?: { message_id: number };
   reply_markup?: { inline_keyboard?: TgButton[][] };
   /** Set on the messages of a business account connected to the bot (Telegram Business). */
@@ -128,8 +136,8 @@ const UPDATE_KINDS = [
   'edited_business_message',
   'deleted_business_messages',
 ] as const;
-/** Content kinds of a message we show only by name (no content is kept). */
-const OTHER_CONTENT = ['contact', 'poll', 'dice', 'game', 'venue', 'invoice', 'story', 'paid_media', 'checklist'];
+/** Content kinds of a message the inbox cannot show yet: a typed placeholder names them (no content is kept). */
+const OTHER_CONTENT = ['dice', 'game', 'invoice', 'story', 'paid_media', 'checklist', 'giveaway', 'giveaway_winners', 'refunded_payment'];
 
 const str = (v: unknown, max = 4096): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -191,6 +199,11 @@ function pruneMessage(v: unknown): TgMessage | undefined {
   const photo = largestPhoto(m.photo);
   const sticker = pruneFile(m.sticker);
   const location = obj(m.location);
+  const contact = obj(m.contact);
+  const poll = obj(m.poll);
+  const venue = obj(m.venue);
+  const venueAt = obj(venue?.location);
+  const payment = obj(m.successful_payment);
   const keyboard = obj(m.reply_markup)?.inline_keyboard;
   const buttons = Array.isArray(keyboard)
     ? keyboard.map((row) =>
@@ -211,7 +224,39 @@ function pruneMessage(v: unknown): TgMessage | undefined {
     audio: pruneFile(m.audio),
     voice: pruneFile(m.voice),
     video_note: pruneFile(m.video_note),
-    sticker: sticker ? compact({ ...sticker, emoji: str(obj(m.sticker)?.emoji, 16) }) : undefined,
+    sticker: sticker
+      ? compact({
+          ...sticker,
+          emoji: str(obj(m.sticker)?.emoji, 16),
+          is_animated: obj(m.sticker)?.is_animated === true ? true : undefined,
+          is_video: obj(m.sticker)?.is_video === true ? true : undefined,
+        })
+      : undefined,
+    contact: contact
+      ? compact({ phone_number: str(contact.phone_number, 64), first_name: str(contact.first_name, 256), last_name: str(contact.last_name, 256) })
+      : undefined,
+    poll:
+      poll && str(poll.question)
+        ? compact({
+            question: str(poll.question, 300)!,
+            options: (Array.isArray(poll.options) ? poll.options : []).map((o) => str(obj(o)?.text, 100) ?? '').slice(0, 12),
+            allows_multiple_answers: poll.allows_multiple_answers === true ? true : undefined,
+            is_anonymous: typeof poll.is_anonymous === 'boolean' ? poll.is_anonymous : undefined,
+          })
+        : undefined,
+    venue:
+      venueAt && num(venueAt.latitude) !== undefined && num(venueAt.longitude) !== undefined
+        ? compact({
+            latitude: venueAt.latitude as number,
+            longitude: venueAt.longitude as number,
+            title: str(venue?.title, 256),
+            address: str(venue?.address, 512),
+          })
+        : undefined,
+    successful_payment: payment
+      ? compact({ currency: str(payment.currency, 8), total_amount: num(payment.total_amount), invoice_payload: str(payment.invoice_payload, 128) })
+      : undefined,
+    forwarded: m.forward_origin !== undefined || m.forward_date !== undefined ? (true as const) : undefined,
     location:
       location && num(location.latitude) !== undefined && num(location.longitude) !== undefined
         ? { latitude: location.latitude as number, longitude: location.longitude as number }
@@ -352,15 +397,43 @@ export function telegramAttachments(m: TgMessage): Attachment[] {
   };
   const photo = m.photo?.length ? m.photo.reduce((a, b) => ((b.width ?? 0) * (b.height ?? 0) >= (a.width ?? 0) * (a.height ?? 0) ? b : a)) : undefined;
   file('image', photo, 'image/jpeg');
-  if (m.sticker) file('image', m.sticker);
+  if (m.sticker?.file_id) {
+    const detail = compact({ animated: m.sticker.is_animated || m.sticker.is_video ? true : undefined, emoji: m.sticker.emoji });
+    out.push(compact({ type: 'sticker' as const, ref: m.sticker.file_id, mimeType: m.sticker.mime_type, detail }));
+  }
   file('video', m.video);
   file('video', m.video_note, 'video/mp4');
-  file('audio', m.audio);
-  file('audio', m.voice, 'audio/ogg');
+  if (m.audio?.file_id)
+    out.push(compact({ type: 'audio' as const, ref: m.audio.file_id, mimeType: m.audio.mime_type, name: m.audio.file_name, detail: { voice: false } }));
+  if (m.voice?.file_id)
+    out.push(compact({ type: 'audio' as const, ref: m.voice.file_id, mimeType: m.voice.mime_type ?? 'audio/ogg', detail: { voice: true } }));
   // An animation (GIF) comes with a `document` too: it is kept once, as that file.
   if (m.document && !out.some((a) => a.ref === m.document!.file_id)) file('file', m.document);
-  if (m.location) out.push({ type: 'location', url: `geo:${m.location.latitude},${m.location.longitude}` });
-  if (out.length === 0 && m.other) out.push({ type: 'other', name: m.other });
+  // A venue comes with its `location` too: it is kept once, with its title and address.
+  if (m.venue) out.push(attachment.location({ latitude: m.venue.latitude, longitude: m.venue.longitude, name: m.venue.title, address: m.venue.address }));
+  else if (m.location) out.push(attachment.location({ latitude: m.location.latitude, longitude: m.location.longitude }));
+  if (m.contact) {
+    const name = [m.contact.first_name, m.contact.last_name].filter(Boolean).join(' ') || null;
+    out.push(attachment.contacts([{ name, phones: m.contact.phone_number ? [{ phone: m.contact.phone_number }] : [] }]));
+  }
+  if (m.poll) {
+    out.push(
+      attachment.poll({ question: m.poll.question, options: m.poll.options, multipleAnswers: m.poll.allows_multiple_answers, anonymous: m.poll.is_anonymous }),
+    );
+  }
+  if (m.successful_payment) {
+    const p = m.successful_payment;
+    out.push(
+      attachment.placeholder({
+        what: 'telegram_payment',
+        summary: `Telegram payment received${p.currency ? ` (${p.currency})` : ''}`,
+        // The amount is in the currency's smallest unit (cents), as Telegram gives it.
+        data: compact({ currency: p.currency, totalAmount: p.total_amount, invoicePayload: p.invoice_payload }),
+      }),
+    );
+  }
+  if (out.length === 0 && m.other)
+    out.push(attachment.placeholder({ what: `telegram_${m.other}`, summary: `A Telegram ${m.other.replace(/_/g, ' ')} the inbox cannot show yet` }));
   return out;
 }
 
@@ -417,6 +490,7 @@ function mapBusiness(u: TelegramUpdate, received: Date): InboundEvent[] {
         externalMessageId,
         text,
         attachments,
+        context: forwardedContext(m),
         sentAt,
         replyToExternalId: m.reply_to_message ? telegramMessageId(contact, m.reply_to_message.message_id) : null,
       },
@@ -425,6 +499,7 @@ function mapBusiness(u: TelegramUpdate, received: Date): InboundEvent[] {
 }
 
 const privateChat = (chat: TgChat | undefined) => chat?.type === 'private';
+const forwardedContext = (m: TgMessage): MessageContext | null => (m.forwarded ? { forwarded: 'once' } : null);
 
 /**
  * Telegram update -> inbox events. Only private chats (one End User and the bot) are
@@ -448,6 +523,7 @@ export function mapTelegramPayload(payload: TelegramPayload): InboundEvent[] {
       externalMessageId,
       text,
       attachments,
+      context: forwardedContext(m),
       sentAt: at(m.date, received),
       replyToExternalId: m.reply_to_message ? telegramMessageId(chatId, m.reply_to_message.message_id) : null,
     };
@@ -514,6 +590,7 @@ export function mapTelegramPayload(payload: TelegramPayload): InboundEvent[] {
           externalMessageId: `callback:${q.id}`,
           text: label ?? q.data ?? '(button)',
           attachments: [],
+          context: { choice: compact<NonNullable<MessageContext['choice']>>({ kind: 'callback', id: q.data, title: label }) },
           sentAt: received,
           replyToExternalId: telegramMessageId(chatId, q.message.message_id),
         },

@@ -1,13 +1,158 @@
-import type { Attachment, InboundEvent, ReceiptStatus } from '../../../libs/domain/src';
+import { attachment } from '../../../libs/domain/src';
+import type { Attachment, InboundEvent, MessageContext, ReceiptStatus, SharedContact } from '../../../libs/domain/src';
 import { WhatsAppError, WhatsAppMedia, WhatsAppMessage, WhatsAppPayload, WhatsAppStatus, WhatsAppUserPreference, metaTime } from '../meta/meta-payload';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 const RECEIPTS = new Set<ReceiptStatus>(['sent', 'delivered', 'read', 'failed']);
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : typeof v === 'number' ? String(v) : undefined);
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' && v.trim() ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+
 /** WhatsApp media arrive as ids; the file is fetched lazily (two-step download) when asked for. */
 function mediaAttachment(kind: (typeof MEDIA_KINDS)[number], media: WhatsAppMedia): Attachment {
-  const type: Attachment['type'] = kind === 'document' || kind === 'sticker' ? 'file' : kind;
-  return { type, ref: media.id, mimeType: media.mime_type, name: media.filename, sha256: media.sha256 };
+  const file = { ref: media.id, mimeType: media.mime_type, name: media.filename, sha256: media.sha256 };
+  if (kind === 'sticker') return { type: 'sticker', ...file, detail: { animated: media.animated === true } };
+  if (kind === 'audio') return { type: 'audio', ...file, detail: { voice: media.voice === true } };
+  return { type: kind === 'document' ? 'file' : kind, ...file };
+}
+
+function sharedContacts(list: WhatsAppMessage['contacts']): SharedContact[] {
+  return (Array.isArray(list) ? list : []).map((c) => {
+    const name = str(c?.name?.formatted_name) ?? ([c?.name?.first_name, c?.name?.last_name].filter((s) => str(s)).join(' ') || null);
+    const phones = (Array.isArray(c?.phones) ? c.phones : [])
+      .filter((p) => str(p?.phone) ?? str(p?.wa_id))
+      .map((p) => ({ phone: (str(p.phone) ?? str(p.wa_id))!, ...(str(p.type) ? { type: p.type } : {}), ...(str(p.wa_id) ? { waId: p.wa_id } : {}) }));
+    const emails = (Array.isArray(c?.emails) ? c.emails : []).map((e) => str(e?.email)).filter((e): e is string => !!e);
+    return { name, phones, ...(emails.length ? { emails } : {}), ...(str(c?.org?.company) ? { organization: c.org!.company } : {}) };
+  });
+}
+
+function errorOf(errors: WhatsAppError[] | undefined): { code: string; text: string } | undefined {
+  const e = Array.isArray(errors) ? errors[0] : undefined;
+  if (!e) return undefined;
+  return { code: String(e.code ?? ''), text: [e.title ?? e.message, e.error_data?.details].filter(Boolean).join(': ') };
+}
+
+/** A Flow's answers as the End User filled them in (the flow token is ours, not theirs). */
+function flowAnswers(json: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(json ?? '');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const { flow_token: _token, ...answers } = parsed as Record<string, unknown>;
+    return answers;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message's content, as text and attachments; a kind we cannot show becomes a typed placeholder. */
+function contentOf(message: WhatsAppMessage, errors: WhatsAppError[] | undefined): { text: string | null; attachments: Attachment[]; context: MessageContext } {
+  let text: string | null = null;
+  const attachments: Attachment[] = [];
+  const context: MessageContext = {};
+  const error = errorOf(message.errors) ?? errorOf(errors);
+  const placeholder = (what: string, summary: string, data?: Record<string, unknown>) =>
+    attachments.push(attachment.placeholder({ what, summary, data, error }));
+  switch (message.type) {
+    case 'text':
+      text = message.text?.body ?? null;
+      break;
+    case 'location': {
+      const l = message.location ?? {};
+      const latitude = num(l.latitude);
+      const longitude = num(l.longitude);
+      if (latitude !== undefined && longitude !== undefined)
+        attachments.push(attachment.location({ latitude, longitude, name: str(l.name), address: str(l.address) }));
+      else placeholder('whatsapp_location', 'A location without coordinates');
+      break;
+    }
+    case 'contacts':
+      attachments.push(attachment.contacts(sharedContacts(message.contacts)));
+      break;
+    case 'order': {
+      const o = message.order ?? {};
+      const items = (Array.isArray(o.product_items) ? o.product_items : []).map((i) => ({
+        productId: str(i?.product_retailer_id) ?? '?',
+        quantity: num(i?.quantity) ?? 1,
+        itemPrice: num(i?.item_price),
+        currency: str(i?.currency),
+      }));
+      attachments.push(attachment.order({ catalogId: str(o.catalog_id), note: str(o.text), items }));
+      text = str(o.text) ?? null;
+      break;
+    }
+    case 'interactive': {
+      const i = message.interactive;
+      const choice = i?.button_reply ?? i?.list_reply;
+      if (choice && (str(choice.title) || str(choice.id))) {
+        text = str(choice.title) ?? str(choice.id)!;
+        const description = i?.list_reply?.description;
+        context.choice = { kind: i?.button_reply ? 'button' : 'list', id: str(choice.id), title: str(choice.title), description: str(description) };
+      } else if (i?.nfm_reply) {
+        const name = str(i.nfm_reply.name) ?? 'flow';
+        placeholder('whatsapp_flow_reply', `WhatsApp Flow answer (${name})`, {
+          name,
+          body: str(i.nfm_reply.body),
+          answers: flowAnswers(i.nfm_reply.response_json),
+        });
+      } else {
+        placeholder('whatsapp_interactive', `WhatsApp interactive reply (${str(i?.type) ?? 'unreadable'})`);
+      }
+      break;
+    }
+    case 'button':
+      text = str(message.button?.text) ?? str(message.button?.payload) ?? null;
+      context.choice = { kind: 'button', id: str(message.button?.payload), title: str(message.button?.text) };
+      break;
+    case 'system': {
+      const s = message.system ?? {};
+      const event =
+        s.type === 'user_changed_number' ? 'number_changed' : s.type === 'customer_identity_changed' ? 'identity_changed' : (str(s.type) ?? 'unknown');
+      text =
+        str(s.body) ??
+        (event === 'number_changed'
+          ? 'The contact changed their WhatsApp number'
+          : event === 'identity_changed'
+            ? "The contact's WhatsApp identity changed"
+            : null);
+      attachments.push(attachment.system({ event, newExternalId: str(s.wa_id ?? s.new_wa_id) }, text ?? event));
+      break;
+    }
+    default: {
+      const kind = MEDIA_KINDS.find((k) => k === message.type);
+      const media = kind ? message[kind] : undefined;
+      if (kind && media) {
+        attachments.push(mediaAttachment(kind, media));
+        text = media.caption ?? null;
+      } else {
+        const what = str(message.unsupported?.type) ?? str(message.type) ?? 'unknown';
+        placeholder(`whatsapp_${what}`, `A WhatsApp message the inbox cannot show yet (${what})`);
+      }
+    }
+  }
+  if (message.context?.frequently_forwarded) context.forwarded = 'many';
+  else if (message.context?.forwarded) context.forwarded = 'once';
+  const r = message.referral;
+  if (r) {
+    const source = (str(r.source_type) ?? 'unknown').toLowerCase();
+    attachments.push(
+      attachment.referral({
+        source,
+        adId: source === 'ad' ? str(r.source_id) : undefined,
+        postId: source === 'post' ? str(r.source_id) : undefined,
+        headline: str(r.headline),
+        body: str(r.body),
+        sourceUrl: str(r.source_url),
+        mediaUrl: str(r.image_url) ?? str(r.video_url),
+        clickId: str(r.ctwa_clid),
+        ...(source !== 'ad' && source !== 'post' ? { ref: str(r.source_id) } : {}),
+      }),
+    );
+  }
+  return { text, attachments, context };
 }
 
 /**
@@ -23,7 +168,7 @@ function mapEdit(message: WhatsAppMessage, ifUnknown?: 'ignore'): InboundEvent[]
   return [{ type: 'edited', externalMessageId: original, text: text ?? null, attachments, editedAt: sentAt, ...(ifUnknown ? { ifUnknown } : {}) }];
 }
 
-function mapMessage(message: WhatsAppMessage, contactName: string | null): InboundEvent[] {
+function mapMessage(message: WhatsAppMessage, contactName: string | null, errors?: WhatsAppError[]): InboundEvent[] {
   if (!message.id || !message.from) return [{ type: 'ignored', reason: 'message without id or sender' }];
   const at = metaTime(message.timestamp, 's');
   // The user deleted the message for everyone: its content goes, as Instagram's `is_deleted`.
@@ -36,34 +181,8 @@ function mapMessage(message: WhatsAppMessage, contactName: string | null): Inbou
     const emoji = message.reaction.emoji || null;
     return [{ type: 'reaction', externalMessageId: message.reaction.message_id, externalContactId: message.from, action: emoji ? 'react' : 'unreact', emoji }];
   }
-  let text: string | null = null;
-  const attachments: Attachment[] = [];
-  switch (message.type) {
-    case 'text':
-      text = message.text?.body ?? null;
-      break;
-    case 'location': {
-      const l = message.location ?? {};
-      attachments.push({ type: 'location', url: `geo:${l.latitude},${l.longitude}`, name: [l.name, l.address].filter(Boolean).join(', ') || undefined });
-      break;
-    }
-    case 'interactive':
-      text = message.interactive?.button_reply?.title ?? message.interactive?.list_reply?.title ?? null;
-      break;
-    case 'button':
-      text = message.button?.text ?? message.button?.payload ?? null;
-      break;
-    default: {
-      const kind = MEDIA_KINDS.find((k) => k === message.type);
-      const media = kind ? message[kind] : undefined;
-      if (kind && media) {
-        attachments.push(mediaAttachment(kind, media));
-        text = media.caption ?? null;
-      } else {
-        attachments.push({ type: 'other', name: message.type ?? 'unknown' });
-      }
-    }
-  }
+  const { text, attachments, context } = contentOf(message, errors);
+  const moved = attachments.find((a): a is Attachment<'system'> => a.type === 'system' && a.detail?.event === 'number_changed')?.detail?.newExternalId;
   return [
     {
       type: 'message',
@@ -73,10 +192,12 @@ function mapMessage(message: WhatsAppMessage, contactName: string | null): Inbou
         externalMessageId: message.id,
         text,
         attachments,
+        context: Object.keys(context).length ? context : null,
         sentAt: at,
         replyToExternalId: message.context?.id ?? null,
       },
     },
+    ...(moved && moved !== message.from ? [{ type: 'identity_moved' as const, externalContactId: message.from, newExternalContactId: moved }] : []),
   ];
 }
 
@@ -140,7 +261,7 @@ function mapErrors(errors: WhatsAppError[]): InboundEvent[] {
 }
 
 export function mapWhatsAppPayload(payload: WhatsAppPayload): InboundEvent[] {
-  if (payload.message) return mapMessage(payload.message, payload.contact?.profile?.name ?? null);
+  if (payload.message) return mapMessage(payload.message, payload.contact?.profile?.name ?? null, payload.errors);
   if (payload.status) return mapStatus(payload.status);
   if (payload.echo) return mapEcho(payload.echo);
   if (payload.preference) return mapPreference(payload.preference, payload.contact?.profile?.name ?? null);

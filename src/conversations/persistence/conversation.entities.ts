@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Attachment, ChannelKind, ConversationStatus, MessageDirection, MessageStatus, Reaction } from '../../../libs/domain/src';
+import type { Attachment, ChannelKind, MessageContext, ConversationStatus, MessageDirection, MessageStatus, Reaction } from '../../../libs/domain/src';
 
 // Mappings of the tables the migrations create; the schema itself lives only in migrations.
 
@@ -52,6 +52,7 @@ export class MessageEntity {
   @Column('text') direction: MessageDirection;
   @Column('text', { nullable: true }) text: string | null;
   @Column('jsonb') attachments: Attachment[];
+  @Column('jsonb', { nullable: true }) context: MessageContext | null;
   @Column('text', { nullable: true }) status: MessageStatus | null;
   @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
   @Column('text', { name: 'error_text', nullable: true }) errorText: string | null;

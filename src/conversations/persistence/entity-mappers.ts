@@ -31,6 +31,7 @@ export const toMessage = (e: MessageEntity): Message => ({
   direction: e.direction,
   text: e.text,
   attachments: e.attachments,
+  context: e.context ?? null,
   status: e.status,
   errorCode: e.errorCode,
   errorText: e.errorText,

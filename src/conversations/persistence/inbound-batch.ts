@@ -101,10 +101,10 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
   if (fresh.length > 0) {
     const inserted = await rows<{ id: string; channel_id: string; external_id: string }>(
       tx,
-      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, reply_to_external_id, sent_at)
-       select $1, conversation_id, channel_id, 'inbound', text, attachments::jsonb, external_id, reply_to, sent_at
-       from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-         as n(conversation_id, channel_id, text, attachments, external_id, reply_to, sent_at)
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at)
+       select $1, conversation_id, channel_id, 'inbound', text, attachments::jsonb, context::jsonb, external_id, reply_to, sent_at
+       from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+         as n(conversation_id, channel_id, text, attachments, context, external_id, reply_to, sent_at)
        on conflict (tenant_id, channel_id, external_id) do nothing
        returning id, channel_id, external_id`,
       [
@@ -113,6 +113,7 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
         fresh.map((i) => i.channelId),
         fresh.map((i) => i.text ?? null),
         fresh.map((i) => JSON.stringify(i.attachments ?? [])),
+        fresh.map((i) => (i.context ? JSON.stringify(i.context) : null)),
         fresh.map((i) => i.externalMessageId),
         fresh.map((i) => i.replyToExternalId ?? null),
         fresh.map((i) => i.sentAt.toISOString()),

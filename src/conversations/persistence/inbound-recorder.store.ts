@@ -58,14 +58,15 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
           )[0].id;
 
       const [message] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, external_id, reply_to_external_id, sent_at)
-         values ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8) returning id`,
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at)
+         values ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9) returning id`,
         [
           t,
           conversationId,
           inbound.channelId,
           inbound.text ?? null,
           JSON.stringify(inbound.attachments ?? []),
+          inbound.context ? JSON.stringify(inbound.context) : null,
           inbound.externalMessageId,
           inbound.replyToExternalId ?? null,
           inbound.sentAt,
@@ -225,7 +226,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     return this.dbs.forTenant(tenant, async (tx) => {
       const updated = await rows<{ id: string }>(
         tx,
-        `update messages set text = null, attachments = '[]', reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
+        `update messages set text = null, attachments = '[]', context = null, reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
          where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
         [tenant.tenantId, channelId, externalMessageId],
       );
@@ -301,6 +302,20 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
         [tenant.tenantId, channelId, externalContactId, blocked, at],
       );
       return tx.exists(ContactIdentityEntity, { where: { tenantId: tenant.tenantId, channelId, externalId: externalContactId } });
+    });
+  }
+
+  moveIdentity(tenant: TenantRef, channelId: string, fromExternalId: string, toExternalId: string): Promise<boolean> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const moved = await rows<{ id: string }>(
+        tx,
+        `update contact_identities set external_id = $4
+         where tenant_id = $1 and channel_id = $2 and external_id = $3
+           and not exists (select 1 from contact_identities o where o.tenant_id = $1 and o.channel_id = $2 and o.external_id = $4)
+         returning id`,
+        [tenant.tenantId, channelId, fromExternalId, toExternalId],
+      );
+      return moved.length > 0;
     });
   }
 

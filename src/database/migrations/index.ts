@@ -34,6 +34,7 @@ import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-
 import { Search1765810000000 } from './region/1765810000000-search';
 import { Accounts1766300000000 } from './region/1766300000000-accounts';
 import { WhatsappMarketingConsent1766400000000 } from './region/1766400000000-whatsapp-marketing-consent';
+import { MessageContext1766410000000 } from './region/1766410000000-message-context';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -63,6 +64,7 @@ export const REGION_MIGRATIONS = [
   CrmErasureAndOauth1766200000002,
   Accounts1766300000000,
   WhatsappMarketingConsent1766400000000,
+  MessageContext1766410000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
