@@ -315,6 +315,18 @@ describe('SMS channel (Twilio)', () => {
       expect(sent).toMatchObject({ status: 'sent', externalId: expect.stringMatching(/^SM[0-9a-f]{32}$/) });
     });
 
+    it("refuses a reply longer than Twilio's 1600 characters before queueing it (400 TEXT_TOO_LONG), and sends one at the limit", async () => {
+      const conversation = await conversationOf(channelId);
+      const before = twilio.callsTo(twilio.messagesPath(accountSid)).length;
+      const long = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'x'.repeat(1601) } });
+      expect([long.status, long.body.code]).toEqual([400, 'TEXT_TOO_LONG']);
+      expect((await messagesOf(conversation.id)).some((m) => m.text === 'x'.repeat(1601))).toBe(false);
+      const atLimit = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'y'.repeat(1600) } });
+      expect(atLimit.status).toBe(202);
+      expect(await t.drainOutbound()).toBe(1);
+      expect(twilio.callsTo(twilio.messagesPath(accountSid))).toHaveLength(before + 1);
+    });
+
     it('moves the status forward with signed status callbacks, never back, and each callback counts once', async () => {
       const conversation = await conversationOf(channelId);
       const reply = await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'tracking' } });

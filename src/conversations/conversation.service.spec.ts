@@ -14,12 +14,11 @@ const CHANNEL = '00000000-0000-4000-8000-0000000000c2';
 const AGENT = '00000000-0000-4000-8000-0000000000a1';
 const now = new Date('2026-11-30T12:00:00Z');
 
-const plain: ChannelCapabilities = { attachments: false, quotedReplies: false };
+const plain: ChannelCapabilities = { attachments: false };
 const closedWindow = (): ReplyMode => ({ allowed: false, code: 'MESSAGING_WINDOW_CLOSED', reason: 'closed' });
 const noCards = (text: string) => (text.includes('4111111111111111') ? rejected('CARD_NUMBER_NOT_ALLOWED', 'no cards') : null);
 const templated: ChannelCapabilities = {
   attachments: false,
-  quotedReplies: false,
   templates: { consent: 'whatsapp_opt_in', missingConsent: () => rejected('WHATSAPP_OPT_IN_REQUIRED', 'opt in first') },
   replyWindow: closedWindow,
   contentRule: noCards,
@@ -103,6 +102,14 @@ describe('ConversationService.send', () => {
     const h = harness({ capabilities: { ...plain, attachments: true } });
     await h.send({ text: 'see', attachments });
     expect(h.outbox.addOutboundMessage).toHaveBeenCalledWith(TENANT, expect.objectContaining({ attachments }));
+  });
+
+  it("refuses text longer than the kind's limit before anything is queued, and queues text at the limit", async () => {
+    const limited = { ...plain, maxTextChars: 10 };
+    await expectRefused(harness({ capabilities: limited }), { text: 'x'.repeat(11) }, 'TEXT_TOO_LONG');
+    const h = harness({ capabilities: limited });
+    await h.send({ text: 'x'.repeat(10) });
+    expect(h.outbox.addOutboundMessage).toHaveBeenCalledWith(TENANT, expect.objectContaining({ text: 'x'.repeat(10) }));
   });
 
   it('applies the kind content rule to text', async () => {

@@ -219,6 +219,10 @@ export class ConversationService {
       if (content.attachments?.length && !capabilities.attachments) {
         throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending attachments by URL is not available on ${channel.kind} yet`);
       }
+      const length = content.text?.length ?? 0;
+      if (capabilities.maxTextChars !== undefined && length > capabilities.maxTextChars) {
+        throw invalid('TEXT_TOO_LONG', `Text on ${channel.kind} must be at most ${capabilities.maxTextChars} characters; this one has ${length}`);
+      }
       const refusal = capabilities.contentRule?.(content.text ?? '');
       if (refusal) throw refusal;
       const mode = capabilities.replyWindow?.(conversation.lastInboundAt, this.clock.now());

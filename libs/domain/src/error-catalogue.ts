@@ -194,6 +194,11 @@ export const ERROR_CATALOGUE = {
   INVALID_ADDRESS: { status: 400, meaning: "`to` is not an address of the channel's kind (an e-mail address, a phone number).", action: 'Fix the address.' },
   ADDRESS_OF_ANOTHER_CONTACT: { status: 409, meaning: 'Another contact has this address on this channel.', action: 'Write to that contact, or merge the two.' },
   TEMPLATE_NOT_SUPPORTED: { status: 400, meaning: 'Templates exist only on WhatsApp.', action: 'Send text instead.' },
+  TEXT_TOO_LONG: {
+    status: 400,
+    meaning: "The text is longer than the channel's platform takes in one message (the message says the limit).",
+    action: 'Shorten the text, or send it as several messages.',
+  },
   ATTACHMENTS_NOT_SUPPORTED: { status: 400, meaning: 'Attachments by URL cannot be sent on this channel yet.', action: 'Send text, or a link in the text.' },
   CHANNEL_DISCONNECTED: { status: 409, meaning: 'The channel is disconnected.', action: 'Reconnect the channel, then send.' },
   CHANNEL_REVOKED: { status: 409, meaning: "The platform revoked the channel's access.", action: 'Reconnect the channel with new credentials.' },

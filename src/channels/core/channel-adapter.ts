@@ -37,8 +37,6 @@ export interface ChannelCapabilities {
    * gave this consent; `missingConsent` is the refusal when they did not.
    */
   readonly templates?: { readonly consent: 'whatsapp_opt_in'; readonly missingConsent: () => DomainError };
-  /** A reply can quote the message it answers (informational: the inbox does not send quotes yet). */
-  readonly quotedReplies: boolean;
   /** How a reply may be sent given the End User's last message; absent: no window, always allowed. */
   replyWindow?(lastInboundAt: Date | null, now: Date): ReplyMode;
   /** Content the platform's terms forbid (text and template parameters): the refusal, or null. */
@@ -57,9 +55,11 @@ export interface ChannelCapabilities {
    * what an inbound text says, and the refusal of a send after a stop.
    */
   readonly optOutKeywords?: { keyword(text: string | null | undefined): 'stop' | 'start' | null; readonly refusal: () => DomainError };
-  /** The platform's limits (informational: the gateways enforce them when they send). */
+  /**
+   * The longest text the platform takes in one message, in UTF-16 code units as the platforms
+   * count: a longer reply is refused before it is queued (400 TEXT_TOO_LONG); the gateway checks again.
+   */
   readonly maxTextChars?: number;
-  readonly maxAttachmentBytes?: number;
 }
 
 /** One request to a kind's webhook URL (`/webhooks/<path>/:channelId[/<subPath>]`). */

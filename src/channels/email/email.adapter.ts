@@ -104,7 +104,6 @@ export class EmailAdapter implements ChannelAdapter<StoredEmail> {
   readonly dataOrigin = 'email';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
-    quotedReplies: true,
     newAddresses: { address: emailAddress, hint: 'to must be an e-mail address' },
   };
   readonly map = mapEmailPayload;

@@ -21,7 +21,7 @@ export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly dataOrigin = 'meta';
   // Meta's Platform Terms: a disconnected account's data goes after 30 days.
   readonly purgeDaysAfterDisconnect = 30;
-  readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 999 };
+  readonly capabilities = { attachments: true, replyWindow: metaMessagingWindow, maxTextChars: 999 };
   readonly gateway: InstagramGateway;
   readonly map = mapInstagramPayload;
 

@@ -22,7 +22,7 @@ export class MessengerAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly dataOrigin = 'meta';
   // Meta's Platform Terms: a disconnected account's data goes after 30 days.
   readonly purgeDaysAfterDisconnect = 30;
-  readonly capabilities = { attachments: true, quotedReplies: false, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
+  readonly capabilities = { attachments: true, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
   readonly gateway: MessengerGateway;
   readonly map = mapMessengerPayload;
 

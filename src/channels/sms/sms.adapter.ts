@@ -70,7 +70,6 @@ export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly dataOrigin = 'sms';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
-    quotedReplies: false,
     maxTextChars: TWILIO_BODY_LIMIT,
     newAddresses: { address: phoneAddress, hint: PHONE_ADDRESS_HINT },
     optOutKeywords: {

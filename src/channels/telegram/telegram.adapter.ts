@@ -50,7 +50,7 @@ export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   readonly kind = 'telegram';
   readonly processors = ['Telegram (Telegram Bot API message delivery)'];
   readonly dataOrigin = 'telegram';
-  readonly capabilities = { attachments: true, quotedReplies: false, maxTextChars: TELEGRAM_TEXT_LIMIT };
+  readonly capabilities = { attachments: true, maxTextChars: TELEGRAM_TEXT_LIMIT };
   readonly map = mapTelegramPayload;
   readonly webhook = telegramWebhook;
   readonly gateway: TelegramGateway;

@@ -64,7 +64,7 @@ export class WebchatAdapter implements ChannelAdapter<WebchatInboundPayload> {
   readonly kind = 'webchat';
   readonly processors: string[] = [];
   readonly dataOrigin = 'webchat';
-  readonly capabilities = { attachments: false, quotedReplies: false };
+  readonly capabilities = { attachments: false };
   readonly map = mapWebchatPayload;
   readonly gateway = new WebchatGateway();
 

@@ -26,7 +26,6 @@ const CAPABILITIES: ChannelCapabilities = {
     consent: 'whatsapp_opt_in',
     missingConsent: () => rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first'),
   },
-  quotedReplies: false,
   replyWindow: whatsappWindow,
   // WhatsApp's terms: no full payment card number may leave through it (template parameters included).
   contentRule: (text) =>
