@@ -1242,17 +1242,29 @@ export interface components {
             role: "admin" | "agent";
         };
         AttachmentResponse: {
+            /** @description By type: audio AudioDetail, sticker StickerDetail, location LocationDetail, contacts ContactsDetail, order OrderDetail, poll PollDetail, link LinkDetail, share/story_mention/reel ShareDetail, referral ReferralDetail, system SystemDetail, other PlaceholderDetail */
+            detail?: components["schemas"]["AudioDetailResponse"] | components["schemas"]["StickerDetailResponse"] | components["schemas"]["LocationDetailResponse"] | components["schemas"]["ContactsDetailResponse"] | components["schemas"]["OrderDetailResponse"] | components["schemas"]["PollDetailResponse"] | components["schemas"]["LinkDetailResponse"] | components["schemas"]["ShareDetailResponse"] | components["schemas"]["ReferralDetailResponse"] | components["schemas"]["SystemDetailResponse"] | components["schemas"]["PlaceholderDetailResponse"];
             /** @example image/jpeg */
             mimeType?: string;
-            /** @example invoice.pdf */
+            /**
+             * @description A file's name, or a readable label of the content (a place, a contact, a poll's question)
+             * @example invoice.pdf
+             */
             name?: string;
             /** @description The platform reference kept for lazy download (a WhatsApp media id, say) */
             ref?: string;
             sha256?: string;
-            /** @enum {string} */
-            type: "image" | "video" | "audio" | "file" | "location" | "other";
-            /** @description Where the platform serves it (fetch it through the attachments route) */
+            /**
+             * @description Media (image, video, audio, file, sticker) carry a file; the other types carry their content in `detail`. `other`: content the inbox cannot show yet, named in `detail`
+             * @enum {string}
+             */
+            type: "image" | "video" | "audio" | "file" | "sticker" | "location" | "contacts" | "order" | "poll" | "link" | "share" | "story_mention" | "reel" | "referral" | "system" | "other";
+            /** @description Where the platform serves it (fetch media through the attachments route); a geo: URI for a location */
             url?: string;
+        };
+        AudioDetailResponse: {
+            /** @description Recorded in the app as a voice note */
+            voice: boolean;
         };
         BulkSetDto: {
             /**
@@ -1392,6 +1404,9 @@ export interface components {
             phone: string | null;
             /** Format: date-time */
             updatedAt: string;
+        };
+        ContactsDetailResponse: {
+            contacts: components["schemas"]["SharedContactResponse"][];
         };
         ConversationCountsResponse: {
             /** @description Conversations in `status` */
@@ -1691,9 +1706,21 @@ export interface components {
             /** @description The first 140 characters; null for a message without text or deleted by its sender */
             text: string | null;
         };
+        LinkDetailResponse: {
+            title?: string;
+        };
         LinkTokenDto: {
             /** @description The token of the link from the mail (mml_…) */
             token: string;
+        };
+        LocationDetailResponse: {
+            address?: string;
+            /** @example 52.520008 */
+            latitude: number;
+            /** @example 13.404954 */
+            longitude: number;
+            /** @description A place's name (a venue's title) */
+            name?: string;
         };
         LoginDto: {
             email: string;
@@ -1714,6 +1741,23 @@ export interface components {
             contact: components["schemas"]["ContactResponse"];
             merge: components["schemas"]["ContactMergeResponse"];
         };
+        MessageChoiceResponse: {
+            description?: string;
+            /** @description The id or payload the business gave the button or row */
+            id?: string;
+            /** @enum {string} */
+            kind: "button" | "list" | "quick_reply" | "postback" | "callback";
+            title?: string;
+        };
+        MessageContextResponse: {
+            /** @description The button, list row or quick reply the End User chose */
+            choice?: components["schemas"]["MessageChoiceResponse"];
+            /**
+             * @description Forwarded by the End User; many: flagged by the platform as forwarded many times
+             * @enum {string}
+             */
+            forwarded?: "once" | "many";
+        };
         MessageErrorResponse: {
             /** @description The platform's or the sender's code for the failure */
             code: string | null;
@@ -1727,6 +1771,8 @@ export interface components {
             attachments: components["schemas"]["AttachmentResponse"][];
             /** Format: uuid */
             authorId: string | null;
+            /** @description What the platform said about the message as a whole; null: nothing */
+            context: components["schemas"]["MessageContextResponse"] | null;
             /** Format: uuid */
             conversationId: string;
             /** Format: date-time */
@@ -1825,6 +1871,21 @@ export interface components {
             /** @description Bearer token of platform staff; reaches an organization's data only through its live access grant */
             accessToken: string;
         };
+        OrderDetailResponse: {
+            catalogId?: string;
+            items: components["schemas"]["OrderItemResponse"][];
+            /** @description What the End User wrote with the order */
+            note?: string;
+        };
+        OrderItemResponse: {
+            /** @example EUR */
+            currency?: string;
+            /** @description Price of one item */
+            itemPrice?: number;
+            /** @description The catalog's product (retailer) id */
+            productId: string;
+            quantity: number;
+        };
         OutgoingAttachmentDto: {
             /** @enum {string} */
             type: "image" | "video" | "audio" | "file";
@@ -1848,6 +1909,34 @@ export interface components {
         PasswordResetRequestedResponse: {
             /** @enum {string} */
             status: "requested";
+        };
+        PlaceholderDetailResponse: {
+            /** @description What a later version may render */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @description The platform's own error about this content */
+            error?: components["schemas"]["PlaceholderErrorResponse"];
+            /**
+             * @description What arrived, for people
+             * @example WhatsApp Flow answer (flow)
+             */
+            summary: string;
+            /**
+             * @description What arrived, for code
+             * @example whatsapp_flow_reply
+             */
+            what: string;
+        };
+        PlaceholderErrorResponse: {
+            code: string;
+            text: string;
+        };
+        PollDetailResponse: {
+            anonymous?: boolean;
+            multipleAnswers?: boolean;
+            options: string[];
+            question: string;
         };
         PutConsentsDto: {
             consents: components["schemas"]["ConsentDto"][];
@@ -1878,6 +1967,23 @@ export interface components {
              */
             readUpTo: string;
             unreadCount: number;
+        };
+        ReferralDetailResponse: {
+            adId?: string;
+            body?: string;
+            /** @description Meta's click id of a click-to-WhatsApp ad (ctwa_clid) */
+            clickId?: string;
+            headline?: string;
+            mediaUrl?: string;
+            postId?: string;
+            /** @description The ref parameter the business put on the ad or link */
+            ref?: string;
+            /**
+             * @description ad, post, ads, shortlink...: as the platform names it, lower case
+             * @example ad
+             */
+            source: string;
+            sourceUrl?: string;
         };
         RefreshTokenDto: {
             /** @description The refresh token of the last sign-in or refresh (mmr_…); single use */
@@ -1956,6 +2062,26 @@ export interface components {
             template?: components["schemas"]["TemplateDto"];
             /** @description May hold {{contact.name}} and {{agent.name}}, filled in when sent */
             text?: string;
+        };
+        SharedContactPhoneResponse: {
+            /** @example +49 30 1234567 */
+            phone: string;
+            /** @example WORK */
+            type?: string;
+            /** @description The number's WhatsApp id */
+            waId?: string;
+        };
+        SharedContactResponse: {
+            emails?: string[];
+            name: string | null;
+            organization?: string;
+            phones: components["schemas"]["SharedContactPhoneResponse"][];
+        };
+        ShareDetailResponse: {
+            /** @description The post's caption or title */
+            caption?: string;
+            /** @description The platform's id of the shared media */
+            mediaId?: string;
         };
         SignupDto: {
             /** @example owner@acme.test */
@@ -2041,6 +2167,22 @@ export interface components {
             pending: number;
             resolved: number;
             snoozed: number;
+        };
+        StickerDetailResponse: {
+            animated?: boolean;
+            /** @example 👍 */
+            emoji?: string;
+            /** @description The platform's id of the sticker itself (Messenger's like sticker) */
+            stickerId?: string;
+        };
+        SystemDetailResponse: {
+            /**
+             * @description identity_changed, number_changed, or the platform's own name
+             * @example number_changed
+             */
+            event: string;
+            /** @description A number change: the End User's new platform id */
+            newExternalId?: string;
         };
         TemplateDto: {
             /** @example en_US */
