@@ -1,0 +1,62 @@
+import type { ApiMessage } from './api';
+
+/** A message on screen: one of ours is shown at once, before the API confirms it (`id` null until then). */
+export interface ShownMessage {
+  id: string | null;
+  clientMessageId: string | null;
+  from: 'visitor' | 'agent';
+  text: string | null;
+  sentAt: string;
+  state: 'sending' | 'sent' | 'delivered' | 'failed';
+}
+
+function newClientId(): string {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  let s = '';
+  for (let i = 0; i < 32; i++) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
+
+/** The conversation as shown: in order, each message once, ours matched to the API's copy by clientMessageId. */
+export class MessageList {
+  items: ShownMessage[] = [];
+  private byId: Record<string, ShownMessage> = {};
+  private byClientId: Record<string, ShownMessage> = {};
+
+  /** Adds a message from the API, or confirms ours it is the copy of; a message already shown changes nothing. */
+  upsert(m: ApiMessage): 'added' | 'confirmed' | 'unchanged' {
+    if (this.byId[m.id]) return 'unchanged';
+    const pending = m.clientMessageId ? this.byClientId[m.clientMessageId] : undefined;
+    if (pending && !pending.id) {
+      pending.id = m.id;
+      pending.sentAt = m.sentAt;
+      pending.state = 'delivered';
+      pending.text = m.text;
+      this.byId[m.id] = pending;
+      return 'confirmed';
+    }
+    const msg: ShownMessage = { id: m.id, clientMessageId: m.clientMessageId, from: m.from, text: m.text, sentAt: m.sentAt, state: 'delivered' };
+    this.byId[m.id] = msg;
+    if (m.clientMessageId) this.byClientId[m.clientMessageId] = msg;
+    this.items.push(msg);
+    this.items.sort(function (a, b) {
+      if (!a.id || !b.id) return a.id ? -1 : b.id ? 1 : 0; // unconfirmed ones stay last
+      return a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0;
+    });
+    return 'added';
+  }
+
+  /** A visitor's message, shown before it is sent. */
+  addPending(text: string | null): ShownMessage {
+    const msg: ShownMessage = { id: null, clientMessageId: newClientId(), from: 'visitor', text: text, sentAt: new Date().toISOString(), state: 'sending' };
+    this.items.push(msg);
+    this.byClientId[msg.clientMessageId!] = msg;
+    return msg;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.byId = {};
+    this.byClientId = {};
+  }
+}

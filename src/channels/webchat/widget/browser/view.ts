@@ -1,0 +1,181 @@
+import type { ShownMessage } from './messages';
+import { WIDGET_CSS } from './styles';
+
+/** What the visitor does in the widget. */
+export interface ViewEvents {
+  toggle(): void;
+  close(): void;
+  /** A message typed and sent (trimmed, never blank). */
+  submit(text: string): void;
+  /** A failed message tapped to send again. */
+  retry(m: ShownMessage): void;
+}
+
+/**
+ * The widget on the page: a launcher and a panel in a shadow root. Message text is only ever set
+ * with textContent: nothing a visitor or agent writes is HTML.
+ */
+export class ChatView {
+  readonly host: HTMLElement;
+  private readonly panel: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly badge: HTMLElement;
+  private readonly retry: (m: ShownMessage) => void;
+
+  constructor(title: string, script: HTMLScriptElement, on: ViewEvents) {
+    const host = document.createElement('div');
+    host.setAttribute('data-monkeymachine-chat', '');
+    const root: ShadowRoot | HTMLElement = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+    const style = document.createElement('style');
+    if (script.nonce) style.nonce = script.nonce; // a page whose CSP allows this script by nonce allows its style too
+    style.textContent = WIDGET_CSS;
+    const wrap = document.createElement('div');
+    wrap.className = 'mm';
+    const panel = document.createElement('div');
+    panel.className = 'panel';
+    panel.hidden = true;
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-label', title);
+    const head = document.createElement('div');
+    head.className = 'head';
+    const headTitle = document.createElement('span');
+    headTitle.textContent = title;
+    const closeBtn = document.createElement('button');
+    closeBtn.className = 'close';
+    closeBtn.type = 'button';
+    closeBtn.setAttribute('aria-label', 'Close chat');
+    closeBtn.textContent = '×';
+    head.appendChild(headTitle);
+    head.appendChild(closeBtn);
+    const list = document.createElement('div');
+    list.className = 'list';
+    list.setAttribute('aria-live', 'polite');
+    const status = document.createElement('div');
+    status.className = 'status';
+    const form = document.createElement('form');
+    const input = document.createElement('textarea');
+    input.placeholder = 'Write a message…';
+    input.maxLength = 4000;
+    input.setAttribute('aria-label', 'Message');
+    const sendBtn = document.createElement('button');
+    sendBtn.type = 'submit';
+    sendBtn.textContent = 'Send';
+    form.appendChild(input);
+    form.appendChild(sendBtn);
+    panel.appendChild(head);
+    panel.appendChild(list);
+    panel.appendChild(status);
+    panel.appendChild(form);
+    const launcher = document.createElement('button');
+    launcher.className = 'launcher';
+    launcher.type = 'button';
+    launcher.setAttribute('aria-label', title);
+    launcher.appendChild(chatIcon());
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.hidden = true;
+    launcher.appendChild(badge);
+    wrap.appendChild(panel);
+    wrap.appendChild(launcher);
+    root.appendChild(style);
+    root.appendChild(wrap);
+
+    launcher.addEventListener('click', function () {
+      on.toggle();
+    });
+    closeBtn.addEventListener('click', function () {
+      on.close();
+    });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = '';
+      on.submit(text);
+    });
+    input.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && !ev.shiftKey) {
+        ev.preventDefault();
+        if (form.requestSubmit) form.requestSubmit();
+        else form.dispatchEvent(new Event('submit'));
+      }
+    });
+
+    this.host = host;
+    this.panel = panel;
+    this.list = list;
+    this.status = status;
+    this.input = input;
+    this.badge = badge;
+    this.retry = on.retry;
+  }
+
+  render(messages: readonly ShownMessage[]): void {
+    const list = this.list;
+    const retry = this.retry;
+    list.textContent = '';
+    if (messages.length === 0) {
+      const empty = document.createElement('div');
+      empty.className = 'empty';
+      empty.textContent = 'Ask us anything. We usually answer within minutes.';
+      list.appendChild(empty);
+    }
+    messages.forEach(function (m) {
+      const el = document.createElement('div');
+      el.className = 'msg ' + (m.from === 'agent' ? 'agent' : 'visitor') + (m.state === 'failed' ? ' failed' : '');
+      el.textContent = m.text == null ? '(deleted)' : m.text;
+      if (m.from === 'visitor') {
+        const meta = document.createElement('div');
+        meta.className = 'meta';
+        meta.textContent = m.state === 'sending' ? 'Sending…' : m.state === 'failed' ? 'Not sent. Tap to retry' : m.state === 'sent' ? 'Sent' : 'Delivered';
+        el.appendChild(meta);
+        if (m.state === 'failed')
+          el.addEventListener('click', function () {
+            retry(m);
+          });
+      }
+      list.appendChild(el);
+    });
+    list.scrollTop = list.scrollHeight;
+  }
+
+  setStatus(text: string): void {
+    this.status.textContent = text;
+    this.status.style.padding = text ? '6px 12px' : '0 12px';
+  }
+
+  /** An agent's reply arrived while the panel is closed. */
+  showBadge(): void {
+    this.badge.hidden = false;
+  }
+
+  openPanel(messages: readonly ShownMessage[]): void {
+    this.panel.hidden = false;
+    this.badge.hidden = true;
+    this.render(messages);
+    this.input.focus();
+  }
+
+  closePanel(): void {
+    this.panel.hidden = true;
+  }
+}
+
+function chatIcon(): SVGElement {
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const icon = document.createElementNS(svgNs, 'svg');
+  icon.setAttribute('viewBox', '0 0 24 24');
+  icon.setAttribute('width', '28');
+  icon.setAttribute('height', '28');
+  icon.setAttribute('aria-hidden', 'true');
+  const bubble = document.createElementNS(svgNs, 'path');
+  bubble.setAttribute('fill', 'currentColor');
+  bubble.setAttribute(
+    'd',
+    'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z',
+  );
+  icon.appendChild(bubble);
+  return icon;
+}

@@ -1,0 +1,77 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
+import { type Browser, browserTestsEnabled, launchBrowser, listen, watchConsole } from './support/browser';
+import { TestApp, type TestTenant } from './support/test-app';
+
+const run = browserTestsEnabled('web chat widget browser tests') ? describe : describe.skip;
+jest.setTimeout(120_000);
+
+run('web chat widget in a browser', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let owner: TestTenant;
+  let key: string;
+  /** A Customer's site with widget.js embedded, on another loopback port (another origin) than the app. */
+  let shop: Server;
+  let SHOP: string;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    base = await listen(t);
+    shop = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Acme shop</h1>
+        <script src="${base}/widget.js" data-channel="${key}" data-title="Ask Acme" data-open async></script></body></html>`);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    SHOP = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+    owner = await t.signup();
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'webchat', name: 'Site chat', config: { allowedOrigins: [SHOP] }, credentials: {} },
+    });
+    key = res.body.config.channelKey;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    shop?.close();
+  });
+
+  async function shopPage(): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${SHOP}/`);
+    return { page, problems };
+  }
+
+  it('opens, sends the visitor message, shows the agent reply live, and keeps the chat on reload', async () => {
+    const { page, problems } = await shopPage();
+    const dialog = page.getByRole('dialog', { name: 'Ask Acme' });
+    await dialog.waitFor();
+    await page.getByText('Ask us anything. We usually answer within minutes.').waitFor();
+
+    await page.getByRole('textbox', { name: 'Message' }).fill('Do you ship to Berlin?');
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await page.getByText('Do you ship to Berlin?').waitFor();
+    await page.getByText(/^(Sent|Delivered)$/).waitFor();
+
+    await t.drainInbound();
+    const list = await t.request('GET', '/api/conversations', { token: owner.token });
+    expect(list.body.items).toHaveLength(1);
+    const reply = await t.request('POST', `/api/conversations/${list.body.items[0].id}/messages`, { token: owner.token, body: { text: 'Yes, in 2 days' } });
+    expect(reply.status).toBe(202);
+    await t.drainOutbound();
+    await page.getByText('Yes, in 2 days').waitFor();
+
+    await page.reload();
+    await page.getByText('Yes, in 2 days').waitFor();
+    await page.getByText('Do you ship to Berlin?').waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
