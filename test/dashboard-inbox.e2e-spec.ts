@@ -186,4 +186,30 @@ run('dashboard in a browser: the inbox', () => {
     await chooseLanguage(page, 'English');
     expect(refused).toEqual([]);
   });
+
+  it('a new message in a conversation assigned to me rings the bell live; opening it leads there and reads it', async () => {
+    await page.goto(`${base}/inbox`);
+    const bell = page.getByTestId('notifications-bell');
+    await bell.waitFor();
+    await page.evaluate(
+      `fetch('/api/notifications/read-all', { method: 'POST', headers: { authorization: 'Bearer ' + JSON.parse(localStorage.getItem('mm.session')).accessToken } })`,
+    );
+    await page.reload();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+    // Resolved in an earlier step (and a message reopening it returns it to the queue): reopen it and take it.
+    const [ours] = (await t.request('GET', '/api/conversations?status=resolved', { token: owner.token })).body.items;
+    expect((await t.request('PATCH', `/api/conversations/${ours.id}`, { token: owner.token, body: { status: 'open' } })).status).toBe(200);
+    expect((await t.request('PATCH', `/api/conversations/${ours.id}`, { token: owner.token, body: { assigneeId: owner.userId } })).status).toBe(200);
+
+    await deliver(whatsappMessage(line.wabaId, line.phoneNumberId, customer, { type: 'text', text: { body: 'One more thing' } }, { name: 'Ada Lovelace' }));
+    await page.getByRole('button', { name: 'Notifications: 1 unread' }).waitFor();
+    await page.getByRole('button', { name: 'Notifications: 1 unread' }).click();
+    const item = page.getByRole('dialog', { name: 'Notifications' }).getByRole('button', { name: /New message in your conversation/ });
+    await item.waitFor();
+    await screenshot(page, 'notifications-en');
+    await item.click();
+    await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
+    await thread().getByText('One more thing').waitFor();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+  });
 });

@@ -201,7 +201,10 @@ export interface AccessGrant {
 export interface Notification {
   id: string;
   kind: string;
+  userId: string | null;
   channelId: string | null;
+  conversationId: string | null;
+  actorId: string | null;
   message: string;
   createdAt: string;
   readAt: string | null;

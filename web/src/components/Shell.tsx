@@ -10,6 +10,7 @@ import type { Tenant } from '../api/types';
 import { useLiveStatus, useLiveUpdates } from '../live/events';
 import { navigate } from '../router';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NotificationsBell } from './NotificationsBell';
 
 /** The frame of every signed-in screen: header with the organization, navigation, language, sign-out. */
 export function Shell({ session, path, children }: { session: Session; path: string; children: ReactNode }) {
@@ -69,6 +70,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
             <Badge variant="light" color="gray" visibleFrom="md">
               {t(`roles.${session.role}`)}
             </Badge>
+            {session.role !== 'operator' && <NotificationsBell session={session} />}
             <LanguageSwitch />
             <Button variant="default" size="compact-sm" onClick={() => void signOut()} visibleFrom="sm">
               {t('app.signOut')}

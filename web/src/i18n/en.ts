@@ -46,6 +46,13 @@ export const en = {
     linkInvalid: 'This link is no longer valid: it was used already, or it expired. Ask for a new one.',
     toSignIn: 'Back to sign in',
   },
+  notifications: {
+    title: 'Notifications',
+    unread: 'Notifications: {{count}} unread',
+    readAll: 'Mark all read',
+    none: 'Nothing yet.',
+    kinds: { assigned: 'Assigned to you', mention: 'You were mentioned in a note', message: 'New message in your conversation' },
+  },
   inbox: {
     views: 'Views',
     all: 'All',
