@@ -8,6 +8,9 @@ import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app
  * Brute force and abuse limits on sign-in and sign-up, counted in PostgreSQL so that they hold
  * across app instances, and the password policy.
  */
+// Each test hashes dozens of passwords (argon2, made to be slow): a loaded machine needs more than the default.
+jest.setTimeout(120_000);
+
 describe('sign-in and sign-up limits', () => {
   let t: TestApp;
   let eu: Client;
