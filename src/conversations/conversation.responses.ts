@@ -30,6 +30,8 @@ export const messageResponse = (m: Message) => ({
   deletedAt: m.deletedAt,
   editedAt: m.editedAt,
   edits: m.edits,
+  subject: m.subject,
+  autoReply: m.autoReply,
   sentAt: m.sentAt,
   createdAt: m.createdAt,
 });

@@ -66,7 +66,10 @@ export class ConversationService {
   async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
     const result = await this.inbound.recordInbound(tenant, inbound);
-    if (result.created) {
+    if (result.created && inbound.autoReply) {
+      // Nobody is to answer a vacation responder: no agent is notified, and automations see the mark.
+      this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound', autoReply: true });
+    } else if (result.created) {
       await this.optOuts.recordKeywords(tenant, [inbound]);
       await this.notices.inbound(tenant, [result.conversation.id]);
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });

@@ -151,6 +151,8 @@ export class ConversationViewResponse {
   @ApiProperty() updatedAt: Date;
   @ApiProperty({ type: ContactRefResponse }) contact: ContactRefResponse;
   @ApiProperty({ type: LastMessageResponse, nullable: true }) lastMessage: LastMessageResponse | null;
+  @ApiProperty({ type: String, nullable: true, description: "E-mail: the subject of the contact's latest message; null on channels without subjects" })
+  subject: string | null;
   @ApiProperty({ description: 'Inbound messages the caller has not read, counted up to 100' }) unreadCount: number;
   @ApiProperty({ type: [LabelRefResponse] }) labels: LabelRefResponse[];
 }

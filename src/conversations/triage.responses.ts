@@ -21,6 +21,7 @@ export const conversationViewResponse = (c: ConversationView) => ({
   updatedAt: c.updatedAt,
   contact: { id: c.contact.id, displayName: c.contact.displayName },
   lastMessage: c.lastMessage ? { direction: c.lastMessage.direction, text: c.lastMessage.text, at: c.lastMessage.at } : null,
+  subject: c.subject,
   unreadCount: c.unreadCount,
   labels: c.labels.map(labelRefResponse),
 });

@@ -37,6 +37,8 @@ export interface ConversationView {
   updatedAt: Date;
   contact: { id: string; displayName: string | null };
   lastMessage: { direction: 'inbound' | 'outbound'; text: string | null; at: Date } | null;
+  /** The subject of the contact's latest message (e-mail); null where messages have none. */
+  subject: string | null;
   unreadCount: number;
   labels: LabelRef[];
 }
@@ -80,6 +82,7 @@ interface ViewRow {
   last_direction: 'inbound' | 'outbound' | null;
   last_text: string | null;
   last_at: Date | null;
+  subject: string | null;
   unread_count: number;
   labels: LabelRef[];
 }
@@ -99,6 +102,7 @@ const toView = (r: ViewRow): ConversationView => ({
   updatedAt: r.updated_at,
   contact: { id: r.contact_id, displayName: r.contact_name },
   lastMessage: r.last_direction && r.last_at ? { direction: r.last_direction, text: r.last_text, at: r.last_at } : null,
+  subject: r.subject ?? null,
   unreadCount: r.unread_count,
   labels: r.labels.map((l) => ({ id: l.id, name: l.name, colour: l.colour })),
 });
@@ -116,7 +120,7 @@ const enriched = (page: string, order: string) => `
   select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.priority, c.snoozed_until,
          c.last_message_at, c.last_inbound_at, c.created_at, c.updated_at,
          ct.display_name as contact_name,
-         lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at,
+         lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at, ls.subject,
          coalesce(u.n, 0)::int as unread_count,
          coalesce(lb.labels, '[]'::json) as labels
   from (${page}) c
@@ -125,6 +129,11 @@ const enriched = (page: string, order: string) => `
     select m.direction, case when m.deleted_at is null then left(m.text, ${PREVIEW_LENGTH}) end as text, m.sent_at
     from messages m where m.tenant_id = c.tenant_id and m.conversation_id = c.id
     order by m.sent_at desc, m.id desc limit 1) lm on true
+  -- The subject the contact last wrote under (e-mail): the thread's current one.
+  left join lateral (
+    select m.subject from messages m
+    where m.tenant_id = c.tenant_id and m.conversation_id = c.id and m.direction = 'inbound'
+    order by m.sent_at desc, m.id desc limit 1) ls on true
   left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id
   left join lateral (
     select count(*) as n from (

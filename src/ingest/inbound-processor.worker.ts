@@ -173,7 +173,7 @@ export class InboundProcessor extends QueueWorker {
         await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
         return;
       case 'receipt':
-        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error))) {
+        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error)) && e.ifUnknown !== 'ignore') {
           throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
         }
         return;

@@ -31,6 +31,8 @@ const message = (over: Partial<Message> = {}): Message => ({
   deletedAt: null,
   editedAt: null,
   edits: [],
+  subject: null,
+  autoReply: false,
   sentAt: now,
   createdAt: now,
   ...over,

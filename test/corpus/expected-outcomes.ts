@@ -74,8 +74,6 @@ const gap = (e: Expected, why: string): Expected => ({ ...e, gap: why });
 /** Content the inbox cannot render yet: a typed placeholder (an `other` attachment) whose detail says what arrived. */
 const placeholder = (detail: RegExp): Expected => media(['other'], { detail });
 
-const BOUNCE = 'a bounce must mark the outbound message it answers as failed, not open a conversation with the mailer daemon';
-
 export const EXPECTED: Record<string, Expected> = {
   // Messenger
   'messenger/blueprint_thumbs_up_sticker.json': media(['sticker'], { detail: /369239263222822/ }),
@@ -264,12 +262,12 @@ export const EXPECTED: Record<string, Expected> = {
   'email/mail_multi_charset_japanese_iso_2022.eml': text('すみません。'),
   'email/mail_multi_charset_japanese_shift_jis.eml': text('このメールはテスト用のメールです。'),
   'email/mail_multi_charset_ks_c_5601-1987.eml': text('스티해'),
-  'email/mail_multipart_report_emails_report_530.eml': gap(ignored('a bounce (multipart/report from the mailer daemon)'), BOUNCE),
+  'email/mail_multipart_report_emails_report_530.eml': ignored('a bounce (multipart/report from the mailer daemon) of a message we never sent'),
   'email/mail_plain_emails_raw_email_reply.eml': text('Message body'),
   'email/mail_plain_emails_raw_email_trailing_dot.eml': text('Testing, testing, 123.'),
   'email/mail_plain_emails_raw_email_with_at_display_name.eml': text('Plain email.'),
   'email/mail_rfc6532_utf8_headers.eml': text('body'),
-  'email/mailparser_delivery-status.eml': gap(ignored('a bounce (delivery-status report)'), BOUNCE),
+  'email/mailparser_delivery-status.eml': ignored('a bounce (delivery-status report) of a message we never sent'),
   'email/mailparser_mixed.eml': text('This e-mail message has been scanned for Viruses'),
   'email/mailparser_nested.eml': text('Dear Sir,'),
 };

@@ -76,6 +76,10 @@ export interface Message {
   /** When the End User last edited it (null: never); `edits` holds the earlier versions, oldest first. */
   editedAt: Date | null;
   edits: MessageVersion[];
+  /** The subject it came with (e-mail); null elsewhere. */
+  subject: string | null;
+  /** An automatic reply (a vacation responder, `Auto-Submitted`): it did not reopen its conversation and is not answered. */
+  autoReply: boolean;
   sentAt: Date;
   createdAt: Date;
 }
@@ -110,6 +114,14 @@ export interface InboundMessage {
   sentAt: Date;
   /** The platform id of the message this one answers, when the End User replied to one. */
   replyToExternalId?: string | null;
+  /** E-mail: the subject line. */
+  subject?: string | null;
+  /**
+   * Sent by a machine on the End User's behalf (a vacation responder): stored and marked, but it
+   * reopens nothing and does not count as the End User writing (no new conversation is opened
+   * for it, the reply window and unread state do not move).
+   */
+  autoReply?: boolean;
   /**
    * Channels that thread (e-mail): the conversation this message continues, by our id for it
    * (a reply token) and/or the platform ids of the messages it answers, tried in that order.

@@ -14,7 +14,8 @@ export type InboundEvent =
   | { type: 'message'; message: InboundMessageEvent }
   /** A message the business sent from the platform's own inbox (not through us). */
   | { type: 'echo'; externalContactId: string; externalMessageId: string; text: string | null; attachments: Attachment[]; sentAt: Date }
-  | { type: 'receipt'; externalMessageId: string; status: ReceiptStatus; at: Date; error?: { code: string; text: string } }
+  /** `ifUnknown: 'ignore'`: a receipt that may name messages never ours (an e-mail bounce names several ids) is not waited for. */
+  | { type: 'receipt'; externalMessageId: string; status: ReceiptStatus; at: Date; error?: { code: string; text: string }; ifUnknown?: 'ignore' }
   /** Everything sent to this End User up to `watermark` has reached `status`. */
   | { type: 'watermark'; externalContactId: string; status: 'delivered' | 'read'; watermark: Date }
   | { type: 'reaction'; externalMessageId: string; externalContactId: string; action: 'react' | 'unreact'; emoji: string | null }

@@ -76,6 +76,7 @@ describe('e-mail mapper', () => {
         attachments: [],
         sentAt: new Date('2025-01-02T03:04:05.000Z'),
         replyToExternalId: '<p@x>',
+        subject: 'Hi',
         thread: { conversationId, externalIds: ['<p@x>', '<r0@x>'] },
       },
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { type Attachment, type InboundEvent, isUuid } from '../../../libs/domain/src';
+import { Bounce, isAutoReply, readBounce } from './email-signals';
 import { isMessageId, messageIdsOf, normalizeMessageId, rawMessageKey, splitAddress } from './email-threading';
 import { htmlToPlainText } from './html-text';
 import { stripQuotedHistory } from './quote-stripping';
@@ -38,6 +39,10 @@ export interface StoredEmail {
   /** The conversation the reply+<token> recipient named, when there was one. */
   conversationId: string | null;
   receivedAt: string;
+  /** Sent by a machine for the End User (a vacation responder). */
+  autoReply?: boolean;
+  /** A delivery failure report: it marks what we sent as failed instead of becoming a message. */
+  bounce?: Bounce;
 }
 
 /** The bytes of one kept part, stored by the listener next to the inbox event. */
@@ -83,6 +88,26 @@ const megabytes = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string | null, receivedAt: Date): ReadEmail | null {
   const fromHeader = parsed.from?.value?.find((a) => a.address);
   const from = splitAddress(fromHeader?.address ?? envelopeFrom ?? '');
+  const bounce = readBounce(parsed, envelopeFrom);
+  if (bounce) {
+    // Nothing of a bounce is kept but what it says about our message: it is no End User's mail.
+    return {
+      payload: {
+        emailMessageKey: normalizeMessageId(parsed.messageId) ?? rawMessageKey(raw),
+        from: from ? `${from.local}@${from.domain}` : '',
+        fromName: null,
+        subject: null,
+        text: null,
+        attachments: [],
+        inReplyTo: null,
+        references: [],
+        conversationId: null,
+        receivedAt: receivedAt.toISOString(),
+        bounce,
+      },
+      parts: [],
+    };
+  }
   if (!from) return null;
 
   const notes: string[] = [];
@@ -139,6 +164,7 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
       references: messageIdsOf(parsed.references).slice(-50),
       conversationId: null,
       receivedAt: receivedAt.toISOString(),
+      ...(isAutoReply(parsed) ? { autoReply: true } : {}),
     },
     parts,
   };
@@ -150,6 +176,7 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
  * new conversation with its sender (see InboundMessage.thread).
  */
 export function mapEmailPayload(e: StoredEmail): InboundEvent[] {
+  if (e.bounce) return mapBounce(e.bounce, e.receivedAt);
   if (typeof e.emailMessageKey !== 'string' || !e.emailMessageKey) return [{ type: 'ignored', reason: 'e-mail without a message key' }];
   if (typeof e.from !== 'string' || !e.from.includes('@')) return [{ type: 'ignored', reason: 'e-mail without a sender' }];
   const receivedAt = new Date(e.receivedAt);
@@ -165,6 +192,8 @@ export function mapEmailPayload(e: StoredEmail): InboundEvent[] {
         attachments: Array.isArray(e.attachments) ? e.attachments : [],
         sentAt: Number.isNaN(receivedAt.getTime()) ? new Date() : receivedAt,
         replyToExternalId: isMessageId(e.inReplyTo) ? e.inReplyTo : null,
+        subject: typeof e.subject === 'string' ? e.subject : null,
+        ...(e.autoReply === true ? { autoReply: true } : {}),
         thread: {
           conversationId: typeof e.conversationId === 'string' && isUuid(e.conversationId) ? e.conversationId : null,
           externalIds: [...new Set(answered)],
@@ -172,4 +201,25 @@ export function mapEmailPayload(e: StoredEmail): InboundEvent[] {
       },
     },
   ];
+}
+
+/**
+ * A bounce marks the message of ours it returns as failed, with the reason the server gave; the
+ * ids it names that are not ours (most of them) are let go. It never becomes a message: a
+ * conversation with the mailer daemon helps nobody.
+ */
+function mapBounce(b: Bounce, receivedAt: string): InboundEvent[] {
+  if (b.action !== 'failed') return [{ type: 'ignored', reason: 'a delay notice: the mail server is still trying to deliver' }];
+  const ids = (Array.isArray(b.messageIds) ? b.messageIds : []).filter(isMessageId);
+  if (ids.length === 0) return [{ type: 'ignored', reason: 'a bounce that names no message' }];
+  const at = new Date(receivedAt);
+  const error = { code: b.status ? `SMTP ${b.status}` : 'BOUNCED', text: b.reason };
+  return ids.map((id) => ({
+    type: 'receipt',
+    externalMessageId: id,
+    status: 'failed',
+    at: Number.isNaN(at.getTime()) ? new Date() : at,
+    error,
+    ifUnknown: 'ignore',
+  }));
 }

@@ -64,6 +64,8 @@ export class MessageEntity {
   @Column('timestamptz', { name: 'edited_at', nullable: true }) editedAt: Date | null;
   @Column('jsonb') edits: Array<{ text: string | null; attachments: Attachment[]; at: string }>;
   @Column('jsonb', { nullable: true }) template: { name: string; language: string; parameters: string[] } | null;
+  @Column('text', { nullable: true }) subject: string | null;
+  @Column('boolean', { name: 'auto_reply' }) autoReply: boolean;
   @Column('timestamptz', { name: 'sent_at' }) sentAt: Date;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -42,6 +42,8 @@ export const toMessage = (e: MessageEntity): Message => ({
   deletedAt: e.deletedAt,
   editedAt: e.editedAt,
   edits: (e.edits ?? []).map((v) => ({ text: v.text, attachments: v.attachments, at: new Date(v.at) })),
+  subject: e.subject ?? null,
+  autoReply: e.autoReply ?? false,
   sentAt: e.sentAt,
   createdAt: e.createdAt,
 });

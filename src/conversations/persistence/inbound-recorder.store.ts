@@ -46,20 +46,25 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       }
 
       const threaded = inbound.thread ? await this.threadedConversation(tx, t, identity.contactId, inbound.channelId, inbound.thread) : null;
-      const open = inbound.thread ? threaded : await this.latestOpenConversation(tx, t, identity.contactId, inbound.channelId);
+      const auto = inbound.autoReply === true;
+      // An automatic reply joins the conversation it answers, else the contact's latest on the
+      // channel whatever its state; only with none at all does it start one, already resolved.
+      const open = inbound.thread
+        ? (threaded ?? (auto ? await this.latestConversation(tx, t, identity.contactId, inbound.channelId) : null))
+        : await this.latestOpenConversation(tx, t, identity.contactId, inbound.channelId);
       const conversationId: string = open
         ? open
         : (
             await tx.query(
               `insert into conversations (tenant_id, contact_id, channel_id, status, last_message_at, last_inbound_at)
-               values ($1, $2, $3, 'open', $4, $4) returning id`,
-              [t, identity.contactId, inbound.channelId, inbound.sentAt],
+               values ($1, $2, $3, $5, $4, case when $6 then null else $4::timestamptz end) returning id`,
+              [t, identity.contactId, inbound.channelId, inbound.sentAt, auto ? 'resolved' : 'open', auto],
             )
           )[0].id;
 
       const [message] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at)
-         values ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9) returning id`,
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at, subject, auto_reply)
+         values ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
         [
           t,
           conversationId,
@@ -70,18 +75,21 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
           inbound.externalMessageId,
           inbound.replyToExternalId ?? null,
           inbound.sentAt,
+          inbound.subject ?? null,
+          auto,
         ],
       );
       // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up,
-      // and so does a resolved one that a threaded reply continues.
+      // and so does a resolved one that a threaded reply continues. An automatic reply moves
+      // neither its state nor the time the contact last wrote.
       await tx.query(
         `update conversations set
            last_message_at = greatest(last_message_at, $3),
-           last_inbound_at = greatest(coalesce(last_inbound_at, $3), $3),
-           status = case when status = 'snoozed' or ($4 and status = 'resolved') then 'open' else status end,
+           last_inbound_at = case when $5 then last_inbound_at else greatest(coalesce(last_inbound_at, $3), $3) end,
+           status = case when $5 then status when status = 'snoozed' or ($4 and status = 'resolved') then 'open' else status end,
            updated_at = now()
          where tenant_id = $1 and id = $2`,
-        [t, conversationId, inbound.sentAt, threaded !== null],
+        [t, conversationId, inbound.sentAt, threaded !== null, auto],
       );
       const [conversation, stored] = await Promise.all([
         tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: conversationId } }),
@@ -99,6 +107,15 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       [t, contactId, channelId],
     );
     return open ? open.id : null;
+  }
+
+  /** The sender's most recent conversation on the channel, resolved or not. */
+  private async latestConversation(tx: EntityManager, t: string, contactId: string, channelId: string): Promise<string | null> {
+    const [c] = await tx.query(
+      `select id from conversations where tenant_id = $1 and contact_id = $2 and channel_id = $3 order by last_message_at desc limit 1`,
+      [t, contactId, channelId],
+    );
+    return c ? c.id : null;
   }
 
   /** The sender's conversation on this channel that a threaded message names (see InboundMessage.thread). */
@@ -226,7 +243,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     return this.dbs.forTenant(tenant, async (tx) => {
       const updated = await rows<{ id: string }>(
         tx,
-        `update messages set text = null, attachments = '[]', context = null, reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
+        `update messages set text = null, subject = null, attachments = '[]', context = null, reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
          where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
         [tenant.tenantId, channelId, externalMessageId],
       );

@@ -1476,6 +1476,8 @@ export interface components {
             snoozedUntil: string | null;
             /** @enum {string} */
             status: "open" | "pending" | "snoozed" | "resolved";
+            /** @description E-mail: the subject of the contact's latest message; null on channels without subjects */
+            subject: string | null;
             /** @description Inbound messages the caller has not read, counted up to 100 */
             unreadCount: number;
             /** Format: date-time */

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { createTransport } from 'nodemailer';
+import type { Client } from 'pg';
+import { freePort } from '../src/database/embedded-postgres';
+import { SmtpSink } from './fakes/smtp-sink';
+import { TestApp, TestTenant, ownerClient } from './support/test-app';
+
+const DOMAIN = 'signals.example.test';
+const ADDRESS = `help@${DOMAIN}`;
+
+/**
+ * E-mail is e-mail: the subject is part of the API, automatic replies are marked and reopen
+ * nothing, and a bounce (RFC 3464 delivery status report) fails the message it returns instead of
+ * opening a conversation with the mailer daemon.
+ */
+describe('E-mail subjects, automatic replies and bounces', () => {
+  let sink: SmtpSink;
+  let t: TestApp;
+  let owner: TestTenant;
+  let db: Client;
+  let channelId: string;
+  let smtpPort: number;
+  const smtpUser = 'help@acme.test';
+  const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
+
+  const mta = () => createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, name: 'mx.example.test' });
+  const send = (mail: Record<string, unknown>) => mta().sendMail({ to: ADDRESS, ...mail });
+  const sendRaw = (from: string, raw: string) => mta().sendMail({ envelope: { from, to: [ADDRESS] }, raw: raw.replace(/\r?\n/g, '\r\n') });
+  const get = async (url: string) => (await t.request('GET', url, { token: owner.token })).body;
+  const messagesOf = async (conversationId: string) =>
+    (await get(`/api/conversations/${conversationId}/messages?limit=100`)).items as Array<Record<string, any>>;
+  const byKey = async (key: string) =>
+    (await db.query(`select id, conversation_id from messages where channel_id = $1 and external_id = $2`, [channelId, key])).rows[0] as
+      { id: string; conversation_id: string } | undefined;
+
+  /** A customer writes, an agent answers: the conversation and our message's Message-ID. */
+  async function exchange(customer: string, subject: string) {
+    const theirs = `<${randomBytes(6).toString('hex')}@example.test>`;
+    await send({ from: customer, subject, text: 'Hello, a question.', messageId: theirs });
+    await t.drainInbound();
+    const conversationId = (await byKey(theirs))!.conversation_id;
+    const reply = await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Here is the answer.' } });
+    expect(reply.status).toBe(202);
+    await t.drainOutbound();
+    const ours = (await messagesOf(conversationId)).find((m) => m.id === reply.body.id)!;
+    expect(ours.status).toBe('sent');
+    return { conversationId, replyId: reply.body.id as string, ourMessageId: ours.externalId as string };
+  }
+
+  beforeAll(async () => {
+    sink = await new SmtpSink(smtpUser, smtpPassword).start();
+    smtpPort = await freePort();
+    t = await TestApp.start({ SMTP_PORT: String(smtpPort), SMTP_HOST: '127.0.0.1', EMAIL_DOMAIN: DOMAIN, WEBHOOKS_ALLOW_LOCAL_TARGETS: 'on' });
+    owner = await t.signup();
+    db = await ownerClient('eu');
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: {
+        kind: 'email',
+        name: 'Help desk',
+        config: { address: ADDRESS, smtp: { host: '127.0.0.1', port: sink.port, user: smtpUser, from: `Acme Help <${smtpUser}>` } },
+        credentials: { smtpPassword },
+      },
+    });
+    expect(res.status).toBe(201);
+    channelId = res.body.id;
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+    await sink?.stop();
+  });
+
+  it("shows the subject on the message and on its conversation (the contact's latest), in the list too", async () => {
+    const { conversationId } = await exchange('carol@example.test', 'Invoice 2291 is wrong');
+    const [reply, question] = await messagesOf(conversationId);
+    expect(question).toMatchObject({ direction: 'inbound', subject: 'Invoice 2291 is wrong', autoReply: false });
+    expect(reply).toMatchObject({ direction: 'outbound', subject: null });
+    expect(await get(`/api/conversations/${conversationId}`)).toMatchObject({ subject: 'Invoice 2291 is wrong' });
+
+    await send({
+      from: 'carol@example.test',
+      subject: 'Re: Invoice 2291 is wrong (and 2292)',
+      text: 'Also 2292.',
+      inReplyTo: (await messagesOf(conversationId))[0].externalId,
+    });
+    await t.drainInbound();
+    const listed = (await get(`/api/conversations?channelId=${channelId}&limit=100`)).items.find((c: { id: string }) => c.id === conversationId);
+    expect(listed.subject).toBe('Re: Invoice 2291 is wrong (and 2292)');
+  });
+
+  it('marks an automatic reply, which neither reopens its conversation nor counts as the contact writing, nor notifies an agent', async () => {
+    const { conversationId, ourMessageId } = await exchange('dave@example.test', 'Opening hours');
+    expect((await t.request('PATCH', `/api/conversations/${conversationId}`, { token: owner.token, body: { status: 'resolved' } })).status).toBe(200);
+    const before = await get(`/api/conversations/${conversationId}`);
+    const notificationsBefore = (await get('/api/notifications')).items.length;
+
+    await send({
+      from: 'dave@example.test',
+      subject: 'Out of office: Re: Opening hours',
+      text: 'I am away until Monday.',
+      inReplyTo: ourMessageId,
+      messageId: '<vacation-1@example.test>',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    // A responder with only Precedence, and no thread headers: it still joins the contact's conversation.
+    await send({
+      from: 'dave@example.test',
+      subject: 'Thank you for your message',
+      text: 'We received your e-mail.',
+      messageId: '<vacation-2@example.test>',
+      headers: { Precedence: 'auto_reply' },
+    });
+    await t.drainInbound();
+
+    for (const key of ['<vacation-1@example.test>', '<vacation-2@example.test>']) expect((await byKey(key))!.conversation_id).toBe(conversationId);
+    const after = await get(`/api/conversations/${conversationId}`);
+    expect(after.status).toBe('resolved');
+    expect(after.lastInboundAt).toBe(before.lastInboundAt);
+    const auto = (await messagesOf(conversationId)).filter((m) => m.autoReply);
+    expect(auto.map((m) => m.text).sort()).toEqual(['I am away until Monday.', 'We received your e-mail.']);
+    expect((await get('/api/notifications')).items.length).toBe(notificationsBefore);
+
+    // An automatic reply from someone the inbox never wrote with opens nothing either.
+    await send({ from: 'erin@example.test', subject: 'Automatic reply: newsletter', text: 'Away.', messageId: '<vacation-3@example.test>' });
+    await t.drainInbound();
+    expect((await get(`/api/conversations/${(await byKey('<vacation-3@example.test>'))!.conversation_id}`)).status).toBe('resolved');
+  });
+
+  it('fails the message a bounce returns, with the status and the reason, and opens no conversation with the mailer daemon', async () => {
+    const { conversationId, replyId, ourMessageId } = await exchange('frank@example.test', 'Order 77');
+    const conversationsBefore = (await get(`/api/conversations?channelId=${channelId}&limit=100`)).items.length;
+    const boundary = 'dsn-boundary-1';
+    await sendRaw(
+      '',
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.test>',
+        `To: ${smtpUser}`,
+        'Subject: Undelivered Mail Returned to Sender',
+        'Message-ID: <dsn-1@mx.example.test>',
+        'Auto-Submitted: auto-replied',
+        'MIME-Version: 1.0',
+        `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+        '',
+        `--${boundary}`,
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Your message could not be delivered to frank@example.test.',
+        `--${boundary}`,
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mx.example.test',
+        '',
+        'Final-Recipient: rfc822; frank@example.test',
+        'Action: failed',
+        'Status: 5.1.1',
+        'Diagnostic-Code: smtp; 550 5.1.1 <frank@example.test>: Recipient address rejected:',
+        ' User unknown in virtual mailbox table',
+        `--${boundary}`,
+        'Content-Type: text/rfc822-headers',
+        '',
+        `From: Acme Help <${smtpUser}>`,
+        'To: frank@example.test',
+        'Subject: Re: Order 77',
+        `Message-ID: ${ourMessageId}`,
+        '',
+        `--${boundary}--`,
+        '',
+      ].join('\n'),
+    );
+    await t.drainInbound();
+    const failed = (await messagesOf(conversationId)).find((m) => m.id === replyId)!;
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: { code: 'SMTP 5.1.1', text: '550 5.1.1 <frank@example.test>: Recipient address rejected: User unknown in virtual mailbox table' },
+    });
+    expect((await get(`/api/conversations?channelId=${channelId}&limit=100`)).items.length).toBe(conversationsBefore);
+    expect(await byKey('<dsn-1@mx.example.test>')).toBeUndefined();
+    const { rows } = await db.query(`select state from inbound_events where channel_id = $1 and strpos(payload::text, 'dsn-1') > 0`, [channelId]);
+    expect(rows).toEqual([{ state: 'done' }]);
+    const contacts = await db.query(`select 1 from contact_identities where channel_id = $1 and external_id ilike 'mailer-daemon%'`, [channelId]);
+    expect(contacts.rows).toEqual([]);
+  });
+});
