@@ -179,6 +179,11 @@ export class MessageResponse {
   @ApiProperty({ type: Date, nullable: true, description: 'Deleted by its sender' }) deletedAt: Date | null;
   @ApiProperty({ type: Date, nullable: true }) editedAt: Date | null;
   @ApiProperty({ type: [MessageVersionResponse], description: 'Earlier versions, oldest first' }) edits: MessageVersionResponse[];
+  @ApiProperty({ type: String, nullable: true, description: 'E-mail: the subject it came with; null on channels without subjects' }) subject: string | null;
+  @ApiProperty({
+    description: 'Sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer',
+  })
+  autoReply: boolean;
   @ApiProperty() sentAt: Date;
   @ApiProperty() createdAt: Date;
 }

@@ -1773,6 +1773,8 @@ export interface components {
             attachments: components["schemas"]["AttachmentResponse"][];
             /** Format: uuid */
             authorId: string | null;
+            /** @description Sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer */
+            autoReply: boolean;
             /** @description What the platform said about the message as a whole; null: nothing */
             context: components["schemas"]["MessageContextResponse"] | null;
             /** Format: uuid */
@@ -1805,6 +1807,8 @@ export interface components {
              * @enum {string|null}
              */
             status: "queued" | "sent" | "delivered" | "read" | "failed" | null;
+            /** @description E-mail: the subject it came with; null on channels without subjects */
+            subject: string | null;
             /** @example Your order ships today. */
             text: string | null;
         };
