@@ -18,7 +18,7 @@ const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 export const operationId = (controllerKey: string, methodKey: string) => `${lowerFirst(controllerKey.replace(/Controller$/, ''))}_${methodKey}`;
 
 type Operation = {
-  parameters?: Array<{ in: string; name: string }>;
+  parameters?: Array<{ in: string; name: string; schema?: { type?: string; format?: string } }>;
   requestBody?: unknown;
   security?: unknown[];
   responses: Record<string, { description?: string; content?: Record<string, { schema?: { properties?: { code?: { enum?: string[] } } } }> }>;
@@ -40,7 +40,7 @@ function sharedErrors(method: string, op: Operation): Array<[number, ErrorCode[]
   }
   if (params.some((p) => p.in === 'query')) errors.push([400, ['VALIDATION_FAILED']]);
   if (params.some((p) => p.in === 'query' && p.name === 'cursor')) errors.push([400, ['INVALID_CURSOR']]);
-  if (params.some((p) => p.in === 'path')) errors.push([400, ['INVALID_ID']]);
+  if (params.some((p) => p.in === 'path' && (p.schema?.format === 'uuid' || p.schema?.type === 'number'))) errors.push([400, ['INVALID_ID']]);
   if (op.security?.length) {
     // Operators (staff) reach an organization only through a live grant, and only to read.
     errors.push([401, ['UNAUTHENTICATED']], [404, ['NOT_FOUND']]);

@@ -1,5 +1,4 @@
-import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import { type ErrorCode, statusesOf } from '../../libs/domain/src';
 
@@ -23,11 +22,19 @@ export const errorSchema = (status: number, codes: readonly ErrorCode[]) => ({
 /** The codes of an error answer, each with its meaning in the catalogue (docs/errors.md, /docs/errors). */
 export const errorDescription = (codes: readonly ErrorCode[]) => `Error: ${[...codes].sort().join(', ')} (see /docs/errors)`;
 
+/** Adds `codes` to the error answer `status` documented on `target` (a handler or a controller). */
+function addErrorCodes(target: object, status: number, codes: readonly ErrorCode[]): void {
+  const responses = (Reflect.getMetadata(API_RESPONSE, target) ?? {}) as Record<string, { schema?: { properties?: { code?: { enum?: ErrorCode[] } } } }>;
+  const all = [...new Set([...(responses[status]?.schema?.properties?.code?.enum ?? []), ...codes])];
+  Reflect.defineMetadata(API_RESPONSE, { ...responses, [status]: { description: errorDescription(all), schema: errorSchema(status, all) } }, target);
+}
+
 /**
  * Documents the error answers of a route (or of every route of a controller): one response per
- * status, its `code` an enum of the given catalogue codes. A code answered with several statuses
- * is listed under each, unless given as `CODE@status`. The errors every route shares (validation, authentication, 5xx) are added
- * to the document by buildApiDocument.
+ * status, its `code` an enum of the given catalogue codes, merged with the codes other decorators
+ * document for that status. A code answered with several statuses is listed under each, unless
+ * given as `CODE@status`. The errors every route shares (validation, authentication, 5xx) are
+ * added to the document by buildApiDocument.
  */
 export function ApiErrors(...codes: Array<ErrorCode | `${ErrorCode}@${number}`>) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -36,11 +43,23 @@ export function ApiErrors(...codes: Array<ErrorCode | `${ErrorCode}@${number}`>)
     const [code, only] = entry.split('@') as [ErrorCode, string | undefined];
     for (const status of only ? [Number(only)] : statusesOf(code)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return applyDecorators(
-    ...[...byStatus].map(([status, list]) =>
-      ApiResponse({ status, description: errorDescription(list), schema: errorSchema(status, list) }, { overrideExisting: true }),
-    ),
-  );
+  const decorate = (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      for (const [status, list] of byStatus) addErrorCodes(descriptor.value as object, status, list);
+      return descriptor;
+    }
+    // A controller: class decorators run after the methods', so a handler that documents the same
+    // status gets these codes added (swagger would let the handler's answer replace the class's).
+    for (const [status, list] of byStatus) addErrorCodes(target, status, list);
+    const proto = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const handler = name === 'constructor' ? undefined : Object.getOwnPropertyDescriptor(proto, name)?.value;
+      const documented = typeof handler === 'function' ? (Reflect.getMetadata(API_RESPONSE, handler) as Record<string, unknown> | undefined) : undefined;
+      for (const [status, list] of byStatus) if (documented?.[status]) addErrorCodes(handler as object, status, list);
+    }
+    return target;
+  };
+  return decorate as ClassDecorator & MethodDecorator;
 }
 
 type ResponseEntry = { type?: unknown; isArray?: boolean };

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { decodeCursor, toPageResponse } from '../../common/cursor';
@@ -10,7 +11,7 @@ import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { TokenBuckets, enforce } from './token-buckets';
 import { WebchatChannel, WebchatChannels } from './webchat-channels';
 import { SESSION_IDLE_DAYS, VisitorMessage, WebchatSession, WebchatSessions } from './webchat-sessions';
-import { StartSessionDto, VisitorMessageDto } from './webchat.dto';
+import { StartSessionDto, VisitorMessageAcceptedResponse, VisitorMessageDto, VisitorMessagePageResponse, VisitorSessionResponse } from './webchat.dto';
 import { WebchatInboundPayload, webchatMessageId } from './webchat.mapper';
 
 const MAX_STREAMS_PER_SESSION = 3;
@@ -31,6 +32,8 @@ const visitorView = (m: VisitorMessage) => ({
  * limit and the per-IP budget are enforced before these handlers (WebchatHttpEdge). A visitor
  * holds one session token and reaches only that session's conversations.
  */
+// The edge (WebchatHttpEdge) answers for every route: budget, origin, preflight, body length and type.
+@ApiErrors('WEBCHAT_CHANNEL_NOT_FOUND', 'RATE_LIMITED', 'ORIGIN_NOT_ALLOWED', 'PREFLIGHT_REFUSED')
 @ApiTags('webchat (visitor)')
 @Controller('webchat')
 export class WebchatController {
@@ -51,6 +54,8 @@ export class WebchatController {
 
   @Post(':channelKey/sessions')
   @ApiOperation({ summary: "Start a visitor session; with userId + userHash it resumes that user's history" })
+  @ApiCreatedResponse({ type: VisitorSessionResponse })
+  @ApiErrors('IDENTITY_VERIFICATION_FAILED', 'LENGTH_REQUIRED')
   async start(@Param('channelKey') key: string, @Body() body: StartSessionDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const channel = await this.channels.get(key);
     enforce(this.sessionStarts, `${channel.channelId}:${req.ip}`, 'new chat sessions', reply);
@@ -62,6 +67,8 @@ export class WebchatController {
   @Get(':channelKey/messages')
   @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
   @ApiOperation({ summary: "The visitor's messages and the replies sent to them, newest first" })
+  @ApiOkResponse({ type: VisitorMessagePageResponse })
+  @ApiErrors('SESSION_NOT_FOUND')
   async list(
     @Param('channelKey') key: string,
     @Headers('authorization') authorization: string | undefined,
@@ -78,6 +85,8 @@ export class WebchatController {
   @HttpCode(202)
   @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
   @ApiOperation({ summary: 'Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId' })
+  @ApiAcceptedResponse({ type: VisitorMessageAcceptedResponse })
+  @ApiErrors('SESSION_NOT_FOUND', 'LENGTH_REQUIRED', 'UNSTORABLE_ITEM', 'INBOX_BUSY')
   async send(
     @Param('channelKey') key: string,
     @Headers('authorization') authorization: string | undefined,
@@ -109,6 +118,8 @@ export class WebchatController {
     description: '`event: message` carries a message as in the list. On (re)connect, fetch the list once: the stream only carries what happens from now on.',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An event stream: `event: message`, data a VisitorMessageResponse', schema: { type: 'string' } })
+  @ApiErrors('SESSION_NOT_FOUND')
   @ApiQuery({ name: 'session', required: false, description: 'The session token (EventSource cannot send headers); or Authorization: Bearer' })
   async stream(
     @Param('channelKey') key: string,

@@ -37,3 +37,38 @@ export class VisitorMessageDto {
   @MaxLength(4000)
   text: string;
 }
+
+// ----- responses (whitelists of what a visitor is sent) -----
+
+export class VisitorSessionResponse {
+  @ApiProperty({ description: 'The session token: Authorization: Bearer <token> on the other visitor routes' }) token: string;
+  @ApiProperty({ format: 'uuid' }) sessionId: string;
+  @ApiProperty({ description: "true: the visitor proved a user id of the Customer's site (userHash)" }) verified: boolean;
+  @ApiProperty({ example: 30, description: 'Days of disuse after which the session is gone' }) idleExpiryDays: number;
+}
+
+export class VisitorAttachmentResponse {
+  @ApiProperty({ enum: ['image', 'video', 'audio', 'file', 'location', 'other'] }) type: string;
+  @ApiPropertyOptional() url?: string;
+  @ApiPropertyOptional() name?: string;
+  @ApiPropertyOptional() mimeType?: string;
+}
+
+export class VisitorMessageResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ type: String, nullable: true }) clientMessageId: string | null;
+  @ApiProperty({ enum: ['visitor', 'agent'] }) from: 'visitor' | 'agent';
+  @ApiProperty({ type: String, nullable: true, example: 'Hello! How can we help?' }) text: string | null;
+  @ApiProperty({ type: [VisitorAttachmentResponse] }) attachments: VisitorAttachmentResponse[];
+  @ApiProperty() sentAt: Date;
+}
+
+export class VisitorMessagePageResponse {
+  @ApiProperty({ type: [VisitorMessageResponse] }) items: VisitorMessageResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class VisitorMessageAcceptedResponse {
+  @ApiProperty() clientMessageId: string;
+  @ApiProperty({ enum: ['accepted', 'duplicate'], description: 'duplicate: a message with this clientMessageId was accepted before' }) status: string;
+}

@@ -1,11 +1,19 @@
 import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-contract';
 import { toPageResponse } from '../../common/cursor';
 import { IdParam } from '../../common/id-param';
 import { PageQueryDto, pageOf } from '../../common/page-query.dto';
 import { Authenticated, CurrentPrincipal } from '../../tenancy/auth.guards';
 import type { Principal } from '../../tenancy/principal';
 import { WebhookDelivery, WebhookSubscription, WebhookSubscriptionService } from './webhook-subscription.service';
+import {
+  CreatedWebhookSubscriptionResponse,
+  DeletedResponse,
+  WebhookDeliveryPageResponse,
+  WebhookSubscriptionListResponse,
+  WebhookSubscriptionResponse,
+} from '../integrations.responses';
 import { CreateWebhookSubscriptionDto } from './webhook-subscriptions.dto';
 
 /** Whitelist: the signing secret is never part of it. */
@@ -58,6 +66,8 @@ export class WebhookSubscriptionsController {
     summary: 'Subscribe a URL (Zapier, Make, n8n…) to events; the answer shows the signing secret, once',
     description: `The response's "secret" is shown only here: store it in the receiving tool. It is kept encrypted and never returned again.\n\n${SIGNATURE_DOC}`,
   })
+  @ApiCreatedResponse({ type: CreatedWebhookSubscriptionResponse })
+  @ApiErrors('INVALID_WEBHOOK_URL', 'INVALID_WEBHOOK_EVENTS', 'PURPOSE_NOT_PERMITTED@422', 'WEBHOOK_SUBSCRIPTION_LIMIT')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateWebhookSubscriptionDto) {
     const { subscription, secret } = await this.subscriptions.create(p, p.userId, body);
     return { ...subscriptionResponse(subscription), secret };
@@ -65,17 +75,22 @@ export class WebhookSubscriptionsController {
 
   @Get()
   @ApiOperation({ summary: 'Webhook subscriptions (without their secrets)' })
+  @ApiOkResponse({ type: WebhookSubscriptionListResponse })
   async list(@CurrentPrincipal() p: Principal) {
     return { items: (await this.subscriptions.list(p)).map(subscriptionResponse) };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: WebhookSubscriptionResponse })
+  @ApiErrors('WEBHOOK_SUBSCRIPTION_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return subscriptionResponse(await this.subscriptions.get(p, id));
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a subscription, its delivery log and its pending deliveries' })
+  @ApiOkResponse({ type: DeletedResponse })
+  @ApiErrors('WEBHOOK_SUBSCRIPTION_NOT_FOUND')
   async remove(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     await this.subscriptions.remove(p, p.userId, id);
     return { id, status: 'deleted' };
@@ -88,6 +103,8 @@ export class WebhookSubscriptionsController {
       'status: pending (will be tried or retried at nextAttemptAt), delivered (a 2xx answer), failed (gave up after the last attempt), ' +
       'withheld (purpose limitation: this subscription may not receive the data; see lastError and the audit log), skipped (the data was erased before it could be sent).',
   })
+  @ApiOkResponse({ type: WebhookDeliveryPageResponse })
+  @ApiErrors('WEBHOOK_SUBSCRIPTION_NOT_FOUND')
   async deliveries(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Query() q: PageQueryDto) {
     return toPageResponse(await this.subscriptions.deliveries(p, id, pageOf(q)), deliveryResponse);
   }

@@ -1308,6 +1308,43 @@ export interface components {
             currentPassword: string;
             newPassword: string;
         };
+        ChannelListResponse: {
+            items: components["schemas"]["ChannelResponse"][];
+        };
+        ChannelResponse: {
+            /** @description The kind's settings (never its credentials) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description The channel kind (messenger, instagram, whatsapp, telegram, email, webchat, sms, …)
+             * @example telegram
+             */
+            kind: string;
+            /** @example Support bot */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When a disconnected channel's data is purged
+             */
+            purgeAfter: string | null;
+            /**
+             * Format: date-time
+             * @description When the platform revoked the access
+             */
+            revokedAt: string | null;
+            revokedReason: string | null;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+            /** Format: date-time */
+            updatedAt: string;
+        };
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
             config: {
@@ -1327,6 +1364,42 @@ export interface components {
              * @example Acme Facebook Page
              */
             name: string;
+        };
+        ConnectedChannelResponse: {
+            /** @description The kind's settings (never its credentials) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @description Web chat: the identity secret the handshake made, shown this once (sign userHash with it on your server) */
+            identitySecret?: string;
+            /**
+             * @description The channel kind (messenger, instagram, whatsapp, telegram, email, webchat, sms, …)
+             * @example telegram
+             */
+            kind: string;
+            /** @example Support bot */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When a disconnected channel's data is purged
+             */
+            purgeAfter: string | null;
+            /**
+             * Format: date-time
+             * @description When the platform revoked the access
+             */
+            revokedAt: string | null;
+            revokedReason: string | null;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+            /** Format: date-time */
+            updatedAt: string;
         };
         ConsentDto: {
             granted: boolean;
@@ -1545,6 +1618,56 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "agent";
         };
+        CreatedIntegrationResponse: {
+            /** @description amoCRM/Kommo with {clientSecret}: where the Customer authorizes the integration */
+            authorizeUrl?: string;
+            /** @description The settings (never the credentials) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @example yclients */
+            kind: string;
+            /** @example Salon YCLIENTS */
+            name: string;
+            /** @enum {string} */
+            status: "pending_authorization" | "active" | "paused" | "disconnected";
+            statusReason: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Configure it as the CRM's webhook; shown only in this answer */
+            webhookUrl: string;
+        };
+        CreatedWebhookSubscriptionResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /**
+             * @example [
+             *       "message.created"
+             *     ]
+             */
+            events: ("message.created" | "message.status" | "conversation.updated" | "channel.updated" | "notification.created")[];
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            purpose: "service_delivery" | "legal_obligation" | "customer_export" | "crm_sync" | "analytics_internal" | "advertising" | "ad_targeting" | "profiling" | "eligibility_decision" | "surveillance" | "sale" | "data_brokerage";
+            /**
+             * @description The signing secret (whsec_…): shown only in this answer
+             * @example whsec_9f8e…
+             */
+            secret: string;
+            /** @example https://hooks.zapier.com/hooks/catch/123/abc */
+            url: string;
+        };
         CreateIntegrationDto: {
             /**
              * @description Where and which account: {baseUrl?} for every kind (https on a public host; the vendor default when absent), plus yclients/altegio {companyId}; amocrm/kommo {subdomain} (the account, e.g. "acme" for acme.amocrm.ru) or {baseUrl}, and {clientId, redirectUri?} for OAuth; bitrix24 {baseUrl: "https://<portal>.bitrix24.ru"}.
@@ -1609,21 +1732,181 @@ export interface components {
              */
             url: string;
         };
+        CrmAppointmentResponse: {
+            amount: number | null;
+            durationSeconds: number | null;
+            externalId: string;
+            services: components["schemas"]["CrmAppointmentServiceResponse"][];
+            staffName: string | null;
+            /** Format: date-time */
+            startsAt: string;
+            /** @enum {string} */
+            status: "pending" | "confirmed" | "arrived" | "completed" | "no_show" | "cancelled";
+        };
+        CrmAppointmentServiceResponse: {
+            cost: number | null;
+            externalId: string;
+            title: string;
+        };
+        CrmClientResponse: {
+            email: string | null;
+            externalId: string;
+            name: string | null;
+            /** @example +79161234567 */
+            phone: string | null;
+            /** Format: date-time */
+            remoteUpdatedAt: string | null;
+        };
+        CrmDealResponse: {
+            amount: number | null;
+            currency: string | null;
+            externalId: string;
+            /** Format: date-time */
+            remoteUpdatedAt: string | null;
+            stage: string | null;
+            /** @enum {string} */
+            status: "open" | "won" | "lost";
+            title: string;
+        };
+        CrmIntegrationRefResponse: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            name: string;
+        };
+        CrmLinkedClientListResponse: {
+            items: components["schemas"]["CrmLinkedClientResponse"][];
+        };
+        CrmLinkedClientResponse: {
+            client: components["schemas"]["CrmClientResponse"];
+            integration: components["schemas"]["CrmIntegrationRefResponse"];
+            /** @enum {string} */
+            matchedBy: "phone" | "email" | "push";
+            recentDeals: components["schemas"]["CrmDealResponse"][];
+            upcomingAppointments: components["schemas"]["CrmAppointmentResponse"][];
+        };
+        DeletedResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "deleted";
+        };
         DeletionRequestDto: {
             /** @example telegram */
             channelKind?: string;
             contactId?: string;
             externalId?: string;
         };
+        DisconnectedChannelResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            purgeAfter: string | null;
+            /** @enum {string} */
+            status: "disconnected";
+        };
         EmailVerificationResponse: {
             /** @description true: already verified, no mail was sent */
             emailVerified: boolean;
+        };
+        EntitySyncStatusResponse: {
+            counts: components["schemas"]["SyncCountsResponse"];
+            /** Format: date-time */
+            cursor: string | null;
+            /** @example clients */
+            entity: string;
+            lastError: string | null;
+            /** Format: date-time */
+            lastFullPassAt: string | null;
+            /** Format: date-time */
+            lastRunAt: string | null;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            /** Format: date-time */
+            nextRunAt: string | null;
+            passInProgress: boolean;
         };
         GrantDto: {
             /** @description How long platform staff may read this organization's data */
             minutes: number;
             /** @example Support ticket #4711: messages not arriving */
             reason: string;
+        };
+        IntegrationDataDeletedResponse: {
+            /** @description Rows deleted, per kind of record */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description deleted: the disconnected integration went with its data
+             * @enum {string}
+             */
+            status: "deleted" | "data_deleted";
+        };
+        IntegrationListResponse: {
+            items: components["schemas"]["IntegrationResponse"][];
+        };
+        IntegrationResponse: {
+            /** @description The settings (never the credentials) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @example yclients */
+            kind: string;
+            /** @example Salon YCLIENTS */
+            name: string;
+            /** @enum {string} */
+            status: "pending_authorization" | "active" | "paused" | "disconnected";
+            statusReason: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        IntegrationStatusResponse: {
+            /** @description The settings (never the credentials) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            disconnectedAt: string | null;
+            entities: components["schemas"]["EntitySyncStatusResponse"][];
+            /** Format: uuid */
+            id: string;
+            /** @example yclients */
+            kind: string;
+            /** @example Salon YCLIENTS */
+            name: string;
+            /** @description Records held, per entity: live, and deleted in the CRM (tombstones) */
+            records: {
+                [key: string]: {
+                    deleted: number;
+                    live: number;
+                };
+            };
+            /** @enum {string} */
+            status: "pending_authorization" | "active" | "paused" | "disconnected";
+            statusReason: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        IntegrationSyncResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "started" | "running";
         };
         InvitationAcceptedResponse: {
             /**
@@ -2181,6 +2464,11 @@ export interface components {
             /** @description The platform's id of the sticker itself (Messenger's like sticker) */
             stickerId?: string;
         };
+        SyncCountsResponse: {
+            fetched: number;
+            tombstoned: number;
+            written: number;
+        };
         SystemDetailResponse: {
             /**
              * @description identity_changed, number_changed, or the platform's own name
@@ -2318,6 +2606,21 @@ export interface components {
             /** @enum {string} */
             role: "owner" | "admin" | "agent";
         };
+        VisitorAttachmentResponse: {
+            mimeType?: string;
+            name?: string;
+            /** @enum {string} */
+            type: "image" | "video" | "audio" | "file" | "location" | "other";
+            url?: string;
+        };
+        VisitorMessageAcceptedResponse: {
+            clientMessageId: string;
+            /**
+             * @description duplicate: a message with this clientMessageId was accepted before
+             * @enum {string}
+             */
+            status: "accepted" | "duplicate";
+        };
         VisitorMessageDto: {
             /**
              * @description Made by the widget for each message; a retry with the same id is stored once
@@ -2326,8 +2629,130 @@ export interface components {
             clientMessageId: string;
             text: string;
         };
+        VisitorMessagePageResponse: {
+            items: components["schemas"]["VisitorMessageResponse"][];
+            nextCursor: string | null;
+        };
+        VisitorMessageResponse: {
+            attachments: components["schemas"]["VisitorAttachmentResponse"][];
+            clientMessageId: string | null;
+            /** @enum {string} */
+            from: "visitor" | "agent";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            sentAt: string;
+            /** @example Hello! How can we help? */
+            text: string | null;
+        };
+        VisitorSessionResponse: {
+            /**
+             * @description Days of disuse after which the session is gone
+             * @example 30
+             */
+            idleExpiryDays: number;
+            /** Format: uuid */
+            sessionId: string;
+            /** @description The session token: Authorization: Bearer <token> on the other visitor routes */
+            token: string;
+            /** @description true: the visitor proved a user id of the Customer's site (userHash) */
+            verified: boolean;
+        };
+        WebhookDeliveryPageResponse: {
+            items: components["schemas"]["WebhookDeliveryResponse"][];
+            nextCursor: string | null;
+        };
+        WebhookDeliveryResponse: {
+            attempts: number;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            eventId: string;
+            /** @enum {string} */
+            eventType: "message.created" | "message.status" | "conversation.updated" | "channel.updated" | "notification.created";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastAttemptAt: string | null;
+            lastError: string | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** @description The data's origin (the channel kind it came from) */
+            origin: string | null;
+            responseCode: number | null;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "withheld" | "skipped";
+        };
+        WebhookSubscriptionListResponse: {
+            items: components["schemas"]["WebhookSubscriptionResponse"][];
+        };
+        WebhookSubscriptionResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /**
+             * @example [
+             *       "message.created"
+             *     ]
+             */
+            events: ("message.created" | "message.status" | "conversation.updated" | "channel.updated" | "notification.created")[];
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            purpose: "service_delivery" | "legal_obligation" | "customer_export" | "crm_sync" | "analytics_internal" | "advertising" | "ad_targeting" | "profiling" | "eligibility_decision" | "surveillance" | "sale" | "data_brokerage";
+            /** @example https://hooks.zapier.com/hooks/catch/123/abc */
+            url: string;
+        };
     };
     responses: {
+        /** @description Error: CHANNEL_ALREADY_CONNECTED (see /docs/errors) */
+        CHANNEL_ALREADY_CONNECTED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "CHANNEL_ALREADY_CONNECTED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: CRM_INTEGRATION_LIMIT (see /docs/errors) */
+        CRM_INTEGRATION_LIMIT: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "CRM_INTEGRATION_LIMIT";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: CRM_INTEGRATION_NOT_ACTIVE (see /docs/errors) */
+        CRM_INTEGRATION_NOT_ACTIVE: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "CRM_INTEGRATION_NOT_ACTIVE";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
         /** @description Error: DATABASE_UNAVAILABLE (see /docs/errors) */
         DATABASE_UNAVAILABLE: {
             headers: {
@@ -2433,6 +2858,21 @@ export interface components {
                 };
             };
         };
+        /** @description Error: LENGTH_REQUIRED (see /docs/errors) */
+        LENGTH_REQUIRED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "LENGTH_REQUIRED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 411;
+                };
+            };
+        };
         /** @description Error: NOT_FOUND (see /docs/errors) */
         NOT_FOUND: {
             headers: {
@@ -2475,6 +2915,36 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 413;
+                };
+            };
+        };
+        /** @description Error: PURPOSE_NOT_PERMITTED (see /docs/errors) */
+        PURPOSE_NOT_PERMITTED_422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "PURPOSE_NOT_PERMITTED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 422;
+                };
+            };
+        };
+        /** @description Error: RATE_LIMITED (see /docs/errors) */
+        RATE_LIMITED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "RATE_LIMITED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 429;
                 };
             };
         };
@@ -2595,6 +3065,36 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 400;
+                };
+            };
+        };
+        /** @description Error: WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+        WEBCHAT_CHANNEL_NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "WEBCHAT_CHANNEL_NOT_FOUND";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 404;
+                };
+            };
+        };
+        /** @description Error: WEBHOOK_SUBSCRIPTION_LIMIT (see /docs/errors) */
+        WEBHOOK_SUBSCRIPTION_LIMIT: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "WEBHOOK_SUBSCRIPTION_LIMIT";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
                 };
             };
         };
@@ -2886,7 +3386,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,7 +3394,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -2971,7 +3471,7 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY (see /docs/errors) */
+            /** @description Error: NOT_A_PERSON, OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2979,7 +3479,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY";
+                        code: "NOT_A_PERSON" | "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -3709,7 +4209,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChannelListResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
@@ -3730,7 +4232,25 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description An account of this organization, reconnected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedChannelResponse"];
+                };
+            };
+            /** @description A new channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedChannelResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, CHANNEL_KIND_NOT_AVAILABLE, EMAIL_SMTP_HOST_NOT_ALLOWED, EMAIL_SMTP_REFUSED, JSON_TOO_DEEP, MALFORMED_JSON, META_ACCOUNT_MISMATCH, META_PERMISSION_MISSING, META_TOKEN_INVALID, TELEGRAM_TOKEN_INVALID, TELEGRAM_WEBHOOK_REJECTED, TWILIO_ACCOUNT_INACTIVE, TWILIO_CREDENTIALS_INVALID, TWILIO_NUMBER_NOT_IN_ACCOUNT, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3738,7 +4258,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "CHANNEL_KIND_NOT_AVAILABLE" | "EMAIL_SMTP_HOST_NOT_ALLOWED" | "EMAIL_SMTP_REFUSED" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "META_ACCOUNT_MISMATCH" | "META_PERMISSION_MISSING" | "META_TOKEN_INVALID" | "TELEGRAM_TOKEN_INVALID" | "TELEGRAM_WEBHOOK_REJECTED" | "TWILIO_ACCOUNT_INACTIVE" | "TWILIO_CREDENTIALS_INVALID" | "TWILIO_NUMBER_NOT_IN_ACCOUNT" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -3762,10 +4282,25 @@ export interface operations {
                 };
             };
             404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CHANNEL_ALREADY_CONNECTED"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
-            503: components["responses"]["DATABASE_UNAVAILABLE"];
+            /** @description Error: DATABASE_UNAVAILABLE, EMAIL_SMTP_UNREACHABLE, META_SUBSCRIPTION_REFUSED, META_UNAVAILABLE, TELEGRAM_UNAVAILABLE, TWILIO_UNAVAILABLE (see /docs/errors) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "EMAIL_SMTP_UNREACHABLE" | "META_SUBSCRIPTION_REFUSED" | "META_UNAVAILABLE" | "TELEGRAM_UNAVAILABLE" | "TWILIO_UNAVAILABLE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 503;
+                    };
+                };
+            };
         };
     };
     channels_get: {
@@ -3783,11 +4318,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChannelResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CHANNEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3803,6 +4354,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisconnectedChannelResponse"];
+                };
+            };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
@@ -3820,7 +4379,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CHANNEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -4229,11 +4802,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CrmLinkedClientListResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5148,7 +5737,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
             404: components["responses"]["NOT_FOUND"];
@@ -5169,7 +5757,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationListResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
@@ -5195,9 +5785,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedIntegrationResponse"];
+                };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, CRM_KIND_UNKNOWN, INVALID_CRM_BASE_URL, INVALID_CRM_CONFIG, INVALID_CRM_CREDENTIALS, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5205,7 +5797,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "CRM_KIND_UNKNOWN" | "INVALID_CRM_BASE_URL" | "INVALID_CRM_CONFIG" | "INVALID_CRM_CREDENTIALS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -5229,6 +5821,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["CRM_INTEGRATION_LIMIT"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -5250,12 +5843,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CRM_INTEGRATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CRM_INTEGRATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5271,11 +5880,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The integration, disconnected */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -5294,7 +5906,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CRM_INTEGRATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CRM_INTEGRATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5314,7 +5940,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationDataDeletedResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -5333,7 +5961,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CRM_INTEGRATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CRM_INTEGRATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5353,12 +5995,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationStatusResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CRM_INTEGRATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CRM_INTEGRATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5378,7 +6036,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationSyncResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -5397,7 +6057,22 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CRM_INTEGRATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CRM_INTEGRATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["CRM_INTEGRATION_NOT_ACTIVE"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6173,7 +6848,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6181,7 +6856,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -6233,7 +6908,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6241,7 +6916,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -6307,7 +6982,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6315,7 +6990,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -6406,7 +7081,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED (see /docs/errors) */
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_NOT_ALLOWED, ROLE_REQUIRED (see /docs/errors) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6414,7 +7089,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED";
+                        code: "OPERATOR_READ_ONLY" | "ROLE_NOT_ALLOWED" | "ROLE_REQUIRED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 403;
@@ -6773,7 +7448,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionListResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
@@ -6799,9 +7476,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookSubscriptionResponse"];
+                };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, INVALID_WEBHOOK_EVENTS, INVALID_WEBHOOK_URL, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6809,7 +7488,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "INVALID_WEBHOOK_EVENTS" | "INVALID_WEBHOOK_URL" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6833,8 +7512,10 @@ export interface operations {
                 };
             };
             404: components["responses"]["NOT_FOUND"];
+            409: components["responses"]["WEBHOOK_SUBSCRIPTION_LIMIT"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["PURPOSE_NOT_PERMITTED_422"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6854,12 +7535,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: NOT_FOUND, WEBHOOK_SUBSCRIPTION_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6879,7 +7576,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletedResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -6898,7 +7597,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: NOT_FOUND, WEBHOOK_SUBSCRIPTION_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6922,7 +7635,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageResponse"];
+                };
             };
             /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -6941,7 +7656,21 @@ export interface operations {
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: NOT_FOUND, WEBHOOK_SUBSCRIPTION_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "WEBHOOK_SUBSCRIPTION_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6981,13 +7710,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The integration, active */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrationResponse"];
+                };
             };
-            400: components["responses"]["VALIDATION_FAILED"];
+            /** @description Error: OAUTH_CALLBACK_INVALID, OAUTH_EXCHANGE_FAILED, OAUTH_REFERER_MISMATCH, OAUTH_STATE_INVALID, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OAUTH_CALLBACK_INVALID" | "OAUTH_EXCHANGE_FAILED" | "OAUTH_REFERER_MISMATCH" | "OAUTH_STATE_INVALID" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -7028,7 +7774,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["INVALID_ID"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -7055,9 +7800,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VisitorMessagePageResponse"];
+                };
             };
-            /** @description Error: INVALID_CURSOR, INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,13 +7812,44 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "INVALID_ID" | "VALIDATION_FAILED";
+                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
                     };
                 };
             };
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            429: components["responses"]["RATE_LIMITED"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -7098,9 +7876,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VisitorMessageAcceptedResponse"];
+                };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, UNSTORABLE_ITEM, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7108,17 +7888,63 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UNSTORABLE_ITEM" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
                     };
                 };
             };
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            411: components["responses"]["LENGTH_REQUIRED"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["RATE_LIMITED"];
             500: components["responses"]["INTERNAL_ERROR"];
-            503: components["responses"]["DATABASE_UNAVAILABLE"];
+            /** @description Error: DATABASE_UNAVAILABLE, INBOX_BUSY (see /docs/errors) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "DATABASE_UNAVAILABLE" | "INBOX_BUSY";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 503;
+                    };
+                };
+            };
         };
     };
     webchat_start: {
@@ -7140,9 +7966,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VisitorSessionResponse"];
+                };
             };
-            /** @description Error: BAD_REQUEST, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7150,15 +7978,33 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
                     };
                 };
             };
+            /** @description Error: IDENTITY_VERIFICATION_FAILED, ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "IDENTITY_VERIFICATION_FAILED" | "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["WEBCHAT_CHANNEL_NOT_FOUND"];
+            411: components["responses"]["LENGTH_REQUIRED"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["RATE_LIMITED"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -7177,27 +8023,47 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description An event stream: `event: message`, data a VisitorMessageResponse */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
-            /** @description Error: INVALID_ID, VALIDATION_FAILED (see /docs/errors) */
-            400: {
+            400: components["responses"]["VALIDATION_FAILED"];
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "INVALID_ID" | "VALIDATION_FAILED";
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
                         message: string;
                         /** @enum {integer} */
-                        statusCode: 400;
+                        statusCode: 403;
                     };
                 };
             };
+            /** @description Error: SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            429: components["responses"]["RATE_LIMITED"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };

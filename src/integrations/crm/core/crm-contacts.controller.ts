@@ -1,5 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../common/api-contract';
+import { CrmLinkedClientListResponse } from '../../integrations.responses';
 import { IdParam } from '../../../common/id-param';
 import { Authenticated, CurrentPrincipal } from '../../../tenancy/auth.guards';
 import type { Principal } from '../../../tenancy/principal';
@@ -41,6 +43,8 @@ export class CrmContactsController {
     summary: "The contact's CRM clients (linked by E.164 phone or e-mail, or pushed), with upcoming appointments and recent deals/orders",
     description: 'Several clients may be linked (one per CRM, or duplicates inside one CRM). Records deleted in the CRM are not shown.',
   })
+  @ApiOkResponse({ type: CrmLinkedClientListResponse })
+  @ApiErrors('CONTACT_NOT_FOUND')
   async crm(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return { items: (await this.integrations.contactView(p, id)).map(clientView) };
   }

@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../common/api-contract';
+import { IntegrationResponse } from '../../integrations.responses';
 import { invalid } from '../../../../libs/domain/src';
 import { CrmConnectionsService } from './crm-connections.service';
 import { integrationResponse } from './integrations.controller';
@@ -28,6 +30,8 @@ export class CrmOauthController {
   @ApiQuery({ name: 'code', required: true })
   @ApiQuery({ name: 'state', required: true })
   @ApiQuery({ name: 'referer', required: true, description: 'The account host, e.g. acme.amocrm.ru' })
+  @ApiOkResponse({ type: IntegrationResponse, description: 'The integration, active' })
+  @ApiErrors('OAUTH_CALLBACK_INVALID', 'OAUTH_STATE_INVALID', 'OAUTH_REFERER_MISMATCH', 'OAUTH_EXCHANGE_FAILED')
   async callback(@Query('code') code: unknown, @Query('state') state: unknown, @Query('referer') referer: unknown) {
     const c = await this.integrations.completeAuthorization(one(code, 'code', 2048), one(state, 'state', 200), one(referer, 'referer', 255));
     return integrationResponse(c);

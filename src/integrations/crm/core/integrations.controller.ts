@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../common/api-contract';
 import { IdParam } from '../../../common/id-param';
 import { Authenticated, CurrentPrincipal } from '../../../tenancy/auth.guards';
 import type { Principal } from '../../../tenancy/principal';
@@ -7,6 +8,14 @@ import type { CrmConnection } from './crm-connection.store';
 import { CrmConnectionsService } from './crm-connections.service';
 import type { CrmSyncState } from './crm-records.store';
 import { CrmSyncEngine } from './crm-sync.engine';
+import {
+  CreatedIntegrationResponse,
+  IntegrationDataDeletedResponse,
+  IntegrationListResponse,
+  IntegrationResponse,
+  IntegrationStatusResponse,
+  IntegrationSyncResponse,
+} from '../../integrations.responses';
 import { CreateIntegrationDto } from './integrations.dto';
 
 /** Whitelist: credentials (sealed) and the webhook secret's hash are never part of it. */
@@ -53,6 +62,8 @@ export class IntegrationsController {
       'a full pass once a day turns records deleted in the CRM into tombstones. amoCRM/Kommo with {clientSecret}: the answer carries authorizeUrl and the status is ' +
       'pending_authorization until the CRM redirects the Customer to GET /integrations/oauth/callback.',
   })
+  @ApiCreatedResponse({ type: CreatedIntegrationResponse })
+  @ApiErrors('CRM_KIND_UNKNOWN', 'INVALID_CRM_CONFIG', 'INVALID_CRM_CREDENTIALS', 'INVALID_CRM_BASE_URL', 'CRM_INTEGRATION_LIMIT')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateIntegrationDto) {
     const { connection, webhookUrl, authorizeUrl } = await this.integrations.create(p, p.userId, body);
     if (connection.status === 'active') this.engine.startIfWorking(p, connection.id);
@@ -61,17 +72,22 @@ export class IntegrationsController {
 
   @Get()
   @ApiOperation({ summary: 'CRM integrations (without credentials)' })
+  @ApiOkResponse({ type: IntegrationListResponse })
   async list(@CurrentPrincipal() p: Principal) {
     return { items: (await this.integrations.list(p)).map(integrationResponse) };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: IntegrationResponse })
+  @ApiErrors('CRM_INTEGRATION_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return integrationResponse(await this.integrations.get(p, id));
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Disconnect: sync stops at once and the credentials are wiped; synced data stays until DELETE /api/integrations/{id}/data' })
+  @ApiOkResponse({ type: IntegrationResponse, description: 'The integration, disconnected' })
+  @ApiErrors('CRM_INTEGRATION_NOT_FOUND')
   async disconnect(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     const c = await this.integrations.disconnect(p, p.userId, id);
     this.engine.stop(id);
@@ -80,6 +96,8 @@ export class IntegrationsController {
 
   @Delete(':id/data')
   @ApiOperation({ summary: 'Delete everything synced from the CRM (records, links, cursors); a disconnected integration is deleted with it' })
+  @ApiOkResponse({ type: IntegrationDataDeletedResponse })
+  @ApiErrors('CRM_INTEGRATION_NOT_FOUND')
   async deleteData(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     this.engine.stop(id);
     const { counts, connectionDeleted } = await this.integrations.deleteData(p, p.userId, id);
@@ -89,6 +107,8 @@ export class IntegrationsController {
   @Post(':id/sync')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the sync now (in the background); GET /api/integrations/{id}/status shows its progress' })
+  @ApiAcceptedResponse({ type: IntegrationSyncResponse })
+  @ApiErrors('CRM_INTEGRATION_NOT_FOUND', 'CRM_INTEGRATION_NOT_ACTIVE')
   async sync(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     const c = await this.integrations.requireActive(p, id);
     return { id: c.id, status: this.engine.syncSoon(p, c.id) ? 'started' : 'running' };
@@ -96,6 +116,8 @@ export class IntegrationsController {
 
   @Get(':id/status')
   @ApiOperation({ summary: 'Sync status per entity: cursor, last run, counts, last error, next run; and the records held' })
+  @ApiOkResponse({ type: IntegrationStatusResponse })
+  @ApiErrors('CRM_INTEGRATION_NOT_FOUND')
   async status(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     const s = await this.integrations.status(p, id);
     return { ...integrationResponse(s.connection), entities: s.entities.map(entityStatus), records: s.records };
