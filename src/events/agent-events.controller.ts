@@ -1,5 +1,6 @@
 import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RetryLaterError } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
@@ -79,6 +80,8 @@ export class AgentEventsController {
       'Reconnect with Last-Event-ID to receive what was missed; an `event: reset` means the gap cannot be replayed (refetch over REST).',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: "An event stream; each event's data is JSON (see the webhooks section: AgentEvent)", schema: { type: 'string' } })
+  @ApiErrors('TOO_MANY_STREAMS')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiQuery({ name: 'access_token', required: false, description: 'For EventSource only; prefer the Authorization header' })
   @ApiQuery({ name: 'lastEventId', required: false, description: 'Same as the Last-Event-ID header, for clients that cannot set it' })

@@ -1,5 +1,6 @@
 import { CanActivate, Controller, ExecutionContext, Get, Injectable, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthResponse } from './health.responses';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret } from '../../libs/crypto/src';
 import { Clock } from '../../libs/domain/src';
@@ -77,6 +78,8 @@ export class HealthController {
     description:
       'Anonymous callers get {status: "up"|"down"} (200/503). With a bearer token (any user\'s, or HEALTH_TOKEN): {status: "ok"|"degraded", regions, jobs, warnings}.',
   })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiServiceUnavailableResponse({ type: HealthResponse, description: 'A database does not answer' })
   async health(@Req() req: HealthRequest, @Res() reply: FastifyReply) {
     const entries = await Promise.all(
       this.dbs.regions().map(async (region) => {

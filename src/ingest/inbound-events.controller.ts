@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
+import { InboundEventPageResponse, InboundEventReplayResponse } from './inbound-events.responses';
 import { IsIn, IsOptional } from 'class-validator';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
@@ -23,12 +25,15 @@ export class InboundEventsController {
   constructor(private readonly events: InboundEventsService) {}
 
   @Get()
+  @ApiOkResponse({ type: InboundEventPageResponse })
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListInboundEventsQuery) {
     return toPageResponse(await this.events.list(p, q.state, pageOf(q)), (e) => e);
   }
 
   @Post(':id/replay')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: InboundEventReplayResponse })
+  @ApiErrors('INBOUND_EVENT_NOT_FOUND')
   async replay(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     await this.events.replay(p, id);
     return { id, state: 'pending' };

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import { IsIn, IsOptional } from 'class-validator';
 import { toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
@@ -78,6 +79,7 @@ export class NotificationsController {
   @Roles('owner', 'admin', 'agent')
   @HttpCode(200)
   @ApiOkResponse({ type: NotificationResponse })
+  @ApiErrors('NOTIFICATION_NOT_FOUND')
   async read(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return notificationResponse(await this.notifications.markRead(p, p.userId, id));
   }

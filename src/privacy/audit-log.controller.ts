@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuditLogResponse } from './privacy.responses';
 import { AuditLog } from '../audit/audit-log.store';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
@@ -13,6 +14,7 @@ export class AuditLogController {
 
   /** The newest 200 entries. */
   @Get()
+  @ApiOkResponse({ type: AuditLogResponse })
   async list(@CurrentPrincipal() p: Principal) {
     return { items: await this.audit.latest(p, 200) };
   }

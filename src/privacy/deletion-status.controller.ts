@@ -1,5 +1,7 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
+import { DeletionStatusResponse } from './privacy.responses';
 import type { FastifyReply } from 'fastify';
 import { BrowserFacing, cspNonce } from '../common/security-headers';
 import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
@@ -40,6 +42,9 @@ export class DeletionStatusController {
   constructor(private readonly deletions: DeletionRequestsService) {}
 
   @Get(':code')
+  @ApiProduces('application/json', 'text/html')
+  @ApiOkResponse({ type: DeletionStatusResponse, description: 'JSON, or a page for a browser (Accept: text/html)' })
+  @ApiErrors('DELETION_REQUEST_NOT_FOUND')
   @BrowserFacing('html-page')
   async status(@Param('code') code: string, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply) {
     const s = await this.deletions.status(code);

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { notFound } from '../../libs/domain/src';
@@ -23,6 +24,11 @@ export class ExportsController {
   constructor(private readonly exports: ExportService) {}
 
   @Get(':what.:format')
+  @ApiParam({ name: 'what', enum: ['contacts', 'conversations'] })
+  @ApiParam({ name: 'format', enum: ['jsonl', 'csv'] })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'The export as a download: one JSON object per line, or CSV with a header row', schema: { type: 'string' } })
+  @ApiErrors('PURPOSE_NOT_PERMITTED@403')
   export(@CurrentPrincipal() p: Principal, @Param('what') what: string, @Param('format') format: string, @Res() reply: FastifyReply) {
     if (!['contacts', 'conversations'].includes(what) || !['jsonl', 'csv'].includes(format))
       throw notFound('NOT_FOUND', 'Exports: contacts or conversations, as .jsonl or .csv');

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
-import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
+import { DeletionReceiptResponse, TerminationResponse } from './privacy.responses';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { CHANNEL_KIND_PATTERN, ChannelKind, invalid } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
@@ -54,6 +56,8 @@ export class PrivacyRequestsController {
   @Delete('tenant')
   @Roles('owner')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: TerminationResponse })
+  @ApiErrors('CONFIRMATION_MISMATCH')
   async terminate(@CurrentPrincipal() p: Principal, @Body() body: TerminationDto) {
     const { confirmationCode } = await this.termination.start(p, p.userId, body.confirm);
     return { status: 'terminating', confirmationCode, statusUrl: `${this.config.publicBaseUrl}/privacy/deletion/${confirmationCode}` };
@@ -61,12 +65,16 @@ export class PrivacyRequestsController {
 
   /** Erases the contact now, with everything about them; answers with the receipt. */
   @Delete('contacts/:id')
+  @ApiOkResponse({ type: DeletionReceiptResponse, description: 'The contact and everything about them, erased' })
+  @ApiErrors('CONTACT_NOT_FOUND')
   async deleteContact(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
     return this.view(await this.deletions.eraseContact(p, 'customer', { contactId: id }));
   }
 
   /** An End User's request, relayed by the Customer: by contact, or by their id on a channel. */
   @Post('privacy/deletion-requests')
+  @ApiCreatedResponse({ type: DeletionReceiptResponse })
+  @ApiErrors('CONTACT_NOT_FOUND')
   async request(@CurrentPrincipal() p: Principal, @Body() body: DeletionRequestDto) {
     const byContact = body.contactId !== undefined;
     const byIdentity = body.channelKind !== undefined && body.externalId !== undefined;

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-contract';
+import { RetentionResponse } from './privacy.responses';
 import { IsInt, IsObject, Max, Min, ValidateIf } from 'class-validator';
 import { invalid, isUuid } from '../../libs/domain/src';
 import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
@@ -31,6 +33,7 @@ export class RetentionController {
   constructor(private readonly settings: RetentionSettingsService) {}
 
   @Get()
+  @ApiOkResponse({ type: RetentionResponse })
   get(@CurrentPrincipal() p: Principal) {
     return this.settings.get(p);
   }
@@ -38,6 +41,8 @@ export class RetentionController {
   /** The purge job applies these: messages older than the channel's days are deleted. */
   @Put()
   @Roles('owner', 'admin')
+  @ApiOkResponse({ type: RetentionResponse, description: 'The settings now in force' })
+  @ApiErrors('CHANNEL_NOT_FOUND@400')
   put(@CurrentPrincipal() p: Principal, @Body() body: RetentionDto) {
     for (const [id, days] of Object.entries(body.channels)) {
       if (!isUuid(id) || !Number.isInteger(days) || days < 1 || days > 36500) {

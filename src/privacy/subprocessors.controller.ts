@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SubprocessorListResponse } from './privacy.responses';
 import type { FastifyReply } from 'fastify';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { BrowserFacing } from '../common/security-headers';
@@ -20,6 +21,8 @@ export class SubprocessorsController {
   ) {}
 
   @Get()
+  @ApiProduces('application/json', 'text/html')
+  @ApiOkResponse({ type: SubprocessorListResponse, description: 'JSON, or a page for Accept: text/html' })
   @BrowserFacing('html-page')
   list(@Headers('accept') accept: string | undefined, @Res() reply: FastifyReply) {
     const byProcessor = new Map<string, string[]>();

@@ -1266,6 +1266,27 @@ export interface components {
             /** @description Recorded in the app as a voice note */
             voice: boolean;
         };
+        AuditLogResponse: {
+            /** @description The latest 200 entries, newest first */
+            items: components["schemas"]["AuditRecordResponse"][];
+        };
+        AuditRecordResponse: {
+            /** @example webhook_subscription.create */
+            action: string;
+            /**
+             * @description `user:<id>`, `operator:<id>` or `system:<component>`
+             * @example user:6b1f9d7e-…
+             */
+            actor: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            decision: "allow" | "deny";
+            id: string;
+            reason: string | null;
+            /** @example webhook_subscription:… */
+            subject: string;
+        };
         BulkSetDto: {
             /**
              * Format: uuid
@@ -1791,11 +1812,54 @@ export interface components {
             /** @enum {string} */
             status: "deleted";
         };
+        DeletionReceiptResponse: {
+            /** @example K7Q2M9XW */
+            confirmationCode: string;
+            /**
+             * @description Rows deleted, per table
+             * @example {
+             *       "messages": 12,
+             *       "contacts": 1
+             *     }
+             */
+            deleted: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            status: "pending" | "completed" | "failed";
+            statusUrl: string;
+        };
         DeletionRequestDto: {
             /** @example telegram */
             channelKind?: string;
             contactId?: string;
             externalId?: string;
+        };
+        DeletionStatusResponse: {
+            /** @example K7Q2M9XW */
+            code: string;
+            /** Format: date-time */
+            completedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Answered by then at the latest (30 days)
+             */
+            deadlineAt: string;
+            /**
+             * @description Rows deleted, per table
+             * @example {
+             *       "messages": 12,
+             *       "contacts": 1
+             *     }
+             */
+            deleted: {
+                [key: string]: number;
+            };
+            outcome: string | null;
+            /** Format: date-time */
+            requestedAt: string;
+            /** @enum {string} */
+            status: "pending" | "completed" | "failed";
         };
         DisconnectedChannelResponse: {
             /** Format: uuid */
@@ -1831,6 +1895,59 @@ export interface components {
             minutes: number;
             /** @example Support ticket #4711: messages not arriving */
             reason: string;
+        };
+        HealthResponse: {
+            /** @description Scheduled jobs per region: when they last completed, and whether that is too long ago */
+            jobs?: {
+                [key: string]: {
+                    /** Format: date-time */
+                    lastFinishedAt: string | null;
+                    stale: boolean;
+                };
+            };
+            /** @description Per region: whether its database answers */
+            regions?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    database: "up" | "down";
+                };
+            };
+            /**
+             * @description up/down for anonymous callers; ok/degraded with details
+             * @enum {string}
+             */
+            status: "up" | "down" | "ok" | "degraded";
+            warnings?: string[];
+        };
+        InboundEventPageResponse: {
+            items: components["schemas"]["InboundEventResponse"][];
+            nextCursor: string | null;
+        };
+        InboundEventReplayResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            state: "pending";
+        };
+        InboundEventResponse: {
+            attempts: number;
+            /** Format: uuid */
+            channelId: string;
+            /** @description The platform's idempotency key of the notification */
+            dedupeKey: string;
+            /** Format: uuid */
+            id: string;
+            lastError: string | null;
+            /** @description The notification as the platform sent it (null once erased) */
+            payload: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            processedAt: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @enum {string} */
+            state: "pending" | "done" | "failed";
         };
         IntegrationDataDeletedResponse: {
             /** @description Rows deleted, per kind of record */
@@ -2291,6 +2408,17 @@ export interface components {
             /** @description Days messages are kept; null keeps them */
             defaultDays?: number | null;
         };
+        RetentionResponse: {
+            /** @description Per-channel overrides in days, by channel id */
+            channels: {
+                [key: string]: number;
+            };
+            /**
+             * @description Days messages are kept; null keeps them
+             * @example 365
+             */
+            defaultDays: number | null;
+        };
         SearchContactRef: {
             displayName: string | null;
             id: string;
@@ -2464,6 +2592,18 @@ export interface components {
             /** @description The platform's id of the sticker itself (Messenger's like sticker) */
             stickerId?: string;
         };
+        SubprocessorListResponse: {
+            items: components["schemas"]["SubprocessorResponse"][];
+        };
+        SubprocessorResponse: {
+            /** @description Channel kinds it serves */
+            channels: string[];
+            /** @description Integrations it serves */
+            integrations: string[];
+            /** @example Meta Platforms Ireland Ltd. */
+            name: string;
+            purpose: string;
+        };
         SyncCountsResponse: {
             fetched: number;
             tombstoned: number;
@@ -2504,6 +2644,14 @@ export interface components {
         TerminationDto: {
             /** @description The organization name, typed out, to confirm */
             confirm?: string;
+        };
+        TerminationResponse: {
+            /** @example K7Q2M9XW */
+            confirmationCode: string;
+            /** @enum {string} */
+            status: "terminating";
+            /** @description Where anyone with the code can follow the deletion */
+            statusUrl: string;
         };
         TokenPairResponse: {
             /**
@@ -2765,6 +2913,28 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 503;
+                };
+            };
+        };
+        /** @description Error: DELETION_REQUEST_NOT_FOUND (see /docs/errors) */
+        DELETION_REQUEST_NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "DELETION_REQUEST_NOT_FOUND";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 404;
+                };
+                "text/html": {
+                    /** @enum {string} */
+                    code: "DELETION_REQUEST_NOT_FOUND";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 404;
                 };
             };
         };
@@ -3262,7 +3432,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboundEventPageResponse"];
+                };
             };
             /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -3301,7 +3473,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InboundEventReplayResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -3320,7 +3494,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: INBOUND_EVENT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "INBOUND_EVENT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -3518,7 +3706,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditLogResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
@@ -4538,11 +4728,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The contact and everything about them, erased */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionReceiptResponse"];
+                };
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
@@ -4561,7 +4754,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5706,15 +5913,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description An event stream; each event's data is JSON (see the webhooks section: AgentEvent) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             400: components["responses"]["VALIDATION_FAILED"];
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
+            /** @description Error: TOO_MANY_STREAMS (see /docs/errors) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** @enum {string} */
+                        code: "TOO_MANY_STREAMS";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 429;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5724,21 +5949,46 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                format: string;
-                what: string;
+                format: "jsonl" | "csv";
+                what: "contacts" | "conversations";
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The export as a download: one JSON object per line, or CSV with a header row */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
-            403: components["responses"]["ROLE_REQUIRED"];
+            /** @description Error: PURPOSE_NOT_PERMITTED, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": {
+                        /** @enum {string} */
+                        code: "PURPOSE_NOT_PERMITTED" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                    "text/csv": {
+                        /** @enum {string} */
+                        code: "PURPOSE_NOT_PERMITTED" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
             404: components["responses"]["NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
@@ -6423,7 +6673,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: NOTIFICATION_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOTIFICATION_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6483,7 +6747,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionReceiptResponse"];
+                };
             };
             /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
@@ -6516,7 +6782,21 @@ export interface operations {
                     };
                 };
             };
-            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: CONTACT_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CONTACT_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
@@ -6566,7 +6846,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
@@ -6587,7 +6869,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description The settings now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, CHANNEL_NOT_FOUND, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6595,7 +6886,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "CHANNEL_NOT_FOUND" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6675,7 +6966,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerminationResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, CONFIRMATION_MISMATCH, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6683,7 +6982,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "CONFIRMATION_MISMATCH" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -7688,7 +7987,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthResponse"];
+                };
             };
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
@@ -7747,11 +8048,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description JSON, or a page for Accept: text/html */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SubprocessorListResponse"];
+                    "text/html": components["schemas"]["SubprocessorListResponse"];
+                };
             };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
@@ -7768,12 +8073,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description JSON, or a page for a browser (Accept: text/html) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeletionStatusResponse"];
+                    "text/html": components["schemas"]["DeletionStatusResponse"];
+                };
             };
+            404: components["responses"]["DELETION_REQUEST_NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
