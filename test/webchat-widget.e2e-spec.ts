@@ -20,10 +20,10 @@ run('web chat widget in a browser', () => {
   beforeAll(async () => {
     t = await TestApp.start();
     base = await listen(t);
-    shop = createServer((_req, res) => {
+    shop = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Acme shop</h1>
-        <script src="${base}/widget.js" data-channel="${key}" data-title="Ask Acme" data-open async></script></body></html>`);
+        <script src="${base}/widget.js" data-channel="${key}" data-title="Ask Acme"${req.url === '/closed' ? '' : ' data-open'} async></script></body></html>`);
     });
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
     SHOP = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
@@ -42,14 +42,14 @@ run('web chat widget in a browser', () => {
     shop?.close();
   });
 
-  async function shopPage(): Promise<{ page: Page; problems: string[] }> {
+  async function shopPage(path = '/'): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.context.newPage();
     const problems = watchConsole(page);
-    await page.goto(`${SHOP}/`);
+    await page.goto(`${SHOP}${path}`);
     return { page, problems };
   }
 
-  it('opens, sends the visitor message, shows the agent reply live, and keeps the chat on reload', async () => {
+  it('opens, sends the visitor message, shows the agent reply live, closes and reopens, and keeps the chat on reload', async () => {
     const { page, problems } = await shopPage();
     const dialog = page.getByRole('dialog', { name: 'Ask Acme' });
     await dialog.waitFor();
@@ -68,9 +68,28 @@ run('web chat widget in a browser', () => {
     await t.drainOutbound();
     await page.getByText('Yes, in 2 days').waitFor();
 
+    await page.getByRole('button', { name: 'Close chat' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.evaluate('window.MonkeyMachineChat.open()');
+    await dialog.waitFor();
+
     await page.reload();
     await page.getByText('Yes, in 2 days').waitFor();
     await page.getByText('Do you ship to Berlin?').waitFor();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('starts closed without data-open: the launcher opens and closes it', async () => {
+    const { page, problems } = await shopPage('/closed');
+    const dialog = page.getByRole('dialog', { name: 'Ask Acme' });
+    const launcher = page.getByRole('button', { name: 'Ask Acme' });
+    await launcher.waitFor();
+    expect(await dialog.isVisible()).toBe(false);
+    await launcher.click();
+    await dialog.waitFor();
+    await launcher.click();
+    await dialog.waitFor({ state: 'hidden' });
     expect(problems).toEqual([]);
     await page.close();
   });

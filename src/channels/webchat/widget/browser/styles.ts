@@ -1,6 +1,8 @@
 /** The widget's own CSS, inside its shadow root: the page's CSS and ours never meet. */
 export const WIDGET_CSS = [
   ':host{all:initial}',
+  // The panel's display:flex would otherwise beat the hidden attribute: it could never be closed.
+  '[hidden]{display:none!important}',
   '.mm{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328}',
   '.launcher{width:56px;height:56px;border-radius:50%;border:0;background:#2563eb;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative;display:flex;align-items:center;justify-content:center}',
   '.badge{position:absolute;top:4px;right:4px;width:12px;height:12px;border-radius:50%;background:#ef4444;border:2px solid #fff}',
