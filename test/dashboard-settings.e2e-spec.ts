@@ -102,6 +102,27 @@ run('dashboard in a browser: settings', () => {
     await screenshot(page, 'settings-retention-en');
   });
 
+  it('adds a label and a canned response, and deletes the label', async () => {
+    await page.getByRole('tab', { name: 'Replies' }).click();
+    await page.waitForURL(/\/settings\/replies$/);
+    await page.getByLabel('Label name').fill('Wholesale');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await page.getByText('Label added').first().waitFor();
+    await page.getByLabel('Short code').fill('hello');
+    await page.getByRole('textbox', { name: 'Text' }).fill('Hello {{contact.name}}, {{agent.name}} here.');
+    await page.getByRole('button', { name: 'Add canned response' }).click();
+    await page.getByText('/hello').waitFor();
+    await screenshot(page, 'settings-replies-en');
+    const canned = await t.request('GET', '/api/canned-responses', { token: owner.token });
+    expect(canned.body.items.map((r: { shortCode: string; text: string }) => [r.shortCode, r.text])).toEqual([
+      ['hello', 'Hello {{contact.name}}, {{agent.name}} here.'],
+    ]);
+    expect((await t.request('GET', '/api/labels', { token: owner.token })).body.items.map((l: { name: string }) => l.name)).toEqual(['Wholesale']);
+    await page.getByRole('button', { name: 'Delete the label Wholesale' }).click();
+    await page.getByText('No labels yet.').waitFor();
+    expect((await t.request('GET', '/api/labels', { token: owner.token })).body.items).toEqual([]);
+  });
+
   it('shows every settings screen, in English and in Russian', async () => {
     for (const [tab, name] of [
       ['users', 'Users'],
@@ -119,6 +140,7 @@ run('dashboard in a browser: settings', () => {
     for (const [tab, name] of [
       ['channels', 'Каналы'],
       ['users', 'Пользователи'],
+      ['replies', 'Ответы'],
       ['retention', 'Хранение'],
       ['webhooks', 'Вебхуки'],
       ['privacy', 'Запросы на удаление'],

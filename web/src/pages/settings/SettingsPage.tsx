@@ -4,9 +4,10 @@ import type { Session } from '../../api/session';
 import { navigate } from '../../router';
 import { AccessSettings, AuditSettings, ExportSettings, PrivacySettings } from './PrivacySettings';
 import { ChannelSettings } from './ChannelSettings';
+import { ReplySettings } from './ReplySettings';
 import { RetentionSettings, UserSettings, WebhookSettings } from './TeamSettings';
 
-export const SECTIONS = ['channels', 'users', 'retention', 'webhooks', 'privacy', 'exports', 'audit', 'access'] as const;
+export const SECTIONS = ['channels', 'users', 'replies', 'retention', 'webhooks', 'privacy', 'exports', 'audit', 'access'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Owner and admin settings: one tab per area, each its own URL (/settings/<section>). */
@@ -33,6 +34,9 @@ export function SettingsPage({ section, session }: { section: string; session: S
         </Tabs.Panel>
         <Tabs.Panel value="users" pt="md">
           <UserSettings session={session} />
+        </Tabs.Panel>
+        <Tabs.Panel value="replies" pt="md">
+          <ReplySettings />
         </Tabs.Panel>
         <Tabs.Panel value="retention" pt="md">
           <RetentionSettings />
