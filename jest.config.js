@@ -47,8 +47,9 @@ const shared = {
  */
 module.exports = {
   maxWorkers: 2,
-  // A run-wide option (projects cannot set it): e2e suites start apps and databases in their hooks.
-  testTimeout: 30000,
+  // A run-wide option (projects cannot set it): e2e suites start apps and databases in their hooks,
+  // which took over 30 s when the machine was shared with other runs (load 15 on 2 cores).
+  testTimeout: 60000,
   projects: [
     {
       // The dashboard's component tests: React in jsdom, the API answered by a stubbed fetch.
