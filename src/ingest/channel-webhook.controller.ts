@@ -62,7 +62,7 @@ export class ChannelWebhookController {
       host: req.host,
     };
     const intake = kind.webhook.read(request);
-    await this.inbox.acceptForChannel(kind.adapter.kind, channelId, (credentials) => intake.verify(credentials), intake.items);
+    await this.inbox.acceptForChannel(kind.adapter.kind, channelId, (credentials) => intake.verify(credentials), intake.items, intake.ignored);
     const answer = intake.answer();
     reply.status(answer.status);
     if (answer.contentType) reply.header('content-type', answer.contentType);

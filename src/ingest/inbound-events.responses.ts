@@ -24,3 +24,16 @@ export class InboundEventReplayResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['pending'] }) state: string;
 }
+
+export class IgnoredCountResponse {
+  @ApiProperty({ format: 'uuid' }) channelId: string;
+  @ApiProperty({ example: 'telegram' }) channelKind: string;
+  @ApiProperty({ example: 'Telegram: a group chat (only private chats are conversations)', description: 'Why nothing came of these items' }) reason: string;
+  @ApiProperty() count: number;
+  @ApiProperty() firstAt: Date;
+  @ApiProperty() lastAt: Date;
+}
+
+export class IgnoredCountListResponse {
+  @ApiProperty({ type: [IgnoredCountResponse] }) items: IgnoredCountResponse[];
+}

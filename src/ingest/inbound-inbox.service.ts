@@ -4,6 +4,7 @@ import { isDatabaseDown, sqlState } from '../database/database-errors';
 import { storableJson, storableText } from '../database/storable';
 import { InboxGroupCommit, InboxRow } from './group-commit';
 import { InboundEventStore } from './inbound-event.store';
+import { InboundIgnored } from './inbound-ignored.store';
 import { ChannelKind, notFound } from '../../libs/domain/src';
 import type { InboxItem, WebhookItem } from '../channels/core/channel-adapter';
 import { ChannelRoute, ChannelRoutes } from '../channels/core/channel-routes';
@@ -39,6 +40,7 @@ export class InboundInbox {
     private readonly signal: WorkSignal,
     private readonly channels: ChannelService,
     private readonly events: InboundEventStore,
+    private readonly ignored: InboundIgnored,
   ) {
     this.groupCommit = new InboxGroupCommit(dbs);
   }
@@ -46,18 +48,21 @@ export class InboundInbox {
   /**
    * For platforms that call a URL per channel (Telegram, Twilio): `authenticate` sees the
    * channel's decrypted credentials and must throw unless the request proves it knows them.
-   * An unknown or disconnected channel answers 404 without revealing more.
+   * An unknown or disconnected channel answers 404 without revealing more. `ignored` names why
+   * a genuine request brought nothing to store (a group chat, say): it is counted, once authenticated.
    */
   async acceptForChannel(
     kind: ChannelKind,
     channelId: string,
     authenticate: (credentials: Record<string, string>) => void,
     items: InboxItem[],
+    ignored?: string,
   ): Promise<AcceptResult> {
     const route = await this.routes.findByChannel(channelId);
     if (!route || route.kind !== kind) throw notFound('CHANNEL_NOT_FOUND', 'No such channel');
     const channel = await this.dbs.forTenant(route, (tx) => this.channels.withCredentials(tx, route, channelId));
     authenticate(channel.credentials);
+    if (ignored) await this.ignored.record(route, channelId, kind, ignored);
     return this.store(new Map([[channelId, { route, items: items.map((i) => ({ ...i, kind, routingKey: channelId })) }]]), items.length, 0);
   }
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { InboundEvent, TenantRef } from '../../libs/domain/src';
 import type { ClaimedJob } from '../queue/job-queue.service';
 import type { StoredEvent } from './inbound-event.store';
-import { InboundProcessor, MAX_INBOUND_ATTEMPTS } from './inbound-processor.worker';
+import { IGNORED, InboundProcessor, MAX_INBOUND_ATTEMPTS } from './inbound-processor.worker';
 
 /**
  * The processor's apply step with its ports mocked: what each kind of event becomes for the
@@ -11,7 +11,8 @@ import { InboundProcessor, MAX_INBOUND_ATTEMPTS } from './inbound-processor.work
 const TENANT: TenantRef = { tenantId: '00000000-0000-4000-8000-00000000000a', region: 'eu' };
 const EVENT_ID = '00000000-0000-4000-8000-0000000000e1';
 const CHANNEL = '00000000-0000-4000-8000-0000000000c1';
-const at = new Date('2026-11-29T10:00:00Z');
+// Recent: a receipt a day older than now is not waited for.
+const at = new Date(Date.now() - 60_000);
 
 function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attempts?: number; state?: string } = {}) {
   const tx = { tx: true };
@@ -36,6 +37,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     setContactBlocked: jest.fn(async () => true),
   };
   const channels = { notifyAccountNotice: jest.fn() };
+  const ignored = { count: jest.fn() };
   Object.assign(conversations, { recordPlatformConsent: jest.fn() });
   const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped) })) };
   const processor = new InboundProcessor(
@@ -47,8 +49,9 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     adapters as never,
     events as never,
     channels as never,
+    ignored as never,
   );
-  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels };
+  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels, ignored };
 }
 
 /** Expects the job to have ended with its event settled as `state`. */
@@ -87,15 +90,17 @@ describe('InboundProcessor: the apply step', () => {
     expectSettled(h, 'done');
   });
 
-  it('ignores a message without text or attachments, and an event the mapper ignored', async () => {
-    for (const event of [
-      { type: 'message', message: { externalContactId: 'p', externalMessageId: 'm', text: '', sentAt: at, thread: {} } },
-      { type: 'ignored', reason: 'a typing indicator' },
-    ] as InboundEvent[]) {
+  it('stores nothing for a message without text or attachments, nor for an event the mapper ignored, and counts each with its reason', async () => {
+    for (const [event, reason] of [
+      [{ type: 'message', message: { externalContactId: 'p', externalMessageId: 'm', text: '', sentAt: at, thread: {} } }, IGNORED.empty],
+      [{ type: 'message', message: { externalContactId: 'p', externalMessageId: 'm', text: '', sentAt: at } }, IGNORED.empty],
+      [{ type: 'ignored', reason: 'a typing indicator' }, 'a typing indicator'],
+    ] as Array<[InboundEvent, string]>) {
       const h = harness([event]);
       await h.run();
       expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
       expect(h.conversations.receiveInboundBatch).not.toHaveBeenCalled();
+      expect(h.ignored.count).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ channelId: CHANNEL, kind: 'messenger', reason }]);
     }
   });
 
@@ -198,6 +203,8 @@ describe('InboundProcessor: the apply step', () => {
       await h.run();
       expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
       expectSettled(h, 'done');
+      const reason = event.type === 'edited' ? IGNORED.unknownEdit : IGNORED.unknownDeletion;
+      expect(h.ignored.count).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ channelId: CHANNEL, kind: 'messenger', reason }]);
     }
   });
 
@@ -231,6 +238,15 @@ describe('InboundProcessor: retries and parking', () => {
     h.conversations.applyReceipt.mockResolvedValue(null);
     await h.run();
     expectSettled(h, 'done', 'no message mid-elsewhere yet');
+    expect(h.ignored.count).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ channelId: CHANNEL, kind: 'messenger', reason: IGNORED.neverArrived }]);
+  });
+
+  it('does not wait for the message of a receipt a day old: it is not one the inbox sent, and is counted', async () => {
+    const h = harness([{ type: 'receipt', externalMessageId: 'mid-2021', status: 'read', at: new Date('2021-09-08T06:34:04Z') }]);
+    h.conversations.applyReceipt.mockResolvedValue(null);
+    await h.run();
+    expectSettled(h, 'done');
+    expect(h.ignored.count).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ channelId: CHANNEL, kind: 'messenger', reason: IGNORED.oldReceipt }]);
   });
 
   it('retries a failure with exponential backoff, then parks the event as failed with the reason', async () => {

@@ -10,12 +10,34 @@ import { ClaimedJob, JobQueue, backoffMs } from '../queue/job-queue.service';
 import { QueueWorker, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
 import { InboundEventStore, StoredEvent } from './inbound-event.store';
+import { InboundIgnored } from './inbound-ignored.store';
 
 /** After this many failed attempts an event is parked as `failed` for an admin to see and replay. */
 export const MAX_INBOUND_ATTEMPTS = 5;
 
 /** A receipt (or edit, deletion) for a message we have not recorded yet (our send may still be in flight). */
-export class NotYetKnown extends Error {}
+export class NotYetKnown extends Error {
+  constructor(
+    message: string,
+    /** Where it came from: counted as ignored if it never finds its message. */
+    readonly from?: { channelId: string; kind: ChannelKind },
+  ) {
+    super(message);
+  }
+}
+
+/** Why nothing came of an item, as counted in inbound_ignored (fixed texts: a reason never names an End User). */
+export const IGNORED = {
+  empty: 'a message with nothing the inbox reads (no text, no attachment)',
+  neverArrived: 'an update about a message that never arrived (retried, then given up)',
+  oldReceipt: 'a receipt for a message not sent from the inbox',
+  unknownReceipt: 'a receipt for a message never stored',
+  unknownEdit: 'an edit of a message never stored',
+  unknownDeletion: 'a deletion of a message never stored',
+} as const;
+
+/** A receipt this much older than now cannot be for a send of ours still in flight. */
+const RECEIPT_PATIENCE_MS = 24 * 3600_000;
 
 /** Only new messages: the batch path. Anything else (receipts, edits, threads...) goes one by one. */
 const batchable = (e: InboundEvent) => e.type === 'ignored' || (e.type === 'message' && !e.message.thread);
@@ -53,6 +75,7 @@ export class InboundProcessor extends QueueWorker {
     private readonly adapters: ChannelAdapters,
     private readonly events: InboundEventStore,
     private readonly channels: ChannelService,
+    private readonly ignored: InboundIgnored,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -72,6 +95,8 @@ export class InboundProcessor extends QueueWorker {
     const state = failure instanceof NotYetKnown ? 'done' : 'failed';
     if (state === 'failed') this.log.error(`inbound event ${job.refId} parked after ${job.attempts} attempts: ${message}`);
     await this.events.settle(tx, tenant.tenantId, job.refId, state, job.attempts, message);
+    if (failure instanceof NotYetKnown && failure.from)
+      await this.ignored.count(tx, tenant.tenantId, [{ channelId: failure.from.channelId, kind: failure.from.kind, reason: IGNORED.neverArrived }]);
   }
 
   protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
@@ -106,6 +131,7 @@ export class InboundProcessor extends QueueWorker {
         const recorded: ClaimedJob[] = [];
         const alone: ClaimedJob[] = [];
         const inbounds: InboundMessage[] = [];
+        const ignoredItems: Array<{ channelId: string; kind: ChannelKind; reason: string }> = [];
         for (const job of jobs) {
           const event = stored.get(job.refId);
           if (!event || event.state !== 'pending') {
@@ -125,10 +151,12 @@ export class InboundProcessor extends QueueWorker {
           }
           for (const e of mapped) {
             if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
+            else ignoredItems.push({ channelId: event.channel_id, kind: event.kind, reason: e.type === 'ignored' ? e.reason : IGNORED.empty });
           }
           recorded.push(job);
         }
         if (inbounds.length > 0) await this.conversations.receiveInboundBatch(tenant, inbounds);
+        await this.ignored.count(tx, tenant.tenantId, ignoredItems);
         if (recorded.length > 0)
           await this.events.markDone(
             tx,
@@ -159,22 +187,33 @@ export class InboundProcessor extends QueueWorker {
       await this.finish(tenant, job);
       return;
     }
-    for (const e of this.adapters.for(event.kind).map(event.payload)) await this.apply(tenant, event.channel_id, event.kind, e);
-    await this.finish(tenant, job, (tx) => this.events.settle(tx, tenant.tenantId, job.refId, 'done', job.attempts, null));
+    const ignored: Array<{ channelId: string; kind: ChannelKind; reason: string }> = [];
+    for (const e of this.adapters.for(event.kind).map(event.payload)) {
+      const reason = await this.apply(tenant, event.channel_id, event.kind, e);
+      if (reason) ignored.push({ channelId: event.channel_id, kind: event.kind, reason });
+    }
+    await this.finish(tenant, job, async (tx) => {
+      await this.events.settle(tx, tenant.tenantId, job.refId, 'done', job.attempts, null);
+      await this.ignored.count(tx, tenant.tenantId, ignored);
+    });
   }
 
-  private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<void> {
+  /** Applies one event; answers why nothing came of it, when nothing did. */
+  private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<string | undefined> {
+    const from = { channelId, kind: channelKind };
     switch (e.type) {
       case 'message':
-        if (!hasContent(e.message)) return;
+        if (!hasContent(e.message)) return IGNORED.empty;
         await this.conversations.receiveInbound(tenant, { ...e.message, channelId, channelKind });
         return;
       case 'echo':
         await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
         return;
       case 'receipt':
-        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error)) && e.ifUnknown !== 'ignore') {
-          throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error))) {
+          if (e.ifUnknown === 'ignore') return IGNORED.unknownReceipt;
+          if (Date.now() - e.at.getTime() > RECEIPT_PATIENCE_MS) return IGNORED.oldReceipt;
+          throw new NotYetKnown(`no message ${e.externalMessageId} yet`, from);
         }
         return;
       case 'watermark':
@@ -185,18 +224,19 @@ export class InboundProcessor extends QueueWorker {
         return;
       case 'deleted':
         // A deletion may overtake its message; retrying until it lands keeps the content from surviving.
-        if (!(await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId)) && e.ifUnknown !== 'ignore')
-          throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
-        return;
+        if (await this.conversations.eraseMessageContent(tenant, channelId, e.externalMessageId)) return;
+        if (e.ifUnknown === 'ignore') return IGNORED.unknownDeletion;
+        throw new NotYetKnown(`no message ${e.externalMessageId} yet`, from);
       case 'edited':
         // An edit may overtake its message, as a deletion may, unless the platform says it never will come.
         if (await this.conversations.applyEdit(tenant, channelId, e.externalMessageId, e)) return;
-        if (e.ifUnknown === 'ignore') return;
+        if (e.ifUnknown === 'ignore') return IGNORED.unknownEdit;
         if (e.ifUnknown?.message) {
-          if (hasContent(e.ifUnknown.message)) await this.conversations.receiveInbound(tenant, { ...e.ifUnknown.message, channelId, channelKind });
+          if (!hasContent(e.ifUnknown.message)) return IGNORED.empty;
+          await this.conversations.receiveInbound(tenant, { ...e.ifUnknown.message, channelId, channelKind });
           return;
         }
-        throw new NotYetKnown(`no message ${e.externalMessageId} yet`);
+        throw new NotYetKnown(`no message ${e.externalMessageId} yet`, from);
       case 'consent':
         await this.conversations.recordPlatformConsent(
           tenant,
@@ -215,7 +255,7 @@ export class InboundProcessor extends QueueWorker {
           this.log.warn(`a ${channelKind} identity was not moved to its new id: none under the old id, or one under the new id already`);
         return;
       case 'ignored':
-        return;
+        return e.reason;
     }
   }
 }

@@ -5,6 +5,7 @@ import { ChannelWebhookController } from './channel-webhook.controller';
 import { InboundEventStore } from './inbound-event.store';
 import { InboundEventsController } from './inbound-events.controller';
 import { InboundEventsService } from './inbound-events.service';
+import { InboundIgnored } from './inbound-ignored.store';
 import { InboundInbox } from './inbound-inbox.service';
 import { InboundProcessor } from './inbound-processor.worker';
 import { OutboundSender } from './outbound-sender.worker';
@@ -13,7 +14,7 @@ import { OutboundSender } from './outbound-sender.worker';
 @Module({
   imports: [ChannelsModule, ConversationsModule],
   controllers: [ChannelWebhookController, InboundEventsController],
-  providers: [InboundInbox, InboundProcessor, OutboundSender, InboundEventStore, InboundEventsService],
+  providers: [InboundInbox, InboundProcessor, OutboundSender, InboundEventStore, InboundEventsService, InboundIgnored],
   exports: [InboundProcessor, OutboundSender, InboundInbox],
 })
 export class IngestModule {}

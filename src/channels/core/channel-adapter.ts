@@ -107,6 +107,8 @@ export interface WebhookIntake {
   items: InboxItem[];
   /** Throws (403) unless the request proves it knows the channel's credentials. Runs before anything is stored. */
   verify(credentials: Record<string, string>): void;
+  /** Why a genuine request brings nothing to store (a group chat, an update of a kind the inbox does not use): counted per channel and reason. */
+  ignored?: string;
   /** The answer once the items are stored; may throw (e.g. 400 for a body that was not the platform's). */
   answer(): WebhookAnswer;
 }

@@ -177,6 +177,8 @@ export interface MetaWebhookBody {
 
 /** Meta sends times as ms numbers, ms strings or (WhatsApp) unix-second strings. */
 export function metaTime(value: number | string | undefined, unit: 'ms' | 's' = 'ms'): Date {
+  // Some senders (and replays) give an ISO 8601 time instead.
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) && Number.isFinite(Date.parse(value))) return new Date(Date.parse(value));
   const n = typeof value === 'string' ? Number(value) : value;
   if (n === undefined || !Number.isFinite(n)) return new Date();
   return new Date(unit === 's' ? n * 1000 : n);

@@ -35,6 +35,7 @@ import { Search1765810000000 } from './region/1765810000000-search';
 import { Accounts1766300000000 } from './region/1766300000000-accounts';
 import { WhatsappMarketingConsent1766400000000 } from './region/1766400000000-whatsapp-marketing-consent';
 import { MessageContext1766410000000 } from './region/1766410000000-message-context';
+import { InboundIgnored1766410100000 } from './region/1766410100000-inbound-ignored';
 import { EmailSubjectAndAutoReplies1766420000000 } from './region/1766420000000-email-subject-and-auto-replies';
 
 /** Applied to every region's database. */
@@ -66,6 +67,7 @@ export const REGION_MIGRATIONS = [
   Accounts1766300000000,
   WhatsappMarketingConsent1766400000000,
   MessageContext1766410000000,
+  InboundIgnored1766410100000,
   EmailSubjectAndAutoReplies1766420000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */

@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/inbound-events/ignored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What platforms sent that did not become anything in the inbox, counted per channel and reason
+         * @description Group chats, statuses the inbox does not track, updates about messages that never arrived...: nothing is dropped without being counted here. The most recently seen first.
+         */
+        get: operations["inboundEvents_ignoredCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -1919,6 +1939,25 @@ export interface components {
             status: "up" | "down" | "ok" | "degraded";
             warnings?: string[];
         };
+        IgnoredCountListResponse: {
+            items: components["schemas"]["IgnoredCountResponse"][];
+        };
+        IgnoredCountResponse: {
+            /** Format: uuid */
+            channelId: string;
+            /** @example telegram */
+            channelKind: string;
+            count: number;
+            /** Format: date-time */
+            firstAt: string;
+            /** Format: date-time */
+            lastAt: string;
+            /**
+             * @description Why nothing came of these items
+             * @example Telegram: a group chat (only private chats are conversations)
+             */
+            reason: string;
+        };
         InboundEventPageResponse: {
             items: components["schemas"]["InboundEventResponse"][];
             nextCursor: string | null;
@@ -3509,6 +3548,30 @@ export interface operations {
                     };
                 };
             };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    inboundEvents_ignoredCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IgnoredCountListResponse"];
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
