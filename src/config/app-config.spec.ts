@@ -5,6 +5,15 @@ const SECRET = 'x'.repeat(40);
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 describe('loadConfig', () => {
+  it("gives a platform's API base URL from <NAME>_API_URL, else the kind's default, and refuses one that is not an http(s) URL", () => {
+    const env = { DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+    const config = loadConfig({ ...env, VIBER_API_URL: 'http://127.0.0.1:4010/' });
+    expect(config.platformApiUrl('viber', 'https://chatapi.viber.com')).toBe('http://127.0.0.1:4010');
+    expect(config.platformApiUrl('line', 'https://api.line.me/')).toBe('https://api.line.me');
+    expect(() => loadConfig({ ...env, VIBER_API_URL: 'chatapi.viber.com' })).toThrow(/VIBER_API_URL: expected an http\(s\) URL/);
+    expect(() => loadConfig({ ...env, LINE_API_URL: 'ftp://files.example' })).toThrow(/LINE_API_URL: expected an http\(s\) URL/);
+  });
+
   it('listens on loopback by default on a developer machine, on every interface in a container', () => {
     const env = { DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
     expect(loadConfig(env, { inContainer: false })).toMatchObject({ host: '127.0.0.1', smtp: { host: '127.0.0.1' }, logLevel: 'log' });

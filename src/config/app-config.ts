@@ -39,6 +39,12 @@ export abstract class AppConfig {
   abstract readonly workerLeaseSeconds: number;
   abstract readonly telegramApiUrl: string;
   abstract readonly twilioApiUrl: string;
+  /**
+   * The base URL of a platform's API: `<NAME>_API_URL` when set (tests point it at a fake), else
+   * `fallback`. A channel kind reads its own this way, without an entry in this class; every
+   * `*_API_URL` given is checked to be an http(s) URL at start.
+   */
+  abstract platformApiUrl(name: string, fallback: string): string;
   /** Inbound SMTP listener; 0 disables it. */
   abstract readonly smtp: {
     readonly port: number;
@@ -163,6 +169,14 @@ const mailUrl = makeValidator<string>((input) => {
  * Reads and validates the environment. Fails with one message naming every bad variable and
  * what it expects, so a misconfigured deployment stops before it touches anything.
  */
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value.trim()).protocol);
+  } catch {
+    return false;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boolean } = { inContainer: runsInContainer() }): AppConfig {
   const problems: string[] = [];
   const e = cleanEnv(
@@ -222,6 +236,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     if (e.DATABASE_APP_ROLE !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(e.DATABASE_APP_ROLE))
       problems.push('DATABASE_APP_ROLE: expected a plain lowercase role name');
   }
+  const apiUrls = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^[A-Z][A-Z0-9_]*_API_URL$/.test(name) || !value || problems.some((p) => p.startsWith(`${name}:`))) continue;
+    if (isHttpUrl(value)) apiUrls.set(name, value.trim().replace(/\/$/, ''));
+    else problems.push(`${name}: expected an http(s) URL`);
+  }
   if (problems.some((p) => /^(JWT_SECRET|MM_MASTER_KEYS): required/.test(p))) {
     problems.push(`generate the secrets with: ${GENERATE_SECRETS_COMMAND}`);
   }
@@ -257,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     workerLeaseSeconds: e.WORKER_LEASE_SECONDS,
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/$/, ''),
     twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
+    platformApiUrl: (name: string, fallback: string) => apiUrls.get(`${name.toUpperCase()}_API_URL`) ?? fallback.replace(/\/$/, ''),
     smtp: Object.freeze({
       port: e.SMTP_PORT,
       host: e.SMTP_HOST || defaultHost,
