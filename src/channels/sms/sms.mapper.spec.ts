@@ -93,6 +93,13 @@ describe('Twilio mapper', () => {
       ReferralHeadline: 'Winter sale',
       ReferralCtwaClid: 'clid',
     }).message;
+    expect(inbound({ Body: '', MessageType: 'sticker_pack' }).message.attachments).toEqual([
+      {
+        type: 'other',
+        name: 'A WhatsApp sticker_pack message the inbox cannot show yet',
+        detail: { what: 'twilio_whatsapp_sticker_pack', summary: 'A WhatsApp sticker_pack message the inbox cannot show yet' },
+      },
+    ]);
     expect(ad.attachments).toEqual([
       { type: 'referral', name: 'Winter sale', detail: { source: 'ad', adId: '1203', headline: 'Winter sale', clickId: 'clid' } },
     ]);

@@ -12,8 +12,8 @@ export interface TwilioStoredEvent {
 }
 
 const INBOUND_FIELDS = new Set(['MessageSid', 'SmsSid', 'SmsMessageSid', 'AccountSid', 'MessagingServiceSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments']);
-/** What WhatsApp through Twilio adds: a shared location, the button pressed, forwarding and the ad the End User came from. */
-const WHATSAPP_FIELDS = ['Latitude', 'Longitude', 'Address', 'Label', 'ButtonText', 'ButtonPayload', 'Forwarded', 'FrequentlyForwarded'];
+/** What WhatsApp through Twilio adds: the kind of message, a shared location, the button pressed, forwarding and the ad the End User came from. */
+const WHATSAPP_FIELDS = ['MessageType', 'Latitude', 'Longitude', 'Address', 'Label', 'ButtonText', 'ButtonPayload', 'Forwarded', 'FrequentlyForwarded'];
 const REFERRAL_FIELDS = [
   'ReferralSourceId',
   'ReferralSourceType',
@@ -156,6 +156,13 @@ export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
   const from = params.From?.trim();
   if (!from) return [{ type: 'ignored', reason: 'inbound SMS without a sender' }];
   const attachments = [...mediaOf(params), ...locationOf(params), ...referralOf(params)];
+  const text = params.Body ? params.Body : params.ButtonText || null;
+  // A WhatsApp message of a kind Twilio passes on by name only: a typed placeholder, not nothing.
+  const kind = params.MessageType?.trim();
+  if (!text && attachments.length === 0 && kind && kind !== 'text')
+    attachments.push(
+      attachment.placeholder({ what: `twilio_whatsapp_${kind.slice(0, 40)}`, summary: `A WhatsApp ${kind.slice(0, 40)} message the inbox cannot show yet` }),
+    );
   const context: MessageContext = {};
   if (params.FrequentlyForwarded === 'true') context.forwarded = 'many';
   else if (params.Forwarded === 'true') context.forwarded = 'once';
@@ -168,7 +175,7 @@ export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
         externalContactId: from,
         contactName: null,
         externalMessageId: sid,
-        text: params.Body ? params.Body : params.ButtonText || null,
+        text,
         attachments,
         context: Object.keys(context).length ? context : null,
         sentAt: receivedAt(e),
