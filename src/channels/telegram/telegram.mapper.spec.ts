@@ -109,7 +109,7 @@ describe('Telegram mapper', () => {
       {
         type: 'other',
         name: 'A Telegram dice the inbox cannot show yet',
-        detail: { what: 'telegram_dice', summary: 'A Telegram dice the inbox cannot show yet' },
+        detail: { what: 'telegram_dice', summary: 'A Telegram dice the inbox cannot show yet', data: { emoji: '🎲', value: 3 } },
       },
     ]);
   });

@@ -57,6 +57,8 @@ interface TgMessage {
   business_connection_id?: string;
   /** Ours: a kind of content the inbox does not keep (contact card, poll, dice...), by name only. */
   other?: string;
+  /** Ours: what a placeholder may say of that content (a dice's value, an invoice's title and amount), nothing personal. */
+  other_detail?: Record<string, string | number>;
 }
 interface TgCallbackQuery {
   id: string;
@@ -191,6 +193,21 @@ function largestPhoto(v: unknown): TgFile | undefined {
   );
 }
 
+/** The little a placeholder can say of a dice, a game or an invoice; undefined for the rest. */
+function otherDetail(m: Record<string, unknown>): Record<string, string | number> | undefined {
+  const dice = obj(m.dice);
+  const game = obj(m.game);
+  const invoice = obj(m.invoice);
+  const detail = dice
+    ? compact({ emoji: str(dice.emoji, 16), value: num(dice.value) })
+    : game
+      ? compact({ title: str(game.title, 256) })
+      : invoice
+        ? compact({ title: str(invoice.title, 256), currency: str(invoice.currency, 8), totalAmount: num(invoice.total_amount) })
+        : undefined;
+  return detail && Object.keys(detail).length ? (detail as Record<string, string | number>) : undefined;
+}
+
 function pruneMessage(v: unknown): TgMessage | undefined {
   const m = obj(v);
   const chat = pruneChat(m?.chat);
@@ -265,6 +282,7 @@ function pruneMessage(v: unknown): TgMessage | undefined {
     reply_markup: buttons ? { inline_keyboard: buttons } : undefined,
     business_connection_id: str(m.business_connection_id, 128),
     other: OTHER_CONTENT.find((k) => m[k] !== undefined),
+    other_detail: otherDetail(m),
   });
 }
 
@@ -433,7 +451,13 @@ export function telegramAttachments(m: TgMessage): Attachment[] {
     );
   }
   if (out.length === 0 && m.other)
-    out.push(attachment.placeholder({ what: `telegram_${m.other}`, summary: `A Telegram ${m.other.replace(/_/g, ' ')} the inbox cannot show yet` }));
+    out.push(
+      attachment.placeholder({
+        what: `telegram_${m.other}`,
+        summary: `A Telegram ${m.other.replace(/_/g, ' ')} the inbox cannot show yet`,
+        data: m.other_detail,
+      }),
+    );
   return out;
 }
 
