@@ -261,6 +261,38 @@ describe('account lifecycle', () => {
       expect((await t.request('POST', '/api/tenant/owner', { token: admin.token, body: { userId: owner.userId } })).status).toBe(200);
     });
 
+    it('changes a colleague between admin and agent, within what the actor may do, at once for issued tokens', async () => {
+      const owner = await t.signup();
+      const colleague = await t.addUser(owner, 'agent');
+      const admin = await t.addUser(owner, 'admin');
+      const stranger = await t.signup();
+      const patch = (token: string, id: string, body: unknown) => t.request('PATCH', `/api/users/${id}`, { token, body });
+
+      expect((await patch(stranger.token, colleague.userId, { role: 'admin' })).status).toBe(404);
+      expect((await patch(colleague.token, admin.userId, { role: 'agent' })).status).toBe(403);
+      // An admin may create agents only: it cannot promote one, nor demote another admin.
+      expect((await patch(admin.token, colleague.userId, { role: 'admin' })).body.code).toBe('ROLE_NOT_ALLOWED');
+      expect((await patch(owner.token, owner.userId, { role: 'admin' })).body.code).toBe('ROLE_NOT_ALLOWED');
+      expect((await patch(owner.token, colleague.userId, { role: 'owner' })).status).toBe(400);
+      expect((await patch(owner.token, colleague.userId, {})).body.code).toBe('EMPTY_PATCH');
+
+      expect((await get(colleague.token, '/api/audit-log')).status).toBe(403);
+      const promoted = await patch(owner.token, colleague.userId, { role: 'admin' });
+      expect(promoted.status).toBe(200);
+      expect(promoted.body).toMatchObject({ id: colleague.userId, role: 'admin' });
+      // The token issued while an agent now acts as an admin.
+      expect((await get(colleague.token, '/api/audit-log')).status).toBe(200);
+      expect((await patch(owner.token, admin.userId, { role: 'agent' })).body.role).toBe('agent');
+      expect((await get(admin.token, '/api/audit-log')).status).toBe(403);
+      const audit = await get(owner.token, '/api/audit-log');
+      expect(
+        audit.body.items
+          .filter((e: { action: string }) => e.action === 'user.role_change')
+          .map((e: { reason: string }) => e.reason)
+          .sort(),
+      ).toEqual(['admin -> agent', 'agent -> admin']);
+    });
+
     it('lets everyone set their display name and language', async () => {
       const owner = await t.signup();
       const agent = await t.addUser(owner, 'agent');

@@ -141,4 +141,18 @@ run('dashboard in a browser: invitations and password reset', () => {
     expect(refused).toEqual([]);
     await page.close();
   });
+
+  it('the owner makes the colleague an admin from the users table', async () => {
+    const page = await signedOutPage(browser, base);
+    await chooseLanguage(page, 'English');
+    await signIn(page, owner.email, owner.password);
+    await page.waitForURL(/\/inbox$/);
+    await page.goto(`${base}/settings/users`);
+    await page.getByLabel(`Role of ${colleague}`).first().click();
+    await page.getByRole('option', { name: 'Admin' }).click();
+    await page.getByText('Role changed').first().waitFor();
+    const users = await t.request('GET', '/api/users', { token: owner.token });
+    expect(users.body.items.find((u: { email: string }) => u.email === colleague).role).toBe('admin');
+    await page.close();
+  });
 });

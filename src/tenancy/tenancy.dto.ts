@@ -60,9 +60,19 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiProperty({ description: 'false deactivates the user: they cannot sign in, and their tokens stop working within seconds' })
+  @ApiPropertyOptional({ description: 'false deactivates the user: they cannot sign in, and their tokens stop working within seconds' })
+  @IsOptional()
   @IsBoolean()
-  active: boolean;
+  active?: boolean;
+
+  @ApiPropertyOptional({
+    enum: ['admin', 'agent'],
+    description:
+      'A new role (an owner sets admin or agent; an admin cannot change roles it may not create). It applies at once, to tokens already issued too. The owner role moves with POST /api/tenant/owner',
+  })
+  @IsOptional()
+  @IsIn(['admin', 'agent'])
+  role?: 'admin' | 'agent';
 
   @ApiPropertyOptional({
     format: 'uuid',

@@ -195,6 +195,36 @@ export class TenancyService {
   }
 
   /**
+   * Changes a colleague's role between admin and agent: the actor must be allowed to manage both
+   * the old and the new role (an owner: admin and agent; an admin: neither, since it may only
+   * create agents), and never their own role. It applies at once, to tokens already issued too
+   * (each request reads the user's current role).
+   */
+  async changeRole(actor: Principal, userId: string, role: 'admin' | 'agent'): Promise<UserView> {
+    const view = await this.dbs.forTenant(actor, async (tx) => {
+      const target = await this.users.lock(tx, actor.tenantId, userId);
+      if (!target || target.removedAt) throw notFound('USER_NOT_FOUND', 'User not found');
+      const powers = MAY_CREATE[actor.role];
+      if (target.id === actor.userId || !powers.includes(target.role) || !powers.includes(role)) {
+        throw forbidden('ROLE_NOT_ALLOWED', `A ${actor.role} cannot make a ${target.role} an ${role}`);
+      }
+      if (target.role !== role) {
+        await this.users.update(tx, actor.tenantId, userId, { role });
+        await this.audit.record(tx, actor.tenantId, {
+          actor: `user:${actor.userId}`,
+          action: 'user.role_change',
+          subject: `user:${userId}`,
+          decision: 'allow',
+          reason: `${target.role} -> ${role}`,
+        });
+      }
+      return toUserView({ ...target, role });
+    });
+    this.sessions.forgetUser(actor.tenantId, userId);
+    return view;
+  }
+
+  /**
    * Removes a user from the organization: deactivated for good, their address forgotten (it may
    * sign up or be invited again), their sessions and links ended, their conversations handed
    * over. The row stays, nameless, because messages and notes name their author.

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-contract';
+import { invalid } from '../../libs/domain/src';
 import { IdParam } from '../common/id-param';
 import { AccountRecovery } from './account-recovery.service';
 import { ChangePasswordDto, HandOverQueryDto, InviteUserDto, UpdateMeDto } from './account.dto';
@@ -97,14 +98,18 @@ export class UsersController {
   }
 
   /**
-   * Deactivates or reactivates a user (owner or admin, within their powers). Deactivation ends
-   * their sessions and hands their conversations to `handOverTo` (or back to the queue).
+   * Deactivates or reactivates a user, or changes their role (owner or admin, within their
+   * powers). Deactivation ends their sessions and hands their conversations to `handOverTo` (or
+   * back to the queue); a new role applies at once.
    */
   @Patch(':id')
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrors('USER_NOT_FOUND', 'ROLE_NOT_ALLOWED', 'LAST_OWNER', 'HANDOVER_USER_INVALID')
-  update(@CurrentPrincipal() actor: Principal, @IdParam() id: string, @Body() body: UpdateUserDto) {
-    return this.tenancy.setActive(actor, id, body.active, body.handOverTo);
+  @ApiErrors('USER_NOT_FOUND', 'ROLE_NOT_ALLOWED', 'LAST_OWNER', 'HANDOVER_USER_INVALID', 'EMPTY_PATCH')
+  async update(@CurrentPrincipal() actor: Principal, @IdParam() id: string, @Body() body: UpdateUserDto) {
+    if (body.active === undefined && body.role === undefined) throw invalid('EMPTY_PATCH', 'Send active and/or role');
+    let user = body.role !== undefined ? await this.tenancy.changeRole(actor, id, body.role) : undefined;
+    if (body.active !== undefined) user = await this.tenancy.setActive(actor, id, body.active, body.handOverTo);
+    return user;
   }
 
   /** Removes a user: their address is forgotten, their conversations handed over (?handOverTo=) or unassigned. */

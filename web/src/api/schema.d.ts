@@ -2762,12 +2762,17 @@ export interface components {
         };
         UpdateUserDto: {
             /** @description false deactivates the user: they cannot sign in, and their tokens stop working within seconds */
-            active: boolean;
+            active?: boolean;
             /**
              * Format: uuid
              * @description On deactivation: the colleague who takes over their conversations (default: back to the unassigned queue)
              */
             handOverTo?: string | null;
+            /**
+             * @description A new role (an owner sets admin or agent; an admin cannot change roles it may not create). It applies at once, to tokens already issued too. The owner role moves with POST /api/tenant/owner
+             * @enum {string}
+             */
+            role?: "admin" | "agent";
         };
         UserListResponse: {
             items: components["schemas"]["UserResponse"][];
@@ -7328,7 +7333,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, HANDOVER_USER_INVALID, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, HANDOVER_USER_INVALID, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7336,7 +7341,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "HANDOVER_USER_INVALID" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "HANDOVER_USER_INVALID" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;

@@ -224,6 +224,8 @@ export const en = {
     },
   },
   users: {
+    roleOf: 'Role of {{email}}',
+    roleChanged: 'Role changed',
     email: 'E-mail',
     role: 'Role',
     active: 'Active',

@@ -231,6 +231,8 @@ export const ru: Strings = {
     },
   },
   users: {
+    roleOf: 'Роль {{email}}',
+    roleChanged: 'Роль изменена',
     email: 'Эл. почта',
     role: 'Роль',
     active: 'Активен',

@@ -38,6 +38,15 @@ export function UserSettings({ session }: { session: Session }) {
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
     onError: (err) => toast(errorText(err), 'red'),
   });
+  const setRole = useMutation({
+    mutationFn: (u: { id: string; role: 'agent' | 'admin' }) =>
+      unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { role: u.role } })),
+    onSuccess: () => {
+      toast(t('users.roleChanged'));
+      void qc.invalidateQueries({ queryKey: ['users'] });
+    },
+    onError: (err) => toast(errorText(err), 'red'),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     invite.mutate();
@@ -59,7 +68,24 @@ export function UserSettings({ session }: { session: Session }) {
             {(users.data ?? []).map((u) => (
               <Table.Tr key={u.id}>
                 <Table.Td>{u.email}</Table.Td>
-                <Table.Td>{t(`roles.${u.role}`)}</Table.Td>
+                <Table.Td>
+                  {session.role === 'owner' && u.role !== 'owner' && u.id !== session.userId ? (
+                    <Select
+                      aria-label={t('users.roleOf', { email: u.email })}
+                      size="xs"
+                      w={130}
+                      data={[
+                        { value: 'agent', label: t('roles.agent') },
+                        { value: 'admin', label: t('roles.admin') },
+                      ]}
+                      value={u.role}
+                      onChange={(v) => v && v !== u.role && setRole.mutate({ id: u.id, role: v as 'agent' | 'admin' })}
+                      allowDeselect={false}
+                    />
+                  ) : (
+                    t(`roles.${u.role}`)
+                  )}
+                </Table.Td>
                 <Table.Td>{u.active ? '✓' : '—'}</Table.Td>
                 <Table.Td>
                   {u.id !== session.userId && u.role !== 'owner' && (
