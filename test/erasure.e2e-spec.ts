@@ -32,6 +32,8 @@ describe('erasure', () => {
     const account = platformId();
     if (kind === 'messenger') graph.page(account, `EAAB-erasure-token-${account}`);
     else graph.instagram(account, `IGQ-erasure-token-${account}`);
+    // The name Graph gives for them is personal data too: it must go with the rest.
+    graph.profile(account, userId, kind === 'messenger' ? { first_name: secret, last_name: 'Profilename' } : { name: `${secret} Profilename` });
     const channel = await t.request('POST', '/api/channels', {
       token: owner.token,
       body:
@@ -100,6 +102,7 @@ describe('erasure', () => {
     const a = await seed('eu', 'messenger', userId, 'SECRET-A');
     const b = await seed('ru', 'instagram', userId, 'SECRET-B');
     expect(await traces([userId, 'SECRET-A', 'SECRET-B'])).not.toEqual([]);
+    expect([a.theirs.contact.displayName, b.theirs.contact.displayName]).toEqual(['SECRET-A Profilename', 'SECRET-B Profilename']);
 
     const res = await t.request('POST', '/webhooks/meta/data-deletion', {
       body: `signed_request=${makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: userId }, META_APP_SECRET)}`,

@@ -192,6 +192,8 @@ describe('claiming a Meta account needs proof of control', () => {
           'message_reads',
           'message_echoes',
           'message_reactions',
+          'message_edits',
+          'standby',
         ]);
         expect(calls.filter((c) => c.path === '/me').length).toBeGreaterThan(0);
       }

@@ -25,6 +25,7 @@ import { ContactDirectoryStore } from './persistence/contact-directory.store';
 import { ConversationAssignedWork } from './persistence/assigned-work.store';
 import { TypeOrmContactRepository } from './persistence/contact.store';
 import { TypeOrmInboundRecorder } from './persistence/inbound-recorder.store';
+import { ProfileNames } from './profile-names.service';
 import { TypeOrmInboxRepository } from './persistence/inbox.store';
 import { MessageOutboxModule } from './persistence/message-outbox.module';
 
@@ -47,11 +48,12 @@ import { MessageOutboxModule } from './persistence/message-outbox.module';
     OptOuts,
     ConversationStarter,
     AttachmentContentService,
+    ProfileNames,
     { provide: InboundRecorder, useClass: TypeOrmInboundRecorder },
     { provide: InboxRepository, useClass: TypeOrmInboxRepository },
     { provide: ContactRepository, useClass: TypeOrmContactRepository },
     { provide: AssignedWork, useClass: ConversationAssignedWork },
   ],
-  exports: [ConversationService, MessageOutboxModule, AssignedWork],
+  exports: [ConversationService, MessageOutboxModule, AssignedWork, ProfileNames],
 })
 export class ConversationsModule {}

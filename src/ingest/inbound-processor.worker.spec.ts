@@ -38,6 +38,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
   };
   const channels = { notifyAccountNotice: jest.fn() };
   const ignored = { count: jest.fn() };
+  const profiles = { refresh: jest.fn(async () => undefined) };
   Object.assign(conversations, { recordPlatformConsent: jest.fn() });
   const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped) })) };
   const processor = new InboundProcessor(
@@ -50,8 +51,9 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     events as never,
     channels as never,
     ignored as never,
+    profiles as never,
   );
-  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels, ignored };
+  return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels, ignored, profiles };
 }
 
 /** Expects the job to have ended with its event settled as `state`. */
@@ -73,6 +75,8 @@ describe('InboundProcessor: the apply step', () => {
     expect(h.events.markDone).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ id: EVENT_ID, attempts: 1 }]);
     expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job.id]);
     expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
+    // Once committed, the sender's name is asked of platforms whose webhooks carry none.
+    expect(h.profiles.refresh).toHaveBeenCalledWith(TENANT, CHANNEL, 'messenger', ['psid-1']);
   });
 
   it('records a threaded message (e-mail) on its own, with its channel', async () => {

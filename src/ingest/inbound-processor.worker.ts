@@ -5,6 +5,7 @@ import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
+import { ProfileNames } from '../conversations/profile-names.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue, backoffMs } from '../queue/job-queue.service';
 import { QueueWorker, inLanes } from '../queue/queue-worker';
@@ -76,6 +77,7 @@ export class InboundProcessor extends QueueWorker {
     private readonly events: InboundEventStore,
     private readonly channels: ChannelService,
     private readonly ignored: InboundIgnored,
+    private readonly profiles: ProfileNames,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -108,9 +110,27 @@ export class InboundProcessor extends QueueWorker {
     }
     const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
     await inLanes([...byTenant.values()], this.concurrency, async (group) => {
-      oneByOne.push(...(await this.processTogether({ tenantId: group[0].tenantId, region }, group)));
+      const tenant = { tenantId: group[0].tenantId, region };
+      const recorded: InboundMessage[] = [];
+      oneByOne.push(...(await this.processTogether(tenant, group, recorded)));
+      await this.askNames(tenant, recorded);
     });
     await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.attempt(region, job, () => this.process(region, job, event)));
+  }
+
+  /** After the messages are committed, the names platforms do not send with them (best effort: never fails an event). */
+  private async askNames(tenant: TenantRef, recorded: ReadonlyArray<Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId'>>): Promise<void> {
+    const byChannel = new Map<string, { kind: ChannelKind; ids: string[] }>();
+    for (const m of recorded) {
+      const entry = byChannel.get(m.channelId) ?? { kind: m.channelKind, ids: [] };
+      entry.ids.push(m.externalContactId);
+      byChannel.set(m.channelId, entry);
+    }
+    for (const [channelId, { kind, ids }] of byChannel) {
+      await this.profiles
+        .refresh(tenant, channelId, kind, ids)
+        .catch((err: Error) => this.log.warn(`channel ${channelId}: profile names not asked: ${err.message}`));
+    }
   }
 
   /**
@@ -118,7 +138,11 @@ export class InboundProcessor extends QueueWorker {
    * returns the jobs left for the one-by-one path (all of them if that transaction fails), with
    * the events already read for them.
    */
-  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[]): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
+  private async processTogether(
+    tenant: TenantRef,
+    jobs: ClaimedJob[],
+    recordedOut: InboundMessage[],
+  ): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
     let stored = new Map<string, StoredEvent>();
     try {
       return await this.dbs.unitOfWork(tenant, async (tx) => {
@@ -169,6 +193,7 @@ export class InboundProcessor extends QueueWorker {
             tx,
             [...recorded, ...settled].map((j) => j.id),
           );
+        recordedOut.push(...inbounds);
         return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });
     } catch (err) {
@@ -187,8 +212,9 @@ export class InboundProcessor extends QueueWorker {
       await this.finish(tenant, job);
       return;
     }
+    const mapped = this.adapters.for(event.kind).map(event.payload);
     const ignored: Array<{ channelId: string; kind: ChannelKind; reason: string }> = [];
-    for (const e of this.adapters.for(event.kind).map(event.payload)) {
+    for (const e of mapped) {
       const reason = await this.apply(tenant, event.channel_id, event.kind, e);
       if (reason) ignored.push({ channelId: event.channel_id, kind: event.kind, reason });
     }
@@ -196,6 +222,12 @@ export class InboundProcessor extends QueueWorker {
       await this.events.settle(tx, tenant.tenantId, job.refId, 'done', job.attempts, null);
       await this.ignored.count(tx, tenant.tenantId, ignored);
     });
+    await this.askNames(
+      tenant,
+      mapped.flatMap((e) =>
+        e.type === 'message' ? [{ channelId: event.channel_id, channelKind: event.kind, externalContactId: e.message.externalContactId }] : [],
+      ),
+    );
   }
 
   /** Applies one event; answers why nothing came of it, when nothing did. */

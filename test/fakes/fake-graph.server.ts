@@ -100,6 +100,18 @@ export class FakeGraphServer extends FakeHttpServer {
     return this;
   }
 
+  /** End Users' profiles by PSID/IGSID, readable only with a token of the account they wrote to. */
+  private readonly profiles = new Map<string, { accountId: string; fields: Record<string, unknown> }>();
+
+  /**
+   * The profile of an End User who wrote to a Page (`first_name`, `last_name`) or an Instagram
+   * account (`name`, `username`): `GET /{PSID|IGSID}?fields=…` with that account's token.
+   */
+  profile(accountId: string, userId: string, fields: Record<string, unknown>): this {
+    this.profiles.set(userId, { accountId, fields: { id: userId, ...fields } });
+    return this;
+  }
+
   private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string }>();
 
   /** A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes. */
@@ -155,6 +167,11 @@ export class FakeGraphServer extends FakeHttpServer {
     if (script) return reply(script.status, script.body, script.headers);
 
     if (nodeId === 'me' && !edge && req.method === 'GET') return reply(200, this.pick(grant.me ?? {}, url.searchParams.get('fields')));
+    const profile = this.profiles.get(nodeId);
+    if (profile && !edge && req.method === 'GET') {
+      if (!grant.ids.has(profile.accountId)) return reply(400, { error: NOT_VISIBLE(nodeId) });
+      return reply(200, this.pick(profile.fields, url.searchParams.get('fields')));
+    }
     if (!grant.ids.has(nodeId)) {
       // Graph tells a Send API call with another account's token apart only by its code.
       return req.method === 'POST' && edge === 'messages' ? reply(400, { error: INVALID_TOKEN }) : reply(400, { error: NOT_VISIBLE(nodeId) });

@@ -56,6 +56,10 @@ export abstract class InboundRecorder {
    * the old id, or one already exists under the new id (nothing is merged then).
    */
   abstract moveIdentity(tenant: TenantRef, channelId: string, fromExternalId: string, toExternalId: string): Promise<boolean>;
+  /** Of these identities on the channel, those whose platform profile was never read, or read before `readBefore`. */
+  abstract identitiesDueForProfile(tenant: TenantRef, channelId: string, externalContactIds: readonly string[], readBefore: Date): Promise<string[]>;
+  /** The name the platform gives the End User (null: none) becomes the contact's, unless an agent named them. */
+  abstract recordProfileName(tenant: TenantRef, channelId: string, externalContactId: string, name: string | null, at: Date): Promise<void>;
   /** Records that the End User blocked (or unblocked) the business's account; the latest change by time wins. False when no such identity exists. */
   abstract setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean>;
 }

@@ -123,6 +123,16 @@ export interface ChannelWebhook {
   read(request: WebhookRequest): WebhookIntake;
 }
 
+/**
+ * For platforms whose webhooks carry no End User names (Messenger, Instagram): the name is asked
+ * of the platform once per identity, on the processor's path, and again after `refreshAfterDays`.
+ */
+export interface ChannelProfiles {
+  readonly refreshAfterDays: number;
+  /** The End User's display name, or null when the platform has none to give; throws a DeliveryFailure on failure. */
+  name(channel: MediaChannel, externalContactId: string): Promise<string | null>;
+}
+
 /** A channel with its decrypted credentials, as a media download sees it. */
 export interface MediaChannel {
   id: string;
@@ -170,6 +180,7 @@ export interface ChannelAdapter<P = never> {
   /** For platforms that call a URL per channel; absent when the kind has its own intake (Meta's app-wide route, SMTP, the web chat API). */
   readonly webhook?: ChannelWebhook;
   readonly media?: ChannelMedia;
+  readonly profiles?: ChannelProfiles;
   connect?(ctx: ConnectContext): Promise<ConnectResult>;
   /**
    * The routing key, learned from the platform without changing anything there, once the

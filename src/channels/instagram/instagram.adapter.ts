@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metaMessagingWindow } from '../../../libs/policy/src';
-import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { ChannelAdapter, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
 import { GraphClient } from '../meta/graph-client';
 import { MetaAccountControl } from '../meta/meta-account-control';
 import type { MetaMessagingPayload } from '../meta/meta-payload';
@@ -24,12 +24,21 @@ export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly capabilities = { attachments: true, replyWindow: metaMessagingWindow, maxTextChars: 999 };
   readonly gateway: InstagramGateway;
   readonly map = mapInstagramPayload;
+  readonly profiles: ChannelProfiles;
 
   constructor(
     graph: GraphClient,
     private readonly control: MetaAccountControl,
   ) {
     this.gateway = new InstagramGateway(graph);
+    // The webhook names the End User by id only; their name is theirs to change, so it is asked again now and then.
+    this.profiles = {
+      refreshAfterDays: 30,
+      name: async (channel, userId) => {
+        const p = await graph.get<Record<string, unknown>>(`/${encodeURIComponent(userId)}?fields=name,username`, channel.credentials.accessToken);
+        return (typeof p.name === 'string' && p.name.trim()) || (typeof p.username === 'string' && p.username ? `@${p.username}` : null);
+      },
+    };
   }
 
   validate(config: Record<string, unknown>, credentials: Record<string, unknown>) {

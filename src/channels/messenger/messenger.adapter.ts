@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metaMessagingWindow } from '../../../libs/policy/src';
-import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { ChannelAdapter, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
 import { GraphClient } from '../meta/graph-client';
 import { MetaAccountControl } from '../meta/meta-account-control';
 import type { MetaMessagingPayload } from '../meta/meta-payload';
@@ -25,12 +25,21 @@ export class MessengerAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly capabilities = { attachments: true, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
   readonly gateway: MessengerGateway;
   readonly map = mapMessengerPayload;
+  readonly profiles: ChannelProfiles;
 
   constructor(
     graph: GraphClient,
     private readonly control: MetaAccountControl,
   ) {
     this.gateway = new MessengerGateway(graph);
+    // The webhook names the End User by id only; their name is theirs to change, so it is asked again now and then.
+    this.profiles = {
+      refreshAfterDays: 30,
+      name: async (channel, userId) => {
+        const p = await graph.get<Record<string, unknown>>(`/${encodeURIComponent(userId)}?fields=first_name,last_name`, channel.credentials.pageAccessToken);
+        return [p.first_name, p.last_name].filter((s) => typeof s === 'string' && s.trim()).join(' ') || null;
+      },
+    };
   }
 
   validate(config: Record<string, unknown>, credentials: Record<string, unknown>) {

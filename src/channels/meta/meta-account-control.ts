@@ -44,8 +44,21 @@ import { GraphClient } from './graph-client';
  * rather than `paging.next`, whose URL carries the token in its query string.
  */
 
-/** The Page webhook fields the inbox reads (messenger.mapper.ts, instagram.mapper.ts). */
-export const PAGE_WEBHOOK_FIELDS = ['messages', 'messaging_postbacks', 'message_deliveries', 'message_reads', 'message_echoes', 'message_reactions'] as const;
+/**
+ * The Page webhook fields the inbox reads (messenger.mapper.ts, instagram.mapper.ts). `standby`:
+ * while another app (Meta Business Suite, a chatbot) is the Page's primary receiver, the
+ * conversation arrives only there.
+ */
+export const PAGE_WEBHOOK_FIELDS = [
+  'messages',
+  'messaging_postbacks',
+  'message_deliveries',
+  'message_reads',
+  'message_echoes',
+  'message_reactions',
+  'message_edits',
+  'standby',
+] as const;
 
 /** How many of a WABA's numbers one page of `phone_numbers` asks for, and how many pages at most. */
 export const PHONE_NUMBERS_PAGE = 100;

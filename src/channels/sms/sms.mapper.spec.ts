@@ -107,6 +107,15 @@ describe('Twilio mapper', () => {
 });
 
 describe('Twilio numbers and errors', () => {
+  it('names the contact with the WhatsApp profile name Twilio passes on (ProfileName); plain SMS has none', () => {
+    const inbound = (fields: Record<string, string>) =>
+      mapTwilioPayload(toStoredEvent('inbound', Object.entries({ MessageSid: 'SM9', NumMedia: '0', Body: 'hi', ...fields }), at))[0] as {
+        message: { contactName: string | null };
+      };
+    expect(inbound({ From: 'whatsapp:+14155550199', ProfileName: ' Ada Lovelace ' }).message.contactName).toBe('Ada Lovelace');
+    expect(inbound({ From: '+14155550199' }).message.contactName).toBeNull();
+  });
+
   it('normalises what people type to E.164 and refuses numbers without a country code', () => {
     expect(toE164(' +1 (415) 555-0100 ')).toBe('+14155550100');
     expect(toE164('0044 20 7946 0958')).toBe('+442079460958');

@@ -12,8 +12,19 @@ export interface TwilioStoredEvent {
 }
 
 const INBOUND_FIELDS = new Set(['MessageSid', 'SmsSid', 'SmsMessageSid', 'AccountSid', 'MessagingServiceSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments']);
-/** What WhatsApp through Twilio adds: the kind of message, a shared location, the button pressed, forwarding and the ad the End User came from. */
-const WHATSAPP_FIELDS = ['MessageType', 'Latitude', 'Longitude', 'Address', 'Label', 'ButtonText', 'ButtonPayload', 'Forwarded', 'FrequentlyForwarded'];
+/** What WhatsApp through Twilio adds: the sender's profile name, the kind of message, a shared location, the button pressed, forwarding and the ad the End User came from. */
+const WHATSAPP_FIELDS = [
+  'ProfileName',
+  'MessageType',
+  'Latitude',
+  'Longitude',
+  'Address',
+  'Label',
+  'ButtonText',
+  'ButtonPayload',
+  'Forwarded',
+  'FrequentlyForwarded',
+];
 const REFERRAL_FIELDS = [
   'ReferralSourceId',
   'ReferralSourceType',
@@ -173,7 +184,8 @@ export function mapTwilioPayload(e: TwilioStoredEvent): InboundEvent[] {
       type: 'message',
       message: {
         externalContactId: from,
-        contactName: null,
+        // WhatsApp through Twilio names the sender (their WhatsApp profile name); SMS never does.
+        contactName: params.ProfileName?.trim().slice(0, 200) || null,
         externalMessageId: sid,
         text,
         attachments,

@@ -310,6 +310,34 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     });
   }
 
+  identitiesDueForProfile(tenant: TenantRef, channelId: string, externalContactIds: readonly string[], readBefore: Date): Promise<string[]> {
+    return this.dbs.forTenant(tenant, async (tx) =>
+      (
+        await rows<{ external_id: string }>(
+          tx,
+          `select external_id from contact_identities
+           where tenant_id = $1 and channel_id = $2 and external_id = any($3::text[]) and (profile_fetched_at is null or profile_fetched_at < $4)`,
+          [tenant.tenantId, channelId, [...externalContactIds], readBefore],
+        )
+      ).map((r) => r.external_id),
+    );
+  }
+
+  recordProfileName(tenant: TenantRef, channelId: string, externalContactId: string, name: string | null, at: Date): Promise<void> {
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const [identity] = await rows<{ contact_id: string }>(
+        tx,
+        `update contact_identities set profile_fetched_at = $4 where tenant_id = $1 and channel_id = $2 and external_id = $3 returning contact_id`,
+        [tenant.tenantId, channelId, externalContactId, at],
+      );
+      if (!identity || !name) return;
+      await tx.query(
+        `update contacts set display_name = $3, updated_at = now() where tenant_id = $1 and id = $2 and display_name is distinct from $3 and not display_name_locked`,
+        [tenant.tenantId, identity.contact_id, name],
+      );
+    });
+  }
+
   setIdentityBlocked(tenant: TenantRef, channelId: string, externalContactId: string, blocked: boolean, at: Date): Promise<boolean> {
     return this.dbs.forTenant(tenant, async (tx) => {
       // Block and unblock may be processed out of order: a change older than the recorded one is ignored.

@@ -37,6 +37,7 @@ import { WhatsappMarketingConsent1766400000000 } from './region/1766400000000-wh
 import { MessageContext1766410000000 } from './region/1766410000000-message-context';
 import { InboundIgnored1766410100000 } from './region/1766410100000-inbound-ignored';
 import { EmailSubjectAndAutoReplies1766420000000 } from './region/1766420000000-email-subject-and-auto-replies';
+import { ProfileNames1766420000001 } from './region/1766420000001-profile-names';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -69,6 +70,7 @@ export const REGION_MIGRATIONS = [
   MessageContext1766410000000,
   InboundIgnored1766410100000,
   EmailSubjectAndAutoReplies1766420000000,
+  ProfileNames1766420000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

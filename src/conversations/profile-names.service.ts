@@ -1,0 +1,57 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ChannelKind, Clock, DeliveryFailure, InboundRecorder, TenantRef } from '../../libs/domain/src';
+import { ChannelAdapters } from '../channels/core/channel-adapters';
+import { ChannelService } from '../channels/core/channel.service';
+import { RegionDatabases } from '../database/region-databases';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** At most this many names are asked for per call: a burst of new End Users waits for their next message. */
+const MAX_PER_CALL = 20;
+
+/**
+ * End Users' names from platforms whose webhooks carry none (Messenger, Instagram): asked once per
+ * identity after their message is recorded (never on the webhook's ACK path), then again only
+ * after the kind's refresh period. Best effort: a failure leaves the contact as it was, and a
+ * transient one is asked again with the End User's next message. Names are personal data: they
+ * live only in the contact (erased with it) and are never logged.
+ */
+@Injectable()
+export class ProfileNames {
+  private readonly log = new Logger(ProfileNames.name);
+
+  constructor(
+    private readonly recorder: InboundRecorder,
+    private readonly channels: ChannelService,
+    private readonly adapters: ChannelAdapters,
+    private readonly dbs: RegionDatabases,
+    private readonly clock: Clock,
+  ) {}
+
+  async refresh(tenant: TenantRef, channelId: string, kind: ChannelKind, externalContactIds: readonly string[]): Promise<void> {
+    const profiles = this.adapters.find(kind)?.profiles;
+    if (!profiles || externalContactIds.length === 0) return;
+    const now = this.clock.now();
+    const due = await this.recorder.identitiesDueForProfile(
+      tenant,
+      channelId,
+      [...new Set(externalContactIds)],
+      new Date(now.getTime() - profiles.refreshAfterDays * DAY_MS),
+    );
+    if (due.length === 0) return;
+    const channel = await this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, channelId));
+    if (channel.status !== 'active') return;
+    for (const externalId of due.slice(0, MAX_PER_CALL)) {
+      try {
+        const name = await profiles.name(channel, externalId);
+        await this.recorder.recordProfileName(tenant, channelId, externalId, name?.trim().slice(0, 200) || null, now);
+      } catch (err) {
+        if (err instanceof DeliveryFailure && err.kind === 'permanent') {
+          // The platform will not tell (the End User's privacy settings, say): not asked again until the refresh period passes.
+          await this.recorder.recordProfileName(tenant, channelId, externalId, null, now);
+        }
+        this.log.warn(`channel ${channelId}: no profile name (${err instanceof DeliveryFailure ? `${err.kind} ${err.platformCode}` : (err as Error).message})`);
+        if (err instanceof DeliveryFailure && err.kind !== 'permanent') return;
+      }
+    }
+  }
+}
