@@ -71,6 +71,12 @@ export const en = {
     delete: 'Delete',
     deleteCanned: 'Delete /{{code}}',
   },
+  crm: {
+    title: 'CRM',
+    appointment: '{{when}}: {{what}} with {{who}}',
+    nothingUpcoming: 'No upcoming appointment or recent deal.',
+    status: { pending: 'pending', confirmed: 'confirmed', arrived: 'arrived', completed: 'completed', no_show: 'no show', cancelled: 'cancelled' },
+  },
   inbox: {
     views: 'Views',
     all: 'All',

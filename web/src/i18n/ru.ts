@@ -72,6 +72,12 @@ export const ru: Strings = {
     delete: 'Удалить',
     deleteCanned: 'Удалить /{{code}}',
   },
+  crm: {
+    title: 'CRM',
+    appointment: '{{when}}: {{what}}, мастер {{who}}',
+    nothingUpcoming: 'Нет предстоящих записей и недавних сделок.',
+    status: { pending: 'ожидает', confirmed: 'подтверждена', arrived: 'пришёл', completed: 'завершена', no_show: 'не пришёл', cancelled: 'отменена' },
+  },
   inbox: {
     views: 'Представления',
     all: 'Все',

@@ -7,6 +7,7 @@ import type { Channel, Consent, Contact } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 import { navigate } from '../../router';
+import { ContactCrm } from './ContactCrm';
 
 const PURPOSES = ['whatsapp_opt_in', 'whatsapp_marketing', 'crm_enrichment', 'data_export'] as const;
 
@@ -91,6 +92,7 @@ export function ContactPanel({ contact, channels, canErase }: { contact: Contact
           </div>
         );
       })}
+      <ContactCrm contactId={contact.id} />
       {canErase && (
         <>
           <Divider />
