@@ -82,6 +82,11 @@ export interface Message {
   editedAt: string | null;
   sentAt: string | null;
   createdAt: string;
+  /** E-mail: the subject it came with. */
+  subject?: string | null;
+  /** An automatic reply (vacation responder and the like): it reopens nothing. */
+  autoReply?: boolean;
+  context?: { forwarded?: 'once' | 'many'; choice?: { kind: string; id?: string; title?: string; description?: string } } | null;
 }
 
 export interface Note {

@@ -73,7 +73,19 @@ function MessageBubble({ message: m, selfId }: { message: Message; selfId: strin
         {out ? (m.authorId === selfId ? t('conversation.you') : t('conversation.agent')) : t('conversation.customer')} ·{' '}
         {formatDateTime(m.sentAt ?? m.createdAt, i18n.language)}
         {m.editedAt ? ` · ${t('conversation.edited')}` : ''}
+        {m.autoReply ? ` · ${t('conversation.autoReply')}` : ''}
+        {m.context?.forwarded ? ` · ${t('conversation.forwarded')}` : ''}
       </Text>
+      {m.subject && (
+        <Text size="sm" fw={600} data-testid="subject">
+          {m.subject}
+        </Text>
+      )}
+      {m.context?.choice && (
+        <Text size="xs" c="dimmed" data-testid="choice">
+          {t('conversation.chose', { title: m.context.choice.title ?? m.context.choice.id ?? '' })}
+        </Text>
+      )}
       {m.deletedAt ? (
         <Text size="sm" fs="italic" c="dimmed">
           {t('conversation.deleted')}
@@ -81,17 +93,20 @@ function MessageBubble({ message: m, selfId }: { message: Message; selfId: strin
       ) : (
         <Text size="sm">{m.text}</Text>
       )}
-      {(m.attachments ?? []).map((a, i) =>
-        a.url ? (
-          <Anchor key={i} size="sm" href={a.url} target="_blank" rel="noopener noreferrer">
-            {a.name ?? `${t('conversation.attachment')} (${a.type})`}
+      {(m.attachments ?? []).map((a, i) => {
+        // What it is, in the reader's language, then its name (a file, a place, a contact, a poll's question).
+        const kind = t(`attachments.${a.type}`, { defaultValue: t('conversation.attachment') });
+        const label = a.name ? `${kind}: ${a.name}` : kind;
+        return a.url ? (
+          <Anchor key={i} size="sm" href={a.url} target="_blank" rel="noopener noreferrer" display="block" data-testid="attachment">
+            {label}
           </Anchor>
         ) : (
-          <Text key={i} size="sm" c="dimmed">
-            {a.name ?? `${t('conversation.attachment')} (${a.type})`}
+          <Text key={i} size="sm" c="dimmed" data-testid="attachment">
+            {label}
           </Text>
-        ),
-      )}
+        );
+      })}
       {out && (
         <Group gap={4} justify="flex-end">
           <Text size="xs" c={STATUS_COLOR[m.status] ?? 'gray.7'} fw={600} data-testid="delivery-status">
