@@ -51,7 +51,10 @@ function sharedErrors(method: string, op: Operation): Array<[number, ErrorCode[]
 
 /** Adds `codes` to the operation's error answer for `status` (its code enum), creating it if needed. */
 function addErrors(op: Operation, status: number, codes: ErrorCode[]): void {
-  const existing = op.responses[status]?.content?.['application/json']?.schema?.properties?.code?.enum ?? [];
+  const documented = op.responses[status]?.content?.['application/json']?.schema;
+  // An answer of its own for this status (health's 503 says which database is down): not an error body.
+  if (documented && !documented.properties?.code?.enum) return;
+  const existing = documented?.properties?.code?.enum ?? [];
   const all = [...new Set([...(existing as ErrorCode[]), ...codes])];
   op.responses[status] = { description: errorDescription(all), content: { 'application/json': { schema: errorSchema(status, all) } } };
 }
@@ -62,6 +65,11 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
   for (const methods of Object.values(doc.paths)) {
     for (const [method, op] of Object.entries(methods as Record<string, Operation>)) {
       if (typeof op !== 'object' || !op.responses) continue;
+      // Errors are JSON whatever the success answer is (an event stream, a file): swagger files them under the route's media type.
+      for (const [status, response] of Object.entries(op.responses)) {
+        const content = response.content;
+        if (Number(status) >= 400 && content && !content['application/json']) response.content = { 'application/json': Object.values(content)[0] };
+      }
       for (const [status, codes] of sharedErrors(method, op)) addErrors(op, status, codes);
     }
   }

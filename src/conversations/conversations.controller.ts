@@ -21,6 +21,7 @@ import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, StartConversa
 const SEND_ERRORS: ErrorCode[] = [
   'EMPTY_MESSAGE',
   'MESSAGE_TOO_LONG',
+  'TEXT_TOO_LONG',
   'CANNED_RESPONSE_NOT_FOUND',
   'TEMPLATE_NOT_SUPPORTED',
   'ATTACHMENTS_NOT_SUPPORTED',

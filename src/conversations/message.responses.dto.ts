@@ -127,7 +127,8 @@ export class AttachmentResponse {
   @ApiPropertyOptional({
     description:
       'By type: audio AudioDetail, sticker StickerDetail, location LocationDetail, contacts ContactsDetail, order OrderDetail, poll PollDetail, link LinkDetail, share/story_mention/reel ShareDetail, referral ReferralDetail, system SystemDetail, other PlaceholderDetail',
-    oneOf: DETAILS.map((d) => ({ $ref: getSchemaPath(d) })),
+    // anyOf: the details with only optional fields (link, share, sticker) overlap; `type` says which it is.
+    anyOf: DETAILS.map((d) => ({ $ref: getSchemaPath(d) })),
   })
   detail?: object;
 }

@@ -3087,6 +3087,21 @@ export interface components {
                 };
             };
         };
+        /** @description Error: MEDIA_UNAVAILABLE (see /docs/errors) */
+        MEDIA_UNAVAILABLE: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "MEDIA_UNAVAILABLE";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 422;
+                };
+            };
+        };
         /** @description Error: NOT_FOUND (see /docs/errors) */
         NOT_FOUND: {
             headers: {
@@ -3201,6 +3216,21 @@ export interface components {
                 "application/json": {
                     /** @enum {string} */
                     code: "TOO_MANY_ATTEMPTS";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 429;
+                };
+            };
+        };
+        /** @description Error: TOO_MANY_STREAMS (see /docs/errors) */
+        TOO_MANY_STREAMS: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "TOO_MANY_STREAMS";
                     message: string;
                     /** @enum {integer} */
                     statusCode: 429;
@@ -5256,7 +5286,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedConversationResponse"];
                 };
             };
-            /** @description Error: ADDRESS_REQUIRED, ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ADDRESS, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ADDRESS_REQUIRED, ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ADDRESS, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5264,7 +5294,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ADDRESS_REQUIRED" | "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ADDRESS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "VALIDATION_FAILED";
+                        code: "ADDRESS_REQUIRED" | "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ADDRESS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -5583,7 +5613,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5591,7 +5621,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "VALIDATION_FAILED";
+                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -5682,22 +5712,22 @@ export interface operations {
             };
             400: components["responses"]["INVALID_ID"];
             401: components["responses"]["UNAUTHENTICATED"];
-            404: components["responses"]["NOT_FOUND"];
-            /** @description Error: MEDIA_UNAVAILABLE (see /docs/errors) */
-            422: {
+            /** @description Error: ATTACHMENT_NOT_FOUND, CONVERSATION_NOT_FOUND, MESSAGE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": {
+                    "application/json": {
                         /** @enum {string} */
-                        code: "MEDIA_UNAVAILABLE";
+                        code: "ATTACHMENT_NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "NOT_FOUND";
                         message: string;
                         /** @enum {integer} */
-                        statusCode: 422;
+                        statusCode: 404;
                     };
                 };
             };
+            422: components["responses"]["MEDIA_UNAVAILABLE"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5993,21 +6023,7 @@ export interface operations {
             400: components["responses"]["VALIDATION_FAILED"];
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
-            /** @description Error: TOO_MANY_STREAMS (see /docs/errors) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": {
-                        /** @enum {string} */
-                        code: "TOO_MANY_STREAMS";
-                        message: string;
-                        /** @enum {integer} */
-                        statusCode: 429;
-                    };
-                };
-            };
+            429: components["responses"]["TOO_MANY_STREAMS"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -6041,14 +6057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": {
-                        /** @enum {string} */
-                        code: "PURPOSE_NOT_PERMITTED" | "ROLE_REQUIRED";
-                        message: string;
-                        /** @enum {integer} */
-                        statusCode: 403;
-                    };
-                    "text/csv": {
+                    "application/json": {
                         /** @enum {string} */
                         code: "PURPOSE_NOT_PERMITTED" | "ROLE_REQUIRED";
                         message: string;
@@ -8062,7 +8071,15 @@ export interface operations {
             401: components["responses"]["UNAUTHENTICATED"];
             404: components["responses"]["NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
-            503: components["responses"]["DATABASE_UNAVAILABLE"];
+            /** @description A database does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthResponse"];
+                };
+            };
         };
     };
     crmOauth_callback: {
@@ -8432,7 +8449,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": {
+                    "application/json": {
                         /** @enum {string} */
                         code: "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
                         message: string;
