@@ -65,7 +65,9 @@ describe('the API document (openapi.json)', () => {
       expect([name, errors.some(([s]) => Number(s) < 500) || !takesInput, errors.some(([s]) => Number(s) >= 500)]).toEqual([name, true, true]);
       for (const [status, r] of errors) {
         const codes = codesOf(r);
-        expect([name, status, codes.length > 0]).toEqual([name, status, true]);
+        // An answer with a body of its own (health's 503 says which database is down) instead of an error.
+        const ownBody = JSON.stringify(resolve(r).content?.['application/json']?.schema ?? {}).includes('"$ref"');
+        expect([name, status, codes.length > 0 || ownBody]).toEqual([name, status, true]);
         for (const code of codes) expect([name, code, isErrorCode(code) && statusesOf(code).includes(Number(status))]).toEqual([name, code, true]);
       }
     }
