@@ -59,4 +59,23 @@ describe('message thread: what arrived, said plainly', () => {
       'Content the inbox cannot show yet: A WhatsApp Flow answer',
     ]);
   });
+
+  it('shows the message a reply quotes above it, or says it is an earlier one', async () => {
+    stubApi({
+      [`GET /api/conversations/${conversationId}/messages`]: () =>
+        page([
+          message({ text: 'Do you deliver on Sundays?', externalId: 'wamid.ORIGINAL', sentAt: ago(3 * HOUR), createdAt: ago(3 * HOUR) }),
+          message({ text: 'Only in the city', direction: 'outbound', status: 'read', replyToExternalId: 'wamid.ORIGINAL', sentAt: ago(2 * HOUR) }),
+          message({ text: 'And on Saturdays?', replyToExternalId: 'wamid.NOT_LOADED' }),
+        ]),
+      [`GET /api/conversations/${conversationId}/notes`]: () => ({ items: [] }),
+    });
+    render(
+      <Providers>
+        <MessageThread conversationId={conversationId} selfId="30000000-0000-4000-8000-000000000001" />
+      </Providers>,
+    );
+    const quotes = await screen.findAllByTestId('quoted', {}, { timeout: 8000 });
+    expect(quotes.map((q) => q.textContent)).toEqual(['Do you deliver on Sundays?', 'Replying to an earlier message']);
+  });
 });

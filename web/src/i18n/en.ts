@@ -121,6 +121,7 @@ export const en = {
   priority: { low: 'Low', medium: 'Medium', high: 'High', urgent: 'Urgent' },
   status: { open: 'Open', pending: 'Pending', resolved: 'Resolved', snoozed: 'Snoozed' },
   conversation: {
+    quotedEarlier: 'Replying to an earlier message',
     autoReply: 'automatic reply',
     forwarded: 'forwarded',
     chose: 'Chose: {{title}}',

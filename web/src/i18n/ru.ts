@@ -122,6 +122,7 @@ export const ru: Strings = {
   priority: { low: 'Низкий', medium: 'Средний', high: 'Высокий', urgent: 'Срочно' },
   status: { open: 'Открыт', pending: 'Ожидает', resolved: 'Решён', snoozed: 'Отложен' },
   conversation: {
+    quotedEarlier: 'Ответ на более раннее сообщение',
     autoReply: 'автоответ',
     forwarded: 'переслано',
     chose: 'Выбрано: {{title}}',

@@ -25,6 +25,13 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
     return list.sort((a, b) => a.at.localeCompare(b.at));
   }, [messages.data, notes.data]);
 
+  // A reply names the platform id of the message it quotes: found among those loaded, it is shown above the reply.
+  const byExternalId = useMemo(() => {
+    const map = new Map<string, Message>();
+    for (const p of messages.data?.pages ?? []) for (const m of p.items) if (m.externalId) map.set(m.externalId, m);
+    return map;
+  }, [messages.data]);
+
   const newest = items.length ? items[items.length - 1].at : '';
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: 'end' });
@@ -55,7 +62,12 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
               <Text size="sm">{item.note.text}</Text>
             </div>
           ) : (
-            <MessageBubble key={item.message.id} message={item.message} selfId={selfId} />
+            <MessageBubble
+              key={item.message.id}
+              message={item.message}
+              selfId={selfId}
+              quoted={item.message.replyToExternalId ? (byExternalId.get(item.message.replyToExternalId) ?? null) : undefined}
+            />
           ),
         )}
       </div>
@@ -64,7 +76,8 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
   );
 }
 
-function MessageBubble({ message: m, selfId }: { message: Message; selfId: string }) {
+/** `quoted`: the message this one replies to; null when it is not among those loaded; undefined when it replies to none. */
+function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfId: string; quoted?: Message | null }) {
   const { t, i18n } = useTranslation();
   const out = m.direction === 'outbound';
   return (
@@ -76,6 +89,11 @@ function MessageBubble({ message: m, selfId }: { message: Message; selfId: strin
         {m.autoReply ? ` · ${t('conversation.autoReply')}` : ''}
         {m.context?.forwarded ? ` · ${t('conversation.forwarded')}` : ''}
       </Text>
+      {quoted !== undefined && (
+        <Text size="xs" c="dimmed" className="mm-quote" data-testid="quoted" lineClamp={2}>
+          {quoted ? (quoted.deletedAt ? t('conversation.deleted') : (quoted.text ?? t('conversation.attachment'))) : t('conversation.quotedEarlier')}
+        </Text>
+      )}
       {m.subject && (
         <Text size="sm" fw={600} data-testid="subject">
           {m.subject}
