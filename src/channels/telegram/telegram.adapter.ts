@@ -5,7 +5,8 @@ import { AppConfig } from '../../config/app-config';
 import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
 import { BOT_TOKEN, TelegramClient } from './telegram-api.client';
 import { TELEGRAM_TEXT_LIMIT, TelegramGateway } from './telegram.gateway';
-import { TelegramPayload, mapTelegramPayload } from './telegram.mapper';
+import type { TelegramPayload } from './telegram-update';
+import { mapTelegramPayload } from './telegram.mapper';
 import { telegramWebhook } from './telegram.webhook';
 
 /** The updates the inbox uses; Telegram sends nothing else to the webhook. */

@@ -2,7 +2,8 @@ import { RecipientBlockedFailure } from '../../../libs/domain/src';
 import { newWebhookSecret } from './telegram.adapter';
 import { classifyTelegramError } from './telegram-api.client';
 import { chatIdParam } from './telegram.gateway';
-import { mapTelegramPayload, parseTelegramUpdate } from './telegram.mapper';
+import { parseTelegramUpdate } from './telegram-update';
+import { mapTelegramPayload } from './telegram.mapper';
 import { sameSecret } from '../../../libs/crypto/src';
 
 const at = new Date('2025-01-02T03:04:05Z');

@@ -1,7 +1,7 @@
 import { forbidden, invalid } from '../../../libs/domain/src';
 import { sameSecret } from '../../../libs/crypto/src';
 import type { ChannelWebhook, WebhookIntake, WebhookRequest } from '../core/channel-adapter';
-import { parseTelegramUpdate } from './telegram.mapper';
+import { parseTelegramUpdate } from './telegram-update';
 
 /**
  * Telegram posts each update of a bot to that channel's own URL (set with setWebhook on connect),
