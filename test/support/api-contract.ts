@@ -113,19 +113,3 @@ function pick(body: unknown, pointer: string): unknown {
     .slice(1)
     .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
 }
-
-/**
- * Suites the contract check has not yet been run against (issue 14): each is taken off this list
- * once it passes with the check on. Every other suite that uses TestApp.request is checked.
- */
-const NOT_YET_CHECKED = new Set<string>([
-  'agent-events.e2e-spec.ts',
-  'agent-workspace.e2e-spec.ts',
-  'robust-input.e2e-spec.ts',
-  'tenant-termination.e2e-spec.ts',
-]);
-
-export const contractChecked = (): boolean => {
-  const suite = (expect.getState().testPath ?? '').split('/').pop() ?? '';
-  return !NOT_YET_CHECKED.has(suite);
-};

@@ -11,7 +11,7 @@ import { RegionDatabases } from '../../src/database/region-databases';
 import { InboundProcessor } from '../../src/ingest/inbound-processor.worker';
 import { OutboundSender } from '../../src/ingest/outbound-sender.worker';
 import { IntegrationDispatcher } from '../../src/integrations/core/integration-dispatcher.service';
-import { contractChecked, contractViolation } from './api-contract';
+import { contractViolation } from './api-contract';
 import { databaseUrl } from './test-databases';
 
 export interface TestTenant extends TenantRef {
@@ -166,7 +166,7 @@ export class TestApp {
     } catch {
       // not JSON: keep the text
     }
-    const broken = contractChecked() ? contractViolation(method, url, res.statusCode, res.headers, body) : null;
+    const broken = contractViolation(method, url, res.statusCode, res.headers, body);
     if (broken) throw new Error(`API contract: ${broken}`);
     return { status: res.statusCode, body, headers: res.headers };
   }
