@@ -14,7 +14,6 @@
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -25,11 +24,8 @@ import { decodeCursor } from '../src/common/cursor';
 import { loadConfig } from '../src/config/app-config';
 import { appRoleUrl } from '../src/database/migrate';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
-const envInt = (name: string, fallback: number, min: number, max: number) => {
-  const v = Math.round(Number(process.env[name] ?? fallback));
-  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
-};
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
 const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 10_000, 1_000, 1_000_000);
@@ -38,78 +34,11 @@ const DEEP_FROM_PAGE = 50;
 const WARMUP = 200;
 /** A scenario stops here even if it has not sent all its requests (then n says how many it did). */
 const SCENARIO_BOUND_MS = 60_000;
+
+const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
+const measure = (name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> => measureLoad(name, op, count, LOAD);
+const { agent, expectStatus } = loopbackClient(CONCURRENCY);
 const MAX_WALK_PAGES = Math.ceil(CONVERSATIONS / PAGE_SIZE) + 10;
-
-const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
-
-// ---------------------------------------------------------------------------------------------
-// Closed-loop load: CONCURRENCY callers, each starting its next operation when the last returns.
-
-interface Stats {
-  name: string;
-  n: number;
-  seconds: number;
-  /** Latencies in ms, sorted. */
-  lat: number[];
-}
-
-async function closedLoop(count: number, op: (i: number) => Promise<void>): Promise<{ lat: number[]; seconds: number }> {
-  const lat: number[] = [];
-  let next = 0;
-  let failure: unknown;
-  const started = performance.now();
-  const deadline = started + SCENARIO_BOUND_MS;
-  const caller = async () => {
-    while (next < count && failure === undefined && performance.now() < deadline) {
-      const i = next++;
-      const t0 = performance.now();
-      try {
-        await op(i);
-        lat.push(performance.now() - t0);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, caller));
-  if (failure !== undefined) throw failure;
-  return { lat: lat.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
-}
-
-async function measure(name: string, op: (i: number) => Promise<void>): Promise<Stats> {
-  // Warm-up: JIT, pool connections, PostgreSQL's caches; not recorded.
-  await closedLoop(WARMUP, op);
-  const { lat, seconds } = await closedLoop(REQUESTS, op);
-  note(`${name}: ${lat.length} in ${seconds.toFixed(1)} s`);
-  return { name, n: lat.length, seconds, lat };
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-
-// ---------------------------------------------------------------------------------------------
-// HTTP over loopback. node:http with a keep-alive agent: the client should cost as little as it can.
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function get(port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = token ? { authorization: `Bearer ${token}` } : {};
-    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function expectStatus(port: number, path: string, status: number, token?: string): Promise<string> {
-  const res = await get(port, path, token);
-  if (res.status !== status) throw new Error(`GET ${path}: expected ${status}, got ${res.status} ${res.body.slice(0, 300)}`);
-  return res.body;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The list scenarios, each as an HTTP path and as the SELECT the repository issues for it.

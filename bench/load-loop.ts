@@ -1,0 +1,84 @@
+/**
+ * What the HTTP list and search benches share: their knobs from the environment, a closed-loop
+ * load generator (N callers, each starting its next operation when its last returns) and a
+ * keep-alive loopback HTTP client that costs as little as it can.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export const envInt = (name: string, fallback: number, min: number, max: number) => {
+  const v = Math.round(Number(process.env[name] ?? fallback));
+  return Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+};
+
+export const note = (msg: string) => process.stderr.write(`· ${msg}\n`);
+
+export interface Stats {
+  name: string;
+  n: number;
+  seconds: number;
+  /** Latencies in ms, sorted. */
+  lat: number[];
+}
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+export interface LoadOptions {
+  concurrency: number;
+  /** A scenario stops here even if it has not sent all its requests (then n says how many it did). */
+  boundMs: number;
+  warmup: number;
+}
+
+export async function closedLoop(count: number, op: (i: number) => Promise<void>, o: LoadOptions): Promise<{ lat: number[]; seconds: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  let failure: unknown;
+  const started = performance.now();
+  const deadline = started + o.boundMs;
+  const caller = async () => {
+    while (next < count && failure === undefined && performance.now() < deadline) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        await op(i);
+        lat.push(performance.now() - t0);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, caller));
+  if (failure !== undefined) throw failure;
+  return { lat: lat.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+/** A warm-up (JIT, pool connections, PostgreSQL's caches; not recorded), then `count` operations measured. */
+export async function measure(name: string, op: (i: number) => Promise<void>, count: number, o: LoadOptions): Promise<Stats> {
+  await closedLoop(Math.min(o.warmup, count), op, o);
+  const { lat, seconds } = await closedLoop(count, op, o);
+  note(`${name}: ${lat.length} in ${seconds.toFixed(1)} s`);
+  return { name, n: lat.length, seconds, lat };
+}
+
+export function loopbackClient(concurrency: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const get = (port: number, path: string, token?: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const headers = token ? { authorization: `Bearer ${token}` } : {};
+      const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const expectStatus = async (port: number, path: string, status: number, token?: string): Promise<string> => {
+    const res = await get(port, path, token);
+    if (res.status !== status) throw new Error(`GET ${path}: expected ${status}, got ${res.status} ${res.body.slice(0, 300)}`);
+    return res.body;
+  };
+  return { agent, get, expectStatus };
+}
