@@ -45,6 +45,32 @@ function Frame({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** The API's refusal in plain words, when there is one. */
+function Failure({ error }: { error: unknown }) {
+  const text = useErrorText()(error);
+  return text ? (
+    <Alert color="red" role="alert">
+      {text}
+    </Alert>
+  ) : null;
+}
+
+/** A password being chosen: the policy's hint, the browser's password manager told it is new. */
+function NewPassword({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <PasswordInput
+      label={label}
+      description={t('auth.passwordHint')}
+      autoComplete="new-password"
+      required
+      minLength={10}
+      value={value}
+      onChange={(e) => onChange(e.currentTarget.value)}
+    />
+  );
+}
+
 function ToSignIn() {
   const { t } = useTranslation();
   return (
@@ -67,7 +93,6 @@ const onSubmit = (run: () => void) => (e: FormEvent) => {
 
 function ForgotPassword() {
   const { t } = useTranslation();
-  const errorText = useErrorText();
   const [email, setEmail] = useState('');
   const request = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/password-reset', { body: { email } })) });
   return (
@@ -79,11 +104,7 @@ function ForgotPassword() {
       ) : (
         <form onSubmit={onSubmit(() => request.mutate())}>
           <Stack>
-            {request.error && (
-              <Alert color="red" role="alert">
-                {errorText(request.error)}
-              </Alert>
-            )}
+            <Failure error={request.error} />
             <TextInput label={t('auth.email')} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
             <Button type="submit" loading={request.isPending} fullWidth>
               {t('account.sendResetLink')}
@@ -98,7 +119,6 @@ function ForgotPassword() {
 
 function ResetPassword() {
   const { t } = useTranslation();
-  const errorText = useErrorText();
   const [password, setPassword] = useState('');
   const confirm = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/password-reset/confirm', { body: { token: linkToken(), password } })) });
   return (
@@ -110,20 +130,8 @@ function ResetPassword() {
       ) : (
         <form onSubmit={onSubmit(() => confirm.mutate())}>
           <Stack>
-            {confirm.error && (
-              <Alert color="red" role="alert">
-                {errorText(confirm.error)}
-              </Alert>
-            )}
-            <PasswordInput
-              label={t('account.newPassword')}
-              description={t('auth.passwordHint')}
-              autoComplete="new-password"
-              required
-              minLength={10}
-              value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
-            />
+            <Failure error={confirm.error} />
+            <NewPassword label={t('account.newPassword')} value={password} onChange={setPassword} />
             <Button type="submit" loading={confirm.isPending} fullWidth>
               {t('account.setPassword')}
             </Button>
@@ -137,7 +145,6 @@ function ResetPassword() {
 
 function AcceptInvitation() {
   const { t, i18n } = useTranslation();
-  const errorText = useErrorText();
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const accept = useMutation({
@@ -157,11 +164,7 @@ function AcceptInvitation() {
       </Text>
       <form onSubmit={onSubmit(() => accept.mutate())}>
         <Stack>
-          {accept.error && (
-            <Alert color="red" role="alert">
-              {errorText(accept.error)}
-            </Alert>
-          )}
+          <Failure error={accept.error} />
           <TextInput
             label={t('account.yourName')}
             autoComplete="name"
@@ -170,15 +173,7 @@ function AcceptInvitation() {
             value={displayName}
             onChange={(e) => setDisplayName(e.currentTarget.value)}
           />
-          <PasswordInput
-            label={t('auth.password')}
-            description={t('auth.passwordHint')}
-            autoComplete="new-password"
-            required
-            minLength={10}
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-          />
+          <NewPassword label={t('auth.password')} value={password} onChange={setPassword} />
           <Button type="submit" loading={accept.isPending} fullWidth>
             {t('account.join')}
           </Button>
@@ -190,7 +185,6 @@ function AcceptInvitation() {
 
 function VerifyEmail() {
   const { t } = useTranslation();
-  const errorText = useErrorText();
   const verify = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/verify-email', { body: { token: linkToken() } })) });
   const { mutate } = verify;
   // The link works once: never spend it twice (StrictMode runs effects twice in development).
@@ -207,11 +201,7 @@ function VerifyEmail() {
           {t('account.verified')}
         </Alert>
       )}
-      {verify.error && (
-        <Alert color="red" role="alert">
-          {errorText(verify.error)}
-        </Alert>
-      )}
+      <Failure error={verify.error} />
       <ToSignIn />
     </Frame>
   );
