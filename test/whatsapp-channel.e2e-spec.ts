@@ -33,9 +33,8 @@ describe('WhatsApp channel', () => {
   let db: Client;
 
   /** Every test connects a phone number of its own, so calls and conversations never mix. */
-  async function connect(): Promise<Line> {
+  async function connect(wabaId = platformId()): Promise<Line> {
     const phoneNumberId = platformId();
-    const wabaId = platformId();
     const token = `EAAG-wa-test-token-${phoneNumberId}`;
     graph.whatsapp(phoneNumberId, wabaId, token);
     const res = await t.request('POST', '/api/channels', {
@@ -430,6 +429,47 @@ describe('WhatsApp channel', () => {
     expect(calls[1].body).toEqual(calls[0].body);
     expect(await message(conversation.id, res.body.id)).toMatchObject({ status: 'sent', externalId: expect.stringMatching(/^wamid\.fake/), error: null });
     expect((await db.query(`select count(*)::int as n from queue.jobs where ref_id = $1`, [res.body.id])).rows[0].n).toBe(0);
+  });
+
+  it('tells the Customer about a restriction of the business account on each of its numbers, once', async () => {
+    const line = await connect();
+    const sameWaba = await connect(line.wabaId);
+    const otherWaba = await connect();
+    const restriction = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: line.wabaId,
+          time: 1764500000,
+          changes: [
+            {
+              field: 'account_update',
+              value: {
+                event: 'ACCOUNT_RESTRICTION',
+                restriction_info: [{ restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration: 1764586400 }],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const first = await postMetaWebhook(t, restriction);
+    expect(first.body).toMatchObject({ received: true, stored: 2 });
+    await t.drainInbound();
+    expect((await postMetaWebhook(t, restriction)).body).toMatchObject({ stored: 0 }); // Meta's redelivery
+    await t.drainInbound();
+
+    const notices = (await t.request('GET', '/api/notifications?limit=100', { token: owner.token })).body.items.filter(
+      (n: { kind: string }) => n.kind === 'channel.restricted',
+    );
+    expect(notices.map((n: { channelId: string }) => n.channelId).sort()).toEqual([line.channelId, sameWaba.channelId].sort());
+    expect(notices[0].message).toBe(
+      'Acme support line (whatsapp): WhatsApp restricted the business account: messages the business starts until 2025-12-01 10:53 UTC',
+    );
+    expect(notices.some((n: { channelId: string }) => n.channelId === otherWaba.channelId)).toBe(false);
+
+    // A WABA nobody connected: acknowledged, nothing stored.
+    expect((await postMetaWebhook(t, { ...restriction, entry: [{ ...restriction.entry[0], id: platformId() }] })).body).toMatchObject({ stored: 0 });
   });
 
   it('drops, with 200, changes for phone numbers nobody connected', async () => {

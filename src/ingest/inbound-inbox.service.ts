@@ -67,23 +67,32 @@ export class InboundInbox {
   }
 
   async accept(items: WebhookItem[]): Promise<AcceptResult> {
-    const keys = [...new Map(items.map((i) => [`${i.kind}:${i.routingKey}`, { kind: i.kind, routingKey: i.routingKey }])).values()];
+    const single = items.filter((i) => !i.toAccountGroup);
+    const keys = [...new Map(single.map((i) => [`${i.kind}:${i.routingKey}`, { kind: i.kind, routingKey: i.routingKey }])).values()];
     const routes = await this.routes.findMany(keys);
 
     const byChannel = new Map<string, { route: ChannelRoute; items: WebhookItem[] }>();
-    let unrouted = 0;
-    for (const item of items) {
-      const route = routes.get(`${item.kind}:${item.routingKey}`);
-      if (!route) {
-        unrouted++;
-        continue;
-      }
+    const add = (route: ChannelRoute, item: WebhookItem) => {
       const group = byChannel.get(route.channelId) ?? { route, items: [] };
       group.items.push(item);
       byChannel.set(route.channelId, group);
+    };
+    let unrouted = 0;
+    let received = single.length;
+    for (const item of single) {
+      const route = routes.get(`${item.kind}:${item.routingKey}`);
+      if (route) add(route, item);
+      else unrouted++;
+    }
+    // An item about a business account is stored once for each of its channels, whichever tenants have them.
+    for (const item of items.filter((i) => i.toAccountGroup)) {
+      const members = await this.routes.findGroup(item.kind, item.routingKey);
+      if (!members.length) unrouted++;
+      received += Math.max(members.length, 1);
+      for (const route of members) add(route, item);
     }
     if (unrouted) this.log.warn(`dropped ${unrouted} webhook item(s) for accounts no tenant has connected`);
-    return this.store(byChannel, items.length, unrouted);
+    return this.store(byChannel, received, unrouted);
   }
 
   private async store(byChannel: Map<string, { route: ChannelRoute; items: InboxItem[] }>, received: number, unrouted: number): Promise<AcceptResult> {

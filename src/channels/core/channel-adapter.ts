@@ -93,6 +93,8 @@ export interface InboxItem {
 export interface WebhookItem extends InboxItem {
   kind: ChannelKind;
   routingKey: string;
+  /** `routingKey` names a business account (a WABA), not one routed account: every channel of it gets the item. */
+  toAccountGroup?: true;
 }
 
 /** What the platform gets back once the items are stored. */
@@ -191,6 +193,8 @@ export interface ChannelAdapter<P = never> {
    * asked, so the answer says nothing about whether someone else has the account.
    */
   identify?(ctx: ConnectContext): Promise<string>;
+  /** The business account the routed account belongs to (a WhatsApp number's WABA), for webhooks that name only it. */
+  accountGroup?(config: Record<string, unknown>): string;
   disconnect?(ctx: ConnectContext): Promise<void>;
 }
 

@@ -32,18 +32,46 @@ export class ChannelRoutes {
 
   constructor(private readonly dbs: RegionDatabases) {}
 
-  /** Claims the account for the channel; returns the current owner when it is taken. */
-  async claim(kind: ChannelKind, routingKey: string, route: ChannelRoute): Promise<{ claimed: true } | { claimed: false; owner: ChannelRoute }> {
+  /**
+   * Claims the account for the channel; returns the current owner when it is taken. `group` is
+   * the business account it belongs to (see ChannelAdapter.accountGroup); the owner's claim
+   * again (a reconnect) records it too.
+   */
+  async claim(
+    kind: ChannelKind,
+    routingKey: string,
+    route: ChannelRoute,
+    group: string | null = null,
+  ): Promise<{ claimed: true } | { claimed: false; owner: ChannelRoute }> {
     const inserted = await this.dbs.directory().query(
-      `insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region) values ($1, $2, $3, $4, $5)
+      `insert into directory.channel_routes (platform, routing_key, tenant_id, channel_id, region, account_group) values ($1, $2, $3, $4, $5, $6)
        on conflict (platform, routing_key) do nothing returning channel_id`,
-      [kind, routingKey, route.tenantId, route.channelId, route.region],
+      [kind, routingKey, route.tenantId, route.channelId, route.region, group],
     );
     // After the write: a lookup that ran during it may have cached the old answer.
     this.cache.forget(`${kind}:${routingKey}`);
     if (inserted.length) return { claimed: true };
     const owner = await this.find(kind, routingKey);
-    return owner ? { claimed: false, owner } : this.claim(kind, routingKey, route);
+    if (!owner) return this.claim(kind, routingKey, route, group);
+    if (group !== null && owner.tenantId === route.tenantId)
+      await this.dbs
+        .directory()
+        .query(`update directory.channel_routes set account_group = $3 where platform = $1 and routing_key = $2 and account_group is distinct from $3`, [
+          kind,
+          routingKey,
+          group,
+        ]);
+    return { claimed: false, owner };
+  }
+
+  /** Every channel of a business account (rare webhooks about the account itself: not cached). */
+  async findGroup(kind: ChannelKind, group: string): Promise<ChannelRoute[]> {
+    const found = await rows<{ tenant_id: string; region: string; channel_id: string }>(
+      this.dbs.directory(),
+      `select tenant_id, region, channel_id from directory.channel_routes where platform = $1 and account_group = $2`,
+      [kind, group],
+    );
+    return found.map((r) => ({ tenantId: r.tenant_id, region: r.region, channelId: r.channel_id }));
   }
 
   async release(kind: ChannelKind, routingKey: string, channelId: string): Promise<void> {

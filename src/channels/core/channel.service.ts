@@ -105,7 +105,12 @@ export class ChannelService {
       : null;
     let connected: ValidatedChannel & { revealOnce?: Record<string, string> } = identified ?? (await this.handshake(adapter, tenant, id, valid));
     if (connected.routingKey) {
-      const claim = await this.routes.claim(input.kind, connected.routingKey, { tenantId: tenant.tenantId, region: tenant.region, channelId: id });
+      const claim = await this.routes.claim(
+        input.kind,
+        connected.routingKey,
+        { tenantId: tenant.tenantId, region: tenant.region, channelId: id },
+        adapter.accountGroup?.(valid.config) ?? null,
+      );
       if (!claim.claimed) {
         // Another tenant's account and a missing one look the same from here: nothing is revealed.
         if (claim.owner.tenantId !== tenant.tenantId) {

@@ -211,3 +211,57 @@ describe('WhatsApp errors not tied to a message', () => {
     ]);
   });
 });
+
+describe('WhatsApp account_update (news about the WABA, not a number)', () => {
+  const accountUpdate = (value: Record<string, unknown>) => ({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'waba-1', time: 1700000000, changes: [{ field: 'account_update', value }] }],
+  });
+
+  it('is routed to the WABA as a group, deduplicated on its content', () => {
+    const body = accountUpdate({ event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } });
+    const [item, ...rest] = splitMetaWebhook(body as never);
+    expect(rest).toEqual([]);
+    expect(item).toMatchObject({ kind: 'whatsapp', routingKey: 'waba-1', toAccountGroup: true });
+    expect(splitMetaWebhook(body as never)[0].dedupeKey).toBe(item.dedupeKey);
+    expect(splitMetaWebhook(accountUpdate({ event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SPAM' } }) as never)[0].dedupeKey).not.toBe(
+      item.dedupeKey,
+    );
+  });
+
+  it('turns restrictions, bans and violations into notices, and other account news into a named ignore', () => {
+    const map = (value: Record<string, unknown>) => mapWhatsAppPayload(payloadsOf(accountUpdate(value))[0]);
+    expect(
+      map({
+        event: 'ACCOUNT_RESTRICTION',
+        restriction_info: [{ restriction_type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION', expiration: 1700003600 }, { restriction_type: 'SOMETHING_NEW' }],
+      }),
+    ).toEqual([
+      {
+        type: 'notice',
+        kind: 'channel.restricted',
+        message: 'WhatsApp restricted the business account: adding phone numbers until 2023-11-14 23:13 UTC; SOMETHING_NEW',
+      },
+    ]);
+    expect(map({ event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'DISABLE', waba_ban_date: '2023-11-14' } })).toEqual([
+      { type: 'notice', kind: 'channel.restricted', message: 'WhatsApp disabled the business account: nothing can be sent (2023-11-14)' },
+    ]);
+    expect(map({ event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: 'REINSTATE' } })).toEqual([
+      { type: 'notice', kind: 'channel.reinstated', message: 'WhatsApp reinstated the business account' },
+    ]);
+    expect(map({ event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: 'SCAM' } })).toEqual([
+      { type: 'notice', kind: 'channel.restricted', message: 'WhatsApp found a policy violation on the business account: SCAM' },
+    ]);
+    expect(map({ event: 'VERIFIED_ACCOUNT' })).toEqual([{ type: 'ignored', reason: 'WhatsApp account update VERIFIED_ACCOUNT' }]);
+    // Hostile shapes read as "no details", never a throw.
+    expect(map({ event: 'ACCOUNT_RESTRICTION', restriction_info: 'x' })[0]).toMatchObject({ kind: 'channel.restricted' });
+    expect(map({ event: { toString: 1 } })).toEqual([{ type: 'ignored', reason: 'WhatsApp account update without an event' }]);
+    expect(map({ event: 'ACCOUNT_RESTRICTION', restriction_info: [{ restriction_type: { toString: 1 }, expiration: { toString: 1 } }, null] })).toEqual([
+      { type: 'notice', kind: 'channel.restricted', message: 'WhatsApp restricted the business account: unknown; unknown' },
+    ]);
+    expect(map({ event: 'DISABLED_UPDATE', ban_info: { waba_ban_state: { toString: 1 } } })[0]).toMatchObject({ kind: 'channel.restricted' });
+    expect(map({ event: 'ACCOUNT_VIOLATION', violation_info: { violation_type: { toString: 1 } } })[0]).toMatchObject({
+      message: 'WhatsApp found a policy violation on the business account: unspecified',
+    });
+  });
+});

@@ -163,6 +163,17 @@ export interface WhatsAppChangeValue {
   errors?: WhatsAppError[];
 }
 
+/**
+ * `account_update`: news about the WhatsApp Business Account itself (entry.id is the WABA).
+ * Restrictions carry `restriction_info`, bans `ban_info`, policy violations `violation_info`.
+ */
+export interface WhatsAppAccountUpdate {
+  event?: string;
+  restriction_info?: Array<{ restriction_type?: string; expiration?: number | string }>;
+  ban_info?: { waba_ban_state?: string; waba_ban_date?: string };
+  violation_info?: { violation_type?: string };
+}
+
 export interface MetaWebhookBody {
   object?: string;
   entry?: Array<{
@@ -199,4 +210,6 @@ export interface WhatsAppPayload {
   preference?: WhatsAppUserPreference;
   /** Errors of a `messages` change not tied to one message. */
   errors?: WhatsAppError[];
+  /** News about the business account, stored for each of its numbers. */
+  accountUpdate?: WhatsAppAccountUpdate;
 }

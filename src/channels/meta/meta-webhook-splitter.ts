@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { ChannelKind } from '../../../libs/domain/src';
 import type { WebhookItem } from '../core/channel-adapter';
-import type { MetaMessagingItem, MetaWebhookBody, WhatsAppChangeValue, WhatsAppMessage, WhatsAppStatus, WhatsAppUserPreference } from './meta-payload';
+import type {
+  MetaMessagingItem,
+  MetaWebhookBody,
+  WhatsAppAccountUpdate,
+  WhatsAppChangeValue,
+  WhatsAppMessage,
+  WhatsAppStatus,
+  WhatsAppUserPreference,
+} from './meta-payload';
 
 const digest = (value: unknown) =>
   createHash('sha256')
@@ -86,6 +94,19 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
     for (const change of Array.isArray(changes) ? changes : []) {
       if (!isObject(change) || !isObject(change.value)) continue;
       const value = change.value as WhatsAppChangeValue & Record<string, unknown>;
+      if (change.field === 'account_update') {
+        // About the whole WABA (no phone number in it): every number of it connected here hears of it.
+        const waba = accountId(entry.id);
+        if (waba)
+          items.push({
+            kind,
+            routingKey: waba,
+            toAccountGroup: true,
+            dedupeKey: `account_update:${text(entry.time)}:${digest(value)}`,
+            payload: { accountUpdate: value as WhatsAppAccountUpdate },
+          });
+        continue;
+      }
       const routingKey = accountId(isObject(value.metadata) ? value.metadata.phone_number_id : undefined);
       if (!routingKey) continue;
       const contacts = listOf<unknown>(value.contacts);

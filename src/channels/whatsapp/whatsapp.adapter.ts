@@ -79,6 +79,11 @@ export class WhatsAppAdapter implements ChannelAdapter<WhatsAppPayload> {
     return String(config.phoneNumberId);
   }
 
+  /** Restrictions and bans (`account_update`) name the WABA only: they concern every number of it. */
+  accountGroup(config: Record<string, unknown>): string {
+    return String(config.wabaId);
+  }
+
   async connect({ config, credentials }: ConnectContext): Promise<ConnectResult> {
     await this.control.subscribeWaba(String(config.wabaId), credentials.accessToken);
     return {};

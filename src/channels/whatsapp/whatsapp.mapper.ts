@@ -1,6 +1,15 @@
 import { attachment } from '../../../libs/domain/src';
 import type { Attachment, InboundEvent, MessageContext, ReceiptStatus, SharedContact } from '../../../libs/domain/src';
-import { WhatsAppError, WhatsAppMedia, WhatsAppMessage, WhatsAppPayload, WhatsAppStatus, WhatsAppUserPreference, metaTime } from '../meta/meta-payload';
+import {
+  WhatsAppAccountUpdate,
+  WhatsAppError,
+  WhatsAppMedia,
+  WhatsAppMessage,
+  WhatsAppPayload,
+  WhatsAppStatus,
+  WhatsAppUserPreference,
+  metaTime,
+} from '../meta/meta-payload';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 const RECEIPTS = new Set<ReceiptStatus>(['sent', 'delivered', 'read', 'failed']);
@@ -260,7 +269,59 @@ function mapErrors(errors: WhatsAppError[]): InboundEvent[] {
   }));
 }
 
+const RESTRICTIONS: Record<string, string> = {
+  RESTRICTED_BIZ_INITIATED_MESSAGING: 'messages the business starts',
+  RESTRICTED_CUSTOMER_INITIATED_MESSAGING: 'replies to customers',
+  RESTRICTED_ADD_PHONE_NUMBER_ACTION: 'adding phone numbers',
+};
+const BAN_STATES: Record<string, string> = {
+  SCHEDULE_FOR_DISABLE: 'WhatsApp will disable the business account',
+  DISABLE: 'WhatsApp disabled the business account: nothing can be sent',
+  REINSTATE: 'WhatsApp reinstated the business account',
+};
+
+const until = (expiration: number | string | undefined) => {
+  if (expiration === undefined) return '';
+  const at = metaTime(expiration, 's');
+  return Number.isNaN(at.getTime()) ? '' : ` until ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
+
+/**
+ * Restrictions, bans and policy violations of the WABA: they stop sends on every number of it,
+ * so the Customer must hear of them at once. Other account news (verification, partners, pricing) is not for the inbox.
+ */
+function mapAccountUpdate(update: WhatsAppAccountUpdate): InboundEvent[] {
+  const notice = (kind: string, message: string): InboundEvent[] => [{ type: 'notice', kind, message: message.slice(0, 1000) }];
+  switch (update.event) {
+    case 'ACCOUNT_RESTRICTION': {
+      const list = (Array.isArray(update.restriction_info) ? update.restriction_info : [])
+        .map((r) => {
+          const type = str(r?.restriction_type) ?? 'unknown';
+          return `${RESTRICTIONS[type] ?? type}${until(num(r?.expiration) ?? str(r?.expiration))}`;
+        })
+        .join('; ');
+      return notice('channel.restricted', `WhatsApp restricted the business account: ${list || 'no details given'}`);
+    }
+    case 'DISABLED_UPDATE': {
+      const state = str(update.ban_info?.waba_ban_state) ?? '';
+      const date = str(update.ban_info?.waba_ban_date);
+      return notice(
+        state === 'REINSTATE' ? 'channel.reinstated' : 'channel.restricted',
+        `${BAN_STATES[state] ?? `WhatsApp changed the business account's ban state to ${state || 'unknown'}`}${date ? ` (${date})` : ''}`,
+      );
+    }
+    case 'ACCOUNT_VIOLATION':
+      return notice(
+        'channel.restricted',
+        `WhatsApp found a policy violation on the business account: ${str(update.violation_info?.violation_type) ?? 'unspecified'}`,
+      );
+    default:
+      return [{ type: 'ignored', reason: `WhatsApp account update ${str(update.event) ?? 'without an event'}` }];
+  }
+}
+
 export function mapWhatsAppPayload(payload: WhatsAppPayload): InboundEvent[] {
+  if (payload.accountUpdate) return mapAccountUpdate(payload.accountUpdate);
   if (payload.message) return mapMessage(payload.message, payload.contact?.profile?.name ?? null, payload.errors);
   if (payload.status) return mapStatus(payload.status);
   if (payload.echo) return mapEcho(payload.echo);

@@ -29,6 +29,7 @@ import { TenantTermination1765310000001 } from './directory/1765310000001-tenant
 import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
+import { ChannelRouteAccountGroups1767000000001 } from './directory/1767000000001-channel-route-account-groups';
 import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
 import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
 import { Search1765810000000 } from './region/1765810000000-search';
@@ -84,4 +85,5 @@ export const DIRECTORY_MIGRATIONS = [
   TenantTermination1765310000001,
   DeploymentId1765500000001,
   IntegrationRoutes1766200000001,
+  ChannelRouteAccountGroups1767000000001,
 ];
