@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { FakeHttpServer } from './fake-http-server';
+import { SimulatedHttpServer } from '../../src/sandbox/platforms/simulated-http-server';
 
 export interface FakeAmoContact {
   id: number;
@@ -30,7 +30,7 @@ const PAGE_MAX = 250;
  * contact creation from a JSON array. Its limit is 7 requests a second (a token bucket; 429 over
  * it, counted in `rateLimited`); `storm` scripts 429/5xx answers.
  */
-export class FakeAmo extends FakeHttpServer {
+export class FakeAmo extends SimulatedHttpServer {
   readonly clientId = 'a1b2c3d4-0000-4000-8000-amoclient001';
   readonly clientSecret = 'amo-client-secret-0123456789';
   ratePerSecond = 7;

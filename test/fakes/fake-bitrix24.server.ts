@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeHttpServer } from './fake-http-server';
+import { SimulatedHttpServer } from '../../src/sandbox/platforms/simulated-http-server';
 
 export interface FakeBitrixItem {
   id: number;
@@ -20,7 +20,7 @@ const portalIso = (ms: number) => new Date(ms + 3 * 3600_000).toISOString().repl
  * documented filter prefixes; `batch` of at most 50 commands. `storm` scripts 503/429 answers,
  * `operationLimit` an OPERATION_TIME_LIMIT with its reset time.
  */
-export class FakeBitrix24 extends FakeHttpServer {
+export class FakeBitrix24 extends SimulatedHttpServer {
   readonly userId = '17';
   readonly code = 'b1x9webhookcode0042';
   readonly applicationToken = 'app-token-5f3c1a';

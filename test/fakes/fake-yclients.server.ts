@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeHttpServer } from './fake-http-server';
+import { SimulatedHttpServer } from '../../src/sandbox/platforms/simulated-http-server';
 
 export interface FakeYclientsClient {
   id: number;
@@ -43,7 +43,7 @@ export function moscowIso(ms: number): string {
  * a request over it gets 429 with Retry-After and is counted in `rateLimited`. `storm` answers the
  * next requests with scripted 429/503s. Every change moves the record's last_change_date on.
  */
-export class FakeYclients extends FakeHttpServer {
+export class FakeYclients extends SimulatedHttpServer {
   readonly companyId = 307626;
   readonly partnerToken = 'yc-partner-token-0001';
   userToken = 'yc-user-token-0001';

@@ -119,7 +119,7 @@ export class ChannelService {
         }
         id = claim.owner.channelId;
         if (adapter.connect) connected = await this.handshake(adapter, tenant, id, valid);
-        return { channel: await this.reconnect(tenant, id, input.name, connected.credentials), created: false };
+        return { channel: await this.reconnect(tenant, id, input.name, connected), created: false };
       }
     }
     let handshaken = !identified;
@@ -286,13 +286,14 @@ export class ChannelService {
     return JSON.parse(this.secrets.decryptString(row.credentials!, channelSecretContext(tenantId, row.id)));
   }
 
-  private async reconnect(tenant: TenantRef, id: string, name: string, credentials: Record<string, string>): Promise<Channel> {
+  /** The settings given now replace the old ones with the credentials (an e-mail channel's new SMTP host goes with its new password). */
+  private async reconnect(tenant: TenantRef, id: string, name: string, connected: ValidatedChannel): Promise<Channel> {
     const channel = await this.dbs.forTenant(tenant, async (tx) => {
       const row = await firstRow<ChannelRow>(
         tx,
-        `update channels set name = $3, credentials = $4, status = 'active', revoked_at = null, revoked_reason = null, connected_at = now(), updated_at = now()
+        `update channels set name = $3, credentials = $4, config = $5, status = 'active', revoked_at = null, revoked_reason = null, connected_at = now(), updated_at = now()
          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
-        [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, credentials)],
+        [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, connected.credentials), JSON.stringify(connected.config)],
       );
       if (!row) throw notFound('CHANNEL_NOT_FOUND', 'Channel not found');
       return toChannel(row);

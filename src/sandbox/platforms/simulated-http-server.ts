@@ -7,11 +7,11 @@ export interface ScriptedReply {
 }
 
 /**
- * What every fake platform server shares: a loopback HTTP server on a free port, the request
+ * What every simulated platform server shares (the sandbox's and the tests'): a loopback HTTP server on a free port, the request
  * body read whole, JSON answers, and a queue of scripted replies per key (path, API method...)
  * that take the place of the next success.
  */
-export abstract class FakeHttpServer {
+export abstract class SimulatedHttpServer {
   url = '';
   private server?: Server;
   private readonly scripted = new Map<string, ScriptedReply[]>();

@@ -1,0 +1,221 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatedHttpServer } from './simulated-http-server';
+
+export interface GraphCall {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: any;
+}
+
+/** What one access token may do: the node `/me` names, and the ids it controls. */
+interface Grant {
+  me?: Record<string, unknown>;
+  ids: Set<string>;
+}
+
+const INVALID_TOKEN = { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190, error_subcode: 460 };
+/** What Graph answers for an id the (valid) token may not see, whether or not it exists. */
+const NOT_VISIBLE = (id: string) => ({
+  message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+  type: 'GraphMethodException',
+  code: 100,
+  error_subcode: 33,
+});
+
+let fakeIds = 0;
+/** A numeric id no test uses otherwise (the linked Page of an Instagram account, a system user). */
+const fakeId = () => `9${String(Date.now()).slice(-9)}${String(++fakeIds).padStart(5, '0')}`;
+
+/**
+ * A local stand-in for the Graph API. It knows which token controls which Page, Instagram account,
+ * WhatsApp number and WhatsApp Business Account: `/me` names the token's own node, reading an id
+ * the token does not control answers Graph's "does not exist or missing permissions", an unknown
+ * token answers code 190. It records each call for assertions and answers with success or
+ * scripted errors.
+ */
+export class SimulatedGraph extends SimulatedHttpServer {
+  readonly calls: GraphCall[] = [];
+  private readonly queries = new WeakMap<GraphCall, Record<string, string>>();
+  private readonly grants = new Map<string, Grant>();
+  /** Readable fields of the nodes tests created, by id. */
+  private readonly nodes = new Map<string, Record<string, unknown>>();
+  private readonly wabaNumbers = new Map<string, string[]>();
+  private counter = 0;
+  /** Ids the next Send API calls answer with, in order (a replay needs the id a sample refers to). */
+  readonly nextSendIds: string[] = [];
+
+  /**
+   * From now on `id` accepts this token only (the token it had before stops working for it): a
+   * rotation, or the platform revoking access. A token new to the server names `id` on `/me`.
+   */
+  account(id: string, token: string): this {
+    for (const [other, grant] of this.grants) {
+      if (other === token) continue;
+      grant.ids.delete(id);
+      if (grant.ids.size === 0) this.grants.delete(other);
+    }
+    const grant = this.grant(token);
+    grant.ids.add(id);
+    grant.me ??= { id };
+    return this;
+  }
+
+  /** A Facebook Page and one of its Page access tokens (a Page may have several, one per admin). */
+  page(pageId: string, token: string, opts: { name?: string; instagramAccountId?: string } = {}): this {
+    const name = opts.name ?? `Page ${pageId}`;
+    this.nodes.set(pageId, { id: pageId, name });
+    const grant = this.grant(token);
+    grant.me = { id: pageId, name, ...(opts.instagramAccountId ? { instagram_business_account: { id: opts.instagramAccountId } } : {}) };
+    grant.ids.add(pageId);
+    if (opts.instagramAccountId) grant.ids.add(opts.instagramAccountId);
+    return this;
+  }
+
+  /**
+   * An Instagram professional account linked to a Facebook Page, reached with that Page's access
+   * token (Instagram messaging through Facebook Login). Returns the linked Page's id.
+   */
+  instagram(igAccountId: string, token: string, opts: { pageId?: string; username?: string } = {}): string {
+    const pageId = opts.pageId ?? fakeId();
+    this.nodes.set(igAccountId, { id: igAccountId, username: opts.username ?? `shop_${igAccountId.slice(-6)}` });
+    this.page(pageId, token, { instagramAccountId: igAccountId });
+    return pageId;
+  }
+
+  /** A WhatsApp Cloud API number of a WhatsApp Business Account, and a token that manages that account. */
+  whatsapp(phoneNumberId: string, wabaId: string, token: string, opts: { displayPhoneNumber?: string; verifiedName?: string } = {}): this {
+    this.nodes.set(phoneNumberId, {
+      id: phoneNumberId,
+      display_phone_number: opts.displayPhoneNumber ?? '+1 555-000-1234',
+      verified_name: opts.verifiedName ?? 'Test Business',
+    });
+    this.nodes.set(wabaId, { id: wabaId, name: `WABA ${wabaId}` });
+    const numbers = this.wabaNumbers.get(wabaId) ?? [];
+    if (!numbers.includes(phoneNumberId)) numbers.push(phoneNumberId);
+    this.wabaNumbers.set(wabaId, numbers);
+    const grant = this.grant(token);
+    grant.me ??= { id: fakeId(), name: 'System User' };
+    grant.ids.add(phoneNumberId).add(wabaId);
+    return this;
+  }
+
+  /** End Users' profiles by PSID/IGSID, readable only with a token of the account they wrote to. */
+  private readonly profiles = new Map<string, { accountId: string; fields: Record<string, unknown> }>();
+
+  /**
+   * The profile of an End User who wrote to a Page (`first_name`, `last_name`) or an Instagram
+   * account (`name`, `username`): `GET /{PSID|IGSID}?fields=…` with that account's token.
+   */
+  profile(accountId: string, userId: string, fields: Record<string, unknown>): this {
+    this.profiles.set(userId, { accountId, fields: { id: userId, ...fields } });
+    return this;
+  }
+
+  private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string }>();
+
+  /** A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes. */
+  addMedia(id: string, token: string, bytes: Buffer, mimeType: string): this {
+    this.media.set(id, { token, bytes, mimeType });
+    return this;
+  }
+
+  /** The next call to `path` answers with this instead of success. */
+  failNext(path: string, status: number, error: Record<string, unknown>, headers?: Record<string, string>): this {
+    return this.script(path, { status, body: { error }, headers });
+  }
+
+  callsTo(path: string): GraphCall[] {
+    return this.calls.filter((c) => c.path === path);
+  }
+
+  /** The query string parameters of a recorded call (never a token: those are refused in URLs). */
+  queryOf(call: GraphCall): Record<string, string> {
+    return this.queries.get(call) ?? {};
+  }
+
+  private grant(token: string): Grant {
+    let grant = this.grants.get(token);
+    if (!grant) this.grants.set(token, (grant = { ids: new Set() }));
+    return grant;
+  }
+
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://graph.invalid');
+    const path = url.pathname;
+    const call: GraphCall = { method: req.method ?? '', path, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined };
+    this.calls.push(call);
+    this.queries.set(call, Object.fromEntries(url.searchParams));
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
+
+    if (url.searchParams.has('access_token')) return reply(400, { error: { code: 100, message: 'tokens belong in the Authorization header' } });
+    const [, first, second] = path.split('/');
+    const media = this.media.get(first === 'media-download' ? second : first);
+    if (media && req.method === 'GET') {
+      if (call.authorization !== `Bearer ${media.token}`) return reply(401, { error: { code: 190, message: 'Invalid OAuth access token.' } });
+      if (first !== 'media-download') {
+        return reply(200, { url: `${this.url}/media-download/${first}`, mime_type: media.mimeType, sha256: 'abc', file_size: media.bytes.length, id: first });
+      }
+      res.writeHead(200, { 'content-type': media.mimeType, 'content-length': String(media.bytes.length) });
+      return void res.end(media.bytes);
+    }
+    const [, nodeId, edge] = path.split('/');
+    const token = call.authorization?.startsWith('Bearer ') ? call.authorization.slice(7) : undefined;
+    const grant = token ? this.grants.get(token) : undefined;
+    if (!grant) return reply(400, { error: INVALID_TOKEN });
+    const script = this.nextScripted(path);
+    if (script) return reply(script.status, script.body, script.headers);
+
+    if (nodeId === 'me' && !edge && req.method === 'GET') return reply(200, this.pick(grant.me ?? {}, url.searchParams.get('fields')));
+    const profile = this.profiles.get(nodeId);
+    if (profile && !edge && req.method === 'GET') {
+      if (!grant.ids.has(profile.accountId)) return reply(400, { error: NOT_VISIBLE(nodeId) });
+      return reply(200, this.pick(profile.fields, url.searchParams.get('fields')));
+    }
+    if (!grant.ids.has(nodeId)) {
+      // Graph tells a Send API call with another account's token apart only by its code.
+      return req.method === 'POST' && edge === 'messages' ? reply(400, { error: INVALID_TOKEN }) : reply(400, { error: NOT_VISIBLE(nodeId) });
+    }
+
+    if (req.method === 'POST' && edge === 'messages') {
+      const n = ++this.counter;
+      const scriptedId = this.nextSendIds.shift();
+      if (call.body?.messaging_product === 'whatsapp') {
+        return reply(200, {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: call.body.to, wa_id: String(call.body.to).replace('+', '') }],
+          messages: [{ id: scriptedId ?? `wamid.fake${n}` }],
+        });
+      }
+      return reply(200, { recipient_id: call.body?.recipient?.id, message_id: scriptedId ?? `m_fake${n}` });
+    }
+    if (req.method === 'POST' && edge === 'subscribed_apps') return reply(200, { success: true });
+    if (req.method === 'GET' && edge === 'phone_numbers' && this.wabaNumbers.has(nodeId)) return reply(200, this.phoneNumbers(nodeId, url.searchParams));
+    if (req.method === 'GET' && !edge && this.nodes.has(nodeId)) return reply(200, this.pick(this.nodes.get(nodeId)!, url.searchParams.get('fields')));
+    return reply(404, { error: { code: 803, message: `no route ${req.method} ${path}` } });
+  }
+
+  /** A WABA's numbers, paged like Graph: `limit` (default 25) and an opaque `after` cursor. */
+  private phoneNumbers(wabaId: string, params: URLSearchParams) {
+    const all = this.wabaNumbers.get(wabaId)!;
+    const limit = Math.min(Number(params.get('limit') ?? 25) || 25, 100);
+    const start = params.get('after') ? Number(Buffer.from(params.get('after')!, 'base64url').toString()) : 0;
+    const page = all.slice(start, start + limit);
+    const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
+    const more = start + limit < all.length;
+    return {
+      data: page.map((id) => this.pick(this.nodes.get(id)!, params.get('fields'))),
+      paging: {
+        cursors: { before: cursor(start), after: cursor(start + page.length) },
+        ...(more ? { next: `${this.url}/${wabaId}/phone_numbers?after=${cursor(start + page.length)}` } : {}),
+      },
+    };
+  }
+
+  /** Graph returns `id` and the fields asked for (all known ones when none are named). */
+  private pick(node: Record<string, unknown>, fields: string | null): Record<string, unknown> {
+    if (!fields) return { ...node };
+    const wanted = new Set(['id', ...fields.split(',').map((f) => f.trim())]);
+    return Object.fromEntries(Object.entries(node).filter(([k]) => wanted.has(k)));
+  }
+}

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimulatedHttpServer } from './simulated-http-server';
+
+export interface TelegramCall {
+  httpMethod: string;
+  path: string;
+  /** The bot token from the path (`/bot<token>/<method>`). */
+  token: string;
+  /** The Bot API method, e.g. `sendMessage`. */
+  method: string;
+  contentType: string | undefined;
+  body: any;
+}
+
+interface Bot {
+  id: number;
+  username: string;
+  firstName: string;
+  webhook: { url: string; secret: string; allowedUpdates: string[] } | null;
+}
+
+const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+const KNOWN_UPDATES = new Set([
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'callback_query',
+  'my_chat_member',
+  'chat_member',
+  'inline_query',
+  'message_reaction',
+  'message_reaction_count',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+]);
+const MEDIA_FIELD: Record<string, string> = { sendPhoto: 'photo', sendDocument: 'document' };
+
+/** A fresh bot token as @BotFather shapes them: `<bot id>:<35 characters>`. */
+export function botToken(botId: number): string {
+  return `${botId}:AA${randomBytes(33).toString('base64url').slice(0, 33)}`;
+}
+
+/**
+ * A local stand-in for the Telegram Bot API: `POST /bot<token>/<method>` with a JSON body. It
+ * checks the token of every call, the parameters each method needs (https webhook URL, secret
+ * alphabet, chat_id, text...), records each call for assertions, and answers in Telegram's
+ * `{ok, result}` / `{ok:false, error_code, description, parameters}` shape, with scripted errors.
+ */
+export class SimulatedTelegram extends SimulatedHttpServer {
+  readonly calls: TelegramCall[] = [];
+
+  /**
+   * `httpWebhooks`: setWebhook also takes http:// URLs. Telegram itself takes https only (tests
+   * keep that check); the sandbox's app listens on plain http on loopback.
+   */
+  constructor(private readonly opts: { httpWebhooks?: boolean } = {}) {
+    super();
+  }
+
+  private readonly bots = new Map<string, Bot>();
+  private readonly blocked = new Set<string>();
+  private readonly messageIds = new Map<string, number>();
+  /** Message ids the next sends answer with, in order (a replay needs the id a sample refers to). */
+  readonly nextMessageIds: number[] = [];
+
+  /** Telegram Business connections of a bot (`<token>|<connection id>`) that may reply. */
+  private readonly businessConnections = new Set<string>();
+
+  /** A Telegram Business account connected the bot with the right to reply; sends through it must name it. */
+  businessConnection(token: string, connectionId: string): this {
+    this.businessConnections.add(`${token}|${connectionId}`);
+    return this;
+  }
+
+  /** A bot and the token that works for it (a token revoked in @BotFather: call `revoke`). */
+  bot(token: string, username = 'monkey_support_bot'): this {
+    this.bots.set(token, { id: Number(token.split(':')[0]), username, firstName: 'Monkey Support', webhook: null });
+    return this;
+  }
+
+  /** The token stops working (the owner revoked it in @BotFather); the webhook stays as it was. */
+  revoke(token: string): this {
+    this.bots.delete(token);
+    return this;
+  }
+
+  /** The End User `chatId` blocks the bot: sending to them answers 403. */
+  block(token: string, chatId: string | number, blocked = true): this {
+    const key = `${token}|${chatId}`;
+    if (blocked) this.blocked.add(key);
+    else this.blocked.delete(key);
+    return this;
+  }
+
+  /** The bot's webhook as last set (null when none or deleted). */
+  webhookOf(token: string): Bot['webhook'] {
+    return this.bots.get(token)?.webhook ?? null;
+  }
+
+  /** The next call of `method` (e.g. `sendMessage`) answers with this error instead. */
+  failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>): this {
+    return this.script(method, { status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
+  }
+
+  callsOf(method: string): TelegramCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const reply = (status: number, body: unknown) => this.json(res, status, body);
+    const fail = (status: number, description: string, parameters?: Record<string, unknown>) =>
+      reply(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
+    const ok = (result: unknown) => reply(200, { ok: true, result });
+
+    const path = (req.url ?? '').split('?')[0];
+    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(path);
+    let body: any;
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return fail(400, 'Bad Request: invalid JSON');
+    }
+    const call: TelegramCall = {
+      httpMethod: req.method ?? '',
+      path,
+      token: m?.[1] ?? '',
+      method: m?.[2] ?? '',
+      contentType: req.headers['content-type'],
+      body,
+    };
+    this.calls.push(call);
+    if (!m) return fail(404, 'Not Found');
+    if (req.method !== 'POST' || (raw && !String(req.headers['content-type']).startsWith('application/json')))
+      return fail(400, 'Bad Request: expected a POST with a JSON body');
+    const bot = this.bots.get(call.token);
+    if (!bot) return fail(401, 'Unauthorized');
+    const script = this.nextScripted(call.method);
+    if (script) return reply(script.status, script.body);
+
+    switch (call.method) {
+      case 'getMe':
+        return ok({
+          id: bot.id,
+          is_bot: true,
+          first_name: bot.firstName,
+          username: bot.username,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
+      case 'setWebhook': {
+        if (typeof body.url !== 'string' || !(body.url.startsWith('https://') || (this.opts.httpWebhooks && body.url.startsWith('http://'))))
+          return fail(400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
+        if (body.secret_token !== undefined && (typeof body.secret_token !== 'string' || !SECRET_TOKEN.test(body.secret_token))) {
+          return fail(400, 'Bad Request: secret token contains unallowed characters');
+        }
+        if (
+          body.allowed_updates !== undefined &&
+          (!Array.isArray(body.allowed_updates) || body.allowed_updates.some((u: unknown) => !KNOWN_UPDATES.has(String(u))))
+        ) {
+          return fail(400, 'Bad Request: wrong allowed_updates specified');
+        }
+        bot.webhook = { url: body.url, secret: body.secret_token ?? '', allowedUpdates: body.allowed_updates ?? [] };
+        return ok(true);
+      }
+      case 'deleteWebhook':
+        bot.webhook = null;
+        return ok(true);
+      case 'getWebhookInfo':
+        return ok({ url: bot.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: 0, allowed_updates: bot.webhook?.allowedUpdates });
+      case 'sendMessage':
+      case 'sendPhoto':
+      case 'sendDocument': {
+        if (body.chat_id === undefined || body.chat_id === '') return fail(400, 'Bad Request: chat_id is empty');
+        if (typeof body.chat_id !== 'number' && !/^-?\d+$/.test(String(body.chat_id))) return fail(400, 'Bad Request: chat not found');
+        if (call.method === 'sendMessage') {
+          if (typeof body.text !== 'string' || !body.text.trim()) return fail(400, 'Bad Request: message text is empty');
+          if (body.text.length > 4096) return fail(400, 'Bad Request: message is too long');
+        } else {
+          const media = body[MEDIA_FIELD[call.method]];
+          if (typeof media !== 'string' || !/^https?:\/\//.test(media)) return fail(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+          if (body.caption !== undefined && String(body.caption).length > 1024) return fail(400, 'Bad Request: message caption is too long');
+        }
+        if (body.business_connection_id !== undefined && !this.businessConnections.has(`${call.token}|${body.business_connection_id}`))
+          return fail(400, 'Bad Request: BUSINESS_CONNECTION_INVALID');
+        if (this.blocked.has(`${call.token}|${body.chat_id}`)) return fail(403, 'Forbidden: bot was blocked by the user');
+        const key = `${bot.id}|${body.business_connection_id ?? ''}|${body.chat_id}`;
+        const messageId = this.nextMessageIds.shift() ?? (this.messageIds.get(key) ?? 100) + 1;
+        this.messageIds.set(key, messageId);
+        return ok({
+          message_id: messageId,
+          from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username },
+          chat: { id: Number(body.chat_id), type: 'private' },
+          ...(body.business_connection_id !== undefined ? { business_connection_id: body.business_connection_id } : {}),
+          date: Math.floor(Date.now() / 1000),
+          ...(body.text !== undefined ? { text: body.text } : {}),
+          ...(body.caption !== undefined ? { caption: body.caption } : {}),
+        });
+      }
+      default:
+        return fail(404, 'Not Found: method not found');
+    }
+  }
+}
