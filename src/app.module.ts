@@ -29,6 +29,7 @@ import { QueueModule } from './queue/queue.module';
 import { SearchModule } from './search/search.module';
 import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
 import { TenancyModule } from './tenancy/tenancy.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
@@ -48,6 +49,7 @@ export class AppModule {
         // Features.
         NotificationsModule,
         TenancyModule,
+        TeamsModule,
         ConversationsModule,
         SearchModule,
         IngestModule,

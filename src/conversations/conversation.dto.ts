@@ -42,6 +42,11 @@ export class ListConversationsQueryDto extends PageQueryDto {
   @IsUUID()
   assigneeId?: string;
 
+  @ApiPropertyOptional({ format: 'uuid', description: "A team's queue" })
+  @IsOptional()
+  @IsUUID()
+  teamId?: string;
+
   @ApiPropertyOptional({ description: "`me`, `unassigned` or a user's id", example: 'me' })
   @IsOptional()
   @IsString()
@@ -100,6 +105,12 @@ export class UpdateConversationDto {
   @ValidateIf((_, v) => v !== null)
   @IsIn(PRIORITIES)
   priority?: Priority | null;
+
+  @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: "Moves it to this team's queue; null: no team" })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsUUID()
+  teamId?: string | null;
 
   @ApiPropertyOptional({
     type: String,

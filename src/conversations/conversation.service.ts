@@ -29,6 +29,7 @@ import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
 import { DomainEvents } from '../common/domain-events.service';
 import { WorkSignal } from '../queue/work-signal.service';
+import { TeamsService } from '../teams/teams.service';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
@@ -60,6 +61,7 @@ export class ConversationService {
     private readonly clock: Clock,
     private readonly notices: AgentNotices,
     private readonly optOuts: OptOuts,
+    private readonly teams: TeamsService,
   ) {}
 
   /** Entry point for channel adapters: idempotent on the platform's message id. */
@@ -167,17 +169,19 @@ export class ConversationService {
   }
 
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
-    if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId and/or priority');
+    if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId, teamId and/or priority');
     await this.get(tenant, id);
     if (patch.assigneeId && !(await this.users.exists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
+    if (patch.teamId) await this.teams.get(tenant, patch.teamId);
     const updated = await this.inbox.updateConversation(tenant, id, patch);
     if (!updated) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
     this.publish(tenant, 'conversation.updated', {
       id,
       status: updated.status,
       assigneeId: updated.assigneeId,
+      ...(patch.teamId !== undefined ? { teamId: updated.teamId } : {}),
       ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
     });
     return updated;
@@ -189,6 +193,7 @@ export class ConversationService {
   }
 
   async getMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message> {
+    await this.get(tenant, conversationId);
     const message = await this.inbox.findMessage(tenant, conversationId, messageId);
     if (!message) throw notFound('MESSAGE_NOT_FOUND', 'Message not found');
     return message;

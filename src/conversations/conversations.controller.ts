@@ -104,7 +104,7 @@ export class ConversationsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: ConversationViewResponse })
-  @ApiErrors('CONVERSATION_NOT_FOUND', 'EMPTY_PATCH', 'ASSIGNEE_NOT_FOUND', 'SNOOZE_NEEDS_STATUS', 'SNOOZE_IN_PAST', 'SNOOZE_TOO_FAR')
+  @ApiErrors('CONVERSATION_NOT_FOUND', 'TEAM_NOT_FOUND', 'EMPTY_PATCH', 'ASSIGNEE_NOT_FOUND', 'SNOOZE_NEEDS_STATUS', 'SNOOZE_IN_PAST', 'SNOOZE_TOO_FAR')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
     return conversationViewResponse(await this.triage.update(p, p.userId, id, body));
   }

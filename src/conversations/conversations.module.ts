@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ContactRepository, InboundRecorder, InboxRepository } from '../../libs/domain/src';
 import { ChannelsModule } from '../channels/core/channels.module';
+import { TeamsModule } from '../teams/teams.module';
 import { AssignedWork } from '../tenancy/assigned-work';
 import { AttachmentContentService } from './attachment-content.service';
 import { AttachmentsController } from './attachments.controller';
@@ -31,7 +32,7 @@ import { MessageOutboxModule } from './persistence/message-outbox.module';
 
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
-  imports: [ChannelsModule, MessageOutboxModule],
+  imports: [ChannelsModule, MessageOutboxModule, TeamsModule],
   controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController, AttachmentsController],
   providers: [
     ConversationService,

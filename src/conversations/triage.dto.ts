@@ -142,6 +142,7 @@ export class ConversationViewResponse {
   @ApiProperty({ format: 'uuid' }) channelId: string;
   @ApiProperty({ enum: CONVERSATION_STATUSES }) status: ConversationStatus;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) assigneeId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The team whose queue it is in' }) teamId: string | null;
   @ApiProperty({ enum: PRIORITIES, nullable: true }) priority: Priority | null;
   @ApiProperty({ type: Date, nullable: true, description: 'When a snoozed conversation reopens by itself (null: until the contact writes)' })
   snoozedUntil: Date | null;

@@ -13,6 +13,7 @@ export const conversationViewResponse = (c: ConversationView) => ({
   channelId: c.channelId,
   status: c.status,
   assigneeId: c.assigneeId,
+  teamId: c.teamId,
   priority: c.priority,
   snoozedUntil: c.snoozedUntil,
   lastMessageAt: c.lastMessageAt,

@@ -13,6 +13,7 @@ import { ConversationCounts, ConversationView, MAX_LABEL_FILTERS, PRIORITIES, Pr
 export interface TriageQuery {
   status?: ConversationStatus;
   channelId?: string;
+  teamId?: string;
   assigneeId?: string;
   assignee?: string;
   labels?: string;
@@ -85,7 +86,7 @@ export class TriageService {
     id: string,
     input: Omit<ConversationPatch, 'snoozedUntil'> & { snoozedUntil?: string },
   ): Promise<ConversationView> {
-    const patch: ConversationPatch = { status: input.status, assigneeId: input.assigneeId, priority: input.priority };
+    const patch: ConversationPatch = { status: input.status, assigneeId: input.assigneeId, priority: input.priority, teamId: input.teamId };
     if (input.snoozedUntil !== undefined) {
       if (input.status !== 'snoozed') throw invalid('SNOOZE_NEEDS_STATUS', 'snoozedUntil goes with status snoozed');
       const until = new Date(input.snoozedUntil);
@@ -99,7 +100,10 @@ export class TriageService {
       const after = await this.conversations.update(tenant, id, patch);
       if (after.assigneeId && after.assigneeId !== before.assigneeId) await this.notices.assigned(tenant, id, after.assigneeId, actorId);
     });
-    return this.view(tenant, actorId, id);
+    // The actor's own change may take it out of their sight (handed to another team): they still see the outcome.
+    const view = await this.store.view({ tenantId: tenant.tenantId, region: tenant.region }, actorId, id);
+    if (!view) throw conversationNotFound();
+    return view;
   }
 
   async setLabels(tenant: TenantRef, conversationId: string, labelIds: string[]): Promise<Label[]> {
@@ -140,7 +144,7 @@ export class TriageService {
   }
 
   private filterOf(viewerId: string, q: TriageQuery): TriageFilter {
-    const filter: TriageFilter = { sort: q.sort ?? 'last_activity', status: q.status, channelId: q.channelId };
+    const filter: TriageFilter = { sort: q.sort ?? 'last_activity', status: q.status, channelId: q.channelId, teamId: q.teamId };
     if (q.assigneeId !== undefined && q.assignee !== undefined) throw invalid('VALIDATION_FAILED', 'send assignee or assigneeId, not both');
     if (q.assigneeId) filter.assigneeId = q.assigneeId;
     if (q.assignee === 'me') filter.assigneeId = viewerId;

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { ConversationStatus, PageCursor, PageRequest, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
+import { restrictedViewer, visibleSql } from './visibility';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -29,6 +30,7 @@ export interface ConversationView {
   channelId: string;
   status: ConversationStatus;
   assigneeId: string | null;
+  teamId: string | null;
   priority: Priority | null;
   snoozedUntil: Date | null;
   lastMessageAt: Date;
@@ -48,6 +50,9 @@ export interface TriageFilter {
   channelId?: string;
   /** A user's conversations, or (null) the unassigned ones. */
   assigneeId?: string | null;
+  teamId?: string;
+  /** A restricted agent: only what conversation_visible lets them see. */
+  restrictedTo?: string | null;
   /** The conversation carries every one of these labels (by id or, case-insensitively, by name). */
   labels?: Array<{ id: string } | { name: string }>;
   unread?: boolean;
@@ -72,6 +77,7 @@ interface ViewRow {
   channel_id: string;
   status: ConversationStatus;
   assignee_id: string | null;
+  team_id: string | null;
   priority: Priority | null;
   snoozed_until: Date | null;
   last_message_at: Date;
@@ -93,6 +99,7 @@ const toView = (r: ViewRow): ConversationView => ({
   channelId: r.channel_id,
   status: r.status,
   assigneeId: r.assignee_id,
+  teamId: r.team_id,
   priority: r.priority,
   // A snoozed conversation woken by a message keeps its old deadline in the row: it no longer applies.
   snoozedUntil: r.status === 'snoozed' ? r.snoozed_until : null,
@@ -117,7 +124,7 @@ const UNREAD = `c.last_inbound_at > coalesce(
  * Each is a probe by key per row, so the cost follows the page size, not the tenant's history.
  */
 const enriched = (page: string, order: string) => `
-  select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.priority, c.snoozed_until,
+  select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.team_id, c.priority, c.snoozed_until,
          c.last_message_at, c.last_inbound_at, c.created_at, c.updated_at,
          ct.display_name as contact_name,
          lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at, ls.subject,
@@ -163,6 +170,8 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   if (filter.channelId) where.push(`c.channel_id = ${p(filter.channelId)}::uuid`);
   if (filter.assigneeId === null) where.push('c.assignee_id is null');
   else if (filter.assigneeId) where.push(`c.assignee_id = ${p(filter.assigneeId)}::uuid`);
+  if (filter.teamId) where.push(`c.team_id = ${p(filter.teamId)}::uuid`);
+  if (filter.restrictedTo) where.push(visibleSql('c', p(filter.restrictedTo)));
   for (const label of filter.labels ?? []) {
     where.push(
       'id' in label
@@ -209,7 +218,7 @@ export class TriageStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
   list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
-    const { text, values } = triageListSql(tenant.tenantId, viewerId, filter, page);
+    const { text, values } = triageListSql(tenant.tenantId, viewerId, { ...filter, restrictedTo: restrictedViewer(tenant) }, page);
     const waiting = filter.sort === 'waiting';
     return this.dbs.forTenant(tenant, async (tx) => {
       const found = await rows<ViewRow>(tx, text, values);
@@ -223,7 +232,12 @@ export class TriageStore {
   /** One conversation as a list row shows it; null when the tenant has no such conversation. */
   async view(tenant: TenantRef, viewerId: string, id: string, tx?: EntityManager): Promise<ConversationView | null> {
     const run = (m: EntityManager) =>
-      firstRow<ViewRow>(m, enriched(`select * from conversations where tenant_id = $1 and id = $3`, 'c.id'), [tenant.tenantId, viewerId, id]);
+      firstRow<ViewRow>(m, enriched(`select * from conversations c where tenant_id = $1 and id = $3 and ${visibleSql('c', '$4')}`, 'c.id'), [
+        tenant.tenantId,
+        viewerId,
+        id,
+        restrictedViewer(tenant),
+      ]);
     const row = tx ? await run(tx) : await this.dbs.forTenant(tenant, run);
     return row ? toView(row) : null;
   }
@@ -240,8 +254,8 @@ export class TriageStore {
                 count(*) filter (where c.status = $3 and c.assignee_id = $2::uuid)::int as mine,
                 count(*) filter (where c.status = $3 and c.assignee_id = $2::uuid and ${UNREAD})::int as mine_unread,
                 count(*) filter (where c.status = $3 and c.assignee_id is null)::int as unassigned
-         from conversations c where c.tenant_id = $1`,
-        [tenant.tenantId, viewerId, status],
+         from conversations c where c.tenant_id = $1 and ${visibleSql('c', '$4')}`,
+        [tenant.tenantId, viewerId, status, restrictedViewer(tenant)],
       );
       return {
         byStatus: { open: r.open, pending: r.pending, snoozed: r.snoozed, resolved: r.resolved },
@@ -300,10 +314,20 @@ export class TriageStore {
              assignee_id = case when $4 then $5::uuid else c.assignee_id end,
              priority = case when $6 then $7 else c.priority end,
              updated_at = now()
-           from (select id, assignee_id from conversations where tenant_id = $1 and id = any($2::uuid[]) order by id for update) old
+           from (select id, assignee_id from conversations c where tenant_id = $1 and id = any($2::uuid[]) and ${visibleSql('c', '$8')}
+                 order by id for update) old
            where c.tenant_id = $1 and c.id = old.id
            returning c.id, c.status, c.assignee_id, c.priority, old.assignee_id as previous_assignee_id`,
-          [tenant.tenantId, ids, set.status ?? null, set.assigneeId !== undefined, set.assigneeId ?? null, set.priority !== undefined, set.priority ?? null],
+          [
+            tenant.tenantId,
+            ids,
+            set.status ?? null,
+            set.assigneeId !== undefined,
+            set.assigneeId ?? null,
+            set.priority !== undefined,
+            set.priority ?? null,
+            restrictedViewer(tenant),
+          ],
         )
       ).map((r) => ({ id: r.id, status: r.status, assigneeId: r.assignee_id, priority: r.priority, previousAssigneeId: r.previous_assignee_id })),
     );

@@ -48,6 +48,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
       contactId: 'ct',
       channelId: CHANNEL_ID,
       status: 'open',
+      teamId: null,
       assigneeId: null,
       lastMessageAt: now,
       lastInboundAt: opts.lastInboundAt === undefined ? now : opts.lastInboundAt,

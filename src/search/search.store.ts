@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
+import { restrictedViewer, visibleSql } from '../conversations/visibility';
 
 /** Start and end of a highlighted match in the snippets PostgreSQL writes (private-use characters, removed from the text first). */
 export const MARK_START = '\ue000';
@@ -77,8 +78,9 @@ export class SearchStore {
          join messages m on m.tenant_id = $1 and m.id = h.id
          join conversations c on c.tenant_id = $1 and c.id = m.conversation_id
          join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+         where ${visibleSql('c', '$6')}
          order by h.rank desc, m.sent_at desc`,
-        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS],
+        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS, restrictedViewer(tenant)],
       );
       const notes = await rows<TextHit>(
         tx,
@@ -91,8 +93,9 @@ export class SearchStore {
          join notes n on n.tenant_id = $1 and n.id = h.id
          join conversations c on c.tenant_id = $1 and c.id = n.conversation_id
          join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+         where ${visibleSql('c', '$6')}
          order by h.rank desc, n.created_at desc`,
-        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS],
+        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS, restrictedViewer(tenant)],
       );
       return [...messages, ...notes].sort((a, b) => b.rank - a.rank || b.at.getTime() - a.at.getTime()).slice(0, limit);
     });
@@ -147,8 +150,8 @@ export class SearchStore {
         tx,
         `select v.id, v.contact_id as "contactId", k.display_name as "contactName", v.channel_id as "channelId", v.status, v.last_message_at as "lastMessageAt"
          from conversations v join contacts k on k.tenant_id = v.tenant_id and k.id = v.contact_id
-         where v.tenant_id = $1 and v.id = any($2::uuid[])`,
-        [t, top.map(([id]) => id)],
+         where v.tenant_id = $1 and v.id = any($2::uuid[]) and ${visibleSql('v', '$3')}`,
+        [t, top.map(([id]) => id), restrictedViewer(tenant)],
       );
       return top
         .map(([id, r]) => ({ hit: found.find((f) => f.id === id), ...r }))

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { conflict, forbidden, invalid, notFound } from '../../libs/domain/src';
 import { AuditLog } from '../audit/audit-log.store';
@@ -11,6 +12,7 @@ import { PasswordPolicy } from './password-policy.service';
 import type { Principal } from './principal';
 import { Sessions, TokenPair } from './sessions.service';
 import { TenantDirectory, normalizeEmail } from './tenant-directory.store';
+import { TeamRoster } from './team-roster';
 import { TenantStore } from './tenant.store';
 import type { UserRole } from './tenancy.entities';
 import { UserStore } from './user.store';
@@ -60,12 +62,16 @@ export class Invitations {
     private readonly passwords: PasswordPolicy,
     private readonly throttle: AuthThrottle,
     private readonly audit: AuditLog,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The teams module's, resolved late: it builds on this module. */
+  private get teams(): TeamRoster {
+    return this.moduleRef.get(TeamRoster, { strict: false });
+  }
 
   async invite(actor: Principal, input: { email: string; role: 'admin' | 'agent'; teamIds?: string[]; locale?: string }): Promise<InvitationView> {
     if (!MAY_INVITE[actor.role].includes(input.role)) throw forbidden('ROLE_NOT_ALLOWED', `A ${actor.role} cannot invite a user with role ${input.role}`);
-    // Teams arrive with the teams feature; until then no id names one.
-    if (input.teamIds && input.teamIds.length > 0) throw notFound('TEAM_NOT_FOUND', 'No such team');
     const email = normalizeEmail(input.email);
     await this.throttle.checkEmailConflicts(actor.tenantId);
     if (await this.directory.findLogin(email)) {
@@ -74,6 +80,7 @@ export class Invitations {
     }
     const made = await this.dbs.forTenant(actor, async (tx) => {
       await this.tenants.lock(tx, actor.tenantId);
+      if (input.teamIds?.length && !(await this.teams.allExist(tx, actor.tenantId, input.teamIds))) throw notFound('TEAM_NOT_FOUND', 'No such team');
       if (await this.store.hasPendingInvitation(tx, actor.tenantId, email))
         throw conflict('INVITATION_PENDING', 'This address has a pending invitation; revoke it first');
       const { link, url } = await this.links.issue(tx, actor.tenantId, 'invitation', {
@@ -143,6 +150,7 @@ export class Invitations {
           // The link reached this address: it is verified.
           emailVerifiedAt: new Date(),
         });
+        if (link.teamIds.length) await this.teams.join(tx, tenant.tenantId, id, link.teamIds);
         await this.audit.record(tx, tenant.tenantId, {
           actor: `user:${id}`,
           action: 'user.invite_accept',

@@ -50,6 +50,8 @@ export interface Conversation {
   channelId: string;
   status: ConversationStatus;
   assigneeId: string | null;
+  /** The team whose queue it is in (its channel's team when it started), if any. */
+  teamId: string | null;
   lastMessageAt: Date;
   lastInboundAt: Date | null;
   createdAt: Date;

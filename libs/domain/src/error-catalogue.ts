@@ -140,6 +140,17 @@ export const ERROR_CATALOGUE = {
   TENANT_NOT_FOUND: { status: 404, meaning: 'The organization does not exist (or is being terminated).', action: CHECK_ID },
   USER_NOT_FOUND: { status: 404, meaning: 'No such user in this organization.', action: CHECK_ID },
   TEAM_NOT_FOUND: { status: 404, meaning: 'No such team in this organization.', action: CHECK_ID },
+  TEAM_NAME_TAKEN: {
+    status: 409,
+    meaning: 'The organization already has a team with this name (whatever its case).',
+    action: 'Use that team, or another name.',
+  },
+  TOO_MANY_TEAMS: { status: 409, meaning: 'The organization has as many teams as it may have.', action: 'Delete a team you no longer use.' },
+  TEAM_MEMBER_INVALID: {
+    status: 400,
+    meaning: 'A team member named in the body is not a user of this organization.',
+    action: 'Choose users from GET /api/users.',
+  },
   INVITATION_NOT_FOUND: { status: 404, meaning: 'No such pending invitation.', action: CHECK_ID },
   INVITATION_PENDING: {
     status: 409,

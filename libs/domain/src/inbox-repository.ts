@@ -12,6 +12,8 @@ export interface ConversationFilter {
 export interface ConversationPatch {
   status?: ConversationStatus;
   assigneeId?: string | null;
+  /** Moves it to another team's queue; null: no team. */
+  teamId?: string | null;
   /** low, medium, high, urgent; null clears it. */
   priority?: string | null;
   /** With status snoozed: when it reopens by itself (null: when the contact writes). */

@@ -35,6 +35,7 @@ export class ConversationEntity {
   @Column('uuid', { name: 'channel_id' }) channelId: string;
   @Column('text') status: ConversationStatus;
   @Column('uuid', { name: 'assignee_id', nullable: true }) assigneeId: string | null;
+  @Column('uuid', { name: 'team_id', nullable: true }) teamId: string | null;
   @Column('timestamptz', { name: 'last_message_at' }) lastMessageAt: Date;
   @Column('timestamptz', { name: 'last_inbound_at', nullable: true }) lastInboundAt: Date | null;
   @Column('text', { nullable: true }) priority: string | null;

@@ -19,6 +19,7 @@ export const toConversation = (e: ConversationEntity): Conversation => ({
   channelId: e.channelId,
   status: e.status,
   assigneeId: e.assigneeId,
+  teamId: e.teamId,
   lastMessageAt: e.lastMessageAt,
   lastInboundAt: e.lastInboundAt,
   createdAt: e.createdAt,

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Conversation, ConversationFilter, ConversationPatch, InboxRepository, Message, Note, Page, PageRequest, TenantRef } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { ConversationEntity, MessageEntity, NoteEntity } from './conversation.entities';
+import { restrictedViewer } from '../visibility';
 import { keysetPage, toConversation, toMessage, toNote } from './entity-mappers';
+
+const VISIBLE = 'conversation_visible(c.tenant_id, CAST(:viewer AS uuid), c.team_id, c.assignee_id)';
 
 /** The inbox as agents see it (see InboxRepository). */
 @Injectable()
@@ -18,13 +21,19 @@ export class TypeOrmInboxRepository extends InboxRepository {
       if (filter.channelId) qb.andWhere('c.channel_id = :channelId', { channelId: filter.channelId });
       if (filter.assigneeId) qb.andWhere('c.assignee_id = :assigneeId', { assigneeId: filter.assigneeId });
       if (filter.contactId) qb.andWhere('c.contact_id = :contactId', { contactId: filter.contactId });
+      qb.andWhere(VISIBLE, { viewer: restrictedViewer(tenant) });
       return keysetPage(qb, { at: 'c.last_message_at', id: 'c.id' }, page, toConversation, (c) => ({ at: c.lastMessageAt, id: c.id }));
     });
   }
 
   findConversation(tenant: TenantRef, id: string): Promise<Conversation | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
-      const row = await tx.findOne(ConversationEntity, { where: { tenantId: tenant.tenantId, id } });
+      // Hidden from a restricted agent exactly as another organization's conversation is.
+      const row = await tx
+        .createQueryBuilder(ConversationEntity, 'c')
+        .where('c.tenant_id = :tenantId and c.id = :id', { tenantId: tenant.tenantId, id })
+        .andWhere(VISIBLE, { viewer: restrictedViewer(tenant) })
+        .getOne();
       return row ? toConversation(row) : null;
     });
   }
@@ -36,6 +45,7 @@ export class TypeOrmInboxRepository extends InboxRepository {
       // A deadline belongs to one snooze: any status set replaces it.
       if (patch.status !== undefined) set.snoozedUntil = patch.status === 'snoozed' ? (patch.snoozedUntil ?? null) : null;
       if (patch.assigneeId !== undefined) set.assigneeId = patch.assigneeId;
+      if (patch.teamId !== undefined) set.teamId = patch.teamId;
       if (patch.priority !== undefined) set.priority = patch.priority;
       const result = await tx
         .createQueryBuilder()

@@ -39,6 +39,7 @@ import { MessageContext1766410000000 } from './region/1766410000000-message-cont
 import { InboundIgnored1766410100000 } from './region/1766410100000-inbound-ignored';
 import { EmailSubjectAndAutoReplies1766420000000 } from './region/1766420000000-email-subject-and-auto-replies';
 import { ProfileNames1766420000001 } from './region/1766420000001-profile-names';
+import { Teams1766500000000 } from './region/1766500000000-teams';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -72,6 +73,7 @@ export const REGION_MIGRATIONS = [
   InboundIgnored1766410100000,
   EmailSubjectAndAutoReplies1766420000000,
   ProfileNames1766420000001,
+  Teams1766500000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

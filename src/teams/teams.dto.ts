@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsUUID, ValidateIf } from 'class-validator';
+import { DisplayName } from '../common/display-name';
+
+const MAX_IDS = 500;
+
+export class CreateTeamDto {
+  @ApiProperty({ example: 'Billing', maxLength: 80 })
+  @DisplayName(80)
+  name: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Its members (users of the organization)' })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_IDS)
+  @IsUUID('all', { each: true })
+  memberIds?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_IDS,
+    description: 'Channels whose new conversations go to this team (each channel routes to at most one team: it leaves its former one)',
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_IDS)
+  @IsUUID('all', { each: true })
+  channelIds?: string[];
+}
+
+export class UpdateTeamDto {
+  @ApiPropertyOptional({ maxLength: 80 })
+  @ValidateIf((_, v) => v !== undefined)
+  @DisplayName(80)
+  name?: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Replaces the members' })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_IDS)
+  @IsUUID('all', { each: true })
+  memberIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Replaces the channels routed to the team' })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsArray()
+  @ArrayMaxSize(MAX_IDS)
+  @IsUUID('all', { each: true })
+  channelIds?: string[];
+}
+
+export class AddTeamMemberDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  userId: string;
+}
+
+export class VisibilityDto {
+  @ApiProperty({ description: "true: agents see only their teams' conversations and those assigned to them (owners and admins see all)" })
+  @IsBoolean()
+  restricted: boolean;
+}
+
+export class TeamResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: [String], format: 'uuid' }) memberIds: string[];
+  @ApiProperty({ type: [String], format: 'uuid', description: 'Channels routed to this team' }) channelIds: string[];
+  @ApiProperty() createdAt: Date;
+  @ApiProperty() updatedAt: Date;
+}
+
+export class TeamListResponse {
+  @ApiProperty({ type: [TeamResponse] }) items: TeamResponse[];
+}
+
+export class VisibilityResponse {
+  @ApiProperty() restricted: boolean;
+}
