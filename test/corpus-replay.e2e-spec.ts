@@ -216,8 +216,10 @@ if (!corpus) {
        join contact_identities ci on ci.tenant_id = cc.tenant_id and ci.contact_id = cc.contact_id where ci.channel_id = $1`,
       [channelId],
     );
+    const ignored = await db.query(`select reason from inbound_ignored where channel_id = $1 order by first_at`, [channelId]);
     return {
       delivery,
+      ignored: ignored.rows.map((r) => r.reason),
       notices: notices.rows.map((r) => r.kind),
       consents: consents.rows.map((r) => r.c),
       events: events.rows,

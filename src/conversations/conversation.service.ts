@@ -117,8 +117,11 @@ export class ConversationService {
     return message;
   }
 
-  async applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<void> {
-    for (const m of await this.inbound.applyWatermark(tenant, channelId, externalContactId, status, watermark)) this.publishStatus(tenant, m);
+  /** How many messages the watermark moved forward. */
+  async applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<number> {
+    const moved = await this.inbound.applyWatermark(tenant, channelId, externalContactId, status, watermark);
+    for (const m of moved) this.publishStatus(tenant, m);
+    return moved.length;
   }
 
   async applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<void> {

@@ -17,8 +17,16 @@ interface ParkedRow extends InboxRow {
   error: string;
 }
 
+interface IgnoredItem {
+  channelId: string;
+  kind: ChannelKind;
+  reason: string;
+}
+
 export interface AcceptResult {
   stored: number;
+  /** Genuine but of no use to the inbox: counted per channel and reason, not stored. */
+  ignored: number;
   /** Stored already parked (malformed, new ones only): not counted in `stored`. */
   parked: number;
   duplicates: number;
@@ -95,22 +103,28 @@ export class InboundInbox {
     return this.store(byChannel, received, unrouted);
   }
 
-  private async store(byChannel: Map<string, { route: ChannelRoute; items: InboxItem[] }>, received: number, unrouted: number): Promise<AcceptResult> {
+  private async store(byChannel: Map<string, { route: ChannelRoute; items: WebhookItem[] }>, received: number, unrouted: number): Promise<AcceptResult> {
     // Per tenant (so per region): all must be committed before the ACK.
-    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[] }>();
+    const byTenant = new Map<string, { route: ChannelRoute; rows: InboxRow[]; parked: ParkedRow[]; ignored: IgnoredItem[] }>();
     for (const { route, items } of byChannel.values()) {
-      const group = byTenant.get(route.tenantId) ?? { route, rows: [], parked: [] };
+      const group = byTenant.get(route.tenantId) ?? { route, rows: [], parked: [], ignored: [] };
       for (const i of items) {
+        if (i.ignored) {
+          group.ignored.push({ channelId: route.channelId, kind: i.kind, reason: i.ignored });
+          continue;
+        }
         const row = { channelId: route.channelId, dedupeKey: storableText(i.dedupeKey), payload: storableJson(i.payload) };
         if (i.parked) group.parked.push({ ...row, error: storableText(i.parked) });
         else group.rows.push(row);
       }
       byTenant.set(route.tenantId, group);
     }
+    const ignored = [...byTenant.values()].reduce((n, g) => n + g.ignored.length, 0);
     let vanished = 0;
     const stored = await Promise.all(
-      [...byTenant.values()].map(async ({ route, rows: toStore, parked }) => {
-        const [n, p] = await Promise.all([
+      [...byTenant.values()].map(async ({ route, rows: toStore, parked, ignored: notStored }) => {
+        const [, n, p] = await Promise.all([
+          notStored.length > 0 ? this.dbs.forTenant(route, (tx) => this.ignored.count(tx, route.tenantId, notStored)) : undefined,
           toStore.length > 0
             ? this.groupCommit.add(route, toStore).catch((err: unknown) => {
                 // The channel is gone (its organization was terminated) but a route cached before that,
@@ -129,7 +143,7 @@ export class InboundInbox {
     const total = stored.reduce((a, b) => a + b.n, 0);
     const parked = stored.reduce((a, b) => a + b.parked, 0);
     if (total > 0) this.signal.notify('inbound');
-    return { stored: total, parked, duplicates: received - unrouted - vanished - total - parked, unrouted: unrouted + vanished };
+    return { stored: total, ignored, parked, duplicates: received - unrouted - vanished - total - parked - ignored, unrouted: unrouted + vanished };
   }
 
   /**

@@ -35,6 +35,7 @@ export const IGNORED = {
   unknownReceipt: 'a receipt for a message never stored',
   unknownEdit: 'an edit of a message never stored',
   unknownDeletion: 'a deletion of a message never stored',
+  staleWatermark: 'a delivery or read receipt (watermark) that changed no message',
 } as const;
 
 /** A receipt this much older than now cannot be for a send of ours still in flight. */
@@ -249,7 +250,7 @@ export class InboundProcessor extends QueueWorker {
         }
         return;
       case 'watermark':
-        await this.conversations.applyWatermark(tenant, channelId, e.externalContactId, e.status, e.watermark);
+        if (!(await this.conversations.applyWatermark(tenant, channelId, e.externalContactId, e.status, e.watermark))) return IGNORED.staleWatermark;
         return;
       case 'reaction':
         await this.conversations.applyReaction(tenant, channelId, e.externalMessageId, e.action === 'react' ? e.emoji : null);

@@ -2,6 +2,8 @@
 export interface Observation {
   /** The HTTP status the webhook got, or the SMTP result for e-mail. */
   delivery: string;
+  /** Why items of the sample became nothing, as counted for the Customer's admins (inbound_ignored). */
+  ignored: string[];
   /** Notifications the Customer got about this channel (kinds). */
   notices: string[];
   /** Consents recorded for the channel's contacts, as `purpose=granted`. */
@@ -278,7 +280,10 @@ export function checkOutcome(expected: Expected | undefined, seen: Observation |
   const nothingNew = (why: string) => {
     if (seen.messages.length) problems.push(`expected no new message (${why}), found ${seen.messages.length}`);
   };
-  if ('ignored' in expected) nothingNew(expected.ignored);
+  if ('ignored' in expected) {
+    nothingNew(expected.ignored);
+    if (!seen.ignored.length) problems.push(`ignored in silence: no reason was counted (expected: ${expected.ignored})`);
+  }
   else if ('notified' in expected) {
     nothingNew('a notification');
     if (!seen.notices.includes(expected.notified)) problems.push(`no ${expected.notified} notification (got ${JSON.stringify(seen.notices)})`);

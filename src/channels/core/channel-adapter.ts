@@ -95,6 +95,8 @@ export interface WebhookItem extends InboxItem {
   routingKey: string;
   /** `routingKey` names a business account (a WABA), not one routed account: every channel of it gets the item. */
   toAccountGroup?: true;
+  /** Genuine, for a connected account, but nothing the inbox uses (a call, a template review): only counted, under this reason. */
+  ignored?: string;
 }
 
 /** What the platform gets back once the items are stored. */

@@ -101,7 +101,13 @@ describe('ChannelService.connect', () => {
     expect(result.created).toBe(true);
     expect(identify.mock.invocationCallOrder[0]).toBeLessThan(h.routes.claim.mock.invocationCallOrder[0]);
     expect(h.routes.claim.mock.invocationCallOrder[0]).toBeLessThan(connect.mock.invocationCallOrder[0]);
-    expect(h.routes.claim).toHaveBeenCalledWith('somekind', 'acct-1', expect.objectContaining({ tenantId: TENANT.tenantId }));
+    expect(h.routes.claim).toHaveBeenCalledWith('somekind', 'acct-1', expect.objectContaining({ tenantId: TENANT.tenantId }), null);
+  });
+
+  it('claims the account with the business account it belongs to, when the kind names one', async () => {
+    const h = harness({ kind: 'somekind' as never, validate, identify: async () => 'acct-1', accountGroup: (config) => `group-of-${String(config.a)}` });
+    await h.service.connect(TENANT, { ...input, config: { a: 'x' } });
+    expect(h.routes.claim).toHaveBeenCalledWith('somekind', 'acct-1', expect.objectContaining({ tenantId: TENANT.tenantId }), 'group-of-x');
   });
 
   it('with identify: an account another tenant holds is refused without touching the platform', async () => {

@@ -265,3 +265,21 @@ describe('WhatsApp account_update (news about the WABA, not a number)', () => {
     });
   });
 });
+
+describe('Meta fields the inbox does not read', () => {
+  it('are counted under a reason (routed, not stored), never skipped in silence', () => {
+    const calls = splitMetaWebhook(waChange('calls', { calls: [{ id: 'wacid.1', event: 'connect' }] }) as never);
+    expect(calls).toEqual([expect.objectContaining({ kind: 'whatsapp', routingKey: 'pn-1', ignored: 'call signalling (VoIP): calls are not messages' })]);
+    const template = splitMetaWebhook({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'waba-1', changes: [{ field: 'message_template_status_update', value: { event: 'REJECTED', message_template_id: 1 } }] }],
+    } as never);
+    expect(template).toEqual([
+      expect.objectContaining({ routingKey: 'waba-1', toAccountGroup: true, ignored: 'a template review result: about templates, not a conversation' }),
+    ]);
+    const unknown = splitMetaWebhook(waChange('some new field!', {}) as never);
+    expect(unknown).toEqual([expect.objectContaining({ routingKey: 'pn-1', ignored: 'a WhatsApp unknown change' })]);
+    const mention = splitMetaWebhook({ object: 'instagram', entry: [{ id: 'ig-1', changes: [{ field: 'mentions', value: { media_id: '1' } }] }] } as never);
+    expect(mention).toEqual([expect.objectContaining({ kind: 'instagram', routingKey: 'ig-1', ignored: 'a mentions change: not a conversation' })]);
+  });
+});

@@ -47,6 +47,37 @@ function listOf<T>(value: unknown): T[] | undefined | 'malformed' {
   return Array.isArray(value) ? (value as T[]) : 'malformed';
 }
 
+const arrayOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** A field name fit for a reason: Meta's own names only (short, no spaces), anything else is "unknown". */
+const fieldName = (v: unknown): string => (typeof v === 'string' && /^[a-z_]{1,60}$/.test(v) ? v : 'unknown');
+
+/** The WhatsApp fields whose items the inbox reads; every other field is counted as ignored. */
+const READ_FIELDS = new Set(['messages', 'smb_message_echoes', 'user_preferences']);
+
+/** Why a number's other fields are not for the inbox. */
+const NUMBER_FIELDS: Record<string, string> = {
+  calls: 'call signalling (VoIP): calls are not messages',
+  phone_number_name_update: "a review of the number's display name",
+  phone_number_quality_update: "a change of the number's quality rating or messaging limit",
+};
+
+/** The same for fields about the whole WABA (they name no number). */
+const WABA_FIELDS: Record<string, string> = {
+  message_template_status_update: 'a template review result: about templates, not a conversation',
+  message_template_quality_update: "a change of a template's quality rating",
+  template_category_update: "a change of a template's category",
+};
+
+/** Genuine but of no use to the inbox: counted under `reason`, not stored (so a redelivery is counted again). */
+const notRead = (kind: ChannelKind, routingKey: string, reason: string, change: Record<string, unknown>): WebhookItem => ({
+  kind,
+  routingKey,
+  dedupeKey: `ignored:${digest(change)}`,
+  payload: {},
+  ignored: reason,
+});
+
 /** An item that cannot be processed, kept for an admin: deduplicated on its content. */
 const malformed = (kind: ChannelKind, routingKey: string, reason: string, payload: Record<string, unknown>): WebhookItem => ({
   kind,
@@ -75,6 +106,9 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
     if (kind !== 'whatsapp') {
       const routingKey = accountId(entry.id);
       if (!routingKey) continue;
+      // Page and Instagram `changes` (feed, comments, mentions) are not conversations.
+      for (const change of arrayOf(entry.changes))
+        if (isObject(change)) items.push(notRead(kind, routingKey, `a ${fieldName(change.field)} change: not a conversation`, change));
       // `standby`: the Page's primary receiver is another app (Meta Business Suite, a chatbot);
       // its items are the End Users' messages and the Page's replies all the same.
       for (const field of ['messaging', 'standby'] as const) {
@@ -94,10 +128,12 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
     for (const change of Array.isArray(changes) ? changes : []) {
       if (!isObject(change) || !isObject(change.value)) continue;
       const value = change.value as WhatsAppChangeValue & Record<string, unknown>;
-      if (change.field === 'account_update') {
+      const routingKey = accountId(isObject(value.metadata) ? value.metadata.phone_number_id : undefined);
+      const waba = accountId(entry.id);
+      if (!routingKey) {
         // About the whole WABA (no phone number in it): every number of it connected here hears of it.
-        const waba = accountId(entry.id);
-        if (waba)
+        if (!waba) continue;
+        if (change.field === 'account_update')
           items.push({
             kind,
             routingKey: waba,
@@ -105,10 +141,17 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
             dedupeKey: `account_update:${text(entry.time)}:${digest(value)}`,
             payload: { accountUpdate: value as WhatsAppAccountUpdate },
           });
+        else
+          items.push({
+            ...notRead(kind, waba, WABA_FIELDS[String(change.field)] ?? `a WhatsApp ${fieldName(change.field)} change`, change),
+            toAccountGroup: true,
+          });
         continue;
       }
-      const routingKey = accountId(isObject(value.metadata) ? value.metadata.phone_number_id : undefined);
-      if (!routingKey) continue;
+      if (!READ_FIELDS.has(String(change.field))) {
+        items.push(notRead(kind, routingKey, NUMBER_FIELDS[String(change.field)] ?? `a WhatsApp ${fieldName(change.field)} change`, change));
+        continue;
+      }
       const contacts = listOf<unknown>(value.contacts);
       const contactOf = (waId: unknown) => (Array.isArray(contacts) ? contacts.find((c) => isObject(c) && c.wa_id === waId) : undefined) ?? null;
       if (change.field === 'smb_message_echoes') {
@@ -140,7 +183,6 @@ export function splitMetaWebhook(body: MetaWebhookBody): WebhookItem[] {
         }
         continue;
       }
-      if (change.field !== 'messages') continue;
       const errors = listOf<unknown>(value.errors);
       if (Array.isArray(errors) && errors.length) items.push({ kind, routingKey, dedupeKey: `errors:${digest(errors)}`, payload: { errors } });
       const messages = listOf<unknown>(value.messages);
