@@ -283,8 +283,7 @@ export function checkOutcome(expected: Expected | undefined, seen: Observation |
   if ('ignored' in expected) {
     nothingNew(expected.ignored);
     if (!seen.ignored.length) problems.push(`ignored in silence: no reason was counted (expected: ${expected.ignored})`);
-  }
-  else if ('notified' in expected) {
+  } else if ('notified' in expected) {
     nothingNew('a notification');
     if (!seen.notices.includes(expected.notified)) problems.push(`no ${expected.notified} notification (got ${JSON.stringify(seen.notices)})`);
   } else if ('consent' in expected) {
