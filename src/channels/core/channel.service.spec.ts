@@ -11,7 +11,7 @@ const TENANT: TenantRef = { tenantId: '00000000-0000-4000-8000-00000000000a', re
 const OTHER = '00000000-0000-4000-8000-00000000000b';
 const OWN_CHANNEL = '00000000-0000-4000-8000-0000000000c9';
 
-type Adapter = Pick<ChannelAdapter, 'kind' | 'validate'> & { identify?: jest.Mock; connect?: jest.Mock; disconnect?: jest.Mock };
+type Adapter = Pick<ChannelAdapter, 'kind' | 'validate' | 'accountGroup'> & { identify?: jest.Mock; connect?: jest.Mock; disconnect?: jest.Mock };
 
 const row = (over: Record<string, unknown> = {}) => ({
   id: 'x',
@@ -105,7 +105,12 @@ describe('ChannelService.connect', () => {
   });
 
   it('claims the account with the business account it belongs to, when the kind names one', async () => {
-    const h = harness({ kind: 'somekind' as never, validate, identify: async () => 'acct-1', accountGroup: (config) => `group-of-${String(config.a)}` });
+    const h = harness({
+      kind: 'somekind' as never,
+      validate,
+      identify: jest.fn(async () => 'acct-1'),
+      accountGroup: (config) => `group-of-${String(config.a)}`,
+    });
     await h.service.connect(TENANT, { ...input, config: { a: 'x' } });
     expect(h.routes.claim).toHaveBeenCalledWith('somekind', 'acct-1', expect.objectContaining({ tenantId: TENANT.tenantId }), 'group-of-x');
   });
