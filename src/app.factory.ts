@@ -9,13 +9,14 @@ import { useBoundedJsonParser } from './common/json-body-parser';
 import { registerSecurityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
+import type { SandboxPlatforms } from './sandbox/sandbox-platforms';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import type { IncomingHttpHeaders } from 'node:http';
 
 const hasBody = (h: IncomingHttpHeaders) => h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
 
 /** Builds the HTTP application; main.ts listens on it, tests inject into it. */
-export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false; sandbox?: SandboxPlatforms } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: fastifyTrustProxy(config.trustProxy) });
   // The API speaks JSON only; anything else is refused with 415 instead of half-parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
@@ -28,7 +29,7 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
       .toLowerCase();
     if (mime !== 'application/json') throw new UnsupportedMediaTypeException('The API accepts application/json bodies only');
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { sandbox: opts.sandbox }), adapter, {
     rawBody: true,
     logger: opts.logger ?? undefined,
     abortOnError: false,

@@ -25,6 +25,8 @@ import { IntegrationsModule } from './integrations/integrations.module';
 import { MailModule } from './mail/mail.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { SandboxModule } from './sandbox/sandbox.module';
+import type { SandboxPlatforms } from './sandbox/sandbox-platforms';
 import { QueueModule } from './queue/queue.module';
 import { SearchModule } from './search/search.module';
 import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
@@ -33,8 +35,8 @@ import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
-  /** Composition root: the validated config is the one input. */
-  static register(config: AppConfig): DynamicModule {
+  /** Composition root: the validated config is the input, and the simulated platforms when the sandbox runs. */
+  static register(config: AppConfig, opts: { sandbox?: SandboxPlatforms } = {}): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -58,6 +60,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         DashboardModule,
+        SandboxModule.register(opts.sandbox),
         // Channel kinds: one module each (it provides the kind's adapter); a new kind is one line here.
         ChannelsModule,
         MessengerModule,

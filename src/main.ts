@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { AppLogger, LOG_LEVELS } from './common/app-logger';
-import { InvalidConfigError, loadConfig } from './config/app-config';
+import { InvalidConfigError, loadConfig, sandboxRefusal, sandboxRequested } from './config/app-config';
 import { preflightDatabases } from './database/database-preflight';
 import { prepareLocalEnvironment } from './database/local-environment';
 import { assertPortFree, assertSealedKeysInRing, describeListenFailure, startupWarnings } from './startup';
@@ -12,7 +12,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   if (existsSync('.env')) process.loadEnvFile('.env');
   Logger.overrideLogger(new AppLogger(LOG_LEVELS.find((l) => l === process.env.LOG_LEVEL) ?? 'log'));
+  // Refused before the embedded database starts: a sandbox must never run in production.
+  const refusal = sandboxRefusal(process.env, process.argv);
+  if (refusal) throw new InvalidConfigError(refusal);
   await prepareLocalEnvironment(process.env);
+  const sandbox = sandboxRequested(process.env) ? await (await import('./sandbox/sandbox-platforms')).prepareSandbox(process.env) : undefined;
   const config = loadConfig(process.env);
   for (const warning of startupWarnings(config)) log.warn(warning);
   // What a newcomer gets wrong first fails here, in one line naming the variable, before any work.
@@ -21,7 +25,8 @@ async function main(): Promise<void> {
   await preflightDatabases({ ...config, databaseUrlVariable: config.databaseUrlVariable ?? 'DATABASE_URL' });
   // Loaded only now: the whole application is a lot to load for a start that was going to be refused.
   const { createApp } = await import('./app.factory');
-  const app = await createApp(config);
+  const { SandboxSeed } = await import('./sandbox/sandbox-seed.service');
+  const app = await createApp(config, { sandbox });
   try {
     await assertSealedKeysInRing(app);
   } catch (err) {
@@ -37,6 +42,10 @@ async function main(): Promise<void> {
   }
   log.log(`MonkeyMachine is up in ${Date.now() - started} ms at ${config.publicBaseUrl}`);
   log.log(`API docs: ${config.publicBaseUrl}/docs`);
+  if (sandbox) {
+    for (const line of await app.get(SandboxSeed).seed()) log.log(line);
+    return;
+  }
   log.log(`Get started: POST ${config.publicBaseUrl}/api/auth/signup {organizationName,email,password}, then send "Authorization: Bearer <accessToken>"`);
 }
 

@@ -68,6 +68,19 @@ export abstract class AppConfig {
    * `smtps://…`; unset: mails are written as .eml files under DATA_DIR/mail.
    */
   abstract readonly mail: { readonly url?: string; readonly from: string };
+  /** SANDBOX=on (`npm run sandbox`): every platform simulated in-process, a sandbox organization seeded. Never in production. */
+  abstract readonly sandbox?: boolean;
+}
+
+/** `SANDBOX=on` in the environment, or `--sandbox` on the command line (`npm run sandbox`). */
+export function sandboxRequested(env: NodeJS.ProcessEnv, argv: readonly string[] = process.argv): boolean {
+  return argv.includes('--sandbox') || /^(on|true|1)$/i.test(env.SANDBOX ?? '');
+}
+
+/** Why the sandbox may not start with this environment (null: it may, or it was not asked for). Checked before anything starts. */
+export function sandboxRefusal(env: NodeJS.ProcessEnv, argv: readonly string[] = []): string | null {
+  if (!sandboxRequested(env, argv) || env.NODE_ENV !== 'production') return null;
+  return 'SANDBOX: the sandbox simulates every platform and seeds an organization with a printed password, so it never runs with NODE_ENV=production: unset SANDBOX (or, for a trial on this machine, unset NODE_ENV)';
 }
 
 /** A command that prints fresh values for the secrets a deployment needs; errors about them show it. */
@@ -217,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       HEALTH_TOKEN: optionalSecret({ default: undefined }),
       MAIL_URL: mailUrl({ default: undefined }),
       MAIL_FROM: str({ default: undefined }),
+      SANDBOX: onOff({ default: false }),
     },
     {
       reporter: ({ errors }) => {
@@ -227,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       },
     },
   );
+  const refusal = sandboxRefusal(env);
+  if (refusal) problems.push(refusal);
   if (problems.length === 0) {
     if (!e.DATABASE_URL && !e.REGION_DATABASE_URLS)
       problems.push('DATABASE_URL: set it, or REGION_DATABASE_URLS (or leave both unset to use the embedded PostgreSQL)');
@@ -291,5 +307,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     healthToken: e.HEALTH_TOKEN || undefined,
     databaseUrlVariable: e.REGION_DATABASE_URLS ? 'REGION_DATABASE_URLS' : 'DATABASE_URL',
     mail: Object.freeze({ url: e.MAIL_URL || undefined, from: e.MAIL_FROM || `MonkeyMachine <no-reply@${e.EMAIL_DOMAIN}>` }),
+    sandbox: e.SANDBOX,
   });
 }

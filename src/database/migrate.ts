@@ -110,6 +110,8 @@ async function grantAppRole(client: Client, roleName: string, hostsDirectory: bo
     await client.query(`grant update on directory.deletion_requests to ${role}`);
     await client.query(`grant update on directory.auth_throttle to ${role}`);
     await client.query(`grant update (terminating_at, termination_code) on directory.tenants to ${role}`);
+    // A reconnect records the business account its route belongs to (ChannelRoutes.claim).
+    await client.query(`grant update (account_group) on directory.channel_routes to ${role}`);
     await client.query(`revoke all on table public.directory_migrations from ${role}`);
   }
 }

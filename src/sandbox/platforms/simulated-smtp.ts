@@ -25,16 +25,23 @@ export class SimulatedSmtp {
   private server?: SMTPServer;
   private failures: Array<{ stage: SmtpStage; code: number; text: string }> = [];
   port = 0;
+  /** User name -> password of the accounts it accepts. */
+  private readonly accounts = new Map<string, string>();
 
-  constructor(
-    private user: string,
-    private password: string,
-  ) {}
+  constructor(user: string, password: string) {
+    this.accounts.set(user, password);
+  }
 
-  /** From now on only this password is accepted (the Customer changed it). */
+  /** From now on only this account is accepted (the Customer changed its password). */
   credentials(user: string, password: string): void {
-    this.user = user;
-    this.password = password;
+    this.accounts.clear();
+    this.accounts.set(user, password);
+  }
+
+  /** One more account it accepts (the sandbox gives each e-mail channel its own). */
+  account(user: string, password: string): this {
+    this.accounts.set(user, password);
+    return this;
   }
 
   failNext(stage: SmtpStage, code: number, text: string): void {
@@ -58,7 +65,7 @@ export class SimulatedSmtp {
       logger: false,
       onConnect: (_session, cb) => cb(this.failure('connect')),
       onAuth: (auth, _session, cb) => {
-        const ok = auth.username === this.user && auth.password === this.password;
+        const ok = auth.username !== undefined && this.accounts.get(auth.username) === auth.password;
         this.logins.push({ user: auth.username ?? '', ok });
         if (!ok) return cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
         cb(null, { user: auth.username });

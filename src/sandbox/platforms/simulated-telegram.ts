@@ -96,6 +96,11 @@ export class SimulatedTelegram extends SimulatedHttpServer {
     return this;
   }
 
+  /** The webhook of the bot with this id, as last set (null when none, or no such bot). */
+  webhookOfBot(botId: number): Bot['webhook'] {
+    return [...this.bots.values()].find((b) => b.id === botId)?.webhook ?? null;
+  }
+
   /** The bot's webhook as last set (null when none or deleted). */
   webhookOf(token: string): Bot['webhook'] {
     return this.bots.get(token)?.webhook ?? null;

@@ -57,6 +57,11 @@ export class SimulatedTwilio extends SimulatedHttpServer {
     return this;
   }
 
+  /** The Auth Token of an account (what Twilio signs its webhooks of that account with). */
+  authTokenOf(sid: string): string | undefined {
+    return this.accounts.get(sid)?.token;
+  }
+
   /** The next call to `path` answers with this instead of success. */
   failNext(path: string, status: number, body: Record<string, unknown>, headers?: Record<string, string>): this {
     return this.script(path, { status, body, headers });

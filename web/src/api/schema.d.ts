@@ -819,6 +819,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sandbox/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A simulated customer writes on a channel
+         * @description The simulated platform delivers the message to this app the way the real one does (Meta's signed webhook, Telegram's webhook with its secret token, Twilio's signed form, SMTP, the web chat visitor API), so it reaches the inbox through the real path.
+         */
+        post: operations["sandbox_inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sandbox/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the channel's simulated platform received: the replies sent to customers */
+        get: operations["sandbox_outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -2557,6 +2594,25 @@ export interface components {
              */
             defaultDays: number | null;
         };
+        SandboxOutboxResponse: {
+            /** Format: uuid */
+            channelId: string;
+            /** @description Oldest first; failed attempts the platform refused are listed too */
+            items: components["schemas"]["SandboxReceivedItem"][];
+            /** @example telegram */
+            kind: string;
+        };
+        SandboxReceivedItem: {
+            /** @description The request as the platform received it: the API call's JSON body, Twilio's form, the mail's envelope and text */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** @description E-mail only */
+            subject: string | null;
+            text: string | null;
+            /** @description Whom the reply was addressed to, as the platform names them */
+            to: string;
+        };
         SearchContactRef: {
             displayName: string | null;
             id: string;
@@ -2685,6 +2741,44 @@ export interface components {
             id: string;
             /** @enum {string} */
             role: "owner";
+        };
+        SimulatedInboundResponse: {
+            /**
+             * @description The customer's address on the platform (PSID, wa_id, chat id, phone number, e-mail address, visitor name)
+             * @example 6123456789
+             */
+            address: string;
+            /** Format: uuid */
+            channelId: string;
+            /** @example Alex Sandbox */
+            customer: string;
+            /** @example telegram */
+            kind: string;
+            /**
+             * @description The app's webhook took the message; the inbox shows it once the inbound processor has run (GET /api/conversations?channelId=)
+             * @enum {string}
+             */
+            status: "accepted";
+        };
+        SimulateInboundDto: {
+            /**
+             * Format: uuid
+             * @description A channel of your organization whose platform the sandbox simulates (GET /api/channels)
+             */
+            channelId: string;
+            /**
+             * @description Who writes; the same name on the same channel is the same customer (their messages share a conversation)
+             * @default Alex Sandbox
+             * @example Alex Sandbox
+             */
+            customer: string;
+            /**
+             * @description E-mail channels: the subject (default "A question")
+             * @example Where is my order?
+             */
+            subject?: string;
+            /** @example Hello, is my order on its way? */
+            text: string;
         };
         StartConversationDto: {
             /** Format: uuid */
@@ -3322,6 +3416,36 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 403;
+                };
+            };
+        };
+        /** @description Error: SANDBOX_CHANNEL_NOT_SIMULATED (see /docs/errors) */
+        SANDBOX_CHANNEL_NOT_SIMULATED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "SANDBOX_CHANNEL_NOT_SIMULATED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: SANDBOX_DELIVERY_REFUSED (see /docs/errors) */
+        SANDBOX_DELIVERY_REFUSED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "SANDBOX_DELIVERY_REFUSED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 422;
                 };
             };
         };
@@ -7026,6 +7150,124 @@ export interface operations {
             };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    sandbox_inbound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateInboundDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatedInboundResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: CHANNEL_NOT_FOUND, NOT_FOUND, SANDBOX_OFF (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_NOT_FOUND" | "NOT_FOUND" | "SANDBOX_OFF";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["SANDBOX_CHANNEL_NOT_SIMULATED"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["SANDBOX_DELIVERY_REFUSED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    sandbox_outbox: {
+        parameters: {
+            query: {
+                /** @description The channel whose simulated platform is asked */
+                channelId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxOutboxResponse"];
+                };
+            };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            /** @description Error: CHANNEL_NOT_FOUND, NOT_FOUND, SANDBOX_OFF (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_NOT_FOUND" | "NOT_FOUND" | "SANDBOX_OFF";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["SANDBOX_CHANNEL_NOT_SIMULATED"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
