@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IMAGE_NODE_LINE, SUPPORTED_NODE_LINES, nodeSupportWarning } from './node-support';
+import { ENGINES_NODE, IMAGE_NODE_LINE, OLDEST_RUNNING_NODE, SUPPORTED_NODE_LINES, nodeSupportWarning } from './node-support';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -17,7 +17,10 @@ describe('supported Node.js lines', () => {
 
   it('states the same lines in package.json, the README and the image', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.engines.node).toBe(`>=${SUPPORTED_NODE_LINES[0]}`);
+    expect(pkg.engines.node).toBe(ENGINES_NODE);
+    // What runs the tests is accepted (npm warns EBADENGINE otherwise), and it is told about its end of life if it has one.
+    const running = Number(process.versions.node.split('.')[0]);
+    expect(running >= SUPPORTED_NODE_LINES[0] || process.versions.node.localeCompare(OLDEST_RUNNING_NODE, undefined, { numeric: true }) >= 0).toBe(true);
     expect(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8')).toContain(`ARG NODE_IMAGE=node:${IMAGE_NODE_LINE}-bookworm-slim`);
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`Node.js ${SUPPORTED_NODE_LINES.join(' or ')}`);
   });

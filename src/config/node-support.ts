@@ -5,6 +5,14 @@
  */
 export const SUPPORTED_NODE_LINES = [22, 24] as const;
 export const IMAGE_NODE_LINE = 22;
+/**
+ * The oldest Node.js the code runs on (require() of ES modules unflagged). CI machines that still
+ * have Node 20 run the tests on it, so package.json `engines` accepts it; past its end of life,
+ * it gets the warning at every start.
+ */
+export const OLDEST_RUNNING_NODE = '20.19.0';
+/** package.json `engines.node`: the oldest running line, and every supported one. */
+export const ENGINES_NODE = `^${OLDEST_RUNNING_NODE} || >=${SUPPORTED_NODE_LINES[0]}`;
 
 const END_OF_LIFE: Record<number, string> = {
   16: '2023-09-11',
