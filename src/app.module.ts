@@ -32,6 +32,7 @@ import { SearchModule } from './search/search.module';
 import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { TeamsModule } from './teams/teams.module';
+import { AssignmentModule } from './assignment/assignment.module';
 
 @Module({})
 export class AppModule {
@@ -53,6 +54,7 @@ export class AppModule {
         TenancyModule,
         TeamsModule,
         ConversationsModule,
+        AssignmentModule,
         SearchModule,
         IngestModule,
         PrivacyModule,

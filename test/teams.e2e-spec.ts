@@ -28,6 +28,8 @@ describe('teams and visibility', () => {
     expect(created.body).toEqual({
       id: expect.any(String),
       name: 'Billing',
+      assignmentPolicy: 'manual',
+      agentCapacity: null,
       memberIds: [agent.userId],
       channelIds: [channelId],
       createdAt: expect.any(String),

@@ -54,6 +54,7 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
     {} as never,
     optOuts as never,
     {} as never,
+    {} as never,
   );
   const send = (content: OutgoingContent) => service.send(TENANT, CONVERSATION, AGENT, content);
   return { send, outbox, consents, events, signal, adapters, optOuts };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import {
   Attachment,
   Clock,
@@ -33,6 +34,7 @@ import { TeamsService } from '../teams/teams.service';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
+import { ConversationRouter } from './conversation-router';
 import { OptOuts } from './opt-outs.service';
 
 export interface OutgoingContent {
@@ -62,7 +64,13 @@ export class ConversationService {
     private readonly notices: AgentNotices,
     private readonly optOuts: OptOuts,
     private readonly teams: TeamsService,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** Automatic assignment (resolved late: its module builds on this one). */
+  private get router(): ConversationRouter {
+    return this.moduleRef.get(ConversationRouter, { strict: false });
+  }
 
   /** Entry point for channel adapters: idempotent on the platform's message id. */
   async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
@@ -76,6 +84,7 @@ export class ConversationService {
       await this.notices.inbound(tenant, [result.conversation.id]);
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
+      if (result.conversation.status === 'open' && !result.conversation.assigneeId) this.router.arrived(tenant, [result.conversation.id]);
     }
     return result;
   }
@@ -96,6 +105,10 @@ export class ConversationService {
     await this.optOuts.recordKeywords(tenant, inbounds);
     await this.notices.inbound(tenant, [...touched.keys()]);
     for (const r of touched.values()) this.publish(tenant, 'conversation.updated', { id: r.conversationId, status: r.conversationStatus });
+    this.router.arrived(
+      tenant,
+      [...touched.values()].filter((r) => r.conversationStatus === 'open').map((r) => r.conversationId),
+    );
     return results;
   }
 
@@ -187,7 +200,14 @@ export class ConversationService {
       ...(patch.teamId !== undefined ? { teamId: updated.teamId } : {}),
       ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
     });
+    // A resolved or handed-back conversation frees its agent; a reopened or moved one may wait in a queue.
+    if (patch.status !== undefined || patch.assigneeId !== undefined || patch.teamId !== undefined) this.router.freed(tenant);
     return updated;
+  }
+
+  /** Conversations changed status or assignee in bulk: agents may be free for what waits. */
+  requeue(tenant: TenantRef): void {
+    this.router.freed(tenant);
   }
 
   async listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>> {

@@ -139,6 +139,7 @@ export class TriageService {
         });
       return changed.map((c) => c.id);
     });
+    if (updated.length > 0 && (set.status !== undefined || set.assigneeId !== undefined)) this.conversations.requeue(tenant);
     const found = new Set(updated);
     return { updated, notFound: wanted.filter((id) => !found.has(id)) };
   }

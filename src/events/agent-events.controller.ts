@@ -6,6 +6,7 @@ import { RetryLaterError } from '../../libs/domain/src';
 import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { EventReplay, StampedEvent } from './event-replay.service';
+import { LiveStreams } from './live-streams.service';
 import { SseConnections } from './sse-connections.service';
 
 /**
@@ -69,6 +70,7 @@ export class AgentEventsController {
   constructor(
     private readonly replay: EventReplay,
     private readonly sse: SseConnections,
+    private readonly live: LiveStreams,
   ) {}
 
   @Get()
@@ -99,6 +101,7 @@ export class AgentEventsController {
       throw new RetryLaterError('TOO_MANY_STREAMS', `At most ${MAX_STREAMS_PER_TENANT} live streams per organization`, RETRY_AFTER_SECONDS);
     this.perUser.add(user);
     this.perTenant.add(p.tenantId);
+    if (!p.apiKeyId) this.live.opened(p);
     const conn = this.sse.start(req, reply);
     // An agent's own notification (assigned, mentioned) is for their streams only.
     const forCaller = (e: StampedEvent) => !(e.type === 'notification.created' && typeof e.data.userId === 'string' && e.data.userId !== p.userId);
@@ -115,6 +118,7 @@ export class AgentEventsController {
       subscription.unsubscribe();
       this.perUser.remove(user);
       this.perTenant.remove(p.tenantId);
+      if (!p.apiKeyId) this.live.closed(p);
     });
   }
 }

@@ -2,9 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { firstRow, rows } from '../database/sql';
 
+export const ASSIGNMENT_POLICIES = ['manual', 'round_robin', 'least_loaded'] as const;
+export type AssignmentPolicy = (typeof ASSIGNMENT_POLICIES)[number];
+
 export interface Team {
   id: string;
   name: string;
+  assignmentPolicy: AssignmentPolicy;
+  /** Open and pending conversations an agent may hold before automatic assignment passes them by; null: no limit. */
+  agentCapacity: number | null;
   memberIds: string[];
   channelIds: string[];
   createdAt: Date;
@@ -14,6 +20,8 @@ export interface Team {
 interface TeamRow {
   id: string;
   name: string;
+  assignment_policy: AssignmentPolicy;
+  agent_capacity: number | null;
   member_ids: string[];
   channel_ids: string[];
   created_at: Date;
@@ -23,13 +31,15 @@ interface TeamRow {
 const toTeam = (r: TeamRow): Team => ({
   id: r.id,
   name: r.name,
+  assignmentPolicy: r.assignment_policy,
+  agentCapacity: r.agent_capacity,
   memberIds: r.member_ids,
   channelIds: r.channel_ids,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
-const SELECT = `select t.id, t.name, t.created_at, t.updated_at,
+const SELECT = `select t.id, t.name, t.assignment_policy, t.agent_capacity, t.created_at, t.updated_at,
     array(select m.user_id from team_members m where m.tenant_id = t.tenant_id and m.team_id = t.id order by m.user_id)::text[] as member_ids,
     array(select c.id from channels c where c.tenant_id = t.tenant_id and c.team_id = t.id order by c.id)::text[] as channel_ids
   from teams t`;
@@ -61,12 +71,19 @@ export class TeamStore {
   }
 
   /** False when there is no such team. Throws the unique violation when the name is taken. */
-  async rename(tx: EntityManager, tenantId: string, id: string, name: string | undefined): Promise<boolean> {
-    const found = await rows(tx, `update teams set name = coalesce($3, name), updated_at = now() where tenant_id = $1 and id = $2 returning id`, [
-      tenantId,
-      id,
-      name ?? null,
-    ]);
+  async update(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    set: { name?: string; assignmentPolicy?: AssignmentPolicy; agentCapacity?: number | null },
+  ): Promise<boolean> {
+    const found = await rows(
+      tx,
+      `update teams set name = coalesce($3, name), assignment_policy = coalesce($4, assignment_policy),
+         agent_capacity = case when $5 then $6::int else agent_capacity end, updated_at = now()
+       where tenant_id = $1 and id = $2 returning id`,
+      [tenantId, id, set.name ?? null, set.assignmentPolicy ?? null, set.agentCapacity !== undefined, set.agentCapacity ?? null],
+    );
     return found.length > 0;
   }
 

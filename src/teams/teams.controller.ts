@@ -12,6 +12,8 @@ import { TeamsService } from './teams.service';
 const teamResponse = (t: Team) => ({
   id: t.id,
   name: t.name,
+  assignmentPolicy: t.assignmentPolicy,
+  agentCapacity: t.agentCapacity,
   memberIds: t.memberIds,
   channelIds: t.channelIds,
   createdAt: t.createdAt,
@@ -52,8 +54,8 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamResponse })
   @ApiErrors('TEAM_NOT_FOUND', 'TEAM_NAME_TAKEN', 'TEAM_MEMBER_INVALID', 'CHANNEL_NOT_FOUND@400', 'EMPTY_PATCH')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateTeamDto) {
-    if (body.name === undefined && body.memberIds === undefined && body.channelIds === undefined)
-      throw invalid('EMPTY_PATCH', 'Send name, memberIds and/or channelIds');
+    if (Object.values(body).every((v) => v === undefined))
+      throw invalid('EMPTY_PATCH', 'Send name, assignmentPolicy, agentCapacity, memberIds and/or channelIds');
     return teamResponse(await this.teams.update(p, id, body));
   }
 

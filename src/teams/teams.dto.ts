@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsUUID, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { DisplayName } from '../common/display-name';
+import { ASSIGNMENT_POLICIES, AssignmentPolicy } from './team.store';
 
 const MAX_IDS = 500;
 
@@ -8,6 +9,25 @@ export class CreateTeamDto {
   @ApiProperty({ example: 'Billing', maxLength: 80 })
   @DisplayName(80)
   name: string;
+
+  @ApiPropertyOptional({
+    enum: ASSIGNMENT_POLICIES,
+    description:
+      'manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. ' +
+      'least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; ' +
+      'when none is eligible the conversation waits in the team queue until one is',
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsIn(ASSIGNMENT_POLICIES)
+  assignmentPolicy?: AssignmentPolicy;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 1000, description: 'Open and pending conversations per agent; null: no limit' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  agentCapacity?: number | null;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Its members (users of the organization)' })
   @ValidateIf((_, v) => v !== undefined)
@@ -34,6 +54,25 @@ export class UpdateTeamDto {
   @ValidateIf((_, v) => v !== undefined)
   @DisplayName(80)
   name?: string;
+
+  @ApiPropertyOptional({
+    enum: ASSIGNMENT_POLICIES,
+    description:
+      'manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. ' +
+      'least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; ' +
+      'when none is eligible the conversation waits in the team queue until one is',
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsIn(ASSIGNMENT_POLICIES)
+  assignmentPolicy?: AssignmentPolicy;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 1000, description: 'Open and pending conversations per agent; null: no limit' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  agentCapacity?: number | null;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Replaces the members' })
   @ValidateIf((_, v) => v !== undefined)
@@ -65,6 +104,8 @@ export class VisibilityDto {
 export class TeamResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
+  @ApiProperty({ enum: ASSIGNMENT_POLICIES }) assignmentPolicy: AssignmentPolicy;
+  @ApiProperty({ type: 'integer', nullable: true }) agentCapacity: number | null;
   @ApiProperty({ type: [String], format: 'uuid' }) memberIds: string[];
   @ApiProperty({ type: [String], format: 'uuid', description: 'Channels routed to this team' }) channelIds: string[];
   @ApiProperty() createdAt: Date;

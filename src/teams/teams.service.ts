@@ -4,13 +4,15 @@ import type { TenantRef } from '../../libs/domain/src';
 import { conflict, invalid, notFound } from '../../libs/domain/src';
 import { sqlState } from '../database/database-errors';
 import { RegionDatabases } from '../database/region-databases';
-import { Team, TeamStore } from './team.store';
+import { AssignmentPolicy, Team, TeamStore } from './team.store';
 
 /** More teams than this is an org chart, not an inbox's routing. */
 export const MAX_TEAMS = 200;
 
 export interface TeamInput {
   name?: string;
+  assignmentPolicy?: AssignmentPolicy;
+  agentCapacity?: number | null;
   memberIds?: string[];
   channelIds?: string[];
 }
@@ -43,6 +45,7 @@ export class TeamsService {
       if ((await this.store.count(tx, tenant.tenantId)) >= MAX_TEAMS) throw conflict('TOO_MANY_TEAMS', `An organization can have at most ${MAX_TEAMS} teams`);
       const id = await this.store.insert(tx, tenant.tenantId, input.name);
       if (!id) throw nameTaken();
+      await this.store.update(tx, tenant.tenantId, id, { assignmentPolicy: input.assignmentPolicy, agentCapacity: input.agentCapacity });
       await this.applySets(tx, tenant.tenantId, id, input);
       return (await this.store.find(tx, tenant.tenantId, id))!;
     });
@@ -51,7 +54,7 @@ export class TeamsService {
   async update(tenant: TenantRef, id: string, input: TeamInput): Promise<Team> {
     try {
       return await this.dbs.forTenant(tenant, async (tx) => {
-        if (!(await this.store.rename(tx, tenant.tenantId, id, input.name))) throw teamNotFound();
+        if (!(await this.store.update(tx, tenant.tenantId, id, input))) throw teamNotFound();
         await this.applySets(tx, tenant.tenantId, id, input);
         return (await this.store.find(tx, tenant.tenantId, id))!;
       });

@@ -40,6 +40,7 @@ import { InboundIgnored1766410100000 } from './region/1766410100000-inbound-igno
 import { EmailSubjectAndAutoReplies1766420000000 } from './region/1766420000000-email-subject-and-auto-replies';
 import { ProfileNames1766420000001 } from './region/1766420000001-profile-names';
 import { Teams1766500000000 } from './region/1766500000000-teams';
+import { Assignment1766500000001 } from './region/1766500000001-assignment';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -74,6 +75,7 @@ export const REGION_MIGRATIONS = [
   EmailSubjectAndAutoReplies1766420000000,
   ProfileNames1766420000001,
   Teams1766500000000,
+  Assignment1766500000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -85,6 +85,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["agents_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["agents_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -1358,6 +1390,22 @@ export interface components {
             /** Format: uuid */
             userId: string;
         };
+        AgentListResponse: {
+            items: components["schemas"]["AgentResponse"][];
+        };
+        AgentResponse: {
+            /** @enum {string} */
+            availability: "online" | "away" | "offline";
+            /**
+             * Format: date-time
+             * @description When it was last set (by the user, or offline by absence)
+             */
+            availabilityAt: string | null;
+            /** @description Open and pending conversations assigned to them */
+            openConversations: number;
+            /** Format: uuid */
+            userId: string;
+        };
         ApiKeyListResponse: {
             items: components["schemas"]["ApiKeyResponse"][];
         };
@@ -1429,6 +1477,13 @@ export interface components {
             reason: string | null;
             /** @example webhook_subscription:… */
             subject: string;
+        };
+        AvailabilityDto: {
+            /**
+             * @description online: automatic assignment may give you conversations. away, offline: it passes you by (offline is also set for you after 5 minutes without an open dashboard)
+             * @enum {string}
+             */
+            availability: "online" | "away" | "offline";
         };
         BulkSetDto: {
             /**
@@ -1877,6 +1932,13 @@ export interface components {
             text: string;
         };
         CreateTeamDto: {
+            /** @description Open and pending conversations per agent; null: no limit */
+            agentCapacity?: number | null;
+            /**
+             * @description manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; when none is eligible the conversation waits in the team queue until one is
+             * @enum {string}
+             */
+            assignmentPolicy?: "manual" | "round_robin" | "least_loaded";
             /** @description Channels whose new conversations go to this team (each channel routes to at most one team: it leaves its former one) */
             channelIds?: string[];
             /** @description Its members (users of the organization) */
@@ -2854,6 +2916,9 @@ export interface components {
             items: components["schemas"]["TeamResponse"][];
         };
         TeamResponse: {
+            agentCapacity: number | null;
+            /** @enum {string} */
+            assignmentPolicy: "manual" | "round_robin" | "least_loaded";
             /** @description Channels routed to this team */
             channelIds: string[];
             /** Format: date-time */
@@ -2974,6 +3039,13 @@ export interface components {
             locale?: "en" | "ru";
         };
         UpdateTeamDto: {
+            /** @description Open and pending conversations per agent; null: no limit */
+            agentCapacity?: number | null;
+            /**
+             * @description manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; when none is eligible the conversation waits in the team queue until one is
+             * @enum {string}
+             */
+            assignmentPolicy?: "manual" | "round_robin" | "least_loaded";
             /** @description Replaces the channels routed to the team */
             channelIds?: string[];
             /** @description Replaces the members */
@@ -3879,6 +3951,88 @@ export interface operations {
             401: components["responses"]["UNAUTHENTICATED"];
             403: components["responses"]["ROLE_REQUIRED"];
             404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    agents_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentListResponse"];
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    agents_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AvailabilityDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, NOT_A_PERSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "NOT_A_PERSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };

@@ -1,0 +1,12 @@
+import type { TenantRef } from '../../libs/domain/src';
+
+/**
+ * Automatic assignment, as the inbox sees it: told when conversations arrive or reopen, and when
+ * an agent may have become free. Both are called once the change committed and return at once;
+ * the work happens in the background (and a periodic sweep catches whatever it missed).
+ * Implemented by the assignment module, which builds on this one.
+ */
+export abstract class ConversationRouter {
+  abstract arrived(tenant: TenantRef, conversationIds: string[]): void;
+  abstract freed(tenant: TenantRef): void;
+}
