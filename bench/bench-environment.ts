@@ -36,7 +36,7 @@ export class BenchEnvironment {
   app?: AppProcess;
   owner?: Pool;
   /** The Graph API the app talks to: connecting a Page proves control of it there. */
-  readonly graph = new FakeGraphServer();
+  readonly graph: FakeGraphServer;
   /** The app's environment: region URLs, its own role, fresh secrets, workers on. */
   env: NodeJS.ProcessEnv = {};
   // The app role is cluster-wide; ours has its own name so a concurrent test run's mm_app keeps its password.
@@ -44,11 +44,14 @@ export class BenchEnvironment {
   private readonly cleanups: Array<() => unknown> = [];
   private cleaning?: Promise<void>;
 
+  /** `graph`: a fake Graph server of the bench's own (one that times the calls it receives, say). */
   constructor(
     rolePrefix: string,
     private readonly runBoundMs: number,
+    graph: FakeGraphServer = new FakeGraphServer(),
   ) {
     this.appRole = `${rolePrefix}_${randomBytes(3).toString('hex')}`;
+    this.graph = graph;
   }
 
   /** Runs before the app and databases go away (stop load generators, threads...). */
@@ -56,8 +59,14 @@ export class BenchEnvironment {
     this.cleanups.push(fn);
   }
 
-  /** Creates the databases and starts the app; the owner pool reaches the eu database. */
-  async start(ownerPool: { max: number; idleTimeoutMillis?: number } = { max: 3 }): Promise<{ dbs: TestDatabases; app: AppProcess; owner: Pool }> {
+  /**
+   * Creates the databases and starts the app; the owner pool reaches the eu database. `app.env`
+   * adds to (or overrides) the app's environment, `app.nodeArgs` are flags for its node.
+   */
+  async start(
+    ownerPool: { max: number; idleTimeoutMillis?: number } = { max: 3 },
+    appOptions: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+  ): Promise<{ dbs: TestDatabases; app: AppProcess; owner: Pool }> {
     note(`creating databases on the ${describeServer()}`);
     const dbs = (this.dbs = await createTestDatabases());
     await this.graph.start();
@@ -72,8 +81,9 @@ export class BenchEnvironment {
       META_GRAPH_URL: this.graph.url,
       WORKERS: process.env.BENCH_WORKERS ?? 'on',
       SMTP_PORT: '0', // no inbound e-mail here, and 2525 may belong to a running app
+      ...appOptions.env,
     };
-    const app = (this.app = new AppProcess(this.env));
+    const app = (this.app = new AppProcess(this.env, appOptions.nodeArgs));
     note('starting the app (migrates at start)');
     await app.start(90_000);
     const owner = (this.owner = new Pool({ connectionString: dbs.urls.eu, ...ownerPool }));

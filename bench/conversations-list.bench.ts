@@ -1,47 +1,51 @@
 /**
  * Conversations list benchmark (a script that prints figures, not a test): `npm run bench:conversations`.
  *
- * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
- * PostgreSQL when unset), seeds one tenant with BENCH_CONVERSATIONS conversations, and measures
- * GET /api/conversations over loopback HTTP: first page, deep pages by cursor, status filter,
- * assignee filter. Measured in the same run, as floors: GET /health, an authenticated request the
- * validation pipe refuses before any query (everything but the database), and the same keyset
- * SELECT sent straight through `pg` as the app role.
+ * Starts the real app (src/main.ts, workers off) as a child process on fresh databases
+ * (DATABASE_URL's server, or an embedded PostgreSQL when unset), seeds one tenant with
+ * BENCH_CONVERSATIONS conversations, and measures GET /api/conversations over loopback HTTP from
+ * this process (so the load generator does not share the app's event loop): first page, deep pages
+ * by cursor, status filter, assignee filter. Target: p95 < 15 ms at 10 clients.
  *
- * Knobs (environment): BENCH_REQUESTS (2000 per scenario), BENCH_CONCURRENCY (10),
- * BENCH_CONVERSATIONS (10000). Only 127.0.0.1 and the database server are contacted; every loop
- * is bounded in count and time.
+ * Measured in the same run, as floors: GET /health, an authenticated request the validation pipe
+ * refuses before any query (everything but the database), and the statement the app issues
+ * (triageListSql) sent straight through `pg` as the app role, once alone (one round trip) and once
+ * wrapped as the app wraps it (begin, set_config, the statement, commit). Each row also gives the
+ * app's CPU time per request (user + system, from /proc) and PostgreSQL's.
+ *
+ * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY (10), BENCH_CONVERSATIONS
+ * (10000), BENCH_PLAN (1: print the first page's plan), BENCH_CPU_PROFILE (a path: writes a CPU profile of the app during the first-page row;
+ * see bench/profile-summary.ts). Only 127.0.0.1 and the database server are contacted; every loop
+ * is bounded in count and time. Figures go to bench/results/conversations-list.json.
  */
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Pool } from 'pg';
-import { KeyRing } from '../libs/crypto/src';
-import { createApp } from '../src/app.factory';
-import { decodeCursor } from '../src/common/cursor';
-import { loadConfig } from '../src/config/app-config';
+import { Pool, type PoolClient } from 'pg';
+import { decodeCursor, encodeCursor } from '../src/common/cursor';
+import { type TriageFilter, triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { BenchEnvironment, describeServer, sleep } from './bench-environment';
+import { writeResults } from './bench-results';
+import { cpuSample } from './ingest-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
 const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 10_000, 1_000, 1_000_000);
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const PAGE_SIZE = 25;
 const DEEP_FROM_PAGE = 50;
+const DEEP_CURSORS = 200;
 const WARMUP = 200;
 /** A scenario stops here even if it has not sent all its requests (then n says how many it did). */
 const SCENARIO_BOUND_MS = 60_000;
+const RUN_BOUND_MS = 600_000;
+const TARGET_P95_MS = 15;
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
-const measure = (name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> => measureLoad(name, op, count, LOAD);
 const { agent, expectStatus } = loopbackClient(CONCURRENCY);
-const MAX_WALK_PAGES = Math.ceil(CONVERSATIONS / PAGE_SIZE) + 10;
-
-// ---------------------------------------------------------------------------------------------
-// The list scenarios, each as an HTTP path and as the SELECT the repository issues for it.
 
 interface ListQuery {
   status?: string;
@@ -55,24 +59,16 @@ function listPath(q: ListQuery): string {
   return `/api/conversations?${params}`;
 }
 
-/** Mirrors keysetPage in src/conversations/persistence/entity-mappers.ts: limit+1 rows in (last_message_at, id) desc order. */
-function listSql(tenantId: string, q: ListQuery): { text: string; values: unknown[] } {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1'];
-  if (q.status) where.push(`status = $${values.push(q.status)}`);
-  if (q.assigneeId) where.push(`assignee_id = $${values.push(q.assigneeId)}`);
-  if (q.cursor) {
-    const after = decodeCursor(q.cursor)!;
-    where.push(`(last_message_at, id) < ($${values.push(after.at)}, $${values.push(after.id)})`);
-  }
-  const columns = 'tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at';
-  return { text: `select ${columns} from conversations where ${where.join(' and ')} order by last_message_at desc, id desc limit ${PAGE_SIZE + 1}`, values };
+/** The statement the app issues for `q` (triage.store.ts), as the app's TriageService builds its filter. */
+function listSql(tenantId: string, viewerId: string, q: ListQuery) {
+  const filter: TriageFilter = { sort: 'last_activity', status: q.status as TriageFilter['status'], assigneeId: q.assigneeId };
+  return triageListSql(tenantId, viewerId, filter, { limit: PAGE_SIZE, after: decodeCursor(q.cursor) });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Seeding: set-based, as the database owner, in one transaction.
 
-async function seed(owner: Client, tenantId: string, ownerUserId: string): Promise<void> {
+async function seed(owner: PoolClient, tenantId: string, ownerUserId: string): Promise<void> {
   const channelId = randomUUID();
   await owner.query('begin');
   // The tables force row-level security, which binds their owner too unless it is a superuser.
@@ -91,8 +87,7 @@ async function seed(owner: Client, tenantId: string, ownerUserId: string): Promi
     from generate_series(1, ${CONVERSATIONS}) g`);
   const t = [tenantId, channelId];
   await owner.query(
-    `insert into contacts (tenant_id, id, display_name, created_at, updated_at)
-    select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
+    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
     [tenantId],
   );
   await owner.query(
@@ -115,172 +110,273 @@ async function seed(owner: Client, tenantId: string, ownerUserId: string): Promi
   await owner.query('vacuum (analyze) contacts, contact_identities, conversations, messages');
 }
 
+/** Cursors of pages DEEP_FROM_PAGE and beyond, spread over the whole list, as nextCursor would give them. */
+async function deepCursors(owner: PoolClient, tenantId: string): Promise<string[]> {
+  await owner.query('begin');
+  await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+  const { rows } = await owner.query<{ at: Date; id: string }>(
+    `select last_message_at as at, id from (
+       select last_message_at, id, row_number() over (order by last_message_at desc, id desc) as n from conversations where tenant_id = $1) x
+     where n >= $2 and n <= $5 and n % $3 = 0 order by n limit $4`,
+    [tenantId, DEEP_FROM_PAGE * PAGE_SIZE, PAGE_SIZE, DEEP_CURSORS * 50, CONVERSATIONS - PAGE_SIZE],
+  );
+  await owner.query('commit');
+  const step = Math.max(1, Math.floor(rows.length / DEEP_CURSORS));
+  return rows.filter((_, i) => i % step === 0).map((r) => encodeCursor({ at: r.at, id: r.id }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring: latency from the client, CPU time from /proc.
+
+interface Row extends Stats {
+  /** CPU milliseconds per request: the app's, PostgreSQL's (all its processes) and this load generator's. */
+  cpu: { app: number; postgres: number; client: number };
+}
+
+/** The PostgreSQL backends serving this bench's database (the server may be shared with other work). */
+async function backendPids(owner: Pool): Promise<number[]> {
+  const { rows } = await owner.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+  return rows.map((r) => r.pid);
+}
+
+/** CPU seconds of the app and of each of this database's backends, by pid. */
+async function cpuNow(appPid: number, owner: Pool): Promise<{ app: number; backends: Map<number, number> }> {
+  const pids = await backendPids(owner);
+  const s = cpuSample({ app: appPid, ...Object.fromEntries(pids.map((pid) => [`pg${pid}`, pid])) });
+  return { app: s.seconds.app, backends: new Map(pids.map((pid) => [pid, s.seconds[`pg${pid}`]])) };
+}
+
+/** PostgreSQL's CPU between two samples: backends present in both (a pool may close idle ones, taking their count along). */
+function backendSeconds(a: Map<number, number>, b: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, v] of b) sum += a.has(pid) ? v - a.get(pid)! : 0;
+  return sum;
+}
+
+function measurer(appPid: number, owner: Pool) {
+  return async (name: string, op: (i: number) => Promise<void>): Promise<Row> => {
+    await measureLoad(`${name} (warm-up)`, op, WARMUP, { ...LOAD, warmup: 0 });
+    // Backends that exist at both ends of the row: pools keep their connections (minutes of idle timeout).
+    const a = await cpuNow(appPid, owner);
+    const client0 = process.cpuUsage();
+    const stats = await measureLoad(name, op, REQUESTS, { ...LOAD, warmup: 0 });
+    const client = process.cpuUsage(client0);
+    const b = await cpuNow(appPid, owner);
+    const per = (seconds: number) => (1000 * seconds) / stats.n;
+    return {
+      ...stats,
+      cpu: { app: per(b.app - a.app), postgres: per(backendSeconds(a.backends, b.backends)), client: per((client.user + client.system) / 1e6) },
+    };
+  };
+}
+
+/** PostgreSQL's own account of one execution of a statement: planning and execution milliseconds. */
+async function explain(pool: Pool, q: { text: string; values: unknown[] }): Promise<{ planningMs: number; executionMs: number }> {
+  const { rows } = await pool.query(`explain (analyze, format json) ${q.text}`, q.values);
+  const [plan] = rows[0]['QUERY PLAN'] as Array<{ 'Planning Time': number; 'Execution Time': number }>;
+  return { planningMs: plan['Planning Time'], executionMs: plan['Execution Time'] };
+}
+
+interface Pair {
+  http: Row;
+  sql: Row;
+  sqlTx: Row;
+  plan: { planningMs: number; executionMs: number };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output.
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const rps = (s: Stats) => s.n / s.seconds;
-const p50 = (s: Stats) => percentile(s.lat, 50);
+const p = (s: Stats, q: number) => percentile(s.lat, q);
 
-function row(label: string, s: Stats, ratios: string[] = []): string {
-  const cells = [
-    label.padEnd(40),
+function line(label: string, s: Row, ratios: string[] = []): string {
+  return [
+    label.padEnd(48),
     String(s.n).padStart(6),
-    Math.round(rps(s)).toLocaleString('en-US').padStart(8),
-    ...[50, 95, 99].map((p) => fmt(percentile(s.lat, p)).padStart(8)),
-    ...ratios.map((r) => r.padStart(10)),
-  ];
-  return cells.join(' ');
+    Math.round(rps(s)).toLocaleString('en-US').padStart(7),
+    ...[50, 95, 99].map((q) => fmt(p(s, q)).padStart(7)),
+    fmt(s.cpu.app).padStart(7),
+    fmt(s.cpu.postgres).padStart(7),
+    ...ratios.map((r) => r.padStart(9)),
+  ].join(' ');
 }
 
-function printTable(health: Stats, noDb: Stats, pairs: { http: Stats; sql: Stats }[]): void {
-  const ratio = (a: Stats, b: Stats) => `${fmt(p50(a) / p50(b))}×`;
-  const header = ['', 'n', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p50÷health', 'p50÷no-DB', 'p50÷SQL'];
-  const widths = [40, 6, 8, 8, 8, 8, 10, 10, 10];
+function printTable(floors: Array<[string, Row]>, pairs: Pair[]): void {
+  const ratio = (a: Stats, b: Stats, q: number) => `${fmt(p(a, q) / p(b, q))}×`;
+  const noDb = floors[1][1];
+  const header = ['', 'n', 'req/s', 'p50', 'p95', 'p99', 'app ms', 'pg ms', 'p95÷SQL', 'p95÷SQLtx', 'p95÷noDB'];
+  const widths = [48, 6, 7, 7, 7, 7, 7, 7, 9, 9, 9];
   const lines = [
+    'Latencies in ms. app ms, pg ms: CPU milliseconds per request of the app process and of the PostgreSQL backends',
+    "of this database. SQL: the app's statement alone, prepared (app.tenant_id set per connection); SQL in tx: unprepared",
+    'and wrapped as the app ran it before statementForTenant (begin, set_config, statement, commit: four round trips).',
     header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(' '),
     'Floors',
-    row('  GET /health (queries every region)', health),
-    row('  GET list ?limit=0 → 400 (auth, no DB)', noDb),
-    ...pairs.map(({ sql }) => row(`  SQL ${sql.name}`, sql)),
-    `GET /api/conversations?limit=${PAGE_SIZE}`,
-    ...pairs.map(({ http, sql }) => row(`  ${http.name}`, http, [ratio(http, health), ratio(http, noDb), ratio(http, sql)])),
+    ...floors.map(([label, s]) => line(`  ${label}`, s)),
+    ...pairs.map(({ sql }) => line(`  SQL: ${sql.name}`, sql)),
+    ...pairs.map(({ sqlTx }) => line(`  SQL in tx: ${sqlTx.name}`, sqlTx)),
+    `GET /api/conversations?limit=${PAGE_SIZE} (target p95 < ${TARGET_P95_MS} ms)`,
+    ...pairs.map(({ http, sql, sqlTx }) => line(`  ${http.name}`, http, [ratio(http, sql, 95), ratio(http, sqlTx, 95), ratio(http, noDb, 95)])),
+    'EXPLAIN ANALYZE of the statement, one execution after the rows above (ms)',
+    ...pairs.map(({ http, plan }) => `  ${http.name.padEnd(46)} planning ${fmt(plan.planningMs)}, execution ${fmt(plan.executionMs)}`),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 }
 
+const summary = (s: Row) => ({
+  n: s.n,
+  reqPerSecond: rps(s),
+  p50Ms: p(s, 50),
+  p95Ms: p(s, 95),
+  p99Ms: p(s, 99),
+  cpuMsPerRequest: s.cpu,
+});
+
 // ---------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const t0 = performance.now();
-  const phases: string[] = [];
-  const phase = (name: string, since: number) => phases.push(`${name} ${((performance.now() - since) / 1000).toFixed(1)} s`);
-
-  let dbs: TestDatabases | undefined;
-  let app: NestFastifyApplication | undefined;
-  let owner: Client | undefined;
+  const bench = new BenchEnvironment('mm_bench_list', RUN_BOUND_MS);
   let sqlPool: Pool | undefined;
-  // A role of this run's own: the app (re)sets its password at start, and a shared server's mm_app may be in use.
-  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
-  try {
-    dbs = await createTestDatabases();
-    const env = {
-      REGION_DATABASE_URLS: Object.entries(dbs.urls)
-        .map(([r, u]) => `${r}=${u}`)
-        .join(','),
-      DEFAULT_REGION: 'eu',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_APP_ROLE: appRole,
-      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
-      WORKERS: 'off', // nothing to process; their polling would only add noise
-      SMTP_PORT: '0',
-    };
-    const config = loadConfig(env);
-    app = await createApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    const port = (app.getHttpServer().address() as AddressInfo).port;
-    phase('databases + app start', t0);
+  bench.onCleanup(() => {
+    agent.destroy();
+    return sqlPool?.end();
+  });
+  return bench.run(async () => {
+    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
+    const { dbs, app, owner } = await bench.start({ max: 3 }, { ...profile, env: { ...profile.env, WORKERS: 'off' } });
+    const port = app.port;
 
-    const tSeed = performance.now();
-    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+    const signup = await fetch(`${app.url}/api/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
     });
     if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const account = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
-    const { accessToken: token, tenant, user } = account;
-    owner = new Client({ connectionString: dbs.urls[tenant.region] });
-    await owner.connect();
-    await seed(owner, tenant.id, user.id);
-    const [{ version }] = (await owner.query(`select current_setting('server_version') as version`)).rows;
-    phase(`signup + seed ${CONVERSATIONS.toLocaleString('en-US')} conversations`, tSeed);
+    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    if (tenant.region !== 'eu') throw new Error(`signed up in ${tenant.region}, the owner pool reaches eu`);
 
-    // Follow nextCursor to the end once: checks the seed is all visible, and collects deep cursors.
-    const tWalk = performance.now();
-    const deepCursors: string[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const body = JSON.parse(await expectStatus(port, listPath({ cursor }), 200, token)) as { items: { id: string }[]; nextCursor: string | null };
-      pages++;
-      for (const item of body.items) seen.add(item.id);
-      cursor = body.nextCursor ?? undefined;
-      if (cursor && pages + 1 >= DEEP_FROM_PAGE) deepCursors.push(cursor);
-    } while (cursor && pages < MAX_WALK_PAGES);
-    if (seen.size !== CONVERSATIONS) throw new Error(`walked ${pages} pages and saw ${seen.size} conversations, expected ${CONVERSATIONS}`);
-    if (deepCursors.length === 0) throw new Error(`fewer than ${DEEP_FROM_PAGE} pages`);
-    const walkSeconds = (performance.now() - tWalk) / 1000;
-    phase('cursor walk', tWalk);
+    const tSeed = performance.now();
+    const seeder = await owner.connect();
+    let cursors: string[];
+    let version: string;
+    try {
+      await seed(seeder, tenant.id, user.id);
+      cursors = await deepCursors(seeder, tenant.id);
+      version = (await seeder.query(`select current_setting('server_version') as version`)).rows[0].version;
+    } finally {
+      seeder.release();
+    }
+    note(`seeded ${CONVERSATIONS.toLocaleString('en-US')} conversations in ${((performance.now() - tSeed) / 1000).toFixed(1)} s`);
+    // The page the bench asks for is the one the SQL floor returns: same first ids.
+    const first = JSON.parse(await expectStatus(port, listPath({}), 200, token)) as { items: { id: string }[] };
+    if (first.items.length !== PAGE_SIZE) throw new Error(`first page has ${first.items.length} items`);
 
-    // The database floor: the same SELECT as the app role, so row-level security applies as it does
-    // for the app; app.tenant_id is set once per connection, so each operation is one round trip.
     sqlPool = new Pool({
-      connectionString: appRoleUrl(dbs.urls[tenant.region], { name: appRole, password: config.appDatabasePassword }),
+      connectionString: appRoleUrl(dbs.urls.eu, { name: bench.env.DATABASE_APP_ROLE!, password: bench.env.DATABASE_APP_PASSWORD! }),
       max: CONCURRENCY,
+      // app.tenant_id set per connection: the statement alone is one round trip.
       options: `-c app.tenant_id=${tenant.id}`,
     });
+    const direct = (await sqlPool.query<{ id: string }>(listSql(tenant.id, user.id, {}))).rows.map((r) => r.id);
+    if (direct.slice(0, PAGE_SIZE).join() !== first.items.map((i) => i.id).join()) throw new Error('the SQL floor returns another page than the app');
 
-    const tMeasure = performance.now();
-    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
-    const noDb = await measure('GET ?limit=0 (400)', async () => void (await expectStatus(port, '/api/conversations?limit=0', 400, token)));
-    const lastPage = Math.ceil(CONVERSATIONS / PAGE_SIZE);
+    const measure = measurer(app.pid!, owner);
+    const floors: Array<[string, Row]> = [];
+    floors.push(['GET /health (queries every region)', await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)))]);
+    floors.push([
+      'GET list ?limit=0 → 400 (auth, no DB)',
+      await measure('GET ?limit=0 (400)', async () => void (await expectStatus(port, '/api/conversations?limit=0', 400, token))),
+    ]);
+
     const scenarios: { name: string; query: (i: number) => ListQuery }[] = [
       { name: 'first page', query: () => ({}) },
-      { name: `pages ${DEEP_FROM_PAGE}–${lastPage} by cursor`, query: (i) => ({ cursor: deepCursors[i % deepCursors.length] }) },
+      { name: `pages ≥ ${DEEP_FROM_PAGE} by cursor`, query: (i) => ({ cursor: cursors[i % cursors.length] }) },
       { name: 'status=open, first page', query: () => ({ status: 'open' }) },
       { name: 'assigneeId=owner, first page', query: () => ({ assigneeId: user.id }) },
     ];
-    const pairs: { http: Stats; sql: Stats }[] = [];
-    for (const s of scenarios) {
-      // Back to back, so drift over the run affects both sides of each ratio alike.
+    const pairs: Pair[] = [];
+    for (const [index, s] of scenarios.entries()) {
+      const profiling = CPU_PROFILE && index === 0;
+      if (profiling) process.kill(app.pid!, 'SIGWINCH');
+      // Back to back, so drift over the run affects each side of a ratio alike.
       const http = await measure(s.name, async (i) => void (await expectStatus(port, listPath(s.query(i)), 200, token)));
+      if (profiling) await stopProfile(app.pid!, CPU_PROFILE);
       const sql = await measure(s.name, async (i) => {
-        const { text, values } = listSql(tenant.id, s.query(i));
-        const { rowCount } = await sqlPool!.query(text, values);
+        // Prepared, as the app prepares it (tenant-statement.ts): the floor is executing, not planning.
+        const { rowCount } = await sqlPool!.query({ name: `list${index}`, ...listSql(tenant.id, user.id, s.query(i)) });
         if (!rowCount) throw new Error(`SQL ${s.name}: no rows`);
       });
-      pairs.push({ http, sql });
+      const sqlTx = await measure(s.name, async (i) => {
+        const c = await sqlPool!.connect();
+        try {
+          await c.query('begin');
+          await c.query(`select set_config('app.tenant_id', $1, true)`, [tenant.id]);
+          const { rowCount } = await c.query(listSql(tenant.id, user.id, s.query(i)));
+          await c.query('commit');
+          if (!rowCount) throw new Error(`SQL ${s.name}: no rows`);
+        } finally {
+          c.release();
+        }
+      });
+      pairs.push({ http, sql, sqlTx, plan: await explain(sqlPool, listSql(tenant.id, user.id, s.query(0))) });
     }
-    phase('measurements', tMeasure);
 
-    const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
+    if (process.env.BENCH_PLAN === '1') {
+      const q = listSql(tenant.id, user.id, {});
+      const { rows } = await sqlPool.query(`explain (analyze, buffers) ${q.text}`, q.values);
+      process.stdout.write(`\nPlan of the first page:\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
     process.stdout.write(
       `\nConversations list: ${CONVERSATIONS.toLocaleString('en-US')} conversations in one tenant, ${REQUESTS} requests per row after ${WARMUP} warm-up, ` +
-        `concurrency ${CONCURRENCY}, loopback, app and load generator in one Node process\n` +
-        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where})\n` +
-        `Sequential walk of all ${pages} pages by nextCursor: ${walkSeconds.toFixed(2)} s (${fmt((walkSeconds * 1000) / pages)} ms/page)\n`,
+        `concurrency ${CONCURRENCY}, loopback, the app in a child process\n` +
+        `PostgreSQL ${version} (${describeServer()})\n`,
     );
-    printTable(health, noDb, pairs);
-  } finally {
-    const tClean = performance.now();
-    agent.destroy();
-    await sqlPool?.end().catch(() => undefined);
-    await owner?.end().catch(() => undefined);
-    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
-    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
-    if (dbs && process.env.DATABASE_URL) await dropRole(dbs.serverUrl, appRole);
-    phase('cleanup', tClean);
-    process.stdout.write(`\n${phases.join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
+    printTable(floors, pairs);
+    const worst = Math.max(...pairs.map(({ http }) => p(http, 95)));
+    process.stdout.write(`\nworst list p95 ${fmt(worst)} ms: target < ${TARGET_P95_MS} ms ${worst < TARGET_P95_MS ? 'met' : 'MISSED'}\n`);
+    const path = writeResults('conversations-list', {
+      postgres: version,
+      knobs: { requests: REQUESTS, concurrency: CONCURRENCY, conversations: CONVERSATIONS, pageSize: PAGE_SIZE },
+      figures: {
+        targetP95Ms: TARGET_P95_MS,
+        worstListP95Ms: worst,
+        floors: Object.fromEntries(floors.map(([label, s]) => [label, summary(s)])),
+        list: pairs.map(({ http, sql, sqlTx, plan }) => ({
+          explain: plan,
+          scenario: http.name,
+          http: summary(http),
+          sqlAlone: summary(sql),
+          sqlInTransaction: summary(sqlTx),
+          p95OverSql: p(http, 95) / p(sql, 95),
+          p95OverSqlInTransaction: p(http, 95) / p(sqlTx, 95),
+        })),
+      },
+    });
+    process.stdout.write(`figures written to ${path}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    return 0;
+  });
 }
 
-/** Roles outlive databases; once this run's databases are gone, nothing refers to this one. */
-async function dropRole(serverUrl: string, role: string): Promise<void> {
-  const c = new Client({ connectionString: serverUrl });
-  try {
-    await c.connect();
-    await c.query(`drop role if exists ${role}`);
-  } catch (err) {
-    note(`dropping role ${role}: ${(err as Error).message}`);
-  } finally {
-    await c.end().catch(() => undefined);
+/** Second SIGWINCH: the app writes the profile; wait (bounded) until the file is there and complete. */
+async function stopProfile(pid: number, path: string): Promise<void> {
+  const before = existsSync(path) ? statSync(path).mtimeMs : 0;
+  process.kill(pid, 'SIGWINCH');
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    if (existsSync(path) && statSync(path).mtimeMs !== before) {
+      await sleep(300);
+      note(`CPU profile of the app during the first-page row: ${path}`);
+      return;
+    }
   }
+  note('no CPU profile was written');
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);

@@ -75,6 +75,25 @@ function modelOf(type: unknown): (new () => unknown) | undefined {
   return Reflect.getMetadata(MODEL_PROPERTIES_ARRAY, t.prototype) ? (t as new () => unknown) : undefined;
 }
 
+/** What whitelist copies of a model: each documented key, and the model of its value if it has one. */
+type Plan = Array<{ key: string; nested?: new () => unknown; isArray: boolean }>;
+const plans = new WeakMap<object, Plan>();
+
+/** Read from the swagger metadata once per model: the metadata does not change after the classes load. */
+function planOf(model: new () => unknown): Plan {
+  let plan = plans.get(model);
+  if (!plan) {
+    const proto = model.prototype as object;
+    const keys = (Reflect.getMetadata(MODEL_PROPERTIES_ARRAY, proto) as string[]).map((k) => k.slice(1));
+    plan = [...new Set(keys)].map((key) => {
+      const meta = (Reflect.getMetadata(MODEL_PROPERTIES, proto, key) ?? {}) as PropertyMeta;
+      return { key, nested: modelOf(meta.type), isArray: Boolean(meta.isArray || Array.isArray(meta.type)) };
+    });
+    plans.set(model, plan);
+  }
+  return plan;
+}
+
 /**
  * Copies `value` keeping only the properties the model class documents, recursively: the response
  * DTO is the whitelist, so a field a service adds (a sealed credential, a tenant id) never reaches
@@ -84,18 +103,18 @@ export function whitelist(value: unknown, model: new () => unknown, isArray = fa
   if (value === null || value === undefined) return value;
   if (isArray) return Array.isArray(value) ? value.map((v) => whitelist(v, model)) : value;
   if (typeof value !== 'object' || value instanceof Date) return value;
-  const proto = model.prototype as object;
-  const keys = (Reflect.getMetadata(MODEL_PROPERTIES_ARRAY, proto) as string[]).map((k) => k.slice(1));
   const out: Record<string, unknown> = {};
-  for (const key of new Set(keys)) {
+  for (const { key, nested, isArray: nestedArray } of planOf(model)) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    const meta = (Reflect.getMetadata(MODEL_PROPERTIES, proto, key) ?? {}) as PropertyMeta;
-    const nested = modelOf(meta.type);
-    out[key] = nested ? whitelist(v, nested, meta.isArray || Array.isArray(meta.type)) : v;
+    out[key] = nested ? whitelist(v, nested, nestedArray) : v;
   }
   return out;
 }
+
+type Body = { model: new () => unknown; isArray: boolean };
+/** By controller, then handler: a handler inherited by two controllers may answer under each one's documentation. */
+const bodies = new WeakMap<object, WeakMap<object, Body | null>>();
 
 /** The documented success body of a handler: its 2xx response with a model type. */
 export function documentedBody(handler: object, controller: object): { model: new () => unknown; isArray: boolean } | undefined {
@@ -110,11 +129,23 @@ export function documentedBody(handler: object, controller: object): { model: ne
   return undefined;
 }
 
+/** documentedBody of a handler, looked up once: a handler's documentation is fixed once its class is loaded. */
+function bodyOf(handler: object, controller: object): Body | undefined {
+  let ofController = bodies.get(controller);
+  if (!ofController) bodies.set(controller, (ofController = new WeakMap()));
+  let body = ofController.get(handler);
+  if (body === undefined) {
+    body = documentedBody(handler, controller) ?? null;
+    ofController.set(handler, body);
+  }
+  return body ?? undefined;
+}
+
 /** Serialises every answer through its documented response model (see whitelist). */
 @Injectable()
 export class ResponseWhitelistInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const body = documentedBody(ctx.getHandler(), ctx.getClass());
+    const body = bodyOf(ctx.getHandler(), ctx.getClass());
     if (!body) return next.handle();
     return next
       .handle()

@@ -217,16 +217,14 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
 export class TriageStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
-  list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
+  async list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
     const { text, values } = triageListSql(tenant.tenantId, viewerId, { ...filter, restrictedTo: restrictedViewer(tenant) }, page);
     const waiting = filter.sort === 'waiting';
-    return this.dbs.forTenant(tenant, async (tx) => {
-      const found = await rows<ViewRow>(tx, text, values);
-      const items = found.slice(0, page.limit).map(toView);
-      const last = items[items.length - 1];
-      const next = found.length > page.limit ? { at: (waiting ? last.lastInboundAt : last.lastMessageAt) as Date, id: last.id } : undefined;
-      return { items, next };
-    });
+    const found = await this.dbs.statementForTenant<ViewRow>(tenant, text, values);
+    const items = found.slice(0, page.limit).map(toView);
+    const last = items[items.length - 1];
+    const next = found.length > page.limit ? { at: (waiting ? last.lastInboundAt : last.lastMessageAt) as Date, id: last.id } : undefined;
+    return { items, next };
   }
 
   /** One conversation as a list row shows it; null when the tenant has no such conversation. */

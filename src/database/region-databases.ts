@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { appRoleUrl, migrateRegionDatabase } from './migrate';
+import { tenantStatement } from './tenant-statement';
 import { joinUnitOfWork, runUnitOfWork } from './unit-of-work';
 
 /** A TypeORM entity class: the mapping a feature module declares for a table it owns. */
@@ -138,6 +141,18 @@ export class RegionDatabases {
       await tx.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
       return work(tx);
     });
+  }
+
+  /**
+   * One statement for a tenant, as `forTenant` would run it, in one round trip instead of four
+   * (see tenant-statement.ts): for the hot reads an agent's screen polls. Answers its rows;
+   * inside a unit of work, runs on its transaction.
+   */
+  statementForTenant<T>(tenant: TenantRef, text: string, values: unknown[]): Promise<T[]> {
+    const joined = joinUnitOfWork(tenant);
+    if (joined) return joined.query(text, values) as Promise<T[]>;
+    const pool = (this.forWork(tenant.region).driver as PostgresDriver).master as Pool;
+    return tenantStatement<T>(pool, tenant.tenantId, text, values);
   }
 
   /**

@@ -13,7 +13,11 @@ export class AppProcess {
   output = '';
   port = 0;
 
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  /** `nodeArgs`: extra flags for node itself (a bench profiles the app with --cpu-prof). */
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly nodeArgs: readonly string[] = [],
+  ) {}
 
   /** The app's process id (undefined before start). */
   get pid(): number | undefined {
@@ -27,7 +31,7 @@ export class AppProcess {
   /** Compiling src/ through swc at start takes seconds on a busy machine: wait on health, not a guess. */
   async start(timeoutMs = 90_000): Promise<void> {
     this.port ||= await freePort();
-    this.child = spawn(process.execPath, ['-r', join(ROOT, 'scripts', 'swc-register.js'), join(ROOT, 'src', 'main.ts')], {
+    this.child = spawn(process.execPath, [...this.nodeArgs, '-r', join(ROOT, 'scripts', 'swc-register.js'), join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

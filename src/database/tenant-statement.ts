@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { Query, type Pool, type PoolClient, type QueryResult } from 'pg';
+
+const SET_TENANT = `select set_config('app.tenant_id', $1, true)`;
+
+/**
+ * A connection keeps at most this many statements prepared; past it, new ones run unprepared.
+ * Statements are built from a bounded set of filter shapes, so this is a guard, not a working limit.
+ */
+export const MAX_PREPARED_PER_CONNECTION = 200;
+
+interface ExtendedConnection {
+  parsedStatements: Record<string, string>;
+  parse(msg: { text: string; name?: string }): void;
+  bind(msg: { portal: string; statement: string; values: unknown[] }): void;
+  describe(msg: { type: 'P'; name: string }): void;
+  execute(msg: { portal: string; rows: number }): void;
+}
+
+/**
+ * A statement preceded by `set_config('app.tenant_id', ...)` in the same message batch, before
+ * one Sync: PostgreSQL runs the messages up to a Sync as one implicit transaction, so the setting
+ * (local to that transaction) governs the statement's row-level security and ends with it. One
+ * round trip and one write, where BEGIN, set_config, the statement and COMMIT take four.
+ * (pg's Query sends parse, bind, describe, execute, sync; this sends the setting's first.)
+ *
+ * The statement is prepared under a name derived from its text, once per connection: PostgreSQL
+ * then plans it once (a generic plan) instead of on every call, and planning the list's joins
+ * costs about as much as running them.
+ */
+class TenantScopedQuery extends Query {
+  constructor(
+    private readonly tenantId: string,
+    text: string,
+    values: unknown[],
+  ) {
+    super({ text, values, queryMode: 'extended', name: `mm_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}` } as never);
+  }
+
+  declare name: string | undefined;
+
+  prepare(connection: ExtendedConnection): void {
+    if (this.name && !connection.parsedStatements[this.name] && Object.keys(connection.parsedStatements).length >= MAX_PREPARED_PER_CONNECTION)
+      this.name = undefined;
+    connection.parse({ text: SET_TENANT });
+    connection.bind({ portal: '', statement: '', values: [this.tenantId] });
+    // Described, so its one row arrives as a result of its own (pg's multi-result path) and not
+    // as a row of the statement's.
+    connection.describe({ type: 'P', name: '' });
+    connection.execute({ portal: '', rows: 0 });
+    (Query.prototype as unknown as { prepare(c: ExtendedConnection): void }).prepare.call(this, connection);
+  }
+}
+
+/**
+ * Runs one statement for a tenant in one round trip on a connection of `pool` (see
+ * TenantScopedQuery) and answers its rows, as TypeORM's `query` answers a SELECT's. After any
+ * failure the connection is discarded, not returned to the pool: which statements it has prepared
+ * is then uncertain (pg records a name as prepared when any parse of the batch completes).
+ */
+export async function tenantStatement<T>(pool: Pool, tenantId: string, text: string, values: unknown[]): Promise<T[]> {
+  const client: PoolClient = await pool.connect();
+  let failure: unknown;
+  try {
+    const results = await new Promise<QueryResult[]>((resolve, reject) =>
+      // A custom query answers through its callback (client.query returns the query itself).
+      client.query(
+        new TenantScopedQuery(tenantId, text, values) as never,
+        ((err: Error | undefined, res: QueryResult[]) => (err ? reject(err) : resolve(res))) as never,
+      ),
+    );
+    return results[1].rows as T[];
+  } catch (err) {
+    failure = err;
+    throw err;
+  } finally {
+    client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+  }
+}
