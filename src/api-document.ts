@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { type ErrorCode, statusesOf } from '../libs/domain/src';
 import { errorDescription, errorSchema } from './common/api-contract';
+import { EVENT_MODELS, addEventSchemas } from './events/event-payloads';
 
 /** Title, version and auth of the OpenAPI document (/docs, /docs-json, openapi.json and the dashboard's client). */
 export const apiDocumentConfig = () =>
@@ -61,7 +62,8 @@ function addErrors(op: Operation, status: number, codes: ErrorCode[]): void {
 
 /** The OpenAPI document of an app: what /docs-json serves and openapi.json holds. */
 export function buildApiDocument(app: INestApplication): OpenAPIObject {
-  const doc = SwaggerModule.createDocument(app, apiDocumentConfig(), { operationIdFactory: operationId });
+  const doc = SwaggerModule.createDocument(app, apiDocumentConfig(), { operationIdFactory: operationId, extraModels: EVENT_MODELS });
+  addEventSchemas(doc as never);
   for (const methods of Object.values(doc.paths)) {
     for (const [method, op] of Object.entries(methods as Record<string, Operation>)) {
       if (typeof op !== 'object' || !op.responses) continue;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DomainEvents } from '../src/common/domain-events.service';
 import { EventReplay, REPLAY_PER_TENANT } from '../src/events/event-replay.service';
@@ -6,6 +7,20 @@ import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant } from './support/test-app';
 
 /** GET /api/events: each organization's live events, resumable with Last-Event-ID. */
+
+/** A notification as the stream carries it (an event published here must still be a documented AgentEvent). */
+const notice = (message: string, kind = 'conversation.message') => ({
+  id: randomUUID(),
+  kind,
+  userId: null,
+  channelId: null,
+  conversationId: null,
+  actorId: null,
+  message,
+  createdAt: new Date(),
+  readAt: null,
+});
+
 describe('Agent event stream', () => {
   let t: TestApp;
   let base: string;
@@ -74,9 +89,9 @@ describe('Agent event stream', () => {
     const reply = await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: a.token, body: { text: 'hello' } });
     expect((await sa.next((f) => f.event === 'message.created' && f.data.data.direction === 'outbound')).data.data.messageId).toBe(reply.body.id);
     const events = t.app.get(DomainEvents);
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { kind: 'channel.revoked' } });
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('the token was revoked', 'channel.revoked') });
     events.publish({ tenantId: a.tenantId, type: 'channel.updated', data: { id: channelA, status: 'revoked' } });
-    events.publish({ tenantId: a.tenantId, type: 'message.status', data: { messageId: reply.body.id, status: 'sent' } });
+    events.publish({ tenantId: a.tenantId, type: 'message.status', data: { conversationId: conv.id, messageId: reply.body.id, status: 'sent', error: null } });
     expect((await sa.next((f) => f.event === 'notification.created')).data.data.kind).toBe('channel.revoked');
     expect((await sa.next((f) => f.event === 'channel.updated')).data.data.status).toBe('revoked');
     expect((await sa.next((f) => f.event === 'message.status')).data.data.status).toBe('sent');
@@ -133,12 +148,12 @@ describe('Agent event stream', () => {
 
     const c = await t.signup();
     const events = t.app.get(DomainEvents);
-    events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: 0 } });
+    events.publish({ tenantId: c.tenantId, type: 'notification.created', data: notice('0') });
     const cEpoch = (replay.resume(c.tenantId, 'not-an-id') as { lastId: string }).lastId.split('-')[0];
     const firstId = replay.resume(c.tenantId, `${cEpoch}-0`);
     expect(firstId.kind).toBe('replay');
     const oldest = (firstId as { events: Array<{ id: string }> }).events[0].id;
-    for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++) events.publish({ tenantId: c.tenantId, type: 'notification.created', data: { n: i } });
+    for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++) events.publish({ tenantId: c.tenantId, type: 'notification.created', data: notice(String(i)) });
     const late = await stream(as(c, { 'last-event-id': oldest }));
     expect((await late.next((f) => f.event === 'reset')).data).toEqual({ reason: 'events_evicted' });
   });
@@ -147,11 +162,11 @@ describe('Agent event stream', () => {
     const events = t.app.get(DomainEvents);
     const sa = await stream(as(a));
     const sb = await stream(as(b));
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { n: 'a1' } });
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('a1') });
     const a1 = await sa.next((f) => f.event === 'notification.created');
-    for (let i = 0; i < 25; i++) events.publish({ tenantId: b.tenantId, type: 'notification.created', data: { n: `b${i}` } });
+    for (let i = 0; i < 25; i++) events.publish({ tenantId: b.tenantId, type: 'notification.created', data: notice(`b${i}`) });
     const lastOfB = (await Promise.all(Array.from({ length: 25 }, () => sb.next((f) => f.event === 'notification.created')))).pop()!;
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: { n: 'a2' } });
+    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('a2') });
     const a2 = await sa.next((f) => f.event === 'notification.created');
 
     const [epochA1, seqA1] = a1.id!.split('-');

@@ -13,6 +13,7 @@ import { FakeGraphServer } from './fakes/fake-graph.server';
 import { signupWithPage, startWithFakeGraph } from './support/channels';
 import { allTables, rowsMentioning } from './support/db-catalog';
 import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, postMetaWebhook } from './support/meta';
+import { schemaViolation } from './support/api-contract';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
 interface Received {
@@ -25,6 +26,8 @@ interface Received {
 /** A local automation tool: records every POST with its raw bytes; answers what each path is told to. */
 class Receiver {
   readonly received: Received[] = [];
+  /** Bodies that are not a WebhookEvent as openapi.json documents it. */
+  readonly violations: string[] = [];
   private readonly answers = new Map<string, number[]>();
   private server?: Server;
   url = '';
@@ -35,7 +38,10 @@ class Receiver {
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
       const path = req.url ?? '';
-      this.received.push({ path, headers: req.headers, raw, body: JSON.parse(raw) });
+      const body = JSON.parse(raw);
+      const violation = schemaViolation('WebhookEvent', body);
+      if (violation) this.violations.push(violation);
+      this.received.push({ path, headers: req.headers, raw, body });
       const script = this.answers.get(path) ?? [];
       const status = script.length > 1 ? script.shift()! : (script[0] ?? 204);
       res.writeHead(status, { 'content-type': 'text/plain' });
@@ -105,6 +111,8 @@ describe('Outgoing webhooks', () => {
     receiver = await new Receiver().start();
     db = await ownerClient('eu');
   });
+  // Every body any test received is a WebhookEvent as openapi.json documents it.
+  afterEach(() => expect(receiver.violations.splice(0)).toEqual([]));
   afterAll(async () => {
     await db.end();
     await t.close();

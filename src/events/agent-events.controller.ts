@@ -82,7 +82,10 @@ export class AgentEventsController {
       'Reconnect with Last-Event-ID to receive what was missed; an `event: reset` means the gap cannot be replayed (refetch over REST).',
   })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: "An event stream; each event's data is JSON (see the webhooks section: AgentEvent)", schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: "An event stream; each event's data is JSON: an AgentEvent (components.schemas), or an AgentStreamReset for `event: reset`",
+    schema: { type: 'string' },
+  })
   @ApiErrors('TOO_MANY_STREAMS')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiQuery({ name: 'access_token', required: false, description: 'For EventSource only; prefer the Authorization header' })

@@ -113,3 +113,17 @@ function pick(body: unknown, pointer: string): unknown {
     .slice(1)
     .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
 }
+
+/**
+ * Why `value` is not a valid `components.schemas[name]` of the committed document (events on the
+ * live stream, webhook bodies), or null when it is.
+ */
+export function schemaViolation(name: string, value: unknown): string | null {
+  loaded ??= load();
+  const validate = validatorFor(`schema ${name}`, { $ref: `#/components/schemas/${name}` });
+  if (validate(value)) return null;
+  const problems = (validate.errors ?? []).map(
+    (e) => `${e.instancePath || '(value)'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`,
+  );
+  return `not a ${name} as documented: ${[...new Set(problems)].join('; ')} in ${JSON.stringify(value).slice(0, 500)}`;
+}

@@ -1,3 +1,5 @@
+import { schemaViolation } from './api-contract';
+
 /** One server-sent event as a client sees it (comments dropped, data parsed as JSON when it is). */
 export interface SseFrame {
   id?: string;
@@ -21,6 +23,9 @@ export class SseReader {
     private readonly abort: AbortController,
   ) {}
 
+  /** The agents' stream's frames must be as openapi.json documents them (AgentEvent, AgentStreamReset). */
+  private contract: ((f: SseFrame) => string | null) | null = null;
+
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
     const abort = new AbortController();
     const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
@@ -29,6 +34,10 @@ export class SseReader {
       return new SseReader(res.status, res.headers, text, abort);
     }
     const reader = new SseReader(res.status, res.headers, null, abort);
+    if (new URL(url).pathname === '/api/events')
+      reader.contract = (f) =>
+        schemaViolation(f.event === 'reset' ? 'AgentStreamReset' : 'AgentEvent', f.data) ??
+        (f.event === 'reset' || f.event === f.data.type ? null : `event: ${f.event} but data.type ${f.data.type}`);
     void reader.pump(res.body!);
     return reader;
   }
@@ -38,7 +47,7 @@ export class SseReader {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.frames.findIndex(match);
-      if (i >= 0) return this.frames.splice(i, 1)[0];
+      if (i >= 0) return this.checked(this.frames.splice(i, 1)[0]);
       if (this.ended) throw new Error('stream ended without a matching event');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; have ${JSON.stringify(this.frames)}`);
@@ -52,7 +61,13 @@ export class SseReader {
   /** Frames received so far and not taken (after giving the server `settleMs` to send more). */
   async pending(settleMs = 300): Promise<SseFrame[]> {
     await new Promise((r) => setTimeout(r, settleMs));
-    return [...this.frames];
+    return this.frames.map((f) => this.checked(f));
+  }
+
+  private checked(f: SseFrame): SseFrame {
+    const violation = this.contract?.(f);
+    if (violation) throw new Error(`a /api/events frame breaks the contract: ${violation}`);
+    return f;
   }
 
   get isEnded(): boolean {

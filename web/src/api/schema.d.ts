@@ -1390,6 +1390,7 @@ export interface components {
             /** Format: uuid */
             userId: string;
         };
+        AgentEvent: components["schemas"]["MessageCreatedAgentEvent"] | components["schemas"]["MessageStatusAgentEvent"] | components["schemas"]["ConversationUpdatedAgentEvent"] | components["schemas"]["NotificationCreatedAgentEvent"] | components["schemas"]["ChannelUpdatedAgentEvent"];
         AgentListResponse: {
             items: components["schemas"]["AgentResponse"][];
         };
@@ -1405,6 +1406,11 @@ export interface components {
             openConversations: number;
             /** Format: uuid */
             userId: string;
+        };
+        /** @description An `event: reset` frame's data: events may have been missed; refetch over REST */
+        AgentStreamReset: {
+            /** @enum {string} */
+            reason: "unknown_event_id" | "events_evicted";
         };
         ApiKeyListResponse: {
             items: components["schemas"]["ApiKeyResponse"][];
@@ -1563,6 +1569,35 @@ export interface components {
             status: "active" | "revoked" | "disconnected";
             /** Format: date-time */
             updatedAt: string;
+        };
+        ChannelUpdatedAgentEvent: {
+            /** Format: date-time */
+            at: string;
+            data: components["schemas"]["ChannelUpdatedData"];
+            /** @description The stream's event id (send it back as Last-Event-ID) */
+            id: string;
+            /** @enum {string} */
+            type: "channel.updated";
+        };
+        ChannelUpdatedData: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+        };
+        ChannelUpdatedWebhookEvent: {
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["WebhookChannelUpdatedData"];
+            /**
+             * Format: uuid
+             * @description The event id: the same for every subscription, and on redelivery (deduplicate on it)
+             */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @enum {string} */
+            type: "channel.updated";
         };
         ConnectChannelDto: {
             /** @description messenger {pageId}; instagram {igAccountId}; whatsapp {phoneNumberId, wabaId}; webchat {allowedOrigins: ["https://shop.example"]} (the response adds its public channelKey) */
@@ -1736,6 +1771,48 @@ export interface components {
             status: "open" | "pending" | "snoozed" | "resolved";
             /** Format: date-time */
             updatedAt: string;
+        };
+        ConversationUpdatedAgentEvent: {
+            /** Format: date-time */
+            at: string;
+            data: components["schemas"]["ConversationUpdatedData"];
+            /** @description The stream's event id (send it back as Last-Event-ID) */
+            id: string;
+            /** @enum {string} */
+            type: "conversation.updated";
+        };
+        ConversationUpdatedData: {
+            /** Format: uuid */
+            assigneeId?: string | null;
+            /**
+             * Format: uuid
+             * @description The contact it now belongs to (after a merge)
+             */
+            contactId?: string;
+            /** Format: uuid */
+            id: string;
+            /** @description The label ids it now has */
+            labels?: string[];
+            /** @enum {string|null} */
+            priority?: "low" | "medium" | "high" | "urgent" | null;
+            /** @enum {string} */
+            status?: "open" | "pending" | "snoozed" | "resolved";
+            /** Format: uuid */
+            teamId?: string | null;
+        };
+        ConversationUpdatedWebhookEvent: {
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["WebhookConversationUpdatedData"];
+            /**
+             * Format: uuid
+             * @description The event id: the same for every subscription, and on redelivery (deduplicate on it)
+             */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @enum {string} */
+            type: "conversation.updated";
         };
         ConversationViewPageResponse: {
             items: components["schemas"]["ConversationViewResponse"][];
@@ -2397,6 +2474,42 @@ export interface components {
              */
             forwarded?: "once" | "many";
         };
+        MessageCreatedAgentEvent: {
+            /** Format: date-time */
+            at: string;
+            data: components["schemas"]["MessageCreatedData"];
+            /** @description The stream's event id (send it back as Last-Event-ID) */
+            id: string;
+            /** @enum {string} */
+            type: "message.created";
+        };
+        MessageCreatedData: {
+            /**
+             * @description An automatic answer (an e-mail vacation reply): stored without reopening the conversation
+             * @enum {boolean}
+             */
+            autoReply?: true;
+            /** Format: uuid */
+            conversationId: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            /** Format: uuid */
+            messageId: string;
+        };
+        MessageCreatedWebhookEvent: {
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["WebhookMessageCreatedData"];
+            /**
+             * Format: uuid
+             * @description The event id: the same for every subscription, and on redelivery (deduplicate on it)
+             */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @enum {string} */
+            type: "message.created";
+        };
         MessageErrorResponse: {
             /** @description The platform's or the sender's code for the failure */
             code: string | null;
@@ -2449,6 +2562,38 @@ export interface components {
             /** @example Your order ships today. */
             text: string | null;
         };
+        MessageStatusAgentEvent: {
+            /** Format: date-time */
+            at: string;
+            data: components["schemas"]["MessageStatusData"];
+            /** @description The stream's event id (send it back as Last-Event-ID) */
+            id: string;
+            /** @enum {string} */
+            type: "message.status";
+        };
+        MessageStatusData: {
+            /** Format: uuid */
+            conversationId: string;
+            error: components["schemas"]["MessageErrorResponse"] | null;
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            status: "queued" | "sent" | "delivered" | "read" | "failed";
+        };
+        MessageStatusWebhookEvent: {
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["WebhookMessageStatusData"];
+            /**
+             * Format: uuid
+             * @description The event id: the same for every subscription, and on redelivery (deduplicate on it)
+             */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @enum {string} */
+            type: "message.status";
+        };
         MessageVersionResponse: {
             /** Format: date-time */
             at: string;
@@ -2474,6 +2619,29 @@ export interface components {
             id: string;
             /** @example Customer asked for a refund; waiting for finance. */
             text: string;
+        };
+        NotificationCreatedAgentEvent: {
+            /** Format: date-time */
+            at: string;
+            data: components["schemas"]["NotificationResponse"];
+            /** @description The stream's event id (send it back as Last-Event-ID) */
+            id: string;
+            /** @enum {string} */
+            type: "notification.created";
+        };
+        NotificationCreatedWebhookEvent: {
+            /** Format: date-time */
+            createdAt: string;
+            data: components["schemas"]["NotificationResponse"];
+            /**
+             * Format: uuid
+             * @description The event id: the same for every subscription, and on redelivery (deduplicate on it)
+             */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @enum {string} */
+            type: "notification.created";
         };
         NotificationPageResponse: {
             items: components["schemas"]["NotificationResponse"][];
@@ -3149,6 +3317,81 @@ export interface components {
             /** @description true: the visitor proved a user id of the Customer's site (userHash) */
             verified: boolean;
         };
+        WebhookAttachment: {
+            mimeType: string | null;
+            name: string | null;
+            /** @example image */
+            type: string;
+            url: string | null;
+        };
+        WebhookChannel: {
+            /** Format: uuid */
+            id: string;
+            /** @example whatsapp */
+            kind: string;
+            name: string;
+        };
+        WebhookChannelUpdatedData: {
+            channel: components["schemas"]["WebhookChannelWithStatus"];
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+        };
+        WebhookChannelWithStatus: {
+            /** Format: uuid */
+            id: string;
+            /** @example whatsapp */
+            kind: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "revoked" | "disconnected";
+        };
+        WebhookContact: {
+            displayName: string | null;
+            /** Format: uuid */
+            id: string;
+        };
+        WebhookConversation: {
+            /** Format: uuid */
+            assigneeId: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+        };
+        WebhookConversationUpdatedData: {
+            /** Format: uuid */
+            assigneeId?: string | null;
+            channel: components["schemas"]["WebhookChannel"];
+            contact: components["schemas"]["WebhookContact"];
+            /**
+             * Format: uuid
+             * @description The contact it now belongs to (after a merge)
+             */
+            contactId?: string;
+            conversation: components["schemas"]["WebhookConversationWithActivity"];
+            /** Format: uuid */
+            id: string;
+            /** @description The label ids it now has */
+            labels?: string[];
+            /** @enum {string|null} */
+            priority?: "low" | "medium" | "high" | "urgent" | null;
+            /** @enum {string} */
+            status?: "open" | "pending" | "snoozed" | "resolved";
+            /** Format: uuid */
+            teamId?: string | null;
+        };
+        WebhookConversationWithActivity: {
+            /** Format: uuid */
+            assigneeId: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastMessageAt: string | null;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+        };
         WebhookDeliveryPageResponse: {
             items: components["schemas"]["WebhookDeliveryResponse"][];
             nextCursor: string | null;
@@ -3175,6 +3418,60 @@ export interface components {
             responseCode: number | null;
             /** @enum {string} */
             status: "pending" | "delivered" | "failed" | "withheld" | "skipped";
+        };
+        WebhookEvent: components["schemas"]["MessageCreatedWebhookEvent"] | components["schemas"]["MessageStatusWebhookEvent"] | components["schemas"]["ConversationUpdatedWebhookEvent"] | components["schemas"]["NotificationCreatedWebhookEvent"] | components["schemas"]["ChannelUpdatedWebhookEvent"];
+        WebhookMessage: {
+            attachments: components["schemas"]["WebhookAttachment"][];
+            /**
+             * Format: uuid
+             * @description The agent who wrote it
+             */
+            authorId: string | null;
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: date-time */
+            createdAt: string | null;
+            deleted: boolean;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            error: components["schemas"]["MessageErrorResponse"] | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** @enum {string|null} */
+            status: "queued" | "sent" | "delivered" | "read" | "failed" | null;
+            text: string | null;
+        };
+        WebhookMessageCreatedData: {
+            /**
+             * @description An automatic answer (an e-mail vacation reply): stored without reopening the conversation
+             * @enum {boolean}
+             */
+            autoReply?: true;
+            channel: components["schemas"]["WebhookChannel"];
+            contact: components["schemas"]["WebhookContact"];
+            conversation: components["schemas"]["WebhookConversation"];
+            /** Format: uuid */
+            conversationId: string;
+            /** @enum {string} */
+            direction: "inbound" | "outbound";
+            message: components["schemas"]["WebhookMessage"];
+            /** Format: uuid */
+            messageId: string;
+        };
+        WebhookMessageStatusData: {
+            channel: components["schemas"]["WebhookChannel"];
+            contact: components["schemas"]["WebhookContact"];
+            conversation: components["schemas"]["WebhookConversation"];
+            /** Format: uuid */
+            conversationId: string;
+            error: components["schemas"]["MessageErrorResponse"] | null;
+            message: components["schemas"]["WebhookMessage"];
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            status: "queued" | "sent" | "delivered" | "read" | "failed";
         };
         WebhookSubscriptionListResponse: {
             items: components["schemas"]["WebhookSubscriptionResponse"][];
@@ -6439,7 +6736,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream; each event's data is JSON (see the webhooks section: AgentEvent) */
+            /** @description An event stream; each event's data is JSON: an AgentEvent (components.schemas), or an AgentStreamReset for `event: reset` */
             200: {
                 headers: {
                     [name: string]: unknown;
