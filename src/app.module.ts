@@ -33,6 +33,7 @@ import { TENANCY_ENTITIES } from './tenancy/tenancy.entities';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { TeamsModule } from './teams/teams.module';
 import { AssignmentModule } from './assignment/assignment.module';
+import { BusinessHoursModule } from './business-hours/business-hours.module';
 
 @Module({})
 export class AppModule {
@@ -55,6 +56,7 @@ export class AppModule {
         TeamsModule,
         ConversationsModule,
         AssignmentModule,
+        BusinessHoursModule,
         SearchModule,
         IngestModule,
         PrivacyModule,

@@ -10,3 +10,11 @@ export abstract class ConversationRouter {
   abstract arrived(tenant: TenantRef, conversationIds: string[]): void;
   abstract freed(tenant: TenantRef): void;
 }
+
+/**
+ * Automatic replies (business hours): told, once committed, of conversations a person (not a
+ * vacation responder) just wrote in. Implemented by the business-hours module.
+ */
+export abstract class AutoReplies {
+  abstract arrived(tenant: TenantRef, conversationIds: string[]): void;
+}

@@ -34,7 +34,7 @@ import { TeamsService } from '../teams/teams.service';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
-import { ConversationRouter } from './conversation-router';
+import { AutoReplies, ConversationRouter } from './conversation-router';
 import { OptOuts } from './opt-outs.service';
 
 export interface OutgoingContent {
@@ -72,6 +72,10 @@ export class ConversationService {
     return this.moduleRef.get(ConversationRouter, { strict: false });
   }
 
+  private get autoReplies(): AutoReplies {
+    return this.moduleRef.get(AutoReplies, { strict: false });
+  }
+
   /** Entry point for channel adapters: idempotent on the platform's message id. */
   async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
@@ -85,6 +89,7 @@ export class ConversationService {
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
       if (result.conversation.status === 'open' && !result.conversation.assigneeId) this.router.arrived(tenant, [result.conversation.id]);
+      this.autoReplies.arrived(tenant, [result.conversation.id]);
     }
     return result;
   }
@@ -109,6 +114,7 @@ export class ConversationService {
       tenant,
       [...touched.values()].filter((r) => r.conversationStatus === 'open').map((r) => r.conversationId),
     );
+    this.autoReplies.arrived(tenant, [...touched.keys()]);
     return results;
   }
 
@@ -228,7 +234,13 @@ export class ConversationService {
    * contact who opted in, where the kind has templates), attachments only where the kind sends
    * them, and no content its rules forbid (a full card number on WhatsApp).
    */
-  async send(tenant: TenantRef, conversationId: string, authorId: string, content: OutgoingContent): Promise<Message> {
+  async send(
+    tenant: TenantRef,
+    conversationId: string,
+    authorId: string | null,
+    content: OutgoingContent,
+    opts: { autoReply?: boolean } = {},
+  ): Promise<Message> {
     const conversation = await this.get(tenant, conversationId);
     const channel = await this.channels.get(tenant, conversation.channelId);
     if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', "The platform revoked this channel's access; reconnect it to send");
@@ -263,6 +275,7 @@ export class ConversationService {
     const message = await this.outbox.addOutboundMessage(tenant, {
       conversationId,
       authorId,
+      autoReply: opts.autoReply,
       text: content.text ?? null,
       attachments: content.attachments,
       template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,

@@ -182,7 +182,9 @@ export class MessageResponse {
   @ApiProperty({ type: [MessageVersionResponse], description: 'Earlier versions, oldest first' }) edits: MessageVersionResponse[];
   @ApiProperty({ type: String, nullable: true, description: 'E-mail: the subject it came with; null on channels without subjects' }) subject: string | null;
   @ApiProperty({
-    description: 'Sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer',
+    description:
+      'Inbound: sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer. ' +
+      'Outbound: our own automatic reply (out of office, greeting)',
   })
   autoReply: boolean;
   @ApiProperty() sentAt: Date;

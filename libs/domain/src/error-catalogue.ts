@@ -140,6 +140,12 @@ export const ERROR_CATALOGUE = {
   TENANT_NOT_FOUND: { status: 404, meaning: 'The organization does not exist (or is being terminated).', action: CHECK_ID },
   USER_NOT_FOUND: { status: 404, meaning: 'No such user in this organization.', action: CHECK_ID },
   TEAM_NOT_FOUND: { status: 404, meaning: 'No such team in this organization.', action: CHECK_ID },
+  BUSINESS_HOURS_NOT_FOUND: { status: 404, meaning: 'No such business hours in this organization.', action: CHECK_ID },
+  BUSINESS_HOURS_EXIST: {
+    status: 409,
+    meaning: 'The channel or team has business hours already (one schedule each).',
+    action: 'Change that schedule (PATCH), or delete it first.',
+  },
   TEAM_NAME_TAKEN: {
     status: 409,
     meaning: 'The organization already has a team with this name (whatever its case).',

@@ -3,8 +3,11 @@ import type { TenantRef } from './tenant';
 
 export interface NewOutboundMessage {
   conversationId: string;
-  authorId: string;
+  /** null: sent by the product itself (an automatic reply). */
+  authorId: string | null;
   text: string | null;
+  /** An automatic reply (out of office, greeting): marked as such. */
+  autoReply?: boolean;
   attachments?: Attachment[];
   template?: { name: string; language: string; parameters: string[] } | null;
 }

@@ -3,3 +3,4 @@ export * from './card-numbers';
 export * from './channel-lifecycle';
 export * from './retention';
 export * from './purpose';
+export * from './business-hours';

@@ -20,8 +20,8 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     return this.dbs.forTenant(tenant, async (tx) => {
       const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
       const [row] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id)
-         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7) returning id, sent_at`,
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply)
+         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8) returning id, sent_at`,
         [
           tenant.tenantId,
           conversation.id,
@@ -30,6 +30,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
           JSON.stringify(input.attachments ?? []),
           input.template ? JSON.stringify(input.template) : null,
           input.authorId,
+          input.autoReply ?? false,
         ],
       );
       // The outbox: the job commits with the message, so a queued message is never forgotten.

@@ -309,6 +309,39 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/business-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["businessHours_list"];
+        put?: never;
+        /** Set a channel's or a team's business hours (one schedule each) */
+        post: operations["businessHours_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/business-hours/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["businessHours_get"];
+        put?: never;
+        post?: never;
+        delete: operations["businessHours_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["businessHours_update"];
+        trace?: never;
+    };
     "/api/canned-responses": {
         parameters: {
             query?: never;
@@ -1516,6 +1549,28 @@ export interface components {
             notFound: string[];
             updated: string[];
         };
+        BusinessHoursListResponse: {
+            items: components["schemas"]["BusinessHoursResponse"][];
+        };
+        BusinessHoursResponse: {
+            /** Format: uuid */
+            channelId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            greeting: string | null;
+            holidays: string[];
+            /** Format: uuid */
+            id: string;
+            /** @description Whether it is open at the moment of the answer */
+            openNow: boolean;
+            outOfOfficeReply: string | null;
+            /** Format: uuid */
+            teamId: string | null;
+            timeZone: string;
+            /** Format: date-time */
+            updatedAt: string;
+            weekly: components["schemas"]["OpenIntervalResponse"][];
+        };
         CannedResponseListResponse: {
             items: components["schemas"]["CannedResponseResponse"][];
         };
@@ -1870,6 +1925,36 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "agent";
+        };
+        CreateBusinessHoursDto: {
+            /**
+             * Format: uuid
+             * @description The channel it governs (send this or teamId); a channel’s own schedule wins over its team’s
+             */
+            channelId?: string;
+            /** @description Sent once to a contact who starts a conversation while open, before anyone answers; null: none */
+            greeting?: string | null;
+            /**
+             * @description Local dates closed all day
+             * @example [
+             *       "2026-12-31"
+             *     ]
+             */
+            holidays?: string[];
+            /** @description Sent once per conversation and closed period when a contact writes while closed; null: none */
+            outOfOfficeReply?: string | null;
+            /**
+             * Format: uuid
+             * @description The team it governs: its conversations on channels without a schedule of their own
+             */
+            teamId?: string;
+            /**
+             * @description IANA time zone the schedule is read in
+             * @example Europe/Moscow
+             */
+            timeZone: string;
+            /** @description When it is open; any other time is closed */
+            weekly: components["schemas"]["OpenIntervalDto"][];
         };
         CreateCannedResponseDto: {
             /**
@@ -2523,7 +2608,7 @@ export interface components {
             attachments: components["schemas"]["AttachmentResponse"][];
             /** Format: uuid */
             authorId: string | null;
-            /** @description Sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer */
+            /** @description Inbound: sent by a machine for the contact (a vacation responder, Auto-Submitted): it reopened nothing and needs no answer. Outbound: our own automatic reply (out of office, greeting) */
             autoReply: boolean;
             /** @description What the platform said about the message as a whole; null: nothing */
             context: components["schemas"]["MessageContextResponse"] | null;
@@ -2677,6 +2762,26 @@ export interface components {
              * @description The user it is for; null: the whole organization
              */
             userId: string | null;
+        };
+        OpenIntervalDto: {
+            /**
+             * @description HH:MM, local time, after open (24:00 for midnight)
+             * @example 18:00
+             */
+            close: string;
+            /** @enum {string} */
+            day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+            /**
+             * @description HH:MM, local time
+             * @example 09:00
+             */
+            open: string;
+        };
+        OpenIntervalResponse: {
+            close: string;
+            /** @enum {string} */
+            day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+            open: string;
         };
         OperatorTokenResponse: {
             /** @description Bearer token of platform staff; reaches an organization's data only through its live access grant */
@@ -3157,6 +3262,14 @@ export interface components {
              */
             userId: string;
         };
+        UpdateBusinessHoursDto: {
+            greeting?: string | null;
+            holidays?: string[];
+            outOfOfficeReply?: string | null;
+            /** @example Europe/Moscow */
+            timeZone?: string;
+            weekly?: components["schemas"]["OpenIntervalDto"][];
+        };
         UpdateCannedResponseDto: {
             shortCode?: string;
             /** @description Up to 4096 characters; {{contact.name}} and {{agent.name}} are filled in when the reply is sent */
@@ -3496,6 +3609,21 @@ export interface components {
         };
     };
     responses: {
+        /** @description Error: BUSINESS_HOURS_EXIST (see /docs/errors) */
+        BUSINESS_HOURS_EXIST: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "BUSINESS_HOURS_EXIST";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
         /** @description Error: CHANNEL_ALREADY_CONNECTED (see /docs/errors) */
         CHANNEL_ALREADY_CONNECTED: {
             headers: {
@@ -4928,6 +5056,271 @@ export interface operations {
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    businessHours_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursListResponse"];
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    businessHours_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBusinessHoursDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, CHANNEL_NOT_FOUND, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "CHANNEL_NOT_FOUND" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: NOT_FOUND, TEAM_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "TEAM_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["BUSINESS_HOURS_EXIST"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    businessHours_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursResponse"];
+                };
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: BUSINESS_HOURS_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BUSINESS_HOURS_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    businessHours_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: BUSINESS_HOURS_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BUSINESS_HOURS_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    businessHours_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBusinessHoursDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: BUSINESS_HOURS_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BUSINESS_HOURS_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
                     };
                 };
             };

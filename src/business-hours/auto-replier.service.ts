@@ -1,0 +1,78 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { TenantRef } from '../../libs/domain/src';
+import { Clock, DomainError } from '../../libs/domain/src';
+import { closedSince } from '../../libs/policy/src';
+import { AutoReplies } from '../conversations/conversation-router';
+import { ConversationService } from '../conversations/conversation.service';
+import { RegionDatabases } from '../database/region-databases';
+import { afterCommit } from '../database/unit-of-work';
+import { BusinessHoursStore } from './business-hours.store';
+
+/**
+ * Answers a contact automatically: outside business hours with the out-of-office reply, once per
+ * conversation and closed period; within them, with the greeting, once per conversation before
+ * anyone answered. Both leave through the normal outbound path (ConversationService.send), so a
+ * channel's rules apply as to an agent's reply: a closed WhatsApp window, an SMS opt-out or a
+ * disconnected channel mean no reply, and the claim is rolled back with it (the next message may
+ * be answered).
+ */
+@Injectable()
+export class AutoReplier extends AutoReplies implements OnModuleDestroy {
+  private readonly log = new Logger(AutoReplier.name);
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly dbs: RegionDatabases,
+    private readonly store: BusinessHoursStore,
+    private readonly conversations: ConversationService,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  arrived(tenant: TenantRef, conversationIds: string[]): void {
+    if (conversationIds.length === 0) return;
+    const ref = { tenantId: tenant.tenantId, region: tenant.region };
+    afterCommit(() => {
+      const run = this.reply(ref, conversationIds)
+        .catch((err) => this.log.warn(`automatic reply in ${ref.tenantId} failed: ${(err as Error).message}`))
+        .finally(() => this.inFlight.delete(run));
+      this.inFlight.add(run);
+    });
+  }
+
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.settled();
+  }
+
+  /** Answers how many automatic replies were queued. */
+  async reply(tenant: TenantRef, conversationIds: string[]): Promise<number> {
+    let sent = 0;
+    for (const id of conversationIds) {
+      try {
+        sent += await this.dbs.unitOfWork(tenant, async (tx) => {
+          const hours = await this.store.forConversation(tx, tenant.tenantId, id);
+          if (!hours) return 0;
+          const now = this.clock.now();
+          const closedFrom = closedSince(hours, now);
+          let text: string | null = null;
+          if (closedFrom) {
+            if (hours.outOfOfficeReply && (await this.store.claimOutOfOffice(tx, tenant.tenantId, id, closedFrom, now))) text = hours.outOfOfficeReply;
+          } else if (hours.greeting && (await this.store.claimGreeting(tx, tenant.tenantId, id, now))) text = hours.greeting;
+          if (!text) return 0;
+          await this.conversations.send(tenant, id, null, { text }, { autoReply: true });
+          return 1;
+        });
+      } catch (err) {
+        // A platform rule refused it: no automatic reply this time, and nothing was claimed.
+        if (!(err instanceof DomainError)) throw err;
+        this.log.debug(`no automatic reply in conversation ${id}: ${err.code}`);
+      }
+    }
+    return sent;
+  }
+}
