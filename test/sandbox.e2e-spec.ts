@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../src/database/embedded-postgres';
 import { contractViolation } from './support/api-contract';
 import { AppProcess } from './support/app-process';
+import { browserTestsEnabled, buildDashboard, chooseLanguage, launchBrowser, screenshot, signedOutPage, watchConsole } from './support/browser';
 import { TestApp, testEnv } from './support/test-app';
 
 jest.setTimeout(240_000);
@@ -30,6 +31,8 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
 describe('sandbox (npm run sandbox)', () => {
   let app: AppProcess;
   let token: string;
+  let login: { email: string; password: string };
+  const browserTests = browserTestsEnabled('the sandbox panel in a browser');
 
   /** A call over loopback, checked against openapi.json like TestApp.request checks its own. */
   async function call(method: string, path: string, opts: { body?: unknown; bearer?: string } = {}): Promise<{ status: number; body: any }> {
@@ -50,6 +53,7 @@ describe('sandbox (npm run sandbox)', () => {
   }
 
   beforeAll(async () => {
+    if (browserTests) buildDashboard();
     app = new AppProcess({
       ...(await testEnv()),
       SANDBOX: 'on',
@@ -62,9 +66,10 @@ describe('sandbox (npm run sandbox)', () => {
     await app.start();
     await eventually(async () => (app.output.includes('Simulate a customer') ? true : undefined), 'the sandbox printed its login');
     const [, email, password] = /Sandbox login: (\S+) \/ (\S+)/.exec(app.output) ?? [];
-    const login = await call('POST', '/api/auth/login', { body: { email, password } });
-    expect(login.status).toBe(200);
-    token = login.body.accessToken;
+    login = { email, password };
+    const signedIn = await call('POST', '/api/auth/login', { body: login });
+    expect(signedIn.status).toBe(200);
+    token = signedIn.body.accessToken;
   });
 
   afterAll(async () => {
@@ -101,6 +106,47 @@ describe('sandbox (npm run sandbox)', () => {
       expect(received.to.replace(/^\+/, '')).toBe(simulated.body.address.replace(/^\+/, ''));
     }
   });
+
+  (browserTests ? it : it.skip)(
+    'the dashboard’s panel: a customer writes, the agent replies in the inbox, the panel shows what the platform received',
+    async () => {
+      const browser = await launchBrowser();
+      try {
+        const page = await signedOutPage(browser, app.url);
+        const refused = watchConsole(page);
+        await chooseLanguage(page, 'English');
+        await page.getByLabel('E-mail').fill(login.email);
+        await page.getByRole('textbox', { name: 'Password' }).fill(login.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(/\/inbox$/);
+        await page.goto(`${app.url}/settings/channels`);
+        const panel = page.getByTestId('sandbox-panel');
+        await panel.getByLabel('Channel', { exact: true }).click();
+        await page.getByRole('option', { name: 'Sandbox Telegram bot (Telegram)' }).click();
+        await panel.getByRole('textbox', { name: 'Customer name' }).fill('Bea Browser');
+        await panel.getByRole('textbox', { name: 'Message' }).fill('Do you ship to Lisbon?');
+        await panel.getByRole('button', { name: 'Send as the customer' }).click();
+        await page.getByText('Sent: the message appears in the inbox in a moment').waitFor();
+        await screenshot(page, 'sandbox-panel-en');
+
+        await page.goto(`${app.url}/inbox`);
+        const row = page.getByTestId('conversation-list').getByRole('button').filter({ hasText: 'Bea Browser' }).first();
+        await row.click();
+        await page.getByTestId('thread').getByText('Do you ship to Lisbon?').waitFor();
+        await page.getByRole('textbox', { name: 'Reply' }).fill('Yes, in three days.');
+        await page.getByRole('button', { name: 'Send' }).click();
+        await page.getByTestId('thread').getByText('Yes, in three days.').waitFor();
+
+        await page.goto(`${app.url}/settings/channels`);
+        await page.getByTestId('sandbox-panel').getByLabel('Channel', { exact: true }).click();
+        await page.getByRole('option', { name: 'Sandbox Telegram bot (Telegram)' }).click();
+        await page.getByTestId('sandbox-outbox').getByText('Yes, in three days.').waitFor();
+        expect(refused).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('is for admins of the organization only: agents are refused, other organizations see no channel of it', async () => {
     const channelId = (await call('GET', '/api/channels')).body.items[0].id;

@@ -18,6 +18,7 @@ describe('supported Node.js lines', () => {
   it('states the same lines in package.json, the README and the image', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.engines.node).toBe(ENGINES_NODE);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages[''].engines.node).toBe(ENGINES_NODE);
     // What runs the tests is accepted (npm warns EBADENGINE otherwise), and it is told about its end of life if it has one.
     const running = Number(process.versions.node.split('.')[0]);
     expect(running >= SUPPORTED_NODE_LINES[0] || process.versions.node.localeCompare(OLDEST_RUNNING_NODE, undefined, { numeric: true }) >= 0).toBe(true);

@@ -16,8 +16,7 @@ export class SimulateInboundDto {
   @ApiPropertyOptional({
     example: 'Alex Sandbox',
     maxLength: 60,
-    default: 'Alex Sandbox',
-    description: 'Who writes; the same name on the same channel is the same customer (their messages share a conversation)',
+    description: 'Who writes (default Alex Sandbox); the same name on the same channel is the same customer (their messages share a conversation)',
   })
   @IsOptional()
   @DisplayName(60)
@@ -68,4 +67,9 @@ export class SandboxOutboxResponse {
   @ApiProperty({ example: 'telegram' }) kind: string;
   @ApiProperty({ type: [SandboxReceivedItem], description: 'Oldest first; failed attempts the platform refused are listed too' })
   items: SandboxReceivedItem[];
+}
+
+export class SandboxStatusResponse {
+  @ApiProperty({ description: 'true when this instance runs the sandbox (npm run sandbox): simulated platforms, POST /api/sandbox/inbound' })
+  active: boolean;
 }

@@ -18,6 +18,10 @@ export class SandboxService implements OnApplicationShutdown {
     private readonly channels: ChannelService,
   ) {}
 
+  get active(): boolean {
+    return this.runtime.platforms !== undefined;
+  }
+
   private get customers(): SimulatedCustomers {
     this.customersOf ??= new SimulatedCustomers(this.config, this.runtime.require());
     return this.customersOf;

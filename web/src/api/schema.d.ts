@@ -884,6 +884,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sandbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this instance runs the sandbox (the dashboard shows its panel then) */
+        get: operations["sandbox_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sandbox/inbound": {
         parameters: {
             query?: never;
@@ -2948,6 +2965,10 @@ export interface components {
             /** @description Whom the reply was addressed to, as the platform names them */
             to: string;
         };
+        SandboxStatusResponse: {
+            /** @description true when this instance runs the sandbox (npm run sandbox): simulated platforms, POST /api/sandbox/inbound */
+            active: boolean;
+        };
         SearchContactRef: {
             displayName: string | null;
             id: string;
@@ -3102,11 +3123,10 @@ export interface components {
              */
             channelId: string;
             /**
-             * @description Who writes; the same name on the same channel is the same customer (their messages share a conversation)
-             * @default Alex Sandbox
+             * @description Who writes (default Alex Sandbox); the same name on the same channel is the same customer (their messages share a conversation)
              * @example Alex Sandbox
              */
-            customer: string;
+            customer?: string;
             /**
              * @description E-mail channels: the subject (default "A question")
              * @example Where is my order?
@@ -7994,6 +8014,30 @@ export interface operations {
             };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    sandbox_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxStatusResponse"];
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };

@@ -251,6 +251,19 @@ export const en = {
       sms: 'SMS (Twilio)',
     },
   },
+  sandbox: {
+    title: 'Simulate a customer',
+    intro:
+      'This instance is a sandbox: every platform is simulated on this machine. A customer writes through the channel’s simulated platform, as the real one would deliver it; reply in the inbox and see below what the platform received.',
+    channel: 'Channel',
+    customer: 'Customer name',
+    text: 'Message',
+    send: 'Send as the customer',
+    sent: 'Sent: the message appears in the inbox in a moment',
+    received: 'What the platform received',
+    nothingReceived: 'Nothing yet: reply to the customer from the inbox.',
+    to: 'To',
+  },
   users: {
     roleOf: 'Role of {{email}}',
     roleChanged: 'Role changed',

@@ -1,10 +1,11 @@
-import { ScrollArea, Tabs, Title } from '@mantine/core';
+import { ScrollArea, Stack, Tabs, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../../api/session';
 import { navigate } from '../../router';
 import { AccessSettings, AuditSettings, ExportSettings, PrivacySettings } from './PrivacySettings';
 import { ChannelSettings } from './ChannelSettings';
 import { ReplySettings } from './ReplySettings';
+import { SandboxPanel } from './SandboxPanel';
 import { RetentionSettings, UserSettings, WebhookSettings } from './TeamSettings';
 
 export const SECTIONS = ['channels', 'users', 'replies', 'retention', 'webhooks', 'privacy', 'exports', 'audit', 'access'] as const;
@@ -30,7 +31,10 @@ export function SettingsPage({ section, session }: { section: string; session: S
           </Tabs.List>
         </ScrollArea>
         <Tabs.Panel value="channels" pt="md">
-          <ChannelSettings />
+          <Stack>
+            <SandboxPanel />
+            <ChannelSettings />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="users" pt="md">
           <UserSettings session={session} />
