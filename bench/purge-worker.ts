@@ -15,6 +15,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SystemClock } from '../libs/domain/src';
 import { loadConfig } from '../src/config/app-config';
 import { RegionDatabases } from '../src/database/region-databases';
+import { PostgresMediaStore } from '../src/media/postgres-media.store';
+import { UploadStore } from '../src/media/upload.store';
 import { RetentionPurgeJob } from '../src/privacy/retention-purge.job';
 import { RetentionSettingsService } from '../src/privacy/retention-settings.service';
 import { JobHeartbeats } from '../src/queue/job-heartbeats.store';
@@ -35,7 +37,16 @@ async function main(): Promise<void> {
   const dbs = new RegionDatabases(config);
   // open() runs the (already applied) migrations and re-grants the app role, then opens its pools.
   await dbs.open();
-  const job = new RetentionPurgeJob(dbs, new RetentionSettingsService(dbs), new SystemClock(), config, new TenantDirectory(dbs), new JobHeartbeats(dbs));
+  const job = new RetentionPurgeJob(
+    dbs,
+    new RetentionSettingsService(dbs),
+    new SystemClock(),
+    config,
+    new TenantDirectory(dbs),
+    new JobHeartbeats(dbs),
+    new UploadStore(dbs),
+    new PostgresMediaStore(dbs),
+  );
   let busy = false;
   port!.on('message', (m: PurgeWorkerIn) => {
     if (m.op === 'run') {

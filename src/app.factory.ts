@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import { type LoggerService, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -27,6 +28,7 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
       .split(';')[0]
       .trim()
       .toLowerCase();
+    if (mime === 'multipart/form-data' && req.method === 'POST' && req.url.split('?')[0] === '/api/uploads') return; // files, streamed
     if (mime !== 'application/json') throw new UnsupportedMediaTypeException('The API accepts application/json bodies only');
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { sandbox: opts.sandbox }), adapter, {
@@ -35,6 +37,12 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
     abortOnError: false,
   });
   useBoundedJsonParser(app, config.bodyLimitBytes);
+  // Parsed only where a route asks (POST /api/uploads), as a stream: one file, a few small fields.
+  // One byte over the largest limit lets the upload see the overflow and answer 413 itself.
+  await app.register(multipart as never, {
+    throwFileSizeLimit: false,
+    limits: { files: 1, fields: 5, parts: 6, fieldSize: 1024, fileSize: config.mediaMaxUploadBytes + 1, headerPairs: 50 },
+  });
   await registerSecurityHeaders(app.getHttpAdapter().getInstance(), { publicBaseUrl: config.publicBaseUrl });
   app.useGlobalPipes(apiValidationPipe());
   app.enableShutdownHooks();

@@ -23,6 +23,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { MailModule } from './mail/mail.module';
+import { MediaModule } from './media/media.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { SandboxModule } from './sandbox/sandbox.module';
@@ -50,6 +51,7 @@ export class AppModule {
         QueueModule,
         AuditModule,
         MailModule,
+        MediaModule,
         // Features.
         NotificationsModule,
         TenancyModule,

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { KeyRing } from '../../libs/crypto/src';
+import { LARGEST_MEDIA_BYTES } from '../../libs/policy/src';
 import { TrustProxy, parseTrustProxy } from './trust-proxy';
 
 /**
@@ -28,6 +29,10 @@ export abstract class AppConfig {
   /** Lifetime of a sign-in session, and so of its refresh tokens, from the sign-in. */
   abstract readonly sessionTtlSeconds: number;
   abstract readonly bodyLimitBytes: number;
+  /** Bytes of files each tenant may keep, unless its own row says otherwise. */
+  abstract readonly mediaQuotaBytes: number;
+  /** The largest file an upload takes before a channel is named (the largest any platform takes, unless lowered). */
+  abstract readonly mediaMaxUploadBytes: number;
   abstract readonly dataDir: string;
   /** `kid:base64key,…`, newest last: master keys of the credentials envelope encryption. */
   abstract readonly masterKeys: string;
@@ -209,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       JWT_TTL_SECONDS: integer(60, 30 * 24 * 3600)({ default: 15 * 60 }),
       SESSION_TTL_SECONDS: integer(300, 365 * 24 * 3600)({ default: 30 * 24 * 3600 }),
       BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
+      MEDIA_QUOTA_BYTES: integer(0, Number.MAX_SAFE_INTEGER)({ default: 5 * 1024 * 1024 * 1024 }),
+      MEDIA_MAX_UPLOAD_BYTES: integer(1, LARGEST_MEDIA_BYTES)({ default: LARGEST_MEDIA_BYTES }),
       DATA_DIR: str({ default: './data' }),
       MM_MASTER_KEYS: masterKeys(),
       META_APP_SECRET: str({ default: undefined }),
@@ -281,6 +288,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
+    mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,
     meta: Object.freeze({

@@ -9,6 +9,7 @@ import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { IdParam } from '../common/id-param';
 import { AttachmentContentService } from './attachment-content.service';
+import { sendStoredFile } from '../media/media-reply';
 
 @ApiTags('conversations')
 @Authenticated()
@@ -16,7 +17,7 @@ import { AttachmentContentService } from './attachment-content.service';
 export class AttachmentsController {
   constructor(private readonly content: AttachmentContentService) {}
 
-  /** The bytes of an attachment: a redirect to the platform CDN, or streamed through (WhatsApp media, e-mail parts). */
+  /** The bytes of an attachment: a redirect to the platform CDN, or streamed (files we store, WhatsApp media, e-mail parts). */
   @Get(':id/messages/:messageId/attachments/:index')
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ description: 'The bytes, with their content type', schema: { type: 'string', format: 'binary' } })
@@ -31,6 +32,10 @@ export class AttachmentsController {
   ) {
     const found = await this.content.open(p, id, messageId, index);
     if ('redirect' in found) return reply.redirect(found.redirect, 302);
+    if ('stored' in found) {
+      const { upload, inline, stream } = found.stored;
+      return sendStoredFile(reply, { stream, inline, mimeType: upload.mimeType, size: upload.size, fileName: upload.fileName });
+    }
     reply.header('content-type', found.mimeType).header('cache-control', 'private, no-store');
     if (found.length) reply.header('content-length', found.length);
     // Content someone else wrote (an e-mail attachment) is a download, never a page of this origin.

@@ -145,17 +145,24 @@ export class TemplateDto {
 }
 
 export class OutgoingAttachmentDto {
-  @ApiProperty({ enum: ['image', 'video', 'audio', 'file'] })
+  @ApiPropertyOptional({ enum: ['image', 'video', 'audio', 'file'], description: 'Required with url; with uploadId it follows from the sniffed type' })
+  @ValidateIf((o) => o.uploadId === undefined || o.type !== undefined)
   @IsIn(['image', 'video', 'audio', 'file'])
-  type: 'image' | 'video' | 'audio' | 'file';
+  type?: 'image' | 'video' | 'audio' | 'file';
 
-  @ApiProperty({ example: 'https://example.com/menu.pdf' })
+  @ApiPropertyOptional({ example: 'https://example.com/menu.pdf', description: 'A file the platform fetches itself (Messenger, Instagram, Telegram)' })
+  @ValidateIf((o) => o.uploadId === undefined || o.url !== undefined)
   @IsUrl({ protocols: ['https'], require_protocol: true })
   @MaxLength(2048)
-  url: string;
+  url?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'A file uploaded with POST /api/uploads (not sent yet); instead of url' })
+  @ValidateIf((o) => o.url === undefined || o.uploadId !== undefined)
+  @IsUUID()
+  uploadId?: string;
 }
 
-/** Free-form `text` and/or `attachments` by URL, or (WhatsApp, outside the 24-hour window) an approved `template`. */
+/** Free-form `text` and/or `attachments` (by URL or uploaded), or (WhatsApp, outside the 24-hour window) an approved `template`. */
 export class SendMessageDto {
   @ApiPropertyOptional({ maxLength: 4096, description: 'May hold {{contact.name}} and {{agent.name}}, filled in when sent' })
   @ValidateIf((o) => (o.template === undefined && o.attachments === undefined && o.cannedResponseId === undefined) || o.text !== undefined)

@@ -55,6 +55,7 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
     optOuts as never,
     {} as never,
     {} as never,
+    {} as never,
   );
   const send = (content: OutgoingContent) => service.send(TENANT, CONVERSATION, AGENT, content);
   return { send, outbox, consents, events, signal, adapters, optOuts };

@@ -35,11 +35,13 @@ import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
 import { AutoReplies, ConversationRouter } from './conversation-router';
+import { UploadService } from '../media/upload.service';
 import { OptOuts } from './opt-outs.service';
 
 export interface OutgoingContent {
   text?: string;
-  attachments?: Array<{ type: 'image' | 'video' | 'audio' | 'file'; url: string }>;
+  /** By URL (the platform fetches it) or by upload id (we send the bytes); a DTO lets only one of the two through. */
+  attachments?: Array<{ type?: 'image' | 'video' | 'audio' | 'file'; url?: string; uploadId?: string }>;
   template?: { name: string; language: string; parameters?: string[] };
 }
 
@@ -65,6 +67,7 @@ export class ConversationService {
     private readonly optOuts: OptOuts,
     private readonly teams: TeamsService,
     private readonly moduleRef: ModuleRef,
+    private readonly uploads: UploadService,
   ) {}
 
   /** Automatic assignment (resolved late: its module builds on this one). */
@@ -247,6 +250,7 @@ export class ConversationService {
     if (channel.status === 'disconnected') throw conflict('CHANNEL_DISCONNECTED', 'This channel is disconnected');
 
     const capabilities = this.adapters.for(channel.kind).capabilities;
+    const uploadIds = [...new Set((content.attachments ?? []).flatMap((a) => (a.uploadId ? [a.uploadId] : [])))];
     if (capabilities.optOutKeywords && (await this.optOuts.isOptedOut(tenant, conversation.contactId, channel.id))) {
       throw capabilities.optOutKeywords.refusal();
     }
@@ -259,9 +263,10 @@ export class ConversationService {
         if (refusal) throw refusal;
       }
     } else {
-      if (content.attachments?.length && !capabilities.attachments) {
+      if (content.attachments?.some((a) => a.url) && !capabilities.attachments) {
         throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending attachments by URL is not available on ${channel.kind} yet`);
       }
+      if (uploadIds.length && !capabilities.media) throw invalid('ATTACHMENTS_NOT_SUPPORTED', `Sending files is not available on ${channel.kind} yet`);
       const length = content.text?.length ?? 0;
       if (capabilities.maxTextChars !== undefined && length > capabilities.maxTextChars) {
         throw invalid('TEXT_TOO_LONG', `Text on ${channel.kind} must be at most ${capabilities.maxTextChars} characters; this one has ${length}`);
@@ -272,12 +277,17 @@ export class ConversationService {
       if (mode && !mode.allowed) throw rejected(mode.code, mode.reason);
     }
 
+    const uploaded = uploadIds.length ? await this.uploads.attachments(tenant, uploadIds, capabilities.media!) : [];
+    const attachments: Attachment[] | undefined = content.attachments?.map((a) =>
+      a.uploadId ? uploaded.find((u) => u.uploadId === a.uploadId)! : ({ type: a.type!, url: a.url! } as Attachment),
+    );
     const message = await this.outbox.addOutboundMessage(tenant, {
       conversationId,
       authorId,
       autoReply: opts.autoReply,
       text: content.text ?? null,
-      attachments: content.attachments,
+      attachments,
+      ...(uploadIds.length ? { uploadIds } : {}),
       template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
     });
     this.signal.notify('outbound');

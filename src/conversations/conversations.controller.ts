@@ -18,7 +18,7 @@ import { MessagePageResponse, MessageResponse, NoteListResponse, NoteResponse } 
 import { CreateNoteDto, ListConversationsQueryDto, SendMessageDto, StartConversationDto, UpdateConversationDto } from './conversation.dto';
 
 /** What sending can refuse, whether replying or writing first. */
-const SEND_ERRORS: ErrorCode[] = [
+const SEND_ERRORS: Array<ErrorCode | `${ErrorCode}@${number}`> = [
   'EMPTY_MESSAGE',
   'MESSAGE_TOO_LONG',
   'TEXT_TOO_LONG',
@@ -32,6 +32,9 @@ const SEND_ERRORS: ErrorCode[] = [
   'WHATSAPP_WINDOW_CLOSED',
   'WHATSAPP_OPT_IN_REQUIRED',
   'CARD_NUMBER_NOT_ALLOWED',
+  'UPLOAD_NOT_FOUND@400',
+  'UPLOAD_ALREADY_SENT',
+  'ATTACHMENT_TOO_LARGE_FOR_CHANNEL',
 ];
 
 @ApiTags('conversations')

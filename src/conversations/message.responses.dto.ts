@@ -124,6 +124,9 @@ export class AttachmentResponse {
   name?: string;
   @ApiPropertyOptional({ description: 'The platform reference kept for lazy download (a WhatsApp media id, say)' }) ref?: string;
   @ApiPropertyOptional() sha256?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'A file stored by us (an upload): its bytes are at GET /api/uploads/{uploadId}/content' })
+  uploadId?: string;
+  @ApiPropertyOptional({ type: Number, description: 'Bytes, for files we store' }) size?: number;
   @ApiPropertyOptional({
     description:
       'By type: audio AudioDetail, sticker StickerDetail, location LocationDetail, contacts ContactsDetail, order OrderDetail, poll PollDetail, link LinkDetail, share/story_mention/reel ShareDetail, referral ReferralDetail, system SystemDetail, other PlaceholderDetail',

@@ -92,6 +92,8 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     channels as never,
     adapters as never,
     clock as never,
+    { findMany: async () => [] } as never,
+    {} as never,
   );
   return { run: () => sender.runBatch('eu'), job, tx, queue, outbox, conversations, channels, send };
 }

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, DeliveryFailure, MessageOutbox, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
+import { Clock, DeliveryFailure, MediaStore, MessageOutbox, OutboundFile, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
+import type { Message } from '../../libs/domain/src';
+import { UploadStore } from '../media/upload.store';
 import type { ReplyMode } from '../../libs/policy/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
@@ -50,6 +52,8 @@ export class OutboundSender extends QueueWorker {
     private readonly channels: ChannelService,
     private readonly adapters: ChannelAdapters,
     private readonly clock: Clock,
+    private readonly uploads: UploadStore,
+    private readonly media: MediaStore,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -77,6 +81,8 @@ export class OutboundSender extends QueueWorker {
     const mode = adapter.capabilities.replyWindow?.(task.conversation.lastInboundAt, this.clock.now()) ?? NO_WINDOW;
     if (!mode.allowed && !task.template) return this.fail(tenant, job, mode.code, mode.reason);
 
+    const files = await this.filesOf(tenant, task.message);
+    if (!files) return this.fail(tenant, job, 'MEDIA_UNAVAILABLE', 'A file of this message is no longer stored');
     try {
       const receipt = await adapter.gateway.send({
         messageId: task.message.id,
@@ -84,6 +90,7 @@ export class OutboundSender extends QueueWorker {
         recipientId: task.recipientExternalId,
         text: task.message.text,
         attachments: task.message.attachments,
+        files,
         template: task.template ?? undefined,
         replyMode: mode.allowed ? mode.mode : 'standard',
       });
@@ -101,6 +108,18 @@ export class OutboundSender extends QueueWorker {
         await this.conversations.setContactBlocked(tenant, channel.id, task.recipientExternalId, true, this.clock.now());
       await this.fail(tenant, job, err.platformCode, err.platformText);
     }
+  }
+
+  /** The message's uploaded files, read from the store as the gateway streams them; null when one is gone (erased meanwhile). */
+  private async filesOf(tenant: TenantRef, message: Message): Promise<OutboundFile[] | null> {
+    const ids = message.attachments.flatMap((a) => (a.uploadId ? [a.uploadId] : []));
+    if (ids.length === 0) return [];
+    const found = new Map((await this.uploads.findMany(tenant, ids)).map((u) => [u.id, u]));
+    if (ids.some((id) => !found.has(id))) return null;
+    return ids.map((id) => {
+      const u = found.get(id)!;
+      return { uploadId: u.id, fileName: u.fileName, mimeType: u.mimeType, size: u.size, open: () => this.media.open(tenant, u.blobId) };
+    });
   }
 
   /** A failure no retry can fix: the message fails now, in the transaction that ends the job. */

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import type { QueryRunner } from 'typeorm';
-import { Clock, TenantRef } from '../../libs/domain/src';
-import { CRM_PUSH_LOG_DAYS, CRM_TOMBSTONE_DAYS, PROCESSED_EVENT_DAYS, retentionCutoff, retentionDays } from '../../libs/policy/src';
+import { Clock, MediaStore, TenantRef } from '../../libs/domain/src';
+import { CRM_PUSH_LOG_DAYS, CRM_TOMBSTONE_DAYS, PROCESSED_EVENT_DAYS, UNSENT_UPLOAD_DAYS, retentionCutoff, retentionDays } from '../../libs/policy/src';
+import { UploadStore } from '../media/upload.store';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
@@ -33,6 +34,8 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly directory: TenantDirectory,
     private readonly heartbeats: JobHeartbeats,
+    private readonly uploads: UploadStore,
+    private readonly media: MediaStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -130,6 +133,10 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
         [t, retentionCutoff(PROCESSED_EVENT_DAYS, now)],
       ),
     );
+
+    // 3b. Files: uploads nobody sent (their bytes go with the last reference), and puts a client abandoned midway.
+    add('uploads', await this.uploads.deleteUnsent(tenant, retentionCutoff(UNSENT_UPLOAD_DAYS, now)));
+    add('media_blobs', await this.media.sweep(tenant, retentionCutoff(UNSENT_UPLOAD_DAYS, now)));
 
     // 4. CRM tombstones (records the CRM deleted) and the push log, once they have served.
     add(

@@ -172,6 +172,33 @@ export class TestApp {
   }
 
   /**
+   * `POST /api/uploads` with one file as multipart/form-data (part `file`, or `field`), the
+   * answer checked against the API contract like `request`'s.
+   */
+  async upload(token: string, bytes: Buffer, opts: { fileName?: string; contentType?: string; field?: string; query?: string } = {}): Promise<HttpResult> {
+    const boundary = `----mm${randomBytes(8).toString('hex')}`;
+    const payload = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${opts.field ?? 'file'}"; filename="${opts.fileName ?? 'file.bin'}"\r\n` +
+          `Content-Type: ${opts.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const url = `/api/uploads${opts.query ? `?${opts.query}` : ''}`;
+    const res = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    const body = res.body ? JSON.parse(res.body) : undefined;
+    const broken = contractViolation('POST', url, res.statusCode, res.headers, body);
+    if (broken) throw new Error(`API contract: ${broken}`);
+    return { status: res.statusCode, body, headers: res.headers };
+  }
+
+  /**
    * Signs up a fresh organization; every test makes its own tenants, nothing is truncated. Each
    * comes from an address of its own, as different businesses would (sign-ups are limited per address).
    */

@@ -1,5 +1,16 @@
 import type { Attachment, ChannelKind } from './conversation';
 
+/** An uploaded file a delivery sends (an attachment with `uploadId`): its bytes come from the media store when the gateway reads them. */
+export interface OutboundFile {
+  uploadId: string;
+  fileName: string;
+  /** Sniffed from the bytes when uploaded. */
+  mimeType: string;
+  size: number;
+  /** The bytes from the first, each time it is called (a retry reads them again). */
+  open(): AsyncIterable<Uint8Array>;
+}
+
 /** Everything a gateway needs to deliver one message; credentials are already decrypted. */
 export interface OutboundDelivery {
   /** Our id of the message being delivered (a channel without platform ids, like web chat, uses it). */
@@ -14,6 +25,8 @@ export interface OutboundDelivery {
   recipientId: string;
   text?: string | null;
   attachments?: Attachment[];
+  /** The uploaded files among the attachments, in their order. */
+  files?: OutboundFile[];
   template?: { name: string; language: string; parameters: string[] };
   /** From the messaging-window policy: how Meta must be told this reply is allowed. */
   replyMode: 'standard' | 'response' | 'human_agent';

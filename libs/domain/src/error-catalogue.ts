@@ -216,7 +216,11 @@ export const ERROR_CATALOGUE = {
     meaning: "The text is longer than the channel's platform takes in one message (the message says the limit).",
     action: 'Shorten the text, or send it as several messages.',
   },
-  ATTACHMENTS_NOT_SUPPORTED: { status: 400, meaning: 'Attachments by URL cannot be sent on this channel yet.', action: 'Send text, or a link in the text.' },
+  ATTACHMENTS_NOT_SUPPORTED: {
+    status: 400,
+    meaning: 'Attachments of this form (by URL, or uploaded files) cannot be sent on this channel yet.',
+    action: 'Send text, or a link in the text.',
+  },
   CHANNEL_DISCONNECTED: { status: 409, meaning: 'The channel is disconnected.', action: 'Reconnect the channel, then send.' },
   CHANNEL_REVOKED: { status: 409, meaning: "The platform revoked the channel's access.", action: 'Reconnect the channel with new credentials.' },
   MESSAGING_WINDOW_CLOSED: {
@@ -248,6 +252,31 @@ export const ERROR_CATALOGUE = {
   CONTACT_BLOCKED: { status: 422, meaning: 'The contact has blocked the bot or account.', action: 'Do not retry; reach the contact another way.' },
   CARD_NUMBER_NOT_ALLOWED: { status: 422, meaning: 'WhatsApp messages must not contain a full payment card number.', action: 'Send the last 4 digits only.' },
   MEDIA_UNAVAILABLE: { status: 422, meaning: 'The media can no longer be fetched from the platform.', action: 'Ask the contact to send it again.' },
+
+  // --- Uploads (media) ---
+  UPLOAD_NOT_FOUND: { status: [400, 404], meaning: 'No such upload in this organization (400 when named inside a body).', action: CHECK_ID },
+  UPLOAD_FILE_REQUIRED: { status: 400, meaning: 'The multipart body has no part named `file`.', action: 'Send the file as the multipart part `file`.' },
+  UPLOAD_EMPTY: { status: 400, meaning: 'The file is empty.', action: 'Send a file with content.' },
+  UPLOAD_TOO_LARGE: {
+    status: 413,
+    meaning: 'The file is larger than uploads accept (or than the platform of the channel named takes); the message says the limit.',
+    action: 'Send a smaller file, or share a link to it in the text.',
+  },
+  MEDIA_QUOTA_EXCEEDED: {
+    status: 413,
+    meaning: "The organization's storage for files is full.",
+    action: 'Delete conversations or files it no longer needs, or ask for a larger quota.',
+  },
+  ATTACHMENT_TOO_LARGE_FOR_CHANNEL: {
+    status: 413,
+    meaning: "An uploaded file is larger than the channel's platform takes for its type; the message says the limit.",
+    action: 'Send a smaller file, or as a document where the platform takes larger documents.',
+  },
+  UPLOAD_ALREADY_SENT: {
+    status: 409,
+    meaning: 'The upload was sent with another message already.',
+    action: 'Upload the file again for another message (the bytes are stored once either way).',
+  },
 
   // --- Channels ---
   CHANNEL_NOT_FOUND: { status: [400, 404], meaning: 'No such channel in this organization (400 when named inside a body).', action: CHECK_ID },

@@ -5,7 +5,8 @@ import type { ErrorCodeWithStatus } from './error-catalogue';
  * exception filter maps the kind to an HTTP status, so services never think in status codes.
  * Each kind accepts only the catalogued codes answered with its status.
  */
-export type DomainErrorKind = 'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthenticated' | 'unavailable' | 'rejected' | 'rate_limited';
+export type DomainErrorKind =
+  'not_found' | 'invalid' | 'conflict' | 'forbidden' | 'unauthenticated' | 'unavailable' | 'rejected' | 'rate_limited' | 'too_large';
 
 export const STATUS_OF_KIND = {
   invalid: 400,
@@ -13,6 +14,7 @@ export const STATUS_OF_KIND = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   rejected: 422,
   rate_limited: 429,
   unavailable: 503,
@@ -38,6 +40,8 @@ export const forbidden = (code: CodeOfKind<'forbidden'>, message: string) => new
 export const unauthenticated = (code: CodeOfKind<'unauthenticated'>, message: string) => new DomainError('unauthenticated', code, message);
 /** Well-formed, but a rule (a platform's policy, say) does not allow it now. */
 export const rejected = (code: CodeOfKind<'rejected'>, message: string) => new DomainError('rejected', code, message);
+/** A file (or a tenant's store of files) over a limit: 413. */
+export const tooLarge = (code: CodeOfKind<'too_large'>, message: string) => new DomainError('too_large', code, message);
 
 /** A limit was reached: the caller may try again after `retryAfterSeconds` (sent as Retry-After). */
 export class RetryLaterError extends DomainError<'rate_limited'> {

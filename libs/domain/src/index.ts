@@ -14,3 +14,4 @@ export * from './clock';
 export * from './ids';
 export * from './crm';
 export * from './phone';
+export * from './media-store';

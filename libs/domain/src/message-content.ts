@@ -145,6 +145,10 @@ interface AttachmentBase {
   /** Platform-specific reference (e.g. a WhatsApp media id) kept for lazy download. */
   ref?: string;
   sha256?: string;
+  /** A file we store (POST /api/uploads): its bytes are ours, in the tenant's region. */
+  uploadId?: string;
+  /** Bytes, where we know them (stored files). */
+  size?: number;
 }
 
 /** One attachment; `detail` is typed by `type`. */

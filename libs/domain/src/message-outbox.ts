@@ -10,6 +10,8 @@ export interface NewOutboundMessage {
   autoReply?: boolean;
   attachments?: Attachment[];
   template?: { name: string; language: string; parameters: string[] } | null;
+  /** Uploaded files the message sends: they become the message's (and go with it) in its transaction. */
+  uploadIds?: string[];
 }
 
 /** What the sender needs to deliver one queued message. */

@@ -4,3 +4,4 @@ export * from './channel-lifecycle';
 export * from './retention';
 export * from './purpose';
 export * from './business-hours';
+export * from './media-limits';

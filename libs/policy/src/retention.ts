@@ -29,3 +29,9 @@ export const CRM_TOMBSTONE_DAYS = 30;
 
 /** The log of pushes to CRMs (ids and outcomes) is kept this long after each push ended. */
 export const CRM_PUSH_LOG_DAYS = 30;
+
+/**
+ * Days an uploaded file nobody sent is kept (an agent attached it and gave up, or a put was cut
+ * off midway): a file that never left is nobody's record, so it goes soon.
+ */
+export const UNSENT_UPLOAD_DAYS = 1;

@@ -1,6 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import { ChannelGateway, ChannelKind, DomainError, InboundEvent, TenantRef, invalid } from '../../../libs/domain/src';
-import { DataOrigin, ReplyMode } from '../../../libs/policy/src';
+import { DataOrigin, MediaLimits, ReplyMode } from '../../../libs/policy/src';
 
 export interface ValidatedChannel {
   config: Record<string, unknown>;
@@ -32,6 +32,8 @@ export interface ConnectResult {
 export interface ChannelCapabilities {
   /** Attachments can be sent by URL. */
   readonly attachments: boolean;
+  /** Uploaded files can be sent, up to these sizes per kind (libs/policy media-limits, with the platforms' documents cited). */
+  readonly media?: MediaLimits;
   /**
    * Approved message templates can be sent (outside the messaging window too), to a contact who
    * gave this consent; `missingConsent` is the refusal when they did not.

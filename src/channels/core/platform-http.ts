@@ -27,16 +27,30 @@ export class PlatformHttpClient {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  async request<T>(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<PlatformResponse<T>> {
+  /** `body`: text, or a stream (an upload: sent as it is read, never held whole). */
+  async request<T>(
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array> },
+  ): Promise<PlatformResponse<T>> {
     const res = await this.fetch(url, init);
     const body = (await res.json().catch(() => undefined)) as T | undefined;
     return { status: res.status, ok: res.ok, body, headers: res.headers };
   }
 
   /** The raw response (a binary download); a network failure or timeout throws as for `request`. */
-  async fetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}, unreachable?: string): Promise<Response> {
+  async fetch(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array> } = {},
+    unreachable?: string,
+  ): Promise<Response> {
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      // A streamed body needs half-duplex (fetch's rule); an upload gets longer than a call to finish.
+      const streamed = init.body instanceof ReadableStream;
+      return await fetch(url, {
+        ...init,
+        ...(streamed ? { duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(streamed ? this.timeoutMs * 8 : this.timeoutMs),
+      } as RequestInit);
     } catch (err) {
       throw new DeliveryFailure(
         'retryable',

@@ -1,4 +1,5 @@
 import { DeliveryFailure } from '../../../libs/domain/src';
+import type { StreamedBody } from '../core/multipart-body';
 import { PlatformHttpClient, retryAfterMs as parseRetryAfter } from '../core/platform-http';
 
 interface GraphError {
@@ -41,6 +42,18 @@ export class GraphClient {
 
   async post<T>(path: string, token: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, token, body);
+  }
+
+  /** A multipart upload (WhatsApp media, Messenger attachments), streamed. */
+  async upload<T>(path: string, token: string, body: StreamedBody): Promise<T> {
+    const res = await this.http.request<{ error?: GraphError } & T>(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType, 'content-length': String(body.length) },
+      body: body.body,
+    });
+    const payload = res.body ?? ({} as { error?: GraphError } & T);
+    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers.get('retry-after'));
+    return payload;
   }
 
   async get<T>(pathOrUrl: string, token: string): Promise<T> {

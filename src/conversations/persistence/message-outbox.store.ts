@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryTask, Message, MessageOutbox, NewOutboundMessage, TenantRef } from '../../../libs/domain/src';
+import { DeliveryTask, Message, MessageOutbox, NewOutboundMessage, TenantRef, conflict } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { rows } from '../../database/sql';
 import { JobQueue } from '../../queue/job-queue.service';
@@ -33,6 +33,14 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
           input.autoReply ?? false,
         ],
       );
+      if (input.uploadIds?.length) {
+        const claimed = await rows(tx, `update uploads set message_id = $3 where tenant_id = $1 and id = any($2::uuid[]) and message_id is null returning id`, [
+          tenant.tenantId,
+          input.uploadIds,
+          row.id,
+        ]);
+        if (claimed.length !== input.uploadIds.length) throw conflict('UPLOAD_ALREADY_SENT', 'An upload was sent with another message meanwhile');
+      }
       // The outbox: the job commits with the message, so a queued message is never forgotten.
       await this.queue.enqueue(tx, 'outbound', tenant.tenantId, row.id);
       await tx.query(`update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`, [

@@ -42,6 +42,7 @@ import { ProfileNames1766420000001 } from './region/1766420000001-profile-names'
 import { Teams1766500000000 } from './region/1766500000000-teams';
 import { Assignment1766500000001 } from './region/1766500000001-assignment';
 import { BusinessHours1766500000002 } from './region/1766500000002-business-hours';
+import { Media1766600000000 } from './region/1766600000000-media';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -78,6 +79,7 @@ export const REGION_MIGRATIONS = [
   Teams1766500000000,
   Assignment1766500000001,
   BusinessHours1766500000002,
+  Media1766600000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -1,11 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MultipartForm, parseMultipart } from './multipart';
 import { SimulatedHttpServer } from './simulated-http-server';
+
+const MB = 1024 * 1024;
+/** The Cloud API's limits by media type (its "Supported media types"), as it enforces them on upload. */
+const WHATSAPP_LIMIT = (mime: string) =>
+  mime === 'image/jpeg' || mime === 'image/png' ? 5 * MB : mime.startsWith('video/') || mime.startsWith('audio/') ? 16 * MB : 100 * MB;
 
 export interface GraphCall {
   method: string;
   path: string;
   authorization: string | undefined;
   body: any;
+  /** A multipart upload's parts (the body is then undefined). */
+  form?: MultipartForm;
 }
 
 /** What one access token may do: the node `/me` names, and the ids it controls. */
@@ -112,7 +120,13 @@ export class SimulatedGraph extends SimulatedHttpServer {
     return this;
   }
 
-  private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string }>();
+  private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string; fileName?: string; phoneNumberId?: string }>();
+
+  /** What was uploaded to a number's media endpoint, by media id. */
+  uploadedMedia(id: string): { bytes: Buffer; mimeType: string; fileName?: string } | undefined {
+    const m = this.media.get(id);
+    return m?.phoneNumberId ? m : undefined;
+  }
 
   /** A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes. */
   addMedia(id: string, token: string, bytes: Buffer, mimeType: string): this {
@@ -140,10 +154,18 @@ export class SimulatedGraph extends SimulatedHttpServer {
     return grant;
   }
 
-  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse, bytes: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://graph.invalid');
     const path = url.pathname;
-    const call: GraphCall = { method: req.method ?? '', path, authorization: req.headers.authorization, body: raw ? JSON.parse(raw) : undefined };
+    const multipart = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    const form = multipart ? parseMultipart(req.headers['content-type'], bytes) : undefined;
+    const call: GraphCall = {
+      method: req.method ?? '',
+      path,
+      authorization: req.headers.authorization,
+      body: raw && !multipart ? JSON.parse(raw) : undefined,
+      ...(form ? { form } : {}),
+    };
     this.calls.push(call);
     this.queries.set(call, Object.fromEntries(url.searchParams));
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
@@ -177,8 +199,29 @@ export class SimulatedGraph extends SimulatedHttpServer {
       return req.method === 'POST' && edge === 'messages' ? reply(400, { error: INVALID_TOKEN }) : reply(400, { error: NOT_VISIBLE(nodeId) });
     }
 
+    if (req.method === 'POST' && edge === 'media' && this.nodes.has(nodeId)) {
+      // WhatsApp media upload: multipart with messaging_product, the type, and the file of that type.
+      if (!form) return reply(400, { error: { code: 100, message: 'Expected multipart/form-data with a file' } });
+      const file = form.files.file;
+      if (form.fields.messaging_product !== 'whatsapp') return reply(400, { error: { code: 100, message: 'messaging_product must be whatsapp' } });
+      if (!file || file.bytes.length === 0) return reply(400, { error: { code: 100, message: 'The parameter file is required' } });
+      if (form.fields.type !== file.contentType) return reply(400, { error: { code: 131053, message: 'Media upload error: type does not match the file' } });
+      if (file.bytes.length > WHATSAPP_LIMIT(file.contentType)) return reply(400, { error: { code: 131053, message: 'Media upload error: file too large' } });
+      const id = `${Date.now()}${++this.counter}`;
+      this.media.set(id, { token: token!, bytes: file.bytes, mimeType: file.contentType, fileName: file.fileName, phoneNumberId: nodeId });
+      return reply(200, { id });
+    }
     if (req.method === 'POST' && edge === 'messages') {
       const n = ++this.counter;
+      const type = call.body?.type;
+      if (call.body?.messaging_product === 'whatsapp' && ['image', 'video', 'audio', 'document', 'sticker'].includes(type)) {
+        const ref = call.body[type];
+        const uploaded = typeof ref?.id === 'string' ? this.media.get(ref.id) : undefined;
+        if (typeof ref?.link !== 'string' && uploaded?.phoneNumberId !== nodeId) {
+          return reply(400, { error: { code: 131053, message: `Media upload error: unknown media id for ${type}` } });
+        }
+        if (type === 'audio' && ref.caption !== undefined) return reply(400, { error: { code: 100, message: 'audio takes no caption' } });
+      }
       const scriptedId = this.nextSendIds.shift();
       if (call.body?.messaging_product === 'whatsapp') {
         return reply(200, {

@@ -27,8 +27,8 @@ export abstract class SimulatedHttpServer {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** Answers `req`, whose body was `raw`. */
-  protected abstract handle(req: IncomingMessage, raw: string, res: ServerResponse): void | Promise<void>;
+  /** Answers `req`, whose body was `raw` (as text; `bytes` as received, for binary bodies such as multipart uploads). */
+  protected abstract handle(req: IncomingMessage, raw: string, res: ServerResponse, bytes: Buffer): void | Promise<void>;
 
   protected script(key: string, reply: ScriptedReply): this {
     const list = this.scripted.get(key) ?? [];
@@ -49,6 +49,7 @@ export abstract class SimulatedHttpServer {
   private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    await this.handle(req, Buffer.concat(chunks).toString('utf8'), res);
+    const bytes = Buffer.concat(chunks);
+    await this.handle(req, bytes.toString('utf8'), res, bytes);
   }
 }

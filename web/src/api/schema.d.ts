@@ -1084,6 +1084,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["uploads_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["uploads_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["uploads_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1501,11 +1549,18 @@ export interface components {
             /** @description The platform reference kept for lazy download (a WhatsApp media id, say) */
             ref?: string;
             sha256?: string;
+            /** @description Bytes, for files we store */
+            size?: number;
             /**
              * @description Media (image, video, audio, file, sticker) carry a file; the other types carry their content in `detail`. `other`: content the inbox cannot show yet, named in `detail`
              * @enum {string}
              */
             type: "image" | "video" | "audio" | "file" | "sticker" | "location" | "contacts" | "order" | "poll" | "link" | "share" | "story_mention" | "reel" | "referral" | "system" | "other";
+            /**
+             * Format: uuid
+             * @description A file stored by us (an upload): its bytes are at GET /api/uploads/{uploadId}/content
+             */
+            uploadId?: string;
             /** @description Where the platform serves it (fetch media through the attachments route); a geo: URI for a location */
             url?: string;
         };
@@ -2820,10 +2875,21 @@ export interface components {
             quantity: number;
         };
         OutgoingAttachmentDto: {
-            /** @enum {string} */
-            type: "image" | "video" | "audio" | "file";
-            /** @example https://example.com/menu.pdf */
-            url: string;
+            /**
+             * @description Required with url; with uploadId it follows from the sniffed type
+             * @enum {string}
+             */
+            type?: "image" | "video" | "audio" | "file";
+            /**
+             * Format: uuid
+             * @description A file uploaded with POST /api/uploads (not sent yet); instead of url
+             */
+            uploadId?: string;
+            /**
+             * @description A file the platform fetches itself (Messenger, Instagram, Telegram)
+             * @example https://example.com/menu.pdf
+             */
+            url?: string;
         };
         OwnershipTransferResponse: {
             owner: components["schemas"]["UserResponse"];
@@ -3366,6 +3432,28 @@ export interface components {
              * @enum {string}
              */
             role?: "admin" | "agent";
+        };
+        UploadResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example invoice.pdf */
+            fileName: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The message it was sent with; null until sent
+             */
+            messageId: string | null;
+            /**
+             * @description Sniffed from the bytes, whatever the client said
+             * @example application/pdf
+             */
+            mimeType: string;
+            /** @description Hex SHA-256 of the bytes */
+            sha256: string;
+            /** @example 48213 */
+            size: number;
         };
         UserListResponse: {
             items: components["schemas"]["UserResponse"][];
@@ -6424,7 +6512,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedConversationResponse"];
                 };
             };
-            /** @description Error: ADDRESS_REQUIRED, ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ADDRESS, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ADDRESS_REQUIRED, ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ADDRESS, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, UPLOAD_NOT_FOUND, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6432,7 +6520,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ADDRESS_REQUIRED" | "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ADDRESS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "VALIDATION_FAILED";
+                        code: "ADDRESS_REQUIRED" | "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ADDRESS" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "UPLOAD_NOT_FOUND" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6470,7 +6558,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: ADDRESS_OF_ANOTHER_CONTACT, CHANNEL_DISCONNECTED, CHANNEL_REVOKED (see /docs/errors) */
+            /** @description Error: ADDRESS_OF_ANOTHER_CONTACT, CHANNEL_DISCONNECTED, CHANNEL_REVOKED, UPLOAD_ALREADY_SENT (see /docs/errors) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6478,14 +6566,28 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ADDRESS_OF_ANOTHER_CONTACT" | "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED";
+                        code: "ADDRESS_OF_ANOTHER_CONTACT" | "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED" | "UPLOAD_ALREADY_SENT";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 409;
                     };
                 };
             };
-            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            /** @description Error: ATTACHMENT_TOO_LARGE_FOR_CHANNEL, PAYLOAD_TOO_LARGE (see /docs/errors) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENT_TOO_LARGE_FOR_CHANNEL" | "PAYLOAD_TOO_LARGE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 413;
+                    };
+                };
+            };
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             /** @description Error: CARD_NUMBER_NOT_ALLOWED, CONTACT_BLOCKED, CONTACT_NOT_ON_CHANNEL, MESSAGING_WINDOW_CLOSED, SMS_OPTED_OUT, WHATSAPP_OPT_IN_REQUIRED, WHATSAPP_TEMPLATE_REQUIRED, WHATSAPP_WINDOW_CLOSED (see /docs/errors) */
             422: {
@@ -6751,7 +6853,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, UPLOAD_NOT_FOUND, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6759,7 +6861,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "VALIDATION_FAILED";
+                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "UPLOAD_NOT_FOUND" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6783,7 +6885,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Error: CHANNEL_DISCONNECTED, CHANNEL_REVOKED (see /docs/errors) */
+            /** @description Error: CHANNEL_DISCONNECTED, CHANNEL_REVOKED, UPLOAD_ALREADY_SENT (see /docs/errors) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6791,14 +6893,28 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED";
+                        code: "CHANNEL_DISCONNECTED" | "CHANNEL_REVOKED" | "UPLOAD_ALREADY_SENT";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 409;
                     };
                 };
             };
-            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            /** @description Error: ATTACHMENT_TOO_LARGE_FOR_CHANNEL, PAYLOAD_TOO_LARGE (see /docs/errors) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENT_TOO_LARGE_FOR_CHANNEL" | "PAYLOAD_TOO_LARGE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 413;
+                    };
+                };
+            };
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             /** @description Error: CARD_NUMBER_NOT_ALLOWED, MESSAGING_WINDOW_CLOSED, SMS_OPTED_OUT, WHATSAPP_OPT_IN_REQUIRED, WHATSAPP_WINDOW_CLOSED (see /docs/errors) */
             422: {
@@ -8916,6 +9032,152 @@ export interface operations {
             409: components["responses"]["USER_DEACTIVATED_409"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    uploads_create: {
+        parameters: {
+            query?: {
+                /** @description The channel the file is for: its platform's size limit applies at once */
+                channelId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResponse"];
+                };
+            };
+            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, CHANNEL_NOT_FOUND, JSON_TOO_DEEP, MALFORMED_JSON, UPLOAD_EMPTY, UPLOAD_FILE_REQUIRED, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "CHANNEL_NOT_FOUND" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UPLOAD_EMPTY" | "UPLOAD_FILE_REQUIRED" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["OPERATOR_READ_ONLY"];
+            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: MEDIA_QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE, UPLOAD_TOO_LARGE (see /docs/errors) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "MEDIA_QUOTA_EXCEEDED" | "PAYLOAD_TOO_LARGE" | "UPLOAD_TOO_LARGE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 413;
+                    };
+                };
+            };
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    uploads_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResponse"];
+                };
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: NOT_FOUND, UPLOAD_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "NOT_FOUND" | "UPLOAD_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    uploads_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, with their sniffed content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: ATTACHMENT_NOT_FOUND, NOT_FOUND, UPLOAD_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENT_NOT_FOUND" | "NOT_FOUND" | "UPLOAD_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
