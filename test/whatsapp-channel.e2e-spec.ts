@@ -104,6 +104,23 @@ describe('WhatsApp channel', () => {
     await graph.stop();
   });
 
+  it('reconnects a number with a new token: the same channel answers 200 (the directory keeps its business account)', async () => {
+    const line = await connect();
+    const rotated = `EAAG-wa-rotated-${line.phoneNumberId}`;
+    graph.whatsapp(line.phoneNumberId, line.wabaId, rotated);
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: {
+        kind: 'whatsapp',
+        name: 'Acme support line',
+        config: { phoneNumberId: line.phoneNumberId, wabaId: line.wabaId },
+        credentials: { accessToken: rotated },
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: line.channelId, status: 'active' });
+  });
+
   it('routes a text by phone_number_id and names the contact after the WhatsApp profile', async () => {
     const line = await connect();
     const other = await connect();
