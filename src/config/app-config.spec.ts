@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { GENERATE_SECRETS_COMMAND, InvalidConfigError, loadConfig, parseRegionUrls } from './app-config';
+import { GENERATE_SECRETS_COMMAND, InvalidConfigError, loadConfig, parseRegionUrls, sandboxRefusal } from './app-config';
 
 const SECRET = 'x'.repeat(40);
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -109,6 +109,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REGION_DATABASE_URLS: 'ru=postgres://b/ru', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS })).toThrow(
       /DEFAULT_REGION: "eu" is not one of REGION_DATABASE_URLS \(ru\)/,
     );
+  });
+});
+
+describe('SANDBOX', () => {
+  const env = { DATABASE_URL: 'postgres://u@h:5432/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+
+  it('is off unless asked for, by SANDBOX=on or --sandbox', () => {
+    expect(loadConfig(env).sandbox).toBe(false);
+    expect(loadConfig({ ...env, SANDBOX: 'on' }).sandbox).toBe(true);
+    expect(() => loadConfig({ ...env, SANDBOX: 'maybe' })).toThrow(/SANDBOX: expected on or off/);
+  });
+
+  it('is refused with NODE_ENV=production, however it was asked for', () => {
+    expect(() => loadConfig({ ...env, SANDBOX: 'on', NODE_ENV: 'production' })).toThrow(/SANDBOX: .* never runs with NODE_ENV=production/);
+    expect(sandboxRefusal({ NODE_ENV: 'production' }, ['node', 'main.js', '--sandbox'])).toMatch(/unset SANDBOX/);
+    expect(sandboxRefusal({ NODE_ENV: 'production' }, ['node', 'main.js'])).toBeNull();
+    expect(sandboxRefusal({ SANDBOX: 'on', NODE_ENV: 'development' })).toBeNull();
   });
 });
 
