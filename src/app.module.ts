@@ -35,6 +35,7 @@ import { TenancyModule } from './tenancy/tenancy.module';
 import { TeamsModule } from './teams/teams.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { BusinessHoursModule } from './business-hours/business-hours.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({})
 export class AppModule {
@@ -59,6 +60,7 @@ export class AppModule {
         ConversationsModule,
         AssignmentModule,
         BusinessHoursModule,
+        ReportsModule,
         SearchModule,
         IngestModule,
         PrivacyModule,

@@ -127,3 +127,9 @@ export function closedSince(s: WeeklySchedule, at: Date): Date | null {
   }
   return new Date(0);
 }
+
+/** The instant a local date (YYYY-MM-DD) begins in `timeZone`. */
+export function startOfLocalDay(timeZone: string, date: string): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(instantOf(timeZone, y, m, d, 0));
+}

@@ -43,6 +43,7 @@ import { Teams1766500000000 } from './region/1766500000000-teams';
 import { Assignment1766500000001 } from './region/1766500000001-assignment';
 import { BusinessHours1766500000002 } from './region/1766500000002-business-hours';
 import { Media1766600000000 } from './region/1766600000000-media';
+import { Reports1766600000001 } from './region/1766600000001-reports';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -80,6 +81,7 @@ export const REGION_MIGRATIONS = [
   Assignment1766500000001,
   BusinessHours1766500000002,
   Media1766600000000,
+  Reports1766600000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

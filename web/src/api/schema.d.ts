@@ -884,6 +884,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations opened and resolved, response and resolution times (p50, p90), messages in and out, backlog */
+        get: operations["reports_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/conversations/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same report as CSV (a header line, then one line per row; empty cells for nulls) */
+        get: operations["reports_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sandbox": {
         parameters: {
             query?: never;
@@ -1878,6 +1912,14 @@ export interface components {
         ConversationPageResponse: {
             items: components["schemas"]["ConversationResponse"][];
             nextCursor: string | null;
+        };
+        ConversationReportResponse: {
+            from: string;
+            /** @enum {string} */
+            groupBy: "day" | "channel" | "team" | "agent";
+            items: components["schemas"]["ReportRowResponse"][];
+            timeZone: string;
+            to: string;
         };
         ConversationResponse: {
             /** Format: uuid */
@@ -2987,6 +3029,24 @@ export interface components {
         RefreshTokenDto: {
             /** @description The refresh token of the last sign-in or refresh (mmr_…); single use */
             refreshToken: string;
+        };
+        ReportRowResponse: {
+            /** @description Conversations not resolved now (null when grouped by day) */
+            backlog: number | null;
+            /** @description Seconds from start to a person's first reply, median, of those opened */
+            firstResponseP50: number | null;
+            firstResponseP90: number | null;
+            /** @description The day (YYYY-MM-DD), or the channel, team or agent id; null: no team, unassigned */
+            key: string | null;
+            messagesIn: number;
+            messagesOut: number;
+            /** @description Conversations started in the range */
+            opened: number;
+            /** @description Seconds from start to resolution, median, of those resolved */
+            resolutionP50: number | null;
+            resolutionP90: number | null;
+            /** @description Conversations resolved in the range */
+            resolved: number;
         };
         RetentionDto: {
             /**
@@ -8130,6 +8190,73 @@ export interface operations {
             };
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    reports_conversations: {
+        parameters: {
+            query: {
+                /** @description First day (in timeZone), inclusive */
+                from: string;
+                groupBy?: "day" | "channel" | "team" | "agent";
+                /** @description IANA time zone the days are cut in */
+                timeZone?: string;
+                /** @description Last day (in timeZone), inclusive; at most 366 days after from */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationReportResponse"];
+                };
+            };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    reports_csv: {
+        parameters: {
+            query: {
+                /** @description First day (in timeZone), inclusive */
+                from: string;
+                groupBy?: "day" | "channel" | "team" | "agent";
+                /** @description IANA time zone the days are cut in */
+                timeZone?: string;
+                /** @description Last day (in timeZone), inclusive; at most 366 days after from */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import type { TenantRef } from '../../libs/domain/src';
+import { RegionDatabases } from '../database/region-databases';
+import { rows } from '../database/sql';
+
+export const GROUPINGS = ['day', 'channel', 'team', 'agent'] as const;
+export type Grouping = (typeof GROUPINGS)[number];
+
+export interface ReportRow {
+  /** The day (YYYY-MM-DD, in the report's time zone), or the channel, team or agent id; null: none (no team, unassigned). */
+  key: string | null;
+  opened: number;
+  resolved: number;
+  firstResponseP50: number | null;
+  firstResponseP90: number | null;
+  resolutionP50: number | null;
+  resolutionP90: number | null;
+  messagesIn: number;
+  messagesOut: number;
+  /** Conversations not resolved now (not per day). */
+  backlog: number | null;
+}
+
+/** The column a conversation (alias c) or a message (alias m, its conversation c) is grouped by; `at` for days. */
+function keyOf(groupBy: Grouping, at: string, message = false): string {
+  switch (groupBy) {
+    case 'day':
+      return `to_char(${at} at time zone $4, 'YYYY-MM-DD')`;
+    case 'channel':
+      return 'c.channel_id::text';
+    case 'team':
+      return 'c.team_id::text';
+    case 'agent':
+      // An outbound message counts for its author; the rest for the conversation's assignee.
+      return message ? `coalesce(case when m.direction = 'outbound' then m.author_id end, c.assignee_id)::text` : 'c.assignee_id::text';
+  }
+}
+
+const seconds = (expr: string, p: number) => `extract(epoch from percentile_cont(${p}) within group (order by ${expr}))::float8`;
+
+/**
+ * The numbers behind reports, computed from stored timestamps: conversations opened (created) and
+ * resolved in the range with their first response and resolution times (p50, p90, seconds),
+ * messages in and out, and the backlog. Days are cut in the report's time zone.
+ */
+@Injectable()
+export class ReportsStore {
+  constructor(private readonly dbs: RegionDatabases) {}
+
+  conversations(tenant: TenantRef, range: { from: Date; to: Date; timeZone: string }, groupBy: Grouping): Promise<ReportRow[]> {
+    const params = [tenant.tenantId, range.from, range.to, range.timeZone];
+    return this.dbs.forTenant(tenant, async (tx) => {
+      const opened = await rows<{ key: string | null; n: number; p50: number | null; p90: number | null }>(
+        tx,
+        `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n,
+                ${seconds('c.first_response_at - c.created_at', 0.5)} as p50, ${seconds('c.first_response_at - c.created_at', 0.9)} as p90
+         from conversations c where c.tenant_id = $1 and c.created_at >= $2 and c.created_at < $3 and $4::text is not null
+         group by 1`,
+        params,
+      );
+      const resolved = await rows<{ key: string | null; n: number; p50: number | null; p90: number | null }>(
+        tx,
+        `select ${keyOf(groupBy, 'c.resolved_at')} as key, count(*)::int as n,
+                ${seconds('c.resolved_at - c.created_at', 0.5)} as p50, ${seconds('c.resolved_at - c.created_at', 0.9)} as p90
+         from conversations c where c.tenant_id = $1 and c.resolved_at >= $2 and c.resolved_at < $3 and $4::text is not null
+         group by 1`,
+        params,
+      );
+      const messages = await rows<{ key: string | null; inbound: number; outbound: number }>(
+        tx,
+        `select ${keyOf(groupBy, 'm.sent_at', true)} as key,
+                count(*) filter (where m.direction = 'inbound')::int as inbound, count(*) filter (where m.direction = 'outbound')::int as outbound
+         from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
+         where m.tenant_id = $1 and m.sent_at >= $2 and m.sent_at < $3 and $4::text is not null
+         group by 1`,
+        params,
+      );
+      const backlog =
+        groupBy === 'day'
+          ? []
+          : await rows<{ key: string | null; n: number }>(
+              tx,
+              `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n from conversations c
+               where c.tenant_id = $1 and c.status <> 'resolved' group by 1`,
+              [tenant.tenantId],
+            );
+
+      const byKey = new Map<string | null, ReportRow>();
+      const row = (key: string | null) => {
+        let r = byKey.get(key);
+        if (!r) {
+          r = {
+            key,
+            opened: 0,
+            resolved: 0,
+            firstResponseP50: null,
+            firstResponseP90: null,
+            resolutionP50: null,
+            resolutionP90: null,
+            messagesIn: 0,
+            messagesOut: 0,
+            backlog: groupBy === 'day' ? null : 0,
+          };
+          byKey.set(key, r);
+        }
+        return r;
+      };
+      for (const o of opened) Object.assign(row(o.key), { opened: o.n, firstResponseP50: o.p50, firstResponseP90: o.p90 });
+      for (const o of resolved) Object.assign(row(o.key), { resolved: o.n, resolutionP50: o.p50, resolutionP90: o.p90 });
+      for (const m of messages) Object.assign(row(m.key), { messagesIn: m.inbound, messagesOut: m.outbound });
+      for (const b of backlog) row(b.key).backlog = b.n;
+      return [...byKey.values()].sort((a, b) => (a.key ?? '\uffff').localeCompare(b.key ?? '\uffff'));
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import type { Client } from 'pg';
+import { TestApp, TestTenant, ownerClient } from './support/test-app';
+
+/**
+ * Conversation reports: opened and resolved, first response and resolution times (p50, p90),
+ * messages in and out and backlog, per day in the caller's time zone, channel, team or agent; as
+ * JSON and CSV; computed from the stored timestamps (the triggers that keep them are checked first).
+ */
+describe('reports', () => {
+  let t: TestApp;
+  let db: Client;
+  beforeAll(async () => {
+    t = await TestApp.start();
+    db = await ownerClient('eu');
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+  });
+
+  const call = (who: TestTenant, method: string, url: string, body?: unknown) => t.request(method, url, { token: who.token, body });
+  const report = (who: TestTenant, query: string) => call(who, 'GET', `/api/reports/conversations?from=2026-03-01&to=2026-03-02&${query}`);
+
+  /**
+   * Three conversations whose timestamps are then set (Moscow is UTC+3): the first starts late on
+   * 1 March Moscow time (still 1 March in UTC) and is resolved after an hour; the second starts
+   * just after midnight on 2 March in Moscow (1 March in UTC); the third on 2 March.
+   */
+  async function history() {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    const [a, b] = [await t.createChannel(owner), await t.createChannel(owner)];
+    const team = (await call(owner, 'POST', '/api/teams', { name: 'Support', channelIds: [a] })).body.id;
+    const c1 = (await t.inbound(owner, a, { externalContactId: 'psid-1' })).conversation.id;
+    const c2 = (await t.inbound(owner, b, { externalContactId: 'psid-2' })).conversation.id;
+    const c3 = (await t.inbound(owner, b, { externalContactId: 'psid-3' })).conversation.id;
+    for (const c of [c1, c2, c3]) expect((await call(agent, 'POST', `/api/conversations/${c}/messages`, { text: 'on it' })).status).toBe(202);
+    await call(owner, 'PATCH', `/api/conversations/${c1}`, { assigneeId: agent.userId, status: 'resolved' });
+    const set = async (id: string, created: string, responseAfter: number, resolvedAfter: number | null) => {
+      const start = new Date(created);
+      const plus = (s: number) => new Date(start.getTime() + s * 1000);
+      await db.query(`update conversations set created_at = $2, first_response_at = $3, resolved_at = $4 where id = $1`, [
+        id,
+        start,
+        plus(responseAfter),
+        resolvedAfter === null ? null : plus(resolvedAfter),
+      ]);
+      await db.query(`update messages set sent_at = case direction when 'inbound' then $2::timestamptz else $3::timestamptz end where conversation_id = $1`, [
+        id,
+        start,
+        plus(responseAfter),
+      ]);
+    };
+    return { owner, agent, a, b, team, c1, c2, c3, set };
+  }
+
+  it('keeps when a person first answered and when a conversation was resolved', async () => {
+    const { owner, c1, c2 } = await history();
+    const stamps = async (id: string) => (await db.query(`select first_response_at, resolved_at, status from conversations where id = $1`, [id])).rows[0];
+    const firstReply = (await db.query(`select min(sent_at) as at from messages where conversation_id = $1 and direction = 'outbound'`, [c2])).rows[0].at;
+    expect((await stamps(c2)).first_response_at).toEqual(firstReply);
+    expect((await stamps(c2)).resolved_at).toBeNull();
+    expect((await stamps(c1)).resolved_at).toBeInstanceOf(Date);
+    await call(owner, 'PATCH', `/api/conversations/${c1}`, { status: 'open' });
+    expect((await stamps(c1)).resolved_at).toBeNull();
+  });
+
+  it('per day in the caller’s time zone, per agent, channel and team, as JSON and CSV', async () => {
+    const { owner, agent, a, b, team, c1, c2, c3, set } = await history();
+    await set(c1, '2026-03-01T20:30:00Z', 60, 3600);
+    await set(c2, '2026-03-01T21:30:00Z', 300, null);
+    await set(c3, '2026-03-02T06:00:00Z', 900, null);
+
+    const moscow = await report(owner, 'timeZone=Europe/Moscow');
+    expect(moscow.status).toBe(200);
+    expect(moscow.body).toEqual({
+      from: '2026-03-01',
+      to: '2026-03-02',
+      timeZone: 'Europe/Moscow',
+      groupBy: 'day',
+      items: [
+        {
+          key: '2026-03-01',
+          opened: 1,
+          resolved: 0,
+          firstResponseP50: 60,
+          firstResponseP90: 60,
+          resolutionP50: null,
+          resolutionP90: null,
+          messagesIn: 1,
+          messagesOut: 1,
+          backlog: null,
+        },
+        {
+          key: '2026-03-02',
+          opened: 2,
+          resolved: 1,
+          firstResponseP50: 600,
+          firstResponseP90: 840,
+          resolutionP50: 3600,
+          resolutionP90: 3600,
+          messagesIn: 2,
+          messagesOut: 2,
+          backlog: null,
+        },
+      ],
+    });
+    // In UTC the first two start on 1 March, and the resolution too.
+    const utc = (await report(owner, '')).body.items;
+    expect(utc.map((r: { key: string; opened: number; resolved: number }) => [r.key, r.opened, r.resolved])).toEqual([
+      ['2026-03-01', 2, 1],
+      ['2026-03-02', 1, 0],
+    ]);
+
+    const byAgent = (await report(owner, 'groupBy=agent&timeZone=Europe/Moscow')).body.items;
+    expect(byAgent.map((r: Record<string, unknown>) => [r.key, r.opened, r.resolved, r.messagesIn, r.messagesOut, r.backlog])).toEqual([
+      [agent.userId, 1, 1, 1, 3, 0],
+      [null, 2, 0, 2, 0, 2],
+    ]);
+    const byChannel = (await report(owner, 'groupBy=channel')).body.items;
+    expect(byChannel.map((r: Record<string, unknown>) => [r.key, r.opened, r.backlog])).toEqual(
+      [
+        [a, 1, 0],
+        [b, 2, 2],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    const byTeam = (await report(owner, 'groupBy=team')).body.items;
+    expect(byTeam.map((r: Record<string, unknown>) => [r.key, r.opened, r.resolved])).toEqual([
+      [team, 1, 1],
+      [null, 2, 0],
+    ]);
+
+    const csv = await call(owner, 'GET', '/api/reports/conversations/csv?from=2026-03-01&to=2026-03-02&timeZone=Europe/Moscow');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toBe(
+      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,messagesIn,messagesOut,backlog\n' +
+        '2026-03-01,1,0,60,60,,,1,1,\n' +
+        '2026-03-02,2,1,600,840,3600,3600,2,2,\n',
+    );
+
+    // Another organization's report holds nothing of this one's.
+    const other = await t.signup();
+    expect((await report(other, 'groupBy=channel')).body.items).toEqual([]);
+  });
+
+  it('owners and admins only; the range and time zone are checked', async () => {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    expect((await report(agent, '')).body.code).toBe('ROLE_REQUIRED');
+    expect((await call(agent, 'GET', '/api/reports/conversations/csv?from=2026-03-01&to=2026-03-02')).body.code).toBe('ROLE_REQUIRED');
+    for (const q of [
+      'from=2026-03-02&to=2026-03-01',
+      'from=2025-01-01&to=2026-03-01',
+      'from=2026-03-01&to=2026-03-02&timeZone=Mars/Olympus',
+      'from=2026-03-01&to=2026-03-02&groupBy=week',
+      'from=yesterday&to=2026-03-02',
+      'to=2026-03-02',
+    ])
+      expect([q, (await call(owner, 'GET', `/api/reports/conversations?${q}`)).body.code]).toEqual([q, 'VALIDATION_FAILED']);
+  });
+});
