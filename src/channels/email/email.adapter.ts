@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryFailure, DomainError, TenantRef, invalid, notFound, rejected } from '../../../libs/domain/src';
+import { EMAIL_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { AppConfig } from '../../config/app-config';
 import { emailAddress } from '../core/addresses';
 import {
@@ -104,6 +105,7 @@ export class EmailAdapter implements ChannelAdapter<StoredEmail> {
   readonly dataOrigin = 'email';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
+    media: EMAIL_MEDIA_LIMITS,
     newAddresses: { address: emailAddress, hint: 'to must be an e-mail address' },
   };
   readonly map = mapEmailPayload;

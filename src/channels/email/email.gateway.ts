@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { Readable } from 'node:stream';
 import { createTransport } from 'nodemailer';
 import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
 import { isPublicAddress } from '../../common/public-address';
@@ -96,7 +97,7 @@ export class EmailGateway extends ChannelGateway {
 
   async send(d: OutboundDelivery): Promise<DeliveryReceipt> {
     if (d.template) throw new DeliveryFailure('permanent', 'TEMPLATE_NOT_SUPPORTED', 'E-mail has no message templates; send text');
-    if (!d.text?.trim()) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: an e-mail reply needs text');
+    if (!d.text?.trim() && !d.files?.length) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: an e-mail reply needs text or a file');
     if (!d.messageId) throw new DeliveryFailure('permanent', 'EMAIL_NO_MESSAGE_ID', 'An e-mail delivery needs the id of the message it delivers');
     if (!PLAIN_ADDRESS.test(d.recipientId))
       throw new DeliveryFailure('permanent', 'INVALID_RECIPIENT', "The End User's e-mail address is not a single plain address");
@@ -112,7 +113,9 @@ export class EmailGateway extends ChannelGateway {
         to: d.recipientId,
         replyTo: replyAddress(thread.replyToken, this.opts.emailDomain),
         subject: replySubject(thread.subject),
-        text: d.text!,
+        text: d.text ?? '',
+        // Real MIME parts, each streamed from storage as nodemailer encodes it.
+        ...(d.files?.length ? { attachments: d.files.map((f) => ({ filename: f.fileName, contentType: f.mimeType, content: Readable.from(f.open()) })) } : {}),
         messageId,
         ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
         ...(references.length ? { references } : {}),

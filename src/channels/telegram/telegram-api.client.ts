@@ -1,4 +1,6 @@
 import { DeliveryFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
+import type { OutboundFile } from '../../../libs/domain/src';
+import { multipartBody } from '../core/multipart-body';
 import { PlatformHttpClient } from '../core/platform-http';
 
 /** The Bot API's answer: `{ok:true, result}` or `{ok:false, error_code, description, parameters}`. */
@@ -56,6 +58,19 @@ export class TelegramClient {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(params),
+    });
+    if (!res.ok || res.body?.ok !== true) throw classifyTelegramError(res.status, res.body);
+    return res.body.result as T;
+  }
+
+  /** A send with a file (`sendPhoto`, `sendDocument`...): multipart/form-data, the file streamed from storage. */
+  async upload<T>(token: string, method: string, params: Record<string, string | number | undefined>, fileField: string, file: OutboundFile): Promise<T> {
+    if (!BOT_TOKEN.test(token ?? '')) throw new DeliveryFailure('revoked', '401', 'No usable bot token is stored for this channel');
+    const body = multipartBody(params, fileField, file);
+    const res = await this.http.request<TelegramApiResponse<T>>(`${this.apiUrl}/bot${token}/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': body.contentType, 'content-length': String(body.length), accept: 'application/json' },
+      body: body.body,
     });
     if (!res.ok || res.body?.ok !== true) throw classifyTelegramError(res.status, res.body);
     return res.body.result as T;

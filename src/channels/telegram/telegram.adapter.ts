@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
+import { TELEGRAM_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { AppConfig } from '../../config/app-config';
 import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
 import { BOT_TOKEN, TelegramClient } from './telegram-api.client';
@@ -51,7 +52,7 @@ export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   readonly kind = 'telegram';
   readonly processors = ['Telegram (Telegram Bot API message delivery)'];
   readonly dataOrigin = 'telegram';
-  readonly capabilities = { attachments: true, maxTextChars: TELEGRAM_TEXT_LIMIT };
+  readonly capabilities = { attachments: true, media: TELEGRAM_MEDIA_LIMITS, maxTextChars: TELEGRAM_TEXT_LIMIT };
   readonly map = mapTelegramPayload;
   readonly webhook = telegramWebhook;
   readonly gateway: TelegramGateway;

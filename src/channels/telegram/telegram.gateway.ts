@@ -1,4 +1,4 @@
-import { Attachment, ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
+import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery, OutboundFile } from '../../../libs/domain/src';
 import { TelegramClient } from './telegram-api.client';
 
 /** Bot API limits: message text 1-4096 characters, media captions 0-1024. */
@@ -8,6 +8,18 @@ export const TELEGRAM_CAPTION_LIMIT = 1024;
 interface SentMessage {
   message_id?: number;
   chat?: { id?: number | string };
+}
+
+/**
+ * The Bot API method a file goes with, and its field: pictures the apps show as photos, MP4 video,
+ * Opus voice notes (OGG) and music (MP3, M4A); anything else as a document, which keeps its name.
+ */
+function sendMethodOf(mimeType: string): [string, string] {
+  if (['image/jpeg', 'image/png', 'image/webp'].includes(mimeType)) return ['sendPhoto', 'photo'];
+  if (mimeType === 'video/mp4') return ['sendVideo', 'video'];
+  if (mimeType === 'audio/ogg') return ['sendVoice', 'voice'];
+  if (mimeType === 'audio/mpeg' || mimeType === 'audio/mp4') return ['sendAudio', 'audio'];
+  return ['sendDocument', 'document'];
 }
 
 /**
@@ -22,8 +34,9 @@ export function chatIdParam(recipientId: string): number | string {
 }
 
 /**
- * Sends through the Bot API: text with sendMessage, images with sendPhoto, other files (video,
- * audio, documents) with sendDocument, by URL (Telegram fetches it). One attachment with a short
+ * Sends through the Bot API: text with sendMessage; uploaded files as multipart/form-data with the
+ * method their type calls for (sendPhoto, sendVideo, sendVoice, sendAudio, sendDocument); files by
+ * URL (Telegram fetches them) with sendPhoto or sendDocument. One attachment with a short
  * text goes as one message with the text as its caption; otherwise each attachment, then the
  * text, is a message of its own and the last one's id is kept.
  */
@@ -39,8 +52,14 @@ export class TelegramGateway extends ChannelGateway {
     const text = d.text ?? '';
     if (text.length > TELEGRAM_TEXT_LIMIT)
       throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Telegram text must be at most ${TELEGRAM_TEXT_LIMIT} characters`);
-    const media = (d.attachments ?? []).filter((a): a is Attachment & { url: string } => !!a.url && /^https?:\/\//i.test(a.url));
-    if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no attachment URL');
+    const files = new Map((d.files ?? []).map((f) => [f.uploadId, f]));
+    // In order: uploaded files (sent as bytes) and files by URL (Telegram fetches them).
+    const media = (d.attachments ?? []).flatMap((a): Array<{ file: OutboundFile } | { type: string; url: string }> => {
+      const file = a.uploadId ? files.get(a.uploadId) : undefined;
+      if (file) return [{ file }];
+      return a.url && /^https?:\/\//i.test(a.url) ? [{ type: a.type, url: a.url }] : [];
+    });
+    if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no file');
 
     const token = d.channel.credentials.botToken;
     // A customer of a Telegram Business account connected to the bot is answered through that connection.
@@ -57,10 +76,14 @@ export class TelegramGateway extends ChannelGateway {
     let last: SentMessage | undefined;
     for (const a of media) {
       const caption = captioned ? { caption: text } : {};
-      last =
-        a.type === 'image'
-          ? await this.client.call<SentMessage>(token, 'sendPhoto', { ...via, chat_id, photo: a.url, ...caption })
-          : await this.client.call<SentMessage>(token, 'sendDocument', { ...via, chat_id, document: a.url, ...caption });
+      if ('file' in a) {
+        const [method, field] = sendMethodOf(a.file.mimeType);
+        last = await this.client.upload<SentMessage>(token, method, { ...via, chat_id, ...caption }, field, a.file);
+      } else
+        last =
+          a.type === 'image'
+            ? await this.client.call<SentMessage>(token, 'sendPhoto', { ...via, chat_id, photo: a.url, ...caption })
+            : await this.client.call<SentMessage>(token, 'sendDocument', { ...via, chat_id, document: a.url, ...caption });
     }
     if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { ...via, chat_id, text });
     if (last?.message_id === undefined) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Bot API returned no message id');

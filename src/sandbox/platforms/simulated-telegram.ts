@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MultipartForm, parseMultipart } from './multipart';
 import { SimulatedHttpServer } from './simulated-http-server';
 
 export interface TelegramCall {
@@ -11,6 +12,8 @@ export interface TelegramCall {
   method: string;
   contentType: string | undefined;
   body: any;
+  /** A multipart call's parts (its text fields are also in `body`, as strings). */
+  form?: MultipartForm;
 }
 
 interface Bot {
@@ -37,7 +40,10 @@ const KNOWN_UPDATES = new Set([
   'edited_business_message',
   'deleted_business_messages',
 ]);
-const MEDIA_FIELD: Record<string, string> = { sendPhoto: 'photo', sendDocument: 'document' };
+const MEDIA_FIELD: Record<string, string> = { sendPhoto: 'photo', sendDocument: 'document', sendVideo: 'video', sendAudio: 'audio', sendVoice: 'voice' };
+const MB = 1024 * 1024;
+/** Bot API "Sending files": uploaded with multipart/form-data, photos up to 10 MB, other files up to 50 MB. */
+const UPLOAD_LIMIT = (method: string) => (method === 'sendPhoto' ? 10 * MB : 50 * MB);
 
 /** A fresh bot token as @BotFather shapes them: `<bot id>:<35 characters>`. */
 export function botToken(botId: number): string {
@@ -115,7 +121,7 @@ export class SimulatedTelegram extends SimulatedHttpServer {
     return this.calls.filter((c) => c.method === method);
   }
 
-  protected handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse, bytes: Buffer): void {
     const reply = (status: number, body: unknown) => this.json(res, status, body);
     const fail = (status: number, description: string, parameters?: Record<string, unknown>) =>
       reply(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
@@ -124,8 +130,11 @@ export class SimulatedTelegram extends SimulatedHttpServer {
     const path = (req.url ?? '').split('?')[0];
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(path);
     let body: any;
+    // Files are uploaded as multipart/form-data (the Bot API's only way to send bytes); everything else is JSON.
+    const form = /^multipart\/form-data/i.test(req.headers['content-type'] ?? '') ? parseMultipart(req.headers['content-type'], bytes) : undefined;
+    if (form === null) return fail(400, 'Bad Request: invalid multipart body');
     try {
-      body = raw ? JSON.parse(raw) : {};
+      body = form ? { ...form.fields } : raw ? JSON.parse(raw) : {};
     } catch {
       return fail(400, 'Bad Request: invalid JSON');
     }
@@ -136,10 +145,11 @@ export class SimulatedTelegram extends SimulatedHttpServer {
       method: m?.[2] ?? '',
       contentType: req.headers['content-type'],
       body,
+      ...(form ? { form } : {}),
     };
     this.calls.push(call);
     if (!m) return fail(404, 'Not Found');
-    if (req.method !== 'POST' || (raw && !String(req.headers['content-type']).startsWith('application/json')))
+    if (req.method !== 'POST' || (raw && !form && !String(req.headers['content-type']).startsWith('application/json')))
       return fail(400, 'Bad Request: expected a POST with a JSON body');
     const bot = this.bots.get(call.token);
     if (!bot) return fail(401, 'Unauthorized');
@@ -179,15 +189,25 @@ export class SimulatedTelegram extends SimulatedHttpServer {
         return ok({ url: bot.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: 0, allowed_updates: bot.webhook?.allowedUpdates });
       case 'sendMessage':
       case 'sendPhoto':
-      case 'sendDocument': {
+      case 'sendDocument':
+      case 'sendVideo':
+      case 'sendAudio':
+      case 'sendVoice': {
         if (body.chat_id === undefined || body.chat_id === '') return fail(400, 'Bad Request: chat_id is empty');
         if (typeof body.chat_id !== 'number' && !/^-?\d+$/.test(String(body.chat_id))) return fail(400, 'Bad Request: chat not found');
         if (call.method === 'sendMessage') {
           if (typeof body.text !== 'string' || !body.text.trim()) return fail(400, 'Bad Request: message text is empty');
           if (body.text.length > 4096) return fail(400, 'Bad Request: message is too long');
         } else {
-          const media = body[MEDIA_FIELD[call.method]];
-          if (typeof media !== 'string' || !/^https?:\/\//.test(media)) return fail(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+          const field = MEDIA_FIELD[call.method];
+          const uploaded = form?.files[field];
+          if (uploaded) {
+            if (uploaded.bytes.length === 0) return fail(400, 'Bad Request: file must be non-empty');
+            if (uploaded.bytes.length > UPLOAD_LIMIT(call.method)) return fail(413, 'Request Entity Too Large');
+          } else {
+            const media = body[field];
+            if (typeof media !== 'string' || !/^https?:\/\//.test(media)) return fail(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+          }
           if (body.caption !== undefined && String(body.caption).length > 1024) return fail(400, 'Bad Request: message caption is too long');
         }
         if (body.business_connection_id !== undefined && !this.businessConnections.has(`${call.token}|${body.business_connection_id}`))
