@@ -54,3 +54,29 @@ export function writeResults(name: string, content: { postgres?: string; knobs: 
   );
   return path;
 }
+
+/**
+ * For a bench that prints its figures and does not structure them itself: everything it writes to
+ * stdout is kept and, when the process exits, written to bench/results/<name>.json as `printed`
+ * lines (with the machine description and the knobs), so every bench leaves a comparable record.
+ */
+export function recordPrintedFigures(name: string, knobs: Record<string, unknown>): void {
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  process.once('exit', (code) => {
+    try {
+      const lines = printed.join('').split('\n');
+      writeResults(name, { knobs: { ...knobs, exitCode: code }, figures: { printed: lines.filter((l, i) => l.trim() !== '' || lines[i - 1]?.trim() !== '') } });
+    } catch (err) {
+      process.stderr.write(`could not write the results of ${name}: ${(err as Error).message}\n`);
+    }
+  });
+}
+
+/** The BENCH_* variables a run was given: the knobs of a bench that does not list its own. */
+export const benchKnobs = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')) as Array<[string, string]>);

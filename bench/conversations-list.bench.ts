@@ -19,15 +19,15 @@
  * is bounded in count and time. Figures go to bench/results/conversations-list.json.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { decodeCursor, encodeCursor } from '../src/common/cursor';
 import { type TriageFilter, triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchEnvironment, describeServer, sleep } from './bench-environment';
+import { BenchEnvironment, describeServer } from './bench-environment';
 import { writeResults } from './bench-results';
+import { stopProfile } from './cpu-profile';
 import { cpuSample } from './ingest-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
@@ -38,7 +38,8 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const PAGE_SIZE = 25;
 const DEEP_FROM_PAGE = 50;
 const DEEP_CURSORS = 200;
-const WARMUP = 200;
+/** Not recorded: JIT, pool connections, PostgreSQL's caches and plans. */
+const WARMUP = Math.min(200, REQUESTS);
 /** A scenario stops here even if it has not sent all its requests (then n says how many it did). */
 const SCENARIO_BOUND_MS = 60_000;
 const RUN_BOUND_MS = 600_000;
@@ -358,21 +359,6 @@ async function main(): Promise<number> {
     process.stdout.write(`figures written to ${path}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   });
-}
-
-/** Second SIGWINCH: the app writes the profile; wait (bounded) until the file is there and complete. */
-async function stopProfile(pid: number, path: string): Promise<void> {
-  const before = existsSync(path) ? statSync(path).mtimeMs : 0;
-  process.kill(pid, 'SIGWINCH');
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    if (existsSync(path) && statSync(path).mtimeMs !== before) {
-      await sleep(300);
-      note(`CPU profile of the app during the first-page row: ${path}`);
-      return;
-    }
-  }
-  note('no CPU profile was written');
 }
 
 main().then(

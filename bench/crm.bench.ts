@@ -25,6 +25,7 @@ import { CrmSyncEngine } from '../src/integrations/crm/core/crm-sync.engine';
 import { FakeYclients } from '../test/fakes/fake-yclients.server';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { envNumber, note, withTimeout } from './bench-environment';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const CLIENTS = envNumber('BENCH_CRM_CLIENTS', 10_000, 1_000, 100_000);
 const SCALE = envNumber('BENCH_CRM_RATE_SCALE', 10, 1, 100);
@@ -41,6 +42,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  recordPrintedFigures('crm', benchKnobs());
   const t0 = performance.now();
   let dbs: TestDatabases | undefined;
   let app: NestFastifyApplication | undefined;

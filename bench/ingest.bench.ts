@@ -29,6 +29,7 @@ import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/m
 import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep, withTimeout } from './bench-environment';
 import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const PHASE_S = envNumber('BENCH_PHASE_SECONDS', 10, 1, 30);
 const BASELINE_S = envNumber('BENCH_BASELINE_SECONDS', 5, 1, 30);
@@ -328,6 +329,7 @@ function figures(load: LoadResult): PhaseFigures {
 }
 
 async function main(): Promise<number> {
+  recordPrintedFigures('ingest', benchKnobs());
   const runStart = performance.now();
   const server = describeServer();
   const bench = new BenchEnvironment('mm_bench_ingest', RUN_BOUND_MS);

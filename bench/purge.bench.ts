@@ -33,6 +33,7 @@ import { parentPid } from './ingest-cpu';
 import { percentile, rawPost, runLoad } from './ingest-load';
 import { CpuSnapshot, snapshot, usage } from './purge-cpu';
 import type { PurgeWorkerIn, PurgeWorkerOut } from './purge-worker';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const RATE = envNumber('BENCH_PURGE_RATE', 150, 10, 2_000);
 const BASELINE_S = envNumber('BENCH_PURGE_BASELINE_SECONDS', 10, 3, 30);
@@ -410,6 +411,7 @@ async function purgeLockHeld(db: Pool): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
+  recordPrintedFigures('purge', benchKnobs());
   const runStart = performance.now();
   const server = describeServer();
   const bench = new BenchEnvironment('mm_bench_purge', RUN_BOUND_MS);

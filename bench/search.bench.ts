@@ -28,6 +28,7 @@ import { loadConfig } from '../src/config/app-config';
 import { appRoleUrl } from '../src/database/migrate';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const MESSAGES = envInt('BENCH_MESSAGES', 1_000_000, 10_000, 10_000_000);
 const PER_CONVERSATION = envInt('BENCH_PER_CONVERSATION', 50, 1, 1000);
@@ -256,6 +257,7 @@ function row(label: string, s: Stats, extra: string[] = []): string {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  recordPrintedFigures('search', benchKnobs());
   const t0 = performance.now();
   const phases: string[] = [];
   const phase = (name: string, since: number) => phases.push(`${name} ${((performance.now() - since) / 1000).toFixed(1)} s`);

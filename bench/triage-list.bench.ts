@@ -26,6 +26,7 @@ import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
@@ -115,6 +116,7 @@ function row(label: string, s: Stats, ratio?: string): string {
 }
 
 async function main(): Promise<void> {
+  recordPrintedFigures('triage-list', benchKnobs());
   const t0 = performance.now();
   let dbs: TestDatabases | undefined;
   let app: NestFastifyApplication | undefined;

@@ -9,11 +9,26 @@ import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
-import { QueueWorker, RetryHint } from '../queue/queue-worker';
+import { QueueWorker, RetryHint, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
 
 /** A kind without a messaging window: every reply is a standard one. */
 const NO_WINDOW: ReplyMode = { allowed: true, mode: 'standard' };
+
+/** Items by key, each group in the order the items came. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** Conversations whose replies a batch sends side by side (each conversation's in order). */
+export const SEND_LANES = 8;
 
 /** Retryable failures give up after this many attempts (about an hour of backoff). */
 export const MAX_SEND_ATTEMPTS = 10;
@@ -38,7 +53,7 @@ export class SendFailed extends Error implements RetryHint {
 @Injectable()
 export class OutboundSender extends QueueWorker {
   protected readonly kind = 'outbound';
-  protected readonly batchSize = 20;
+  protected readonly batchSize = 50;
   protected readonly maxAttempts = MAX_SEND_ATTEMPTS;
   private readonly log = new Logger(OutboundSender.name);
 
@@ -60,6 +75,34 @@ export class OutboundSender extends QueueWorker {
 
   protected handle(region: string, job: ClaimedJob): Promise<void> {
     return this.deliver(region, job);
+  }
+
+  /**
+   * A batch in lanes by conversation: one conversation's replies go out one after another in the
+   * order they were queued (claims are in that order, and a batch ends before the next is
+   * claimed), while SEND_LANES conversations are served side by side. Sending waits mostly on the
+   * platform and the database, so one at a time left the instance idle.
+   */
+  protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
+    const byConversation = new Map<string, ClaimedJob[]>();
+    // Queue order is job id order; the claim's UPDATE ... RETURNING answers in no particular order.
+    const queued = [...jobs].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+    for (const [tenantId, ofTenant] of groupBy(queued, (j) => j.tenantId)) {
+      let conversationOf = new Map<string, string>();
+      try {
+        conversationOf = await this.outbox.conversationsOf(
+          { tenantId, region },
+          ofTenant.map((j) => j.refId),
+        );
+      } catch (err) {
+        // Unknown conversations each get a lane of their own: deliver() then meets the same failure and retries.
+        this.log.warn(`reading the conversations of a batch failed: ${(err as Error).message}`);
+      }
+      for (const [key, group] of groupBy(ofTenant, (j) => `${tenantId}:${conversationOf.get(j.refId) ?? `message:${j.refId}`}`)) byConversation.set(key, group);
+    }
+    await inLanes([...byConversation.values()], SEND_LANES, async (group) => {
+      for (const job of group) await this.attempt(region, job, () => this.handle(region, job));
+    });
   }
 
   /** Out of attempts: the message fails with the last failure's code (or INTERNAL_ERROR when it was ours). */

@@ -34,6 +34,8 @@ export abstract class MessageOutbox {
   /** The message, `queued`, and the job that will deliver it, committed together. */
   abstract addOutboundMessage(tenant: TenantRef, message: NewOutboundMessage): Promise<Message>;
   abstract loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null>;
+  /** The conversation of each of these messages of the tenant, by message id (unknown ids are left out). */
+  abstract conversationsOf(tenant: TenantRef, messageIds: readonly string[]): Promise<Map<string, string>>;
   /** Records the platform's id; an echo of this message stored before is folded into it. */
   abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;
   abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;

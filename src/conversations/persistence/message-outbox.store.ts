@@ -52,6 +52,15 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     });
   }
 
+  async conversationsOf(tenant: TenantRef, messageIds: readonly string[]): Promise<Map<string, string>> {
+    const found = await this.dbs.statementForTenant<{ id: string; conversation_id: string }>(
+      tenant,
+      `select id, conversation_id from messages where tenant_id = $1 and id = any($2::uuid[])`,
+      [tenant.tenantId, messageIds],
+    );
+    return new Map(found.map((r) => [r.id, r.conversation_id]));
+  }
+
   loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const message = await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, id: messageId } });

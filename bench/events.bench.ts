@@ -1,0 +1,282 @@
+/**
+ * Live streams benchmark (a script that prints figures, not a test): `npm run bench:events`.
+ *
+ * Starts the real app (src/main.ts, workers on) as a child process on fresh databases, signs up
+ * BENCH_TENANTS (10) organizations, each with a Messenger Page on the fake Graph server and as many
+ * agents as its share of BENCH_STREAMS (1,000) needs (at most 10 streams per user), opens the
+ * streams (GET /api/events, from this process), then ingests signed webhooks at BENCH_RATE (200)
+ * messages/s for BENCH_SECONDS (15) spread over the organizations, and times every message.created
+ * event on every stream of its organization:
+ *   - delivery from the commit: stream arrival - the message row's created_at;
+ *   - end to end: stream arrival - when the webhook was due (ACK, queue and processing included).
+ * The app's RSS is sampled throughout: with the streams open and idle, peak, and at the end.
+ * Target: delivery p99 < 100 ms.
+ *
+ * Knobs (environment): BENCH_TENANTS, BENCH_STREAMS, BENCH_RATE, BENCH_SECONDS. Only 127.0.0.1 and
+ * the database server are contacted; every loop is bounded in count and time. Figures go to
+ * bench/results/events.json.
+ */
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Pool } from 'pg';
+import { signMetaBody } from '../src/channels/meta/meta-signature';
+import type { FakeGraphServer } from '../test/fakes/fake-graph.server';
+import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
+import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep } from './bench-environment';
+import { writeResults } from './bench-results';
+import { percentile, rawPost, runLoad } from './ingest-load';
+
+const TENANTS = envNumber('BENCH_TENANTS', 10, 1, 100);
+const STREAMS = envNumber('BENCH_STREAMS', 1000, 1, 5000);
+const RATE = envNumber('BENCH_RATE', 200, 1, 5000);
+const SECONDS = envNumber('BENCH_SECONDS', 15, 1, 120);
+const STREAMS_PER_USER = 10;
+const SETTLE_BOUND_MS = 30_000;
+const RUN_BOUND_MS = 300_000;
+const TARGET_P99_MS = 100;
+const MID_PREFIX = 'm_evb_';
+
+interface Org {
+  tenantId: string;
+  pageId: string;
+  tokens: string[];
+}
+
+async function signup(url: string, graph: FakeGraphServer, i: number): Promise<{ tenantId: string; pageId: string }> {
+  const res = await fetch(`${url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organizationName: `Events Bench ${i}`, email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+  });
+  const account = (await res.json()) as { accessToken: string; tenant: { id: string; region: string } };
+  if (res.status !== 201) throw new Error(`signup answered ${res.status}: ${JSON.stringify(account)}`);
+  if (account.tenant.region !== 'eu') throw new Error(`signed up in ${account.tenant.region}, the owner pool reaches eu`);
+  const pageId = platformId();
+  const token = `bench-page-token-${i}`;
+  graph.page(pageId, token);
+  const channel = await fetch(`${url}/api/channels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
+    body: JSON.stringify({ kind: 'messenger', name: `Bench Page ${i}`, config: { pageId }, credentials: { pageAccessToken: token } }),
+  });
+  if (channel.status !== 201) throw new Error(`connecting the channel answered ${channel.status}: ${await channel.text()}`);
+  return { tenantId: account.tenant.id, pageId };
+}
+
+/** `n` agents with a live session each, straight in the database; their access tokens signed as the app signs them. */
+async function agents(owner: Pool, tenantId: string, n: number, secret: string): Promise<string[]> {
+  const c = await owner.connect();
+  try {
+    await c.query('begin');
+    await c.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    const { rows } = await c.query<{ user_id: string; session_id: string }>(
+      `with u as (
+         insert into users (tenant_id, email, password_hash, role)
+         select $1, 'agent-' || g || '@events-bench.example', 'not-a-hash', 'agent' from generate_series(1, ${n}) g returning id)
+       insert into auth_sessions (tenant_id, id, user_id, expires_at)
+       select $1, gen_random_uuid(), id, now() + interval '1 day' from u returning user_id, id as session_id`,
+      [tenantId],
+    );
+    await c.query('commit');
+    return rows.map((r) =>
+      jwt.sign({ sub: r.user_id, tid: tenantId, rgn: 'eu', role: 'agent', sid: r.session_id }, Buffer.from(secret, 'utf8'), {
+        algorithm: 'HS256',
+        expiresIn: 3600,
+      }),
+    );
+  } finally {
+    c.release();
+  }
+}
+
+/** One agent's stream: the arrival time (ms since the epoch) of each message.created, by message id. */
+class Stream {
+  private buffer = '';
+  closed = false;
+
+  constructor(
+    readonly org: number,
+    private readonly arrivals: Map<string, number[]>,
+  ) {}
+
+  open(port: number, token: string, agent: Agent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/events', agent, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return reject(new Error(`GET /api/events answered ${res.statusCode}`));
+          }
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => this.receive(chunk));
+          res.on('close', () => (this.closed = true));
+          resolve();
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  private receive(chunk: string): void {
+    const at = Date.now();
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+      const frame = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      if (!frame.includes('event: message.created')) continue;
+      const data = frame.split('\n').find((l) => l.startsWith('data: '));
+      const id = data ? (JSON.parse(data.slice(6)) as { data?: { messageId?: string } }).data?.messageId : undefined;
+      if (!id) continue;
+      const list = this.arrivals.get(id);
+      if (list) list.push(at);
+      else this.arrivals.set(id, [at]);
+    }
+  }
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function main(): Promise<number> {
+  const bench = new BenchEnvironment('mm_bench_events', RUN_BOUND_MS);
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  bench.onCleanup(() => agent.destroy());
+  return bench.run(async () => {
+    const { app, owner, graph } = { ...(await bench.start({ max: 3 })), graph: bench.graph };
+    const port = app.port;
+    const perOrg = Math.ceil(STREAMS / TENANTS);
+    const orgs: Org[] = [];
+    for (let i = 0; i < TENANTS; i++) {
+      const { tenantId, pageId } = await signup(app.url, graph, i);
+      orgs.push({ tenantId, pageId, tokens: await agents(owner, tenantId, Math.ceil(perOrg / STREAMS_PER_USER), bench.env.JWT_SECRET!) });
+    }
+    const version = (await owner.query(`select current_setting('server_version') as v`)).rows[0].v as string;
+    const rssBefore = rssMiB(app.pid!);
+
+    note(`opening ${int(STREAMS)} streams over ${TENANTS} organizations`);
+    const arrivals = new Map<string, number[]>();
+    const streams: Stream[] = [];
+    for (let s = 0; s < STREAMS; s++) {
+      const org = s % TENANTS;
+      const k = Math.floor(s / TENANTS);
+      streams.push(new Stream(org, arrivals));
+      await streams[s].open(port, orgs[org].tokens[Math.floor(k / STREAMS_PER_USER)], agent);
+    }
+    const streamsOf = orgs.map((_, i) => streams.filter((s) => s.org === i).length);
+    await sleep(1000);
+    const rssStreamsOpen = rssMiB(app.pid!);
+
+    const total = RATE * SECONDS;
+    const requests = Array.from({ length: total }, (_, i) => {
+      const org = orgs[i % TENANTS];
+      const raw = JSON.stringify(messengerMessage(org.pageId, String(7_200_000_000_000_000 + (i % 500)), `events bench ${i}`, `${MID_PREFIX}${i}`));
+      return rawPost('/webhooks/meta', raw, { 'x-hub-signature-256': signMetaBody(META_APP_SECRET, raw) });
+    });
+    let rssPeak = rssStreamsOpen;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(app.pid!))), 250);
+    bench.onCleanup(() => clearInterval(sampler));
+    note(`ingesting ${int(total)} webhooks at ${RATE}/s`);
+    const load = await runLoad({ host: '127.0.0.1', port, requests, connections: 16, durationMs: SECONDS * 1000, rate: RATE });
+    const accepted = load.statusCounts['200'] ?? 0;
+
+    // Settle: every accepted message delivered to every stream of its organization, or the bound.
+    const settleStart = performance.now();
+    const expectedPerMessage = (i: number) => streamsOf[i % TENANTS];
+    const stored = async () => {
+      const found: Array<{ i: number; id: string; createdMs: number }> = [];
+      for (const org of orgs) {
+        const c = await owner.connect();
+        try {
+          await c.query('begin');
+          await c.query(`select set_config('app.tenant_id', $1, true)`, [org.tenantId]);
+          const { rows } = await c.query<{ external_id: string; id: string; created_ms: string }>(
+            `select external_id, id, (extract(epoch from created_at) * 1000)::float8 as created_ms from messages where tenant_id = $1 and external_id like $2`,
+            [org.tenantId, `${MID_PREFIX}%`],
+          );
+          await c.query('commit');
+          for (const r of rows) found.push({ i: Number(r.external_id.slice(MID_PREFIX.length)), id: r.id, createdMs: Number(r.created_ms) });
+        } finally {
+          c.release();
+        }
+      }
+      return found;
+    };
+    let messages = await stored();
+    while (
+      !(messages.length >= accepted && messages.every((m) => (arrivals.get(m.id)?.length ?? 0) >= expectedPerMessage(m.i))) &&
+      performance.now() - settleStart < SETTLE_BOUND_MS
+    ) {
+      await sleep(500);
+      messages = await stored();
+    }
+    clearInterval(sampler);
+    const rssEnd = rssMiB(app.pid!);
+
+    const fromCommit: number[] = [];
+    const endToEnd: number[] = [];
+    let expected = 0;
+    for (const m of messages) {
+      expected += expectedPerMessage(m.i);
+      const due = load.ackWallMs[m.i] - load.latencyByIndex[m.i];
+      for (const at of arrivals.get(m.id) ?? []) {
+        fromCommit.push(at - m.createdMs);
+        if (Number.isFinite(due)) endToEnd.push(at - due);
+      }
+    }
+    fromCommit.sort((a, b) => a - b);
+    endToEnd.sort((a, b) => a - b);
+    const open = streams.filter((s) => !s.closed).length;
+    const p99 = percentile(fromCommit, 99);
+    const lines = [
+      `Live streams: ${int(open)} of ${int(STREAMS)} streams still open over ${TENANTS} organizations; ${int(accepted)} of ${int(total)} webhooks accepted at ${RATE}/s ` +
+        `(ACK p99 ${ms(percentile(load.latencyMs, 99))} ms); ${int(messages.length)} messages stored`,
+      `PostgreSQL ${version} (${describeServer()})`,
+      '',
+      `events delivered: ${int(fromCommit.length)} of ${int(expected)} expected (each message to every stream of its organization)`,
+      `delivery from commit (created_at → stream): p50 ${ms(percentile(fromCommit, 50))} ms, p99 ${ms(p99)} ms, max ${ms(fromCommit[fromCommit.length - 1])} ms`,
+      `end to end (webhook due → stream):          p50 ${ms(percentile(endToEnd, 50))} ms, p99 ${ms(percentile(endToEnd, 99))} ms`,
+      `app RSS: ${rssBefore.toFixed(0)} MiB before the streams, ${rssStreamsOpen.toFixed(0)} MiB with them open (${((1024 * (rssStreamsOpen - rssBefore)) / STREAMS).toFixed(0)} KiB per stream), ` +
+        `peak ${rssPeak.toFixed(0)} MiB, ${rssEnd.toFixed(0)} MiB at the end (growth during ingest ${(rssEnd - rssStreamsOpen).toFixed(0)} MiB)`,
+      `target delivery p99 < ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? 'met' : 'MISSED'}`,
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    const path = writeResults('events', {
+      postgres: version,
+      knobs: { tenants: TENANTS, streams: STREAMS, rate: RATE, seconds: SECONDS },
+      figures: {
+        streamsOpenAtEnd: open,
+        webhooksAccepted: accepted,
+        ackP99Ms: percentile(load.latencyMs, 99),
+        messagesStored: messages.length,
+        eventsExpected: expected,
+        eventsDelivered: fromCommit.length,
+        deliveryFromCommitMs: { p50: percentile(fromCommit, 50), p99, max: fromCommit[fromCommit.length - 1] },
+        endToEndMs: { p50: percentile(endToEnd, 50), p99: percentile(endToEnd, 99) },
+        rssMiB: { before: rssBefore, streamsOpen: rssStreamsOpen, peak: rssPeak, end: rssEnd },
+        targetP99Ms: TARGET_P99_MS,
+      },
+    });
+    process.stdout.write(`figures written to ${path}\n`);
+    return 0;
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,256 @@
+/**
+ * Sending benchmark (a script that prints figures, not a test): `npm run bench:send`.
+ *
+ * Starts the real app (src/main.ts, workers on) as a child process on fresh databases, connects
+ * one Messenger Page on the fake Graph server (which runs in this process), seeds BENCH_CONVERSATIONS
+ * (100) conversations whose contacts wrote a minute ago (the messaging window is open), then queues
+ * BENCH_REPLIES (10,000) replies across them at once, in one transaction, as the outbox does (a
+ * queued message and its outbound job), and times each reply's arrival at the fake Send API:
+ * sends/s over the drain, and queue-to-sent p50/p99 (from the commit that queued them; with all of
+ * them queued at once, these are mostly the wait behind the backlog).
+ *
+ * In the same run, the baseline: the fake Send API's own capacity, driven from this process with
+ * the same request, BENCH_CLIENTS (32) keep-alive connections. The app has no per-channel send
+ * limit of its own, and the fake enforces none: the figure is the pipeline's.
+ *
+ * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_CPU_PROFILE (a path:
+ * a CPU profile of the app while it drains the queue). Only 127.0.0.1 and the
+ * database server are contacted; every loop is bounded in count and time. Figures go to
+ * bench/results/send.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Pool } from 'pg';
+import { FakeGraphServer } from '../test/fakes/fake-graph.server';
+import { platformId } from '../test/support/meta';
+import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep } from './bench-environment';
+import { writeResults } from './bench-results';
+import { cpuSample } from './ingest-cpu';
+import { closedLoop, percentile } from './load-loop';
+import { stopProfile } from './cpu-profile';
+
+const REPLIES = envNumber('BENCH_REPLIES', 10_000, 100, 100_000);
+const CONVERSATIONS = envNumber('BENCH_CONVERSATIONS', 100, 1, 10_000);
+const CLIENTS = envNumber('BENCH_CLIENTS', 32, 1, 256);
+const CAPACITY_REQUESTS = 5_000;
+const DRAIN_BOUND_MS = 180_000;
+const RUN_BOUND_MS = 300_000;
+const TOKEN = 'bench-page-access-token';
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+const TEXT_PREFIX = 'bench reply ';
+
+/** The fake Graph server, noting when each bench reply reached the Send API. */
+class TimedGraph extends FakeGraphServer {
+  readonly arrivals = new Map<number, number>();
+
+  protected handle(req: IncomingMessage, raw: string, res: ServerResponse, bytes: Buffer): void {
+    if (req.method === 'POST' && raw.includes(TEXT_PREFIX)) {
+      const text = (JSON.parse(raw) as { message?: { text?: string } }).message?.text ?? '';
+      if (text.startsWith(TEXT_PREFIX)) this.arrivals.set(Number(text.slice(TEXT_PREFIX.length)), performance.now());
+    }
+    super.handle(req, raw, res, bytes);
+  }
+}
+
+async function signupAndConnect(url: string, graph: FakeGraphServer): Promise<{ tenantId: string; userId: string; channelId: string; pageId: string }> {
+  const signup = await fetch(`${url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organizationName: 'Send Bench', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+  });
+  const account = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${JSON.stringify(account)}`);
+  if (account.tenant.region !== 'eu') throw new Error(`signed up in ${account.tenant.region}, the owner pool reaches eu`);
+  const pageId = platformId();
+  graph.page(pageId, TOKEN);
+  const channel = await fetch(`${url}/api/channels`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
+    body: JSON.stringify({ kind: 'messenger', name: 'Bench Page', config: { pageId }, credentials: { pageAccessToken: TOKEN } }),
+  });
+  const body = (await channel.json()) as { id: string };
+  if (channel.status !== 201) throw new Error(`connecting the channel answered ${channel.status}: ${JSON.stringify(body)}`);
+  return { tenantId: account.tenant.id, userId: account.user.id, channelId: body.id, pageId };
+}
+
+/** Contacts who wrote a minute ago on the Page, one conversation each; set-based, as the owner. */
+async function seedConversations(owner: Pool, tenantId: string, channelId: string): Promise<void> {
+  const c = await owner.connect();
+  try {
+    await c.query('begin');
+    await c.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    await c.query(`create temp table seed on commit drop as
+      select g, gen_random_uuid() as contact_id, gen_random_uuid() as conversation_id, now() - interval '1 minute' as at
+      from generate_series(1, ${CONVERSATIONS}) g`);
+    await c.query(`insert into contacts (tenant_id, id, display_name) select $1, contact_id, 'Bench contact ' || g from seed`, [tenantId]);
+    await c.query(
+      `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id)
+       select $1, contact_id, $2, 'messenger', '71' || lpad(g::text, 14, '0') from seed`,
+      [tenantId, channelId],
+    );
+    await c.query(
+      `insert into conversations (tenant_id, id, contact_id, channel_id, status, last_message_at, last_inbound_at)
+       select $1, conversation_id, contact_id, $2, 'open', at, at from seed`,
+      [tenantId, channelId],
+    );
+    await c.query(
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at)
+       select $1, conversation_id, $2, 'inbound', 'Hello ' || g, 'mid-send-bench-' || g, at from seed`,
+      [tenantId, channelId],
+    );
+    await c.query('commit');
+  } finally {
+    c.release();
+  }
+}
+
+/** REPLIES queued replies, round-robin over the conversations, and their outbound jobs: what MessageOutbox.queue writes, set-based. */
+async function queueReplies(owner: Pool, tenantId: string, userId: string): Promise<void> {
+  const c = await owner.connect();
+  try {
+    await c.query('begin');
+    await c.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+    await c.query(
+      `with conv as (select id, channel_id, row_number() over (order by id) - 1 as k from conversations where tenant_id = $1),
+            queued as (
+              insert into messages (tenant_id, conversation_id, channel_id, direction, text, status, author_id)
+              select $1, conv.id, conv.channel_id, 'outbound', '${TEXT_PREFIX}' || g, 'queued', $2
+              from generate_series(0, ${REPLIES - 1}) g join conv on conv.k = g % ${CONVERSATIONS}
+              returning id)
+       insert into queue.jobs (kind, tenant_id, ref_id) select 'outbound', $1, id from queued`,
+      [tenantId, userId],
+    );
+    await c.query('commit');
+  } finally {
+    c.release();
+  }
+}
+
+/** The fake Send API's own rate: the same call as the app's, from this process, CLIENTS at a time. */
+async function fakeCapacity(graph: FakeGraphServer, pageId: string): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const { port } = new URL(graph.url);
+  const body = JSON.stringify({ recipient: { id: '7100000000000001' }, messaging_type: 'RESPONSE', message: { text: 'capacity probe' } });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/${pageId}/messages`,
+          agent,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`fake Send API answered ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    await closedLoop(500, post, { concurrency: CLIENTS, boundMs: 10_000, warmup: 0 });
+    const { lat, seconds } = await closedLoop(CAPACITY_REQUESTS, post, { concurrency: CLIENTS, boundMs: 30_000, warmup: 0 });
+    return { perSecond: lat.length / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  } finally {
+    agent.destroy();
+    graph.calls.length = 0;
+  }
+}
+
+/** Transactions committed or rolled back in this database so far (the bench's own queries are a handful). */
+async function transactions(owner: Pool): Promise<number> {
+  const { rows } = await owner.query(`select (xact_commit + xact_rollback)::bigint as n from pg_stat_database where datname = current_database()`);
+  return Number(rows[0].n);
+}
+
+async function main(): Promise<number> {
+  const graph = new TimedGraph();
+  const bench = new BenchEnvironment('mm_bench_send', RUN_BOUND_MS, graph);
+  return bench.run(async () => {
+    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
+    const { app, owner } = await bench.start({ max: 3 }, profile);
+    const { tenantId, userId, channelId, pageId } = await signupAndConnect(app.url, graph);
+    await seedConversations(owner, tenantId, channelId);
+    const version = (await owner.query(`select current_setting('server_version') as v`)).rows[0].v as string;
+    note(`seeded ${CONVERSATIONS} conversations; measuring the fake Send API`);
+    const capacity = await fakeCapacity(graph, pageId);
+
+    note(`queueing ${int(REPLIES)} replies`);
+    if (CPU_PROFILE) process.kill(app.pid!, 'SIGWINCH');
+    const before = cpuSample({ app: app.pid });
+    const txBefore = await transactions(owner);
+    await queueReplies(owner, tenantId, userId);
+    const queuedAt = performance.now();
+    while (graph.arrivals.size < REPLIES && performance.now() - queuedAt < DRAIN_BOUND_MS) await sleep(50);
+    const drainMs = (graph.arrivals.size > 0 ? Math.max(...graph.arrivals.values()) : performance.now()) - queuedAt;
+    const after = cpuSample({ app: app.pid });
+    const txPerSend = ((await transactions(owner)) - txBefore) / Math.max(1, graph.arrivals.size);
+    if (CPU_PROFILE) await stopProfile(app.pid!, CPU_PROFILE);
+    // Sent as the app records it: what the fake received, and the app's bookkeeping of it.
+    let sentInDb = 0;
+    for (let i = 0; i < 50 && sentInDb < graph.arrivals.size; i++) {
+      sentInDb = (await owner.query(`select count(*)::int as n from messages where tenant_id = $1 and direction = 'outbound' and status = 'sent'`, [tenantId]))
+        .rows[0].n;
+      if (sentInDb < graph.arrivals.size) await sleep(100);
+    }
+    const lat = [...graph.arrivals.values()].map((t) => t - queuedAt).sort((a, b) => a - b);
+    const first = lat[0] ?? NaN;
+    const perSecond = (graph.arrivals.size * 1000) / drainMs;
+    // Across the conversations: each got its share (nothing starved).
+    const duplicates = graph.callsTo(`/${pageId}/messages`).length - graph.arrivals.size;
+    const appCpuMsPerSend = (1000 * (after.seconds.app - before.seconds.app)) / Math.max(1, graph.arrivals.size);
+
+    const rows = [
+      [
+        'fake Send API alone (this process, ' + CLIENTS + ' clients)',
+        `${int(capacity.perSecond)} calls/s`,
+        `p50 ${ms(capacity.p50)} ms, p99 ${ms(capacity.p99)} ms per call`,
+      ],
+      [
+        `app: ${int(REPLIES)} queued replies over ${CONVERSATIONS} conversations`,
+        `${int(perSecond)} sends/s`,
+        `queue-to-sent p50 ${ms(percentile(lat, 50))} ms, p99 ${ms(percentile(lat, 99))} ms, first ${ms(first)} ms`,
+      ],
+    ];
+    process.stdout.write(
+      `\nSending: ${int(graph.arrivals.size)} of ${int(REPLIES)} replies reached the fake Send API in ${(drainMs / 1000).toFixed(1)} s ` +
+        `(${int(sentInDb)} recorded as sent; ${duplicates} sent twice). PostgreSQL ${version} (${describeServer()})\n\n` +
+        rows.map(([a, b, c]) => `${a.padEnd(58)} ${b.padStart(16)}   ${c}`).join('\n') +
+        `\n\nsends/s ÷ fake capacity: ${(perSecond / capacity.perSecond).toFixed(2)}; target ≥ 1,000 sends/s ${perSecond >= 1000 ? 'met' : 'MISSED'}; ` +
+        `per send: app CPU ${appCpuMsPerSend.toFixed(2)} ms, ${txPerSend.toFixed(1)} database transactions\n`,
+    );
+    const path = writeResults('send', {
+      postgres: version,
+      knobs: { replies: REPLIES, conversations: CONVERSATIONS, clients: CLIENTS },
+      figures: {
+        fakeCapacity: capacity,
+        sent: graph.arrivals.size,
+        recordedSent: sentInDb,
+        sentTwice: duplicates,
+        drainSeconds: drainMs / 1000,
+        sendsPerSecond: perSecond,
+        overFakeCapacity: perSecond / capacity.perSecond,
+        queueToSentMs: { first, p50: percentile(lat, 50), p99: percentile(lat, 99) },
+        appCpuMsPerSend,
+        transactionsPerSend: txPerSend,
+        targetSendsPerSecond: 1000,
+      },
+    });
+    process.stdout.write(`figures written to ${path}\n`);
+    if (graph.arrivals.size < REPLIES) note(`only ${int(graph.arrivals.size)} of ${int(REPLIES)} were sent within ${DRAIN_BOUND_MS / 1000} s`);
+    return 0;
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
