@@ -1,0 +1,185 @@
+/**
+ * `npm run bench:reports` (a script that prints figures, not a test).
+ *
+ * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
+ * PostgreSQL when unset), seeds one tenant with BENCH_MESSAGES messages (1,000,000) over
+ * BENCH_CONVERSATIONS conversations (20,000) spread over 90 days, 10 agents, 2 channels and 2
+ * teams, most conversations answered and resolved, and measures
+ * `GET /api/reports/conversations` over the last 30 days (Moscow days) for each grouping over
+ * loopback HTTP at BENCH_CONCURRENCY (4) clients. Target (issue 18): p95 < 200 ms.
+ *
+ * Knobs (environment): BENCH_REQUESTS (200 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
+ * BENCH_MESSAGES. Only 127.0.0.1 and the database server are contacted.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { KeyRing } from '../libs/crypto/src';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/app-config';
+import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+
+const REQUESTS = envInt('BENCH_REQUESTS', 200, 20, 100_000);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 4, 1, 100);
+const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 20_000, 1_000, 1_000_000);
+const MESSAGES = envInt('BENCH_MESSAGES', 1_000_000, CONVERSATIONS, 20_000_000);
+const AGENTS = 10;
+const WARMUP = 20;
+const SCENARIO_BOUND_MS = 120_000;
+
+const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
+const measure = (name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> => measureLoad(name, op, count, LOAD);
+const { agent, expectStatus } = loopbackClient(CONCURRENCY);
+
+/** Set-based, as the database owner, in one transaction (the triggers of the app's own writes are bypassed by setting the columns directly). */
+async function seed(owner: Client, tenantId: string, callerId: string): Promise<void> {
+  const channels = [randomUUID(), randomUUID()];
+  const teams = [randomUUID(), randomUUID()];
+  await owner.query('begin');
+  await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+  await owner.query(`insert into teams (tenant_id, id, name) select $1, t, 'Team ' || t from unnest($2::uuid[]) t`, [tenantId, teams]);
+  await owner.query(
+    `insert into channels (tenant_id, id, kind, name, team_id) select $1, c, 'messenger', 'Bench page ' || c, ($3::uuid[])[i] from unnest($2::uuid[]) with ordinality as x(c, i)`,
+    [tenantId, channels, teams],
+  );
+  await owner.query(
+    `insert into users (tenant_id, id, email, password_hash, role)
+     select $1, gen_random_uuid(), 'agent-' || g || '@bench.example', 'x', 'agent' from generate_series(1, ${AGENTS - 1}) g`,
+    [tenantId],
+  );
+  const agents = (await owner.query(`select id from users where tenant_id = $1 order by id`, [tenantId])).rows.map((r) => r.id as string);
+  if (!agents.includes(callerId)) throw new Error('the caller is not among the users');
+  const perConversation = Math.floor(MESSAGES / CONVERSATIONS);
+  await owner.query(
+    `create temp table seed on commit drop as
+     select g, gen_random_uuid() as contact_id, gen_random_uuid() as conversation_id, 1 + g % 2 as ch,
+            case when g % 5 = 0 then 'open' else 'resolved' end as status,
+            case when g % 11 = 0 then null else ($1::uuid[])[1 + g % ${AGENTS}] end as assignee_id,
+            date_trunc('milliseconds', now() - random() * interval '90 days') as at,
+            random() * interval '2 hours' as response, random() * interval '2 days' as resolution
+     from generate_series(1, ${CONVERSATIONS}) g`,
+    [agents],
+  );
+  await owner.query(
+    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
+    [tenantId],
+  );
+  await owner.query(
+    `insert into conversations (tenant_id, id, contact_id, channel_id, team_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at,
+                                first_response_at, resolved_at)
+     select $1, conversation_id, contact_id, ($2::uuid[])[ch], ($3::uuid[])[ch], status, assignee_id, at + interval '3 hours', at, at, at,
+            case when g % 7 <> 0 then at + response end, case when status = 'resolved' then at + resolution end
+     from seed`,
+    [tenantId, channels, teams],
+  );
+  await owner.query(
+    `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+     select $1, conversation_id, ($2::uuid[])[ch], case when k % 2 = 0 then 'inbound' else 'outbound' end,
+            'Message ' || k, 'mid-bench-' || g || '-' || k, at + k * interval '1 minute', at + k * interval '1 minute'
+     from seed cross join generate_series(0, ${perConversation - 1}) k`,
+    [tenantId, channels],
+  );
+  await owner.query('commit');
+  await owner.query('vacuum (analyze) contacts, conversations, messages, users, teams, channels');
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function row(label: string, s: Stats): string {
+  return [
+    label.padEnd(46),
+    String(s.n).padStart(6),
+    Math.round(s.n / s.seconds)
+      .toLocaleString('en-US')
+      .padStart(8),
+    ...[50, 95, 99].map((p) => fmt(percentile(s.lat, p)).padStart(8)),
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let dbs: TestDatabases | undefined;
+  let app: NestFastifyApplication | undefined;
+  let owner: Client | undefined;
+  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    dbs = await createTestDatabases();
+    const config = loadConfig({
+      REGION_DATABASE_URLS: Object.entries(dbs.urls)
+        .map(([r, u]) => `${r}=${u}`)
+        .join(','),
+      DEFAULT_REGION: 'eu',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      DATABASE_APP_ROLE: appRole,
+      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
+      WORKERS: 'off',
+      SMTP_PORT: '0',
+    });
+    app = await createApp(config, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+
+    const tSeed = performance.now();
+    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    owner = new Client({ connectionString: dbs.urls[tenant.region] });
+    await owner.connect();
+    await seed(owner, tenant.id, user.id);
+    const [{ version }] = (await owner.query(`select current_setting('server_version') as version`)).rows;
+    const [{ messages }] = (await owner.query(`select count(*)::int as messages from messages where tenant_id = $1`, [tenant.id])).rows;
+    note(`seeded ${messages} messages, ${CONVERSATIONS} conversations in ${((performance.now() - tSeed) / 1000).toFixed(1)} s`);
+
+    const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
+    const query = (groupBy: string) => `/api/reports/conversations?from=${day(30)}&to=${day(0)}&timeZone=Europe/Moscow&groupBy=${groupBy}`;
+    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
+    const rows: Array<{ label: string; s: Stats }> = [{ label: 'GET /health (floor)', s: health }];
+    for (const groupBy of ['day', 'agent', 'channel', 'team'])
+      rows.push({
+        label: `  report, 30 days by ${groupBy}`,
+        s: await measure(groupBy, async () => void (await expectStatus(port, query(groupBy), 200, token))),
+      });
+    const csv = `/api/reports/conversations/csv?from=${day(30)}&to=${day(0)}&timeZone=Europe/Moscow`;
+    rows.push({ label: '  CSV, 30 days by day', s: await measure('csv', async () => void (await expectStatus(port, csv, 200, token))) });
+
+    const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
+    process.stdout.write(
+      `\nReports: ${Number(messages).toLocaleString('en-US')} messages, ${CONVERSATIONS.toLocaleString('en-US')} conversations over 90 days, ${AGENTS} agents in one tenant. ` +
+        `${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback\n` +
+        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: p95 < 200 ms\n\n` +
+        `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}\n` +
+        rows.map((r) => row(r.label, r.s)).join('\n') +
+        '\n',
+    );
+  } finally {
+    agent.destroy();
+    await owner?.end().catch(() => undefined);
+    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
+    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
+    if (dbs && process.env.DATABASE_URL) {
+      const c = new Client({ connectionString: dbs.serverUrl });
+      await c
+        .connect()
+        .then(() => c.query(`drop role if exists ${appRole}`))
+        .catch((err: Error) => note(`dropping role ${appRole}: ${err.message}`))
+        .finally(() => c.end().catch(() => undefined));
+    }
+    process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
