@@ -1,6 +1,6 @@
 import { FakeGraphServer } from './fakes/fake-graph.server';
-import { connectWhatsApp, startWithFakeGraph } from './support/channels';
-import { META_APP_SECRET, postMetaWebhook, waId, whatsappMessage } from './support/meta';
+import { connectPage, connectWhatsApp, startWithFakeGraph } from './support/channels';
+import { META_APP_SECRET, messengerMessage, postMetaWebhook, waId, whatsappMessage } from './support/meta';
 import { TestApp, TestTenant } from './support/test-app';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300 * 1024, 3)]);
@@ -28,6 +28,34 @@ describe('outbound media', () => {
     graph.calls.length = 0;
     return { wa, from, conversation };
   }
+
+  it('Messenger: uploads the file in the Send API call itself (multipart filedata), then the text', async () => {
+    const owner = await t.signup();
+    const page = await connectPage(t, graph, owner);
+    await postMetaWebhook(t, messengerMessage(page.pageId, 'psid-media-1', 'a photo please'));
+    await t.drainInbound();
+    const conversation = (await t.request('GET', `/api/conversations?channelId=${page.channelId}`, { token: owner.token })).body.items[0];
+    graph.calls.length = 0;
+    const photo = await t.upload(owner.token, PNG, { fileName: 'menu.png' });
+    expect(
+      (
+        await t.request('POST', `/api/conversations/${conversation.id}/messages`, {
+          token: owner.token,
+          body: { text: 'Our menu', attachments: [{ uploadId: photo.body.id }] },
+        })
+      ).status,
+    ).toBe(202);
+    await t.drainOutbound();
+    const [upload, text] = graph.callsTo(`/${page.pageId}/messages`);
+    expect(upload.authorization).toBe(`Bearer ${page.token}`);
+    expect(upload.body).toMatchObject({
+      recipient: { id: 'psid-media-1' },
+      messaging_type: 'RESPONSE',
+      message: { attachment: { type: 'image', payload: { is_reusable: false } } },
+    });
+    expect(upload.form!.files.filedata).toEqual({ fileName: 'menu.png', contentType: 'image/png', bytes: PNG });
+    expect(text.body).toMatchObject({ recipient: { id: 'psid-media-1' }, message: { text: 'Our menu' } });
+  });
 
   describe('WhatsApp', () => {
     it('uploads each file to the number’s media endpoint, then sends it by media id (a document with its name and caption)', async () => {

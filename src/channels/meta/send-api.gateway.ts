@@ -1,11 +1,15 @@
 import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
+import { mediaKindOf } from '../../../libs/policy/src';
+import { multipartBody } from '../core/multipart-body';
 import { GraphClient } from './graph-client';
 
 const TEXT_LIMIT: Record<string, number> = { messenger: 2000, instagram: 1000 };
 const MEDIA = new Set(['image', 'video', 'audio', 'file']);
 
 /**
- * Messenger and Instagram Direct through the Send API (one gateway for both). Inside 24 hours a
+ * Messenger and Instagram Direct through the Send API (one gateway for both). Files by URL are
+ * fetched by Meta; uploaded files go to Messenger in the send call itself (multipart, streamed;
+ * Instagram takes media by URL only). Inside 24 hours a
  * reply is a RESPONSE; up to 7 days a human agent may answer with the HUMAN_AGENT tag (the
  * window policy decides).
  */
@@ -27,7 +31,27 @@ export class MetaSendApiGateway extends ChannelGateway {
       throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Text must be shorter than ${TEXT_LIMIT[d.channel.kind]} characters`);
     }
     let last: { message_id?: string } | undefined;
+    const files = new Map((d.files ?? []).map((f) => [f.uploadId, f]));
     for (const a of d.attachments ?? []) {
+      const file = a.uploadId ? files.get(a.uploadId) : undefined;
+      if (file) {
+        // Attachment upload in the send itself (multipart: recipient and message as JSON, the bytes as filedata).
+        last = await this.graph.upload(
+          `/${accountId}/messages`,
+          token,
+          multipartBody(
+            {
+              recipient: JSON.stringify(envelope.recipient),
+              messaging_type: envelope.messaging_type,
+              tag: 'tag' in envelope ? envelope.tag : undefined,
+              message: JSON.stringify({ attachment: { type: mediaKindOf(file.mimeType), payload: { is_reusable: false } } }),
+            },
+            'filedata',
+            file,
+          ),
+        );
+        continue;
+      }
       if (!a.url) continue;
       last = await this.graph.post(`/${accountId}/messages`, token, {
         ...envelope,

@@ -3,6 +3,18 @@ import { MultipartForm, parseMultipart } from './multipart';
 import { SimulatedHttpServer } from './simulated-http-server';
 
 const MB = 1024 * 1024;
+
+/** A Send API call made as multipart/form-data: recipient and message are JSON strings among its fields. */
+function sendApiFields(form: MultipartForm): Record<string, unknown> {
+  const parse = (v: string | undefined) => {
+    try {
+      return v === undefined ? undefined : JSON.parse(v);
+    } catch {
+      return v;
+    }
+  };
+  return { ...form.fields, recipient: parse(form.fields.recipient), message: parse(form.fields.message) };
+}
 /** The Cloud API's limits by media type (its "Supported media types"), as it enforces them on upload. */
 const WHATSAPP_LIMIT = (mime: string) =>
   mime === 'image/jpeg' || mime === 'image/png' ? 5 * MB : mime.startsWith('video/') || mime.startsWith('audio/') ? 16 * MB : 100 * MB;
@@ -163,7 +175,7 @@ export class SimulatedGraph extends SimulatedHttpServer {
       method: req.method ?? '',
       path,
       authorization: req.headers.authorization,
-      body: raw && !multipart ? JSON.parse(raw) : undefined,
+      body: raw && !multipart ? JSON.parse(raw) : form?.fields.recipient ? sendApiFields(form) : undefined,
       ...(form ? { form } : {}),
     };
     this.calls.push(call);
@@ -229,6 +241,15 @@ export class SimulatedGraph extends SimulatedHttpServer {
           contacts: [{ input: call.body.to, wa_id: String(call.body.to).replace('+', '') }],
           messages: [{ id: scriptedId ?? `wamid.fake${n}` }],
         });
+      }
+      if (form) {
+        // A Send API attachment upload: the file in `filedata`, its type declared in the message, no URL.
+        const attachment = call.body?.message?.attachment;
+        const file = form.files.filedata;
+        if (!file || file.bytes.length === 0) return reply(400, { error: { code: 100, message: '(#100) Upload attachment failure: filedata is required' } });
+        if (!['image', 'video', 'audio', 'file'].includes(attachment?.type) || attachment.payload?.url !== undefined)
+          return reply(400, { error: { code: 100, message: '(#100) Invalid attachment for an upload' } });
+        if (file.bytes.length > 25 * MB) return reply(400, { error: { code: 100, message: '(#100) Attachment size exceeds allowable limit' } });
       }
       return reply(200, { recipient_id: call.body?.recipient?.id, message_id: scriptedId ?? `m_fake${n}` });
     }
