@@ -26,6 +26,7 @@ describe('contacts directory', () => {
       phone: '+79123456789',
       email: 'Anna@Example.com',
       origin: 'agent',
+      customAttributes: {},
       identities: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -124,6 +125,7 @@ describe('contacts directory', () => {
       phone: '+14155552671',
       email: 'real@example.com',
       origin: 'channel',
+      customAttributes: {},
       identities: [expect.objectContaining({ externalId: 'psid-edit' })],
     });
 

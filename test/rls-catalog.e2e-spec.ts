@@ -88,6 +88,7 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'auth_throttle.locked_until',
       'auth_throttle.lockouts',
       'auth_throttle.window_started_at',
+      'channel_routes.account_group', // a WhatsApp Business Account id: the business's, not a person's
       'channel_routes.channel_id',
       'channel_routes.platform',
       'channel_routes.region',

@@ -4,6 +4,7 @@ import { DomainError, invalid, normalizePhone, notFound, regionCountry } from '.
 import { AuditLog } from '../audit/audit-log.store';
 import { DomainEvents } from '../common/domain-events.service';
 import { RegionDatabases } from '../database/region-databases';
+import { AttributeDefinitionService } from './attribute-definitions.service';
 import { ConversationService } from './conversation.service';
 import { ContactChanges, ContactDirectoryStore, ContactMerge, NewContact } from './persistence/contact-directory.store';
 
@@ -11,6 +12,8 @@ export interface ContactInput {
   displayName?: string | null;
   phone?: string | null;
   email?: string | null;
+  /** Values by key (null removes one), checked against the organization's contact attributes. */
+  customAttributes?: Record<string, unknown>;
 }
 
 /**
@@ -26,16 +29,19 @@ export class ContactDirectoryService {
     private readonly dbs: RegionDatabases,
     private readonly audit: AuditLog,
     private readonly events: DomainEvents,
+    private readonly attributes: AttributeDefinitionService,
   ) {}
 
-  list(tenant: TenantRef, q: string | undefined, page: PageRequest): Promise<Page<Contact>> {
+  /** `attributes`: `key:value` filters that must all hold. */
+  async list(tenant: TenantRef, q: string | undefined, page: PageRequest, attributes?: string[]): Promise<Page<Contact>> {
     const text = q?.trim();
     const query = text ? { text, phone: /\d/.test(text) ? normalizePhone(text, regionCountry(tenant.region)) : null } : null;
-    return this.store.list(tenant, query, page);
+    return this.store.list(tenant, query, page, await this.attributes.filter(tenant, 'contact', attributes));
   }
 
   async create(tenant: TenantRef, actor: string, input: ContactInput): Promise<Contact> {
-    const fields: NewContact = { displayName: input.displayName ?? null, phone: this.phone(tenant, input.phone), email: email(input.email) };
+    const customAttributes = input.customAttributes ? (await this.attributes.changes(tenant, 'contact', input.customAttributes)).set : {};
+    const fields: NewContact = { displayName: input.displayName ?? null, phone: this.phone(tenant, input.phone), email: email(input.email), customAttributes };
     const contact = await this.store.create(tenant, fields);
     await this.audit.recordAlone(tenant, { actor: `user:${actor}`, action: 'contact.create', subject: `contact:${contact.id}`, decision: 'allow' });
     return contact;
@@ -46,7 +52,8 @@ export class ContactDirectoryService {
     if (input.displayName !== undefined) changes.displayName = input.displayName;
     if (input.phone !== undefined) changes.phone = this.phone(tenant, input.phone);
     if (input.email !== undefined) changes.email = email(input.email);
-    if (Object.keys(changes).length === 0) throw invalid('EMPTY_PATCH', 'Send displayName, phone and/or email');
+    if (input.customAttributes !== undefined) changes.customAttributes = await this.attributes.changes(tenant, 'contact', input.customAttributes);
+    if (Object.keys(changes).length === 0) throw invalid('EMPTY_PATCH', 'Send displayName, phone, email and/or customAttributes');
     const contact = await this.store.update(tenant, id, changes);
     if (!contact) throw notFound('CONTACT_NOT_FOUND', 'Contact not found');
     await this.audit.recordAlone(tenant, {

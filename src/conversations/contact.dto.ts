@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { DisplayName } from '../common/display-name';
 import { PageQueryDto } from '../common/page-query.dto';
+import { AttributeFilterQuery, CustomAttributesInput, CustomAttributesResponse } from './attribute-definitions.dto';
 
 const trimmed = Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
@@ -18,6 +19,9 @@ export class ListContactsQueryDto extends PageQueryDto {
   @MinLength(1)
   @MaxLength(200)
   q?: string;
+
+  @AttributeFilterQuery()
+  attribute?: string[];
 }
 
 export class CreateContactDto {
@@ -42,6 +46,9 @@ export class CreateContactDto {
   @IsEmail()
   @MaxLength(254)
   email?: string;
+
+  @CustomAttributesInput()
+  customAttributes?: Record<string, unknown>;
 }
 
 /** Only the fields sent change; null clears one. */
@@ -66,6 +73,9 @@ export class UpdateContactDto {
   @IsEmail()
   @MaxLength(254)
   email?: string | null;
+
+  @CustomAttributesInput()
+  customAttributes?: Record<string, unknown>;
 }
 
 export class MergeContactDto {
@@ -92,6 +102,7 @@ export class ContactResponse {
   @ApiProperty({ nullable: true, type: String }) email: string | null;
   @ApiProperty({ enum: ['channel', 'agent'], description: 'Made by an inbound message, or by an agent' }) origin: string;
   @ApiProperty({ type: [ContactIdentityResponse] }) identities: ContactIdentityResponse[];
+  @CustomAttributesResponse() customAttributes: Record<string, string | number>;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt: Date;
 }

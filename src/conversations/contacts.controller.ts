@@ -33,14 +33,15 @@ export class ContactsController {
   /** The directory, newest first; `q` finds by name, e-mail, phone in any format or platform id. */
   @Get()
   @ApiOkResponse({ type: ContactPageResponse })
+  @ApiErrors('UNKNOWN_ATTRIBUTE', 'INVALID_ATTRIBUTE_VALUE')
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListContactsQueryDto) {
-    return toPageResponse(await this.directory.list(p, q.q, pageOf(q)), contactResponse);
+    return toPageResponse(await this.directory.list(p, q.q, pageOf(q), q.attribute), contactResponse);
   }
 
   /** A contact an agent adds (before they ever write, or for a channel that needs a first message from us). */
   @Post()
   @ApiCreatedResponse({ type: ContactResponse })
-  @ApiErrors('INVALID_PHONE')
+  @ApiErrors('INVALID_PHONE', 'UNKNOWN_ATTRIBUTE', 'INVALID_ATTRIBUTE_VALUE')
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateContactDto) {
     return contactResponse(await this.directory.create(p, p.userId, body));
   }
@@ -55,7 +56,7 @@ export class ContactsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: ContactResponse })
-  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED', 'EMPTY_PATCH', 'INVALID_PHONE')
+  @ApiErrors('CONTACT_NOT_FOUND', 'CONTACT_MERGED', 'EMPTY_PATCH', 'INVALID_PHONE', 'UNKNOWN_ATTRIBUTE', 'INVALID_ATTRIBUTE_VALUE')
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateContactDto) {
     return contactResponse(await this.directory.update(p, p.userId, id, body));
   }

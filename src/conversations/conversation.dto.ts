@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { PageQueryDto } from '../common/page-query.dto';
+import { AttributeFilterQuery, CustomAttributesInput } from './attribute-definitions.dto';
 import { CONSENT_PURPOSES, ConsentPurpose } from './consent.service';
 import { MAX_LABEL_FILTERS, PRIORITIES, Priority, SORTS, TriageSort } from './triage.store';
 
@@ -86,6 +87,9 @@ export class ListConversationsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(SORTS)
   sort?: TriageSort;
+
+  @AttributeFilterQuery()
+  attribute?: string[];
 }
 
 export class UpdateConversationDto {
@@ -111,6 +115,9 @@ export class UpdateConversationDto {
   @ValidateIf((_, v) => v !== null)
   @IsUUID()
   teamId?: string | null;
+
+  @CustomAttributesInput()
+  customAttributes?: Record<string, unknown>;
 
   @ApiPropertyOptional({
     type: String,

@@ -10,6 +10,7 @@ export const conversationResponse = (c: Conversation) => ({
   assigneeId: c.assigneeId,
   lastMessageAt: c.lastMessageAt,
   lastInboundAt: c.lastInboundAt,
+  customAttributes: c.customAttributes,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });
@@ -52,6 +53,7 @@ export const contactResponse = (c: Contact) => ({
     blockedAt: i.blockedAt,
     createdAt: i.createdAt,
   })),
+  customAttributes: c.customAttributes,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });

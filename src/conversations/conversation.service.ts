@@ -194,7 +194,7 @@ export class ConversationService {
   }
 
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
-    if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId, teamId and/or priority');
+    if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId, teamId, priority and/or customAttributes');
     await this.get(tenant, id);
     if (patch.assigneeId && !(await this.users.exists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
@@ -208,6 +208,7 @@ export class ConversationService {
       assigneeId: updated.assigneeId,
       ...(patch.teamId !== undefined ? { teamId: updated.teamId } : {}),
       ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+      ...(patch.customAttributes ? { customAttributes: updated.customAttributes } : {}),
     });
     // A resolved or handed-back conversation frees its agent; a reopened or moved one may wait in a queue.
     if (patch.status !== undefined || patch.assigneeId !== undefined || patch.teamId !== undefined) this.router.freed(tenant);

@@ -51,6 +51,7 @@ export class ConversationsController {
   @Get()
   @ApiOperation({ summary: "The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels" })
   @ApiOkResponse({ type: ConversationViewPageResponse })
+  @ApiErrors('UNKNOWN_ATTRIBUTE', 'INVALID_ATTRIBUTE_VALUE')
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQueryDto) {
     return toPageResponse(await this.triage.list(p, p.userId, q, pageOf(q)), conversationViewResponse);
   }
@@ -107,7 +108,17 @@ export class ConversationsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: ConversationViewResponse })
-  @ApiErrors('CONVERSATION_NOT_FOUND', 'TEAM_NOT_FOUND', 'EMPTY_PATCH', 'ASSIGNEE_NOT_FOUND', 'SNOOZE_NEEDS_STATUS', 'SNOOZE_IN_PAST', 'SNOOZE_TOO_FAR')
+  @ApiErrors(
+    'CONVERSATION_NOT_FOUND',
+    'TEAM_NOT_FOUND',
+    'EMPTY_PATCH',
+    'ASSIGNEE_NOT_FOUND',
+    'SNOOZE_NEEDS_STATUS',
+    'SNOOZE_IN_PAST',
+    'SNOOZE_TOO_FAR',
+    'UNKNOWN_ATTRIBUTE',
+    'INVALID_ATTRIBUTE_VALUE',
+  )
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
     return conversationViewResponse(await this.triage.update(p, p.userId, id, body));
   }

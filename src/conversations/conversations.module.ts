@@ -14,6 +14,8 @@ import { AgentNotices } from './agent-notices.service';
 import { CannedResponsesController } from './canned-responses.controller';
 import { CannedResponseService } from './canned-responses.service';
 import { LabelsController } from './labels.controller';
+import { AttributeDefinitionsController } from './attribute-definitions.controller';
+import { AttributeDefinitionService } from './attribute-definitions.service';
 import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
 import { OptOuts } from './opt-outs.service';
@@ -33,13 +35,22 @@ import { MessageOutboxModule } from './persistence/message-outbox.module';
 /** The inbox: its service, its REST controllers, and the TypeORM adapters of its ports (one per kind of caller). */
 @Module({
   imports: [ChannelsModule, MessageOutboxModule, TeamsModule],
-  controllers: [ConversationsController, TriageController, LabelsController, CannedResponsesController, ContactsController, AttachmentsController],
+  controllers: [
+    ConversationsController,
+    TriageController,
+    LabelsController,
+    AttributeDefinitionsController,
+    CannedResponsesController,
+    ContactsController,
+    AttachmentsController,
+  ],
   providers: [
     ConversationService,
     ConsentService,
     TriageService,
     TriageStore,
     LabelService,
+    AttributeDefinitionService,
     AgentNotices,
     SnoozeWakeJob,
     CannedResponseService,

@@ -1,5 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ATTACHMENT_TYPES, type AttachmentType, CONVERSATION_STATUSES, MESSAGE_STATUSES } from '../../libs/domain/src';
+import { CustomAttributesResponse } from './attribute-definitions.dto';
 import { CONSENT_PURPOSES } from './consent.service';
 
 // Response bodies of messages, notes, plain conversations and consents: the whitelists of what is serialised.
@@ -219,6 +220,7 @@ export class ConversationResponse {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) assigneeId: string | null;
   @ApiProperty() lastMessageAt: Date;
   @ApiProperty({ type: Date, nullable: true }) lastInboundAt: Date | null;
+  @CustomAttributesResponse() customAttributes: Record<string, string | number>;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsUUID, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { CONVERSATION_STATUSES, ConversationStatus } from '../../libs/domain/src';
 import { DisplayName } from '../common/display-name';
+import { CustomAttributesResponse } from './attribute-definitions.dto';
 import { MAX_LABELS_PER_CONVERSATION } from './labels.service';
 import { MessageResponse } from './message.responses.dto';
 import { PRIORITIES, Priority } from './triage.store';
@@ -148,6 +149,7 @@ export class ConversationViewResponse {
   snoozedUntil: Date | null;
   @ApiProperty() lastMessageAt: Date;
   @ApiProperty({ type: Date, nullable: true }) lastInboundAt: Date | null;
+  @CustomAttributesResponse() customAttributes: Record<string, string | number>;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
   @ApiProperty({ type: ContactRefResponse }) contact: ContactRefResponse;

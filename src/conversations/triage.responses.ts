@@ -18,6 +18,7 @@ export const conversationViewResponse = (c: ConversationView) => ({
   snoozedUntil: c.snoozedUntil,
   lastMessageAt: c.lastMessageAt,
   lastInboundAt: c.lastInboundAt,
+  customAttributes: c.customAttributes,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
   contact: { id: c.contact.id, displayName: c.contact.displayName },

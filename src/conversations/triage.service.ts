@@ -6,6 +6,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConversationService } from './conversation.service';
+import { AttributeDefinitionService } from './attribute-definitions.service';
 import { Label, LabelService } from './labels.service';
 import { ConversationCounts, ConversationView, MAX_LABEL_FILTERS, PRIORITIES, Priority, TriageFilter, TriageSort, TriageStore } from './triage.store';
 
@@ -21,6 +22,8 @@ export interface TriageQuery {
   priority?: string;
   q?: string;
   sort?: TriageSort;
+  /** `key:value` filters on custom attributes, all of which must hold. */
+  attribute?: string[];
 }
 
 export interface BulkSet {
@@ -47,10 +50,14 @@ export class TriageService {
     private readonly events: DomainEvents,
     private readonly notices: AgentNotices,
     private readonly clock: Clock,
+    private readonly attributes: AttributeDefinitionService,
   ) {}
 
-  list(tenant: TenantRef, viewerId: string, query: TriageQuery, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
-    return this.store.list(tenant, viewerId, this.filterOf(viewerId, query), page);
+  async list(tenant: TenantRef, viewerId: string, query: TriageQuery, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
+    const filter = this.filterOf(viewerId, query);
+    const attributes = await this.attributes.filter(tenant, 'conversation', query.attribute);
+    if (attributes) filter.attributes = attributes;
+    return this.store.list(tenant, viewerId, filter, page);
   }
 
   async view(tenant: TenantRef, viewerId: string, id: string): Promise<ConversationView> {
@@ -84,9 +91,10 @@ export class TriageService {
     tenant: TenantRef,
     actorId: string,
     id: string,
-    input: Omit<ConversationPatch, 'snoozedUntil'> & { snoozedUntil?: string },
+    input: Omit<ConversationPatch, 'snoozedUntil' | 'customAttributes'> & { snoozedUntil?: string; customAttributes?: Record<string, unknown> },
   ): Promise<ConversationView> {
     const patch: ConversationPatch = { status: input.status, assigneeId: input.assigneeId, priority: input.priority, teamId: input.teamId };
+    if (input.customAttributes !== undefined) patch.customAttributes = await this.attributes.changes(tenant, 'conversation', input.customAttributes);
     if (input.snoozedUntil !== undefined) {
       if (input.status !== 'snoozed') throw invalid('SNOOZE_NEEDS_STATUS', 'snoozedUntil goes with status snoozed');
       const until = new Date(input.snoozedUntil);

@@ -35,6 +35,7 @@ export interface ConversationView {
   snoozedUntil: Date | null;
   lastMessageAt: Date;
   lastInboundAt: Date | null;
+  customAttributes: Record<string, string | number>;
   createdAt: Date;
   updatedAt: Date;
   contact: { id: string; displayName: string | null };
@@ -59,6 +60,8 @@ export interface TriageFilter {
   /** null: conversations without a priority. */
   priorities?: Array<Priority | null>;
   q?: string;
+  /** The conversation's custom attributes contain all of these values. */
+  attributes?: Record<string, string | number>;
   sort: TriageSort;
 }
 
@@ -82,6 +85,7 @@ interface ViewRow {
   snoozed_until: Date | null;
   last_message_at: Date;
   last_inbound_at: Date | null;
+  custom_attributes: Record<string, string | number>;
   created_at: Date;
   updated_at: Date;
   contact_name: string | null;
@@ -105,6 +109,7 @@ const toView = (r: ViewRow): ConversationView => ({
   snoozedUntil: r.status === 'snoozed' ? r.snoozed_until : null,
   lastMessageAt: r.last_message_at,
   lastInboundAt: r.last_inbound_at,
+  customAttributes: r.custom_attributes,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   contact: { id: r.contact_id, displayName: r.contact_name },
@@ -125,7 +130,7 @@ const UNREAD = `c.last_inbound_at > coalesce(
  */
 const enriched = (page: string, order: string) => `
   select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.team_id, c.priority, c.snoozed_until,
-         c.last_message_at, c.last_inbound_at, c.created_at, c.updated_at,
+         c.last_message_at, c.last_inbound_at, c.custom_attributes, c.created_at, c.updated_at,
          ct.display_name as contact_name,
          lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at, ls.subject,
          coalesce(u.n, 0)::int as unread_count,
@@ -180,6 +185,7 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
                where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and lower(l.name) = lower(${p(label.name)}))`,
     );
   }
+  if (filter.attributes) where.push(`c.custom_attributes @> ${p(JSON.stringify(filter.attributes))}::jsonb`);
   if (filter.unread === true) where.push(UNREAD);
   if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
   if (filter.priorities?.length) {

@@ -37,6 +37,12 @@ export class ConversationUpdatedData {
   @ApiPropertyOptional({ enum: PRIORITIES, nullable: true }) priority?: string | null;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'The label ids it now has' }) labels?: string[];
   @ApiPropertyOptional({ format: 'uuid', description: 'The contact it now belongs to (after a merge)' }) contactId?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    description: 'Its custom attributes, all of them',
+  })
+  customAttributes?: Record<string, string | number>;
 }
 
 export class ChannelUpdatedData {

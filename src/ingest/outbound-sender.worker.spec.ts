@@ -52,6 +52,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
       assigneeId: null,
       lastMessageAt: now,
       lastInboundAt: opts.lastInboundAt === undefined ? now : opts.lastInboundAt,
+      customAttributes: {},
       createdAt: now,
       updatedAt: now,
     },

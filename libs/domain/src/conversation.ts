@@ -40,6 +40,8 @@ export interface Contact {
   /** Made by an inbound message, or by an agent. */
   origin: 'channel' | 'agent';
   identities: ContactIdentity[];
+  /** Values of the organization's custom attributes for contacts, by key. */
+  customAttributes: Record<string, string | number>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +56,8 @@ export interface Conversation {
   teamId: string | null;
   lastMessageAt: Date;
   lastInboundAt: Date | null;
+  /** Values of the organization's custom attributes for conversations, by key. */
+  customAttributes: Record<string, string | number>;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -190,6 +190,27 @@ export const ERROR_CATALOGUE = {
   SAME_CONTACT: { status: 400, meaning: 'A contact cannot be merged into itself.', action: 'Choose two different contacts.' },
   INVALID_PHONE: { status: 400, meaning: 'The phone number is not valid.', action: 'Write it in international format (+country code).' },
   LABEL_NOT_FOUND: { status: 404, meaning: 'No such label.', action: CHECK_ID },
+  ATTRIBUTE_NOT_FOUND: { status: 404, meaning: 'No such custom attribute definition.', action: CHECK_ID },
+  ATTRIBUTE_KEY_TAKEN: {
+    status: 409,
+    meaning: 'The organization already defines an attribute with this key for this entity.',
+    action: 'Use that definition, or another key.',
+  },
+  TOO_MANY_ATTRIBUTES: {
+    status: 409,
+    meaning: 'The organization defines as many custom attributes for this entity as it may.',
+    action: 'Delete definitions it no longer needs.',
+  },
+  UNKNOWN_ATTRIBUTE: {
+    status: 400,
+    meaning: 'A custom attribute key that the organization has not defined for this entity.',
+    action: 'Define it first (POST /api/attribute-definitions), or fix the key.',
+  },
+  INVALID_ATTRIBUTE_VALUE: {
+    status: 400,
+    meaning: "A custom attribute value that does not fit its definition's type (text, number, date YYYY-MM-DD, or one of a list's options).",
+    action: FIX,
+  },
   LABEL_NAME_TAKEN: { status: 409, meaning: 'The organization already has a label with this name.', action: 'Use that label, or another name.' },
   TOO_MANY_LABELS: { status: 409, meaning: 'The organization has as many labels as it may.', action: 'Delete labels it no longer needs.' },
   CANNED_RESPONSE_NOT_FOUND: { status: 404, meaning: 'No such canned response.', action: CHECK_ID },

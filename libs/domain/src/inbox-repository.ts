@@ -18,6 +18,8 @@ export interface ConversationPatch {
   priority?: string | null;
   /** With status snoozed: when it reopens by itself (null: when the contact writes). */
   snoozedUntil?: Date | null;
+  /** Checked values to set and keys to remove (see attributeChanges). */
+  customAttributes?: { set: Record<string, string | number>; remove: string[] };
 }
 
 /** Persistence port of the inbox as agents see it: conversations, their messages and notes. */

@@ -15,3 +15,4 @@ export * from './ids';
 export * from './crm';
 export * from './phone';
 export * from './media-store';
+export * from './custom-attributes';

@@ -15,9 +15,13 @@ export interface NewContact {
   displayName: string | null;
   phone: string | null;
   email: string | null;
+  customAttributes: Record<string, string | number>;
 }
 
-export type ContactChanges = Partial<NewContact>;
+export type ContactChanges = Partial<Omit<NewContact, 'customAttributes'>> & {
+  /** Checked values to set and keys to remove (see attributeChanges). */
+  customAttributes?: { set: Record<string, string | number>; remove: string[] };
+};
 
 export interface ConsentResolution {
   purpose: string;
@@ -42,10 +46,11 @@ type ContactRow = {
   phone: string | null;
   email: string | null;
   origin: 'channel' | 'agent';
+  custom_attributes: Record<string, string | number>;
   created_at: Date;
   updated_at: Date;
 };
-const CONTACT_COLUMNS = `c.id, c.display_name, c.phone, c.email, c.origin, c.created_at, c.updated_at`;
+const CONTACT_COLUMNS = `c.id, c.display_name, c.phone, c.email, c.origin, c.custom_attributes, c.created_at, c.updated_at`;
 
 /** `%text%` for LIKE, with the pattern characters of the text taken literally. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -63,11 +68,12 @@ export class ContactDirectoryStore {
    * (E.164, or containing its digits), or a platform id (PSID, phone, e-mail address) exactly;
    * each kind of match reads its own index.
    */
-  list(tenant: TenantRef, query: ContactQuery | null, page: PageRequest): Promise<Page<Contact>> {
+  list(tenant: TenantRef, query: ContactQuery | null, page: PageRequest, attributes: Record<string, string | number> | null = null): Promise<Page<Contact>> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const params: unknown[] = [tenant.tenantId];
       const p = (v: unknown) => `$${params.push(v)}`;
       const where = [`c.tenant_id = $1`];
+      if (attributes) where.push(`c.custom_attributes @> ${p(JSON.stringify(attributes))}::jsonb`);
       let from = `contacts c`;
       if (query) {
         const text = query.text;
@@ -99,9 +105,10 @@ export class ContactDirectoryStore {
     return this.dbs.forTenant(tenant, async (tx) => {
       const row = await firstRow<ContactRow>(
         tx,
-        `insert into contacts as c (tenant_id, display_name, phone, email, origin, display_name_locked) values ($1, $2, $3, $4, 'agent', $2::text is not null)
+        `insert into contacts as c (tenant_id, display_name, phone, email, origin, display_name_locked, custom_attributes)
+         values ($1, $2, $3, $4, 'agent', $2::text is not null, $5::jsonb)
          returning ${CONTACT_COLUMNS}`,
-        [tenant.tenantId, input.displayName, input.phone, input.email],
+        [tenant.tenantId, input.displayName, input.phone, input.email, JSON.stringify(input.customAttributes)],
       );
       return (await this.withIdentities(tx, tenant.tenantId, [row!]))[0];
     });
@@ -116,6 +123,10 @@ export class ContactDirectoryStore {
         set.push(`display_name = $${params.push(changes.displayName)}`, `display_name_locked = $${params.length}::text is not null`);
       if (changes.phone !== undefined) set.push(`phone = $${params.push(changes.phone)}`);
       if (changes.email !== undefined) set.push(`email = $${params.push(changes.email)}`);
+      if (changes.customAttributes) {
+        const { set: values, remove } = changes.customAttributes;
+        set.push(`custom_attributes = (custom_attributes - $${params.push(remove)}::text[]) || $${params.push(JSON.stringify(values))}::jsonb`);
+      }
       const row = await firstRow<ContactRow>(
         tx,
         `update contacts c set ${set.join(', ')} where tenant_id = $1 and id = $2 returning ${CONTACT_COLUMNS}`,
@@ -196,6 +207,7 @@ export class ContactDirectoryStore {
 
     await tx.query(
       `update contacts k set display_name = coalesce(k.display_name, o.display_name), phone = coalesce(k.phone, o.phone), email = coalesce(k.email, o.email),
+         custom_attributes = o.custom_attributes || k.custom_attributes,
          display_name_locked = case when k.display_name is null then o.display_name_locked else k.display_name_locked end, updated_at = now()
        from contacts o where k.tenant_id = $1 and k.id = $2 and o.tenant_id = $1 and o.id = $3`,
       [tenantId, keepId, otherId],
@@ -286,6 +298,7 @@ export class ContactDirectoryStore {
       phone: c.phone,
       email: c.email,
       origin: c.origin,
+      customAttributes: c.custom_attributes,
       createdAt: c.created_at,
       updatedAt: c.updated_at,
       identities: identities

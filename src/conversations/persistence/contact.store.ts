@@ -21,6 +21,7 @@ export class TypeOrmContactRepository extends ContactRepository {
         phone: contact.phone,
         email: contact.email,
         origin: contact.origin,
+        customAttributes: contact.customAttributes,
         createdAt: contact.createdAt,
         updatedAt: contact.updatedAt,
         identities: identities.map((i) => ({

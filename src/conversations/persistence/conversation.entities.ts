@@ -11,6 +11,7 @@ export class ContactEntity {
   @Column('text', { nullable: true }) phone: string | null;
   @Column('text', { nullable: true }) email: string | null;
   @Column('text') origin: 'channel' | 'agent';
+  @Column('jsonb', { name: 'custom_attributes' }) customAttributes: Record<string, string | number>;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }
@@ -38,6 +39,7 @@ export class ConversationEntity {
   @Column('uuid', { name: 'team_id', nullable: true }) teamId: string | null;
   @Column('timestamptz', { name: 'last_message_at' }) lastMessageAt: Date;
   @Column('timestamptz', { name: 'last_inbound_at', nullable: true }) lastInboundAt: Date | null;
+  @Column('jsonb', { name: 'custom_attributes' }) customAttributes: Record<string, string | number>;
   @Column('text', { nullable: true }) priority: string | null;
   @Column('timestamptz', { name: 'snoozed_until', nullable: true }) snoozedUntil: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

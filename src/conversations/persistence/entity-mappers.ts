@@ -22,6 +22,7 @@ export const toConversation = (e: ConversationEntity): Conversation => ({
   teamId: e.teamId,
   lastMessageAt: e.lastMessageAt,
   lastInboundAt: e.lastInboundAt,
+  customAttributes: e.customAttributes,
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
 });

@@ -47,12 +47,18 @@ export class TypeOrmInboxRepository extends InboxRepository {
       if (patch.assigneeId !== undefined) set.assigneeId = patch.assigneeId;
       if (patch.teamId !== undefined) set.teamId = patch.teamId;
       if (patch.priority !== undefined) set.priority = patch.priority;
-      const result = await tx
+      const attributes = patch.customAttributes;
+      const query = tx
         .createQueryBuilder()
         .update(ConversationEntity)
-        .set({ ...set, updatedAt: () => 'now()' })
-        .where('tenant_id = :tenantId and id = :id', { tenantId: tenant.tenantId, id })
-        .execute();
+        .set({
+          ...set,
+          ...(attributes ? { customAttributes: () => '(custom_attributes - :remove::text[]) || :attributes::jsonb' } : {}),
+          updatedAt: () => 'now()',
+        })
+        .where('tenant_id = :tenantId and id = :id', { tenantId: tenant.tenantId, id });
+      if (attributes) query.setParameters({ remove: attributes.remove, attributes: JSON.stringify(attributes.set) });
+      const result = await query.execute();
       if (!result.affected) return null;
       const row = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id } });
       return toConversation(row);

@@ -44,6 +44,7 @@ import { Assignment1766500000001 } from './region/1766500000001-assignment';
 import { BusinessHours1766500000002 } from './region/1766500000002-business-hours';
 import { Media1766600000000 } from './region/1766600000000-media';
 import { Reports1766600000001 } from './region/1766600000001-reports';
+import { CustomAttributes1766900000000 } from './region/1766900000000-custom-attributes';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -82,6 +83,7 @@ export const REGION_MIGRATIONS = [
   BusinessHours1766500000002,
   Media1766600000000,
   Reports1766600000001,
+  CustomAttributes1766900000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -149,6 +149,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/attribute-definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["attributeDefinitions_list"];
+        put?: never;
+        /** Define a custom attribute for contacts or conversations */
+        post: operations["attributeDefinitions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attribute-definitions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["attributeDefinitions_get"];
+        put?: never;
+        post?: never;
+        /** Delete a definition; its values go from every contact or conversation */
+        delete: operations["attributeDefinitions_remove"];
+        options?: never;
+        head?: never;
+        /** Rename it, or change a list's options (its key and type stay) */
+        patch: operations["attributeDefinitions_update"];
+        trace?: never;
+    };
     "/api/audit-log": {
         parameters: {
             query?: never;
@@ -1598,6 +1633,24 @@ export interface components {
             /** @description Where the platform serves it (fetch media through the attachments route); a geo: URI for a location */
             url?: string;
         };
+        AttributeDefinitionListResponse: {
+            items: components["schemas"]["AttributeDefinitionResponse"][];
+        };
+        AttributeDefinitionResponse: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            entity: "contact" | "conversation";
+            /** Format: uuid */
+            id: string;
+            key: string;
+            label: string;
+            options: string[];
+            /** @enum {string} */
+            type: "text" | "number" | "date" | "list";
+            /** Format: date-time */
+            updatedAt: string;
+        };
         AudioDetailResponse: {
             /** @description Recorded in the app as a voice note */
             voice: boolean;
@@ -1879,6 +1932,17 @@ export interface components {
         ContactResponse: {
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description Values of the custom attributes the organization defines (GET /api/attribute-definitions), by key
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "orders": 3,
+             *       "birthday": "1990-04-01"
+             *     }
+             */
+            customAttributes: {
+                [key: string]: string | number;
+            };
             displayName: string | null;
             email: string | null;
             id: string;
@@ -1930,6 +1994,17 @@ export interface components {
             contactId: string;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description Values of the custom attributes the organization defines (GET /api/attribute-definitions), by key
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "orders": 3,
+             *       "birthday": "1990-04-01"
+             *     }
+             */
+            customAttributes: {
+                [key: string]: string | number;
+            };
             /** Format: uuid */
             id: string;
             /** Format: date-time */
@@ -1958,6 +2033,10 @@ export interface components {
              * @description The contact it now belongs to (after a merge)
              */
             contactId?: string;
+            /** @description Its custom attributes, all of them */
+            customAttributes?: {
+                [key: string]: string | number;
+            };
             /** Format: uuid */
             id: string;
             /** @description The label ids it now has */
@@ -1997,6 +2076,17 @@ export interface components {
             contactId: string;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description Values of the custom attributes the organization defines (GET /api/attribute-definitions), by key
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "orders": 3,
+             *       "birthday": "1990-04-01"
+             *     }
+             */
+            customAttributes: {
+                [key: string]: string | number;
+            };
             /** Format: uuid */
             id: string;
             labels: components["schemas"]["LabelRefResponse"][];
@@ -2039,6 +2129,30 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "agent";
+        };
+        CreateAttributeDefinitionDto: {
+            /** @enum {string} */
+            entity: "contact" | "conversation";
+            /**
+             * @description How values are named in customAttributes and filters; fixed once created
+             * @example loyalty_tier
+             */
+            key: string;
+            /** @example Loyalty tier */
+            label: string;
+            /**
+             * @description A list’s allowed values (lists only)
+             * @example [
+             *       "silver",
+             *       "gold"
+             *     ]
+             */
+            options?: string[];
+            /**
+             * @description text, number, date (YYYY-MM-DD) or list (one of options); fixed once created
+             * @enum {string}
+             */
+            type: "text" | "number" | "date" | "list";
         };
         CreateBusinessHoursDto: {
             /**
@@ -2083,6 +2197,16 @@ export interface components {
             text: string;
         };
         CreateContactDto: {
+            /**
+             * @description Values by attribute key: text, number, date (YYYY-MM-DD) or one of a list’s options; null removes the value
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "birthday": null
+             *     }
+             */
+            customAttributes?: {
+                [key: string]: (string | number) | null;
+            };
             /** @example Anna Petrova */
             displayName?: string;
             /** @example anna@example.com */
@@ -3408,6 +3532,11 @@ export interface components {
              */
             userId: string;
         };
+        UpdateAttributeDefinitionDto: {
+            label?: string;
+            /** @description A list’s allowed values from now on; values already stored stay until changed */
+            options?: string[];
+        };
         UpdateBusinessHoursDto: {
             greeting?: string | null;
             holidays?: string[];
@@ -3422,6 +3551,16 @@ export interface components {
             text?: string;
         };
         UpdateContactDto: {
+            /**
+             * @description Values by attribute key: text, number, date (YYYY-MM-DD) or one of a list’s options; null removes the value
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "birthday": null
+             *     }
+             */
+            customAttributes?: {
+                [key: string]: (string | number) | null;
+            };
             /** @description null clears it; a name set here is kept when the platform profile name changes */
             displayName?: Record<string, never> | null;
             email?: Record<string, never> | null;
@@ -3433,6 +3572,16 @@ export interface components {
              * @description null unassigns
              */
             assigneeId?: string | null;
+            /**
+             * @description Values by attribute key: text, number, date (YYYY-MM-DD) or one of a list’s options; null removes the value
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "birthday": null
+             *     }
+             */
+            customAttributes?: {
+                [key: string]: (string | number) | null;
+            };
             /**
              * @description null clears it
              * @enum {string|null}
@@ -3652,6 +3801,10 @@ export interface components {
              */
             contactId?: string;
             conversation: components["schemas"]["WebhookConversationWithActivity"];
+            /** @description Its custom attributes, all of them */
+            customAttributes?: {
+                [key: string]: string | number;
+            };
             /** Format: uuid */
             id: string;
             /** @description The label ids it now has */
@@ -4806,6 +4959,274 @@ export interface operations {
                     };
                 };
             };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    attributeDefinitions_list: {
+        parameters: {
+            query?: {
+                entity?: "contact" | "conversation";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributeDefinitionListResponse"];
+                };
+            };
+            400: components["responses"]["VALIDATION_FAILED"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    attributeDefinitions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAttributeDefinitionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributeDefinitionResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            404: components["responses"]["NOT_FOUND"];
+            /** @description Error: ATTRIBUTE_KEY_TAKEN, TOO_MANY_ATTRIBUTES (see /docs/errors) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTRIBUTE_KEY_TAKEN" | "TOO_MANY_ATTRIBUTES";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 409;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    attributeDefinitions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributeDefinitionResponse"];
+                };
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: ATTRIBUTE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTRIBUTE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    attributeDefinitions_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["INVALID_ID"];
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: ATTRIBUTE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTRIBUTE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    attributeDefinitions_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAttributeDefinitionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributeDefinitionResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: ATTRIBUTE_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTRIBUTE_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
@@ -5973,6 +6394,8 @@ export interface operations {
     contacts_list: {
         parameters: {
             query?: {
+                /** @description key:value, repeatable (all must hold): only those whose custom attribute has this value; at most 10 */
+                attribute?: string[];
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
@@ -5993,7 +6416,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPageResponse"];
                 };
             };
-            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: INVALID_ATTRIBUTE_VALUE, INVALID_CURSOR, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6001,7 +6424,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        code: "INVALID_ATTRIBUTE_VALUE" | "INVALID_CURSOR" | "UNKNOWN_ATTRIBUTE" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6035,7 +6458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, INVALID_ATTRIBUTE_VALUE, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6043,7 +6466,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "INVALID_ATTRIBUTE_VALUE" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UNKNOWN_ATTRIBUTE" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6178,7 +6601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ID, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_PATCH, INVALID_ATTRIBUTE_VALUE, INVALID_ID, INVALID_PHONE, JSON_TOO_DEEP, MALFORMED_JSON, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6186,7 +6609,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ATTRIBUTE_VALUE" | "INVALID_ID" | "INVALID_PHONE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UNKNOWN_ATTRIBUTE" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6498,6 +6921,8 @@ export interface operations {
                 assignee?: string;
                 /** @description A user id; see also `assignee` */
                 assigneeId?: string;
+                /** @description key:value, repeatable (all must hold): only those whose custom attribute has this value; at most 10 */
+                attribute?: string[];
                 channelId?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
@@ -6530,7 +6955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewPageResponse"];
                 };
             };
-            /** @description Error: INVALID_CURSOR, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: INVALID_ATTRIBUTE_VALUE, INVALID_CURSOR, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6538,7 +6963,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        code: "INVALID_ATTRIBUTE_VALUE" | "INVALID_CURSOR" | "UNKNOWN_ATTRIBUTE" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -6731,7 +7156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationViewResponse"];
                 };
             };
-            /** @description Error: ASSIGNEE_NOT_FOUND, BAD_REQUEST, EMPTY_PATCH, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, SNOOZE_IN_PAST, SNOOZE_NEEDS_STATUS, SNOOZE_TOO_FAR, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ASSIGNEE_NOT_FOUND, BAD_REQUEST, EMPTY_PATCH, INVALID_ATTRIBUTE_VALUE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, SNOOZE_IN_PAST, SNOOZE_NEEDS_STATUS, SNOOZE_TOO_FAR, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6739,7 +7164,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ASSIGNEE_NOT_FOUND" | "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "SNOOZE_IN_PAST" | "SNOOZE_NEEDS_STATUS" | "SNOOZE_TOO_FAR" | "VALIDATION_FAILED";
+                        code: "ASSIGNEE_NOT_FOUND" | "BAD_REQUEST" | "EMPTY_PATCH" | "INVALID_ATTRIBUTE_VALUE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "SNOOZE_IN_PAST" | "SNOOZE_NEEDS_STATUS" | "SNOOZE_TOO_FAR" | "UNKNOWN_ATTRIBUTE" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
