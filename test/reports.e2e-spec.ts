@@ -149,6 +149,11 @@ describe('reports', () => {
     const agent = await t.addUser(owner, 'agent');
     expect((await report(agent, '')).body.code).toBe('ROLE_REQUIRED');
     expect((await call(agent, 'GET', '/api/reports/conversations/csv?from=2026-03-01&to=2026-03-02')).body.code).toBe('ROLE_REQUIRED');
+    // Refused input on the CSV route is a JSON error, not a download (it was a 500: the route's text/csv type stood).
+    const refused = await call(owner, 'GET', '/api/reports/conversations/csv?from=yesterday&to=2026-03-02');
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    expect(refused.headers['content-disposition']).toBeUndefined();
     for (const q of [
       'from=2026-03-02&to=2026-03-01',
       'from=2025-01-01&to=2026-03-01',

@@ -68,6 +68,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const body = toApiError(err, this.log);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (err instanceof RetryLaterError) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
-    reply.status(body.statusCode).send(body);
+    // A route may have declared its own media type (text/csv, an attachment) before the error: an error is JSON, shown, not downloaded.
+    reply.removeHeader('content-disposition');
+    reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 }
