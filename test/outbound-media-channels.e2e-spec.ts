@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
+import { FakeTwilioServer, twilioSid } from './fakes/fake-twilio.server';
 import { SmtpSink } from './fakes/smtp-sink';
 import { TestApp, TestTenant } from './support/test-app';
 
@@ -11,13 +12,16 @@ describe('outbound media: Telegram and e-mail', () => {
   let t: TestApp;
   let telegram: FakeTelegramServer;
   let sink: SmtpSink;
+  let twilio: FakeTwilioServer;
   const smtpUser = 'support@acme.test';
   const smtpPassword = `smtp-${randomBytes(12).toString('hex')}`;
 
   beforeAll(async () => {
     telegram = await new FakeTelegramServer().start();
     sink = await new SmtpSink(smtpUser, smtpPassword).start();
+    twilio = await new FakeTwilioServer().start();
     t = await TestApp.start({
+      TWILIO_API_URL: twilio.url,
       TELEGRAM_API_URL: telegram.url,
       PUBLIC_BASE_URL: 'https://inbox.example',
       EMAIL_DOMAIN: 'mm.example.test',
@@ -28,6 +32,7 @@ describe('outbound media: Telegram and e-mail', () => {
     await t.close();
     await telegram.stop();
     await sink.stop();
+    await twilio.stop();
   });
 
   async function telegramConversation(owner: TestTenant) {
@@ -109,5 +114,63 @@ describe('outbound media: Telegram and e-mail', () => {
       ['photo.png', 'image/png', true],
       ['invoice.pdf', 'application/pdf', true],
     ]);
+  });
+
+  it('Twilio MMS: MediaUrl is a signed link of ours that serves the bytes until it expires, and nothing else', async () => {
+    const owner = await t.signup();
+    const accountSid = twilioSid('AC');
+    const authToken = randomBytes(16).toString('hex');
+    const number = `+1415555${String(1000 + Math.floor(Math.random() * 8999))}`;
+    twilio.account(accountSid, authToken, [number]);
+    const channel = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'sms', name: 'Line', config: { provider: 'twilio', phoneNumber: number, accountSid }, credentials: { authToken } },
+    });
+    expect(channel.status).toBe(201);
+    const contact = await t.request('POST', '/api/contacts', { token: owner.token, body: { displayName: 'Sam' } });
+    const photo = await t.upload(owner.token, PNG, { fileName: 'receipt.png' });
+    const started = await t.request('POST', '/api/conversations', {
+      token: owner.token,
+      body: {
+        contactId: contact.body.id,
+        channelId: channel.body.id,
+        to: '+14155550123',
+        message: { text: 'Your receipt', attachments: [{ uploadId: photo.body.id }] },
+      },
+    });
+    expect(started.status).toBe(201);
+    await t.drainOutbound();
+    const send = twilio.calls.find((c) => c.path === `/2010-04-01/Accounts/${accountSid}/Messages.json`)!;
+    expect(send.form).toMatchObject({ To: '+14155550123', From: number, Body: 'Your receipt' });
+    const mediaUrl = new URL(send.form.MediaUrl);
+    expect(mediaUrl.origin).toBe('https://inbox.example');
+    expect(mediaUrl.pathname).toBe(`/media/${owner.region}/${owner.tenantId}/${photo.body.id}`);
+
+    const fetchMedia = (path: string) => t.app.inject({ method: 'GET', url: path });
+    const got = await fetchMedia(`${mediaUrl.pathname}${mediaUrl.search}`);
+    expect(got.statusCode).toBe(200);
+    expect(got.headers['content-type']).toBe('image/png');
+    expect(got.rawPayload.equals(PNG)).toBe(true);
+
+    // Tampered, unsigned or for another file: all 404, like a file that does not exist.
+    const other = await t.upload(owner.token, PDF);
+    const search = mediaUrl.searchParams;
+    for (const path of [
+      `${mediaUrl.pathname}?expires=${search.get('expires')}&signature=${search.get('signature')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`,
+      `${mediaUrl.pathname}?expires=${Number(search.get('expires')) + 1}&signature=${search.get('signature')}`,
+      mediaUrl.pathname,
+      `/media/${owner.region}/${owner.tenantId}/${other.body.id}${mediaUrl.search}`,
+    ]) {
+      const refused = await fetchMedia(path);
+      expect({ path, status: refused.statusCode, code: JSON.parse(refused.body).code }).toEqual({ path, status: 404, code: 'UPLOAD_NOT_FOUND' });
+    }
+    // Expired: an hour later the same link is refused.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 2 * 3600_000;
+    try {
+      expect((await fetchMedia(`${mediaUrl.pathname}${mediaUrl.search}`)).statusCode).toBe(404);
+    } finally {
+      Date.now = realNow;
+    }
   });
 });

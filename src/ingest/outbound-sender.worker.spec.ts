@@ -95,6 +95,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     clock as never,
     { findMany: async () => [] } as never,
     {} as never,
+    {} as never,
   );
   return { run: () => sender.runBatch('eu'), job, tx, queue, outbox, conversations, channels, send };
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, DeliveryFailure, MediaStore, MessageOutbox, OutboundFile, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
 import type { Message } from '../../libs/domain/src';
+import { SignedMediaUrls } from '../media/signed-media-urls';
 import { UploadStore } from '../media/upload.store';
 import type { ReplyMode } from '../../libs/policy/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
@@ -69,6 +70,7 @@ export class OutboundSender extends QueueWorker {
     private readonly clock: Clock,
     private readonly uploads: UploadStore,
     private readonly media: MediaStore,
+    private readonly signedUrls: SignedMediaUrls,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -161,7 +163,14 @@ export class OutboundSender extends QueueWorker {
     if (ids.some((id) => !found.has(id))) return null;
     return ids.map((id) => {
       const u = found.get(id)!;
-      return { uploadId: u.id, fileName: u.fileName, mimeType: u.mimeType, size: u.size, open: () => this.media.open(tenant, u.blobId) };
+      return {
+        uploadId: u.id,
+        fileName: u.fileName,
+        mimeType: u.mimeType,
+        size: u.size,
+        open: () => this.media.open(tenant, u.blobId),
+        url: this.signedUrls.url(tenant, u.id),
+      };
     });
   }
 

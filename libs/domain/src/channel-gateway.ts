@@ -9,6 +9,8 @@ export interface OutboundFile {
   size: number;
   /** The bytes from the first, each time it is called (a retry reads them again). */
   open(): AsyncIterable<Uint8Array>;
+  /** A signed link of ours to the bytes, valid for a while, for platforms that fetch media themselves (Twilio MMS, Instagram). */
+  url: string;
 }
 
 /** Everything a gateway needs to deliver one message; credentials are already decrypted. */

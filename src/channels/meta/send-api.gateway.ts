@@ -9,7 +9,7 @@ const MEDIA = new Set(['image', 'video', 'audio', 'file']);
 /**
  * Messenger and Instagram Direct through the Send API (one gateway for both). Files by URL are
  * fetched by Meta; uploaded files go to Messenger in the send call itself (multipart, streamed;
- * Instagram takes media by URL only). Inside 24 hours a
+ * Instagram takes media by URL only: a signed, expiring link of ours). Inside 24 hours a
  * reply is a RESPONSE; up to 7 days a human agent may answer with the HUMAN_AGENT tag (the
  * window policy decides).
  */
@@ -34,6 +34,14 @@ export class MetaSendApiGateway extends ChannelGateway {
     const files = new Map((d.files ?? []).map((f) => [f.uploadId, f]));
     for (const a of d.attachments ?? []) {
       const file = a.uploadId ? files.get(a.uploadId) : undefined;
+      if (file && d.channel.kind === 'instagram') {
+        // Instagram takes media by URL only: a signed, expiring link of ours.
+        last = await this.graph.post(`/${accountId}/messages`, token, {
+          ...envelope,
+          message: { attachment: { type: mediaKindOf(file.mimeType), payload: { url: file.url, is_reusable: false } } },
+        });
+        continue;
+      }
       if (file) {
         // Attachment upload in the send itself (multipart: recipient and message as JSON, the bytes as filedata).
         last = await this.graph.upload(

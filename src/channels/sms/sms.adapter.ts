@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MMS_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DeliveryFailure, DomainError, invalid, rejected } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
@@ -70,6 +71,7 @@ export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly dataOrigin = 'sms';
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
+    media: MMS_MEDIA_LIMITS,
     maxTextChars: TWILIO_BODY_LIMIT,
     newAddresses: { address: phoneAddress, hint: PHONE_ADDRESS_HINT },
     optOutKeywords: {

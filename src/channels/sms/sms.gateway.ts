@@ -87,7 +87,9 @@ export class TwilioGateway extends ChannelGateway {
     if (d.template) throw new DeliveryFailure('permanent', 'TEMPLATE_NOT_SUPPORTED', 'SMS has no message templates; send text');
     const text = d.text ?? '';
     if (text.length > TWILIO_BODY_LIMIT) throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `SMS text must be at most ${TWILIO_BODY_LIMIT} characters`);
-    const media = (d.attachments ?? []).map((a) => a.url).filter((u): u is string => !!u && /^https?:\/\//i.test(u));
+    // Uploaded files by a signed, expiring link of ours (Twilio fetches MediaUrl itself); others by their URL.
+    const files = new Map((d.files ?? []).map((f) => [f.uploadId, f.url]));
+    const media = (d.attachments ?? []).map((a) => (a.uploadId ? files.get(a.uploadId) : a.url)).filter((u): u is string => !!u && /^https?:\/\//i.test(u));
     if (media.length > MAX_MEDIA) throw new DeliveryFailure('permanent', 'TOO_MANY_ATTACHMENTS', `An MMS carries at most ${MAX_MEDIA} media`);
     if (!text && media.length === 0) throw new DeliveryFailure('permanent', 'EMPTY_MESSAGE', 'Nothing to send: no text and no media URL');
 

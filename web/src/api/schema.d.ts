@@ -1441,6 +1441,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/media/{region}/{tenantId}/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["signedMedia_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/privacy/deletion/{code}": {
         parameters: {
             query?: never;
@@ -10712,6 +10728,47 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SubprocessorListResponse"];
                     "text/html": components["schemas"]["SubprocessorListResponse"];
+                };
+            };
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    signedMedia_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region: string;
+                tenantId: string;
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, with their sniffed content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error: ATTACHMENT_NOT_FOUND, UPLOAD_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENT_NOT_FOUND" | "UPLOAD_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
                 };
             };
             500: components["responses"]["INTERNAL_ERROR"];
