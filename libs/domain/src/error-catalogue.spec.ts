@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CATALOGUE, ERROR_CODES, errorCatalogueMarkdown, isErrorCode, statusesOf } from './error-catalogue';
+import { ERROR_CATALOGUE, ERROR_CODES, isErrorCode, statusesOf } from './error-catalogue';
+import { errorCatalogueMarkdown } from './error-catalogue-markdown';
 import { conflict, DomainError, notFound, STATUS_OF_KIND } from './errors';
 
 describe('error catalogue', () => {

@@ -1,6 +1,7 @@
 export * from './tenant';
 export * from './errors';
 export * from './error-catalogue';
+export * from './error-catalogue-markdown';
 export * from './conversation';
 export * from './message-content';
 export * from './pagination';
