@@ -11,16 +11,11 @@
  * Knobs (environment): BENCH_REQUESTS (200 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
  * BENCH_MESSAGES. Only 127.0.0.1 and the database server are contacted.
  */
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { KeyRing } from '../libs/crypto/src';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/app-config';
-import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
+import { BenchApp, startBenchApp } from './bench-app';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 200, 20, 100_000);
@@ -102,35 +97,13 @@ function row(label: string, s: Stats): string {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  let dbs: TestDatabases | undefined;
-  let app: NestFastifyApplication | undefined;
+  let bench: BenchApp | undefined;
   let owner: Client | undefined;
-  const appRole = `mm_bench_${randomBytes(4).toString('hex')}`;
   try {
-    dbs = await createTestDatabases();
-    const config = loadConfig({
-      REGION_DATABASE_URLS: Object.entries(dbs.urls)
-        .map(([r, u]) => `${r}=${u}`)
-        .join(','),
-      DEFAULT_REGION: 'eu',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_APP_ROLE: appRole,
-      MM_MASTER_KEYS: KeyRing.generateKey('bench1'),
-      WORKERS: 'off',
-      SMTP_PORT: '0',
-    });
-    app = await createApp(config, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    const port = (app.getHttpServer().address() as AddressInfo).port;
-
+    bench = await startBenchApp();
+    const { port, dbs } = bench;
     const tSeed = performance.now();
-    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
-    });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    const { accessToken: token, tenant, user } = await bench.signUp();
     owner = new Client({ connectionString: dbs.urls[tenant.region] });
     await owner.connect();
     await seed(owner, tenant.id, user.id);
@@ -162,16 +135,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await owner?.end().catch(() => undefined);
-    await app?.close().catch((err: Error) => note(`app close: ${err.message}`));
-    await dbs?.dispose().catch((err: Error) => note(`dropping databases: ${err.message}`));
-    if (dbs && process.env.DATABASE_URL) {
-      const c = new Client({ connectionString: dbs.serverUrl });
-      await c
-        .connect()
-        .then(() => c.query(`drop role if exists ${appRole}`))
-        .catch((err: Error) => note(`dropping role ${appRole}: ${err.message}`))
-        .finally(() => c.end().catch(() => undefined));
-    }
+    await bench?.close();
     process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
 }
