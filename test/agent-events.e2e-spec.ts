@@ -132,6 +132,48 @@ describe('Agent event stream', () => {
     );
   });
 
+  it("a restricted agent's stream carries only the conversations that agent may see, live and replayed", async () => {
+    const owner = await t.signup();
+    const sales = await t.addUser(owner, 'agent');
+    const billing = await t.addUser(owner, 'agent');
+    const salesChannel = await t.createChannel(owner);
+    const billingChannel = await t.createChannel(owner);
+    const call = (who: TestTenant, method: string, url: string, body?: unknown) => t.request(method, url, { token: who.token, body });
+    await call(owner, 'POST', '/api/teams', { name: 'Sales', memberIds: [sales.userId], channelIds: [salesChannel] });
+    await call(owner, 'POST', '/api/teams', { name: 'Billing', memberIds: [billing.userId], channelIds: [billingChannel] });
+    expect((await call(owner, 'PUT', '/api/settings/visibility', { restricted: true })).status).toBe(200);
+
+    const agent = await stream(as(sales));
+    const boss = await stream(as(owner));
+    // Events keep their order, so once a later visible one arrived, a hidden one sent before it would have too.
+    const hidden = await t.inbound(owner, billingChannel, { contactName: 'Payer', text: 'invoice' });
+    const seen = await t.inbound(owner, salesChannel, { contactName: 'Lead', text: 'pricing' });
+    const mark = await agent.next((f) => f.event === 'message.created' && f.data.data.messageId === seen.message.id);
+    const about = (frames: { data: { data: Record<string, unknown> } }[], id: string) =>
+      frames.filter((f) => f.data.data.conversationId === id || f.data.data.id === id);
+    expect(about(await agent.pending(), hidden.conversation.id)).toEqual([]);
+    expect((await boss.next((f) => f.event === 'message.created' && f.data.data.messageId === hidden.message.id)).id).toBeDefined();
+
+    // Assigned to the agent, it is theirs: its events flow; handed on, they get the hand-over and nothing after.
+    await call(owner, 'PATCH', `/api/conversations/${hidden.conversation.id}`, { assigneeId: sales.userId });
+    expect((await agent.next((f) => f.event === 'conversation.updated' && f.data.data.id === hidden.conversation.id)).data.data).toMatchObject({
+      assigneeId: sales.userId,
+    });
+    await call(owner, 'PATCH', `/api/conversations/${hidden.conversation.id}`, { assigneeId: billing.userId });
+    expect((await agent.next((f) => f.event === 'conversation.updated' && f.data.data.id === hidden.conversation.id)).data.data).toMatchObject({
+      assigneeId: billing.userId,
+    });
+    const after = await t.inbound(owner, billingChannel, { contactName: 'Payer', text: 'invoice again' });
+    const later = await t.inbound(owner, salesChannel, { contactName: 'Lead', text: 'pricing again' });
+    await agent.next((f) => f.event === 'message.created' && f.data.data.messageId === later.message.id);
+    expect(about(await agent.pending(), after.conversation.id)).toEqual([]);
+
+    // A replay from before it all holds the same filter.
+    const replayed = await (await stream(as(sales, { 'last-event-id': mark.id! }))).pending();
+    expect(replayed.some((f) => f.data.data?.messageId === later.message.id)).toBe(true);
+    expect(replayed.filter((f) => f.event === 'message.created' && f.data.data.conversationId === hidden.conversation.id)).toEqual([]);
+  });
+
   it('says reset when the gap cannot be replayed (another run or instance, or evicted)', async () => {
     const replay = t.app.get(EventReplay);
     // Ids are the tenant's own (epoch-seq): the epoch of A's log is what the next reset hands out.

@@ -8,6 +8,9 @@ import type { Principal } from '../tenancy/principal';
 import { EventReplay, StampedEvent } from './event-replay.service';
 import { LiveStreams } from './live-streams.service';
 import { SseConnections } from './sse-connections.service';
+import { StreamVisibility } from './stream-visibility';
+import { RegionDatabases } from '../database/region-databases';
+import { restrictedViewer } from '../conversations/visibility';
 
 /**
  * Open streams per user on this instance: a dashboard needs one per browser tab, so more is a
@@ -71,6 +74,7 @@ export class AgentEventsController {
     private readonly replay: EventReplay,
     private readonly sse: SseConnections,
     private readonly live: LiveStreams,
+    private readonly db: RegionDatabases,
   ) {}
 
   @Get()
@@ -108,14 +112,15 @@ export class AgentEventsController {
     const conn = this.sse.start(req, reply);
     // An agent's own notification (assigned, mentioned) is for their streams only.
     const forCaller = (e: StampedEvent) => !(e.type === 'notification.created' && typeof e.data.userId === 'string' && e.data.userId !== p.userId);
+    const send = this.sender(p, (e) => conn.send(frame(e)));
     const subscription = this.replay.follow(
       p.tenantId,
       (lastEventHeader || lastEventQuery || '').slice(0, 64) || undefined,
       (resume) => {
-        if (resume.kind === 'replay') resume.events.filter(forCaller).forEach((e) => conn.send(frame(e)));
+        if (resume.kind === 'replay') resume.events.filter(forCaller).forEach(send);
         if (resume.kind === 'reset') conn.send({ id: resume.lastId, event: 'reset', data: { reason: resume.reason } });
       },
-      (e) => forCaller(e) && conn.send(frame(e)),
+      (e) => forCaller(e) && send(e),
     );
     conn.onClose(() => {
       subscription.unsubscribe();
@@ -123,5 +128,26 @@ export class AgentEventsController {
       this.perTenant.remove(p.tenantId);
       if (!p.apiKeyId) this.live.closed(p);
     });
+  }
+
+  /**
+   * Sends events in order. A restricted agent's events wait, each behind the one before, for the
+   * visibility check; a check that fails (database away) drops that event rather than the stream.
+   */
+  private sender(p: Principal, send: (e: StampedEvent) => void): (e: StampedEvent) => void {
+    const viewerId = restrictedViewer(p);
+    if (!viewerId) return send;
+    const visibility = new StreamVisibility(this.db, p, viewerId);
+    let queue = Promise.resolve();
+    return (e) => {
+      queue = queue.then(() =>
+        visibility.allows(e).then(
+          (ok) => {
+            if (ok) send(e);
+          },
+          () => undefined,
+        ),
+      );
+    };
   }
 }
