@@ -72,6 +72,19 @@ describe('CRM links and pushes', () => {
     expect(view.body.items[0].upcomingAppointments.map((a: any) => a.externalId)).toContain(String(upcoming.id));
     expect(view.body.items[0].upcomingAppointments.every((a: any) => new Date(a.startsAt).getTime() >= Date.now() - 60_000)).toBe(true);
 
+    // The conversation carries it in short, in its own payload and in the inbox list; an unlinked one carries null.
+    const unlinked = await t.inbound(owner, sms, { channelKind: 'sms', externalContactId: '+15550009999' });
+    const next = view.body.items[0].upcomingAppointments.find((a: any) => !['cancelled', 'no_show', 'completed'].includes(a.status));
+    const summary = { linkedClients: 1, name: client.name, nextAppointmentAt: next.startsAt, openDeals: 0 };
+    expect((await t.request('GET', `/api/conversations/${conversation.id}`, { token: owner.token })).body.crm).toEqual(summary);
+    const rows = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
+    expect(rows.map((r: any) => [r.id, r.crm])).toEqual(
+      expect.arrayContaining([
+        [conversation.id, summary],
+        [unlinked.conversation.id, null],
+      ]),
+    );
+
     const agent = await t.addUser(owner, 'agent');
     expect((await t.request('GET', `/api/contacts/${conversation.contactId}/crm`, { token: agent.token })).status).toBe(200);
     const other = await t.signup();
@@ -80,6 +93,8 @@ describe('CRM links and pushes', () => {
   });
 
   it('links by e-mail when the contact appears after the sync', async () => {
+    await pushes.drain();
+    const logFrom = fake.log.length;
     const owner = await t.signup();
     const id = await connect(owner);
     await engine.run(owner, id);
@@ -90,7 +105,7 @@ describe('CRM links and pushes', () => {
     const view = await t.request('GET', `/api/contacts/${conversation.contactId}/crm`, { token: owner.token });
     expect(view.body.items.map((i: any) => [i.matchedBy, i.client.externalId])).toEqual([['email', String(client.id)]]);
     // Already a client: nothing was created in the CRM.
-    expect(fake.log.filter((l) => l.method === 'POST' && l.path === `/clients/${fake.companyId}`)).toHaveLength(0);
+    expect(fake.log.slice(logFrom).filter((l) => l.method === 'POST' && l.path === `/clients/${fake.companyId}`)).toHaveLength(0);
   });
 
   it('pushes a new End User as a client once, and the next sync does not bring it back as new', async () => {

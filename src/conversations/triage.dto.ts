@@ -137,6 +137,13 @@ export class LastMessageResponse {
   @ApiProperty() at: Date;
 }
 
+export class CrmSummaryResponse {
+  @ApiProperty({ description: 'CRM clients linked to the contact (by phone, e-mail or a push)' }) linkedClients: number;
+  @ApiProperty({ type: String, nullable: true, description: "A linked client's name in the CRM" }) name: string | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'The next appointment not cancelled, if any' }) nextAppointmentAt: Date | null;
+  @ApiProperty({ description: 'Open deals or orders' }) openDeals: number;
+}
+
 export class ConversationViewResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) contactId: string;
@@ -158,6 +165,12 @@ export class ConversationViewResponse {
   subject: string | null;
   @ApiProperty({ description: 'Inbound messages the caller has not read, counted up to 100' }) unreadCount: number;
   @ApiProperty({ type: [LabelRefResponse] }) labels: LabelRefResponse[];
+  @ApiProperty({
+    type: CrmSummaryResponse,
+    nullable: true,
+    description: "The contact in the organization's CRM, in short (GET /api/contacts/{id}/crm has it all); null when not linked",
+  })
+  crm: CrmSummaryResponse | null;
 }
 
 export class ConversationViewPageResponse {

@@ -26,4 +26,5 @@ export const conversationViewResponse = (c: ConversationView) => ({
   subject: c.subject,
   unreadCount: c.unreadCount,
   labels: c.labels.map(labelRefResponse),
+  crm: c.crm && { linkedClients: c.crm.linkedClients, name: c.crm.name, nextAppointmentAt: c.crm.nextAppointmentAt, openDeals: c.crm.openDeals },
 });

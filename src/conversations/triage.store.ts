@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { ConversationStatus, PageCursor, PageRequest, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
+import { CrmSummary, CrmSummaryRow, crmSummaryLateral, crmSummaryOf } from '../integrations/crm/core/crm-summary.sql';
 import { restrictedViewer, visibleSql } from './visibility';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
@@ -44,6 +45,8 @@ export interface ConversationView {
   subject: string | null;
   unreadCount: number;
   labels: LabelRef[];
+  /** The contact's linked CRM clients in short; null when it has none. */
+  crm: CrmSummary | null;
 }
 
 export interface TriageFilter {
@@ -74,7 +77,7 @@ export interface ConversationCounts {
   unassigned: number;
 }
 
-interface ViewRow {
+interface ViewRow extends CrmSummaryRow {
   id: string;
   contact_id: string;
   channel_id: string;
@@ -117,6 +120,7 @@ const toView = (r: ViewRow): ConversationView => ({
   subject: r.subject ?? null,
   unreadCount: r.unread_count,
   labels: r.labels.map((l) => ({ id: l.id, name: l.name, colour: l.colour })),
+  crm: crmSummaryOf(r),
 });
 
 /** Unread for the viewer ($2): the contact wrote after what the viewer last read. */
@@ -134,7 +138,8 @@ const enriched = (page: string, order: string) => `
          ct.display_name as contact_name,
          lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at, ls.subject,
          coalesce(u.n, 0)::int as unread_count,
-         coalesce(lb.labels, '[]'::json) as labels
+         coalesce(lb.labels, '[]'::json) as labels,
+         crm.clients as crm_clients, crm.name as crm_name, crm.next_at as crm_next_at, crm.open_deals as crm_open_deals
   from (${page}) c
   left join contacts ct on ct.tenant_id = c.tenant_id and ct.id = c.contact_id
   left join lateral (
@@ -158,6 +163,7 @@ const enriched = (page: string, order: string) => `
     select json_agg(json_build_object('id', l.id, 'name', l.name, 'colour', l.colour) order by lower(l.name), l.id) as labels
     from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
     where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id) lb on true
+  cross join lateral (${crmSummaryLateral('c.tenant_id', 'c.contact_id')}) crm
   order by ${order}`;
 
 /**

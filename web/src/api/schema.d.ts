@@ -2092,6 +2092,8 @@ export interface components {
             contactId: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The contact in the organization's CRM, in short (GET /api/contacts/{id}/crm has it all); null when not linked */
+            crm: components["schemas"]["CrmSummaryResponse"] | null;
             /**
              * @description Values of the custom attributes the organization defines (GET /api/attribute-definitions), by key
              * @example {
@@ -2439,6 +2441,19 @@ export interface components {
             matchedBy: "phone" | "email" | "push";
             recentDeals: components["schemas"]["CrmDealResponse"][];
             upcomingAppointments: components["schemas"]["CrmAppointmentResponse"][];
+        };
+        CrmSummaryResponse: {
+            /** @description CRM clients linked to the contact (by phone, e-mail or a push) */
+            linkedClients: number;
+            /** @description A linked client's name in the CRM */
+            name: string | null;
+            /**
+             * Format: date-time
+             * @description The next appointment not cancelled, if any
+             */
+            nextAppointmentAt: string | null;
+            /** @description Open deals or orders */
+            openDeals: number;
         };
         DeletedResponse: {
             /** Format: uuid */

@@ -14,14 +14,6 @@ export interface LinkedClientView {
   recentDeals: CrmDeal[];
 }
 
-/** The short form conversation payloads carry. */
-export interface CrmSummary {
-  linkedClients: number;
-  name: string | null;
-  nextAppointmentAt: Date | null;
-  openDeals: number;
-}
-
 /** How a contact identity and a CRM client are the same person: the E.164 number (SMS, WhatsApp) or the e-mail address. */
 const MATCHES = `(
   (r.phone is not null and i.channel_kind in ('sms', 'whatsapp') and (i.external_id = r.phone or '+' || i.external_id = r.phone))
@@ -180,25 +172,6 @@ export class CrmLinksStore {
         recentDeals: deals.map((d) => d.data),
       });
     }
-    return out;
-  }
-
-  /** The short CRM summary of each contact (conversation payloads), in one query. */
-  async summaries(tx: EntityManager, tenantId: string, contactIds: string[], now: Date): Promise<Map<string, CrmSummary>> {
-    const out = new Map<string, CrmSummary>();
-    if (contactIds.length === 0) return out;
-    const found = await rows(
-      tx,
-      `select l.contact_id, count(distinct (l.connection_id, l.client_external_id))::int as clients, min(r.data ->> 'name') as name,
-              (select min(a.starts_at) from crm_records a join crm_links l2 on l2.tenant_id = a.tenant_id and l2.connection_id = a.connection_id and l2.client_external_id = a.client_external_id
-                where l2.tenant_id = $1 and l2.contact_id = l.contact_id and a.entity = 'appointment' and not a.deleted and a.starts_at >= $3) as next_at,
-              (select count(*)::int from crm_records d join crm_links l3 on l3.tenant_id = d.tenant_id and l3.connection_id = d.connection_id and l3.client_external_id = d.client_external_id
-                where l3.tenant_id = $1 and l3.contact_id = l.contact_id and d.entity = 'deal' and not d.deleted and d.data ->> 'status' = 'open') as open_deals
-       from crm_links l join crm_records r on r.tenant_id = l.tenant_id and r.connection_id = l.connection_id and r.entity = 'client' and r.external_id = l.client_external_id and not r.deleted
-       where l.tenant_id = $1 and l.contact_id = any($2::uuid[]) group by l.contact_id`,
-      [tenantId, contactIds, now],
-    );
-    for (const r of found) out.set(r.contact_id, { linkedClients: r.clients, name: r.name, nextAppointmentAt: r.next_at, openDeals: r.open_deals });
     return out;
   }
 }
