@@ -1,4 +1,5 @@
 import { CrmConnectors } from '../src/integrations/crm/core/crm-connectors.service';
+import { CrmDeliveryWorker } from '../src/integrations/crm/core/crm-delivery.worker';
 import { CrmSyncEngine } from '../src/integrations/crm/core/crm-sync.engine';
 import { FakeAmo } from './fakes/fake-amocrm.server';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
@@ -205,6 +206,48 @@ describe('amoCRM integration', () => {
         .map((e) => e?.error)
         .filter(Boolean),
     ).toEqual([]);
+    expect(await counts(owner, id)).toEqual(complete());
+  });
+
+  it('pushes a WhatsApp End User as a contact only with their crm_enrichment consent, once, and does not pull it back as new', async () => {
+    const owner = await t.signup();
+    const { id } = await authorize(owner);
+    await engine.run(owner, id);
+    const pushes = t.app.get(CrmDeliveryWorker);
+    const wa = await t.createChannel(owner, 'whatsapp');
+    const phone = '79165550404';
+    const created = () => [...fake.contacts.values()].filter((c) => JSON.stringify(c.custom_fields_values).includes(phone));
+    const posts = () => fake.log.filter((l) => l.method === 'POST' && l.path === '/api/v4/contacts').length;
+    const postsBefore = posts();
+
+    const { conversation } = await t.inbound(owner, wa, { channelKind: 'whatsapp', externalContactId: phone, contactName: 'Мария' });
+    await pushes.drain();
+    expect(created()).toEqual([]);
+    expect(posts()).toBe(postsBefore);
+
+    const consent = await t.request('PUT', `/api/contacts/${conversation.contactId}/consents`, {
+      token: owner.token,
+      body: { consents: [{ purpose: 'crm_enrichment', granted: true, source: 'asked in chat' }] },
+    });
+    expect(consent.status).toBe(200);
+    await t.inbound(owner, wa, { channelKind: 'whatsapp', externalContactId: phone, contactName: 'Мария' });
+    await pushes.drain();
+    await t.inbound(owner, wa, { channelKind: 'whatsapp', externalContactId: phone, contactName: 'Мария' });
+    await pushes.drain();
+    expect(created()).toEqual([
+      expect.objectContaining({ custom_fields_values: [{ field_code: 'PHONE', values: [{ value: `+${phone}`, enum_code: 'WORK' }] }] }),
+    ]);
+    expect(posts()).toBe(postsBefore + 1);
+    const view = await t.request('GET', `/api/contacts/${conversation.contactId}/crm`, { token: owner.token });
+    expect(view.body.items).toEqual([
+      expect.objectContaining({
+        matchedBy: 'push',
+        integration: expect.objectContaining({ id, kind: 'amocrm' }),
+        client: expect.objectContaining({ externalId: String(created()[0].id) }),
+      }),
+    ]);
+    // Stored when pushed: the next sync finds nothing new, and the local copy matches the CRM's.
+    expect((await engine.run(owner, id)).entities.client).toMatchObject({ written: 0 });
     expect(await counts(owner, id)).toEqual(complete());
   });
 

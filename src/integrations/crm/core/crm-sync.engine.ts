@@ -220,10 +220,19 @@ export class CrmSyncEngine implements OnApplicationShutdown {
     });
     if (!state) return;
     const since = state.passFull || !state.cursor ? null : new Date(state.cursor.getTime() - OVERLAP_MS);
-    let pageToken = state.pageToken;
+    // The next page is asked for while this one is stored, so the vendor's rate limit, not our
+    // writes, sets the pace. A prefetched page is dropped if storing fails: the stored page token
+    // asks for it again on resume.
+    const fetchPage = (pageToken: string | null) => {
+      const fetched = connector.list({ entity, since, pageToken });
+      fetched.catch(() => undefined);
+      return fetched;
+    };
+    let next = fetchPage(state.pageToken);
     for (;;) {
       if (signal.aborted) throw new SyncStopped('stopped: the integration was disconnected');
-      const page = await connector.list({ entity, since, pageToken });
+      const page = await next;
+      if (page.nextPageToken) next = fetchPage(page.nextPageToken);
       const seenAt = this.clock.now();
       const watermark = page.records.reduce<Date | null>(
         (max, r) => (r.record.remoteUpdatedAt && (!max || r.record.remoteUpdatedAt > max) ? r.record.remoteUpdatedAt : max),
@@ -248,7 +257,6 @@ export class CrmSyncEngine implements OnApplicationShutdown {
       tally.fetched += page.records.length;
       tally.written += written;
       if (!page.nextPageToken) break;
-      pageToken = page.nextPageToken;
     }
     const finished = this.clock.now();
     tally.tombstoned += await this.dbs.forTenant(tenant, (tx) =>
