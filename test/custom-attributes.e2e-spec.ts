@@ -64,6 +64,7 @@ describe('custom attributes', () => {
     const refused = async (body: Record<string, unknown>, status: number, code: string) =>
       expect((await call(owner, 'POST', '/api/attribute-definitions', body)).body).toMatchObject({ statusCode: status, code });
     await refused({ entity: 'contact', key: 'Bad-Key', label: 'x', type: 'text' }, 400, 'VALIDATION_FAILED');
+    await refused({ entity: 'contact', key: 'constructor', label: 'x', type: 'text' }, 400, 'VALIDATION_FAILED');
     await refused({ entity: 'contact', key: 'size', label: 'x', type: 'list' }, 400, 'VALIDATION_FAILED');
     await refused({ entity: 'contact', key: 'size', label: 'x', type: 'list', options: ['a', 'a'] }, 400, 'VALIDATION_FAILED');
     await refused({ entity: 'contact', key: 'size', label: 'x', type: 'number', options: ['a'] }, 400, 'VALIDATION_FAILED');

@@ -43,10 +43,46 @@ describe('exports', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/exports/conversations.csv', headers: { authorization: `Bearer ${owner.token}` } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-disposition']).toBe('attachment; filename="conversations.csv"');
-    expect(res.body.split('\r\n')[0]).toBe('"conversationId","contactId","channelId","messageId","direction","sentAt","text"');
+    expect(res.body.split('\r\n')[0]).toBe('"conversationId","contactId","channelId","messageId","direction","sentAt","text","attachments"');
     expect(res.body).toContain('"hello, ""quoted""\nnew line"');
     expect(res.body).toContain('meta with consent');
     expect(res.body).not.toContain('meta without consent');
+  });
+
+  it("carries contacts' custom attributes, and files as references (name, type, size, API path), never bytes or platform links", async () => {
+    const def = await t.request('POST', '/api/attribute-definitions', {
+      token: owner.token,
+      body: { entity: 'contact', key: 'tier', label: 'Tier', type: 'text' },
+    });
+    expect(def.status).toBe(201);
+    expect((await t.request('PATCH', `/api/contacts/${ids.telegram}`, { token: owner.token, body: { customAttributes: { tier: 'gold' } } })).status).toBe(200);
+    const tg = await t.createChannel(owner, 'telegram');
+    const photo = await t.inbound(owner, tg, {
+      channelKind: 'telegram',
+      externalContactId: 'tg-photo',
+      text: 'see attached',
+      attachments: [{ type: 'image', url: 'https://cdn.example/secret-token/p.jpg', mimeType: 'image/jpeg', name: 'p.jpg', size: 1234 }],
+    });
+    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${owner.token}` } });
+    const jsonl = (body: string) =>
+      body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const contacts = jsonl((await get('/api/exports/contacts.jsonl')).body);
+    expect(contacts.find((c) => c.id === ids.telegram).customAttributes).toEqual({ tier: 'gold' });
+    const messages = await get('/api/exports/conversations.jsonl');
+    expect(messages.body).not.toContain('secret-token');
+    expect(jsonl(messages.body).find((m) => m.messageId === photo.message.id).attachments).toEqual([
+      {
+        type: 'image',
+        name: 'p.jpg',
+        mimeType: 'image/jpeg',
+        size: 1234,
+        sha256: null,
+        path: `/api/conversations/${photo.conversation.id}/messages/${photo.message.id}/attachments/0`,
+      },
+    ]);
   });
 
   it('neutralises spreadsheet formulas in CSV', async () => {

@@ -25,7 +25,7 @@ export class CreateAttributeDefinitionDto {
     description: 'How values are named in customAttributes and filters; fixed once created',
   })
   @IsString()
-  @Matches(ATTRIBUTE_KEY, { message: 'key must start with a-z and hold only a-z, 0-9 and _ (at most 40)' })
+  @Matches(ATTRIBUTE_KEY, { message: 'key must start with a-z and hold only a-z, 0-9 and _ (at most 40), and be neither constructor nor prototype' })
   key: string;
 
   @ApiProperty({ example: 'Loyalty tier', maxLength: 100 })

@@ -11,6 +11,7 @@ const BATCH = 500;
 interface ContactRow {
   id: string;
   display_name: string | null;
+  custom_attributes: Record<string, string | number>;
   created_at: Date;
   identities: Array<{ channelKind: ChannelKind; channelId: string; externalId: string }>;
   export_consent: boolean;
@@ -19,6 +20,7 @@ interface ContactRow {
 export interface ExportedContact {
   id: string;
   displayName: string | null;
+  customAttributes: Record<string, string | number>;
   createdAt: Date;
   identities: Array<{ channelKind: ChannelKind; channelId: string; externalId: string }>;
 }
@@ -31,7 +33,28 @@ export interface ExportedMessage {
   direction: string;
   sentAt: Date;
   text: string | null;
+  /** References to the files, never their bytes: each is downloaded through the API by `path`. */
+  attachments: ExportedAttachment[];
 }
+
+export interface ExportedAttachment {
+  type: string;
+  name: string | null;
+  mimeType: string | null;
+  size: number | null;
+  sha256: string | null;
+  path: string;
+}
+
+const attachmentRefs = (conversationId: string, messageId: string, list: Array<Record<string, unknown>> | null): ExportedAttachment[] =>
+  (list ?? []).map((a, index) => ({
+    type: String(a.type),
+    name: typeof a.name === 'string' ? a.name : null,
+    mimeType: typeof a.mimeType === 'string' ? a.mimeType : null,
+    size: typeof a.size === 'number' ? a.size : null,
+    sha256: typeof a.sha256 === 'string' ? a.sha256 : null,
+    path: `/api/conversations/${conversationId}/messages/${messageId}/attachments/${index}`,
+  }));
 
 /** The most restrictive origin among a contact's identities decides what may leave. */
 const RESTRICTED: DataOrigin[] = ['meta', 'whatsapp'];
@@ -61,7 +84,7 @@ export class ExportService {
           withheld++;
           continue;
         }
-        yield { id: c.id, displayName: c.display_name, createdAt: c.created_at, identities: c.identities };
+        yield { id: c.id, displayName: c.display_name, customAttributes: c.custom_attributes, createdAt: c.created_at, identities: c.identities };
       }
     }
     await this.recordWithheld(tenant, actor, 'contacts', withheld);
@@ -78,7 +101,7 @@ export class ExportService {
         const found: Array<SqlRow> = await this.dbs.forTenant(tenant, (tx) =>
           rows(
             tx,
-            `select m.conversation_id, c.contact_id, m.channel_id, m.id, m.direction, m.sent_at, m.text
+            `select m.conversation_id, c.contact_id, m.channel_id, m.id, m.direction, m.sent_at, m.text, m.attachments
              from messages m join conversations c on c.tenant_id = m.tenant_id and c.id = m.conversation_id
              where m.tenant_id = $1 and c.contact_id = any($2::uuid[]) and ($3::timestamptz is null or (m.sent_at, m.id) > ($3, $4::uuid))
              order by m.sent_at, m.id limit ${BATCH}`,
@@ -94,6 +117,7 @@ export class ExportService {
             direction: m.direction,
             sentAt: m.sent_at,
             text: m.text,
+            attachments: attachmentRefs(m.conversation_id, m.id, m.attachments),
           };
         }
         if (found.length < BATCH) break;
@@ -115,7 +139,7 @@ export class ExportService {
       const batch: ContactRow[] = await this.dbs.forTenant(tenant, (tx) =>
         rows<ContactRow>(
           tx,
-          `select c.id, c.display_name, c.created_at,
+          `select c.id, c.display_name, c.custom_attributes, c.created_at,
                   coalesce((select json_agg(json_build_object('channelKind', i.channel_kind, 'channelId', i.channel_id, 'externalId', i.external_id) order by i.created_at)
                             from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.id), '[]') as identities,
                   exists (select 1 from contact_consents k where k.tenant_id = c.tenant_id and k.contact_id = c.id and k.purpose = 'data_export' and k.granted) as export_consent

@@ -36,8 +36,17 @@ export class ExportsController {
     const actor = `user:${p.userId}`;
     const lines =
       what === 'contacts'
-        ? asLines(this.exports.contacts(p, actor), fmt, ['id', 'displayName', 'createdAt', 'identities'])
-        : asLines(this.exports.messages(p, actor), fmt, ['conversationId', 'contactId', 'channelId', 'messageId', 'direction', 'sentAt', 'text']);
+        ? asLines(this.exports.contacts(p, actor), fmt, ['id', 'displayName', 'customAttributes', 'createdAt', 'identities'])
+        : asLines(this.exports.messages(p, actor), fmt, [
+            'conversationId',
+            'contactId',
+            'channelId',
+            'messageId',
+            'direction',
+            'sentAt',
+            'text',
+            'attachments',
+          ]);
     reply
       .header('content-type', fmt === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="${what}.${fmt}"`)

@@ -25,7 +25,11 @@ export interface AttributeDefinition {
   updatedAt: Date;
 }
 
-export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,39}$/;
+/**
+ * `constructor` and `prototype` are names every JavaScript object answers to: request bodies are
+ * turned into class instances on the way in, which would drop such a key without a word.
+ */
+export const ATTRIBUTE_KEY = /^(?!(?:constructor|prototype)$)[a-z][a-z0-9_]{0,39}$/;
 export const MAX_ATTRIBUTE_DEFINITIONS = 100;
 export const MAX_TEXT_VALUE = 1000;
 export const MAX_LIST_OPTIONS = 100;
