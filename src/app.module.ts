@@ -36,6 +36,7 @@ import { TeamsModule } from './teams/teams.module';
 import { AssignmentModule } from './assignment/assignment.module';
 import { BusinessHoursModule } from './business-hours/business-hours.module';
 import { ReportsModule } from './reports/reports.module';
+import { CsatModule } from './csat/csat.module';
 
 @Module({})
 export class AppModule {
@@ -61,6 +62,7 @@ export class AppModule {
         AssignmentModule,
         BusinessHoursModule,
         ReportsModule,
+        CsatModule,
         SearchModule,
         IngestModule,
         PrivacyModule,

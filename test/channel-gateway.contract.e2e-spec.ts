@@ -320,7 +320,13 @@ describe('ChannelGateway contract: email (SMTP)', () => {
   let gateway: EmailGateway;
   let delivery: OutboundDelivery;
   const messageId = '0b7c2a52-6c7e-4a8e-9d36-2f0f8c1d9e02';
-  const thread = { replyToken: 'a'.repeat(50), subject: 'Broken order', inReplyTo: '<ann-1@example.test>', threadIds: ['<ann-1@example.test>'] };
+  const thread = {
+    replyToken: 'a'.repeat(50),
+    subject: 'Broken order',
+    inReplyTo: '<ann-1@example.test>',
+    threadIds: ['<ann-1@example.test>'],
+    autoReply: false,
+  };
 
   beforeEach(async () => {
     sink = await new SmtpSink('support@acme.test', TOKEN).start();

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import type { Client } from 'pg';
 import { freePort } from '../src/database/embedded-postgres';
+import { AutoReplier } from '../src/business-hours/auto-replier.service';
+import { CsatService } from '../src/csat/csat.service';
 import { SmtpSink } from './fakes/smtp-sink';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 
@@ -125,6 +127,63 @@ describe('E-mail subjects, automatic replies and bounces', () => {
     await send({ from: 'erin@example.test', subject: 'Automatic reply: newsletter', text: 'Away.', messageId: '<vacation-3@example.test>' });
     await t.drainInbound();
     expect((await get(`/api/conversations/${(await byKey('<vacation-3@example.test>'))!.conversation_id}`)).status).toBe('resolved');
+  });
+
+  it('marks our automatic mails Auto-Submitted (RFC 3834), and answers no automatic nor list mail automatically', async () => {
+    // Closed around the clock: every mail a person writes gets the out-of-office reply.
+    const hours = await t.request('POST', '/api/business-hours', {
+      token: owner.token,
+      body: { channelId, timeZone: 'UTC', weekly: [], outOfOfficeReply: 'We are closed; we answer tomorrow.' },
+    });
+    expect(hours.status).toBe(201);
+    await t.request('PUT', `/api/csat/settings/${channelId}`, { token: owner.token, body: { enabled: true } });
+    const mailsTo = (address: string) => sink.mails.filter((m) => m.rcptTo.includes(address)).map((m) => m.parsed);
+    const deliver = async () => {
+      await t.drainInbound();
+      await t.app.get(AutoReplier).settled();
+      await t.drainOutbound();
+    };
+    try {
+      await send({ from: 'gina@example.test', subject: 'Refund', text: 'Where is my refund?', messageId: '<gina-1@example.test>' });
+      await send({
+        from: 'hank@example.test',
+        subject: 'Ticket received',
+        text: 'Your request #12 was received.',
+        messageId: '<hank-1@example.test>',
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+      await send({
+        from: 'ivan@example.test',
+        subject: 'Question from the list',
+        text: 'Does the shop ship to Kazan?',
+        messageId: '<ivan-1@example.test>',
+        headers: { 'List-Id': 'Customers <customers.lists.example.test>', 'List-Unsubscribe': '<mailto:leave@lists.example.test>' },
+      });
+      await deliver();
+      const [ooo] = mailsTo('gina@example.test');
+      expect(ooo.text?.trim()).toBe('We are closed; we answer tomorrow.');
+      expect(ooo.headers.get('auto-submitted')).toBe('auto-replied');
+      expect(ooo.headers.get('x-auto-response-suppress')).toBe('All');
+      expect(mailsTo('hank@example.test')).toEqual([]);
+      expect(mailsTo('ivan@example.test')).toEqual([]);
+      // The list mail is a person's question all the same: an open conversation.
+      expect((await get(`/api/conversations/${(await byKey('<ivan-1@example.test>'))!.conversation_id}`)).status).toBe('open');
+
+      // A person's reply is not marked; the satisfaction survey after resolving is.
+      const conversationId = (await byKey('<gina-1@example.test>'))!.conversation_id;
+      await t.request('POST', `/api/conversations/${conversationId}/messages`, { token: owner.token, body: { text: 'Sent it today.' } });
+      await t.request('PATCH', `/api/conversations/${conversationId}`, { token: owner.token, body: { status: 'resolved' } });
+      await t.app.get(CsatService).settled();
+      await deliver();
+      const [, reply, survey] = mailsTo('gina@example.test');
+      expect(reply.text?.trim()).toBe('Sent it today.');
+      expect(reply.headers.has('auto-submitted')).toBe(false);
+      expect(survey.text).toContain('Reply with a number from 1 (poor) to 5 (excellent).');
+      expect(survey.headers.get('auto-submitted')).toBe('auto-replied');
+    } finally {
+      await t.request('DELETE', `/api/business-hours/${hours.body.id}`, { token: owner.token });
+      await t.request('PUT', `/api/csat/settings/${channelId}`, { token: owner.token, body: { enabled: false } });
+    }
   });
 
   it('fails the message a bounce returns, with the status and the reason, and opens no conversation with the mailer daemon', async () => {

@@ -19,6 +19,7 @@ describe('reports', () => {
   });
 
   const call = (who: TestTenant, method: string, url: string, body?: unknown) => t.request(method, url, { token: who.token, body });
+  const noSurveys = { csatAsked: 0, csatAnswered: 0, csatAverage: null, csatRatings: [0, 0, 0, 0, 0] };
   const report = (who: TestTenant, query: string) => call(who, 'GET', `/api/reports/conversations?from=2026-03-01&to=2026-03-02&${query}`);
 
   /**
@@ -90,6 +91,7 @@ describe('reports', () => {
           messagesIn: 1,
           messagesOut: 1,
           backlog: null,
+          ...noSurveys,
         },
         {
           key: '2026-03-02',
@@ -102,6 +104,7 @@ describe('reports', () => {
           messagesIn: 2,
           messagesOut: 2,
           backlog: null,
+          ...noSurveys,
         },
       ],
     });
@@ -134,9 +137,10 @@ describe('reports', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body).toBe(
-      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,messagesIn,messagesOut,backlog\n' +
-        '2026-03-01,1,0,60,60,,,1,1,\n' +
-        '2026-03-02,2,1,600,840,3600,3600,2,2,\n',
+      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,messagesIn,messagesOut,backlog,' +
+        'csatAsked,csatAnswered,csatAverage,csat1,csat2,csat3,csat4,csat5\n' +
+        '2026-03-01,1,0,60,60,,,1,1,,0,0,,0,0,0,0,0\n' +
+        '2026-03-02,2,1,600,840,3600,3600,2,2,,0,0,,0,0,0,0,0\n',
     );
 
     // Another organization's report holds nothing of this one's.

@@ -1,4 +1,4 @@
-import type { TenantRef } from '../../libs/domain/src';
+import type { InboundMessage, InboundResult, TenantRef } from '../../libs/domain/src';
 
 /**
  * Automatic assignment, as the inbox sees it: told when conversations arrive or reopen, and when
@@ -17,4 +17,24 @@ export abstract class ConversationRouter {
  */
 export abstract class AutoReplies {
   abstract arrived(tenant: TenantRef, conversationIds: string[]): void;
+}
+
+/**
+ * Satisfaction surveys (CSAT), as the inbox sees them: told, once committed, of conversations a
+ * person resolved (a survey may be asked), and handed a contact's bare rating (1-5) to record as
+ * a survey's answer. Implemented by the csat module.
+ */
+export abstract class Satisfaction {
+  abstract resolved(tenant: TenantRef, conversationIds: string[]): void;
+  /**
+   * When a survey of this contact on this channel waits for its rating: records `rating` as its
+   * answer, and the message through `record` into the surveyed conversation, in one transaction;
+   * answers what `record` did. Null when no survey waits (the message is an ordinary one).
+   */
+  abstract answerByReply(
+    tenant: TenantRef,
+    inbound: InboundMessage,
+    rating: number,
+    record: (conversationId: string) => Promise<InboundResult>,
+  ): Promise<InboundResult | null>;
 }

@@ -34,7 +34,8 @@ import { TeamsService } from '../teams/teams.service';
 import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
-import { AutoReplies, ConversationRouter } from './conversation-router';
+import { AutoReplies, ConversationRouter, Satisfaction } from './conversation-router';
+import { ratingOf } from '../../libs/policy/src';
 import { UploadService } from '../media/upload.service';
 import { OptOuts } from './opt-outs.service';
 
@@ -79,9 +80,30 @@ export class ConversationService {
     return this.moduleRef.get(AutoReplies, { strict: false });
   }
 
+  private get satisfaction(): Satisfaction {
+    return this.moduleRef.get(Satisfaction, { strict: false });
+  }
+
+  /**
+   * A contact's bare rating (1-5) while a survey of theirs waits: the survey's answer, kept in the
+   * resolved conversation it rates without reopening it, and nobody is notified. Null otherwise.
+   */
+  private async answerSurvey(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult | null> {
+    const rating = inbound.autoReply || inbound.attachments?.length ? null : ratingOf(inbound.text);
+    if (rating === null) return null;
+    const answered = await this.satisfaction.answerByReply(tenant, inbound, rating, (conversationId) =>
+      this.inbound.recordInbound(tenant, { ...inbound, thread: { conversationId }, answersSurvey: true }),
+    );
+    if (answered?.created)
+      this.publish(tenant, 'message.created', { conversationId: answered.conversation.id, messageId: answered.message.id, direction: 'inbound' });
+    return answered;
+  }
+
   /** Entry point for channel adapters: idempotent on the platform's message id. */
   async receiveInbound(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult> {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
+    const rated = await this.answerSurvey(tenant, inbound);
+    if (rated) return rated;
     const result = await this.inbound.recordInbound(tenant, inbound);
     if (result.created && inbound.autoReply) {
       // Nobody is to answer a vacation responder: no agent is notified, and automations see the mark.
@@ -92,7 +114,7 @@ export class ConversationService {
       this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
       this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
       if (result.conversation.status === 'open' && !result.conversation.assigneeId) this.router.arrived(tenant, [result.conversation.id]);
-      this.autoReplies.arrived(tenant, [result.conversation.id]);
+      if (!inbound.noAutoAnswer) this.autoReplies.arrived(tenant, [result.conversation.id]);
     }
     return result;
   }
@@ -103,7 +125,28 @@ export class ConversationService {
    */
   async receiveInboundBatch(tenant: TenantRef, inbounds: readonly InboundMessage[]): Promise<RecordedInbound[]> {
     if (inbounds.some((i) => !i.text && !i.attachments?.length)) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
-    const results = await this.inbound.recordInboundBatch(tenant, inbounds);
+    // Ratings are rare and answer one survey each: they go one by one, the rest as a batch.
+    const answers = new Map<InboundMessage, RecordedInbound>();
+    for (const i of inbounds) {
+      const rated = ratingOf(i.text) === null ? null : await this.answerSurvey(tenant, i);
+      if (rated)
+        answers.set(i, {
+          conversationId: rated.conversation.id,
+          conversationStatus: rated.conversation.status,
+          messageId: rated.message.id,
+          created: rated.created,
+        });
+    }
+    const rest = answers.size ? inbounds.filter((i) => !answers.has(i)) : inbounds;
+    const recorded = rest.length ? await this.inbound.recordInboundBatch(tenant, rest) : [];
+    if (answers.size === 0) return this.afterBatch(tenant, inbounds, recorded);
+    let next = 0;
+    const all = inbounds.map((i) => answers.get(i) ?? recorded[next++]);
+    await this.afterBatch(tenant, rest, recorded);
+    return all;
+  }
+
+  private async afterBatch(tenant: TenantRef, inbounds: readonly InboundMessage[], results: RecordedInbound[]): Promise<RecordedInbound[]> {
     const touched = new Map<string, RecordedInbound>();
     for (const r of results) {
       if (!r.created) continue;
@@ -195,7 +238,7 @@ export class ConversationService {
 
   async update(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation> {
     if (Object.values(patch).every((v) => v === undefined)) throw invalid('EMPTY_PATCH', 'Send status, assigneeId, teamId, priority and/or customAttributes');
-    await this.get(tenant, id);
+    const before = await this.get(tenant, id);
     if (patch.assigneeId && !(await this.users.exists(tenant, patch.assigneeId))) {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
@@ -212,6 +255,8 @@ export class ConversationService {
     });
     // A resolved or handed-back conversation frees its agent; a reopened or moved one may wait in a queue.
     if (patch.status !== undefined || patch.assigneeId !== undefined || patch.teamId !== undefined) this.router.freed(tenant);
+    // A person resolved it: the contact may be asked how it went (bulk changes, tidying up, do not ask).
+    if (updated.status === 'resolved' && before.status !== 'resolved') this.satisfaction.resolved(tenant, [id]);
     return updated;
   }
 

@@ -44,6 +44,10 @@ export class ReportRowResponse {
   @ApiProperty() messagesIn: number;
   @ApiProperty() messagesOut: number;
   @ApiProperty({ type: 'integer', nullable: true, description: 'Conversations not resolved now (null when grouped by day)' }) backlog: number | null;
+  @ApiProperty({ type: 'integer', description: 'Satisfaction surveys asked in the range (by day: the day asked)' }) csatAsked: number;
+  @ApiProperty({ type: 'integer', description: 'Of those, how many got a rating' }) csatAnswered: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Their average rating (1-5, two decimals)' }) csatAverage: number | null;
+  @ApiProperty({ type: [Number], minItems: 5, maxItems: 5, description: 'How many rated 1, 2, 3, 4 and 5' }) csatRatings: number[];
 }
 
 export class ConversationReportResponse {
@@ -54,7 +58,8 @@ export class ConversationReportResponse {
   @ApiProperty({ type: [ReportRowResponse] }) items: ReportRowResponse[];
 }
 
-const COLUMNS: Array<keyof ReportRow> = [
+type CsvRow = Omit<ReportRow, 'csatRatings'> & Record<'csat1' | 'csat2' | 'csat3' | 'csat4' | 'csat5', number>;
+const COLUMNS: Array<keyof CsvRow> = [
   'key',
   'opened',
   'resolved',
@@ -65,7 +70,16 @@ const COLUMNS: Array<keyof ReportRow> = [
   'messagesIn',
   'messagesOut',
   'backlog',
+  'csatAsked',
+  'csatAnswered',
+  'csatAverage',
+  'csat1',
+  'csat2',
+  'csat3',
+  'csat4',
+  'csat5',
 ];
+const csvRow = ({ csatRatings: [csat1, csat2, csat3, csat4, csat5], ...rest }: ReportRow): CsvRow => ({ ...rest, csat1, csat2, csat3, csat4, csat5 });
 const rounded = (v: number | null) => (v === null ? null : Math.round(v));
 const rowResponse = (r: ReportRow) => ({
   ...r,
@@ -73,6 +87,7 @@ const rowResponse = (r: ReportRow) => ({
   firstResponseP90: rounded(r.firstResponseP90),
   resolutionP50: rounded(r.resolutionP50),
   resolutionP90: rounded(r.resolutionP90),
+  csatAverage: r.csatAverage === null ? null : Math.round(r.csatAverage * 100) / 100,
 });
 
 /** Managers' numbers: owners and admins only. */
@@ -97,7 +112,9 @@ export class ReportsController {
   }
 
   @Get('conversations')
-  @ApiOperation({ summary: 'Conversations opened and resolved, response and resolution times (p50, p90), messages in and out, backlog' })
+  @ApiOperation({
+    summary: 'Conversations opened and resolved, response and resolution times (p50, p90), messages in and out, backlog, satisfaction (CSAT)',
+  })
   @ApiOkResponse({ type: ConversationReportResponse })
   conversations(@CurrentPrincipal() p: Principal, @Query() q: ReportQueryDto) {
     return this.report(p, q);
@@ -111,7 +128,7 @@ export class ReportsController {
   @Header('content-disposition', 'attachment; filename="conversations-report.csv"')
   async csv(@CurrentPrincipal() p: Principal, @Query() q: ReportQueryDto): Promise<string> {
     const { items } = await this.report(p, q);
-    const lines = [COLUMNS.join(','), ...items.map((r) => COLUMNS.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))];
+    const lines = [COLUMNS.join(','), ...items.map(csvRow).map((r) => COLUMNS.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))];
     return `${lines.join('\n')}\n`;
   }
 }

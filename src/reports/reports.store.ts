@@ -19,6 +19,25 @@ export interface ReportRow {
   messagesOut: number;
   /** Conversations not resolved now (not per day). */
   backlog: number | null;
+  /** Satisfaction surveys asked in the range (per day: the day asked), how many got a rating, their average and count per rating 1-5. */
+  csatAsked: number;
+  csatAnswered: number;
+  csatAverage: number | null;
+  csatRatings: [number, number, number, number, number];
+}
+
+/** A survey (alias s) is grouped by the day it was asked and the channel, team and agent of the resolution it asks about. */
+function surveyKeyOf(groupBy: Grouping): string {
+  switch (groupBy) {
+    case 'day':
+      return `to_char(s.asked_at at time zone $4, 'YYYY-MM-DD')`;
+    case 'channel':
+      return 's.channel_id::text';
+    case 'team':
+      return 's.team_id::text';
+    case 'agent':
+      return 's.agent_id::text';
+  }
 }
 
 /** The column a conversation (alias c) or a message (alias m, its conversation c) is grouped by; `at` for days. */
@@ -41,7 +60,7 @@ const seconds = (expr: string, p: number) => `extract(epoch from percentile_cont
 /**
  * The numbers behind reports, computed from stored timestamps: conversations opened (created) and
  * resolved in the range with their first response and resolution times (p50, p90, seconds),
- * messages in and out, and the backlog. Days are cut in the report's time zone.
+ * messages in and out, the backlog, and the satisfaction surveys asked and answered. Days are cut in the report's time zone.
  */
 @Injectable()
 export class ReportsStore {
@@ -75,6 +94,15 @@ export class ReportsStore {
          group by 1`,
         params,
       );
+      const csat = await rows<{ key: string | null; asked: number; answered: number; average: number | null; ratings: number[] }>(
+        tx,
+        `select ${surveyKeyOf(groupBy)} as key, count(*)::int as asked, count(s.rating)::int as answered, avg(s.rating)::float8 as average,
+                array[count(*) filter (where s.rating = 1), count(*) filter (where s.rating = 2), count(*) filter (where s.rating = 3),
+                      count(*) filter (where s.rating = 4), count(*) filter (where s.rating = 5)]::int[] as ratings
+         from csat_surveys s where s.tenant_id = $1 and s.asked_at >= $2 and s.asked_at < $3 and $4::text is not null
+         group by 1`,
+        params,
+      );
       const backlog =
         groupBy === 'day'
           ? []
@@ -100,6 +128,10 @@ export class ReportsStore {
             messagesIn: 0,
             messagesOut: 0,
             backlog: groupBy === 'day' ? null : 0,
+            csatAsked: 0,
+            csatAnswered: 0,
+            csatAverage: null,
+            csatRatings: [0, 0, 0, 0, 0],
           };
           byKey.set(key, r);
         }
@@ -109,6 +141,13 @@ export class ReportsStore {
       for (const o of resolved) Object.assign(row(o.key), { resolved: o.n, resolutionP50: o.p50, resolutionP90: o.p90 });
       for (const m of messages) Object.assign(row(m.key), { messagesIn: m.inbound, messagesOut: m.outbound });
       for (const b of backlog) row(b.key).backlog = b.n;
+      for (const c of csat)
+        Object.assign(row(c.key), {
+          csatAsked: c.asked,
+          csatAnswered: c.answered,
+          csatAverage: c.average,
+          csatRatings: c.ratings as ReportRow['csatRatings'],
+        });
       return [...byKey.values()].sort((a, b) => (a.key ?? '\uffff').localeCompare(b.key ?? '\uffff'));
     });
   }

@@ -129,12 +129,22 @@ export interface InboundMessage {
    */
   autoReply?: boolean;
   /**
+   * A person's message that no automatic reply may answer (e-mail a list distributed, RFC 3834):
+   * it counts as usual otherwise.
+   */
+  noAutoAnswer?: boolean;
+  /**
    * Channels that thread (e-mail): the conversation this message continues, by our id for it
    * (a reply token) and/or the platform ids of the messages it answers, tried in that order.
    * Only a conversation of the same sender on the same channel is joined (a resolved one is
    * reopened); with no match the message starts a new conversation.
    */
   thread?: { conversationId?: string | null; externalIds?: readonly string[] };
+  /**
+   * A bare rating answering a satisfaction survey: it joins the surveyed conversation
+   * (`thread.conversationId`) and leaves it resolved; it still counts as the End User writing.
+   */
+  answersSurvey?: boolean;
 }
 
 /** A message the business sent from the platform's own inbox: stored as outbound, once. */

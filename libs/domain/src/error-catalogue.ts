@@ -146,6 +146,21 @@ export const ERROR_CATALOGUE = {
     meaning: 'The channel or team has business hours already (one schedule each).',
     action: 'Change that schedule (PATCH), or delete it first.',
   },
+  CSAT_SURVEY_NOT_FOUND: {
+    status: 404,
+    meaning: 'No such satisfaction survey: a rating link that is not ours or belongs to another organization, or no rating is being asked in this chat.',
+    action: 'Rate from the link or chat that asked; nothing else can be rated.',
+  },
+  CSAT_ALREADY_ANSWERED: {
+    status: 409,
+    meaning: 'This satisfaction survey has its rating already; a resolution is rated once.',
+    action: 'Nothing to do: the first rating stands.',
+  },
+  CSAT_NOT_SUPPORTED: {
+    status: 400,
+    meaning: 'Satisfaction surveys are asked only on web chat, e-mail and WhatsApp channels.',
+    action: 'Turn them on for a channel of one of those kinds.',
+  },
   TEAM_NAME_TAKEN: {
     status: 409,
     meaning: 'The organization already has a team with this name (whatever its case).',

@@ -5,3 +5,4 @@ export * from './retention';
 export * from './purpose';
 export * from './business-hours';
 export * from './media-limits';
+export * from './csat';

@@ -1,5 +1,5 @@
 import { simpleParser } from 'mailparser';
-import { isAutoReply, readBounce } from './email-signals';
+import { isAutoReply, isListMail, readBounce } from './email-signals';
 
 const parse = (headers: string[], body = 'Hello') => simpleParser([...headers, '', body].join('\r\n'), { skipHtmlToText: true });
 
@@ -18,6 +18,18 @@ describe('automatic replies', () => {
     [['Subject: Re: autoreply settings'], false],
   ])('%j -> %s', async (headers, auto) => {
     expect(isAutoReply(await parse(['From: a@example.test', ...headers]))).toBe(auto);
+  });
+});
+
+describe('list mail', () => {
+  it.each([
+    [['List-Id: Support <support.lists.example.test>'], true],
+    [['List-Unsubscribe: <mailto:leave@example.test>'], true],
+    [['Precedence: list'], true],
+    [['Precedence: bulk'], false],
+    [['Subject: hello'], false],
+  ])('%j -> %s', async (headers, list) => {
+    expect(isListMail(await parse(['From: a@example.test', ...headers]))).toBe(list);
   });
 });
 

@@ -40,6 +40,16 @@ export function isAutoReply(parsed: Pick<ParsedMail, 'headers' | 'subject'>): bo
   return AUTO_SUBJECT.test(parsed.subject ?? '');
 }
 
+/**
+ * Mail a list distributed (`List-Id`, `List-Unsubscribe`, `Precedence: list`): a person may have
+ * written it, so it is an ordinary message, but no automatic reply answers it (RFC 3834, section 2).
+ */
+export function isListMail(parsed: Pick<ParsedMail, 'headers'>): boolean {
+  const h = parsed.headers;
+  // mailparser gathers the List-* fields under one `list` header.
+  return !!(h?.has('list') || h?.has('list-id') || headerText(h?.get('precedence')).trim().toLowerCase() === 'list');
+}
+
 const partText = (p: ParsedPart): string => (p.content ? p.content.toString('utf8') : '');
 
 /** The header block of a returned message (message/rfc822 or text/rfc822-headers). */

@@ -16,6 +16,8 @@ export interface EmailThreadContext {
   inReplyTo: string | null;
   /** The thread's Message-IDs, oldest first. */
   threadIds: string[];
+  /** The message is an automatic one (out of office, a satisfaction survey), not a person's reply. */
+  autoReply: boolean;
 }
 
 export interface EmailThreadSource {
@@ -119,6 +121,9 @@ export class EmailGateway extends ChannelGateway {
         messageId,
         ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
         ...(references.length ? { references } : {}),
+        // RFC 3834: marked as automatic, so other responders (vacation, ticket systems) do not answer it
+        // and loop; Exchange honours only its own header for that.
+        ...(thread.autoReply ? { headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } } : {}),
         disableFileAccess: true,
         disableUrlAccess: true,
       }),

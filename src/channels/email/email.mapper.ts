@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { type Attachment, type InboundEvent, isUuid } from '../../../libs/domain/src';
-import { Bounce, isAutoReply, readBounce } from './email-signals';
+import { Bounce, isAutoReply, isListMail, readBounce } from './email-signals';
 import { isMessageId, messageIdsOf, normalizeMessageId, rawMessageKey, splitAddress } from './email-threading';
 import { htmlToPlainText } from './html-text';
 import { stripQuotedHistory } from './quote-stripping';
@@ -41,6 +41,8 @@ export interface StoredEmail {
   receivedAt: string;
   /** Sent by a machine for the End User (a vacation responder). */
   autoReply?: boolean;
+  /** Distributed by a mailing list: no automatic reply answers it. */
+  listMail?: boolean;
   /** A delivery failure report: it marks what we sent as failed instead of becoming a message. */
   bounce?: Bounce;
 }
@@ -164,7 +166,7 @@ export function readEmail(parsed: ParsedMail, raw: Buffer, envelopeFrom: string 
       references: messageIdsOf(parsed.references).slice(-50),
       conversationId: null,
       receivedAt: receivedAt.toISOString(),
-      ...(isAutoReply(parsed) ? { autoReply: true } : {}),
+      ...(isAutoReply(parsed) ? { autoReply: true } : isListMail(parsed) ? { listMail: true } : {}),
     },
     parts,
   };
@@ -194,6 +196,7 @@ export function mapEmailPayload(e: StoredEmail): InboundEvent[] {
         replyToExternalId: isMessageId(e.inReplyTo) ? e.inReplyTo : null,
         subject: typeof e.subject === 'string' ? e.subject : null,
         ...(e.autoReply === true ? { autoReply: true } : {}),
+        ...(e.listMail === true ? { noAutoAnswer: true } : {}),
         thread: {
           conversationId: typeof e.conversationId === 'string' && isUuid(e.conversationId) ? e.conversationId : null,
           externalIds: [...new Set(answered)],

@@ -77,7 +77,11 @@ export class EmailStore implements EmailThreadSource {
     if (!route) throw new DeliveryFailure('permanent', 'CHANNEL_DISCONNECTED', 'The e-mail channel is not connected');
     return this.dbs.forTenant(route, async (tx) => {
       const t = route.tenantId;
-      const [message] = await rows<{ conversation_id: string }>(tx, `select conversation_id from messages where tenant_id = $1 and id = $2`, [t, messageId]);
+      const [message] = await rows<{ conversation_id: string; auto_reply: boolean }>(
+        tx,
+        `select conversation_id, auto_reply from messages where tenant_id = $1 and id = $2`,
+        [t, messageId],
+      );
       if (!message) throw new DeliveryFailure('permanent', 'MESSAGE_NOT_FOUND', 'The message to send no longer exists');
       const conversationId = message.conversation_id;
       await tx.query(
@@ -109,7 +113,13 @@ export class EmailStore implements EmailThreadSource {
         [t, conversationId],
       );
       const ids = [first?.external_id, ...history.map((m) => m.external_id)].filter(isMessageId);
-      return { replyToken: thread.token, subject: subject?.subject ?? null, inReplyTo: answered?.external_id ?? null, threadIds: [...new Set(ids)] };
+      return {
+        replyToken: thread.token,
+        subject: subject?.subject ?? null,
+        inReplyTo: answered?.external_id ?? null,
+        threadIds: [...new Set(ids)],
+        autoReply: message.auto_reply,
+      };
     });
   }
 

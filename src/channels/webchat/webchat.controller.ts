@@ -1,11 +1,23 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../../common/api-contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { decodeCursor, toPageResponse } from '../../common/cursor';
 import { DomainEvent, DomainEvents } from '../../common/domain-events.service';
 import { PageQueryDto } from '../../common/page-query.dto';
+import { CsatService } from '../../csat/csat.service';
+import { WidgetRatingDto } from '../../csat/csat.dto';
 import { SseConnections } from '../../events/sse-connections.service';
 import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { TokenBuckets, enforce } from './token-buckets';
@@ -50,6 +62,7 @@ export class WebchatController {
     private readonly inbox: InboundInbox,
     private readonly events: DomainEvents,
     private readonly sse: SseConnections,
+    private readonly csat: CsatService,
   ) {}
 
   @Post(':channelKey/sessions')
@@ -110,6 +123,23 @@ export class WebchatController {
     ]);
     await this.sessions.touch(channel, session);
     return { clientMessageId: body.clientMessageId, status: result.stored > 0 ? 'accepted' : 'duplicate' };
+  }
+
+  @Post(':channelKey/rating')
+  @HttpCode(204)
+  @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
+  @ApiOperation({ summary: "Rate the help received (1-5): answers the visitor's latest satisfaction survey, once" })
+  @ApiNoContentResponse()
+  @ApiErrors('SESSION_NOT_FOUND', 'CSAT_SURVEY_NOT_FOUND', 'CSAT_ALREADY_ANSWERED', 'LENGTH_REQUIRED')
+  async rate(
+    @Param('channelKey') key: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: WidgetRatingDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const { channel, session } = await this.visitor(key, bearer(authorization));
+    enforce(this.messages, session.id, 'messages', reply);
+    await this.csat.answerFromWidget(channel.tenant, channel.channelId, session.visitorId, body.rating);
   }
 
   @Get(':channelKey/stream')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CsatModule } from '../../csat/csat.module';
 import { EventsModule } from '../../events/events.module';
 import { IngestModule } from '../../ingest/ingest.module';
 import { TenancyModule } from '../../tenancy/tenancy.module';
@@ -13,7 +14,7 @@ import { WebchatController } from './webchat.controller';
 
 /** The web chat widget: its adapter, the visitor API, live replies, the embeddable script and its demo page. */
 @Module({
-  imports: [ChannelsModule, IngestModule, EventsModule, TenancyModule],
+  imports: [ChannelsModule, IngestModule, EventsModule, TenancyModule, CsatModule],
   controllers: [WebchatController, WidgetController],
   providers: [WebchatAdapter, WebchatChannels, WebchatSessions, WebchatHttpEdge, WebchatDemo],
 })

@@ -80,8 +80,8 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
         ],
       );
       // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up,
-      // and so does a resolved one that a threaded reply continues. An automatic reply moves
-      // neither its state nor the time the contact last wrote.
+      // and so does a resolved one that a threaded reply continues (not by rating it). An automatic
+      // reply moves neither its state nor the time the contact last wrote.
       await tx.query(
         `update conversations set
            last_message_at = greatest(last_message_at, $3),
@@ -89,7 +89,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
            status = case when $5 then status when status = 'snoozed' or ($4 and status = 'resolved') then 'open' else status end,
            updated_at = now()
          where tenant_id = $1 and id = $2`,
-        [t, conversationId, inbound.sentAt, threaded !== null, auto],
+        [t, conversationId, inbound.sentAt, threaded !== null && !inbound.answersSurvey, auto],
       );
       const [conversation, stored] = await Promise.all([
         tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: conversationId } }),

@@ -45,6 +45,7 @@ import { BusinessHours1766500000002 } from './region/1766500000002-business-hour
 import { Media1766600000000 } from './region/1766600000000-media';
 import { Reports1766600000001 } from './region/1766600000001-reports';
 import { CustomAttributes1766900000000 } from './region/1766900000000-custom-attributes';
+import { Csat1767100000000 } from './region/1767100000000-csat';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -84,6 +85,7 @@ export const REGION_MIGRATIONS = [
   Media1766600000000,
   Reports1766600000001,
   CustomAttributes1766900000000,
+  Csat1767100000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -695,6 +695,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/csat/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every channel's satisfaction survey settings (off where never set) */
+        get: operations["csat_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/csat/settings/{channelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a channel's satisfaction survey: on or off, language, question (web chat, e-mail and WhatsApp only) */
+        put: operations["csat_save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -926,7 +960,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Conversations opened and resolved, response and resolution times (p50, p90), messages in and out, backlog */
+        /** Conversations opened and resolved, response and resolution times (p50, p90), messages in and out, backlog, satisfaction (CSAT) */
         get: operations["reports_conversations"];
         put?: never;
         post?: never;
@@ -1385,6 +1419,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/csat/{region}/{tenantId}/{surveyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rating link of a survey mail: a page asking to confirm the rating */
+        get: operations["csatLink_open"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/csat/{region}/{tenantId}/{surveyId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records the rating of a survey mail link (once per survey) */
+        get: operations["csatLink_confirm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1485,6 +1553,23 @@ export interface paths {
         put?: never;
         /** Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId */
         post: operations["webchat_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webchat/{channelKey}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate the help received (1-5): answers the visitor's latest satisfaction survey, once */
+        post: operations["webchat_rate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2455,6 +2540,21 @@ export interface components {
             /** @description Open deals or orders */
             openDeals: number;
         };
+        CsatSettingsListResponse: {
+            items: components["schemas"]["CsatSettingsResponse"][];
+        };
+        CsatSettingsResponse: {
+            /** Format: uuid */
+            channelId: string;
+            /** @description The question as it is asked (the default one where question is null) */
+            effectiveQuestion: string;
+            enabled: boolean;
+            /** @enum {string} */
+            language: "en" | "ru";
+            question: string | null;
+            /** @description Whether surveys can be asked there at all (webchat, email, whatsapp) */
+            supported: boolean;
+        };
         DeletedResponse: {
             /** Format: uuid */
             id: string;
@@ -3188,6 +3288,14 @@ export interface components {
         ReportRowResponse: {
             /** @description Conversations not resolved now (null when grouped by day) */
             backlog: number | null;
+            /** @description Of those, how many got a rating */
+            csatAnswered: number;
+            /** @description Satisfaction surveys asked in the range (by day: the day asked) */
+            csatAsked: number;
+            /** @description Their average rating (1-5, two decimals) */
+            csatAverage: number | null;
+            /** @description How many rated 1, 2, 3, 4 and 5 */
+            csatRatings: number[];
             /** @description Seconds from start to a person's first reply, median, of those opened */
             firstResponseP50: number | null;
             firstResponseP90: number | null;
@@ -3249,6 +3357,18 @@ export interface components {
         SandboxStatusResponse: {
             /** @description true when this instance runs the sandbox (npm run sandbox): simulated platforms, POST /api/sandbox/inbound */
             active: boolean;
+        };
+        SaveCsatSettingsDto: {
+            /** @description Ask resolved conversations of this channel for a rating */
+            enabled: boolean;
+            /**
+             * @description The language of the question and of how to answer it
+             * @default en
+             * @enum {string}
+             */
+            language: "en" | "ru";
+            /** @description The question; null or absent: the language's default */
+            question?: string | null;
         };
         SearchContactRef: {
             displayName: string | null;
@@ -3959,6 +4079,10 @@ export interface components {
             /** @example https://hooks.zapier.com/hooks/catch/123/abc */
             url: string;
         };
+        WidgetRatingDto: {
+            /** @description 1 (poor) to 5 (excellent) */
+            rating: number;
+        };
     };
     responses: {
         /** @description Error: BUSINESS_HOURS_EXIST (see /docs/errors) */
@@ -4018,6 +4142,36 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: CSAT_ALREADY_ANSWERED (see /docs/errors) */
+        CSAT_ALREADY_ANSWERED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "CSAT_ALREADY_ANSWERED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: CSAT_SURVEY_NOT_FOUND (see /docs/errors) */
+        CSAT_SURVEY_NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "CSAT_SURVEY_NOT_FOUND";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 404;
                 };
             };
         };
@@ -7764,6 +7918,105 @@ export interface operations {
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
+    csat_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsatSettingsListResponse"];
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            403: components["responses"]["ROLE_REQUIRED"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    csat_save: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveCsatSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsatSettingsResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, CSAT_NOT_SUPPORTED, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "CSAT_NOT_SUPPORTED" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            401: components["responses"]["UNAUTHENTICATED"];
+            /** @description Error: OPERATOR_READ_ONLY, ROLE_REQUIRED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "OPERATOR_READ_ONLY" | "ROLE_REQUIRED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: CHANNEL_NOT_FOUND, NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CHANNEL_NOT_FOUND" | "NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
     agentEvents_stream: {
         parameters: {
             query?: {
@@ -10653,6 +10906,62 @@ export interface operations {
             503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
+    csatLink_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region: string;
+                surveyId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["CSAT_SURVEY_NOT_FOUND"];
+            409: components["responses"]["CSAT_ALREADY_ANSWERED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    csatLink_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                region: string;
+                surveyId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/html */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["CSAT_SURVEY_NOT_FOUND"];
+            409: components["responses"]["CSAT_ALREADY_ANSWERED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
     health_health: {
         parameters: {
             query?: never;
@@ -10983,6 +11292,84 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    webchat_rate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Bearer <session token> */
+                Authorization?: string;
+            };
+            path: {
+                channelKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetRatingDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: CSAT_SURVEY_NOT_FOUND, SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "CSAT_SURVEY_NOT_FOUND" | "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            409: components["responses"]["CSAT_ALREADY_ANSWERED"];
+            411: components["responses"]["LENGTH_REQUIRED"];
+            413: components["responses"]["PAYLOAD_TOO_LARGE"];
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["RATE_LIMITED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
     webchat_start: {
