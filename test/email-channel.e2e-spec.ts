@@ -307,8 +307,15 @@ describe('E-mail channel', () => {
       const message = (await messagesOf(stored.conversation_id)).find((m) => m.id === stored.id)!;
       expect(message.text).toBe('Invoice and photo attached.');
       expect(message.attachments).toEqual([
-        { type: 'file', mimeType: 'application/pdf', name: 'invoice.pdf', ref: 'email-part:0', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
-        { type: 'image', mimeType: 'image/png', name: 'photo.png', ref: 'email-part:1', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        {
+          type: 'file',
+          mimeType: 'application/pdf',
+          name: 'invoice.pdf',
+          ref: 'email-part:0',
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          state: 'pending',
+        },
+        { type: 'image', mimeType: 'image/png', name: 'photo.png', ref: 'email-part:1', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), state: 'pending' },
       ]);
 
       const got = await download(owner, stored.conversation_id, stored.id, 0);
@@ -383,7 +390,7 @@ describe('E-mail channel', () => {
       const message = (await messagesOf(conversationId)).find((m) => m.id === stored.id)!;
       expect(message.text).toBe('Thanks, received it!');
       expect(message.attachments).toEqual([
-        { type: 'file', mimeType: 'text/plain', name: 'full-message.txt', ref: 'email-part:0', sha256: expect.any(String) },
+        { type: 'file', mimeType: 'text/plain', name: 'full-message.txt', ref: 'email-part:0', sha256: expect.any(String), state: 'pending' },
       ]);
       const full = await download(owner, conversationId, stored.id, 0);
       expect(full.statusCode).toBe(200);

@@ -14,7 +14,8 @@ import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app
 function metaAdapters(graphUrl: string) {
   const graph = new GraphClient(graphUrl);
   const control = new MetaAccountControl(graph);
-  return [new MessengerAdapter(graph, control), new InstagramAdapter(graph, control), new WhatsAppAdapter(graph, control)];
+  const config = { webhooksAllowLocalTargets: false } as never;
+  return [new MessengerAdapter(graph, control, config), new InstagramAdapter(graph, control, config), new WhatsAppAdapter(graph, control, config)];
 }
 
 type Kind = 'messenger' | 'instagram' | 'whatsapp';

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { ATTACHMENT_TYPES, type AttachmentType, CONVERSATION_STATUSES, MESSAGE_STATUSES } from '../../libs/domain/src';
+import { ATTACHMENT_TYPES, type AttachmentType, CONVERSATION_STATUSES, MEDIA_COPY_FAILURES, MEDIA_COPY_STATES, MESSAGE_STATUSES } from '../../libs/domain/src';
 import { CustomAttributesResponse } from './attribute-definitions.dto';
 import { CONSENT_PURPOSES } from './consent.service';
 
@@ -128,6 +128,18 @@ export class AttachmentResponse {
   @ApiPropertyOptional({ format: 'uuid', description: 'A file stored by us (an upload): its bytes are at GET /api/uploads/{uploadId}/content' })
   uploadId?: string;
   @ApiPropertyOptional({ type: Number, description: 'Bytes, for files we store' }) size?: number;
+  @ApiPropertyOptional({
+    enum: MEDIA_COPY_STATES,
+    description:
+      "An inbound file's copy into our storage: pending (being fetched from the platform), stored (download it through the attachments route; uploadId names the copy) or failed (see failure). Absent: nothing to copy",
+  })
+  state?: string;
+  @ApiPropertyOptional({
+    enum: MEDIA_COPY_FAILURES,
+    description:
+      "Why the copy failed: too_large (over the platform's limit), not_found (gone at the platform, e.g. an expired link), unsupported (a file this channel cannot fetch), quota_exceeded (the organization's storage is full), fetch_failed (the platform kept failing or refused)",
+  })
+  failure?: string;
   @ApiPropertyOptional({
     description:
       'By type: audio AudioDetail, sticker StickerDetail, location LocationDetail, contacts ContactsDetail, order OrderDetail, poll PollDetail, link LinkDetail, share/story_mention/reel ShareDetail, referral ReferralDetail, system SystemDetail, other PlaceholderDetail',

@@ -23,11 +23,18 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
     unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
   };
-  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), completeMany: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
+  const queue = {
+    claim: jest.fn(async () => [job]),
+    complete: jest.fn(),
+    completeMany: jest.fn(),
+    retryLater: jest.fn(),
+    retryLaterIn: jest.fn(),
+    enqueue: jest.fn(),
+  };
   const events = { read: jest.fn(async () => new Map([[EVENT_ID, stored]])), markDone: jest.fn(), settle: jest.fn() };
   const conversations = {
-    receiveInbound: jest.fn(),
-    receiveInboundBatch: jest.fn(),
+    receiveInbound: jest.fn(async (_t: TenantRef, m: { attachments?: unknown[] }) => ({ message: { id: 'm1', attachments: m.attachments ?? [] } })),
+    receiveInboundBatch: jest.fn(async (_t: TenantRef, ms: unknown[]) => ms.map((_m, i) => ({ messageId: `m${i + 1}`, created: true }))),
     receiveEcho: jest.fn(),
     applyReceipt: jest.fn(async (): Promise<{ id: string } | null> => ({ id: 'm1' })),
     applyWatermark: jest.fn(),
@@ -40,11 +47,13 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
   const ignored = { count: jest.fn() };
   const profiles = { refresh: jest.fn(async () => undefined) };
   Object.assign(conversations, { recordPlatformConsent: jest.fn() });
-  const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped) })) };
+  // The kind fetches files given by URL (as Messenger's CDN links are): those wait for their copy.
+  const inboundMedia = { copyable: (a: { url?: string }) => Boolean(a.url) };
+  const adapters = { for: jest.fn(() => ({ map: () => (typeof mapped === 'function' ? mapped() : mapped), inboundMedia })) };
   const processor = new InboundProcessor(
     dbs as never,
     queue as never,
-    {} as never,
+    { notify: jest.fn() } as never,
     { workersEnabled: false } as never,
     conversations as never,
     adapters as never,
@@ -77,6 +86,21 @@ describe('InboundProcessor: the apply step', () => {
     expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
     // Once committed, the sender's name is asked of platforms whose webhooks carry none.
     expect(h.profiles.refresh).toHaveBeenCalledWith(TENANT, CHANNEL, 'messenger', ['psid-1']);
+  });
+
+  it('marks the files the kind can fetch as waiting for their copy, and queues the copy with the message', async () => {
+    const photo = { type: 'image' as const, url: 'https://cdn.example/p.jpg' };
+    const place = { type: 'location' as const, detail: { latitude: 1, longitude: 2 } };
+    const h = harness([{ type: 'message', message: { externalContactId: 'psid-1', externalMessageId: 'mid-1', attachments: [photo, place], sentAt: at } }]);
+    await h.run();
+    expect(h.conversations.receiveInboundBatch).toHaveBeenCalledWith(TENANT, [
+      expect.objectContaining({ attachments: [{ ...photo, state: 'pending' }, place] }),
+    ]);
+    expect(h.queue.enqueue).toHaveBeenCalledWith(h.tx, 'media', TENANT.tenantId, 'm1');
+
+    const text = harness([{ type: 'message', message: { externalContactId: 'psid-1', externalMessageId: 'mid-2', text: 'hi', sentAt: at } }]);
+    await text.run();
+    expect(text.queue.enqueue).not.toHaveBeenCalled();
   });
 
   it('records a threaded message (e-mail) on its own, with its channel', async () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
+import type { Attachment, ChannelKind, InboundEvent, InboundMessage, TenantRef } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
@@ -44,6 +44,7 @@ const RECEIPT_PATIENCE_MS = 24 * 3600_000;
 /** Only new messages: the batch path. Anything else (receipts, edits, threads...) goes one by one. */
 const batchable = (e: InboundEvent) => e.type === 'ignored' || (e.type === 'message' && !e.message.thread);
 const hasContent = (m: Pick<InboundMessage, 'text' | 'attachments'>) => Boolean(m.text || m.attachments?.length);
+const waitsForCopy = (attachments: readonly Attachment[] | undefined) => Boolean(attachments?.some((a) => a.state === 'pending'));
 
 /**
  * Drains stored webhook events: maps each through its channel's mapper into the inbox. Every
@@ -71,7 +72,7 @@ export class InboundProcessor extends QueueWorker {
   constructor(
     dbs: RegionDatabases,
     queue: JobQueue,
-    signal: WorkSignal,
+    private readonly workSignal: WorkSignal,
     config: AppConfig,
     private readonly conversations: ConversationService,
     private readonly adapters: ChannelAdapters,
@@ -80,7 +81,7 @@ export class InboundProcessor extends QueueWorker {
     private readonly ignored: InboundIgnored,
     private readonly profiles: ProfileNames,
   ) {
-    super(dbs, queue, signal, config);
+    super(dbs, queue, workSignal, config);
   }
 
   protected handle(region: string, job: ClaimedJob): Promise<void> {
@@ -175,12 +176,18 @@ export class InboundProcessor extends QueueWorker {
             continue;
           }
           for (const e of mapped) {
-            if (e.type === 'message' && hasContent(e.message)) inbounds.push({ ...e.message, channelId: event.channel_id, channelKind: event.kind });
+            if (e.type === 'message' && hasContent(e.message))
+              inbounds.push(this.withCopies({ ...e.message, channelId: event.channel_id, channelKind: event.kind }));
             else ignoredItems.push({ channelId: event.channel_id, kind: event.kind, reason: e.type === 'ignored' ? e.reason : IGNORED.empty });
           }
           recorded.push(job);
         }
-        if (inbounds.length > 0) await this.conversations.receiveInboundBatch(tenant, inbounds);
+        if (inbounds.length > 0) {
+          const results = await this.conversations.receiveInboundBatch(tenant, inbounds);
+          const copies = results.filter((r, i) => r.created && waitsForCopy(inbounds[i].attachments));
+          for (const r of copies) await this.queue.enqueue(tx, 'media', tenant.tenantId, r.messageId);
+          if (copies.length > 0) this.workSignal.notify('media');
+        }
         await this.ignored.count(tx, tenant.tenantId, ignoredItems);
         if (recorded.length > 0)
           await this.events.markDone(
@@ -231,13 +238,31 @@ export class InboundProcessor extends QueueWorker {
     );
   }
 
+  /**
+   * The files the channel kind can fetch wait for their copy (`pending`); the media job copies
+   * them once the message is stored, off the webhook's path and off this one.
+   */
+  private withCopies(m: InboundMessage): InboundMessage {
+    const inbound = this.adapters.for(m.channelKind).inboundMedia;
+    if (!inbound || !m.attachments?.length) return m;
+    return { ...m, attachments: m.attachments.map((a) => (!a.state && inbound.copyable(a) ? { ...a, state: 'pending' } : a)) };
+  }
+
+  /** One message on its own; its copy job is queued while a file of it waits (a replay of a stored message queues it again, harmlessly). */
+  private async receive(tenant: TenantRef, inbound: InboundMessage): Promise<void> {
+    const result = await this.conversations.receiveInbound(tenant, this.withCopies(inbound));
+    if (!waitsForCopy(result.message.attachments)) return;
+    await this.dbs.forTenant(tenant, (tx) => this.queue.enqueue(tx, 'media', tenant.tenantId, result.message.id));
+    this.workSignal.notify('media');
+  }
+
   /** Applies one event; answers why nothing came of it, when nothing did. */
   private async apply(tenant: TenantRef, channelId: string, channelKind: ChannelKind, e: InboundEvent): Promise<string | undefined> {
     const from = { channelId, kind: channelKind };
     switch (e.type) {
       case 'message':
         if (!hasContent(e.message)) return IGNORED.empty;
-        await this.conversations.receiveInbound(tenant, { ...e.message, channelId, channelKind });
+        await this.receive(tenant, { ...e.message, channelId, channelKind });
         return;
       case 'echo':
         await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
@@ -266,7 +291,7 @@ export class InboundProcessor extends QueueWorker {
         if (e.ifUnknown === 'ignore') return IGNORED.unknownEdit;
         if (e.ifUnknown?.message) {
           if (!hasContent(e.ifUnknown.message)) return IGNORED.empty;
-          await this.conversations.receiveInbound(tenant, { ...e.ifUnknown.message, channelId, channelKind });
+          await this.receive(tenant, { ...e.ifUnknown.message, channelId, channelKind });
           return;
         }
         throw new NotYetKnown(`no message ${e.externalMessageId} yet`, from);

@@ -8,8 +8,10 @@ import { UploadStore } from './upload.store';
 import { UploadsController } from './uploads.controller';
 import { SignedMediaController } from './signed-media.controller';
 import { SignedMediaUrls } from './signed-media-urls';
+import { InboundMediaCopier } from './inbound-media.worker';
+import { InboundMediaStore } from './inbound-media.store';
 
-/** Files: the media store of each region (PostgreSQL), uploads and their API. */
+/** Files: the media store of each region (PostgreSQL), uploads and their API, and the copies of inbound media. */
 @Global()
 @Module({
   imports: [ChannelsModule],
@@ -19,7 +21,9 @@ import { SignedMediaUrls } from './signed-media-urls';
     UploadStore,
     UploadService,
     SignedMediaUrls,
+    InboundMediaStore,
+    InboundMediaCopier,
   ],
-  exports: [MediaStore, UploadService, UploadStore, SignedMediaUrls],
+  exports: [MediaStore, UploadService, UploadStore, SignedMediaUrls, InboundMediaCopier],
 })
 export class MediaModule {}

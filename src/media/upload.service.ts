@@ -68,7 +68,7 @@ export class UploadService {
    */
   async upload(tenant: TenantRef, userId: string, file: { stream: AsyncIterable<Uint8Array>; fileName?: string }, limits?: MediaLimits): Promise<Upload> {
     const ceiling = Math.min(this.config.mediaMaxUploadBytes, limits ? Math.max(...Object.values(limits)) : LARGEST_MEDIA_BYTES);
-    const left = Math.max(0, (await this.quota(tenant)) - (await this.media.usage(tenant)));
+    const left = await this.spaceLeft(tenant);
     const maxBytes = Math.min(ceiling, left);
     const source = await nonEmpty(file.stream);
     if (!source) throw invalid('UPLOAD_EMPTY', 'The file is empty');
@@ -121,6 +121,11 @@ export class UploadService {
       }
       return { type: kind, uploadId: u.id, name: u.fileName, mimeType: u.mimeType, size: u.size, sha256: u.sha256 };
     });
+  }
+
+  /** Bytes the tenant may still store under its quota (uploads and copied inbound media alike). */
+  async spaceLeft(tenant: TenantRef): Promise<number> {
+    return Math.max(0, (await this.quota(tenant)) - (await this.media.usage(tenant)));
   }
 
   private async quota(tenant: TenantRef): Promise<number> {

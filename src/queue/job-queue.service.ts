@@ -5,7 +5,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 
 /** Must match the check constraint on queue.jobs.kind. */
-export type JobKind = 'inbound' | 'outbound' | 'webhook' | 'termination' | 'crm';
+export type JobKind = 'inbound' | 'outbound' | 'webhook' | 'termination' | 'crm' | 'media';
 
 export interface ClaimedJob {
   id: string;

@@ -9,6 +9,7 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { ConversationService } from '../../src/conversations/conversation.service';
 import { RegionDatabases } from '../../src/database/region-databases';
 import { InboundProcessor } from '../../src/ingest/inbound-processor.worker';
+import { InboundMediaCopier } from '../../src/media/inbound-media.worker';
 import { OutboundSender } from '../../src/ingest/outbound-sender.worker';
 import { IntegrationDispatcher } from '../../src/integrations/core/integration-dispatcher.service';
 import { contractViolation } from './api-contract';
@@ -139,6 +140,11 @@ export class TestApp {
     const processed = await this.app.get(InboundProcessor).drain();
     await this.app.get(IntegrationDispatcher).settled();
     return processed;
+  }
+
+  /** Copies the files of inbound messages that are due (media jobs); answers how many jobs ran. */
+  drainMedia(): Promise<number> {
+    return this.app.get(InboundMediaCopier).drain();
   }
 
   /** Sends every queued message that is due; answers how many jobs ran. */

@@ -138,6 +138,21 @@ export interface AttachmentDetails {
   other: PlaceholderDetail;
 }
 
+/**
+ * Where the copy of an inbound file stands: `pending` until the processor's media job fetched it
+ * from the platform into the tenant's media store, then `stored` (its `uploadId` names the copy)
+ * or `failed`, with `failure` saying why. Absent: nothing to copy (our own uploads, non-media).
+ */
+export const MEDIA_COPY_STATES = ['pending', 'stored', 'failed'] as const;
+export type MediaCopyState = (typeof MEDIA_COPY_STATES)[number];
+
+/**
+ * Why a copy failed: larger than the platform's limit, gone at the platform (an expired link),
+ * of a kind the channel cannot fetch, the tenant's storage full, or the platform kept failing.
+ */
+export const MEDIA_COPY_FAILURES = ['too_large', 'not_found', 'unsupported', 'quota_exceeded', 'fetch_failed'] as const;
+export type MediaCopyFailure = (typeof MEDIA_COPY_FAILURES)[number];
+
 interface AttachmentBase {
   url?: string;
   mimeType?: string;
@@ -149,6 +164,10 @@ interface AttachmentBase {
   uploadId?: string;
   /** Bytes, where we know them (stored files). */
   size?: number;
+  /** Inbound files: the copy into our media store (see MediaCopyState). */
+  state?: MediaCopyState;
+  /** Set with `state: 'failed'`. */
+  failure?: MediaCopyFailure;
 }
 
 /** One attachment; `detail` is typed by `type`. */

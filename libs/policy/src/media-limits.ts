@@ -35,6 +35,12 @@ export const INSTAGRAM_MEDIA_LIMITS: MediaLimits = { image: 8 * MB, video: 25 * 
 export const TELEGRAM_MEDIA_LIMITS: MediaLimits = { image: 10 * MB, video: 50 * MB, audio: 50 * MB, file: 50 * MB };
 
 /**
+ * Telegram Bot API, "getFile" (core.telegram.org/bots/api#getfile): a bot can download files of up
+ * to 20 MB; a larger file's getFile answers an error, so it cannot be copied.
+ */
+export const TELEGRAM_DOWNLOAD_LIMITS: MediaLimits = { image: 20 * MB, video: 20 * MB, audio: 20 * MB, file: 20 * MB };
+
+/**
  * Twilio Programmable Messaging, "Accepted content types for media"
  * (twilio.com/docs/messaging/guides/accepted-mime-types): an MMS, text and media together, stays
  * under 5 MB (error 63034/11751 above it); carriers may take less for non-image files.

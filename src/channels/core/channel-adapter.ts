@@ -1,6 +1,7 @@
 import { DiscoveryService } from '@nestjs/core';
-import { ChannelGateway, ChannelKind, DomainError, InboundEvent, TenantRef, invalid } from '../../../libs/domain/src';
+import { Attachment, ChannelGateway, ChannelKind, DomainError, InboundEvent, TenantRef, invalid } from '../../../libs/domain/src';
 import { DataOrigin, MediaLimits, ReplyMode } from '../../../libs/policy/src';
+import type { FetchedMedia } from './media-fetch';
 
 export interface ValidatedChannel {
   config: Record<string, unknown>;
@@ -162,6 +163,28 @@ export interface ChannelMedia {
 }
 
 /**
+ * Inbound files the platform keeps only for a while (Meta's CDN links, WhatsApp media ids,
+ * Telegram file ids, Twilio's MediaUrl) or that we keep aside (e-mail parts): the processor's
+ * media job copies them into the tenant's media store with this. Platform calls go to the
+ * configured base URLs; URLs a platform hands over are fetched with the public-address checks
+ * (core/media-fetch.ts).
+ */
+export interface ChannelInboundMedia {
+  /** The largest file copied, per kind (the platform's own limits: it never sends larger). */
+  readonly limits: MediaLimits;
+  /** Whether this attachment of an inbound message carries a file this kind can fetch. */
+  copyable(attachment: Attachment): boolean;
+  /** The file's bytes; throws MediaFetchFailure (a DeliveryFailure of the platform's client is read as one too). */
+  fetch(tenant: TenantRef, channel: MediaChannel, attachment: Attachment, externalMessageId: string): Promise<FetchedMedia>;
+}
+
+/** A media attachment (not a location, a share...) that names its file by an http(s) URL. */
+export const mediaByUrl = (a: Attachment): boolean => MEDIA_TYPES.has(a.type) && typeof a.url === 'string' && /^https?:\/\//i.test(a.url);
+/** A media attachment that names its file by a platform reference. */
+export const mediaByRef = (a: Attachment): boolean => MEDIA_TYPES.has(a.type) && typeof a.ref === 'string' && a.ref.length > 0;
+const MEDIA_TYPES = new Set<Attachment['type']>(['image', 'video', 'audio', 'file', 'sticker']);
+
+/**
  * Everything one channel kind brings: validation of what a Customer enters, platform handshakes
  * on connect (verify a token, register a webhook) and disconnect, the inbound webhook part, the
  * mapper from stored payloads to inbox events, the gateway that sends, what the platform allows
@@ -186,6 +209,7 @@ export interface ChannelAdapter<P = never> {
   /** For platforms that call a URL per channel; absent when the kind has its own intake (Meta's app-wide route, SMTP, the web chat API). */
   readonly webhook?: ChannelWebhook;
   readonly media?: ChannelMedia;
+  readonly inboundMedia?: ChannelInboundMedia;
   readonly profiles?: ChannelProfiles;
   connect?(ctx: ConnectContext): Promise<ConnectResult>;
   /**

@@ -15,9 +15,9 @@ import type { ChannelAdapter } from './channel-adapter';
  */
 const config = { publicBaseUrl: 'https://mm.example', telegramApiUrl: 'http://127.0.0.1:1', twilioApiUrl: 'http://127.0.0.1:1', emailDomain: 'mm.example' };
 const adapters: ChannelAdapter<unknown>[] = [
-  new MessengerAdapter({} as never, {} as never),
-  new InstagramAdapter({} as never, {} as never),
-  new WhatsAppAdapter({} as never, {} as never),
+  new MessengerAdapter({} as never, {} as never, config as never),
+  new InstagramAdapter({} as never, {} as never, config as never),
+  new WhatsAppAdapter({} as never, {} as never, config as never),
   new TelegramAdapter(config as never),
   new SmsAdapter(config as never),
   new EmailAdapter(config as never, {} as never),

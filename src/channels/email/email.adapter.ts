@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { DeliveryFailure, DomainError, TenantRef, invalid, notFound, rejected } from '../../../libs/domain/src';
 import { EMAIL_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { AppConfig } from '../../config/app-config';
@@ -6,6 +7,7 @@ import { emailAddress } from '../core/addresses';
 import {
   ChannelAdapter,
   ChannelCapabilities,
+  ChannelInboundMedia,
   ChannelKit,
   ConnectContext,
   ConnectResult,
@@ -13,6 +15,7 @@ import {
   MediaContent,
   ValidatedChannel,
 } from '../core/channel-adapter';
+import { MediaFetchFailure } from '../core/media-fetch';
 import { EmailGateway, smtpSettingsOf } from './email.gateway';
 import { StoredEmail, mapEmailPayload, partIndexOf } from './email.mapper';
 import { EmailStore } from './email.store';
@@ -142,6 +145,17 @@ export class EmailAdapter implements ChannelAdapter<StoredEmail> {
     }
     return {};
   }
+
+  /** A mail's parts are kept aside at arrival (email_attachments): copied from there into the media store like any inbound file. */
+  readonly inboundMedia: ChannelInboundMedia = {
+    limits: EMAIL_MEDIA_LIMITS,
+    copyable: (a) => partIndexOf(a.ref) !== null,
+    fetch: async (tenant, channel, attachment, externalMessageId) => {
+      const part = await this.store.readPart(tenant, channel.id, externalMessageId, partIndexOf(attachment.ref)!);
+      if (!part) throw new MediaFetchFailure('not_found', 'The e-mail part is no longer kept');
+      return { stream: Readable.from([part.content]), length: part.content.length, ...(part.name ? { fileName: part.name } : {}) };
+    },
+  };
 
   private async openPart(tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; externalMessageId: string | null }): Promise<MediaContent> {
     const idx = partIndexOf(attachment.ref);

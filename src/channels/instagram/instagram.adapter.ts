@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { INSTAGRAM_MEDIA_LIMITS, metaMessagingWindow } from '../../../libs/policy/src';
-import { ChannelAdapter, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { ChannelAdapter, ChannelInboundMedia, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
+import { AppConfig } from '../../config/app-config';
 import { GraphClient } from '../meta/graph-client';
+import { metaCdnMedia } from '../meta/meta-cdn-media';
 import { MetaAccountControl } from '../meta/meta-account-control';
 import type { MetaMessagingPayload } from '../meta/meta-payload';
 import { META_NUMERIC_ID, META_TOKEN } from '../meta/meta-validation';
@@ -25,11 +27,14 @@ export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly gateway: InstagramGateway;
   readonly map = mapInstagramPayload;
   readonly profiles: ChannelProfiles;
+  readonly inboundMedia: ChannelInboundMedia;
 
   constructor(
     graph: GraphClient,
     private readonly control: MetaAccountControl,
+    config: AppConfig,
   ) {
+    this.inboundMedia = metaCdnMedia(INSTAGRAM_MEDIA_LIMITS, config.webhooksAllowLocalTargets);
     this.gateway = new InstagramGateway(graph);
     // The webhook names the End User by id only; their name is theirs to change, so it is asked again now and then.
     this.profiles = {

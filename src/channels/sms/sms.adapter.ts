@@ -7,13 +7,16 @@ import { PHONE_ADDRESS_HINT, phoneAddress } from '../core/addresses';
 import {
   ChannelAdapter,
   ChannelCapabilities,
+  ChannelInboundMedia,
   ChannelKit,
   ChannelWebhook,
   ConnectContext,
   ConnectResult,
   ValidatedChannel,
+  mediaByUrl,
   validateFlat,
 } from '../core/channel-adapter';
+import { fetchMediaUrl } from '../core/media-fetch';
 import { TWILIO_BODY_LIMIT, TwilioClient, TwilioGateway } from './sms.gateway';
 import { TwilioStoredEvent, mapTwilioPayload } from './sms.mapper';
 import { smsKeyword } from './sms-keywords';
@@ -82,6 +85,21 @@ export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly map = mapTwilioPayload;
   readonly webhook: ChannelWebhook;
   readonly gateway: TwilioGateway;
+  /**
+   * MMS media (MediaUrlN) stay at Twilio until deleted there, behind HTTP basic auth when the
+   * account enforces it: fetched with the Account SID and Auth Token. Twilio answers with a
+   * redirect to its storage, which is not sent the credentials.
+   */
+  readonly inboundMedia: ChannelInboundMedia = {
+    limits: MMS_MEDIA_LIMITS,
+    copyable: mediaByUrl,
+    fetch: (_tenant, channel, attachment) =>
+      fetchMediaUrl(attachment.url!, {
+        allowLocal: this.config.webhooksAllowLocalTargets,
+        headers: { authorization: `Basic ${Buffer.from(`${String(channel.config.accountSid)}:${channel.credentials.authToken}`).toString('base64')}` },
+        what: 'Twilio media',
+      }),
+  };
   private readonly client: TwilioClient;
 
   constructor(private readonly config: AppConfig) {

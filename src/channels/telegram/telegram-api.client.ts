@@ -1,5 +1,8 @@
 import { DeliveryFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
 import type { OutboundFile } from '../../../libs/domain/src';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { FetchedMedia, MediaFetchFailure, fetchFailureOf } from '../core/media-fetch';
 import { multipartBody } from '../core/multipart-body';
 import { PlatformHttpClient } from '../core/platform-http';
 
@@ -61,6 +64,33 @@ export class TelegramClient {
     });
     if (!res.ok || res.body?.ok !== true) throw classifyTelegramError(res.status, res.body);
     return res.body.result as T;
+  }
+
+  /**
+   * A file the End User sent, by its file_id: getFile names its path on the file server
+   * (`{api}/file/bot<token>/<file_path>`, valid at least an hour), then the bytes are streamed.
+   */
+  async download(token: string, fileId: string): Promise<FetchedMedia> {
+    let file: { file_path?: string; file_size?: number };
+    try {
+      file = await this.call(token, 'getFile', { file_id: fileId });
+    } catch (err) {
+      if (err instanceof DeliveryFailure && err.kind === 'permanent') {
+        if (/file is too big/i.test(err.platformText)) throw new MediaFetchFailure('too_large', 'Telegram: the file is too big for a bot to download');
+        if (/file_id|file is temporarily unavailable|not found/i.test(err.platformText))
+          throw new MediaFetchFailure('not_found', `Telegram: ${err.platformText}`);
+      }
+      throw err;
+    }
+    if (typeof file?.file_path !== 'string' || !file.file_path) throw new MediaFetchFailure('not_found', 'Telegram: getFile named no file path');
+    const path = file.file_path.split('/').map(encodeURIComponent).join('/');
+    const res = await this.http.fetch(`${this.apiUrl}/file/bot${token}/${path}`, {}, 'Telegram file server unreachable');
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw fetchFailureOf(res.status, 'Telegram file');
+    }
+    const length = Number(res.headers.get('content-length') ?? file.file_size);
+    return { stream: Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), ...(Number.isFinite(length) && length > 0 ? { length } : {}) };
   }
 
   /** A send with a file (`sendPhoto`, `sendDocument`...): multipart/form-data, the file streamed from storage. */

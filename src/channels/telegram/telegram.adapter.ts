@@ -1,9 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
-import { TELEGRAM_MEDIA_LIMITS } from '../../../libs/policy/src';
+import { TELEGRAM_DOWNLOAD_LIMITS, TELEGRAM_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { AppConfig } from '../../config/app-config';
-import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel, validateFlat } from '../core/channel-adapter';
+import {
+  ChannelAdapter,
+  ChannelInboundMedia,
+  ChannelKit,
+  ConnectContext,
+  ConnectResult,
+  ValidatedChannel,
+  mediaByRef,
+  validateFlat,
+} from '../core/channel-adapter';
 import { BOT_TOKEN, TelegramClient } from './telegram-api.client';
 import { TELEGRAM_TEXT_LIMIT, TelegramGateway } from './telegram.gateway';
 import type { TelegramPayload } from './telegram-update';
@@ -56,6 +65,12 @@ export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   readonly map = mapTelegramPayload;
   readonly webhook = telegramWebhook;
   readonly gateway: TelegramGateway;
+  /** Files are kept by Telegram under their file_id; a bot fetches them with getFile, up to 20 MB. */
+  readonly inboundMedia: ChannelInboundMedia = {
+    limits: TELEGRAM_DOWNLOAD_LIMITS,
+    copyable: mediaByRef,
+    fetch: (_tenant, channel, attachment) => this.client.download(channel.credentials.botToken, attachment.ref!),
+  };
   private readonly client: TelegramClient;
 
   constructor(private readonly config: AppConfig) {

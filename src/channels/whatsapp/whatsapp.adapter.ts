@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { TenantRef, rejected } from '../../../libs/domain/src';
+import { DeliveryFailure, TenantRef, rejected } from '../../../libs/domain/src';
 import { WHATSAPP_MEDIA_LIMITS, containsCardNumber, whatsappWindow } from '../../../libs/policy/src';
 import {
   ChannelAdapter,
   ChannelCapabilities,
+  ChannelInboundMedia,
   ChannelKit,
   ChannelMedia,
   ConnectContext,
   ConnectResult,
   MediaChannel,
   MediaContent,
+  mediaByRef,
   validateFlat,
 } from '../core/channel-adapter';
+import { fetchMediaUrl } from '../core/media-fetch';
+import { AppConfig } from '../../config/app-config';
 import { PHONE_ADDRESS_HINT, phoneAddress } from '../core/addresses';
 import { GraphClient } from '../meta/graph-client';
 import { MetaAccountControl } from '../meta/meta-account-control';
@@ -59,9 +63,30 @@ export class WhatsAppAdapter implements ChannelAdapter<WhatsAppPayload> {
     open: (_tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; mimeType?: string }) => this.download(channel, attachment),
   };
 
+  /**
+   * Media ids live 30 days at Meta (after that GET /{id} answers "does not exist"): copied at once.
+   * The id gives a short-lived URL on Meta's media host, fetched with the same token; the URL is
+   * Graph's answer, so it is fetched with the public-address checks.
+   */
+  readonly inboundMedia: ChannelInboundMedia = {
+    limits: WHATSAPP_MEDIA_LIMITS,
+    copyable: mediaByRef,
+    fetch: async (_tenant, channel, attachment) => {
+      const token = channel.credentials.accessToken;
+      const media = await this.graph.get<{ url?: string }>(`/${encodeURIComponent(attachment.ref!)}`, token);
+      if (typeof media.url !== 'string') throw new DeliveryFailure('permanent', 'NO_MEDIA_URL', 'Graph answered no URL for the media id');
+      return fetchMediaUrl(media.url, {
+        allowLocal: this.config.webhooksAllowLocalTargets,
+        headers: { authorization: `Bearer ${token}` },
+        what: 'WhatsApp media',
+      });
+    },
+  };
+
   constructor(
-    graph: GraphClient,
+    private readonly graph: GraphClient,
     private readonly control: MetaAccountControl,
+    private readonly config: AppConfig,
   ) {
     this.gateway = new WhatsAppGateway(graph);
   }

@@ -46,6 +46,7 @@ import { Media1766600000000 } from './region/1766600000000-media';
 import { Reports1766600000001 } from './region/1766600000001-reports';
 import { CustomAttributes1766900000000 } from './region/1766900000000-custom-attributes';
 import { Csat1767100000000 } from './region/1767100000000-csat';
+import { InboundMediaAndQuotes1767200000000 } from './region/1767200000000-inbound-media-and-quotes';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -86,6 +87,7 @@ export const REGION_MIGRATIONS = [
   Reports1766600000001,
   CustomAttributes1766900000000,
   Csat1767100000000,
+  InboundMediaAndQuotes1767200000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

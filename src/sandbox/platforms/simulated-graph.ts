@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MultipartForm, parseMultipart } from './multipart';
 import { SimulatedHttpServer } from './simulated-http-server';
@@ -132,7 +133,12 @@ export class SimulatedGraph extends SimulatedHttpServer {
     return this;
   }
 
-  private readonly media = new Map<string, { token: string; bytes: Buffer; mimeType: string; fileName?: string; phoneNumberId?: string }>();
+  private readonly media = new Map<
+    string,
+    { token: string; bytes: Buffer; mimeType: string; fileName?: string; phoneNumberId?: string; failFirst?: number[] }
+  >();
+  /** Files on the simulated CDN, by path: Meta's attachment links carry a signature (`oh`) and need no token. */
+  private readonly cdn = new Map<string, { bytes: Buffer; mimeType: string; signature: string; failFirst: number[]; gone: boolean }>();
 
   /** What was uploaded to a number's media endpoint, by media id. */
   uploadedMedia(id: string): { bytes: Buffer; mimeType: string; fileName?: string } | undefined {
@@ -140,10 +146,37 @@ export class SimulatedGraph extends SimulatedHttpServer {
     return m?.phoneNumberId ? m : undefined;
   }
 
-  /** A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes. */
-  addMedia(id: string, token: string, bytes: Buffer, mimeType: string): this {
-    this.media.set(id, { token, bytes, mimeType });
+  /**
+   * A WhatsApp media object: GET /{id} gives a short-lived URL, which serves the bytes.
+   * `failFirst`: the first downloads answer these HTTP statuses instead (a flaky media host).
+   */
+  addMedia(id: string, token: string, bytes: Buffer, mimeType: string, opts: { failFirst?: number[] } = {}): this {
+    this.media.set(id, { token, bytes, mimeType, failFirst: [...(opts.failFirst ?? [])] });
     return this;
+  }
+
+  /**
+   * A file on Meta's CDN as a Messenger or Instagram attachment links to it (`payload.url`): the
+   * link is signed (`oh`), a request without that signature is refused (403), and an expired
+   * link answers 404. `failFirst`: the first requests answer these statuses instead.
+   */
+  cdnFile(bytes: Buffer, mimeType: string, opts: { failFirst?: number[] } = {}): string {
+    const path = `/cdn/v/t${++this.counter}/${randomBytes(6).toString('hex')}`;
+    const signature = randomBytes(12).toString('hex');
+    this.cdn.set(path, { bytes, mimeType, signature, failFirst: [...(opts.failFirst ?? [])], gone: false });
+    return `${this.url}${path}?oh=${signature}&oe=${Math.floor(Date.now() / 1000) + 3600}`;
+  }
+
+  /** The CDN link expired: it answers 404 from now on. */
+  expireCdnFile(url: string): this {
+    const file = this.cdn.get(new URL(url).pathname);
+    if (file) file.gone = true;
+    return this;
+  }
+
+  /** Requests the CDN served (or refused), by path. */
+  cdnRequests(url: string): GraphCall[] {
+    return this.callsTo(new URL(url).pathname);
   }
 
   /** The next call to `path` answers with this instead of success. */
@@ -182,11 +215,24 @@ export class SimulatedGraph extends SimulatedHttpServer {
     this.queries.set(call, Object.fromEntries(url.searchParams));
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => this.json(res, status, body, headers);
 
+    const hosted = this.cdn.get(path);
+    if (hosted && req.method === 'GET') {
+      if (url.searchParams.get('oh') !== hosted.signature) return reply(403, { error: 'URL signature mismatch' });
+      if (hosted.gone) return reply(404, { error: 'URL signature expired' });
+      const status = hosted.failFirst.shift();
+      if (status) return reply(status, { error: 'CDN unavailable' });
+      res.writeHead(200, { 'content-type': hosted.mimeType, 'content-length': String(hosted.bytes.length) });
+      return void res.end(hosted.bytes);
+    }
     if (url.searchParams.has('access_token')) return reply(400, { error: { code: 100, message: 'tokens belong in the Authorization header' } });
     const [, first, second] = path.split('/');
     const media = this.media.get(first === 'media-download' ? second : first);
     if (media && req.method === 'GET') {
       if (call.authorization !== `Bearer ${media.token}`) return reply(401, { error: { code: 190, message: 'Invalid OAuth access token.' } });
+      if (first === 'media-download') {
+        const status = media.failFirst?.shift();
+        if (status) return reply(status, { error: { code: 2, message: 'Service temporarily unavailable' } });
+      }
       if (first !== 'media-download') {
         return reply(200, { url: `${this.url}/media-download/${first}`, mime_type: media.mimeType, sha256: 'abc', file_size: media.bytes.length, id: first });
       }

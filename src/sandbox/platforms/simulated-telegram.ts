@@ -117,6 +117,31 @@ export class SimulatedTelegram extends SimulatedHttpServer {
     return this.script(method, { status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
   }
 
+  /** Files End Users sent, by file_id: which bot's token may fetch them, where they lie, and flaky answers to serve first. */
+  private readonly files = new Map<string, { token: string; bytes: Buffer; path: string; size: number; failFirst: number[] }>();
+  private fileCounter = 0;
+
+  /**
+   * A file an End User sent the bot (a photo, a document): getFile with that bot's token names
+   * its path, `GET /file/bot<token>/<path>` serves it. `failFirst`: the first downloads answer
+   * these statuses; `declaredSize`: the size getFile reports (a file over 20 MB is refused there,
+   * as the Bot API does, without the test holding that many bytes).
+   */
+  file(token: string, fileId: string, bytes: Buffer, opts: { failFirst?: number[]; declaredSize?: number; extension?: string } = {}): this {
+    const path = `documents/file_${++this.fileCounter}.${opts.extension ?? 'bin'}`;
+    this.files.set(fileId, { token, bytes, path, size: opts.declaredSize ?? bytes.length, failFirst: [...(opts.failFirst ?? [])] });
+    return this;
+  }
+
+  /** Downloads asked of the file server, with the path asked for. */
+  readonly downloads: Array<{ token: string; path: string }> = [];
+
+  /** How many times the file server was asked for this file. */
+  downloadsOf(fileId: string): number {
+    const path = this.files.get(fileId)?.path;
+    return this.downloads.filter((d) => d.path === path).length;
+  }
+
   callsOf(method: string): TelegramCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -128,6 +153,18 @@ export class SimulatedTelegram extends SimulatedHttpServer {
     const ok = (result: unknown) => reply(200, { ok: true, result });
 
     const path = (req.url ?? '').split('?')[0];
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(path);
+    if (download && req.method === 'GET') {
+      const [, token, filePath] = download;
+      this.downloads.push({ token, path: decodeURIComponent(filePath) });
+      // The file server answers 404 for a path it does not have under that token, whatever the reason.
+      const file = [...this.files.values()].find((f) => f.path === decodeURIComponent(filePath) && f.token === token && this.bots.has(token));
+      if (!file) return fail(404, 'Not Found');
+      const status = file.failFirst.shift();
+      if (status) return fail(status, 'Internal Server Error');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) });
+      return void res.end(file.bytes);
+    }
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(path);
     let body: any;
     // Files are uploaded as multipart/form-data (the Bot API's only way to send bytes); everything else is JSON.
@@ -181,6 +218,12 @@ export class SimulatedTelegram extends SimulatedHttpServer {
         }
         bot.webhook = { url: body.url, secret: body.secret_token ?? '', allowedUpdates: body.allowed_updates ?? [] };
         return ok(true);
+      }
+      case 'getFile': {
+        const file = typeof body.file_id === 'string' ? this.files.get(body.file_id) : undefined;
+        if (!file || file.token !== call.token) return fail(400, 'Bad Request: invalid file_id');
+        if (file.size > 20 * MB) return fail(400, 'Bad Request: file is too big');
+        return ok({ file_id: body.file_id, file_unique_id: `u${body.file_id}`, file_size: file.size, file_path: file.path });
       }
       case 'deleteWebhook':
         bot.webhook = null;

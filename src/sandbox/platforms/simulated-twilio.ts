@@ -67,6 +67,27 @@ export class SimulatedTwilio extends SimulatedHttpServer {
     return this.script(path, { status, body, headers });
   }
 
+  /** MMS media End Users sent, by path: the account they belong to, and flaky answers to serve first. */
+  private readonly media = new Map<string, { accountSid: string; bytes: Buffer; mimeType: string; failFirst: number[]; gone: boolean }>();
+
+  /**
+   * A file of an inbound MMS, as its MediaUrl names it (`/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}`):
+   * served only with the account's Basic credentials (HTTP basic auth for media enforced),
+   * 404 once deleted. `failFirst`: the first requests answer these statuses instead.
+   */
+  mediaUrl(accountSid: string, bytes: Buffer, mimeType: string, opts: { failFirst?: number[] } = {}): string {
+    const path = `${API}${accountSid}/Messages/${twilioSid('MM')}/Media/${twilioSid('ME')}`;
+    this.media.set(path, { accountSid, bytes, mimeType, failFirst: [...(opts.failFirst ?? [])], gone: false });
+    return `${this.url}${path}`;
+  }
+
+  /** The media was deleted at Twilio: its URL answers 404. */
+  deleteMedia(url: string): this {
+    const m = this.media.get(new URL(url).pathname);
+    if (m) m.gone = true;
+    return this;
+  }
+
   messagesPath(accountSid: string): string {
     return `${API}${accountSid}/Messages.json`;
   }
@@ -94,23 +115,37 @@ export class SimulatedTwilio extends SimulatedHttpServer {
     const error = (status: number, code: number, message: string) =>
       reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 
-    const m = /^\/2010-04-01\/Accounts\/([^/.]+)(\.json|\/Messages\.json|\/IncomingPhoneNumbers\.json)$/.exec(path);
-    if (!m) return error(404, 20404, `The requested resource ${path} was not found`);
-    const [, sid, resource] = m;
-
     // Basic auth: username = the Account SID in the path, password = its Auth Token.
-    const account = this.accounts.get(sid);
-    const basic = /^Basic (.+)$/.exec(call.authorization ?? '');
-    const [user, pass] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(/:(.*)/s) : [];
-    if (!account || user !== sid || pass !== account.token) {
-      return reply(401, {
+    const authorized = (sid: string) => {
+      const account = this.accounts.get(sid);
+      const basic = /^Basic (.+)$/.exec(call.authorization ?? '');
+      const [user, pass] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(/:(.*)/s) : [];
+      return account !== undefined && user === sid && pass === account.token;
+    };
+    const unauthorized = () =>
+      reply(401, {
         code: 20003,
         detail: 'Your AccountSid or AuthToken was incorrect.',
         message: 'Authenticate',
         more_info: 'https://www.twilio.com/docs/errors/20003',
         status: 401,
       });
+
+    const media = this.media.get(path);
+    if (media && req.method === 'GET') {
+      if (!authorized(media.accountSid)) return unauthorized();
+      if (media.gone) return error(404, 20404, `The requested resource ${path} was not found`);
+      const status = media.failFirst.shift();
+      if (status) return error(status, 20500, 'An internal server error has occurred');
+      res.writeHead(200, { 'content-type': media.mimeType, 'content-length': String(media.bytes.length) });
+      return void res.end(media.bytes);
     }
+
+    const m = /^\/2010-04-01\/Accounts\/([^/.]+)(\.json|\/Messages\.json|\/IncomingPhoneNumbers\.json)$/.exec(path);
+    if (!m) return error(404, 20404, `The requested resource ${path} was not found`);
+    const [, sid, resource] = m;
+    const account = this.accounts.get(sid)!;
+    if (!authorized(sid)) return unauthorized();
     const script = this.nextScripted(path);
     if (script) return reply(script.status, script.body, script.headers);
 

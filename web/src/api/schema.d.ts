@@ -1709,6 +1709,11 @@ export interface components {
         AttachmentResponse: {
             /** @description By type: audio AudioDetail, sticker StickerDetail, location LocationDetail, contacts ContactsDetail, order OrderDetail, poll PollDetail, link LinkDetail, share/story_mention/reel ShareDetail, referral ReferralDetail, system SystemDetail, other PlaceholderDetail */
             detail?: components["schemas"]["AudioDetailResponse"] | components["schemas"]["StickerDetailResponse"] | components["schemas"]["LocationDetailResponse"] | components["schemas"]["ContactsDetailResponse"] | components["schemas"]["OrderDetailResponse"] | components["schemas"]["PollDetailResponse"] | components["schemas"]["LinkDetailResponse"] | components["schemas"]["ShareDetailResponse"] | components["schemas"]["ReferralDetailResponse"] | components["schemas"]["SystemDetailResponse"] | components["schemas"]["PlaceholderDetailResponse"];
+            /**
+             * @description Why the copy failed: too_large (over the platform's limit), not_found (gone at the platform, e.g. an expired link), unsupported (a file this channel cannot fetch), quota_exceeded (the organization's storage is full), fetch_failed (the platform kept failing or refused)
+             * @enum {string}
+             */
+            failure?: "too_large" | "not_found" | "unsupported" | "quota_exceeded" | "fetch_failed";
             /** @example image/jpeg */
             mimeType?: string;
             /**
@@ -1721,6 +1726,11 @@ export interface components {
             sha256?: string;
             /** @description Bytes, for files we store */
             size?: number;
+            /**
+             * @description An inbound file's copy into our storage: pending (being fetched from the platform), stored (download it through the attachments route; uploadId names the copy) or failed (see failure). Absent: nothing to copy
+             * @enum {string}
+             */
+            state?: "pending" | "stored" | "failed";
             /**
              * @description Media (image, video, audio, file, sticker) carry a file; the other types carry their content in `detail`. `other`: content the inbox cannot show yet, named in `detail`
              * @enum {string}

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { enableTenantIsolation } from './tenant-isolation';
+import { setJobKinds } from './job-kinds';
 
 /**
  * CRM integrations (issue 17): the Customer's CRM connections (credentials sealed like channel
@@ -7,17 +8,6 @@ import { enableTenantIsolation } from './tenant-isolation';
  * in one unified shape (the keys we query by as columns, the rest as the libs/domain record), and
  * the links between CRM clients and contacts. Tenant tables in the tenant's region, RLS forced.
  */
-/** Rewrites queue.jobs' kind check from the kinds it lists now (whatever migrations ran before). */
-async function setJobKinds(q: QueryRunner, change: (kinds: string[]) => string[]): Promise<void> {
-  const [row] = await q.query(
-    `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'queue.jobs'::regclass and conname = 'jobs_kind_check'`,
-  );
-  const kinds = [...String(row?.def ?? '').matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
-  const next = change(kinds).map((k) => `'${k.replace(/[^a-z_]/g, '')}'`);
-  await q.query(`alter table queue.jobs drop constraint jobs_kind_check`);
-  await q.query(`alter table queue.jobs add constraint jobs_kind_check check (kind in (${next.join(', ')}))`);
-}
-
 export class Crm1766200000000 implements MigrationInterface {
   name = 'Crm1766200000000';
 
