@@ -385,6 +385,29 @@ describe('inbound media copies', () => {
     expect((await fetch(cdn)).status).toBe(403);
   });
 
+  it('an Instagram message its sender deleted takes the copy of its file with it', async () => {
+    const owner = await t.signup();
+    const igAccountId = platformId();
+    graph.instagram(igAccountId, `IGQ-token-${igAccountId}`);
+    await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'instagram', name: 'IG', config: { igAccountId }, credentials: { accessToken: `IGQ-token-${igAccountId}` } },
+    });
+    const igsid = platformId();
+    const mid = `aWdf_${randomUUID()}`;
+    const url = graph.cdnFile(png(), 'image/png');
+    await postMetaWebhook(t, instagramMessage(igAccountId, igsid, { mid, attachments: [{ type: 'image', payload: { url } }] }));
+    await t.drainInbound();
+    await t.drainMedia();
+    const blobs = async () => (await eu.query(`select count(*)::int as n from media_blobs where tenant_id = $1`, [owner.tenantId])).rows[0].n;
+    expect(await blobs()).toBe(1);
+
+    await postMetaWebhook(t, instagramMessage(igAccountId, igsid, { mid, is_deleted: true }));
+    await t.drainInbound();
+    expect(await blobs()).toBe(0);
+    expect((await eu.query(`select count(*)::int as n from uploads where tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(0);
+  });
+
   it('erasing the End User deletes the bytes of the files they sent', async () => {
     const owner = await t.signup();
     const channel = await whatsapp.connect(owner);

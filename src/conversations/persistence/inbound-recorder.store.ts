@@ -247,6 +247,8 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
          where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
         [tenant.tenantId, channelId, externalMessageId],
       );
+      // The copies of its files go too (their blobs with their last upload).
+      if (updated[0]) await tx.query(`delete from uploads where tenant_id = $1 and message_id = $2`, [tenant.tenantId, updated[0].id]);
       return updated[0] ? toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: updated[0].id } })) : null;
     });
   }
