@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { KeyRing } from '../../libs/crypto/src';
 import { LARGEST_MEDIA_BYTES } from '../../libs/policy/src';
@@ -33,6 +34,11 @@ export abstract class AppConfig {
   abstract readonly mediaQuotaBytes: number;
   /** The largest file an upload takes before a channel is named (the largest any platform takes, unless lowered). */
   abstract readonly mediaMaxUploadBytes: number;
+  /**
+   * Region -> directory holding that region's media bytes (`MEDIA_DIR_<REGION>`, e.g. MEDIA_DIR_RU);
+   * a region without one keeps them in its database. Each directory must sit on storage in its region.
+   */
+  abstract readonly mediaDirs: Readonly<Record<string, string>>;
   abstract readonly dataDir: string;
   /** `kid:base64key,…`, newest last: master keys of the credentials envelope encryption. */
   abstract readonly masterKeys: string;
@@ -265,6 +271,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     if (isHttpUrl(value)) apiUrls.set(name, value.trim().replace(/\/$/, ''));
     else problems.push(`${name}: expected an http(s) URL`);
   }
+  const mediaDirs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const m = /^MEDIA_DIR_([A-Z][A-Z0-9_]*)$/.exec(name);
+    if (!m || value === undefined) continue;
+    const region = m[1].toLowerCase();
+    const regions = e.REGION_DATABASE_URLS ? Object.keys(e.REGION_DATABASE_URLS) : [e.DEFAULT_REGION];
+    if (!regions.includes(region)) problems.push(`${name}: no region "${region}" (regions: ${regions.join(', ')})`);
+    else if (!value.trim()) problems.push(`${name}: expected a directory path`);
+    else mediaDirs[region] = resolvePath(value.trim());
+  }
   if (problems.some((p) => /^(JWT_SECRET|MM_MASTER_KEYS): required/.test(p))) {
     problems.push(`generate the secrets with: ${GENERATE_SECRETS_COMMAND}`);
   }
@@ -290,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
+    mediaDirs: Object.freeze(mediaDirs),
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,
     meta: Object.freeze({

@@ -1,32 +1,30 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { MediaLimitExceeded, MediaStore, StoredBlob, TenantRef, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
-import { firstRow, rows } from '../database/sql';
+import { firstRow } from '../database/sql';
+import { MediaBlobRows, PutTally } from './media-blob.rows';
 
 /** Rows of 256 KiB: big enough that a 100 MB file is 400 short statements, small enough to stream. */
 export const CHUNK_BYTES = 256 * 1024;
-const HEAD_BYTES = 4096;
 
 /**
  * Media in the tenant's region database (the default store). A put writes its chunks each in a
  * short transaction of its own, so a slow client holds no connection between pieces; the blob is
- * `pending` until its last chunk, then it either becomes the tenant's blob for that sha256 or, if
- * the tenant has those bytes already, gives way to it. Nothing reads a pending blob, and the sweep
- * removes those a client abandoned.
+ * `pending` until its last chunk (see MediaBlobRows). Nothing reads a pending blob, and the sweep
+ * removes those a client abandoned. The chunks go with their blob row (cascade).
  */
 export class PostgresMediaStore extends MediaStore {
+  private readonly blobs: MediaBlobRows;
+
   constructor(private readonly dbs: RegionDatabases) {
     super();
+    this.blobs = new MediaBlobRows(dbs);
   }
 
   async put(tenant: TenantRef, source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredBlob> {
     const t = tenant.tenantId;
-    const blobId = randomUUID();
-    await this.dbs.forTenant(tenant, (tx) => tx.query(`insert into media_blobs (tenant_id, id) values ($1, $2)`, [t, blobId]));
-    const hash = createHash('sha256');
-    let size = 0;
+    const blobId = await this.blobs.begin(tenant);
+    const tally = new PutTally(maxBytes);
     let seq = 0;
-    let head: Buffer = Buffer.alloc(0);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     const flush = async () => {
@@ -43,10 +41,7 @@ export class PostgresMediaStore extends MediaStore {
     try {
       for await (const piece of source) {
         const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-        size += buf.length;
-        if (size > maxBytes) throw new MediaLimitExceeded(maxBytes);
-        hash.update(buf);
-        if (head.length < HEAD_BYTES) head = Buffer.concat([head, buf.subarray(0, HEAD_BYTES - head.length)]);
+        if (!tally.add(buf)) throw new MediaLimitExceeded(maxBytes);
         for (let at = 0; at < buf.length;) {
           const take = Math.min(CHUNK_BYTES - pendingBytes, buf.length - at);
           // A copy: the source may reuse its buffer for the next piece.
@@ -58,22 +53,12 @@ export class PostgresMediaStore extends MediaStore {
       }
       await flush();
     } catch (err) {
-      await this.drop(tenant, blobId).catch(() => undefined);
+      await this.blobs.drop(tenant, blobId).catch(() => undefined);
       throw err;
     }
-    const digest = hash.digest();
-    const kept = await this.dbs.forTenant(tenant, async (tx) => {
-      // Serialises two puts of the same bytes: the second waits, then finds the first's blob.
-      await tx.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${t}:${digest.toString('hex')}`]);
-      const existing = await firstRow<{ id: string }>(tx, `select id from media_blobs where tenant_id = $1 and sha256 = $2`, [t, digest]);
-      if (existing) {
-        await tx.query(`delete from media_blobs where tenant_id = $1 and id = $2`, [t, blobId]);
-        return existing.id;
-      }
-      await tx.query(`update media_blobs set sha256 = $3, size = $4, stored_at = now() where tenant_id = $1 and id = $2`, [t, blobId, digest, size]);
-      return blobId;
-    });
-    return { blobId: kept, sha256: digest.toString('hex'), size, head };
+    const digest = tally.digest();
+    const kept = await this.blobs.keep(tenant, blobId, digest, tally.size);
+    return { blobId: kept, sha256: digest.toString('hex'), size: tally.size, head: tally.head };
   }
 
   async *open(tenant: TenantRef, blobId: string): AsyncIterable<Uint8Array> {
@@ -97,23 +82,17 @@ export class PostgresMediaStore extends MediaStore {
     }
   }
 
-  async usage(tenant: TenantRef): Promise<number> {
-    const row = await this.dbs.forTenant(tenant, (tx) =>
-      firstRow<{ bytes: string }>(tx, `select coalesce(sum(size), 0)::text as bytes from media_blobs where tenant_id = $1`, [tenant.tenantId]),
-    );
-    return Number(row?.bytes ?? 0);
+  usage(tenant: TenantRef): Promise<number> {
+    return this.blobs.usage(tenant);
   }
 
-  async sweep(tenant: TenantRef, before: Date): Promise<number> {
-    return this.dbs.forTenant(
-      tenant,
-      async (tx) =>
-        (await rows(tx, `delete from media_blobs where tenant_id = $1 and stored_at is null and created_at < $2 returning id`, [tenant.tenantId, before]))
-          .length,
-    );
+  sweep(tenant: TenantRef, before: Date): Promise<number> {
+    return this.blobs.sweep(tenant, before);
   }
 
-  private drop(tenant: TenantRef, blobId: string): Promise<unknown> {
-    return this.dbs.forTenant(tenant, (tx) => tx.query(`delete from media_blobs where tenant_id = $1 and id = $2`, [tenant.tenantId, blobId]));
+  /** The bytes went with the rows: only the removal notes, kept for stores outside the database, are cleared. */
+  async collect(tenant: TenantRef): Promise<number> {
+    await this.blobs.forgetRemoved(tenant, 'all');
+    return 0;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { ChannelKind, TenantRef } from '../../libs/domain/src';
+import { type ChannelKind, MediaStore, type TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 import { CrmLinksStore } from '../integrations/crm/core/crm-links.store';
@@ -36,6 +36,7 @@ export class ErasureService {
     private readonly directory: TenantDirectory,
     private readonly queue: JobQueue,
     private readonly crm: CrmLinksStore,
+    private readonly media: MediaStore,
   ) {}
 
   /** Whether the tenant has anything of the subject (a contact, or an identity of the platform user). */
@@ -56,8 +57,8 @@ export class ErasureService {
    * Erases and records the receipt in the same transaction: no erasure without its proof. A
    * request run again (it had failed elsewhere) adds what it erased now to the tenant's receipt.
    */
-  eraseWithReceipt(tenant: TenantRef, subject: ErasureSubject, receipt: { code: string; scope: string; requestedAt: Date }): Promise<ErasureCounts> {
-    return this.dbs.forTenant(tenant, async (tx) => {
+  async eraseWithReceipt(tenant: TenantRef, subject: ErasureSubject, receipt: { code: string; scope: string; requestedAt: Date }): Promise<ErasureCounts> {
+    const counts = await this.dbs.forTenant(tenant, async (tx) => {
       const counts = await this.erase(tx, tenant.tenantId, subject);
       await tx.query(
         `insert into deletion_receipts as r (tenant_id, request_code, subject_hash, scope, counts, requested_at) values ($1, $2, $3, $4, $5, $6)
@@ -68,6 +69,9 @@ export class ErasureService {
       );
       return counts;
     });
+    // Committed: file bytes kept outside the database go now too, not at the next hourly purge.
+    await this.media.collect(tenant);
+    return counts;
   }
 
   /** Tenants of a region that hold an identity of the platform user (the app role reads per tenant). */

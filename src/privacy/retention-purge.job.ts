@@ -175,6 +175,9 @@ export class RetentionPurgeJob implements OnApplicationBootstrap {
         [t, idleBefore],
       ),
     );
+
+    // 6. Files kept outside the database whose blobs went in any step above (or anywhere since the last run).
+    add('media_files', await this.media.collect(tenant));
   }
 
   /** Deletes the rows `select` finds, one short transaction per batch, until none are left. */

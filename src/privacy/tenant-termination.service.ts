@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TenantRef, invalid } from '../../libs/domain/src';
+import { MediaStore, TenantRef, invalid } from '../../libs/domain/src';
 import { AuditLog } from '../audit/audit-log.store';
 import { ChannelRoutes, RouteKey } from '../channels/core/channel-routes';
 import { isBlankName } from '../common/display-name';
@@ -60,6 +60,7 @@ export class TenantTerminationService {
     private readonly directory: TenantDirectory,
     private readonly tenants: TenantStore,
     private readonly requests: DeletionRequestStore,
+    private readonly media: MediaStore,
   ) {}
 
   async start(tenant: TenantRef, actorId: string, confirmName: string): Promise<TerminationStarted> {
@@ -133,6 +134,7 @@ export class TenantTerminationService {
       return gone ? 1 : 0;
     });
     await count('tenants', tenants);
+    await count('media_files', await this.media.collect(tenant));
     // Last: logins and account routes stop resolving only once the data is gone.
     const counts = await this.dbs.directory().transaction(async (tx) => {
       const completed = await this.requests.completeTermination(tx, marked?.code ?? null, 'The organization and all its data were deleted');

@@ -23,8 +23,9 @@ export class MediaLimitExceeded extends Error {
  * holds a whole file in memory), content-addressed per tenant. What the bytes are (a file name, a
  * type, which message sent them) is the uploads' business, not the store's.
  *
- * A blob lives as long as something refers to it: the adapter is told when the last reference
- * goes (PostgreSQL: a trigger on the referring rows), so every deletion path deletes bytes too.
+ * A blob lives as long as something refers to it: its row goes with its last reference (a trigger
+ * on the referring rows), and with the row the bytes (PostgreSQL: its chunks, by cascade; a
+ * directory: the file, at the next `collect`), so every deletion path deletes bytes too.
  */
 export abstract class MediaStore {
   /** Streams `source` in; throws MediaLimitExceeded past `maxBytes` (and keeps nothing). */
@@ -35,4 +36,9 @@ export abstract class MediaStore {
   abstract usage(tenant: TenantRef): Promise<number>;
   /** Drops puts that never finished (a client gone mid-upload, a crash) and started before `before`; answers how many. */
   abstract sweep(tenant: TenantRef, before: Date): Promise<number>;
+  /**
+   * Deletes the bytes of blobs whose last reference went since the last call (erasure, retention,
+   * termination call it once their deletions committed); answers how many blobs' bytes went.
+   */
+  abstract collect(tenant: TenantRef): Promise<number>;
 }

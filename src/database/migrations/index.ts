@@ -47,6 +47,7 @@ import { Reports1766600000001 } from './region/1766600000001-reports';
 import { CustomAttributes1766900000000 } from './region/1766900000000-custom-attributes';
 import { Csat1767100000000 } from './region/1767100000000-csat';
 import { InboundMediaAndQuotes1767200000000 } from './region/1767200000000-inbound-media-and-quotes';
+import { MediaRemovals1767300000000 } from './region/1767300000000-media-removals';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -88,6 +89,7 @@ export const REGION_MIGRATIONS = [
   CustomAttributes1766900000000,
   Csat1767100000000,
   InboundMediaAndQuotes1767200000000,
+  MediaRemovals1767300000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
