@@ -10,7 +10,7 @@
  * Target: list p95 < 20 ms.
  *
  * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
- * BENCH_MESSAGES. Only 127.0.0.1 and the database server are contacted.
+ * BENCH_MESSAGES; BENCH_EXPLAIN=1 prints the plans of the first and the deepest page. Only 127.0.0.1 and the database server are contacted.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -164,6 +164,23 @@ async function main(): Promise<void> {
         { assigneeId: user.id, unread: true, sort: 'last_activity' },
         { limit: PAGE_SIZE, after: c ? decodeCursor(c) : undefined },
       );
+
+    if (process.env.BENCH_EXPLAIN) {
+      // The plans behind the figures: first page and the deepest cursor, as the app role sends them.
+      const c = await sqlPool.connect();
+      try {
+        for (const [label, at] of [
+          ['first page', undefined],
+          ['deepest page', cursors[cursors.length - 1]],
+        ] as const) {
+          const { text, values } = sqlOf(at);
+          const plan = await c.query(`explain (analyze, buffers, costs off) ${text}`, values);
+          process.stdout.write(`\n-- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+        }
+      } finally {
+        c.release();
+      }
+    }
 
     const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
     const rows: Array<{ label: string; s: Stats; against?: Stats }> = [{ label: 'GET /health (floor)', s: health }];
