@@ -14,7 +14,7 @@ import { DashboardFiles, renderIndex } from './dashboard-files';
 export class DashboardController {
   constructor(private readonly files: DashboardFiles) {}
 
-  @Get(['', 'login', 'signup', 'inbox', 'inbox/:id', 'settings', 'settings/:section', 'account/:page'])
+  @Get(['', 'login', 'signup', 'inbox', 'inbox/:id', 'reports', 'settings', 'settings/:section', 'account/:page'])
   @BrowserFacing('dashboard')
   page(@Res({ passthrough: true }) reply: FastifyReply): string {
     reply.header('content-type', 'text/html; charset=utf-8');

@@ -4,6 +4,7 @@ import { Shell } from './components/Shell';
 import { ACCOUNT_PAGES, type AccountPage, AccountPages } from './pages/AccountPages';
 import { AuthPage } from './pages/AuthPage';
 import { InboxPage } from './pages/inbox/InboxPage';
+import { ReportsPage } from './pages/ReportsPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
 import { match, navigate, usePath } from './router';
 
@@ -30,7 +31,9 @@ export function App() {
   const conversation = match('/inbox/:id', path);
   return (
     <Shell session={session} path={path}>
-      {settings ? (
+      {path === '/reports' && isManager(session) ? (
+        <ReportsPage />
+      ) : settings ? (
         isManager(session) ? (
           <SettingsPage section={settings.section} session={session} />
         ) : (

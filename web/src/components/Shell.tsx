@@ -9,6 +9,7 @@ import { type Session, isManager } from '../api/session';
 import type { Tenant } from '../api/types';
 import { useLiveStatus, useLiveUpdates } from '../live/events';
 import { navigate } from '../router';
+import { AvailabilitySwitch } from './AvailabilitySwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NotificationsBell } from './NotificationsBell';
 
@@ -27,7 +28,12 @@ export function Shell({ session, path, children }: { session: Session; path: str
   };
   const links = [
     { to: '/inbox', label: t('nav.inbox'), active: path.startsWith('/inbox') },
-    ...(isManager(session) ? [{ to: '/settings', label: t('nav.settings'), active: path.startsWith('/settings') }] : []),
+    ...(isManager(session)
+      ? [
+          { to: '/reports', label: t('nav.reports'), active: path.startsWith('/reports') },
+          { to: '/settings', label: t('nav.settings'), active: path.startsWith('/settings') },
+        ]
+      : []),
   ];
 
   return (
@@ -70,6 +76,7 @@ export function Shell({ session, path, children }: { session: Session; path: str
             <Badge variant="light" color="gray" visibleFrom="md">
               {t(`roles.${session.role}`)}
             </Badge>
+            {session.role !== 'operator' && <AvailabilitySwitch userId={session.userId} />}
             {session.role !== 'operator' && <NotificationsBell session={session} />}
             <LanguageSwitch />
             <Button variant="default" size="compact-sm" onClick={() => void signOut()} visibleFrom="sm">

@@ -3,12 +3,15 @@ import { useTranslation } from 'react-i18next';
 import type { Session } from '../../api/session';
 import { navigate } from '../../router';
 import { AccessSettings, AuditSettings, ExportSettings, PrivacySettings } from './PrivacySettings';
+import { BusinessHoursSettings } from './BusinessHoursSettings';
 import { ChannelSettings } from './ChannelSettings';
+import { CsatSettings } from './CsatSettings';
 import { ReplySettings } from './ReplySettings';
 import { SandboxPanel } from './SandboxPanel';
 import { RetentionSettings, UserSettings, WebhookSettings } from './TeamSettings';
+import { TeamsSettings } from './TeamsSettings';
 
-export const SECTIONS = ['channels', 'users', 'replies', 'retention', 'webhooks', 'privacy', 'exports', 'audit', 'access'] as const;
+export const SECTIONS = ['channels', 'users', 'teams', 'hours', 'csat', 'replies', 'retention', 'webhooks', 'privacy', 'exports', 'audit', 'access'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Owner and admin settings: one tab per area, each its own URL (/settings/<section>). */
@@ -38,6 +41,15 @@ export function SettingsPage({ section, session }: { section: string; session: S
         </Tabs.Panel>
         <Tabs.Panel value="users" pt="md">
           <UserSettings session={session} />
+        </Tabs.Panel>
+        <Tabs.Panel value="teams" pt="md">
+          <TeamsSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="hours" pt="md">
+          <BusinessHoursSettings />
+        </Tabs.Panel>
+        <Tabs.Panel value="csat" pt="md">
+          <CsatSettings />
         </Tabs.Panel>
         <Tabs.Panel value="replies" pt="md">
           <ReplySettings />

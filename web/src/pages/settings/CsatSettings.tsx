@@ -1,0 +1,95 @@
+import { Button, Card, Group, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, unwrap } from '../../api/client';
+import { useChannels } from '../../api/queries';
+import type { components } from '../../api/schema';
+import { toast } from '../../components/Toasts';
+
+type Settings = components['schemas']['CsatSettingsResponse'];
+
+const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
+
+/** Per channel: whether resolved conversations ask the customer for a rating, and in which words. */
+export function CsatSettings() {
+  const { t } = useTranslation();
+  const channels = useChannels();
+  const settings = useQuery({
+    queryKey: ['csat-settings'],
+    queryFn: async () => (await unwrap<{ items: Settings[] }>(api.GET('/api/csat/settings'))).items,
+  });
+  const nameOf = (id: string) => channels.data?.find((c) => c.id === id)?.name ?? id;
+  return (
+    <Stack>
+      <Text size="sm" c="dimmed">
+        {t('csat.intro')}
+      </Text>
+      {(settings.data ?? []).map((s) => (
+        <CsatCard key={`${s.channelId}:${s.enabled}:${s.language}:${s.question}`} settings={s} name={nameOf(s.channelId)} />
+      ))}
+    </Stack>
+  );
+}
+
+function CsatCard({ settings, name }: { settings: Settings; name: string }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [form, setForm] = useState({ enabled: settings.enabled, language: settings.language, question: settings.question ?? '' });
+  const save = useMutation({
+    mutationFn: () =>
+      unwrap<Settings>(
+        api.PUT('/api/csat/settings/{channelId}', {
+          params: { path: { channelId: settings.channelId } },
+          body: { enabled: form.enabled, language: form.language, question: form.question.trim() || null },
+        }),
+      ),
+    onSuccess: () => {
+      toast(t('csat.saved'));
+      void qc.invalidateQueries({ queryKey: ['csat-settings'] });
+    },
+    onError: (err) => toast(errorText(err), 'red'),
+  });
+  if (!settings.supported)
+    return (
+      <Card withBorder>
+        <Text size="sm">
+          {name}:{' '}
+          <Text span c="dimmed">
+            {t('csat.unsupported')}
+          </Text>
+        </Text>
+      </Card>
+    );
+  return (
+    <Card withBorder data-testid="csat-card">
+      <Stack gap="sm">
+        <Switch label={t('csat.enabled', { name })} checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.currentTarget.checked })} />
+        <Group grow align="start">
+          <Select
+            label={t('csat.language')}
+            data={[
+              { value: 'en', label: 'English' },
+              { value: 'ru', label: 'Русский' },
+            ]}
+            value={form.language}
+            onChange={(v) => v && setForm({ ...form, language: v as Settings['language'] })}
+            allowDeselect={false}
+          />
+          <TextInput
+            label={t('csat.question')}
+            description={t('csat.questionHint', { question: settings.language === form.language ? settings.effectiveQuestion : '…' })}
+            value={form.question}
+            onChange={(e) => setForm({ ...form, question: e.currentTarget.value })}
+            maxLength={500}
+          />
+        </Group>
+        <Group justify="flex-end">
+          <Button onClick={() => save.mutate()} loading={save.isPending}>
+            {t('settings.save')}
+          </Button>
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
