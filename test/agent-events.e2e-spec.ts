@@ -89,9 +89,14 @@ describe('Agent event stream', () => {
     const reply = await t.request('POST', `/api/conversations/${conv.id}/messages`, { token: a.token, body: { text: 'hello' } });
     expect((await sa.next((f) => f.event === 'message.created' && f.data.data.direction === 'outbound')).data.data.messageId).toBe(reply.body.id);
     const events = t.app.get(DomainEvents);
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('the token was revoked', 'channel.revoked') });
-    events.publish({ tenantId: a.tenantId, type: 'channel.updated', data: { id: channelA, status: 'revoked' } });
-    events.publish({ tenantId: a.tenantId, type: 'message.status', data: { conversationId: conv.id, messageId: reply.body.id, status: 'sent', error: null } });
+    events.publish({ tenantId: a.tenantId, region: a.region, type: 'notification.created', data: notice('the token was revoked', 'channel.revoked') });
+    events.publish({ tenantId: a.tenantId, region: a.region, type: 'channel.updated', data: { id: channelA, status: 'revoked' } });
+    events.publish({
+      tenantId: a.tenantId,
+      region: a.region,
+      type: 'message.status',
+      data: { conversationId: conv.id, messageId: reply.body.id, status: 'sent', error: null },
+    });
     expect((await sa.next((f) => f.event === 'notification.created')).data.data.kind).toBe('channel.revoked');
     expect((await sa.next((f) => f.event === 'channel.updated')).data.data.status).toBe('revoked');
     expect((await sa.next((f) => f.event === 'message.status')).data.data.status).toBe('sent');
@@ -177,7 +182,7 @@ describe('Agent event stream', () => {
   it('says reset when the gap cannot be replayed (another run or instance, or evicted)', async () => {
     const replay = t.app.get(EventReplay);
     // Ids are the tenant's own (epoch-seq): the epoch of A's log is what the next reset hands out.
-    const current = (replay.resume(a.tenantId, 'not-an-id') as { lastId: string }).lastId;
+    const current = ((await replay.resume(a.tenantId, 'not-an-id')) as { lastId: string }).lastId;
     const foreign = await stream(as(a, { 'last-event-id': `${current.startsWith('deadbeef') ? 'cafebabe' : 'deadbeef'}-1` }));
     const reset = await foreign.next((f) => f.event === 'reset');
     expect(reset.data).toEqual({ reason: 'unknown_event_id' });
@@ -186,16 +191,19 @@ describe('Agent event stream', () => {
     expect((await resumed.pending()).filter((f) => f.event === 'reset')).toEqual([]);
     // An id from the future of this log was never handed out either.
     const [epoch, seq] = current.split('-');
-    expect(replay.resume(a.tenantId, `${epoch}-${Number(seq) + 1}`)).toMatchObject({ kind: 'reset', reason: 'unknown_event_id' });
+    expect(await replay.resume(a.tenantId, `${epoch}-${Number(seq) + 1}`)).toMatchObject({ kind: 'reset', reason: 'unknown_event_id' });
 
     const c = await t.signup();
     const events = t.app.get(DomainEvents);
-    events.publish({ tenantId: c.tenantId, type: 'notification.created', data: notice('0') });
-    const cEpoch = (replay.resume(c.tenantId, 'not-an-id') as { lastId: string }).lastId.split('-')[0];
-    const firstId = replay.resume(c.tenantId, `${cEpoch}-0`);
+    events.publish({ tenantId: c.tenantId, region: c.region, type: 'notification.created', data: notice('0') });
+    await events.settled();
+    const cEpoch = ((await replay.resume(c.tenantId, 'not-an-id')) as { lastId: string }).lastId.split('-')[0];
+    const firstId = await replay.resume(c.tenantId, `${cEpoch}-0`);
     expect(firstId.kind).toBe('replay');
     const oldest = (firstId as { events: Array<{ id: string }> }).events[0].id;
-    for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++) events.publish({ tenantId: c.tenantId, type: 'notification.created', data: notice(String(i)) });
+    for (let i = 1; i <= REPLAY_PER_TENANT + 1; i++)
+      events.publish({ tenantId: c.tenantId, region: c.region, type: 'notification.created', data: notice(String(i)) });
+    await events.settled();
     const late = await stream(as(c, { 'last-event-id': oldest }));
     expect((await late.next((f) => f.event === 'reset')).data).toEqual({ reason: 'events_evicted' });
   });
@@ -204,11 +212,11 @@ describe('Agent event stream', () => {
     const events = t.app.get(DomainEvents);
     const sa = await stream(as(a));
     const sb = await stream(as(b));
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('a1') });
+    events.publish({ tenantId: a.tenantId, region: a.region, type: 'notification.created', data: notice('a1') });
     const a1 = await sa.next((f) => f.event === 'notification.created');
-    for (let i = 0; i < 25; i++) events.publish({ tenantId: b.tenantId, type: 'notification.created', data: notice(`b${i}`) });
+    for (let i = 0; i < 25; i++) events.publish({ tenantId: b.tenantId, region: b.region, type: 'notification.created', data: notice(`b${i}`) });
     const lastOfB = (await Promise.all(Array.from({ length: 25 }, () => sb.next((f) => f.event === 'notification.created')))).pop()!;
-    events.publish({ tenantId: a.tenantId, type: 'notification.created', data: notice('a2') });
+    events.publish({ tenantId: a.tenantId, region: a.region, type: 'notification.created', data: notice('a2') });
     const a2 = await sa.next((f) => f.event === 'notification.created');
 
     const [epochA1, seqA1] = a1.id!.split('-');

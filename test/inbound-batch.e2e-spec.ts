@@ -151,7 +151,7 @@ describe('inbound messages recorded in batches', () => {
     const readers = new Pool({ connectionString: await regionUrl('eu'), max: 8 });
     const subscription = t.app
       .get(DomainEvents)
-      .forTenant(tenant.tenantId)
+      .forTenant(tenant)
       .subscribe((event) => {
         // Read from another connection: only committed rows are visible there.
         const visible =
@@ -169,6 +169,8 @@ describe('inbound messages recorded in batches', () => {
         msg(channelId, { externalContactId: 'b', externalMessageId: 'e3' }),
         msg(channelId, { externalContactId: 'b', externalMessageId: 'e3' }),
       ]);
+      // Events reach followers from the log, a moment after the commit.
+      for (let i = 0; i < 100 && seen.length < 5; i++) await new Promise((r) => setTimeout(r, 50));
       expect(seen.filter((s) => s.event.type === 'message.created')).toHaveLength(3);
       expect(seen.filter((s) => s.event.type === 'conversation.updated')).toHaveLength(2);
       expect(await Promise.all(seen.map((s) => s.visible))).toEqual(seen.map(() => 1));

@@ -491,7 +491,8 @@ describe('Outgoing webhooks', () => {
       const url = receiver.endpoint();
       const transactions = jest.spyOn(t.app.get(RegionDatabases), 'forTenant');
       const burst = (n: number) => {
-        for (let i = 0; i < n; i++) events.publish({ tenantId: owner.tenantId, type: 'conversation.updated', data: { id: randomUUID() } });
+        for (let i = 0; i < n; i++)
+          events.publish({ tenantId: owner.tenantId, region: owner.region, type: 'conversation.updated', data: { id: randomUUID() } });
         return dispatcher.settled();
       };
       try {

@@ -24,7 +24,7 @@ describe('unit of work', () => {
   const listen = () =>
     t.app
       .get(DomainEvents)
-      .forTenant(tenant.tenantId)
+      .forTenant(tenant)
       .subscribe((e) => heard.push(e));
   const messageCount = async (externalId: string) =>
     (await db.query(`select count(*)::int as n from messages where tenant_id = $1 and external_id = $2`, [tenant.tenantId, externalId])).rows[0].n;
@@ -41,6 +41,8 @@ describe('unit of work', () => {
         expect(await messageCount('uow-1')).toBe(0);
         expect(heard).toEqual([]);
       });
+      // Events reach followers from the log, a moment after the commit.
+      for (let i = 0; i < 100 && heard.filter((e) => e.type === 'message.created').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       sub.unsubscribe();
     }
@@ -58,6 +60,8 @@ describe('unit of work', () => {
           throw new Error('a later step failed');
         }),
       ).rejects.toThrow('a later step failed');
+      await t.app.get(DomainEvents).settled();
+      await new Promise((r) => setTimeout(r, 200)); // anything wrongly published would arrive by now
     } finally {
       sub.unsubscribe();
     }

@@ -104,7 +104,12 @@ export class AutoAssigner extends ConversationRouter implements OnModuleDestroy 
       return assigned;
     });
     for (const a of made) {
-      this.events.publish({ tenantId: tenant.tenantId, type: 'conversation.updated', data: { id: a.id, status: 'open', assigneeId: a.userId } });
+      this.events.publish({
+        tenantId: tenant.tenantId,
+        region: tenant.region,
+        type: 'conversation.updated',
+        data: { id: a.id, status: 'open', assigneeId: a.userId },
+      });
       await this.notifications.notifyUsers(tenant, [a.userId], {
         kind: 'conversation.assigned',
         conversationId: a.id,

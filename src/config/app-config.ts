@@ -48,6 +48,8 @@ export abstract class AppConfig {
   abstract readonly workerIdleMs: number;
   /** How long a claimed job stays with its worker; after a crash another instance takes it then. */
   abstract readonly workerLeaseSeconds: number;
+  /** How long the event log keeps events, i.e. how long a dropped stream can resume with Last-Event-ID. */
+  abstract readonly eventLogRetentionHours: number;
   abstract readonly telegramApiUrl: string;
   abstract readonly twilioApiUrl: string;
   /**
@@ -230,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       WORKERS: onOff({ default: true }),
       WORKER_IDLE_MS: integer(10, 60_000)({ default: 500 }),
       WORKER_LEASE_SECONDS: integer(1, 3600)({ default: 60 }),
+      EVENT_LOG_RETENTION_HOURS: integer(1, 24 * 30)({ default: 24 }),
       TELEGRAM_API_URL: url({ default: 'https://api.telegram.org' }),
       TWILIO_API_URL: url({ default: 'https://api.twilio.com' }),
       SMTP_PORT: integer(0, 65535)({ default: 2525 }),
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     workersEnabled: e.WORKERS,
     workerIdleMs: e.WORKER_IDLE_MS,
     workerLeaseSeconds: e.WORKER_LEASE_SECONDS,
+    eventLogRetentionHours: e.EVENT_LOG_RETENTION_HOURS,
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/$/, ''),
     twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
     platformApiUrl: (name: string, fallback: string) => apiUrls.get(`${name.toUpperCase()}_API_URL`) ?? fallback.replace(/\/$/, ''),

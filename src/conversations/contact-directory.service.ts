@@ -96,7 +96,7 @@ export class ContactDirectoryService {
       return merged;
     });
     for (const conversationId of result.conversationIds)
-      this.events.publish({ tenantId: tenant.tenantId, type: 'conversation.updated', data: { id: conversationId, contactId: id } });
+      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id: conversationId, contactId: id } });
     return { contact: result.contact, merge: result.merge };
   }
 

@@ -56,6 +56,7 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
     {} as never,
     {} as never,
     {} as never,
+    { unitOfWork: (_t: unknown, work: (tx: unknown) => Promise<unknown>) => work({}) } as never,
   );
   const send = (content: OutgoingContent) => service.send(TENANT, CONVERSATION, AGENT, content);
   return { send, outbox, consents, events, signal, adapters, optOuts };

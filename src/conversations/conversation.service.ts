@@ -29,6 +29,7 @@ import {
 import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
 import { DomainEvents } from '../common/domain-events.service';
+import { RegionDatabases } from '../database/region-databases';
 import { WorkSignal } from '../queue/work-signal.service';
 import { TeamsService } from '../teams/teams.service';
 import { UserStore } from '../tenancy/user.store';
@@ -69,6 +70,7 @@ export class ConversationService {
     private readonly teams: TeamsService,
     private readonly moduleRef: ModuleRef,
     private readonly uploads: UploadService,
+    private readonly dbs: RegionDatabases,
   ) {}
 
   /** Automatic assignment (resolved late: its module builds on this one). */
@@ -104,15 +106,26 @@ export class ConversationService {
     if (!inbound.text && !inbound.attachments?.length) throw invalid('EMPTY_MESSAGE', 'An inbound message needs text or attachments');
     const rated = await this.answerSurvey(tenant, inbound);
     if (rated) return rated;
-    const result = await this.inbound.recordInbound(tenant, inbound);
-    if (result.created && inbound.autoReply) {
-      // Nobody is to answer a vacation responder: no agent is notified, and automations see the mark.
-      this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound', autoReply: true });
-    } else if (result.created) {
-      await this.optOuts.recordKeywords(tenant, [inbound]);
-      await this.notices.inbound(tenant, [result.conversation.id]);
-      this.publish(tenant, 'message.created', { conversationId: result.conversation.id, messageId: result.message.id, direction: 'inbound' });
-      this.publish(tenant, 'conversation.updated', { id: result.conversation.id, status: result.conversation.status });
+    // One transaction: the message, what it causes, and its events (the log and the webhook outbox).
+    const result = await this.dbs.unitOfWork(tenant, async () => {
+      const recorded = await this.inbound.recordInbound(tenant, inbound);
+      if (recorded.created && inbound.autoReply) {
+        // Nobody is to answer a vacation responder: no agent is notified, and automations see the mark.
+        this.publish(tenant, 'message.created', {
+          conversationId: recorded.conversation.id,
+          messageId: recorded.message.id,
+          direction: 'inbound',
+          autoReply: true,
+        });
+      } else if (recorded.created) {
+        await this.optOuts.recordKeywords(tenant, [inbound]);
+        await this.notices.inbound(tenant, [recorded.conversation.id]);
+        this.publish(tenant, 'message.created', { conversationId: recorded.conversation.id, messageId: recorded.message.id, direction: 'inbound' });
+        this.publish(tenant, 'conversation.updated', { id: recorded.conversation.id, status: recorded.conversation.status });
+      }
+      return recorded;
+    });
+    if (result.created && !inbound.autoReply) {
       if (result.conversation.status === 'open' && !result.conversation.assigneeId) this.router.arrived(tenant, [result.conversation.id]);
       if (!inbound.noAutoAnswer) this.autoReplies.arrived(tenant, [result.conversation.id]);
     }
@@ -327,17 +340,21 @@ export class ConversationService {
     const attachments: Attachment[] | undefined = content.attachments?.map((a) =>
       a.uploadId ? uploaded.find((u) => u.uploadId === a.uploadId)! : ({ type: a.type!, url: a.url! } as Attachment),
     );
-    const message = await this.outbox.addOutboundMessage(tenant, {
-      conversationId,
-      authorId,
-      autoReply: opts.autoReply,
-      text: content.text ?? null,
-      attachments,
-      ...(uploadIds.length ? { uploadIds } : {}),
-      template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
+    // The reply and its event commit together (the event log and the webhook outbox).
+    const message = await this.dbs.unitOfWork(tenant, async () => {
+      const queued = await this.outbox.addOutboundMessage(tenant, {
+        conversationId,
+        authorId,
+        autoReply: opts.autoReply,
+        text: content.text ?? null,
+        attachments,
+        ...(uploadIds.length ? { uploadIds } : {}),
+        template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
+      });
+      this.publish(tenant, 'message.created', { conversationId, messageId: queued.id, direction: 'outbound' });
+      return queued;
     });
     this.signal.notify('outbound');
-    this.publish(tenant, 'message.created', { conversationId, messageId: message.id, direction: 'outbound' });
     return message;
   }
 
@@ -369,6 +386,6 @@ export class ConversationService {
   }
 
   private publish(tenant: TenantRef, type: 'message.created' | 'message.status' | 'conversation.updated', data: Record<string, unknown>): void {
-    this.events.publish({ tenantId: tenant.tenantId, type, data });
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type, data });
   }
 }

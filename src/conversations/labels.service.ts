@@ -121,7 +121,8 @@ export class LabelService {
       );
       return found.map(toLabel);
     });
-    for (const id of conversationIds) this.events.publish({ tenantId: tenant.tenantId, type: 'conversation.updated', data: { id, labels: ids } });
+    for (const id of conversationIds)
+      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id, labels: ids } });
     return labels;
   }
 }

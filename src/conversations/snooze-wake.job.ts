@@ -64,7 +64,12 @@ export class SnoozeWakeJob {
       ),
     );
     for (const c of woken)
-      this.events.publish({ tenantId: tenant.tenantId, type: 'conversation.updated', data: { id: c.id, status: 'open', assigneeId: c.assignee_id } });
+      this.events.publish({
+        tenantId: tenant.tenantId,
+        region: tenant.region,
+        type: 'conversation.updated',
+        data: { id: c.id, status: 'open', assigneeId: c.assignee_id },
+      });
     return woken.length;
   }
 }

@@ -142,6 +142,7 @@ export class TriageService {
       for (const c of changed)
         this.events.publish({
           tenantId: tenant.tenantId,
+          region: tenant.region,
           type: 'conversation.updated',
           data: { id: c.id, status: c.status, assigneeId: c.assigneeId, priority: c.priority },
         });

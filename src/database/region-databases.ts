@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { TenantRef } from '../../libs/domain/src';
@@ -33,6 +33,7 @@ export class RegionDatabases {
   private readonly pools = new Map<string, DataSource>();
   /** Pools for work that can be replayed (the inbound processor): asynchronous commit, own connections. */
   private readonly replayablePools = new Map<string, DataSource>();
+  private readonly appUrls = new Map<string, string>();
 
   /** `entities`: the composition root collects them from the feature modules (this layer imports none). */
   constructor(
@@ -53,6 +54,7 @@ export class RegionDatabases {
       const id = await migrateRegionDatabase(ownerUrl, { hostsDirectory, appRole, deploymentId });
       if (hostsDirectory) deploymentId = id;
       const url = appRoleUrl(ownerUrl, appRole);
+      this.appUrls.set(region, url);
       const ds = await this.pool(region, url, this.config.databasePoolSize, {});
       this.pools.set(region, ds);
       // Separate connections keep queue work from starving the API; asynchronous commit is safe
@@ -109,6 +111,18 @@ export class RegionDatabases {
     const ds = this.pools.get(region);
     if (!ds) throw notFound('UNKNOWN_REGION', `Region ${region} is not configured`);
     return ds;
+  }
+
+  /**
+   * A new connection to the region's database as the app role, outside every pool, for a
+   * session that lives as long as the caller wants (LISTEN). The caller closes it.
+   */
+  async connect(region: string): Promise<Client> {
+    const url = this.appUrls.get(region);
+    if (!url) throw notFound('UNKNOWN_REGION', `Region ${region} is not configured`);
+    const client = new Client({ connectionString: url, application_name: `monkeymachine:${region}:listen` });
+    await client.connect();
+    return client;
   }
 
   /** Resolves once the region's database answers a trivial query (health probes). */

@@ -1,120 +1,109 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { Subject, Subscription, filter } from 'rxjs';
-import { DomainEvent, DomainEvents } from '../common/domain-events.service';
+import { Injectable, Logger } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import type { TenantRef } from '../../libs/domain/src';
+import type { LoggedEvent } from '../common/domain-events.service';
+import { EventFeed } from '../common/event-feed.service';
+import { EventLogStore } from '../common/event-log.store';
+import { TenantDirectory } from '../tenancy/tenant-directory.store';
 
-/** A domain event with its place in its tenant's sequence (the SSE `id:`). */
-export interface StampedEvent extends DomainEvent {
-  id: string;
-  seq: number;
-  at: string;
-}
+/** A domain event with its place in its tenant's log (the SSE `id:`). */
+export type StampedEvent = LoggedEvent;
 
 /** What a (re)connecting client gets before the live events. */
 export type Resume =
   | { kind: 'fresh' }
   | { kind: 'replay'; events: StampedEvent[] }
-  /** Events may have been lost (evicted, or the id is from another instance or an earlier run): refetch state over REST. */
+  /** Events may have been lost (trimmed, too many, or the id is not of this tenant's log): refetch state over REST. */
   | { kind: 'reset'; reason: 'unknown_event_id' | 'events_evicted'; lastId: string };
 
+/** A client that missed more than this many events refetches over REST instead of replaying them. */
 export const REPLAY_PER_TENANT = 500;
-const TENANT_IDLE_MS = 15 * 60_000;
-const MAX_TENANTS = 10_000;
-
-interface TenantLog {
-  /** Random, new for every log: ids of a forgotten log, a restart or another instance never match. */
-  epoch: string;
-  /** The tenant's own count of events in this log: the only thing an id tells its reader. */
-  seq: number;
-  events: StampedEvent[];
-  /** Events with seq up to here are no longer held: a client that stopped before them missed some. */
-  evictedUpTo: number;
-  lastAt: number;
-}
 
 /**
- * A bounded, per-tenant memory of recent domain events so a dropped stream resumes with
- * Last-Event-ID. Ids are `<epoch>-<seq>`, both the tenant's own: the sequence counts only this
- * tenant's events (a process-wide counter would let every tenant watch how busy the others are),
- * and the epoch is drawn anew whenever the tenant's log starts (first event of a run, or after
- * the log was forgotten), so an id from a restart, another instance or a forgotten log asks for a
- * reset instead of silently skipping events.
+ * Resumes a dropped stream with Last-Event-ID from the region's durable event log (see the
+ * EventLog migration and EventFeed), on any instance and after any restart: ids are
+ * `<epoch>-<seq>`, both the tenant's own, so an id says nothing of other tenants' activity.
+ * A reset says the gap cannot be replayed: an id that is not of the tenant's log (malformed,
+ * from the future, or of a log since recreated), or events trimmed by retention, or more than
+ * REPLAY_PER_TENANT of them missed.
  *
- * Trade-off (vs. a persisted tenant event table): no write per event and nothing to purge, but
- * the memory is lost on restart and, like the in-process DomainEvents bus it listens to, holds
- * only this instance's events. With several instances the bus itself needs a shared transport
- * (PostgreSQL LISTEN/NOTIFY per region, or a broker) first; replay would then follow from it.
+ * Trade-off (vs. the in-memory log this replaced): one write per committed batch of events (in
+ * the change's transaction), a notification, and a read per batch on each other instance that
+ * follows the tenant; in return streams and replay work across instances and restarts.
  */
 @Injectable()
-export class EventReplay implements OnModuleDestroy {
-  /** Map order is least recently written first, which is the eviction order. */
-  private readonly tenants = new Map<string, TenantLog>();
-  private readonly live = new Subject<StampedEvent>();
-  private readonly subscription: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
+export class EventReplay {
+  private readonly log = new Logger(EventReplay.name);
+  /** Regions never change: looked up in the directory once per tenant and process. */
+  private readonly regions = new Map<string, string>();
 
-  constructor(events: DomainEvents) {
-    this.subscription = events.all().subscribe((e) => this.record(e));
-    this.sweeper = setInterval(() => this.sweep(Date.now()), 60_000);
-    this.sweeper.unref();
-  }
-
-  onModuleDestroy(): void {
-    this.subscription.unsubscribe();
-    clearInterval(this.sweeper);
-    this.live.complete();
-  }
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly store: EventLogStore,
+    private readonly directory: TenantDirectory,
+  ) {}
 
   /**
-   * Replays what the client missed and follows the tenant's live events. Both happen in the same
-   * tick, so no event can fall between the replay and the subscription.
+   * Replays what the client missed, then follows the tenant's live events: `onResume` runs once,
+   * before any `onEvent`, and no event is missed or repeated between the replay and the live
+   * ones (the live ones are held while the log is read, and passed on by number after it).
    */
   follow(tenantId: string, lastEventId: string | undefined, onResume: (r: Resume) => void, onEvent: (e: StampedEvent) => void): Subscription {
-    onResume(this.resume(tenantId, lastEventId));
-    return this.live.pipe(filter((e) => e.tenantId === tenantId)).subscribe(onEvent);
+    const subscription = new Subscription();
+    let held: StampedEvent[] | null = [];
+    let passed = 0;
+    const pass = (e: StampedEvent) => {
+      if (e.seq <= passed) return;
+      passed = e.seq;
+      onEvent(e);
+    };
+    void (async () => {
+      const tenant = await this.tenant(tenantId);
+      if (subscription.closed) return;
+      const feed = this.feed.subscribe(tenant, (e) => (held ? held.push(e) : pass(e)));
+      subscription.add(() => feed.unsubscribe());
+      // The head is read after the feed's own: whatever is past it, the feed passes on.
+      await feed.ready;
+      if (subscription.closed) return;
+      const resume = await this.resume(tenant, lastEventId);
+      if (subscription.closed) return;
+      onResume(resume);
+      if (resume.kind === 'replay') passed = resume.events.length ? resume.events[resume.events.length - 1].seq : seqOf(lastEventId!);
+      if (resume.kind === 'reset') passed = seqOf(resume.lastId);
+      for (const e of held!) pass(e);
+      held = null;
+    })().catch((err) => {
+      this.log.error(`events of tenant ${tenantId}: stream not resumed: ${(err as Error).message}`);
+      subscription.unsubscribe();
+    });
+    return subscription;
   }
 
-  resume(tenantId: string, lastEventId: string | undefined): Resume {
+  async resume(tenantOrId: TenantRef | string, lastEventId: string | undefined): Promise<Resume> {
     if (!lastEventId) return { kind: 'fresh' };
-    // A reset hands the client an id to resume from next time, so the tenant needs a log now.
-    const log = this.tenants.get(tenantId) ?? this.start(tenantId);
-    const lastId = `${log.epoch}-${log.seq}`;
+    const tenant = typeof tenantOrId === 'string' ? await this.tenant(tenantOrId) : tenantOrId;
+    const head = await this.store.head(tenant);
+    const lastId = `${head.epoch}-${head.lastSeq}`;
     const m = /^([0-9a-f]{8})-(\d{1,15})$/.exec(lastEventId);
     const after = m ? Number(m[2]) : NaN;
-    if (!m || m[1] !== log.epoch || after > log.seq) return { kind: 'reset', reason: 'unknown_event_id', lastId };
-    if (after < log.evictedUpTo) return { kind: 'reset', reason: 'events_evicted', lastId };
-    return { kind: 'replay', events: log.events.filter((e) => e.seq > after) };
+    if (!m || m[1] !== head.epoch || after > head.lastSeq) return { kind: 'reset', reason: 'unknown_event_id', lastId };
+    if (after === head.lastSeq) return { kind: 'replay', events: [] };
+    if (head.firstSeq === null || head.firstSeq > after + 1 || head.lastSeq - after > REPLAY_PER_TENANT)
+      return { kind: 'reset', reason: 'events_evicted', lastId };
+    return { kind: 'replay', events: await this.store.after(tenant, after, head.lastSeq - after) };
   }
 
-  private start(tenantId: string): TenantLog {
-    const log: TenantLog = { epoch: randomBytes(4).toString('hex'), seq: 0, events: [], evictedUpTo: 0, lastAt: Date.now() };
-    this.tenants.set(tenantId, log);
-    if (this.tenants.size > MAX_TENANTS) this.drop(this.tenants.keys().next().value!);
-    return log;
-  }
-
-  private record(e: DomainEvent): void {
-    const log = this.tenants.get(e.tenantId) ?? this.start(e.tenantId);
-    this.tenants.delete(e.tenantId); // re-inserted below: the most recently written go last
-    const seq = ++log.seq;
-    const stamped: StampedEvent = { ...e, seq, id: `${log.epoch}-${seq}`, at: new Date().toISOString() };
-    log.events.push(stamped);
-    if (log.events.length > REPLAY_PER_TENANT) log.evictedUpTo = log.events.shift()!.seq;
-    log.lastAt = Date.now();
-    this.tenants.set(e.tenantId, log);
-    this.live.next(stamped);
-  }
-
-  /** Forgets tenants that had no event for a while (their clients get a reset, never a gap). */
-  sweep(now: number): void {
-    for (const [tenantId, log] of this.tenants) {
-      if (now - log.lastAt < TENANT_IDLE_MS) break; // oldest first: the rest are newer
-      this.drop(tenantId);
+  private async tenant(tenantId: string): Promise<TenantRef> {
+    let region = this.regions.get(tenantId);
+    if (!region) {
+      const found = await this.directory.regionOf(tenantId);
+      if (!found) throw new Error('no such tenant');
+      region = found;
+      if (this.regions.size >= 10_000) this.regions.clear();
+      this.regions.set(tenantId, region);
     }
-  }
-
-  /** A forgotten log takes its epoch with it: ids from it ask for a reset from then on. */
-  private drop(tenantId: string): void {
-    this.tenants.delete(tenantId);
+    return { tenantId, region };
   }
 }
+
+const seqOf = (id: string) => Number(id.slice(id.indexOf('-') + 1));

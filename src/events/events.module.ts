@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
+import { EventLogTrimJob } from './event-log-trim.job';
 import { EventReplay } from './event-replay.service';
 import { AgentEventsController, EventStreamAuthGuard } from './agent-events.controller';
 import { LiveStreams } from './live-streams.service';
@@ -9,7 +10,7 @@ import { SseConnections } from './sse-connections.service';
 @Module({
   imports: [TenancyModule],
   controllers: [AgentEventsController],
-  providers: [EventReplay, SseConnections, EventStreamAuthGuard, LiveStreams],
+  providers: [EventReplay, EventLogTrimJob, SseConnections, EventStreamAuthGuard, LiveStreams],
   exports: [SseConnections, LiveStreams],
 })
 export class EventsModule {}

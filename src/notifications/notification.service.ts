@@ -127,7 +127,7 @@ export class NotificationService {
   }
 
   announce(tenant: TenantRef, notification: Notification): void {
-    this.events.publish({ tenantId: tenant.tenantId, type: 'notification.created', data: { ...notification } });
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'notification.created', data: { ...notification } });
   }
 
   /** What `userId` sees, newest first: the organization's notices and their own, with their read state. */

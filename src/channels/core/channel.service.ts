@@ -232,7 +232,7 @@ export class ChannelService {
     if (row.routing_key) await this.routes.release(row.kind, row.routing_key, row.id);
     // The platform is told last and best-effort: our side is already disconnected either way.
     if (handshake) await this.undoHandshake(handshake.adapter, tenant, id, handshake.ctx);
-    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
     return { channel, changed };
   }
 
@@ -258,7 +258,7 @@ export class ChannelService {
     if (!notification) return;
     this.log.warn(`channel ${channelId} of tenant ${tenant.tenantId} revoked: ${reason}`);
     this.notifications.announce(tenant, notification);
-    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
   }
 
   /**
@@ -298,7 +298,7 @@ export class ChannelService {
       if (!row) throw notFound('CHANNEL_NOT_FOUND', 'Channel not found');
       return toChannel(row);
     });
-    this.events.publish({ tenantId: tenant.tenantId, type: 'channel.updated', data: { id, status: 'active' } });
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id, status: 'active' } });
     return channel;
   }
 

@@ -42,7 +42,7 @@ export class WebchatChannels implements OnModuleDestroy {
     private readonly channels: ChannelService,
     events: DomainEvents,
   ) {
-    this.subscription = events.all().subscribe((e) => {
+    this.subscription = events.committedHere().subscribe((e) => {
       if (e.type !== 'channel.updated') return;
       const key = this.keyOf.get(String(e.data.id));
       if (key === undefined) return;

@@ -168,7 +168,7 @@ export class WebchatController {
     // Subscribe before loading the visitor's conversations, and handle events in order after it.
     const known = new Set<string>();
     let chain: Promise<unknown> = this.sessions.conversationIds(channel, session).then((ids) => ids.forEach((id) => known.add(id)));
-    const subscription: Subscription = this.events.forTenant(channel.tenant.tenantId).subscribe((e) => {
+    const subscription: Subscription = this.events.forTenant(channel.tenant).subscribe((e) => {
       chain = chain
         .then(() =>
           this.forward(

@@ -48,6 +48,7 @@ import { CustomAttributes1766900000000 } from './region/1766900000000-custom-att
 import { Csat1767100000000 } from './region/1767100000000-csat';
 import { InboundMediaAndQuotes1767200000000 } from './region/1767200000000-inbound-media-and-quotes';
 import { MediaRemovals1767300000000 } from './region/1767300000000-media-removals';
+import { EventLog1767390000019 } from './region/1767390000019-event-log';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -90,6 +91,7 @@ export const REGION_MIGRATIONS = [
   Csat1767100000000,
   InboundMediaAndQuotes1767200000000,
   MediaRemovals1767300000000,
+  EventLog1767390000019,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -1,16 +1,13 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Subscription } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../../libs/domain/src';
 import { AuditLog } from '../../audit/audit-log.store';
 import { ChannelAdapters } from '../../channels/core/channel-adapters';
 import { DomainEvent, DomainEvents } from '../../common/domain-events.service';
-import { RefreshingCache } from '../../common/refreshing-cache';
-import { RegionDatabases } from '../../database/region-databases';
+import { afterCommit } from '../../database/unit-of-work';
 import { JobQueue } from '../../queue/job-queue.service';
 import { WorkSignal } from '../../queue/work-signal.service';
-import { TenantDirectory } from '../../tenancy/tenant-directory.store';
 import { EventSubject, isIntegrationEventType, loadEventSubject } from './event-subject';
 import type { IntegrationEndpoint, IntegrationTarget } from './integration-target';
 import { IntegrationTargets } from './integration-targets.registry';
@@ -22,40 +19,34 @@ import { checkPurpose, withheldEntry } from './purpose-check';
  * instance is seen within this time (events of that first moment are not delivered to it).
  */
 export const WANTED_TYPES_CACHE_MS = 2000;
+const MAX_CACHED_TENANTS = 10_000;
 
-/** What the dispatcher knows of a tenant without a transaction: where it lives, and the event types each target's endpoints want. */
+/** The event types each target's endpoints of a tenant want, and when that was read. */
 interface TenantWants {
-  /** Null when this instance cannot serve the tenant (gone, or of a region it has no database for). */
-  tenant: TenantRef | null;
   types: ReadonlyMap<string, ReadonlySet<string>>;
+  readAt: number;
 }
 
 /**
- * Turns committed domain events into delivery rows: one per endpoint (of any target kind) of
- * the tenant that asked for the event type, written with its queue job in one transaction. The
- * purpose policy runs here first: an endpoint whose purpose may not receive the event's data gets
- * a `withheld` row, no job, and an audit entry saying why.
+ * The outbox of the integrations: turns domain events into delivery rows, one per endpoint (of
+ * any target kind) of the tenant that asked for the event type, each with its queue job, in the
+ * transaction that writes the events (see DomainEvents.record), i.e. the transaction of the
+ * change that caused them. A crash at any point loses no delivery and makes none of a change
+ * that rolled back; the delivery worker sends each at least once, under the event id, which is
+ * the same for every endpoint and on every retry.
  *
- * Domain events are in-process and published after their transaction commits; an instance that
- * dies between the commit and this write loses that event's deliveries (logged otherwise).
+ * The purpose policy runs here first: an endpoint whose purpose may not receive the event's
+ * data gets a `withheld` row, no job, and an audit entry saying why. The rows are written under
+ * a savepoint: a failure here is logged and costs the deliveries, never the change itself.
  */
 @Injectable()
-export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
+export class IntegrationDispatcher implements OnModuleInit {
   private readonly log = new Logger(IntegrationDispatcher.name);
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly regionOfTenant = new Map<string, string>();
   /** Most tenants want few event types or none, and events come by the hundred per committed batch. */
-  private readonly wants = new RefreshingCache<TenantWants>({
-    max: 10_000,
-    ttlMs: WANTED_TYPES_CACHE_MS,
-    load: (tenantId) => this.loadWants(tenantId),
-  });
-  private subscription?: Subscription;
+  private readonly wants = new Map<string, TenantWants>();
 
   constructor(
     private readonly events: DomainEvents,
-    private readonly dbs: RegionDatabases,
-    private readonly directory: TenantDirectory,
     private readonly targets: IntegrationTargets,
     private readonly queue: JobQueue,
     private readonly audit: AuditLog,
@@ -69,58 +60,67 @@ export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.subscription = this.events.all().subscribe((event) => {
-      if (!isIntegrationEventType(event.type)) return;
-      const work: Promise<void> = this.dispatch(event)
-        .then(() => undefined)
-        .catch((err) => this.log.error(`deliveries for ${event.type} of tenant ${event.tenantId} not recorded: ${(err as Error).message}`))
-        .finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
-    });
+    this.events.record(async (tx, tenant, events) => void (await this.recordDeliveries(tx, tenant, events)));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.subscription?.unsubscribe();
-    await this.settled();
-  }
-
-  /** Resolves once every event seen so far has its deliveries written. */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  /** Resolves once every event published so far has its deliveries written (tests). */
+  settled(): Promise<void> {
+    return this.events.settled();
   }
 
   /** An endpoint was created here: its events must flow at once. */
   forget(tenantId: string): void {
-    this.wants.forget(tenantId);
+    this.wants.delete(tenantId);
   }
 
-  async dispatch(event: DomainEvent): Promise<number> {
-    const { tenant, types } = await this.wants.get(event.tenantId);
-    const targets = this.targets.all().filter((t) => types.get(t.kind)?.has(event.type));
-    if (!tenant || targets.length === 0) return 0;
+  /** Writes the deliveries of `events` in `tx`, before they commit; answers how many were queued. */
+  async recordDeliveries(tx: EntityManager, tenant: TenantRef, events: readonly DomainEvent[]): Promise<number> {
+    if (!events.some((e) => isIntegrationEventType(e.type))) return 0;
+    const types = await this.wanted(tx, tenant.tenantId);
+    const wanted = events.filter((e) => isIntegrationEventType(e.type) && [...types.values()].some((t) => t.has(e.type)));
+    if (wanted.length === 0) return 0;
     const queued = new Set<IntegrationTarget>();
-    // The endpoints themselves are read in the transaction that records the deliveries.
-    const n = await this.dbs.forTenant(tenant, async (tx) => {
-      let subject: EventSubject | null | undefined;
-      const eventId = randomUUID();
-      let count = 0;
-      for (const target of targets) {
-        const endpoints = await target.endpointsFor(tx, tenant.tenantId, event.type);
-        if (endpoints.length === 0) continue;
-        // Loaded once for every target, and only when some endpoint wants the event.
-        if (subject === undefined) subject = await this.loadSubject(tx, tenant.tenantId, event.type, event.data);
-        if (!subject) return count;
-        for (const e of endpoints) {
-          if (await this.record(tx, target, tenant.tenantId, eventId, event, subject, e)) {
-            count++;
-            queued.add(target);
-          }
+    let count = 0;
+    await tx.query('savepoint integration_deliveries');
+    try {
+      for (const event of wanted) count += await this.dispatch(tx, tenant, event, types, queued);
+      await tx.query('release savepoint integration_deliveries');
+    } catch (err) {
+      await tx.query('rollback to savepoint integration_deliveries');
+      this.log.error(`deliveries of ${wanted.length} events of tenant ${tenant.tenantId} not recorded: ${(err as Error).message}`);
+      return 0;
+    }
+    afterCommit(() => {
+      for (const target of queued) this.signal.notify(target.jobKind);
+    });
+    return count;
+  }
+
+  private async dispatch(
+    tx: EntityManager,
+    tenant: TenantRef,
+    event: DomainEvent,
+    types: ReadonlyMap<string, ReadonlySet<string>>,
+    queued: Set<IntegrationTarget>,
+  ): Promise<number> {
+    const targets = this.targets.all().filter((t) => types.get(t.kind)?.has(event.type));
+    let subject: EventSubject | null | undefined;
+    const eventId = randomUUID();
+    let count = 0;
+    for (const target of targets) {
+      const endpoints = await target.endpointsFor(tx, tenant.tenantId, event.type);
+      if (endpoints.length === 0) continue;
+      // Loaded once for every target, and only when some endpoint wants the event.
+      if (subject === undefined) subject = await this.loadSubject(tx, tenant.tenantId, event.type, event.data);
+      if (!subject) return count;
+      for (const e of endpoints) {
+        if (await this.record(tx, target, tenant.tenantId, eventId, event, subject, e)) {
+          count++;
+          queued.add(target);
         }
       }
-      return count;
-    });
-    for (const target of queued) this.signal.notify(target.jobKind);
-    return n;
+    }
+    return count;
   }
 
   private async record(
@@ -149,26 +149,18 @@ export class IntegrationDispatcher implements OnModuleInit, OnModuleDestroy {
     return false;
   }
 
-  private async loadWants(tenantId: string): Promise<TenantWants> {
-    const tenant = await this.tenant(tenantId);
-    if (!tenant) return { tenant: null, types: new Map() };
-    const types = await this.dbs.forTenant(tenant, async (tx) => {
-      const byKind = new Map<string, ReadonlySet<string>>();
-      for (const target of this.targets.all()) byKind.set(target.kind, new Set(await target.wantedEventTypes(tx, tenantId)));
-      return byKind;
-    });
-    return { tenant, types };
-  }
-
-  /** Region is immutable, so it is looked up in the directory once per tenant and process. */
-  private async tenant(tenantId: string): Promise<TenantRef | null> {
-    let region = this.regionOfTenant.get(tenantId);
-    if (!region) {
-      const found = await this.directory.regionOf(tenantId);
-      if (!found || !this.dbs.hasRegion(found)) return null;
-      region = found;
-      this.regionOfTenant.set(tenantId, region);
-    }
-    return { tenantId, region };
+  /**
+   * Read in the events' own transaction (a lookup on a connection of its own could wait for the
+   * pool these transactions hold), at most every WANTED_TYPES_CACHE_MS per tenant.
+   */
+  private async wanted(tx: EntityManager, tenantId: string): Promise<ReadonlyMap<string, ReadonlySet<string>>> {
+    const known = this.wants.get(tenantId);
+    if (known && Date.now() - known.readAt < WANTED_TYPES_CACHE_MS) return known.types;
+    const types = new Map<string, ReadonlySet<string>>();
+    for (const target of this.targets.all()) types.set(target.kind, new Set(await target.wantedEventTypes(tx, tenantId)));
+    this.wants.delete(tenantId); // re-inserted last: the oldest entries go first
+    this.wants.set(tenantId, { types, readAt: Date.now() });
+    if (this.wants.size > MAX_CACHED_TENANTS) this.wants.delete(this.wants.keys().next().value!);
+    return types;
   }
 }
