@@ -45,7 +45,6 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
   });
   await registerSecurityHeaders(app.getHttpAdapter().getInstance(), { publicBaseUrl: config.publicBaseUrl });
   app.useGlobalPipes(apiValidationPipe());
-  app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   const errorsPage = errorCatalogueMarkdown();

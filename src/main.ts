@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { AppLogger, LOG_LEVELS } from './common/app-logger';
+import { exitGracefullyOnSignals } from './common/graceful-shutdown';
 import { InvalidConfigError, loadConfig, sandboxRefusal, sandboxRequested } from './config/app-config';
 import { preflightDatabases } from './database/database-preflight';
 import { prepareLocalEnvironment } from './database/local-environment';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     const e = err as NodeJS.ErrnoException;
     throw e.code ? new InvalidConfigError(describeListenFailure('PORT', config.host, config.port, e)) : err;
   }
+  exitGracefullyOnSignals(app, config.shutdownGraceMs, log);
   log.log(`MonkeyMachine is up in ${Date.now() - started} ms at ${config.publicBaseUrl}`);
   log.log(`API docs: ${config.publicBaseUrl}/docs`);
   if (sandbox) {

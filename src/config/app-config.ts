@@ -46,10 +46,16 @@ export abstract class AppConfig {
   /** Off in tests that drive the queue workers by hand. */
   abstract readonly workersEnabled: boolean;
   abstract readonly workerIdleMs: number;
-  /** How long a claimed job stays with its worker; after a crash another instance takes it then. */
+  /** How long a claimed job stays with its worker unless renewed (a heartbeat renews it while the work runs); after a crash another instance takes it then. */
   abstract readonly workerLeaseSeconds: number;
   /** How long the event log keeps events, i.e. how long a dropped stream can resume with Last-Event-ID. */
   abstract readonly eventLogRetentionHours: number;
+  /** On SIGTERM: how long in-flight work may take to finish before it is handed back and the process exits. */
+  abstract readonly shutdownGraceMs: number;
+  /** Bearer token for GET /metrics; unset: /metrics is not served. */
+  abstract readonly metricsToken?: string;
+  /** Operator overrides of the platforms' send limits, per limit name (SEND_LIMITS=whatsapp:1000,...). */
+  abstract readonly sendLimits: Readonly<Record<string, number>>;
   abstract readonly telegramApiUrl: string;
   abstract readonly twilioApiUrl: string;
   /**
@@ -172,6 +178,16 @@ const secret = makeValidator<string>((input) => {
   if (input.length < 32) throw new Error('expected at least 32 characters of random secret');
   return input;
 });
+// `name:messages per second,...`; which names exist is the send limiter's to say (it refuses unknown ones at start).
+const sendLimits = makeValidator<Record<string, number>>((input) => {
+  const out: Record<string, number> = {};
+  for (const part of input.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z_]+):(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || Number(m[2]) <= 0) throw new Error(`expected name:messages-per-second pairs such as whatsapp:1000,sms:100, got "${part}"`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+});
 // Empty counts as unset (compose files often pass `VAR=` through).
 const optionalSecret = makeValidator<string>((input) => {
   if (input !== '' && input.length < 32) throw new Error('expected at least 32 characters of random secret, or nothing');
@@ -231,8 +247,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       META_GRAPH_URL: url({ default: 'https://graph.facebook.com/v24.0' }),
       WORKERS: onOff({ default: true }),
       WORKER_IDLE_MS: integer(10, 60_000)({ default: 500 }),
-      WORKER_LEASE_SECONDS: integer(1, 3600)({ default: 60 }),
       EVENT_LOG_RETENTION_HOURS: integer(1, 24 * 30)({ default: 24 }),
+      WORKER_LEASE_SECONDS: integer(1, 3600)({ default: 10 }),
+      SHUTDOWN_GRACE_MS: integer(0, 10 * 60_000)({ default: 8000 }),
+      METRICS_TOKEN: optionalSecret({ default: undefined }),
+      SEND_LIMITS: sendLimits({ default: {} }),
       TELEGRAM_API_URL: url({ default: 'https://api.telegram.org' }),
       TWILIO_API_URL: url({ default: 'https://api.twilio.com' }),
       SMTP_PORT: integer(0, 65535)({ default: 2525 }),
@@ -321,6 +340,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     workerIdleMs: e.WORKER_IDLE_MS,
     workerLeaseSeconds: e.WORKER_LEASE_SECONDS,
     eventLogRetentionHours: e.EVENT_LOG_RETENTION_HOURS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    metricsToken: e.METRICS_TOKEN || undefined,
+    sendLimits: Object.freeze(e.SEND_LIMITS),
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/$/, ''),
     twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
     platformApiUrl: (name: string, fallback: string) => apiUrls.get(`${name.toUpperCase()}_API_URL`) ?? fallback.replace(/\/$/, ''),

@@ -66,6 +66,13 @@ export class SseConnection {
     if (!this.closed) this.write(`: ${oneLine(text)}\n\n`);
   }
 
+  /** Ends the stream with a reconnect hint: an SSE client waits `retryMs`, then reconnects. */
+  reconnectIn(retryMs: number): void {
+    if (this.closed) return;
+    this.write(`retry: ${Math.round(retryMs)}\n\n`);
+    this.close();
+  }
+
   onClose(handler: () => void): void {
     if (this.closed) handler();
     else this.closeHandlers.push(handler);
@@ -111,7 +118,12 @@ export class SseConnections implements BeforeApplicationShutdown {
     return this.open.size;
   }
 
+  /**
+   * The instance is going away (a rolling restart): each stream is told to come back soon, at a
+   * jittered delay so the clients do not all land on the next instance at once, then ended. The
+   * client reconnects with Last-Event-ID and replays what it missed.
+   */
   beforeApplicationShutdown(): void {
-    for (const c of [...this.open]) c.close();
+    for (const c of [...this.open]) c.reconnectIn(500 + Math.floor(Math.random() * 2000));
   }
 }

@@ -30,6 +30,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     retryLater: jest.fn(),
     retryLaterIn: jest.fn(),
     enqueue: jest.fn(),
+    renew: jest.fn(async () => []),
   };
   const events = { read: jest.fn(async () => new Map([[EVENT_ID, stored]])), markDone: jest.fn(), settle: jest.fn() };
   const conversations = {
@@ -54,7 +55,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     dbs as never,
     queue as never,
     { notify: jest.fn() } as never,
-    { workersEnabled: false } as never,
+    { workersEnabled: false, workerLeaseSeconds: 10 } as never,
     conversations as never,
     adapters as never,
     events as never,
@@ -68,7 +69,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
 /** Expects the job to have ended with its event settled as `state`. */
 function expectSettled(h: ReturnType<typeof harness>, state: 'done' | 'failed', error: string | null = null) {
   expect(h.events.settle).toHaveBeenCalledWith(h.tx, TENANT.tenantId, EVENT_ID, state, h.job.attempts, error);
-  expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+  expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
   expect(h.queue.retryLater).not.toHaveBeenCalled();
 }
 
@@ -82,7 +83,7 @@ describe('InboundProcessor: the apply step', () => {
       { externalContactId: 'psid-1', externalMessageId: 'mid-1', text: 'hi', sentAt: at, channelId: CHANNEL, channelKind: 'messenger' },
     ]);
     expect(h.events.markDone).toHaveBeenCalledWith(h.tx, TENANT.tenantId, [{ id: EVENT_ID, attempts: 1 }]);
-    expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job.id]);
+    expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job]);
     expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
     // Once committed, the sender's name is asked of platforms whose webhooks carry none.
     expect(h.profiles.refresh).toHaveBeenCalledWith(TENANT, CHANNEL, 'messenger', ['psid-1']);
@@ -239,7 +240,7 @@ describe('InboundProcessor: the apply step', () => {
   it('ends the job of an event that is already done, parked or gone, touching nothing', async () => {
     const h = harness([{ type: 'deleted', externalMessageId: 'mid-1' }], { state: 'failed' });
     await h.run();
-    expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job.id]);
+    expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job]);
     expect(h.conversations.eraseMessageContent).not.toHaveBeenCalled();
     expect(h.events.settle).not.toHaveBeenCalled();
   });
@@ -256,7 +257,7 @@ describe('InboundProcessor: retries and parking', () => {
     const h = harness([event], { attempts: 3 });
     Object.assign(h.conversations, missing);
     await h.run();
-    expect(h.queue.retryLater).toHaveBeenCalledWith('eu', h.job.id, 6000);
+    expect(h.queue.retryLater).toHaveBeenCalledWith('eu', h.job, 6000);
     expect(h.events.settle).not.toHaveBeenCalled();
     expect(h.queue.complete).not.toHaveBeenCalled();
   });
@@ -298,7 +299,7 @@ describe('InboundProcessor: retries and parking', () => {
     });
     await h.run();
     expect(h.queue.completeMany).not.toHaveBeenCalled();
-    expect(h.queue.retryLater).toHaveBeenCalledWith('eu', h.job.id, expect.any(Number));
+    expect(h.queue.retryLater).toHaveBeenCalledWith('eu', h.job, expect.any(Number));
   });
 
   it('when the batch cannot be written, goes one by one with what it read', async () => {

@@ -197,10 +197,7 @@ export class InboundProcessor extends QueueWorker {
           );
         // Jobs of events already done, parked or gone just end.
         if (recorded.length + settled.length > 0)
-          await this.queue.completeMany(
-            tx,
-            [...recorded, ...settled].map((j) => j.id),
-          );
+          await this.queue.completeMany(tx, [...recorded, ...settled]);
         recordedOut.push(...inbounds);
         return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });

@@ -34,7 +34,7 @@ export class TenantTerminationWorker extends QueueWorker {
     try {
       const progress = await this.termination.purge(tenant, (this.settings.workerLeaseSeconds * 1000) / 2);
       if (progress === 'done') await this.finish(tenant, job);
-      else await this.queue.retryLater(region, job.id, 0); // more to do: at once, under a fresh lease
+      else await this.queue.retryLater(region, job, 0); // more to do: at once, under a fresh lease
     } catch (err) {
       const e = err as { code?: string; message?: string };
       this.log.warn(`termination of tenant ${job.tenantId} failed on attempt ${job.attempts} (${e.code ?? 'error'}: ${e.message ?? ''}); retrying`);

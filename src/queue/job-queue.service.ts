@@ -12,6 +12,24 @@ export interface ClaimedJob {
   tenantId: string;
   refId: string;
   attempts: number;
+  /** The claim's lease id: ending, renewing or handing back the job only works while it is still this. */
+  lease?: string;
+}
+
+/** Ends a job, or a job's batch, by its id alone (unfenced) or as claimed (fenced by its lease). */
+type JobRef = ClaimedJob | string;
+const idOf = (job: JobRef) => (typeof job === 'string' ? job : job.id);
+const leaseOf = (job: JobRef) => (typeof job === 'string' ? null : (job.lease ?? null));
+
+/**
+ * The job's lease ran out and another claim took it (this worker stalled, or lost the database
+ * for a while): whatever this worker did is not recorded, so the job is not completed twice.
+ */
+export class LeaseLost extends Error {
+  constructor(jobIds: readonly string[]) {
+    super(`lease lost on job${jobIds.length > 1 ? 's' : ''} ${jobIds.join(', ')}: another worker has taken it over`);
+    this.name = 'LeaseLost';
+  }
 }
 
 /** Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 15 minutes. */
@@ -24,7 +42,9 @@ export function backoffMs(attempts: number): number {
  * The region's work queue, and the only code that reads or writes `queue.jobs` (besides the
  * inbox_store function of the webhook ACK path, which queues its events in the same statement).
  * Claims take a lease with FOR UPDATE SKIP LOCKED, so any number of app instances share the work
- * without taking the same job twice.
+ * without taking the same job twice. Leases are short (WORKER_LEASE_SECONDS, 10 s by default) and
+ * renewed while the work runs (QueueWorker's heartbeat), so the jobs of a killed instance are
+ * taken over within about a lease; each claim gets a fresh lease id, which fences the old holder.
  */
 @Injectable()
 export class JobQueue {
@@ -44,36 +64,88 @@ export class JobQueue {
   async claim(region: string, kind: JobKind, limit: number): Promise<ClaimedJob[]> {
     // A lease lost in a crash only makes the job claimable again: replayable work claims without
     // waiting for the disk (see RegionDatabases.forWork).
-    const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number }>(
+    const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number; lease: string }>(
       this.dbs.forWork(region),
-      `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1
+      `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1, lease = gen_random_uuid()
        where id in (
          select id from queue.jobs
          where kind = $1 and available_at <= now() and (leased_until is null or leased_until < now())
          order by available_at, id limit $2 for update skip locked)
-       returning id, tenant_id, ref_id, attempts`,
+       returning id, tenant_id, ref_id, attempts, lease`,
       [kind, limit, this.config.workerLeaseSeconds],
     );
-    return claimed.map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts }));
+    return claimed.map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts, lease: r.lease }));
   }
 
-  /** Removes a finished job, inside the transaction that records the result. */
-  async complete(tx: EntityManager, jobId: string): Promise<void> {
-    await tx.query(`delete from queue.jobs where id = $1`, [jobId]);
+  /**
+   * Extends the leases of jobs still being worked on; answers the ids whose lease this worker
+   * still holds (a job already ended, or taken over, is simply not among them).
+   */
+  async renew(region: string, jobs: readonly ClaimedJob[]): Promise<string[]> {
+    const held = jobs.filter((j) => j.lease);
+    if (held.length === 0) return [];
+    const renewed = await rows<{ id: string }>(
+      this.dbs.region(region),
+      `update queue.jobs j set leased_until = now() + make_interval(secs => $3)
+       from unnest($1::bigint[], $2::uuid[]) as h(id, lease) where j.id = h.id and j.lease = h.lease
+       returning j.id`,
+      [held.map((j) => j.id), held.map((j) => j.lease), this.config.workerLeaseSeconds],
+    );
+    return renewed.map((r) => String(r.id));
   }
 
-  async completeMany(tx: EntityManager, jobIds: string[]): Promise<void> {
-    await tx.query(`delete from queue.jobs where id = any($1::bigint[])`, [jobIds]);
+  /**
+   * Removes a finished job, inside the transaction that records the result. A claimed job is
+   * removed only under its lease: if another worker took it over meanwhile, LeaseLost rolls back
+   * the transaction, so the result is recorded once, by the holder.
+   */
+  async complete(tx: EntityManager, job: JobRef): Promise<void> {
+    await this.completeMany(tx, [job]);
+  }
+
+  async completeMany(tx: EntityManager, jobs: readonly JobRef[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const removed = await rows<{ id: string }>(
+      tx,
+      `delete from queue.jobs j using unnest($1::bigint[], $2::uuid[]) as h(id, lease)
+       where j.id = h.id and (h.lease is null or j.lease = h.lease) returning j.id`,
+      [jobs.map(idOf), jobs.map(leaseOf)],
+    );
+    if (removed.length === jobs.length) return;
+    const gone = new Set(removed.map((r) => String(r.id)));
+    const lost = jobs.filter((j) => leaseOf(j) !== null && !gone.has(idOf(j))).map(idOf);
+    // An unfenced job already gone was ended by someone else (a discard): nothing to protect.
+    if (lost.length > 0) throw new LeaseLost(lost);
   }
 
   /** Hands a claimed job back, to be claimed again after `delayMs`. */
-  async retryLater(region: string, jobId: string, delayMs: number): Promise<void> {
-    await this.retryLaterIn(this.dbs.region(region), jobId, delayMs);
+  async retryLater(region: string, job: JobRef, delayMs: number): Promise<void> {
+    await this.retryLaterIn(this.dbs.region(region), job, delayMs);
   }
 
-  /** The same, inside the transaction that records why (one round trip less). */
-  async retryLaterIn(db: Pick<EntityManager, 'query'>, jobId: string, delayMs: number): Promise<void> {
-    await db.query(`update queue.jobs set leased_until = null, available_at = now() + make_interval(secs => $2) where id = $1`, [jobId, delayMs / 1000]);
+  /** The same, inside the transaction that records why (one round trip less). A job taken over meanwhile is left to its new holder. */
+  async retryLaterIn(db: Pick<EntityManager, 'query'>, job: JobRef, delayMs: number): Promise<void> {
+    await db.query(
+      `update queue.jobs set leased_until = null, lease = null, available_at = now() + make_interval(secs => $2)
+       where id = $1 and ($3::uuid is null or lease = $3)`,
+      [idOf(job), delayMs / 1000, leaseOf(job)],
+    );
+  }
+
+  /**
+   * Hands claimed jobs back without counting the attempt: work that was never tried (a shutdown
+   * releasing its in-flight batch, a send waiting for its channel's rate limit), claimable again
+   * after `delayMs` by any instance.
+   */
+  async release(region: string, jobs: readonly ClaimedJob[], delayMs = 0): Promise<void> {
+    const held = jobs.filter((j) => j.lease);
+    if (held.length === 0) return;
+    await this.dbs.region(region).query(
+      `update queue.jobs j set leased_until = null, lease = null, attempts = greatest(j.attempts - 1, 0),
+         available_at = now() + make_interval(secs => $3)
+       from unnest($1::bigint[], $2::uuid[]) as h(id, lease) where j.id = h.id and j.lease = h.lease`,
+      [held.map((j) => j.id), held.map((j) => j.lease), delayMs / 1000],
+    );
   }
 
   /** Queues work on `refId`, in the transaction that made it: an outbox, never a job without its row or the reverse. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
-import type { ClaimedJob, JobKind } from './job-queue.service';
+import { type ClaimedJob, type JobKind, LeaseLost } from './job-queue.service';
 import { QueueWorker } from './queue-worker';
 
 /** The one retry-or-park implementation, on a worker whose jobs do what each test says. */
@@ -15,7 +15,7 @@ function harness(opts: { attempts: number; max: number; work: () => Promise<void
     forTenant: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)),
     unitOfWork: jest.fn((_t: TenantRef, w: (t: unknown) => unknown) => w(tx)),
   };
-  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
+  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn(), renew: jest.fn(async () => []) };
   const parked: unknown[] = [];
   const noted: Array<{ failure: unknown; delayMs: number }> = [];
 
@@ -38,7 +38,7 @@ function harness(opts: { attempts: number; max: number; work: () => Promise<void
       noted.push({ failure, delayMs });
     }
   }
-  const worker = new (opts.note ? NotingWorker : Worker)(dbs as never, queue as never, {} as never, { workersEnabled: false } as never);
+  const worker = new (opts.note ? NotingWorker : Worker)(dbs as never, queue as never, {} as never, { workersEnabled: false, workerLeaseSeconds: 10 } as never);
   return { run: () => worker.runBatch('eu'), job, tx, queue, dbs, parked, noted };
 }
 
@@ -49,7 +49,7 @@ describe('QueueWorker: retry or park', () => {
     const h = harness({ attempts: 2, max: 5, work: () => Promise.reject(new Error('busy')) });
     await h.run();
     const [region, id, delay] = h.queue.retryLater.mock.calls[0];
-    expect([region, id]).toEqual(['eu', h.job.id]);
+    expect([region, id]).toEqual(['eu', h.job]);
     expect(delay).toBeGreaterThanOrEqual(3200);
     expect(delay).toBeLessThanOrEqual(4800);
     expect(h.parked).toEqual([]);
@@ -61,13 +61,21 @@ describe('QueueWorker: retry or park', () => {
     expect(h.queue.retryLater.mock.calls[0][2]).toBe(60_000);
   });
 
+  it('leaves a job whose lease was lost to its new holder: neither retried nor parked', async () => {
+    const h = harness({ attempts: 5, max: 5, work: () => Promise.reject(new LeaseLost(['9'])) });
+    await h.run();
+    expect(h.parked).toEqual([]);
+    expect(h.queue.retryLater).not.toHaveBeenCalled();
+    expect(h.queue.complete).not.toHaveBeenCalled();
+  });
+
   it('parks the job after its last attempt: the park and the removal commit in one unit of work', async () => {
     const failure = new Error('still broken');
     const h = harness({ attempts: 5, max: 5, work: () => Promise.reject(failure) });
     await h.run();
     expect(h.parked).toEqual([failure]);
     expect(h.dbs.unitOfWork).toHaveBeenCalledTimes(1);
-    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
     expect(h.queue.retryLater).not.toHaveBeenCalled();
   });
 
@@ -83,7 +91,7 @@ describe('QueueWorker: retry or park', () => {
     const h = harness({ attempts: 1, max: 5, note: true, work: () => Promise.reject(failure) });
     await h.run();
     expect(h.noted).toEqual([{ failure, delayMs: expect.any(Number) }]);
-    expect(h.queue.retryLaterIn).toHaveBeenCalledWith(h.tx, h.job.id, h.noted[0].delayMs);
+    expect(h.queue.retryLaterIn).toHaveBeenCalledWith(h.tx, h.job, h.noted[0].delayMs);
     expect(h.queue.retryLater).not.toHaveBeenCalled();
   });
 

@@ -1,9 +1,9 @@
-import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { RegionDatabases, asReplayableWork } from '../database/region-databases';
-import { ClaimedJob, JobKind, JobQueue, backoffMs } from './job-queue.service';
+import { ClaimedJob, JobKind, JobQueue, LeaseLost, backoffMs } from './job-queue.service';
 import { WorkSignal } from './work-signal.service';
 import { WorkerLoop } from './worker-loop';
 
@@ -13,6 +13,12 @@ export interface RetryHint {
 }
 
 const retryAfterOf = (failure: unknown): number => (failure as RetryHint | null)?.retryAfterMs ?? 0;
+
+/** A claimed batch being worked on, whose leases the heartbeat renews and a shutdown releases. */
+interface InFlight {
+  region: string;
+  jobs: ClaimedJob[];
+}
 
 /**
  * A worker for one kind of queue job: claims batches in every region, hands each job to
@@ -24,8 +30,14 @@ const retryAfterOf = (failure: unknown): number => (failure as RetryHint | null)
  * been attempted `maxAttempts` times; then `park` records why it gave up, in the transaction that
  * ends the job. Subclasses say what a failure means (`park`, and optionally `retryDelayMs`,
  * `attemptsOf`, `noteRetry`), never how a job is retried.
+ *
+ * Failover: while a batch runs, a heartbeat renews its leases every third of a lease, so only a
+ * dead (or frozen) instance's jobs expire and are claimed elsewhere. A job whose lease was lost
+ * anyway is not ended here (LeaseLost: its new holder ends it). On shutdown the worker stops
+ * claiming, lets the batch in hand finish for up to SHUTDOWN_GRACE_MS, then hands back what is
+ * still running, uncounted, for another instance to take at once.
  */
-export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export abstract class QueueWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   protected abstract readonly kind: JobKind;
   protected abstract readonly batchSize: number;
   /** Attempts after which a failing job is parked; Infinity retries until it succeeds. */
@@ -42,6 +54,7 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
   private readonly bookkeepingLog = new Logger(this.constructor.name);
   private loop?: WorkerLoop;
   private unsubscribe?: () => void;
+  private readonly inFlight = new Set<InFlight>();
 
   constructor(
     protected readonly dbs: RegionDatabases,
@@ -84,7 +97,7 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
   protected finish(tenant: TenantRef, job: ClaimedJob, record?: (tx: EntityManager) => Promise<void>): Promise<void> {
     return this.dbs.unitOfWork(tenant, async (tx) => {
       if (record) await record(tx);
-      await this.queue.complete(tx, job.id);
+      await this.queue.complete(tx, job);
     });
   }
 
@@ -93,7 +106,8 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
     try {
       await work();
     } catch (failure) {
-      await this.retryOrPark(region, job, failure);
+      if (failure instanceof LeaseLost) this.bookkeepingLog.warn(`${this.kind} job for ${job.refId}: ${failure.message}`);
+      else await this.retryOrPark(region, job, failure);
     }
   }
 
@@ -110,10 +124,10 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
       if (note) {
         await this.dbs.forTenant(tenant, async (tx) => {
           await note(tx, tenant, job, failure, delayMs);
-          await this.queue.retryLaterIn(tx, job.id, delayMs);
+          await this.queue.retryLaterIn(tx, job, delayMs);
         });
       } else {
-        await this.queue.retryLater(region, job.id, delayMs);
+        await this.queue.retryLater(region, job, delayMs);
       }
     } catch (err) {
       // The lease runs out and another claim tries again.
@@ -137,9 +151,28 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database pools close: stop claiming, let the batch in hand end, within the grace period. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
-    await this.loop?.stop();
+    if (!this.loop) return;
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      this.loop.stop().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!stopped) await this.releaseInFlight();
+  }
+
+  /** Hands back every job still being worked on (uncounted): another instance claims them at once. */
+  async releaseInFlight(): Promise<void> {
+    for (const batch of [...this.inFlight]) {
+      this.inFlight.delete(batch);
+      await this.queue
+        .release(batch.region, batch.jobs)
+        .then(() => this.bookkeepingLog.warn(`${this.kind}: handed back ${batch.jobs.length} unfinished job(s) at shutdown`))
+        .catch((err: Error) => this.bookkeepingLog.error(`${this.kind}: could not hand back unfinished jobs (their leases run out instead): ${err.message}`));
+    }
   }
 
   async drain(): Promise<number> {
@@ -153,10 +186,28 @@ export abstract class QueueWorker implements OnApplicationBootstrap, OnApplicati
   runBatch(region: string): Promise<number> {
     const run = async () => {
       const jobs = await this.queue.claim(region, this.kind, this.batchSize);
-      if (jobs.length > 0) await this.handleBatch(region, jobs);
+      if (jobs.length > 0) await this.withHeartbeat(region, jobs, () => this.handleBatch(region, jobs));
       return jobs.length;
     };
     return this.replayable ? asReplayableWork(run) : run();
+  }
+
+  /** Renews the batch's leases while `work` runs (a missed beat is retried at the next one). */
+  private async withHeartbeat(region: string, jobs: ClaimedJob[], work: () => Promise<void>): Promise<void> {
+    const batch: InFlight = { region, jobs };
+    this.inFlight.add(batch);
+    const beat = setInterval(
+      () => {
+        void this.queue.renew(region, jobs).catch((err: Error) => this.bookkeepingLog.warn(`${this.kind}: lease renewal failed: ${err.message}`));
+      },
+      Math.max(200, (this.config.workerLeaseSeconds * 1000) / 3),
+    );
+    try {
+      await work();
+    } finally {
+      clearInterval(beat);
+      this.inFlight.delete(batch);
+    }
   }
 
   /** A claimed batch; by default each job on its own, `concurrency` at a time. Must not throw. */

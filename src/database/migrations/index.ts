@@ -49,6 +49,8 @@ import { Csat1767100000000 } from './region/1767100000000-csat';
 import { InboundMediaAndQuotes1767200000000 } from './region/1767200000000-inbound-media-and-quotes';
 import { MediaRemovals1767300000000 } from './region/1767300000000-media-removals';
 import { EventLog1767390000019 } from './region/1767390000019-event-log';
+import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
+import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -92,6 +94,8 @@ export const REGION_MIGRATIONS = [
   InboundMediaAndQuotes1767200000000,
   MediaRemovals1767300000000,
   EventLog1767390000019,
+  JobLeases1767950000000,
+  SendSlots1767950000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
