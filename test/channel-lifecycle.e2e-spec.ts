@@ -90,7 +90,9 @@ describe('channel lifecycle and delivery failures', () => {
     expect(rows[0].attempts).toBe(1);
 
     expect(await t.drainOutbound()).toBe(0); // not due yet
+    // 120 s later: the job is due and the Page's pause (shared by every instance) has ended.
     await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
+    await db.query(`update queue.send_slots set next_at = now() where key like 'messenger:%'`);
     await t.drainOutbound();
     expect(await s.message(queued.body.id)).toMatchObject({ status: 'sent' });
   });

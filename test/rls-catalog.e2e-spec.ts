@@ -128,6 +128,11 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
 
   it('keeps the work queue to ids and timings', async () => {
     const { rows } = await c.query(`select column_name from information_schema.columns where table_schema = 'queue' and table_name = 'jobs' order by 1`);
-    expect(rows.map((r) => r.column_name)).toEqual(['attempts', 'available_at', 'id', 'kind', 'leased_until', 'ref_id', 'tenant_id']);
+    expect(rows.map((r) => r.column_name)).toEqual(['attempts', 'available_at', 'id', 'kind', 'lease', 'leased_until', 'ref_id', 'tenant_id']);
+  });
+
+  it('keeps the send limits to keys and times (a chat is keyed by a digest, never its platform id)', async () => {
+    const { rows } = await c.query(`select column_name from information_schema.columns where table_schema = 'queue' and table_name = 'send_slots' order by 1`);
+    expect(rows.map((r) => r.column_name)).toEqual(['key', 'next_at']);
   });
 });

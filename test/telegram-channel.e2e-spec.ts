@@ -511,7 +511,7 @@ describe('Telegram channel', () => {
       expect(await s.message(queued.body.id)).toMatchObject({ status: 'failed', error: { code: '400', text: 'Bad Request: chat not found' } });
     });
 
-    it('on 429 waits retry_after seconds (the job is scheduled that far ahead), then delivers; 5xx backs off too', async () => {
+    it('on 429 waits retry_after seconds (the job is scheduled that far ahead, the bot paused as long), then delivers; 5xx backs off too', async () => {
       const s = await endUserWithConversation();
       telegram.failNext('sendMessage', 429, 'Too Many Requests: retry after 120', { retry_after: 120 });
       const queued = await s.send({ text: 'patience' });
@@ -523,6 +523,15 @@ describe('Telegram channel', () => {
       expect(job.attempts).toBe(1);
       expect(await t.drainOutbound()).toBe(0); // not due yet
 
+      // Due again but the bot is still paused: handed back without calling Telegram, the attempt not counted.
+      const calls = telegram.callsOf('sendMessage').length;
+      await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
+      await t.drainOutbound();
+      expect(telegram.callsOf('sendMessage')).toHaveLength(calls);
+      expect((await s.jobOf(queued.body.id)).attempts).toBe(1);
+
+      // The pause is over (as 120 s later).
+      await db.query(`delete from queue.send_slots`);
       telegram.failNext('sendMessage', 502, 'Bad Gateway');
       await db.query(`update queue.jobs set available_at = now() where ref_id = $1`, [queued.body.id]);
       await t.drainOutbound();

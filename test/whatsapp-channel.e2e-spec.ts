@@ -438,7 +438,9 @@ describe('WhatsApp channel', () => {
     await t.drainOutbound();
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`)).toHaveLength(1);
 
+    // Retry-After over: the job is due and the number's pause (shared by every instance) has ended.
     await db.query(`update queue.jobs set available_at = now() where kind = 'outbound' and ref_id = $1`, [res.body.id]);
+    await db.query(`update queue.send_slots set next_at = now() where key like 'whatsapp:%'`);
     await t.drainOutbound();
 
     const calls = graph.callsTo(`/${line.phoneNumberId}/messages`);

@@ -181,7 +181,10 @@ const secret = makeValidator<string>((input) => {
 // `name:messages per second,...`; which names exist is the send limiter's to say (it refuses unknown ones at start).
 const sendLimits = makeValidator<Record<string, number>>((input) => {
   const out: Record<string, number> = {};
-  for (const part of input.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of input
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_]+):(\d+(?:\.\d+)?)$/.exec(part);
     if (!m || Number(m[2]) <= 0) throw new Error(`expected name:messages-per-second pairs such as whatsapp:1000,sms:100, got "${part}"`);
     out[m[1]] = Number(m[2]);

@@ -196,8 +196,7 @@ export class InboundProcessor extends QueueWorker {
             recorded.map((j) => ({ id: j.refId, attempts: j.attempts })),
           );
         // Jobs of events already done, parked or gone just end.
-        if (recorded.length + settled.length > 0)
-          await this.queue.completeMany(tx, [...recorded, ...settled]);
+        if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled]);
         recordedOut.push(...inbounds);
         return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });

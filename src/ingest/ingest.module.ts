@@ -9,12 +9,13 @@ import { InboundIgnored } from './inbound-ignored.store';
 import { InboundInbox } from './inbound-inbox.service';
 import { InboundProcessor } from './inbound-processor.worker';
 import { OutboundSender } from './outbound-sender.worker';
+import { SendLimiter } from './send-limiter';
 
 /** The durable inbox (webhooks in, through the per-channel webhook route) and outbox (messages out) with their workers. */
 @Module({
   imports: [ChannelsModule, ConversationsModule],
   controllers: [ChannelWebhookController, InboundEventsController],
-  providers: [InboundInbox, InboundProcessor, OutboundSender, InboundEventStore, InboundEventsService, InboundIgnored],
+  providers: [InboundInbox, InboundProcessor, OutboundSender, InboundEventStore, InboundEventsService, InboundIgnored, SendLimiter],
   exports: [InboundProcessor, OutboundSender, InboundInbox],
 })
 export class IngestModule {}

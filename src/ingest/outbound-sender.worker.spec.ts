@@ -65,7 +65,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
     unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
   };
-  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn() };
+  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn(), renew: jest.fn(async () => []) };
   const outbox = {
     loadDelivery: jest.fn(async () => task),
     markSent: jest.fn(async (_t: TenantRef, id: string, externalId: string) => message({ id, status: 'sent', externalId })),
@@ -87,7 +87,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     dbs as never,
     queue as never,
     {} as never,
-    { workersEnabled: false } as never,
+    { workersEnabled: false, workerLeaseSeconds: 10 } as never,
     outbox as never,
     conversations as never,
     channels as never,
@@ -96,6 +96,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     { findMany: async () => [] } as never,
     {} as never,
     {} as never,
+    { pass: async () => ({ go: true }), pause: jest.fn() } as never,
   );
   return { run: () => sender.runBatch('eu'), job, tx, queue, outbox, conversations, channels, send };
 }
@@ -107,7 +108,7 @@ const failing = (err: Error) => jest.fn(async () => Promise.reject(err));
 function expectFailed(h: Harness, code: string, text: string) {
   expect(h.outbox.markFailed).toHaveBeenCalledWith(TENANT, MESSAGE_ID, code, text);
   expect(h.conversations.publishStatus).toHaveBeenCalledWith(TENANT, expect.objectContaining({ status: 'failed', errorCode: code }));
-  expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+  expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
   expect(h.queue.retryLater).not.toHaveBeenCalled();
 }
 
@@ -117,7 +118,7 @@ function expectRetried(h: Harness): number {
   expect(h.outbox.markFailed).not.toHaveBeenCalled();
   expect(h.queue.complete).not.toHaveBeenCalled();
   const [region, jobId, delayMs] = h.queue.retryLater.mock.calls[0];
-  expect([region, jobId]).toEqual(['eu', h.job.id]);
+  expect([region, jobId]).toEqual(['eu', h.job]);
   return delayMs;
 }
 
@@ -132,7 +133,7 @@ describe('OutboundSender: what a platform answer does', () => {
     );
     expect(h.outbox.markSent).toHaveBeenCalledWith(TENANT, MESSAGE_ID, 'mid.out.1');
     expect(h.conversations.publishStatus).toHaveBeenCalledWith(TENANT, expect.objectContaining({ status: 'sent', externalId: 'mid.out.1' }));
-    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
   });
 
   it('backs off after a retryable failure, exponentially', async () => {
@@ -201,7 +202,7 @@ describe('OutboundSender: what a platform answer does', () => {
     await h.run();
     expect(h.send).not.toHaveBeenCalled();
     expect(h.outbox.markFailed).toHaveBeenCalledWith(TENANT, MESSAGE_ID, 'MESSAGING_WINDOW_CLOSED', expect.any(String));
-    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
   });
 
   it('ends the job of a message that is no longer queued, sending nothing', async () => {
@@ -210,6 +211,6 @@ describe('OutboundSender: what a platform answer does', () => {
     await h.run();
     expect(h.send).not.toHaveBeenCalled();
     expect(h.outbox.markFailed).not.toHaveBeenCalled();
-    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job.id);
+    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
   });
 });

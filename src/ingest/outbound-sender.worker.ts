@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, DeliveryFailure, MediaStore, MessageOutbox, OutboundFile, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
+import { Clock, DeliveryFailure, MediaStore, MessageOutbox, OutboundFile, RateLimitedFailure, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
 import type { Message } from '../../libs/domain/src';
 import { SignedMediaUrls } from '../media/signed-media-urls';
 import { UploadStore } from '../media/upload.store';
@@ -12,6 +12,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
 import { QueueWorker, RetryHint, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
+import { SendLimiter } from './send-limiter';
 
 /** A kind without a messaging window: every reply is a standard one. */
 const NO_WINDOW: ReplyMode = { allowed: true, mode: 'standard' };
@@ -49,7 +50,9 @@ export class SendFailed extends Error implements RetryHint {
  * Delivers queued messages through their channel's gateway. The platform call happens outside
  * any transaction; the outcome is recorded afterwards. Retryable errors back off (honouring the
  * platform's retry-after), permanent ones fail the message with the platform's code, and a
- * revoked token disables the channel and tells the Customer.
+ * revoked token disables the channel and tells the Customer. Every send first takes a slot under
+ * its platform's throughput limits (SendLimiter, shared by all instances); a rate-limit answer
+ * pauses that channel only.
  */
 @Injectable()
 export class OutboundSender extends QueueWorker {
@@ -71,6 +74,7 @@ export class OutboundSender extends QueueWorker {
     private readonly uploads: UploadStore,
     private readonly media: MediaStore,
     private readonly signedUrls: SignedMediaUrls,
+    private readonly limiter: SendLimiter,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -128,6 +132,10 @@ export class OutboundSender extends QueueWorker {
 
     const files = await this.filesOf(tenant, task.message);
     if (!files) return this.fail(tenant, job, 'MEDIA_UNAVAILABLE', 'A file of this message is no longer stored');
+    const limits = adapter.capabilities.sendLimits;
+    const pass = await this.limiter.pass(region, channel.id, task.recipientExternalId, limits);
+    // Not an attempt: the job goes back uncounted, for whichever instance holds it when the channel may send again.
+    if (!pass.go) return this.queue.release(region, [job], pass.retryInMs);
     try {
       const receipt = await adapter.gateway.send({
         messageId: task.message.id,
@@ -147,6 +155,7 @@ export class OutboundSender extends QueueWorker {
         this.log.error(`sending message ${task.message.id} failed unexpectedly: ${(err as Error).message}`);
         throw new SendFailed('INTERNAL_ERROR', 'Unexpected error while sending');
       }
+      if (err instanceof RateLimitedFailure) await this.limiter.pause(region, channel.id, limits, err.retryAfterMs);
       if (err.kind === 'retryable') throw new SendFailed(err.platformCode, err.platformText, err.retryAfterMs);
       if (err.kind === 'revoked') await this.channels.markRevoked(tenant, channel.id, `${err.platformCode}: ${err.platformText}`);
       if (err instanceof RecipientBlockedFailure)

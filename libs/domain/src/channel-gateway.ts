@@ -56,6 +56,17 @@ export class DeliveryFailure extends Error {
   }
 }
 
+/**
+ * The platform said "too many requests" (HTTP 429, Graph 4/17/32/613/80007/130429, Twilio 20429):
+ * retryable, and the whole channel waits (retryAfterMs when the platform gave one), not just this message.
+ */
+export class RateLimitedFailure extends DeliveryFailure {
+  constructor(platformCode: string, platformText: string, retryAfterMs?: number) {
+    super('retryable', platformCode, platformText, retryAfterMs);
+    this.name = 'RateLimitedFailure';
+  }
+}
+
 /** The End User blocked the business's account (Telegram 403): permanent, and the contact is marked as blocking it. */
 export class RecipientBlockedFailure extends DeliveryFailure {
   constructor(platformCode: string, platformText: string) {

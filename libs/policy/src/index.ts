@@ -6,3 +6,4 @@ export * from './purpose';
 export * from './business-hours';
 export * from './media-limits';
 export * from './csat';
+export * from './send-limits';

@@ -1,6 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import { Attachment, ChannelGateway, ChannelKind, DomainError, InboundEvent, TenantRef, invalid } from '../../../libs/domain/src';
-import { DataOrigin, MediaLimits, ReplyMode } from '../../../libs/policy/src';
+import { DataOrigin, MediaLimits, ReplyMode, SendLimit } from '../../../libs/policy/src';
 import type { FetchedMedia } from './media-fetch';
 
 export interface ValidatedChannel {
@@ -63,6 +63,8 @@ export interface ChannelCapabilities {
    * count: a longer reply is refused before it is queued (400 TEXT_TOO_LONG); the gateway checks again.
    */
   readonly maxTextChars?: number;
+  /** The platform's documented send throughput (libs/policy send-limits), shared by every instance through SendLimiter. */
+  readonly sendLimits?: readonly SendLimit[];
 }
 
 /** One request to a kind's webhook URL (`/webhooks/<path>/:channelId[/<subPath>]`). */

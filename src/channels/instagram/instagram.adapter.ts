@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { INSTAGRAM_MEDIA_LIMITS, metaMessagingWindow } from '../../../libs/policy/src';
+import { INSTAGRAM_MEDIA_LIMITS, INSTAGRAM_SEND_LIMITS, metaMessagingWindow } from '../../../libs/policy/src';
 import { ChannelAdapter, ChannelInboundMedia, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
 import { AppConfig } from '../../config/app-config';
 import { GraphClient } from '../meta/graph-client';
@@ -23,7 +23,13 @@ export class InstagramAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly dataOrigin = 'meta';
   // Meta's Platform Terms: a disconnected account's data goes after 30 days.
   readonly purgeDaysAfterDisconnect = 30;
-  readonly capabilities = { attachments: true, media: INSTAGRAM_MEDIA_LIMITS, replyWindow: metaMessagingWindow, maxTextChars: 999 };
+  readonly capabilities = {
+    attachments: true,
+    media: INSTAGRAM_MEDIA_LIMITS,
+    sendLimits: INSTAGRAM_SEND_LIMITS,
+    replyWindow: metaMessagingWindow,
+    maxTextChars: 999,
+  };
   readonly gateway: InstagramGateway;
   readonly map = mapInstagramPayload;
   readonly profiles: ChannelProfiles;

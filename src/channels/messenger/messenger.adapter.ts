@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MESSENGER_MEDIA_LIMITS, metaMessagingWindow } from '../../../libs/policy/src';
+import { MESSENGER_MEDIA_LIMITS, MESSENGER_SEND_LIMITS, metaMessagingWindow } from '../../../libs/policy/src';
 import { ChannelAdapter, ChannelInboundMedia, ChannelKit, ChannelProfiles, ConnectContext, ConnectResult, validateFlat } from '../core/channel-adapter';
 import { AppConfig } from '../../config/app-config';
 import { GraphClient } from '../meta/graph-client';
@@ -24,7 +24,13 @@ export class MessengerAdapter implements ChannelAdapter<MetaMessagingPayload> {
   readonly dataOrigin = 'meta';
   // Meta's Platform Terms: a disconnected account's data goes after 30 days.
   readonly purgeDaysAfterDisconnect = 30;
-  readonly capabilities = { attachments: true, media: MESSENGER_MEDIA_LIMITS, replyWindow: metaMessagingWindow, maxTextChars: 1999 };
+  readonly capabilities = {
+    attachments: true,
+    media: MESSENGER_MEDIA_LIMITS,
+    sendLimits: MESSENGER_SEND_LIMITS,
+    replyWindow: metaMessagingWindow,
+    maxTextChars: 1999,
+  };
   readonly gateway: MessengerGateway;
   readonly map = mapMessengerPayload;
   readonly profiles: ChannelProfiles;

@@ -1,4 +1,4 @@
-import { DeliveryFailure } from '../../../libs/domain/src';
+import { DeliveryFailure, RateLimitedFailure } from '../../../libs/domain/src';
 import type { StreamedBody } from '../core/multipart-body';
 import { PlatformHttpClient, retryAfterMs as parseRetryAfter } from '../core/platform-http';
 
@@ -12,6 +12,8 @@ interface GraphError {
 // Graph error codes (shared/PROTOCOLS.md): which mean "lost access", which "try again later".
 const REVOKED_CODES = new Set([190, 10]);
 const RETRYABLE_CODES = new Set([1, 2, 4, 17, 32, 613, 130429, 80007]);
+// Of those, the rate limits (app, user, Page, call-rate, WhatsApp throughput, WhatsApp/Instagram account): the channel waits.
+const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 130429, 80007]);
 
 /** Sorts a Graph error into retryable, permanent or revoked; keeps the platform's code and text. */
 export function classifyGraphError(httpStatus: number, error: GraphError | undefined, retryAfterHeader: string | null): DeliveryFailure {
@@ -20,7 +22,8 @@ export function classifyGraphError(httpStatus: number, error: GraphError | undef
   const platformCode = code !== undefined ? String(code) + (error?.error_subcode ? `/${error.error_subcode}` : '') : `HTTP_${httpStatus}`;
   const retryAfterMs = parseRetryAfter(retryAfterHeader);
   if (code !== undefined && (REVOKED_CODES.has(code) || (code >= 200 && code <= 299))) return new DeliveryFailure('revoked', platformCode, text);
-  if ((code !== undefined && RETRYABLE_CODES.has(code)) || httpStatus === 429 || httpStatus >= 500) {
+  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || httpStatus === 429) return new RateLimitedFailure(platformCode, text, retryAfterMs);
+  if ((code !== undefined && RETRYABLE_CODES.has(code)) || httpStatus >= 500) {
     return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
   }
   return new DeliveryFailure('permanent', platformCode, text);

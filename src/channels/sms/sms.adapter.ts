@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MMS_MEDIA_LIMITS } from '../../../libs/policy/src';
+import { MMS_MEDIA_LIMITS, SMS_SEND_LIMITS } from '../../../libs/policy/src';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DeliveryFailure, DomainError, invalid, rejected } from '../../../libs/domain/src';
 import { AppConfig } from '../../config/app-config';
@@ -75,6 +75,7 @@ export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   readonly capabilities: ChannelCapabilities = {
     attachments: false,
     media: MMS_MEDIA_LIMITS,
+    sendLimits: SMS_SEND_LIMITS,
     maxTextChars: TWILIO_BODY_LIMIT,
     newAddresses: { address: phoneAddress, hint: PHONE_ADDRESS_HINT },
     optOutKeywords: {

@@ -1,4 +1,4 @@
-import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery } from '../../../libs/domain/src';
+import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery, RateLimitedFailure } from '../../../libs/domain/src';
 import { PlatformHttpClient, retryAfterMs as parseRetryAfter } from '../core/platform-http';
 
 /** Twilio's error body: `{code, message, more_info, status}` (plus `detail` on auth errors). */
@@ -20,7 +20,8 @@ export function classifyTwilioError(httpStatus: number, error: TwilioError | und
   const text = [error?.message, error?.detail].filter((s) => typeof s === 'string' && s).join(': ') || `HTTP ${httpStatus}`;
   const retryAfterMs = parseRetryAfter(retryAfterHeader);
   if (httpStatus === 401 || (code && REVOKED_CODES.has(code))) return new DeliveryFailure('revoked', platformCode, text);
-  if (httpStatus === 429 || httpStatus >= 500 || (code && RETRYABLE_CODES.has(code))) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
+  if (httpStatus === 429 || (code && RETRYABLE_CODES.has(code))) return new RateLimitedFailure(platformCode, text, retryAfterMs);
+  if (httpStatus >= 500) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
   return new DeliveryFailure('permanent', platformCode, text);
 }
 

@@ -1,4 +1,4 @@
-import { DeliveryFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
+import { DeliveryFailure, RateLimitedFailure, RecipientBlockedFailure } from '../../../libs/domain/src';
 import type { OutboundFile } from '../../../libs/domain/src';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
@@ -32,7 +32,7 @@ export function classifyTelegramError(httpStatus: number, body: TelegramApiRespo
   const retryAfterMs = typeof retryAfter === 'number' && Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.ceil(retryAfter) * 1000 : undefined;
   if (code === 401) return new DeliveryFailure('revoked', platformCode, text);
   if (code === 403 && BLOCKED.test(text)) return new RecipientBlockedFailure(platformCode, text);
-  if (code === 429 || httpStatus === 429) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
+  if (code === 429 || httpStatus === 429) return new RateLimitedFailure(platformCode, text, retryAfterMs);
   if (code >= 500 || httpStatus >= 500) return new DeliveryFailure('retryable', platformCode, text, retryAfterMs);
   return new DeliveryFailure('permanent', platformCode, text);
 }

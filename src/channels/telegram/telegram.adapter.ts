@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DeliveryFailure, DomainError, invalid } from '../../../libs/domain/src';
-import { TELEGRAM_DOWNLOAD_LIMITS, TELEGRAM_MEDIA_LIMITS } from '../../../libs/policy/src';
+import { TELEGRAM_DOWNLOAD_LIMITS, TELEGRAM_MEDIA_LIMITS, TELEGRAM_SEND_LIMITS } from '../../../libs/policy/src';
 import { AppConfig } from '../../config/app-config';
 import {
   ChannelAdapter,
@@ -61,7 +61,7 @@ export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   readonly kind = 'telegram';
   readonly processors = ['Telegram (Telegram Bot API message delivery)'];
   readonly dataOrigin = 'telegram';
-  readonly capabilities = { attachments: true, media: TELEGRAM_MEDIA_LIMITS, maxTextChars: TELEGRAM_TEXT_LIMIT };
+  readonly capabilities = { attachments: true, media: TELEGRAM_MEDIA_LIMITS, sendLimits: TELEGRAM_SEND_LIMITS, maxTextChars: TELEGRAM_TEXT_LIMIT };
   readonly map = mapTelegramPayload;
   readonly webhook = telegramWebhook;
   readonly gateway: TelegramGateway;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DeliveryFailure, TenantRef, rejected } from '../../../libs/domain/src';
-import { WHATSAPP_MEDIA_LIMITS, containsCardNumber, whatsappWindow } from '../../../libs/policy/src';
+import { WHATSAPP_MEDIA_LIMITS, WHATSAPP_SEND_LIMITS, containsCardNumber, whatsappWindow } from '../../../libs/policy/src';
 import {
   ChannelAdapter,
   ChannelCapabilities,
@@ -27,6 +27,7 @@ import { mapWhatsAppPayload } from './whatsapp.mapper';
 const CAPABILITIES: ChannelCapabilities = {
   attachments: false,
   media: WHATSAPP_MEDIA_LIMITS,
+  sendLimits: WHATSAPP_SEND_LIMITS,
   templates: {
     consent: 'whatsapp_opt_in',
     missingConsent: () => rejected('WHATSAPP_OPT_IN_REQUIRED', 'This contact has not opted in to WhatsApp messages from you; record their opt-in first'),

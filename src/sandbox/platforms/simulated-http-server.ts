@@ -15,6 +15,8 @@ export abstract class SimulatedHttpServer {
   url = '';
   private server?: Server;
   private readonly scripted = new Map<string, ScriptedReply[]>();
+  private readonly rateLimits = new Map<string, { perSecond: number; reply: ScriptedReply; arrivals: number[]; accepted: number[]; refused: number }>();
+  private readonly held = new Map<string, { count: number; arrived: number }>();
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.receive(req, res));
@@ -24,11 +26,45 @@ export abstract class SimulatedHttpServer {
   }
 
   stop(): Promise<void> {
+    // Held calls never end on their own.
+    this.server?.closeAllConnections();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
   /** Answers `req`, whose body was `raw` (as text; `bytes` as received, for binary bodies such as multipart uploads). */
   protected abstract handle(req: IncomingMessage, raw: string, res: ServerResponse, bytes: Buffer): void | Promise<void>;
+
+  /**
+   * As the platform's throughput limit: a call to `path` that makes more than `perSecond` within
+   * the last second is answered with `reply` (the platform's rate-limit error) instead.
+   */
+  limitRate(path: string, perSecond: number, reply: ScriptedReply): this {
+    this.rateLimits.set(path, { perSecond, reply, arrivals: [], accepted: [], refused: 0 });
+    return this;
+  }
+
+  /** Calls to a rate-limited path refused for going over, and the most accepted within any one second. */
+  rateOf(path: string): { refused: number; maxPerSecond: number } {
+    const limit = this.rateLimits.get(path);
+    if (!limit) return { refused: 0, maxPerSecond: 0 };
+    let max = 0;
+    for (let i = 0, j = 0; i < limit.accepted.length; i++) {
+      while (limit.accepted[i] - limit.accepted[j] >= 1000) j++;
+      max = Math.max(max, i - j + 1);
+    }
+    return { refused: limit.refused, maxPerSecond: max };
+  }
+
+  /** The next `count` calls to `path` are read and never answered (a platform that hangs mid-call). */
+  holdNext(path: string, count = 1): this {
+    this.held.set(path, { count, arrived: 0 });
+    return this;
+  }
+
+  /** How many calls to `path` were held so far. */
+  heldCalls(path: string): number {
+    return this.held.get(path)?.arrived ?? 0;
+  }
 
   protected script(key: string, reply: ScriptedReply): this {
     const list = this.scripted.get(key) ?? [];
@@ -50,6 +86,24 @@ export abstract class SimulatedHttpServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const bytes = Buffer.concat(chunks);
+    const path = (req.url ?? '/').split('?')[0];
+    const hold = this.held.get(path);
+    if (hold && hold.count > 0) {
+      hold.count--;
+      hold.arrived++;
+      return;
+    }
+    const limit = this.rateLimits.get(path);
+    if (limit) {
+      const now = Date.now();
+      limit.arrivals.push(now);
+      while (now - limit.arrivals[0] >= 1000) limit.arrivals.shift();
+      if (limit.arrivals.length > limit.perSecond) {
+        limit.refused++;
+        return this.json(res, limit.reply.status, limit.reply.body, limit.reply.headers);
+      }
+      limit.accepted.push(now);
+    }
     await this.handle(req, bytes.toString('utf8'), res, bytes);
   }
 }
