@@ -213,10 +213,24 @@ describe('CSAT', () => {
     await call(agent, 'POST', `/api/conversations/${c.id}/messages`, { text: 'On its way.' });
     await call(owner, 'PATCH', `/api/conversations/${c.id}`, { status: 'resolved', assigneeId: agent.userId });
     await settle();
+    await t.drainOutbound(); // the visitor sees our messages once sent
 
+    const surveyOf = async (token: string) =>
+      (
+        await t.request('GET', `/webchat/${config.channelKey}/messages`, {
+          headers: { origin: SHOP, authorization: `Bearer ${token}` },
+          remoteAddress: '198.51.100.250',
+        })
+      ).body.items.map((m: { from: string; survey: string | null }) => [m.from, m.survey]);
+    expect(await surveyOf(session)).toEqual([
+      ['agent', 'waiting'],
+      ['agent', null],
+      ['visitor', null],
+    ]);
     expect((await widget('rating', stranger, { rating: 1 })).body.code).toBe('CSAT_SURVEY_NOT_FOUND');
     expect((await widget('rating', session, { rating: 6 })).body.code).toBe('VALIDATION_FAILED');
     expect((await widget('rating', session, { rating: 5 })).status).toBe(204);
+    expect((await surveyOf(session))[0]).toEqual(['agent', 'rated']);
     const twice = await widget('rating', session, { rating: 1 });
     expect([twice.status, twice.body.code]).toEqual([409, 'CSAT_ALREADY_ANSWERED']);
     // Another organization's channel does not know this visitor's session.

@@ -192,6 +192,7 @@ describe('Web chat channel', () => {
         text: 'Yes! It arrives tomorrow 🚚',
         attachments: [],
         sentAt: expect.any(String),
+        survey: null,
       });
       const after = await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token });
       expect(after.body.items[0]).toMatchObject({ id: reply.body.id, status: 'sent', externalId: reply.body.id });
@@ -203,7 +204,7 @@ describe('Web chat channel', () => {
         ['visitor', 'Is my order #1234 on its way?'],
       ]);
       // A whitelist: nothing about agents, errors or the platform.
-      expect(Object.keys(history.body.items[0]).sort()).toEqual(['attachments', 'clientMessageId', 'from', 'id', 'sentAt', 'text']);
+      expect(Object.keys(history.body.items[0]).sort()).toEqual(['attachments', 'clientMessageId', 'from', 'id', 'sentAt', 'survey', 'text']);
       stream.close();
     });
 

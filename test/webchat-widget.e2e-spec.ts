@@ -2,6 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { type Browser, browserTestsEnabled, launchBrowser, listen, watchConsole } from './support/browser';
+import { CsatService } from '../src/csat/csat.service';
 import { TestApp, type TestTenant } from './support/test-app';
 
 const run = browserTestsEnabled('web chat widget browser tests') ? describe : describe.skip;
@@ -90,6 +91,25 @@ run('web chat widget in a browser', () => {
     await dialog.waitFor();
     await launcher.click();
     await dialog.waitFor({ state: 'hidden' });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for a rating once the conversation is resolved: one tap rates it, once', async () => {
+    const { page, problems } = await shopPage();
+    await page.getByText('Yes, in 2 days').waitFor();
+    const [conversation] = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
+    await t.request('PUT', `/api/csat/settings/${conversation.channelId}`, { token: owner.token, body: { enabled: true } });
+    await t.request('PATCH', `/api/conversations/${conversation.id}`, { token: owner.token, body: { status: 'resolved' } });
+    await t.app.get(CsatService).settled();
+    await t.drainOutbound();
+    await page.getByText('How would you rate the help you received?', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Rate 4 of 5' }).click();
+    await page.getByText('Thank you for your rating!').waitFor();
+    expect(await page.getByRole('button', { name: 'Rate 4 of 5' }).count()).toBe(0);
+    const day = new Date().toISOString().slice(0, 10);
+    const report = await t.request('GET', `/api/reports/conversations?from=${day}&to=${day}&groupBy=channel`, { token: owner.token });
+    expect(report.body.items[0]).toMatchObject({ csatAsked: 1, csatAnswered: 1, csatRatings: [0, 0, 0, 1, 0] });
     expect(problems).toEqual([]);
     await page.close();
   });

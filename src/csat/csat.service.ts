@@ -96,7 +96,14 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
       if (!surveyId) return false;
       const settings = c.settings!;
       const linkFor = c.channelKind === 'email' ? (rating: number) => this.links.url(tenant, surveyId, rating) : undefined;
-      await this.conversations.send(tenant, conversationId, null, { text: csatAskText(settings.language, settings.question, linkFor) }, { autoReply: true });
+      const asked = await this.conversations.send(
+        tenant,
+        conversationId,
+        null,
+        { text: csatAskText(settings.language, settings.question, linkFor) },
+        { autoReply: true },
+      );
+      await this.store.setMessage(tx, tenant.tenantId, surveyId, asked.id);
       return true;
     });
   }
@@ -127,6 +134,13 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
       if (result.created) await this.store.answer(tx, tenant.tenantId, survey.id, rating, 'reply', this.clock.now());
       return result;
     });
+  }
+
+  /** Of these messages, the ones that asked a survey, and whether it still waits for its rating (web chat shows rating buttons under those). */
+  async surveyStates(tenant: TenantRef, messageIds: string[]): Promise<Map<string, 'waiting' | 'rated'>> {
+    if (messageIds.length === 0) return new Map();
+    const since = new Date(this.clock.now().getTime() - ANSWER_BY_REPLY_DAYS * 86_400_000);
+    return this.dbs.forTenant(tenant, (tx) => this.store.surveyStates(tx, tenant.tenantId, messageIds, since));
   }
 
   /** The web chat visitor's rating of their latest survey on the channel. */

@@ -135,6 +135,20 @@ export class CsatStore {
     return r?.id ?? null;
   }
 
+  async setMessage(tx: EntityManager, tenantId: string, surveyId: string, messageId: string): Promise<void> {
+    await tx.query(`update csat_surveys set message_id = $3 where tenant_id = $1 and id = $2`, [tenantId, surveyId, messageId]);
+  }
+
+  /** Of these messages, the ones that asked a survey: whether it waits for its rating (asked since `since`) or has it. */
+  async surveyStates(tx: EntityManager, tenantId: string, messageIds: string[], since: Date): Promise<Map<string, 'waiting' | 'rated'>> {
+    const found = await rows<{ message_id: string; rated: boolean; asked_at: Date }>(
+      tx,
+      `select message_id, rating is not null as rated, asked_at from csat_surveys where tenant_id = $1 and message_id = any($2::uuid[])`,
+      [tenantId, messageIds],
+    );
+    return new Map(found.filter((r) => r.rated || r.asked_at >= since).map((r) => [r.message_id, r.rated ? 'rated' : 'waiting']));
+  }
+
   /**
    * The contact's latest survey on this channel asked since `since`, locked: the one a rating by
    * reply or from the widget answers, if it is still waiting.

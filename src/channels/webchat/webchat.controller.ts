@@ -30,13 +30,14 @@ const MAX_STREAMS_PER_SESSION = 3;
 
 const bearer = (authorization: string | undefined) => (authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined);
 
-const visitorView = (m: VisitorMessage) => ({
+const visitorView = (m: VisitorMessage, surveys: Map<string, 'waiting' | 'rated'>) => ({
   id: m.id,
   clientMessageId: m.clientMessageId,
   from: m.from,
   text: m.text,
   attachments: m.attachments,
   sentAt: m.sentAt,
+  survey: surveys.get(m.id) ?? null,
 });
 
 /**
@@ -90,8 +91,9 @@ export class WebchatController {
   ) {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     const page = await this.sessions.listMessages(channel, session, { limit: q.limit ?? 50, after: decodeCursor(q.cursor) });
+    const surveys = await this.surveysOf(channel, page.items);
     reply.header('cache-control', 'no-store');
-    return toPageResponse(page, visitorView);
+    return toPageResponse(page, (m) => visitorView(m, surveys));
   }
 
   @Post(':channelKey/messages')
@@ -176,7 +178,7 @@ export class WebchatController {
             channel,
             session,
             known,
-            (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m) }),
+            async (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m, await this.surveysOf(channel, [m])) }),
             () => conn.close(),
           ),
         )
@@ -200,7 +202,7 @@ export class WebchatController {
     channel: WebchatChannel,
     session: WebchatSession,
     known: Set<string>,
-    push: (m: VisitorMessage) => void,
+    push: (m: VisitorMessage) => Promise<void>,
     end: () => void,
   ): Promise<void> {
     if (e.type === 'channel.updated') {
@@ -217,7 +219,15 @@ export class WebchatController {
     const message = await this.sessions.visibleMessage(channel, session, messageId);
     if (!message) return;
     known.add(message.conversationId);
-    push(message);
+    await push(message);
+  }
+
+  /** Which of our messages ask for a rating: only agent messages can. */
+  private surveysOf(channel: WebchatChannel, messages: VisitorMessage[]) {
+    return this.csat.surveyStates(
+      channel.tenant,
+      messages.filter((m) => m.from === 'agent').map((m) => m.id),
+    );
   }
 
   private async visitor(key: string, token: string | undefined): Promise<{ channel: WebchatChannel; session: WebchatSession }> {

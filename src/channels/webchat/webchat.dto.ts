@@ -61,6 +61,12 @@ export class VisitorMessageResponse {
   @ApiProperty({ type: String, nullable: true, example: 'Hello! How can we help?' }) text: string | null;
   @ApiProperty({ type: [VisitorAttachmentResponse] }) attachments: VisitorAttachmentResponse[];
   @ApiProperty() sentAt: Date;
+  @ApiProperty({
+    enum: ['waiting', 'rated'],
+    nullable: true,
+    description: 'The message asks for a satisfaction rating: waiting for it (POST rating), or rated; null for any other message',
+  })
+  survey: 'waiting' | 'rated' | null;
 }
 
 export class VisitorMessagePageResponse {

@@ -3892,6 +3892,11 @@ export interface components {
             id: string;
             /** Format: date-time */
             sentAt: string;
+            /**
+             * @description The message asks for a satisfaction rating: waiting for it (POST rating), or rated; null for any other message
+             * @enum {string|null}
+             */
+            survey: "waiting" | "rated" | null;
             /** @example Hello! How can we help? */
             text: string | null;
         };

@@ -5,6 +5,8 @@ export interface ApiMessage {
   from: 'visitor' | 'agent';
   text: string | null;
   sentAt: string;
+  /** The message asks for a satisfaction rating: waiting for one, or rated. */
+  survey?: 'waiting' | 'rated' | null;
 }
 
 /** A failed API call: the HTTP status (absent for a network or CORS failure) and the API's code. */

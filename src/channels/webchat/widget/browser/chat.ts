@@ -19,6 +19,7 @@ export class Chat {
       close: () => this.close(),
       submit: (text) => this.send(this.messages.addPending(text)),
       retry: (m) => this.send(m),
+      rate: (m, rating) => this.rate(m, rating),
     });
     this.session = new ChatSession(config, tokenStore(config.storeKey, config.userId), {
       message: (m) => this.arrived(m),
@@ -81,6 +82,22 @@ export class Chat {
         msg.state = 'failed';
         this.view.render(this.messages.items);
         this.showError(e);
+      },
+    );
+  }
+
+  private rate(m: ShownMessage, rating: number): void {
+    this.session.postRating(rating).then(
+      () => {
+        m.survey = 'rated';
+        this.view.render(this.messages.items);
+      },
+      (e: ApiError) => {
+        // Rated already (from another tab), or no longer open: either way nothing more to rate.
+        if (e.status === 409 || e.status === 404) {
+          m.survey = e.status === 409 ? 'rated' : null;
+          this.view.render(this.messages.items);
+        } else this.showError(e);
       },
     );
   }

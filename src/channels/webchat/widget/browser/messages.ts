@@ -8,6 +8,7 @@ export interface ShownMessage {
   text: string | null;
   sentAt: string;
   state: 'sending' | 'sent' | 'delivered' | 'failed';
+  survey: 'waiting' | 'rated' | null;
 }
 
 function newClientId(): string {
@@ -25,7 +26,12 @@ export class MessageList {
 
   /** Adds a message from the API, or confirms ours it is the copy of; a message already shown changes nothing. */
   upsert(m: ApiMessage): 'added' | 'confirmed' | 'unchanged' {
-    if (this.byId[m.id]) return 'unchanged';
+    const known = this.byId[m.id];
+    if (known) {
+      if (!m.survey || known.survey === m.survey) return 'unchanged';
+      known.survey = m.survey; // rated meanwhile (another tab, or by a reply)
+      return 'confirmed';
+    }
     const pending = m.clientMessageId ? this.byClientId[m.clientMessageId] : undefined;
     if (pending && !pending.id) {
       pending.id = m.id;
@@ -35,7 +41,15 @@ export class MessageList {
       this.byId[m.id] = pending;
       return 'confirmed';
     }
-    const msg: ShownMessage = { id: m.id, clientMessageId: m.clientMessageId, from: m.from, text: m.text, sentAt: m.sentAt, state: 'delivered' };
+    const msg: ShownMessage = {
+      id: m.id,
+      clientMessageId: m.clientMessageId,
+      from: m.from,
+      text: m.text,
+      sentAt: m.sentAt,
+      state: 'delivered',
+      survey: m.survey || null,
+    };
     this.byId[m.id] = msg;
     if (m.clientMessageId) this.byClientId[m.clientMessageId] = msg;
     this.items.push(msg);
@@ -48,7 +62,15 @@ export class MessageList {
 
   /** A visitor's message, shown before it is sent. */
   addPending(text: string | null): ShownMessage {
-    const msg: ShownMessage = { id: null, clientMessageId: newClientId(), from: 'visitor', text: text, sentAt: new Date().toISOString(), state: 'sending' };
+    const msg: ShownMessage = {
+      id: null,
+      clientMessageId: newClientId(),
+      from: 'visitor',
+      text: text,
+      sentAt: new Date().toISOString(),
+      state: 'sending',
+      survey: null,
+    };
     this.items.push(msg);
     this.byClientId[msg.clientMessageId!] = msg;
     return msg;

@@ -68,6 +68,11 @@ export class ChatSession {
   }
 
   /** Sends a visitor's message; a session the API no longer knows is replaced once, and the message sent again. */
+  /** Rates the visitor's latest satisfaction survey (1-5). */
+  postRating(rating: number): Promise<void> {
+    return this.request<void>('POST', '/rating', { rating: rating });
+  }
+
   postMessage(body: { clientMessageId: string; text: string | null }): Promise<void> {
     const attempt = (retried: boolean): Promise<void> =>
       this.start()

@@ -9,6 +9,8 @@ export interface ViewEvents {
   submit(text: string): void;
   /** A failed message tapped to send again. */
   retry(m: ShownMessage): void;
+  /** A rating (1-5) chosen under a message that asks for one. */
+  rate(m: ShownMessage, rating: number): void;
 }
 
 /**
@@ -23,6 +25,7 @@ export class ChatView {
   private readonly input: HTMLTextAreaElement;
   private readonly badge: HTMLElement;
   private readonly retry: (m: ShownMessage) => void;
+  private readonly rate: (m: ShownMessage, rating: number) => void;
 
   constructor(title: string, script: HTMLScriptElement, on: ViewEvents) {
     const host = document.createElement('div');
@@ -110,11 +113,18 @@ export class ChatView {
     this.input = input;
     this.badge = badge;
     this.retry = on.retry;
+    this.rate = on.rate;
   }
 
   render(messages: readonly ShownMessage[]): void {
     const list = this.list;
     const retry = this.retry;
+    const rate = this.rate;
+    // Only the latest survey can be rated from here (the API rates the latest one).
+    let asking: ShownMessage | undefined;
+    messages.forEach(function (m) {
+      if (m.survey) asking = m;
+    });
     list.textContent = '';
     if (messages.length === 0) {
       const empty = document.createElement('div');
@@ -137,6 +147,13 @@ export class ChatView {
           });
       }
       list.appendChild(el);
+      if (m === asking && m.survey === 'waiting') list.appendChild(ratingButtons(m, rate));
+      else if (m.survey === 'rated') {
+        const thanks = document.createElement('div');
+        thanks.className = 'meta thanks';
+        thanks.textContent = 'Thank you for your rating!';
+        list.appendChild(thanks);
+      }
     });
     list.scrollTop = list.scrollHeight;
   }
@@ -161,6 +178,25 @@ export class ChatView {
   closePanel(): void {
     this.panel.hidden = true;
   }
+}
+
+/** Five buttons, 1 (poor) to 5 (excellent), under the message that asks. */
+function ratingButtons(m: ShownMessage, rate: (m: ShownMessage, rating: number) => void): HTMLElement {
+  const row = document.createElement('div');
+  row.className = 'rate';
+  row.setAttribute('role', 'group');
+  row.setAttribute('aria-label', 'Rate the help you received');
+  for (let i = 1; i <= 5; i++) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = String(i);
+    b.setAttribute('aria-label', 'Rate ' + i + ' of 5');
+    b.addEventListener('click', function () {
+      rate(m, i);
+    });
+    row.appendChild(b);
+  }
+  return row;
 }
 
 function chatIcon(): SVGElement {
