@@ -56,6 +56,28 @@ export class AppProcess {
     return this.stop('SIGKILL');
   }
 
+  /**
+   * Sends `signal` and waits for the exit, at most `timeoutMs`: answers how the process ended
+   * (`code` null and `signal` set when the signal killed it), or throws if it was still running.
+   */
+  async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('the app is not running');
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the app was still running ${timeoutMs} ms after ${signal}:\n${this.output.slice(-2000)}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
