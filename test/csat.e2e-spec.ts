@@ -191,6 +191,41 @@ describe('CSAT', () => {
     expect(items[0]).toMatchObject({ key: mail, csatAsked: 1, csatAnswered: 1, csatAverage: 5, csatRatings: [0, 0, 0, 0, 1] });
   });
 
+  it('web chat: a rating typed in the chat (the inbound batch path) answers the survey and leaves the conversation resolved', async () => {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    const { id: chat, config } = (
+      await call(owner, 'POST', '/api/channels', { kind: 'webchat', name: 'Chat', config: { allowedOrigins: [SHOP] }, credentials: {} })
+    ).body;
+    await call(owner, 'PUT', `/api/csat/settings/${chat}`, { enabled: true });
+    const post = (path: string, token: string, body: unknown) =>
+      t.request('POST', `/webchat/${config.channelKey}/${path}`, {
+        body,
+        headers: { origin: SHOP, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        remoteAddress: `198.51.100.${++ip}`,
+      });
+    const session = (await post('sessions', '', {})).body.token;
+    await post('messages', session, { clientMessageId: randomUUID(), text: 'Hi, my parcel is late' });
+    await t.drainInbound();
+    const [c] = (await call(owner, 'GET', `/api/conversations?channelId=${chat}`)).body.items;
+    await call(agent, 'POST', `/api/conversations/${c.id}/messages`, { text: 'It arrives today.' });
+    await call(owner, 'PATCH', `/api/conversations/${c.id}`, { status: 'resolved', assigneeId: agent.userId });
+    await settle();
+    await post('messages', session, { clientMessageId: randomUUID(), text: '⭐⭐⭐' });
+    await post('messages', session, { clientMessageId: randomUUID(), text: 'thanks!' });
+    await t.drainInbound();
+    expect((await conversation(owner, c.id)).status).toBe('resolved');
+    const inbound = ((await call(owner, 'GET', `/api/conversations/${c.id}/messages`)).body.items as Array<{ direction: string; text: string }>)
+      .filter((m) => m.direction === 'inbound')
+      .map((m) => m.text);
+    expect(inbound).toEqual(['⭐⭐⭐', 'Hi, my parcel is late']);
+    // The words after the rating start a new conversation, as any message after a resolution does.
+    expect((await call(owner, 'GET', `/api/conversations?channelId=${chat}&status=open`)).body.items).toHaveLength(1);
+    const day = now.toISOString().slice(0, 10);
+    const items = (await call(owner, 'GET', `/api/reports/conversations?from=${day}&to=${day}&groupBy=channel`)).body.items;
+    expect(items[0]).toMatchObject({ csatAsked: 1, csatAnswered: 1, csatAverage: 3, csatRatings: [0, 0, 1, 0, 0] });
+  });
+
   it('web chat: the widget rates the visitor’s latest survey once; another visitor or channel cannot', async () => {
     const owner = await t.signup();
     const agent = await t.addUser(owner, 'agent');
@@ -233,6 +268,10 @@ describe('CSAT', () => {
     expect((await surveyOf(session))[0]).toEqual(['agent', 'rated']);
     const twice = await widget('rating', session, { rating: 1 });
     expect([twice.status, twice.body.code]).toEqual([409, 'CSAT_ALREADY_ANSWERED']);
+    // A rating typed in the chat takes the inbound batch path; the survey of this resolution is rated already, so it is a message.
+    expect((await widget('messages', session, { clientMessageId: randomUUID(), text: '2' })).status).toBe(202);
+    await t.drainInbound();
+    expect((await call(owner, 'GET', `/api/conversations?channelId=${chat}&status=open`)).body.items).toHaveLength(1);
     // Another organization's channel does not know this visitor's session.
     const other = await t.signup();
     const theirs = (await call(other, 'POST', '/api/channels', { kind: 'webchat', name: 'Chat', config: { allowedOrigins: [SHOP] }, credentials: {} })).body;

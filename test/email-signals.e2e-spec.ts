@@ -180,6 +180,13 @@ describe('E-mail subjects, automatic replies and bounces', () => {
       expect(reply.headers.has('auto-submitted')).toBe(false);
       expect(survey.text).toContain('Reply with a number from 1 (poor) to 5 (excellent).');
       expect(survey.headers.get('auto-submitted')).toBe('auto-replied');
+      // Answering the survey mail with a bare number rates it, and the conversation stays resolved.
+      await send({ from: 'gina@example.test', subject: 'Re: Refund', text: '5', inReplyTo: survey.messageId, messageId: '<gina-2@example.test>' });
+      await t.drainInbound();
+      expect((await byKey('<gina-2@example.test>'))!.conversation_id).toBe(conversationId);
+      expect((await get(`/api/conversations/${conversationId}`)).status).toBe('resolved');
+      const rated = await db.query(`select rating, answered_via from csat_surveys where conversation_id = $1`, [conversationId]);
+      expect(rated.rows).toEqual([{ rating: 5, answered_via: 'reply' }]);
     } finally {
       await t.request('DELETE', `/api/business-hours/${hours.body.id}`, { token: owner.token });
       await t.request('PUT', `/api/csat/settings/${channelId}`, { token: owner.token, body: { enabled: false } });
