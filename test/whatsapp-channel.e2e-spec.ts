@@ -160,8 +160,10 @@ describe('WhatsApp channel', () => {
     );
     const [stored] = await messagesOf((await conversationOf(line.channelId)).id);
     expect(stored).toMatchObject({ externalId: 'wamid.image', text: 'the parcel arrived like this' });
-    expect(stored.attachments).toEqual([{ type: 'image', ref: '1234567890123456', mimeType: 'image/jpeg', sha256: 'Y2FmZWJhYmUgc2hhMjU2IGhhc2g=' }]);
-    // Media is fetched lazily: nothing was downloaded while processing the webhook.
+    expect(stored.attachments).toEqual([
+      { type: 'image', ref: '1234567890123456', mimeType: 'image/jpeg', sha256: 'Y2FmZWJhYmUgc2hhMjU2IGhhc2g=', state: 'pending' },
+    ]);
+    // Nothing is fetched while the event is processed: copying the file is the media job's.
     expect(graph.calls.filter((c) => c.path === '/1234567890123456')).toEqual([]);
   });
 
