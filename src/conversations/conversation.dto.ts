@@ -192,6 +192,15 @@ export class SendMessageDto {
   @IsUUID()
   cannedResponseId?: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      "Quote this message of the conversation: sent as the platform's own quoted reply (WhatsApp, Messenger, Instagram, Telegram; e-mail threads under it with In-Reply-To), plainly elsewhere",
+  })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsUUID()
+  replyToMessageId?: string;
+
   @ApiPropertyOptional({ type: TemplateDto })
   @ValidateIf((o) => (o.text === undefined && o.attachments === undefined && o.cannedResponseId === undefined) || o.template !== undefined)
   @ValidateNested()

@@ -1,4 +1,4 @@
-import type { Contact, Conversation, Message, Note } from '../../libs/domain/src';
+import type { Contact, Conversation, Message, Note, QuotedMessage } from '../../libs/domain/src';
 
 // Domain -> response: whitelists, so nothing internal (tenant ids, hashes) reaches a client.
 
@@ -15,7 +15,8 @@ export const conversationResponse = (c: Conversation) => ({
   updatedAt: c.updatedAt,
 });
 
-export const messageResponse = (m: Message) => ({
+/** `replyTo`: the quoted message, where the caller looked it up (the messages list, a sent reply). */
+export const messageResponse = (m: Message & { replyTo?: QuotedMessage | null }) => ({
   id: m.id,
   conversationId: m.conversationId,
   direction: m.direction,
@@ -27,6 +28,7 @@ export const messageResponse = (m: Message) => ({
   externalId: m.externalId,
   authorId: m.authorId,
   replyToExternalId: m.replyToExternalId,
+  replyTo: m.replyTo ? { id: m.replyTo.id, preview: m.replyTo.preview } : null,
   reactions: m.reactions,
   deletedAt: m.deletedAt,
   editedAt: m.editedAt,

@@ -25,6 +25,7 @@ import {
   invalid,
   notFound,
   rejected,
+  QuotedMessage,
 } from '../../libs/domain/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
 import { ChannelService } from '../channels/core/channel.service';
@@ -45,7 +46,12 @@ export interface OutgoingContent {
   /** By URL (the platform fetches it) or by upload id (we send the bytes); a DTO lets only one of the two through. */
   attachments?: Array<{ type?: 'image' | 'video' | 'audio' | 'file'; url?: string; uploadId?: string }>;
   template?: { name: string; language: string; parameters?: string[] };
+  /** A message of the same conversation this reply quotes (a platform-native quoted reply). */
+  replyToMessageId?: string;
 }
+
+/** A message as the API shows it: with the message it quotes, when it quotes one the conversation has. */
+export type MessageView = Message & { replyTo: QuotedMessage | null };
 
 /**
  * The inbox's use cases. Another tenant's object is indistinguishable from a missing one:
@@ -278,9 +284,15 @@ export class ConversationService {
     this.router.freed(tenant);
   }
 
-  async listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>> {
+  async listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<MessageView>> {
     await this.get(tenant, conversationId);
-    return this.inbox.listMessages(tenant, conversationId, page);
+    const found = await this.inbox.listMessages(tenant, conversationId, page);
+    return { ...found, items: await this.withQuotes(tenant, conversationId, found.items) };
+  }
+
+  private async withQuotes(tenant: TenantRef, conversationId: string, messages: readonly Message[]): Promise<MessageView[]> {
+    const quoted = await this.inbox.quotedBy(tenant, conversationId, messages);
+    return messages.map((m) => ({ ...m, replyTo: quoted.get(m.id) ?? null }));
   }
 
   async getMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message> {
@@ -302,8 +314,10 @@ export class ConversationService {
     authorId: string | null,
     content: OutgoingContent,
     opts: { autoReply?: boolean } = {},
-  ): Promise<Message> {
+  ): Promise<MessageView> {
     const conversation = await this.get(tenant, conversationId);
+    const quoted = content.replyToMessageId ? await this.inbox.findMessage(tenant, conversationId, content.replyToMessageId) : null;
+    if (content.replyToMessageId && !quoted) throw invalid('REPLY_TO_NOT_FOUND', 'replyToMessageId is not a message of this conversation');
     const channel = await this.channels.get(tenant, conversation.channelId);
     if (channel.status === 'revoked') throw conflict('CHANNEL_REVOKED', "The platform revoked this channel's access; reconnect it to send");
     if (channel.status === 'disconnected') throw conflict('CHANNEL_DISCONNECTED', 'This channel is disconnected');
@@ -350,12 +364,13 @@ export class ConversationService {
         attachments,
         ...(uploadIds.length ? { uploadIds } : {}),
         template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
+        ...(quoted ? { replyTo: { id: quoted.id, externalId: quoted.externalId } } : {}),
       });
       this.publish(tenant, 'message.created', { conversationId, messageId: queued.id, direction: 'outbound' });
       return queued;
     });
     this.signal.notify('outbound');
-    return message;
+    return (await this.withQuotes(tenant, conversationId, [message]))[0];
   }
 
   async addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {

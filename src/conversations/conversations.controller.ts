@@ -134,14 +134,16 @@ export class ConversationsController {
   @Post(':id/messages')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: MessageResponse, description: 'The queued message' })
-  @ApiErrors(...SEND_ERRORS, 'CONVERSATION_NOT_FOUND')
+  @ApiErrors(...SEND_ERRORS, 'CONVERSATION_NOT_FOUND', 'REPLY_TO_NOT_FOUND')
   async send(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: SendMessageDto) {
     if (body.template !== undefined && (body.text !== undefined || body.attachments !== undefined || body.cannedResponseId !== undefined)) {
       throw invalid('VALIDATION_FAILED', 'send either a template, or text (or a canned response) and/or attachments');
     }
     if (body.cannedResponseId !== undefined && body.text !== undefined) throw invalid('VALIDATION_FAILED', 'send either text or cannedResponseId');
     const text = await this.replies.text(p, id, p.userId, body);
-    return messageResponse(await this.conversations.send(p, id, p.userId, { text, attachments: body.attachments, template: body.template }));
+    return messageResponse(
+      await this.conversations.send(p, id, p.userId, { text, attachments: body.attachments, template: body.template, replyToMessageId: body.replyToMessageId }),
+    );
   }
 
   @Post(':id/notes')

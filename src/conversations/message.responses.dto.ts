@@ -178,6 +178,15 @@ export class MessageVersionResponse {
   @ApiProperty() at: Date;
 }
 
+export class QuotedMessageResponse {
+  @ApiProperty({ format: 'uuid', description: 'The quoted message (of the same conversation)' }) id: string;
+  @ApiProperty({
+    example: 'Where is my order?',
+    description: "The start of its text (100 characters at most), else its first file's name or kind; empty when it was deleted",
+  })
+  preview: string;
+}
+
 export class MessageResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) conversationId: string;
@@ -191,7 +200,13 @@ export class MessageResponse {
   @ApiProperty({ type: MessageErrorResponse, nullable: true }) error: MessageErrorResponse | null;
   @ApiProperty({ type: String, nullable: true, description: "The platform's id of the message" }) externalId: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) authorId: string | null;
-  @ApiProperty({ type: String, nullable: true }) replyToExternalId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The platform's id of the message this one quotes" }) replyToExternalId: string | null;
+  @ApiProperty({
+    type: QuotedMessageResponse,
+    nullable: true,
+    description: "The message this one quotes, when the conversation has it (an agent's quoted reply, or an End User answering a message); null otherwise",
+  })
+  replyTo: QuotedMessageResponse | null;
   @ApiProperty({ type: [ReactionResponse] }) reactions: ReactionResponse[];
   @ApiProperty({ type: Date, nullable: true, description: 'Deleted by its sender' }) deletedAt: Date | null;
   @ApiProperty({ type: Date, nullable: true }) editedAt: Date | null;

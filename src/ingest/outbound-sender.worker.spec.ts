@@ -27,6 +27,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   externalId: null,
   authorId: '00000000-0000-4000-8000-0000000000d1',
   replyToExternalId: null,
+  replyToId: null,
   reactions: [],
   deletedAt: null,
   editedAt: null,
@@ -43,6 +44,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
   const job: ClaimedJob = { id: '77', tenantId: TENANT.tenantId, refId: MESSAGE_ID, attempts: opts.attempts ?? 1 };
   const task: DeliveryTask = {
     message: message(),
+    replyToExternalId: null,
     conversation: {
       id: 'c',
       contactId: 'ct',

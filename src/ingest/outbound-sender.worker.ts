@@ -145,6 +145,7 @@ export class OutboundSender extends QueueWorker {
         attachments: task.message.attachments,
         files,
         template: task.template ?? undefined,
+        ...(task.replyToExternalId ? { replyToExternalId: task.replyToExternalId } : {}),
         replyMode: mode.allowed ? mode.mode : 'standard',
       });
       await this.finish(tenant, job, async () =>

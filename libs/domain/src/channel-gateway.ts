@@ -30,6 +30,8 @@ export interface OutboundDelivery {
   /** The uploaded files among the attachments, in their order. */
   files?: OutboundFile[];
   template?: { name: string; language: string; parameters: string[] };
+  /** The platform's id of the message this reply quotes: sent as the platform's own quoted reply. */
+  replyToExternalId?: string;
   /** From the messaging-window policy: how Meta must be told this reply is allowed. */
   replyMode: 'standard' | 'response' | 'human_agent';
 }

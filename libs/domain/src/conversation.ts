@@ -77,6 +77,8 @@ export interface Message {
   externalId: string | null;
   authorId: string | null;
   replyToExternalId: string | null;
+  /** The message of the conversation this one quotes, by our id (an agent's quoted reply); inbound ones name theirs by platform id. */
+  replyToId: string | null;
   reactions: Reaction[];
   deletedAt: Date | null;
   /** When the End User last edited it (null: never); `edits` holds the earlier versions, oldest first. */
@@ -88,6 +90,13 @@ export interface Message {
   autoReply: boolean;
   sentAt: Date;
   createdAt: Date;
+}
+
+/** The message a reply quotes, as a reader sees it: which one, and the start of what it said. */
+export interface QuotedMessage {
+  id: string;
+  /** Its text (at most 100 characters), else its first file's name or kind; empty when it was deleted. */
+  preview: string;
 }
 
 /** An earlier version of an edited message, with the time it was written (sent, or edited into). */

@@ -290,6 +290,11 @@ export const ERROR_CATALOGUE = {
   MEDIA_UNAVAILABLE: { status: 422, meaning: 'The media can no longer be fetched from the platform.', action: 'Ask the contact to send it again.' },
 
   // --- Uploads (media) ---
+  REPLY_TO_NOT_FOUND: {
+    status: 400,
+    meaning: "replyToMessageId names no message of this conversation (another conversation's, another organization's, or none).",
+    action: 'Quote a message of the conversation you are replying in, by the id the messages list gives it.',
+  },
   UPLOAD_NOT_FOUND: { status: [400, 404], meaning: 'No such upload in this organization (400 when named inside a body).', action: CHECK_ID },
   UPLOAD_FILE_REQUIRED: { status: 400, meaning: 'The multipart body has no part named `file`.', action: 'Send the file as the multipart part `file`.' },
   UPLOAD_EMPTY: { status: 400, meaning: 'The file is empty.', action: 'Send a file with content.' },

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationStatus, Message, Note } from './conversation';
+import type { Conversation, ConversationStatus, Message, Note, QuotedMessage } from './conversation';
 import type { Page, PageRequest } from './pagination';
 import type { TenantRef } from './tenant';
 
@@ -29,6 +29,8 @@ export abstract class InboxRepository {
   abstract updateConversation(tenant: TenantRef, id: string, patch: ConversationPatch): Promise<Conversation | null>;
   abstract findMessage(tenant: TenantRef, conversationId: string, messageId: string): Promise<Message | null>;
   abstract listMessages(tenant: TenantRef, conversationId: string, page: PageRequest): Promise<Page<Message>>;
+  /** The messages of the conversation these quote (by our id, else by platform id), keyed by the quoting message's id. */
+  abstract quotedBy(tenant: TenantRef, conversationId: string, messages: readonly Message[]): Promise<Map<string, QuotedMessage>>;
   abstract addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note>;
   abstract listNotes(tenant: TenantRef, conversationId: string): Promise<Note[]>;
 }

@@ -12,6 +12,8 @@ export interface NewOutboundMessage {
   template?: { name: string; language: string; parameters: string[] } | null;
   /** Uploaded files the message sends: they become the message's (and go with it) in its transaction. */
   uploadIds?: string[];
+  /** The message of the conversation this reply quotes. */
+  replyTo?: { id: string; externalId: string | null };
 }
 
 /** What the sender needs to deliver one queued message. */
@@ -21,6 +23,8 @@ export interface DeliveryTask {
   channelId: string;
   recipientExternalId: string;
   template: { name: string; language: string; parameters: string[] } | null;
+  /** The platform's id of the message this one quotes, once that message has one. */
+  replyToExternalId: string | null;
 }
 
 /** Order of delivery progress; `failed` only follows queued or sent. */

@@ -77,9 +77,11 @@ export class EmailStore implements EmailThreadSource {
     if (!route) throw new DeliveryFailure('permanent', 'CHANNEL_DISCONNECTED', 'The e-mail channel is not connected');
     return this.dbs.forTenant(route, async (tx) => {
       const t = route.tenantId;
-      const [message] = await rows<{ conversation_id: string; auto_reply: boolean }>(
+      const [message] = await rows<{ conversation_id: string; auto_reply: boolean; quoted: string | null }>(
         tx,
-        `select conversation_id, auto_reply from messages where tenant_id = $1 and id = $2`,
+        `select m.conversation_id, m.auto_reply, coalesce(q.external_id, m.reply_to_external_id) as quoted from messages m
+         left join messages q on q.tenant_id = m.tenant_id and q.id = m.reply_to_id
+         where m.tenant_id = $1 and m.id = $2`,
         [t, messageId],
       );
       if (!message) throw new DeliveryFailure('permanent', 'MESSAGE_NOT_FOUND', 'The message to send no longer exists');
@@ -113,10 +115,13 @@ export class EmailStore implements EmailThreadSource {
         [t, conversationId],
       );
       const ids = [first?.external_id, ...history.map((m) => m.external_id)].filter(isMessageId);
+      // An agent's quoted reply answers that mail, whichever came last.
+      const inReplyTo = isMessageId(message.quoted) ? message.quoted : (answered?.external_id ?? null);
+      if (inReplyTo && !ids.includes(inReplyTo)) ids.push(inReplyTo);
       return {
         replyToken: thread.token,
         subject: subject?.subject ?? null,
-        inReplyTo: answered?.external_id ?? null,
+        inReplyTo,
         threadIds: [...new Set(ids)],
         autoReply: message.auto_reply,
       };

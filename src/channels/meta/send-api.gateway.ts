@@ -31,6 +31,13 @@ export class MetaSendApiGateway extends ChannelGateway {
       throw new DeliveryFailure('permanent', 'TEXT_TOO_LONG', `Text must be shorter than ${TEXT_LIMIT[d.channel.kind]} characters`);
     }
     let last: { message_id?: string } | undefined;
+    // A quoted reply: the first message sent answers the quoted one (`reply_to.mid`, next to `message`).
+    let quote: { reply_to?: { mid: string } } = d.replyToExternalId ? { reply_to: { mid: d.replyToExternalId } } : {};
+    const quoting = () => {
+      const q = quote;
+      quote = {};
+      return q;
+    };
     const files = new Map((d.files ?? []).map((f) => [f.uploadId, f]));
     for (const a of d.attachments ?? []) {
       const file = a.uploadId ? files.get(a.uploadId) : undefined;
@@ -38,12 +45,14 @@ export class MetaSendApiGateway extends ChannelGateway {
         // Instagram takes media by URL only: a signed, expiring link of ours.
         last = await this.graph.post(`/${accountId}/messages`, token, {
           ...envelope,
+          ...quoting(),
           message: { attachment: { type: mediaKindOf(file.mimeType), payload: { url: file.url, is_reusable: false } } },
         });
         continue;
       }
       if (file) {
         // Attachment upload in the send itself (multipart: recipient and message as JSON, the bytes as filedata).
+        const q = quoting();
         last = await this.graph.upload(
           `/${accountId}/messages`,
           token,
@@ -52,6 +61,7 @@ export class MetaSendApiGateway extends ChannelGateway {
               recipient: JSON.stringify(envelope.recipient),
               messaging_type: envelope.messaging_type,
               tag: 'tag' in envelope ? envelope.tag : undefined,
+              reply_to: q.reply_to ? JSON.stringify(q.reply_to) : undefined,
               message: JSON.stringify({ attachment: { type: mediaKindOf(file.mimeType), payload: { is_reusable: false } } }),
             },
             'filedata',
@@ -63,10 +73,11 @@ export class MetaSendApiGateway extends ChannelGateway {
       if (!a.url) continue;
       last = await this.graph.post(`/${accountId}/messages`, token, {
         ...envelope,
+        ...quoting(),
         message: { attachment: { type: MEDIA.has(a.type) ? a.type : 'file', payload: { url: a.url, is_reusable: false } } },
       });
     }
-    if (d.text) last = await this.graph.post(`/${accountId}/messages`, token, { ...envelope, message: { text: d.text } });
+    if (d.text) last = await this.graph.post(`/${accountId}/messages`, token, { ...envelope, ...quoting(), message: { text: d.text } });
     if (!last?.message_id) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Send API returned no message id');
     return { externalId: last.message_id };
   }

@@ -73,19 +73,32 @@ export class TelegramGateway extends ChannelGateway {
     const chat_id = chatIdParam(business ? business[2] : d.recipientId);
     const via = business ? { business_connection_id: business[1] } : {};
     const captioned = media.length === 1 && text.length > 0 && text.length <= TELEGRAM_CAPTION_LIMIT;
+    // A quoted reply: the first message sent answers the quoted one (its number within the chat).
+    const quotedId = d.replyToExternalId ? /:(\d+)$/.exec(d.replyToExternalId)?.[1] : undefined;
+    let quote: { reply_parameters: { message_id: number; allow_sending_without_reply: boolean } } | Record<string, never> = quotedId
+      ? { reply_parameters: { message_id: Number(quotedId), allow_sending_without_reply: true } }
+      : {};
+    const quoting = () => {
+      const q = quote;
+      quote = {};
+      return q;
+    };
     let last: SentMessage | undefined;
     for (const a of media) {
       const caption = captioned ? { caption: text } : {};
+      const q = quoting();
       if ('file' in a) {
         const [method, field] = sendMethodOf(a.file.mimeType);
-        last = await this.client.upload<SentMessage>(token, method, { ...via, chat_id, ...caption }, field, a.file);
+        // Multipart fields are strings: reply_parameters goes as its JSON.
+        const replyParameters = 'reply_parameters' in q ? { reply_parameters: JSON.stringify(q.reply_parameters) } : {};
+        last = await this.client.upload<SentMessage>(token, method, { ...via, chat_id, ...caption, ...replyParameters }, field, a.file);
       } else
         last =
           a.type === 'image'
-            ? await this.client.call<SentMessage>(token, 'sendPhoto', { ...via, chat_id, photo: a.url, ...caption })
-            : await this.client.call<SentMessage>(token, 'sendDocument', { ...via, chat_id, document: a.url, ...caption });
+            ? await this.client.call<SentMessage>(token, 'sendPhoto', { ...via, chat_id, photo: a.url, ...caption, ...q })
+            : await this.client.call<SentMessage>(token, 'sendDocument', { ...via, chat_id, document: a.url, ...caption, ...q });
     }
-    if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { ...via, chat_id, text });
+    if (text && !captioned) last = await this.client.call<SentMessage>(token, 'sendMessage', { ...via, chat_id, text, ...quoting() });
     if (last?.message_id === undefined) throw new DeliveryFailure('permanent', 'NO_MESSAGE_ID', 'The Bot API returned no message id');
     return { externalId: telegramMessageId(business ? d.recipientId : (last.chat?.id ?? d.recipientId), last.message_id) };
   }

@@ -25,6 +25,8 @@ export class WhatsAppGateway extends ChannelGateway {
     const to = d.recipientId.startsWith('+') ? d.recipientId : `+${d.recipientId}`;
     const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to };
     if (!d.template && d.files?.length) return this.sendFiles(d, base, d.files);
+    // A quoted reply ("Reply to messages": `context.message_id`), shown above the answer in WhatsApp.
+    const quote = d.replyToExternalId ? { context: { message_id: d.replyToExternalId } } : {};
     const body = d.template
       ? {
           ...base,
@@ -34,8 +36,9 @@ export class WhatsAppGateway extends ChannelGateway {
             language: { code: d.template.language },
             components: d.template.parameters.length ? [{ type: 'body', parameters: d.template.parameters.map((text) => ({ type: 'text', text })) }] : [],
           },
+          ...quote,
         }
-      : { ...base, type: 'text', text: { body: d.text ?? '' } };
+      : { ...base, ...quote, type: 'text', text: { body: d.text ?? '' } };
     const res = await this.graph.post<{ messages?: Array<{ id?: string }> }>(
       `/${d.channel.config.phoneNumberId}/messages`,
       d.channel.credentials.accessToken,
@@ -57,6 +60,8 @@ export class WhatsAppGateway extends ChannelGateway {
     const text = d.text ?? '';
     const captioned = files.length === 1 && text.length > 0 && text.length <= CAPTION_LIMIT && messageTypeOf(files[0].mimeType) !== 'audio';
     let last: string | undefined;
+    // Only the first message of the reply quotes: the rest follow it.
+    let quote: Record<string, unknown> = d.replyToExternalId ? { context: { message_id: d.replyToExternalId } } : {};
     for (const file of files) {
       const uploaded = await this.graph.upload<{ id?: string }>(
         `/${phoneNumberId}/media`,
@@ -68,9 +73,10 @@ export class WhatsAppGateway extends ChannelGateway {
       const media: Record<string, string> = { id: uploaded.id };
       if (captioned) media.caption = text;
       if (type === 'document') media.filename = file.fileName;
-      last = await this.post(d, { ...base, type, [type]: media });
+      last = await this.post(d, { ...base, ...quote, type, [type]: media });
+      quote = {};
     }
-    if (text && !captioned) last = await this.post(d, { ...base, type: 'text', text: { body: text } });
+    if (text && !captioned) last = await this.post(d, { ...base, ...quote, type: 'text', text: { body: text } });
     return { externalId: last! };
   }
 

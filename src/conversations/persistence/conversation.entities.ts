@@ -62,6 +62,7 @@ export class MessageEntity {
   @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
   @Column('uuid', { name: 'author_id', nullable: true }) authorId: string | null;
   @Column('text', { name: 'reply_to_external_id', nullable: true }) replyToExternalId: string | null;
+  @Column('uuid', { name: 'reply_to_id', nullable: true }) replyToId: string | null;
   @Column('jsonb') reactions: Reaction[];
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
   @Column('timestamptz', { name: 'edited_at', nullable: true }) editedAt: Date | null;

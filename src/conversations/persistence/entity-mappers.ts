@@ -40,6 +40,7 @@ export const toMessage = (e: MessageEntity): Message => ({
   externalId: e.externalId,
   authorId: e.authorId,
   replyToExternalId: e.replyToExternalId,
+  replyToId: e.replyToId ?? null,
   reactions: e.reactions,
   deletedAt: e.deletedAt,
   editedAt: e.editedAt,

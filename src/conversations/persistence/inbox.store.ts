@@ -1,5 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { Conversation, ConversationFilter, ConversationPatch, InboxRepository, Message, Note, Page, PageRequest, TenantRef } from '../../../libs/domain/src';
+import {
+  Attachment,
+  Conversation,
+  ConversationFilter,
+  ConversationPatch,
+  InboxRepository,
+  Message,
+  Note,
+  Page,
+  PageRequest,
+  QuotedMessage,
+  TenantRef,
+} from '../../../libs/domain/src';
+import { rows } from '../../database/sql';
 import { RegionDatabases } from '../../database/region-databases';
 import { ConversationEntity, MessageEntity, NoteEntity } from './conversation.entities';
 import { restrictedViewer } from '../visibility';
@@ -81,6 +94,29 @@ export class TypeOrmInboxRepository extends InboxRepository {
     });
   }
 
+  async quotedBy(tenant: TenantRef, conversationId: string, messages: readonly Message[]): Promise<Map<string, QuotedMessage>> {
+    const byId = messages.filter((m) => m.replyToId);
+    const byExternalId = messages.filter((m) => !m.replyToId && m.replyToExternalId);
+    const out = new Map<string, QuotedMessage>();
+    if (byId.length + byExternalId.length === 0) return out;
+    type Row = { id: string; external_id: string | null; text: string | null; attachments: Attachment[]; deleted_at: Date | null };
+    const found = await this.dbs.forTenant(tenant, (tx) =>
+      rows<Row>(
+        tx,
+        `select id, external_id, text, attachments, deleted_at from messages
+         where tenant_id = $1 and conversation_id = $2 and (id = any($3::uuid[]) or external_id = any($4::text[]))`,
+        [tenant.tenantId, conversationId, byId.map((m) => m.replyToId), byExternalId.map((m) => m.replyToExternalId)],
+      ),
+    );
+    const ids = new Map(found.map((r) => [r.id, r]));
+    const externalIds = new Map(found.filter((r) => r.external_id).map((r) => [r.external_id!, r]));
+    for (const m of messages) {
+      const q = m.replyToId ? ids.get(m.replyToId) : m.replyToExternalId ? externalIds.get(m.replyToExternalId) : undefined;
+      if (q) out.set(m.id, { id: q.id, preview: previewOf(q) });
+    }
+    return out;
+  }
+
   addNote(tenant: TenantRef, conversationId: string, authorId: string, text: string): Promise<Note> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const [row] = await tx.query(`insert into notes (tenant_id, conversation_id, author_id, text) values ($1, $2, $3, $4) returning id`, [
@@ -98,4 +134,15 @@ export class TypeOrmInboxRepository extends InboxRepository {
       (await tx.find(NoteEntity, { where: { tenantId: tenant.tenantId, conversationId }, order: { createdAt: 'ASC', id: 'ASC' } })).map(toNote),
     );
   }
+}
+
+const PREVIEW_CHARS = 100;
+
+/** What a quote shows of the message it quotes: the start of its text, else its first file's name or kind. */
+function previewOf(m: { text: string | null; attachments: Attachment[]; deleted_at: Date | null }): string {
+  if (m.deleted_at) return '';
+  const text = m.text?.replace(/\s+/g, ' ').trim();
+  if (text) return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+  const first = m.attachments?.[0];
+  return first ? (first.name ?? first.type) : '';
 }

@@ -20,8 +20,8 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     return this.dbs.forTenant(tenant, async (tx) => {
       const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
       const [row] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply)
-         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8) returning id, sent_at`,
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply, reply_to_id, reply_to_external_id)
+         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8, $9, $10) returning id, sent_at`,
         [
           tenant.tenantId,
           conversation.id,
@@ -31,6 +31,8 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
           input.template ? JSON.stringify(input.template) : null,
           input.authorId,
           input.autoReply ?? false,
+          input.replyTo?.id ?? null,
+          input.replyTo?.externalId ?? null,
         ],
       );
       if (input.uploadIds?.length) {
@@ -70,7 +72,15 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
         where: { tenantId: tenant.tenantId, contactId: conversation.contactId, channelId: conversation.channelId },
       });
       if (!identity) return null;
+      // A quoted message still queued when this reply was written may have its platform id by now.
+      const [quoted] = message.replyToId
+        ? await rows<{ external_id: string | null }>(tx, `select external_id from messages where tenant_id = $1 and id = $2`, [
+            tenant.tenantId,
+            message.replyToId,
+          ])
+        : [];
       return {
+        replyToExternalId: quoted?.external_id ?? message.replyToExternalId,
         message: toMessage(message),
         conversation: toConversation(conversation),
         channelId: conversation.channelId,

@@ -14,7 +14,12 @@ function sendApiFields(form: MultipartForm): Record<string, unknown> {
       return v;
     }
   };
-  return { ...form.fields, recipient: parse(form.fields.recipient), message: parse(form.fields.message) };
+  return {
+    ...form.fields,
+    recipient: parse(form.fields.recipient),
+    message: parse(form.fields.message),
+    ...(form.fields.reply_to !== undefined ? { reply_to: parse(form.fields.reply_to) } : {}),
+  };
 }
 /** The Cloud API's limits by media type (its "Supported media types"), as it enforces them on upload. */
 const WHATSAPP_LIMIT = (mime: string) =>
@@ -272,6 +277,14 @@ export class SimulatedGraph extends SimulatedHttpServer {
     if (req.method === 'POST' && edge === 'messages') {
       const n = ++this.counter;
       const type = call.body?.type;
+      // Quoted replies: WhatsApp `context.message_id` (a wamid), the Send API's `reply_to.mid`.
+      if (call.body?.context !== undefined && (call.body.messaging_product !== 'whatsapp' || !/^wamid\.\S+$/.test(String(call.body.context?.message_id ?? ''))))
+        return reply(400, { error: { code: 100, message: '(#100) Invalid parameter: context.message_id must be the id of a WhatsApp message' } });
+      if (
+        call.body?.reply_to !== undefined &&
+        (call.body.messaging_product === 'whatsapp' || typeof call.body.reply_to?.mid !== 'string' || !call.body.reply_to.mid)
+      )
+        return reply(400, { error: { code: 100, message: '(#100) Invalid parameter: reply_to.mid is required' } });
       if (call.body?.messaging_product === 'whatsapp' && ['image', 'video', 'audio', 'document', 'sticker'].includes(type)) {
         const ref = call.body[type];
         const uploaded = typeof ref?.id === 'string' ? this.media.get(ref.id) : undefined;

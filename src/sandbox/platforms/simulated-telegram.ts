@@ -253,6 +253,16 @@ export class SimulatedTelegram extends SimulatedHttpServer {
           }
           if (body.caption !== undefined && String(body.caption).length > 1024) return fail(400, 'Bad Request: message caption is too long');
         }
+        if (body.reply_parameters !== undefined) {
+          // JSON in a JSON call, a JSON string among multipart fields.
+          let rp: any = body.reply_parameters;
+          try {
+            if (typeof rp === 'string') rp = JSON.parse(rp);
+          } catch {
+            rp = undefined;
+          }
+          if (!Number.isInteger(rp?.message_id) || rp.message_id < 1) return fail(400, "Bad Request: can't parse reply parameters JSON object");
+        }
         if (body.business_connection_id !== undefined && !this.businessConnections.has(`${call.token}|${body.business_connection_id}`))
           return fail(400, 'Bad Request: BUSINESS_CONNECTION_INVALID');
         if (this.blocked.has(`${call.token}|${body.chat_id}`)) return fail(403, 'Forbidden: bot was blocked by the user');

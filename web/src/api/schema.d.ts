@@ -3012,6 +3012,9 @@ export interface components {
             /** Format: uuid */
             id: string;
             reactions: components["schemas"]["ReactionResponse"][];
+            /** @description The message this one quotes, when the conversation has it (an agent's quoted reply, or an End User answering a message); null otherwise */
+            replyTo: components["schemas"]["QuotedMessageResponse"] | null;
+            /** @description The platform's id of the message this one quotes */
             replyToExternalId: string | null;
             /** Format: date-time */
             sentAt: string;
@@ -3251,6 +3254,18 @@ export interface components {
             /** @description The labels the conversation carries from now on (empty: none) */
             labelIds: string[];
         };
+        QuotedMessageResponse: {
+            /**
+             * Format: uuid
+             * @description The quoted message (of the same conversation)
+             */
+            id: string;
+            /**
+             * @description The start of its text (100 characters at most), else its first file's name or kind; empty when it was deleted
+             * @example Where is my order?
+             */
+            preview: string;
+        };
         ReactionResponse: {
             /** @enum {string} */
             by: "contact";
@@ -3437,6 +3452,11 @@ export interface components {
              * @description Send this canned response's text (instead of text), its variables filled in
              */
             cannedResponseId?: string;
+            /**
+             * Format: uuid
+             * @description Quote this message of the conversation: sent as the platform's own quoted reply (WhatsApp, Messenger, Instagram, Telegram; e-mail threads under it with In-Reply-To), plainly elsewhere
+             */
+            replyToMessageId?: string;
             template?: components["schemas"]["TemplateDto"];
             /** @description May hold {{contact.name}} and {{agent.name}}, filled in when sent */
             text?: string;
@@ -7538,7 +7558,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, UPLOAD_NOT_FOUND, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: ATTACHMENTS_NOT_SUPPORTED, BAD_REQUEST, EMPTY_MESSAGE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, MESSAGE_TOO_LONG, REPLY_TO_NOT_FOUND, TEMPLATE_NOT_SUPPORTED, TEXT_TOO_LONG, UPLOAD_NOT_FOUND, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7546,7 +7566,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "UPLOAD_NOT_FOUND" | "VALIDATION_FAILED";
+                        code: "ATTACHMENTS_NOT_SUPPORTED" | "BAD_REQUEST" | "EMPTY_MESSAGE" | "INVALID_ID" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "MESSAGE_TOO_LONG" | "REPLY_TO_NOT_FOUND" | "TEMPLATE_NOT_SUPPORTED" | "TEXT_TOO_LONG" | "UPLOAD_NOT_FOUND" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
