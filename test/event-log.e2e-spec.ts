@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
 import { DomainEvents } from '../src/common/domain-events.service';
+import { EventFeed } from '../src/common/event-feed.service';
 import { EventLogTrimJob } from '../src/events/event-log-trim.job';
 import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
@@ -22,7 +23,7 @@ describe('event log', () => {
   };
 
   /** An event as another instance commits it: the tenant's next number, the row, the notification. */
-  const committedElsewhere = async (message: string) => {
+  const committedElsewhere = async (message: string, opts: { announced: boolean } = { announced: true }) => {
     await db.query('begin');
     try {
       const {
@@ -40,8 +41,8 @@ describe('event log', () => {
         readAt: null,
       };
       await db.query(`insert into event_log (tenant_id, seq, type, data) values ($1, $2, 'notification.created', $3)`, [a.tenantId, head.last_seq, data]);
-      await db.query(`select pg_notify('mm_events', $1)`, [`${a.region}:${a.tenantId}:${head.last_seq}`]);
       await db.query('commit');
+      if (opts.announced) await db.query(`select pg_notify('mm_events', $1)`, [`${a.region}:${a.tenantId}:${head.last_seq}`]);
     } catch (err) {
       await db.query('rollback');
       throw err;
@@ -86,7 +87,7 @@ describe('event log', () => {
     });
   });
 
-  it('passes on what another instance committed, also when its notification came while the LISTEN connection was down', async () => {
+  it('passes on what another instance committed, also when its notification came while the LISTEN connection was down or never came', async () => {
     const s = await stream();
     await t.inbound(a, channel); // the tenant has a head and this instance follows it
     await s.next((f) => f.event === 'message.created');
@@ -102,6 +103,11 @@ describe('event log', () => {
     // And it listens again.
     await committedElsewhere('after the reconnect');
     expect((await s.next((f) => f.event === 'notification.created')).data.data.message).toBe('after the reconnect');
+
+    // Its instance died between COMMIT and the notification: the periodic sweep reads it.
+    await committedElsewhere('never announced', { announced: false });
+    t.app.get(EventFeed).sweep();
+    expect((await s.next((f) => f.event === 'notification.created')).data.data.message).toBe('never announced');
   });
 
   it('trims events past the retention; a stream resuming from before them is told to reset, and goes on', async () => {

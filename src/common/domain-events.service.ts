@@ -93,9 +93,34 @@ export class DomainEvents implements OnModuleDestroy {
     for (const recorder of this.recorders) await recorder(tx, tenant, plain);
     const logged = await this.store.append(tx, tenant, plain);
     afterCommit(() => {
+      this.announce(tenant, logged[logged.length - 1].seq);
       this.feed.committed(tenant, logged);
       for (const e of logged) this.here.next(e);
     });
+  }
+
+  /**
+   * The tenants whose events committed this turn, by region, with their last number: announced
+   * to the other instances in one statement per region and turn (see EventLogStore.append).
+   */
+  private readonly moved = new Map<string, Map<string, number>>();
+
+  private announce(tenant: TenantRef, seq: number): void {
+    let region = this.moved.get(tenant.region);
+    if (!region) {
+      const r = (region = new Map());
+      this.moved.set(tenant.region, r);
+      setImmediate(() => {
+        this.moved.delete(tenant.region);
+        this.store
+          .announce(
+            tenant.region,
+            [...r].map(([t, n]) => `${t}:${n}`),
+          )
+          .catch((err) => this.log.warn(`region ${tenant.region}: events not announced: ${(err as Error).message}`));
+      });
+    }
+    region.set(tenant.tenantId, Math.max(seq, region.get(tenant.tenantId) ?? 0));
   }
 
   /** One transaction per tenant and turn, in the order published. */

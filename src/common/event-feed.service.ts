@@ -11,6 +11,11 @@ const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
 /** A failed read is tried again after this long (the next notification would also do it). */
 const RETRY_READ_MS = 1000;
+/**
+ * Every followed tenant is read this often whatever the notifications say: a notification is
+ * sent after its COMMIT, so an instance that dies in between leaves its last events unannounced.
+ */
+export const SWEEP_MS = 10_000;
 
 type Listener = (e: LoggedEvent) => void;
 
@@ -37,9 +42,10 @@ export interface FeedSubscription {
 /**
  * Passes each tenant's committed events, from the region's event log, to whoever on this
  * instance follows that tenant, whichever instance wrote them. One dedicated connection per
- * region LISTENs for the log's notifications (region, tenant and number only); a notification
- * for a followed tenant reads the log after the last number passed on, so nothing is skipped
- * or repeated however notifications arrive. Events committed by this instance are passed on
+ * region LISTENs for the log's notifications (region, tenant and number only, sent by the
+ * committing instance right after COMMIT); a notification for a followed tenant reads the log
+ * after the last number passed on, so nothing is skipped or repeated however notifications
+ * arrive, and a sweep reads every followed tenant every SWEEP_MS for those never sent. Events committed by this instance are passed on
  * from memory when they are the next numbers, without a read (the common case, and as fast as
  * the old in-process bus). After a lost connection, every followed tenant is read again.
  */
@@ -50,6 +56,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly connections = new Map<string, Client>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly dbs: RegionDatabases,
@@ -58,10 +65,18 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await Promise.all(this.dbs.regions().map((region) => this.listen(region, RECONNECT_MIN_MS)));
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** Reads every followed tenant once (see SWEEP_MS). */
+  sweep(): void {
+    for (const feed of this.feeds.values()) if (feed.cursor !== null && !feed.reading) void this.read(feed);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweeper);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.connections.values()].map((c) => c.end().catch(() => undefined)));

@@ -5,7 +5,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 import type { DomainEvent, LoggedEvent } from './domain-event';
 
-/** The channel every region's database announces new events on; the payload is `region:tenant:seq`. */
+/** The channel every region's database announces new events on; the payload is `region:tenant:seq` (the tenant's last number). */
 export const EVENT_CHANNEL = 'mm_events';
 
 export interface LogHead {
@@ -43,7 +43,9 @@ export class EventLogStore {
   /**
    * Numbers `events` with the tenant's next sequence numbers and writes them, in `tx` (the
    * transaction of the change). The head row stays locked until COMMIT, so the tenant's events
-   * commit in the order of their numbers; the NOTIFY goes out with the COMMIT, never before.
+   * commit in the order of their numbers. They are announced after COMMIT (`announce`), not in
+   * the transaction: a NOTIFY makes its transaction's commit take a database-wide lock, which
+   * serialised every commit that carried events (webhook ACKs slowed down under load).
    */
   async append(tx: EntityManager, tenant: TenantRef, events: readonly DomainEvent[]): Promise<LoggedEvent[]> {
     const [head] = await rows<{ epoch: string; last_seq: string; at: Date }>(
@@ -57,9 +59,8 @@ export class EventLogStore {
          select $1, head.last_seq - $2 + e.n, e.type, e.data
          from head, unnest($3::text[], $4::jsonb[]) with ordinality as e(type, data, n)
          returning 1)
-       select head.epoch, head.last_seq, now() as at, pg_notify('${EVENT_CHANNEL}', $5 || ':' || $1 || ':' || head.last_seq)
-       from head`,
-      [tenant.tenantId, events.length, events.map((e) => e.type), events.map((e) => JSON.stringify(stored(e))), tenant.region],
+       select head.epoch, head.last_seq, now() as at from head`,
+      [tenant.tenantId, events.length, events.map((e) => e.type), events.map((e) => JSON.stringify(stored(e)))],
     );
     const last = Number(head.last_seq);
     const at = new Date(head.at).toISOString();
@@ -67,6 +68,11 @@ export class EventLogStore {
       const seq = last - events.length + 1 + i;
       return { tenantId: tenant.tenantId, type: e.type, data: e.data, seq, id: `${head.epoch}-${seq}`, at };
     });
+  }
+
+  /** Tells every instance listening on the region that these `tenant:seq` moved (after their commit). */
+  async announce(region: string, moved: readonly string[]): Promise<void> {
+    await this.dbs.region(region).query(`select pg_notify('${EVENT_CHANNEL}', $1 || ':' || m) from unnest($2::text[]) m`, [region, moved]);
   }
 
   /** The tenant's head; a tenant without one gets it now (its epoch is what ids are checked against). */

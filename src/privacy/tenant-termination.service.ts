@@ -17,7 +17,18 @@ import { DEADLINE_DAYS, confirmationCode } from './deletion-requests.service';
 
 const BATCH = 5000;
 // The big tables go first, in short batches; the rest follows the tenant row by cascade.
-const BULKY = ['event_log', 'messages', 'inbound_events', 'notes', 'conversations', 'crm_deliveries', 'crm_links', 'crm_records', 'contact_identities', 'contacts'];
+const BULKY = [
+  'event_log',
+  'messages',
+  'inbound_events',
+  'notes',
+  'conversations',
+  'crm_deliveries',
+  'crm_links',
+  'crm_records',
+  'contact_identities',
+  'contacts',
+];
 
 export interface TerminationStarted {
   confirmationCode: string;
