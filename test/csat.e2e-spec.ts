@@ -94,6 +94,10 @@ describe('CSAT', () => {
     await call(owner, 'PATCH', `/api/conversations/${id}`, { status: 'resolved' });
     await settle();
     expect((await outbound(owner, id)).length).toBe(2);
+    // A number written in a new exchange answers that exchange, not the survey still waiting.
+    const hello = await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:visitor-1', text: 'one more question' });
+    const count = await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:visitor-1', text: '3' });
+    expect(count.conversation.id).toBe(hello.conversation.id);
 
     const day = now.toISOString().slice(0, 10);
     const byAgent = (await call(owner, 'GET', `/api/reports/conversations?from=${day}&to=${day}&groupBy=agent`)).body.items;

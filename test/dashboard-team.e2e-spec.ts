@@ -68,7 +68,7 @@ run('dashboard in a browser: teams, business hours, CSAT and reports', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/inbox$/);
     await pick('Your availability', 'Away');
-    await page.getByText('You are Away').waitFor();
+    await page.getByText('Availability: Away').waitFor();
     const me = (await call(owner, 'GET', '/api/agents')).body.items.find((a: { userId: string }) => a.userId === owner.userId);
     expect(me.availability).toBe('away');
   });

@@ -128,7 +128,7 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
   ): Promise<InboundResult | null> {
     return this.dbs.unitOfWork(tenant, async (tx) => {
       const since = new Date(this.clock.now().getTime() - ANSWER_BY_REPLY_DAYS * 86_400_000);
-      const survey = await this.store.latestSurveyOf(tx, tenant.tenantId, inbound.channelId, inbound.externalContactId, since);
+      const survey = await this.store.latestSurveyOf(tx, tenant.tenantId, inbound.channelId, inbound.externalContactId, since, true);
       if (!survey || survey.rating !== null) return null;
       const result = await record(survey.conversationId);
       if (result.created) await this.store.answer(tx, tenant.tenantId, survey.id, rating, 'reply', this.clock.now());

@@ -151,17 +151,29 @@ export class CsatStore {
 
   /**
    * The contact's latest survey on this channel asked since `since`, locked: the one a rating by
-   * reply or from the widget answers, if it is still waiting.
+   * reply or from the widget answers, if it is still waiting. `lastWord`: only while the surveyed
+   * conversation is still resolved and the contact started none since (a number they write in a
+   * new exchange answers that, not the survey).
    */
-  async latestSurveyOf(tx: EntityManager, tenantId: string, channelId: string, externalContactId: string, since: Date): Promise<Survey | null> {
+  async latestSurveyOf(
+    tx: EntityManager,
+    tenantId: string,
+    channelId: string,
+    externalContactId: string,
+    since: Date,
+    lastWord = false,
+  ): Promise<Survey | null> {
     const r = await firstRow<{ id: string; conversation_id: string; rating: number | null }>(
       tx,
       `select s.id, s.conversation_id, s.rating from contact_identities i
        join conversations c on c.tenant_id = i.tenant_id and c.contact_id = i.contact_id and c.channel_id = i.channel_id
        join csat_surveys s on s.tenant_id = c.tenant_id and s.conversation_id = c.id
        where i.tenant_id = $1 and i.channel_id = $2 and i.external_id = $3 and s.asked_at >= $4
+         and (not $5 or (c.status = 'resolved' and not exists (
+           select 1 from conversations n where n.tenant_id = c.tenant_id and n.contact_id = c.contact_id and n.channel_id = c.channel_id
+             and n.id <> c.id and n.created_at > c.created_at)))
        order by s.asked_at desc limit 1 for update of s`,
-      [tenantId, channelId, externalContactId, since],
+      [tenantId, channelId, externalContactId, since, lastWord],
     );
     return r ? { id: r.id, conversationId: r.conversation_id, rating: r.rating } : null;
   }

@@ -331,7 +331,7 @@ export const en = {
     saved: 'Survey settings saved',
     unsupported: 'Not available on this channel',
   },
-  availability: { label: 'Your availability', online: 'Online', away: 'Away', offline: 'Offline', changed: 'You are {{status}}' },
+  availability: { label: 'Your availability', online: 'Online', away: 'Away', offline: 'Offline', changed: 'Availability: {{status}}' },
   reports: {
     title: 'Reports',
     from: 'From',
