@@ -323,6 +323,13 @@ describe('inbound media copies', () => {
       expect(res.headers['content-type']).toContain(file.mimeType);
       expect(res.rawPayload.equals(file.bytes)).toBe(true);
 
+      // A mail's part, once copied, is kept only in the media store.
+      if (driver.kind === 'email')
+        expect(
+          (await eu.query(`select count(*)::int as n from email_attachments where tenant_id = $1 and size = $2`, [owner.tenantId, file.bytes.length])).rows[0]
+            .n,
+        ).toBe(0);
+
       const stranger = await t.signup();
       expect((await download(stranger, conversation.id, message.id, 0)).statusCode).toBe(404);
     });

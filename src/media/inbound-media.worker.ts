@@ -125,7 +125,7 @@ export class InboundMediaCopier extends QueueWorker {
     }
     const { mimeType } = sniffContentType(blob.head);
     const fileName = cleanFileName(fetched.fileName ?? attachment.name, mimeType);
-    await this.store.stored(tenant, messageId, index, blob, { fileName, mimeType });
+    if (await this.store.stored(tenant, messageId, index, blob, { fileName, mimeType })) await inbound.copied?.(tenant, channel, attachment, externalMessageId);
   }
 
   /** The platform's answer, as a refusal for good or a failure worth another attempt. */

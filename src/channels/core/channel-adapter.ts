@@ -178,6 +178,8 @@ export interface ChannelInboundMedia {
   copyable(attachment: Attachment): boolean;
   /** The file's bytes; throws MediaFetchFailure (a DeliveryFailure of the platform's client is read as one too). */
   fetch(tenant: TenantRef, channel: MediaChannel, attachment: Attachment, externalMessageId: string): Promise<FetchedMedia>;
+  /** The copy is stored: bytes the kind kept aside for this attachment (e-mail parts) are no longer needed. */
+  copied?(tenant: TenantRef, channel: MediaChannel, attachment: Attachment, externalMessageId: string): Promise<void>;
 }
 
 /** A media attachment (not a location, a share...) that names its file by an http(s) URL. */

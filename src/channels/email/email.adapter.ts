@@ -98,7 +98,8 @@ export function validateEmailChannel(emailDomain: string, config: Record<string,
  * E-mail: inbound through the built-in SMTP listener (smtp-listener.ts), outbound through the
  * Customer's SMTP server. Connecting logs in to that server once, so a wrong password or host is
  * refused at once rather than on the first reply. A mail's parts exist nowhere else, so they are
- * kept in the tenant's database and served from there (as downloads), even after a disconnect.
+ * kept in the tenant's database at arrival and served from there (as downloads) until the media
+ * job has copied them into the media store, which then keeps them alone.
  */
 @ChannelKit()
 @Injectable()
@@ -155,6 +156,8 @@ export class EmailAdapter implements ChannelAdapter<StoredEmail> {
       if (!part) throw new MediaFetchFailure('not_found', 'The e-mail part is no longer kept');
       return { stream: Readable.from([part.content]), length: part.content.length, ...(part.name ? { fileName: part.name } : {}) };
     },
+    // The media store has the bytes now: keeping them twice would only double the tenant's storage.
+    copied: (tenant, channel, attachment, externalMessageId) => this.store.dropPart(tenant, channel.id, externalMessageId, partIndexOf(attachment.ref)!),
   };
 
   private async openPart(tenant: TenantRef, channel: MediaChannel, attachment: { ref: string; externalMessageId: string | null }): Promise<MediaContent> {

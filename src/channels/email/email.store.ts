@@ -128,6 +128,18 @@ export class EmailStore implements EmailThreadSource {
     });
   }
 
+  /** A part whose bytes were copied into the media store. */
+  async dropPart(tenant: TenantRef, channelId: string, messageKey: string, idx: number): Promise<void> {
+    await this.dbs.forTenant(tenant, (tx) =>
+      tx.query(`delete from email_attachments where tenant_id = $1 and channel_id = $2 and message_key = $3 and idx = $4`, [
+        tenant.tenantId,
+        channelId,
+        messageKey,
+        idx,
+      ]),
+    );
+  }
+
   /** The stored bytes of an e-mail attachment, for the attachment content endpoint. */
   async readPart(
     tenant: TenantRef,
