@@ -184,9 +184,11 @@ export class ConversationService {
   }
 
   async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {
-    const result = await this.inbound.recordEcho(tenant, echo);
-    if (result?.created)
-      this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
+    await this.dbs.unitOfWork(tenant, async () => {
+      const result = await this.inbound.recordEcho(tenant, echo);
+      if (result?.created)
+        this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
+    });
   }
 
   async applyReceipt(
@@ -196,16 +198,20 @@ export class ConversationService {
     status: ReceiptStatus,
     error?: { code: string; text: string },
   ): Promise<Message | null> {
-    const message = await this.inbound.applyReceipt(tenant, channelId, externalMessageId, status, error);
-    if (message) this.publishStatus(tenant, message);
-    return message;
+    return this.dbs.unitOfWork(tenant, async () => {
+      const message = await this.inbound.applyReceipt(tenant, channelId, externalMessageId, status, error);
+      if (message) this.publishStatus(tenant, message);
+      return message;
+    });
   }
 
   /** How many messages the watermark moved forward. */
   async applyWatermark(tenant: TenantRef, channelId: string, externalContactId: string, status: 'delivered' | 'read', watermark: Date): Promise<number> {
-    const moved = await this.inbound.applyWatermark(tenant, channelId, externalContactId, status, watermark);
-    for (const m of moved) this.publishStatus(tenant, m);
-    return moved.length;
+    return this.dbs.unitOfWork(tenant, async () => {
+      const moved = await this.inbound.applyWatermark(tenant, channelId, externalContactId, status, watermark);
+      for (const m of moved) this.publishStatus(tenant, m);
+      return moved.length;
+    });
   }
 
   async applyReaction(tenant: TenantRef, channelId: string, externalMessageId: string, emoji: string | null): Promise<void> {
@@ -262,15 +268,18 @@ export class ConversationService {
       throw invalid('ASSIGNEE_NOT_FOUND', 'assigneeId is not a user of this organization');
     }
     if (patch.teamId) await this.teams.get(tenant, patch.teamId);
-    const updated = await this.inbox.updateConversation(tenant, id, patch);
-    if (!updated) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
-    this.publish(tenant, 'conversation.updated', {
-      id,
-      status: updated.status,
-      assigneeId: updated.assigneeId,
-      ...(patch.teamId !== undefined ? { teamId: updated.teamId } : {}),
-      ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
-      ...(patch.customAttributes ? { customAttributes: updated.customAttributes } : {}),
+    const updated = await this.dbs.unitOfWork(tenant, async () => {
+      const changed = await this.inbox.updateConversation(tenant, id, patch);
+      if (!changed) throw notFound('CONVERSATION_NOT_FOUND', 'Conversation not found');
+      this.publish(tenant, 'conversation.updated', {
+        id,
+        status: changed.status,
+        assigneeId: changed.assigneeId,
+        ...(patch.teamId !== undefined ? { teamId: changed.teamId } : {}),
+        ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+        ...(patch.customAttributes ? { customAttributes: changed.customAttributes } : {}),
+      });
+      return changed;
     });
     // A resolved or handed-back conversation frees its agent; a reopened or moved one may wait in a queue.
     if (patch.status !== undefined || patch.assigneeId !== undefined || patch.teamId !== undefined) this.router.freed(tenant);
