@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { freePort } from '../src/database/embedded-postgres';
+import { MAX_MEDIA_ATTEMPTS } from '../src/media/inbound-media.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { FakeTwilioServer, formBody, signLikeTwilio, twilioSid } from './fakes/fake-twilio.server';
@@ -390,6 +391,38 @@ describe('inbound media copies', () => {
     const cdn = new URL(graph.cdnFile(png(), 'image/png'));
     cdn.searchParams.set('oh', 'forged');
     expect((await fetch(cdn)).status).toBe(403);
+  });
+
+  it("marks a file failed (quota_exceeded) when the organization's storage is full, and stores none of it", async () => {
+    const owner = await t.signup();
+    await eu.query(`update tenants set media_quota_bytes = 50000 where tenant_id = $1`, [owner.tenantId]);
+    const channel = await metaCdn('messenger').connect(owner);
+    await channel.deliver({ bytes: png(), mimeType: 'image/png', name: 'big.png' });
+    await t.drainInbound();
+    await t.drainMedia();
+    expect((await latest(owner, channel.channelId)).attachment).toMatchObject({ state: 'failed', failure: 'quota_exceeded' });
+    expect((await eu.query(`select count(*)::int as n from media_blobs where tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(0);
+
+    // A file that fits what is left is stored.
+    await channel.deliver({ bytes: png(20_000), mimeType: 'image/png', name: 'small.png' });
+    await t.drainInbound();
+    await t.drainMedia();
+    expect((await latest(owner, channel.channelId)).attachment).toMatchObject({ state: 'stored', size: 20_008 });
+  });
+
+  it('gives up after the last attempt: a platform that keeps failing leaves the file failed (fetch_failed), and its job ends', async () => {
+    const owner = await t.signup();
+    const channel = await sms.connect(owner);
+    const sent = await channel.deliver({ bytes: png(), mimeType: 'image/png', name: 'flaky.png', failFirst: Array(MAX_MEDIA_ATTEMPTS).fill(503) });
+    await t.drainInbound();
+    for (let i = 0; i < MAX_MEDIA_ATTEMPTS; i++) {
+      expect((await latest(owner, channel.channelId)).attachment).toMatchObject({ state: 'pending' });
+      await makeRetriesDue(owner.tenantId);
+      await t.drainMedia();
+    }
+    expect(sent.fetches()).toBe(MAX_MEDIA_ATTEMPTS);
+    expect((await latest(owner, channel.channelId)).attachment).toMatchObject({ state: 'failed', failure: 'fetch_failed' });
+    expect((await eu.query(`select count(*)::int as n from queue.jobs where kind = 'media' and tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(0);
   });
 
   it('an Instagram message its sender deleted takes the copy of its file with it', async () => {
