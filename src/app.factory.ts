@@ -1,12 +1,14 @@
 import multipart from '@fastify/multipart';
-import { type LoggerService, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Logger, type LoggerService, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { errorCatalogueMarkdown } from '../libs/domain/src';
 import { buildApiDocument } from './api-document';
 import { AppModule } from './app.module';
+import { Metrics } from './metrics/metrics.service';
 import { useBoundedJsonParser } from './common/json-body-parser';
+import { requestIdOf, runInRequestContext, tenantOf } from './common/request-context';
 import { registerSecurityHeaders } from './common/security-headers';
 import { apiValidationPipe } from './common/validation.pipe';
 import type { AppConfig } from './config/app-config';
@@ -18,7 +20,8 @@ const hasBody = (h: IncomingHttpHeaders) => h['transfer-encoding'] !== undefined
 
 /** Builds the HTTP application; main.ts listens on it, tests inject into it. */
 export async function createApp(config: AppConfig, opts: { logger?: LoggerService | false; sandbox?: SandboxPlatforms } = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: fastifyTrustProxy(config.trustProxy) });
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: fastifyTrustProxy(config.trustProxy), genReqId: requestIdOf });
+  adapter.getInstance().addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
   // The API speaks JSON only; anything else is refused with 415 instead of half-parsed.
   adapter.getInstance().removeContentTypeParser('text/plain');
   // Nest adds a form parser (webhooks under /webhooks need it), so /api checks the type itself.
@@ -31,11 +34,23 @@ export async function createApp(config: AppConfig, opts: { logger?: LoggerServic
     if (mime === 'multipart/form-data' && req.method === 'POST' && req.url.split('?')[0] === '/api/uploads') return; // files, streamed
     if (mime !== 'application/json') throw new UnsupportedMediaTypeException('The API accepts application/json bodies only');
   });
+  // Every webhook answer is counted, whichever controller gave it (the registry exists once the app does).
+  const counted: { metrics?: Metrics } = {};
+  const access = config.logFormat === 'json' ? new Logger('Http') : undefined;
+  adapter.getInstance().addHook('onResponse', async (req, reply) => {
+    counted.metrics?.observeWebhook(req.url, reply.statusCode);
+    // The route's pattern, never the URL: a query string may carry a verify token or a signature.
+    if (access)
+      runInRequestContext({ requestId: req.id, tenantId: tenantOf(req as { user?: unknown }) }, () =>
+        access.log(`${req.method} ${req.routeOptions.url ?? '(no route)'} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`),
+      );
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, { sandbox: opts.sandbox }), adapter, {
     rawBody: true,
     logger: opts.logger ?? undefined,
     abortOnError: false,
   });
+  counted.metrics = app.get(Metrics);
   useBoundedJsonParser(app, config.bodyLimitBytes);
   // Parsed only where a route asks (POST /api/uploads), as a stream: one file, a few small fields.
   // One byte over the largest limit lets the upload see the overflow and answer 413 itself.

@@ -10,6 +10,7 @@ import { TelegramModule } from './channels/telegram/telegram.module';
 import { WebchatModule } from './channels/webchat/webchat.module';
 import { WhatsAppModule } from './channels/whatsapp/whatsapp.module';
 import { ResponseWhitelistInterceptor } from './common/api-contract';
+import { RequestContextInterceptor } from './common/request-context';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
@@ -20,6 +21,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { IngestModule } from './ingest/ingest.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { MailModule } from './mail/mail.module';
@@ -69,6 +71,7 @@ export class AppModule {
         IntegrationsModule,
         EventsModule,
         HealthModule,
+        MetricsModule,
         DashboardModule,
         SandboxModule.register(opts.sandbox),
         // Channel kinds: one module each (it provides the kind's adapter); a new kind is one line here.
@@ -84,6 +87,7 @@ export class AppModule {
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ResponseWhitelistInterceptor },
       ],
       exports: [AppConfig],

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { AppLogger, LOG_LEVELS } from './common/app-logger';
+import { AppLogger, LOG_FORMATS, LOG_LEVELS } from './common/app-logger';
 import { exitGracefullyOnSignals } from './common/graceful-shutdown';
 import { InvalidConfigError, loadConfig, sandboxRefusal, sandboxRequested } from './config/app-config';
 import { preflightDatabases } from './database/database-preflight';
@@ -12,7 +12,9 @@ const log = new Logger('Main');
 async function main(): Promise<void> {
   const started = Date.now();
   if (existsSync('.env')) process.loadEnvFile('.env');
-  Logger.overrideLogger(new AppLogger(LOG_LEVELS.find((l) => l === process.env.LOG_LEVEL) ?? 'log'));
+  Logger.overrideLogger(
+    new AppLogger(LOG_LEVELS.find((l) => l === process.env.LOG_LEVEL) ?? 'log', LOG_FORMATS.find((f) => f === process.env.LOG_FORMAT) ?? 'text'),
+  );
   // Refused before the embedded database starts: a sandbox must never run in production.
   const refusal = sandboxRefusal(process.env, process.argv);
   if (refusal) throw new InvalidConfigError(refusal);

@@ -1,4 +1,5 @@
 import { AppLogger } from './app-logger';
+import { runInRequestContext } from './request-context';
 
 describe('AppLogger', () => {
   const printed = (logger: AppLogger) => {
@@ -27,5 +28,24 @@ describe('AppLogger', () => {
 
   it('shows only errors and warnings at LOG_LEVEL=warn', () => {
     expect(printed(new AppLogger('warn'))).toBe('');
+  });
+
+  it('writes one JSON object per line with LOG_FORMAT=json, carrying the request and tenant ids of the request it serves', () => {
+    const lines: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    const logger = new AppLogger('log', 'json');
+    logger.log('outside any request', 'Main');
+    runInRequestContext({ requestId: 'req-1', tenantId: '00000000-0000-4000-8000-00000000000a' }, () => logger.warn('inside one', 'Channels'));
+    jest.restoreAllMocks();
+    const [outside, inside] = lines.map((l) => JSON.parse(l));
+    expect(outside).toMatchObject({ level: 'log', context: 'Main', message: 'outside any request' });
+    expect(outside).not.toHaveProperty('requestId');
+    expect(inside).toMatchObject({
+      level: 'warn',
+      context: 'Channels',
+      message: 'inside one',
+      requestId: 'req-1',
+      tenantId: '00000000-0000-4000-8000-00000000000a',
+    });
   });
 });

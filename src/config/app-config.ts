@@ -15,6 +15,8 @@ export abstract class AppConfig {
   abstract readonly host: string;
   /** LOG_LEVEL: the least severe level printed; Nest's route-mapping lines only from `debug`. */
   abstract readonly logLevel?: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** `json`: one JSON object per line with request and tenant ids, plus an access line per request. */
+  abstract readonly logFormat?: 'text' | 'json';
   abstract readonly publicBaseUrl: string;
   /** Region name -> owner connection URL (the role that runs migrations). */
   abstract readonly regionDatabaseUrls: Readonly<Record<string, string>>;
@@ -230,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       PORT: tcpPort({ default: 3000 }),
       HOST: str({ default: undefined }),
       LOG_LEVEL: str({ choices: ['error', 'warn', 'log', 'debug', 'verbose'], default: 'log' }),
+      LOG_FORMAT: str({ choices: ['text', 'json'], default: 'text' }),
       PUBLIC_BASE_URL: url({ default: undefined }),
       DATABASE_URL: postgresUrl({ default: undefined }),
       REGION_DATABASE_URLS: regionMap({ default: undefined }),
@@ -318,6 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     port: e.PORT,
     host: e.HOST || defaultHost,
     logLevel: e.LOG_LEVEL as AppConfig['logLevel'],
+    logFormat: e.LOG_FORMAT as AppConfig['logFormat'],
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     regionDatabaseUrls: Object.freeze(regionDatabaseUrls),
     defaultRegion: e.DEFAULT_REGION,

@@ -103,6 +103,15 @@ export class RegionDatabases {
     return [...this.pools.keys()];
   }
 
+  /** Connections of every pool (`api`: requests, `work`: replayable queue work): open, idle, and callers waiting for one. */
+  poolUsage(): Array<{ region: string; pool: 'api' | 'work'; max: number; total: number; idle: number; waiting: number }> {
+    const usage = (region: string, pool: 'api' | 'work', ds: DataSource) => {
+      const p = (ds.driver as PostgresDriver).master as Pool;
+      return { region, pool, max: p.options.max ?? 0, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount };
+    };
+    return [...[...this.pools].map(([region, ds]) => usage(region, 'api', ds)), ...[...this.replayablePools].map(([region, ds]) => usage(region, 'work', ds))];
+  }
+
   hasRegion(region: string): boolean {
     return this.pools.has(region);
   }

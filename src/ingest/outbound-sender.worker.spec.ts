@@ -99,6 +99,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     {} as never,
     {} as never,
     { pass: async () => ({ go: true }), pause: jest.fn() } as never,
+    { sends: { inc: jest.fn() } } as never,
   );
   return { run: () => sender.runBatch('eu'), job, tx, queue, outbox, conversations, channels, send };
 }

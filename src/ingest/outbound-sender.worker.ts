@@ -9,9 +9,10 @@ import { ChannelService } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
-import { ClaimedJob, JobQueue } from '../queue/job-queue.service';
+import { ClaimedJob, JobQueue, LeaseLost } from '../queue/job-queue.service';
 import { QueueWorker, RetryHint, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
+import { Metrics } from '../metrics/metrics.service';
 import { SendLimiter } from './send-limiter';
 
 /** A kind without a messaging window: every reply is a standard one. */
@@ -75,6 +76,7 @@ export class OutboundSender extends QueueWorker {
     private readonly media: MediaStore,
     private readonly signedUrls: SignedMediaUrls,
     private readonly limiter: SendLimiter,
+    private readonly metrics: Metrics,
   ) {
     super(dbs, queue, signal, config);
   }
@@ -135,7 +137,10 @@ export class OutboundSender extends QueueWorker {
     const limits = adapter.capabilities.sendLimits;
     const pass = await this.limiter.pass(region, channel.id, task.recipientExternalId, limits);
     // Not an attempt: the job goes back uncounted, for whichever instance holds it when the channel may send again.
-    if (!pass.go) return this.queue.release(region, [job], pass.retryInMs);
+    if (!pass.go) {
+      this.metrics.sends.inc({ kind: channel.kind, outcome: 'throttled', code: '' });
+      return this.queue.release(region, [job], pass.retryInMs);
+    }
     try {
       const receipt = await adapter.gateway.send({
         messageId: task.message.id,
@@ -151,11 +156,16 @@ export class OutboundSender extends QueueWorker {
       await this.finish(tenant, job, async () =>
         this.conversations.publishStatus(tenant, await this.outbox.markSent(tenant, task.message.id, receipt.externalId)),
       );
+      this.metrics.sends.inc({ kind: channel.kind, outcome: 'sent', code: '' });
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) {
+        if (err instanceof LeaseLost) throw err;
+        this.metrics.sends.inc({ kind: channel.kind, outcome: 'retry', code: 'INTERNAL_ERROR' });
         this.log.error(`sending message ${task.message.id} failed unexpectedly: ${(err as Error).message}`);
         throw new SendFailed('INTERNAL_ERROR', 'Unexpected error while sending');
       }
+      const outcome = err instanceof RateLimitedFailure ? 'rate_limited' : err.kind === 'retryable' ? 'retry' : 'failed';
+      this.metrics.sends.inc({ kind: channel.kind, outcome, code: err.platformCode.slice(0, 40) });
       if (err instanceof RateLimitedFailure) await this.limiter.pause(region, channel.id, limits, err.retryAfterMs);
       if (err.kind === 'retryable') throw new SendFailed(err.platformCode, err.platformText, err.retryAfterMs);
       if (err.kind === 'revoked') await this.channels.markRevoked(tenant, channel.id, `${err.platformCode}: ${err.platformText}`);

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Webhook routes named by their first segment; anything else (a scanner's guess) is `other`, so labels stay few. */
+const WEBHOOK_PLATFORMS = new Set(['meta', 'telegram', 'twilio', 'sms', 'email', 'webchat', 'messenger', 'instagram', 'whatsapp', 'crm']);
+
+export function webhookPlatformOf(url: string): string | null {
+  const m = /^\/webhooks\/([^/?]+)/.exec(url);
+  if (!m) return null;
+  return WEBHOOK_PLATFORMS.has(m[1]) ? m[1] : 'other';
+}
+
+/**
+ * The process's Prometheus registry (one per app instance, so several instances in one test
+ * process do not collide) and the counters the app increments. Labels are platforms, kinds,
+ * outcomes and platform error codes: never a tenant, a channel or a person (that would be a
+ * privacy leak to whoever scrapes, and unbounded cardinality).
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly webhooks = new Counter({
+    name: 'mm_webhooks_total',
+    help: 'Platform webhooks answered, by platform and outcome (accepted: 2xx, refused: anything else) and HTTP status',
+    labelNames: ['platform', 'outcome', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sends = new Counter({
+    name: 'mm_sends_total',
+    help: 'Outbound send attempts by channel kind, outcome (sent, failed, retry, rate_limited, throttled) and platform code',
+    labelNames: ['kind', 'outcome', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mm_' });
+  }
+
+  /** A platform webhook was answered (anything outside /webhooks is not counted). */
+  observeWebhook(url: string, status: number): void {
+    const platform = webhookPlatformOf(url);
+    if (platform) this.webhooks.inc({ platform, outcome: status < 300 ? 'accepted' : 'refused', status: String(status) });
+  }
+
+  /** A gauge read when scraped. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect: (set: (labels: Record<L, string>, value: number) => void) => Promise<void> | void,
+  ): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await collect((labels, value) => this.set(labels as never, value));
+      },
+    });
+  }
+}
