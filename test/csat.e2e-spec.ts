@@ -109,10 +109,7 @@ describe('CSAT', () => {
     });
     const csv = (await call(owner, 'GET', `/api/reports/conversations/csv?from=${day}&to=${day}&groupBy=channel`)).body as string;
     const [header, line] = csv.trim().split('\n');
-    expect(header).toBe(
-      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,messagesIn,messagesOut,backlog,' +
-        'csatAsked,csatAnswered,csatAverage,csat1,csat2,csat3,csat4,csat5',
-    );
+    expect(header.split(',').slice(-8)).toEqual(['csatAsked', 'csatAnswered', 'csatAverage', 'csat1', 'csat2', 'csat3', 'csat4', 'csat5']);
     expect(line.split(',').slice(0, 1).concat(line.split(',').slice(-8))).toEqual([chat, '2', '1', '4', '0', '0', '0', '1', '0']);
   });
 

@@ -88,6 +88,11 @@ describe('reports', () => {
           firstResponseP90: 60,
           resolutionP50: null,
           resolutionP90: null,
+          // No business hours: every hour counts.
+          firstResponseBusinessP50: 60,
+          firstResponseBusinessP90: 60,
+          resolutionBusinessP50: null,
+          resolutionBusinessP90: null,
           messagesIn: 1,
           messagesOut: 1,
           backlog: null,
@@ -101,6 +106,10 @@ describe('reports', () => {
           firstResponseP90: 840,
           resolutionP50: 3600,
           resolutionP90: 3600,
+          firstResponseBusinessP50: 600,
+          firstResponseBusinessP90: 840,
+          resolutionBusinessP50: 3600,
+          resolutionBusinessP90: 3600,
           messagesIn: 2,
           messagesOut: 2,
           backlog: null,
@@ -137,15 +146,39 @@ describe('reports', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body).toBe(
-      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,messagesIn,messagesOut,backlog,' +
+      'key,opened,resolved,firstResponseP50,firstResponseP90,resolutionP50,resolutionP90,' +
+        'firstResponseBusinessP50,firstResponseBusinessP90,resolutionBusinessP50,resolutionBusinessP90,messagesIn,messagesOut,backlog,' +
         'csatAsked,csatAnswered,csatAverage,csat1,csat2,csat3,csat4,csat5\n' +
-        '2026-03-01,1,0,60,60,,,1,1,,0,0,,0,0,0,0,0\n' +
-        '2026-03-02,2,1,600,840,3600,3600,2,2,,0,0,,0,0,0,0,0\n',
+        '2026-03-01,1,0,60,60,,,60,60,,,1,1,,0,0,,0,0,0,0,0\n' +
+        '2026-03-02,2,1,600,840,3600,3600,600,840,3600,3600,2,2,,0,0,,0,0,0,0,0\n',
     );
 
     // Another organization's report holds nothing of this one's.
     const other = await t.signup();
     expect((await report(other, 'groupBy=channel')).body.items).toEqual([]);
+  });
+
+  it("counts times in business hours too: the channel's schedule, else the team's, in its time zone, without holidays", async () => {
+    const { owner, a, b, team, c1, c2, c3, set } = await history();
+    const weekdays = (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((day) => ({ day, open: '09:00', close: '18:00' }));
+    // Channel a's team works Moscow hours with Monday 9 March off; channel b has its own New York hours.
+    await call(owner, 'POST', '/api/business-hours', { teamId: team, timeZone: 'Europe/Moscow', weekly: weekdays, holidays: ['2026-03-09'] });
+    await call(owner, 'POST', '/api/business-hours', { channelId: b, timeZone: 'America/New_York', weekly: weekdays });
+    // c1 (channel a): Friday 17:00 Moscow, first answer Tuesday 10:00 Moscow: 1 h on Friday + 1 h on Tuesday; resolved an hour later.
+    await set(c1, '2026-03-06T14:00:00Z', 3 * 86400 + 17 * 3600, 3 * 86400 + 18 * 3600);
+    // c2 (channel b): Friday 17:30 New York (EST), answered an hour later: 30 min of business time.
+    await set(c2, '2026-03-06T22:30:00Z', 3600, null);
+    // c3 (channel b): Saturday, answered Saturday: nothing of it in business hours.
+    await set(c3, '2026-03-07T15:00:00Z', 600, null);
+    const rows = (await call(owner, 'GET', '/api/reports/conversations?from=2026-03-01&to=2026-03-31&groupBy=channel')).body.items;
+    const of = (id: string) => rows.find((r: { key: string }) => r.key === id);
+    expect(of(a)).toMatchObject({
+      firstResponseP50: 3 * 86400 + 17 * 3600,
+      firstResponseBusinessP50: 7200,
+      resolutionP50: 3 * 86400 + 18 * 3600,
+      resolutionBusinessP50: 10800,
+    });
+    expect(of(b)).toMatchObject({ firstResponseP50: 2100, firstResponseBusinessP50: 900, firstResponseBusinessP90: 1620 });
   });
 
   it('owners and admins only; the range and time zone are checked', async () => {

@@ -41,6 +41,15 @@ export class ReportRowResponse {
   @ApiProperty({ type: Number, nullable: true }) firstResponseP90: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Seconds from start to resolution, median, of those resolved' }) resolutionP50: number | null;
   @ApiProperty({ type: Number, nullable: true }) resolutionP90: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "firstResponseP50 counting only open hours of the conversation's business hours (its channel's, else its team's; all hours where none)",
+  })
+  firstResponseBusinessP50: number | null;
+  @ApiProperty({ type: Number, nullable: true }) firstResponseBusinessP90: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'resolutionP50 counting only open hours, likewise' }) resolutionBusinessP50: number | null;
+  @ApiProperty({ type: Number, nullable: true }) resolutionBusinessP90: number | null;
   @ApiProperty() messagesIn: number;
   @ApiProperty() messagesOut: number;
   @ApiProperty({ type: 'integer', nullable: true, description: 'Conversations not resolved now (null when grouped by day)' }) backlog: number | null;
@@ -67,6 +76,10 @@ const COLUMNS: Array<keyof CsvRow> = [
   'firstResponseP90',
   'resolutionP50',
   'resolutionP90',
+  'firstResponseBusinessP50',
+  'firstResponseBusinessP90',
+  'resolutionBusinessP50',
+  'resolutionBusinessP90',
   'messagesIn',
   'messagesOut',
   'backlog',
@@ -87,6 +100,10 @@ const rowResponse = (r: ReportRow) => ({
   firstResponseP90: rounded(r.firstResponseP90),
   resolutionP50: rounded(r.resolutionP50),
   resolutionP90: rounded(r.resolutionP90),
+  firstResponseBusinessP50: rounded(r.firstResponseBusinessP50),
+  firstResponseBusinessP90: rounded(r.firstResponseBusinessP90),
+  resolutionBusinessP50: rounded(r.resolutionBusinessP50),
+  resolutionBusinessP90: rounded(r.resolutionBusinessP90),
   csatAverage: r.csatAverage === null ? null : Math.round(r.csatAverage * 100) / 100,
 });
 

@@ -15,6 +15,11 @@ export interface ReportRow {
   firstResponseP90: number | null;
   resolutionP50: number | null;
   resolutionP90: number | null;
+  /** The same, counting only the open hours of the conversation's business hours (its channel's, else its team's; all hours where none). */
+  firstResponseBusinessP50: number | null;
+  firstResponseBusinessP90: number | null;
+  resolutionBusinessP50: number | null;
+  resolutionBusinessP90: number | null;
   messagesIn: number;
   messagesOut: number;
   /** Conversations not resolved now (not per day). */
@@ -55,12 +60,35 @@ function keyOf(groupBy: Grouping, at: string, message = false): string {
   }
 }
 
-const seconds = (expr: string, p: number) => `extract(epoch from percentile_cont(${p}) within group (order by ${expr}))::float8`;
+/** The schedule that governs a conversation c (its channel's own, else its team's), as h; none: all columns null. */
+const SCHEDULE = `left join lateral (
+    select b.time_zone, b.weekly, b.holidays from business_hours b
+    where b.tenant_id = c.tenant_id and (b.channel_id = c.channel_id or b.team_id = c.team_id)
+    order by (b.channel_id is not null) desc limit 1) h on true`;
+
+/** Seconds from c.created_at to `end` within h's open hours (all of them without a schedule); null while `end` is. */
+const businessSeconds = (end: string) =>
+  `case when ${end} is null then null when h.time_zone is null then extract(epoch from ${end} - c.created_at)
+        else business_seconds(c.created_at, ${end}, h.time_zone, h.weekly, h.holidays) end`;
+/** p50 and p90 of the seconds from start to `end`, wall-clock (wall) and in business hours (business); one sort each. */
+const timings = (end: string) =>
+  `percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from ${end} - c.created_at)::float8) as wall,
+   percentile_cont(array[0.5, 0.9]) within group (order by ${businessSeconds(end)}) as business`;
+
+interface TimingRow {
+  key: string | null;
+  n: number;
+  /** [p50, p90], null where nothing had the time yet. */
+  wall: Array<number | null> | null;
+  business: Array<number | null> | null;
+}
+const p = (v: Array<number | null> | null, i: 0 | 1) => v?.[i] ?? null;
 
 /**
  * The numbers behind reports, computed from stored timestamps: conversations opened (created) and
- * resolved in the range with their first response and resolution times (p50, p90, seconds),
- * messages in and out, the backlog, and the satisfaction surveys asked and answered. Days are cut in the report's time zone.
+ * resolved in the range with their first response and resolution times (p50, p90, seconds; also
+ * counted in business hours only), messages in and out, the backlog, and the satisfaction surveys
+ * asked and answered. Days are cut in the report's time zone.
  */
 @Injectable()
 export class ReportsStore {
@@ -69,19 +97,19 @@ export class ReportsStore {
   conversations(tenant: TenantRef, range: { from: Date; to: Date; timeZone: string }, groupBy: Grouping): Promise<ReportRow[]> {
     const params = [tenant.tenantId, range.from, range.to, range.timeZone];
     return this.dbs.forTenant(tenant, async (tx) => {
-      const opened = await rows<{ key: string | null; n: number; p50: number | null; p90: number | null }>(
+      const opened = await rows<TimingRow>(
         tx,
-        `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n,
-                ${seconds('c.first_response_at - c.created_at', 0.5)} as p50, ${seconds('c.first_response_at - c.created_at', 0.9)} as p90
-         from conversations c where c.tenant_id = $1 and c.created_at >= $2 and c.created_at < $3 and $4::text is not null
+        `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n, ${timings('c.first_response_at')}
+         from conversations c ${SCHEDULE}
+         where c.tenant_id = $1 and c.created_at >= $2 and c.created_at < $3 and $4::text is not null
          group by 1`,
         params,
       );
-      const resolved = await rows<{ key: string | null; n: number; p50: number | null; p90: number | null }>(
+      const resolved = await rows<TimingRow>(
         tx,
-        `select ${keyOf(groupBy, 'c.resolved_at')} as key, count(*)::int as n,
-                ${seconds('c.resolved_at - c.created_at', 0.5)} as p50, ${seconds('c.resolved_at - c.created_at', 0.9)} as p90
-         from conversations c where c.tenant_id = $1 and c.resolved_at >= $2 and c.resolved_at < $3 and $4::text is not null
+        `select ${keyOf(groupBy, 'c.resolved_at')} as key, count(*)::int as n, ${timings('c.resolved_at')}
+         from conversations c ${SCHEDULE}
+         where c.tenant_id = $1 and c.resolved_at >= $2 and c.resolved_at < $3 and $4::text is not null
          group by 1`,
         params,
       );
@@ -125,6 +153,10 @@ export class ReportsStore {
             firstResponseP90: null,
             resolutionP50: null,
             resolutionP90: null,
+            firstResponseBusinessP50: null,
+            firstResponseBusinessP90: null,
+            resolutionBusinessP50: null,
+            resolutionBusinessP90: null,
             messagesIn: 0,
             messagesOut: 0,
             backlog: groupBy === 'day' ? null : 0,
@@ -137,8 +169,22 @@ export class ReportsStore {
         }
         return r;
       };
-      for (const o of opened) Object.assign(row(o.key), { opened: o.n, firstResponseP50: o.p50, firstResponseP90: o.p90 });
-      for (const o of resolved) Object.assign(row(o.key), { resolved: o.n, resolutionP50: o.p50, resolutionP90: o.p90 });
+      for (const o of opened)
+        Object.assign(row(o.key), {
+          opened: o.n,
+          firstResponseP50: p(o.wall, 0),
+          firstResponseP90: p(o.wall, 1),
+          firstResponseBusinessP50: p(o.business, 0),
+          firstResponseBusinessP90: p(o.business, 1),
+        });
+      for (const o of resolved)
+        Object.assign(row(o.key), {
+          resolved: o.n,
+          resolutionP50: p(o.wall, 0),
+          resolutionP90: p(o.wall, 1),
+          resolutionBusinessP50: p(o.business, 0),
+          resolutionBusinessP90: p(o.business, 1),
+        });
       for (const m of messages) Object.assign(row(m.key), { messagesIn: m.inbound, messagesOut: m.outbound });
       for (const b of backlog) row(b.key).backlog = b.n;
       for (const c of csat)

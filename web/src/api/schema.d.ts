@@ -3321,6 +3321,9 @@ export interface components {
             csatAverage: number | null;
             /** @description How many rated 1, 2, 3, 4 and 5 */
             csatRatings: number[];
+            /** @description firstResponseP50 counting only open hours of the conversation's business hours (its channel's, else its team's; all hours where none) */
+            firstResponseBusinessP50: number | null;
+            firstResponseBusinessP90: number | null;
             /** @description Seconds from start to a person's first reply, median, of those opened */
             firstResponseP50: number | null;
             firstResponseP90: number | null;
@@ -3330,6 +3333,9 @@ export interface components {
             messagesOut: number;
             /** @description Conversations started in the range */
             opened: number;
+            /** @description resolutionP50 counting only open hours, likewise */
+            resolutionBusinessP50: number | null;
+            resolutionBusinessP90: number | null;
             /** @description Seconds from start to resolution, median, of those resolved */
             resolutionP50: number | null;
             resolutionP90: number | null;

@@ -343,6 +343,7 @@ export const en = {
     resolved: 'Resolved',
     firstResponse: 'First response p50 / p90',
     resolution: 'Resolution p50 / p90',
+    inBusinessHours: 'in business hours: {{times}}',
     messages: 'Messages in / out',
     backlog: 'Backlog',
     csatAsked: 'CSAT asked',

@@ -350,6 +350,7 @@ export const ru: Strings = {
     resolved: 'Закрыто',
     firstResponse: 'Первый ответ p50 / p90',
     resolution: 'Решение p50 / p90',
+    inBusinessHours: 'в рабочие часы: {{times}}',
     messages: 'Сообщения вх. / исх.',
     backlog: 'В работе',
     csatAsked: 'Опросов CSAT',

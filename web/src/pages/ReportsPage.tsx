@@ -107,8 +107,18 @@ export function ReportsPage() {
                 <Table.Td>{keyLabel(r.key)}</Table.Td>
                 <Table.Td>{r.opened}</Table.Td>
                 <Table.Td>{r.resolved}</Table.Td>
-                <Table.Td>{pair(r.firstResponseP50, r.firstResponseP90)}</Table.Td>
-                <Table.Td>{pair(r.resolutionP50, r.resolutionP90)}</Table.Td>
+                <Table.Td>
+                  {pair(r.firstResponseP50, r.firstResponseP90)}
+                  <Text size="xs" c="dimmed">
+                    {t('reports.inBusinessHours', { times: pair(r.firstResponseBusinessP50, r.firstResponseBusinessP90) })}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {pair(r.resolutionP50, r.resolutionP90)}
+                  <Text size="xs" c="dimmed">
+                    {t('reports.inBusinessHours', { times: pair(r.resolutionBusinessP50, r.resolutionBusinessP90) })}
+                  </Text>
+                </Table.Td>
                 <Table.Td>
                   {r.messagesIn} / {r.messagesOut}
                 </Table.Td>
