@@ -39,6 +39,13 @@ describe('message thread: what arrived, said plainly', () => {
               { type: 'other', name: 'A WhatsApp Flow answer' },
             ],
           }),
+          message({
+            attachments: [
+              { type: 'image', state: 'pending' },
+              { type: 'file', name: 'scan.pdf', state: 'failed', failure: 'too_large' },
+              { type: 'file', name: 'invoice.pdf', state: 'stored' },
+            ],
+          }),
         ]),
       [`GET /api/conversations/${conversationId}/notes`]: () => ({ items: [] }),
     });
@@ -57,6 +64,9 @@ describe('message thread: what arrived, said plainly', () => {
     expect(screen.getAllByTestId('attachment').map((a) => a.textContent)).toEqual([
       'Location: Red Square',
       'Content the inbox cannot show yet: A WhatsApp Flow answer',
+      'Photo (being saved)',
+      'File: scan.pdf (not saved: larger than the platform allows)',
+      'File: invoice.pdf',
     ]);
   });
 
@@ -67,6 +77,7 @@ describe('message thread: what arrived, said plainly', () => {
           message({ text: 'Do you deliver on Sundays?', externalId: 'wamid.ORIGINAL', sentAt: ago(3 * HOUR), createdAt: ago(3 * HOUR) }),
           message({ text: 'Only in the city', direction: 'outbound', status: 'read', replyToExternalId: 'wamid.ORIGINAL', sentAt: ago(2 * HOUR) }),
           message({ text: 'And on Saturdays?', replyToExternalId: 'wamid.NOT_LOADED' }),
+          message({ text: 'Yes, that one', direction: 'outbound', status: 'queued', replyTo: { id: 'm-not-loaded', preview: 'Can I pay by card?' } }),
         ]),
       [`GET /api/conversations/${conversationId}/notes`]: () => ({ items: [] }),
     });
@@ -76,6 +87,6 @@ describe('message thread: what arrived, said plainly', () => {
       </Providers>,
     );
     const quotes = await screen.findAllByTestId('quoted', {}, { timeout: 8000 });
-    expect(quotes.map((q) => q.textContent)).toEqual(['Do you deliver on Sundays?', 'Replying to an earlier message']);
+    expect(quotes.map((q) => q.textContent)).toEqual(['Do you deliver on Sundays?', 'Replying to an earlier message', 'Can I pay by card?']);
   });
 });

@@ -65,6 +65,9 @@ export interface Attachment {
   url?: string | null;
   mimeType?: string | null;
   name?: string | null;
+  /** An inbound file's copy into our storage: pending, stored, or failed (with `failure`). */
+  state?: 'pending' | 'stored' | 'failed';
+  failure?: 'too_large' | 'not_found' | 'unsupported' | 'quota_exceeded' | 'fetch_failed';
 }
 
 export interface Message {
@@ -78,6 +81,8 @@ export interface Message {
   externalId: string | null;
   authorId: string | null;
   replyToExternalId: string | null;
+  /** The message this one quotes, when the conversation has it: its id and the start of what it said. */
+  replyTo?: { id: string; preview: string } | null;
   deletedAt: string | null;
   editedAt: string | null;
   sentAt: string | null;

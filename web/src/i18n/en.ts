@@ -94,6 +94,14 @@ export const en = {
     referral: 'From an ad',
     system: 'Notice',
     other: 'Content the inbox cannot show yet',
+    copying: 'being saved',
+    failed: {
+      too_large: 'not saved: larger than the platform allows',
+      not_found: 'not saved: the platform no longer has it',
+      unsupported: 'not saved: this channel cannot fetch it',
+      quota_exceeded: "not saved: the organization's file storage is full",
+      fetch_failed: 'not saved: the platform kept failing',
+    },
   },
   inbox: {
     views: 'Views',

@@ -25,11 +25,16 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
     return list.sort((a, b) => a.at.localeCompare(b.at));
   }, [messages.data, notes.data]);
 
-  // A reply names the platform id of the message it quotes: found among those loaded, it is shown above the reply.
-  const byExternalId = useMemo(() => {
-    const map = new Map<string, Message>();
-    for (const p of messages.data?.pages ?? []) for (const m of p.items) if (m.externalId) map.set(m.externalId, m);
-    return map;
+  // A reply names the message it quotes (by our id, else by the platform's): found among those loaded, it is shown above the reply.
+  const [byId, byExternalId] = useMemo(() => {
+    const ids = new Map<string, Message>();
+    const externalIds = new Map<string, Message>();
+    for (const p of messages.data?.pages ?? [])
+      for (const m of p.items) {
+        ids.set(m.id, m);
+        if (m.externalId) externalIds.set(m.externalId, m);
+      }
+    return [ids, externalIds];
   }, [messages.data]);
 
   const newest = items.length ? items[items.length - 1].at : '';
@@ -66,7 +71,13 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
               key={item.message.id}
               message={item.message}
               selfId={selfId}
-              quoted={item.message.replyToExternalId ? (byExternalId.get(item.message.replyToExternalId) ?? null) : undefined}
+              quoted={
+                item.message.replyTo
+                  ? (byId.get(item.message.replyTo.id) ?? item.message.replyTo.preview)
+                  : item.message.replyToExternalId
+                    ? (byExternalId.get(item.message.replyToExternalId) ?? null)
+                    : undefined
+              }
             />
           ),
         )}
@@ -76,8 +87,11 @@ export function MessageThread({ conversationId, selfId }: { conversationId: stri
   );
 }
 
-/** `quoted`: the message this one replies to; null when it is not among those loaded; undefined when it replies to none. */
-function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfId: string; quoted?: Message | null }) {
+/**
+ * `quoted`: the message this one replies to, or the API's preview of it when it is not among those
+ * loaded ('' when it was deleted); null when nothing is known of it; undefined when it replies to none.
+ */
+function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfId: string; quoted?: Message | string | null }) {
   const { t, i18n } = useTranslation();
   const out = m.direction === 'outbound';
   return (
@@ -91,7 +105,13 @@ function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfI
       </Text>
       {quoted !== undefined && (
         <Text size="xs" c="dimmed" className="mm-quote" data-testid="quoted" lineClamp={2}>
-          {quoted ? (quoted.deletedAt ? t('conversation.deleted') : (quoted.text ?? t('conversation.attachment'))) : t('conversation.quotedEarlier')}
+          {typeof quoted === 'string'
+            ? quoted || t('conversation.deleted')
+            : quoted
+              ? quoted.deletedAt
+                ? t('conversation.deleted')
+                : (quoted.text ?? t('conversation.attachment'))
+              : t('conversation.quotedEarlier')}
         </Text>
       )}
       {m.subject && (
@@ -114,7 +134,14 @@ function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfI
       {(m.attachments ?? []).map((a, i) => {
         // What it is, in the reader's language, then its name (a file, a place, a contact, a poll's question).
         const kind = t(`attachments.${a.type}`, { defaultValue: t('conversation.attachment') });
-        const label = a.name ? `${kind}: ${a.name}` : kind;
+        const named = a.name ? `${kind}: ${a.name}` : kind;
+        // An inbound file being copied into our storage, or that could not be.
+        const label =
+          a.state === 'pending'
+            ? `${named} (${t('attachments.copying')})`
+            : a.state === 'failed'
+              ? `${named} (${t(`attachments.failed.${a.failure ?? 'fetch_failed'}`)})`
+              : named;
         return a.url ? (
           <Anchor key={i} size="sm" href={a.url} target="_blank" rel="noopener noreferrer" display="block" data-testid="attachment">
             {label}
