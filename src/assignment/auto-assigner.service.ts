@@ -81,7 +81,7 @@ export class AutoAssigner extends ConversationRouter implements OnModuleDestroy 
    * given) to eligible online members; answers how many were assigned.
    */
   async assign(tenant: TenantRef, ids?: string[]): Promise<number> {
-    const made = await this.dbs.forTenant(tenant, async (tx) => {
+    const made = await this.dbs.unitOfWork(tenant, async (tx) => {
       const teams = await this.store.autoTeams(tx, tenant.tenantId);
       if (teams.length === 0) return [];
       const teamIds = teams.map((t) => t.id);
@@ -100,16 +100,16 @@ export class AutoAssigner extends ConversationRouter implements OnModuleDestroy 
         for (const c of candidates) if (c.userId === pick.userId) c.load++;
         pick.lastAssignedAt = new Date();
         assigned.push({ id: w.id, userId: pick.userId });
+        this.events.publish({
+          tenantId: tenant.tenantId,
+          region: tenant.region,
+          type: 'conversation.updated',
+          data: { id: w.id, status: 'open', assigneeId: pick.userId },
+        });
       }
       return assigned;
     });
     for (const a of made) {
-      this.events.publish({
-        tenantId: tenant.tenantId,
-        region: tenant.region,
-        type: 'conversation.updated',
-        data: { id: a.id, status: 'open', assigneeId: a.userId },
-      });
       await this.notifications.notifyUsers(tenant, [a.userId], {
         kind: 'conversation.assigned',
         conversationId: a.id,

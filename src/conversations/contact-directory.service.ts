@@ -83,7 +83,7 @@ export class ContactDirectoryService {
   /** Moves everything of `otherId` into `id` (see ContactDirectoryStore.merge), recorded and audited in the same transaction. */
   async merge(tenant: TenantRef, actor: string, id: string, otherId: string): Promise<{ contact: Contact; merge: ContactMerge }> {
     if (id === otherId) throw invalid('SAME_CONTACT', 'A contact cannot be merged into itself');
-    const result = await this.dbs.forTenant(tenant, async (tx) => {
+    const result = await this.dbs.unitOfWork(tenant, async (tx) => {
       const merged = await this.store.merge(tx, tenant.tenantId, id, otherId, actor);
       const { moved } = merged.merge;
       await this.audit.record(tx, tenant.tenantId, {
@@ -93,10 +93,10 @@ export class ContactDirectoryService {
         decision: 'allow',
         reason: `merged contact:${otherId} (identities ${moved.identities}, conversations ${moved.conversations}, consents ${moved.consents}, conflicts ${merged.merge.consents.length})`,
       });
+      for (const conversationId of merged.conversationIds)
+        this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id: conversationId, contactId: id } });
       return merged;
     });
-    for (const conversationId of result.conversationIds)
-      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id: conversationId, contactId: id } });
     return { contact: result.contact, merge: result.merge };
   }
 

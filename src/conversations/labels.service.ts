@@ -102,7 +102,7 @@ export class LabelService {
    */
   async setOnConversations(tenant: TenantRef, conversationIds: string[], labelIds: string[]): Promise<Label[]> {
     const ids = [...new Set(labelIds)];
-    const labels = await this.dbs.forTenant(tenant, async (tx) => {
+    const labels = await this.dbs.unitOfWork(tenant, async (tx) => {
       const found = await rows<LabelRow>(tx, `select ${COLUMNS} from labels where tenant_id = $1 and id = any($2::uuid[]) order by lower(name), id`, [
         tenant.tenantId,
         ids,
@@ -119,10 +119,10 @@ export class LabelService {
          on conflict do nothing`,
         [tenant.tenantId, conversationIds, ids],
       );
+      for (const id of conversationIds)
+        this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id, labels: ids } });
       return found.map(toLabel);
     });
-    for (const id of conversationIds)
-      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id, labels: ids } });
     return labels;
   }
 }

@@ -54,22 +54,23 @@ export class SnoozeWakeJob {
   }
 
   private async wake(tenant: TenantRef): Promise<number> {
-    const woken = await this.dbs.forTenant(tenant, (tx) =>
-      rows<{ id: string; assignee_id: string | null }>(
+    const woken = await this.dbs.unitOfWork(tenant, async (tx) => {
+      const found = await rows<{ id: string; assignee_id: string | null }>(
         tx,
         `update conversations set status = 'open', snoozed_until = null, updated_at = now()
          where tenant_id = $1 and status = 'snoozed' and snoozed_until <= $2
          returning id, assignee_id`,
         [tenant.tenantId, this.clock.now()],
-      ),
-    );
-    for (const c of woken)
-      this.events.publish({
-        tenantId: tenant.tenantId,
-        region: tenant.region,
-        type: 'conversation.updated',
-        data: { id: c.id, status: 'open', assigneeId: c.assignee_id },
-      });
+      );
+      for (const c of found)
+        this.events.publish({
+          tenantId: tenant.tenantId,
+          region: tenant.region,
+          type: 'conversation.updated',
+          data: { id: c.id, status: 'open', assigneeId: c.assignee_id },
+        });
+      return found;
+    });
     return woken.length;
   }
 }

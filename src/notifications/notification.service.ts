@@ -62,7 +62,7 @@ export class NotificationService {
     private readonly events: DomainEvents,
   ) {}
 
-  /** An organization's notice, within the caller's transaction; call `announce` after it commits. */
+  /** An organization's notice, within the caller's transaction; `announce` it in the same unit of work. */
   async record(tx: EntityManager, tenant: TenantRef, input: { kind: string; channelId?: string; message: string }): Promise<Notification> {
     const [row] = await tx.query(`insert into notifications (tenant_id, kind, channel_id, message) values ($1, $2, $3, $4) ${RETURNING}`, [
       tenant.tenantId,
@@ -74,8 +74,8 @@ export class NotificationService {
   }
 
   /**
-   * One notification per user (of this tenant, active), announced once the surrounding unit of
-   * work commits. `message` must not quote an End User: notifications outlive no conversation,
+   * One notification per user (of this tenant, active), announced in the same transaction (the
+   * surrounding unit of work's, if any). `message` must not quote an End User: notifications outlive no conversation,
    * but are not searched by erasure either.
    */
   async notifyUsers(
@@ -84,8 +84,8 @@ export class NotificationService {
     input: { kind: string; conversationId?: string; actorId?: string; message: string },
   ): Promise<Notification[]> {
     if (userIds.length === 0) return [];
-    const created = await this.dbs.forTenant(tenant, async (tx) =>
-      (
+    return this.dbs.unitOfWork(tenant, async (tx) => {
+      const created = (
         await rows<NotificationRow>(
           tx,
           `insert into notifications (tenant_id, kind, user_id, conversation_id, actor_id, message)
@@ -93,10 +93,10 @@ export class NotificationService {
            ${RETURNING}`,
           [tenant.tenantId, input.kind, [...new Set(userIds)], input.conversationId ?? null, input.actorId ?? null, input.message],
         )
-      ).map(toNotification),
-    );
-    for (const n of created) this.announce(tenant, n);
-    return created;
+      ).map(toNotification);
+      for (const n of created) this.announce(tenant, n);
+      return created;
+    });
   }
 
   /**
@@ -105,8 +105,8 @@ export class NotificationService {
    */
   async notifyAssigneesOfInbound(tenant: TenantRef, conversationIds: string[]): Promise<void> {
     if (conversationIds.length === 0) return;
-    const created = await this.dbs.forTenant(tenant, async (tx) =>
-      (
+    await this.dbs.unitOfWork(tenant, async (tx) => {
+      const created = (
         await rows<NotificationRow>(
           tx,
           `insert into notifications (tenant_id, kind, user_id, conversation_id, message)
@@ -121,9 +121,9 @@ export class NotificationService {
            ${RETURNING}`,
           [tenant.tenantId, [...new Set(conversationIds)]],
         )
-      ).map(toNotification),
-    );
-    for (const n of created) this.announce(tenant, n);
+      ).map(toNotification);
+      for (const n of created) this.announce(tenant, n);
+    });
   }
 
   announce(tenant: TenantRef, notification: Notification): void {

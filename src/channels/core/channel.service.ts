@@ -208,7 +208,7 @@ export class ChannelService {
     let changed = false;
     let kept = false;
     // One unit of work: the queued messages fail (in their own store) with the disconnection, or neither happens.
-    const row = await this.dbs.unitOfWork(tenant, async (tx) => {
+    const change = async (tx: EntityManager): Promise<ChannelRow> => {
       const row = await this.row(tx, tenant, id, true);
       if (row.status === 'disconnected') return row;
       if ((kept = keep(row))) return row;
@@ -226,13 +226,23 @@ export class ChannelService {
       );
       await this.outbox.failQueuedOfChannel(tenant, id, 'CHANNEL_DISCONNECTED', 'The channel was disconnected before delivery');
       return updated!;
+    };
+    const row = await this.dbs.unitOfWork(tenant, async (tx) => {
+      const changedRow = await change(tx);
+      if (!kept)
+        this.events.publish({
+          tenantId: tenant.tenantId,
+          region: tenant.region,
+          type: 'channel.updated',
+          data: { id: changedRow.id, status: changedRow.status },
+        });
+      return changedRow;
     });
     const channel = toChannel(row);
     if (kept) return { channel, changed };
     if (row.routing_key) await this.routes.release(row.kind, row.routing_key, row.id);
     // The platform is told last and best-effort: our side is already disconnected either way.
     if (handshake) await this.undoHandshake(handshake.adapter, tenant, id, handshake.ctx);
-    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id: channel.id, status: channel.status } });
     return { channel, changed };
   }
 
@@ -241,7 +251,7 @@ export class ChannelService {
    * and tell the Customer at once. Idempotent: a second failure does not notify twice.
    */
   async markRevoked(tenant: TenantRef, channelId: string, reason: string): Promise<void> {
-    const notification = await this.dbs.forTenant(tenant, async (tx) => {
+    const notification = await this.dbs.unitOfWork(tenant, async (tx) => {
       const row = await firstRow(
         tx,
         `update channels set status = 'revoked', revoked_at = now(), revoked_reason = $3, updated_at = now()
@@ -249,16 +259,17 @@ export class ChannelService {
         [tenant.tenantId, channelId, reason],
       );
       if (!row) return null;
-      return this.notifications.record(tx, tenant, {
+      const recorded = await this.notifications.record(tx, tenant, {
         kind: 'channel.revoked',
         channelId,
         message: `${row.name} (${row.kind}) lost access: ${reason}. Reconnect it with new credentials to resume sending.`,
       });
+      this.notifications.announce(tenant, recorded);
+      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
+      return recorded;
     });
     if (!notification) return;
     this.log.warn(`channel ${channelId} of tenant ${tenant.tenantId} revoked: ${reason}`);
-    this.notifications.announce(tenant, notification);
-    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id: channelId, status: 'revoked' } });
   }
 
   /**
@@ -266,14 +277,15 @@ export class ChannelService {
    * tied to a message): the Customer's admins are notified, as for a revoked channel.
    */
   async notifyAccountNotice(tenant: TenantRef, channelId: string, kind: string, message: string): Promise<void> {
-    const notification = await this.dbs.forTenant(tenant, async (tx) => {
+    const notification = await this.dbs.unitOfWork(tenant, async (tx) => {
       const row = await firstRow(tx, `select kind, name from channels where tenant_id = $1 and id = $2`, [tenant.tenantId, channelId]);
       if (!row) return null;
-      return this.notifications.record(tx, tenant, { kind, channelId, message: `${row.name} (${row.kind}): ${message}` });
+      const recorded = await this.notifications.record(tx, tenant, { kind, channelId, message: `${row.name} (${row.kind}): ${message}` });
+      this.notifications.announce(tenant, recorded);
+      return recorded;
     });
     if (!notification) return;
     this.log.warn(`channel ${channelId} of tenant ${tenant.tenantId}: ${kind}: ${message}`);
-    this.notifications.announce(tenant, notification);
   }
 
   /** For the sender only, inside its transaction. */
@@ -288,7 +300,7 @@ export class ChannelService {
 
   /** The settings given now replace the old ones with the credentials (an e-mail channel's new SMTP host goes with its new password). */
   private async reconnect(tenant: TenantRef, id: string, name: string, connected: ValidatedChannel): Promise<Channel> {
-    const channel = await this.dbs.forTenant(tenant, async (tx) => {
+    const channel = await this.dbs.unitOfWork(tenant, async (tx) => {
       const row = await firstRow<ChannelRow>(
         tx,
         `update channels set name = $3, credentials = $4, config = $5, status = 'active', revoked_at = null, revoked_reason = null, connected_at = now(), updated_at = now()
@@ -296,9 +308,9 @@ export class ChannelService {
         [tenant.tenantId, id, name, this.seal(tenant.tenantId, id, connected.credentials), JSON.stringify(connected.config)],
       );
       if (!row) throw notFound('CHANNEL_NOT_FOUND', 'Channel not found');
+      this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id, status: 'active' } });
       return toChannel(row);
     });
-    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'channel.updated', data: { id, status: 'active' } });
     return channel;
   }
 
