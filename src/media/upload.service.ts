@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Attachment, MediaLimitExceeded, MediaStore, TenantRef, conflict, invalid, notFound, tooLarge } from '../../libs/domain/src';
-import { LARGEST_MEDIA_BYTES, MediaLimits, mediaKindOf } from '../../libs/policy/src';
+import { Attachment, MediaLimitExceeded, MediaStore, TenantRef, conflict, invalid, notFound, rejected, tooLarge } from '../../libs/domain/src';
+import { LARGEST_MEDIA_BYTES, MediaLimits, mediaKindOf, uploadTypeAllowed } from '../../libs/policy/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
 import { AppConfig } from '../config/app-config';
@@ -66,7 +66,12 @@ export class UploadService {
    * here; the kind the file turns out to be is checked when it is sent); else the largest any
    * platform takes. The client's content type is not asked for: the bytes say what they are.
    */
-  async upload(tenant: TenantRef, userId: string, file: { stream: AsyncIterable<Uint8Array>; fileName?: string }, limits?: MediaLimits): Promise<Upload> {
+  async upload(
+    tenant: TenantRef,
+    by: { userId: string } | { webchatSessionId: string; allowedTypes: readonly string[] },
+    file: { stream: AsyncIterable<Uint8Array>; fileName?: string },
+    limits?: MediaLimits,
+  ): Promise<Upload> {
     const ceiling = Math.min(this.config.mediaMaxUploadBytes, limits ? Math.max(...Object.values(limits)) : LARGEST_MEDIA_BYTES);
     const left = await this.spaceLeft(tenant);
     const maxBytes = Math.min(ceiling, left);
@@ -81,6 +86,19 @@ export class UploadService {
       throw tooLarge('UPLOAD_TOO_LARGE', `Files may be at most ${megabytes(ceiling)}${limits ? ' on this channel' : ''}`);
     }
     const sniffed = sniffContentType(blob.head);
+    // A visitor's file is for one channel already: its type and its kind's limit are checked now.
+    if ('allowedTypes' in by) {
+      const kind = mediaKindOf(sniffed.mimeType);
+      const refusal = !uploadTypeAllowed(by.allowedTypes, sniffed.mimeType)
+        ? rejected('UPLOAD_TYPE_NOT_ALLOWED', `Files of type ${sniffed.mimeType} cannot be sent here (allowed: ${by.allowedTypes.join(', ') || 'none'})`)
+        : limits && blob.size > limits[kind]
+          ? tooLarge('UPLOAD_TOO_LARGE', `A ${kind} may be at most ${megabytes(limits[kind])} here`)
+          : null;
+      if (refusal) {
+        await this.uploads.releaseBlob(tenant, blob.blobId);
+        throw refusal;
+      }
+    }
     return this.uploads.insert(tenant, {
       id: randomUUID(),
       blobId: blob.blobId,
@@ -88,7 +106,8 @@ export class UploadService {
       mimeType: sniffed.mimeType,
       size: blob.size,
       sha256: blob.sha256,
-      createdBy: userId,
+      createdBy: 'userId' in by ? by.userId : null,
+      webchatSessionId: 'webchatSessionId' in by ? by.webchatSessionId : null,
     });
   }
 

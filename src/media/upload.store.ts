@@ -12,11 +12,13 @@ export interface Upload {
   size: number;
   sha256: string;
   createdBy: string | null;
+  /** A web chat visitor's file: the session that uploaded it. */
+  webchatSessionId: string | null;
   createdAt: Date;
   messageId: string | null;
 }
 
-const COLUMNS = `id, blob_id, file_name, mime_type, size::text as size, sha256, created_by, created_at, message_id`;
+const COLUMNS = `id, blob_id, file_name, mime_type, size::text as size, sha256, created_by, webchat_session_id, created_at, message_id`;
 
 const toUpload = (r: Record<string, unknown>): Upload => ({
   id: r.id as string,
@@ -26,6 +28,7 @@ const toUpload = (r: Record<string, unknown>): Upload => ({
   size: Number(r.size),
   sha256: r.sha256 as string,
   createdBy: (r.created_by as string | null) ?? null,
+  webchatSessionId: (r.webchat_session_id as string | null) ?? null,
   createdAt: r.created_at as Date,
   messageId: (r.message_id as string | null) ?? null,
 });
@@ -39,8 +42,8 @@ export class UploadStore {
     const row = await this.dbs.forTenant(tenant, (tx) =>
       firstRow(
         tx,
-        `insert into uploads (tenant_id, id, blob_id, file_name, mime_type, size, sha256, created_by) values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${COLUMNS}`,
-        [tenant.tenantId, u.id, u.blobId, u.fileName, u.mimeType, u.size, u.sha256, u.createdBy],
+        `insert into uploads (tenant_id, id, blob_id, file_name, mime_type, size, sha256, created_by, webchat_session_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+        [tenant.tenantId, u.id, u.blobId, u.fileName, u.mimeType, u.size, u.sha256, u.createdBy, u.webchatSessionId],
       ),
     );
     return toUpload(row!);
@@ -59,6 +62,16 @@ export class UploadStore {
       rows(tx, `select ${COLUMNS} from uploads where tenant_id = $1 and id = any($2::uuid[])`, [tenant.tenantId, ids]),
     );
     return found.map(toUpload);
+  }
+
+  /** A put's blob nobody refers to (a file refused after it was stored): it goes, and its bytes with it. */
+  async releaseBlob(tenant: TenantRef, blobId: string): Promise<void> {
+    await this.dbs.forTenant(tenant, (tx) =>
+      tx.query(
+        `delete from media_blobs b where b.tenant_id = $1 and b.id = $2 and not exists (select 1 from uploads u where u.tenant_id = b.tenant_id and u.blob_id = b.id)`,
+        [tenant.tenantId, blobId],
+      ),
+    );
   }
 
   /** Uploads never sent, made before `before`: a file nobody sent is not kept. */

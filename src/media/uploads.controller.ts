@@ -81,7 +81,7 @@ export class UploadsController {
     if (!multipart.isMultipart()) throw invalid('UPLOAD_FILE_REQUIRED', 'Send the file as multipart/form-data, part `file`');
     const part = await multipart.file();
     if (!part || part.fieldname !== 'file') throw invalid('UPLOAD_FILE_REQUIRED', 'The multipart body has no part named `file`');
-    return uploadResponse(await this.uploads.upload(p, p.userId, { stream: part.file, fileName: part.filename }, limits));
+    return uploadResponse(await this.uploads.upload(p, { userId: p.userId }, { stream: part.file, fileName: part.filename }, limits));
   }
 
   @Get(':id')

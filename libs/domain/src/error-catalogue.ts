@@ -303,6 +303,16 @@ export const ERROR_CATALOGUE = {
     meaning: 'The file is larger than uploads accept (or than the platform of the channel named takes); the message says the limit.',
     action: 'Send a smaller file, or share a link to it in the text.',
   },
+  UPLOAD_TYPE_NOT_ALLOWED: {
+    status: 422,
+    meaning: "The file's type (sniffed from its bytes) is not one the chat accepts from visitors; the message lists the allowed types.",
+    action: "Send a picture or a PDF (or what the message lists); the business sets the types in the channel's allowedUploadTypes.",
+  },
+  UPLOADS_OFF: {
+    status: 403,
+    meaning: 'This chat does not take files from visitors (its allowedUploadTypes is empty).',
+    action: 'Describe it in text, or ask the business for another way to send it.',
+  },
   MEDIA_QUOTA_EXCEEDED: {
     status: 413,
     meaning: "The organization's storage for files is full.",

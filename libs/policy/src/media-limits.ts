@@ -82,3 +82,14 @@ export function mediaKindOf(mimeType: string): MediaKind {
   const top = mimeType.split('/')[0];
   return top === 'video' || top === 'audio' ? top : 'file';
 }
+
+/** What a web chat visitor may attach unless the channel says otherwise: pictures and PDFs. */
+export const WEBCHAT_DEFAULT_UPLOAD_TYPES: readonly string[] = ['image/*', 'application/pdf'];
+
+/** A channel's allowed-types entry: `type/subtype` or `type/*`. */
+export const UPLOAD_TYPE_PATTERN = /^(image|audio|video|application|text)\/(\*|[a-z0-9][a-z0-9.+-]{0,99})$/;
+
+/** Whether a sniffed content type is one of `patterns` (`image/*` takes any picture, never SVG: it can carry script). */
+export function uploadTypeAllowed(patterns: readonly string[], mimeType: string): boolean {
+  return patterns.some((p) => (p.endsWith('/*') ? mimeType.startsWith(p.slice(0, -1)) && mimeType !== 'image/svg+xml' : p === mimeType));
+}

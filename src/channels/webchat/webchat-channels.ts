@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { DomainError, TenantRef, notFound } from '../../../libs/domain/src';
+import { WEBCHAT_DEFAULT_UPLOAD_TYPES } from '../../../libs/policy/src';
 import { RefreshingCache } from '../../common/refreshing-cache';
 import { DomainEvents } from '../../common/domain-events.service';
 import { RegionDatabases } from '../../database/region-databases';
@@ -14,6 +15,8 @@ export interface WebchatChannel {
   tenant: TenantRef;
   channelId: string;
   allowedOrigins: readonly string[];
+  /** What a visitor may attach (`image/*`, `application/pdf`...); empty: no files. */
+  allowedUploadTypes: readonly string[];
 }
 
 const TTL_MS = 15_000;
@@ -74,9 +77,19 @@ export class WebchatChannels implements OnModuleDestroy {
     });
     if (!found || found.kind !== 'webchat' || found.status !== 'active') return { channel: null };
     const allowedOrigins = Array.isArray(found.config.allowedOrigins) ? (found.config.allowedOrigins as string[]) : [];
+    // Channels connected before visitors could attach files take the default.
+    const allowedUploadTypes = Array.isArray(found.config.allowedUploadTypes) ? (found.config.allowedUploadTypes as string[]) : WEBCHAT_DEFAULT_UPLOAD_TYPES;
     if (this.keyOf.size >= MAX_CACHED) this.keyOf.delete(this.keyOf.keys().next().value!);
     this.keyOf.set(route.channelId, key);
-    return { channel: { key, tenant, channelId: route.channelId, allowedOrigins: Object.freeze([...allowedOrigins]) } };
+    return {
+      channel: {
+        key,
+        tenant,
+        channelId: route.channelId,
+        allowedOrigins: Object.freeze([...allowedOrigins]),
+        allowedUploadTypes: Object.freeze([...allowedUploadTypes]),
+      },
+    };
   }
 
   async get(key: string): Promise<WebchatChannel> {

@@ -2,11 +2,15 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../../../libs/domain/src';
+import { WEBCHAT_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { TokenBuckets } from './token-buckets';
 import { WebchatChannels } from './webchat-channels';
 
 /** A visitor sends short chat messages: nothing legitimate comes near this. */
 export const WEBCHAT_BODY_LIMIT_BYTES = 16 * 1024;
+/** A file (the largest web chat takes) and its multipart framing. */
+const WEBCHAT_UPLOAD_LIMIT_BYTES = Math.max(...Object.values(WEBCHAT_MEDIA_LIMITS)) + 64 * 1024;
+const UPLOAD_PATH = /^\/webchat\/[^/?#]+\/uploads(?:\?|$)/;
 const PREFIX = '/webchat/';
 const ALLOWED_METHODS = ['GET', 'POST'];
 const ALLOWED_HEADERS = ['content-type', 'authorization', 'last-event-id'];
@@ -88,13 +92,16 @@ export class WebchatHttpEdge implements OnModuleInit {
     if (req.method === 'POST') {
       const length = req.headers['content-length'];
       if (length === undefined && req.headers['transfer-encoding'] !== undefined) return error(reply, 411, 'LENGTH_REQUIRED', 'Send a Content-Length');
-      if (Number(length ?? 0) > WEBCHAT_BODY_LIMIT_BYTES)
-        return error(reply, 413, 'PAYLOAD_TOO_LARGE', `A chat request is at most ${WEBCHAT_BODY_LIMIT_BYTES} bytes`);
+      // A file upload is the one request that is large, and multipart; its handler checks the file itself.
+      const upload = UPLOAD_PATH.test(req.url);
+      const limit = upload ? WEBCHAT_UPLOAD_LIMIT_BYTES : WEBCHAT_BODY_LIMIT_BYTES;
+      if (Number(length ?? 0) > limit) return error(reply, 413, upload ? 'UPLOAD_TOO_LARGE' : 'PAYLOAD_TOO_LARGE', `A chat request is at most ${limit} bytes`);
       const mime = String(req.headers['content-type'] ?? '')
         .split(';')[0]
         .trim()
         .toLowerCase();
-      if (Number(length ?? 0) > 0 && mime !== 'application/json') return error(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send application/json');
+      const expected = upload ? 'multipart/form-data' : 'application/json';
+      if (Number(length ?? 0) > 0 && mime !== expected) return error(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `Send ${expected}`);
     }
     return undefined;
   }

@@ -24,7 +24,8 @@ export interface VisitorMessage {
   clientMessageId: string | null;
   from: 'visitor' | 'agent';
   text: string | null;
-  attachments: Array<Pick<Attachment, 'type' | 'url' | 'name' | 'mimeType'>>;
+  /** `stored`: the bytes are ours (a visitor's file, an agent's upload), served to this session only; else `url` is where they are. */
+  attachments: Array<Pick<Attachment, 'type' | 'url' | 'name' | 'mimeType' | 'size'> & { stored: boolean }>;
   sentAt: Date;
 }
 
@@ -49,7 +50,11 @@ const toVisitorMessage = (r: MessageRow): VisitorMessage => ({
   clientMessageId: r.direction === 'inbound' ? clientMessageIdOf(r.external_id) : null,
   from: r.direction === 'inbound' ? 'visitor' : 'agent',
   text: r.text,
-  attachments: (r.attachments ?? []).map((a) => ({ type: a.type, url: a.url, name: a.name, mimeType: a.mimeType })),
+  attachments: (r.attachments ?? []).map((a) =>
+    a.uploadId
+      ? { type: a.type, name: a.name, mimeType: a.mimeType, size: a.size, stored: true }
+      : { type: a.type, url: a.url, name: a.name, mimeType: a.mimeType, stored: false },
+  ),
   sentAt: r.sent_at,
 });
 
@@ -167,6 +172,19 @@ export class WebchatSessions {
         [channel.tenant.tenantId, channel.channelId, session.visitorId, messageId],
       );
       return row ? { ...toVisitorMessage(row), conversationId: row.conversation_id } : null;
+    });
+  }
+
+  /** Attachment `index` of a message this visitor may see, as stored; null otherwise. */
+  visibleAttachment(channel: WebchatChannel, session: WebchatSession, messageId: string, index: number): Promise<Attachment | null> {
+    return this.dbs.forTenant(channel.tenant, async (tx) => {
+      const row = await firstRow<{ attachments: Attachment[] | null }>(tx, `select m.attachments ${VISITOR_MESSAGES} and m.id = $4`, [
+        channel.tenant.tenantId,
+        channel.channelId,
+        session.visitorId,
+        messageId,
+      ]);
+      return row?.attachments?.[index] ?? null;
     });
   }
 

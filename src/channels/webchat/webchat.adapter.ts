@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { invalid } from '../../../libs/domain/src';
+import { UPLOAD_TYPE_PATTERN, WEBCHAT_DEFAULT_UPLOAD_TYPES, WEBCHAT_MEDIA_LIMITS } from '../../../libs/policy/src';
 import { ChannelAdapter, ChannelKit, ConnectContext, ConnectResult, ValidatedChannel } from '../core/channel-adapter';
 import { newChannelKey, newIdentitySecret } from './webchat-identity';
 import { WebchatGateway } from './webchat.gateway';
 import { WebchatInboundPayload, mapWebchatPayload } from './webchat.mapper';
 
 export const MAX_ALLOWED_ORIGINS = 50;
+const MAX_UPLOAD_TYPES = 20;
 const IDENTITY_SECRET = /^[\x21-\x7e]{32,256}$/;
 
 /**
@@ -28,7 +30,7 @@ export function normalizeOrigin(raw: unknown): string | null {
 
 function validateWebchat(config: Record<string, unknown>, credentials: Record<string, unknown>): ValidatedChannel {
   const problems: string[] = [];
-  for (const key of Object.keys(config)) if (key !== 'allowedOrigins') problems.push(`config.${key} is not a field of webchat`);
+  for (const key of Object.keys(config)) if (key !== 'allowedOrigins' && key !== 'allowedUploadTypes') problems.push(`config.${key} is not a field of webchat`);
   for (const key of Object.keys(credentials)) if (key !== 'identitySecret') problems.push(`credentials.${key} is not a field of webchat`);
   const given = config.allowedOrigins;
   const origins: string[] = [];
@@ -44,9 +46,15 @@ function validateWebchat(config: Record<string, unknown>, credentials: Record<st
   if (credentials.identitySecret !== undefined && (typeof credentials.identitySecret !== 'string' || !IDENTITY_SECRET.test(credentials.identitySecret))) {
     problems.push('credentials.identitySecret must be 32 to 256 printable characters');
   }
+  const uploadTypes = config.allowedUploadTypes ?? WEBCHAT_DEFAULT_UPLOAD_TYPES;
+  if (!Array.isArray(uploadTypes) || uploadTypes.length > MAX_UPLOAD_TYPES || uploadTypes.some((t) => typeof t !== 'string' || !UPLOAD_TYPE_PATTERN.test(t))) {
+    problems.push(
+      `config.allowedUploadTypes must list at most ${MAX_UPLOAD_TYPES} content types such as image/* or application/pdf ([] turns visitor files off)`,
+    );
+  }
   if (problems.length) throw invalid('VALIDATION_FAILED', problems.join('; '));
   return {
-    config: { allowedOrigins: [...new Set(origins)] },
+    config: { allowedOrigins: [...new Set(origins)], allowedUploadTypes: [...new Set(uploadTypes as string[])] },
     credentials: credentials.identitySecret ? { identitySecret: credentials.identitySecret as string } : {},
     routingKey: null,
   };
@@ -64,7 +72,7 @@ export class WebchatAdapter implements ChannelAdapter<WebchatInboundPayload> {
   readonly kind = 'webchat';
   readonly processors: string[] = [];
   readonly dataOrigin = 'webchat';
-  readonly capabilities = { attachments: false };
+  readonly capabilities = { attachments: true, media: WEBCHAT_MEDIA_LIMITS };
   readonly map = mapWebchatPayload;
   readonly gateway = new WebchatGateway();
 

@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, Logger, Param, ParseIntPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
@@ -10,7 +12,12 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { Attachment, conflict, forbidden, invalid, notFound } from '../../../libs/domain/src';
+import { WEBCHAT_MEDIA_LIMITS, mediaKindOf } from '../../../libs/policy/src';
 import { ApiErrors } from '../../common/api-contract';
+import { sendStoredFile } from '../../media/media-reply';
+import { UploadService } from '../../media/upload.service';
+import { UploadStore } from '../../media/upload.store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Subscription } from 'rxjs';
 import { decodeCursor, toPageResponse } from '../../common/cursor';
@@ -23,22 +30,37 @@ import { InboundInbox } from '../../ingest/inbound-inbox.service';
 import { TokenBuckets, enforce } from './token-buckets';
 import { WebchatChannel, WebchatChannels } from './webchat-channels';
 import { SESSION_IDLE_DAYS, VisitorMessage, WebchatSession, WebchatSessions } from './webchat-sessions';
-import { StartSessionDto, VisitorMessageAcceptedResponse, VisitorMessageDto, VisitorMessagePageResponse, VisitorSessionResponse } from './webchat.dto';
+import {
+  StartSessionDto,
+  VisitorMessageAcceptedResponse,
+  VisitorMessageDto,
+  VisitorMessagePageResponse,
+  VisitorSessionResponse,
+  VisitorUploadResponse,
+} from './webchat.dto';
 import { WebchatInboundPayload, webchatMessageId } from './webchat.mapper';
 
 const MAX_STREAMS_PER_SESSION = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const bearer = (authorization: string | undefined) => (authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined);
 
-const visitorView = (m: VisitorMessage, surveys: Map<string, 'waiting' | 'rated'>) => ({
+/** A message as its visitor gets it; files we keep are fetched from this session's own route. */
+const visitorView = (key: string, m: VisitorMessage, surveys: Map<string, 'waiting' | 'rated'>) => ({
   id: m.id,
   clientMessageId: m.clientMessageId,
   from: m.from,
   text: m.text,
-  attachments: m.attachments,
+  attachments: m.attachments.map(({ stored, ...a }, index) => (stored ? { ...a, url: `/webchat/${key}/messages/${m.id}/attachments/${index}` } : a)),
   sentAt: m.sentAt,
   survey: surveys.get(m.id) ?? null,
 });
+
+interface MultipartFile {
+  fieldname: string;
+  filename: string;
+  file: AsyncIterable<Uint8Array>;
+}
 
 /**
  * The visitor side of web chat, called by widget.js from the Customer's site. CORS, the body
@@ -55,6 +77,8 @@ export class WebchatController {
   private readonly sessionStarts = new TokenBuckets(10, 1 / 30);
   /** Messages per session: 10, then one every 2 s. */
   private readonly messages = new TokenBuckets(10, 0.5);
+  /** Files per session: 5, then one every 10 s. */
+  private readonly files = new TokenBuckets(5, 0.1);
   private readonly streamsPerSession = new Map<string, number>();
 
   constructor(
@@ -64,6 +88,8 @@ export class WebchatController {
     private readonly events: DomainEvents,
     private readonly sse: SseConnections,
     private readonly csat: CsatService,
+    private readonly uploads: UploadService,
+    private readonly uploadRows: UploadStore,
   ) {}
 
   @Post(':channelKey/sessions')
@@ -93,7 +119,7 @@ export class WebchatController {
     const page = await this.sessions.listMessages(channel, session, { limit: q.limit ?? 50, after: decodeCursor(q.cursor) });
     const surveys = await this.surveysOf(channel, page.items);
     reply.header('cache-control', 'no-store');
-    return toPageResponse(page, (m) => visitorView(m, surveys));
+    return toPageResponse(page, (m) => visitorView(key, m, surveys));
   }
 
   @Post(':channelKey/messages')
@@ -101,7 +127,7 @@ export class WebchatController {
   @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
   @ApiOperation({ summary: 'Send a visitor message (stored durably, then delivered to the inbox); idempotent on clientMessageId' })
   @ApiAcceptedResponse({ type: VisitorMessageAcceptedResponse })
-  @ApiErrors('SESSION_NOT_FOUND', 'LENGTH_REQUIRED', 'UNSTORABLE_ITEM', 'INBOX_BUSY')
+  @ApiErrors('SESSION_NOT_FOUND', 'LENGTH_REQUIRED', 'UNSTORABLE_ITEM', 'INBOX_BUSY', 'EMPTY_MESSAGE', 'UPLOAD_NOT_FOUND@400', 'UPLOAD_ALREADY_SENT')
   async send(
     @Param('channelKey') key: string,
     @Headers('authorization') authorization: string | undefined,
@@ -110,13 +136,16 @@ export class WebchatController {
   ) {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     enforce(this.messages, session.id, 'messages', reply);
+    if (!body.text && !body.attachments?.length) throw invalid('EMPTY_MESSAGE', 'Send text, files, or both');
+    const attachments = await this.visitorFiles(channel, session.id, body.attachments?.map((a) => a.uploadId) ?? []);
     const payload: WebchatInboundPayload = {
       type: 'message',
       sessionId: session.id,
       visitorId: session.visitorId,
       visitorName: session.displayName,
       clientMessageId: body.clientMessageId,
-      text: body.text,
+      text: body.text ?? '',
+      ...(attachments.length ? { attachments } : {}),
       receivedAt: new Date().toISOString(),
     };
     // The session token already proved who is writing; the channel has no platform credential to check.
@@ -142,6 +171,62 @@ export class WebchatController {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     enforce(this.messages, session.id, 'messages', reply);
     await this.csat.answerFromWidget(channel.tenant, channel.channelId, session.visitorId, body.rating);
+  }
+
+  @Post(':channelKey/uploads')
+  @HttpCode(201)
+  @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
+  @ApiOperation({
+    summary: 'Attach a file (multipart/form-data, part `file`): pictures and PDFs unless the channel allows other types; send it with a message',
+    description:
+      'The type is sniffed from the bytes. Limits: pictures and voice notes 10/25 MB, videos and documents 25 MB. A file never sent is deleted after a day.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
+  @ApiCreatedResponse({ type: VisitorUploadResponse })
+  @ApiErrors('SESSION_NOT_FOUND', 'UPLOADS_OFF', 'UPLOAD_FILE_REQUIRED', 'UPLOAD_EMPTY', 'UPLOAD_TOO_LARGE', 'MEDIA_QUOTA_EXCEEDED', 'UPLOAD_TYPE_NOT_ALLOWED')
+  async upload(
+    @Param('channelKey') key: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { channel, session } = await this.visitor(key, bearer(authorization));
+    if (channel.allowedUploadTypes.length === 0) throw forbidden('UPLOADS_OFF', 'This chat does not take files');
+    enforce(this.files, session.id, 'files', reply);
+    const multipart = req as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
+    if (!multipart.isMultipart()) throw invalid('UPLOAD_FILE_REQUIRED', 'Send the file as multipart/form-data, part `file`');
+    const part = await multipart.file();
+    if (!part || part.fieldname !== 'file') throw invalid('UPLOAD_FILE_REQUIRED', 'The multipart body has no part named `file`');
+    const u = await this.uploads.upload(
+      channel.tenant,
+      { webchatSessionId: session.id, allowedTypes: channel.allowedUploadTypes },
+      { stream: part.file, fileName: part.filename },
+      WEBCHAT_MEDIA_LIMITS,
+    );
+    await this.sessions.touch(channel, session);
+    reply.header('cache-control', 'no-store');
+    return { id: u.id, fileName: u.fileName, mimeType: u.mimeType, size: u.size };
+  }
+
+  @Get(':channelKey/messages/:messageId/attachments/:index')
+  @ApiHeader({ name: 'Authorization', description: 'Bearer <session token>' })
+  @ApiOperation({ summary: "A file of one of this visitor's messages or of a reply to them, for this session only" })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'The bytes: pictures, audio and video inline, anything else as a download', schema: { type: 'string', format: 'binary' } })
+  @ApiErrors('SESSION_NOT_FOUND', 'ATTACHMENT_NOT_FOUND', 'INVALID_ID')
+  async attachment(
+    @Param('channelKey') key: string,
+    @Param('messageId') messageId: string,
+    @Param('index', new ParseIntPipe({ exceptionFactory: () => invalid('INVALID_ID', 'index must be a number') })) index: number,
+    @Headers('authorization') authorization: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const { channel, session } = await this.visitor(key, bearer(authorization));
+    const attachment = UUID.test(messageId) ? await this.sessions.visibleAttachment(channel, session, messageId, index) : null;
+    if (!attachment?.uploadId) throw notFound('ATTACHMENT_NOT_FOUND', 'No such file in this chat');
+    const { upload, inline, stream } = await this.uploads.open(channel.tenant, attachment.uploadId);
+    return sendStoredFile(reply, { stream, inline, mimeType: upload.mimeType, size: upload.size, fileName: upload.fileName });
   }
 
   @Get(':channelKey/stream')
@@ -178,7 +263,7 @@ export class WebchatController {
             channel,
             session,
             known,
-            async (m) => conn.send({ id: m.id, event: 'message', data: visitorView(m, await this.surveysOf(channel, [m])) }),
+            async (m) => conn.send({ id: m.id, event: 'message', data: visitorView(key, m, await this.surveysOf(channel, [m])) }),
             () => conn.close(),
           ),
         )
@@ -228,6 +313,19 @@ export class WebchatController {
       channel.tenant,
       messages.filter((m) => m.from === 'agent').map((m) => m.id),
     );
+  }
+
+  /** The files a message names: uploads of this session, not sent yet, in the order given. */
+  private async visitorFiles(channel: WebchatChannel, sessionId: string, ids: string[]): Promise<NonNullable<WebchatInboundPayload['attachments']>> {
+    if (ids.length === 0) return [];
+    if (new Set(ids).size !== ids.length) throw invalid('VALIDATION_FAILED', 'attachments name the same upload twice');
+    const found = new Map((await this.uploadRows.findMany(channel.tenant, ids)).map((u) => [u.id, u]));
+    return ids.map((id) => {
+      const u = found.get(id);
+      if (!u || u.webchatSessionId !== sessionId) throw invalid('UPLOAD_NOT_FOUND', `Upload ${id} not found in this chat session`);
+      if (u.messageId) throw conflict('UPLOAD_ALREADY_SENT', `Upload ${id} was sent with another message`);
+      return { type: mediaKindOf(u.mimeType) as Attachment['type'], uploadId: u.id, name: u.fileName, mimeType: u.mimeType, size: u.size, sha256: u.sha256 };
+    });
   }
 
   private async visitor(key: string, token: string | undefined): Promise<{ channel: WebchatChannel; session: WebchatSession }> {

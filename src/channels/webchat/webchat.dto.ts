@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { DisplayName } from '../../common/display-name';
 
 export class StartSessionDto {
@@ -31,11 +32,37 @@ export class VisitorMessageDto {
   @Matches(/^[A-Za-z0-9_-]{8,64}$/, { message: 'clientMessageId must be 8 to 64 of A-Z a-z 0-9 _ -' })
   clientMessageId: string;
 
-  @ApiProperty({ maxLength: 4000 })
+  @ApiPropertyOptional({ maxLength: 4000, description: 'Required unless files are attached' })
+  @IsOptional()
   @IsString()
   @Matches(/\S/, { message: 'text must not be blank' })
   @MaxLength(4000)
-  text: string;
+  text?: string;
+
+  @ApiPropertyOptional({
+    type: () => [VisitorAttachmentRefDto],
+    maxItems: 10,
+    description: 'Files uploaded with POST /webchat/{channelKey}/uploads in this session',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => VisitorAttachmentRefDto)
+  attachments?: VisitorAttachmentRefDto[];
+}
+
+export class VisitorAttachmentRefDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  uploadId: string;
+}
+
+export class VisitorUploadResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'receipt.pdf' }) fileName: string;
+  @ApiProperty({ example: 'application/pdf', description: 'Sniffed from the bytes' }) mimeType: string;
+  @ApiProperty() size: number;
 }
 
 // ----- responses (whitelists of what a visitor is sent) -----
@@ -49,9 +76,13 @@ export class VisitorSessionResponse {
 
 export class VisitorAttachmentResponse {
   @ApiProperty({ enum: ['image', 'video', 'audio', 'file', 'location', 'other'] }) type: string;
-  @ApiPropertyOptional() url?: string;
+  @ApiPropertyOptional({
+    description: 'Where to get it: for files we keep, a path of this API (GET it with the session token); else where the file is',
+  })
+  url?: string;
   @ApiPropertyOptional() name?: string;
   @ApiPropertyOptional() mimeType?: string;
+  @ApiPropertyOptional({ description: 'Bytes, for files we keep' }) size?: number;
 }
 
 export class VisitorMessageResponse {

@@ -1,4 +1,4 @@
-import type { InboundEvent } from '../../../libs/domain/src';
+import type { Attachment, InboundEvent } from '../../../libs/domain/src';
 
 /**
  * What the visitor API stores in the durable inbox for one visitor message. Written by us, so
@@ -11,7 +11,10 @@ export interface WebchatInboundPayload {
   visitorId: string;
   visitorName: string | null;
   clientMessageId: string;
+  /** Empty when the visitor sent only files. */
   text: string;
+  /** Files the visitor uploaded under this session (checked when the message was accepted). */
+  attachments?: Array<Pick<Attachment, 'type' | 'uploadId' | 'name' | 'mimeType' | 'size' | 'sha256'>>;
   /** When our server accepted it (visitor clocks are not trusted). */
   receivedAt: string;
 }
@@ -27,6 +30,29 @@ export const clientMessageIdOf = (externalId: string | null): string | null => {
 };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const KINDS = ['image', 'video', 'audio', 'file'];
+export const MAX_VISITOR_ATTACHMENTS = 10;
+
+/** The visitor's files of a stored payload; any entry not as we wrote it is left out. */
+function attachmentsOf(v: unknown): Attachment[] {
+  if (!Array.isArray(v)) return [];
+  return v.slice(0, MAX_VISITOR_ATTACHMENTS).flatMap((a): Attachment[] => {
+    if (!a || typeof a !== 'object') return [];
+    const { type, uploadId, name, mimeType, size, sha256 } = a as Record<string, unknown>;
+    if (typeof type !== 'string' || !KINDS.includes(type) || typeof uploadId !== 'string' || !UUID.test(uploadId)) return [];
+    return [
+      {
+        type,
+        uploadId,
+        ...(typeof name === 'string' ? { name } : {}),
+        ...(typeof mimeType === 'string' ? { mimeType } : {}),
+        ...(typeof size === 'number' ? { size } : {}),
+        ...(typeof sha256 === 'string' ? { sha256 } : {}),
+      } as Attachment,
+    ];
+  });
+}
 
 /** Reads a stored visitor message defensively: every field is checked before use. */
 export function mapWebchatPayload(payload: { [K in keyof WebchatInboundPayload]?: unknown }): InboundEvent[] {
@@ -34,9 +60,18 @@ export function mapWebchatPayload(payload: { [K in keyof WebchatInboundPayload]?
   const visitorId = str(payload.visitorId);
   const clientMessageId = str(payload.clientMessageId);
   const text = str(payload.text);
+  const attachments = attachmentsOf(payload.attachments);
   const receivedAt = str(payload.receivedAt);
   const sentAt = receivedAt ? new Date(receivedAt) : null;
-  if (payload.type !== 'message' || !sessionId || !visitorId || !clientMessageId || !text || !sentAt || Number.isNaN(sentAt.getTime())) {
+  if (
+    payload.type !== 'message' ||
+    !sessionId ||
+    !visitorId ||
+    !clientMessageId ||
+    (!text && !attachments.length) ||
+    !sentAt ||
+    Number.isNaN(sentAt.getTime())
+  ) {
     return [{ type: 'ignored', reason: 'not a web chat visitor message' }];
   }
   return [
@@ -47,6 +82,7 @@ export function mapWebchatPayload(payload: { [K in keyof WebchatInboundPayload]?
         contactName: str(payload.visitorName),
         externalMessageId: webchatMessageId(sessionId, clientMessageId),
         text,
+        ...(attachments.length ? { attachments } : {}),
         sentAt,
       },
     },

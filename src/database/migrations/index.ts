@@ -53,6 +53,7 @@ import { MediaRemovals1767300000000 } from './region/1767300000000-media-removal
 import { EventLog1767390000019 } from './region/1767390000019-event-log';
 import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
+import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -100,6 +101,7 @@ export const REGION_MIGRATIONS = [
   EventLog1767390000019,
   JobLeases1767950000000,
   SendSlots1767950000001,
+  WebchatUploads1767960000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

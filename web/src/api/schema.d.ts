@@ -1559,6 +1559,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webchat/{channelKey}/messages/{messageId}/attachments/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of one of this visitor's messages or of a reply to them, for this session only */
+        get: operations["webchat_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webchat/{channelKey}/rating": {
         parameters: {
             query?: never;
@@ -1607,6 +1624,26 @@ export interface paths {
         get: operations["webchat_stream"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webchat/{channelKey}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file (multipart/form-data, part `file`): pictures and PDFs unless the channel allows other types; send it with a message
+         * @description The type is sniffed from the bytes. Limits: pictures and voice notes 10/25 MB, videos and documents 25 MB. A file never sent is deleted after a day.
+         */
+        post: operations["webchat_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3882,11 +3919,18 @@ export interface components {
         VisibilityResponse: {
             restricted: boolean;
         };
+        VisitorAttachmentRefDto: {
+            /** Format: uuid */
+            uploadId: string;
+        };
         VisitorAttachmentResponse: {
             mimeType?: string;
             name?: string;
+            /** @description Bytes, for files we keep */
+            size?: number;
             /** @enum {string} */
             type: "image" | "video" | "audio" | "file" | "location" | "other";
+            /** @description Where to get it: for files we keep, a path of this API (GET it with the session token); else where the file is */
             url?: string;
         };
         VisitorMessageAcceptedResponse: {
@@ -3898,12 +3942,15 @@ export interface components {
             status: "accepted" | "duplicate";
         };
         VisitorMessageDto: {
+            /** @description Files uploaded with POST /webchat/{channelKey}/uploads in this session */
+            attachments?: components["schemas"]["VisitorAttachmentRefDto"][];
             /**
              * @description Made by the widget for each message; a retry with the same id is stored once
              * @example 5f0c0a2e-5d7b-4f9b-a1c4-0b1d2c3e4f50
              */
             clientMessageId: string;
-            text: string;
+            /** @description Required unless files are attached */
+            text?: string;
         };
         VisitorMessagePageResponse: {
             items: components["schemas"]["VisitorMessageResponse"][];
@@ -3938,6 +3985,18 @@ export interface components {
             token: string;
             /** @description true: the visitor proved a user id of the Customer's site (userHash) */
             verified: boolean;
+        };
+        VisitorUploadResponse: {
+            /** @example receipt.pdf */
+            fileName: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Sniffed from the bytes
+             * @example application/pdf
+             */
+            mimeType: string;
+            size: number;
         };
         WebhookAttachment: {
             mimeType: string | null;
@@ -4580,6 +4639,36 @@ export interface components {
                     message: string;
                     /** @enum {integer} */
                     statusCode: 415;
+                };
+            };
+        };
+        /** @description Error: UPLOAD_ALREADY_SENT (see /docs/errors) */
+        UPLOAD_ALREADY_SENT: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "UPLOAD_ALREADY_SENT";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 409;
+                };
+            };
+        };
+        /** @description Error: UPLOAD_TYPE_NOT_ALLOWED (see /docs/errors) */
+        UPLOAD_TYPE_NOT_ALLOWED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    code: "UPLOAD_TYPE_NOT_ALLOWED";
+                    message: string;
+                    /** @enum {integer} */
+                    statusCode: 422;
                 };
             };
         };
@@ -11268,7 +11357,7 @@ export interface operations {
                     "application/json": components["schemas"]["VisitorMessageAcceptedResponse"];
                 };
             };
-            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, UNSTORABLE_ITEM, VALIDATION_FAILED (see /docs/errors) */
+            /** @description Error: BAD_REQUEST, EMPTY_MESSAGE, JSON_TOO_DEEP, MALFORMED_JSON, UNSTORABLE_ITEM, UPLOAD_NOT_FOUND, VALIDATION_FAILED (see /docs/errors) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11276,7 +11365,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UNSTORABLE_ITEM" | "VALIDATION_FAILED";
+                        code: "BAD_REQUEST" | "EMPTY_MESSAGE" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UNSTORABLE_ITEM" | "UPLOAD_NOT_FOUND" | "VALIDATION_FAILED";
                         message: string;
                         /** @enum {integer} */
                         statusCode: 400;
@@ -11313,6 +11402,7 @@ export interface operations {
                     };
                 };
             };
+            409: components["responses"]["UPLOAD_ALREADY_SENT"];
             411: components["responses"]["LENGTH_REQUIRED"];
             413: components["responses"]["PAYLOAD_TOO_LARGE"];
             415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
@@ -11333,6 +11423,67 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    webchat_attachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Bearer <session token> */
+                Authorization?: string;
+            };
+            path: {
+                channelKey: string;
+                index: number;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes: pictures, audio and video inline, anything else as a download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["INVALID_ID"];
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: ATTACHMENT_NOT_FOUND, SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ATTACHMENT_NOT_FOUND" | "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            429: components["responses"]["RATE_LIMITED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
         };
     };
     webchat_rate: {
@@ -11529,6 +11680,102 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["RATE_LIMITED"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["DATABASE_UNAVAILABLE"];
+        };
+    };
+    webchat_upload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Bearer <session token> */
+                Authorization?: string;
+            };
+            path: {
+                channelKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitorUploadResponse"];
+                };
+            };
+            /** @description Error: BAD_REQUEST, JSON_TOO_DEEP, MALFORMED_JSON, UPLOAD_EMPTY, UPLOAD_FILE_REQUIRED, VALIDATION_FAILED (see /docs/errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "JSON_TOO_DEEP" | "MALFORMED_JSON" | "UPLOAD_EMPTY" | "UPLOAD_FILE_REQUIRED" | "VALIDATION_FAILED";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 400;
+                    };
+                };
+            };
+            /** @description Error: ORIGIN_NOT_ALLOWED, PREFLIGHT_REFUSED, UPLOADS_OFF (see /docs/errors) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "ORIGIN_NOT_ALLOWED" | "PREFLIGHT_REFUSED" | "UPLOADS_OFF";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 403;
+                    };
+                };
+            };
+            /** @description Error: SESSION_NOT_FOUND, WEBCHAT_CHANNEL_NOT_FOUND (see /docs/errors) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "WEBCHAT_CHANNEL_NOT_FOUND";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 404;
+                    };
+                };
+            };
+            /** @description Error: MEDIA_QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE, UPLOAD_TOO_LARGE (see /docs/errors) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        code: "MEDIA_QUOTA_EXCEEDED" | "PAYLOAD_TOO_LARGE" | "UPLOAD_TOO_LARGE";
+                        message: string;
+                        /** @enum {integer} */
+                        statusCode: 413;
+                    };
+                };
+            };
+            415: components["responses"]["UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["UPLOAD_TYPE_NOT_ALLOWED"];
             429: components["responses"]["RATE_LIMITED"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["DATABASE_UNAVAILABLE"];
