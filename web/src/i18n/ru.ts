@@ -346,7 +346,7 @@ export const ru: Strings = {
     saved: 'Настройки опроса сохранены',
     unsupported: 'Недоступно в этом канале',
   },
-  availability: { label: 'Ваш статус', online: 'В сети', away: 'Отошёл', offline: 'Не в сети', changed: 'Ваш статус: {{status}}' },
+  availability: { label: 'Ваш статус', online: 'В сети', away: 'Нет на месте', offline: 'Не в сети', changed: 'Ваш статус: {{status}}' },
   reports: {
     title: 'Отчёты',
     from: 'С',

@@ -19,6 +19,12 @@ export function formatDuration(ms: number, lang: string): string {
   return new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'short' }).format(value);
 }
 
+/** Like formatDuration, with seconds below a minute (response times): "40 s", "5 min". */
+export function formatSeconds(seconds: number, lang: string): string {
+  if (seconds >= 59.5) return formatDuration(seconds * 1000, lang);
+  return new Intl.NumberFormat(lang, { style: 'unit', unit: 'second', unitDisplay: 'short' }).format(Math.max(0, Math.round(seconds)));
+}
+
 export function formatNumber(n: number, lang: string): string {
   return new Intl.NumberFormat(lang).format(n);
 }

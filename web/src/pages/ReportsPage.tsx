@@ -6,7 +6,7 @@ import { ApiError, api, unwrap } from '../api/client';
 import { useChannels, useUsers } from '../api/queries';
 import type { components } from '../api/schema';
 import { toast } from '../components/Toasts';
-import { formatDuration, formatNumber } from '../lib/format';
+import { formatNumber, formatSeconds } from '../lib/format';
 import { useTeams } from './settings/TeamsSettings';
 
 type Report = components['schemas']['ConversationReportResponse'];
@@ -52,7 +52,7 @@ export function ReportsPage() {
     if (groupBy === 'team') return teams.data?.find((x) => x.id === key)?.name ?? t('reports.unknown');
     return users.data?.find((u) => u.id === key)?.email ?? t('reports.unknown');
   };
-  const secs = (s: number | null) => (s === null ? '—' : formatDuration(s * 1000, i18n.language));
+  const secs = (s: number | null) => (s === null ? '—' : formatSeconds(s, i18n.language));
   const pair = (a: number | null, b: number | null) => `${secs(a)} / ${secs(b)}`;
   const items = report.data?.items ?? [];
   return (
