@@ -425,6 +425,30 @@ describe('inbound media copies', () => {
     expect((await eu.query(`select count(*)::int as n from queue.jobs where kind = 'media' and tenant_id = $1`, [owner.tenantId])).rows[0].n).toBe(0);
   });
 
+  it("copies the files of what the business sent from the platform's own inbox (an echo) as well", async () => {
+    const owner = await t.signup();
+    const { pageId, channelId } = await connectPage(t, graph, owner);
+    const psid = platformId();
+    const at = Date.now();
+    const messaging = (m: Record<string, unknown>, from: string, to: string) => ({
+      object: 'page',
+      entry: [
+        { id: pageId, time: at, messaging: [{ sender: { id: from }, recipient: { id: to }, timestamp: at, message: { mid: `m_${randomUUID()}`, ...m } }] },
+      ],
+    });
+    await postMetaWebhook(t, messaging({ text: 'Can I see the menu?' }, psid, pageId));
+    await t.drainInbound();
+    const menu = pdf();
+    const url = graph.cdnFile(menu, 'application/pdf');
+    await postMetaWebhook(t, messaging({ is_echo: true, attachments: [{ type: 'file', payload: { url } }] }, pageId, psid));
+    await t.drainInbound();
+    await t.drainMedia();
+    const { conversation, message, attachment } = await latest(owner, channelId);
+    expect(message.direction).toBe('outbound');
+    expect(attachment).toMatchObject({ state: 'stored', mimeType: 'application/pdf', size: menu.length });
+    expect((await download(owner, conversation.id, message.id, 0)).rawPayload.equals(menu)).toBe(true);
+  });
+
   it('an Instagram message its sender deleted takes the copy of its file with it', async () => {
     const owner = await t.signup();
     const igAccountId = platformId();

@@ -183,11 +183,13 @@ export class ConversationService {
     return results;
   }
 
-  async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<void> {
-    await this.dbs.unitOfWork(tenant, async () => {
+  /** The message the echo is (stored now, or before), or null when it joined none. */
+  async receiveEcho(tenant: TenantRef, echo: EchoMessage): Promise<Message | null> {
+    return this.dbs.unitOfWork(tenant, async () => {
       const result = await this.inbound.recordEcho(tenant, echo);
       if (result?.created)
         this.publish(tenant, 'message.created', { conversationId: result.message.conversationId, messageId: result.message.id, direction: 'outbound' });
+      return result?.message ?? null;
     });
   }
 

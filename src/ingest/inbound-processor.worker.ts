@@ -239,16 +239,24 @@ export class InboundProcessor extends QueueWorker {
    * them once the message is stored, off the webhook's path and off this one.
    */
   private withCopies(m: InboundMessage): InboundMessage {
-    const inbound = this.adapters.for(m.channelKind).inboundMedia;
-    if (!inbound || !m.attachments?.length) return m;
-    return { ...m, attachments: m.attachments.map((a) => (!a.state && inbound.copyable(a) ? { ...a, state: 'pending' } : a)) };
+    return m.attachments?.length ? { ...m, attachments: this.waitingCopies(m.channelKind, m.attachments) } : m;
+  }
+
+  private waitingCopies(kind: ChannelKind, attachments: Attachment[]): Attachment[] {
+    const inbound = this.adapters.for(kind).inboundMedia;
+    if (!inbound) return attachments;
+    return attachments.map((a) => (!a.state && inbound.copyable(a) ? { ...a, state: 'pending' } : a));
   }
 
   /** One message on its own; its copy job is queued while a file of it waits (a replay of a stored message queues it again, harmlessly). */
   private async receive(tenant: TenantRef, inbound: InboundMessage): Promise<void> {
     const result = await this.conversations.receiveInbound(tenant, this.withCopies(inbound));
-    if (!waitsForCopy(result.message.attachments)) return;
-    await this.dbs.forTenant(tenant, (tx) => this.queue.enqueue(tx, 'media', tenant.tenantId, result.message.id));
+    await this.queueCopies(tenant, result.message);
+  }
+
+  private async queueCopies(tenant: TenantRef, message: { id: string; attachments: readonly Attachment[] }): Promise<void> {
+    if (!waitsForCopy(message.attachments)) return;
+    await this.dbs.forTenant(tenant, (tx) => this.queue.enqueue(tx, 'media', tenant.tenantId, message.id));
     this.workSignal.notify('media');
   }
 
@@ -260,9 +268,17 @@ export class InboundProcessor extends QueueWorker {
         if (!hasContent(e.message)) return IGNORED.empty;
         await this.receive(tenant, { ...e.message, channelId, channelKind });
         return;
-      case 'echo':
-        await this.conversations.receiveEcho(tenant, { ...e, channelId, channelKind });
+      case 'echo': {
+        // What the business sent from the platform's own inbox links to files that expire as well.
+        const echoed = await this.conversations.receiveEcho(tenant, {
+          ...e,
+          channelId,
+          channelKind,
+          attachments: this.waitingCopies(channelKind, e.attachments),
+        });
+        if (echoed) await this.queueCopies(tenant, echoed);
         return;
+      }
       case 'receipt':
         if (!(await this.conversations.applyReceipt(tenant, channelId, e.externalMessageId, e.status, e.error))) {
           if (e.ifUnknown === 'ignore') return IGNORED.unknownReceipt;
