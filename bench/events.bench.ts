@@ -12,7 +12,11 @@
  * The app's RSS is sampled throughout: with the streams open and idle, peak, and at the end.
  * Target: delivery p99 < 100 ms.
  *
- * Knobs (environment): BENCH_TENANTS, BENCH_STREAMS, BENCH_RATE, BENCH_SECONDS. Only 127.0.0.1 and
+ * BENCH_STREAMS_ON=other opens the streams on a second app instance (workers off, same
+ * databases), so every event reaches them through the region's event log and LISTEN/NOTIFY
+ * instead of from the committing instance's memory (the RSS figures stay the ingesting instance's).
+ *
+ * Knobs (environment): BENCH_TENANTS, BENCH_STREAMS, BENCH_RATE, BENCH_SECONDS, BENCH_STREAMS_ON. Only 127.0.0.1 and
  * the database server are contacted; every loop is bounded in count and time. Figures go to
  * bench/results/events.json.
  */
@@ -23,6 +27,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { signMetaBody } from '../src/channels/meta/meta-signature';
+import { AppProcess } from '../test/support/app-process';
 import type { FakeGraphServer } from '../test/fakes/fake-graph.server';
 import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/meta';
 import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep } from './bench-environment';
@@ -33,6 +38,7 @@ const TENANTS = envNumber('BENCH_TENANTS', 10, 1, 100);
 const STREAMS = envNumber('BENCH_STREAMS', 1000, 1, 5000);
 const RATE = envNumber('BENCH_RATE', 200, 1, 5000);
 const SECONDS = envNumber('BENCH_SECONDS', 15, 1, 120);
+const STREAMS_ON: 'same' | 'other' = process.env.BENCH_STREAMS_ON === 'other' ? 'other' : 'same';
 const STREAMS_PER_USER = 10;
 const SETTLE_BOUND_MS = 30_000;
 const RUN_BOUND_MS = 300_000;
@@ -156,6 +162,14 @@ async function main(): Promise<number> {
   return bench.run(async () => {
     const { app, owner, graph } = { ...(await bench.start({ max: 3 })), graph: bench.graph };
     const port = app.port;
+    let streamPort = port;
+    if (STREAMS_ON === 'other') {
+      note('starting a second instance for the streams (workers off)');
+      const other = new AppProcess({ ...bench.env, WORKERS: 'off' });
+      bench.onCleanup(() => other.stop());
+      await other.start(90_000);
+      streamPort = other.port;
+    }
     const perOrg = Math.ceil(STREAMS / TENANTS);
     const orgs: Org[] = [];
     for (let i = 0; i < TENANTS; i++) {
@@ -172,7 +186,7 @@ async function main(): Promise<number> {
       const org = s % TENANTS;
       const k = Math.floor(s / TENANTS);
       streams.push(new Stream(org, arrivals));
-      await streams[s].open(port, orgs[org].tokens[Math.floor(k / STREAMS_PER_USER)], agent);
+      await streams[s].open(streamPort, orgs[org].tokens[Math.floor(k / STREAMS_PER_USER)], agent);
     }
     const streamsOf = orgs.map((_, i) => streams.filter((s) => s.org === i).length);
     await sleep(1000);
@@ -240,7 +254,7 @@ async function main(): Promise<number> {
     const open = streams.filter((s) => !s.closed).length;
     const p99 = percentile(fromCommit, 99);
     const lines = [
-      `Live streams: ${int(open)} of ${int(STREAMS)} streams still open over ${TENANTS} organizations; ${int(accepted)} of ${int(total)} webhooks accepted at ${RATE}/s ` +
+      `Live streams (${STREAMS_ON === 'other' ? 'on a second instance' : 'on the ingesting instance'}): ${int(open)} of ${int(STREAMS)} streams still open over ${TENANTS} organizations; ${int(accepted)} of ${int(total)} webhooks accepted at ${RATE}/s ` +
         `(ACK p99 ${ms(percentile(load.latencyMs, 99))} ms); ${int(messages.length)} messages stored`,
       `PostgreSQL ${version} (${describeServer()})`,
       '',
@@ -254,7 +268,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${lines.join('\n')}\n`);
     const path = writeResults('events', {
       postgres: version,
-      knobs: { tenants: TENANTS, streams: STREAMS, rate: RATE, seconds: SECONDS },
+      knobs: { tenants: TENANTS, streams: STREAMS, rate: RATE, seconds: SECONDS, streamsOn: STREAMS_ON },
       figures: {
         streamsOpenAtEnd: open,
         webhooksAccepted: accepted,
