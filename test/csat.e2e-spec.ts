@@ -31,9 +31,10 @@ describe('CSAT', () => {
   const conversation = async (owner: TestTenant, id: string) => (await call(owner, 'GET', `/api/conversations/${id}`)).body;
 
   /** A contact writes, the agent answers, the owner resolves it (assigned to the agent): answers the conversation. */
-  async function served(owner: TestTenant, agent: TestTenant, channelId: string, channelKind: string, contact: string) {
+  async function served(owner: TestTenant, agent: TestTenant, channelId: string, channelKind: string, contact: string, resolve = true) {
     const id = (await t.inbound(owner, channelId, { channelKind: channelKind as 'webchat', externalContactId: contact, sentAt: now })).conversation.id;
     expect((await call(agent, 'POST', `/api/conversations/${id}/messages`, { text: 'Done, anything else?' })).status).toBe(202);
+    if (!resolve) return id;
     expect((await call(owner, 'PATCH', `/api/conversations/${id}`, { status: 'resolved', assigneeId: agent.userId })).status).toBe(200);
     await settle();
     return id;
@@ -132,6 +133,14 @@ describe('CSAT', () => {
     await settle();
     for (const id of [spam, vacation.conversation.id, quiet]) expect(await outbound(owner, id)).toEqual([]);
 
+    // Resolved in bulk from the inbox: asked like any resolution by a person (an unanswered one still is not).
+    const bulk = await served(owner, agent, chat, 'webchat', 'anon:bulk', false);
+    const junk = (await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:junk' })).conversation.id;
+    expect((await call(owner, 'POST', '/api/conversations/bulk', { ids: [bulk, junk], set: { status: 'resolved' } })).status).toBe(200);
+    await settle();
+    expect((await outbound(owner, bulk)).length).toBe(1);
+    expect(await outbound(owner, junk)).toEqual([]);
+
     // WhatsApp: resolved 25 hours after the contact last wrote, the window is closed: not asked, not counted.
     const wrote = new Date(now.getTime() - 25 * 3600_000);
     const late = (await t.inbound(owner, wa, { channelKind: 'whatsapp', externalContactId: '+15550002222', sentAt: wrote })).conversation.id;
@@ -146,7 +155,7 @@ describe('CSAT', () => {
     const byChannel = (await call(owner, 'GET', `/api/reports/conversations?from=${day}&to=${day}&groupBy=channel`)).body.items;
     expect(byChannel.map((r: Record<string, unknown>) => [r.key, r.csatAsked]).sort()).toEqual(
       [
-        [chat, 0],
+        [chat, 1],
         [off, 0],
         [wa, 1],
       ].sort(),

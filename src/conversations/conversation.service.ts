@@ -285,9 +285,13 @@ export class ConversationService {
     });
     // A resolved or handed-back conversation frees its agent; a reopened or moved one may wait in a queue.
     if (patch.status !== undefined || patch.assigneeId !== undefined || patch.teamId !== undefined) this.router.freed(tenant);
-    // A person resolved it: the contact may be asked how it went (bulk changes, tidying up, do not ask).
-    if (updated.status === 'resolved' && before.status !== 'resolved') this.satisfaction.resolved(tenant, [id]);
+    if (updated.status === 'resolved' && before.status !== 'resolved') this.resolvedByPerson(tenant, [id]);
     return updated;
+  }
+
+  /** A person resolved these (one, or in bulk): their contacts may be asked how it went, once committed. */
+  resolvedByPerson(tenant: TenantRef, conversationIds: string[]): void {
+    if (conversationIds.length > 0) this.satisfaction.resolved(tenant, conversationIds);
   }
 
   /** Conversations changed status or assignee in bulk: agents may be free for what waits. */

@@ -139,6 +139,10 @@ export class TriageService {
           set.labelIds,
         );
       for (const c of changed) if (c.assigneeId && c.assigneeId !== c.previousAssigneeId) await this.notices.assigned(tenant, c.id, c.assigneeId, actorId);
+      this.conversations.resolvedByPerson(
+        tenant,
+        changed.filter((c) => c.status === 'resolved' && c.previousStatus !== 'resolved').map((c) => c.id),
+      );
       for (const c of changed)
         this.events.publish({
           tenantId: tenant.tenantId,

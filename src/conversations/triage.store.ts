@@ -313,10 +313,26 @@ export class TriageStore {
     tenant: TenantRef,
     ids: string[],
     set: { status?: ConversationStatus; assigneeId?: string | null; priority?: Priority | null },
-  ): Promise<Array<{ id: string; status: ConversationStatus; assigneeId: string | null; priority: Priority | null; previousAssigneeId: string | null }>> {
+  ): Promise<
+    Array<{
+      id: string;
+      status: ConversationStatus;
+      assigneeId: string | null;
+      priority: Priority | null;
+      previousAssigneeId: string | null;
+      previousStatus: ConversationStatus;
+    }>
+  > {
     return this.dbs.forTenant(tenant, async (tx) =>
       (
-        await rows<{ id: string; status: ConversationStatus; assignee_id: string | null; priority: Priority | null; previous_assignee_id: string | null }>(
+        await rows<{
+          id: string;
+          status: ConversationStatus;
+          assignee_id: string | null;
+          priority: Priority | null;
+          previous_assignee_id: string | null;
+          previous_status: ConversationStatus;
+        }>(
           tx,
           `update conversations c set
              status = coalesce($3, c.status),
@@ -324,10 +340,10 @@ export class TriageStore {
              assignee_id = case when $4 then $5::uuid else c.assignee_id end,
              priority = case when $6 then $7 else c.priority end,
              updated_at = now()
-           from (select id, assignee_id from conversations c where tenant_id = $1 and id = any($2::uuid[]) and ${visibleSql('c', '$8')}
+           from (select id, assignee_id, status from conversations c where tenant_id = $1 and id = any($2::uuid[]) and ${visibleSql('c', '$8')}
                  order by id for update) old
            where c.tenant_id = $1 and c.id = old.id
-           returning c.id, c.status, c.assignee_id, c.priority, old.assignee_id as previous_assignee_id`,
+           returning c.id, c.status, c.assignee_id, c.priority, old.assignee_id as previous_assignee_id, old.status as previous_status`,
           [
             tenant.tenantId,
             ids,
@@ -339,7 +355,14 @@ export class TriageStore {
             restrictedViewer(tenant),
           ],
         )
-      ).map((r) => ({ id: r.id, status: r.status, assigneeId: r.assignee_id, priority: r.priority, previousAssigneeId: r.previous_assignee_id })),
+      ).map((r) => ({
+        id: r.id,
+        status: r.status,
+        assigneeId: r.assignee_id,
+        priority: r.priority,
+        previousAssigneeId: r.previous_assignee_id,
+        previousStatus: r.previous_status,
+      })),
     );
   }
 }
