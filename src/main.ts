@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   // Refused before the embedded database starts: a sandbox must never run in production.
   const refusal = sandboxRefusal(process.env, process.argv);
   if (refusal) throw new InvalidConfigError(refusal);
-  await prepareLocalEnvironment(process.env);
+  const localDatabase = await prepareLocalEnvironment(process.env);
   const sandbox = sandboxRequested(process.env) ? await (await import('./sandbox/sandbox-platforms')).prepareSandbox(process.env) : undefined;
   const config = loadConfig(process.env);
   for (const warning of startupWarnings(config)) log.warn(warning);
@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     const e = err as NodeJS.ErrnoException;
     throw e.code ? new InvalidConfigError(describeListenFailure('PORT', config.host, config.port, e)) : err;
   }
-  exitGracefullyOnSignals(app, config.shutdownGraceMs, log);
+  // The embedded database (local runs) stops after the app closed, not under its feet.
+  exitGracefullyOnSignals(app, config.shutdownGraceMs, log, localDatabase?.handOver());
   log.log(`MonkeyMachine is up in ${Date.now() - started} ms at ${config.publicBaseUrl}`);
   log.log(`API docs: ${config.publicBaseUrl}/docs`);
   if (sandbox) {

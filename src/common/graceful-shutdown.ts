@@ -8,7 +8,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
  * closing (exit status 143), which a supervisor reads as a crash. If closing hangs past
  * `graceMs` plus a margin, the process exits 1 anyway: leases expire and another instance takes over.
  */
-export function exitGracefullyOnSignals(app: INestApplication, graceMs: number, log: LoggerService): void {
+export function exitGracefullyOnSignals(app: INestApplication, graceMs: number, log: LoggerService, afterClose?: () => Promise<void>): void {
   let closing = false;
   const close = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -19,7 +19,8 @@ export function exitGracefullyOnSignals(app: INestApplication, graceMs: number, 
       process.exit(1);
     }, graceMs + 5000).unref();
     app.close().then(
-      () => {
+      async () => {
+        await afterClose?.().catch((err: Error) => log.error(`stopping failed: ${err.message}`));
         log.log('stopped');
         process.exit(0);
       },

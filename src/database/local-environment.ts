@@ -8,12 +8,18 @@ import { InvalidConfigError } from '../config/app-config';
 
 const log = new Logger('LocalEnvironment');
 
+/** The embedded PostgreSQL a local run started: stopped on a signal until the app takes that over (`handOver`). */
+export interface LocalDatabase {
+  /** The caller now stops the database itself (after the app closed): returns how. */
+  handOver(): () => Promise<void>;
+}
+
 /**
  * Local development needs no setup: without a database URL we run a real PostgreSQL under
  * DATA_DIR and keep a generated JWT secret beside it, reused across restarts.
  */
-export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<void> {
-  if (env.DATABASE_URL || env.REGION_DATABASE_URLS) return;
+export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<LocalDatabase | undefined> {
+  if (env.DATABASE_URL || env.REGION_DATABASE_URLS) return undefined;
   // A production deployment without a database setting is a mistake, not a wish for a private
   // throw-away database (and freshly generated secrets) inside a container.
   if (env.NODE_ENV === 'production' && env.MM_EMBEDDED_DATABASE !== 'on') {
@@ -47,6 +53,13 @@ export async function prepareLocalEnvironment(env: NodeJS.ProcessEnv): Promise<v
   const stop = () => void db.stop().finally(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return {
+    handOver: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      return () => db.stop();
+    },
+  };
 }
 
 interface LocalSecrets {

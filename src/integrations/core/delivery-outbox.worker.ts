@@ -114,13 +114,13 @@ export abstract class DeliveryOutboxWorker<E extends IntegrationEndpoint = Integ
     const delivery = await log.lock(tx, t, job.refId);
     const endpoint = delivery?.status === 'pending' ? await this.target.endpoint(tx, t, delivery.endpointId) : null;
     if (!delivery || !endpoint) {
-      await this.queue.complete(tx, job.id);
+      await this.queue.complete(tx, job);
       return null;
     }
     const subject = await this.dispatcher.loadSubject(tx, t, delivery.eventType, delivery.eventData);
     if (!subject) {
       await log.close(tx, t, delivery.id, 'skipped', 'SUBJECT_GONE: what the event was about no longer exists (erased or purged)');
-      await this.queue.complete(tx, job.id);
+      await this.queue.complete(tx, job);
       return null;
     }
     const decision = checkPurpose(subject, endpoint.purpose);
@@ -131,7 +131,7 @@ export abstract class DeliveryOutboxWorker<E extends IntegrationEndpoint = Integ
         t,
         withheldEntry(this.target.audit, delivery.endpointId, delivery.id, delivery.eventType, subject.origin!, endpoint.purpose, decision),
       );
-      await this.queue.complete(tx, job.id);
+      await this.queue.complete(tx, job);
       return null;
     }
     return { delivery, endpoint, subject };
