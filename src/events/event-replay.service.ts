@@ -18,6 +18,7 @@ export type Resume =
 
 /** A client that missed more than this many events refetches over REST instead of replaying them. */
 export const REPLAY_PER_TENANT = 500;
+const RESUME_ATTEMPTS = 5;
 
 /**
  * Resumes a dropped stream with Last-Event-ID from the region's durable event log (see the
@@ -65,7 +66,7 @@ export class EventReplay {
       // The head is read after the feed's own: whatever is past it, the feed passes on.
       await feed.ready;
       if (subscription.closed) return;
-      const resume = await this.resume(tenant, lastEventId);
+      const resume = await this.resumeRetrying(tenant, lastEventId, () => subscription.closed);
       if (subscription.closed) return;
       onResume(resume);
       if (resume.kind === 'replay') passed = resume.events.length ? resume.events[resume.events.length - 1].seq : seqOf(lastEventId!);
@@ -91,6 +92,18 @@ export class EventReplay {
     if (head.firstSeq === null || head.firstSeq > after + 1 || head.lastSeq - after > REPLAY_PER_TENANT)
       return { kind: 'reset', reason: 'events_evicted', lastId };
     return { kind: 'replay', events: await this.store.after(tenant, after, head.lastSeq - after) };
+  }
+
+  /** A database that is briefly away (a failover) delays the resume rather than ending the stream. */
+  private async resumeRetrying(tenant: TenantRef, lastEventId: string | undefined, gone: () => boolean): Promise<Resume> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.resume(tenant, lastEventId);
+      } catch (err) {
+        if (attempt >= RESUME_ATTEMPTS || gone()) throw err;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
 
   private async tenant(tenantId: string): Promise<TenantRef> {
