@@ -33,6 +33,7 @@ const ENTRIES: Entry[] = [
   { name: 'send', script: 'send.bench.ts', env: { BENCH_REPLIES: '300', BENCH_CONVERSATIONS: '30' }, boundS: 70 },
   { name: 'events', script: 'events.bench.ts', env: { BENCH_STREAMS: '200', BENCH_TENANTS: '4', BENCH_RATE: '100', BENCH_SECONDS: '5' }, boundS: 80 },
   { name: 'crm', script: 'crm.bench.ts', env: { BENCH_CRM_CLIENTS: '1000', BENCH_CRM_RATE_SCALE: '10' }, boundS: 50 },
+  { name: 'media', script: 'media.bench.ts', env: { BENCH_UPLOADS: '40', BENCH_CONCURRENCY: '40' }, boundS: 60 },
   { name: 'purge', script: 'purge.bench.ts', env: { BENCH_PURGE_MESSAGES: '10000', BENCH_PURGE_BASELINE_SECONDS: '3' }, boundS: 50 },
 ];
 

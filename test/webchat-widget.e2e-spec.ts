@@ -113,4 +113,36 @@ run('web chat widget in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("sends a picture the visitor picks, shows it, and offers the agent's file as a download", async () => {
+    const { page, problems } = await shopPage();
+    await page.getByText('Yes, in 2 days').waitFor();
+    const dot = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.getByLabel('File to send').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: dot });
+    await page.getByText('📎 dot.png').waitFor();
+    await page
+      .getByText(/^Sent$/)
+      .last()
+      .waitFor();
+    await t.drainInbound();
+    await page.getByRole('img', { name: 'dot.png' }).waitFor();
+    const [conversation] = (await t.request('GET', '/api/conversations', { token: owner.token })).body.items;
+    const [received] = (await t.request('GET', `/api/conversations/${conversation.id}/messages`, { token: owner.token })).body.items;
+    expect(received.attachments).toEqual([expect.objectContaining({ type: 'image', name: 'dot.png', mimeType: 'image/png', size: dot.length })]);
+    // Shown from the bytes we keep (a blob: URL fetched with the session token), once confirmed.
+    await page.waitForFunction(`(() => {
+      const img = document.querySelector('[data-monkeymachine-chat]').shadowRoot.querySelector('img.picture');
+      return !!img && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 1;
+    })()`);
+
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2048, 7)]);
+    const upload = await t.upload(owner.token, pdf, { fileName: 'invoice.pdf' });
+    await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { attachments: [{ uploadId: upload.body.id }] } });
+    await t.drainOutbound();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: '📎 invoice.pdf' }).click();
+    expect((await download).suggestedFilename()).toBe('invoice.pdf');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

@@ -18,6 +18,8 @@ export class Chat {
       toggle: () => (this.isOpen ? this.close() : this.open()),
       close: () => this.close(),
       submit: (text) => this.send(this.messages.addPending(text)),
+      attach: (file) => this.send(this.messages.addPending(null, file)),
+      fileUrl: (path) => this.session.fileUrl(path),
       retry: (m) => this.send(m),
       rate: (m, rating) => this.rate(m, rating),
     });
@@ -70,20 +72,27 @@ export class Chat {
   private send(msg: ShownMessage): void {
     msg.state = 'sending';
     this.view.render(this.messages.items);
-    this.session.postMessage({ clientMessageId: msg.clientMessageId!, text: msg.text }).then(
-      () => {
-        if (msg.state === 'sending') msg.state = 'sent';
-        this.view.render(this.messages.items);
-        setTimeout(() => {
-          if (!msg.id) this.session.refresh();
-        }, 4000); // the stream normally confirms it sooner
-      },
-      (e: ApiError) => {
-        msg.state = 'failed';
-        this.view.render(this.messages.items);
-        this.showError(e);
-      },
-    );
+    const file = msg.file;
+    // A file goes up first (once, even if the message is sent again), then the message names it.
+    const uploaded = !file || msg.uploadId ? Promise.resolve(msg.uploadId) : this.session.upload(file).then((id) => (msg.uploadId = id));
+    uploaded
+      .then((uploadId) =>
+        this.session.postMessage({ clientMessageId: msg.clientMessageId!, text: msg.text, ...(uploadId ? { attachments: [{ uploadId: uploadId }] } : {}) }),
+      )
+      .then(
+        () => {
+          if (msg.state === 'sending') msg.state = 'sent';
+          this.view.render(this.messages.items);
+          setTimeout(() => {
+            if (!msg.id) this.session.refresh();
+          }, 4000); // the stream normally confirms it sooner
+        },
+        (e: ApiError) => {
+          msg.state = 'failed';
+          this.view.render(this.messages.items);
+          this.showError(e);
+        },
+      );
   }
 
   private rate(m: ShownMessage, rating: number): void {
@@ -111,11 +120,13 @@ export class Chat {
       );
     }
     this.view.setStatus(
-      e && e.status === 429
-        ? 'You are sending messages quickly; please wait a moment.'
-        : e && e.status === 403
-          ? 'This chat is not available on this site.'
-          : 'The chat is unavailable right now. Please try again later.',
+      e && (e.code === 'UPLOAD_TOO_LARGE' || e.code === 'UPLOAD_TYPE_NOT_ALLOWED' || e.code === 'UPLOADS_OFF')
+        ? e.message
+        : e && e.status === 429
+          ? 'You are sending messages quickly; please wait a moment.'
+          : e && e.status === 403
+            ? 'This chat is not available on this site.'
+            : 'The chat is unavailable right now. Please try again later.',
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { ApiMessage } from './api';
+import type { ApiAttachment, ApiMessage } from './api';
 
 /** A message on screen: one of ours is shown at once, before the API confirms it (`id` null until then). */
 export interface ShownMessage {
@@ -6,6 +6,11 @@ export interface ShownMessage {
   clientMessageId: string | null;
   from: 'visitor' | 'agent';
   text: string | null;
+  /** The API's; before it confirms ours, just the names of the files being sent. */
+  attachments: ApiAttachment[];
+  /** A file of ours waiting to go (kept to send it again after a failure). */
+  file?: File;
+  uploadId?: string;
   sentAt: string;
   state: 'sending' | 'sent' | 'delivered' | 'failed';
   survey: 'waiting' | 'rated' | null;
@@ -38,6 +43,7 @@ export class MessageList {
       pending.sentAt = m.sentAt;
       pending.state = 'delivered';
       pending.text = m.text;
+      pending.attachments = m.attachments || [];
       this.byId[m.id] = pending;
       return 'confirmed';
     }
@@ -46,6 +52,7 @@ export class MessageList {
       clientMessageId: m.clientMessageId,
       from: m.from,
       text: m.text,
+      attachments: m.attachments || [],
       sentAt: m.sentAt,
       state: 'delivered',
       survey: m.survey || null,
@@ -61,12 +68,14 @@ export class MessageList {
   }
 
   /** A visitor's message, shown before it is sent. */
-  addPending(text: string | null): ShownMessage {
+  addPending(text: string | null, file?: File): ShownMessage {
     const msg: ShownMessage = {
       id: null,
       clientMessageId: newClientId(),
       from: 'visitor',
       text: text,
+      attachments: file ? [{ type: 'file', name: file.name }] : [],
+      file: file,
       sentAt: new Date().toISOString(),
       state: 'sending',
       survey: null,

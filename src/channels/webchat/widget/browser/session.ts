@@ -1,4 +1,4 @@
-import { ApiError, ApiMessage, ApiRequest, apiClient } from './api';
+import { ApiError, ApiMessage, ApiRequest, apiClient, fileUrl, uploadFile } from './api';
 import type { WidgetConfig } from './config';
 import type { TokenStore } from './token-store';
 
@@ -73,7 +73,17 @@ export class ChatSession {
     return this.request<void>('POST', '/rating', { rating: rating });
   }
 
-  postMessage(body: { clientMessageId: string; text: string | null }): Promise<void> {
+  /** Uploads a file for the next message; answers its upload id. */
+  upload(file: File): Promise<string> {
+    return this.start().then((token) => uploadFile(this.config.api, token, file).then((u) => u.id));
+  }
+
+  /** A file of this chat as a blob: URL (the API serves it to this session only). */
+  fileUrl(path: string): Promise<string> {
+    return this.token ? fileUrl(this.config.api, this.token, path) : Promise.reject(new Error('no session'));
+  }
+
+  postMessage(body: { clientMessageId: string; text: string | null; attachments?: Array<{ uploadId: string }> }): Promise<void> {
     const attempt = (retried: boolean): Promise<void> =>
       this.start()
         .then(() => this.request<void>('POST', '/messages', body))

@@ -24,4 +24,7 @@ export const WIDGET_CSS = [
   'form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de;background:#fff}',
   'textarea{flex:1;resize:none;height:38px;border:1px solid #d0d7de;border-radius:8px;padding:8px;font:inherit}',
   'form button{border:0;border-radius:8px;background:#2563eb;color:#fff;padding:0 14px;font:inherit;cursor:pointer}',
+  'form .attach{background:none;color:#57606a;padding:0 4px;font-size:18px}',
+  '.picture{display:block;max-width:100%;max-height:220px;border-radius:8px;margin-top:4px}',
+  '.msg .file{display:block;margin-top:4px;background:rgba(0,0,0,.08);color:inherit;border:0;border-radius:6px;padding:4px 8px;font:inherit;cursor:pointer;text-align:left}',
 ].join('\n');

@@ -1,3 +1,4 @@
+import type { ApiAttachment } from './api';
 import type { ShownMessage } from './messages';
 import { WIDGET_CSS } from './styles';
 
@@ -11,6 +12,10 @@ export interface ViewEvents {
   retry(m: ShownMessage): void;
   /** A rating (1-5) chosen under a message that asks for one. */
   rate(m: ShownMessage, rating: number): void;
+  /** A file chosen to send. */
+  attach(file: File): void;
+  /** A file of the chat as a blob: URL (it needs the session token, which an <img> cannot send). */
+  fileUrl(path: string): Promise<string>;
 }
 
 /**
@@ -26,6 +31,7 @@ export class ChatView {
   private readonly badge: HTMLElement;
   private readonly retry: (m: ShownMessage) => void;
   private readonly rate: (m: ShownMessage, rating: number) => void;
+  private readonly files: FileLinks;
 
   constructor(title: string, script: HTMLScriptElement, on: ViewEvents) {
     const host = document.createElement('div');
@@ -65,6 +71,17 @@ export class ChatView {
     const sendBtn = document.createElement('button');
     sendBtn.type = 'submit';
     sendBtn.textContent = 'Send';
+    const picker = document.createElement('input');
+    picker.type = 'file';
+    picker.hidden = true;
+    picker.setAttribute('aria-label', 'File to send');
+    const attachBtn = document.createElement('button');
+    attachBtn.type = 'button';
+    attachBtn.className = 'attach';
+    attachBtn.setAttribute('aria-label', 'Attach a file');
+    attachBtn.textContent = '📎';
+    form.appendChild(attachBtn);
+    form.appendChild(picker);
     form.appendChild(input);
     form.appendChild(sendBtn);
     panel.appendChild(head);
@@ -98,6 +115,14 @@ export class ChatView {
       input.value = '';
       on.submit(text);
     });
+    attachBtn.addEventListener('click', function () {
+      picker.click();
+    });
+    picker.addEventListener('change', function () {
+      const file = picker.files && picker.files[0];
+      picker.value = '';
+      if (file) on.attach(file);
+    });
     input.addEventListener('keydown', function (ev) {
       if (ev.key === 'Enter' && !ev.shiftKey) {
         ev.preventDefault();
@@ -114,12 +139,14 @@ export class ChatView {
     this.badge = badge;
     this.retry = on.retry;
     this.rate = on.rate;
+    this.files = new FileLinks(on.fileUrl);
   }
 
   render(messages: readonly ShownMessage[]): void {
     const list = this.list;
     const retry = this.retry;
     const rate = this.rate;
+    const files = this.files;
     // Only the latest survey can be rated from here (the API rates the latest one).
     let asking: ShownMessage | undefined;
     messages.forEach(function (m) {
@@ -135,7 +162,10 @@ export class ChatView {
     messages.forEach(function (m) {
       const el = document.createElement('div');
       el.className = 'msg ' + (m.from === 'agent' ? 'agent' : 'visitor') + (m.state === 'failed' ? ' failed' : '');
-      el.textContent = m.text == null ? '(deleted)' : m.text;
+      el.textContent = m.text == null ? (m.attachments.length ? '' : '(deleted)') : m.text;
+      m.attachments.forEach(function (a) {
+        el.appendChild(files.render(a));
+      });
       if (m.from === 'visitor') {
         const meta = document.createElement('div');
         meta.className = 'meta';
@@ -177,6 +207,65 @@ export class ChatView {
 
   closePanel(): void {
     this.panel.hidden = true;
+  }
+}
+
+/**
+ * A message's files: pictures shown, other files as a button that downloads them. The bytes come
+ * from blob: URLs fetched once each with the session token (never from a URL anyone could open).
+ */
+class FileLinks {
+  private readonly urls: Record<string, Promise<string>> = {};
+
+  constructor(private readonly fetchUrl: (path: string) => Promise<string>) {}
+
+  render(a: ApiAttachment): HTMLElement {
+    const name = a.name || 'file';
+    if (!a.url) {
+      const pending = document.createElement('div');
+      pending.className = 'file';
+      pending.textContent = '📎 ' + name;
+      return pending;
+    }
+    const path = a.url;
+    const url = a.url.charAt(0) === '/' ? this.load(path) : Promise.resolve(a.url);
+    if (a.type === 'image') {
+      const img = document.createElement('img');
+      img.alt = name;
+      img.className = 'picture';
+      url.then(
+        function (u) {
+          img.src = u;
+        },
+        function () {
+          img.alt = name + ' (unavailable)';
+        },
+      );
+      return img;
+    }
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'file';
+    button.textContent = '📎 ' + name;
+    button.addEventListener('click', function () {
+      url.then(function (u) {
+        const link = document.createElement('a');
+        link.href = u;
+        link.download = name;
+        link.rel = 'noopener';
+        link.click();
+      });
+    });
+    return button;
+  }
+
+  private load(path: string): Promise<string> {
+    const known = this.urls[path];
+    if (known) return known;
+    const loading = this.fetchUrl(path);
+    this.urls[path] = loading;
+    loading.catch(() => delete this.urls[path]);
+    return loading;
   }
 }
 

@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:media` (a script that prints figures, not a test).
+ *
+ * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
+ * PostgreSQL when unset) with region `ru` keeping its files in a directory (MEDIA_DIR_RU) and `eu`
+ * in its database, and sends BENCH_UPLOADS (200) uploads of BENCH_FILE_MB (5) MB each,
+ * BENCH_CONCURRENCY (200) at a time, over loopback HTTP (POST /api/uploads, multipart) for one
+ * tenant of each region. Every file has bytes of its own (no deduplication) and is generated as
+ * it is sent, so the client holds almost nothing. Next to each, the baseline of the same run: the
+ * same bytes written to files directly (same concurrency, synced), in MB/s.
+ *
+ * Printed: MB/s of each, their ratio to the baseline, upload latency p50/p95, and the growth of
+ * this process's resident memory during each phase (peak RSS minus RSS before it; the target of
+ * issue 16: streamed, so it grows < 100 MB however many bytes pass).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BenchApp, startBenchApp } from './bench-app';
+import { envInt, note, percentile } from './load-loop';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
+
+const UPLOADS = envInt('BENCH_UPLOADS', 200, 1, 10_000);
+const FILE_MB = envInt('BENCH_FILE_MB', 5, 1, 100);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 200, 1, 1000);
+const FILE_BYTES = FILE_MB * 1024 * 1024;
+const PIECE = 64 * 1024;
+const PHASE_BOUND_MS = 600_000;
+
+/** The bytes of file `n`: a PDF header, a pattern of its own (so no two files are the same), repeated. */
+function* fileBytes(n: number): Generator<Buffer> {
+  const pattern = Buffer.concat([Buffer.from(`%PDF-1.7\n% file ${n} `), randomBytes(PIECE)]).subarray(0, PIECE);
+  for (let sent = 0; sent < FILE_BYTES; sent += PIECE) yield pattern.subarray(0, Math.min(PIECE, FILE_BYTES - sent));
+}
+
+/** Samples this process's RSS every 20 ms: the peak over a phase. */
+class RssPeak {
+  private peak = process.memoryUsage().rss;
+  private readonly start = this.peak;
+  private readonly timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 20);
+  stop(): number {
+    clearInterval(this.timer);
+    this.peak = Math.max(this.peak, process.memoryUsage().rss);
+    return (this.peak - this.start) / 1024 / 1024;
+  }
+}
+
+interface Phase {
+  label: string;
+  seconds: number;
+  lat: number[];
+  rssGrowthMb: number;
+}
+
+async function phase(label: string, one: (n: number) => Promise<void>): Promise<Phase> {
+  global.gc?.();
+  const rss = new RssPeak();
+  const lat: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + PHASE_BOUND_MS;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, UPLOADS) }, async () => {
+      while (next < UPLOADS && performance.now() < deadline) {
+        const n = next++;
+        const t0 = performance.now();
+        await one(n);
+        lat.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  note(`${label}: ${lat.length} files in ${seconds.toFixed(1)} s`);
+  return { label, seconds, lat: lat.sort((a, b) => a - b), rssGrowthMb: rss.stop() };
+}
+
+function uploader(port: number, token: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  return (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const boundary = `----mmbench${randomBytes(8).toString('hex')}`;
+      const head = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench-${n}.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+      );
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      const req = request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/uploads',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': head.length + FILE_BYTES + tail.length,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`upload ${n}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
+        },
+      );
+      req.on('error', reject);
+      // Written as the socket takes it: the client never holds a whole file.
+      const pieces = fileBytes(n);
+      const pump = () => {
+        for (;;) {
+          const piece = pieces.next();
+          if (piece.done) return void req.end(tail);
+          if (!req.write(piece.value)) return void req.once('drain', pump);
+        }
+      };
+      req.write(head);
+      pump();
+    });
+}
+
+async function main(): Promise<void> {
+  recordPrintedFigures('media', benchKnobs());
+  const t0 = performance.now();
+  const mediaDir = mkdtempSync(join(tmpdir(), 'mm-bench-media-'));
+  const copyDir = mkdtempSync(join(tmpdir(), 'mm-bench-copy-'));
+  let bench: BenchApp | undefined;
+  try {
+    bench = await startBenchApp({ MEDIA_DIR_RU: mediaDir, MEDIA_QUOTA_BYTES: String(4 * UPLOADS * FILE_BYTES) });
+    const { port } = bench;
+    const eu = await bench.signUp();
+    const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationName: 'Bench RU', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password', region: 'ru' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup ru: ${signup.status} ${await signup.text()}`);
+    const ru = (await signup.json()) as { accessToken: string };
+
+    const baseline = await phase('plain file writes', async (n) => {
+      const file = await open(join(copyDir, `copy-${n}`), 'w');
+      try {
+        for (const piece of fileBytes(n)) await file.write(piece);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    });
+    rmSync(copyDir, { recursive: true, force: true });
+    const database = await phase('uploads, eu (region database)', uploader(port, eu.accessToken));
+    const directory = await phase('uploads, ru (MEDIA_DIR_RU)', uploader(port, ru.accessToken));
+
+    const mbps = (p: Phase) => (p.lat.length * FILE_MB) / p.seconds;
+    process.stdout.write(
+      `\nMedia: ${UPLOADS} files of ${FILE_MB} MB, ${Math.min(CONCURRENCY, UPLOADS)} at a time, loopback; Node ${process.version}\n\n` +
+        `${''.padEnd(34)} ${'files'.padStart(6)} ${'MB/s'.padStart(8)} ${'÷ files'.padStart(8)} ${'p50 s'.padStart(7)} ${'p95 s'.padStart(7)} ${'RSS +MB'.padStart(8)}\n` +
+        [baseline, database, directory]
+          .map((p) =>
+            [
+              p.label.padEnd(34),
+              String(p.lat.length).padStart(6),
+              mbps(p).toFixed(1).padStart(8),
+              (mbps(p) / mbps(baseline)).toFixed(2).padStart(8),
+              (percentile(p.lat, 50) / 1000).toFixed(2).padStart(7),
+              (percentile(p.lat, 95) / 1000).toFixed(2).padStart(7),
+              p.rssGrowthMb.toFixed(0).padStart(8),
+            ].join(' '),
+          )
+          .join('\n') +
+        `\n\nRSS +MB: peak resident memory of this process (app and client) during the phase, minus before it; target < 100.\n`,
+    );
+  } finally {
+    await bench?.close();
+    rmSync(mediaDir, { recursive: true, force: true });
+    rmSync(copyDir, { recursive: true, force: true });
+    process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
