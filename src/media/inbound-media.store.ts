@@ -35,20 +35,24 @@ export class InboundMediaStore {
   }
 
   /**
-   * The copy of attachment `index` is stored: its upload row, and the attachment names it. If the
-   * message is gone or its attachment no longer waits (erased, edited meanwhile), the copy is not
-   * kept: the blob goes unless something else refers to it. Answers whether it was kept.
+   * The copy of attachment `index` (`fetched`, as it was when its file was fetched) is stored: its
+   * upload row, and the attachment names it. If the message is gone or that attachment no longer
+   * waits (erased, or an edit put another file there meanwhile), the copy is not kept: the blob
+   * goes unless something else refers to it. Answers whether it was kept.
    */
-  async stored(tenant: TenantRef, messageId: string, index: number, blob: StoredBlob, file: { fileName: string; mimeType: string }): Promise<boolean> {
+  async stored(
+    tenant: TenantRef,
+    messageId: string,
+    index: number,
+    fetched: Attachment,
+    blob: StoredBlob,
+    file: { fileName: string; mimeType: string },
+  ): Promise<boolean> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const t = tenant.tenantId;
       const current = await this.lockPending(tx, t, messageId, index);
-      if (!current) {
-        await tx.query(
-          `delete from media_blobs b where b.tenant_id = $1 and b.id = $2
-           and not exists (select 1 from uploads u where u.tenant_id = b.tenant_id and u.blob_id = b.id)`,
-          [t, blob.blobId],
-        );
+      if (!current || current.ref !== fetched.ref || current.url !== fetched.url) {
+        await this.releaseIn(tx, t, blob.blobId);
         return false;
       }
       const uploadId = randomUUID();
@@ -62,6 +66,19 @@ export class InboundMediaStore {
       await this.replace(tx, t, messageId, index, next);
       return true;
     });
+  }
+
+  /** A blob put for a copy that could not be recorded: it goes unless something else refers to it (nothing else would ever delete it). */
+  async release(tenant: TenantRef, blobId: string): Promise<void> {
+    await this.dbs.forTenant(tenant, (tx) => this.releaseIn(tx, tenant.tenantId, blobId));
+  }
+
+  private async releaseIn(tx: EntityManager, tenantId: string, blobId: string): Promise<void> {
+    await tx.query(
+      `delete from media_blobs b where b.tenant_id = $1 and b.id = $2
+       and not exists (select 1 from uploads u where u.tenant_id = b.tenant_id and u.blob_id = b.id)`,
+      [tenantId, blobId],
+    );
   }
 
   /** The copies of these attachments failed for good, for `failure`. */

@@ -125,7 +125,14 @@ export class InboundMediaCopier extends QueueWorker {
     }
     const { mimeType } = sniffContentType(blob.head);
     const fileName = cleanFileName(fetched.fileName ?? attachment.name, mimeType);
-    if (await this.store.stored(tenant, messageId, index, blob, { fileName, mimeType })) await inbound.copied?.(tenant, channel, attachment, externalMessageId);
+    let kept: boolean;
+    try {
+      kept = await this.store.stored(tenant, messageId, index, attachment, blob, { fileName, mimeType });
+    } catch (err) {
+      await this.store.release(tenant, blob.blobId).catch(() => undefined);
+      throw err;
+    }
+    if (kept) await inbound.copied?.(tenant, channel, attachment, externalMessageId);
   }
 
   /** The platform's answer, as a refusal for good or a failure worth another attempt. */
