@@ -77,6 +77,10 @@ describe('metrics', () => {
     const drained = await scrape();
     expect(sample(drained, 'mm_queue_jobs', { region: 'eu', kind: 'inbound', state: 'due' })).toBe(0);
     expect(sample(drained, 'mm_queue_oldest_due_seconds', { region: 'eu', kind: 'inbound' })).toBe(0);
+    // The acknowledged webhook's event was recorded: one more observation of the processing lag.
+    expect(sample(drained, 'mm_inbound_lag_seconds_count', { kind: 'messenger' }) - sample(queued, 'mm_inbound_lag_seconds_count', { kind: 'messenger' })).toBe(
+      1,
+    );
 
     const conversation = (await t.request('GET', `/api/conversations?channelId=${channelId}`, { token: owner.token })).body.items[0];
     expect((await t.request('POST', `/api/conversations/${conversation.id}/messages`, { token: owner.token, body: { text: 'counted' } })).status).toBe(202);

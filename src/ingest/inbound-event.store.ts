@@ -12,6 +12,8 @@ export interface StoredEvent {
   channel_id: string;
   kind: ChannelKind;
   state: string;
+  /** When its webhook was acknowledged (the processing lag is measured from here). */
+  received_at: Date;
 }
 
 export type InboundEventState = 'pending' | 'done' | 'failed';
@@ -87,9 +89,9 @@ export class InboundEventStore {
   async read(tx: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, StoredEvent>> {
     const found = await rows<StoredEvent>(
       tx,
-      `select e.id, e.payload, e.channel_id, c.kind, e.state
+      `select e.id, e.payload, e.channel_id, c.kind, e.state, e.received_at
        from unnest($2::uuid[]) as k(id)
-       cross join lateral (select id, payload, channel_id, state from inbound_events where tenant_id = $1 and id = k.id limit 1) e
+       cross join lateral (select id, payload, channel_id, state, received_at from inbound_events where tenant_id = $1 and id = k.id limit 1) e
        join channels c on c.tenant_id = $1 and c.id = e.channel_id`,
       [tenantId, ids],
     );

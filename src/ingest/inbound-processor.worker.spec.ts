@@ -17,7 +17,14 @@ const at = new Date(Date.now() - 60_000);
 function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attempts?: number; state?: string } = {}) {
   const tx = { tx: true };
   const job: ClaimedJob = { id: '41', tenantId: TENANT.tenantId, refId: EVENT_ID, attempts: opts.attempts ?? 1 };
-  const stored: StoredEvent = { id: EVENT_ID, payload: { raw: true }, channel_id: CHANNEL, kind: 'messenger', state: opts.state ?? 'pending' };
+  const stored: StoredEvent = {
+    id: EVENT_ID,
+    payload: { raw: true },
+    channel_id: CHANNEL,
+    kind: 'messenger',
+    state: opts.state ?? 'pending',
+    received_at: new Date(),
+  };
   const dbs = {
     regions: () => ['eu'],
     forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
@@ -47,6 +54,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
   const channels = { notifyAccountNotice: jest.fn() };
   const ignored = { count: jest.fn() };
   const profiles = { refresh: jest.fn(async () => undefined) };
+  const metrics = { inboundLag: { observe: jest.fn() } };
   Object.assign(conversations, { recordPlatformConsent: jest.fn() });
   // The kind fetches files given by URL (as Messenger's CDN links are): those wait for their copy.
   const inboundMedia = { copyable: (a: { url?: string }) => Boolean(a.url) };
@@ -62,6 +70,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
     channels as never,
     ignored as never,
     profiles as never,
+    metrics as never,
   );
   return { processor, run: () => processor.runBatch('eu'), job, tx, queue, events, conversations, dbs, channels, ignored, profiles };
 }

@@ -10,6 +10,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue, backoffMs } from '../queue/job-queue.service';
 import { QueueWorker, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
+import { Metrics } from '../metrics/metrics.service';
 import { InboundEventStore, StoredEvent } from './inbound-event.store';
 import { InboundIgnored } from './inbound-ignored.store';
 
@@ -80,8 +81,15 @@ export class InboundProcessor extends QueueWorker {
     private readonly channels: ChannelService,
     private readonly ignored: InboundIgnored,
     private readonly profiles: ProfileNames,
+    private readonly metrics: Metrics,
   ) {
     super(dbs, queue, workSignal, config);
+  }
+
+  /** Once committed: how long each event waited from its webhook's acknowledgement. */
+  private observeLag(events: readonly StoredEvent[]): void {
+    const now = Date.now();
+    for (const e of events) if (e.received_at) this.metrics.inboundLag.observe({ kind: e.kind }, Math.max(0, now - new Date(e.received_at).getTime()) / 1000);
   }
 
   protected handle(region: string, job: ClaimedJob): Promise<void> {
@@ -146,8 +154,9 @@ export class InboundProcessor extends QueueWorker {
     recordedOut: InboundMessage[],
   ): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
     let stored = new Map<string, StoredEvent>();
+    let done: StoredEvent[] = [];
     try {
-      return await this.dbs.unitOfWork(tenant, async (tx) => {
+      const rest = await this.dbs.unitOfWork(tenant, async (tx) => {
         stored = await this.events.read(
           tx,
           tenant.tenantId,
@@ -198,8 +207,11 @@ export class InboundProcessor extends QueueWorker {
         // Jobs of events already done, parked or gone just end.
         if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled]);
         recordedOut.push(...inbounds);
+        done = recorded.map((j) => stored.get(j.refId)!);
         return alone.map((job) => ({ job, event: stored.get(job.refId) }));
       });
+      this.observeLag(done);
+      return rest;
     } catch (err) {
       this.log.warn(`batch of ${jobs.length} inbound events not recorded, going one by one: ${(err as Error).message}`);
       // What was read still holds: nothing of the rolled-back transaction changed the events.
@@ -226,6 +238,7 @@ export class InboundProcessor extends QueueWorker {
       await this.events.settle(tx, tenant.tenantId, job.refId, 'done', job.attempts, null);
       await this.ignored.count(tx, tenant.tenantId, ignored);
     });
+    this.observeLag([event]);
     await this.askNames(
       tenant,
       mapped.flatMap((e) =>

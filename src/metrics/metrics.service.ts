@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Webhook routes named by their first segment; anything else (a scanner's guess) is `other`, so labels stay few. */
 const WEBHOOK_PLATFORMS = new Set(['meta', 'telegram', 'twilio', 'sms', 'email', 'webchat', 'messenger', 'instagram', 'whatsapp', 'crm']);
@@ -31,6 +31,14 @@ export class Metrics {
     name: 'mm_sends_total',
     help: 'Outbound send attempts by channel kind, outcome (sent, failed, retry, rate_limited, throttled) and platform code',
     labelNames: ['kind', 'outcome', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inboundLag = new Histogram({
+    name: 'mm_inbound_lag_seconds',
+    help: 'Processing lag of inbound events: from the webhook acknowledged to the event recorded in the inbox, by channel kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
 
