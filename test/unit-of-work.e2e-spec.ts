@@ -51,7 +51,9 @@ describe('unit of work', () => {
     expect(heard.filter((e) => e.type === 'message.created')).toHaveLength(2);
   });
 
-  it('rolls every step back when one fails, and publishes nothing', async () => {
+  it('rolls every step back when one fails, and publishes nothing (the event log included)', async () => {
+    const logged = async () => (await db.query(`select count(*)::int as n from event_log where tenant_id = $1`, [tenant.tenantId])).rows[0].n;
+    const before = await logged();
     const sub = listen();
     try {
       await expect(
@@ -67,6 +69,7 @@ describe('unit of work', () => {
     }
     expect(await messageCount('uow-rolled-back')).toBe(0);
     expect(heard).toEqual([]);
+    expect(await logged()).toBe(before); // nor is anything left in the event log
   });
 
   it('refuses work for another tenant inside it', async () => {
