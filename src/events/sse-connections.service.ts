@@ -99,6 +99,9 @@ export class SseConnection {
   }
 }
 
+/** 0.5 to 2.5 s: soon, and spread so that the clients of a stopping instance do not all reconnect at once. */
+const reconnectDelayMs = () => 500 + Math.floor(Math.random() * 2000);
+
 /**
  * Every open stream of this instance. Streams never end on their own, so they are closed before
  * the HTTP server shuts down (which otherwise waits for them).
@@ -106,9 +109,15 @@ export class SseConnection {
 @Injectable()
 export class SseConnections implements BeforeApplicationShutdown {
   private readonly open = new Set<SseConnection>();
+  private draining = false;
 
   start(req: FastifyRequest, reply: FastifyReply, opts: { retryMs?: number } = {}): SseConnection {
     const conn = new SseConnection(req, reply, opts.retryMs ?? 3000);
+    // A client that reconnected here while this instance stops is sent on again, to another one.
+    if (this.draining) {
+      conn.reconnectIn(reconnectDelayMs());
+      return conn;
+    }
     this.open.add(conn);
     conn.onClose(() => this.open.delete(conn));
     return conn;
@@ -124,6 +133,7 @@ export class SseConnections implements BeforeApplicationShutdown {
    * client reconnects with Last-Event-ID and replays what it missed.
    */
   beforeApplicationShutdown(): void {
-    for (const c of [...this.open]) c.reconnectIn(500 + Math.floor(Math.random() * 2000));
+    this.draining = true;
+    for (const c of [...this.open]) c.reconnectIn(reconnectDelayMs());
   }
 }
