@@ -4,7 +4,8 @@
  * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
  * PostgreSQL when unset), seeds one tenant with BENCH_MESSAGES messages (1,000,000) over
  * BENCH_CONVERSATIONS conversations (20,000) spread over 90 days, 10 agents, 2 channels and 2
- * teams, most conversations answered and resolved, and measures
+ * teams (one with business hours), most conversations answered and resolved, a third of the
+ * resolutions with a satisfaction survey, and measures
  * `GET /api/reports/conversations` over the last 30 days (Moscow days) for each grouping over
  * loopback HTTP at BENCH_CONCURRENCY (4) clients. Target (issue 18): p95 < 200 ms.
  *
@@ -40,6 +41,12 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
   await owner.query(
     `insert into channels (tenant_id, id, kind, name, team_id) select $1, c, 'messenger', 'Bench page ' || c, ($3::uuid[])[i] from unnest($2::uuid[]) with ordinality as x(c, i)`,
     [tenantId, channels, teams],
+  );
+  // The first team keeps Moscow office hours: its conversations' times are also counted in them as they are stored.
+  await owner.query(
+    `insert into business_hours (tenant_id, team_id, time_zone, weekly, holidays)
+     values ($1, $2, 'Europe/Moscow', $3, '["2026-01-01"]')`,
+    [tenantId, teams[0], JSON.stringify(['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, open: '09:00', close: '18:00' })))],
   );
   await owner.query(
     `insert into users (tenant_id, id, email, password_hash, role)
@@ -78,8 +85,16 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
      from seed cross join generate_series(0, ${perConversation - 1}) k`,
     [tenantId, channels],
   );
+  // A third of the resolutions were asked for a rating, half of those answered.
+  await owner.query(
+    `insert into csat_surveys (tenant_id, conversation_id, channel_id, team_id, agent_id, resolved_at, asked_at, rating, answered_at, answered_via)
+     select $1, conversation_id, ($2::uuid[])[ch], ($3::uuid[])[ch], assignee_id, at + resolution, at + resolution,
+            case when g % 2 = 0 then 1 + g % 5 end, case when g % 2 = 0 then at + resolution end, case when g % 2 = 0 then 'reply' end
+     from seed where status = 'resolved' and g % 3 = 0`,
+    [tenantId, channels, teams],
+  );
   await owner.query('commit');
-  await owner.query('vacuum (analyze) contacts, conversations, messages, users, teams, channels');
+  await owner.query('vacuum (analyze) contacts, conversations, messages, users, teams, channels, business_hours, csat_surveys');
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

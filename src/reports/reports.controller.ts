@@ -44,7 +44,8 @@ export class ReportRowResponse {
   @ApiProperty({
     type: Number,
     nullable: true,
-    description: "firstResponseP50 counting only open hours of the conversation's business hours (its channel's, else its team's; all hours where none)",
+    description:
+      "firstResponseP50 counting only open hours of the conversation's business hours as they were when it happened (its channel's, else its team's; all hours where none)",
   })
   firstResponseBusinessP50: number | null;
   @ApiProperty({ type: Number, nullable: true }) firstResponseBusinessP90: number | null;

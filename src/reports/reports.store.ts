@@ -60,20 +60,14 @@ function keyOf(groupBy: Grouping, at: string, message = false): string {
   }
 }
 
-/** The schedule that governs a conversation c (its channel's own, else its team's), as h; none: all columns null. */
-const SCHEDULE = `left join lateral (
-    select b.time_zone, b.weekly, b.holidays from business_hours b
-    where b.tenant_id = c.tenant_id and (b.channel_id = c.channel_id or b.team_id = c.team_id)
-    order by (b.channel_id is not null) desc limit 1) h on true`;
-
-/** Seconds from c.created_at to `end` within h's open hours (all of them without a schedule); null while `end` is. */
-const businessSeconds = (end: string) =>
-  `case when ${end} is null then null when h.time_zone is null then extract(epoch from ${end} - c.created_at)
-        else business_seconds(c.created_at, ${end}, h.time_zone, h.weekly, h.holidays) end`;
-/** p50 and p90 of the seconds from start to `end`, wall-clock (wall) and in business hours (business); one sort each. */
-const timings = (end: string) =>
+/**
+ * p50 and p90 of the seconds from start to `end`, wall-clock (wall) and in business hours
+ * (business, kept on the conversation when `end` happened; null there: no schedule, every hour
+ * counts); one sort each.
+ */
+const timings = (end: string, business: string) =>
   `percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from ${end} - c.created_at)::float8) as wall,
-   percentile_cont(array[0.5, 0.9]) within group (order by ${businessSeconds(end)}) as business`;
+   percentile_cont(array[0.5, 0.9]) within group (order by coalesce(${business}, extract(epoch from ${end} - c.created_at)::float8)) as business`;
 
 interface TimingRow {
   key: string | null;
@@ -99,16 +93,16 @@ export class ReportsStore {
     return this.dbs.forTenant(tenant, async (tx) => {
       const opened = await rows<TimingRow>(
         tx,
-        `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n, ${timings('c.first_response_at')}
-         from conversations c ${SCHEDULE}
+        `select ${keyOf(groupBy, 'c.created_at')} as key, count(*)::int as n, ${timings('c.first_response_at', 'c.first_response_business_s')}
+         from conversations c
          where c.tenant_id = $1 and c.created_at >= $2 and c.created_at < $3 and $4::text is not null
          group by 1`,
         params,
       );
       const resolved = await rows<TimingRow>(
         tx,
-        `select ${keyOf(groupBy, 'c.resolved_at')} as key, count(*)::int as n, ${timings('c.resolved_at')}
-         from conversations c ${SCHEDULE}
+        `select ${keyOf(groupBy, 'c.resolved_at')} as key, count(*)::int as n, ${timings('c.resolved_at', 'c.resolution_business_s')}
+         from conversations c
          where c.tenant_id = $1 and c.resolved_at >= $2 and c.resolved_at < $3 and $4::text is not null
          group by 1`,
         params,

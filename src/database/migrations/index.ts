@@ -48,6 +48,7 @@ import { CustomAttributes1766900000000 } from './region/1766900000000-custom-att
 import { Csat1767100000000 } from './region/1767100000000-csat';
 import { CsatMessage1767100000001 } from './region/1767100000001-csat-message';
 import { BusinessSeconds1767100000002 } from './region/1767100000002-business-seconds';
+import { BusinessTimes1767100000003 } from './region/1767100000003-business-times';
 import { InboundMediaAndQuotes1767200000000 } from './region/1767200000000-inbound-media-and-quotes';
 import { MediaRemovals1767300000000 } from './region/1767300000000-media-removals';
 import { EventLog1767390000019 } from './region/1767390000019-event-log';
@@ -96,6 +97,7 @@ export const REGION_MIGRATIONS = [
   Csat1767100000000,
   CsatMessage1767100000001,
   BusinessSeconds1767100000002,
+  BusinessTimes1767100000003,
   InboundMediaAndQuotes1767200000000,
   MediaRemovals1767300000000,
   EventLog1767390000019,

@@ -3358,7 +3358,7 @@ export interface components {
             csatAverage: number | null;
             /** @description How many rated 1, 2, 3, 4 and 5 */
             csatRatings: number[];
-            /** @description firstResponseP50 counting only open hours of the conversation's business hours (its channel's, else its team's; all hours where none) */
+            /** @description firstResponseP50 counting only open hours of the conversation's business hours as they were when it happened (its channel's, else its team's; all hours where none) */
             firstResponseBusinessP50: number | null;
             firstResponseBusinessP90: number | null;
             /** @description Seconds from start to a person's first reply, median, of those opened */
