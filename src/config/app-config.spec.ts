@@ -157,3 +157,25 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: trusting every address/);
   });
 });
+
+describe('operations settings', () => {
+  const base = { DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: SECRET, MM_MASTER_KEYS: KEYS };
+
+  it('defaults to short leases, a bounded shutdown, no /metrics and the platforms’ own send limits', () => {
+    expect(loadConfig(base)).toMatchObject({ workerLeaseSeconds: 10, shutdownGraceMs: 8000, metricsToken: undefined, sendLimits: {}, logFormat: 'text' });
+  });
+
+  it('reads send limit overrides as name:messages-per-second pairs, and refuses anything else', () => {
+    expect(loadConfig({ ...base, SEND_LIMITS: 'whatsapp:1000, sms:100,telegram_chat:0.5' }).sendLimits).toEqual({
+      whatsapp: 1000,
+      sms: 100,
+      telegram_chat: 0.5,
+    });
+    expect(() => loadConfig({ ...base, SEND_LIMITS: 'whatsapp=1000' })).toThrow(/SEND_LIMITS: expected name:messages-per-second pairs/);
+    expect(() => loadConfig({ ...base, SEND_LIMITS: 'sms:0' })).toThrow(/SEND_LIMITS/);
+  });
+
+  it('wants a real secret for METRICS_TOKEN', () => {
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: expected at least 32 characters/);
+  });
+});
