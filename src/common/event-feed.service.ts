@@ -83,11 +83,6 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
     this.connections.clear();
   }
 
-  /** Whether every region's listening connection is up (for health details and tests). */
-  listening(): boolean {
-    return this.dbs.regions().every((r) => this.connections.has(r));
-  }
-
   /**
    * Passes on the tenant's events committed from about now (after the head is read; a client
    * that needs the ones before resumes from an id, see EventReplay). Answers the unsubscribe.
