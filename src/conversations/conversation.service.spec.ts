@@ -30,7 +30,7 @@ function harness(opts: { capabilities?: ChannelCapabilities; status?: string; co
       ? ({ id: CONVERSATION, channelId: CHANNEL, contactId: CONTACT, lastInboundAt: new Date(now.getTime() - 60_000) } as Conversation)
       : opts.conversation;
   const queued = { id: 'm1', conversationId: CONVERSATION, status: 'queued' } as Message;
-  const inbox = { findConversation: jest.fn(async () => conversation) };
+  const inbox = { findConversation: jest.fn(async () => conversation), quotedBy: jest.fn(async () => new Map()) };
   const outbox = { addOutboundMessage: jest.fn(async () => queued) };
   const channels = { get: jest.fn(async () => ({ id: CHANNEL, kind: 'somekind', status: opts.status ?? 'active' })) };
   const adapters = { for: jest.fn(() => ({ capabilities: opts.capabilities ?? plain })) };
