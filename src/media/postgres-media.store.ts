@@ -1,10 +1,17 @@
 import { MediaLimitExceeded, MediaStore, StoredBlob, TenantRef, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow } from '../database/sql';
+import { Semaphore } from '../common/semaphore';
 import { MediaBlobRows, PutTally } from './media-blob.rows';
 
 /** Rows of 256 KiB: big enough that a 100 MB file is 400 short statements, small enough to stream. */
 export const CHUNK_BYTES = 256 * 1024;
+/**
+ * Chunk writes in flight per process. node-postgres sends a bytea as hex text (twice its size):
+ * bounding the writes bounds that memory whatever the number of uploads; a waiting upload stops
+ * reading its request, so the client's TCP window holds the rest.
+ */
+const CHUNK_WRITES_IN_FLIGHT = 8;
 
 /**
  * Media in the tenant's region database (the default store). A put writes its chunks each in a
@@ -14,6 +21,7 @@ export const CHUNK_BYTES = 256 * 1024;
  */
 export class PostgresMediaStore extends MediaStore {
   private readonly blobs: MediaBlobRows;
+  private readonly writes = new Semaphore(CHUNK_WRITES_IN_FLIGHT);
 
   constructor(private readonly dbs: RegionDatabases) {
     super();
@@ -33,10 +41,12 @@ export class PostgresMediaStore extends MediaStore {
       pending = [];
       pendingBytes = 0;
       const n = seq++;
-      await this.dbs.forTenant(tenant, async (tx) => {
-        await tx.query(`insert into media_chunks (tenant_id, blob_id, seq, data) values ($1, $2, $3, $4)`, [t, blobId, n, data]);
-        await tx.query(`update media_blobs set size = size + $3 where tenant_id = $1 and id = $2`, [t, blobId, data.length]);
-      });
+      await this.writes.run(() =>
+        this.dbs.forTenant(tenant, async (tx) => {
+          await tx.query(`insert into media_chunks (tenant_id, blob_id, seq, data) values ($1, $2, $3, $4)`, [t, blobId, n, data]);
+          await tx.query(`update media_blobs set size = size + $3 where tenant_id = $1 and id = $2`, [t, blobId, data.length]);
+        }),
+      );
     };
     try {
       for await (const piece of source) {
