@@ -109,6 +109,23 @@ run('dashboard in a browser: the inbox', () => {
     await screenshot(page, 'inbox-read-en');
   });
 
+  it('attaches a picture to a reply: it uploads, goes out, and the thread shows it from our storage', async () => {
+    const dot = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.locator('form[aria-label="Reply"] input[type="file"]').setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: dot });
+    await page.getByTestId('reply-files').getByText('📎 label.png').waitFor();
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('reply-files').waitFor({ state: 'detached' });
+    await t.drainOutbound();
+    await lastOutbound().getByText('Sent', { exact: true }).waitFor();
+    // The platform got the bytes (WhatsApp: uploaded to the number's media endpoint first).
+    expect(graph.callsTo(`/${line.phoneNumberId}/media`).map((c) => c.method)).toEqual(['POST']);
+    const picture = lastOutbound().getByRole('img', { name: 'Photo: label.png' });
+    await picture.waitFor();
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-testid="attachment"] img')].some((i) => i.src.startsWith('blob:') && i.complete && i.naturalWidth === 1)`,
+    );
+  });
+
   it('a failed send shows the platform reason in plain words', async () => {
     graph.failNext(`/${line.phoneNumberId}/messages`, 400, { message: 'Message undeliverable', type: 'OAuthException', code: 131026 });
     await page.getByRole('textbox', { name: 'Reply' }).fill('Are you there?');

@@ -65,6 +65,8 @@ export interface Attachment {
   url?: string | null;
   mimeType?: string | null;
   name?: string | null;
+  /** A file we keep (an upload, or an inbound file's copy): its bytes come from the attachments route. */
+  uploadId?: string;
   /** An inbound file's copy into our storage: pending, stored, or failed (with `failure`). */
   state?: 'pending' | 'stored' | 'failed';
   failure?: 'too_large' | 'not_found' | 'unsupported' | 'quota_exceeded' | 'fetch_failed';

@@ -95,6 +95,7 @@ export const en = {
     system: 'Notice',
     other: 'Content the inbox cannot show yet',
     copying: 'being saved',
+    unavailable: 'could not be loaded',
     failed: {
       too_large: 'not saved: larger than the platform allows',
       not_found: 'not saved: the platform no longer has it',
@@ -199,6 +200,9 @@ export const en = {
     templateLanguage: 'Language code',
     templateParams: 'Parameters (one per line)',
     sendTemplate: 'Send template',
+    attach: 'Attach a file',
+    removeFile: 'Remove {{name}}',
+    uploading: 'Uploading…',
   },
   contact: {
     title: 'Contact',

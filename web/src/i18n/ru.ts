@@ -96,6 +96,7 @@ export const ru: Strings = {
     system: 'Уведомление',
     other: 'Содержимое, которое входящие пока не показывают',
     copying: 'сохраняется',
+    unavailable: 'не удалось загрузить',
     failed: {
       too_large: 'не сохранено: больше, чем позволяет платформа',
       not_found: 'не сохранено: на платформе его уже нет',
@@ -200,6 +201,9 @@ export const ru: Strings = {
     templateLanguage: 'Код языка',
     templateParams: 'Параметры (по одному в строке)',
     sendTemplate: 'Отправить шаблон',
+    attach: 'Прикрепить файл',
+    removeFile: 'Убрать {{name}}',
+    uploading: 'Загрузка…',
   },
   contact: {
     title: 'Контакт',

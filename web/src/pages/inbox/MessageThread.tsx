@@ -1,6 +1,7 @@
 import { Anchor, Box, Button, Center, Group, Loader, Text } from '@mantine/core';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { attachmentUrl } from '../../api/files';
 import { useMessages, useNotes } from '../../api/queries';
 import type { Message, Note } from '../../api/types';
 import { failureReasonKey } from '../../lib/failureReasons';
@@ -142,6 +143,7 @@ function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfI
             : a.state === 'failed'
               ? `${named} (${t(`attachments.failed.${a.failure ?? 'fetch_failed'}`)})`
               : named;
+        if (a.uploadId) return <StoredFile key={i} conversationId={m.conversationId} messageId={m.id} index={i} image={a.type === 'image'} label={label} />;
         return a.url ? (
           <Anchor key={i} size="sm" href={a.url} target="_blank" rel="noopener noreferrer" display="block" data-testid="attachment">
             {label}
@@ -173,5 +175,56 @@ function MessageBubble({ message: m, selfId, quoted }: { message: Message; selfI
         </Box>
       )}
     </div>
+  );
+}
+
+/**
+ * A file we keep (an upload, an inbound copy): pictures shown, anything else downloaded on a
+ * click, both from a blob: URL fetched with the session's token.
+ */
+function StoredFile({
+  conversationId,
+  messageId,
+  index,
+  image,
+  label,
+}: {
+  conversationId: string;
+  messageId: string;
+  index: number;
+  image: boolean;
+  label: string;
+}) {
+  const { t } = useTranslation();
+  const [src, setSrc] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!image) return;
+    let live = true;
+    attachmentUrl(conversationId, messageId, index).then(
+      (u) => live && setSrc(u),
+      () => live && setFailed(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, [conversationId, messageId, index, image]);
+  const download = () =>
+    attachmentUrl(conversationId, messageId, index).then(
+      (u) => {
+        const link = document.createElement('a');
+        link.href = u;
+        link.download = label.split(': ').slice(1).join(': ') || 'file';
+        link.click();
+      },
+      () => setFailed(true),
+    );
+  return (
+    <Box data-testid="attachment">
+      {src && <img src={src} alt={label} style={{ display: 'block', maxWidth: '100%', maxHeight: 240, borderRadius: 6, marginTop: 4 }} />}
+      <Anchor component="button" type="button" size="sm" onClick={download}>
+        {failed ? `${label} (${t('attachments.unavailable')})` : label}
+      </Anchor>
+    </Box>
   );
 }

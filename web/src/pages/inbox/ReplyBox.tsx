@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Paper, SegmentedControl, Stack, Text, TextInput, Textarea, UnstyledButton } from '@mantine/core';
+import { Alert, Button, CloseButton, FileButton, Group, Paper, SegmentedControl, Stack, Text, TextInput, Textarea, UnstyledButton } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../../api/client';
+import { type UploadedFile, uploadFile } from '../../api/files';
 import { useCannedResponses } from '../../api/queries';
 import type { Channel, Contact, Conversation } from '../../api/types';
 import { toast } from '../../components/Toasts';
@@ -32,6 +33,12 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
   const now = useNow();
   const [tab, setTab] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
+  // Files uploaded for the next reply (the platform's limits are checked as they go up).
+  const [files, setFiles] = useState<UploadedFile[]>([]);
+  const upload = useMutation({
+    mutationFn: (file: File) => uploadFile(file, c.channelId),
+    onSuccess: (f) => setFiles((list) => [...list, f]),
+  });
   const [template, setTemplate] = useState({ name: '', language: i18n.language === 'ru' ? 'ru' : 'en_US', parameters: '' });
   const rules = replyRules(channel?.kind, c.lastInboundAt, now);
   const card = tab === 'reply' && hasCardNumber(text);
@@ -72,7 +79,13 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
           }),
         );
       }
-      return unwrap(api.POST('/api/conversations/{id}/messages', { params: { path: { id: c.id } }, body: { text } }));
+      const attachments = files.map((f) => ({ uploadId: f.id }));
+      return unwrap(
+        api.POST('/api/conversations/{id}/messages', {
+          params: { path: { id: c.id } },
+          body: { ...(text.trim() ? { text } : {}), ...(attachments.length ? { attachments } : {}) },
+        }),
+      );
     },
     onSuccess: () => {
       if (tab === 'note') {
@@ -81,6 +94,7 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
       } else {
         toast(t('reply.sent'));
         void qc.invalidateQueries({ queryKey: ['messages', c.id] });
+        setFiles([]);
       }
       setText('');
     },
@@ -89,7 +103,9 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
   const blank = !text.trim();
   const disabled =
     send.isPending ||
-    (tab === 'reply' && (rules.mode === 'closed' || (rules.mode === 'template' ? !template.name.trim() || templateCard : blank || card))) ||
+    upload.isPending ||
+    (tab === 'reply' &&
+      (rules.mode === 'closed' || (rules.mode === 'template' ? !template.name.trim() || templateCard : (blank && files.length === 0) || card))) ||
     (tab === 'note' && blank);
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
@@ -217,7 +233,37 @@ export function ReplyBox({ conversation: c, channel, contact }: { conversation: 
             {explain(send.error)}
           </Alert>
         )}
+        {upload.error && (
+          <Alert color="red" p="xs" role="alert">
+            {upload.error instanceof ApiError ? upload.error.message : t('errors.network')}
+          </Alert>
+        )}
+        {tab === 'reply' && rules.mode === 'free' && files.length > 0 && (
+          <Group gap={6} data-testid="reply-files">
+            {files.map((f) => (
+              <Paper key={f.id} withBorder px={6} py={2}>
+                <Group gap={4}>
+                  <Text size="xs">📎 {f.fileName}</Text>
+                  <CloseButton
+                    size="xs"
+                    aria-label={t('reply.removeFile', { name: f.fileName })}
+                    onClick={() => setFiles((l) => l.filter((x) => x.id !== f.id))}
+                  />
+                </Group>
+              </Paper>
+            ))}
+          </Group>
+        )}
         <Group justify="flex-end">
+          {tab === 'reply' && rules.mode === 'free' && (
+            <FileButton onChange={(file) => file && upload.mutate(file)}>
+              {(props) => (
+                <Button {...props} size="xs" variant="default" loading={upload.isPending} aria-label={t('reply.attach')}>
+                  📎
+                </Button>
+              )}
+            </FileButton>
+          )}
           <Button type="submit" size="xs" disabled={disabled} loading={send.isPending}>
             {tab === 'note' ? t('conversation.addNote') : rules.mode === 'template' ? t('reply.sendTemplate') : t('reply.send')}
           </Button>
