@@ -107,21 +107,18 @@ export class InboundMediaCopier extends QueueWorker {
     const tooLarge = () => new CopyRefused(left < ceiling ? 'quota_exceeded' : 'too_large');
 
     const fetched = await this.fetch(inbound, tenant, channel, attachment, externalMessageId);
-    if (fetched.length !== undefined && fetched.length > maxBytes) {
-      stop(fetched.stream);
-      throw tooLarge();
-    }
-    const source = await nonEmpty(fetched.stream);
-    if (!source) throw new CopyRefused('fetch_failed');
     let blob;
     try {
+      if (fetched.length !== undefined && fetched.length > maxBytes) throw tooLarge();
+      const source = await nonEmpty(fetched.stream);
+      if (!source) throw new CopyRefused('fetch_failed');
       blob = await this.media.put(tenant, source, maxBytes);
     } catch (err) {
-      if (err instanceof MediaLimitExceeded) {
-        stop(fetched.stream);
-        throw tooLarge();
-      }
-      throw err; // the transfer broke off: tried again
+      if (err instanceof MediaLimitExceeded) throw tooLarge();
+      throw err; // a refusal, or the transfer broke off (tried again)
+    } finally {
+      // Whatever was not read (a refusal, a failed put) is not downloaded on.
+      stop(fetched.stream);
     }
     const { mimeType } = sniffContentType(blob.head);
     const fileName = cleanFileName(fetched.fileName ?? attachment.name, mimeType);
