@@ -15,8 +15,12 @@ import { sniffContentType } from './content-sniffer';
 import { InboundMediaStore } from './inbound-media.store';
 import { UploadService, cleanFileName, nonEmpty } from './upload.service';
 
-/** Attempts before the copies still waiting are marked failed (fetch_failed): about a minute of backoff in all. */
-export const MAX_MEDIA_ATTEMPTS = 5;
+/**
+ * Attempts before the copies still waiting are marked failed (fetch_failed): backoff doubling from
+ * 2 s, about 17 minutes in all, so a platform's outage of a few minutes loses no file (the links
+ * and ids live for hours to days; each attempt asks the platform for a fresh URL).
+ */
+export const MAX_MEDIA_ATTEMPTS = 10;
 
 /** A copy that failed for good, with the reason the messages API shows. */
 class CopyRefused extends Error {
