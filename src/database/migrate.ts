@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { InvalidConfigError } from '../config/app-config';
 import { DataSource } from 'typeorm';
+import { distributeForCitus } from './citus-plan';
 import { DIRECTORY_MIGRATIONS, REGION_MIGRATIONS } from './migrations';
 
 export interface AppRole {
@@ -27,6 +28,7 @@ export async function migrateRegionDatabase(
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await runMigrations(ownerUrl, REGION_MIGRATIONS, 'migrations');
     if (opts.hostsDirectory) await runMigrations(ownerUrl, DIRECTORY_MIGRATIONS, 'directory_migrations');
+    await distributeForCitus(lock); // only where the citus extension is installed
     const deploymentId = opts.hostsDirectory ? (await lock.query<{ id: string }>('select id from directory.deployment')).rows[0]?.id : opts.deploymentId;
     await ensureAppRole(lock, opts.appRole, deploymentId);
     await grantAppRole(lock, opts.appRole.name, opts.hostsDirectory);
