@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { type ClaimedJob, type JobKind, LeaseLost } from './job-queue.service';
 import { QueueWorker } from './queue-worker';
+import { WorkSignal } from './work-signal.service';
 
 /** The one retry-or-park implementation, on a worker whose jobs do what each test says. */
 const TENANT = '00000000-0000-4000-8000-00000000000a';
@@ -106,5 +107,38 @@ describe('QueueWorker: retry or park', () => {
     const h = harness({ attempts: 1, max: 5, work: () => Promise.reject(new Error('x')) });
     h.queue.retryLater.mockRejectedValue(new Error('database down'));
     await expect(h.run()).resolves.toBe(1);
+  });
+});
+
+describe('QueueWorker: shutdown', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it("stops every worker's claiming when the first one's shutdown hook runs, under one deadline", async () => {
+    const signal = new WorkSignal();
+    const claims = { a: 0, b: 0 };
+    const config = { workersEnabled: true, workerIdleMs: 10, workerLeaseSeconds: 10, shutdownGraceMs: 1000 };
+    const worker = (name: 'a' | 'b') => {
+      const queue = { claim: jest.fn(async () => (claims[name]++, [])) };
+      class Idle extends QueueWorker {
+        protected readonly kind: JobKind = 'inbound';
+        protected readonly batchSize = 10;
+        protected readonly maxAttempts = 1;
+        protected handle(): Promise<void> {
+          return Promise.resolve();
+        }
+      }
+      return new Idle({ regions: () => ['eu'] } as never, queue as never, signal, config as never);
+    };
+    const [a, b] = [worker('a'), worker('b')];
+    a.onApplicationBootstrap();
+    b.onApplicationBootstrap();
+    while (claims.b < 2) await new Promise((r) => setTimeout(r, 5));
+
+    await a.beforeApplicationShutdown();
+    const bClaims = claims.b;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(claims.b).toBe(bClaims); // b stopped claiming before its own hook ran
+    expect(signal.stopping(60_000)).toBe(signal.stopping(1)); // one deadline, set by the first
+    await b.beforeApplicationShutdown();
   });
 });

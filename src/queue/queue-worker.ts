@@ -147,18 +147,24 @@ export abstract class QueueWorker implements OnApplicationBootstrap, BeforeAppli
         batchSize: this.batchSize,
       },
     );
-    this.unsubscribe = this.signal.subscribe(this.kind, () => this.loop?.wake());
+    const unsubscribe = this.signal.subscribe(this.kind, () => this.loop?.wake());
+    const unsubscribeStop = this.signal.whenStopping(() => void this.loop?.stop());
+    this.unsubscribe = () => {
+      unsubscribe();
+      unsubscribeStop();
+    };
     this.loop.start();
   }
 
   /** Before the database pools close: stop claiming, let the batch in hand end, within the grace period. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.unsubscribe?.();
     if (!this.loop) return;
+    const deadline = this.signal.stopping(this.config.shutdownGraceMs);
+    this.unsubscribe?.();
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       this.loop.stop().then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownGraceMs))),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadline - Date.now()))),
     ]);
     clearTimeout(timer);
     if (!stopped) await this.releaseInFlight();
