@@ -37,14 +37,16 @@ export class PostgresMediaStore extends MediaStore {
     let pendingBytes = 0;
     const flush = async () => {
       if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
+      const pieces = pending;
+      const bytes = pendingBytes;
       pending = [];
       pendingBytes = 0;
       const n = seq++;
+      // Joined only once a write may start: a waiting upload holds its pieces, not a second copy.
       await this.writes.run(() =>
         this.dbs.forTenant(tenant, async (tx) => {
-          await tx.query(`insert into media_chunks (tenant_id, blob_id, seq, data) values ($1, $2, $3, $4)`, [t, blobId, n, data]);
-          await tx.query(`update media_blobs set size = size + $3 where tenant_id = $1 and id = $2`, [t, blobId, data.length]);
+          await tx.query(`insert into media_chunks (tenant_id, blob_id, seq, data) values ($1, $2, $3, $4)`, [t, blobId, n, Buffer.concat(pieces, bytes)]);
+          await tx.query(`update media_blobs set size = size + $3 where tenant_id = $1 and id = $2`, [t, blobId, bytes]);
         }),
       );
     };
