@@ -44,7 +44,8 @@ export abstract class AppConfig {
   abstract readonly dataDir: string;
   /** `kid:base64key,…`, newest last: master keys of the credentials envelope encryption. */
   abstract readonly masterKeys: string;
-  abstract readonly meta: { readonly appSecret?: string; readonly verifyToken?: string; readonly graphUrl: string };
+  /** `appId` (META_APP_ID) with the secret makes the app access token, which maps a deletion callback's app-scoped id to Page-scoped ids. */
+  abstract readonly meta: { readonly appId?: string; readonly appSecret?: string; readonly verifyToken?: string; readonly graphUrl: string };
   /** Off in tests that drive the queue workers by hand. */
   abstract readonly workersEnabled: boolean;
   abstract readonly workerIdleMs: number;
@@ -248,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       MEDIA_MAX_UPLOAD_BYTES: integer(1, LARGEST_MEDIA_BYTES)({ default: LARGEST_MEDIA_BYTES }),
       DATA_DIR: str({ default: './data' }),
       MM_MASTER_KEYS: masterKeys(),
+      META_APP_ID: str({ default: undefined }),
       META_APP_SECRET: str({ default: undefined }),
       META_VERIFY_TOKEN: str({ default: undefined }),
       META_GRAPH_URL: url({ default: 'https://graph.facebook.com/v24.0' }),
@@ -339,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,
     meta: Object.freeze({
+      appId: e.META_APP_ID || undefined,
       appSecret: e.META_APP_SECRET || undefined,
       verifyToken: e.META_VERIFY_TOKEN || undefined,
       graphUrl: e.META_GRAPH_URL.replace(/\/$/, ''),

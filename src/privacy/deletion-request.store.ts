@@ -48,12 +48,15 @@ export class DeletionRequestStore {
     );
   }
 
-  /** Takes a failed request up again (only one caller gets it); null when it is not failed. */
-  async reopenFailed(requestKey: string): Promise<DeletionRequestRow | null> {
+  /**
+   * Takes a failed request, or one parked pending with its reason, up again (only one caller gets
+   * it: a running one has no outcome); null when it is neither.
+   */
+  async reopenUnfinished(requestKey: string): Promise<DeletionRequestRow | null> {
     return (
       (await firstRow<DeletionRequestRow>(
         this.dbs.directory(),
-        `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and status = 'failed' returning *`,
+        `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and (status = 'failed' or (status = 'pending' and outcome is not null)) returning *`,
         [requestKey],
       )) ?? null
     );
@@ -67,7 +70,7 @@ export class DeletionRequestStore {
     return (await firstRow<DeletionRequestRow>(this.dbs.directory(), `select * from directory.deletion_requests where code = $1`, [code])) ?? null;
   }
 
-  async close(code: string, status: 'completed' | 'failed', counts: Record<string, number>, outcome: string, at: Date): Promise<DeletionRequestRow> {
+  async close(code: string, status: DeletionRequestRow['status'], counts: Record<string, number>, outcome: string, at: Date): Promise<DeletionRequestRow> {
     const row = await firstRow<DeletionRequestRow>(
       this.dbs.directory(),
       `update directory.deletion_requests set status = $2, counts = $3, outcome = $4, completed_at = case when $2 = 'completed' then $5::timestamptz end

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ChannelKind, Clock, TenantRef, notFound } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { DeletionOrigin, DeletionRequestRow, DeletionRequestStore } from './deletion-request.store';
+import { MetaIdMatching } from './meta-id-matching';
 import { ErasureCounts, ErasureService, ErasureSubject, addCounts } from './erasure.service';
 
 export type { DeletionOrigin } from './deletion-request.store';
@@ -40,40 +41,76 @@ export class DeletionRequestsService {
     private readonly requests: DeletionRequestStore,
     private readonly erasure: ErasureService,
     private readonly clock: Clock,
+    private readonly matching: MetaIdMatching,
   ) {}
 
   /**
-   * A platform user (e.g. Meta's callback), in every tenant and region that knows them.
-   * `requestKey` is the platform's name for the request: the same request again answers with its
-   * first status and code, and runs again (under that code) only if it failed.
+   * Meta's data-deletion callback: the person is named by their app-scoped id, their
+   * conversations by Page-scoped ids, so Graph is asked which are theirs. When Graph cannot
+   * answer, the request stays pending (the status page says so) and runs again, under the same
+   * code, when Meta repeats it. The same request again otherwise answers with its first status.
    */
-  async erasePlatformUser(origin: DeletionOrigin, channelKinds: readonly ChannelKind[], externalId: string, requestKey?: string): Promise<DeletionStatus> {
-    const request = await this.open(origin, requestKey);
+  async eraseMetaUser(appScopedId: string, requestKey: string): Promise<DeletionStatus> {
+    const request = await this.open('meta_callback', requestKey);
     if ('answered' in request) return request.answered;
-    const subject: ErasureSubject = { channelKinds, externalId };
-    const total: ErasureCounts = { ...request.earlier };
+    let matched: string[];
     try {
-      for (const region of this.dbs.regions()) {
-        for (const tenant of await this.erasure.tenantsHolding(region, channelKinds, externalId)) {
-          addCounts(
-            total,
-            await this.erasure.eraseWithReceipt(tenant, subject, {
-              code: request.code,
-              scope: `platform-user:${channelKinds.join(',')}`,
-              requestedAt: request.requestedAt,
-            }),
-          );
+      matched = (await this.matching.pageScopedIds(appScopedId)).map((m) => m.id);
+    } catch (err) {
+      this.log.warn(`deletion ${request.code}: Graph could not match the person's ids, left pending: ${(err as Error).message}`);
+      return this.park(
+        request.code,
+        request.earlier ?? {},
+        "In progress: Meta could not tell us yet which accounts on connected Pages are this person's; the request is retried when Meta sends it again",
+      );
+    }
+    // The id itself too: an app-scoped id can be what a channel stored (and it costs nothing).
+    const ids = [...new Set([appScopedId, ...matched])];
+    return this.eraseEverywhere(request, ['messenger', 'instagram'], ids, (found) =>
+      this.matching.enabled
+        ? ` Meta matched this person to ${plural(matched.length, 'account')} on Pages; data of ${plural(found, 'account')} was found here.`
+        : '',
+    );
+  }
+
+  /** Erases each id in each tenant and region holding it; the outcome says how many accounts were found. */
+  private async eraseEverywhere(
+    request: { code: string; requestedAt: Date; earlier?: ErasureCounts },
+    channelKinds: readonly ChannelKind[],
+    externalIds: readonly string[],
+    matchedWords: (found: number) => string,
+  ): Promise<DeletionStatus> {
+    const total: ErasureCounts = { ...request.earlier };
+    let found = 0;
+    try {
+      for (const externalId of externalIds) {
+        const subject: ErasureSubject = { channelKinds, externalId };
+        let held = false;
+        for (const region of this.dbs.regions()) {
+          for (const tenant of await this.erasure.tenantsHolding(region, channelKinds, externalId)) {
+            held = true;
+            addCounts(
+              total,
+              await this.erasure.eraseWithReceipt(tenant, subject, {
+                code: request.code,
+                scope: `platform-user:${channelKinds.join(',')}`,
+                requestedAt: request.requestedAt,
+              }),
+            );
+          }
         }
+        if (held) found++;
       }
     } catch (err) {
       await this.close(request.code, 'failed', total, 'The deletion could not finish; it will be retried when the platform repeats the request');
       throw err;
     }
+    const words = matchedWords(found);
     return this.close(
       request.code,
       'completed',
       total,
-      Object.keys(total).length ? 'All data about this person was deleted' : 'No data about this person was found',
+      (Object.keys(total).length ? 'All data about this person was deleted.' : 'Nothing found: no data about this person was found.') + words,
     );
   }
 
@@ -103,8 +140,8 @@ export class DeletionRequestsService {
   }
 
   /**
-   * A new request, or the one `requestKey` already names: a failed one is taken up again (by one
-   * caller only) with what it had erased so far; any other is answered as it stands.
+   * A new request, or the one `requestKey` already names: a failed or parked one is taken up again
+   * (by one caller only) with what it had erased so far; any other is answered as it stands.
    */
   private async open(
     origin: DeletionOrigin,
@@ -121,11 +158,17 @@ export class DeletionRequestsService {
     });
     // Only a request with a key can exist already.
     if (inserted || !requestKey) return { code, requestedAt: now };
-    const retry = await this.requests.reopenFailed(requestKey);
+    const retry = await this.requests.reopenUnfinished(requestKey);
     if (retry) return { code: retry.code, requestedAt: retry.requested_at, earlier: retry.counts };
     const row = await this.requests.findByKey(requestKey);
     this.log.log(`deletion ${row!.code}: the same request again, answered as it stands (${row!.status})`);
     return { answered: toStatus(row!) };
+  }
+
+  /** Left pending with the reason, to be taken up again (see `open`). */
+  private async park(code: string, counts: ErasureCounts, outcome: string): Promise<DeletionStatus> {
+    const row = await this.requests.close(code, 'pending', counts, outcome, this.clock.now());
+    return toStatus(row);
   }
 
   private async close(code: string, status: 'completed' | 'failed', counts: ErasureCounts, outcome: string): Promise<DeletionStatus> {
@@ -134,6 +177,8 @@ export class DeletionRequestsService {
     return toStatus(row);
   }
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function toStatus(r: DeletionRequestRow): DeletionStatus {
   return {

@@ -28,7 +28,7 @@ function page(s: DeletionStatus, nonce: string): string {
 <style nonce="${escape(nonce)}">body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}</style></head><body>
 <h1>Your data deletion request</h1>
 <p>Confirmation code: <strong>${escape(s.code)}</strong></p>
-<p>Status: <strong>${escape(s.status)}</strong> (${escape(when)}).</p>
+<p>Status: <strong>${escape(s.status === 'pending' ? 'in progress' : s.status)}</strong> (${escape(when)}).</p>
 <p>${escape(s.outcome ?? 'We are working on it.')}</p>
 ${lines.length ? `<p>What was deleted:</p><ul>${lines.join('')}</ul>` : ''}
 <p>Nothing that identifies you is kept about this request: only this code, its dates and the counts above.</p>

@@ -35,7 +35,7 @@ export class MetaPrivacyController {
   async dataDeletion(@Body() body: Record<string, unknown> | undefined) {
     const { payload, id } = this.verify(body);
     if (!payload.user_id) throw invalid('INVALID_SIGNED_REQUEST', 'signed_request carries no user_id');
-    const status = await this.deletions.erasePlatformUser('meta_callback', ['messenger', 'instagram'], String(payload.user_id), id);
+    const status = await this.deletions.eraseMetaUser(String(payload.user_id), id);
     return { url: `${this.config.publicBaseUrl}/privacy/deletion/${status.code}`, confirmation_code: status.code };
   }
 

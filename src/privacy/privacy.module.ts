@@ -9,6 +9,7 @@ import { DeletionStatusController } from './deletion-status.controller';
 import { ErasureService } from './erasure.service';
 import { ExportService } from './export.service';
 import { ExportsController } from './exports.controller';
+import { MetaIdMatching } from './meta-id-matching';
 import { MetaPrivacyController } from './meta-privacy.controller';
 import { PrivacyRequestsController } from './privacy-requests.controller';
 import { PurposeGuard } from './purpose.guard';
@@ -37,6 +38,7 @@ import { TenantTerminationWorker } from './tenant-termination.worker';
     ErasureService,
     DeletionRequestStore,
     DeletionRequestsService,
+    MetaIdMatching,
     ExportService,
     TenantTerminationService,
     TenantTerminationWorker,

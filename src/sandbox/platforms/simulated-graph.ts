@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MultipartForm, parseMultipart } from './multipart';
 import { SimulatedHttpServer } from './simulated-http-server';
@@ -138,6 +138,22 @@ export class SimulatedGraph extends SimulatedHttpServer {
     return this;
   }
 
+  /** The app: its access token is `{id}|{secret}`, sent with `appsecret_proof` (the app requires it). */
+  private app?: { token: string; secret: string };
+  /** A person's Page-scoped ids by app-scoped id, in the order Graph lists them. */
+  private readonly pageScoped = new Map<string, Array<{ pageId: string; id: string }>>();
+
+  registerApp(appId: string, secret: string): this {
+    this.app = { token: `${appId}|${secret}`, secret };
+    return this;
+  }
+
+  /** The person the app knows as `asid` wrote to `pageId` as `psid` (what `ids_for_pages` lists). */
+  pageScopedId(asid: string, pageId: string, psid: string): this {
+    this.pageScoped.set(asid, [...(this.pageScoped.get(asid) ?? []), { pageId, id: psid }]);
+    return this;
+  }
+
   private readonly media = new Map<
     string,
     { token: string; bytes: Buffer; mimeType: string; fileName?: string; phoneNumberId?: string; failFirst?: number[] }
@@ -247,6 +263,7 @@ export class SimulatedGraph extends SimulatedHttpServer {
     const [, nodeId, edge] = path.split('/');
     const token = call.authorization?.startsWith('Bearer ') ? call.authorization.slice(7) : undefined;
     const grant = token ? this.grants.get(token) : undefined;
+    if (edge === 'ids_for_pages' && req.method === 'GET') return this.idsForPages(call, nodeId, token, grant, url.searchParams, reply);
     if (!grant) return reply(400, { error: INVALID_TOKEN });
     const script = this.nextScripted(path);
     if (script) return reply(script.status, script.body, script.headers);
@@ -316,6 +333,44 @@ export class SimulatedGraph extends SimulatedHttpServer {
     if (req.method === 'GET' && edge === 'phone_numbers' && this.wabaNumbers.has(nodeId)) return reply(200, this.phoneNumbers(nodeId, url.searchParams));
     if (req.method === 'GET' && !edge && this.nodes.has(nodeId)) return reply(200, this.pick(this.nodes.get(nodeId)!, url.searchParams.get('fields')));
     return reply(404, { error: { code: 803, message: `no route ${req.method} ${path}` } });
+  }
+
+  /**
+   * `GET /{app-scoped-user-id}/ids_for_pages`: with the app token (and its `appsecret_proof`) every
+   * Page's id of the person, with a Page token that Page's only; `page` narrows to one Page. Paged
+   * like Graph (`limit`, `after`, `paging.next` repeating the query).
+   */
+  private idsForPages(
+    call: GraphCall,
+    asid: string,
+    token: string | undefined,
+    grant: Grant | undefined,
+    params: URLSearchParams,
+    reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
+  ): void {
+    const isApp = this.app !== undefined && token === this.app.token;
+    if (!isApp && !grant) return reply(400, { error: INVALID_TOKEN });
+    if (isApp && params.get('appsecret_proof') !== createHmac('sha256', this.app!.secret).update(token!).digest('hex')) {
+      return reply(400, { error: { message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 } });
+    }
+    const script = this.nextScripted(call.path);
+    if (script) return reply(script.status, script.body, script.headers);
+    const all = (this.pageScoped.get(asid) ?? []).filter(
+      (m) => (isApp || grant!.ids.has(m.pageId)) && (!params.get('page') || params.get('page') === m.pageId),
+    );
+    const limit = Math.min(Number(params.get('limit') ?? 25) || 25, 100);
+    const start = params.get('after') ? Number(Buffer.from(params.get('after')!, 'base64url').toString()) : 0;
+    const page = all.slice(start, start + limit);
+    const cursor = (i: number) => Buffer.from(String(i)).toString('base64url');
+    const next = new URLSearchParams(params);
+    next.set('after', cursor(start + page.length));
+    return reply(200, {
+      data: page.map((m) => ({ id: m.id, page: { id: m.pageId, name: `Page ${m.pageId}` } })),
+      paging: {
+        cursors: { before: cursor(start), after: cursor(start + page.length) },
+        ...(start + limit < all.length ? { next: `${this.url}${call.path}?${next}` } : {}),
+      },
+    });
   }
 
   /** A WABA's numbers, paged like Graph: `limit` (default 25) and an opaque `after` cursor. */
