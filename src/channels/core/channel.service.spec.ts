@@ -47,7 +47,10 @@ function harness(
       return [];
     }),
   };
-  const dbs = { forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)) };
+  const dbs = {
+    forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+    unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
+  };
   const routes = {
     claim: jest.fn(async (_kind: string, _key: string, route: { channelId: string }) =>
       opts.claim === 'other'
