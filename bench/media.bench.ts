@@ -37,15 +37,20 @@ function* fileBytes(n: number): Generator<Buffer> {
   for (let sent = 0; sent < FILE_BYTES; sent += PIECE) yield pattern.subarray(0, Math.min(PIECE, FILE_BYTES - sent));
 }
 
-/** Samples this process's RSS every 20 ms: the peak over a phase. */
+/** Samples this process's memory every 20 ms: the peak growth over a phase, of RSS and of its parts. */
 class RssPeak {
-  private peak = process.memoryUsage().rss;
-  private readonly start = this.peak;
-  private readonly timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 20);
-  stop(): number {
+  private readonly start = process.memoryUsage();
+  private readonly peak = { ...this.start };
+  private readonly timer = setInterval(() => this.sample(), 20);
+  private sample(): void {
+    const now = process.memoryUsage();
+    for (const k of ['rss', 'heapUsed', 'arrayBuffers'] as const) this.peak[k] = Math.max(this.peak[k], now[k]);
+  }
+  stop(): { rss: number; heap: number; buffers: number } {
     clearInterval(this.timer);
-    this.peak = Math.max(this.peak, process.memoryUsage().rss);
-    return (this.peak - this.start) / 1024 / 1024;
+    this.sample();
+    const mb = (k: 'rss' | 'heapUsed' | 'arrayBuffers') => (this.peak[k] - this.start[k]) / 1024 / 1024;
+    return { rss: mb('rss'), heap: mb('heapUsed'), buffers: mb('arrayBuffers') };
   }
 }
 
@@ -53,7 +58,7 @@ interface Phase {
   label: string;
   seconds: number;
   lat: number[];
-  rssGrowthMb: number;
+  growthMb: { rss: number; heap: number; buffers: number };
 }
 
 async function phase(label: string, one: (n: number) => Promise<void>): Promise<Phase> {
@@ -75,7 +80,7 @@ async function phase(label: string, one: (n: number) => Promise<void>): Promise<
   );
   const seconds = (performance.now() - started) / 1000;
   note(`${label}: ${lat.length} files in ${seconds.toFixed(1)} s`);
-  return { label, seconds, lat: lat.sort((a, b) => a - b), rssGrowthMb: rss.stop() };
+  return { label, seconds, lat: lat.sort((a, b) => a - b), growthMb: rss.stop() };
 }
 
 function uploader(port: number, token: string) {
@@ -155,7 +160,7 @@ async function main(): Promise<void> {
     const mbps = (p: Phase) => (p.lat.length * FILE_MB) / p.seconds;
     process.stdout.write(
       `\nMedia: ${UPLOADS} files of ${FILE_MB} MB, ${Math.min(CONCURRENCY, UPLOADS)} at a time, loopback; Node ${process.version}\n\n` +
-        `${''.padEnd(34)} ${'files'.padStart(6)} ${'MB/s'.padStart(8)} ${'÷ files'.padStart(8)} ${'p50 s'.padStart(7)} ${'p95 s'.padStart(7)} ${'RSS +MB'.padStart(8)}\n` +
+        `${''.padEnd(34)} ${'files'.padStart(6)} ${'MB/s'.padStart(8)} ${'÷ files'.padStart(8)} ${'p50 s'.padStart(7)} ${'p95 s'.padStart(7)} ${'RSS +MB'.padStart(8)} ${'heap +MB'.padStart(9)} ${'buffers +MB'.padStart(12)}\n` +
         [baseline, database, directory]
           .map((p) =>
             [
@@ -165,11 +170,14 @@ async function main(): Promise<void> {
               (mbps(p) / mbps(baseline)).toFixed(2).padStart(8),
               (percentile(p.lat, 50) / 1000).toFixed(2).padStart(7),
               (percentile(p.lat, 95) / 1000).toFixed(2).padStart(7),
-              p.rssGrowthMb.toFixed(0).padStart(8),
+              p.growthMb.rss.toFixed(0).padStart(8),
+              p.growthMb.heap.toFixed(0).padStart(9),
+              p.growthMb.buffers.toFixed(0).padStart(12),
             ].join(' '),
           )
           .join('\n') +
-        `\n\nRSS +MB: peak resident memory of this process (app and client) during the phase, minus before it; target < 100.\n`,
+        `\n\nRSS +MB: peak resident memory of this process (app and client) during the phase, minus before it; target < 100.\n` +
+        `heap +MB, buffers +MB: the same for the JavaScript heap and for Buffers (both count garbage not yet collected).\n`,
     );
   } finally {
     await bench?.close();
