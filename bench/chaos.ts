@@ -44,6 +44,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const DRAIN_BOUND_MS = 120_000;
 /** A duplicate whose first copy arrived at most this long before a kill is one the kill can explain. */
 const IN_FLIGHT_WINDOW_MS = 3_000;
+/** A request the dead instance wrote just before it died can be read by the fake a moment after its exit was seen. */
+const KILL_SLACK_MS = 100;
 const RUN_BOUND_MS = (SECONDS + 600) * 1000;
 const REPLY = /chaos reply (\d+)/;
 
@@ -112,7 +114,7 @@ const post = (url: string, body: string, headers: Record<string, string>) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 
 /** A duplicate is explained when its first copy arrived shortly before one of the kills. */
-const nearKill = (firstAt: number, kills: number[]) => kills.some((k) => firstAt <= k && k - firstAt <= IN_FLIGHT_WINDOW_MS);
+const nearKill = (firstAt: number, kills: number[]) => kills.some((k) => firstAt <= k + KILL_SLACK_MS && k - firstAt <= IN_FLIGHT_WINDOW_MS);
 
 async function setUp(app: AppProcess, graph: FakeGraphServer, receiver: Receiver) {
   const signup = await post(
@@ -189,7 +191,8 @@ async function main(): Promise<number> {
     const deliver = async (i: number) => {
       const { mid, raw } = webhookBody(i);
       const first = instances[Math.floor(i / 2) % 2];
-      const order = first.up ? [first, instances.find((x) => x !== first)!] : [instances.find((x) => x !== first)!, first];
+      // As a proxy does: the planned upstream even when it is down (refused at once), then the other.
+      const order = [first, instances.find((x) => x !== first)!];
       acked.set(mid, false);
       for (const [k, target] of order.entries()) {
         const ok = await post(`${target.app.url}/webhooks/meta`, raw, { 'x-hub-signature-256': signMetaBody(META_APP_SECRET, raw) }).then(
@@ -207,7 +210,7 @@ async function main(): Promise<number> {
 
     // Replies: to conversations seen so far, through either instance in turn; text n is reply n.
     const accepted = new Map<number, string>(); // reply n -> message id
-    let repliesRefused = 0;
+    const repliesRefused = new Map<string, number>(); // HTTP status or the error's name -> count
     let conversations: string[] = [];
     const reply = async (n: number) => {
       if (conversations.length === 0) return;
@@ -215,9 +218,12 @@ async function main(): Promise<number> {
       const conversationId = conversations[Math.floor(Math.random() * conversations.length)];
       const res = await post(`${target.app.url}/api/conversations/${conversationId}/messages`, JSON.stringify({ text: `chaos reply ${n}` }), {
         authorization: `Bearer ${t.token}`,
-      }).catch(() => undefined);
-      if (res?.status === 202) accepted.set(n, ((await res.json()) as { id: string }).id);
-      else repliesRefused++;
+      }).catch((err: Error) => err);
+      if (!(res instanceof Error) && res.status === 202) accepted.set(n, ((await res.json()) as { id: string }).id);
+      else {
+        const why = res instanceof Error ? ((res.cause as Error | undefined)?.message ?? res.name) : `HTTP ${res.status}`;
+        repliesRefused.set(why, (repliesRefused.get(why) ?? 0) + 1);
+      }
     };
 
     const kills: number[] = [];
@@ -249,9 +255,10 @@ async function main(): Promise<number> {
         const target = instances[victim];
         victim = 1 - victim;
         lastKill = performance.now();
-        kills.push(lastKill);
         note(`${((lastKill - started) / 1000).toFixed(0)} s: kill -9 instance ${target.name}`);
         await target.kill9();
+        // When its exit was seen: what it had sent by then may still be arriving (see KILL_SLACK_MS).
+        kills.push(performance.now());
         const t0 = performance.now();
         await restart(target);
         restartMs.push(performance.now() - t0);
@@ -337,7 +344,7 @@ interface Outcome {
   notAcked: number;
   sentToOther: number;
   accepted: Map<number, string>;
-  repliesRefused: number;
+  repliesRefused: Map<string, number>;
   graph: TimedGraph;
   receiver: Receiver;
   kills: number[];
@@ -399,6 +406,17 @@ async function report(o: Outcome): Promise<number> {
   const deliveredTwiceAtKill = repeated.filter((at) => nearKill(at[0], o.kills)).length;
   const deliveredTwiceOther = repeated.length - deliveredTwiceAtKill;
   const twoEventsForOneMessage = [...eventsOfMessage.values()].filter((s) => s.size > 1).length;
+  // What an unexplained repeat looked like: when its copies came, against the kills (seconds from the first kill).
+  const t0 = o.kills[0] ?? 0;
+  const when = (at: number[]) => at.map((x) => ((x - t0) / 1000).toFixed(1)).join(', ');
+  const unexplained = [
+    ...[...o.accepted.keys()]
+      .map((n) => o.graph.replyArrivals.get(n) ?? [])
+      .filter((at) => at.length > 1 && !nearKill(at[0], o.kills))
+      .map((at) => `reply sent at ${when(at)} s`),
+    ...repeated.filter((at) => !nearKill(at[0], o.kills)).map((at) => `event delivered at ${when(at)} s`),
+    ...[...eventsOfMessage].filter(([, ids]) => ids.size > 1).map(([id, ids]) => `message ${id} delivered under ${ids.size} event ids`),
+  ];
 
   const acked = ackedIds.length;
   const rows: Array<[string, string, string, string]> = [
@@ -408,7 +426,7 @@ async function report(o: Outcome): Promise<number> {
       'messages → webhook deliveries (event ids)',
       int(messageIds.length),
       int(deliveriesLost),
-      `${int(deliveredTwiceAtKill)} at a kill, ${int(deliveredTwiceOther + twoEventsForOneMessage)} other`,
+      `${int(deliveredTwiceAtKill)} at a kill, ${int(deliveredTwiceOther)} other, ${int(twoEventsForOneMessage)} under two event ids`,
     ],
   ];
   const restarts = o.restartMs.length ? o.restartMs.reduce((s, x) => s + x, 0) / o.restartMs.length / 1000 : NaN;
@@ -420,9 +438,15 @@ async function report(o: Outcome): Promise<number> {
       rows.map(([w, c, l, d]) => `${w.padEnd(44)} ${c.padStart(8)} ${l.padStart(6)}   ${d}`).join('\n') +
       `\n\nwebhooks not ACKed by either instance (the platform would retry them): ${int(o.notAcked)}; of those stored anyway: ${int(storedUnacked)}; ` +
       `ACKed by the second instance tried: ${int(o.sentToOther)}; inbound events not done: ${int(unfinished)}\n` +
-      `replies refused or unanswered (not counted): ${int(o.repliesRefused)}; accepted replies not recorded as sent: ${int(notRecordedSent)}; sent once: ${int(sentOnce)}\n` +
+      `replies refused or unanswered (not counted): ${[...o.repliesRefused].map(([why, n]) => `${int(n)} ${why}`).join(', ') || 'none'}; accepted replies not recorded as sent: ${int(notRecordedSent)}; sent once: ${int(sentOnce)}\n` +
       `"at a kill": the first copy reached the fake within ${IN_FLIGHT_WINDOW_MS / 1000} s before a kill -9, the instance died before recording it, ` +
-      `and the job's next holder sent it again (at-least-once towards platforms and receivers; the event id lets a receiver dedupe)\n`,
+      `and the job's next holder sent it again (at-least-once towards platforms and receivers; the event id lets a receiver dedupe)\n` +
+      (unexplained.length
+        ? `unexplained repeats (kills at ${when(o.kills)} s):\n${unexplained
+            .slice(0, 10)
+            .map((u) => `  ${u}\n`)
+            .join('')}`
+        : ''),
   );
   const failed =
     webhooksLost + storedTwice + repliesLost + sentTwiceOther + deliveriesLost + deliveredTwiceOther + twoEventsForOneMessage + o.left + unfinished > 0;
