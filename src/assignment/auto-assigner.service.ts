@@ -4,7 +4,7 @@ import { DomainEvents } from '../common/domain-events.service';
 import { RefreshingCache } from '../common/refreshing-cache';
 import { ConversationRouter } from '../conversations/conversation-router';
 import { RegionDatabases } from '../database/region-databases';
-import { afterCommit } from '../database/unit-of-work';
+import { AfterCommitWork } from '../common/after-commit-work';
 import { NotificationService } from '../notifications/notification.service';
 import { AssignmentStore, AutoTeam, Candidate } from './assignment.store';
 
@@ -27,7 +27,7 @@ export function choose(team: AutoTeam, candidates: readonly Candidate[]): Candid
 @Injectable()
 export class AutoAssigner extends ConversationRouter implements OnModuleDestroy {
   private readonly log = new Logger(AutoAssigner.name);
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work = new AfterCommitWork(this.log, 'automatic assignment');
   /**
    * Whether an organization has a team with a policy: most have none, and their inbound messages
    * should cost no extra transaction. A policy turned on shows within the TTL (the sweep's period).
@@ -56,8 +56,8 @@ export class AutoAssigner extends ConversationRouter implements OnModuleDestroy 
   }
 
   /** Resolves once the assignments started so far are done (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -67,13 +67,11 @@ export class AutoAssigner extends ConversationRouter implements OnModuleDestroy 
   private background(tenant: TenantRef, ids: string[] | undefined, ifAutomatic: boolean): void {
     // Jobs and requests hand over their own TenantRef (a principal, perhaps): keep only the tenant.
     const ref = { tenantId: tenant.tenantId, region: tenant.region };
-    afterCommit(() => {
-      const run = (ifAutomatic ? this.automatic.get(ref.tenantId, ref) : Promise.resolve({ on: true }))
-        .then(({ on }) => (on ? this.assign(ref, ids) : 0))
-        .catch((err) => this.log.warn(`automatic assignment in ${ref.tenantId} failed: ${(err as Error).message}; the sweep retries`))
-        .finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
-    });
+    this.work.start(
+      ref.tenantId,
+      () => (ifAutomatic ? this.automatic.get(ref.tenantId, ref) : Promise.resolve({ on: true })).then(({ on }) => (on ? this.assign(ref, ids) : 0)),
+      '; the sweep retries',
+    );
   }
 
   /**

@@ -5,7 +5,7 @@ import { closedSince } from '../../libs/policy/src';
 import { AutoReplies } from '../conversations/conversation-router';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
-import { afterCommit } from '../database/unit-of-work';
+import { AfterCommitWork } from '../common/after-commit-work';
 import { BusinessHoursStore } from './business-hours.store';
 
 /**
@@ -19,7 +19,7 @@ import { BusinessHoursStore } from './business-hours.store';
 @Injectable()
 export class AutoReplier extends AutoReplies implements OnModuleDestroy {
   private readonly log = new Logger(AutoReplier.name);
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work = new AfterCommitWork(this.log, 'automatic reply');
 
   constructor(
     private readonly dbs: RegionDatabases,
@@ -33,16 +33,11 @@ export class AutoReplier extends AutoReplies implements OnModuleDestroy {
   arrived(tenant: TenantRef, conversationIds: string[]): void {
     if (conversationIds.length === 0) return;
     const ref = { tenantId: tenant.tenantId, region: tenant.region };
-    afterCommit(() => {
-      const run = this.reply(ref, conversationIds)
-        .catch((err) => this.log.warn(`automatic reply in ${ref.tenantId} failed: ${(err as Error).message}`))
-        .finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
-    });
+    this.work.start(ref.tenantId, () => this.reply(ref, conversationIds));
   }
 
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 
   async onModuleDestroy(): Promise<void> {

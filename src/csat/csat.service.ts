@@ -5,7 +5,7 @@ import { CSAT_CHANNEL_KINDS, CsatLanguage, csatAskText } from '../../libs/policy
 import { Satisfaction } from '../conversations/conversation-router';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
-import { afterCommit } from '../database/unit-of-work';
+import { AfterCommitWork } from '../common/after-commit-work';
 import { CsatLinks } from './csat-links';
 import { ANSWER_BY_REPLY_DAYS, AnsweredVia, CsatSettings, CsatStore, ResolvedConversation } from './csat.store';
 
@@ -25,7 +25,7 @@ const asks = (kind: string) => (CSAT_CHANNEL_KINDS as readonly string[]).include
 @Injectable()
 export class CsatService extends Satisfaction implements OnModuleDestroy {
   private readonly log = new Logger(CsatService.name);
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work = new AfterCommitWork(this.log, 'satisfaction survey');
 
   constructor(
     private readonly dbs: RegionDatabases,
@@ -57,16 +57,11 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
 
   resolved(tenant: TenantRef, conversationIds: string[]): void {
     const ref = { tenantId: tenant.tenantId, region: tenant.region };
-    afterCommit(() => {
-      const run = this.askAll(ref, conversationIds)
-        .catch((err) => this.log.warn(`satisfaction survey in ${ref.tenantId} failed: ${(err as Error).message}`))
-        .finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
-    });
+    this.work.start(ref.tenantId, () => this.askAll(ref, conversationIds));
   }
 
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 
   async onModuleDestroy(): Promise<void> {
