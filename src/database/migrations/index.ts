@@ -55,6 +55,7 @@ import { EventLog1767390000019 } from './region/1767390000019-event-log';
 import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
+import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -104,6 +105,7 @@ export const REGION_MIGRATIONS = [
   JobLeases1767950000000,
   SendSlots1767950000001,
   WebchatUploads1767960000000,
+  InboundMessagesIndex1767970000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
