@@ -8,6 +8,7 @@ import type { components } from '../api/schema';
 import { toast } from '../components/Toasts';
 import { formatNumber, formatSeconds } from '../lib/format';
 import { useTeams } from './settings/TeamsSettings';
+import { errorText } from '../lib/errorText';
 
 type Report = components['schemas']['ConversationReportResponse'];
 type Row = Report['items'][number];
@@ -15,7 +16,6 @@ type GroupBy = Report['groupBy'];
 const GROUPS: GroupBy[] = ['day', 'channel', 'team', 'agent'];
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
 
 /** Managers' numbers over a date range: per day, channel, team or agent, with CSAT, and the same as CSV. */
 export function ReportsPage() {

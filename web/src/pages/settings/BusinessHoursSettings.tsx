@@ -2,17 +2,17 @@ import { Badge, Button, Card, Checkbox, Group, Select, Stack, Table, TextInput, 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
 import type { components } from '../../api/schema';
 import { toast } from '../../components/Toasts';
 import { useTeams } from './TeamsSettings';
+import { errorText } from '../../lib/errorText';
 
 type Hours = components['schemas']['BusinessHoursResponse'];
 type Day = Hours['weekly'][number]['day'];
 const DAYS: Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
 const browserTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** One interval per day is what the screen edits; the API takes several. */

@@ -2,14 +2,13 @@ import { Button, Card, Group, Select, Stack, Switch, Text, TextInput } from '@ma
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
 import type { components } from '../../api/schema';
 import { toast } from '../../components/Toasts';
+import { errorText } from '../../lib/errorText';
 
 type Settings = components['schemas']['CsatSettingsResponse'];
-
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
 
 /** Per channel: whether resolved conversations ask the customer for a rating, and in which words. */
 export function CsatSettings() {

@@ -2,13 +2,13 @@ import { Alert, Anchor, Badge, Button, Card, Group, NumberInput, Select, Stack, 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { getSession } from '../../api/session';
 import type { AccessGrant, ChannelKind } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
+import { errorText } from '../../lib/errorText';
 
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
 const KINDS: ChannelKind[] = ['messenger', 'instagram', 'whatsapp', 'telegram', 'email', 'webchat', 'sms'];
 
 interface DeletionView {

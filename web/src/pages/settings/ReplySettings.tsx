@@ -2,11 +2,10 @@ import { ActionIcon, Alert, Badge, Button, Card, ColorInput, Group, Stack, Table
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { useCannedResponses, useLabels } from '../../api/queries';
 import { toast } from '../../components/Toasts';
-
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
+import { errorText } from '../../lib/errorText';
 
 /** Labels agents put on conversations: a name and a colour. */
 function LabelSettings() {

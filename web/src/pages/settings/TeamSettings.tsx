@@ -2,14 +2,13 @@ import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Select,
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { useChannels, useUsers } from '../../api/queries';
 import type { Session } from '../../api/session';
 import type { Invitation, Retention, WebhookDelivery, WebhookSubscription } from '../../api/types';
 import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
-
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
+import { errorText } from '../../lib/errorText';
 
 export function UserSettings({ session }: { session: Session }) {
   const { t, i18n } = useTranslation();

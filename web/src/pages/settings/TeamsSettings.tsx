@@ -2,16 +2,15 @@ import { Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Sw
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../../api/client';
+import { api, unwrap } from '../../api/client';
 import { useChannels, useUsers } from '../../api/queries';
 import type { components } from '../../api/schema';
 import { toast } from '../../components/Toasts';
+import { errorText } from '../../lib/errorText';
 
 type Team = components['schemas']['TeamResponse'];
 type Policy = Team['assignmentPolicy'];
 const POLICIES: Policy[] = ['manual', 'round_robin', 'least_loaded'];
-
-const errorText = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : String((err as Error)?.message ?? err));
 
 export function useTeams() {
   return useQuery({ queryKey: ['teams'], queryFn: async () => (await unwrap<{ items: Team[] }>(api.GET('/api/teams'))).items });
