@@ -56,6 +56,7 @@ import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
+import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -106,6 +107,7 @@ export const REGION_MIGRATIONS = [
   SendSlots1767950000001,
   WebchatUploads1767960000000,
   InboundMessagesIndex1767970000000,
+  SearchPlanChoice1768500000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
