@@ -1,9 +1,9 @@
 import { Select } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../api/client';
+import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { toast } from './Toasts';
+import { useChange } from '../lib/useChange';
 
 type Agent = components['schemas']['AgentResponse'];
 type Availability = Agent['availability'];
@@ -17,16 +17,11 @@ const COLOURS: Record<Availability, string> = {
 /** The signed-in person's own availability: online takes automatically assigned conversations, away and offline do not. */
 export function AvailabilitySwitch({ userId }: { userId: string }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const agents = useQuery({ queryKey: ['agents'], queryFn: async () => (await unwrap<{ items: Agent[] }>(api.GET('/api/agents'))).items });
   const mine = agents.data?.find((a) => a.userId === userId)?.availability ?? null;
-  const set = useMutation({
-    mutationFn: (availability: Availability) => unwrap<Agent>(api.PUT('/api/agents/me/availability', { body: { availability } })),
-    onSuccess: (a) => {
-      toast(t('availability.changed', { status: t(`availability.${a.availability}`) }));
-      void qc.invalidateQueries({ queryKey: ['agents'] });
-    },
-    onError: (err) => toast(err instanceof ApiError ? `${err.message} (${err.code})` : String(err), 'red'),
+  const set = useChange((availability: Availability) => unwrap<Agent>(api.PUT('/api/agents/me/availability', { body: { availability } })), {
+    done: (a) => t('availability.changed', { status: t(`availability.${a.availability}`) }),
+    invalidates: [['agents']],
   });
   return (
     <Select

@@ -1,5 +1,5 @@
 import { ActionIcon, Button, Group, Indicator, Popover, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
@@ -7,6 +7,7 @@ import { type Session, isManager } from '../api/session';
 import type { Notification, Page } from '../api/types';
 import { formatTime } from '../lib/format';
 import { navigate } from '../router';
+import { useChange } from '../lib/useChange';
 
 /** Kinds with words of their own; channel notices and the rest show the server's message. */
 const KIND_KEYS: Record<string, 'assigned' | 'mention' | 'message'> = {
@@ -37,11 +38,8 @@ export function NotificationsBell({ session }: { session: Session }) {
     queryFn: () => unwrap<Page<Notification>>(api.GET('/api/notifications', { params: { query: { limit: 20 } } })),
   });
   const refresh = () => void qc.invalidateQueries({ queryKey: ['notifications'] });
-  const readOne = useMutation({
-    mutationFn: (id: string) => unwrap(api.POST('/api/notifications/{id}/read', { params: { path: { id } } })),
-    onSuccess: refresh,
-  });
-  const readAll = useMutation({ mutationFn: () => unwrap(api.POST('/api/notifications/read-all')), onSuccess: refresh });
+  const readOne = useChange((id: string) => unwrap(api.POST('/api/notifications/{id}/read', { params: { path: { id } } })), { onDone: refresh });
+  const readAll = useChange(() => unwrap(api.POST('/api/notifications/read-all')), { onDone: refresh });
 
   const count = unread.data?.items.length ?? 0;
   const countText = unread.data?.nextCursor ? `${count}+` : String(count);

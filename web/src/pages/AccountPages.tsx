@@ -1,11 +1,11 @@
 import { Alert, Anchor, Button, Container, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api/client';
 import { type TokenPair, setTokens } from '../api/session';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { navigate } from '../router';
+import { useChange } from '../lib/useChange';
 
 /** The pages a mailed link opens (/account/...), and the request for a reset link. */
 export type AccountPage = 'forgot-password' | 'reset-password' | 'accept-invitation' | 'verify-email';
@@ -94,7 +94,7 @@ const onSubmit = (run: () => void) => (e: FormEvent) => {
 function ForgotPassword() {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
-  const request = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/password-reset', { body: { email } })) });
+  const request = useChange(() => unwrap(api.POST('/api/auth/password-reset', { body: { email } })), { inlineError: true });
   return (
     <Frame title={t('account.forgotTitle')}>
       {request.isSuccess ? (
@@ -120,7 +120,7 @@ function ForgotPassword() {
 function ResetPassword() {
   const { t } = useTranslation();
   const [password, setPassword] = useState('');
-  const confirm = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/password-reset/confirm', { body: { token: linkToken(), password } })) });
+  const confirm = useChange(() => unwrap(api.POST('/api/auth/password-reset/confirm', { body: { token: linkToken(), password } })), { inlineError: true });
   return (
     <Frame title={t('account.resetTitle')}>
       {confirm.isSuccess ? (
@@ -147,16 +147,19 @@ function AcceptInvitation() {
   const { t, i18n } = useTranslation();
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
-  const accept = useMutation({
-    mutationFn: () =>
+  const accept = useChange(
+    () =>
       unwrap<TokenPair>(
         api.POST('/api/auth/invitations/accept', { body: { token: linkToken(), displayName, password, locale: i18n.language === 'ru' ? 'ru' : 'en' } }),
       ),
-    onSuccess: (pair) => {
-      setTokens(pair);
-      navigate('/inbox', { replace: true });
+    {
+      onDone: (pair) => {
+        setTokens(pair);
+        navigate('/inbox', { replace: true });
+      },
+      inlineError: true,
     },
-  });
+  );
   return (
     <Frame title={t('account.invitationTitle')}>
       <Text size="sm" c="dimmed">
@@ -185,7 +188,7 @@ function AcceptInvitation() {
 
 function VerifyEmail() {
   const { t } = useTranslation();
-  const verify = useMutation({ mutationFn: () => unwrap(api.POST('/api/auth/verify-email', { body: { token: linkToken() } })) });
+  const verify = useChange(() => unwrap(api.POST('/api/auth/verify-email', { body: { token: linkToken() } })), { inlineError: true });
   const { mutate } = verify;
   // The link works once: never spend it twice (StrictMode runs effects twice in development).
   const spent = useRef(false);

@@ -1,13 +1,12 @@
 import { Badge, Button, Card, Checkbox, Group, Select, Stack, Table, TextInput, Textarea, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
 import type { components } from '../../api/schema';
-import { toast } from '../../components/Toasts';
 import { useTeams } from './TeamsSettings';
-import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 type Hours = components['schemas']['BusinessHoursResponse'];
 type Day = Hours['weekly'][number]['day'];
@@ -33,7 +32,6 @@ const weeklyOf = (rows: Record<Day, DayRow>) => DAYS.filter((d) => rows[d].open)
 /** Business hours per channel or team: the weekly schedule in its time zone, holidays, and the automatic replies. */
 export function BusinessHoursSettings() {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const channels = useChannels();
   const teams = useTeams();
   const hours = useQuery({
@@ -46,21 +44,16 @@ export function BusinessHoursSettings() {
     ...(channels.data ?? []).filter((c) => !taken.has(c.id)).map((c) => ({ value: `channel:${c.id}`, label: t('hours.channel', { name: c.name }) })),
     ...(teams.data ?? []).filter((x) => !taken.has(x.id)).map((x) => ({ value: `team:${x.id}`, label: t('hours.team', { name: x.name }) })),
   ];
-  const create = useMutation({
-    mutationFn: () => {
+  const create = useChange(
+    () => {
       const [kind, id] = owner!.split(':');
       const weekly = DAYS.slice(0, 5).map((day) => ({ day, open: '09:00', close: '18:00' }));
       return unwrap<Hours>(
         api.POST('/api/business-hours', { body: { ...(kind === 'channel' ? { channelId: id } : { teamId: id }), timeZone: browserTimeZone(), weekly } }),
       );
     },
-    onSuccess: () => {
-      toast(t('hours.created'));
-      setOwner(null);
-      void qc.invalidateQueries({ queryKey: ['business-hours'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
-  });
+    { done: t('hours.created'), invalidates: [['business-hours']], onDone: () => setOwner(null) },
+  );
   const ownerName = (h: Hours) =>
     h.channelId
       ? t('hours.channel', { name: channels.data?.find((c) => c.id === h.channelId)?.name ?? h.channelId })
@@ -84,15 +77,14 @@ export function BusinessHoursSettings() {
 
 function HoursCard({ hours, title }: { hours: Hours; title: string }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const [timeZone, setTimeZone] = useState(hours.timeZone);
   const [rows, setRows] = useState(rowsOf(hours.weekly));
   const [holidays, setHolidays] = useState(hours.holidays.join(', '));
   const [outOfOffice, setOutOfOffice] = useState(hours.outOfOfficeReply ?? '');
   const [greeting, setGreeting] = useState(hours.greeting ?? '');
   const setRow = (d: Day, change: Partial<DayRow>) => setRows({ ...rows, [d]: { ...rows[d], ...change } });
-  const save = useMutation({
-    mutationFn: () =>
+  const save = useChange(
+    () =>
       unwrap<Hours>(
         api.PATCH('/api/business-hours/{id}', {
           params: { path: { id: hours.id } },
@@ -108,19 +100,11 @@ function HoursCard({ hours, title }: { hours: Hours; title: string }) {
           },
         }),
       ),
-    onSuccess: () => {
-      toast(t('hours.saved'));
-      void qc.invalidateQueries({ queryKey: ['business-hours'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
-  });
-  const remove = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/api/business-hours/{id}', { params: { path: { id: hours.id } } })),
-    onSuccess: () => {
-      toast(t('hours.deleted'));
-      void qc.invalidateQueries({ queryKey: ['business-hours'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
+    { done: t('hours.saved'), invalidates: [['business-hours']] },
+  );
+  const remove = useChange(() => unwrap(api.DELETE('/api/business-hours/{id}', { params: { path: { id: hours.id } } })), {
+    done: t('hours.deleted'),
+    invalidates: [['business-hours']],
   });
   const headingId = `hours-${hours.id}`;
   return (

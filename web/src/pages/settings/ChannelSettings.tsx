@@ -1,12 +1,11 @@
 import { Alert, Badge, Button, Card, Code, CopyButton, Group, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
 import type { Channel, ChannelKind } from '../../api/types';
-import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
+import { useChange } from '../../lib/useChange';
 
 interface Field {
   /** Where the value goes: config.<key>, config.smtp.<key> or credentials.<key>. */
@@ -90,15 +89,14 @@ export function webhookUrlOf(c: Channel, origin: string): string | null {
 
 export function ChannelSettings() {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   const channels = useChannels();
   const [kind, setKind] = useState<ChannelKind>('webchat');
   const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
   const [revealed, setRevealed] = useState<{ id: string; secret: string } | null>(null);
 
-  const connect = useMutation({
-    mutationFn: () => {
+  const connect = useChange(
+    () => {
       const body: { kind: ChannelKind; name: string; config: Record<string, unknown>; credentials: Record<string, unknown> } = {
         kind,
         name: name.trim(),
@@ -113,21 +111,20 @@ export function ChannelSettings() {
       }
       return unwrap<Channel & { identitySecret?: string }>(api.POST('/api/channels', { body }));
     },
-    onSuccess: (c) => {
-      toast(t('channels.connected'));
-      setValues({});
-      setName('');
-      if (c.identitySecret) setRevealed({ id: c.id, secret: c.identitySecret });
-      void qc.invalidateQueries({ queryKey: ['channels'] });
+    {
+      done: t('channels.connected'),
+      invalidates: [['channels']],
+      onDone: (c) => {
+        setValues({});
+        setName('');
+        if (c.identitySecret) setRevealed({ id: c.id, secret: c.identitySecret });
+      },
+      inlineError: true,
     },
-  });
-  const disconnect = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/channels/{id}', { params: { path: { id } } })),
-    onSuccess: () => {
-      toast(t('channels.disconnected'));
-      void qc.invalidateQueries({ queryKey: ['channels'] });
-    },
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
+  );
+  const disconnect = useChange((id: string) => unwrap(api.DELETE('/api/channels/{id}', { params: { path: { id } } })), {
+    done: t('channels.disconnected'),
+    invalidates: [['channels']],
   });
 
   const submit = (e: FormEvent) => {

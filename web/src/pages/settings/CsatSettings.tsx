@@ -1,12 +1,11 @@
 import { Button, Card, Group, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
 import type { components } from '../../api/schema';
-import { toast } from '../../components/Toasts';
-import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 type Settings = components['schemas']['CsatSettingsResponse'];
 
@@ -33,22 +32,17 @@ export function CsatSettings() {
 
 function CsatCard({ settings, name }: { settings: Settings; name: string }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const [form, setForm] = useState({ enabled: settings.enabled, language: settings.language, question: settings.question ?? '' });
-  const save = useMutation({
-    mutationFn: () =>
+  const save = useChange(
+    () =>
       unwrap<Settings>(
         api.PUT('/api/csat/settings/{channelId}', {
           params: { path: { channelId: settings.channelId } },
           body: { enabled: form.enabled, language: form.language, question: form.question.trim() || null },
         }),
       ),
-    onSuccess: () => {
-      toast(t('csat.saved'));
-      void qc.invalidateQueries({ queryKey: ['csat-settings'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
-  });
+    { done: t('csat.saved'), invalidates: [['csat-settings']] },
+  );
   if (!settings.supported)
     return (
       <Card withBorder>

@@ -1,13 +1,13 @@
 import { Alert, Anchor, Badge, Button, Card, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { getSession } from '../../api/session';
 import type { AccessGrant, ChannelKind } from '../../api/types';
-import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 const KINDS: ChannelKind[] = ['messenger', 'instagram', 'whatsapp', 'telegram', 'email', 'webchat', 'sms'];
 
@@ -26,20 +26,23 @@ export function PrivacySettings() {
   const [channelKind, setChannelKind] = useState<ChannelKind>('messenger');
   const [externalId, setExternalId] = useState('');
   const [done, setDone] = useState<DeletionView[]>([]);
-  const request = useMutation({
-    mutationFn: () =>
+  const request = useChange(
+    () =>
       unwrap<DeletionView>(
         api.POST('/api/privacy/deletion-requests', {
           body: by === 'contact' ? { contactId: contactId.trim() } : { channelKind, externalId: externalId.trim() },
         }),
       ),
-    onSuccess: (v) => {
-      toast(t('privacyPage.requested'));
-      setDone([v, ...done]);
-      setContactId('');
-      setExternalId('');
+    {
+      done: t('privacyPage.requested'),
+      onDone: (v) => {
+        setDone([v, ...done]);
+        setContactId('');
+        setExternalId('');
+      },
+      inlineError: true,
     },
-  });
+  );
   return (
     <Stack maw={640}>
       <Text size="sm">{t('privacyPage.hint')}</Text>
@@ -117,7 +120,7 @@ async function download(path: string, filename: string): Promise<void> {
 
 export function ExportSettings() {
   const { t } = useTranslation();
-  const run = useMutation({ mutationFn: ([path, name]: [string, string]) => download(path, name), onError: (err) => toast(errorText(err), 'red') });
+  const run = useChange(([path, name]: [string, string]) => download(path, name));
   return (
     <Stack maw={640}>
       <Text size="sm">{t('exportsPage.hint')}</Text>
@@ -180,21 +183,15 @@ export function AuditSettings() {
 
 export function AccessSettings() {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   const grants = useQuery({ queryKey: ['grants'], queryFn: async () => (await unwrap<{ items: AccessGrant[] }>(api.GET('/api/access-grants'))).items });
   const [minutes, setMinutes] = useState<number>(60);
   const [reason, setReason] = useState('');
-  const grant = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/access-grants', { body: { minutes, reason: reason.trim() } })),
-    onSuccess: () => {
-      setReason('');
-      void qc.invalidateQueries({ queryKey: ['grants'] });
-    },
+  const grant = useChange(() => unwrap(api.POST('/api/access-grants', { body: { minutes, reason: reason.trim() } })), {
+    invalidates: [['grants']],
+    onDone: () => setReason(''),
+    inlineError: true,
   });
-  const revoke = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/access-grants/{id}', { params: { path: { id } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['grants'] }),
-  });
+  const revoke = useChange((id: string) => unwrap(api.DELETE('/api/access-grants/{id}', { params: { path: { id } } })), { invalidates: [['grants']] });
   return (
     <Stack maw={720}>
       {(grants.data ?? []).map((g) => (

@@ -1,11 +1,11 @@
 import { ActionIcon, Alert, Badge, Button, Card, ColorInput, Group, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useCannedResponses, useLabels } from '../../api/queries';
-import { toast } from '../../components/Toasts';
 import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 /** Labels agents put on conversations: a name and a colour. */
 function LabelSettings() {
@@ -14,19 +14,15 @@ function LabelSettings() {
   const labels = useLabels();
   const [form, setForm] = useState({ name: '', colour: '#1f77b4' });
   const refresh = () => void qc.invalidateQueries({ queryKey: ['labels'] });
-  const add = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/labels', { body: form })),
-    onSuccess: () => {
-      toast(t('replies.labelAdded'));
+  const add = useChange(() => unwrap(api.POST('/api/labels', { body: form })), {
+    done: t('replies.labelAdded'),
+    onDone: () => {
       setForm({ name: '', colour: form.colour });
       refresh();
     },
+    inlineError: true,
   });
-  const remove = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/labels/{id}', { params: { path: { id } } })),
-    onSuccess: refresh,
-    onError: (err) => toast(errorText(err), 'red'),
-  });
+  const remove = useChange((id: string) => unwrap(api.DELETE('/api/labels/{id}', { params: { path: { id } } })), { onDone: refresh });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     add.mutate();
@@ -107,19 +103,15 @@ function CannedResponseSettings() {
   const canned = useCannedResponses('');
   const [form, setForm] = useState({ shortCode: '', text: '' });
   const refresh = () => void qc.invalidateQueries({ queryKey: ['canned-responses'] });
-  const add = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/canned-responses', { body: form })),
-    onSuccess: () => {
-      toast(t('replies.cannedAdded'));
+  const add = useChange(() => unwrap(api.POST('/api/canned-responses', { body: form })), {
+    done: t('replies.cannedAdded'),
+    onDone: () => {
       setForm({ shortCode: '', text: '' });
       refresh();
     },
+    inlineError: true,
   });
-  const remove = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/canned-responses/{id}', { params: { path: { id } } })),
-    onSuccess: refresh,
-    onError: (err) => toast(errorText(err), 'red'),
-  });
+  const remove = useChange((id: string) => unwrap(api.DELETE('/api/canned-responses/{id}', { params: { path: { id } } })), { onDone: refresh });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     add.mutate();

@@ -1,10 +1,10 @@
 import { Alert, Button, Card, Code, Group, Select, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../../api/client';
 import { useChannels } from '../../api/queries';
-import { toast } from '../../components/Toasts';
+import { useChange } from '../../lib/useChange';
 
 interface Received {
   to: string;
@@ -19,7 +19,6 @@ interface Received {
  */
 export function SandboxPanel() {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const status = useQuery({ queryKey: ['sandbox'], queryFn: () => unwrap<{ active: boolean }>(api.GET('/api/sandbox')) });
   const channels = useChannels();
   const [channelId, setChannelId] = useState<string | null>(null);
@@ -35,15 +34,11 @@ export function SandboxPanel() {
     refetchInterval: 2000,
     queryFn: async () => (await unwrap<{ items: Received[] }>(api.GET('/api/sandbox/outbox', { params: { query: { channelId: chosen! } } }))).items,
   });
-  const send = useMutation({
-    mutationFn: () =>
+  const send = useChange(
+    () =>
       unwrap(api.POST('/api/sandbox/inbound', { body: { channelId: chosen!, text: text.trim(), ...(customer.trim() ? { customer: customer.trim() } : {}) } })),
-    onSuccess: () => {
-      toast(t('sandbox.sent'));
-      setText('');
-      void qc.invalidateQueries({ queryKey: ['conversations'] });
-    },
-  });
+    { done: t('sandbox.sent'), invalidates: [['conversations']], onDone: () => setText(''), inlineError: true },
+  );
 
   if (!status.data?.active) return null;
   const submit = (e: FormEvent) => {

@@ -1,5 +1,5 @@
 import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
@@ -9,43 +9,33 @@ import type { Invitation, Retention, WebhookDelivery, WebhookSubscription } from
 import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
 import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 export function UserSettings({ session }: { session: Session }) {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   const users = useUsers(true);
   const invitations = useQuery({
     queryKey: ['invitations'],
     queryFn: async () => (await unwrap<{ items: Invitation[] }>(api.GET('/api/users/invitations'))).items,
   });
   const [form, setForm] = useState({ email: '', role: 'agent' as 'agent' | 'admin' });
-  const invite = useMutation({
-    mutationFn: () => unwrap<Invitation>(api.POST('/api/users/invitations', { body: form })),
-    onSuccess: (sent) => {
+  const invite = useChange(() => unwrap<Invitation>(api.POST('/api/users/invitations', { body: form })), {
+    invalidates: [['invitations']],
+    onDone: (sent) => {
       toast(sent.mailSent === false ? t('users.inviteNotMailed') : t('users.invited', { email: sent.email }), sent.mailSent === false ? 'red' : undefined);
       setForm({ email: '', role: 'agent' });
-      void qc.invalidateQueries({ queryKey: ['invitations'] });
     },
+    inlineError: true,
   });
-  const revoke = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/users/invitations/{id}', { params: { path: { id } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['invitations'] }),
-    onError: (err) => toast(errorText(err), 'red'),
-  });
-  const setActive = useMutation({
-    mutationFn: (u: { id: string; active: boolean }) => unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { active: u.active } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['users'] }),
-    onError: (err) => toast(errorText(err), 'red'),
-  });
-  const setRole = useMutation({
-    mutationFn: (u: { id: string; role: 'agent' | 'admin' }) =>
-      unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { role: u.role } })),
-    onSuccess: () => {
-      toast(t('users.roleChanged'));
-      void qc.invalidateQueries({ queryKey: ['users'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
-  });
+  const revoke = useChange((id: string) => unwrap(api.DELETE('/api/users/invitations/{id}', { params: { path: { id } } })), { invalidates: [['invitations']] });
+  const setActive = useChange(
+    (u: { id: string; active: boolean }) => unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { active: u.active } })),
+    { invalidates: [['users']] },
+  );
+  const setRole = useChange(
+    (u: { id: string; role: 'agent' | 'admin' }) => unwrap(api.PATCH('/api/users/{id}', { params: { path: { id: u.id } }, body: { role: u.role } })),
+    { done: t('users.roleChanged'), invalidates: [['users']] },
+  );
   const submit = (e: FormEvent) => {
     e.preventDefault();
     invite.mutate();
@@ -185,19 +175,16 @@ export function RetentionSettings() {
     setDefaultDays(current.data.defaultDays === null ? '' : String(current.data.defaultDays));
     setPerChannel(Object.fromEntries(Object.entries(current.data.channels).map(([k, v]) => [k, String(v)])));
   }, [current.data]);
-  const save = useMutation({
-    mutationFn: () => {
+  const save = useChange(
+    () => {
       const channelsBody: Record<string, number> = {};
       for (const [id, v] of Object.entries(perChannel)) if (v.trim()) channelsBody[id] = Number(v);
       return unwrap<Retention>(
         api.PUT('/api/settings/retention', { body: { defaultDays: defaultDays.trim() ? Number(defaultDays) : null, channels: channelsBody } }),
       );
     },
-    onSuccess: (r) => {
-      qc.setQueryData(['retention'], r);
-      toast(t('retention.saved'));
-    },
-  });
+    { done: t('retention.saved'), onDone: (r) => qc.setQueryData(['retention'], r), inlineError: true },
+  );
   return (
     <form
       onSubmit={(e) => {
@@ -247,7 +234,6 @@ const PURPOSES = ['service_delivery', 'legal_obligation', 'customer_export', 'cr
 
 export function WebhookSettings() {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   const list = useQuery({
     queryKey: ['webhooks'],
     queryFn: async () => (await unwrap<{ items: WebhookSubscription[] }>(api.GET('/api/webhook-subscriptions'))).items,
@@ -257,22 +243,24 @@ export function WebhookSettings() {
   const [purpose, setPurpose] = useState<string>('service_delivery');
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const add = useMutation({
-    mutationFn: () =>
+  const add = useChange(
+    () =>
       unwrap<WebhookSubscription>(
         api.POST('/api/webhook-subscriptions', {
           body: { url: url.trim(), events: events as (typeof EVENTS)[number][], purpose: purpose as (typeof PURPOSES)[number] },
         }),
       ),
-    onSuccess: (s) => {
-      setSecret(s.secret ?? null);
-      setUrl('');
-      void qc.invalidateQueries({ queryKey: ['webhooks'] });
+    {
+      invalidates: [['webhooks']],
+      onDone: (s) => {
+        setSecret(s.secret ?? null);
+        setUrl('');
+      },
+      inlineError: true,
     },
-  });
-  const remove = useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE('/api/webhook-subscriptions/{id}', { params: { path: { id } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['webhooks'] }),
+  );
+  const remove = useChange((id: string) => unwrap(api.DELETE('/api/webhook-subscriptions/{id}', { params: { path: { id } } })), {
+    invalidates: [['webhooks']],
   });
   return (
     <Stack>

@@ -1,12 +1,11 @@
 import { Badge, Button, Card, Group, MultiSelect, NumberInput, Select, Stack, Switch, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useChannels, useUsers } from '../../api/queries';
 import type { components } from '../../api/schema';
-import { toast } from '../../components/Toasts';
-import { errorText } from '../../lib/errorText';
+import { useChange } from '../../lib/useChange';
 
 type Team = components['schemas']['TeamResponse'];
 type Policy = Team['assignmentPolicy'];
@@ -19,23 +18,16 @@ export function useTeams() {
 /** Teams: who is in each, which channels route to it, and how its new conversations are assigned. */
 export function TeamsSettings() {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const teams = useTeams();
   const [name, setName] = useState('');
   const visibility = useQuery({ queryKey: ['visibility'], queryFn: () => unwrap<{ restricted: boolean }>(api.GET('/api/settings/visibility')) });
-  const restrict = useMutation({
-    mutationFn: (restricted: boolean) => unwrap(api.PUT('/api/settings/visibility', { body: { restricted } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['visibility'] }),
-    onError: (err) => toast(errorText(err), 'red'),
+  const restrict = useChange((restricted: boolean) => unwrap(api.PUT('/api/settings/visibility', { body: { restricted } })), {
+    invalidates: [['visibility']],
   });
-  const create = useMutation({
-    mutationFn: () => unwrap<Team>(api.POST('/api/teams', { body: { name } })),
-    onSuccess: () => {
-      toast(t('teams.created'));
-      setName('');
-      void qc.invalidateQueries({ queryKey: ['teams'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
+  const create = useChange(() => unwrap<Team>(api.POST('/api/teams', { body: { name } })), {
+    done: t('teams.created'),
+    invalidates: [['teams']],
+    onDone: () => setName(''),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -68,7 +60,6 @@ export function TeamsSettings() {
 
 function TeamCard({ team }: { team: Team }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const users = useUsers(true);
   const channels = useChannels();
   const [form, setForm] = useState({
@@ -78,21 +69,13 @@ function TeamCard({ team }: { team: Team }) {
     memberIds: team.memberIds,
     channelIds: team.channelIds,
   });
-  const save = useMutation({
-    mutationFn: () => unwrap<Team>(api.PATCH('/api/teams/{id}', { params: { path: { id: team.id } }, body: form })),
-    onSuccess: () => {
-      toast(t('teams.saved'));
-      void qc.invalidateQueries({ queryKey: ['teams'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
+  const save = useChange(() => unwrap<Team>(api.PATCH('/api/teams/{id}', { params: { path: { id: team.id } }, body: form })), {
+    done: t('teams.saved'),
+    invalidates: [['teams']],
   });
-  const remove = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/api/teams/{id}', { params: { path: { id: team.id } } })),
-    onSuccess: () => {
-      toast(t('teams.deleted'));
-      void qc.invalidateQueries({ queryKey: ['teams'] });
-    },
-    onError: (err) => toast(errorText(err), 'red'),
+  const remove = useChange(() => unwrap(api.DELETE('/api/teams/{id}', { params: { path: { id: team.id } } })), {
+    done: t('teams.deleted'),
+    invalidates: [['teams']],
   });
   const headingId = `team-${team.id}`;
   return (

@@ -1,0 +1,34 @@
+import { type QueryKey, useMutation, useQueryClient } from '@tanstack/react-query';
+import { toast } from '../components/Toasts';
+import { errorText } from './errorText';
+
+export interface ChangeOptions<TResult> {
+  /** A toast when it worked: fixed words, or words chosen from the answer (undefined: none). */
+  done?: string | ((result: TResult) => string | undefined);
+  /** Queries the change makes stale: refetched once it worked. */
+  invalidates?: QueryKey[];
+  /** Anything else to do with the answer (clear a form, keep a one-time secret). */
+  onDone?: (result: TResult) => void;
+  /** The screen shows `error` itself, next to the form: no toast then. */
+  inlineError?: boolean;
+}
+
+/**
+ * A change made through the API from a screen: once it worked, what it made stale is refetched and
+ * a toast says so; a refusal shows the API's message and code, the same way on every screen.
+ */
+export function useChange<TArgs = void, TResult = unknown>(run: (args: TArgs) => Promise<TResult>, options: ChangeOptions<TResult> = {}) {
+  const qc = useQueryClient();
+  return useMutation<TResult, Error, TArgs>({
+    mutationFn: run,
+    onSuccess: (result) => {
+      const words = typeof options.done === 'function' ? options.done(result) : options.done;
+      if (words) toast(words);
+      for (const queryKey of options.invalidates ?? []) void qc.invalidateQueries({ queryKey });
+      options.onDone?.(result);
+    },
+    onError: (err) => {
+      if (!options.inlineError) toast(errorText(err), 'red');
+    },
+  });
+}
