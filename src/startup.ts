@@ -6,6 +6,7 @@ import { AppConfig, InvalidConfigError } from './config/app-config';
 import { nodeSupportWarning } from './config/node-support';
 import { RegionDatabases } from './database/region-databases';
 import { IntegrationSecrets } from './integrations/core/integration-secrets.service';
+import { SealedSubjects } from './privacy/sealed-subjects';
 
 /**
  * Fails before anything starts when `port` cannot be listened on, naming the variable that
@@ -50,7 +51,11 @@ export function startupWarnings(config: AppConfig): string[] {
  */
 export async function assertSealedKeysInRing(app: INestApplicationContext): Promise<void> {
   const ring = KeyRing.parse(app.get(AppConfig).masterKeys);
-  const used = new Set([...(await channelCredentialKeyIds(app.get(RegionDatabases))), ...(await app.get(IntegrationSecrets).keyIds())]);
+  const used = new Set([
+    ...(await channelCredentialKeyIds(app.get(RegionDatabases))),
+    ...(await app.get(IntegrationSecrets).keyIds()),
+    ...(await app.get(SealedSubjects).keyIds()),
+  ]);
   const missing = [...used].filter((kid) => !ring.has(kid)).sort();
   if (missing.length === 0) return;
   const names = missing.map((kid) => `"${kid}"`).join(', ');

@@ -98,10 +98,15 @@ describe.each(TEST_REGIONS)('database catalog of region %s', (region) => {
       'deletion_requests.completed_at',
       'deletion_requests.counts',
       'deletion_requests.deadline_at',
+      'deletion_requests.job_ref',
+      'deletion_requests.matched_tenants', // which organizations held data, counted on the status page, never shown
+      'deletion_requests.matching', // counts and dates of Meta's ID matching
       'deletion_requests.origin',
       'deletion_requests.outcome',
       'deletion_requests.request_key', // a digest of the platform request's signature: names no person
       'deletion_requests.requested_at',
+      'deletion_requests.run_started_at',
+      'deletion_requests.sealed_subject', // a Meta request's app-scoped id, sealed under the master key, only until it completes
       'deletion_requests.status',
       'deployment.created_at',
       'deployment.id',

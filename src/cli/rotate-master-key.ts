@@ -8,6 +8,7 @@ import { InvalidConfigError, loadConfig } from '../config/app-config';
 import { addLocalMasterKey, keepOnlyNewestLocalMasterKey, prepareLocalEnvironment } from '../database/local-environment';
 import { RegionDatabases } from '../database/region-databases';
 import { IntegrationSecrets } from '../integrations/core/integration-secrets.service';
+import { SealedSubjects } from '../privacy/sealed-subjects';
 
 /**
  * `npm run secrets:rotate`: after adding a new key at the end of MM_MASTER_KEYS, re-encrypts every
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     process.stdout.write(`Done: ${result.rewrapped} of ${result.total} credentials now under key "${ring.newest}".\n`);
     const secrets = await app.get(IntegrationSecrets).rotate(new SecretBox(ring));
     process.stdout.write(`Done: ${secrets.rewrapped} of ${secrets.total} webhook signing secrets now under key "${ring.newest}".\n`);
+    const subjects = await app.get(SealedSubjects).rotate(new SecretBox(ring));
+    process.stdout.write(`Done: ${subjects.rewrapped} of ${subjects.total} ids of unfinished Meta deletion requests now under key "${ring.newest}".\n`);
     if (localKeys) {
       keepOnlyNewestLocalMasterKey(dataDir);
       process.stdout.write(`Older master keys removed from ${dataDir}/local-secrets.json: nothing is sealed under them any more.\n`);

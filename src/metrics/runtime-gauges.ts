@@ -6,7 +6,7 @@ import type { JobKind } from '../queue/job-queue.service';
 import { Metrics } from './metrics.service';
 
 /** Reported even when empty, so a dashboard shows 0 rather than no series. */
-const JOB_KINDS: readonly JobKind[] = ['inbound', 'outbound', 'webhook', 'termination', 'crm', 'media'];
+const JOB_KINDS: readonly JobKind[] = ['inbound', 'outbound', 'webhook', 'termination', 'crm', 'media', 'meta_matching'];
 
 interface QueueRow {
   kind: string;

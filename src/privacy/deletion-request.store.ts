@@ -15,10 +15,39 @@ export interface DeletionRequestRow {
   completed_at: Date | null;
   counts: Record<string, number>;
   outcome: string | null;
+  /** The request's id on the work queue (a Meta request whose matching is retried). */
+  job_ref: string;
+  /** A Meta request's app-scoped id, sealed (SecretBox, bound to the code), only while the request is unfinished (never shown). */
+  sealed_subject: string | null;
+  matching: MatchingReport | null;
+  /** Organizations where data was found (never shown: counted only). */
+  matched_tenants: string[];
+}
+
+/** How Graph's ID matching of a Meta request went: counts and dates only, shown on the status page. */
+export interface MatchingReport {
+  /** pending: Graph has not answered yet (retried); matched: it has; not_configured: no META_APP_ID, the id was taken as it came. */
+  state: 'pending' | 'matched' | 'not_configured';
+  /** Times Graph was asked. */
+  attempts: number;
+  /** Why the last attempt failed, in a word (while pending). */
+  lastFailure?: 'unavailable' | 'rate_limited' | 'refused';
+  nextAttemptAt?: string;
+  /** Accounts on Facebook Pages Meta matched to the person (or, while Graph has not answered, matched earlier and recorded here). */
+  accountsMatched: number;
+  /** Of them (and the id Meta sent), how many had data here. */
+  accountsFound: number;
+  /** In how many organizations that data was. */
+  organizations: number;
 }
 
 /** The directory database, or a transaction on it. */
 type DirectoryDb = DataSource | EntityManager;
+
+/** A run that has not reported for this long died with its process (a run takes seconds to minutes). */
+export const STALE_RUN_MINUTES = 15;
+/** A request another run may take up: failed, parked with its reason, or its run is stale. */
+const UNFINISHED = `(status = 'failed' or (status = 'pending' and (outcome is not null or run_started_at < now() - interval '${STALE_RUN_MINUTES} minutes')))`;
 
 /**
  * `directory.deletion_requests`: every deletion request's public status (by confirmation code),
@@ -50,16 +79,93 @@ export class DeletionRequestStore {
 
   /**
    * Takes a failed request, or one parked pending with its reason, up again (only one caller gets
-   * it: a running one has no outcome); null when it is neither.
+   * it: a running one has no outcome, until its run is stale); null when it is neither.
    */
   async reopenUnfinished(requestKey: string): Promise<DeletionRequestRow | null> {
     return (
       (await firstRow<DeletionRequestRow>(
         this.dbs.directory(),
-        `update directory.deletion_requests set status = 'pending', outcome = null where request_key = $1 and (status = 'failed' or (status = 'pending' and outcome is not null)) returning *`,
+        `update directory.deletion_requests set status = 'pending', outcome = null, run_started_at = now() where request_key = $1 and ${UNFINISHED} returning *`,
         [requestKey],
       )) ?? null
     );
+  }
+
+  /**
+   * Takes the request up again by its code (the matching retry): a failed one, one parked pending
+   * with its reason, or one whose run died with its process (no outcome for STALE_RUN_MINUTES).
+   */
+  async reopenByCode(code: string): Promise<DeletionRequestRow | null> {
+    return (
+      (await firstRow<DeletionRequestRow>(
+        this.dbs.directory(),
+        `update directory.deletion_requests set status = 'pending', outcome = null, run_started_at = now() where code = $1 and ${UNFINISHED} returning *`,
+        [code],
+      )) ?? null
+    );
+  }
+
+  async findByJobRef(jobRef: string): Promise<DeletionRequestRow | null> {
+    return (await firstRow<DeletionRequestRow>(this.dbs.directory(), `select * from directory.deletion_requests where job_ref = $1`, [jobRef])) ?? null;
+  }
+
+  /** Keeps the sealed app-scoped id the matching needs (SealedSubjects), until the request completes. */
+  async keepSubject(db: DirectoryDb, code: string, sealed: string): Promise<DeletionRequestRow> {
+    const row = await firstRow<DeletionRequestRow>(db, `update directory.deletion_requests set sealed_subject = $2 where code = $1 returning *`, [
+      code,
+      sealed,
+    ]);
+    return row!;
+  }
+
+  /**
+   * Records a Meta request's matching and what it erased so far, in the transaction that also
+   * moves its retry job; completing forgets the app-scoped id.
+   */
+  async report(
+    db: DirectoryDb,
+    code: string,
+    r: {
+      status: DeletionRequestRow['status'];
+      counts: Record<string, number>;
+      outcome: string;
+      matching: MatchingReport;
+      tenants: readonly string[];
+      at: Date;
+    },
+  ): Promise<DeletionRequestRow> {
+    const row = await firstRow<DeletionRequestRow>(
+      db,
+      `update directory.deletion_requests set status = $2, counts = $3, outcome = $4, matching = $5, matched_tenants = $6::uuid[],
+         completed_at = case when $2 = 'completed' then $7::timestamptz end,
+         sealed_subject = case when $2 = 'completed' then null else sealed_subject end
+       where code = $1 returning *`,
+      [code, r.status, JSON.stringify(r.counts), r.outcome, JSON.stringify(r.matching), r.tenants, r.at],
+    );
+    return row!;
+  }
+
+  /** When the matching's next attempt is due (the retry job's backoff), for the status page. */
+  async noteNextAttempt(db: DirectoryDb, jobRef: string, at: Date): Promise<void> {
+    await db.query(
+      `update directory.deletion_requests set matching = matching || jsonb_build_object('nextAttemptAt', $2::text) where job_ref = $1 and matching is not null and status <> 'completed'`,
+      [jobRef, at.toISOString()],
+    );
+  }
+
+  /** Every sealed subject kept now, by request code (master key rotation and its start-up check). */
+  async sealedSubjects(): Promise<Array<{ code: string; sealed: string }>> {
+    return rows<{ code: string; sealed: string }>(
+      this.dbs.directory(),
+      `select code, sealed_subject as sealed from directory.deletion_requests where sealed_subject is not null`,
+    );
+  }
+
+  /** Replaces a sealed subject by its re-encryption, unless the request completed meanwhile. */
+  async resealSubject(code: string, before: string, after: string): Promise<void> {
+    await this.dbs
+      .directory()
+      .query(`update directory.deletion_requests set sealed_subject = $3 where code = $1 and sealed_subject = $2`, [code, before, after]);
   }
 
   async findByKey(requestKey: string): Promise<DeletionRequestRow | null> {

@@ -5,6 +5,7 @@ import { DeletionStatusResponse } from './privacy.responses';
 import type { FastifyReply } from 'fastify';
 import { BrowserFacing, cspNonce } from '../common/security-headers';
 import { DeletionRequestsService, DeletionStatus } from './deletion-requests.service';
+import { INSTAGRAM_NOTE } from './meta-deletion.service';
 
 const TABLE_NAMES: Record<string, string> = {
   messages: 'messages',
@@ -16,6 +17,9 @@ const TABLE_NAMES: Record<string, string> = {
   inbound_events: 'raw platform notifications',
   queue_jobs: 'pending processing tasks',
 };
+
+/** Meta's callbacks cannot reach Instagram conversations (see MetaDeletionService). */
+const noteOf = (s: DeletionStatus): string | null => (s.origin === 'meta_callback' ? INSTAGRAM_NOTE : null);
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -31,6 +35,7 @@ function page(s: DeletionStatus, nonce: string): string {
 <p>Status: <strong>${escape(s.status === 'pending' ? 'in progress' : s.status)}</strong> (${escape(when)}).</p>
 <p>${escape(s.outcome ?? 'We are working on it.')}</p>
 ${lines.length ? `<p>What was deleted:</p><ul>${lines.join('')}</ul>` : ''}
+${noteOf(s) ? `<p>${escape(noteOf(s)!)}</p>` : ''}
 <p>Nothing that identifies you is kept about this request: only this code, its dates and the counts above.</p>
 </body></html>`;
 }
@@ -59,6 +64,8 @@ export class DeletionStatusController {
       completedAt: s.completedAt,
       deleted: s.deleted,
       outcome: s.outcome,
+      matching: s.matching,
+      note: noteOf(s),
     });
   }
 }

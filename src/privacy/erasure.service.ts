@@ -6,6 +6,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
 import { CrmLinksStore } from '../integrations/crm/core/crm-links.store';
 import { JobQueue } from '../queue/job-queue.service';
+import { forgetMatches } from './meta-id-matches.store';
 import { TenantDirectory } from '../tenancy/tenant-directory.store';
 
 export type ErasureCounts = Record<string, number>;
@@ -91,6 +92,9 @@ export class ErasureService {
         : `select id, contact_id, channel_id, external_id from contact_identities where tenant_id = $1 and channel_kind = any($2) and external_id = $3 for update`,
       'contactId' in subject ? [t, subject.contactId] : [t, subject.channelKinds, subject.externalId],
     );
+    // Graph's matches naming these ids go too. Not counted: the request that recorded them is
+    // usually the one erasing them, and they hold no more than the ids it erases.
+    await forgetMatches(tx, t, [...new Set([...identities.map((i) => i.external_id), ...('externalId' in subject ? [subject.externalId] : [])])]);
     const wholeContact = 'contactId' in subject;
     const contactIds = wholeContact ? [subject.contactId] : [...new Set(identities.map((i) => i.contact_id))];
     const counts: ErasureCounts = {};

@@ -6,7 +6,7 @@ import { ChannelService } from '../channels/core/channel.service';
 import { META_APP_SECRET_MISSING } from '../channels/meta/meta-signature';
 import { SIGNED_REQUEST_MAX_AGE_SECONDS, isFresh, issuedAt, parseSignedRequest, signedRequestId } from '../channels/meta/signed-request';
 import { AppConfig } from '../config/app-config';
-import { DeletionRequestsService } from './deletion-requests.service';
+import { MetaDeletionService } from './meta-deletion.service';
 
 /**
  * Meta's callbacks for a person who deletes their data or removes the app. Each carries a
@@ -20,7 +20,7 @@ export class MetaPrivacyController {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly deletions: DeletionRequestsService,
+    private readonly deletions: MetaDeletionService,
     private readonly routes: ChannelRoutes,
     private readonly channels: ChannelService,
     private readonly clock: Clock,
@@ -35,7 +35,7 @@ export class MetaPrivacyController {
   async dataDeletion(@Body() body: Record<string, unknown> | undefined) {
     const { payload, id } = this.verify(body);
     if (!payload.user_id) throw invalid('INVALID_SIGNED_REQUEST', 'signed_request carries no user_id');
-    const status = await this.deletions.eraseMetaUser(String(payload.user_id), id);
+    const status = await this.deletions.callback(String(payload.user_id), id);
     return { url: `${this.config.publicBaseUrl}/privacy/deletion/${status.code}`, confirmation_code: status.code };
   }
 

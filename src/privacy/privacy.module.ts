@@ -9,10 +9,14 @@ import { DeletionStatusController } from './deletion-status.controller';
 import { ErasureService } from './erasure.service';
 import { ExportService } from './export.service';
 import { ExportsController } from './exports.controller';
+import { MetaDeletionService } from './meta-deletion.service';
+import { MetaIdMatchesStore } from './meta-id-matches.store';
 import { MetaIdMatching } from './meta-id-matching';
+import { MetaMatchingWorker } from './meta-matching.worker';
 import { MetaPrivacyController } from './meta-privacy.controller';
 import { PrivacyRequestsController } from './privacy-requests.controller';
 import { PurposeGuard } from './purpose.guard';
+import { SealedSubjects } from './sealed-subjects';
 import { RetentionPurgeJob } from './retention-purge.job';
 import { RetentionSettingsService } from './retention-settings.service';
 import { RetentionController } from './retention.controller';
@@ -39,11 +43,15 @@ import { TenantTerminationWorker } from './tenant-termination.worker';
     DeletionRequestStore,
     DeletionRequestsService,
     MetaIdMatching,
+    MetaIdMatchesStore,
+    MetaDeletionService,
+    MetaMatchingWorker,
+    SealedSubjects,
     ExportService,
     TenantTerminationService,
     TenantTerminationWorker,
     PurposeGuard,
   ],
-  exports: [RetentionPurgeJob, DeletionRequestsService, TenantTerminationWorker],
+  exports: [RetentionPurgeJob, DeletionRequestsService, TenantTerminationWorker, MetaMatchingWorker, SealedSubjects],
 })
 export class PrivacyModule {}

@@ -28,6 +28,22 @@ export class DeletionReceiptResponse {
   @ApiProperty() statusUrl: string;
 }
 
+export class DeletionMatchingResponse {
+  @ApiProperty({
+    enum: ['pending', 'matched', 'not_configured'],
+    description:
+      "pending: Meta's ID matching has not answered yet and is retried automatically; matched: it answered; not_configured: the id was used as Meta sent it",
+  })
+  state: string;
+  @ApiProperty({ type: 'integer', description: 'Times Meta was asked' }) attempts: number;
+  @ApiProperty({ enum: ['unavailable', 'rate_limited', 'refused'], required: false, description: 'Why the last attempt failed (while pending)' })
+  lastFailure?: string;
+  @ApiProperty({ type: String, format: 'date-time', required: false, description: 'When Meta is asked again (while pending)' }) nextAttemptAt?: string;
+  @ApiProperty({ type: 'integer', description: 'Accounts on Facebook Pages Meta matched to the person' }) accountsMatched: number;
+  @ApiProperty({ type: 'integer', description: 'Of them, how many had data here (deleted)' }) accountsFound: number;
+  @ApiProperty({ type: 'integer', description: 'In how many organizations that data was (never which)' }) organizations: number;
+}
+
 export class DeletionStatusResponse {
   @ApiProperty({ example: 'K7Q2M9XW' }) code: string;
   @ApiProperty({ enum: ['pending', 'completed', 'failed'] }) status: string;
@@ -36,6 +52,10 @@ export class DeletionStatusResponse {
   @ApiProperty({ type: Date, nullable: true }) completedAt: Date | null;
   @ApiProperty(COUNTS) deleted: Record<string, number>;
   @ApiProperty({ type: String, nullable: true }) outcome: string | null;
+  @ApiProperty({ type: DeletionMatchingResponse, nullable: true, description: "A Meta data-deletion callback's ID matching; null for other requests" })
+  matching: DeletionMatchingResponse | null;
+  @ApiProperty({ type: String, nullable: true, description: 'What this kind of request cannot reach, and what to do about it' })
+  note: string | null;
 }
 
 export class AuditRecordResponse {

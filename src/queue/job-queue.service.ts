@@ -5,7 +5,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { rows } from '../database/sql';
 
 /** Must match the check constraint on queue.jobs.kind. */
-export type JobKind = 'inbound' | 'outbound' | 'webhook' | 'termination' | 'crm' | 'media';
+export type JobKind = 'inbound' | 'outbound' | 'webhook' | 'termination' | 'crm' | 'media' | 'meta_matching';
 
 export interface ClaimedJob {
   id: string;
@@ -154,6 +154,18 @@ export class JobQueue {
       `insert into queue.jobs (kind, tenant_id, ref_id) values ($1, $2, $3)
        on conflict (kind, tenant_id, ref_id) do update set available_at = now(), leased_until = null, attempts = 0`,
       [kind, tenantId, refId],
+    );
+  }
+
+  /**
+   * Queues work on `refId` due in `delayMs`, or moves the queued job's due time (a claim in
+   * progress keeps its lease and attempts: its holder decides what happens next).
+   */
+  async schedule(tx: Pick<EntityManager, 'query'>, kind: JobKind, tenantId: string, refId: string, delayMs: number): Promise<void> {
+    await tx.query(
+      `insert into queue.jobs (kind, tenant_id, ref_id, available_at) values ($1, $2, $3, now() + make_interval(secs => $4))
+       on conflict (kind, tenant_id, ref_id) do update set available_at = excluded.available_at`,
+      [kind, tenantId, refId, delayMs / 1000],
     );
   }
 

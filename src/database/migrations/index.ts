@@ -30,6 +30,7 @@ import { Crm1766200000000 } from './region/1766200000000-crm';
 import { CrmErasureAndOauth1766200000002 } from './region/1766200000002-crm-erasure-and-oauth';
 import { IntegrationRoutes1766200000001 } from './directory/1766200000001-integration-routes';
 import { ChannelRouteAccountGroups1767000000001 } from './directory/1767000000001-channel-route-account-groups';
+import { MetaDeletionMatching1768400000000 } from './directory/1768400000000-meta-deletion-matching';
 import { DeploymentId1765500000001 } from './directory/1765500000001-deployment-id';
 import { ContactsDirectory1765800000000 } from './region/1765800000000-contacts-directory';
 import { Search1765810000000 } from './region/1765810000000-search';
@@ -56,6 +57,7 @@ import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
+import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 
 /** Applied to every region's database. */
@@ -107,6 +109,7 @@ export const REGION_MIGRATIONS = [
   SendSlots1767950000001,
   WebchatUploads1767960000000,
   InboundMessagesIndex1767970000000,
+  MetaIdMatches1768400000001,
   SearchPlanChoice1768500000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
@@ -122,4 +125,5 @@ export const DIRECTORY_MIGRATIONS = [
   DeploymentId1765500000001,
   IntegrationRoutes1766200000001,
   ChannelRouteAccountGroups1767000000001,
+  MetaDeletionMatching1768400000000,
 ];

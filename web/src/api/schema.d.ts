@@ -2608,6 +2608,31 @@ export interface components {
             /** @enum {string} */
             status: "deleted";
         };
+        DeletionMatchingResponse: {
+            /** @description Of them, how many had data here (deleted) */
+            accountsFound: number;
+            /** @description Accounts on Facebook Pages Meta matched to the person */
+            accountsMatched: number;
+            /** @description Times Meta was asked */
+            attempts: number;
+            /**
+             * @description Why the last attempt failed (while pending)
+             * @enum {string}
+             */
+            lastFailure?: "unavailable" | "rate_limited" | "refused";
+            /**
+             * Format: date-time
+             * @description When Meta is asked again (while pending)
+             */
+            nextAttemptAt?: string;
+            /** @description In how many organizations that data was (never which) */
+            organizations: number;
+            /**
+             * @description pending: Meta's ID matching has not answered yet and is retried automatically; matched: it answered; not_configured: the id was used as Meta sent it
+             * @enum {string}
+             */
+            state: "pending" | "matched" | "not_configured";
+        };
         DeletionReceiptResponse: {
             /** @example K7Q2M9XW */
             confirmationCode: string;
@@ -2651,6 +2676,10 @@ export interface components {
             deleted: {
                 [key: string]: number;
             };
+            /** @description A Meta data-deletion callback's ID matching; null for other requests */
+            matching: components["schemas"]["DeletionMatchingResponse"] | null;
+            /** @description What this kind of request cannot reach, and what to do about it */
+            note: string | null;
             outcome: string | null;
             /** Format: date-time */
             requestedAt: string;
