@@ -10,12 +10,14 @@
  * loopback HTTP at BENCH_CONCURRENCY (4) clients. Target (issue 18): p95 < 200 ms.
  *
  * Knobs (environment): BENCH_REQUESTS (200 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
- * BENCH_MESSAGES. Only 127.0.0.1 and the database server are contacted.
+ * BENCH_MESSAGES; BENCH_EXPLAIN=1 first prints EXPLAIN ANALYZE of each of the report's statements
+ * (by agent, the grouping that joins the most). Only 127.0.0.1 and the database server are contacted.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { reportSql } from '../src/reports/reports.store';
 import { BenchApp, startBenchApp } from './bench-app';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
@@ -94,7 +96,27 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
     [tenantId, channels, teams],
   );
   await owner.query('commit');
-  await owner.query('vacuum (analyze) contacts, conversations, messages, users, teams, channels, business_hours, csat_surveys');
+  await owner.query('vacuum (analyze) contacts, conversations, messages, message_counts, users, teams, channels, business_hours, csat_surveys');
+}
+
+/** The plans of the report's statements for the last 30 Moscow days, as the app runs them (one tenant's rows under RLS). */
+async function explain(owner: Client, tenantId: string, from: string, to: string): Promise<void> {
+  const range = (
+    await owner.query(`select ($1::date::timestamp at time zone 'Europe/Moscow') as f, (($2::date + 1)::timestamp at time zone 'Europe/Moscow') as t`, [
+      from,
+      to,
+    ])
+  ).rows[0] as { f: Date; t: Date };
+  await owner.query('begin');
+  await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+  await owner.query('set local jit = off'); // as the store does
+  for (const [name, sql] of Object.entries(reportSql('agent'))) {
+    if (!sql) continue;
+    const params = name === 'backlog' ? [tenantId] : [tenantId, range.f, range.t, 'Europe/Moscow'];
+    const plan = (await owner.query(`explain (analyze, buffers) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'] as string);
+    process.stdout.write(`\n-- ${name}\n${plan.join('\n')}\n`);
+  }
+  await owner.query('rollback');
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -127,6 +149,7 @@ async function main(): Promise<void> {
     note(`seeded ${messages} messages, ${CONVERSATIONS} conversations in ${((performance.now() - tSeed) / 1000).toFixed(1)} s`);
 
     const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
+    if (process.env.BENCH_EXPLAIN) await explain(owner, tenant.id, day(30), day(0));
     const query = (groupBy: string) => `/api/reports/conversations?from=${day(30)}&to=${day(0)}&timeZone=Europe/Moscow&groupBy=${groupBy}`;
     const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
     const rows: Array<{ label: string; s: Stats }> = [{ label: 'GET /health (floor)', s: health }];

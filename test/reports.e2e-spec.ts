@@ -158,6 +158,91 @@ describe('reports', () => {
     expect((await report(other, 'groupBy=channel')).body.items).toEqual([]);
   });
 
+  it('counts messages from hourly counts kept on write: exact in a half-hour zone, after a reassignment and a team move, without what was deleted', async () => {
+    const { owner, agent, a, b, team, c1, c2, c3 } = await history();
+    const at = (id: string, direction: string, when: string) =>
+      db.query(`update messages set sent_at = $3 where conversation_id = $1 and direction = $2`, [id, direction, when]);
+    // Kolkata is UTC+5:30: its midnight of 2 March is 1 March 18:30 UTC, in the middle of an hour.
+    await at(c1, 'inbound', '2026-03-01T18:10:00Z'); // 1 March 23:40 in Kolkata
+    await at(c1, 'outbound', '2026-03-01T18:40:00Z'); // 2 March 00:10
+    await at(c2, 'inbound', '2026-02-28T18:20:00Z'); // 28 February 23:50: before the range
+    await at(c2, 'outbound', '2026-03-02T18:20:00Z'); // 2 March 23:50
+    await at(c3, 'inbound', '2026-03-02T18:40:00Z'); // 3 March 00:10: after the range
+    await at(c3, 'outbound', '2026-03-01T12:00:00Z'); // 1 March 17:30
+    const counts = async (query: string) => (await report(owner, query)).body.items.map((r: Record<string, unknown>) => [r.key, r.messagesIn, r.messagesOut]);
+    expect(await counts('timeZone=Asia/Kolkata')).toEqual([
+      ['2026-03-01', 1, 1],
+      ['2026-03-02', 0, 2],
+    ]);
+    expect(await counts('')).toEqual([
+      ['2026-03-01', 1, 2],
+      ['2026-03-02', 1, 1],
+    ]);
+
+    // The hourly counts are those of the messages, whatever path wrote or moved them.
+    const drift = async () =>
+      (
+        await db.query(
+          `(select hour, conversation_id, author_id, inbound, outbound from message_counts where tenant_id = $1
+            except select date_bin('1 hour', sent_at, timestamptz '2000-01-01 00:00:00+00'), conversation_id,
+                          coalesce(case when direction = 'outbound' then author_id end, '00000000-0000-0000-0000-000000000000'),
+                          count(*) filter (where direction = 'inbound'), count(*) filter (where direction = 'outbound')
+                   from messages where tenant_id = $1 group by 1, 2, 3)
+           union all
+           (select date_bin('1 hour', sent_at, timestamptz '2000-01-01 00:00:00+00'), conversation_id,
+                   coalesce(case when direction = 'outbound' then author_id end, '00000000-0000-0000-0000-000000000000'),
+                   count(*) filter (where direction = 'inbound'), count(*) filter (where direction = 'outbound')
+            from messages where tenant_id = $1 group by 1, 2, 3
+            except select hour, conversation_id, author_id, inbound, outbound from message_counts where tenant_id = $1)`,
+          [owner.tenantId],
+        )
+      ).rows;
+    expect(await drift()).toEqual([]);
+
+    // Messages count for the conversation's assignee and team as they are now (an outbound one for its author).
+    const range = 'from=2026-02-28&to=2026-03-03';
+    const by = async (groupBy: string) =>
+      (await call(owner, 'GET', `/api/reports/conversations?${range}&groupBy=${groupBy}`)).body.items
+        .filter((r: Record<string, number>) => r.messagesIn + r.messagesOut > 0)
+        .map((r: Record<string, unknown>) => [r.key, r.messagesIn, r.messagesOut]);
+    expect(await by('agent')).toEqual([
+      [agent.userId, 1, 3],
+      [null, 2, 0],
+    ]);
+    await call(owner, 'PATCH', `/api/conversations/${c1}`, { assigneeId: owner.userId });
+    await call(owner, 'PATCH', `/api/conversations/${c2}`, { teamId: team });
+    const sorted = (xs: unknown[][]) => xs.sort((x, y) => String(x[0] ?? '\uffff').localeCompare(String(y[0] ?? '\uffff')));
+    expect(await by('agent')).toEqual(
+      sorted([
+        [agent.userId, 0, 3],
+        [owner.userId, 1, 0],
+        [null, 2, 0],
+      ]),
+    );
+    expect(await by('team')).toEqual([
+      [team, 2, 2],
+      [null, 1, 1],
+    ]);
+    expect(await by('channel')).toEqual(
+      sorted([
+        [a, 1, 1],
+        [b, 2, 2],
+      ]),
+    );
+
+    // Deleted messages (erasure, retention) leave the counts, and no count outlives its conversation.
+    await db.query(`delete from messages where conversation_id = $1 and direction = 'outbound'`, [c3]);
+    await db.query(`delete from conversations where id = $1`, [c2]);
+    expect(await by('channel')).toEqual(
+      sorted([
+        [a, 1, 1],
+        [b, 1, 0],
+      ]),
+    );
+    expect((await db.query(`select count(*)::int as n from message_counts where conversation_id = any($1::uuid[])`, [[c2]])).rows[0].n).toBe(0);
+    expect(await drift()).toEqual([]);
+  });
+
   it("counts times in business hours too: the channel's schedule, else the team's, in its time zone, without holidays", async () => {
     const { owner, a, b, team, c1, c2, c3, set } = await history();
     const weekdays = (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((day) => ({ day, open: '09:00', close: '18:00' }));

@@ -57,6 +57,7 @@ import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
+import { MessageCounts1768200000000 } from './region/1768200000000-message-counts';
 import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 
@@ -109,6 +110,7 @@ export const REGION_MIGRATIONS = [
   SendSlots1767950000001,
   WebchatUploads1767960000000,
   InboundMessagesIndex1767970000000,
+  MessageCounts1768200000000,
   MetaIdMatches1768400000001,
   SearchPlanChoice1768500000000,
 ];
