@@ -82,9 +82,14 @@ describe('CSAT', () => {
     await settle();
     expect((await outbound(owner, id)).length).toBe(1);
 
+    expect((await conversation(agent, id)).satisfaction).toMatchObject({ rating: null, answeredVia: null });
     const rated = await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:visitor-1', text: ' 4 ' });
     expect(rated.conversation.id).toBe(id);
-    expect((await conversation(owner, id)).status).toBe('resolved');
+    // Agents see the rating on the conversation.
+    expect(await conversation(agent, id)).toMatchObject({
+      status: 'resolved',
+      satisfaction: { rating: 4, answeredVia: 'reply', answeredAt: expect.any(String) },
+    });
     // The rating is given: the next bare number is an ordinary message, in a new conversation.
     const again = await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:visitor-1', text: '5' });
     expect(again.conversation.id).not.toBe(id);

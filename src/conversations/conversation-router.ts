@@ -37,4 +37,14 @@ export abstract class Satisfaction {
     rating: number,
     record: (conversationId: string) => Promise<InboundResult>,
   ): Promise<InboundResult | null>;
+  /** The conversation's latest survey, for the agents who read it; null when none was asked. */
+  abstract ofConversation(tenant: TenantRef, conversationId: string): Promise<SatisfactionView | null>;
+}
+
+/** A survey as agents see it on the conversation: asked when, rated how (null: no rating yet), by which way. */
+export interface SatisfactionView {
+  askedAt: Date;
+  rating: number | null;
+  answeredAt: Date | null;
+  answeredVia: 'reply' | 'widget' | 'link' | null;
 }

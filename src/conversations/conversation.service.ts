@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import {
   Attachment,
+  Choices,
   Clock,
   Contact,
   Conversation,
@@ -37,7 +38,7 @@ import { UserStore } from '../tenancy/user.store';
 import { AgentNotices } from './agent-notices.service';
 import { ConsentService } from './consent.service';
 import { AutoReplies, ConversationRouter, Satisfaction } from './conversation-router';
-import { ratingOf } from '../../libs/policy/src';
+import { surveyRatingOf } from '../../libs/policy/src';
 import { UploadService } from '../media/upload.service';
 import { OptOuts } from './opt-outs.service';
 
@@ -46,6 +47,8 @@ export interface OutgoingContent {
   /** By URL (the platform fetches it) or by upload id (we send the bytes); a DTO lets only one of the two through. */
   attachments?: Array<{ type?: 'image' | 'video' | 'audio' | 'file'; url?: string; uploadId?: string }>;
   template?: { name: string; language: string; parameters?: string[] };
+  /** A pick list offered with the text where the channel has them (the product's own messages: a satisfaction survey). */
+  choices?: Choices;
   /** A message of the same conversation this reply quotes (a platform-native quoted reply). */
   replyToMessageId?: string;
 }
@@ -93,17 +96,20 @@ export class ConversationService {
   }
 
   /**
-   * A contact's bare rating (1-5) while a survey of theirs waits: the survey's answer, kept in the
+   * A contact's bare rating (1-5), or the rating they picked from a survey's list, while a survey of theirs waits: the survey's answer, kept in the
    * resolved conversation it rates without reopening it, and nobody is notified. Null otherwise.
    */
   private async answerSurvey(tenant: TenantRef, inbound: InboundMessage): Promise<InboundResult | null> {
-    const rating = inbound.autoReply || inbound.attachments?.length ? null : ratingOf(inbound.text);
+    const rating = surveyRatingOf(inbound);
     if (rating === null) return null;
     const answered = await this.satisfaction.answerByReply(tenant, inbound, rating, (conversationId) =>
       this.inbound.recordInbound(tenant, { ...inbound, thread: { conversationId }, answersSurvey: true }),
     );
-    if (answered?.created)
+    if (answered?.created) {
       this.publish(tenant, 'message.created', { conversationId: answered.conversation.id, messageId: answered.message.id, direction: 'inbound' });
+      // Its satisfaction changed: an open conversation page shows the rating.
+      this.publish(tenant, 'conversation.updated', { id: answered.conversation.id, status: answered.conversation.status });
+    }
     return answered;
   }
 
@@ -147,7 +153,7 @@ export class ConversationService {
     // Ratings are rare and answer one survey each: they go one by one, the rest as a batch.
     const answers = new Map<InboundMessage, RecordedInbound>();
     for (const i of inbounds) {
-      const rated = ratingOf(i.text) === null ? null : await this.answerSurvey(tenant, i);
+      const rated = surveyRatingOf(i) === null ? null : await this.answerSurvey(tenant, i);
       if (rated)
         answers.set(i, {
           conversationId: rated.conversation.id,
@@ -380,6 +386,7 @@ export class ConversationService {
         ...(uploadIds.length ? { uploadIds } : {}),
         template: content.template ? { name: content.template.name, language: content.template.language, parameters: content.template.parameters ?? [] } : null,
         ...(quoted ? { replyTo: { id: quoted.id, externalId: quoted.externalId } } : {}),
+        ...(content.choices ? { choices: content.choices } : {}),
       });
       this.publish(tenant, 'message.created', { conversationId, messageId: queued.id, direction: 'outbound' });
       return queued;

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-contract';
 import { type ErrorCode, invalid } from '../../libs/domain/src';
@@ -7,9 +8,10 @@ import { IdParam } from '../common/id-param';
 import { PageQueryDto, pageOf } from '../common/page-query.dto';
 import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
+import { Satisfaction } from './conversation-router';
 import { ConversationService } from './conversation.service';
 import { messageResponse, noteResponse } from './conversation.responses';
-import { ConversationViewPageResponse, ConversationViewResponse, StartedConversationResponse } from './triage.dto';
+import { ConversationDetailResponse, ConversationViewPageResponse, StartedConversationResponse } from './triage.dto';
 import { conversationViewResponse } from './triage.responses';
 import { ConversationStarter } from './conversation-starter.service';
 import { ReplyRenderer } from './reply-renderer.service';
@@ -46,7 +48,21 @@ export class ConversationsController {
     private readonly triage: TriageService,
     private readonly replies: ReplyRenderer,
     private readonly starter: ConversationStarter,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The csat module builds on this one: looked up, not injected. */
+  private get satisfaction(): Satisfaction {
+    return this.moduleRef.get(Satisfaction, { strict: false });
+  }
+
+  private async detail(p: Principal, view: Parameters<typeof conversationViewResponse>[0]) {
+    const s = await this.satisfaction.ofConversation(p, view.id);
+    return {
+      ...conversationViewResponse(view),
+      satisfaction: s && { askedAt: s.askedAt, rating: s.rating, answeredAt: s.answeredAt, answeredVia: s.answeredVia },
+    };
+  }
 
   @Get()
   @ApiOperation({ summary: "The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels" })
@@ -100,14 +116,14 @@ export class ConversationsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: ConversationViewResponse })
+  @ApiOkResponse({ type: ConversationDetailResponse })
   @ApiErrors('CONVERSATION_NOT_FOUND')
   async get(@CurrentPrincipal() p: Principal, @IdParam() id: string) {
-    return conversationViewResponse(await this.triage.view(p, p.userId, id));
+    return this.detail(p, await this.triage.view(p, p.userId, id));
   }
 
   @Patch(':id')
-  @ApiOkResponse({ type: ConversationViewResponse })
+  @ApiOkResponse({ type: ConversationDetailResponse })
   @ApiErrors(
     'CONVERSATION_NOT_FOUND',
     'TEAM_NOT_FOUND',
@@ -120,7 +136,7 @@ export class ConversationsController {
     'INVALID_ATTRIBUTE_VALUE',
   )
   async update(@CurrentPrincipal() p: Principal, @IdParam() id: string, @Body() body: UpdateConversationDto) {
-    return conversationViewResponse(await this.triage.update(p, p.userId, id, body));
+    return this.detail(p, await this.triage.update(p, p.userId, id, body));
   }
 
   @Get(':id/messages')

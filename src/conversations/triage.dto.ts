@@ -211,3 +211,22 @@ export class StartedConversationResponse {
   @ApiProperty({ type: MessageResponse, description: 'The queued message, as POST /api/conversations/:id/messages answers it' })
   message: MessageResponse;
 }
+
+export class SatisfactionResponse {
+  @ApiProperty({ description: 'When the contact was asked for a rating' }) askedAt: Date;
+  @ApiProperty({ type: 'integer', nullable: true, minimum: 1, maximum: 5, description: 'Their rating, 1 (poor) to 5 (excellent); null: not rated (yet)' })
+  rating: number | null;
+  @ApiProperty({ type: Date, nullable: true }) answeredAt: Date | null;
+  @ApiProperty({
+    enum: ['reply', 'widget', 'link'],
+    nullable: true,
+    description: 'reply: a message in the conversation (a WhatsApp list choice included); widget: the web chat buttons; link: an e-mail link',
+  })
+  answeredVia: 'reply' | 'widget' | 'link' | null;
+}
+
+/** One conversation as its own page shows it: the list's row, and the customer's satisfaction. */
+export class ConversationDetailResponse extends ConversationViewResponse {
+  @ApiProperty({ type: SatisfactionResponse, nullable: true, description: 'The latest satisfaction survey asked in it; null when none was' })
+  satisfaction: SatisfactionResponse | null;
+}

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { InboundMessage, InboundResult, TenantRef } from '../../libs/domain/src';
 import { Clock, DomainError, conflict, invalid, notFound } from '../../libs/domain/src';
-import { CSAT_CHANNEL_KINDS, CsatLanguage, csatAskText } from '../../libs/policy/src';
-import { Satisfaction } from '../conversations/conversation-router';
+import { CSAT_CHANNEL_KINDS, CsatLanguage, csatAskText, csatChoices } from '../../libs/policy/src';
+import { Satisfaction, SatisfactionView } from '../conversations/conversation-router';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { AfterCommitWork } from '../common/after-commit-work';
@@ -95,7 +95,11 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
         tenant,
         conversationId,
         null,
-        { text: csatAskText(settings.language, settings.question, linkFor) },
+        // WhatsApp offers the ratings as a list to pick from (the text still says how to answer by writing).
+        {
+          text: csatAskText(settings.language, settings.question, linkFor),
+          ...(c.channelKind === 'whatsapp' ? { choices: csatChoices(settings.language) } : {}),
+        },
         { autoReply: true },
       );
       await this.store.setMessage(tx, tenant.tenantId, surveyId, asked.id);
@@ -129,6 +133,10 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
       if (result.created) await this.store.answer(tx, tenant.tenantId, survey.id, rating, 'reply', this.clock.now());
       return result;
     });
+  }
+
+  ofConversation(tenant: TenantRef, conversationId: string): Promise<SatisfactionView | null> {
+    return this.dbs.forTenant(tenant, (tx) => this.store.latestOfConversation(tx, tenant.tenantId, conversationId));
   }
 
   /** Of these messages, the ones that asked a survey, and whether it still waits for its rating (web chat shows rating buttons under those). */

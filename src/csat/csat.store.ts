@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CsatLanguage } from '../../libs/policy/src';
+import type { SatisfactionView } from '../conversations/conversation-router';
 import { firstRow, rows } from '../database/sql';
 
 export interface CsatSettings {
@@ -176,6 +177,17 @@ export class CsatStore {
       [tenantId, channelId, externalContactId, since, lastWord],
     );
     return r ? { id: r.id, conversationId: r.conversation_id, rating: r.rating } : null;
+  }
+
+  /** The conversation's latest survey (a conversation resolved again is asked again). */
+  async latestOfConversation(tx: EntityManager, tenantId: string, conversationId: string): Promise<SatisfactionView | null> {
+    const r = await firstRow<{ asked_at: Date; rating: number | null; answered_at: Date | null; answered_via: AnsweredVia | null }>(
+      tx,
+      `select asked_at, rating, answered_at, answered_via from csat_surveys where tenant_id = $1 and conversation_id = $2
+       order by asked_at desc, id desc limit 1`,
+      [tenantId, conversationId],
+    );
+    return r ? { askedAt: r.asked_at, rating: r.rating, answeredAt: r.answered_at, answeredVia: r.answered_via } : null;
   }
 
   async findSurvey(tx: EntityManager, tenantId: string, id: string): Promise<Survey | null> {

@@ -61,6 +61,7 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     channelId: CHANNEL_ID,
     recipientExternalId: 'psid-1',
     template: opts.template ?? null,
+    choices: null,
   };
   const dbs = {
     regions: () => ['eu'],

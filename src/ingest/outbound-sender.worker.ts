@@ -150,6 +150,7 @@ export class OutboundSender extends QueueWorker {
         attachments: task.message.attachments,
         files,
         template: task.template ?? undefined,
+        ...(task.choices ? { choices: task.choices } : {}),
         ...(task.replyToExternalId ? { replyToExternalId: task.replyToExternalId } : {}),
         replyMode: mode.allowed ? mode.mode : 'standard',
       });

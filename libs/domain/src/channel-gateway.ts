@@ -13,6 +13,16 @@ export interface OutboundFile {
   url: string;
 }
 
+/**
+ * A short list the recipient answers by picking one (a WhatsApp list message: at most 10 rows, a
+ * button label of at most 20 characters, row titles of 24, descriptions of 72). The message's
+ * text still says how to answer by writing, and is all that channels without such lists send.
+ */
+export interface Choices {
+  button: string;
+  rows: Array<{ id: string; title: string; description?: string }>;
+}
+
 /** Everything a gateway needs to deliver one message; credentials are already decrypted. */
 export interface OutboundDelivery {
   /** Our id of the message being delivered (a channel without platform ids, like web chat, uses it). */
@@ -30,6 +40,8 @@ export interface OutboundDelivery {
   /** The uploaded files among the attachments, in their order. */
   files?: OutboundFile[];
   template?: { name: string; language: string; parameters: string[] };
+  /** Offered as a pick list where the platform has one (see Choices). */
+  choices?: Choices;
   /** The platform's id of the message this reply quotes: sent as the platform's own quoted reply. */
   replyToExternalId?: string;
   /** From the messaging-window policy: how Meta must be told this reply is allowed. */

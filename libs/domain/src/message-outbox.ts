@@ -1,3 +1,4 @@
+import type { Choices } from './channel-gateway';
 import type { Attachment, Conversation, Message, MessageStatus } from './conversation';
 import type { TenantRef } from './tenant';
 
@@ -10,6 +11,8 @@ export interface NewOutboundMessage {
   autoReply?: boolean;
   attachments?: Attachment[];
   template?: { name: string; language: string; parameters: string[] } | null;
+  /** A pick list to offer with the text, where the channel has them. */
+  choices?: Choices | null;
   /** Uploaded files the message sends: they become the message's (and go with it) in its transaction. */
   uploadIds?: string[];
   /** The message of the conversation this reply quotes. */
@@ -23,6 +26,7 @@ export interface DeliveryTask {
   channelId: string;
   recipientExternalId: string;
   template: { name: string; language: string; parameters: string[] } | null;
+  choices: Choices | null;
   /** The platform's id of the message this one quotes, once that message has one. */
   replyToExternalId: string | null;
 }

@@ -8,17 +8,19 @@ export const CSAT_CHANNEL_KINDS = ['webchat', 'email', 'whatsapp'] as const;
 export const CSAT_LANGUAGES = ['en', 'ru'] as const;
 export type CsatLanguage = (typeof CSAT_LANGUAGES)[number];
 
-const WORDS: Record<CsatLanguage, { question: string; howToAnswer: string; orChoose: string; scale: string[] }> = {
+const WORDS: Record<CsatLanguage, { question: string; howToAnswer: string; orChoose: string; choose: string; scale: string[] }> = {
   en: {
     question: 'How would you rate the help you received?',
     howToAnswer: 'Reply with a number from 1 (poor) to 5 (excellent).',
     orChoose: 'Or choose your rating:',
+    choose: 'Rate',
     scale: ['poor', 'fair', 'good', 'very good', 'excellent'],
   },
   ru: {
     question: 'Как вы оцените помощь, которую получили?',
     howToAnswer: 'Ответьте цифрой от 1 (плохо) до 5 (отлично).',
     orChoose: 'Или выберите оценку:',
+    choose: 'Оценить',
     scale: ['плохо', 'удовлетворительно', 'хорошо', 'очень хорошо', 'отлично'],
   },
 };
@@ -56,4 +58,31 @@ export function ratingOf(text: string | null | undefined): number | null {
   const stars = /^(?:[⭐★]\uFE0F?){1,5}$/u.exec(t);
   if (stars) return [...t.replace(/\uFE0F/g, '')].length;
   return null;
+}
+
+/** The id of rating n among a survey's choices; what the platform sends back when it is picked. */
+const CHOICE_ID = /^csat:([1-5])$/;
+
+/**
+ * The survey as a pick list (WhatsApp's list message: reply buttons stop at three), one row per
+ * rating from 1 to 5, as the text's scale reads.
+ */
+export function csatChoices(language: CsatLanguage): { button: string; rows: Array<{ id: string; title: string }> } {
+  const w = WORDS[language];
+  return { button: w.choose, rows: w.scale.map((label, i) => ({ id: `csat:${i + 1}`, title: `${i + 1} – ${label}` })) };
+}
+
+/**
+ * The rating an inbound message gives: a survey's choice picked from the list (its id), else the
+ * text when it is nothing but a rating (ratingOf). An automatic reply or a file gives none.
+ */
+export function surveyRatingOf(m: {
+  text?: string | null;
+  autoReply?: boolean;
+  attachments?: unknown[];
+  context?: { choice?: { id?: string } } | null;
+}): number | null {
+  if (m.autoReply || m.attachments?.length) return null;
+  const picked = CHOICE_ID.exec(m.context?.choice?.id ?? '');
+  return picked ? Number(picked[1]) : ratingOf(m.text);
 }

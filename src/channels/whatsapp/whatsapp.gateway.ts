@@ -1,4 +1,4 @@
-import { ChannelGateway, ChannelKind, DeliveryFailure, DeliveryReceipt, OutboundDelivery, OutboundFile } from '../../../libs/domain/src';
+import { ChannelGateway, ChannelKind, Choices, DeliveryFailure, DeliveryReceipt, OutboundDelivery, OutboundFile } from '../../../libs/domain/src';
 import { multipartBody } from '../core/multipart-body';
 import { GraphClient } from '../meta/graph-client';
 
@@ -12,6 +12,19 @@ function messageTypeOf(mimeType: string): 'image' | 'video' | 'audio' | 'documen
   if (['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'].includes(mimeType)) return 'audio';
   return 'document';
 }
+
+/** An interactive message's body text: at most 1024 characters (a longer text goes as plain text, its choices answered by writing). */
+const INTERACTIVE_BODY_LIMIT = 1024;
+
+/** A list message ("Interactive list messages"): the text as its body, one section of rows, opened by the button. */
+const listMessage = (text: string, choices: Choices) => ({
+  type: 'list',
+  body: { text },
+  action: {
+    button: choices.button,
+    sections: [{ rows: choices.rows.map((r) => ({ id: r.id, title: r.title, ...(r.description ? { description: r.description } : {}) })) }],
+  },
+});
 
 /** WhatsApp Cloud API: free-form text inside the 24-hour window, approved templates outside it. */
 export class WhatsAppGateway extends ChannelGateway {
@@ -38,7 +51,9 @@ export class WhatsAppGateway extends ChannelGateway {
           },
           ...quote,
         }
-      : { ...base, ...quote, type: 'text', text: { body: d.text ?? '' } };
+      : d.choices && d.text && d.text.length <= INTERACTIVE_BODY_LIMIT
+        ? { ...base, ...quote, type: 'interactive', interactive: listMessage(d.text, d.choices) }
+        : { ...base, ...quote, type: 'text', text: { body: d.text ?? '' } };
     const res = await this.graph.post<{ messages?: Array<{ id?: string }> }>(
       `/${d.channel.config.phoneNumberId}/messages`,
       d.channel.credentials.accessToken,

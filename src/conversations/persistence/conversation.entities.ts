@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Attachment, ChannelKind, MessageContext, ConversationStatus, MessageDirection, MessageStatus, Reaction } from '../../../libs/domain/src';
+import type { Attachment, ChannelKind, Choices, MessageContext, ConversationStatus, MessageDirection, MessageStatus, Reaction } from '../../../libs/domain/src';
 
 // Mappings of the tables the migrations create; the schema itself lives only in migrations.
 
@@ -68,6 +68,7 @@ export class MessageEntity {
   @Column('timestamptz', { name: 'edited_at', nullable: true }) editedAt: Date | null;
   @Column('jsonb') edits: Array<{ text: string | null; attachments: Attachment[]; at: string }>;
   @Column('jsonb', { nullable: true }) template: { name: string; language: string; parameters: string[] } | null;
+  @Column('jsonb', { nullable: true }) choices: Choices | null;
   @Column('text', { nullable: true }) subject: string | null;
   @Column('boolean', { name: 'auto_reply' }) autoReply: boolean;
   @Column('timestamptz', { name: 'sent_at' }) sentAt: Date;

@@ -20,8 +20,8 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     return this.dbs.forTenant(tenant, async (tx) => {
       const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
       const [row] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply, reply_to_id, reply_to_external_id)
-         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8, $9, $10) returning id, sent_at`,
+        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply, reply_to_id, reply_to_external_id, choices)
+         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8, $9, $10, $11) returning id, sent_at`,
         [
           tenant.tenantId,
           conversation.id,
@@ -33,6 +33,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
           input.autoReply ?? false,
           input.replyTo?.id ?? null,
           input.replyTo?.externalId ?? null,
+          input.choices ? JSON.stringify(input.choices) : null,
         ],
       );
       if (input.uploadIds?.length) {
@@ -86,6 +87,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
         channelId: conversation.channelId,
         recipientExternalId: identity.externalId,
         template: message.template,
+        choices: message.choices,
       };
     });
   }

@@ -58,6 +58,7 @@ import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
 import { MessageCounts1768200000000 } from './region/1768200000000-message-counts';
+import { MessageChoices1768200000001 } from './region/1768200000001-message-choices';
 import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 
@@ -111,6 +112,7 @@ export const REGION_MIGRATIONS = [
   WebchatUploads1767960000000,
   InboundMessagesIndex1767970000000,
   MessageCounts1768200000000,
+  MessageChoices1768200000001,
   MetaIdMatches1768400000001,
   SearchPlanChoice1768500000000,
 ];

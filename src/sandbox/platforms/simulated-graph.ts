@@ -310,6 +310,10 @@ export class SimulatedGraph extends SimulatedHttpServer {
         }
         if (type === 'audio' && ref.caption !== undefined) return reply(400, { error: { code: 100, message: 'audio takes no caption' } });
       }
+      if (call.body?.messaging_product === 'whatsapp' && type === 'interactive') {
+        const refusal = interactiveRefusal(call.body.interactive);
+        if (refusal) return reply(400, { error: { code: 100, message: `(#100) Invalid parameter: ${refusal}` } });
+      }
       const scriptedId = this.nextSendIds.shift();
       if (call.body?.messaging_product === 'whatsapp') {
         return reply(200, {
@@ -396,4 +400,41 @@ export class SimulatedGraph extends SimulatedHttpServer {
     const wanted = new Set(['id', ...fields.split(',').map((f) => f.trim())]);
     return Object.fromEntries(Object.entries(node).filter(([k]) => wanted.has(k)));
   }
+}
+
+const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && [...v].length <= max;
+
+/**
+ * Why WhatsApp would refuse an interactive message (list or reply buttons), or null: the Cloud
+ * API's limits ("Interactive list messages", "Interactive reply buttons messages"): body text up
+ * to 1024 characters; a list's button label up to 20, up to 10 sections (titled, up to 24, when
+ * more than one) and 10 rows in all, each row with a unique id (200) and a title (24), an optional
+ * description (72); up to 3 reply buttons, each with a unique id (256) and title (20).
+ */
+function interactiveRefusal(i: any): string | null {
+  if (!i || typeof i !== 'object') return 'interactive is required';
+  if (!text(i.body?.text, 1024)) return 'interactive.body.text is required, at most 1024 characters';
+  if (i.type === 'list') {
+    const a = i.action ?? {};
+    if (!text(a.button, 20)) return 'interactive.action.button is required, at most 20 characters';
+    const sections = Array.isArray(a.sections) ? a.sections : [];
+    if (sections.length < 1 || sections.length > 10) return 'interactive.action.sections: 1 to 10';
+    if (sections.length > 1 && !sections.every((s: any) => text(s?.title, 24)))
+      return 'a section title is required with several sections, at most 24 characters';
+    const rows = sections.flatMap((s: any) => (Array.isArray(s?.rows) ? s.rows : []));
+    if (rows.length < 1 || rows.length > 10) return 'interactive.action.sections.rows: 1 to 10 in all';
+    if (!rows.every((r: any) => text(r?.id, 200) && text(r?.title, 24) && (r.description === undefined || text(r.description, 72))))
+      return 'a row needs an id (at most 200 characters) and a title (24); a description has at most 72';
+    if (new Set(rows.map((r: any) => r.id)).size !== rows.length) return 'row ids must be unique';
+    return null;
+  }
+  if (i.type === 'button') {
+    const buttons = Array.isArray(i.action?.buttons) ? i.action.buttons : [];
+    if (buttons.length < 1 || buttons.length > 3) return 'interactive.action.buttons: 1 to 3';
+    if (!buttons.every((b: any) => b?.type === 'reply' && text(b.reply?.id, 256) && text(b.reply?.title, 20)))
+      return 'a button is {type: reply, reply: {id (at most 256 characters), title (20)}}';
+    if (new Set(buttons.map((b: any) => b.reply.id)).size !== buttons.length) return 'button ids must be unique';
+    return null;
+  }
+  return `interactive.type ${String(i.type)} is not supported here`;
 }

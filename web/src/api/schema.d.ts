@@ -2121,6 +2121,60 @@ export interface components {
             /** @description Of those, assigned to nobody */
             unassigned: number;
         };
+        ConversationDetailResponse: {
+            /** Format: uuid */
+            assigneeId: string | null;
+            /** Format: uuid */
+            channelId: string;
+            contact: components["schemas"]["ContactRefResponse"];
+            /** Format: uuid */
+            contactId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The contact in the organization's CRM, in short (GET /api/contacts/{id}/crm has it all); null when not linked */
+            crm: components["schemas"]["CrmSummaryResponse"] | null;
+            /**
+             * @description Values of the custom attributes the organization defines (GET /api/attribute-definitions), by key
+             * @example {
+             *       "loyalty_tier": "gold",
+             *       "orders": 3,
+             *       "birthday": "1990-04-01"
+             *     }
+             */
+            customAttributes: {
+                [key: string]: string | number;
+            };
+            /** Format: uuid */
+            id: string;
+            labels: components["schemas"]["LabelRefResponse"][];
+            /** Format: date-time */
+            lastInboundAt: string | null;
+            lastMessage: components["schemas"]["LastMessageResponse"] | null;
+            /** Format: date-time */
+            lastMessageAt: string;
+            /** @enum {string|null} */
+            priority: "low" | "medium" | "high" | "urgent" | null;
+            /** @description The latest satisfaction survey asked in it; null when none was */
+            satisfaction: components["schemas"]["SatisfactionResponse"] | null;
+            /**
+             * Format: date-time
+             * @description When a snoozed conversation reopens by itself (null: until the contact writes)
+             */
+            snoozedUntil: string | null;
+            /** @enum {string} */
+            status: "open" | "pending" | "snoozed" | "resolved";
+            /** @description E-mail: the subject of the contact's latest message; null on channels without subjects */
+            subject: string | null;
+            /**
+             * Format: uuid
+             * @description The team whose queue it is in
+             */
+            teamId: string | null;
+            /** @description Inbound messages the caller has not read, counted up to 100 */
+            unreadCount: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         ConversationPageResponse: {
             items: components["schemas"]["ConversationResponse"][];
             nextCursor: string | null;
@@ -3454,6 +3508,22 @@ export interface components {
         SandboxStatusResponse: {
             /** @description true when this instance runs the sandbox (npm run sandbox): simulated platforms, POST /api/sandbox/inbound */
             active: boolean;
+        };
+        SatisfactionResponse: {
+            /** Format: date-time */
+            answeredAt: string | null;
+            /**
+             * @description reply: a message in the conversation (a WhatsApp list choice included); widget: the web chat buttons; link: an e-mail link
+             * @enum {string|null}
+             */
+            answeredVia: "reply" | "widget" | "link" | null;
+            /**
+             * Format: date-time
+             * @description When the contact was asked for a rating
+             */
+            askedAt: string;
+            /** @description Their rating, 1 (poor) to 5 (excellent); null: not rated (yet) */
+            rating: number | null;
         };
         SaveCsatSettingsDto: {
             /** @description Ask resolved conversations of this channel for a rating */
@@ -7453,7 +7523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationViewResponse"];
+                    "application/json": components["schemas"]["ConversationDetailResponse"];
                 };
             };
             400: components["responses"]["INVALID_ID"];
@@ -7497,7 +7567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationViewResponse"];
+                    "application/json": components["schemas"]["ConversationDetailResponse"];
                 };
             };
             /** @description Error: ASSIGNEE_NOT_FOUND, BAD_REQUEST, EMPTY_PATCH, INVALID_ATTRIBUTE_VALUE, INVALID_ID, JSON_TOO_DEEP, MALFORMED_JSON, SNOOZE_IN_PAST, SNOOZE_NEEDS_STATUS, SNOOZE_TOO_FAR, UNKNOWN_ATTRIBUTE, VALIDATION_FAILED (see /docs/errors) */
