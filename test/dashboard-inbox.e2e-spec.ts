@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { CsatService } from '../src/csat/csat.service';
 import type { FakeGraphServer } from './fakes/fake-graph.server';
 import {
   type Browser,
@@ -202,6 +203,28 @@ run('dashboard in a browser: the inbox', () => {
     await page.keyboard.press('Escape');
     await chooseLanguage(page, 'English');
     expect(refused).toEqual([]);
+  });
+
+  it("shows the customer's satisfaction rating on the conversation once they pick it from the WhatsApp list", async () => {
+    await t.request('PUT', `/api/csat/settings/${line.channelId}`, { token: owner.token, body: { enabled: true } });
+    const id = (await t.request('GET', `/api/conversations?channelId=${line.channelId}&status=resolved`, { token: owner.token })).body.items[0].id;
+    // Reopened and resolved again by a person: this resolution asks, as a list message.
+    await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'open' } });
+    await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'resolved' } });
+    await t.app.get(CsatService).settled();
+    await t.drainOutbound();
+    expect(graph.callsTo(`/${line.phoneNumberId}/messages`).at(-1)?.body.type).toBe('interactive');
+    await page.reload();
+    await page.getByTestId('satisfaction').getByText('Rating asked').waitFor();
+    await deliver(
+      whatsappMessage(line.wabaId, line.phoneNumberId, customer, {
+        type: 'interactive',
+        interactive: { type: 'list_reply', list_reply: { id: 'csat:5', title: '5 – excellent' } },
+      }),
+    );
+    // Live: the rating arrives without a reload.
+    await page.getByTestId('satisfaction').getByText('Rated 5/5').waitFor();
+    await screenshot(page, 'inbox-satisfaction-en');
   });
 
   it('a new message in a conversation assigned to me rings the bell live; opening it leads there and reads it', async () => {

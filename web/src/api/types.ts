@@ -29,6 +29,15 @@ export interface Conversation {
   lastMessage?: { direction: 'inbound' | 'outbound'; text: string | null; at: string } | null;
   unreadCount?: number;
   labels?: LabelRef[];
+  /** One conversation's page (GET and PATCH /api/conversations/{id}): its latest satisfaction survey. */
+  satisfaction?: Satisfaction | null;
+}
+
+export interface Satisfaction {
+  askedAt: string;
+  rating: number | null;
+  answeredAt: string | null;
+  answeredVia: 'reply' | 'widget' | 'link' | null;
 }
 
 export type Priority = 'low' | 'medium' | 'high' | 'urgent';

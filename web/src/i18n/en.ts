@@ -158,6 +158,9 @@ export const en = {
     snooze: 'Snooze',
     snoozed: 'Snoozed: it comes back by itself',
     snoozedUntil: 'snoozed until {{time}}',
+    rated: 'Rated {{rating}}/5',
+    ratingAsked: 'Rating asked',
+    satisfactionHint: "The customer's satisfaction rating (1 poor – 5 excellent) after the latest resolution",
     snoozeUntil: { hour: 'For an hour', tomorrow: 'Until tomorrow', nextWeek: 'Until next week' },
   },
   delivery: {

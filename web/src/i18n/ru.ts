@@ -159,6 +159,9 @@ export const ru: Strings = {
     snooze: 'Отложить',
     snoozed: 'Отложено: разговор вернётся сам',
     snoozedUntil: 'отложено до {{time}}',
+    rated: 'Оценка {{rating}}/5',
+    ratingAsked: 'Оценка запрошена',
+    satisfactionHint: 'Оценка клиента (1 плохо – 5 отлично) после последнего решения',
     snoozeUntil: { hour: 'На час', tomorrow: 'До завтра', nextWeek: 'До следующей недели' },
   },
   delivery: {

@@ -94,6 +94,18 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
                     {channel.name} · {t(`channels.kinds.${channel.kind}`)}
                   </Text>
                 )}
+                {c.satisfaction && (
+                  <Tooltip label={t('conversation.satisfactionHint')}>
+                    <Badge
+                      size="xs"
+                      variant="light"
+                      color={c.satisfaction.rating === null ? 'gray' : c.satisfaction.rating >= 4 ? 'teal' : c.satisfaction.rating === 3 ? 'yellow' : 'red'}
+                      data-testid="satisfaction"
+                    >
+                      {c.satisfaction.rating === null ? t('conversation.ratingAsked') : t('conversation.rated', { rating: c.satisfaction.rating })}
+                    </Badge>
+                  </Tooltip>
+                )}
                 {c.status === 'snoozed' && c.snoozedUntil && (
                   <Text size="xs" c="dimmed" data-testid="snoozed-until">
                     {t('conversation.snoozedUntil', { time: new Date(c.snoozedUntil).toLocaleString(i18n.language) })}
