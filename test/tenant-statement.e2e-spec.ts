@@ -50,6 +50,20 @@ describe('statementForTenant', () => {
     expect(await prepared()).toBe(1);
   });
 
+  it('genericPlan: the prepared statement runs its generic plan from the first call, and the connection keeps the default', async () => {
+    const plans = async () =>
+      (await single.query(`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement like '%mm-generic%'`))
+        .rows[0];
+    for (let i = 0; i < 3; i++) {
+      const sql = `select current_setting('app.tenant_id') as v, current_setting('plan_cache_mode') as mode, $1::int as i -- mm-generic`;
+      const [row] = await tenantStatement<{ v: string; mode: string; i: number }>(single, a.tenantId, sql, [i], { genericPlan: true });
+      expect(row).toEqual({ v: a.tenantId, mode: 'force_generic_plan', i });
+    }
+    expect(await plans()).toEqual({ generic: 3, custom: 0 });
+    expect((await single.query(`select current_setting('plan_cache_mode') as v`)).rows[0].v).toBe('auto');
+    expect(await setting()).toBe('');
+  });
+
   it('runs on the transaction of a unit of work in progress, seeing what it wrote', async () => {
     await expect(
       t.dbs.unitOfWork(a, async (tx) => {
