@@ -16,7 +16,7 @@ import { AccessGrantsController } from './access-grants.controller';
 import { AccessGrantsService } from './access-grants.service';
 import { AuthThrottle } from './auth-throttle.service';
 import { AuthController } from './auth.controller';
-import { JwtAuthGuard, RolesGuard } from './auth.guards';
+import { JwtAuthGuard, RolesGuard, VerifiedAccessTokens } from './auth.guards';
 import { jwtKey } from './jwt-key';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorAccess } from './operator-access.service';
@@ -62,6 +62,7 @@ import { UsersController } from './users.controller';
     SessionValidity,
     JwtStrategy,
     JwtAuthGuard,
+    VerifiedAccessTokens,
     RolesGuard,
     OperatorAccess,
     OperatorsService,
@@ -79,6 +80,7 @@ import { UsersController } from './users.controller';
     TenantStore,
     UserStore,
     JwtAuthGuard,
+    VerifiedAccessTokens,
     RolesGuard,
     TenancyService,
     OperatorAccess,
