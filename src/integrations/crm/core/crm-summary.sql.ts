@@ -2,21 +2,22 @@
  * The short CRM summary of a contact, as a lateral subquery over its links: one row with the
  * number of linked clients (0 when none), a name, the next appointment and the open deals. The
  * inbox list joins it per row, so it is a probe by key (crm_links leads with tenant and contact)
- * and costs one index lookup for a contact with no CRM link.
+ * and costs one index lookup for a contact with no CRM link: the appointment and deal lookups run
+ * only for a contact with a linked client (a case evaluates its subqueries only when it reaches them).
  *
  * `tenant` and `contact` are SQL expressions of the outer query.
  */
 export const crmSummaryLateral = (tenant: string, contact: string) => `
   select count(*)::int as clients, min(r.data ->> 'name') as name,
-         (select min(a.starts_at) from crm_links l2
+         case when count(*) > 0 then (select min(a.starts_at) from crm_links l2
             join crm_records a on a.tenant_id = l2.tenant_id and a.connection_id = l2.connection_id and a.client_external_id = l2.client_external_id
            where l2.tenant_id = ${tenant} and l2.contact_id = ${contact}
              and a.entity = 'appointment' and not a.deleted and a.starts_at >= now()
-             and coalesce(a.data ->> 'status', '') not in ('cancelled', 'no_show', 'completed')) as next_at,
-         (select count(*)::int from crm_links l3
+             and coalesce(a.data ->> 'status', '') not in ('cancelled', 'no_show', 'completed')) end as next_at,
+         case when count(*) > 0 then (select count(*)::int from crm_links l3
             join crm_records d on d.tenant_id = l3.tenant_id and d.connection_id = l3.connection_id and d.client_external_id = l3.client_external_id
            where l3.tenant_id = ${tenant} and l3.contact_id = ${contact}
-             and d.entity = 'deal' and not d.deleted and d.data ->> 'status' = 'open') as open_deals
+             and d.entity = 'deal' and not d.deleted and d.data ->> 'status' = 'open') else 0 end as open_deals
   from crm_links l
   join crm_records r on r.tenant_id = l.tenant_id and r.connection_id = l.connection_id and r.entity = 'client' and r.external_id = l.client_external_id and not r.deleted
   where l.tenant_id = ${tenant} and l.contact_id = ${contact}`;
