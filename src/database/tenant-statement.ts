@@ -32,6 +32,20 @@ interface ExtendedConnection {
   execute(msg: { portal: string; rows: number }): void;
 }
 
+/** Names by text, so a hot statement's few kilobytes are not hashed again on every call; bounded, as the texts are. */
+const names = new Map<string, string>();
+const MAX_NAMES = 500;
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `mm_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}`;
+    if (names.size >= MAX_NAMES) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * A statement preceded by `set_config('app.tenant_id', ...)` in the same message batch, before
  * one Sync: PostgreSQL runs the messages up to a Sync as one implicit transaction, so the setting
@@ -50,7 +64,7 @@ class TenantScopedQuery extends Query {
     values: unknown[],
     private readonly genericPlan: boolean,
   ) {
-    super({ text, values, queryMode: 'extended', name: `mm_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}` } as never);
+    super({ text, values, queryMode: 'extended', name: statementName(text) } as never);
   }
 
   declare name: string | undefined;
