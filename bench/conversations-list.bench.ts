@@ -14,8 +14,8 @@
  * app's CPU time per request (user + system, from /proc) and PostgreSQL's.
  *
  * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY (10), BENCH_CONVERSATIONS
- * (10000), BENCH_PLAN (1: print the first page's plan), BENCH_CPU_PROFILE (a path: writes a CPU profile of the app during the first-page row;
- * see bench/profile-summary.ts). Only 127.0.0.1 and the database server are contacted; every loop
+ * (10000), BENCH_PLAN (1: print the first page's plan), BENCH_CPU_PROFILE (a path: writes a CPU profile of the app during the first-page row,
+ * or the HTTP row whose name BENCH_CPU_PROFILE_ROW names, e.g. `limit=0`; see bench/profile-summary.ts). Only 127.0.0.1 and the database server are contacted; every loop
  * is bounded in count and time. Figures go to bench/results/conversations-list.json.
  */
 import { randomUUID } from 'node:crypto';
@@ -28,13 +28,15 @@ import { appRoleUrl } from '../src/database/migrate';
 import { BenchEnvironment, describeServer } from './bench-environment';
 import { writeResults } from './bench-results';
 import { stopProfile } from './cpu-profile';
-import { cpuSample } from './ingest-cpu';
+import { type RequestCpu, withRequestCpu } from './request-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
 const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 10_000, 1_000, 1_000_000);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+/** The HTTP row the profile covers: the first whose name contains this. */
+const CPU_PROFILE_ROW = process.env.BENCH_CPU_PROFILE_ROW ?? 'first page';
 const PAGE_SIZE = 25;
 const DEEP_FROM_PAGE = 50;
 const DEEP_CURSORS = 200;
@@ -130,44 +132,14 @@ async function deepCursors(owner: PoolClient, tenantId: string): Promise<string[
 // Measuring: latency from the client, CPU time from /proc.
 
 interface Row extends Stats {
-  /** CPU milliseconds per request: the app's, PostgreSQL's (all its processes) and this load generator's. */
-  cpu: { app: number; postgres: number; client: number };
-}
-
-/** The PostgreSQL backends serving this bench's database (the server may be shared with other work). */
-async function backendPids(owner: Pool): Promise<number[]> {
-  const { rows } = await owner.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
-  return rows.map((r) => r.pid);
-}
-
-/** CPU seconds of the app and of each of this database's backends, by pid. */
-async function cpuNow(appPid: number, owner: Pool): Promise<{ app: number; backends: Map<number, number> }> {
-  const pids = await backendPids(owner);
-  const s = cpuSample({ app: appPid, ...Object.fromEntries(pids.map((pid) => [`pg${pid}`, pid])) });
-  return { app: s.seconds.app, backends: new Map(pids.map((pid) => [pid, s.seconds[`pg${pid}`]])) };
-}
-
-/** PostgreSQL's CPU between two samples: backends present in both (a pool may close idle ones, taking their count along). */
-function backendSeconds(a: Map<number, number>, b: Map<number, number>): number {
-  let sum = 0;
-  for (const [pid, v] of b) sum += a.has(pid) ? v - a.get(pid)! : 0;
-  return sum;
+  /** CPU milliseconds per request: the app's, PostgreSQL's (this database's backends) and this load generator's. */
+  cpu: RequestCpu;
 }
 
 function measurer(appPid: number, owner: Pool) {
   return async (name: string, op: (i: number) => Promise<void>): Promise<Row> => {
     await measureLoad(`${name} (warm-up)`, op, WARMUP, { ...LOAD, warmup: 0 });
-    // Backends that exist at both ends of the row: pools keep their connections (minutes of idle timeout).
-    const a = await cpuNow(appPid, owner);
-    const client0 = process.cpuUsage();
-    const stats = await measureLoad(name, op, REQUESTS, { ...LOAD, warmup: 0 });
-    const client = process.cpuUsage(client0);
-    const b = await cpuNow(appPid, owner);
-    const per = (seconds: number) => (1000 * seconds) / stats.n;
-    return {
-      ...stats,
-      cpu: { app: per(b.app - a.app), postgres: per(backendSeconds(a.backends, b.backends)), client: per((client.user + client.system) / 1e6) },
-    };
+    return withRequestCpu(appPid, owner, () => measureLoad(name, op, REQUESTS, { ...LOAD, warmup: 0 }));
   };
 }
 
@@ -211,7 +183,7 @@ function printTable(floors: Array<[string, Row]>, pairs: Pair[]): void {
   const widths = [48, 6, 7, 7, 7, 7, 7, 7, 9, 9, 9];
   const lines = [
     'Latencies in ms. app ms, pg ms: CPU milliseconds per request of the app process and of the PostgreSQL backends',
-    "of this database. SQL: the app's statement alone, prepared (app.tenant_id set per connection); SQL in tx: unprepared",
+    "of this database. SQL: the app's statement alone, prepared, generic plan (app.tenant_id set per connection); SQL in tx: unprepared",
     'and wrapped as the app ran it before statementForTenant (begin, set_config, statement, commit: four round trips).',
     header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(' '),
     'Floors',
@@ -278,18 +250,32 @@ async function main(): Promise<number> {
     sqlPool = new Pool({
       connectionString: appRoleUrl(dbs.urls.eu, { name: bench.env.DATABASE_APP_ROLE!, password: bench.env.DATABASE_APP_PASSWORD! }),
       max: CONCURRENCY,
-      // app.tenant_id set per connection: the statement alone is one round trip.
-      options: `-c app.tenant_id=${tenant.id}`,
+      // app.tenant_id set per connection: the statement alone is one round trip. Generic plans, as
+      // the app runs the list (TriageStore.list); the unprepared floor below sets them back to auto.
+      options: `-c app.tenant_id=${tenant.id} -c plan_cache_mode=force_generic_plan`,
     });
     const direct = (await sqlPool.query<{ id: string }>(listSql(tenant.id, user.id, {}))).rows.map((r) => r.id);
     if (direct.slice(0, PAGE_SIZE).join() !== first.items.map((i) => i.id).join()) throw new Error('the SQL floor returns another page than the app');
 
-    const measure = measurer(app.pid!, owner);
+    const measureRow = measurer(app.pid!, owner);
+    let profiled = false;
+    // HTTP rows: the one CPU_PROFILE_ROW names is profiled (its warm-up too: the profile is of the app, not of the figures).
+    const measureHttp = async (name: string, op: (i: number) => Promise<void>): Promise<Row> => {
+      if (!CPU_PROFILE || profiled || !name.includes(CPU_PROFILE_ROW)) return measureRow(name, op);
+      profiled = true;
+      process.kill(app.pid!, 'SIGWINCH');
+      try {
+        return await measureRow(name, op);
+      } finally {
+        await stopProfile(app.pid!, CPU_PROFILE);
+      }
+    };
+    const measure = measureRow;
     const floors: Array<[string, Row]> = [];
-    floors.push(['GET /health (queries every region)', await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)))]);
+    floors.push(['GET /health (queries every region)', await measureHttp('GET /health', async () => void (await expectStatus(port, '/health', 200)))]);
     floors.push([
       'GET list ?limit=0 → 400 (auth, no DB)',
-      await measure('GET ?limit=0 (400)', async () => void (await expectStatus(port, '/api/conversations?limit=0', 400, token))),
+      await measureHttp('GET ?limit=0 (400)', async () => void (await expectStatus(port, '/api/conversations?limit=0', 400, token))),
     ]);
 
     const scenarios: { name: string; query: (i: number) => ListQuery }[] = [
@@ -300,11 +286,8 @@ async function main(): Promise<number> {
     ];
     const pairs: Pair[] = [];
     for (const [index, s] of scenarios.entries()) {
-      const profiling = CPU_PROFILE && index === 0;
-      if (profiling) process.kill(app.pid!, 'SIGWINCH');
       // Back to back, so drift over the run affects each side of a ratio alike.
-      const http = await measure(s.name, async (i) => void (await expectStatus(port, listPath(s.query(i)), 200, token)));
-      if (profiling) await stopProfile(app.pid!, CPU_PROFILE);
+      const http = await measureHttp(s.name, async (i) => void (await expectStatus(port, listPath(s.query(i)), 200, token)));
       const sql = await measure(s.name, async (i) => {
         // Prepared, as the app prepares it (tenant-statement.ts): the floor is executing, not planning.
         const { rowCount } = await sqlPool!.query({ name: `list${index}`, ...listSql(tenant.id, user.id, s.query(i)) });
@@ -314,7 +297,7 @@ async function main(): Promise<number> {
         const c = await sqlPool!.connect();
         try {
           await c.query('begin');
-          await c.query(`select set_config('app.tenant_id', $1, true)`, [tenant.id]);
+          await c.query(`select set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'auto', true)`, [tenant.id]);
           const { rowCount } = await c.query(listSql(tenant.id, user.id, s.query(i)));
           await c.query('commit');
           if (!rowCount) throw new Error(`SQL ${s.name}: no rows`);

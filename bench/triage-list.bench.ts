@@ -1,27 +1,35 @@
 /**
  * The triage list half of `npm run bench:search` (a script that prints figures, not a test).
  *
- * Runs the real app in this process on fresh databases (DATABASE_URL's server, or an embedded
- * PostgreSQL when unset), seeds one tenant with BENCH_MESSAGES messages (1,000,000) over
+ * Starts the real app (src/main.ts, workers off) as a child process on fresh databases
+ * (DATABASE_URL's server, or an embedded PostgreSQL when unset), so the load generator does not
+ * share its event loop; seeds one tenant with BENCH_MESSAGES messages (1,000,000) over
  * BENCH_CONVERSATIONS conversations (20,000) shared by 10 agents, half of each agent's
  * conversations read by them, and measures `GET /api/conversations?assignee=me&unread=true`
  * (first page, and deep pages by cursor) over loopback HTTP at BENCH_CONCURRENCY (10) clients,
- * next to the same SQL the app issues, sent straight through `pg` as the app role in the same run.
+ * next to the same SQL the app issues (prepared, generic plan, as the app runs it), sent straight
+ * through `pg` as the app role in the same run. Each row gives the CPU milliseconds per request of
+ * the app and of PostgreSQL (from /proc), which a busy machine does not inflate as it does latencies.
  * Target: list p95 < 20 ms.
  *
  * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY, BENCH_CONVERSATIONS,
- * BENCH_MESSAGES; BENCH_EXPLAIN=1 prints the plans of the first and the deepest page. Only 127.0.0.1 and the database server are contacted.
+ * BENCH_MESSAGES; BENCH_EXPLAIN=1 prints the plans of the first and the deepest page; BENCH_CPU_PROFILE
+ * (a path) writes a CPU profile of the app during the first page's HTTP row. Only 127.0.0.1 and the
+ * database server are contacted; every loop is bounded in count and time.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { decodeCursor } from '../src/common/cursor';
 import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchApp, startBenchApp } from './bench-app';
-import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { BenchEnvironment } from './bench-environment';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
+import { stopProfile } from './cpu-profile';
+import { type RequestCpu, withRequestCpu } from './request-cpu';
+import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
@@ -31,9 +39,10 @@ const AGENTS = 10;
 const PAGE_SIZE = 25;
 const WARMUP = 200;
 const SCENARIO_BOUND_MS = 60_000;
+const RUN_BOUND_MS = 1_200_000;
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
-const measure = (name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> => measureLoad(name, op, count, LOAD);
 const { agent, expectStatus } = loopbackClient(CONCURRENCY);
 
 /**
@@ -42,7 +51,7 @@ const { agent, expectStatus } = loopbackClient(CONCURRENCY);
  * MESSAGES messages over them (inbound and outbound, the newest inbound), and a read position for
  * every other conversation of each agent: its newest message, so about half are unread.
  */
-async function seed(owner: Client, tenantId: string, callerId: string): Promise<void> {
+async function seed(owner: PoolClient, tenantId: string, callerId: string): Promise<void> {
   const channelId = randomUUID();
   await owner.query('begin');
   await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
@@ -98,7 +107,9 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-function row(label: string, s: Stats, ratio?: string): string {
+type Row = Stats & { cpu: RequestCpu };
+
+function row(label: string, s: Row, ratio?: string): string {
   return [
     label.padEnd(46),
     String(s.n).padStart(6),
@@ -106,34 +117,53 @@ function row(label: string, s: Stats, ratio?: string): string {
       .toLocaleString('en-US')
       .padStart(8),
     ...[50, 95, 99].map((p) => fmt(percentile(s.lat, p)).padStart(8)),
+    fmt(s.cpu.app).padStart(8),
+    fmt(s.cpu.postgres).padStart(8),
     (ratio ?? '').padStart(10),
   ].join(' ');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   recordPrintedFigures('triage-list', benchKnobs());
   const t0 = performance.now();
-  let bench: BenchApp | undefined;
-  let owner: Client | undefined;
+  const bench = new BenchEnvironment('mm_bench_triage', RUN_BOUND_MS);
   let sqlPool: Pool | undefined;
-  try {
-    bench = await startBenchApp();
-    const { port, dbs, appRole, config } = bench;
+  bench.onCleanup(() => {
+    agent.destroy();
+    return sqlPool?.end();
+  });
+  return bench.run(async () => {
+    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
+    const { dbs, app, owner } = await bench.start({ max: 3 }, { ...profile, env: { ...profile.env, WORKERS: 'off' } });
+    const port = app.port;
     const tSeed = performance.now();
-    const { accessToken: token, tenant, user } = await bench.signUp();
-    owner = new Client({ connectionString: dbs.urls[tenant.region] });
-    await owner.connect();
-    await seed(owner, tenant.id, user.id);
-    const [{ version }] = (await owner.query(`select current_setting('server_version') as version`)).rows;
-    const [{ messages, mine, unread }] = (
-      await owner.query(
-        `select (select count(*) from messages where tenant_id = $1)::int as messages,
-                (select count(*) from conversations where tenant_id = $1 and assignee_id = $2)::int as mine,
-                (select count(*) from conversations c where tenant_id = $1 and assignee_id = $2 and not exists (
-                   select 1 from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2 and r.conversation_id = c.id))::int as unread`,
-        [tenant.id, user.id],
-      )
-    ).rows;
+    const signup = await fetch(`${app.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
+    if (tenant.region !== 'eu') throw new Error(`signed up in ${tenant.region}, the owner pool reaches eu`);
+    const seeder = await owner.connect();
+    let version: string;
+    let counts: { messages: number; mine: number; unread: number };
+    try {
+      await seed(seeder, tenant.id, user.id);
+      version = (await seeder.query(`select current_setting('server_version') as version`)).rows[0].version;
+      counts = (
+        await seeder.query(
+          `select (select count(*) from messages where tenant_id = $1)::int as messages,
+                  (select count(*) from conversations where tenant_id = $1 and assignee_id = $2)::int as mine,
+                  (select count(*) from conversations c where tenant_id = $1 and assignee_id = $2 and not exists (
+                     select 1 from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2 and r.conversation_id = c.id))::int as unread`,
+          [tenant.id, user.id],
+        )
+      ).rows[0];
+    } finally {
+      seeder.release();
+    }
+    const { messages, mine, unread } = counts;
     note(
       `seeded ${messages} messages, ${CONVERSATIONS} conversations in ${((performance.now() - tSeed) / 1000).toFixed(1)} s; the caller has ${mine}, ${unread} unread`,
     );
@@ -153,9 +183,10 @@ async function main(): Promise<void> {
     if (seen !== unread) throw new Error(`the unread list has ${seen} rows, the seed made ${unread}`);
 
     sqlPool = new Pool({
-      connectionString: appRoleUrl(dbs.urls[tenant.region], { name: appRole, password: config.appDatabasePassword }),
+      connectionString: appRoleUrl(dbs.urls.eu, { name: bench.env.DATABASE_APP_ROLE!, password: bench.env.DATABASE_APP_PASSWORD! }),
       max: CONCURRENCY,
-      options: `-c app.tenant_id=${tenant.id}`,
+      // One round trip, a generic plan: as the app runs the list (TriageStore.list, tenant-statement.ts).
+      options: `-c app.tenant_id=${tenant.id} -c plan_cache_mode=force_generic_plan`,
     });
     const sqlOf = (c?: string) =>
       triageListSql(
@@ -166,7 +197,7 @@ async function main(): Promise<void> {
       );
 
     if (process.env.BENCH_EXPLAIN) {
-      // The plans behind the figures: first page and the deepest cursor, as the app role sends them.
+      // The plans behind the figures: first page and the deepest cursor, as the app role runs them (prepared, generic).
       const c = await sqlPool.connect();
       try {
         for (const [label, at] of [
@@ -174,7 +205,10 @@ async function main(): Promise<void> {
           ['deepest page', cursors[cursors.length - 1]],
         ] as const) {
           const { text, values } = sqlOf(at);
-          const plan = await c.query(`explain (analyze, buffers, costs off) ${text}`, values);
+          await c.query(`prepare explained as ${text}`);
+          const args = values.map((v) => `'${v instanceof Date ? v.toISOString() : String(v)}'`).join(', ');
+          const plan = await c.query(`explain (analyze, buffers, costs off) execute explained(${args})`);
+          await c.query('deallocate explained');
           process.stdout.write(`\n-- ${label}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
         }
       } finally {
@@ -182,40 +216,47 @@ async function main(): Promise<void> {
       }
     }
 
+    const measure = async (name: string, op: (i: number) => Promise<void>, profiled = false): Promise<Row> => {
+      await measureLoad(`${name} (warm-up)`, op, WARMUP, { ...LOAD, warmup: 0 });
+      if (profiled) process.kill(app.pid!, 'SIGWINCH');
+      try {
+        return await withRequestCpu(app.pid!, owner, () => measureLoad(name, op, REQUESTS, { ...LOAD, warmup: 0 }));
+      } finally {
+        if (profiled) await stopProfile(app.pid!, CPU_PROFILE!);
+      }
+    };
     const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
-    const rows: Array<{ label: string; s: Stats; against?: Stats }> = [{ label: 'GET /health (floor)', s: health }];
-    for (const [label, pick] of [
-      ['first page', () => undefined],
-      ['deeper pages by cursor', (i: number) => cursors[i % cursors.length]],
-    ] as Array<[string, (i: number) => string | undefined]>) {
+    const rows: Array<{ label: string; s: Row; against?: Row }> = [{ label: 'GET /health (floor)', s: health }];
+    for (const [index, [label, pick]] of (
+      [
+        ['first page', () => undefined],
+        ['deeper pages by cursor', (i: number) => cursors[i % cursors.length]],
+      ] as Array<[string, (i: number) => string | undefined]>
+    ).entries()) {
       const sql = await measure(`SQL ${label}`, async (i) => {
-        const { text, values } = sqlOf(pick(i));
-        await sqlPool!.query(text, values);
+        await sqlPool!.query({ name: `triage${index}`, ...sqlOf(pick(i)) });
       });
-      const http = await measure(`HTTP ${label}`, async (i) => void (await expectStatus(port, path(pick(i)), 200, token)));
+      const http = await measure(`HTTP ${label}`, async (i) => void (await expectStatus(port, path(pick(i)), 200, token)), Boolean(CPU_PROFILE) && index === 0);
       rows.push({ label: `  SQL, app role (same query), ${label}`, s: sql }, { label: `  GET ?assignee=me&unread=true, ${label}`, s: http, against: sql });
     }
 
     const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
     process.stdout.write(
       `\nTriage list: ${Number(messages).toLocaleString('en-US')} messages, ${CONVERSATIONS.toLocaleString('en-US')} conversations, ${AGENTS} agents in one tenant; ` +
-        `the caller has ${mine} conversations, ${unread} unread. ${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback\n` +
-        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: HTTP p95 < 20 ms\n\n` +
-        `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p95÷SQL'.padStart(10)}\n` +
+        `the caller has ${mine} conversations, ${unread} unread. ${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback, the app in a child process\n` +
+        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: HTTP p95 < 20 ms\n` +
+        `app ms, pg ms: CPU milliseconds per request of the app process and of the PostgreSQL backends of this database\n\n` +
+        `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'app ms'.padStart(8)} ${'pg ms'.padStart(8)} ${'p95÷SQL'.padStart(10)}\n` +
         rows.map((r) => row(r.label, r.s, r.against ? `${fmt(percentile(r.s.lat, 95) / percentile(r.against.lat, 95))}×` : undefined)).join('\n') +
         '\n',
     );
-  } finally {
-    agent.destroy();
-    await sqlPool?.end().catch(() => undefined);
-    await owner?.end().catch(() => undefined);
-    await bench?.close();
     process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
+    return 0;
+  });
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
