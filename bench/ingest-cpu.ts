@@ -53,8 +53,15 @@ function machineBusySeconds(): number {
   }
 }
 
-export function cpuSample(pids: Record<string, number | undefined>, postmaster?: number): CpuSample {
+/**
+ * `ours`: the backends of the bench's own databases (see ourBackends). Then `postgres` counts only
+ * them and `pgOther` the rest of the cluster (other databases' backends, which on a shared server
+ * are other people's work, and the shared background processes); without it `postgres` is the
+ * whole cluster.
+ */
+export function cpuSample(pids: Record<string, number | undefined>, postmaster?: number, ours?: ReadonlySet<number>): CpuSample {
   const seconds: Record<string, number> = { postgres: 0, machine: machineBusySeconds() };
+  if (ours) seconds.pgOther = 0;
   for (const [name, pid] of Object.entries(pids)) seconds[name] = pid ? (processCpu(pid)?.seconds ?? 0) : 0;
   if (postmaster) {
     let entries: string[] = [];
@@ -66,7 +73,9 @@ export function cpuSample(pids: Record<string, number | undefined>, postmaster?:
     for (const entry of entries) {
       if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
       const p = processCpu(entry);
-      if (p && (p.ppid === postmaster || Number(entry) === postmaster)) seconds.postgres += p.seconds;
+      if (!p || !(p.ppid === postmaster || Number(entry) === postmaster)) continue;
+      if (!ours || ours.has(Number(entry))) seconds.postgres += p.seconds;
+      else seconds.pgOther += p.seconds;
     }
   }
   return { at: performance.now(), seconds };
