@@ -135,6 +135,25 @@ describe('business hours and automatic replies', () => {
     expect(await autoReplies(owner, late)).toEqual([]);
   });
 
+  it('a batch of conversations (the inbound processor hands over many at once) answers only those under a schedule', async () => {
+    const owner = await t.signup();
+    const [open, scheduled] = [await t.createChannel(owner), await t.createChannel(owner)];
+    now = new Date('2026-03-06T10:00:00Z');
+    await call(owner, 'POST', '/api/business-hours', { channelId: scheduled, ...schedule, greeting: null });
+    now = new Date('2026-03-06T20:00:00Z'); // Friday 23:00 Moscow: closed
+    const ids = [];
+    for (const [channelId, contact] of [
+      [open, 'psid-batch-1'],
+      [scheduled, 'psid-batch-2'],
+      [open, 'psid-batch-3'],
+      [scheduled, 'psid-batch-4'],
+    ])
+      ids.push((await t.inbound(owner, channelId, { externalContactId: contact, sentAt: now, noAutoAnswer: true })).conversation.id);
+    await settle();
+    expect(await t.app.get(AutoReplier).reply(owner, ids)).toBe(2);
+    expect(await Promise.all(ids.map((id) => autoReplies(owner, id)))).toEqual([[], [[OOO, 'queued', null]], [], [[OOO, 'queued', null]]]);
+  });
+
   it("respects the channel's rules: no reply outside the WhatsApp window, and the next message in the window gets it", async () => {
     const owner = await t.signup();
     const channelId = await t.createChannel(owner, 'whatsapp');

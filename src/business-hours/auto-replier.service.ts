@@ -46,8 +46,12 @@ export class AutoReplier extends AutoReplies implements OnModuleDestroy {
 
   /** Answers how many automatic replies were queued. */
   async reply(tenant: TenantRef, conversationIds: string[]): Promise<number> {
+    // One lookup for the whole batch first: only conversations under a schedule take a transaction each.
+    const scheduled =
+      conversationIds.length > 1 ? await this.dbs.forTenant(tenant, (tx) => this.store.scheduled(tx, tenant.tenantId, conversationIds)) : undefined;
     let sent = 0;
     for (const id of conversationIds) {
+      if (scheduled && !scheduled.has(id)) continue;
       try {
         sent += await this.dbs.unitOfWork(tenant, async (tx) => {
           const hours = await this.store.forConversation(tx, tenant.tenantId, id);

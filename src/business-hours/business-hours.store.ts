@@ -112,6 +112,24 @@ export class BusinessHoursStore {
   }
 
   /**
+   * The conversations among `conversationIds` that a schedule governs (see forConversation), in
+   * one statement: most organizations have none, and their inbound batches should cost one
+   * lookup, not one transaction per conversation. One primary-key probe per id (a lateral lookup
+   * with LIMIT, see inbound-batch.ts on why not a join).
+   */
+  async scheduled(tx: EntityManager, tenantId: string, conversationIds: readonly string[]): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const found = await rows<{ id: string }>(
+      tx,
+      `select c.id from unnest($2::uuid[]) as k(id)
+       cross join lateral (select id, channel_id, team_id from conversations where tenant_id = $1 and id = k.id limit 1) c
+       where exists (select 1 from business_hours b where b.tenant_id = $1 and (b.channel_id = c.channel_id or b.team_id = c.team_id))`,
+      [tenantId, conversationIds],
+    );
+    return new Set(found.map((r) => r.id));
+  }
+
+  /**
    * Claims the out-of-office reply for the closed period that began at `periodStart`: true for
    * exactly one caller per conversation and period, whatever the instances. It counts as the greeting too.
    */
