@@ -72,6 +72,32 @@ describe('row-level security as the app role', () => {
     expect(stored).toBe(1);
   });
 
+  it("the group commit's store for several tenants (inbox_store_many) writes each tenant's rows under that tenant alone", async () => {
+    const [ca, cb] = [await t.createChannel(a), await t.createChannel(b)];
+    const { rows } = await app.query(`select * from inbox_store_many($1, $2, $3, $4) order by stored_dedupe_key`, [
+      [b.tenantId, a.tenantId, b.tenantId],
+      [cb, ca, cb],
+      ['rls:many:1', 'rls:many:2', 'rls:many:3'],
+      ['{"n":1}', '{"n":2}', '{"n":3}'],
+    ]);
+    expect(rows).toEqual([
+      { stored_channel_id: cb, stored_dedupe_key: 'rls:many:1' },
+      { stored_channel_id: ca, stored_dedupe_key: 'rls:many:2' },
+      { stored_channel_id: cb, stored_dedupe_key: 'rls:many:3' },
+    ]);
+    expect((await app.query(`select current_setting('app.tenant_id', true) as t`)).rows[0].t).toBe('');
+    const keysOf = (tenantId: string) =>
+      asTenant(tenantId, async () =>
+        (await app.query(`select dedupe_key from inbound_events where dedupe_key like 'rls:many:%' order by 1`)).rows.map((r) => r.dedupe_key),
+      );
+    expect(await keysOf(a.tenantId)).toEqual(['rls:many:2']);
+    expect(await keysOf(b.tenantId)).toEqual(['rls:many:1', 'rls:many:3']);
+    // A row naming another tenant's channel breaks the (tenant, channel) foreign key: nothing of the call is written.
+    await expect(app.query(`select * from inbox_store_many($1, $2, $3, $4)`, [[a.tenantId], [cb], ['rls:many:4'], ['{}']])).rejects.toThrow(
+      /foreign key|row-level security/,
+    );
+  });
+
   it('cannot write a row for another tenant, nor move one there', async () => {
     await expect(asTenant(b.tenantId, () => app.query(`insert into contacts (tenant_id, display_name) values ($1, 'planted')`, [a.tenantId]))).rejects.toThrow(
       /row-level security/,

@@ -164,6 +164,37 @@ describe('robust input', () => {
         expect(await jobs(good)).toBe(good.length);
       });
 
+      it("rows of several organizations share one flush, each stored as its own tenant's; a bad row fails only its caller", async () => {
+        const other = await t.signup();
+        const otherChannel = (await connectMessenger(other)).channelId;
+        const commit = new InboxGroupCommit(t.dbs);
+        const run = randomUUID();
+        const key = (i: number) => `${run}:${i}`;
+        const query = jest.spyOn(t.dbs.region(tenant.region), 'query');
+        const outcomes = await Promise.allSettled([
+          commit.add(tenant, [row(key(1))]),
+          commit.add(other, [{ channelId: otherChannel, dedupeKey: key(2), payload: '{}' }]),
+          commit.add(other, [{ channelId: otherChannel, dedupeKey: key(3), payload: '{"not json' }]),
+          commit.add(tenant, [row(key(4))]),
+        ]);
+        // One statement for the four (then halves for the bad row), not one per organization.
+        expect(query.mock.calls[0][0]).toMatch(/inbox_store_many/);
+        expect((query.mock.calls[0][1] as unknown[][])[0]).toHaveLength(4);
+        query.mockRestore();
+        const summary = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : `${(o.reason as DomainError).kind}:${(o.reason as DomainError).code}`));
+        expect(summary).toEqual([1, 1, 'invalid:UNSTORABLE_ITEM', 1]);
+        const tenantsOf = async (keys: string[]) =>
+          (await db.query(`select dedupe_key, tenant_id from inbound_events where dedupe_key = any($1) order by dedupe_key`, [keys])).rows.map((r) => [
+            r.dedupe_key,
+            r.tenant_id,
+          ]);
+        expect(await tenantsOf([1, 2, 3, 4].map(key))).toEqual([
+          [key(1), tenant.tenantId],
+          [key(2), other.tenantId],
+          [key(4), tenant.tenantId],
+        ]);
+      });
+
       it("over HTTP: webhooks for a channel gone behind the routes' back fail alone (and are dropped), the others sharing their flushes are stored", async () => {
         const owner = await t.signup();
         const [gone, kept] = [await connectMessenger(owner), await connectMessenger(owner)];

@@ -17,16 +17,21 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
+/** A row of the flush with the tenant it belongs to: one flush carries a region's rows of every tenant. */
+interface TenantRow extends InboxRow {
+  tenantId: string;
+}
+
 interface Pending {
-  tenant: TenantRef;
-  rows: InboxRow[];
+  region: string;
+  rows: TenantRow[];
   waiters: Waiter[];
 }
 
 /**
- * Flushes of one tenant in flight at once: while one waits for its commit to reach the disk, the
- * next already writes (PostgreSQL then syncs both commits together), so a busy tenant's ACKs do
- * not queue behind a single fsync.
+ * Flushes of one region in flight at once: while one waits for its commit to reach the disk, the
+ * next already writes (PostgreSQL then syncs both commits together), so ACKs do not queue behind a
+ * single fsync. Few, so that each flush carries many rows and the pool keeps connections for the API.
  */
 const FLUSHES_IN_FLIGHT = 2;
 
@@ -36,11 +41,12 @@ const rowKey = (r: InboxRow) => `${r.channelId}\0${r.dedupeKey}`;
 const isTransient = (err: unknown) => /^40|^55P03$/.test(sqlState(err) ?? '');
 
 /**
- * Group commit for the webhook ACK path: rows of concurrent requests for one tenant share one
- * transaction (one round trip, one fsync: see the inbox_store migration), flushed as soon as a
- * flush slot of that tenant is free. Every caller still gets its answer only after its rows are
- * durable. Two flushes carrying the same row are safe: the second waits for the first's commit
- * and reports the row as a duplicate.
+ * Group commit for the webhook ACK path: rows of concurrent requests of a region, whichever
+ * tenants they belong to, share one statement (one round trip, one fsync: see the
+ * inbox_store_many migration; each tenant's rows are still written under its own row-level
+ * security setting), flushed as soon as a flush slot of that region is free. Every caller still
+ * gets its answer only after its rows are durable. Two flushes carrying the same row are safe: the
+ * second waits for the first's commit and reports the row as a duplicate.
  *
  * One caller's row must never fail another's request: when the shared statement fails (other than
  * for a lost database, which fails everyone with the 503 it deserves), nothing of it was written,
@@ -57,10 +63,10 @@ export class InboxGroupCommit {
   /** Resolves with how many of `batch` were new (not duplicates), once they are committed. */
   add(tenant: TenantRef, batch: InboxRow[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      const key = tenant.tenantId;
-      const p = this.pending.get(key) ?? { tenant, rows: [], waiters: [] };
+      const key = tenant.region;
+      const p = this.pending.get(key) ?? { region: tenant.region, rows: [], waiters: [] };
       p.waiters.push({ from: p.rows.length, to: p.rows.length + batch.length, resolve, reject });
-      p.rows.push(...batch);
+      for (const r of batch) p.rows.push({ ...r, tenantId: tenant.tenantId });
       this.pending.set(key, p);
       if (this.inFlight(key) < FLUSHES_IN_FLIGHT) setImmediate(() => void this.flush(key));
     });
@@ -73,7 +79,7 @@ export class InboxGroupCommit {
     this.flushing.set(key, this.inFlight(key) + 1);
     try {
       const failed = new Map<number, unknown>();
-      const fresh = await this.store(p.tenant, p.rows, 0, failed);
+      const fresh = await this.store(p.region, p.rows, 0, failed);
       // Credit each new row to the first caller that brought it; a caller with a failed row gets that error.
       for (const w of p.waiters) {
         let n = 0;
@@ -100,20 +106,20 @@ export class InboxGroupCommit {
    * A row that cannot be stored even on its own is recorded in `failed` (by its index in the
    * flush) with the error its caller gets. Throws only when the database is out of reach.
    */
-  private async store(tenant: TenantRef, batch: InboxRow[], offset: number, failed: Map<number, unknown>, retried = false): Promise<Set<string>> {
+  private async store(region: string, batch: TenantRow[], offset: number, failed: Map<number, unknown>, retried = false): Promise<Set<string>> {
     try {
       // One statement outside any transaction: it commits on its own, durably.
       const inserted = await rows<{ stored_channel_id: string; stored_dedupe_key: string }>(
-        this.dbs.region(tenant.region),
-        `select * from inbox_store($1, $2, $3, $4)`,
-        [tenant.tenantId, batch.map((r) => r.channelId), batch.map((r) => r.dedupeKey), batch.map((r) => r.payload)],
+        this.dbs.region(region),
+        `select * from inbox_store_many($1, $2, $3, $4)`,
+        [batch.map((r) => r.tenantId), batch.map((r) => r.channelId), batch.map((r) => r.dedupeKey), batch.map((r) => r.payload)],
       );
       return new Set(inserted.map((r) => `${r.stored_channel_id}\0${r.stored_dedupe_key}`));
     } catch (err) {
       if (isDatabaseDown(err)) throw err;
       if (batch.length === 1) {
         // A deadlock with a concurrent flush of the same rows resolves itself: one more try.
-        if (isTransient(err) && !retried) return this.store(tenant, batch, offset, failed, true);
+        if (isTransient(err) && !retried) return this.store(region, batch, offset, failed, true);
         this.log.warn(`inbox row of channel ${batch[0].channelId} not stored: ${sqlState(err) ?? ''} ${(err as Error).message}`);
         const error = isTransient(err)
           ? new DomainError('unavailable', 'INBOX_BUSY', 'The item could not be stored now; retry later')
@@ -124,8 +130,8 @@ export class InboxGroupCommit {
       }
       // Nothing of the failed statement was written: each half is stored on its own.
       const half = Math.ceil(batch.length / 2);
-      const first = await this.store(tenant, batch.slice(0, half), offset, failed);
-      const second = await this.store(tenant, batch.slice(half), offset + half, failed);
+      const first = await this.store(region, batch.slice(0, half), offset, failed);
+      const second = await this.store(region, batch.slice(half), offset + half, failed);
       return new Set([...first, ...second]);
     }
   }

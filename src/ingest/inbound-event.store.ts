@@ -59,7 +59,7 @@ interface EventRow {
 
 /**
  * `inbound_events`: malformed items are stored parked here, the processor reads and settles
- * events, admins list and replay them. (The ACK path stores the others through the inbox_store
+ * events, admins list and replay them. (The ACK path stores the others through the inbox_store_many
  * function in one statement per group commit, see InboxGroupCommit.)
  */
 @Injectable()

@@ -40,7 +40,7 @@ export function backoffMs(attempts: number): number {
 
 /**
  * The region's work queue, and the only code that reads or writes `queue.jobs` (besides the
- * inbox_store function of the webhook ACK path, which queues its events in the same statement).
+ * inbox_store_many function of the webhook ACK path, which queues its events in the same statement).
  * Claims take a lease with FOR UPDATE SKIP LOCKED, so any number of app instances share the work
  * without taking the same job twice. Leases are short (WORKER_LEASE_SECONDS, 10 s by default) and
  * renewed while the work runs (QueueWorker's heartbeat), so the jobs of a killed instance are

@@ -57,6 +57,7 @@ import { JobLeases1767950000000 } from './region/1767950000000-job-leases';
 import { SendSlots1767950000001 } from './region/1767950000001-send-slots';
 import { WebchatUploads1767960000000 } from './region/1767960000000-webchat-uploads';
 import { InboundMessagesIndex1767970000000 } from './region/1767970000000-inbound-messages-index';
+import { InboxStoreMany1768000000000 } from './region/1768000000000-inbox-store-many';
 import { MessageCounts1768200000000 } from './region/1768200000000-message-counts';
 import { MessageChoices1768200000001 } from './region/1768200000001-message-choices';
 import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
@@ -111,6 +112,7 @@ export const REGION_MIGRATIONS = [
   SendSlots1767950000001,
   WebchatUploads1767960000000,
   InboundMessagesIndex1767970000000,
+  InboxStoreMany1768000000000,
   MessageCounts1768200000000,
   MessageChoices1768200000001,
   MetaIdMatches1768400000001,
