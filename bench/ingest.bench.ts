@@ -190,9 +190,20 @@ async function waitDrained(db: Pool, phase: string, expected: number, boundMs: n
   };
 }
 
-/** Leftover backlog of one phase would be processed during the next and blur its figures. */
+/**
+ * Leftover backlog of one phase would be processed during the next and blur its figures: the jobs
+ * nobody holds are deleted, and the batches being worked on are waited for (bounded). Deleting a
+ * held job would make its batch lose its lease and redo every event one by one, during the next phase.
+ */
 async function purgeQueue(db: Pool): Promise<number> {
-  const { rowCount } = await db.query(`delete from queue.jobs where kind = 'inbound'`);
+  const { rowCount } = await db.query(`delete from queue.jobs where kind = 'inbound' and (leased_until is null or leased_until < now())`);
+  const start = performance.now();
+  while (performance.now() - start < DRAIN_BOUND_MS) {
+    const { rows } = await db.query(`select count(*)::int as n from queue.jobs where kind = 'inbound'`);
+    if (rows[0].n === 0) break;
+    await sleep(200);
+    await db.query(`delete from queue.jobs where kind = 'inbound' and (leased_until is null or leased_until < now())`);
+  }
   return rowCount ?? 0;
 }
 
@@ -718,6 +729,17 @@ async function main(): Promise<number> {
               ),
           ]
         : [];
+    // What the app logged as warnings or errors (a batch that fell back to one by one, a lost lease...): counted by text.
+    const logged = new Map<string, number>();
+    for (const l of app.output.split('\n')) {
+      if (!/\b(WARN|ERROR)\b/.test(l)) continue;
+      const text = l
+        .replace(/^.*?\b(WARN|ERROR)\b\s*/, '$1 ')
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')
+        .replace(/\d+/g, 'N')
+        .slice(0, 150);
+      logged.set(text, (logged.get(text) ?? 0) + 1);
+    }
     const out = [
       '',
       `MonkeyMachine ingest bench: signed Messenger webhooks -> POST ${WEBHOOK_PATH} over 127.0.0.1`,
@@ -737,6 +759,15 @@ async function main(): Promise<number> {
       `At max load (hot Page): ${boundBy(p1.cpu, cores)}.`,
       ...(pm ? [`At max load (mix): ${boundBy(pm.cpu, cores)}.`] : []),
       ...topStatements,
+      ...(logged.size
+        ? [
+            'The app logged (count, text):',
+            ...[...logged]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 8)
+              .map(([text, n]) => `  ${String(n).padStart(6)}  ${text}`),
+          ]
+        : ['The app logged no warning or error.']),
       `Between phases: warm-up ${int(warm.acceptedPerS)}/s, ${drainNote(warmDrain, warmPurged)}; after max ${drainNote(p1.drain, p1.purged)}` +
         (pm ? `; after mix ${drainNote(pm.drain, pm.purged)}` : '') +
         `; after half ${drainNote(p2Drain, p2Purged)}.` +
