@@ -110,6 +110,7 @@ async function explain(owner: Client, tenantId: string, from: string, to: string
   await owner.query('begin');
   await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
   await owner.query('set local jit = off'); // as the store does
+  await owner.query('set local max_parallel_workers_per_gather = 0');
   for (const [name, sql] of Object.entries(reportSql('agent'))) {
     if (!sql) continue;
     const params = name === 'backlog' ? [tenantId] : [tenantId, range.f, range.t, 'Europe/Moscow'];
