@@ -30,6 +30,8 @@ const CONCURRENCY = envInt('BENCH_CONCURRENCY', 200, 1, 1000);
 const FILE_BYTES = FILE_MB * 1024 * 1024;
 const PIECE = 64 * 1024;
 const PHASE_BOUND_MS = 600_000;
+/** Which stores to measure: `database`, `directory`, or both (each store's garbage then weighs on the next: run one per process to compare). */
+const STORES = (process.env.BENCH_STORE ?? 'database,directory').split(',').map((s) => s.trim());
 
 /** The bytes of file `n`: a PDF header, a pattern of its own (so no two files are the same), repeated. */
 function* fileBytes(n: number): Generator<Buffer> {
@@ -154,14 +156,15 @@ async function main(): Promise<void> {
       }
     });
     rmSync(copyDir, { recursive: true, force: true });
-    const database = await phase('uploads, eu (region database)', uploader(port, eu.accessToken));
-    const directory = await phase('uploads, ru (MEDIA_DIR_RU)', uploader(port, ru.accessToken));
+    const measured = [baseline];
+    if (STORES.includes('database')) measured.push(await phase('uploads, eu (region database)', uploader(port, eu.accessToken)));
+    if (STORES.includes('directory')) measured.push(await phase('uploads, ru (MEDIA_DIR_RU)', uploader(port, ru.accessToken)));
 
     const mbps = (p: Phase) => (p.lat.length * FILE_MB) / p.seconds;
     process.stdout.write(
       `\nMedia: ${UPLOADS} files of ${FILE_MB} MB, ${Math.min(CONCURRENCY, UPLOADS)} at a time, loopback; Node ${process.version}\n\n` +
         `${''.padEnd(34)} ${'files'.padStart(6)} ${'MB/s'.padStart(8)} ${'÷ files'.padStart(8)} ${'p50 s'.padStart(7)} ${'p95 s'.padStart(7)} ${'RSS +MB'.padStart(8)} ${'heap +MB'.padStart(9)} ${'buffers +MB'.padStart(12)}\n` +
-        [baseline, database, directory]
+        measured
           .map((p) =>
             [
               p.label.padEnd(34),
