@@ -14,6 +14,8 @@ export interface CpuSample {
    * children), and `machine`: every CPU's busy time, so `other` = machine - ours shows a noisy box.
    */
   seconds: Record<string, number>;
+  /** CPU seconds of each process counted in `pgOther`: backends come and go, so its delta is taken per process. */
+  pgOtherByPid?: Map<number, number>;
 }
 
 let ticksPerSecond = 0;
@@ -61,6 +63,7 @@ function machineBusySeconds(): number {
  */
 export function cpuSample(pids: Record<string, number | undefined>, postmaster?: number, ours?: ReadonlySet<number>): CpuSample {
   const seconds: Record<string, number> = { postgres: 0, machine: machineBusySeconds() };
+  const pgOtherByPid = ours ? new Map<number, number>() : undefined;
   if (ours) seconds.pgOther = 0;
   for (const [name, pid] of Object.entries(pids)) seconds[name] = pid ? (processCpu(pid)?.seconds ?? 0) : 0;
   if (postmaster) {
@@ -75,10 +78,13 @@ export function cpuSample(pids: Record<string, number | undefined>, postmaster?:
       const p = processCpu(entry);
       if (!p || !(p.ppid === postmaster || Number(entry) === postmaster)) continue;
       if (!ours || ours.has(Number(entry))) seconds.postgres += p.seconds;
-      else seconds.pgOther += p.seconds;
+      else {
+        seconds.pgOther += p.seconds;
+        pgOtherByPid?.set(Number(entry), p.seconds);
+      }
     }
   }
-  return { at: performance.now(), seconds };
+  return { at: performance.now(), seconds, pgOtherByPid };
 }
 
 /** Per name: percent of one core used between two samples; `other` is the machine's rest. */
@@ -86,6 +92,12 @@ export function cpuPercent(a: CpuSample, b: CpuSample): Record<string, number> {
   const wall = (b.at - a.at) / 1000;
   const out: Record<string, number> = {};
   for (const name of Object.keys(b.seconds)) out[name] = wall > 0 ? (100 * (b.seconds[name] - (a.seconds[name] ?? 0))) / wall : 0;
+  if (a.pgOtherByPid && b.pgOtherByPid && wall > 0) {
+    // A process that ended meanwhile is not counted (its time is lost); one that started is counted whole.
+    let delta = 0;
+    for (const [pid, s] of b.pgOtherByPid) delta += s - (a.pgOtherByPid.get(pid) ?? 0);
+    out.pgOther = (100 * delta) / wall;
+  }
   out.other = Math.max(0, out.machine - Object.entries(out).reduce((sum, [name, v]) => (name === 'machine' ? sum : sum + v), 0));
   return out;
 }
