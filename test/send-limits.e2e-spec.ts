@@ -11,7 +11,7 @@ const RATE_LIMITED = { status: 400, body: { error: { code: 613, message: 'Calls 
 /**
  * Send limits are kept in the database, so two instances together keep to a platform's rate; a
  * rate-limit answer pauses that channel only. Two in-process app instances share the region
- * databases here as two processes would (the limiter keeps no state in memory).
+ * databases here as two processes would (an instance holds in memory only the slots it reserved in the database).
  */
 describe('per-channel send limits across instances', () => {
   let graph: FakeGraphServer;

@@ -68,10 +68,19 @@ function harness(opts: { attempts?: number; send?: jest.Mock; channelStatus?: st
     forTenant: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
     unitOfWork: jest.fn((_t: TenantRef, work: (t: unknown) => unknown) => work(tx)),
   };
-  const queue = { claim: jest.fn(async () => [job]), complete: jest.fn(), retryLater: jest.fn(), retryLaterIn: jest.fn(), renew: jest.fn(async () => []) };
+  const queue = {
+    claim: jest.fn(async () => [job]),
+    complete: jest.fn(),
+    completeMany: jest.fn(),
+    retryLater: jest.fn(),
+    retryLaterIn: jest.fn(),
+    renew: jest.fn(async () => []),
+  };
   const outbox = {
-    loadDelivery: jest.fn(async () => task),
-    markSent: jest.fn(async (_t: TenantRef, id: string, externalId: string) => message({ id, status: 'sent', externalId })),
+    loadDeliveries: jest.fn(async (_t: TenantRef, ids: string[]) => new Map(ids.map((id) => [id, task]))),
+    markSentMany: jest.fn(async (_t: TenantRef, sent: Array<{ messageId: string; externalId: string }>) =>
+      sent.map((s) => message({ id: s.messageId, status: 'sent', externalId: s.externalId })),
+    ),
     markFailed: jest.fn(async (_t: TenantRef, id: string, code: string, text: string) => message({ id, status: 'failed', errorCode: code, errorText: text })),
   };
   const conversations = { publishStatus: jest.fn(), setContactBlocked: jest.fn() };
@@ -135,9 +144,9 @@ describe('OutboundSender: what a platform answer does', () => {
     expect(h.send).toHaveBeenCalledWith(
       expect.objectContaining({ messageId: MESSAGE_ID, recipientId: 'psid-1', text: 'Your order shipped', replyMode: 'response' }),
     );
-    expect(h.outbox.markSent).toHaveBeenCalledWith(TENANT, MESSAGE_ID, 'mid.out.1');
+    expect(h.outbox.markSentMany).toHaveBeenCalledWith(TENANT, [{ messageId: MESSAGE_ID, externalId: 'mid.out.1' }]);
     expect(h.conversations.publishStatus).toHaveBeenCalledWith(TENANT, expect.objectContaining({ status: 'sent', externalId: 'mid.out.1' }));
-    expect(h.queue.complete).toHaveBeenCalledWith(h.tx, h.job);
+    expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job]);
   });
 
   it('backs off after a retryable failure, exponentially', async () => {
@@ -211,7 +220,8 @@ describe('OutboundSender: what a platform answer does', () => {
 
   it('ends the job of a message that is no longer queued, sending nothing', async () => {
     const h = harness();
-    h.outbox.loadDelivery.mockResolvedValue({ ...(await h.outbox.loadDelivery()), message: message({ status: 'sent' }) });
+    const [task] = (await h.outbox.loadDeliveries(TENANT, [MESSAGE_ID])).values();
+    h.outbox.loadDeliveries.mockResolvedValue(new Map([[MESSAGE_ID, { ...task, message: message({ status: 'sent' }) }]]));
     await h.run();
     expect(h.send).not.toHaveBeenCalled();
     expect(h.outbox.markFailed).not.toHaveBeenCalled();

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, DeliveryFailure, MediaStore, MessageOutbox, OutboundFile, RateLimitedFailure, RecipientBlockedFailure, TenantRef } from '../../libs/domain/src';
-import type { Message } from '../../libs/domain/src';
+import type { DeliveryTask, Message } from '../../libs/domain/src';
 import { SignedMediaUrls } from '../media/signed-media-urls';
 import { UploadStore } from '../media/upload.store';
 import type { ReplyMode } from '../../libs/policy/src';
 import { ChannelAdapters } from '../channels/core/channel-adapters';
-import { ChannelService } from '../channels/core/channel.service';
+import { ChannelService, type ChannelWithCredentials } from '../channels/core/channel.service';
 import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
@@ -14,6 +14,19 @@ import { QueueWorker, RetryHint, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
 import { Metrics } from '../metrics/metrics.service';
 import { SendLimiter } from './send-limiter';
+import { SentOutcome, SentRecorder } from './sent-recorder';
+
+/** What a batch read for one of its sends: null when there is nothing to deliver. */
+type Prepared = { task: DeliveryTask; channel: Promise<ChannelWithCredentials> } | { task: null };
+
+/** A batch's reads, how many sends of each channel are still to go (the limiter's block size), and its recorder. */
+interface BatchContext {
+  prepared: Map<string, Prepared>;
+  /** Platform ids of the batch's messages sent so far: a reply quoting one read its task before it had one. */
+  sentIds: Map<string, string>;
+  channelSends: Map<string, number>;
+  recorder: SentRecorder;
+}
 
 /** A kind without a messaging window: every reply is a standard one. */
 const NO_WINDOW: ReplyMode = { allowed: true, mode: 'standard' };
@@ -30,8 +43,11 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-/** Conversations whose replies a batch sends side by side (each conversation's in order). */
-export const SEND_LANES = 8;
+/**
+ * Conversations whose replies a batch sends side by side (each conversation's in order): a send
+ * waits mostly on the platform, so the lanes keep it busy.
+ */
+export const SEND_LANES = 32;
 
 /** Retryable failures give up after this many attempts (about an hour of backoff). */
 export const MAX_SEND_ATTEMPTS = 10;
@@ -58,7 +74,8 @@ export class SendFailed extends Error implements RetryHint {
 @Injectable()
 export class OutboundSender extends QueueWorker {
   protected readonly kind = 'outbound';
-  protected readonly batchSize = 50;
+  /** Enough for a channel sending at its full rate to take a few blocks of slots per batch (see SendLimiter). */
+  protected readonly batchSize = 200;
   protected readonly maxAttempts = MAX_SEND_ATTEMPTS;
   private readonly log = new Logger(OutboundSender.name);
 
@@ -88,28 +105,71 @@ export class OutboundSender extends QueueWorker {
   /**
    * A batch in lanes by conversation: one conversation's replies go out one after another in the
    * order they were queued (claims are in that order, and a batch ends before the next is
-   * claimed), while SEND_LANES conversations are served side by side. Sending waits mostly on the
-   * platform and the database, so one at a time left the instance idle.
+   * claimed), while SEND_LANES conversations are served side by side. What the sends need is read
+   * for the whole batch at once (the messages, conversations and identities in one transaction
+   * per tenant, each channel's credentials once), and the sends that succeed are recorded in
+   * groups (SentRecorder): the database work per send is a share of a few statements.
    */
   protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
     const byConversation = new Map<string, ClaimedJob[]>();
+    const prepared = new Map<string, Prepared>();
     // Queue order is job id order; the claim's UPDATE ... RETURNING answers in no particular order.
     const queued = [...jobs].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+    const channelSends = new Map<string, number>();
     for (const [tenantId, ofTenant] of groupBy(queued, (j) => j.tenantId)) {
-      let conversationOf = new Map<string, string>();
+      const tenant: TenantRef = { tenantId, region };
+      let tasks = new Map<string, DeliveryTask | null>();
       try {
-        conversationOf = await this.outbox.conversationsOf(
-          { tenantId, region },
+        tasks = await this.outbox.loadDeliveries(
+          tenant,
           ofTenant.map((j) => j.refId),
         );
       } catch (err) {
-        // Unknown conversations each get a lane of their own: deliver() then meets the same failure and retries.
-        this.log.warn(`reading the conversations of a batch failed: ${(err as Error).message}`);
+        // Each job then reads its own (deliver() meets the same failure and retries).
+        this.log.warn(`reading the deliveries of a batch failed: ${(err as Error).message}`);
       }
-      for (const [key, group] of groupBy(ofTenant, (j) => `${tenantId}:${conversationOf.get(j.refId) ?? `message:${j.refId}`}`)) byConversation.set(key, group);
+      const channels = new Map<string, Promise<ChannelWithCredentials>>();
+      for (const job of ofTenant) {
+        const task = tasks.get(job.refId);
+        if (task === undefined) continue;
+        if (task) {
+          let channel = channels.get(task.channelId);
+          if (!channel) {
+            channel = this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, task.channelId));
+            // Read once per batch; a failure is met (and retried) by each send of the channel.
+            channel.catch(() => undefined);
+            channels.set(task.channelId, channel);
+          }
+          prepared.set(job.id, { task, channel });
+          channelSends.set(`${tenantId}:${task.channelId}`, (channelSends.get(`${tenantId}:${task.channelId}`) ?? 0) + 1);
+        } else prepared.set(job.id, { task: null });
+      }
+      for (const [key, group] of groupBy(ofTenant, (j) => `${tenantId}:${tasks.get(j.refId)?.conversation.id ?? `message:${j.refId}`}`))
+        byConversation.set(key, group);
     }
+    const recorder = new SentRecorder(
+      (tenant, outcomes) => this.recordSent(tenant, outcomes),
+      (tenant, outcome) => this.attempt(region, outcome.job, () => this.recordSent(tenant, [outcome])),
+    );
+    const batch: BatchContext = { prepared, recorder, channelSends, sentIds: new Map() };
     await inLanes([...byConversation.values()], SEND_LANES, async (group) => {
-      for (const job of group) await this.attempt(region, job, () => this.handle(region, job));
+      for (const job of group) await this.attempt(region, job, () => this.deliver(region, job, batch));
+    });
+    await recorder.settled();
+  }
+
+  /** Sends the platform accepted: their ids, the jobs' end and the status events, in one unit of work. */
+  private recordSent(tenant: TenantRef, outcomes: readonly SentOutcome[]): Promise<void> {
+    return this.dbs.unitOfWork(tenant, async (tx) => {
+      const recorded = await this.outbox.markSentMany(
+        tenant,
+        outcomes.map((o) => ({ messageId: o.messageId, externalId: o.externalId })),
+      );
+      for (const m of recorded) this.conversations.publishStatus(tenant, m);
+      await this.queue.completeMany(
+        tx,
+        outcomes.map((o) => o.job),
+      );
     });
   }
 
@@ -119,12 +179,20 @@ export class OutboundSender extends QueueWorker {
     return this.recordFailure(tenant, job.refId, code, text);
   }
 
-  private async deliver(region: string, job: ClaimedJob): Promise<void> {
+  /** One send; `batch` holds what its batch read for it, and records it when it went out. */
+  private async deliver(region: string, job: ClaimedJob, batch?: BatchContext): Promise<void> {
     const tenant: TenantRef = { tenantId: job.tenantId, region };
-    const task = await this.outbox.loadDelivery(tenant, job.refId);
+    const ready = batch?.prepared.get(job.id);
+    // Read once: a retry of this job in a later batch reads afresh.
+    batch?.prepared.delete(job.id);
+    const task = ready ? ready.task : (await this.outbox.loadDeliveries(tenant, [job.refId])).get(job.refId);
+    if (task === undefined) throw new Error(`the conversation of message ${job.refId} was not found`);
     if (!task || task.message.status !== 'queued') return this.finish(tenant, job);
+    // Quoting a reply of the same batch: that one went out before this one (its lane is this conversation's).
+    const quotedSent = task.message.replyToId ? batch?.sentIds.get(task.message.replyToId) : undefined;
+    const replyToExternalId = quotedSent ?? task.replyToExternalId;
 
-    const channel = await this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, task.channelId));
+    const channel = await (ready?.task ? ready.channel : this.dbs.forTenant(tenant, (tx) => this.channels.withCredentials(tx, tenant, task.channelId)));
     if (channel.status !== 'active') {
       return this.fail(tenant, job, channel.status === 'revoked' ? 'CHANNEL_REVOKED' : 'CHANNEL_DISCONNECTED', `The channel is ${channel.status}`);
     }
@@ -135,7 +203,10 @@ export class OutboundSender extends QueueWorker {
     const files = await this.filesOf(tenant, task.message);
     if (!files) return this.fail(tenant, job, 'MEDIA_UNAVAILABLE', 'A file of this message is no longer stored');
     const limits = adapter.capabilities.sendLimits;
-    const pass = await this.limiter.pass(region, channel.id, task.recipientExternalId, limits);
+    const sendsKey = `${tenant.tenantId}:${channel.id}`;
+    const upcoming = batch?.channelSends.get(sendsKey) ?? 1;
+    batch?.channelSends.set(sendsKey, Math.max(1, upcoming - 1));
+    const pass = await this.limiter.pass(region, channel.id, task.recipientExternalId, limits, upcoming);
     // Not an attempt: the job goes back uncounted, for whichever instance holds it when the channel may send again.
     if (!pass.go) {
       this.metrics.sends.inc({ kind: channel.kind, outcome: 'throttled', code: '' });
@@ -151,13 +222,15 @@ export class OutboundSender extends QueueWorker {
         files,
         template: task.template ?? undefined,
         ...(task.choices ? { choices: task.choices } : {}),
-        ...(task.replyToExternalId ? { replyToExternalId: task.replyToExternalId } : {}),
+        ...(replyToExternalId ? { replyToExternalId } : {}),
         replyMode: mode.allowed ? mode.mode : 'standard',
       });
-      await this.finish(tenant, job, async () =>
-        this.conversations.publishStatus(tenant, await this.outbox.markSent(tenant, task.message.id, receipt.externalId)),
-      );
       this.metrics.sends.inc({ kind: channel.kind, outcome: 'sent', code: '' });
+      const outcome: SentOutcome = { job, messageId: task.message.id, externalId: receipt.externalId };
+      if (batch) {
+        batch.sentIds.set(task.message.id, receipt.externalId);
+        batch.recorder.add(tenant, outcome);
+      } else await this.recordSent(tenant, [outcome]);
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) {
         if (err instanceof LeaseLost) throw err;

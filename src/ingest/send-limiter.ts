@@ -21,18 +21,37 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 export type SendPass = { go: true } | { go: false; retryInMs: number };
 
 /**
+ * At most this much of a key's send time is reserved at once: the slots of a block that this
+ * instance does not use in time are lost to every instance, so a block stays short.
+ */
+const BLOCK_MS = 250;
+
+/** Slots of one key this instance reserved: [next, until), one every `intervalMs`. */
+interface Block {
+  next: number;
+  until: number;
+  intervalMs: number;
+  /** A reservation in flight for this key: other sends wait for it instead of reserving their own. */
+  reserving?: Promise<void>;
+}
+
+/**
  * Per-channel send limits shared by every instance of a region: each limited key (a channel's
  * account, or one of its chats) has a row in queue.send_slots with the earliest time its next
- * send may start. Reserving takes the next slot in one atomic upsert (under the row lock, so N
- * instances together get slots 1/rate apart and never more than the rate); the caller waits
- * until its slot. A platform's rate-limit answer pushes the channel's slot past the pause it
- * asked for, so that channel's sends wait while every other channel keeps sending.
+ * send may start. An instance reserves a block of consecutive slots in one atomic upsert (under
+ * the row lock, so blocks of N instances never overlap and together never exceed the rate), as
+ * many as the sends it has queued for that key need (at most BLOCK_MS of them), and hands them
+ * out to its sends locally, each at its slot's time or not at all (a slot whose time passed
+ * unused is skipped, never spent late): one round trip per block instead of one per send. A
+ * platform's rate-limit answer pushes the channel's slot past the pause it asked for and drops
+ * this instance's block, so that channel's sends wait while every other channel keeps sending.
  */
 @Injectable()
 export class SendLimiter {
   private readonly log = new Logger(SendLimiter.name);
   private readonly rates: ReadonlyMap<string, number>;
   private readonly lastSweep = new Map<string, number>();
+  private readonly blocks = new Map<string, Block>();
 
   constructor(
     private readonly dbs: RegionDatabases,
@@ -43,38 +62,84 @@ export class SendLimiter {
     this.rates = new Map(Object.entries(config.sendLimits));
   }
 
-  /** Waits for a slot under every limit of the send (narrowest first), or says when to come back. */
-  async pass(region: string, channelId: string, recipientId: string, limits: readonly SendLimit[] | undefined): Promise<SendPass> {
+  /**
+   * Waits for a slot under every limit of the send (narrowest first), or says when to come back.
+   * `upcoming`: how many sends of this channel the caller has queued, this one included (the size
+   * of the block to reserve under the channel's limits).
+   */
+  async pass(region: string, channelId: string, recipientId: string, limits: readonly SendLimit[] | undefined, upcoming = 1): Promise<SendPass> {
     this.sweepNowAndThen(region);
     for (const limit of [...(limits ?? [])].sort((a, b) => (a.per === b.per ? 0 : a.per === 'recipient' ? -1 : 1))) {
-      const interval = 1 / (this.perSecond(limit) * HEADROOM);
-      const key = keyOf(limit, channelId, recipientId);
-      const slot = await firstRow<{ wait_ms: number }>(
-        this.dbs.region(region),
-        `insert into queue.send_slots as s (key, next_at) values ($1, clock_timestamp() + make_interval(secs => $2))
-         on conflict (key) do update set next_at = greatest(s.next_at, clock_timestamp()) + make_interval(secs => $2)
-           where s.next_at <= clock_timestamp() + make_interval(secs => $3)
-         returning (extract(epoch from next_at - clock_timestamp()) - $2) * 1000 as wait_ms`,
-        [key, interval, MAX_WAIT_MS / 1000],
-      );
-      if (!slot) {
+      const waitMs = await this.slot(region, keyOf(limit, channelId, recipientId), this.perSecond(limit) * HEADROOM, limit.per === 'channel' ? upcoming : 1);
+      if (waitMs === null) {
         const ahead = await firstRow<{ ms: number }>(
           this.dbs.region(region),
           `select extract(epoch from next_at - clock_timestamp()) * 1000 as ms from queue.send_slots where key = $1`,
-          [key],
+          [keyOf(limit, channelId, recipientId)],
         );
         return { go: false, retryInMs: Math.max(100, Math.ceil(Number(ahead?.ms ?? 0))) };
       }
-      const waitMs = Number(slot.wait_ms);
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
     return { go: true };
+  }
+
+  /** The wait until this send's slot of `key` (taken from this instance's block, or a new block), or null: none within MAX_WAIT_MS. */
+  private async slot(region: string, key: string, perSecond: number, upcoming: number): Promise<number | null> {
+    const blockKey = `${region}:${key}`;
+    for (;;) {
+      const block = this.blocks.get(blockKey);
+      if (block?.reserving) {
+        await block.reserving;
+        continue;
+      }
+      const now = Date.now();
+      if (block) {
+        const at = Math.max(now, block.next);
+        // Only a slot that ends within the block: the next block starts no earlier than its end.
+        if (at + block.intervalMs <= block.until + 1e-6) {
+          block.next = at + block.intervalMs;
+          return at - now;
+        }
+      }
+      const intervalMs = 1000 / perSecond;
+      const count = Math.max(1, Math.min(Math.floor(upcoming), Math.floor(BLOCK_MS / intervalMs)));
+      const pending: Block = { next: 0, until: 0, intervalMs };
+      let granted = false;
+      pending.reserving = (async () => {
+        const reserved = await firstRow<{ wait_ms: number }>(
+          this.dbs.region(region),
+          `insert into queue.send_slots as s (key, next_at) values ($1, clock_timestamp() + make_interval(secs => $2::float8 * $4::int))
+           on conflict (key) do update set next_at = greatest(s.next_at, clock_timestamp()) + make_interval(secs => $2::float8 * $4::int)
+             where s.next_at <= clock_timestamp() + make_interval(secs => $3::float8)
+           returning (extract(epoch from next_at - clock_timestamp()) - $2::float8 * $4::int) * 1000 as wait_ms`,
+          [key, intervalMs / 1000, MAX_WAIT_MS / 1000, count],
+        );
+        if (!reserved) return;
+        const start = Date.now() + Math.max(0, Number(reserved.wait_ms));
+        pending.next = start;
+        pending.until = start + count * intervalMs;
+        granted = true;
+      })().finally(() => (pending.reserving = undefined));
+      this.blocks.set(blockKey, pending);
+      try {
+        await pending.reserving;
+      } catch (err) {
+        if (this.blocks.get(blockKey) === pending) this.blocks.delete(blockKey);
+        throw err;
+      }
+      if (!granted) {
+        if (this.blocks.get(blockKey) === pending) this.blocks.delete(blockKey);
+        return null;
+      }
+    }
   }
 
   /** The platform refused for rate: the channel's sends wait `pauseMs` (its Retry-After) from now. */
   async pause(region: string, channelId: string, limits: readonly SendLimit[] | undefined, pauseMs: number | undefined): Promise<void> {
     const keys = (limits ?? []).filter((l) => l.per === 'channel').map((l) => keyOf(l, channelId, ''));
     if (keys.length === 0) return;
+    for (const key of keys) this.blocks.delete(`${region}:${key}`);
     await this.dbs.region(region).query(
       `insert into queue.send_slots as s (key, next_at) select k, clock_timestamp() + make_interval(secs => $2) from unnest($1::text[]) k
        on conflict (key) do update set next_at = greatest(s.next_at, excluded.next_at)`,
@@ -90,6 +155,7 @@ export class SendLimiter {
     const now = Date.now();
     if (now - (this.lastSweep.get(region) ?? 0) < SWEEP_EVERY_MS) return;
     this.lastSweep.set(region, now);
+    for (const [k, b] of this.blocks) if (!b.reserving && b.until < now) this.blocks.delete(k);
     void rows(this.dbs.region(region), `delete from queue.send_slots where next_at < now() - interval '1 hour'`).catch((err: Error) =>
       this.log.warn(`sweeping old send slots failed: ${err.message}`),
     );

@@ -41,11 +41,17 @@ export const STATUS_RANK: Record<Exclude<MessageStatus, 'failed'>, number> = { q
 export abstract class MessageOutbox {
   /** The message, `queued`, and the job that will deliver it, committed together. */
   abstract addOutboundMessage(tenant: TenantRef, message: NewOutboundMessage): Promise<Message>;
-  abstract loadDelivery(tenant: TenantRef, messageId: string): Promise<DeliveryTask | null>;
-  /** The conversation of each of these messages of the tenant, by message id (unknown ids are left out). */
-  abstract conversationsOf(tenant: TenantRef, messageIds: readonly string[]): Promise<Map<string, string>>;
-  /** Records the platform's id; an echo of this message stored before is folded into it. */
-  abstract markSent(tenant: TenantRef, messageId: string, externalId: string): Promise<Message>;
+  /**
+   * What delivering each of these messages needs, read at once (a sender's whole batch): by
+   * message id, null when there is nothing to deliver (the message is gone, or its contact has no
+   * identity on the channel); an id left out could not be read (its conversation is missing).
+   */
+  abstract loadDeliveries(tenant: TenantRef, messageIds: readonly string[]): Promise<Map<string, DeliveryTask | null>>;
+  /**
+   * Records the platform's ids of messages sent, together (joins the unit of work in progress);
+   * an echo of a message stored before is folded into it. Answers the messages as recorded.
+   */
+  abstract markSentMany(tenant: TenantRef, sent: ReadonlyArray<{ messageId: string; externalId: string }>): Promise<Message[]>;
   abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;
   /**
    * Fails every message of the channel still queued, with this code and text, and drops their
