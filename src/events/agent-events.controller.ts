@@ -7,9 +7,8 @@ import { CurrentPrincipal, JwtAuthGuard } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { EventReplay, StampedEvent } from './event-replay.service';
 import { LiveStreams } from './live-streams.service';
-import { SseConnections } from './sse-connections.service';
-import { StreamVisibility } from './stream-visibility';
-import { RegionDatabases } from '../database/region-databases';
+import { SseConnection, SseConnections } from './sse-connections.service';
+import { SharedVisibility, StreamVisibility } from './stream-visibility';
 import { restrictedViewer } from '../conversations/visibility';
 
 /**
@@ -61,7 +60,19 @@ class StreamCounts {
   }
 }
 
-const frame = (e: StampedEvent) => ({ id: e.id, event: e.type, data: { id: e.id, type: e.type, at: e.at, data: e.data } });
+/**
+ * The SSE frame of an event, serialised once however many streams carry it: every stream of the
+ * tenant is passed the same event object, so the frame is kept with it.
+ */
+const frames = new WeakMap<StampedEvent, string>();
+function frameOf(e: StampedEvent): string {
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    frame = SseConnection.format({ id: e.id, event: e.type, data: { id: e.id, type: e.type, at: e.at, data: e.data } });
+    frames.set(e, frame);
+  }
+  return frame;
+}
 
 @ApiTags('events')
 @ApiBearerAuth()
@@ -74,7 +85,7 @@ export class AgentEventsController {
     private readonly replay: EventReplay,
     private readonly sse: SseConnections,
     private readonly live: LiveStreams,
-    private readonly db: RegionDatabases,
+    private readonly visibility: SharedVisibility,
   ) {}
 
   @Get()
@@ -112,7 +123,7 @@ export class AgentEventsController {
     const conn = this.sse.start(req, reply);
     // An agent's own notification (assigned, mentioned) is for their streams only.
     const forCaller = (e: StampedEvent) => !(e.type === 'notification.created' && typeof e.data.userId === 'string' && e.data.userId !== p.userId);
-    const send = this.sender(p, (e) => conn.send(frame(e)));
+    const send = this.sender(p, (e) => conn.sendFrame(frameOf(e)));
     const subscription = this.replay.follow(
       p.tenantId,
       (lastEventHeader || lastEventQuery || '').slice(0, 64) || undefined,
@@ -131,23 +142,35 @@ export class AgentEventsController {
   }
 
   /**
-   * Sends events in order. A restricted agent's events wait, each behind the one before, for the
-   * visibility check; a check that fails (database away) drops that event rather than the stream.
+   * Sends events in order. A restricted agent's event whose visibility is already known (most of
+   * them) goes at once when nothing waits before it; otherwise it waits, behind the one before, for
+   * the visibility check; a check that fails (database away) drops that event rather than the stream.
    */
   private sender(p: Principal, send: (e: StampedEvent) => void): (e: StampedEvent) => void {
     const viewerId = restrictedViewer(p);
     if (!viewerId) return send;
-    const visibility = new StreamVisibility(this.db, p, viewerId);
+    const visibility = new StreamVisibility(this.visibility, p, viewerId);
     let queue = Promise.resolve();
+    let waiting = 0;
     return (e) => {
-      queue = queue.then(() =>
-        visibility.allows(e).then(
-          (ok) => {
-            if (ok) send(e);
-          },
-          () => undefined,
-        ),
-      );
+      if (waiting === 0) {
+        const now = visibility.answerNow(e);
+        if (now !== undefined) {
+          if (now) send(e);
+          return;
+        }
+      }
+      waiting++;
+      queue = queue
+        .then(() =>
+          visibility.allows(e).then(
+            (ok) => {
+              if (ok) send(e);
+            },
+            () => undefined,
+          ),
+        )
+        .finally(() => waiting--);
     };
   }
 }

@@ -52,14 +52,23 @@ export class SseConnection {
     return this.closed;
   }
 
-  send(e: SseEvent): void {
-    if (this.closed) return;
+  /** An event as its text/event-stream frame. */
+  static format(e: SseEvent): string {
     let frame = '';
     if (e.id !== undefined) frame += `id: ${oneLine(e.id)}\n`;
     if (e.event !== undefined) frame += `event: ${oneLine(e.event)}\n`;
     // JSON.stringify escapes newlines inside strings, so the data is always a single line.
     frame += `data: ${JSON.stringify(e.data)}\n\n`;
-    this.write(frame);
+    return frame;
+  }
+
+  send(e: SseEvent): void {
+    if (!this.closed) this.write(SseConnection.format(e));
+  }
+
+  /** A frame made by `format` (one event serialised once for many streams). */
+  sendFrame(frame: string): void {
+    if (!this.closed) this.write(frame);
   }
 
   comment(text: string): void {
@@ -81,6 +90,7 @@ export class SseConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.uncork();
     clearInterval(this.heartbeat);
     for (const h of this.closeHandlers.splice(0)) {
       try {
@@ -92,11 +102,50 @@ export class SseConnection {
     if (!this.reply.raw.writableEnded) this.reply.raw.end();
   }
 
+  private corked = false;
+
+  /**
+   * Frames written in one turn go out in one write: an event reaches every stream of its tenant
+   * at once, and a commit often carries several events, so a write (a system call) per frame per
+   * stream was most of the cost of a busy tenant's streams.
+   */
   private write(frame: string): void {
     const res = this.reply.raw;
     if (res.writableLength > MAX_BACKLOG_BYTES) return this.close();
+    if (!this.corked) {
+      this.corked = true;
+      res.cork();
+      uncorkSoon(this);
+    }
     res.write(frame);
   }
+
+  /** Sends what this turn wrote. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.reply.raw.uncork();
+  }
+}
+
+/** Connections corked this turn, uncorked together once it ends (one callback for all of them). */
+const corked = new Set<SseConnection>();
+function uncorkSoon(conn: SseConnection): void {
+  if (corked.size === 0) {
+    setImmediate(() => {
+      // Taken first: a stream corked again while these are sent waits for the next turn's flush.
+      const these = [...corked];
+      corked.clear();
+      for (const c of these) {
+        try {
+          c.uncork();
+        } catch {
+          // one broken socket must not leave the others corked
+        }
+      }
+    });
+  }
+  corked.add(conn);
 }
 
 /** 0.5 to 2.5 s: soon, and spread so that the clients of a stopping instance do not all reconnect at once. */
