@@ -9,20 +9,23 @@
  * event on every stream of its organization:
  *   - delivery from the commit: stream arrival - the message row's created_at;
  *   - end to end: stream arrival - when the webhook was due (ACK, queue and processing included).
- * The app's RSS is sampled throughout: with the streams open and idle, peak, and at the end.
+ * The load runs twice with the same streams open (round 2 ingests as many new messages again):
+ * each round's figures are printed, and the app's RSS with the streams open and idle, after each
+ * round and its peak: growth over round 2 is the leak check (round 1 includes warm-up).
  * Target: delivery p99 < 100 ms.
  *
  * BENCH_STREAMS_ON=other opens the streams on a second app instance (workers off, same
  * databases), so every event reaches them through the region's event log and LISTEN/NOTIFY
  * instead of from the committing instance's memory (the RSS figures stay the ingesting instance's).
  *
- * Knobs (environment): BENCH_TENANTS, BENCH_STREAMS, BENCH_RATE, BENCH_SECONDS, BENCH_STREAMS_ON. Only 127.0.0.1 and
+ * Knobs (environment): BENCH_TENANTS, BENCH_STREAMS, BENCH_RATE, BENCH_SECONDS, BENCH_STREAMS_ON,
+ * BENCH_CPU_PROFILE (a path: a CPU profile of the app during round 1). Only 127.0.0.1 and
  * the database server are contacted; every loop is bounded in count and time. Figures go to
  * bench/results/events.json.
  */
 import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
@@ -33,6 +36,9 @@ import { META_APP_SECRET, messengerMessage, platformId } from '../test/support/m
 import { BenchEnvironment, describeServer, envNumber, int, ms, note, sleep } from './bench-environment';
 import { writeResults } from './bench-results';
 import { percentile, rawPost, runLoad } from './ingest-load';
+import { RssSampler, leakVerdict, memoryProbeOptions, probeMemory } from './app-memory';
+import { rmSync } from 'node:fs';
+import { stopProfile } from './cpu-profile';
 
 const TENANTS = envNumber('BENCH_TENANTS', 10, 1, 100);
 const STREAMS = envNumber('BENCH_STREAMS', 1000, 1, 5000);
@@ -44,6 +50,8 @@ const SETTLE_BOUND_MS = 30_000;
 const RUN_BOUND_MS = 300_000;
 const TARGET_P99_MS = 100;
 const MID_PREFIX = 'm_evb_';
+const ROUNDS = 2;
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 interface Org {
   tenantId: string;
@@ -146,21 +154,18 @@ class Stream {
   }
 }
 
-function rssMiB(pid: number): number {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]);
-    return kb / 1024;
-  } catch {
-    return NaN;
-  }
-}
-
 async function main(): Promise<number> {
   const bench = new BenchEnvironment('mm_bench_events', RUN_BOUND_MS);
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   bench.onCleanup(() => agent.destroy());
   return bench.run(async () => {
-    const { app, owner, graph } = { ...(await bench.start({ max: 3 })), graph: bench.graph };
+    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
+    const probe = memoryProbeOptions();
+    bench.onCleanup(() => rmSync(probe.file, { force: true }));
+    const { app, owner, graph } = {
+      ...(await bench.start({ max: 3 }, { nodeArgs: [...probe.nodeArgs, ...(profile.nodeArgs ?? [])], env: { ...profile.env, ...probe.env } })),
+      graph: bench.graph,
+    };
     const port = app.port;
     let streamPort = port;
     if (STREAMS_ON === 'other') {
@@ -177,7 +182,9 @@ async function main(): Promise<number> {
       orgs.push({ tenantId, pageId, tokens: await agents(owner, tenantId, Math.ceil(perOrg / STREAMS_PER_USER), bench.env.JWT_SECRET!) });
     }
     const version = (await owner.query(`select current_setting('server_version') as v`)).rows[0].v as string;
-    const rssBefore = rssMiB(app.pid!);
+    const memory = new RssSampler(app.pid!).start();
+    bench.onCleanup(() => memory.stop());
+    const rssBefore = memory.sample();
 
     note(`opening ${int(STREAMS)} streams over ${TENANTS} organizations`);
     const arrivals = new Map<string, number[]>();
@@ -190,95 +197,127 @@ async function main(): Promise<number> {
     }
     const streamsOf = orgs.map((_, i) => streams.filter((s) => s.org === i).length);
     await sleep(1000);
-    const rssStreamsOpen = rssMiB(app.pid!);
+    const rssStreamsOpen = memory.sample();
 
     const total = RATE * SECONDS;
-    const requests = Array.from({ length: total }, (_, i) => {
-      const org = orgs[i % TENANTS];
-      const raw = JSON.stringify(messengerMessage(org.pageId, String(7_200_000_000_000_000 + (i % 500)), `events bench ${i}`, `${MID_PREFIX}${i}`));
-      return rawPost('/webhooks/meta', raw, { 'x-hub-signature-256': signMetaBody(META_APP_SECRET, raw) });
-    });
-    let rssPeak = rssStreamsOpen;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(app.pid!))), 250);
-    bench.onCleanup(() => clearInterval(sampler));
-    note(`ingesting ${int(total)} webhooks at ${RATE}/s`);
-    const load = await runLoad({ host: '127.0.0.1', port, requests, connections: 16, durationMs: SECONDS * 1000, rate: RATE });
-    const accepted = load.statusCounts['200'] ?? 0;
-
-    // Settle: every accepted message delivered to every stream of its organization, or the bound.
-    const settleStart = performance.now();
     const expectedPerMessage = (i: number) => streamsOf[i % TENANTS];
-    const stored = async () => {
-      const found: Array<{ i: number; id: string; createdMs: number }> = [];
-      for (const org of orgs) {
-        const c = await owner.connect();
-        try {
-          await c.query('begin');
-          await c.query(`select set_config('app.tenant_id', $1, true)`, [org.tenantId]);
-          const { rows } = await c.query<{ external_id: string; id: string; created_ms: string }>(
-            `select external_id, id, (extract(epoch from created_at) * 1000)::float8 as created_ms from messages where tenant_id = $1 and external_id like $2`,
-            [org.tenantId, `${MID_PREFIX}%`],
-          );
-          await c.query('commit');
-          for (const r of rows) found.push({ i: Number(r.external_id.slice(MID_PREFIX.length)), id: r.id, createdMs: Number(r.created_ms) });
-        } finally {
-          c.release();
+
+    /** One round: `total` new messages at RATE/s, then settled (every one on every stream of its organization, or the bound). */
+    const round = async (r: number) => {
+      const first = r * total;
+      const requests = Array.from({ length: total }, (_, k) => {
+        const i = first + k;
+        const org = orgs[i % TENANTS];
+        const raw = JSON.stringify(messengerMessage(org.pageId, String(7_200_000_000_000_000 + (i % 500)), `events bench ${i}`, `${MID_PREFIX}${i}`));
+        return rawPost('/webhooks/meta', raw, { 'x-hub-signature-256': signMetaBody(META_APP_SECRET, raw) });
+      });
+      memory.resetPeak();
+      note(`round ${r + 1}: ingesting ${int(total)} webhooks at ${RATE}/s`);
+      if (CPU_PROFILE && r === 0) process.kill(app.pid!, 'SIGWINCH');
+      const load = await runLoad({ host: '127.0.0.1', port, requests, connections: 16, durationMs: SECONDS * 1000, rate: RATE });
+      const accepted = load.statusCounts['200'] ?? 0;
+      const settleStart = performance.now();
+      const stored = async () => {
+        const found: Array<{ i: number; id: string; createdMs: number }> = [];
+        for (const org of orgs) {
+          const c = await owner.connect();
+          try {
+            await c.query('begin');
+            await c.query(`select set_config('app.tenant_id', $1, true)`, [org.tenantId]);
+            const { rows } = await c.query<{ external_id: string; id: string; created_ms: string }>(
+              `select external_id, id, (extract(epoch from created_at) * 1000)::float8 as created_ms from messages where tenant_id = $1 and external_id like $2`,
+              [org.tenantId, `${MID_PREFIX}%`],
+            );
+            await c.query('commit');
+            for (const row of rows) {
+              const i = Number(row.external_id.slice(MID_PREFIX.length));
+              if (i >= first && i < first + total) found.push({ i, id: row.id, createdMs: Number(row.created_ms) });
+            }
+          } finally {
+            c.release();
+          }
+        }
+        return found;
+      };
+      let messages = await stored();
+      while (
+        !(messages.length >= accepted && messages.every((m) => (arrivals.get(m.id)?.length ?? 0) >= expectedPerMessage(m.i))) &&
+        performance.now() - settleStart < SETTLE_BOUND_MS
+      ) {
+        await sleep(500);
+        messages = await stored();
+      }
+      if (CPU_PROFILE && r === 0) await stopProfile(app.pid!, CPU_PROFILE);
+      const fromCommit: number[] = [];
+      const endToEnd: number[] = [];
+      let expected = 0;
+      for (const m of messages) {
+        expected += expectedPerMessage(m.i);
+        const k = m.i - first;
+        const due = load.ackWallMs[k] - load.latencyByIndex[k];
+        for (const at of arrivals.get(m.id) ?? []) {
+          fromCommit.push(at - m.createdMs);
+          if (Number.isFinite(due)) endToEnd.push(at - due);
         }
       }
-      return found;
-    };
-    let messages = await stored();
-    while (
-      !(messages.length >= accepted && messages.every((m) => (arrivals.get(m.id)?.length ?? 0) >= expectedPerMessage(m.i))) &&
-      performance.now() - settleStart < SETTLE_BOUND_MS
-    ) {
-      await sleep(500);
-      messages = await stored();
-    }
-    clearInterval(sampler);
-    const rssEnd = rssMiB(app.pid!);
-
-    const fromCommit: number[] = [];
-    const endToEnd: number[] = [];
-    let expected = 0;
-    for (const m of messages) {
-      expected += expectedPerMessage(m.i);
-      const due = load.ackWallMs[m.i] - load.latencyByIndex[m.i];
-      for (const at of arrivals.get(m.id) ?? []) {
-        fromCommit.push(at - m.createdMs);
-        if (Number.isFinite(due)) endToEnd.push(at - due);
-      }
-    }
-    fromCommit.sort((a, b) => a - b);
-    endToEnd.sort((a, b) => a - b);
-    const open = streams.filter((s) => !s.closed).length;
-    const p99 = percentile(fromCommit, 99);
-    const lines = [
-      `Live streams (${STREAMS_ON === 'other' ? 'on a second instance' : 'on the ingesting instance'}): ${int(open)} of ${int(STREAMS)} streams still open over ${TENANTS} organizations; ${int(accepted)} of ${int(total)} webhooks accepted at ${RATE}/s ` +
-        `(ACK p99 ${ms(percentile(load.latencyMs, 99))} ms); ${int(messages.length)} messages stored`,
-      `PostgreSQL ${version} (${describeServer()})`,
-      '',
-      `events delivered: ${int(fromCommit.length)} of ${int(expected)} expected (each message to every stream of its organization)`,
-      `delivery from commit (created_at → stream): p50 ${ms(percentile(fromCommit, 50))} ms, p99 ${ms(p99)} ms, max ${ms(fromCommit[fromCommit.length - 1])} ms`,
-      `end to end (webhook due → stream):          p50 ${ms(percentile(endToEnd, 50))} ms, p99 ${ms(percentile(endToEnd, 99))} ms`,
-      `app RSS: ${rssBefore.toFixed(0)} MiB before the streams, ${rssStreamsOpen.toFixed(0)} MiB with them open (${((1024 * (rssStreamsOpen - rssBefore)) / STREAMS).toFixed(0)} KiB per stream), ` +
-        `peak ${rssPeak.toFixed(0)} MiB, ${rssEnd.toFixed(0)} MiB at the end (growth during ingest ${(rssEnd - rssStreamsOpen).toFixed(0)} MiB)`,
-      `target delivery p99 < ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? 'met' : 'MISSED'}`,
-    ];
-    process.stdout.write(`\n${lines.join('\n')}\n`);
-    const path = writeResults('events', {
-      postgres: version,
-      knobs: { tenants: TENANTS, streams: STREAMS, rate: RATE, seconds: SECONDS, streamsOn: STREAMS_ON },
-      figures: {
-        streamsOpenAtEnd: open,
+      fromCommit.sort((a, b) => a - b);
+      endToEnd.sort((a, b) => a - b);
+      return {
         webhooksAccepted: accepted,
         ackP99Ms: percentile(load.latencyMs, 99),
         messagesStored: messages.length,
         eventsExpected: expected,
         eventsDelivered: fromCommit.length,
-        deliveryFromCommitMs: { p50: percentile(fromCommit, 50), p99, max: fromCommit[fromCommit.length - 1] },
+        deliveryFromCommitMs: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99), max: fromCommit[fromCommit.length - 1] },
         endToEndMs: { p50: percentile(endToEnd, 50), p99: percentile(endToEnd, 99) },
-        rssMiB: { before: rssBefore, streamsOpen: rssStreamsOpen, peak: rssPeak, end: rssEnd },
+        rssMiBPeak: memory.peak,
+        /** After a full garbage collection once the round settled. */
+        collected: await probeMemory(app.pid!, probe.file),
+        rssMiBAfter: memory.sample(),
+      };
+    };
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await round(r));
+    memory.stop();
+    const leak = leakVerdict(rounds[0].rssMiBAfter, rounds[ROUNDS - 1].rssMiBAfter);
+    const [heap1, heap2] = [rounds[0].collected?.heapUsed ?? NaN, rounds[ROUNDS - 1].collected?.heapUsed ?? NaN];
+    const heapLeak = leakVerdict(heap1, heap2, 4);
+    const p99 = Math.max(...rounds.map((f) => f.deliveryFromCommitMs.p99));
+    const open = streams.filter((s) => !s.closed).length;
+    const lines = [
+      `Live streams (${STREAMS_ON === 'other' ? 'on a second instance' : 'on the ingesting instance'}): ${int(open)} of ${int(STREAMS)} streams still open over ${TENANTS} organizations; ` +
+        `${ROUNDS} rounds of ${int(total)} webhooks at ${RATE}/s`,
+      `PostgreSQL ${version} (${describeServer()})`,
+      '',
+      ...rounds.flatMap((f, r) => [
+        `round ${r + 1}: ${int(f.webhooksAccepted)} of ${int(total)} accepted (ACK p99 ${ms(f.ackP99Ms)} ms), ${int(f.messagesStored)} stored; ` +
+          `events delivered ${int(f.eventsDelivered)} of ${int(f.eventsExpected)} expected (each message to every stream of its organization)`,
+        `  delivery from commit (created_at → stream): p50 ${ms(f.deliveryFromCommitMs.p50)} ms, p99 ${ms(f.deliveryFromCommitMs.p99)} ms, max ${ms(f.deliveryFromCommitMs.max)} ms`,
+        `  end to end (webhook due → stream):          p50 ${ms(f.endToEndMs.p50)} ms, p99 ${ms(f.endToEndMs.p99)} ms`,
+      ]),
+      `app RSS: ${rssBefore.toFixed(0)} MiB before the streams, ${rssStreamsOpen.toFixed(0)} MiB with them open (${((1024 * (rssStreamsOpen - rssBefore)) / STREAMS).toFixed(0)} KiB per stream), ` +
+        rounds.map((f, r) => `after round ${r + 1} ${f.rssMiBAfter.toFixed(0)} MiB (peak ${f.rssMiBPeak.toFixed(0)})`).join(', ') +
+        `; RSS growth over round 2 ${leak.growthMiB.toFixed(1)} MiB; ` +
+        `live heap after a full GC: ${heap1.toFixed(1)} MiB after round 1, ${heap2.toFixed(1)} MiB after round 2 (growth ${heapLeak.growthMiB.toFixed(1)} MiB: ${heapLeak.grew ? 'GREW (a leak?)' : 'none'})`,
+      `target delivery p99 < ${TARGET_P99_MS} ms (worst round): ${p99 < TARGET_P99_MS ? 'met' : 'MISSED'}`,
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    const path = writeResults('events', {
+      postgres: version,
+      knobs: { tenants: TENANTS, streams: STREAMS, rate: RATE, seconds: SECONDS, streamsOn: STREAMS_ON, rounds: ROUNDS },
+      figures: {
+        streamsOpenAtEnd: open,
+        rounds,
+        deliveryFromCommitP99Ms: p99,
+        rssMiB: {
+          before: rssBefore,
+          streamsOpen: rssStreamsOpen,
+          peak: Math.max(...rounds.map((f) => f.rssMiBPeak)),
+          growthOverSecondRound: leak.growthMiB,
+          heapAfterGcMiB: [heap1, heap2],
+          heapGrowthOverSecondRound: heapLeak.growthMiB,
+          leak: heapLeak.grew,
+        },
         targetP99Ms: TARGET_P99_MS,
       },
     });

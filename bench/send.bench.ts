@@ -10,11 +10,19 @@
  * them queued at once, these are mostly the wait behind the backlog).
  *
  * In the same run, the baseline: the fake Send API's own capacity, driven from this process with
- * the same request, BENCH_CLIENTS (32) keep-alive connections. The app has no per-channel send
- * limit of its own, and the fake enforces none: the figure is the pipeline's.
+ * the same request, BENCH_CLIENTS (32) keep-alive connections.
  *
- * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_CPU_PROFILE (a path:
- * a CPU profile of the app while it drains the queue). Only 127.0.0.1 and the
+ * Per-channel limits stay on: the Page's Send API limit is raised to BENCH_SEND_LIMIT (2,000/s)
+ * both in the app (SEND_LIMITS=messenger:N, which it paces below) and in the fake, which refuses
+ * (Graph's code 613) every call past N within a second; the bench reports the most calls the
+ * fake accepted within any one second and how many it refused.
+ *
+ * Memory: the same load runs twice in this process (round 2 queues another BENCH_REPLIES once
+ * round 1 is sent); the app's RSS after each round and its peak are printed: growth over round 2
+ * is the leak check (round 1 includes warm-up).
+ *
+ * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_SEND_LIMIT,
+ * BENCH_CPU_PROFILE (a path: a CPU profile of the app while it drains round 1). Only 127.0.0.1 and the
  * database server are contacted; every loop is bounded in count and time. Figures go to
  * bench/results/send.json.
  */
@@ -30,10 +38,16 @@ import { writeResults } from './bench-results';
 import { cpuSample } from './ingest-cpu';
 import { closedLoop, percentile } from './load-loop';
 import { stopProfile } from './cpu-profile';
+import { type CollectedMemory, RssSampler, leakVerdict, memoryProbeOptions, probeMemory } from './app-memory';
+import { rmSync } from 'node:fs';
 
 const REPLIES = envNumber('BENCH_REPLIES', 10_000, 100, 100_000);
 const CONVERSATIONS = envNumber('BENCH_CONVERSATIONS', 100, 1, 10_000);
 const CLIENTS = envNumber('BENCH_CLIENTS', 32, 1, 256);
+const SEND_LIMIT = envNumber('BENCH_SEND_LIMIT', 2000, 1, 100_000);
+const ROUNDS = 2;
+/** Graph's answer past a Page's Send API rate. */
+const RATE_LIMITED = { status: 400, body: { error: { code: 613, message: 'Calls to this api have exceeded the rate limit.' } } };
 const CAPACITY_REQUESTS = 5_000;
 const DRAIN_BOUND_MS = 180_000;
 const RUN_BOUND_MS = 300_000;
@@ -106,8 +120,8 @@ async function seedConversations(owner: Pool, tenantId: string, channelId: strin
   }
 }
 
-/** REPLIES queued replies, round-robin over the conversations, and their outbound jobs: what MessageOutbox.queue writes, set-based. */
-async function queueReplies(owner: Pool, tenantId: string, userId: string): Promise<void> {
+/** REPLIES queued replies (numbered from `first`), round-robin over the conversations, and their outbound jobs: what MessageOutbox.queue writes, set-based. */
+async function queueReplies(owner: Pool, tenantId: string, userId: string, first: number): Promise<void> {
   const c = await owner.connect();
   try {
     await c.query('begin');
@@ -116,7 +130,7 @@ async function queueReplies(owner: Pool, tenantId: string, userId: string): Prom
       `with conv as (select id, channel_id, row_number() over (order by id) - 1 as k from conversations where tenant_id = $1),
             queued as (
               insert into messages (tenant_id, conversation_id, channel_id, direction, text, status, author_id)
-              select $1, conv.id, conv.channel_id, 'outbound', '${TEXT_PREFIX}' || g, 'queued', $2
+              select $1, conv.id, conv.channel_id, 'outbound', '${TEXT_PREFIX}' || (g + ${first}), 'queued', $2
               from generate_series(0, ${REPLIES - 1}) g join conv on conv.k = g % ${CONVERSATIONS}
               returning id)
        insert into queue.jobs (kind, tenant_id, ref_id) select 'outbound', $1, id from queued`,
@@ -168,42 +182,92 @@ async function transactions(owner: Pool): Promise<number> {
   return Number(rows[0].n);
 }
 
+interface RoundFigures {
+  sent: number;
+  recordedSent: number;
+  drainSeconds: number;
+  sendsPerSecond: number;
+  queueToSentMs: { first: number; p50: number; p99: number };
+  appCpuMsPerSend: number;
+  transactionsPerSend: number;
+  rssMiBAfter: number;
+  rssMiBPeak: number;
+  /** After a full garbage collection once the round was sent. */
+  collected: CollectedMemory | null;
+}
+
 async function main(): Promise<number> {
   const graph = new TimedGraph();
   const bench = new BenchEnvironment('mm_bench_send', RUN_BOUND_MS, graph);
   return bench.run(async () => {
     const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
-    const { app, owner } = await bench.start({ max: 3 }, profile);
+    const probe = memoryProbeOptions();
+    bench.onCleanup(() => rmSync(probe.file, { force: true }));
+    const { app, owner } = await bench.start(
+      { max: 3 },
+      { nodeArgs: [...probe.nodeArgs, ...(profile.nodeArgs ?? [])], env: { ...profile.env, ...probe.env, SEND_LIMITS: `messenger:${SEND_LIMIT}` } },
+    );
     const { tenantId, userId, channelId, pageId } = await signupAndConnect(app.url, graph);
     await seedConversations(owner, tenantId, channelId);
     const version = (await owner.query(`select current_setting('server_version') as v`)).rows[0].v as string;
     note(`seeded ${CONVERSATIONS} conversations; measuring the fake Send API`);
     const capacity = await fakeCapacity(graph, pageId);
+    const sendPath = `/${pageId}/messages`;
+    graph.limitRate(sendPath, SEND_LIMIT, RATE_LIMITED);
+    const memory = new RssSampler(app.pid!).start();
+    bench.onCleanup(() => memory.stop());
+    const rssBefore = memory.sample();
 
-    note(`queueing ${int(REPLIES)} replies`);
-    if (CPU_PROFILE) process.kill(app.pid!, 'SIGWINCH');
-    const before = cpuSample({ app: app.pid });
-    const txBefore = await transactions(owner);
-    await queueReplies(owner, tenantId, userId);
-    const queuedAt = performance.now();
-    while (graph.arrivals.size < REPLIES && performance.now() - queuedAt < DRAIN_BOUND_MS) await sleep(50);
-    const drainMs = (graph.arrivals.size > 0 ? Math.max(...graph.arrivals.values()) : performance.now()) - queuedAt;
-    const after = cpuSample({ app: app.pid });
-    const txPerSend = ((await transactions(owner)) - txBefore) / Math.max(1, graph.arrivals.size);
-    if (CPU_PROFILE) await stopProfile(app.pid!, CPU_PROFILE);
-    // Sent as the app records it: what the fake received, and the app's bookkeeping of it.
-    let sentInDb = 0;
-    for (let i = 0; i < 50 && sentInDb < graph.arrivals.size; i++) {
-      sentInDb = (await owner.query(`select count(*)::int as n from messages where tenant_id = $1 and direction = 'outbound' and status = 'sent'`, [tenantId]))
-        .rows[0].n;
-      if (sentInDb < graph.arrivals.size) await sleep(100);
-    }
-    const lat = [...graph.arrivals.values()].map((t) => t - queuedAt).sort((a, b) => a - b);
-    const first = lat[0] ?? NaN;
-    const perSecond = (graph.arrivals.size * 1000) / drainMs;
-    // Across the conversations: each got its share (nothing starved).
-    const duplicates = graph.callsTo(`/${pageId}/messages`).length - graph.arrivals.size;
-    const appCpuMsPerSend = (1000 * (after.seconds.app - before.seconds.app)) / Math.max(1, graph.arrivals.size);
+    /** Queues REPLIES replies and waits until they reached the fake and were recorded as sent. */
+    const round = async (r: number): Promise<RoundFigures> => {
+      const first = r * REPLIES;
+      const mine = () => [...graph.arrivals].filter(([n]) => n >= first && n < first + REPLIES).map(([, at]) => at);
+      note(`round ${r + 1}: queueing ${int(REPLIES)} replies`);
+      memory.resetPeak();
+      if (CPU_PROFILE && r === 0) process.kill(app.pid!, 'SIGWINCH');
+      const before = cpuSample({ app: app.pid });
+      const txBefore = await transactions(owner);
+      await queueReplies(owner, tenantId, userId, first);
+      const queuedAt = performance.now();
+      while (mine().length < REPLIES && performance.now() - queuedAt < DRAIN_BOUND_MS) await sleep(50);
+      const arrivals = mine();
+      const drainMs = (arrivals.length > 0 ? Math.max(...arrivals) : performance.now()) - queuedAt;
+      const after = cpuSample({ app: app.pid });
+      const txPerSend = ((await transactions(owner)) - txBefore) / Math.max(1, arrivals.length);
+      if (CPU_PROFILE && r === 0) await stopProfile(app.pid!, CPU_PROFILE);
+      // Sent as the app records it: what the fake received, and the app's bookkeeping of it.
+      let sentInDb = 0;
+      for (let i = 0; i < 50; i++) {
+        sentInDb = (
+          await owner.query(`select count(*)::int as n from messages where tenant_id = $1 and direction = 'outbound' and status = 'sent'`, [tenantId])
+        ).rows[0].n;
+        if (sentInDb >= first + arrivals.length) break;
+        await sleep(100);
+      }
+      const lat = arrivals.map((t) => t - queuedAt).sort((a, b) => a - b);
+      if (arrivals.length < REPLIES) note(`only ${int(arrivals.length)} of ${int(REPLIES)} were sent within ${DRAIN_BOUND_MS / 1000} s`);
+      return {
+        sent: arrivals.length,
+        recordedSent: sentInDb - first,
+        drainSeconds: drainMs / 1000,
+        sendsPerSecond: (arrivals.length * 1000) / drainMs,
+        queueToSentMs: { first: lat[0] ?? NaN, p50: percentile(lat, 50), p99: percentile(lat, 99) },
+        appCpuMsPerSend: (1000 * (after.seconds.app - before.seconds.app)) / Math.max(1, arrivals.length),
+        transactionsPerSend: txPerSend,
+        rssMiBPeak: memory.peak,
+        collected: await probeMemory(app.pid!, probe.file),
+        rssMiBAfter: memory.sample(),
+      };
+    };
+    const rounds: RoundFigures[] = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await round(r));
+    memory.stop();
+    const duplicates = graph.callsTo(sendPath).length - graph.arrivals.size;
+    const limit = graph.rateOf(sendPath);
+    const leak = leakVerdict(rounds[0].rssMiBAfter, rounds[ROUNDS - 1].rssMiBAfter);
+    const [heap1, heap2] = [rounds[0].collected?.heapUsed ?? NaN, rounds[ROUNDS - 1].collected?.heapUsed ?? NaN];
+    const heapLeak = leakVerdict(heap1, heap2, 4);
+    const perSecond = rounds[0].sendsPerSecond;
 
     const rows = [
       [
@@ -211,38 +275,46 @@ async function main(): Promise<number> {
         `${int(capacity.perSecond)} calls/s`,
         `p50 ${ms(capacity.p50)} ms, p99 ${ms(capacity.p99)} ms per call`,
       ],
-      [
-        `app: ${int(REPLIES)} queued replies over ${CONVERSATIONS} conversations`,
-        `${int(perSecond)} sends/s`,
-        `queue-to-sent p50 ${ms(percentile(lat, 50))} ms, p99 ${ms(percentile(lat, 99))} ms, first ${ms(first)} ms`,
-      ],
+      ...rounds.map((f, r) => [
+        `app, round ${r + 1}: ${int(REPLIES)} queued replies over ${CONVERSATIONS} conversations`,
+        `${int(f.sendsPerSecond)} sends/s`,
+        `queue-to-sent p50 ${ms(f.queueToSentMs.p50)} ms, p99 ${ms(f.queueToSentMs.p99)} ms, first ${ms(f.queueToSentMs.first)} ms; ` +
+          `${f.appCpuMsPerSend.toFixed(2)} ms app CPU and ${f.transactionsPerSend.toFixed(2)} transactions per send`,
+      ]),
     ];
     process.stdout.write(
-      `\nSending: ${int(graph.arrivals.size)} of ${int(REPLIES)} replies reached the fake Send API in ${(drainMs / 1000).toFixed(1)} s ` +
-        `(${int(sentInDb)} recorded as sent; ${duplicates} sent twice). PostgreSQL ${version} (${describeServer()})\n\n` +
-        rows.map(([a, b, c]) => `${a.padEnd(58)} ${b.padStart(16)}   ${c}`).join('\n') +
+      `\nSending: ${rounds.map((f) => `${int(f.sent)} of ${int(REPLIES)} in ${f.drainSeconds.toFixed(1)} s (${int(f.recordedSent)} recorded as sent)`).join('; ')}; ` +
+        `${duplicates} sent twice. PostgreSQL ${version} (${describeServer()})\n` +
+        `Page limit ${int(SEND_LIMIT)}/s (app and fake): at most ${int(limit.maxPerSecond)} calls accepted within one second, ${int(limit.refused)} refused for rate\n\n` +
+        rows.map(([a, b, c]) => `${a.padEnd(64)} ${b.padStart(16)}   ${c}`).join('\n') +
         `\n\nsends/s ÷ fake capacity: ${(perSecond / capacity.perSecond).toFixed(2)}; target ≥ 1,000 sends/s ${perSecond >= 1000 ? 'met' : 'MISSED'}; ` +
-        `per send: app CPU ${appCpuMsPerSend.toFixed(2)} ms, ${txPerSend.toFixed(1)} database transactions\n`,
+        `limit kept: ${limit.maxPerSecond <= SEND_LIMIT && limit.refused === 0 ? 'yes' : 'NO'}\n` +
+        `app RSS: ${rssBefore.toFixed(0)} MiB before, ${rounds.map((f, r) => `after round ${r + 1} ${f.rssMiBAfter.toFixed(0)} MiB (peak ${f.rssMiBPeak.toFixed(0)})`).join(', ')}; ` +
+        `RSS growth over round 2 ${leak.growthMiB.toFixed(1)} MiB; ` +
+        `live heap after a full GC: ${heap1.toFixed(1)} MiB after round 1, ${heap2.toFixed(1)} MiB after round 2 (growth ${heapLeak.growthMiB.toFixed(1)} MiB: ${heapLeak.grew ? 'GREW (a leak?)' : 'none'})\n`,
     );
     const path = writeResults('send', {
       postgres: version,
-      knobs: { replies: REPLIES, conversations: CONVERSATIONS, clients: CLIENTS },
+      knobs: { replies: REPLIES, conversations: CONVERSATIONS, clients: CLIENTS, sendLimit: SEND_LIMIT, rounds: ROUNDS },
       figures: {
         fakeCapacity: capacity,
-        sent: graph.arrivals.size,
-        recordedSent: sentInDb,
-        sentTwice: duplicates,
-        drainSeconds: drainMs / 1000,
         sendsPerSecond: perSecond,
         overFakeCapacity: perSecond / capacity.perSecond,
-        queueToSentMs: { first, p50: percentile(lat, 50), p99: percentile(lat, 99) },
-        appCpuMsPerSend,
-        transactionsPerSend: txPerSend,
+        rounds,
+        sentTwice: duplicates,
+        pageLimit: { perSecond: SEND_LIMIT, maxAcceptedWithinOneSecond: limit.maxPerSecond, refused: limit.refused },
+        rssMiB: {
+          before: rssBefore,
+          peak: Math.max(...rounds.map((f) => f.rssMiBPeak)),
+          growthOverSecondRound: leak.growthMiB,
+          heapAfterGcMiB: [heap1, heap2],
+          heapGrowthOverSecondRound: heapLeak.growthMiB,
+          leak: heapLeak.grew,
+        },
         targetSendsPerSecond: 1000,
       },
     });
     process.stdout.write(`figures written to ${path}\n`);
-    if (graph.arrivals.size < REPLIES) note(`only ${int(graph.arrivals.size)} of ${int(REPLIES)} were sent within ${DRAIN_BOUND_MS / 1000} s`);
     return 0;
   });
 }
