@@ -219,6 +219,35 @@ describe('Meta data deletion through ID matching', () => {
     expectMatchingCalls(asid, 3);
   });
 
+  it('takes up a request whose run died with its process once the run is stale (15 minutes), not before', async () => {
+    const asid = platformId();
+    const psid = platformId();
+    const { owner, pageId } = await pageWithPerson(psid);
+    graph.pageScopedId(asid, pageId, psid);
+    graph.failNext(`/${asid}/ids_for_pages`, 503, { message: 'Service temporarily unavailable', type: 'OAuthException', code: 2 });
+    const code = (await callback(signed(asid))).body.confirmation_code;
+    // As an instance that took the request up and was killed mid-run leaves it: running, no outcome.
+    const died = (startedMinutesAgo: number) =>
+      eu.query(`update directory.deletion_requests set outcome = null, run_started_at = now() - make_interval(mins => $2) where code = $1`, [
+        code,
+        startedMinutesAgo,
+      ]);
+
+    await died(5);
+    await retryNow(code); // another run may still be going: the job backs off
+    expect(await status(code)).toMatchObject({ status: 'pending' });
+    expect(await conversations(owner)).toBe(2);
+    expectMatchingCalls(asid, 1);
+    expect(await retryJobs(code)).toEqual([expect.objectContaining({ later: true })]);
+
+    await died(16);
+    expect(await retryNow(code)).toBe(1);
+    expect(await status(code)).toMatchObject({ status: 'completed', deleted: { messages: 1, contacts: 1 }, matching: { state: 'matched' } });
+    expect(await conversations(owner)).toBe(1);
+    expect(await keptSubject(code)).toBeNull();
+    expectMatchingCalls(asid, 2);
+  });
+
   it('records the match on a connected Page where the person has no data yet, and a later request erases them there while Graph is down', async () => {
     const asid = platformId();
     const psid = platformId();
