@@ -1,6 +1,6 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Code, Group, Loader, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useChannels, useUsers } from '../../api/queries';
@@ -164,17 +164,19 @@ export function UserSettings({ session }: { session: Session }) {
 }
 
 export function RetentionSettings() {
+  const current = useQuery({ queryKey: ['retention'], queryFn: () => unwrap<Retention>(api.GET('/api/settings/retention')) });
+  // The form starts from the stored settings: shown only once they are here, so a late answer never overwrites what was typed.
+  return current.data ? <RetentionForm stored={current.data} /> : <Loader size="sm" />;
+}
+
+function RetentionForm({ stored }: { stored: Retention }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const channels = useChannels();
-  const current = useQuery({ queryKey: ['retention'], queryFn: () => unwrap<Retention>(api.GET('/api/settings/retention')) });
-  const [defaultDays, setDefaultDays] = useState<string>('');
-  const [perChannel, setPerChannel] = useState<Record<string, string>>({});
-  useEffect(() => {
-    if (!current.data) return;
-    setDefaultDays(current.data.defaultDays === null ? '' : String(current.data.defaultDays));
-    setPerChannel(Object.fromEntries(Object.entries(current.data.channels).map(([k, v]) => [k, String(v)])));
-  }, [current.data]);
+  const [defaultDays, setDefaultDays] = useState<string>(stored.defaultDays === null ? '' : String(stored.defaultDays));
+  const [perChannel, setPerChannel] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(stored.channels).map(([k, v]) => [k, String(v)])),
+  );
   const save = useChange(
     () => {
       const channelsBody: Record<string, number> = {};
