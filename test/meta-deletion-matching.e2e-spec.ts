@@ -256,7 +256,9 @@ describe('Meta data deletion through ID matching', () => {
     graph.pageScopedId(asid, pageId, psid);
     graph.pageScopedId(asid, `99${platformId()}`, platformId()); // a Page not connected here: not recorded
 
-    const first = await callback(signed(asid));
+    // Two requests of the same person, issued a minute apart (a request is known by person and issue time).
+    const issued = nowS() - 120;
+    const first = await callback(makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: issued, user_id: asid }, META_APP_SECRET));
     expect(await status(first.body.confirmation_code)).toMatchObject({ status: 'completed', deleted: {}, matching: { accountsMatched: 2, accountsFound: 0 } });
     expect(await recordedMatches(owner.tenantId, asid)).toEqual([{ page_scoped_id: psid, page_id: pageId }]);
 
@@ -265,7 +267,7 @@ describe('Meta data deletion through ID matching', () => {
     await t.drainInbound();
     expect(await conversations(owner)).toBe(1);
     graph.failNext(`/${asid}/ids_for_pages`, 500, { message: 'An unknown error occurred', type: 'OAuthException', code: 1 });
-    const later = await callback(makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: nowS() - 1, user_id: asid }, META_APP_SECRET));
+    const later = await callback(makeSignedRequest({ algorithm: 'HMAC-SHA256', issued_at: issued + 60, user_id: asid }, META_APP_SECRET));
     expect(later.body.confirmation_code).not.toBe(first.body.confirmation_code);
     const s = await status(later.body.confirmation_code);
     expect(await conversations(owner)).toBe(0);
