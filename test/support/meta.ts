@@ -12,8 +12,22 @@ export function postMetaWebhook(t: TestApp, body: unknown, opts: { secret?: stri
   return t.request('POST', '/webhooks/meta', { body: raw, headers: signature === null ? {} : { 'x-hub-signature-256': signature } });
 }
 
-/** A unique numeric platform id (page, IG account, phone number) for one test. */
-export const platformId = () => String(Date.now()) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+const issuedPlatformIds = new Set<string>();
+
+/**
+ * A numeric platform id (page, IG account, phone number) unique in this test process. Ids made in
+ * one loop share the millisecond, and their random part alone collided in CI (26 numbers of one
+ * WhatsApp Business Account became 25), so an id already handed out is drawn again.
+ */
+export function platformId(): string {
+  for (;;) {
+    const id = String(Date.now()) + String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+    if (!issuedPlatformIds.has(id)) {
+      issuedPlatformIds.add(id);
+      return id;
+    }
+  }
+}
 
 export const messengerMessage = (pageId: string, psid: string, text: string, mid = `m_${randomUUID()}`, timestamp = Date.now()) => ({
   object: 'page',
