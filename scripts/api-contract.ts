@@ -2,7 +2,7 @@
  * The API contract, generated in one go from the code (`npm run api:generate`):
  * - openapi.json: the app's OpenAPI document, the one /docs-json serves;
  * - web/src/api/schema.d.ts: the dashboard's client types, generated from openapi.json;
- * - docs/errors.md: the error catalogue (libs/domain/src/error-catalogue.ts), served at /docs/errors.
+ * - docs/errors.md: the error catalogue (libs/domain/src/error-catalogue/, one file per area), served at /docs/errors.
  * With `--check` it changes nothing and fails when a committed file differs (npm test runs that
  * check, so review sees every API change and the dashboard's client cannot drift).
  *

@@ -13,7 +13,7 @@ export function errorCatalogueMarkdown(): string {
     'Every error the API answers with has the body `{statusCode, code, message}`. `code` is stable and one of the codes below;',
     '`message` is for people and may change. The OpenAPI document lists, per operation, the codes it can answer with.',
     '',
-    'Generated from `libs/domain/src/error-catalogue.ts` by `npm run api:generate`; do not edit.',
+    'Generated from `libs/domain/src/error-catalogue/` (one file per area of the API) by `npm run api:generate`; do not edit.',
     '',
     '| Code | HTTP status | Meaning | What a client should do |',
     '| --- | --- | --- | --- |',

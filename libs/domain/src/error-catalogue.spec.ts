@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CATALOGUE, ERROR_CODES, isErrorCode, statusesOf } from './error-catalogue';
 import { errorCatalogueMarkdown } from './error-catalogue-markdown';
@@ -7,6 +7,15 @@ import { conflict, DomainError, notFound, STATUS_OF_KIND } from './errors';
 describe('error catalogue', () => {
   it('is what docs/errors.md holds (npm run api:generate writes it)', () => {
     expect(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8')).toBe(errorCatalogueMarkdown());
+  });
+
+  it('lists each code in one file of error-catalogue/ only (a spread would let the later one win silently)', () => {
+    const dir = join(__dirname, 'error-catalogue');
+    const listed = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'entry.ts')
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^ {2}([A-Z][A-Z0-9_]+): \{/gm)].map((m) => m[1]));
+    expect(listed.length).toBe(ERROR_CODES.length);
+    expect(new Set(listed).size).toBe(listed.length);
   });
 
   it('gives every code an error status, a meaning and an action', () => {
