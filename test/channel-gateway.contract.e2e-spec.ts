@@ -10,6 +10,7 @@ import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
 import { TelegramClient } from '../src/channels/telegram/telegram-api.client';
 import { TelegramGateway } from '../src/channels/telegram/telegram.gateway';
 import { EmailGateway } from '../src/channels/email/email.gateway';
+import { PlatformHttpClient } from '../src/channels/core/platform-http';
 import { SmtpSink } from './fakes/smtp-sink';
 
 /**
@@ -291,10 +292,13 @@ describe('ChannelGateway contract: webchat', () => {
   it('delivers by recording: the receipt is our message id, and nothing leaves the process', async () => {
     const realFetch = globalThis.fetch;
     globalThis.fetch = () => Promise.reject(new Error('web chat must not call out'));
+    const platformCall = jest.spyOn(PlatformHttpClient.prototype, 'request').mockRejectedValue(new Error('web chat must not call out'));
     try {
       expect(await gateway.send(delivery)).toEqual({ externalId: delivery.messageId });
+      expect(platformCall).not.toHaveBeenCalled();
     } finally {
       globalThis.fetch = realFetch;
+      platformCall.mockRestore();
     }
   });
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { OutboundFile } from '../../../libs/domain/src';
 
-/** A request body for fetch: streamed, with its length known in advance (some platforms require Content-Length). */
+/** A request body, streamed, with its length known in advance (some platforms require Content-Length). */
 export interface StreamedBody {
   contentType: string;
   length: number;
-  body: ReadableStream<Uint8Array>;
+  body: AsyncIterable<Uint8Array>;
 }
 
 const quoted = (s: string) => s.replace(/[\r\n"\\]/g, (c) => (c === '"' ? '%22' : c === '\\' ? '\\\\' : ''));
@@ -30,16 +30,5 @@ export function multipartBody(fields: Record<string, string | number | undefined
     yield* file.open();
     yield tail;
   }
-  const it = all()[Symbol.asyncIterator]();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await it.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await it.return?.();
-    },
-  });
-  return { contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + file.size + tail.length, body };
+  return { contentType: `multipart/form-data; boundary=${boundary}`, length: head.length + file.size + tail.length, body: all() };
 }

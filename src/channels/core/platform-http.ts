@@ -1,3 +1,6 @@
+import { Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable, pipeline } from 'node:stream';
 import { DeliveryFailure } from '../../../libs/domain/src';
 
 /** A platform's answer, read: its status, its JSON body (undefined when it sent none or not JSON) and its headers. */
@@ -5,8 +8,11 @@ export interface PlatformResponse<T> {
   status: number;
   ok: boolean;
   body: T | undefined;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
 }
+
+/** A request body: text, or an upload's bytes as they are read (sent as they come, never held whole). */
+export type PlatformBody = string | AsyncIterable<Uint8Array>;
 
 /** Retry-After in seconds (the form the platforms send) as milliseconds; anything else is ignored. */
 export function retryAfterMs(header: string | null | undefined): number | undefined {
@@ -14,11 +20,26 @@ export function retryAfterMs(header: string | null | undefined): number | undefi
   return v && /^\d+$/.test(v) ? Number(v) * 1000 : undefined;
 }
 
+// An idle kept-alive socket is closed after this, before the platforms' own keep-alive timeouts
+// would close it under a request (Node also honours a shorter `Keep-Alive: timeout=` they announce).
+const IDLE_SOCKET_MS = 4_000;
+// One pool per scheme for every platform client: sockets are per host and port, and a busy sender
+// reuses the warmest ones (lifo) so the pool shrinks back when the load does.
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
+  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
+};
+
 /**
  * The one HTTP client of the platform APIs (Graph, Telegram, Twilio...): every call has a timeout,
  * a network failure or timeout is a retryable DeliveryFailure named after the platform (never
  * with the URL, which may carry a token), and the answer comes back read, for the platform's own
  * client to sort its errors into retryable / permanent / revoked by its codes.
+ *
+ * Calls go through node:http on kept-alive sockets, not WHATWG fetch: in bench:send fetch and its
+ * per-call AbortSignal.timeout were half of the app's CPU. The timeout is the socket's idle timeout
+ * (no byte sent or received for that long), armed on the socket the call gets, not a timer and a
+ * signal of its own per call.
  */
 export class PlatformHttpClient {
   constructor(
@@ -27,30 +48,61 @@ export class PlatformHttpClient {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  /** `body`: text, or a stream (an upload: sent as it is read, never held whole). */
-  async request<T>(
-    url: string,
-    init: { method: string; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array> },
-  ): Promise<PlatformResponse<T>> {
-    const res = await this.fetch(url, init);
-    const body = (await res.json().catch(() => undefined)) as T | undefined;
-    return { status: res.status, ok: res.ok, body, headers: res.headers };
+  request<T>(url: string, init: { method: string; headers?: Record<string, string>; body?: PlatformBody }): Promise<PlatformResponse<T>> {
+    const { body } = init;
+    const streamed = body !== undefined && typeof body !== 'string';
+    const headers = streamed || body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(body)) };
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      let settled = false;
+      const fail = () => {
+        if (settled) return;
+        settled = true;
+        reject(new DeliveryFailure('retryable', 'NETWORK', timedOut ? `${this.platform} timed out` : `${this.platform} unreachable`));
+      };
+      let req: ClientRequest;
+      try {
+        const https = url.startsWith('https:');
+        req = (https ? httpsRequest : httpRequest)(url, {
+          method: init.method,
+          headers,
+          agent: https ? agents.https : agents.http,
+          // An upload gets longer than a call: the platform may read it slowly and answer once it has it all.
+          timeout: streamed ? this.timeoutMs * 8 : this.timeoutMs,
+        });
+      } catch {
+        return fail(); // a URL node cannot request (a misconfigured base URL)
+      }
+      req.on('timeout', () => {
+        timedOut = true;
+        req.destroy();
+      });
+      req.on('error', fail);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('close', () => res.complete || fail());
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          const status = res.statusCode ?? 0;
+          resolve({ status, ok: status >= 200 && status < 300, body: parseJson<T>(chunks), headers: res.headers });
+        });
+      });
+      if (streamed) pipeline(Readable.from(body), req, () => undefined);
+      else req.end(body);
+    });
   }
 
-  /** The raw response (a binary download); a network failure or timeout throws as for `request`. */
-  async fetch(
-    url: string,
-    init: { method?: string; headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array> } = {},
-    unreachable?: string,
-  ): Promise<Response> {
+  /**
+   * The raw response (a binary download); a network failure or timeout throws as for `request`.
+   * Downloads stay on fetch: they are few, may be redirected, and their callers hand the body on
+   * as a web stream.
+   */
+  async fetch(url: string, init: { headers?: Record<string, string> } = {}, unreachable?: string): Promise<Response> {
     try {
-      // A streamed body needs half-duplex (fetch's rule); an upload gets longer than a call to finish.
-      const streamed = init.body instanceof ReadableStream;
-      return await fetch(url, {
-        ...init,
-        ...(streamed ? { duplex: 'half' } : {}),
-        signal: AbortSignal.timeout(streamed ? this.timeoutMs * 8 : this.timeoutMs),
-      } as RequestInit);
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw new DeliveryFailure(
         'retryable',
@@ -58,5 +110,14 @@ export class PlatformHttpClient {
         unreachable ?? ((err as Error).name === 'TimeoutError' ? `${this.platform} timed out` : `${this.platform} unreachable`),
       );
     }
+  }
+}
+
+function parseJson<T>(chunks: Buffer[]): T | undefined {
+  if (chunks.length === 0) return undefined;
+  try {
+    return JSON.parse(chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()) as T;
+  } catch {
+    return undefined;
   }
 }

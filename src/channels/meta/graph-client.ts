@@ -16,7 +16,7 @@ const RETRYABLE_CODES = new Set([1, 2, 4, 17, 32, 613, 130429, 80007]);
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 130429, 80007]);
 
 /** Sorts a Graph error into retryable, permanent or revoked; keeps the platform's code and text. */
-export function classifyGraphError(httpStatus: number, error: GraphError | undefined, retryAfterHeader: string | null): DeliveryFailure {
+export function classifyGraphError(httpStatus: number, error: GraphError | undefined, retryAfterHeader: string | null | undefined): DeliveryFailure {
   const code = error?.code;
   const text = error?.message ?? `HTTP ${httpStatus}`;
   const platformCode = code !== undefined ? String(code) + (error?.error_subcode ? `/${error.error_subcode}` : '') : `HTTP_${httpStatus}`;
@@ -55,7 +55,7 @@ export class GraphClient {
       body: body.body,
     });
     const payload = res.body ?? ({} as { error?: GraphError } & T);
-    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers.get('retry-after'));
+    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers['retry-after']);
     return payload;
   }
 
@@ -78,7 +78,7 @@ export class GraphClient {
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const payload = res.body ?? ({} as { error?: GraphError } & T);
-    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers.get('retry-after'));
+    if (!res.ok || payload.error) throw classifyGraphError(res.status, payload.error, res.headers['retry-after']);
     return payload;
   }
 }

@@ -14,7 +14,7 @@ const REVOKED_CODES = new Set(['20003', '20005']);
 const RETRYABLE_CODES = new Set(['20429']);
 
 /** Sorts a Twilio REST error into revoked / retryable / permanent, keeping Twilio's code and text. */
-export function classifyTwilioError(httpStatus: number, error: TwilioError | undefined, retryAfterHeader: string | null): DeliveryFailure {
+export function classifyTwilioError(httpStatus: number, error: TwilioError | undefined, retryAfterHeader: string | null | undefined): DeliveryFailure {
   const code = error?.code !== undefined && error.code !== null && String(error.code) !== '' ? String(error.code) : undefined;
   const platformCode = code ?? `HTTP_${httpStatus}`;
   const text = [error?.message, error?.detail].filter((s) => typeof s === 'string' && s).join(': ') || `HTTP ${httpStatus}`;
@@ -55,7 +55,7 @@ export class TwilioClient {
       },
       body: form?.toString(),
     });
-    if (!res.ok) throw classifyTwilioError(res.status, res.body, res.headers.get('retry-after'));
+    if (!res.ok) throw classifyTwilioError(res.status, res.body, res.headers['retry-after']);
     return (res.body ?? {}) as T;
   }
 }
