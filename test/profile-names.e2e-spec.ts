@@ -1,3 +1,5 @@
+import { ProfileNames } from '../src/conversations/profile-names.service';
+import { InboundProcessor } from '../src/ingest/inbound-processor.worker';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { connectPage, startWithFakeGraph, stopWithFakeGraph } from './support/channels';
 import { META_APP_SECRET, instagramMessage, messengerMessage, platformId, postMetaWebhook } from './support/meta';
@@ -71,6 +73,34 @@ describe('profile names from the Graph API', () => {
     await t.drainInbound();
     expect(profileCalls(named)).toHaveLength(2);
     expect((await contactOf(named)).displayName).toBe('Admiral Hopper');
+  });
+
+  it('stores and lists messages while Graph is slow to name their sender, and asks once for an End User who writes again meanwhile', async () => {
+    const page = await connectPage(t, graph, owner);
+    const psid = platformId();
+    graph.profile(page.pageId, psid, { first_name: 'Slow', last_name: 'Poke' });
+    const answer = graph.slowDown(`/${psid}`);
+
+    await postMetaWebhook(t, messengerMessage(page.pageId, psid, 'first'));
+    // The processor is done with the batch although Graph has not answered.
+    expect(await t.app.get(InboundProcessor).drain()).toBeGreaterThan(0);
+    await postMetaWebhook(t, messengerMessage(page.pageId, psid, 'second'));
+    expect(await t.app.get(InboundProcessor).drain()).toBeGreaterThan(0);
+    const unnamed = await contactOf(psid);
+    expect(unnamed.displayName).toBeNull();
+    const messages = await t.request(
+      'GET',
+      `/api/conversations/${(await t.request('GET', `/api/contacts/${unnamed.id}/conversations`, { token: owner.token })).body.items[0].id}/messages`,
+      {
+        token: owner.token,
+      },
+    );
+    expect(messages.body.items.map((m: { text: string }) => m.text).sort()).toEqual(['first', 'second']);
+
+    answer();
+    await t.app.get(ProfileNames).settled();
+    expect((await contactOf(psid)).displayName).toBe('Slow Poke');
+    expect(profileCalls(psid)).toHaveLength(1);
   });
 
   it('asks Instagram for the name, or the username when there is none', async () => {

@@ -53,7 +53,7 @@ function harness(mapped: InboundEvent[] | (() => InboundEvent[]), opts: { attemp
   };
   const channels = { notifyAccountNotice: jest.fn() };
   const ignored = { count: jest.fn() };
-  const profiles = { refresh: jest.fn(async () => undefined) };
+  const profiles = { ask: jest.fn() };
   const metrics = { inboundLag: { observe: jest.fn() } };
   Object.assign(conversations, { recordPlatformConsent: jest.fn() });
   // The kind fetches files given by URL (as Messenger's CDN links are): those wait for their copy.
@@ -95,7 +95,7 @@ describe('InboundProcessor: the apply step', () => {
     expect(h.queue.completeMany).toHaveBeenCalledWith(h.tx, [h.job]);
     expect(h.conversations.receiveInbound).not.toHaveBeenCalled();
     // Once committed, the sender's name is asked of platforms whose webhooks carry none.
-    expect(h.profiles.refresh).toHaveBeenCalledWith(TENANT, CHANNEL, 'messenger', ['psid-1']);
+    expect(h.profiles.ask).toHaveBeenCalledWith(TENANT, CHANNEL, 'messenger', ['psid-1']);
   });
 
   it('marks the files the kind can fetch as waiting for their copy, and queues the copy with the message', async () => {

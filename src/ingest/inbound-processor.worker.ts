@@ -123,24 +123,20 @@ export class InboundProcessor extends QueueWorker {
       const tenant = { tenantId: group[0].tenantId, region };
       const recorded: InboundMessage[] = [];
       oneByOne.push(...(await this.processTogether(tenant, group, recorded)));
-      await this.askNames(tenant, recorded);
+      this.askNames(tenant, recorded);
     });
     await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.attempt(region, job, () => this.process(region, job, event)));
   }
 
-  /** After the messages are committed, the names platforms do not send with them (best effort: never fails an event). */
-  private async askNames(tenant: TenantRef, recorded: ReadonlyArray<Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId'>>): Promise<void> {
+  /** After the messages are committed, the names platforms do not send with them: asked in the background (best effort: never fails nor holds up an event). */
+  private askNames(tenant: TenantRef, recorded: ReadonlyArray<Pick<InboundMessage, 'channelId' | 'channelKind' | 'externalContactId'>>): void {
     const byChannel = new Map<string, { kind: ChannelKind; ids: string[] }>();
     for (const m of recorded) {
       const entry = byChannel.get(m.channelId) ?? { kind: m.channelKind, ids: [] };
       entry.ids.push(m.externalContactId);
       byChannel.set(m.channelId, entry);
     }
-    for (const [channelId, { kind, ids }] of byChannel) {
-      await this.profiles
-        .refresh(tenant, channelId, kind, ids)
-        .catch((err: Error) => this.log.warn(`channel ${channelId}: profile names not asked: ${err.message}`));
-    }
+    for (const [channelId, { kind, ids }] of byChannel) this.profiles.ask(tenant, channelId, kind, ids);
   }
 
   /**

@@ -12,6 +12,7 @@ import { InboundProcessor } from '../../src/ingest/inbound-processor.worker';
 import { InboundMediaCopier } from '../../src/media/inbound-media.worker';
 import { OutboundSender } from '../../src/ingest/outbound-sender.worker';
 import { IntegrationDispatcher } from '../../src/integrations/core/integration-dispatcher.service';
+import { ProfileNames } from '../../src/conversations/profile-names.service';
 import { contractViolation } from './api-contract';
 import { databaseUrl } from './test-databases';
 
@@ -139,6 +140,7 @@ export class TestApp {
   async drainInbound(): Promise<number> {
     const processed = await this.app.get(InboundProcessor).drain();
     await this.app.get(IntegrationDispatcher).settled();
+    await this.app.get(ProfileNames).settled();
     return processed;
   }
 

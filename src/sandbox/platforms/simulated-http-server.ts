@@ -17,6 +17,7 @@ export abstract class SimulatedHttpServer {
   private readonly scripted = new Map<string, ScriptedReply[]>();
   private readonly rateLimits = new Map<string, { perSecond: number; reply: ScriptedReply; arrivals: number[]; accepted: number[]; refused: number }>();
   private readonly held = new Map<string, { count: number; arrived: number }>();
+  private readonly slowed = new Map<string, Array<() => void>>();
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.receive(req, res));
@@ -66,6 +67,16 @@ export abstract class SimulatedHttpServer {
     return this.held.get(path)?.arrived ?? 0;
   }
 
+  /** Calls to `path` wait unanswered until the returned function is called (a platform slow to answer). */
+  slowDown(path: string): () => void {
+    this.slowed.set(path, []);
+    return () => {
+      const waiting = this.slowed.get(path) ?? [];
+      this.slowed.delete(path);
+      for (const go of waiting) go();
+    };
+  }
+
   protected script(key: string, reply: ScriptedReply): this {
     const list = this.scripted.get(key) ?? [];
     list.push(reply);
@@ -93,6 +104,8 @@ export abstract class SimulatedHttpServer {
       hold.arrived++;
       return;
     }
+    const slowed = this.slowed.get(path);
+    if (slowed) await new Promise<void>((go) => slowed.push(go));
     const limit = this.rateLimits.get(path);
     if (limit) {
       const now = Date.now();
