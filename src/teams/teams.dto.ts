@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { DisplayName } from '../common/display-name';
@@ -5,47 +6,61 @@ import { ASSIGNMENT_POLICIES, AssignmentPolicy } from './team.store';
 
 const MAX_IDS = 500;
 
+/** A team's assignment policy, the same when created and changed. */
+const OptionalAssignmentPolicy = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      enum: ASSIGNMENT_POLICIES,
+      description:
+        'manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. ' +
+        'least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; ' +
+        'when none is eligible the conversation waits in the team queue until one is',
+    }),
+    ValidateIf((_, v) => v !== undefined),
+    IsIn(ASSIGNMENT_POLICIES),
+  );
+
+const OptionalAgentCapacity = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      nullable: true,
+      minimum: 1,
+      maximum: 1000,
+      description: 'Open and pending conversations per agent; null: no limit',
+    }),
+    IsOptional(),
+    ValidateIf((_, v) => v !== null),
+    IsInt(),
+    Min(1),
+    Max(1000),
+  );
+
+/** Users or channels of the organization, by id. */
+const OptionalIds = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description }),
+    ValidateIf((_, v) => v !== undefined),
+    IsArray(),
+    ArrayMaxSize(MAX_IDS),
+    IsUUID('all', { each: true }),
+  );
+
 export class CreateTeamDto {
   @ApiProperty({ example: 'Billing', maxLength: 80 })
   @DisplayName(80)
   name: string;
 
-  @ApiPropertyOptional({
-    enum: ASSIGNMENT_POLICIES,
-    description:
-      'manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. ' +
-      'least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; ' +
-      'when none is eligible the conversation waits in the team queue until one is',
-  })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsIn(ASSIGNMENT_POLICIES)
+  @OptionalAssignmentPolicy()
   assignmentPolicy?: AssignmentPolicy;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 1000, description: 'Open and pending conversations per agent; null: no limit' })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @OptionalAgentCapacity()
   agentCapacity?: number | null;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Its members (users of the organization)' })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsArray()
-  @ArrayMaxSize(MAX_IDS)
-  @IsUUID('all', { each: true })
+  @OptionalIds('Its members (users of the organization)')
   memberIds?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    format: 'uuid',
-    maxItems: MAX_IDS,
-    description: 'Channels whose new conversations go to this team (each channel routes to at most one team: it leaves its former one)',
-  })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsArray()
-  @ArrayMaxSize(MAX_IDS)
-  @IsUUID('all', { each: true })
+  @OptionalIds('Channels whose new conversations go to this team (each channel routes to at most one team: it leaves its former one)')
   channelIds?: string[];
 }
 
@@ -55,37 +70,16 @@ export class UpdateTeamDto {
   @DisplayName(80)
   name?: string;
 
-  @ApiPropertyOptional({
-    enum: ASSIGNMENT_POLICIES,
-    description:
-      'manual: nobody is assigned automatically. round_robin: each new or reopened conversation goes to the next online member in turn. ' +
-      'least_loaded: to the online member holding the fewest open and pending conversations. Both skip members at agentCapacity; ' +
-      'when none is eligible the conversation waits in the team queue until one is',
-  })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsIn(ASSIGNMENT_POLICIES)
+  @OptionalAssignmentPolicy()
   assignmentPolicy?: AssignmentPolicy;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 1000, description: 'Open and pending conversations per agent; null: no limit' })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @OptionalAgentCapacity()
   agentCapacity?: number | null;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Replaces the members' })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsArray()
-  @ArrayMaxSize(MAX_IDS)
-  @IsUUID('all', { each: true })
+  @OptionalIds('Replaces the members')
   memberIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_IDS, description: 'Replaces the channels routed to the team' })
-  @ValidateIf((_, v) => v !== undefined)
-  @IsArray()
-  @ArrayMaxSize(MAX_IDS)
-  @IsUUID('all', { each: true })
+  @OptionalIds('Replaces the channels routed to the team')
   channelIds?: string[];
 }
 
