@@ -147,8 +147,13 @@ async function seedMessages(owner: Client, tenantId: string, channelId: string):
     [tenantId, channelId],
   );
   // Index maintenance row by row would dominate the seed: the search indexes are built once after it.
-  await owner.query(`drop index messages_search_idx`);
-  await owner.query(`drop index messages_recent_idx`);
+  const searchIndexes = (
+    await owner.query<{ indexname: string; indexdef: string }>(
+      `select indexname, indexdef from pg_indexes where tablename = 'messages' and indexname = any($1)`,
+      [['messages_search_idx', 'messages_recent_idx', 'messages_day_words_idx']],
+    )
+  ).rows;
+  for (const { indexname } of searchIndexes) await owner.query(`drop index ${indexname}`);
   // Each message: 8 words. A "topic" word from a Zipf-like pick (order/заказ in about a third)
   // and another uniformly, fillers, and in 1 message of 20 a token unique to its conversation: sku<g>.
   await owner.query(
@@ -166,8 +171,7 @@ async function seedMessages(owner: Client, tenantId: string, channelId: string):
   );
   await owner.query('commit');
   note('building the search indexes');
-  await owner.query(`create index messages_search_idx on messages using gin (search_vector)`);
-  await owner.query(`create index messages_recent_idx on messages (tenant_id, sent_at desc)`);
+  for (const { indexdef } of searchIndexes) await owner.query(indexdef);
   await owner.query('vacuum (analyze) contacts, contact_identities, conversations, messages, notes');
 }
 

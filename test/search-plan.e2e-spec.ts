@@ -99,3 +99,129 @@ describe('message search: the path for rare and for common words', () => {
     }
   });
 });
+
+/**
+ * Words each common but rarely together (see the SearchByDay migration): read through
+ * messages_day_words_idx a window of days at a time, newest first. The answer must be exactly the
+ * newest `candidates` matches, newest first across the windows' boundaries, phrases checked by
+ * position, erased text gone at once, and nothing of another tenant saying the same things.
+ */
+describe('message search: day windows for words that are common apart and rare together', () => {
+  const MESSAGES = 20_000;
+  const DAYS = 200;
+  let t: TestApp;
+  let tenant: TestTenant;
+  let other: TestTenant;
+  let owner: Client;
+
+  // "parcel" in 1 message of 4, "invoice" in 1 of 5: both in 1 of 20, as a phrase in 1 of 40
+  // (the others say "invoice ... parcel").
+  const seed = async (who: TestTenant) => {
+    const channelId = await t.createChannel(who);
+    const { conversation } = await t.inbound(who, channelId, { text: 'first words' });
+    await owner.query(
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+       select $1, $2, $3, 'inbound',
+              case when g % 40 = 0 then 'invoice for the parcel' when g % 20 = 0 then 'parcel invoice' when g % 4 = 0 then 'parcel here'
+                   when g % 5 = 0 then 'invoice here' else 'hello there' end,
+              'mid-days-' || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
+       from generate_series(1, $4::int) g`,
+      [who.tenantId, conversation.id, channelId, MESSAGES, DAYS],
+    );
+  };
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    tenant = await t.signup();
+    other = await t.signup();
+    owner = await ownerClient(tenant.region);
+    await seed(tenant);
+    await seed(other);
+    await owner.query('analyze messages');
+  });
+  afterAll(async () => {
+    await owner.end();
+    await t.close();
+  });
+
+  /**
+   * In one transaction as the tenant (`before` runs first, then all is rolled back): the ids
+   * search_messages answers in its order and which path ran, or those of search_messages_by_days
+   * itself when `direct`.
+   */
+  async function searchAs(query: string, candidates: number, opts: { before?: string; direct?: boolean } = {}): Promise<{ ids: string[]; path: string[] }> {
+    await owner.query('begin');
+    try {
+      await owner.query(`set local track_functions = 'pl'`);
+      await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
+      if (opts.before) await owner.query(opts.before, [tenant.tenantId]);
+      const calls = async () =>
+        new Map(
+          (
+            await owner.query<{ funcname: string; calls: string }>(
+              `select funcname, calls from pg_stat_xact_user_functions where funcname like 'search_messages_by_%'`,
+            )
+          ).rows.map((r) => [r.funcname, Number(r.calls)]),
+        );
+      const before = await calls();
+      const { rows } = opts.direct
+        ? await owner.query<{ id: string }>(
+            `select h.id from (select search_day(max(sent_at)) as newest, search_day(min(sent_at)) as oldest from messages where tenant_id = $3) d,
+                    search_messages_by_days(websearch_to_tsquery('russian', $1), $2, d.newest, d.oldest) h`,
+            [query, candidates, tenant.tenantId],
+          )
+        : await owner.query<{ id: string }>(`select id from search_messages(websearch_to_tsquery('russian', $1), $2)`, [query, candidates]);
+      const after = await calls();
+      const path = [...after].filter(([name, n]) => n > (before.get(name) ?? 0)).map(([name]) => name);
+      return { ids: rows.map((r) => r.id), path };
+    } finally {
+      await owner.query('rollback');
+    }
+  }
+
+  /** The tenant's newest messages whose text matches `pattern` (a regular expression), newest first. */
+  const newest = async (pattern: string, n: number, except: string[] = []): Promise<string[]> =>
+    (
+      await owner.query<{ id: string }>(`select id from messages where tenant_id = $1 and text ~ $2 and id <> all($4::uuid[]) order by sent_at desc limit $3`, [
+        tenant.tenantId,
+        pattern,
+        n,
+        except,
+      ])
+    ).rows.map((r) => r.id);
+
+  it('reads two words day by day and answers the newest matches, newest first across the windows', async () => {
+    const found = await searchAs('parcel invoice', 200);
+    expect(found.path).toEqual(['search_messages_by_days']);
+    // 200 of 1,000 matches: 40 days, so six windows (1, 2, 4, 8, 16 and 32 days).
+    expect(found.ids).toEqual(await newest('parcel invoice|invoice for the parcel', 200));
+  });
+
+  it('checks a phrase by position', async () => {
+    const found = await searchAs('"parcel invoice"', 120, { direct: true });
+    expect(found.ids).toEqual(await newest('parcel invoice', 120));
+  });
+
+  it('no longer finds an erased message, in the same transaction', async () => {
+    const [erased] = await newest('parcel invoice', 1);
+    const found = await searchAs('parcel invoice', 200, { before: `update messages set text = null where tenant_id = $1 and id = '${erased}'` });
+    expect(found.path).toEqual(['search_messages_by_days']);
+    expect(found.ids).not.toContain(erased);
+    expect(found.ids).toEqual(await newest('parcel invoice|invoice for the parcel', 200, [erased]));
+  });
+
+  it('answers every match when there are fewer than candidates: windows up to 64 days, then the bitmap over the older rest', async () => {
+    const found = await searchAs('parcel invoice', 5000, { direct: true });
+    expect(found.ids).toHaveLength(MESSAGES / 20);
+    expect(found.ids).toEqual(await newest('parcel invoice|invoice for the parcel', 5000));
+  });
+
+  it('serves the search API', async () => {
+    const res = await t.request('GET', `/api/search?type=messages&limit=20&q=${encodeURIComponent('"parcel invoice"')}`, { token: tenant.token });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(20);
+    expect(res.body.items[0].snippet).toContain('<mark>parcel</mark> <mark>invoice</mark>');
+    const ids = new Set(await newest('parcel invoice', 200));
+    for (const item of res.body.items) expect(ids.has(item.id)).toBe(true);
+  });
+});

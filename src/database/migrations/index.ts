@@ -62,6 +62,7 @@ import { MessageCounts1768200000000 } from './region/1768200000000-message-count
 import { MessageChoices1768200000001 } from './region/1768200000001-message-choices';
 import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
+import { SearchByDay1768700000000 } from './region/1768700000000-search-by-day';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -117,6 +118,7 @@ export const REGION_MIGRATIONS = [
   MessageChoices1768200000001,
   MetaIdMatches1768400000001,
   SearchPlanChoice1768500000000,
+  SearchByDay1768700000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
