@@ -26,6 +26,7 @@ import { KeyRing } from '../libs/crypto/src';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/app-config';
 import { appRoleUrl } from '../src/database/migrate';
+import { textsStatement, textsValues } from '../src/search/search.store';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
@@ -176,44 +177,17 @@ async function seedMessages(owner: Client, tenantId: string, channelId: string):
 }
 
 // ---------------------------------------------------------------------------------------------
-// The search group: the same statements SearchStore.texts sends (see src/search/search.store.ts).
+// The search group: the statement SearchStore.texts sends (src/search/search.store.ts).
 
-const MARKS = '\ue000\ue001';
-const HEADLINE = 'StartSel=\ue000, StopSel=\ue001, MaxWords=30, MinWords=12, ShortWord=2';
-const searchStatements = (q: string, limit: number, minRows: number) => [
-  { text: `select numnode(websearch_to_tsquery('russian', $1)) > 0 as usable`, values: [q] },
-  {
-    text: `with q as (select websearch_to_tsquery('russian', $2) as q),
-                hits as (select h.id, h.rank from q, search_messages(q.q, 200) h order by h.rank desc limit $3)
-           select 'message' as kind, m.id, m.conversation_id, c.contact_id, k.display_name, m.direction, m.author_id, m.sent_at, h.rank,
-                  ts_headline('russian', translate(left(m.text, 32768), $4, ''), q.q, $5) as snippet
-           from hits h cross join q
-           join messages m on m.tenant_id = $1 and m.id = h.id
-           join conversations c on c.tenant_id = $1 and c.id = m.conversation_id
-           join contacts k on k.tenant_id = $1 and k.id = c.contact_id
-           order by h.rank desc, m.sent_at desc`,
-    values: ['$TENANT', q, limit, MARKS, HEADLINE],
-    minRows,
-  },
-  {
-    text: `with q as (select websearch_to_tsquery('russian', $2) as q),
-                hits as (select h.id, h.rank from q, search_notes(q.q, 200) h order by h.rank desc limit $3)
-           select 'note' as kind, n.id, n.conversation_id, c.contact_id, k.display_name, n.author_id, n.created_at, h.rank,
-                  ts_headline('russian', translate(left(n.text, 32768), $4, ''), q.q, $5) as snippet
-           from hits h cross join q
-           join notes n on n.tenant_id = $1 and n.id = h.id
-           join conversations c on c.tenant_id = $1 and c.id = n.conversation_id
-           join contacts k on k.tenant_id = $1 and k.id = c.contact_id
-           order by h.rank desc, n.created_at desc`,
-    values: ['$TENANT', q, limit, MARKS, HEADLINE],
-  },
+const searchStatements = (tenantId: string, q: string, limit: number, minRows: number) => [
+  { text: textsStatement(limit), values: textsValues(tenantId, q, null), minRows },
 ];
 
 function searchScenario(name: string, queries: (i: number) => string, minRows = 1): (ctx: BenchContext) => Scenario {
   return (ctx) => ({
     name,
     path: (i) => `/api/search?type=messages&limit=20&q=${encodeURIComponent(queries(i))}`,
-    statements: (i) => searchStatements(queries(i), 20, minRows).map((s) => ({ ...s, values: s.values.map((v) => (v === '$TENANT' ? ctx.tenantId : v)) })),
+    statements: (i) => searchStatements(ctx.tenantId, queries(i), 20, minRows),
     check: (body) => {
       if (minRows > 0 && !(body.items?.length >= minRows)) throw new Error(`${name}: expected hits, got ${JSON.stringify(body).slice(0, 300)}`);
       if (minRows > 0 && !String(body.items[0].snippet).includes('<mark>')) throw new Error(`${name}: no highlight in ${body.items[0].snippet}`);

@@ -53,6 +53,37 @@ export interface ContactNeedle {
   exact: string[];
 }
 
+/** The values of textsStatement; `viewer` is the restricted agent, if any. */
+export const textsValues = (tenantId: string, query: string, viewer: string | null) => [tenantId, query, MARK_START + MARK_END, HEADLINE_OPTIONS, viewer];
+
+/** The statement of SearchStore.texts; `limit` (1 to 50) is written into the text, as the plan does not depend on it. */
+export const textsStatement = (limit: number) => `
+  with q as (select websearch_to_tsquery('russian', $2) as q),
+       usable as (select q.q from q where numnode(q.q) > 0),
+       message_hits as (select h.id, h.rank from usable, search_messages(usable.q, ${CANDIDATES}) h order by h.rank desc limit ${limit}),
+       note_hits as (select h.id, h.rank from usable, search_notes(usable.q, ${CANDIDATES}) h order by h.rank desc limit ${limit}),
+       shown as (
+         select 'message' as kind, m.id, m.conversation_id, c.contact_id, k.display_name, m.direction, m.author_id, m.sent_at as at, h.rank, m.text
+         from message_hits h
+         join messages m on m.tenant_id = $1 and m.id = h.id
+         join conversations c on c.tenant_id = $1 and c.id = m.conversation_id
+         join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+         where ${visibleSql('c', '$5')}
+         union all
+         select 'note', n.id, n.conversation_id, c.contact_id, k.display_name, null, n.author_id, n.created_at, h.rank, n.text
+         from note_hits h
+         join notes n on n.tenant_id = $1 and n.id = h.id
+         join conversations c on c.tenant_id = $1 and c.id = n.conversation_id
+         join contacts k on k.tenant_id = $1 and k.id = c.contact_id
+         where ${visibleSql('c', '$5')}
+         order by rank desc, at desc
+         limit ${limit})
+  select s.kind, s.id, s.conversation_id as "conversationId", s.contact_id as "contactId", s.display_name as "contactName",
+         s.direction, s.author_id as "authorId", s.at, s.rank,
+         ts_headline('russian', translate(left(s.text, ${SEARCHABLE_CHARS}), $3, ''), q.q, $4) as snippet
+  from shown s cross join q
+  order by s.rank desc, s.at desc`;
+
 /**
  * The search queries. Matching runs in the search_* functions (see the Search migration: they
  * apply the tenant rule themselves so the GIN indexes serve them); everything shown is then read
@@ -62,43 +93,13 @@ export interface ContactNeedle {
 export class SearchStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
-  /** Messages and notes matching the query (websearch syntax: "quoted phrase", or, -not), best first. */
+  /**
+   * Messages and notes matching the query (websearch syntax: "quoted phrase", or, -not), best
+   * first. One statement, in one round trip (statementForTenant): a query of stop words only
+   * matches nothing and runs no search; snippets are made for the `limit` rows shown only.
+   */
   texts(tenant: TenantRef, query: string, limit: number): Promise<TextHit[]> {
-    return this.dbs.forTenant(tenant, async (tx) => {
-      const [parsed] = await rows<{ usable: boolean }>(tx, `select numnode(websearch_to_tsquery('russian', $1)) > 0 as usable`, [query]);
-      if (!parsed.usable) return []; // only stop words, or no words at all
-      const messages = await rows<TextHit>(
-        tx,
-        `with q as (select websearch_to_tsquery('russian', $2) as q),
-              hits as (select h.id, h.rank from q, search_messages(q.q, ${CANDIDATES}) h order by h.rank desc limit $3)
-         select 'message' as kind, m.id, m.conversation_id as "conversationId", c.contact_id as "contactId", k.display_name as "contactName",
-                m.direction, m.author_id as "authorId", m.sent_at as at, h.rank,
-                ts_headline('russian', translate(left(m.text, ${SEARCHABLE_CHARS}), $4, ''), q.q, $5) as snippet
-         from hits h cross join q
-         join messages m on m.tenant_id = $1 and m.id = h.id
-         join conversations c on c.tenant_id = $1 and c.id = m.conversation_id
-         join contacts k on k.tenant_id = $1 and k.id = c.contact_id
-         where ${visibleSql('c', '$6')}
-         order by h.rank desc, m.sent_at desc`,
-        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS, restrictedViewer(tenant)],
-      );
-      const notes = await rows<TextHit>(
-        tx,
-        `with q as (select websearch_to_tsquery('russian', $2) as q),
-              hits as (select h.id, h.rank from q, search_notes(q.q, ${CANDIDATES}) h order by h.rank desc limit $3)
-         select 'note' as kind, n.id, n.conversation_id as "conversationId", c.contact_id as "contactId", k.display_name as "contactName",
-                null as direction, n.author_id as "authorId", n.created_at as at, h.rank,
-                ts_headline('russian', translate(left(n.text, ${SEARCHABLE_CHARS}), $4, ''), q.q, $5) as snippet
-         from hits h cross join q
-         join notes n on n.tenant_id = $1 and n.id = h.id
-         join conversations c on c.tenant_id = $1 and c.id = n.conversation_id
-         join contacts k on k.tenant_id = $1 and k.id = c.contact_id
-         where ${visibleSql('c', '$6')}
-         order by h.rank desc, n.created_at desc`,
-        [tenant.tenantId, query, limit, MARK_START + MARK_END, HEADLINE_OPTIONS, restrictedViewer(tenant)],
-      );
-      return [...messages, ...notes].sort((a, b) => b.rank - a.rank || b.at.getTime() - a.at.getTime()).slice(0, limit);
-    });
+    return this.dbs.statementForTenant<TextHit>(tenant, textsStatement(limit), textsValues(tenant.tenantId, query, restrictedViewer(tenant)));
   }
 
   contacts(tenant: TenantRef, needle: ContactNeedle, limit: number): Promise<ContactHit[]> {
