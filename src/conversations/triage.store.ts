@@ -13,8 +13,6 @@ export type TriageSort = (typeof SORTS)[number];
 
 /** The list's `labels` filter names at most this many. */
 export const MAX_LABEL_FILTERS = 10;
-/** How long a last-message preview is, in characters. */
-export const PREVIEW_LENGTH = 140;
 /** Unread messages are counted up to this many: a badge needs no more, and the count stays cheap. */
 export const UNREAD_COUNT_CAP = 100;
 
@@ -128,40 +126,31 @@ const UNREAD = `c.last_inbound_at > coalesce(
   (select r.read_up_to from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id), '-infinity')`;
 
 /**
+ * The viewer's unread inbound messages (read position `r`): the conversation's inbound counter less
+ * those sent at or before the position, capped.
+ */
+const UNREAD_COUNT = `case when c.last_inbound_at > coalesce(r.read_up_to, '-infinity')
+    then least(${UNREAD_COUNT_CAP}, greatest(0, c.inbound_messages - coalesce(r.inbound_read, 0))) else 0 end`;
+
+/**
  * Enriches the rows of `page` (a subquery over conversations, alias-free, already limited) with
- * what a list row shows: the contact, the last message, the viewer's unread count and labels.
- * Each is a probe by key per row, so the cost follows the page size, not the tenant's history.
+ * what a list row shows: the contact, the viewer's read position, labels and CRM summary, each a
+ * probe by key per row. The last message, the contact's last subject and the inbound counter are
+ * kept on the conversation row on write (migration ConversationSummary), so the cost follows the
+ * page size, not the conversations' history.
  */
 const enriched = (page: string, order: string) => `
   select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.team_id, c.priority, c.snoozed_until,
          c.last_message_at, c.last_inbound_at, c.custom_attributes, c.created_at, c.updated_at,
          ct.display_name as contact_name,
-         lm.direction as last_direction, lm.text as last_text, lm.sent_at as last_at, ls.subject,
-         coalesce(u.n, 0)::int as unread_count,
+         c.last_message_direction as last_direction, c.last_message_text as last_text, c.last_message_sent_at as last_at,
+         c.last_subject as subject,
+         ${UNREAD_COUNT} as unread_count,
          coalesce(lb.labels, '[]'::json) as labels,
          crm.clients as crm_clients, crm.name as crm_name, crm.next_at as crm_next_at, crm.open_deals as crm_open_deals
   from (${page}) c
   left join contacts ct on ct.tenant_id = c.tenant_id and ct.id = c.contact_id
-  left join lateral (
-    select m.direction, case when m.deleted_at is null then left(m.text, ${PREVIEW_LENGTH}) end as text, m.sent_at
-    from messages m where m.tenant_id = c.tenant_id and m.conversation_id = c.id
-    order by m.sent_at desc, m.id desc limit 1) lm on true
-  -- The subject the contact last wrote under (e-mail): the thread's current one.
-  left join lateral (
-    select m.subject from messages m
-    where m.tenant_id = c.tenant_id and m.conversation_id = c.id and m.direction = 'inbound'
-    order by m.sent_at desc, m.id desc limit 1) ls on true
   left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id
-  -- A case, not coalesce: under row-level security PostgreSQL 15 does not make a coalesce the
-  -- index condition (EXPLAIN shows it as a filter, after reading the conversation's whole
-  -- inbound history); the case is, so the scan reads only the unread entries.
-  left join lateral (
-    select count(*) as n from (
-      select 1 from messages m
-      where c.last_inbound_at > coalesce(r.read_up_to, '-infinity')
-        and m.tenant_id = c.tenant_id and m.conversation_id = c.id and m.direction = 'inbound'
-        and m.sent_at > case when r.read_up_to is null then '-infinity' else r.read_up_to end
-      limit ${UNREAD_COUNT_CAP}) x) u on true
   left join lateral (
     select json_agg(json_build_object('id', l.id, 'name', l.name, 'colour', l.colour) order by lower(l.name), l.id) as labels
     from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id

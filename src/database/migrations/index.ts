@@ -61,6 +61,7 @@ import { InboxStoreMany1768000000000 } from './region/1768000000000-inbox-store-
 import { MessageCounts1768200000000 } from './region/1768200000000-message-counts';
 import { MessageChoices1768200000001 } from './region/1768200000001-message-choices';
 import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-matches';
+import { ConversationSummary1768600000000 } from './region/1768600000000-conversation-summary';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 import { SearchByDay1768700000000 } from './region/1768700000000-search-by-day';
 
@@ -118,6 +119,7 @@ export const REGION_MIGRATIONS = [
   MessageChoices1768200000001,
   MetaIdMatches1768400000001,
   SearchPlanChoice1768500000000,
+  ConversationSummary1768600000000,
   SearchByDay1768700000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
