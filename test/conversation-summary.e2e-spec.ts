@@ -147,4 +147,46 @@ describe('the list summary kept on the conversation row', () => {
     expect((await agrees(other)).get(theirs.conversation.id)).toMatchObject({ lastMessage: { text: 'elsewhere' }, unreadCount: 1 });
     expect([...(await agrees(owner, agent)).keys()].sort()).toEqual([alice, bob].sort());
   });
+
+  it('answers each list row exactly as the conversation itself answers it', async () => {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    const channelId = await t.createChannel(owner);
+    const a = await t.conversations.receiveInbound(
+      owner,
+      inbound(channelId, { externalContactId: 'a', contactName: 'Ann "Quote" \\ Lee', text: 'line\nbreak ✓', sentAt: at(1) }),
+    );
+    const b = await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'b', text: 'second', sentAt: at(2) }));
+    await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'c', text: 'third', sentAt: at(3) }));
+    const label = await call(owner, 'POST', '/api/labels', { name: 'VIP', colour: '#123abc' });
+    await call(owner, 'PUT', `/api/conversations/${a.conversation.id}/labels`, { labelIds: [label.body.id] });
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    expect(
+      (
+        await call(owner, 'PATCH', `/api/conversations/${b.conversation.id}`, {
+          status: 'snoozed',
+          snoozedUntil: until,
+          assigneeId: agent.userId,
+          priority: 'high',
+        })
+      ).status,
+    ).toBe(200);
+    await call(agent, 'POST', `/api/conversations/${a.conversation.id}/read`);
+
+    for (const viewer of [owner, agent]) {
+      const res = await call(viewer, 'GET', '/api/conversations?limit=2');
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const next = await call(viewer, 'GET', `/api/conversations?limit=2&cursor=${res.body.nextCursor}`);
+      expect(next.body.nextCursor).toBeNull();
+      const rows = [...res.body.items, ...next.body.items];
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        const { satisfaction, ...detail } = (await call(viewer, 'GET', `/api/conversations/${row.id}`)).body;
+        expect(satisfaction).toBeNull();
+        expect(row).toEqual(detail);
+      }
+      expect(rows.find((r) => r.id === b.conversation.id)).toMatchObject({ status: 'snoozed', snoozedUntil: until, priority: 'high' });
+      expect(rows.find((r) => r.id === a.conversation.id)).toMatchObject({ labels: [{ id: label.body.id, name: 'VIP', colour: '#123abc' }] });
+    }
+  });
 });

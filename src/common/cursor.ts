@@ -31,3 +31,8 @@ export function decodeCursor(raw: string | undefined): PageCursor | undefined {
 export function toPageResponse<T, R>(page: Page<T>, map: (item: T) => R): { items: R[]; nextCursor: string | null } {
   return { items: page.items.map(map), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
+
+/** toPageResponse's JSON for items that are JSON texts already (see TriageStore.list). */
+export function toPageJson(page: Page<string>): string {
+  return `{"items":[${page.items.join(',')}],"nextCursor":${page.next ? JSON.stringify(encodeCursor(page.next)) : 'null'}}`;
+}

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-contract';
 import { type ErrorCode, invalid } from '../../libs/domain/src';
-import { toPageResponse } from '../common/cursor';
+import { toPageJson, toPageResponse } from '../common/cursor';
 import { IdParam } from '../common/id-param';
 import { PageQueryDto, pageOf } from '../common/page-query.dto';
 import { Authenticated, CurrentPrincipal, Roles } from '../tenancy/auth.guards';
@@ -68,8 +68,10 @@ export class ConversationsController {
   @ApiOperation({ summary: "The inbox as the caller sees it: filtered, sorted, each row with its contact, last message, the caller's unread count and labels" })
   @ApiOkResponse({ type: ConversationViewPageResponse })
   @ApiErrors('UNKNOWN_ATTRIBUTE', 'INVALID_ATTRIBUTE_VALUE')
+  // The page comes as JSON text, written by PostgreSQL key for key as the documented response.
+  @Header('content-type', 'application/json; charset=utf-8')
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQueryDto) {
-    return toPageResponse(await this.triage.list(p, p.userId, q, pageOf(q)), conversationViewResponse);
+    return toPageJson(await this.triage.list(p, p.userId, q, pageOf(q)));
   }
 
   @Post()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ConversationPatch, ConversationStatus, PageCursor, PageRequest, TenantRef } from '../../libs/domain/src';
+import type { ConversationPatch, ConversationStatus, Page, PageRequest, TenantRef } from '../../libs/domain/src';
 import { Clock, invalid, isUuid, notFound } from '../../libs/domain/src';
 import { DomainEvents } from '../common/domain-events.service';
 import { RegionDatabases } from '../database/region-databases';
@@ -53,7 +53,8 @@ export class TriageService {
     private readonly attributes: AttributeDefinitionService,
   ) {}
 
-  async list(tenant: TenantRef, viewerId: string, query: TriageQuery, page: PageRequest): Promise<{ items: ConversationView[]; next?: PageCursor }> {
+  /** A page of the list, each row as the JSON text the API answers. */
+  async list(tenant: TenantRef, viewerId: string, query: TriageQuery, page: PageRequest): Promise<Page<string>> {
     const filter = this.filterOf(viewerId, query);
     const attributes = await this.attributes.filter(tenant, 'conversation', query.attribute);
     if (attributes) filter.attributes = attributes;
