@@ -1,14 +1,14 @@
 import { Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api/client';
 import { useChannels, useUsers } from '../api/queries';
 import type { components } from '../api/schema';
-import { toast } from '../components/Toasts';
 import { formatNumber, formatSeconds } from '../lib/format';
 import { useTeams } from './settings/TeamsSettings';
 import { errorText } from '../lib/errorText';
+import { useChange } from '../lib/useChange';
 
 type Report = components['schemas']['ConversationReportResponse'];
 type Row = Report['items'][number];
@@ -32,17 +32,14 @@ export function ReportsPage() {
   const channels = useChannels();
   const teams = useTeams();
   const users = useUsers(true);
-  const csv = useMutation({
-    mutationFn: async () => {
-      const { data, response } = await api.GET('/api/reports/conversations/csv', { params: { query }, parseAs: 'blob' });
-      if (!response.ok || !data) throw new ApiError(response.status, `HTTP_${response.status}`, response.statusText);
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(data as Blob);
-      link.download = `conversations-${query.groupBy}-${query.from}-${query.to}.csv`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    },
-    onError: (err) => toast(errorText(err), 'red'),
+  const csv = useChange(async () => {
+    const { data, response } = await api.GET('/api/reports/conversations/csv', { params: { query }, parseAs: 'blob' });
+    if (!response.ok || !data) throw new ApiError(response.status, `HTTP_${response.status}`, response.statusText);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(data as Blob);
+    link.download = `conversations-${query.groupBy}-${query.from}-${query.to}.csv`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   });
 
   const keyLabel = (key: string | null) => {

@@ -1,11 +1,11 @@
 import { Badge, Button, Divider, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import type { Channel, Consent, Contact } from '../../api/types';
-import { toast } from '../../components/Toasts';
 import { formatDateTime } from '../../lib/format';
+import { useChange } from '../../lib/useChange';
 import { navigate } from '../../router';
 import { ContactCrm } from './ContactCrm';
 
@@ -21,24 +21,19 @@ export function ContactPanel({ contact, channels, canErase }: { contact: Contact
     queryKey: ['consents', contact.id],
     queryFn: async () => (await unwrap<{ items: Consent[] }>(api.GET('/api/contacts/{id}/consents', { params: { path: { id: contact.id } } }))).items,
   });
-  const record = useMutation({
-    mutationFn: (c: { purpose: Consent['purpose']; granted: boolean; source: string }) =>
+  const record = useChange(
+    (c: { purpose: Consent['purpose']; granted: boolean; source: string }) =>
       unwrap(api.PUT('/api/contacts/{id}/consents', { params: { path: { id: contact.id } }, body: { consents: [c] } })),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: ['consents', contact.id] });
-      toast(t('settings.saved'));
-    },
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
-  });
-  const erase = useMutation({
-    mutationFn: () => unwrap(api.DELETE('/api/contacts/{id}', { params: { path: { id: contact.id } } })),
-    onSuccess: () => {
+    { done: t('settings.saved'), invalidates: [['consents', contact.id]] },
+  );
+  const erase = useChange(() => unwrap(api.DELETE('/api/contacts/{id}', { params: { path: { id: contact.id } } })), {
+    done: t('contact.erased'),
+    onDone: () => {
       setErasing(false);
-      toast(t('contact.erased'));
+      // Everything may have shown the erased person: their conversations, messages, search results.
       void qc.invalidateQueries();
       navigate('/inbox');
     },
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
   });
 
   const byId = new Map(channels.map((c) => [c.id, c]));

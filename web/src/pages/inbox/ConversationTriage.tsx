@@ -1,11 +1,11 @@
 import { Button, Menu, MultiSelect } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useLabels } from '../../api/queries';
 import type { Conversation } from '../../api/types';
-import { toast } from '../../components/Toasts';
+import { useChange } from '../../lib/useChange';
 
 /** When a snooze ends, in the agent's own time zone: in an hour, tomorrow at 9, next Monday at 9. */
 export function snoozeChoices(now: Date): Array<{ key: 'hour' | 'tomorrow' | 'nextWeek'; until: Date }> {
@@ -33,11 +33,10 @@ export function LabelPicker({ conversation: c }: { conversation: Conversation })
   const { t } = useTranslation();
   const labels = useLabels();
   const refresh = useRefreshLists();
-  const put = useMutation({
-    mutationFn: (labelIds: string[]) => unwrap<unknown>(api.PUT('/api/conversations/{id}/labels', { params: { path: { id: c.id } }, body: { labelIds } })),
-    onSuccess: () => refresh(),
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
-  });
+  const put = useChange(
+    (labelIds: string[]) => unwrap<unknown>(api.PUT('/api/conversations/{id}/labels', { params: { path: { id: c.id } }, body: { labelIds } })),
+    { onDone: () => refresh() },
+  );
   const chosen = (c.labels ?? []).map((l) => l.id);
   if (!labels.data?.length && chosen.length === 0) return null;
   return (
@@ -58,17 +57,13 @@ export function LabelPicker({ conversation: c }: { conversation: Conversation })
 export function SnoozeMenu({ conversation: c }: { conversation: Conversation }) {
   const { t, i18n } = useTranslation();
   const refresh = useRefreshLists();
-  const snooze = useMutation({
-    mutationFn: (until: Date) =>
+  const snooze = useChange(
+    (until: Date) =>
       unwrap<Conversation>(
         api.PATCH('/api/conversations/{id}', { params: { path: { id: c.id } }, body: { status: 'snoozed', snoozedUntil: until.toISOString() } }),
       ),
-    onSuccess: (updated) => {
-      refresh(updated);
-      toast(t('conversation.snoozed'));
-    },
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
-  });
+    { done: t('conversation.snoozed'), onDone: refresh },
+  );
   const when = new Intl.DateTimeFormat(i18n.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
   return (
     <Menu position="bottom-end" withinPortal>

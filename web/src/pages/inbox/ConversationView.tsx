@@ -1,11 +1,11 @@
 import { ActionIcon, Alert, Badge, Button, Center, Group, Loader, Select, Text, Title, Tooltip } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { useChannels, useContact, useConversation, useUsers } from '../../api/queries';
 import { type Session, isManager } from '../../api/session';
 import type { Conversation } from '../../api/types';
-import { toast } from '../../components/Toasts';
+import { useChange } from '../../lib/useChange';
 import { navigate } from '../../router';
 import { ContactPanel } from './ContactPanel';
 import { LabelPicker, SnoozeMenu, useMarkRead } from './ConversationTriage';
@@ -50,17 +50,15 @@ function Loaded({ session, conversation: c }: { session: Session; conversation: 
   const users = useUsers(isManager(session));
   useMarkRead(c);
 
-  const update = useMutation({
-    mutationFn: (body: { status?: Conversation['status']; assigneeId?: string | null }) =>
+  const update = useChange(
+    (body: { status?: Conversation['status']; assigneeId?: string | null }) =>
       unwrap<Conversation>(api.PATCH('/api/conversations/{id}', { params: { path: { id: c.id } }, body })),
-    onSuccess: (updated, body) => {
-      qc.setQueryData(['conversation', c.id], updated);
-      void qc.invalidateQueries({ queryKey: ['conversations'] });
-      void qc.invalidateQueries({ queryKey: ['conversation-counts'] });
-      toast(body.status ? (body.status === 'resolved' ? t('conversation.resolved') : t('conversation.reopened')) : t('conversation.assigned'));
+    {
+      done: (_, body) => (body.status ? (body.status === 'resolved' ? t('conversation.resolved') : t('conversation.reopened')) : t('conversation.assigned')),
+      invalidates: [['conversations'], ['conversation-counts']],
+      onDone: (updated) => qc.setQueryData(['conversation', c.id], updated),
     },
-    onError: (err) => toast(t('errors.generic', { message: (err as Error).message }), 'red'),
-  });
+  );
 
   const assignees = [
     { value: '', label: t('conversation.unassigned') },
