@@ -64,6 +64,7 @@ import { MetaIdMatches1768400000001 } from './region/1768400000001-meta-id-match
 import { ConversationSummary1768600000000 } from './region/1768600000000-conversation-summary';
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 import { SearchByDay1768700000000 } from './region/1768700000000-search-by-day';
+import { SearchDayWordsPlpgsql1768700000001 } from './region/1768700000001-search-day-words-plpgsql';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -121,6 +122,7 @@ export const REGION_MIGRATIONS = [
   SearchPlanChoice1768500000000,
   ConversationSummary1768600000000,
   SearchByDay1768700000000,
+  SearchDayWordsPlpgsql1768700000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
