@@ -34,6 +34,8 @@ const PIECE = 64 * 1024;
 const PHASE_BOUND_MS = 600_000;
 /** Which stores to measure: `database`, `directory`, or both (each store's garbage then weighs on the next: run one per process to compare). */
 const STORES = (process.env.BENCH_STORE ?? 'database,directory').split(',').map((s) => s.trim());
+/** Uploads the app reads at once (its MEDIA_UPLOADS_AT_ONCE; the app's default when unset). */
+const AT_ONCE = process.env.MEDIA_UPLOADS_AT_ONCE;
 
 /** The bytes of file `n`: a PDF header, a pattern of its own (so no two files are the same), repeated. */
 function* fileBytes(n: number): Generator<Buffer> {
@@ -158,7 +160,11 @@ async function main(): Promise<void> {
   const copyDir = mkdtempSync(join(tmpdir(), 'mm-bench-copy-'));
   let bench: BenchApp | undefined;
   try {
-    bench = await startBenchApp({ MEDIA_DIR_RU: mediaDir, MEDIA_QUOTA_BYTES: String(4 * UPLOADS * FILE_BYTES) });
+    bench = await startBenchApp({
+      MEDIA_DIR_RU: mediaDir,
+      MEDIA_QUOTA_BYTES: String(4 * UPLOADS * FILE_BYTES),
+      ...(AT_ONCE ? { MEDIA_UPLOADS_AT_ONCE: AT_ONCE } : {}),
+    });
     const { port } = bench;
     const eu = await bench.signUp();
     const signup = await fetch(`http://127.0.0.1:${port}/api/auth/signup`, {
@@ -187,7 +193,8 @@ async function main(): Promise<void> {
 
     const mbps = (p: Phase) => (p.lat.length * FILE_MB) / p.seconds;
     process.stdout.write(
-      `\nMedia: ${UPLOADS} files of ${FILE_MB} MB, ${Math.min(CONCURRENCY, UPLOADS)} at a time, loopback; Node ${process.version}\n\n` +
+      `\nMedia: ${UPLOADS} files of ${FILE_MB} MB, ${Math.min(CONCURRENCY, UPLOADS)} at a time, loopback, ` +
+        `the app reading ${bench.config.mediaUploadsAtOnce} at once; Node ${process.version}\n\n` +
         `${''.padEnd(34)} ${'files'.padStart(6)} ${'MB/s'.padStart(8)} ${'÷ files'.padStart(8)} ${'p50 s'.padStart(7)} ${'p95 s'.padStart(7)} ${'RSS +MB'.padStart(8)} ${'heap +MB'.padStart(9)} ${'buffers +MB'.padStart(12)}\n` +
         measured
           .map((p) =>

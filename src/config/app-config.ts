@@ -37,6 +37,12 @@ export abstract class AppConfig {
   /** The largest file an upload takes before a channel is named (the largest any platform takes, unless lowered). */
   abstract readonly mediaMaxUploadBytes: number;
   /**
+   * Uploads read at once per process (`POST /api/uploads` and web chat files); the others wait
+   * before their body is parsed. One reading for longer than `mediaUploadTurnSeconds` stops counting.
+   */
+  abstract readonly mediaUploadsAtOnce: number;
+  abstract readonly mediaUploadTurnSeconds: number;
+  /**
    * Region -> directory holding that region's media bytes (`MEDIA_DIR_<REGION>`, e.g. MEDIA_DIR_RU);
    * a region without one keeps them in its database. Each directory must sit on storage in its region.
    */
@@ -247,6 +253,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)({ default: 1024 * 1024 }),
       MEDIA_QUOTA_BYTES: integer(0, Number.MAX_SAFE_INTEGER)({ default: 5 * 1024 * 1024 * 1024 }),
       MEDIA_MAX_UPLOAD_BYTES: integer(1, LARGEST_MEDIA_BYTES)({ default: LARGEST_MEDIA_BYTES }),
+      MEDIA_UPLOADS_AT_ONCE: integer(1, 10_000)({ default: 16 }),
+      MEDIA_UPLOAD_TURN_SECONDS: integer(1, 3600)({ default: 10 }),
       DATA_DIR: str({ default: './data' }),
       MM_MASTER_KEYS: masterKeys(),
       META_APP_ID: str({ default: undefined }),
@@ -337,6 +345,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     mediaQuotaBytes: e.MEDIA_QUOTA_BYTES,
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_BYTES,
+    mediaUploadsAtOnce: e.MEDIA_UPLOADS_AT_ONCE,
+    mediaUploadTurnSeconds: e.MEDIA_UPLOAD_TURN_SECONDS,
     mediaDirs: Object.freeze(mediaDirs),
     dataDir: e.DATA_DIR,
     masterKeys: e.MM_MASTER_KEYS,

@@ -5,6 +5,7 @@ import { RegionDatabases } from '../database/region-databases';
 import { AppConfig } from '../config/app-config';
 import { DirectoryMediaStore, RegionalMediaStore } from './directory-media.store';
 import { PostgresMediaStore } from './postgres-media.store';
+import { UploadIntake } from './upload-intake';
 import { UploadService } from './upload.service';
 import { UploadStore } from './upload.store';
 import { UploadsController } from './uploads.controller';
@@ -30,10 +31,11 @@ import { InboundMediaStore } from './inbound-media.store';
     },
     UploadStore,
     UploadService,
+    UploadIntake,
     SignedMediaUrls,
     InboundMediaStore,
     InboundMediaCopier,
   ],
-  exports: [MediaStore, UploadService, UploadStore, SignedMediaUrls, InboundMediaCopier],
+  exports: [MediaStore, UploadService, UploadIntake, UploadStore, SignedMediaUrls, InboundMediaCopier],
 })
 export class MediaModule {}

@@ -10,6 +10,7 @@ import { IdParam } from '../common/id-param';
 import { Authenticated, CurrentPrincipal } from '../tenancy/auth.guards';
 import type { Principal } from '../tenancy/principal';
 import { sendStoredFile } from './media-reply';
+import { UploadIntake } from './upload-intake';
 import { UploadService } from './upload.service';
 import type { Upload } from './upload.store';
 
@@ -40,18 +41,13 @@ const uploadResponse = (u: Upload): UploadResponse => ({
   createdAt: u.createdAt,
 });
 
-interface MultipartFile {
-  fieldname: string;
-  filename: string;
-  file: AsyncIterable<Uint8Array>;
-}
-
 @ApiTags('uploads')
 @Authenticated()
 @Controller('api/uploads')
 export class UploadsController {
   constructor(
     private readonly uploads: UploadService,
+    private readonly intake: UploadIntake,
     private readonly channels: ChannelService,
     private readonly adapters: ChannelAdapters,
   ) {}
@@ -77,11 +73,7 @@ export class UploadsController {
   )
   async create(@CurrentPrincipal() p: Principal, @Query() q: UploadQueryDto, @Req() req: FastifyRequest): Promise<UploadResponse> {
     const limits = q.channelId ? await this.limitsOf(p, q.channelId) : undefined;
-    const multipart = req as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
-    if (!multipart.isMultipart()) throw invalid('UPLOAD_FILE_REQUIRED', 'Send the file as multipart/form-data, part `file`');
-    const part = await multipart.file();
-    if (!part || part.fieldname !== 'file') throw invalid('UPLOAD_FILE_REQUIRED', 'The multipart body has no part named `file`');
-    return uploadResponse(await this.uploads.upload(p, { userId: p.userId }, { stream: part.file, fileName: part.filename }, limits));
+    return uploadResponse(await this.intake.receive(req, (file) => this.uploads.upload(p, { userId: p.userId }, file, limits)));
   }
 
   @Get(':id')

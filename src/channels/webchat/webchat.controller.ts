@@ -16,6 +16,7 @@ import { Attachment, conflict, forbidden, invalid, notFound } from '../../../lib
 import { WEBCHAT_MEDIA_LIMITS, mediaKindOf } from '../../../libs/policy/src';
 import { ApiErrors } from '../../common/api-contract';
 import { sendStoredFile } from '../../media/media-reply';
+import { UploadIntake } from '../../media/upload-intake';
 import { UploadService } from '../../media/upload.service';
 import { UploadStore } from '../../media/upload.store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -56,12 +57,6 @@ const visitorView = (key: string, m: VisitorMessage, surveys: Map<string, 'waiti
   survey: surveys.get(m.id) ?? null,
 });
 
-interface MultipartFile {
-  fieldname: string;
-  filename: string;
-  file: AsyncIterable<Uint8Array>;
-}
-
 /**
  * The visitor side of web chat, called by widget.js from the Customer's site. CORS, the body
  * limit and the per-IP budget are enforced before these handlers (WebchatHttpEdge). A visitor
@@ -89,6 +84,7 @@ export class WebchatController {
     private readonly sse: SseConnections,
     private readonly csat: CsatService,
     private readonly uploads: UploadService,
+    private readonly intake: UploadIntake,
     private readonly uploadRows: UploadStore,
   ) {}
 
@@ -194,15 +190,8 @@ export class WebchatController {
     const { channel, session } = await this.visitor(key, bearer(authorization));
     if (channel.allowedUploadTypes.length === 0) throw forbidden('UPLOADS_OFF', 'This chat does not take files');
     enforce(this.files, session.id, 'files', reply);
-    const multipart = req as unknown as { isMultipart(): boolean; file(): Promise<MultipartFile | undefined> };
-    if (!multipart.isMultipart()) throw invalid('UPLOAD_FILE_REQUIRED', 'Send the file as multipart/form-data, part `file`');
-    const part = await multipart.file();
-    if (!part || part.fieldname !== 'file') throw invalid('UPLOAD_FILE_REQUIRED', 'The multipart body has no part named `file`');
-    const u = await this.uploads.upload(
-      channel.tenant,
-      { webchatSessionId: session.id, allowedTypes: channel.allowedUploadTypes },
-      { stream: part.file, fileName: part.filename },
-      WEBCHAT_MEDIA_LIMITS,
+    const u = await this.intake.receive(req, (file) =>
+      this.uploads.upload(channel.tenant, { webchatSessionId: session.id, allowedTypes: channel.allowedUploadTypes }, file, WEBCHAT_MEDIA_LIMITS),
     );
     await this.sessions.touch(channel, session);
     reply.header('cache-control', 'no-store');
