@@ -7,7 +7,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim
 const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** One Meta attachment in the inbox's model; media keep their CDN URL (referenced, never copied). */
+/** One Meta attachment in the inbox's model; media keep their CDN URL until the processor's media job has copied the file (meta-cdn-media.ts). */
 function metaAttachment(a: MetaAttachment, stickerId: string | undefined): Attachment {
   const p = a.payload ?? {};
   const url = str(p.url);
