@@ -39,6 +39,7 @@ import { percentile, rawPost, runLoad } from './ingest-load';
 import { RssSampler, leakVerdict, memoryProbeOptions, probeMemory } from './app-memory';
 import { rmSync } from 'node:fs';
 import { stopProfile } from './cpu-profile';
+import { cpuSample } from './ingest-cpu';
 
 const TENANTS = envNumber('BENCH_TENANTS', 10, 1, 100);
 const STREAMS = envNumber('BENCH_STREAMS', 1000, 1, 5000);
@@ -214,6 +215,7 @@ async function main(): Promise<number> {
       memory.resetPeak();
       note(`round ${r + 1}: ingesting ${int(total)} webhooks at ${RATE}/s`);
       if (CPU_PROFILE && r === 0) process.kill(app.pid!, 'SIGWINCH');
+      const cpuAtStart = cpuSample({ app: app.pid }).seconds.app;
       const load = await runLoad({ host: '127.0.0.1', port, requests, connections: 16, durationMs: SECONDS * 1000, rate: RATE });
       const accepted = load.statusCounts['200'] ?? 0;
       const settleStart = performance.now();
@@ -247,6 +249,8 @@ async function main(): Promise<number> {
         await sleep(500);
         messages = await stored();
       }
+      // The app is idle once the round settled, so its CPU since the start is the round's work.
+      const appCpuSeconds = cpuSample({ app: app.pid }).seconds.app - cpuAtStart;
       if (CPU_PROFILE && r === 0) await stopProfile(app.pid!, CPU_PROFILE);
       const fromCommit: number[] = [];
       const endToEnd: number[] = [];
@@ -270,6 +274,9 @@ async function main(): Promise<number> {
         eventsDelivered: fromCommit.length,
         deliveryFromCommitMs: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99), max: fromCommit[fromCommit.length - 1] },
         endToEndMs: { p50: percentile(endToEnd, 50), p99: percentile(endToEnd, 99) },
+        /** App CPU (all threads) per message stored and per thousand events on streams: comparable across loads, unlike the latencies. */
+        appCpuMsPerMessage: (1000 * appCpuSeconds) / Math.max(1, messages.length),
+        appCpuMsPer1000Deliveries: (1e6 * appCpuSeconds) / Math.max(1, fromCommit.length),
         rssMiBPeak: memory.peak,
         /** After a full garbage collection once the round settled. */
         collected: await probeMemory(app.pid!, probe.file),
@@ -294,6 +301,7 @@ async function main(): Promise<number> {
           `events delivered ${int(f.eventsDelivered)} of ${int(f.eventsExpected)} expected (each message to every stream of its organization)`,
         `  delivery from commit (created_at → stream): p50 ${ms(f.deliveryFromCommitMs.p50)} ms, p99 ${ms(f.deliveryFromCommitMs.p99)} ms, max ${ms(f.deliveryFromCommitMs.max)} ms`,
         `  end to end (webhook due → stream):          p50 ${ms(f.endToEndMs.p50)} ms, p99 ${ms(f.endToEndMs.p99)} ms`,
+        `  app CPU: ${f.appCpuMsPerMessage.toFixed(2)} ms per message, ${f.appCpuMsPer1000Deliveries.toFixed(1)} ms per 1,000 events delivered`,
       ]),
       `app RSS: ${rssBefore.toFixed(0)} MiB before the streams, ${rssStreamsOpen.toFixed(0)} MiB with them open (${((1024 * (rssStreamsOpen - rssBefore)) / STREAMS).toFixed(0)} KiB per stream), ` +
         rounds.map((f, r) => `after round ${r + 1} ${f.rssMiBAfter.toFixed(0)} MiB (peak ${f.rssMiBPeak.toFixed(0)})`).join(', ') +
