@@ -89,8 +89,8 @@ export class SseConnection {
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
-    this.uncork();
     clearInterval(this.heartbeat);
     for (const h of this.closeHandlers.splice(0)) {
       try {
@@ -102,50 +102,48 @@ export class SseConnection {
     if (!this.reply.raw.writableEnded) this.reply.raw.end();
   }
 
-  private corked = false;
+  /** What this turn wrote so far, sent as one chunk once the turn ends. */
+  private pending = '';
 
   /**
-   * Frames written in one turn go out in one write: an event reaches every stream of its tenant
-   * at once, and a commit often carries several events, so a write (a system call) per frame per
-   * stream was most of the cost of a busy tenant's streams.
+   * Frames written in one turn go out as one chunk in one write: an event reaches every stream of
+   * its tenant at once and a commit often carries several, so a write per frame per stream (each
+   * one a chunk of the response, framed and queued on its own) was most of the cost of a busy
+   * tenant's streams.
    */
   private write(frame: string): void {
-    const res = this.reply.raw;
-    if (res.writableLength > MAX_BACKLOG_BYTES) return this.close();
-    if (!this.corked) {
-      this.corked = true;
-      res.cork();
-      uncorkSoon(this);
-    }
-    res.write(frame);
+    if (this.reply.raw.writableLength > MAX_BACKLOG_BYTES) return this.close();
+    if (this.pending === '') flushSoon(this);
+    this.pending += frame;
   }
 
   /** Sends what this turn wrote. */
-  uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.reply.raw.uncork();
+  flush(): void {
+    if (this.pending === '' || this.closed) return;
+    const chunk = this.pending;
+    this.pending = '';
+    this.reply.raw.write(chunk);
   }
 }
 
-/** Connections corked this turn, uncorked together once it ends (one callback for all of them). */
-const corked = new Set<SseConnection>();
-function uncorkSoon(conn: SseConnection): void {
-  if (corked.size === 0) {
+/** Connections written to this turn, flushed together once it ends (one callback for all of them). */
+const written = new Set<SseConnection>();
+function flushSoon(conn: SseConnection): void {
+  if (written.size === 0) {
     setImmediate(() => {
-      // Taken first: a stream corked again while these are sent waits for the next turn's flush.
-      const these = [...corked];
-      corked.clear();
+      // Taken first: a stream written to again while these are sent waits for the next turn's flush.
+      const these = [...written];
+      written.clear();
       for (const c of these) {
         try {
-          c.uncork();
+          c.flush();
         } catch {
-          // one broken socket must not leave the others corked
+          // one broken socket must not keep the others from being sent
         }
       }
     });
   }
-  corked.add(conn);
+  written.add(conn);
 }
 
 /** 0.5 to 2.5 s: soon, and spread so that the clients of a stopping instance do not all reconnect at once. */
