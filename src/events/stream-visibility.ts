@@ -9,6 +9,12 @@ export const VISIBILITY_TTL_MS = 10_000;
 const MAX_REMEMBERED = 2_000;
 /** Conversations whose answers the whole instance remembers. */
 const MAX_SHARED = 20_000;
+/**
+ * An answer used this close to its end is read again in the background, so a conversation that
+ * keeps getting events never makes its streams wait (behind the query, every later event of a
+ * stream waits too); an answer is still never used past VISIBILITY_TTL_MS.
+ */
+export const REFRESH_AHEAD_MS = 3_000;
 
 /** The conversation an event is about, if it is about one. */
 function conversationOf(e: StampedEvent): string | null {
@@ -25,6 +31,13 @@ interface Answers {
   until: number;
   /** The moving event these answers were read after (a move asks again once, for everyone). */
   after?: string;
+  refreshing?: boolean;
+}
+
+/** One viewer's answer about one conversation, and until when it may be used. */
+export interface Answer {
+  visible: boolean;
+  until: number;
 }
 
 /**
@@ -41,16 +54,39 @@ export class SharedVisibility {
 
   constructor(private readonly db: RegionDatabases) {}
 
-  /** The remembered answer (after the moving event `after`, when given), or undefined. */
-  cached(tenant: TenantRef, conversationId: string, viewerId: string, now: number, after?: string): boolean | undefined {
-    const a = this.answers.get(keyOf(tenant, conversationId));
+  /**
+   * The remembered answer (after the moving event `after`, when given), or undefined; one near
+   * its end is read again meanwhile (see REFRESH_AHEAD_MS).
+   */
+  cached(tenant: TenantRef, conversationId: string, viewerId: string, now: number, after?: string): Answer | undefined {
+    const key = keyOf(tenant, conversationId);
+    const a = this.answers.get(key);
     if (!a || a.until <= now || (after !== undefined && a.after !== after)) return undefined;
-    return a.byViewer.get(viewerId);
+    const visible = a.byViewer.get(viewerId);
+    if (visible === undefined) return undefined;
+    if (a.until - now < REFRESH_AHEAD_MS && !a.refreshing) this.refresh(tenant, conversationId, key, a, now);
+    return { visible, until: a.until };
+  }
+
+  /** Reads the answers of every viewer `a` holds again; they replace `a` unless something replaced it meanwhile (a move). */
+  private refresh(tenant: TenantRef, conversationId: string, key: string, a: Answers, now: number): void {
+    a.refreshing = true;
+    this.read(tenant, conversationId, [...a.byViewer.keys()]).then(
+      (got) => {
+        if (this.answers.get(key) !== a) return;
+        this.answers.delete(key);
+        this.answers.set(key, { byViewer: got, until: now + VISIBILITY_TTL_MS, after: a.after });
+      },
+      () => {
+        // the database is away: the answer ends as it would have, and the next use asks
+        a.refreshing = false;
+      },
+    );
   }
 
   async ask(tenant: TenantRef, conversationId: string, viewerId: string, now: number, after?: string): Promise<boolean> {
     const hit = this.cached(tenant, conversationId, viewerId, now, after);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return hit.visible;
     const key = `${keyOf(tenant, conversationId)}:${after ?? ''}`;
     let pending = this.asking.get(key);
     if (!pending) {
@@ -67,7 +103,7 @@ export class SharedVisibility {
     return (await pending.result).get(viewerId) === true;
   }
 
-  private async query(tenant: TenantRef, conversationId: string, viewers: string[], now: number, after?: string): Promise<Map<string, boolean>> {
+  private async read(tenant: TenantRef, conversationId: string, viewers: string[]): Promise<Map<string, boolean>> {
     const rows = await this.db.statementForTenant<{ viewer: string; visible: boolean }>(
       tenant,
       `select v.id as viewer, ${visibleSql('c', 'v.id')} as visible from conversations c cross join unnest($2::uuid[]) as v(id) where c.id = $1`,
@@ -75,6 +111,11 @@ export class SharedVisibility {
     );
     const got = new Map(viewers.map((v) => [v, false]));
     for (const r of rows) got.set(r.viewer, r.visible === true);
+    return got;
+  }
+
+  private async query(tenant: TenantRef, conversationId: string, viewers: string[], now: number, after?: string): Promise<Map<string, boolean>> {
+    const got = await this.read(tenant, conversationId, viewers);
     const key = keyOf(tenant, conversationId);
     let a = this.answers.get(key);
     if (!a || a.until <= now || after !== undefined) {
@@ -99,7 +140,7 @@ const keyOf = (t: TenantRef, conversationId: string) => `${t.region}:${t.tenantI
  * their screen can drop it.
  */
 export class StreamVisibility {
-  private readonly known = new Map<string, { visible: boolean; until: number }>();
+  private readonly known = new Map<string, Answer>();
 
   constructor(
     private readonly shared: SharedVisibility,
@@ -115,10 +156,14 @@ export class StreamVisibility {
     if (movesConversation(e)) return undefined;
     const now = this.now();
     const before = this.known.get(conversationId);
-    if (before && before.until > now) return before.visible;
+    if (before && before.until - now >= REFRESH_AHEAD_MS) return before.visible;
+    // Near its end: the shared answer (read again meanwhile, or already renewed by another stream).
     const shared = this.shared.cached(this.viewer, conversationId, this.viewerId, now);
-    if (shared !== undefined) this.remember(conversationId, shared, now);
-    return shared;
+    if (shared) {
+      this.remember(conversationId, shared);
+      return shared.visible;
+    }
+    return before && before.until > now ? before.visible : undefined;
   }
 
   async allows(e: StampedEvent): Promise<boolean> {
@@ -130,13 +175,14 @@ export class StreamVisibility {
     const moved = movesConversation(e);
     if (fresh && !moved) return fresh.visible;
     const visible = await this.shared.ask(this.viewer, conversationId, this.viewerId, now, moved ? e.id : undefined);
-    this.remember(conversationId, visible, now);
+    this.remember(conversationId, { visible, until: now + VISIBILITY_TTL_MS });
     return visible || (moved && before?.visible === true);
   }
 
-  private remember(conversationId: string, visible: boolean, now: number): void {
+  /** Kept until the shared answer it came from ends: never used longer than VISIBILITY_TTL_MS after it was read. */
+  private remember(conversationId: string, answer: Answer): void {
     this.known.delete(conversationId);
     if (this.known.size >= MAX_REMEMBERED) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(conversationId, { visible, until: now + VISIBILITY_TTL_MS });
+    this.known.set(conversationId, answer);
   }
 }
