@@ -108,11 +108,15 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /** Events this instance just committed (their numbers are final and everything before them is committed). */
+  /**
+   * Events this instance just committed (their numbers are final and everything before them is
+   * committed). The next numbers go on at once, even while a read is in flight (the sweep reads
+   * every tenant every SWEEP_MS): that read passes on only what is past the cursor when it ends.
+   */
   committed(tenant: TenantRef, events: readonly LoggedEvent[]): void {
     const feed = this.feeds.get(keyOf(tenant));
     if (!feed || events.length === 0) return;
-    if (!feed.reading && feed.cursor !== null && events[0].seq === feed.cursor + 1) {
+    if (feed.cursor !== null && events[0].seq === feed.cursor + 1) {
       for (const e of events) this.pass(feed, e);
       return;
     }

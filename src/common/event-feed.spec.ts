@@ -7,22 +7,25 @@ import type { EventLogStore } from './event-log.store';
 const tenant: TenantRef = { tenantId: 't1', region: 'eu' };
 const event = (seq: number): LoggedEvent => ({ tenantId: 't1', type: 'conversation.updated', data: { id: `c${seq}` }, seq, id: `abcd0123-${seq}`, at: '' });
 
-/** A log in memory: `committed` is what a read sees; reads are counted. */
+/** A log in memory: `committed` is what a read sees (as it is when the read starts); reads are counted, and can be held. */
 function harness(head = 0) {
   const committed: LoggedEvent[] = [];
   let reads = 0;
+  const gate: { hold: Promise<void> | null } = { hold: null };
   const store = {
     head: jest.fn(async () => ({ epoch: 'abcd0123', lastSeq: head, firstSeq: null })),
     after: jest.fn(async (_t: TenantRef, after: number, limit: number) => {
       reads++;
-      return committed.filter((e) => e.seq > after).slice(0, limit);
+      const seen = committed.filter((e) => e.seq > after).slice(0, limit);
+      if (gate.hold) await gate.hold;
+      return seen;
     }),
   };
   const feed = new EventFeed({ regions: () => [] } as unknown as RegionDatabases, store as unknown as EventLogStore);
   const seen: number[] = [];
   const sub = feed.subscribe(tenant, (e) => seen.push(e.seq));
   const settle = () => new Promise((r) => setTimeout(r, 0));
-  return { feed, committed, seen, sub, settle, reads: () => reads };
+  return { feed, committed, seen, sub, settle, gate, reads: () => reads };
 }
 
 describe('EventFeed', () => {
@@ -47,6 +50,23 @@ describe('EventFeed', () => {
     h.feed.sweep();
     await h.settle();
     expect(h.seen).toEqual([5, 6, 7]);
+  });
+
+  it('passes on what this instance commits while a read is in flight at once, not after the read, and once', async () => {
+    const h = harness(4);
+    await h.sub.ready;
+    let release = () => {};
+    h.gate.hold = new Promise<void>((resolve) => (release = resolve));
+    h.committed.push(event(5));
+    h.feed.sweep(); // a read of 5 starts and is held
+    h.feed.committed(tenant, [event(5)]);
+    h.committed.push(event(6));
+    h.feed.committed(tenant, [event(6)]);
+    expect(h.seen).toEqual([5, 6]);
+    release();
+    await h.settle();
+    expect(h.seen).toEqual([5, 6]);
+    expect(h.reads()).toBe(1);
   });
 
   it('starts after the head it read: what was committed before it is not passed on', async () => {
