@@ -123,7 +123,7 @@ describe('message search: day windows for words that are common apart and rare t
       `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
        select $1, $2, $3, 'inbound',
               case when g % 40 = 0 then 'invoice for the parcel' when g % 20 = 0 then 'parcel invoice' when g % 4 = 0 then 'parcel here'
-                   when g % 5 = 0 then 'invoice here' else 'hello there' end,
+                   when g % 5 = 0 then 'invoice here' else 'hello there' end || case when g % 5000 = 1000 then ' quokka' else '' end,
               'mid-days-' || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
        from generate_series(1, $4::int) g`,
       [who.tenantId, conversation.id, channelId, MESSAGES, DAYS],
@@ -214,6 +214,13 @@ describe('message search: day windows for words that are common apart and rare t
     const found = await searchAs('parcel invoice', 5000, { direct: true });
     expect(found.ids).toHaveLength(MESSAGES / 20);
     expect(found.ids).toEqual(await newest('parcel invoice|invoice for the parcel', 5000));
+  });
+
+  it('reads a word missing from the newest 3 days through the bitmap over the older rest', async () => {
+    // In 4 messages, 10, 60, 110 and 160 days old: two empty windows, then the bitmap.
+    const found = await searchAs('quokka', 200, { direct: true });
+    expect(found.ids).toHaveLength(4);
+    expect(found.ids).toEqual(await newest('quokka', 200));
   });
 
   it('serves the search API', async () => {

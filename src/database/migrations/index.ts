@@ -65,6 +65,8 @@ import { ConversationSummary1768600000000 } from './region/1768600000000-convers
 import { SearchPlanChoice1768500000000 } from './region/1768500000000-search-plan-choice';
 import { SearchByDay1768700000000 } from './region/1768700000000-search-by-day';
 import { SearchDayWordsPlpgsql1768700000001 } from './region/1768700000001-search-day-words-plpgsql';
+import { SearchDaySuffixInline1768700000002 } from './region/1768700000002-search-day-suffix-inline';
+import { SearchByDayFallback1768700000003 } from './region/1768700000003-search-by-day-fallback';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -123,6 +125,8 @@ export const REGION_MIGRATIONS = [
   ConversationSummary1768600000000,
   SearchByDay1768700000000,
   SearchDayWordsPlpgsql1768700000001,
+  SearchDaySuffixInline1768700000002,
+  SearchByDayFallback1768700000003,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
