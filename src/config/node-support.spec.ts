@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENGINES_NODE, IMAGE_NODE_LINE, OLDEST_RUNNING_NODE, SUPPORTED_NODE_LINES, nodeSupportWarning } from './node-support';
+import { ENGINES_NODE, IMAGE_NODE_LINE, OLDEST_RUNNING_NODE, SUPPORTED_NODE_LINES, imageNodeFlags, nodeSupportWarning } from './node-support';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -24,6 +24,13 @@ describe('supported Node.js lines', () => {
     expect(running >= SUPPORTED_NODE_LINES[0] || process.versions.node.localeCompare(OLDEST_RUNNING_NODE, undefined, { numeric: true }) >= 0).toBe(true);
     expect(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8')).toContain(`ARG NODE_IMAGE=node:${IMAGE_NODE_LINE}-bookworm-slim`);
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`Node.js ${SUPPORTED_NODE_LINES.join(' or ')}`);
+  });
+
+  it("starts the image's node with the flags of its line (one line's flag is another's bad option)", () => {
+    const cmd = ['node', '--enable-source-maps', ...imageNodeFlags(IMAGE_NODE_LINE), 'dist/src/main.js'];
+    expect(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8')).toContain(`CMD ${JSON.stringify(cmd).replace(/,/g, ', ')}`);
+    expect(imageNodeFlags(22)).toEqual(['--experimental-async-context-frame']);
+    expect(imageNodeFlags(24)).toEqual([]);
   });
 
   it('keeps the compiler and the embedded PostgreSQL out of the production image', () => {
