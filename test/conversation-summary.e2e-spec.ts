@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import type { QueryRunner } from 'typeorm';
+import { ConversationSummary1768600000000 } from '../src/database/migrations/region/1768600000000-conversation-summary';
 import type { InboundMessage } from '../libs/domain/src';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
 import { rowsMentioning } from './support/db-catalog';
@@ -188,5 +190,24 @@ describe('the list summary kept on the conversation row', () => {
       expect(rows.find((r) => r.id === b.conversation.id)).toMatchObject({ status: 'snoozed', snoozedUntil: until, priority: 'high' });
       expect(rows.find((r) => r.id === a.conversation.id)).toMatchObject({ labels: [{ id: label.body.id, name: 'VIP', colour: '#123abc' }] });
     }
+  });
+
+  it('fills the columns of existing conversations and read positions when the migration runs', async () => {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    const channelId = await t.createChannel(owner);
+    const a = await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'a', text: 'first', subject: 'Hi', sentAt: at(1) }));
+    await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'a', text: 'second', sentAt: at(2) }));
+    await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'b', text: 'other', sentAt: at(3) }));
+    await call(agent, 'POST', `/api/conversations/${a.conversation.id}/read`);
+    await t.conversations.receiveInbound(owner, inbound(channelId, { externalContactId: 'a', text: 'third', sentAt: at(4) }));
+    const before = await agrees(owner, agent);
+
+    const migration = new ConversationSummary1768600000000();
+    const runner = { query: (sql: string) => db.query(sql) } as unknown as QueryRunner;
+    await migration.down(runner);
+    await migration.up(runner);
+    expect(await agrees(owner, agent)).toEqual(before);
+    expect(before.get(a.conversation.id)).toMatchObject({ lastMessage: { text: 'third' }, subject: null, unreadCount: 1 });
   });
 });
