@@ -26,7 +26,7 @@ import { KeyRing } from '../libs/crypto/src';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/app-config';
 import { appRoleUrl } from '../src/database/migrate';
-import { textsStatement, textsValues } from '../src/search/search.store';
+import { TEXTS_STATEMENT, textsValues } from '../src/search/search.store';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
@@ -180,7 +180,7 @@ async function seedMessages(owner: Client, tenantId: string, channelId: string):
 // The search group: the statement SearchStore.texts sends (src/search/search.store.ts).
 
 const searchStatements = (tenantId: string, q: string, limit: number, minRows: number) => [
-  { text: textsStatement(limit), values: textsValues(tenantId, q, null), minRows },
+  { text: TEXTS_STATEMENT, values: textsValues(tenantId, q, limit, null), minRows },
 ];
 
 function searchScenario(name: string, queries: (i: number) => string, minRows = 1): (ctx: BenchContext) => Scenario {

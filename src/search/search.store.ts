@@ -53,15 +53,22 @@ export interface ContactNeedle {
   exact: string[];
 }
 
-/** The values of textsStatement; `viewer` is the restricted agent, if any. */
-export const textsValues = (tenantId: string, query: string, viewer: string | null) => [tenantId, query, MARK_START + MARK_END, HEADLINE_OPTIONS, viewer];
+/** The values of TEXTS_STATEMENT; `viewer` is the restricted agent, if any. */
+export const textsValues = (tenantId: string, query: string, limit: number, viewer: string | null) => [
+  tenantId,
+  query,
+  MARK_START + MARK_END,
+  HEADLINE_OPTIONS,
+  viewer,
+  limit,
+];
 
-/** The statement of SearchStore.texts; `limit` (1 to 50) is written into the text, as the plan does not depend on it. */
-export const textsStatement = (limit: number) => `
+/** The statement of SearchStore.texts: one text whatever the limit, so one prepared statement (its plan does not depend on the limit). */
+export const TEXTS_STATEMENT = `
   with q as (select websearch_to_tsquery('russian', $2) as q),
        usable as (select q.q from q where numnode(q.q) > 0),
-       message_hits as (select h.id, h.rank from usable, search_messages(usable.q, ${CANDIDATES}) h order by h.rank desc limit ${limit}),
-       note_hits as (select h.id, h.rank from usable, search_notes(usable.q, ${CANDIDATES}) h order by h.rank desc limit ${limit}),
+       message_hits as (select h.id, h.rank from usable, search_messages(usable.q, ${CANDIDATES}) h order by h.rank desc limit $6),
+       note_hits as (select h.id, h.rank from usable, search_notes(usable.q, ${CANDIDATES}) h order by h.rank desc limit $6),
        shown as (
          select 'message' as kind, m.id, m.conversation_id, c.contact_id, k.display_name, m.direction, m.author_id, m.sent_at as at, h.rank, m.text
          from message_hits h
@@ -77,7 +84,7 @@ export const textsStatement = (limit: number) => `
          join contacts k on k.tenant_id = $1 and k.id = c.contact_id
          where ${visibleSql('c', '$5')}
          order by rank desc, at desc
-         limit ${limit})
+         limit $6)
   select s.kind, s.id, s.conversation_id as "conversationId", s.contact_id as "contactId", s.display_name as "contactName",
          s.direction, s.author_id as "authorId", s.at, s.rank,
          ts_headline('russian', translate(left(s.text, ${SEARCHABLE_CHARS}), $3, ''), q.q, $4) as snippet
@@ -99,7 +106,7 @@ export class SearchStore {
    * matches nothing and runs no search; snippets are made for the `limit` rows shown only.
    */
   texts(tenant: TenantRef, query: string, limit: number): Promise<TextHit[]> {
-    return this.dbs.statementForTenant<TextHit>(tenant, textsStatement(limit), textsValues(tenant.tenantId, query, restrictedViewer(tenant)));
+    return this.dbs.statementForTenant<TextHit>(tenant, TEXTS_STATEMENT, textsValues(tenant.tenantId, query, limit, restrictedViewer(tenant)));
   }
 
   contacts(tenant: TenantRef, needle: ContactNeedle, limit: number): Promise<ContactHit[]> {
