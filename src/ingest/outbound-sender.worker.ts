@@ -74,8 +74,13 @@ export class SendFailed extends Error implements RetryHint {
 @Injectable()
 export class OutboundSender extends QueueWorker {
   protected readonly kind = 'outbound';
-  /** Enough for a channel sending at its full rate to take a few blocks of slots per batch (see SendLimiter). */
-  protected readonly batchSize = 200;
+  /**
+   * Enough for a channel sending at its full rate to take a few blocks of slots per batch (see
+   * SendLimiter), and for a backlog to spread a batch's claim, reads and final record over many
+   * sends (bench:send: 200 -> 500 took transactions per send from 0.12 to 0.07 and PostgreSQL's
+   * CPU per send down by a quarter or more).
+   */
+  protected readonly batchSize = 500;
   protected readonly maxAttempts = MAX_SEND_ATTEMPTS;
   private readonly log = new Logger(OutboundSender.name);
 
