@@ -113,7 +113,7 @@ export function sandboxRefusal(env: NodeJS.ProcessEnv, argv: readonly string[] =
 
 /** A command that prints fresh values for the secrets a deployment needs; errors about them show it. */
 export const GENERATE_SECRETS_COMMAND =
-  "npm run --silent secrets:generate >> .env   (anywhere Node runs: node -e \"const c=require('crypto');console.log('JWT_SECRET='+c.randomBytes(48).toString('base64url')+'\\nMM_MASTER_KEYS=k1:'+c.randomBytes(32).toString('base64'))\")";
+  "npm run --silent secrets:generate >> .env   (anywhere Node runs: node -e \"const c=require('crypto');process.stdout.write('JWT_SECRET='+c.randomBytes(48).toString('base64url')+'\\nMM_MASTER_KEYS=k1:'+c.randomBytes(32).toString('base64')+'\\n')\")";
 
 export class InvalidConfigError extends Error {}
 
