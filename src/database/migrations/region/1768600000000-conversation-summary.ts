@@ -29,6 +29,25 @@ const rebuild = (where: string, readsWhere: string) => [
 ];
 
 /**
+ * Moves the `inbound_read` of every read position at or after the inbound messages of a transition
+ * table (`added` or `removed`) by how many of them it covers: those messages were sent before the
+ * reader's position, so they count as read (or no longer do).
+ */
+const shiftReadPositions = (
+  table: 'added' | 'removed',
+  sign: '+' | '-',
+  alias: string,
+) => `update conversation_reads r set inbound_read = r.inbound_read ${sign} ${alias}.n
+        from (
+          select r2.tenant_id, r2.user_id, r2.conversation_id,
+                 (select count(*)::int from ${table} m
+                  where m.tenant_id = r2.tenant_id and m.conversation_id = r2.conversation_id and m.direction = 'inbound'
+                    and m.sent_at <= r2.read_up_to) as n
+          from (select tenant_id, conversation_id, min(sent_at) as oldest from ${table} where direction = 'inbound' group by 1, 2) a
+          join conversation_reads r2 on r2.tenant_id = a.tenant_id and r2.conversation_id = a.conversation_id and r2.read_up_to >= a.oldest) ${alias}
+        where r.tenant_id = ${alias}.tenant_id and r.user_id = ${alias}.user_id and r.conversation_id = ${alias}.conversation_id`;
+
+/**
  * What the inbox list shows of a conversation's messages, kept on the conversation row on write,
  * so a list row is one conversation row plus the viewer's read position instead of three probes
  * into messages per row (the last message, the contact's last subject, and up to 100 unread
@@ -103,15 +122,7 @@ export class ConversationSummary1768600000000 implements MigrationInterface {
         where c.tenant_id = l.tenant_id and c.id = l.conversation_id;
 
         -- Late messages: sent at or before somebody's read position, so already read by them.
-        update conversation_reads r set inbound_read = r.inbound_read + late.n
-        from (
-          select r2.tenant_id, r2.user_id, r2.conversation_id,
-                 (select count(*)::int from added m
-                  where m.tenant_id = r2.tenant_id and m.conversation_id = r2.conversation_id and m.direction = 'inbound'
-                    and m.sent_at <= r2.read_up_to) as n
-          from (select tenant_id, conversation_id, min(sent_at) as oldest from added where direction = 'inbound' group by 1, 2) a
-          join conversation_reads r2 on r2.tenant_id = a.tenant_id and r2.conversation_id = a.conversation_id and r2.read_up_to >= a.oldest) late
-        where r.tenant_id = late.tenant_id and r.user_id = late.user_id and r.conversation_id = late.conversation_id;
+        ${shiftReadPositions('added', '+', 'late')};
         return null;
       end $$`);
 
@@ -125,15 +136,7 @@ export class ConversationSummary1768600000000 implements MigrationInterface {
         ${refreshPreview(`(c.tenant_id, c.id) in (select tenant_id, conversation_id from removed)
           and ((c.tenant_id, c.last_message_id) in (select tenant_id, id from removed)
                or (c.tenant_id, c.last_subject_message_id) in (select tenant_id, id from removed))`)};
-        update conversation_reads r set inbound_read = r.inbound_read - gone.n
-        from (
-          select r2.tenant_id, r2.user_id, r2.conversation_id,
-                 (select count(*)::int from removed m
-                  where m.tenant_id = r2.tenant_id and m.conversation_id = r2.conversation_id and m.direction = 'inbound'
-                    and m.sent_at <= r2.read_up_to) as n
-          from (select tenant_id, conversation_id, min(sent_at) as oldest from removed where direction = 'inbound' group by 1, 2) a
-          join conversation_reads r2 on r2.tenant_id = a.tenant_id and r2.conversation_id = a.conversation_id and r2.read_up_to >= a.oldest) gone
-        where r.tenant_id = gone.tenant_id and r.user_id = gone.user_id and r.conversation_id = gone.conversation_id;
+        ${shiftReadPositions('removed', '-', 'gone')};
         return null;
       end $$`);
 
