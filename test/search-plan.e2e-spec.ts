@@ -232,3 +232,164 @@ describe('message search: day windows for words that are common apart and rare t
     for (const item of res.body.items) expect(ids.has(item.id)).toBe(true);
   });
 });
+
+/**
+ * Phrases read through pairs of adjacent words (see the SearchPhrasePairs migration): a message
+ * whose words are both there but not next to each other, or in the other order, is not even read.
+ * English and Russian (stemmed: "помоги" is a form of "помогите"), across the windows' boundaries,
+ * erased text gone at once, another tenant's identical messages never read.
+ */
+describe('message search: phrases through adjacent word pairs', () => {
+  const MESSAGES = 12_000;
+  const DAYS = 120;
+  let t: TestApp;
+  let tenant: TestTenant;
+  let other: TestTenant;
+  let owner: Client;
+
+  // 100 messages a day; each phrase adjacent in 1 of 12, its words apart (a stop word or another
+  // word between) in 1 of 12 and in the other order in 1 of 12.
+  const TEXTS = `case g % 12
+    when 0 then 'please help with my order' when 1 then 'please do help' when 2 then 'Help, please!'
+    when 3 then 'Пожалуйста, помоги с заказом' when 4 then 'пожалуйста скорее помогите' when 5 then 'помогите пожалуйста'
+    when 6 then 'Пожалуйста помогите!' else 'hello there' end`;
+  const seed = async (who: TestTenant) => {
+    const channelId = await t.createChannel(who);
+    const { conversation } = await t.inbound(who, channelId, { text: 'first words' });
+    await owner.query(
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+       select $1, $2, $3, 'inbound', ${TEXTS}, 'mid-pairs-' || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
+       from generate_series(1, $4::int) g`,
+      [who.tenantId, conversation.id, channelId, MESSAGES, DAYS],
+    );
+  };
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    tenant = await t.signup();
+    other = await t.signup();
+    owner = await ownerClient(tenant.region);
+    await seed(tenant);
+    await seed(other);
+    await owner.query('analyze messages');
+  });
+  afterAll(async () => {
+    await owner.end();
+    await t.close();
+  });
+
+  /**
+   * In one transaction as the tenant (`before` runs first, then all is rolled back): the ids
+   * search_messages_by_days answers for the query (or search_messages when `chooser`), the paths
+   * that ran and how many messages were read from the table.
+   */
+  async function searchAs(
+    query: string,
+    candidates: number,
+    opts: { before?: string; chooser?: boolean } = {},
+  ): Promise<{ ids: string[]; path: string[]; read: number }> {
+    await owner.query('begin');
+    try {
+      await owner.query(`set local track_functions = 'pl'`);
+      await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
+      if (opts.before) await owner.query(opts.before, [tenant.tenantId]);
+      // Counts of this transaction not yet flushed to the cumulative statistics: read before and after.
+      const counts = async () => {
+        const { rows } = await owner.query<{ name: string; n: string }>(
+          `select funcname as name, calls as n from pg_stat_xact_user_functions where funcname like 'search_messages_by_%'
+           union all select 'read', idx_tup_fetch + seq_tup_read from pg_stat_xact_user_tables where relname = 'messages'`,
+        );
+        return new Map(rows.map((r) => [r.name, Number(r.n)]));
+      };
+      const [days] = (
+        await owner.query<{ newest: number; oldest: number }>(
+          `select search_day(max(sent_at)) as newest, search_day(min(sent_at)) as oldest from messages where tenant_id = $1`,
+          [tenant.tenantId],
+        )
+      ).rows;
+      const before = await counts();
+      const { rows } = opts.chooser
+        ? await owner.query<{ id: string }>(`select id from search_messages(websearch_to_tsquery('russian', $1), $2)`, [query, candidates])
+        : await owner.query<{ id: string }>(`select id from search_messages_by_days(websearch_to_tsquery('russian', $1), $2, $3, $4)`, [
+            query,
+            candidates,
+            days.newest,
+            days.oldest,
+          ]);
+      const after = await counts();
+      const grew = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+      const path = [...after.keys()].filter((name) => name !== 'read' && grew(name) > 0);
+      return { ids: rows.map((r) => r.id), path, read: grew('read') };
+    } finally {
+      await owner.query('rollback');
+    }
+  }
+
+  /** The tenant's newest messages whose text matches `pattern` (a regular expression), newest first; `days`: only those of the newest days. */
+  const newest = async (pattern: string, n: number, opts: { except?: string[]; days?: number } = {}): Promise<string[]> =>
+    (
+      await owner.query<{ id: string }>(
+        `select id from messages
+         where tenant_id = $1 and text ~ $2 and id <> all($4::uuid[])
+           and search_day(sent_at) > (select search_day(max(sent_at)) from messages where tenant_id = $1) - $5
+         order by sent_at desc limit $3`,
+        [tenant.tenantId, pattern, n, opts.except ?? [], opts.days ?? 1_000_000],
+      )
+    ).rows.map((r) => r.id);
+
+  const ENGLISH = '^please help';
+  const RUSSIAN = '^Пожалуйста,? помоги';
+
+  it('indexes each word and each pair of adjacent words, per tenant and day', async () => {
+    const { rows } = await owner.query<{ terms: string[]; suffix: string }>(
+      `select tsvector_to_array(search_day_terms($1, now(), to_tsvector('russian', $2))) as terms, search_day_suffix($1, search_day(now())) as suffix`,
+      [tenant.tenantId, 'Please do help: please help! Пожалуйста, помогите'],
+    );
+    const [{ terms, suffix }] = rows;
+    expect(terms.map((term) => term.slice(0, -suffix.length)).sort()).toEqual(
+      ['help', 'pleas', 'пожалуйст', 'помог', 'help pleas', 'pleas help', 'help пожалуйст', 'пожалуйст помог'].sort(),
+    );
+    expect(terms.every((term) => term.endsWith(suffix))).toBe(true);
+  });
+
+  it('reads an English phrase through its pair: only messages with the words adjacent, newest first across the windows', async () => {
+    // 100 of ~8 a day: windows of 1, 2, 4 and 8 days (15 days, ~120 phrases) before it has them.
+    const found = await searchAs('"please help"', 100);
+    expect(found.ids).toEqual(await newest(ENGLISH, 100));
+    expect(found.read).toBe((await newest(ENGLISH, 1000, { days: 15 })).length);
+    // The same words not as a phrase: every message with both, whatever their order or distance.
+    const words = await searchAs('please help', 100);
+    expect(words.ids).toEqual(await newest('please', 100));
+  });
+
+  it('reads a Russian phrase through its pair, any word form', async () => {
+    // 150 of ~17 a day: again windows of 1, 2, 4 and 8 days.
+    const found = await searchAs('"пожалуйста помогите"', 150);
+    expect(found.ids).toEqual(await newest(RUSSIAN, 150));
+    expect(found.ids).toEqual(expect.arrayContaining(await newest('помоги с', 10)));
+    expect(found.read).toBe((await newest(RUSSIAN, 1000, { days: 15 })).length);
+  });
+
+  it('no longer finds an erased message, in the same transaction', async () => {
+    const [erased] = await newest(ENGLISH, 1);
+    const found = await searchAs('"please help"', 100, { before: `update messages set text = null where tenant_id = $1 and id = '${erased}'` });
+    expect(found.ids).not.toContain(erased);
+    expect(found.ids).toEqual(await newest(ENGLISH, 100, { except: [erased] }));
+  });
+
+  it('answers the same through search_messages and the search API, snippets marking the phrase', async () => {
+    // Which path the chooser takes depends on the statistics of every tenant's messages in this database.
+    const found = await searchAs('"пожалуйста помогите"', 200, { chooser: true });
+    expect(found.path).toHaveLength(1);
+    expect(new Set(found.ids)).toEqual(new Set(await newest(RUSSIAN, 200)));
+
+    const res = await t.request('GET', `/api/search?type=messages&limit=20&q=${encodeURIComponent('"please help"')}`, { token: tenant.token });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(20);
+    const ids = new Set(await newest(ENGLISH, 200));
+    for (const item of res.body.items) {
+      expect(ids.has(item.id)).toBe(true);
+      expect(item.snippet).toContain('<mark>please</mark> <mark>help</mark>');
+    }
+  });
+});

@@ -67,6 +67,7 @@ import { SearchByDay1768700000000 } from './region/1768700000000-search-by-day';
 import { SearchDayWordsPlpgsql1768700000001 } from './region/1768700000001-search-day-words-plpgsql';
 import { SearchDaySuffixInline1768700000002 } from './region/1768700000002-search-day-suffix-inline';
 import { SearchByDayFallback1768700000003 } from './region/1768700000003-search-by-day-fallback';
+import { SearchPhrasePairs1769100000000 } from './region/1769100000000-search-phrase-pairs';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -127,6 +128,7 @@ export const REGION_MIGRATIONS = [
   SearchDayWordsPlpgsql1768700000001,
   SearchDaySuffixInline1768700000002,
   SearchByDayFallback1768700000003,
+  SearchPhrasePairs1769100000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
