@@ -126,6 +126,11 @@ describe('search', () => {
     const [byText] = await hits('parcel', 'conversations');
     expect(byText).toMatchObject({ kind: 'conversation', id: conv['psid-john'].id, contact: { displayName: 'John Smith' }, status: 'open', channelId });
     expect(byText.snippet).toContain('<mark>parcel</mark>');
+    // Found through its contact only: no snippet; found by id: first, whatever else matches.
+    expect((await hits('Mallory', 'conversations'))[0].snippet).toBeNull();
+    const res = await t.request('GET', `/api/search?type=conversations&limit=1&q=${conv['psid-john'].id}`, { token: agent.token });
+    expect(res.body.items.map((i: { id: string }) => i.id)).toEqual([conv['psid-john'].id]);
+    expect((await hits('order', 'conversations')).map((i) => i.id).sort()).toEqual([conv['psid-john'].id, conv['psid-mallory'].id].sort());
   });
 
   it('another organization finds nothing of ours, not even by id', async () => {

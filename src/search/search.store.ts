@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
-import { rows } from '../database/sql';
 import { restrictedViewer, visibleSql } from '../conversations/visibility';
 
 /** Start and end of a highlighted match in the snippets PostgreSQL writes (private-use characters, removed from the text first). */
@@ -92,6 +90,39 @@ export const TEXTS_STATEMENT = `
   order by s.rank desc, s.at desc`;
 
 /**
+ * The statement of SearchStore.conversations. Each conversation found is ranked by its best source:
+ * its id ($2: 2, above any other rank), its contact's rank (the contact's newest 5 conversations) or
+ * its best message's; the snippet is that message's when a message ranks it (a tie goes to the
+ * contact, as before). Visibility applies before the `limit` best are taken, and snippets are made
+ * for those only.
+ */
+export const CONVERSATIONS_STATEMENT = `
+  with q as (select websearch_to_tsquery('russian', $8) as q),
+       usable as (select q.q from q where numnode(q.q) > 0),
+       found as (
+         select v.id, 2::real as rank, null::uuid as message_id from conversations v where v.tenant_id = $1 and v.id = $2::uuid
+         union all
+         select v.id, h.rank, null from search_contacts($3, $4, $5, $6, $7::text[], $9) h
+         cross join lateral (select id from conversations where tenant_id = $1 and contact_id = h.id order by last_message_at desc limit 5) v
+         union all
+         select m.conversation_id, h.rank, m.id from usable, search_messages(usable.q, ${CANDIDATES}) h join messages m on m.tenant_id = $1 and m.id = h.id),
+       best as (select distinct on (f.id) f.id, f.rank, f.message_id from found f order by f.id, f.rank desc, f.message_id nulls first),
+       shown as (
+         select v.id, v.contact_id, k.display_name, v.channel_id, v.status, v.last_message_at, b.rank, b.message_id
+         from best b
+         join conversations v on v.tenant_id = $1 and v.id = b.id
+         join contacts k on k.tenant_id = $1 and k.id = v.contact_id
+         where ${visibleSql('v', '$10')}
+         order by b.rank desc, v.last_message_at desc
+         limit $9)
+  select s.id, s.contact_id as "contactId", s.display_name as "contactName", s.channel_id as "channelId", s.status,
+         s.last_message_at as "lastMessageAt", s.rank,
+         (select ts_headline('russian', translate(left(m.text, ${SEARCHABLE_CHARS}), $11, ''), q.q, $12)
+          from messages m cross join q where m.tenant_id = $1 and m.id = s.message_id) as snippet
+  from shown s
+  order by s.rank desc, s.last_message_at desc`;
+
+/**
  * The search queries. Matching runs in the search_* functions (see the Search migration: they
  * apply the tenant rule themselves so the GIN indexes serve them); everything shown is then read
  * here under row-level security, joined by primary key.
@@ -109,73 +140,40 @@ export class SearchStore {
     return this.dbs.statementForTenant<TextHit>(tenant, TEXTS_STATEMENT, textsValues(tenant.tenantId, query, limit, restrictedViewer(tenant)));
   }
 
+  /** Contacts by name, e-mail, phone or platform id (search_contacts, see the Search migration). One statement, in one round trip. */
   contacts(tenant: TenantRef, needle: ContactNeedle, limit: number): Promise<ContactHit[]> {
-    return this.dbs.forTenant(tenant, (tx) => this.contactHits(tx, tenant.tenantId, needle, limit));
+    return this.dbs.statementForTenant<ContactHit>(
+      tenant,
+      `select k.id, k.display_name as "displayName", k.phone, k.email, h.rank
+       from search_contacts($2, $3, $4, $5, $6::text[], $7) h join contacts k on k.tenant_id = $1 and k.id = h.id
+       order by h.rank desc, k.created_at desc`,
+      [tenant.tenantId, needle.text, needle.pattern, needle.phone, needle.digitsPattern, needle.exact, limit],
+    );
   }
 
-  /** A conversation by its id; then the conversations of matching contacts and of matching messages. */
+  /**
+   * Conversations: the one with the query as its id, the newest 5 of each matching contact and those
+   * of the matching messages (see CONVERSATIONS_STATEMENT). One statement, in one round trip.
+   */
   conversations(
     tenant: TenantRef,
     input: { id: string | null; needle: ContactNeedle; query: string },
     limit: number,
   ): Promise<Array<ConversationHit & { rank: number; snippet: string | null }>> {
-    return this.dbs.forTenant(tenant, async (tx) => {
-      const t = tenant.tenantId;
-      const ranked = new Map<string, { rank: number; snippet: string | null }>();
-      const add = (id: string, rank: number, snippet: string | null) => {
-        const seen = ranked.get(id);
-        if (!seen || seen.rank < rank) ranked.set(id, { rank, snippet: snippet ?? seen?.snippet ?? null });
-      };
-      if (input.id)
-        for (const r of await rows<{ id: string }>(tx, `select id from conversations where tenant_id = $1 and id = $2`, [t, input.id])) add(r.id, 2, null);
-      const contacts = await this.contactHits(tx, t, input.needle, limit);
-      if (contacts.length) {
-        const theirs = await rows<{ id: string; contact_id: string }>(
-          tx,
-          `select v.id, v.contact_id from unnest($2::uuid[]) as k(id)
-           cross join lateral (select id, contact_id from conversations where tenant_id = $1 and contact_id = k.id order by last_message_at desc limit 5) v`,
-          [t, contacts.map((c) => c.id)],
-        );
-        for (const r of theirs) add(r.id, contacts.find((c) => c.id === r.contact_id)!.rank, null);
-      }
-      const [parsed] = await rows<{ usable: boolean }>(tx, `select numnode(websearch_to_tsquery('russian', $1)) > 0 as usable`, [input.query]);
-      if (parsed.usable) {
-        const messages = await rows<{ conversation_id: string; rank: number; snippet: string }>(
-          tx,
-          `with q as (select websearch_to_tsquery('russian', $2) as q),
-                hits as (select h.id, h.rank from q, search_messages(q.q, ${CANDIDATES}) h)
-           select distinct on (m.conversation_id) m.conversation_id, h.rank,
-                  ts_headline('russian', translate(left(m.text, ${SEARCHABLE_CHARS}), $3, ''), q.q, $4) as snippet
-           from hits h cross join q join messages m on m.tenant_id = $1 and m.id = h.id
-           order by m.conversation_id, h.rank desc`,
-          [t, input.query, MARK_START + MARK_END, HEADLINE_OPTIONS],
-        );
-        for (const m of messages) add(m.conversation_id, m.rank, m.snippet);
-      }
-      const top = [...ranked.entries()].sort((a, b) => b[1].rank - a[1].rank).slice(0, limit);
-      if (top.length === 0) return [];
-      const found = await rows<ConversationHit>(
-        tx,
-        `select v.id, v.contact_id as "contactId", k.display_name as "contactName", v.channel_id as "channelId", v.status, v.last_message_at as "lastMessageAt"
-         from conversations v join contacts k on k.tenant_id = v.tenant_id and k.id = v.contact_id
-         where v.tenant_id = $1 and v.id = any($2::uuid[]) and ${visibleSql('v', '$3')}`,
-        [t, top.map(([id]) => id), restrictedViewer(tenant)],
-      );
-      return top
-        .map(([id, r]) => ({ hit: found.find((f) => f.id === id), ...r }))
-        .filter((x): x is { hit: ConversationHit; rank: number; snippet: string | null } => x.hit !== undefined)
-        .sort((a, b) => b.rank - a.rank || b.hit.lastMessageAt.getTime() - a.hit.lastMessageAt.getTime())
-        .map(({ hit, rank, snippet }) => ({ ...hit, rank, snippet }));
-    });
-  }
-
-  private async contactHits(tx: EntityManager, tenantId: string, needle: ContactNeedle, limit: number): Promise<ContactHit[]> {
-    return rows<ContactHit>(
-      tx,
-      `select k.id, k.display_name as "displayName", k.phone, k.email, h.rank
-       from search_contacts($2, $3, $4, $5, $6::text[], $7) h join contacts k on k.tenant_id = $1 and k.id = h.id
-       order by h.rank desc, k.created_at desc`,
-      [tenantId, needle.text, needle.pattern, needle.phone, needle.digitsPattern, needle.exact, limit],
-    );
+    const { needle } = input;
+    return this.dbs.statementForTenant(tenant, CONVERSATIONS_STATEMENT, [
+      tenant.tenantId,
+      input.id,
+      needle.text,
+      needle.pattern,
+      needle.phone,
+      needle.digitsPattern,
+      needle.exact,
+      input.query,
+      limit,
+      restrictedViewer(tenant),
+      MARK_START + MARK_END,
+      HEADLINE_OPTIONS,
+    ]);
   }
 }
