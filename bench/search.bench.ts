@@ -6,7 +6,8 @@
  * words, a few very common, most rarer, some unique) spread over conversations, and measures
  * scenario groups over loopback HTTP at BENCH_CONCURRENCY clients. Each HTTP scenario is measured
  * next to its plain SQL: the same statements the app sends, straight through `pg` as the app
- * role (row-level security applies), back to back so drift affects both sides alike.
+ * role (row-level security applies), prepared and run with their generic plan as the app runs
+ * them, back to back so drift affects both sides alike.
  *
  * Groups: `search` (GET /api/search: common, medium and rare words, Russian word forms, a phrase,
  * no match), plus the floors (/health, an authenticated request refused before any query). More
@@ -17,7 +18,7 @@
  * server are contacted; every loop is bounded in count and time.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -216,6 +217,9 @@ const SEARCH: ScenarioGroup = {
 /** Every group this bench runs; the conversations list adds its own. */
 export const GROUPS: ScenarioGroup[] = [SEARCH];
 
+/** A prepared statement's name for its text. */
+const statementName = (text: string) => `bench_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+
 // ---------------------------------------------------------------------------------------------
 // Output.
 
@@ -283,7 +287,8 @@ async function main(): Promise<void> {
     sqlPool = new Pool({
       connectionString: appRoleUrl(dbs.urls[account.tenant.region], { name: appRole, password: config.appDatabasePassword }),
       max: CONCURRENCY,
-      options: `-c app.tenant_id=${account.tenant.id}`,
+      // Prepared, generic plan: as the app runs the search statements (SearchStore, tenant-statement.ts).
+      options: `-c app.tenant_id=${account.tenant.id} -c plan_cache_mode=force_generic_plan`,
     });
     const ctx: BenchContext = { port, token: account.accessToken, tenantId: account.tenant.id, userId: account.user.id, channelId, owner, sql: sqlPool };
 
@@ -304,7 +309,7 @@ async function main(): Promise<void> {
         const http = await measure(s.name, async (i) => void (await expectStatus(port, s.path(i), 200, ctx.token)));
         const sql = await measure(`SQL ${s.name}`, async (i) => {
           for (const st of s.statements(i)) {
-            const { rowCount } = await sqlPool!.query(st.text, st.values);
+            const { rowCount } = await sqlPool!.query({ name: statementName(st.text), text: st.text, values: st.values });
             if (st.minRows && (rowCount ?? 0) < st.minRows) throw new Error(`SQL ${s.name}: ${rowCount} rows`);
           }
         });
