@@ -68,6 +68,7 @@ import { SearchDayWordsPlpgsql1768700000001 } from './region/1768700000001-searc
 import { SearchDaySuffixInline1768700000002 } from './region/1768700000002-search-day-suffix-inline';
 import { SearchByDayFallback1768700000003 } from './region/1768700000003-search-by-day-fallback';
 import { SearchPhrasePairs1769100000000 } from './region/1769100000000-search-phrase-pairs';
+import { SearchDaysStaticWindows1769100000001 } from './region/1769100000001-search-days-static-windows';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -129,6 +130,7 @@ export const REGION_MIGRATIONS = [
   SearchDaySuffixInline1768700000002,
   SearchByDayFallback1768700000003,
   SearchPhrasePairs1769100000000,
+  SearchDaysStaticWindows1769100000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
