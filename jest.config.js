@@ -50,6 +50,11 @@ module.exports = {
   // A run-wide option (projects cannot set it): e2e suites start apps and databases in their hooks,
   // which took over 30 s when the machine was shared with other runs (load 15 on 2 cores).
   testTimeout: 60000,
+  // Each e2e file's sandbox can stay reachable after it ends (Node's bundled undici keeps a timer
+  // made while some test ran, and with it that test's AsyncLocalStorage context): a worker grew by
+  // ~50 MB a file, past 3 GB in a full run, and spent its time in garbage collection. A worker
+  // above this after a file is replaced by a fresh one.
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       // The dashboard's component tests: React in jsdom, the API answered by a stubbed fetch.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AppConfig } from '../config/app-config';
 
 /** Webhook routes named by their first segment; anything else (a scanner's guess) is `other`, so labels stay few. */
 const WEBHOOK_PLATFORMS = new Set(['meta', 'telegram', 'twilio', 'sms', 'email', 'webchat', 'messenger', 'instagram', 'whatsapp', 'crm']);
@@ -42,8 +43,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'mm_' });
+  constructor(config: AppConfig) {
+    // Only where /metrics is served: the defaults include an event-loop delay histogram that runs
+    // for the life of the process and cannot be stopped (prom-client keeps it to itself). Every
+    // app a test process started kept its whole module graph reachable through it.
+    if (config.metricsToken) collectDefaultMetrics({ register: this.registry, prefix: 'mm_' });
   }
 
   /** A platform webhook was answered (anything outside /webhooks is not counted). */
