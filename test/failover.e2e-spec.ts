@@ -33,7 +33,15 @@ describe('failover between instances', () => {
   beforeAll(async () => {
     graph = await new FakeGraphServer().start();
     const env = {
-      ...(await testEnv({ META_APP_SECRET, META_GRAPH_URL: graph.url, WORKERS: 'on', WORKER_IDLE_MS: '100', SHUTDOWN_GRACE_MS: '4000' })),
+      ...(await testEnv({
+        META_APP_SECRET,
+        META_GRAPH_URL: graph.url,
+        WORKERS: 'on',
+        WORKER_IDLE_MS: '100',
+        SHUTDOWN_GRACE_MS: '4000',
+        // A's held call must outlast B's start, which compiles src/ and took over 15 s in a busy CI run.
+        PLATFORM_TIMEOUT_SECONDS: '120',
+      })),
       JWT_SECRET: randomBytes(32).toString('hex'),
     };
     a = new AppProcess(env);

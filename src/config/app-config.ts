@@ -65,6 +65,11 @@ export abstract class AppConfig {
   abstract readonly metricsToken?: string;
   /** Operator overrides of the platforms' send limits, per limit name (SEND_LIMITS=whatsapp:1000,...). */
   abstract readonly sendLimits: Readonly<Record<string, number>>;
+  /**
+   * How long a platform call (Graph, Telegram, Twilio) may go without a byte either way before it
+   * fails as retryable (PLATFORM_TIMEOUT_SECONDS, 15).
+   */
+  abstract readonly platformTimeoutMs: number;
   abstract readonly telegramApiUrl: string;
   abstract readonly twilioApiUrl: string;
   /**
@@ -268,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
       SHUTDOWN_GRACE_MS: integer(0, 10 * 60_000)({ default: 8000 }),
       METRICS_TOKEN: optionalSecret({ default: undefined }),
       SEND_LIMITS: sendLimits({ default: {} }),
+      PLATFORM_TIMEOUT_SECONDS: integer(1, 600)({ default: 15 }),
       TELEGRAM_API_URL: url({ default: 'https://api.telegram.org' }),
       TWILIO_API_URL: url({ default: 'https://api.twilio.com' }),
       SMTP_PORT: integer(0, 65535)({ default: 2525 }),
@@ -363,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { inContainer: boole
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     metricsToken: e.METRICS_TOKEN || undefined,
     sendLimits: Object.freeze(e.SEND_LIMITS),
+    platformTimeoutMs: e.PLATFORM_TIMEOUT_SECONDS * 1000,
     telegramApiUrl: e.TELEGRAM_API_URL.replace(/\/$/, ''),
     twilioApiUrl: e.TWILIO_API_URL.replace(/\/$/, ''),
     platformApiUrl: (name: string, fallback: string) => apiUrls.get(`${name.toUpperCase()}_API_URL`) ?? fallback.replace(/\/$/, ''),

@@ -28,7 +28,7 @@ export class MetaIdMatching {
   private readonly graph: GraphClient;
 
   constructor(private readonly config: AppConfig) {
-    this.graph = new GraphClient(config.meta.graphUrl);
+    this.graph = new GraphClient(config.meta.graphUrl, config.platformTimeoutMs);
   }
 
   /** Whether the app id is configured: without it there is no app access token to ask with. */

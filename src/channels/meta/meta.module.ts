@@ -13,7 +13,7 @@ import { MetaWebhookController } from './meta-webhook.controller';
   imports: [IngestModule],
   controllers: [MetaWebhookController],
   providers: [
-    { provide: GraphClient, inject: [AppConfig], useFactory: (config: AppConfig) => new GraphClient(config.meta.graphUrl) },
+    { provide: GraphClient, inject: [AppConfig], useFactory: (config: AppConfig) => new GraphClient(config.meta.graphUrl, config.platformTimeoutMs) },
     { provide: MetaAccountControl, inject: [GraphClient], useFactory: (graph: GraphClient) => new MetaAccountControl(graph) },
   ],
   exports: [GraphClient, MetaAccountControl],

@@ -104,7 +104,7 @@ export class SmsAdapter implements ChannelAdapter<TwilioStoredEvent> {
   private readonly client: TwilioClient;
 
   constructor(private readonly config: AppConfig) {
-    this.client = new TwilioClient(config.twilioApiUrl);
+    this.client = new TwilioClient(config.twilioApiUrl, config.platformTimeoutMs);
     this.gateway = new TwilioGateway(this.client, config.publicBaseUrl);
     this.webhook = twilioWebhook(config.publicBaseUrl);
   }

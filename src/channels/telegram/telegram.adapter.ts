@@ -74,7 +74,7 @@ export class TelegramAdapter implements ChannelAdapter<TelegramPayload> {
   private readonly client: TelegramClient;
 
   constructor(private readonly config: AppConfig) {
-    this.client = new TelegramClient(config.telegramApiUrl);
+    this.client = new TelegramClient(config.telegramApiUrl, config.platformTimeoutMs);
     this.gateway = new TelegramGateway(this.client);
   }
 
