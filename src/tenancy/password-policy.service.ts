@@ -16,13 +16,17 @@ export const MIN_PASSWORD_SCORE = 3;
  * at the first 64 characters only, with few l33t substitutions tried. A password whose first 64
  * characters are weak is weak.
  */
-const ESTIMATOR = new ZxcvbnFactory({
-  translations: en.translations,
-  graphs: common.adjacencyGraphs,
-  dictionary: { ...common.dictionary, ...en.dictionary },
-  maxLength: 64,
-  l33tMaxSubstitutions: 10,
-});
+let estimator: ZxcvbnFactory | undefined;
+// Built at the first check, not at start: unpacking and ranking the dictionaries takes about a
+// second of CPU, which every start (and every test file's app) paid before any password came.
+const estimatorOf = () =>
+  (estimator ??= new ZxcvbnFactory({
+    translations: en.translations,
+    graphs: common.adjacencyGraphs,
+    dictionary: { ...common.dictionary, ...en.dictionary },
+    maxLength: 64,
+    l33tMaxSubstitutions: 10,
+  }));
 
 /**
  * What the organization and person are known by: a password made of it is easy to guess for
@@ -50,7 +54,7 @@ function personalWords(context: { email?: string; organizationName?: string }): 
 @Injectable()
 export class PasswordPolicy {
   check(password: string, context: { email?: string; organizationName?: string }): void {
-    const result = ESTIMATOR.check(password, personalWords(context));
+    const result = estimatorOf().check(password, personalWords(context));
     if (result.score >= MIN_PASSWORD_SCORE) return;
     const advice = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
     throw invalid('PASSWORD_TOO_WEAK', `This password is too easy to guess. ${advice || 'Use a longer password of several uncommon words.'}`.trim());
