@@ -25,7 +25,11 @@
  * and 3 in 500 ms slices), BENCH_SYNC (on; `off` skips the page-cache flush before each measured
  * run, see settleDisk), BENCH_CPU_PROFILE (a path: a CPU profile of the app during phase 1, see
  * bench/profile-summary.ts), BENCH_STATEMENTS (how many of the most frequent statements of
- * phase 3 to list, 12). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+ * phase 3 to list, 12), BENCH_WITHOUT (a comma list of per-message write costs to take out of the
+ * bench's databases after the app migrated them, to measure what each costs: `summary` drops the
+ * ConversationSummary triggers on messages, `day-words` drops messages_day_words_idx; the inbox
+ * list and the day-by-day search are then wrong in those databases, which only the bench uses).
+ * Only 127.0.0.1 is contacted; every loop is bounded in count and time.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -53,6 +57,16 @@ const SUSTAIN_RATE = process.env.BENCH_SUSTAIN_RATE ? envNumber('BENCH_SUSTAIN_R
 const MIX_TENANTS = envNumber('BENCH_MIX_TENANTS', 50, 1, 200);
 const MIX_PAGES = envNumber('BENCH_MIX_PAGES', 200, 0, 1000);
 const TOP_STATEMENTS = envNumber('BENCH_STATEMENTS', 12, 0, 100);
+/** Per-message write costs the bench can take out (BENCH_WITHOUT), each as the statements that remove it. */
+const REMOVABLE: Record<string, string[]> = {
+  summary: ['messages_summary_insert', 'messages_summary_delete', 'messages_summary_update'].map((t) => `drop trigger ${t} on messages`),
+  'day-words': ['drop index messages_day_words_idx'],
+};
+const WITHOUT = (process.env.BENCH_WITHOUT ?? '')
+  .split(',')
+  .map((w) => w.trim())
+  .filter(Boolean);
+for (const w of WITHOUT) if (!REMOVABLE[w]) throw new Error(`BENCH_WITHOUT: unknown ${w} (known: ${Object.keys(REMOVABLE).join(', ')})`);
 /** The targets of issue 20. */
 const TARGET_VS_INSERT = 1.0;
 const TARGET_HALF_P99_MS = 25;
@@ -481,6 +495,16 @@ async function main(): Promise<number> {
     const nodeArgs = ['-r', join(__dirname, 'query-stats.preload.js'), ...(CPU_PROFILE ? ['-r', join(__dirname, 'cpu-profile.preload.js')] : [])];
     const { dbs, app, owner } = await bench.start({ max: 3 }, { nodeArgs, env: { BENCH_QUERY_STATS: QUERY_STATS, BENCH_CPU_PROFILE: CPU_PROFILE } });
     const appPid = app.pid;
+    for (const url of Object.values(dbs.urls)) {
+      if (WITHOUT.length === 0) break;
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      try {
+        for (const w of WITHOUT) for (const sql of REMOVABLE[w]) await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    }
     const { pageId } = await signupAndConnect(app.url, bench.graph);
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
     const appPort = app.port;
@@ -743,7 +767,7 @@ async function main(): Promise<number> {
     const out = [
       '',
       `MonkeyMachine ingest bench: signed Messenger webhooks -> POST ${WEBHOOK_PATH} over 127.0.0.1`,
-      `${server}, PostgreSQL ${pgVersion}; node ${process.version}; ${cores} cores; ${CONNECTIONS} connections; phases ${PHASE_S} s, sustained ${SUSTAIN_S} s, baselines ${BASELINE_S} s; workers ${workersOff ? 'off' : 'on'}; load average at start ${loadavg()[0].toFixed(2)}`,
+      `${server}, PostgreSQL ${pgVersion}; node ${process.version}; ${cores} cores; ${CONNECTIONS} connections; phases ${PHASE_S} s, sustained ${SUSTAIN_S} s, baselines ${BASELINE_S} s; workers ${workersOff ? 'off' : 'on'}${WITHOUT.length ? `; without ${WITHOUT.join(', ')}` : ''}; load average at start ${loadavg()[0].toFixed(2)}`,
       '',
       line(rows[0]),
       line(width.map((w) => '-'.repeat(w))),
@@ -786,7 +810,9 @@ async function main(): Promise<number> {
       'ACK latency: write -> full response (open-loop phases 2 and 3: from the time each request was due). Lag: messages.created_at',
       `(transaction start of the worker's insert) minus the client's ACK time, same machine clock; "unprocessed": no message yet ${LAG_BOUND_MS / 1000} s after the phase.`,
       "WAL is the whole server's (PostgreSQL 15 keeps no per-database WAL figure): on a shared server other databases add to it (their transactions are counted above).",
-      `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
+      `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s; load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')} (1, 5, 15 min).`,
       ...(process.env.BENCH_TIMELINE === '1' ? [...timeline('phase 2', p2.load), ...timeline('phase 3', p3.load)] : []),
       '',
     ];
