@@ -33,7 +33,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +46,7 @@ import { stopProfile } from './cpu-profile';
 import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
+import { statementLines, statementWindow } from './query-stats';
 
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const QUERY_STATS = join(tmpdir(), `mm-ingest-query-stats-${process.pid}.json`);
@@ -431,30 +432,6 @@ async function transactions(db: Pool, names: string[]): Promise<{ ours: number; 
   return { ours: Number(rows[0].ours), others: Number(rows[0].others) };
 }
 
-interface StatementStats {
-  windowMs: number;
-  statements: Array<{ text: string; calls: number; ms: number }>;
-}
-
-/** Opens (first call) or closes and reads (second call) the app's statement-count window (query-stats.preload.js). */
-async function statementWindow(pid: number | undefined, close: boolean): Promise<StatementStats | undefined> {
-  if (!pid) return undefined;
-  const before = existsSync(QUERY_STATS) ? statSync(QUERY_STATS).mtimeMs : 0;
-  process.kill(pid, 'SIGUSR2');
-  if (!close) return undefined;
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    if (existsSync(QUERY_STATS) && statSync(QUERY_STATS).mtimeMs !== before) {
-      try {
-        return JSON.parse(readFileSync(QUERY_STATS, 'utf8')) as StatementStats;
-      } catch {
-        /* still being written */
-      }
-    }
-  }
-  return undefined;
-}
-
 /** The app's resident memory now and at its peak (VmRSS, VmHWM from /proc), MB; NaN off Linux. */
 function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   try {
@@ -627,7 +604,7 @@ async function main(): Promise<number> {
     note(`phase 3: sustained, ${int(lagRate)}/s for ${SUSTAIN_S} s, then processing lag`);
     const p3Pool = buildWebhooks('p3', pageId, lagRate * SUSTAIN_S);
     syncMs.push(settleDisk());
-    await statementWindow(appPid, false);
+    await statementWindow(appPid, QUERY_STATS, false);
     const tx0 = await transactions(owner, dbNames);
     const wal0 = await walPosition(owner);
     cpu0 = sample({ app: appPid, bench: process.pid });
@@ -641,8 +618,11 @@ async function main(): Promise<number> {
     rssAt.push(memoryOf(appPid).rss);
     const p3Cpu = cpuPercent(cpu0, sample({ app: appPid, bench: process.pid }));
     const p3Drain = await waitDrained(owner, 'p3', p3.accepted, LAG_BOUND_MS);
+    // CPU milliseconds per accepted message, phase 3 start to drained (ACK and processing): far less sensitive to other work than rates.
+    const p3End = sample({ app: appPid, bench: process.pid });
+    const cpuMsPerMessage = (k: 'app' | 'postgres') => ((p3End.seconds[k] - cpu0.seconds[k]) * 1000) / Math.max(1, p3.accepted);
     const wal1 = await walPosition(owner);
-    const stats = await statementWindow(appPid, true);
+    const stats = await statementWindow(appPid, QUERY_STATS, true);
     await sleep(1100); // pg_stat_database is updated at most once a second per backend
     const tx1 = await transactions(owner, dbNames);
     const lag = await measureLag(owner, 'p3', p3.load);
@@ -723,6 +703,12 @@ async function main(): Promise<number> {
         '',
         '',
       ],
+      [
+        '   per message: CPU app / PostgreSQL',
+        `${cpuMsPerMessage('app').toFixed(3)} / ${cpuMsPerMessage('postgres').toFixed(3)} ms (start to drained)`,
+        '',
+        '',
+      ],
       ['   per message: transactions', `${perMessage(tx1.ours - tx0.ours).toFixed(3)} (other databases meanwhile: ${int(tx1.others - tx0.others)})`, '', ''],
       ['   per message: WAL', `${(walPerMessage / 1024).toFixed(2)} KB (whole server)`, '', ''],
       [
@@ -745,12 +731,7 @@ async function main(): Promise<number> {
       stats && TOP_STATEMENTS > 0
         ? [
             `Statements the app sent in phase 3 (start to drained), per message, with their mean round trip: ${int(statementCalls)} over ${int(p3.accepted)} messages`,
-            ...stats.statements
-              .slice(0, TOP_STATEMENTS)
-              .map(
-                (s) =>
-                  `  ${(s.calls / Math.max(1, p3.accepted)).toFixed(3).padStart(7)}  ${ms(s.ms / Math.max(1, s.calls)).padStart(6)} ms  ${s.text.slice(0, 110)}`,
-              ),
+            ...statementLines(stats, p3.accepted, TOP_STATEMENTS),
           ]
         : [];
     // What the app logged as warnings or errors (a batch that fell back to one by one, a lost lease...): counted by text.

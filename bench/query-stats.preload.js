@@ -5,7 +5,8 @@
  * collapsed), with its calls and time from send to answer (the round trip as the app waits for it).
  * Counting runs between two SIGUSR2 signals (the first starts a window, the second writes it to
  * $BENCH_QUERY_STATS as JSON and stops), so only a measured phase is counted. SIGUSR2: ignored by
- * Node by default and not one of the signals the app shuts down on.
+ * Node by default and not one of the signals the app shuts down on; a bench that uses SIGUSR2 for
+ * something else (the memory probe) names another in $BENCH_QUERY_STATS_SIGNAL (SIGURG: ignored too).
  */
 'use strict';
 const { writeFileSync } = require('node:fs');
@@ -41,7 +42,7 @@ if (target) {
     if (result && typeof result.then === 'function') result.then(done, done);
     return result;
   };
-  process.on('SIGUSR2', () => {
+  process.on(process.env.BENCH_QUERY_STATS_SIGNAL || 'SIGUSR2', () => {
     if (!window) {
       window = {};
       openedAt = performance.now();

@@ -25,7 +25,8 @@
  * round 1 is sent); the app's RSS after each round and its peak are printed: growth over round 2
  * is the leak check (round 1 includes warm-up).
  *
- * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_SEND_LIMIT,
+ * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_SEND_LIMIT, BENCH_STATEMENTS (how many of the
+ * most frequent statements of round 1 to list, 10; counted by the app, query-stats.preload.js),
  * BENCH_CPU_PROFILE (a path: a CPU profile of the app while it drains round 1). Only 127.0.0.1 and the
  * database server are contacted; every loop is bounded in count and time. Figures go to
  * bench/results/send.json.
@@ -45,6 +46,8 @@ import { closedLoop, percentile } from './load-loop';
 import { stopProfile } from './cpu-profile';
 import { type CollectedMemory, RssSampler, leakVerdict, memoryProbeOptions, probeMemory } from './app-memory';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { type StatementStats, statementCalls, statementLines, statementWindow } from './query-stats';
 
 const REPLIES = envNumber('BENCH_REPLIES', 10_000, 100, 100_000);
 const CONVERSATIONS = envNumber('BENCH_CONVERSATIONS', 100, 1, 10_000);
@@ -58,6 +61,10 @@ const DRAIN_BOUND_MS = 180_000;
 const RUN_BOUND_MS = 300_000;
 const TOKEN = 'bench-page-access-token';
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+/** The app counts the statements it sends while a round drains (query-stats.preload.js; SIGUSR2 is the memory probe's). */
+const QUERY_STATS = join(tmpdir(), `mm-send-query-stats-${process.pid}.json`);
+const QUERY_STATS_SIGNAL = 'SIGURG';
+const TOP_STATEMENTS = envNumber('BENCH_STATEMENTS', 10, 0, 100);
 const TEXT_PREFIX = 'bench reply ';
 
 /** The fake Graph server, noting when each bench reply reached the Send API. */
@@ -199,6 +206,8 @@ interface RoundFigures {
   /** Cores busy on the whole machine during the drain (other work on a shared machine included). */
   machineBusyCores: number;
   transactionsPerSend: number;
+  /** Statements the app sent while the round drained, per send. */
+  statementsPerSend: number;
   rssMiBAfter: number;
   rssMiBPeak: number;
   /** After a full garbage collection once the round was sent. */
@@ -212,9 +221,19 @@ async function main(): Promise<number> {
     const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
     const probe = memoryProbeOptions();
     bench.onCleanup(() => rmSync(probe.file, { force: true }));
+    bench.onCleanup(() => rmSync(QUERY_STATS, { force: true }));
     const { app, owner } = await bench.start(
       { max: 3 },
-      { nodeArgs: [...probe.nodeArgs, ...(profile.nodeArgs ?? [])], env: { ...profile.env, ...probe.env, SEND_LIMITS: `messenger:${SEND_LIMIT}` } },
+      {
+        nodeArgs: [...probe.nodeArgs, '-r', join(__dirname, 'query-stats.preload.js'), ...(profile.nodeArgs ?? [])],
+        env: {
+          ...profile.env,
+          ...probe.env,
+          BENCH_QUERY_STATS: QUERY_STATS,
+          BENCH_QUERY_STATS_SIGNAL: QUERY_STATS_SIGNAL,
+          SEND_LIMITS: `messenger:${SEND_LIMIT}`,
+        },
+      },
     );
     const { tenantId, userId, channelId, pageId } = await signupAndConnect(app.url, graph);
     await seedConversations(owner, tenantId, channelId);
@@ -236,6 +255,7 @@ async function main(): Promise<number> {
       if (CPU_PROFILE && r === 0) process.kill(app.pid!, 'SIGWINCH');
       const machineBefore = cpuSample({});
       const txBefore = await transactions(owner);
+      await statementWindow(app.pid, QUERY_STATS, false, QUERY_STATS_SIGNAL);
       const { arrivals, queuedAt, cpu } = await withRequestCpu(app.pid!, owner, async () => {
         await queueReplies(owner, tenantId, userId, first);
         const queuedAt = performance.now();
@@ -247,6 +267,8 @@ async function main(): Promise<number> {
       const drainMs = (arrivals.length > 0 ? Math.max(...arrivals) : performance.now()) - queuedAt;
       const machine = cpuSample({});
       const txPerSend = ((await transactions(owner)) - txBefore) / Math.max(1, arrivals.length);
+      const stats = await statementWindow(app.pid, QUERY_STATS, true, QUERY_STATS_SIGNAL);
+      if (stats) statements.push(stats);
       if (CPU_PROFILE && r === 0) await stopProfile(app.pid!, CPU_PROFILE);
       // Sent as the app records it: what the fake received, and the app's bookkeeping of it.
       let sentInDb = 0;
@@ -269,12 +291,14 @@ async function main(): Promise<number> {
         cpuMsPerSend: cpu,
         machineBusyCores: (machine.seconds.machine - machineBefore.seconds.machine) / ((machine.at - machineBefore.at) / 1000),
         transactionsPerSend: txPerSend,
+        statementsPerSend: stats ? statementCalls(stats) / Math.max(1, arrivals.length) : NaN,
         rssMiBPeak: memory.peak,
         collected: await probeMemory(app.pid!, probe.file),
         rssMiBAfter: memory.sample(),
       };
     };
     const rounds: RoundFigures[] = [];
+    const statements: StatementStats[] = [];
     for (let r = 0; r < ROUNDS; r++) rounds.push(await round(r));
     memory.stop();
     const duplicates = graph.callsTo(sendPath).length - graph.arrivals.size;
@@ -294,7 +318,7 @@ async function main(): Promise<number> {
         `app, round ${r + 1}: ${int(REPLIES)} queued replies over ${CONVERSATIONS} conversations`,
         `${int(f.sendsPerSecond)} sends/s`,
         `queue-to-sent p50 ${ms(f.queueToSentMs.p50)} ms, p99 ${ms(f.queueToSentMs.p99)} ms, first ${ms(f.queueToSentMs.first)} ms; ` +
-          `${f.appCpuMsPerSend.toFixed(2)} ms app CPU and ${f.transactionsPerSend.toFixed(2)} transactions per send; ` +
+          `${f.appCpuMsPerSend.toFixed(2)} ms app CPU, ${f.transactionsPerSend.toFixed(2)} transactions and ${f.statementsPerSend.toFixed(2)} statements per send; ` +
           `CPU per send: PostgreSQL ${f.cpuMsPerSend.postgres.toFixed(2)} ms, fake platform and bench ${f.cpuMsPerSend.client.toFixed(2)} ms; ` +
           `machine ${f.machineBusyCores.toFixed(2)} cores busy`,
       ]),
@@ -308,7 +332,14 @@ async function main(): Promise<number> {
         `limit kept: ${limit.maxPerSecond <= SEND_LIMIT && limit.refused === 0 ? 'yes' : 'NO'}\n` +
         `app RSS: ${rssBefore.toFixed(0)} MiB before, ${rounds.map((f, r) => `after round ${r + 1} ${f.rssMiBAfter.toFixed(0)} MiB (peak ${f.rssMiBPeak.toFixed(0)})`).join(', ')}; ` +
         `RSS growth over round 2 ${leak.growthMiB.toFixed(1)} MiB; ` +
-        `live heap after a full GC: ${heap1.toFixed(1)} MiB after round 1, ${heap2.toFixed(1)} MiB after round 2 (growth ${heapLeak.growthMiB.toFixed(1)} MiB: ${heapLeak.grew ? 'GREW (a leak?)' : 'none'})\n`,
+        `live heap after a full GC: ${heap1.toFixed(1)} MiB after round 1, ${heap2.toFixed(1)} MiB after round 2 (growth ${heapLeak.growthMiB.toFixed(1)} MiB: ${heapLeak.grew ? 'GREW (a leak?)' : 'none'})\n` +
+        (statements[0] && TOP_STATEMENTS > 0
+          ? [
+              `Statements the app sent while round 1 drained, per send, with their mean round trip: ${int(statementCalls(statements[0]))} over ${int(rounds[0].sent)} sends`,
+              ...statementLines(statements[0], rounds[0].sent, TOP_STATEMENTS),
+              '',
+            ].join('\n')
+          : ''),
     );
     const path = writeResults('send', {
       postgres: version,
