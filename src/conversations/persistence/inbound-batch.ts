@@ -57,18 +57,18 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
   const conversationOf = new Map<string, { id: string; status: ConversationStatus }>();
   if (newest.size > 0) {
     const keys = [...newest.values()];
-    for (const r of await rows<{ id: string; contact_id: string; channel_id: string }>(
+    for (const r of await rows<{ id: string; contact_id: string; channel_id: string; status: ConversationStatus }>(
       tx,
-      `select id, contact_id, channel_id from conversations
+      `select id, contact_id, channel_id, status from conversations
        where tenant_id = $1 and status <> 'resolved' and contact_id = any($2::uuid[]) and channel_id = any($3::uuid[])
        order by last_message_at desc`,
       [tenantId, distinct(keys.map((k) => k.contactId)), distinct(keys.map((k) => k.channelId))],
     )) {
       const k = threadKey(r.contact_id, r.channel_id);
-      if (newest.has(k) && !conversationOf.has(k)) conversationOf.set(k, { id: r.id, status: 'open' });
+      if (newest.has(k) && !conversationOf.has(k)) conversationOf.set(k, { id: r.id, status: r.status });
     }
     const byId = new Map([...conversationOf.values()].map((c) => [c.id, c]));
-    const continued = [...conversationOf.entries()].map(([k, c]) => ({ id: c.id, at: newest.get(k)!.at }));
+    const snoozed = [...conversationOf.values()].filter((c) => c.status === 'snoozed').map((c) => c.id);
     const started = keys.filter((k) => !conversationOf.has(threadKey(k.contactId, k.channelId))).map((k) => ({ ...k, id: randomUUID() }));
     if (started.length > 0) {
       await tx.query(
@@ -78,19 +78,19 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
       );
       for (const s of started) conversationOf.set(threadKey(s.contactId, s.channelId), { id: s.id, status: 'open' });
     }
-    if (continued.length > 0) {
-      // Platforms deliver out of order: times only move forward, and a snoozed conversation wakes up.
+    // A snoozed conversation wakes up. The times (last_message_at, last_inbound_at: they only move
+    // forward, platforms deliver out of order) move in the same update as the preview, by the
+    // trigger on the messages' insert (migration ConversationTimesOnWrite): one update of each
+    // conversation row per batch, not two.
+    if (snoozed.length > 0) {
       for (const r of await rows<{ id: string; status: ConversationStatus }>(
         tx,
-        `update conversations c set
-           last_message_at = greatest(c.last_message_at, n.at),
-           last_inbound_at = greatest(coalesce(c.last_inbound_at, n.at), n.at),
-           status = case when c.status = 'snoozed' then 'open' else c.status end,
-           updated_at = now()
-         from (${rowsById('conversations', 'timestamptz')}) as n(row, at)
-         where c.ctid = n.row
+        `update conversations c set status = 'open', updated_at = now()
+         from (select x.ctid as row from unnest($2::uuid[]) as k(id)
+               cross join lateral (select ctid from conversations where tenant_id = $1 and id = k.id limit 1) x) as n
+         where c.ctid = n.row and c.status = 'snoozed'
          returning c.id, c.status`,
-        [tenantId, continued.map((c) => c.id), continued.map((c) => c.at.toISOString())],
+        [tenantId, snoozed],
       )) {
         byId.get(r.id)!.status = r.status;
       }

@@ -79,18 +79,16 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
           auto,
         ],
       );
-      // Platforms deliver out of order: times only move forward; a snoozed conversation wakes up,
-      // and so does a resolved one that a threaded reply continues (not by rating it). An automatic
-      // reply moves neither its state nor the time the contact last wrote.
-      await tx.query(
-        `update conversations set
-           last_message_at = greatest(last_message_at, $3),
-           last_inbound_at = case when $5 then last_inbound_at else greatest(coalesce(last_inbound_at, $3), $3) end,
-           status = case when $5 then status when status = 'snoozed' or ($4 and status = 'resolved') then 'open' else status end,
-           updated_at = now()
-         where tenant_id = $1 and id = $2`,
-        [t, conversationId, inbound.sentAt, threaded !== null && !inbound.answersSurvey, auto],
-      );
+      // A snoozed conversation wakes up, and so does a resolved one that a threaded reply continues
+      // (not by rating it); an automatic reply moves no state. The times moved with the insert (the
+      // summary trigger, migration ConversationTimesOnWrite: only forward, as platforms deliver out
+      // of order; an automatic reply's not the time the contact last wrote).
+      if (!auto)
+        await tx.query(
+          `update conversations set status = 'open', updated_at = now()
+           where tenant_id = $1 and id = $2 and (status = 'snoozed' or ($3 and status = 'resolved'))`,
+          [t, conversationId, threaded !== null && !inbound.answersSurvey],
+        );
       const [conversation, stored] = await Promise.all([
         tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: conversationId } }),
         tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: message.id } }),
@@ -171,11 +169,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
         [t, conversationId, echo.channelId, echo.text, JSON.stringify(echo.attachments), echo.externalMessageId, echo.sentAt],
       );
       if (!row) return null;
-      await tx.query(`update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`, [
-        t,
-        conversationId,
-        echo.sentAt,
-      ]);
+      // The conversation's last_message_at moved with the insert (migration ConversationTimesOnWrite).
       return { message: toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: row.id } })), created: true };
     });
   }

@@ -22,7 +22,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
       const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: tenant.tenantId, id: input.conversationId } });
       const [row] = await tx.query(
         `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, template, status, author_id, auto_reply, reply_to_id, reply_to_external_id, choices)
-         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8, $9, $10, $11) returning id, sent_at`,
+         values ($1, $2, $3, 'outbound', $4, $5, $6, 'queued', $7, $8, $9, $10, $11) returning id`,
         [
           tenant.tenantId,
           conversation.id,
@@ -47,11 +47,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
       }
       // The outbox: the job commits with the message, so a queued message is never forgotten.
       await this.queue.enqueue(tx, 'outbound', tenant.tenantId, row.id);
-      await tx.query(`update conversations set last_message_at = greatest(last_message_at, $3), updated_at = now() where tenant_id = $1 and id = $2`, [
-        tenant.tenantId,
-        conversation.id,
-        row.sent_at,
-      ]);
+      // The conversation's last_message_at moved with the insert (migration ConversationTimesOnWrite).
       return toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: row.id } }));
     });
   }

@@ -69,6 +69,7 @@ import { SearchDaySuffixInline1768700000002 } from './region/1768700000002-searc
 import { SearchByDayFallback1768700000003 } from './region/1768700000003-search-by-day-fallback';
 import { SearchPhrasePairs1769100000000 } from './region/1769100000000-search-phrase-pairs';
 import { SearchDaysStaticWindows1769100000001 } from './region/1769100000001-search-days-static-windows';
+import { ConversationTimesOnWrite1769200000000 } from './region/1769200000000-conversation-times-on-write';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -131,6 +132,7 @@ export const REGION_MIGRATIONS = [
   SearchByDayFallback1768700000003,
   SearchPhrasePairs1769100000000,
   SearchDaysStaticWindows1769100000001,
+  ConversationTimesOnWrite1769200000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
