@@ -16,6 +16,7 @@ import {
   InboundResult,
   Message,
   MessageOutbox,
+  MessageStatusChange,
   Note,
   Page,
   PageRequest,
@@ -413,7 +414,7 @@ export class ConversationService {
     return contact;
   }
 
-  publishStatus(tenant: TenantRef, m: Message): void {
+  publishStatus(tenant: TenantRef, m: MessageStatusChange): void {
     this.publish(tenant, 'message.status', {
       conversationId: m.conversationId,
       messageId: m.id,

@@ -92,6 +92,9 @@ export interface Message {
   createdAt: Date;
 }
 
+/** What a change of a message's delivery status tells (its `message.status` event). */
+export type MessageStatusChange = Pick<Message, 'id' | 'conversationId' | 'status' | 'errorCode' | 'errorText'>;
+
 /** The message a reply quotes, as a reader sees it: which one, and the start of what it said. */
 export interface QuotedMessage {
   id: string;

@@ -1,5 +1,5 @@
 import type { Choices } from './channel-gateway';
-import type { Attachment, Conversation, Message, MessageStatus } from './conversation';
+import type { Attachment, Conversation, Message, MessageStatus, MessageStatusChange } from './conversation';
 import type { TenantRef } from './tenant';
 
 export interface NewOutboundMessage {
@@ -49,9 +49,9 @@ export abstract class MessageOutbox {
   abstract loadDeliveries(tenant: TenantRef, messageIds: readonly string[]): Promise<Map<string, DeliveryTask | null>>;
   /**
    * Records the platform's ids of messages sent, together (joins the unit of work in progress);
-   * an echo of a message stored before is folded into it. Answers the messages as recorded.
+   * an echo of a message stored before is folded into it. Answers each message's status as recorded.
    */
-  abstract markSentMany(tenant: TenantRef, sent: ReadonlyArray<{ messageId: string; externalId: string }>): Promise<Message[]>;
+  abstract markSentMany(tenant: TenantRef, sent: ReadonlyArray<{ messageId: string; externalId: string }>): Promise<MessageStatusChange[]>;
   abstract markFailed(tenant: TenantRef, messageId: string, code: string, text: string): Promise<Message>;
   /**
    * Fails every message of the channel still queued, with this code and text, and drops their

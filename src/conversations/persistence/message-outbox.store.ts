@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryTask, Message, MessageOutbox, NewOutboundMessage, TenantRef, conflict } from '../../../libs/domain/src';
+import { DeliveryTask, Message, MessageOutbox, MessageStatus, MessageStatusChange, NewOutboundMessage, TenantRef, conflict } from '../../../libs/domain/src';
 import { RegionDatabases } from '../../database/region-databases';
 import { In } from 'typeorm';
 import { rows } from '../../database/sql';
@@ -100,7 +100,7 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     });
   }
 
-  markSentMany(tenant: TenantRef, sent: ReadonlyArray<{ messageId: string; externalId: string }>): Promise<Message[]> {
+  markSentMany(tenant: TenantRef, sent: ReadonlyArray<{ messageId: string; externalId: string }>): Promise<MessageStatusChange[]> {
     if (sent.length === 0) return Promise.resolve([]);
     return this.dbs.forTenant(tenant, async (tx) => {
       const ids = sent.map((s) => s.messageId);
@@ -112,12 +112,17 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
            and d.id <> s.id and d.author_id is null and d.direction = 'outbound'`,
         [tenant.tenantId, ids, externalIds],
       );
-      await tx.query(
+      // What the status events need comes back with the update: no statement to read the messages again.
+      const updated = await rows<{ id: string; conversation_id: string; status: MessageStatus; error_code: null; error_text: null }>(
+        tx,
         `update messages m set external_id = s.external_id, status = case when m.status = 'queued' then 'sent' else m.status end, error_code = null, error_text = null
-         from unnest($2::uuid[], $3::text[]) as s(id, external_id) where m.tenant_id = $1 and m.id = s.id`,
+         from unnest($2::uuid[], $3::text[]) as s(id, external_id) where m.tenant_id = $1 and m.id = s.id
+         returning m.id, m.conversation_id, m.status, m.error_code, m.error_text`,
         [tenant.tenantId, ids, externalIds],
       );
-      const recorded = new Map((await tx.find(MessageEntity, { where: { tenantId: tenant.tenantId, id: In(ids) } })).map((m) => [m.id, toMessage(m)]));
+      const recorded = new Map<string, MessageStatusChange>(
+        updated.map((r) => [r.id, { id: r.id, conversationId: r.conversation_id, status: r.status, errorCode: r.error_code, errorText: r.error_text }]),
+      );
       return ids.flatMap((id) => (recorded.has(id) ? [recorded.get(id)!] : []));
     });
   }
