@@ -29,6 +29,8 @@
  * bench's databases after the app migrated them, to measure what each costs: `summary` drops the
  * ConversationSummary triggers on messages, `day-words` drops messages_day_words_idx; the inbox
  * list and the day-by-day search are then wrong in those databases, which only the bench uses).
+ * BENCH_WAL_RELATIONS (`1`: phase 3's WAL per message by relation, read with pg_waldump from the
+ * server's own files: a local server and read access to its data directory).
  * Only 127.0.0.1 is contacted; every loop is bounded in count and time.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -47,6 +49,7 @@ import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { statementLines, statementWindow } from './query-stats';
+import { walByRelation } from './wal-by-relation';
 
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const QUERY_STATS = join(tmpdir(), `mm-ingest-query-stats-${process.pid}.json`);
@@ -631,6 +634,7 @@ async function main(): Promise<number> {
     const statementCalls = stats ? stats.statements.reduce((a, s) => a + s.calls, 0) : NaN;
     const ackCalls = stats ? stats.statements.filter((s) => /inbox_store/.test(s.text)).reduce((a, s) => a + s.calls, 0) : NaN;
     const walPerMessage = perMessage(await walBytes(owner, wal0, wal1));
+    const walRelations = process.env.BENCH_WAL_RELATIONS === '1' ? await walByRelation(owner, wal0, wal1).catch(() => undefined) : undefined;
 
     // -------------------------------------------------------------------------------------------
     const lagP50 = percentile(lag.ackToMessage, 50);
@@ -764,6 +768,14 @@ async function main(): Promise<number> {
       `At max load (hot Page): ${boundBy(p1.cpu, cores)}.`,
       ...(pm ? [`At max load (mix): ${boundBy(pm.cpu, cores)}.`] : []),
       ...topStatements,
+      ...(walRelations
+        ? [
+            `WAL of phase 3 per message by relation of the eu database (pg_waldump; full page images included): ${walRelations
+              .slice(0, 14)
+              .map((r) => `${r.name.replace(/^public\./, '')} ${int(perMessage(r.bytes))} B`)
+              .join(', ')}`,
+          ]
+        : []),
       ...(logged.size
         ? [
             'The app logged (count, text):',
