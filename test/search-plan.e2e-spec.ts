@@ -101,6 +101,30 @@ describe('message search: the path for rare and for common words', () => {
 });
 
 /**
+ * An app with two tenants, each with `messages` messages (their text the SQL expression `textSql`
+ * over g) spread evenly over the last `days` days in one conversation, and fresh statistics; the
+ * second tenant says the same things, so a search that leaked across tenants would show it.
+ */
+async function twoSeededTenants(seed: { messages: number; days: number; idPrefix: string; textSql: string }) {
+  const t = await TestApp.start();
+  const tenant = await t.signup();
+  const other = await t.signup();
+  const owner = await ownerClient(tenant.region);
+  for (const who of [tenant, other]) {
+    const channelId = await t.createChannel(who);
+    const { conversation } = await t.inbound(who, channelId, { text: 'first words' });
+    await owner.query(
+      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
+       select $1, $2, $3, 'inbound', ${seed.textSql}, $6::text || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
+       from generate_series(1, $4::int) g`,
+      [who.tenantId, conversation.id, channelId, seed.messages, seed.days, seed.idPrefix],
+    );
+  }
+  await owner.query('analyze messages');
+  return { t, tenant, owner };
+}
+
+/**
  * Words each common but rarely together (see the SearchByDay migration): read through
  * messages_day_words_idx a window of days at a time, newest first. The answer must be exactly the
  * newest `candidates` matches, newest first across the windows' boundaries, phrases checked by
@@ -111,33 +135,18 @@ describe('message search: day windows for words that are common apart and rare t
   const DAYS = 200;
   let t: TestApp;
   let tenant: TestTenant;
-  let other: TestTenant;
   let owner: Client;
 
   // "parcel" in 1 message of 4, "invoice" in 1 of 5: both in 1 of 20, as a phrase in 1 of 40
   // (the others say "invoice ... parcel").
-  const seed = async (who: TestTenant) => {
-    const channelId = await t.createChannel(who);
-    const { conversation } = await t.inbound(who, channelId, { text: 'first words' });
-    await owner.query(
-      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
-       select $1, $2, $3, 'inbound',
-              case when g % 40 = 0 then 'invoice for the parcel' when g % 20 = 0 then 'parcel invoice' when g % 4 = 0 then 'parcel here'
-                   when g % 5 = 0 then 'invoice here' else 'hello there' end || case when g % 5000 = 1000 then ' quokka' else '' end,
-              'mid-days-' || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
-       from generate_series(1, $4::int) g`,
-      [who.tenantId, conversation.id, channelId, MESSAGES, DAYS],
-    );
-  };
-
   beforeAll(async () => {
-    t = await TestApp.start();
-    tenant = await t.signup();
-    other = await t.signup();
-    owner = await ownerClient(tenant.region);
-    await seed(tenant);
-    await seed(other);
-    await owner.query('analyze messages');
+    ({ t, tenant, owner } = await twoSeededTenants({
+      messages: MESSAGES,
+      days: DAYS,
+      idPrefix: 'mid-days-',
+      textSql: `case when g % 40 = 0 then 'invoice for the parcel' when g % 20 = 0 then 'parcel invoice' when g % 4 = 0 then 'parcel here'
+        when g % 5 = 0 then 'invoice here' else 'hello there' end || case when g % 5000 = 1000 then ' quokka' else '' end`,
+    }));
   });
   afterAll(async () => {
     await owner.end();
@@ -244,7 +253,6 @@ describe('message search: phrases through adjacent word pairs', () => {
   const DAYS = 120;
   let t: TestApp;
   let tenant: TestTenant;
-  let other: TestTenant;
   let owner: Client;
 
   // 100 messages a day; each phrase adjacent in 1 of 12, its words apart (a stop word or another
@@ -253,25 +261,8 @@ describe('message search: phrases through adjacent word pairs', () => {
     when 0 then 'please help with my order' when 1 then 'please do help' when 2 then 'Help, please!'
     when 3 then 'Пожалуйста, помоги с заказом' when 4 then 'пожалуйста скорее помогите' when 5 then 'помогите пожалуйста'
     when 6 then 'Пожалуйста помогите!' else 'hello there' end`;
-  const seed = async (who: TestTenant) => {
-    const channelId = await t.createChannel(who);
-    const { conversation } = await t.inbound(who, channelId, { text: 'first words' });
-    await owner.query(
-      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, external_id, sent_at, created_at)
-       select $1, $2, $3, 'inbound', ${TEXTS}, 'mid-pairs-' || g, now() - (g * $5::float8 / $4 || ' days')::interval, now()
-       from generate_series(1, $4::int) g`,
-      [who.tenantId, conversation.id, channelId, MESSAGES, DAYS],
-    );
-  };
-
   beforeAll(async () => {
-    t = await TestApp.start();
-    tenant = await t.signup();
-    other = await t.signup();
-    owner = await ownerClient(tenant.region);
-    await seed(tenant);
-    await seed(other);
-    await owner.query('analyze messages');
+    ({ t, tenant, owner } = await twoSeededTenants({ messages: MESSAGES, days: DAYS, idPrefix: 'mid-pairs-', textSql: TEXTS }));
   });
   afterAll(async () => {
     await owner.end();
