@@ -30,7 +30,8 @@
  * ConversationSummary triggers on messages, `day-words` drops messages_day_words_idx; the inbox
  * list and the day-by-day search are then wrong in those databases, which only the bench uses).
  * BENCH_WAL_RELATIONS (`1`: phase 3's WAL per message by relation, read with pg_waldump from the
- * server's own files: a local server and read access to its data directory).
+ * server's own files: a local server and read access to its data directory; a temporary replication
+ * slot keeps the server from recycling them meanwhile).
  * Only 127.0.0.1 is contacted; every loop is bounded in count and time.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -49,7 +50,7 @@ import { cpuPercent, cpuSample, parentPid } from './ingest-cpu';
 import { LoadResult, percentile, rawPost, runLoad } from './ingest-load';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { statementLines, statementWindow } from './query-stats';
-import { walByRelation } from './wal-by-relation';
+import { retainWal, walByRelation } from './wal-by-relation';
 
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const QUERY_STATS = join(tmpdir(), `mm-ingest-query-stats-${process.pid}.json`);
@@ -609,6 +610,7 @@ async function main(): Promise<number> {
     syncMs.push(settleDisk());
     await statementWindow(appPid, QUERY_STATS, false);
     const tx0 = await transactions(owner, dbNames);
+    const releaseWal = process.env.BENCH_WAL_RELATIONS === '1' ? await retainWal(dbs.urls.eu).catch(() => undefined) : undefined;
     const wal0 = await walPosition(owner);
     cpu0 = sample({ app: appPid, bench: process.pid });
     // Leak check: the app's memory a quarter into the sustained load, at its middle and at its end (the same load all along).
@@ -634,7 +636,8 @@ async function main(): Promise<number> {
     const statementCalls = stats ? stats.statements.reduce((a, s) => a + s.calls, 0) : NaN;
     const ackCalls = stats ? stats.statements.filter((s) => /inbox_store/.test(s.text)).reduce((a, s) => a + s.calls, 0) : NaN;
     const walPerMessage = perMessage(await walBytes(owner, wal0, wal1));
-    const walRelations = process.env.BENCH_WAL_RELATIONS === '1' ? await walByRelation(owner, wal0, wal1).catch(() => undefined) : undefined;
+    const walRelations = releaseWal ? await walByRelation(owner, wal0, wal1).catch(() => undefined) : undefined;
+    await releaseWal?.();
 
     // -------------------------------------------------------------------------------------------
     const lagP50 = percentile(lag.ackToMessage, 50);
@@ -770,10 +773,11 @@ async function main(): Promise<number> {
       ...topStatements,
       ...(walRelations
         ? [
-            `WAL of phase 3 per message by relation of the eu database (pg_waldump; full page images included): ${walRelations
-              .slice(0, 14)
-              .map((r) => `${r.name.replace(/^public\./, '')} ${int(perMessage(r.bytes))} B`)
-              .join(', ')}`,
+            `WAL of phase 3 per message by relation of the eu database (pg_waldump; full page images included): ` +
+              `${int(perMessage(walRelations.reduce((a, r) => a + r.bytes, 0)))} B over ${walRelations.length} relations; ${walRelations
+                .slice(0, 14)
+                .map((r) => `${r.name.replace(/^public\./, '')} ${int(perMessage(r.bytes))} B`)
+                .join(', ')}`,
           ]
         : []),
       ...(logged.size

@@ -27,7 +27,11 @@
  *
  * Knobs (environment): BENCH_REPLIES, BENCH_CONVERSATIONS, BENCH_CLIENTS, BENCH_SEND_LIMIT, BENCH_STATEMENTS (how many of the
  * most frequent statements of round 1 to list, 10; counted by the app, query-stats.preload.js),
- * BENCH_CPU_PROFILE (a path: a CPU profile of the app while it drains round 1). Only 127.0.0.1 and the
+ * BENCH_CPU_PROFILE (a path: a CPU profile of the app while it drains round 1), BENCH_WAL_RELATIONS (`1`: each
+ * round's WAL per send by relation, pg_waldump). Each round prints the WAL per send (the server's, from
+ * the commit that queued the replies until they were recorded) and how many of messages' updates were
+ * HOT (pg_stat_user_tables); BENCH_MESSAGES_FILLFACTOR sets messages' fillfactor after the app migrated (the
+ * room a page keeps for updated versions, to weigh it against the table's size). Only 127.0.0.1 and the
  * database server are contacted; every loop is bounded in count and time. Figures go to
  * bench/results/send.json.
  */
@@ -48,6 +52,7 @@ import { type CollectedMemory, RssSampler, leakVerdict, memoryProbeOptions, prob
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { type StatementStats, statementCalls, statementLines, statementWindow } from './query-stats';
+import { type RelationWal, retainWal, walByRelation } from './wal-by-relation';
 
 const REPLIES = envNumber('BENCH_REPLIES', 10_000, 100, 100_000);
 const CONVERSATIONS = envNumber('BENCH_CONVERSATIONS', 100, 1, 10_000);
@@ -66,6 +71,7 @@ const QUERY_STATS = join(tmpdir(), `mm-send-query-stats-${process.pid}.json`);
 const QUERY_STATS_SIGNAL = 'SIGURG';
 const TOP_STATEMENTS = envNumber('BENCH_STATEMENTS', 10, 0, 100);
 const TEXT_PREFIX = 'bench reply ';
+const MESSAGES_FILLFACTOR = process.env.BENCH_MESSAGES_FILLFACTOR ? envNumber('BENCH_MESSAGES_FILLFACTOR', 100, 10, 100) : undefined;
 
 /** The fake Graph server, noting when each bench reply reached the Send API. */
 class TimedGraph extends FakeGraphServer {
@@ -188,6 +194,18 @@ async function fakeCapacity(graph: FakeGraphServer, pageId: string): Promise<{ p
   }
 }
 
+/** messages' updates so far, and how many of them were HOT (the new version on the old one's page, no index entries). */
+async function messageUpdates(owner: Pool): Promise<{ updates: number; hot: number }> {
+  const { rows } = await owner.query(
+    `select n_tup_upd::float8 as updates, n_tup_hot_upd::float8 as hot from pg_stat_user_tables where relid = 'messages'::regclass`,
+  );
+  return rows[0];
+}
+
+async function walPosition(owner: Pool): Promise<string> {
+  return (await owner.query(`select pg_current_wal_insert_lsn()::text as lsn`)).rows[0].lsn;
+}
+
 /** Transactions committed or rolled back in this database so far (the bench's own queries are a handful). */
 async function transactions(owner: Pool): Promise<number> {
   const { rows } = await owner.query(`select (xact_commit + xact_rollback)::bigint as n from pg_stat_database where datname = current_database()`);
@@ -206,6 +224,12 @@ interface RoundFigures {
   /** Cores busy on the whole machine during the drain (other work on a shared machine included). */
   machineBusyCores: number;
   transactionsPerSend: number;
+  /** The server's WAL from the commit that queued the round until its sends were recorded, per send. */
+  walBytesPerSend: number;
+  /** BENCH_WAL_RELATIONS=1: that WAL by relation of the bench's database, bytes per send. */
+  walByRelationPerSend?: RelationWal[];
+  /** messages' updates during the round, and the HOT ones among them. */
+  messageUpdates: { updates: number; hot: number };
   /** Statements the app sent while the round drained, per send. */
   statementsPerSend: number;
   rssMiBAfter: number;
@@ -222,7 +246,7 @@ async function main(): Promise<number> {
     const probe = memoryProbeOptions();
     bench.onCleanup(() => rmSync(probe.file, { force: true }));
     bench.onCleanup(() => rmSync(QUERY_STATS, { force: true }));
-    const { app, owner } = await bench.start(
+    const { app, owner, dbs } = await bench.start(
       { max: 3 },
       {
         nodeArgs: [...probe.nodeArgs, '-r', join(__dirname, 'query-stats.preload.js'), ...(profile.nodeArgs ?? [])],
@@ -235,6 +259,7 @@ async function main(): Promise<number> {
         },
       },
     );
+    if (MESSAGES_FILLFACTOR !== undefined) await owner.query(`alter table messages set (fillfactor = ${MESSAGES_FILLFACTOR})`);
     const { tenantId, userId, channelId, pageId } = await signupAndConnect(app.url, graph);
     await seedConversations(owner, tenantId, channelId);
     const version = (await owner.query(`select current_setting('server_version') as v`)).rows[0].v as string;
@@ -255,9 +280,13 @@ async function main(): Promise<number> {
       if (CPU_PROFILE && r === 0) process.kill(app.pid!, 'SIGWINCH');
       const machineBefore = cpuSample({});
       const txBefore = await transactions(owner);
+      const updatesBefore = await messageUpdates(owner);
+      const releaseWal = process.env.BENCH_WAL_RELATIONS === '1' ? await retainWal(dbs.urls.eu).catch(() => undefined) : undefined;
+      let walQueued = '';
       await statementWindow(app.pid, QUERY_STATS, false, QUERY_STATS_SIGNAL);
       const { arrivals, queuedAt, cpu } = await withRequestCpu(app.pid!, owner, async () => {
         await queueReplies(owner, tenantId, userId, first);
+        walQueued = await walPosition(owner);
         const queuedAt = performance.now();
         // The count, not the list, while waiting: this process also plays the platform, and its CPU is in the figures.
         while (graph.arrivals.size < first + REPLIES && performance.now() - queuedAt < DRAIN_BOUND_MS) await sleep(50);
@@ -279,6 +308,24 @@ async function main(): Promise<number> {
         if (sentInDb >= first + arrivals.length) break;
         await sleep(100);
       }
+      const walRecorded = await walPosition(owner);
+      const walPerSend = (n: number) => n / Math.max(1, sentInDb - first);
+      const walBytes = Number((await owner.query(`select pg_wal_lsn_diff($2, $1)::float8 as n`, [walQueued, walRecorded])).rows[0].n);
+      // The app's backends report their counts when idle, within about 10 s.
+      let updates = { updates: 0, hot: 0 };
+      for (let i = 0; i < 150; i++) {
+        const now = await messageUpdates(owner);
+        updates = { updates: now.updates - updatesBefore.updates, hot: now.hot - updatesBefore.hot };
+        if (updates.updates >= sentInDb - first) break;
+        await sleep(100);
+      }
+      // Read once flushed (pg_waldump stops at the flushed end): the wait above is usually long enough.
+      for (let i = 0; i < 50; i++) {
+        if ((await owner.query(`select pg_current_wal_flush_lsn() >= $1::pg_lsn as ok`, [walRecorded])).rows[0].ok) break;
+        await sleep(100);
+      }
+      const walRelations = releaseWal ? await walByRelation(owner, walQueued, walRecorded).catch(() => undefined) : undefined;
+      await releaseWal?.();
       const lat = arrivals.map((t) => t - queuedAt).sort((a, b) => a - b);
       if (arrivals.length < REPLIES) note(`only ${int(arrivals.length)} of ${int(REPLIES)} were sent within ${DRAIN_BOUND_MS / 1000} s`);
       return {
@@ -291,6 +338,9 @@ async function main(): Promise<number> {
         cpuMsPerSend: cpu,
         machineBusyCores: (machine.seconds.machine - machineBefore.seconds.machine) / ((machine.at - machineBefore.at) / 1000),
         transactionsPerSend: txPerSend,
+        walBytesPerSend: walPerSend(walBytes),
+        walByRelationPerSend: walRelations?.map((r) => ({ name: r.name, bytes: walPerSend(r.bytes) })),
+        messageUpdates: updates,
         statementsPerSend: stats ? statementCalls(stats) / Math.max(1, arrivals.length) : NaN,
         rssMiBPeak: memory.peak,
         collected: await probeMemory(app.pid!, probe.file),
@@ -320,7 +370,14 @@ async function main(): Promise<number> {
         `queue-to-sent p50 ${ms(f.queueToSentMs.p50)} ms, p99 ${ms(f.queueToSentMs.p99)} ms, first ${ms(f.queueToSentMs.first)} ms; ` +
           `${f.appCpuMsPerSend.toFixed(2)} ms app CPU, ${f.transactionsPerSend.toFixed(2)} transactions and ${f.statementsPerSend.toFixed(2)} statements per send; ` +
           `CPU per send: PostgreSQL ${f.cpuMsPerSend.postgres.toFixed(2)} ms, fake platform and bench ${f.cpuMsPerSend.client.toFixed(2)} ms; ` +
-          `machine ${f.machineBusyCores.toFixed(2)} cores busy`,
+          `machine ${f.machineBusyCores.toFixed(2)} cores busy; ` +
+          `WAL ${int(f.walBytesPerSend)} B per send; messages' updates ${int(f.messageUpdates.updates)}, HOT ${int(f.messageUpdates.hot)}` +
+          (f.walByRelationPerSend
+            ? `\n    WAL per send by relation: ${int(f.walByRelationPerSend.reduce((a, r) => a + r.bytes, 0))} B in all; ${f.walByRelationPerSend
+                .filter((r) => r.bytes >= 10)
+                .map((r) => `${r.name} ${int(r.bytes)} B`)
+                .join(', ')}`
+            : ''),
       ]),
     ];
     process.stdout.write(

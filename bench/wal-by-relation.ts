@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 
 /** WAL bytes of one relation (or of records naming none: commits and the like) over a stretch of WAL. */
 export interface RelationWal {
@@ -47,4 +47,16 @@ export async function walByRelation(db: Pool, from: string, to: string): Promise
     ).rows.map((r) => [r.node, r.name]),
   );
   return [...byNode].map(([node, bytes]) => ({ name: names.get(node) ?? `relfilenode ${node}`, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * Keeps the server from recycling WAL from now until the answer is called: a temporary physical
+ * replication slot on a session of its own (it goes with the session). On a busy server the
+ * checkpoints recycle segments within a minute, before a bench phase's stretch can be read.
+ */
+export async function retainWal(connectionString: string): Promise<() => Promise<void>> {
+  const c = new Client({ connectionString });
+  await c.connect();
+  await c.query(`select pg_create_physical_replication_slot($1, true, true)`, [`bench_wal_${process.pid}`]);
+  return () => c.end();
 }
