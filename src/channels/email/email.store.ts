@@ -79,7 +79,7 @@ export class EmailStore implements EmailThreadSource {
       const t = route.tenantId;
       const [message] = await rows<{ conversation_id: string; auto_reply: boolean; quoted: string | null }>(
         tx,
-        `select m.conversation_id, m.auto_reply, coalesce(q.external_id, m.reply_to_external_id) as quoted from messages m
+        `select m.conversation_id, m.auto_reply, coalesce(q.external_id, q.sent_external_id, m.reply_to_external_id) as quoted from messages m
          left join messages q on q.tenant_id = m.tenant_id and q.id = m.reply_to_id
          where m.tenant_id = $1 and m.id = $2`,
         [t, messageId],
@@ -95,15 +95,16 @@ export class EmailStore implements EmailThreadSource {
       const history = await rows<{ external_id: string; direction: string }>(
         tx,
         `select external_id, direction from (
-           select external_id, direction, sent_at, id from messages
-           where tenant_id = $1 and conversation_id = $2 and id <> $3 and external_id is not null
+           select coalesce(external_id, sent_external_id) as external_id, direction, sent_at, id from messages
+           where tenant_id = $1 and conversation_id = $2 and id <> $3 and coalesce(external_id, sent_external_id) is not null
            order by sent_at desc, id desc limit 100) m
          order by sent_at, id`,
         [t, conversationId, messageId],
       );
       const [first] = await rows<{ external_id: string }>(
         tx,
-        `select external_id from messages where tenant_id = $1 and conversation_id = $2 and external_id is not null order by sent_at, id limit 1`,
+        `select coalesce(external_id, sent_external_id) as external_id from messages
+         where tenant_id = $1 and conversation_id = $2 and coalesce(external_id, sent_external_id) is not null order by sent_at, id limit 1`,
         [t, conversationId],
       );
       const answered = [...history].reverse().find((m) => m.direction === 'inbound' && isMessageId(m.external_id));

@@ -60,6 +60,7 @@ export class MessageEntity {
   @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
   @Column('text', { name: 'error_text', nullable: true }) errorText: string | null;
   @Column('text', { name: 'external_id', nullable: true }) externalId: string | null;
+  @Column('text', { name: 'sent_external_id', nullable: true }) sentExternalId: string | null;
   @Column('uuid', { name: 'author_id', nullable: true }) authorId: string | null;
   @Column('text', { name: 'reply_to_external_id', nullable: true }) replyToExternalId: string | null;
   @Column('uuid', { name: 'reply_to_id', nullable: true }) replyToId: string | null;

@@ -37,7 +37,7 @@ export const toMessage = (e: MessageEntity): Message => ({
   status: e.status,
   errorCode: e.errorCode,
   errorText: e.errorText,
-  externalId: e.externalId,
+  externalId: e.externalId ?? e.sentExternalId,
   authorId: e.authorId,
   replyToExternalId: e.replyToExternalId,
   replyToId: e.replyToId ?? null,

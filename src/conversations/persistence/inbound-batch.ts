@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { ConversationStatus, InboundMessage, RecordedInbound } from '../../../libs/domain/src';
 import { rows } from '../../database/sql';
+import { byPlatformId } from './platform-ids';
 
 /**
  * Records a batch of unthreaded inbound messages of one tenant with a fixed number of set-based
@@ -19,18 +20,16 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
   const contactOf = await lockIdentities(tx, tenantId, senders(inbounds));
   const messageKey = (channelId: string, externalId: string) => `${channelId}\0${externalId}`;
 
-  // Redeliveries: the stored message and its conversation answer, nothing is written. One probe
-  // of the unique key per message (see rowsById on why not a join or `= any`: that plan scanned
+  // Redeliveries: the stored message and its conversation answer, nothing is written. Probes of
+  // the unique keys per message (see rowsById on why not a join or `= any`: that plan scanned
   // the channel's whole history).
   const stored = new Map<string, { id: string; conversationId: string; status: ConversationStatus }>();
   const wanted = [...new Map(inbounds.map((i) => [messageKey(i.channelId, i.externalMessageId), i])).values()];
   for (const r of await rows<{ id: string; conversation_id: string; channel_id: string; external_id: string; status: ConversationStatus }>(
     tx,
-    `select m.id, m.conversation_id, m.channel_id, m.external_id, c.status
+    `select m.id, m.conversation_id, k.channel_id, k.external_id, c.status
      from unnest($2::uuid[], $3::text[]) as k(channel_id, external_id)
-     cross join lateral (
-       select id, conversation_id, channel_id, external_id from messages
-       where tenant_id = $1 and channel_id = k.channel_id and external_id = k.external_id limit 1) m
+     cross join lateral ${byPlatformId('k.channel_id', 'k.external_id')} m
      cross join lateral (select status from conversations where tenant_id = $1 and id = m.conversation_id limit 1) c`,
     [tenantId, wanted.map((i) => i.channelId), wanted.map((i) => i.externalMessageId)],
   )) {

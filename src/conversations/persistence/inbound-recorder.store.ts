@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import {
   Attachment,
@@ -18,6 +19,7 @@ import { rows } from '../../database/sql';
 import { ContactIdentityEntity, ConversationEntity, MessageEntity } from './conversation.entities';
 import { movesForward, toConversation, toMessage } from './entity-mappers';
 import { recordInboundBatch } from './inbound-batch';
+import { byPlatformId, messageIdByPlatformId } from './platform-ids';
 
 /** What platforms tell us, recorded idempotently (see InboundRecorder). */
 @Injectable()
@@ -37,10 +39,9 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       // duplicate can neither open a second conversation nor insert a second message.
       const identity = await this.lockIdentity(tx, t, inbound);
 
-      const existing = await tx.findOne(MessageEntity, {
-        where: { tenantId: t, channelId: inbound.channelId, externalId: inbound.externalMessageId },
-      });
-      if (existing) {
+      const existingId = await messageIdByPlatformId(tx, t, inbound.channelId, inbound.externalMessageId);
+      if (existingId) {
+        const existing = await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: existingId } });
         const conversation = await tx.findOneOrFail(ConversationEntity, { where: { tenantId: t, id: existing.conversationId } });
         return { conversation: toConversation(conversation), message: toMessage(existing), created: false };
       }
@@ -138,7 +139,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
     // One probe of the unique key per id: with `= any`, the planner may walk the channel's history by time instead.
     const [m] = await tx.query(
       `select m.conversation_id from unnest($3::text[]) as k(external_id)
-       cross join lateral (select conversation_id, sent_at from messages where tenant_id = $1 and channel_id = $2 and external_id = k.external_id limit 1) m
+       cross join lateral ${byPlatformId('$2', 'k.external_id')} m
        cross join lateral (select contact_id from conversations where tenant_id = $1 and id = m.conversation_id limit 1) c
        where c.contact_id = $4
        order by m.sent_at desc limit 1`,
@@ -150,8 +151,12 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
   recordEcho(tenant: TenantRef, echo: EchoMessage): Promise<{ message: Message; created: boolean } | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
       const t = tenant.tenantId;
-      const existing = await tx.findOne(MessageEntity, { where: { tenantId: t, channelId: echo.channelId, externalId: echo.externalMessageId } });
-      if (existing) return { message: toMessage(existing), created: false };
+      const existing = async () => {
+        const id = await messageIdByPlatformId(tx, t, echo.channelId, echo.externalMessageId);
+        return id ? { message: toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id } })), created: false } : null;
+      };
+      const stored = await existing();
+      if (stored) return stored;
       const identity = await this.lockIdentity(tx, t, { ...echo, contactName: null });
       const open = await this.latestOpenConversation(tx, t, identity.contactId, echo.channelId);
       const conversationId: string = open
@@ -162,13 +167,30 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
               [t, identity.contactId, echo.channelId, echo.sentAt],
             )
           )[0].id;
-      const [row] = await tx.query(
-        `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, status, external_id, sent_at)
-         values ($1, $2, $3, 'outbound', $4, $5, 'sent', $6, $7)
-         on conflict (tenant_id, channel_id, external_id) do nothing returning id`,
-        [t, conversationId, echo.channelId, echo.text, JSON.stringify(echo.attachments), echo.externalMessageId, echo.sentAt],
+      // The echo claims its id where a send records its own (migration SentPlatformIds): whichever
+      // commits second sees the other's, so an echo of a send being recorded is not stored twice.
+      const messageId = randomUUID();
+      const claimed = await rows(
+        tx,
+        `insert into message_sent_ids (tenant_id, channel_id, external_id, message_id) values ($1, $2, $3, $4)
+         on conflict (tenant_id, channel_id, external_id) do nothing returning 1`,
+        [t, echo.channelId, echo.externalMessageId, messageId],
       );
-      if (!row) return null;
+      if (claimed.length === 0) return existing();
+      const [row] = await tx.query(
+        `insert into messages (tenant_id, id, conversation_id, channel_id, direction, text, attachments, status, external_id, sent_at)
+         values ($1, $8, $2, $3, 'outbound', $4, $5, 'sent', $6, $7)
+         on conflict (tenant_id, channel_id, external_id) do nothing returning id`,
+        [t, conversationId, echo.channelId, echo.text, JSON.stringify(echo.attachments), echo.externalMessageId, echo.sentAt, messageId],
+      );
+      if (!row) {
+        await tx.query(`delete from message_sent_ids where tenant_id = $1 and channel_id = $2 and external_id = $3`, [
+          t,
+          echo.channelId,
+          echo.externalMessageId,
+        ]);
+        return null;
+      }
       // The conversation's last_message_at moved with the insert (migration ConversationTimesOnWrite).
       return { message: toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: t, id: row.id } })), created: true };
     });
@@ -183,10 +205,10 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
   ): Promise<Message | null> {
     return this.dbs.forTenant(tenant, async (tx) => {
       // Locked: receipts of one message processed side by side must not both judge the old status.
-      const message = await tx.findOne(MessageEntity, {
-        where: { tenantId: tenant.tenantId, channelId, externalId: externalMessageId, direction: 'outbound' },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const id = await messageIdByPlatformId(tx, tenant.tenantId, channelId, externalMessageId);
+      const message = id
+        ? await tx.findOne(MessageEntity, { where: { tenantId: tenant.tenantId, id, direction: 'outbound' }, lock: { mode: 'pessimistic_write' } })
+        : null;
       if (!message) return null;
       if (!movesForward(message.status, status)) return toMessage(message);
       await tx.query(`update messages set status = $3, error_code = $4, error_text = $5 where tenant_id = $1 and id = $2`, [
@@ -226,7 +248,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       const reactions: Reaction[] = emoji ? [{ by: 'contact', emoji }] : [];
       const updated = await rows<{ id: string }>(
         tx,
-        `update messages set reactions = $4 where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
+        `update messages set reactions = $4 where tenant_id = $1 and id = (select id from ${byPlatformId('$2', '$3')} m) returning id`,
         [tenant.tenantId, channelId, externalMessageId, JSON.stringify(reactions)],
       );
       return updated[0] ? toMessage(await tx.findOneOrFail(MessageEntity, { where: { tenantId: tenant.tenantId, id: updated[0].id } })) : null;
@@ -238,7 +260,7 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       const updated = await rows<{ id: string }>(
         tx,
         `update messages set text = null, subject = null, attachments = '[]', context = null, reactions = '[]', edits = '[]', deleted_at = coalesce(deleted_at, now())
-         where tenant_id = $1 and channel_id = $2 and external_id = $3 returning id`,
+         where tenant_id = $1 and id = (select id from ${byPlatformId('$2', '$3')} m) returning id`,
         [tenant.tenantId, channelId, externalMessageId],
       );
       // The copies of its files go too (their blobs with their last upload).
@@ -257,10 +279,8 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
       const t = tenant.tenantId;
       // Locked: edits of one message processed side by side must each see the other's result.
       // Either side's: only its author can edit a message, on the platform (the business too, in the platform's own app).
-      const message = await tx.findOne(MessageEntity, {
-        where: { tenantId: t, channelId, externalId: externalMessageId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const id = await messageIdByPlatformId(tx, t, channelId, externalMessageId);
+      const message = id ? await tx.findOne(MessageEntity, { where: { tenantId: t, id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!message) return null;
       // Content the End User deleted, or that was erased, stays erased.
       if (message.deletedAt) return toMessage(message);

@@ -103,8 +103,8 @@ export class TypeOrmInboxRepository extends InboxRepository {
     const found = await this.dbs.forTenant(tenant, (tx) =>
       rows<Row>(
         tx,
-        `select id, external_id, text, attachments, deleted_at from messages
-         where tenant_id = $1 and conversation_id = $2 and (id = any($3::uuid[]) or external_id = any($4::text[]))`,
+        `select id, coalesce(external_id, sent_external_id) as external_id, text, attachments, deleted_at from messages
+         where tenant_id = $1 and conversation_id = $2 and (id = any($3::uuid[]) or external_id = any($4::text[]) or sent_external_id = any($4::text[]))`,
         [tenant.tenantId, conversationId, byId.map((m) => m.replyToId), byExternalId.map((m) => m.replyToExternalId)],
       ),
     );

@@ -71,10 +71,11 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
       const quoted = new Map(
         quotedIds.length
           ? (
-              await rows<{ id: string; external_id: string | null }>(tx, `select id, external_id from messages where tenant_id = $1 and id = any($2::uuid[])`, [
-                tenantId,
-                quotedIds,
-              ])
+              await rows<{ id: string; external_id: string | null }>(
+                tx,
+                `select id, coalesce(external_id, sent_external_id) as external_id from messages where tenant_id = $1 and id = any($2::uuid[])`,
+                [tenantId, quotedIds],
+              )
             ).map((r) => [r.id, r.external_id])
           : [],
       );
@@ -105,17 +106,27 @@ export class TypeOrmMessageOutbox extends MessageOutbox {
     return this.dbs.forTenant(tenant, async (tx) => {
       const ids = sent.map((s) => s.messageId);
       const externalIds = sent.map((s) => s.externalId);
-      // The platform's echo may have beaten our own bookkeeping: it is this very message.
+      // Each id is claimed first, taken over from an echo that beat our own bookkeeping; waiting on
+      // the key orders this against an echo being stored (see recordEcho), and the statements after
+      // it see that echo.
       await tx.query(
-        `delete from messages d using unnest($2::uuid[], $3::text[]) as s(id, external_id), messages m
-         where m.tenant_id = $1 and m.id = s.id and d.tenant_id = $1 and d.channel_id = m.channel_id and d.external_id = s.external_id
-           and d.id <> s.id and d.author_id is null and d.direction = 'outbound'`,
+        `insert into message_sent_ids as c (tenant_id, channel_id, external_id, message_id)
+         select $1, m.channel_id, s.external_id, s.id from unnest($2::uuid[], $3::text[]) as s(id, external_id)
+         join messages m on m.tenant_id = $1 and m.id = s.id
+         on conflict (tenant_id, channel_id, external_id) do update set message_id = excluded.message_id
+         where exists (select 1 from messages e where e.tenant_id = c.tenant_id and e.id = c.message_id and e.author_id is null and e.direction = 'outbound')`,
         [tenant.tenantId, ids, externalIds],
       );
-      // What the status events need comes back with the update: no statement to read the messages again.
+      // The platform's echo may have beaten our own bookkeeping: it is this very message. What the
+      // status events need comes back with the update: no statement to read the messages again. No
+      // indexed column changes (the id goes to sent_external_id), so the new version can stay on its page (HOT).
       const updated = await rows<{ id: string; conversation_id: string; status: MessageStatus; error_code: null; error_text: null }>(
         tx,
-        `update messages m set external_id = s.external_id, status = case when m.status = 'queued' then 'sent' else m.status end, error_code = null, error_text = null
+        `with echoes as (
+           delete from messages d using unnest($2::uuid[], $3::text[]) as s(id, external_id), messages m
+           where m.tenant_id = $1 and m.id = s.id and d.tenant_id = $1 and d.channel_id = m.channel_id and d.external_id = s.external_id
+             and d.id <> s.id and d.author_id is null and d.direction = 'outbound')
+         update messages m set sent_external_id = s.external_id, status = case when m.status = 'queued' then 'sent' else m.status end, error_code = null, error_text = null
          from unnest($2::uuid[], $3::text[]) as s(id, external_id) where m.tenant_id = $1 and m.id = s.id
          returning m.id, m.conversation_id, m.status, m.error_code, m.error_text`,
         [tenant.tenantId, ids, externalIds],

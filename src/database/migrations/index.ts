@@ -70,6 +70,7 @@ import { SearchByDayFallback1768700000003 } from './region/1768700000003-search-
 import { SearchPhrasePairs1769100000000 } from './region/1769100000000-search-phrase-pairs';
 import { SearchDaysStaticWindows1769100000001 } from './region/1769100000001-search-days-static-windows';
 import { ConversationTimesOnWrite1769200000000 } from './region/1769200000000-conversation-times-on-write';
+import { SentPlatformIds1769300000000 } from './region/1769300000000-sent-platform-ids';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -133,6 +134,7 @@ export const REGION_MIGRATIONS = [
   SearchPhrasePairs1769100000000,
   SearchDaysStaticWindows1769100000001,
   ConversationTimesOnWrite1769200000000,
+  SentPlatformIds1769300000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
