@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
 import { DomainEvents } from '../src/common/domain-events.service';
 import { EventFeed } from '../src/common/event-feed.service';
+import { EventLogStore } from '../src/common/event-log.store';
 import { EventLogTrimJob } from '../src/events/event-log-trim.job';
 import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant, ownerClient } from './support/test-app';
@@ -108,6 +109,26 @@ describe('event log', () => {
     await committedElsewhere('never announced', { announced: false });
     t.app.get(EventFeed).sweep();
     expect((await s.next((f) => f.event === 'notification.created')).data.data.message).toBe('never announced');
+  });
+
+  it('trims from the oldest event, a batch at a time, up to the first one inside the retention', async () => {
+    const b = await t.signup();
+    const hoursAgo = [30, 29, 28, 1, 27, 0];
+    for (const [i, h] of hoursAgo.entries())
+      await db.query(
+        `insert into event_log (tenant_id, seq, type, data, created_at) values ($1, $2, 'conversation.updated', '{}', now() - make_interval(hours => $3))`,
+        [b.tenantId, i + 1, h],
+      );
+    const store = t.app.get(EventLogStore);
+    const before = new Date(Date.now() - 24 * 3_600_000);
+    const left = async () => (await db.query(`select seq::int from event_log where tenant_id = $1 order by seq`, [b.tenantId])).rows.map((r) => r.seq);
+
+    expect(await store.trim({ tenantId: b.tenantId, region: b.region }, before, 2)).toBe(2);
+    expect(await left()).toEqual([3, 4, 5, 6]);
+    // The event of 27 hours ago waits behind the younger one before it: the log stays one range of numbers.
+    expect(await store.trim({ tenantId: b.tenantId, region: b.region }, before, 2)).toBe(1);
+    expect(await left()).toEqual([4, 5, 6]);
+    expect(await store.trim({ tenantId: b.tenantId, region: b.region }, before, 2)).toBe(0);
   });
 
   it('trims events past the retention; a stream resuming from before them is told to reset, and goes on', async () => {

@@ -109,11 +109,18 @@ export class EventLogStore {
     });
   }
 
-  /** Deletes up to `limit` of the tenant's events older than `before`; answers how many. */
+  /**
+   * Deletes the tenant's oldest events that are older than `before`, up to `limit` of them and up
+   * to the first one that is not; answers how many. Reads at most `limit` rows, by the primary key
+   * (no index on created_at to write with every event: migration EventLogTrimBySeq).
+   */
   async trim(tenant: TenantRef, before: Date, limit: number): Promise<number> {
     const deleted = await this.dbs.statementForTenant(
       tenant,
-      `delete from event_log where tenant_id = $1 and seq in (select seq from event_log where tenant_id = $1 and created_at < $2 order by seq limit $3) returning 1`,
+      `with oldest as (select seq, created_at from event_log where tenant_id = $1 order by seq limit $3)
+       delete from event_log where tenant_id = $1
+         and seq in (select seq from oldest where seq < coalesce((select min(seq) from oldest where created_at >= $2), 9223372036854775807))
+       returning 1`,
       [tenant.tenantId, before, limit],
     );
     return deleted.length;

@@ -71,6 +71,7 @@ import { SearchPhrasePairs1769100000000 } from './region/1769100000000-search-ph
 import { SearchDaysStaticWindows1769100000001 } from './region/1769100000001-search-days-static-windows';
 import { ConversationTimesOnWrite1769200000000 } from './region/1769200000000-conversation-times-on-write';
 import { SentPlatformIds1769300000000 } from './region/1769300000000-sent-platform-ids';
+import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log-trim-by-seq';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -135,6 +136,7 @@ export const REGION_MIGRATIONS = [
   SearchDaysStaticWindows1769100000001,
   ConversationTimesOnWrite1769200000000,
   SentPlatformIds1769300000000,
+  EventLogTrimBySeq1769300000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
