@@ -38,9 +38,10 @@ export class WebchatHttpEdge implements OnModuleInit {
 
   onModuleInit(): void {
     // Fastify resolves a route's hooks when the server gets ready, so this covers every route.
-    this.adapterHost.httpAdapter.getInstance<FastifyInstance>().addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith(PREFIX)) return;
-      return this.screen(req, reply);
+    // A callback, not an async hook: every other request goes on in the same tick, not a microtask later.
+    this.adapterHost.httpAdapter.getInstance<FastifyInstance>().addHook('onRequest', (req, reply, done) => {
+      if (!req.url.startsWith(PREFIX)) return done();
+      this.screen(req, reply).then(() => done(), done);
     });
   }
 
