@@ -9,8 +9,7 @@ import { SmsModule } from './channels/sms/sms.module';
 import { TelegramModule } from './channels/telegram/telegram.module';
 import { WebchatModule } from './channels/webchat/webchat.module';
 import { WhatsAppModule } from './channels/whatsapp/whatsapp.module';
-import { ResponseWhitelistInterceptor } from './common/api-contract';
-import { RequestContextInterceptor } from './common/request-context';
+import { RouteInterceptor } from './common/route-interceptor';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
@@ -87,8 +86,7 @@ export class AppModule {
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: ResponseWhitelistInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: RouteInterceptor },
       ],
       exports: [AppConfig],
     };

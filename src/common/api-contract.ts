@@ -1,5 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, StreamableFile } from '@nestjs/common';
-import { map, type Observable } from 'rxjs';
+import { StreamableFile } from '@nestjs/common';
 import { type ErrorCode, statusesOf } from '../../libs/domain/src';
 
 // @nestjs/swagger's metadata keys (its DECORATORS constant is not exported from the package root).
@@ -112,9 +111,9 @@ export function whitelist(value: unknown, model: new () => unknown, isArray = fa
   return out;
 }
 
-type Body = { model: new () => unknown; isArray: boolean };
+type Answer = (value: unknown) => unknown;
 /** By controller, then handler: a handler inherited by two controllers may answer under each one's documentation. */
-const bodies = new WeakMap<object, WeakMap<object, Body | null>>();
+const answers = new WeakMap<object, WeakMap<object, Answer | null>>();
 
 /** The documented success body of a handler: its 2xx response with a model type. */
 export function documentedBody(handler: object, controller: object): { model: new () => unknown; isArray: boolean } | undefined {
@@ -129,26 +128,19 @@ export function documentedBody(handler: object, controller: object): { model: ne
   return undefined;
 }
 
-/** documentedBody of a handler, looked up once: a handler's documentation is fixed once its class is loaded. */
-function bodyOf(handler: object, controller: object): Body | undefined {
-  let ofController = bodies.get(controller);
-  if (!ofController) bodies.set(controller, (ofController = new WeakMap()));
-  let body = ofController.get(handler);
-  if (body === undefined) {
-    body = documentedBody(handler, controller) ?? null;
-    ofController.set(handler, body);
+/**
+ * What a handler's answers go through on their way out: a copy that keeps what its documented
+ * response model names (see whitelist), files and bytes as they are; undefined for a handler that
+ * documents no model. Looked up once: a handler's documentation is fixed once its class is loaded.
+ */
+export function answerOf(handler: object, controller: object): Answer | undefined {
+  let ofController = answers.get(controller);
+  if (!ofController) answers.set(controller, (ofController = new WeakMap()));
+  let answer = ofController.get(handler);
+  if (answer === undefined) {
+    const body = documentedBody(handler, controller);
+    answer = body ? (value) => (value instanceof StreamableFile || Buffer.isBuffer(value) ? value : whitelist(value, body.model, body.isArray)) : null;
+    ofController.set(handler, answer);
   }
-  return body ?? undefined;
-}
-
-/** Serialises every answer through its documented response model (see whitelist). */
-@Injectable()
-export class ResponseWhitelistInterceptor implements NestInterceptor {
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const body = bodyOf(ctx.getHandler(), ctx.getClass());
-    if (!body) return next.handle();
-    return next
-      .handle()
-      .pipe(map((value: unknown) => (value instanceof StreamableFile || Buffer.isBuffer(value) ? value : whitelist(value, body.model, body.isArray))));
-  }
+  return answer ?? undefined;
 }

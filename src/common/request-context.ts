@@ -1,8 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
 
 /** What every log line written while serving a request says about it: ids only, never content. */
 export interface RequestContext {
@@ -28,17 +26,3 @@ export const tenantOf = (req: { user?: unknown }): string | undefined => {
   const tenantId = (req.user as { tenantId?: unknown } | undefined)?.tenantId;
   return typeof tenantId === 'string' ? tenantId : undefined;
 };
-
-/**
- * Runs each handler inside its request's context (after the guards, so the tenant is known), so
- * that whatever it logs carries the request id and the tenant id.
- */
-@Injectable()
-export class RequestContextInterceptor implements NestInterceptor {
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = ctx.switchToHttp().getRequest<{ id?: string; user?: unknown }>();
-    if (!req?.id) return next.handle();
-    const context: RequestContext = { requestId: req.id, tenantId: tenantOf(req) };
-    return new Observable((subscriber) => storage.run(context, () => next.handle().subscribe(subscriber)));
-  }
-}
