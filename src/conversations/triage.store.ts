@@ -243,8 +243,21 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new Error(`page limit ${page.limit}`);
   const pageSql = `select c.* from conversations c where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${page.limit + 1}`;
 
-  return { text: asJson(pageSql, at, `${at} ${dir}, c.id ${dir}`), values: params };
+  let text = listTexts.get(pageSql);
+  if (text === undefined) {
+    if (listTexts.size >= MAX_LIST_TEXTS) listTexts.clear();
+    listTexts.set(pageSql, (text = asJson(pageSql, at, `${at} ${dir}, c.id ${dir}`)));
+  }
+  return { text, values: params };
 }
+
+/**
+ * The list's statements by their page subquery, which fixes the rest of the text: the few
+ * kilobytes of a statement are built once, and, being the same string every time, hashed once
+ * to find its prepared name, instead of for every request. Bounded, as the filter shapes are.
+ */
+const listTexts = new Map<string, string>();
+const MAX_LIST_TEXTS = 500;
 
 /**
  * The agents' view of the inbox: filtered, sorted lists with what each row shows, the counts
