@@ -11,7 +11,8 @@
  * refuses before any query (everything but the database), and the statement the app issues
  * (triageListSql) sent straight through `pg` as the app role, once alone (one round trip) and once
  * wrapped as the app wraps it (begin, set_config, the statement, commit). Each row also gives the
- * app's CPU time per request (user + system, from /proc) and PostgreSQL's.
+ * app's CPU time per request (user + system, from /proc) and PostgreSQL's, and each HTTP row the
+ * statements the app sent per request (counted by the app over a few more requests, query-stats.preload.js).
  *
  * Knobs (environment): BENCH_REQUESTS (2000 per row), BENCH_CONCURRENCY (10), BENCH_CONVERSATIONS
  * (10000), BENCH_PLAN (1: print the first page's plan), BENCH_CPU_PROFILE (a path: writes a CPU profile of the app during the first-page row,
@@ -19,15 +20,17 @@
  * is bounded in count and time. Figures go to bench/results/conversations-list.json.
  */
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { decodeCursor, encodeCursor } from '../src/common/cursor';
 import { type TriageFilter, triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchEnvironment, describeServer } from './bench-environment';
+import { BenchEnvironment, describeServer, sleep } from './bench-environment';
 import { writeResults } from './bench-results';
 import { stopProfile } from './cpu-profile';
+import { statementCalls, statementWindow } from './query-stats';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
@@ -46,6 +49,9 @@ const WARMUP = Math.min(200, REQUESTS);
 const SCENARIO_BOUND_MS = 60_000;
 const RUN_BOUND_MS = 600_000;
 const TARGET_P95_MS = 15;
+/** Each HTTP row's statements are counted by the app (query-stats.preload.js) over this many more requests, apart from the measured ones: counting costs CPU of its own. */
+const COUNTED = 500;
+const QUERY_STATS = join(tmpdir(), `mm-list-query-stats-${process.pid}.json`);
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
 const { agent, expectStatus } = loopbackClient(CONCURRENCY);
@@ -134,6 +140,8 @@ async function deepCursors(owner: PoolClient, tenantId: string): Promise<string[
 interface Row extends Stats {
   /** CPU milliseconds per request: the app's, PostgreSQL's (this database's backends) and this load generator's. */
   cpu: RequestCpu;
+  /** Statements the app sent per request (HTTP rows; a statement batched with its set_config in one round trip counts once). */
+  statements?: number;
 }
 
 function measurer(appPid: number, owner: Pool) {
@@ -172,6 +180,7 @@ function line(label: string, s: Row, ratios: string[] = []): string {
     ...[50, 95, 99].map((q) => fmt(p(s, q)).padStart(7)),
     fmt(s.cpu.app).padStart(7),
     fmt(s.cpu.postgres).padStart(7),
+    (s.statements === undefined ? '' : fmt(s.statements)).padStart(6),
     ...ratios.map((r) => r.padStart(9)),
   ].join(' ');
 }
@@ -179,12 +188,13 @@ function line(label: string, s: Row, ratios: string[] = []): string {
 function printTable(floors: Array<[string, Row]>, pairs: Pair[]): void {
   const ratio = (a: Stats, b: Stats, q: number) => `${fmt(p(a, q) / p(b, q))}×`;
   const noDb = floors[1][1];
-  const header = ['', 'n', 'req/s', 'p50', 'p95', 'p99', 'app ms', 'pg ms', 'p95÷SQL', 'p95÷SQLtx', 'p95÷noDB'];
-  const widths = [48, 6, 7, 7, 7, 7, 7, 7, 9, 9, 9];
+  const header = ['', 'n', 'req/s', 'p50', 'p95', 'p99', 'app ms', 'pg ms', 'stmts', 'p95÷SQL', 'p95÷SQLtx', 'p95÷noDB'];
+  const widths = [48, 6, 7, 7, 7, 7, 7, 7, 6, 9, 9, 9];
   const lines = [
     'Latencies in ms. app ms, pg ms: CPU milliseconds per request of the app process and of the PostgreSQL backends',
     "of this database. SQL: the app's statement alone, prepared, generic plan (app.tenant_id set per connection); SQL in tx: unprepared",
     'and wrapped as the app ran it before statementForTenant (begin, set_config, statement, commit: four round trips).',
+    `stmts: statements the app sent per request, counted over ${COUNTED} more requests (one batched with its set_config counts once).`,
     header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(' '),
     'Floors',
     ...floors.map(([label, s]) => line(`  ${label}`, s)),
@@ -205,6 +215,7 @@ const summary = (s: Row) => ({
   p95Ms: p(s, 95),
   p99Ms: p(s, 99),
   cpuMsPerRequest: s.cpu,
+  ...(s.statements === undefined ? {} : { statementsPerRequest: s.statements }),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +230,13 @@ async function main(): Promise<number> {
   });
   return bench.run(async () => {
     const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
-    const { dbs, app, owner } = await bench.start({ max: 3 }, { ...profile, env: { ...profile.env, WORKERS: 'off' } });
+    const { dbs, app, owner } = await bench.start(
+      { max: 3 },
+      {
+        nodeArgs: [...(profile.nodeArgs ?? []), '-r', join(__dirname, 'query-stats.preload.js')],
+        env: { ...profile.env, WORKERS: 'off', BENCH_QUERY_STATS: QUERY_STATS },
+      },
+    );
     const port = app.port;
 
     const signup = await fetch(`${app.url}/api/auth/signup`, {
@@ -260,15 +277,26 @@ async function main(): Promise<number> {
     const measureRow = measurer(app.pid!, owner);
     let profiled = false;
     // HTTP rows: the one CPU_PROFILE_ROW names is profiled (its warm-up too: the profile is of the app, not of the figures).
+    const counted = async (row: Row, op: (i: number) => Promise<void>): Promise<Row> => {
+      await statementWindow(app.pid, QUERY_STATS, false);
+      await sleep(200); // the signal is handled when the app's loop gets to it: no request before
+      const { n } = await measureLoad(`${row.name} (statements counted)`, op, COUNTED, { ...LOAD, warmup: 0 });
+      const stats = await statementWindow(app.pid, QUERY_STATS, true);
+      return { ...row, statements: stats ? statementCalls(stats) / n : NaN };
+    };
     const measureHttp = async (name: string, op: (i: number) => Promise<void>): Promise<Row> => {
-      if (!CPU_PROFILE || profiled || !name.includes(CPU_PROFILE_ROW)) return measureRow(name, op);
-      profiled = true;
-      process.kill(app.pid!, 'SIGWINCH');
-      try {
-        return await measureRow(name, op);
-      } finally {
-        await stopProfile(app.pid!, CPU_PROFILE);
+      const profiling = CPU_PROFILE !== undefined && !profiled && name.includes(CPU_PROFILE_ROW);
+      if (profiling) {
+        profiled = true;
+        process.kill(app.pid!, 'SIGWINCH');
       }
+      let row: Row;
+      try {
+        row = await measureRow(name, op);
+      } finally {
+        if (profiling) await stopProfile(app.pid!, CPU_PROFILE);
+      }
+      return counted(row, op);
     };
     const measure = measureRow;
     const floors: Array<[string, Row]> = [];
