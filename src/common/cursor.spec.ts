@@ -1,5 +1,5 @@
 import { DomainError } from '../../libs/domain/src';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, toPageJson } from './cursor';
 
 describe('page cursors', () => {
   const at = new Date('2026-11-29T10:11:12.345Z');
@@ -23,5 +23,16 @@ describe('page cursors', () => {
   ])('rejects %s with INVALID_CURSOR', (_, raw) => {
     expect(() => decodeCursor(raw)).toThrow(DomainError);
     expect(() => decodeCursor(raw)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR', kind: 'invalid' }));
+  });
+
+  it('writes a page of JSON texts as the JSON of the page', () => {
+    const items = ['{"id":"a"}', '{"id":"b","n":[1,2]}', '{"id":"c"}'];
+    for (const n of [0, 1, 2, 3]) {
+      for (const next of [undefined, { at, id }]) {
+        const page = { items: items.slice(0, n), next };
+        expect(JSON.parse(toPageJson(page))).toEqual({ items: page.items.map((t) => JSON.parse(t)), nextCursor: next ? encodeCursor(next) : null });
+      }
+    }
+    expect(toPageJson({ items: [] })).toBe('{"items":[],"nextCursor":null}');
   });
 });

@@ -32,7 +32,16 @@ export function toPageResponse<T, R>(page: Page<T>, map: (item: T) => R): { item
   return { items: page.items.map(map), nextCursor: page.next ? encodeCursor(page.next) : null };
 }
 
-/** toPageResponse's JSON for items that are JSON texts already (see TriageStore.list). */
+/**
+ * toPageResponse's JSON for items that are JSON texts already (see TriageStore.list), written by
+ * one join: a template around the joined items copied the whole page once more (to flatten it
+ * before it is measured and written), 17 KB a 25-row inbox page.
+ */
 export function toPageJson(page: Page<string>): string {
-  return `{"items":[${page.items.join(',')}],"nextCursor":${page.next ? JSON.stringify(encodeCursor(page.next)) : 'null'}}`;
+  const tail = `],"nextCursor":${page.next ? JSON.stringify(encodeCursor(page.next)) : 'null'}}`;
+  if (page.items.length === 0) return `{"items":[${tail}`;
+  const parts = page.items.slice();
+  parts[0] = `{"items":[${parts[0]}`;
+  parts[parts.length - 1] += tail;
+  return parts.join(',');
 }
