@@ -214,7 +214,10 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
                where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id and lower(l.name) = lower(${p(label.name)}))`,
     );
   }
-  if (filter.attributes) where.push(`c.custom_attributes @> ${p(JSON.stringify(filter.attributes))}::jsonb`);
+  // The second condition follows from the first for a non-empty filter; it lets the planner use the
+  // attributes index, which leaves out conversations without any (migration ConversationAttributesIndexPartial).
+  if (filter.attributes && Object.keys(filter.attributes).length > 0)
+    where.push(`c.custom_attributes @> ${p(JSON.stringify(filter.attributes))}::jsonb and c.custom_attributes <> '{}'::jsonb`);
   if (filter.unread === true) where.push(UNREAD);
   if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
   if (filter.priorities?.length) {

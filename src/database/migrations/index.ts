@@ -72,6 +72,7 @@ import { SearchDaysStaticWindows1769100000001 } from './region/1769100000001-sea
 import { ConversationTimesOnWrite1769200000000 } from './region/1769200000000-conversation-times-on-write';
 import { SentPlatformIds1769300000000 } from './region/1769300000000-sent-platform-ids';
 import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log-trim-by-seq';
+import { ConversationAttributesIndexPartial1769300000002 } from './region/1769300000002-conversation-attributes-index-partial';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -137,6 +138,7 @@ export const REGION_MIGRATIONS = [
   ConversationTimesOnWrite1769200000000,
   SentPlatformIds1769300000000,
   EventLogTrimBySeq1769300000001,
+  ConversationAttributesIndexPartial1769300000002,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
