@@ -139,10 +139,15 @@ run('dashboard in a browser: teams, business hours, CSAT and reports', () => {
   it('shows the reports per agent with CSAT, downloads the CSV, and speaks Russian', async () => {
     // A conversation the agent answers and resolves, rated 4 by the customer.
     const id = (await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:browser' })).conversation.id;
-    await call(agent, 'POST', `/api/conversations/${id}/messages`, { text: 'Done!' });
-    await call(owner, 'PATCH', `/api/conversations/${id}`, { status: 'resolved', assigneeId: agent.userId });
+    expect((await call(agent, 'POST', `/api/conversations/${id}/messages`, { text: 'Done!' })).status).toBe(202);
+    expect((await call(owner, 'PATCH', `/api/conversations/${id}`, { status: 'resolved', assigneeId: agent.userId })).status).toBe(200);
     await t.app.get(CsatService).settled();
     await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:browser', text: '4' });
+    // The numbers the page will show, from the API first: a failure here is the data's, not the page's.
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await call(owner, 'GET', `/api/reports/conversations?groupBy=agent&from=${today}&to=${today}&timeZone=UTC`);
+    expect(report.status).toBe(200);
+    expect(report.body.items.find((r: { key: string | null }) => r.key === agent.userId)).toMatchObject({ csatAsked: 1, csatAnswered: 1, csatRatings: [0, 0, 0, 1, 0] });
 
     await page.getByRole('link', { name: 'Reports' }).first().click();
     await page.waitForURL(/\/reports$/);
