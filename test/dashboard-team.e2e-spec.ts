@@ -147,7 +147,11 @@ run('dashboard in a browser: teams, business hours, CSAT and reports', () => {
     const today = new Date().toISOString().slice(0, 10);
     const report = await call(owner, 'GET', `/api/reports/conversations?groupBy=agent&from=${today}&to=${today}&timeZone=UTC`);
     expect(report.status).toBe(200);
-    expect(report.body.items.find((r: { key: string | null }) => r.key === agent.userId)).toMatchObject({ csatAsked: 1, csatAnswered: 1, csatRatings: [0, 0, 0, 1, 0] });
+    expect(report.body.items.find((r: { key: string | null }) => r.key === agent.userId)).toMatchObject({
+      csatAsked: 1,
+      csatAnswered: 1,
+      csatRatings: [0, 0, 0, 1, 0],
+    });
 
     await page.getByRole('link', { name: 'Reports' }).first().click();
     await page.waitForURL(/\/reports$/);
