@@ -89,3 +89,22 @@ export async function probeMemory(pid: number, file: string): Promise<CollectedM
   }
   return null;
 }
+
+/** The peak resident set of a process in MiB as the kernel kept it (VmHWM): no sampling interval can miss it. NaN once gone. */
+export function peakRssMiB(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The line every bench prints about the app's memory: its peak RSS so far. An app started in the
+ * bench's own process shares it with the load generator and the seeding, which the line says.
+ */
+export function appPeakRssLine(pid: number, inBenchProcess: boolean): string {
+  const peak = peakRssMiB(pid);
+  const what = inBenchProcess ? 'the bench process (app, load generator and seeding together)' : 'the app process';
+  return `app peak RSS: ${Number.isFinite(peak) ? `${peak.toFixed(1)} MiB` : 'unknown (no /proc)'}, ${what}\n`;
+}

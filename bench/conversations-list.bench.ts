@@ -28,6 +28,7 @@ import { decodeCursor, encodeCursor } from '../src/common/cursor';
 import { type TriageFilter, triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
 import { BenchEnvironment, describeServer, sleep } from './bench-environment';
+import { appPeakRssLine, peakRssMiB } from './app-memory';
 import { writeResults } from './bench-results';
 import { stopProfile } from './cpu-profile';
 import { statementCalls, statementWindow } from './query-stats';
@@ -349,12 +350,14 @@ async function main(): Promise<number> {
     printTable(floors, pairs);
     const worst = Math.max(...pairs.map(({ http }) => p(http, 95)));
     process.stdout.write(`\nworst list p95 ${fmt(worst)} ms: target < ${TARGET_P95_MS} ms ${worst < TARGET_P95_MS ? 'met' : 'MISSED'}\n`);
+    process.stdout.write(appPeakRssLine(app.pid!, false));
     const path = writeResults('conversations-list', {
       postgres: version,
       knobs: { requests: REQUESTS, concurrency: CONCURRENCY, conversations: CONVERSATIONS, pageSize: PAGE_SIZE },
       figures: {
         targetP95Ms: TARGET_P95_MS,
         worstListP95Ms: worst,
+        appPeakRssMiB: peakRssMiB(app.pid!),
         floors: Object.fromEntries(floors.map(([label, s]) => [label, summary(s)])),
         list: pairs.map(({ http, sql, sqlTx, plan }) => ({
           explain: plan,

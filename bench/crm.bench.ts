@@ -29,6 +29,7 @@ import { FakeBitrix24 } from '../test/fakes/fake-bitrix24.server';
 import { FakeYclients } from '../test/fakes/fake-yclients.server';
 import { TestDatabases, createTestDatabases } from '../test/support/test-databases';
 import { envNumber, note, withTimeout } from './bench-environment';
+import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const CLIENTS = envNumber('BENCH_CRM_CLIENTS', 10_000, 1_000, 100_000);
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
           `ratio ${(r.seconds / r.expected).toFixed(3)}; 429s from the fake: ${r.rateLimited}; clients stored: ${r.stored.toLocaleString('en-US')}\n`,
       );
     }
+    process.stdout.write(appPeakRssLine(process.pid, true));
   } finally {
     for (const f of fakes) await f.stop().catch(() => undefined);
     await app?.close().catch((err: Error) => note(`app close: ${err.message}`));

@@ -10,12 +10,14 @@
  *   4 connections, with synchronous_commit off so the ratio shows the CPU added rather than fsync;
  * - batch: 50 messages over 25 conversations per statement (the ingest batch path), 2 connections;
  * - delete: 20,000 messages in one statement (a retention purge's batch is 5,000).
+ * No app runs here (the statements go straight to PostgreSQL), so it has no app memory to report.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { migrateRegionDatabase } from '../src/database/migrate';
 import { createTestDatabases } from '../test/support/test-databases';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { envInt, note } from './load-loop';
 
 const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 2_000, 100, 100_000);
@@ -50,6 +52,7 @@ async function seed(db: Client): Promise<{ tenantId: string; channelId: string; 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
+  recordPrintedFigures('message-counts', benchKnobs());
   const dbs = await createTestDatabases();
   const clients: Client[] = [];
   try {

@@ -33,6 +33,7 @@ import { parentPid } from './ingest-cpu';
 import { percentile, rawPost, runLoad } from './ingest-load';
 import { CpuSnapshot, snapshot, usage } from './purge-cpu';
 import type { PurgeWorkerIn, PurgeWorkerOut } from './purge-worker';
+import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 
 const RATE = envNumber('BENCH_PURGE_RATE', 150, 10, 2_000);
@@ -421,7 +422,7 @@ async function main(): Promise<number> {
   return bench.run(async () => {
     const { app, owner } = await bench.start({ max: 3, idleTimeoutMillis: 0 });
     const env = bench.env;
-    const appPid = (app as unknown as { child?: { pid?: number } }).child?.pid;
+    const appPid = app.pid;
     const a = await signupWithMessenger(app.url, bench.graph, 'Purge Bench A');
     const b = await signupWithMessenger(app.url, bench.graph, 'Purge Bench B');
     const pgVersion = (await owner.query('show server_version')).rows[0].server_version as string;
@@ -439,10 +440,9 @@ async function main(): Promise<number> {
     ).rows[0] as { total: string; heap: string };
     note(`seeded in ${s1(seedMs)}; messages: ${sizes.heap} heap, ${sizes.total} with indexes`);
 
-    await api(app.url, 'PUT', '/api/settings/retention', { defaultDays: RETENTION_DAYS, channels: {} }, b.token, [200]);
-
-    // The app purges 5 s after boot (nothing to do then, B had no retention yet); it must be done,
-    // or our run would skip the region it has locked.
+    // The app purges 5 s after boot; it must be done before B gets its retention (a small seed is
+    // ready sooner: the app's own purge then deleted B's messages and the bench's found none), and
+    // before our run, which would skip the region it has locked.
     {
       const until = performance.now() + 20_000;
       let finished = false;
@@ -454,6 +454,8 @@ async function main(): Promise<number> {
       }
       if (!finished) note("the app's boot-time purge has not finished: the bench's purge may skip the region");
     }
+
+    await api(app.url, 'PUT', '/api/settings/retention', { defaultDays: RETENTION_DAYS, channels: {} }, b.token, [200]);
 
     note('starting the purge worker thread (the app role, the app configuration)');
     purger = new PurgeWorker(env);
@@ -575,6 +577,7 @@ async function main(): Promise<number> {
       `The purge phase's load ran ${s1(overrunMs)} past the purge's end (its last window), which dilutes the during-purge figures by that share.`,
       "ACK latency: from each request's due time (open loop) to its full response. Purge rows/s: rows RetentionPurgeJob.run() returned / its wall time",
       '(on a worker thread of the bench; the same pools, role and batches as the app). Baseline and purge phase run in the same app, same data.',
+      appPeakRssLine(appPid!, false).trimEnd(),
       `Run took ${((performance.now() - runStart) / 1000).toFixed(0)} s.`,
       '',
     ];

@@ -18,7 +18,9 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { reportSql } from '../src/reports/reports.store';
+import { appPeakRssLine } from './app-memory';
 import { BenchApp, startBenchApp } from './bench-app';
+import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 200, 20, 100_000);
@@ -134,6 +136,7 @@ function row(label: string, s: Stats): string {
 }
 
 async function main(): Promise<void> {
+  recordPrintedFigures('reports', benchKnobs());
   const t0 = performance.now();
   let bench: BenchApp | undefined;
   let owner: Client | undefined;
@@ -169,7 +172,8 @@ async function main(): Promise<void> {
         `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: p95 < 200 ms\n\n` +
         `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}\n` +
         rows.map((r) => row(r.label, r.s)).join('\n') +
-        '\n',
+        '\n' +
+        appPeakRssLine(process.pid, true),
     );
   } finally {
     agent.destroy();

@@ -47,6 +47,8 @@ const ENTRIES: Entry[] = [
   { name: 'crm', script: 'crm.bench.ts', env: { BENCH_CRM_CLIENTS: '1000', BENCH_CRM_RATE_SCALE: '10' }, boundS: 50 },
   { name: 'media', script: 'media.bench.ts', env: { BENCH_UPLOADS: '40', BENCH_CONCURRENCY: '40' }, boundS: 60 },
   { name: 'purge', script: 'purge.bench.ts', env: { BENCH_PURGE_MESSAGES: '10000', BENCH_PURGE_BASELINE_SECONDS: '3' }, boundS: 50 },
+  { name: 'reports', script: 'reports.bench.ts', env: { BENCH_REQUESTS: '40', BENCH_CONVERSATIONS: '1000', BENCH_MESSAGES: '20000' }, boundS: 60 },
+  { name: 'message-counts', script: 'message-counts.bench.ts', env: { BENCH_CONVERSATIONS: '200', BENCH_ROUNDS: '1' }, boundS: 40 },
 ];
 
 function run(entry: Entry, boundS: number): Promise<{ code: number | null; seconds: number; stopped: boolean }> {

@@ -26,6 +26,7 @@ import { decodeCursor } from '../src/common/cursor';
 import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
 import { BenchEnvironment } from './bench-environment';
+import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
@@ -250,6 +251,7 @@ async function main(): Promise<number> {
         rows.map((r) => row(r.label, r.s, r.against ? `${fmt(percentile(r.s.lat, 95) / percentile(r.against.lat, 95))}×` : undefined)).join('\n') +
         '\n',
     );
+    process.stdout.write(appPeakRssLine(app.pid!, false));
     process.stdout.write(`total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   });
