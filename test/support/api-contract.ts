@@ -1,6 +1,8 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { readFileSync } from 'node:fs';
+import standaloneCode from 'ajv/dist/standalone';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -44,17 +46,11 @@ function strict(node: unknown): unknown {
   return s;
 }
 
-function load(): { routes: Route[]; ajv: Ajv; doc: Schema } {
-  const doc = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8')) as {
-    paths: Record<string, Record<string, Operation>>;
-    components: { schemas?: Record<string, Schema>; responses?: Record<string, unknown> };
-  };
-  const components = {
-    schemas: Object.fromEntries(Object.entries(doc.components.schemas ?? {}).map(([k, v]) => [k, strict(v)])),
-  };
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema({ $id: 'openapi', components }, 'openapi');
+const ROOT = join(__dirname, '..', '..');
+
+function load(): { routes: Route[]; doc: Schema; text: string } {
+  const text = readFileSync(join(ROOT, 'openapi.json'), 'utf8');
+  const doc = JSON.parse(text) as { paths: Record<string, Record<string, Operation>> };
   const routes: Route[] = [];
   for (const [template, methods] of Object.entries(doc.paths)) {
     const params = (template.match(/\{[^}]+\}/g) ?? []).length;
@@ -63,18 +59,87 @@ function load(): { routes: Route[]; ajv: Ajv; doc: Schema } {
   }
   // A literal segment wins over a parameter (/api/users/me before /api/users/{id}).
   routes.sort((a, b) => a.params - b.params);
-  return { routes, ajv, doc: doc as unknown as Schema };
+  return { routes, doc: doc as unknown as Schema, text };
+}
+
+/** An Ajv holding the document's schemas (added as 'openapi'): what every validator's refs resolve in. */
+function ajvFor(doc: Schema, opts: { source?: boolean } = {}): Ajv {
+  const schemas = (doc as { components: { schemas?: Record<string, Schema> } }).components.schemas ?? {};
+  const components = { schemas: Object.fromEntries(Object.entries(schemas).map(([k, v]) => [k, strict(v)])) };
+  const ajv = new Ajv({ strict: false, allErrors: true, ...(opts.source ? { code: { source: true } } : {}) });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'openapi', components }, 'openapi');
+  return ajv;
+}
+
+/** Refs in the document point at #/components/…: resolved in the document added as 'openapi'. */
+const rebased = (schema: Schema): string => JSON.stringify(strict(schema)).replace(/"#\/components\//g, '"openapi#/components/');
+const idOf = (rebasedSchema: string) => `v${createHash('sha1').update(rebasedSchema).digest('hex')}`;
+
+type Response = Operation['responses'][string];
+const responseOf = (doc: Schema, response: Response): Response =>
+  response.$ref ? (doc as { components: { responses: Record<string, Response> } }).components.responses[response.$ref.split('/').pop()!] : response;
+
+/**
+ * Where the validators of this document are compiled ahead (test/support/global-setup.ts): Ajv
+ * writing each anew took 50-270 ms in every test file, most of it the first validators of the large
+ * schemas (a conversation, a message), which every file compiled again.
+ */
+function precompiledFile(documentText: string): string {
+  const key = createHash('sha1')
+    .update(JSON.stringify([require('ajv/package.json').version, require('ajv-formats/package.json').version]))
+    .update(readFileSync(__filename))
+    .update(documentText)
+    .digest('hex');
+  return join(ROOT, 'node_modules', '.cache', 'api-contract', `${key}.js`);
+}
+
+/**
+ * Compiles a validator for every JSON answer of the committed document into one module, once per
+ * version of the document (kept under node_modules/.cache). The few named schemas checked on their
+ * own (schemaViolation: events, webhook bodies) are compiled where they are used: all of them would
+ * make the module 2.8 MB instead of 1.6, and every test file parses it.
+ */
+export function precompileContract(): void {
+  const { doc, text } = load();
+  const file = precompiledFile(text);
+  if (existsSync(file)) return;
+  const schemas = new Map<string, Schema>();
+  const add = (schema: Schema) => {
+    const r = rebased(schema);
+    schemas.set(idOf(r), JSON.parse(r) as Schema);
+  };
+  for (const methods of Object.values((doc as { paths: Record<string, Record<string, Operation>> }).paths))
+    for (const operation of Object.values(methods))
+      for (const response of Object.values(operation.responses)) {
+        const schema = responseOf(doc, response).content?.['application/json']?.schema;
+        if (schema) add(schema);
+      }
+  const ajv = ajvFor(doc, { source: true });
+  for (const [id, schema] of schemas) ajv.addSchema({ ...schema, $id: id });
+  const code = standaloneCode(ajv, Object.fromEntries([...schemas.keys()].map((id) => [id, id])));
+  mkdirSync(join(file, '..'), { recursive: true });
+  // Written aside and renamed: a run starting at the same time never reads half a file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, file);
 }
 
 let loaded: ReturnType<typeof load> | undefined;
+let precompiled: Record<string, ValidateFunction> | undefined;
+let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(key: string, schema: Schema): ValidateFunction {
   let v = validators.get(key);
   if (!v) {
-    // Refs in the document point at #/components/…: resolve them in the document added as 'openapi'.
-    const rebased = JSON.parse(JSON.stringify(strict(schema)).replace(/"#\/components\//g, '"openapi#/components/')) as Schema;
-    v = loaded!.ajv.compile(rebased);
+    const r = rebased(schema);
+    if (!precompiled) {
+      const file = precompiledFile(loaded!.text);
+      precompiled = existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : {};
+    }
+    // Not compiled ahead (a named schema, or no global setup ran): compiled here, the same way.
+    v = precompiled[idOf(r)] ?? (ajv ??= ajvFor(loaded!.doc)).compile(JSON.parse(r) as Schema);
     validators.set(key, v);
   }
   return v;
@@ -87,10 +152,9 @@ export function contractViolation(method: string, url: string, status: number, h
   const route = loaded.routes.find((r) => r.method === method.toUpperCase() && r.pattern.test(path));
   if (!route) return null;
   const where = `${method.toUpperCase()} ${route.template} answered ${status}`;
-  let response = route.operation.responses[String(status)];
-  if (!response) return `${where}: the document lists no ${status} for this operation (it lists ${Object.keys(route.operation.responses).join(', ')})`;
-  if (response.$ref)
-    response = (loaded.doc as { components: { responses: Record<string, typeof response> } }).components.responses[response.$ref.split('/').pop()!];
+  const listed = route.operation.responses[String(status)];
+  if (!listed) return `${where}: the document lists no ${status} for this operation (it lists ${Object.keys(route.operation.responses).join(', ')})`;
+  const response = responseOf(loaded.doc, listed);
   const type = String(headers['content-type'] ?? '')
     .split(';')[0]
     .trim();

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { KeyRing } from '../../libs/crypto/src';
 import { migrateRegionDatabase } from '../../src/database/migrate';
+import { precompileContract } from './api-contract';
 import { createTestDatabases } from './test-databases';
 
 /**
  * Runs once per `jest` run: one migrated database per region, used as templates. Each test file
- * clones its own pair from them (test-app.ts), so suites never drain each other's queues.
+ * clones its own pair from them (test-app.ts), so suites never drain each other's queues. The API
+ * contract's validators are compiled here too, once per version of openapi.json (api-contract.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  precompileContract();
   const dbs = await createTestDatabases();
   (globalThis as { __MM_TEST_DBS__?: unknown }).__MM_TEST_DBS__ = dbs;
   const jwtSecret = randomBytes(32).toString('base64url');
