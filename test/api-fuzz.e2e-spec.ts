@@ -42,6 +42,8 @@ interface Case {
   query: string;
   headers: Record<string, string>;
   body?: string;
+  /** Differs from the documented request only in fields of its JSON body. */
+  inBody?: true;
 }
 
 /** mulberry32: small, seeded, good enough to pick cases. */
@@ -310,11 +312,11 @@ describe('API fuzz from the OpenAPI document', () => {
       const sampled = JSON.parse(bodyBase);
       for (const hole of holes(op.body, sampled)) {
         const name = hole.join('.');
-        cases.push({ ...start(), label: `body ${name} missing`, body: withHole(sampled, hole, undefined) });
+        cases.push({ ...start(), label: `body ${name} missing`, body: withHole(sampled, hole, undefined), inBody: true });
         // Every value for a top-level field; a seeded few, always including a lone surrogate, for nested ones.
         const some = hole.length === 1 ? [...values] : [LONE_SURROGATE, ...Array.from({ length: 8 }, () => rnd.pick(values))];
         if (/id$/i.test(String(hole[hole.length - 1]))) some.push(...otherTenantValues(otherIds));
-        for (const [label, raw] of some) cases.push({ ...start(), label: `body ${name}: ${label}`, body: withHole(sampled, hole, raw) });
+        for (const [label, raw] of some) cases.push({ ...start(), label: `body ${name}: ${label}`, body: withHole(sampled, hole, raw), inBody: true });
       }
       // A few seeded combinations of several bad fields at once.
       const all = holes(op.body, sampled).filter((h) => h.length === 1);
@@ -324,7 +326,7 @@ describe('API fuzz from the OpenAPI document', () => {
         all.forEach((h, j) => (combo[h[0]] = HOLE + j));
         let text = JSON.stringify(combo);
         picks.forEach(([, raw], j) => (text = text.replace(JSON.stringify(HOLE + j), () => raw)));
-        cases.push({ ...start(), label: `body: ${picks.map(([l]) => l).join(' + ')}`, body: text });
+        cases.push({ ...start(), label: `body: ${picks.map(([l]) => l).join(' + ')}`, body: text, inBody: true });
       }
     }
     for (const [label, body] of wholeBodies) cases.push({ ...start(), label: `body: ${label}`, body });
@@ -342,49 +344,62 @@ describe('API fuzz from the OpenAPI document', () => {
     const failures: string[] = [];
     let sent = 0;
 
+    const send = async (op: Operation, who: TestTenant | undefined, c: Case): Promise<{ status: number; body?: { code?: unknown; message?: unknown } }> => {
+      const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => c.path[name] ?? '');
+      const url = c.query ? `${path}?${c.query}` : path;
+      const headers: Record<string, string> = { ...(who ? { authorization: `Bearer ${who.token}` } : {}), ...c.headers };
+      if (c.body !== undefined) headers['content-type'] = 'application/json';
+      const res = await t.app.inject({
+        method: op.method as 'GET',
+        url,
+        headers,
+        payload: c.body,
+        remoteAddress: rnd.address(),
+        payloadAsStream: true,
+      });
+      sent++;
+      const stream = res.stream();
+      // A live stream that opened is a success; it is closed, not read.
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+        stream.destroy();
+        return { status: res.statusCode };
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const where = `${op.method} ${op.path} as ${who === owner ? 'owner' : who ? 'agent' : 'anyone'} with ${c.label}`;
+      // Reached the route (not "no such route"): the operation counts as covered.
+      if (!isNoSuchRoute(res.statusCode, text)) covered.add(`${op.method} ${op.path}`);
+      if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${text.slice(0, 200)}`);
+      if (res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/json')) {
+        const body = JSON.parse(text);
+        if (body.statusCode !== res.statusCode || typeof body.code !== 'string' || typeof body.message !== 'string')
+          failures.push(`${where}: not the API's error shape: ${text.slice(0, 200)}`);
+        return { status: res.statusCode, body };
+      }
+      return { status: res.statusCode };
+    };
+
     for (const op of documented) {
       const cases = casesOf(op, rnd);
 
       // An open operation is the same for everyone: sent once, without a token.
       for (const who of op.secured ? [owner, agent] : [undefined]) {
-        // Several at a time: quick, and requests of one operation meet in the group commit and the pools.
-        for (let i = 0; i < cases.length; i += 16) {
-          await Promise.all(
-            cases.slice(i, i + 16).map(async (c) => {
-              const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => c.path[name] ?? '');
-              const url = c.query ? `${path}?${c.query}` : path;
-              const headers: Record<string, string> = { ...(who ? { authorization: `Bearer ${who.token}` } : {}), ...c.headers };
-              if (c.body !== undefined) headers['content-type'] = 'application/json';
-              const res = await t.app.inject({
-                method: op.method as 'GET',
-                url,
-                headers,
-                payload: c.body,
-                remoteAddress: rnd.address(),
-                payloadAsStream: true,
-              });
-              sent++;
-              const stream = res.stream();
-              // A live stream that opened is a success; it is closed, not read.
-              if (String(res.headers['content-type']).startsWith('text/event-stream')) {
-                stream.destroy();
-                return;
-              }
-              const chunks: Buffer[] = [];
-              for await (const chunk of stream) chunks.push(chunk as Buffer);
-              const text = Buffer.concat(chunks).toString('utf8');
-              const where = `${op.method} ${op.path} as ${who === owner ? 'owner' : who ? 'agent' : 'anyone'} with ${c.label}`;
-              // Reached the route (not "no such route"): the operation counts as covered.
-              if (!isNoSuchRoute(res.statusCode, text)) covered.add(`${op.method} ${op.path}`);
-              if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${text.slice(0, 200)}`);
-              if (res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/json')) {
-                const body = JSON.parse(text);
-                if (body.statusCode !== res.statusCode || typeof body.code !== 'string' || typeof body.message !== 'string')
-                  failures.push(`${where}: not the API's error shape: ${text.slice(0, 200)}`);
-              }
-            }),
-          );
+        let sending = cases;
+        if (who === agent) {
+          // An operation the agent's role may not use: the roles guard refuses it before anything
+          // but the body parser has read the request, and the parser is the same for every caller
+          // (the owner's requests carry the same bodies). A body's bad fields then meet nothing the
+          // owner's did not: the agent sends every other case (paths, queries, headers, whole bodies).
+          const documentedCase = await send(op, who, cases[0]);
+          const byRole =
+            documentedCase.status === 403 &&
+            documentedCase.body?.code === 'ROLE_REQUIRED' &&
+            String(documentedCase.body.message).startsWith('This action needs one of the roles');
+          sending = cases.slice(1).filter((c) => !(byRole && c.inBody));
         }
+        // Several at a time: quick, and requests of one operation meet in the group commit and the pools.
+        for (let i = 0; i < sending.length; i += 16) await Promise.all(sending.slice(i, i + 16).map((c) => send(op, who, c)));
       }
     }
 
