@@ -102,14 +102,14 @@ export class SseConnection {
     if (!this.reply.raw.writableEnded) this.reply.raw.end();
   }
 
-  /** What this turn wrote so far, sent as one chunk once the turn ends. */
+  /** What the code running now wrote so far, sent as one chunk as soon as it ends. */
   private pending = '';
 
   /**
-   * Frames written in one turn go out as one chunk in one write: an event reaches every stream of
-   * its tenant at once and a commit often carries several, so a write per frame per stream (each
-   * one a chunk of the response, framed and queued on its own) was most of the cost of a busy
-   * tenant's streams.
+   * Frames written by one run of code (a commit's fan-out: all its events to every stream of its
+   * tenant) go out as one chunk in one write: an event reaches every stream of its tenant at once
+   * and a commit often carries several, so a write per frame per stream (each one a chunk of the
+   * response, framed and queued on its own) was most of the cost of a busy tenant's streams.
    */
   private write(frame: string): void {
     if (this.reply.raw.writableLength > MAX_BACKLOG_BYTES) return this.close();
@@ -117,7 +117,7 @@ export class SseConnection {
     this.pending += frame;
   }
 
-  /** Sends what this turn wrote. */
+  /** Sends what was written since the last flush. */
   flush(): void {
     if (this.pending === '' || this.closed) return;
     const chunk = this.pending;
@@ -126,12 +126,20 @@ export class SseConnection {
   }
 }
 
-/** Connections written to this turn, flushed together once it ends (one callback for all of them). */
+/**
+ * Connections written to by the code running now, flushed together once it ends (one callback for
+ * all of them): on the next tick, which runs once the callback in progress and every promise
+ * continuation it set off are done (a commit's fan-out, or the streams whose events waited for one
+ * visibility answer), and before the event loop goes on. The next check phase (setImmediate) also
+ * waited behind the rest of the loop's turn (every I/O callback already due, other work's queries):
+ * a commit's frames were written 4-7 ms after it at the median and 51-61 ms at p99 in bench:events.
+ * A microtask would flush each continuation of such a cascade on its own (more writes).
+ */
 const written = new Set<SseConnection>();
 function flushSoon(conn: SseConnection): void {
   if (written.size === 0) {
-    setImmediate(() => {
-      // Taken first: a stream written to again while these are sent waits for the next turn's flush.
+    process.nextTick(() => {
+      // Taken first: a stream written to again while these are sent waits for the next flush.
       const these = [...written];
       written.clear();
       for (const c of these) {

@@ -43,6 +43,32 @@ describe('SseConnection', () => {
     expect(s.writes).toHaveLength(2);
   });
 
+  it('sends what a run of code wrote as soon as it ends, before the callbacks already due in the event loop', async () => {
+    const s = fakeStream();
+    const conn = sse.start(s.req, s.reply);
+    s.writes.length = 0;
+    const seenByDueCallback: string[][] = [];
+    setImmediate(() => seenByDueCallback.push([...s.writes]));
+    conn.sendFrame('data: 1\n\n');
+    conn.sendFrame('data: 2\n\n');
+    expect(s.writes).toEqual([]);
+    await turn();
+    expect(seenByDueCallback).toEqual([['data: 1\n\ndata: 2\n\n']]);
+    expect(s.writes).toEqual(['data: 1\n\ndata: 2\n\n']);
+  });
+
+  it('sends what a cascade of promise continuations wrote as one write (the streams an answer releases)', async () => {
+    const s = fakeStream();
+    const conn = sse.start(s.req, s.reply);
+    s.writes.length = 0;
+    await Promise.resolve()
+      .then(() => conn.sendFrame('data: 1\n\n'))
+      .then(() => conn.sendFrame('data: 2\n\n'))
+      .then(() => conn.sendFrame('data: 3\n\n'));
+    await turn();
+    expect(s.writes).toEqual(['data: 1\n\ndata: 2\n\ndata: 3\n\n']);
+  });
+
   it('keeps the streams apart: each gets its own frames in its own write', async () => {
     const [a, b] = [fakeStream(), fakeStream()];
     const [ca, cb] = [sse.start(a.req, a.reply), sse.start(b.req, b.reply)];
