@@ -7,6 +7,9 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 
 export const TEST_REGIONS = ['eu', 'ru'] as const;
 
+/** Databases dropped at once at the end of a run (see dispose). */
+const DROPS_AT_ONCE = 8;
+
 export interface TestDatabases {
   /** region -> owner URL of that region's fresh database */
   urls: Record<string, string>;
@@ -65,8 +68,22 @@ export async function createTestDatabases(): Promise<TestDatabases> {
       const c = new Client({ connectionString: server });
       await c.connect();
       try {
-        const { rows } = await c.query(`select datname from pg_database where starts_with(datname, $1)`, [`${run}_`]);
-        for (const { datname } of rows) await c.query(`drop database if exists "${datname}" with (force)`);
+        const { rows } = await c.query<{ datname: string }>(`select datname from pg_database where starts_with(datname, $1)`, [`${run}_`]);
+        // Two a test file, 200+ in a run. Each DROP DATABASE waits for a checkpoint, which also writes
+        // what everyone else on the server dirtied: one after the other they took 0.7-1.6 s each on a
+        // busy machine. Drops in flight together share a checkpoint.
+        const names = rows.map((r) => r.datname);
+        await Promise.all(
+          Array.from({ length: Math.min(DROPS_AT_ONCE, names.length) }, async () => {
+            const dropper = new Client({ connectionString: server });
+            await dropper.connect();
+            try {
+              for (let name = names.shift(); name; name = names.shift()) await dropper.query(`drop database if exists "${name}" with (force)`);
+            } finally {
+              await dropper.end();
+            }
+          }),
+        );
         await c.query(`drop role if exists "${run}_app"`);
       } finally {
         await c.end();
