@@ -8,7 +8,7 @@ import type { Principal } from '../tenancy/principal';
 import { EventReplay, StampedEvent } from './event-replay.service';
 import { LiveStreams } from './live-streams.service';
 import { SseConnection, SseConnections } from './sse-connections.service';
-import { SharedVisibility, StreamVisibility } from './stream-visibility';
+import { SharedVisibility, StreamVisibility, visibleInOrder } from './stream-visibility';
 import { restrictedViewer } from '../conversations/visibility';
 
 /**
@@ -141,36 +141,10 @@ export class AgentEventsController {
     });
   }
 
-  /**
-   * Sends events in order. A restricted agent's event whose visibility is already known (most of
-   * them) goes at once when nothing waits before it; otherwise it waits, behind the one before, for
-   * the visibility check; a check that fails (database away) drops that event rather than the stream.
-   */
+  /** Sends events in order; a restricted agent's only as far as they may see them (see visibleInOrder). */
   private sender(p: Principal, send: (e: StampedEvent) => void): (e: StampedEvent) => void {
     const viewerId = restrictedViewer(p);
     if (!viewerId) return send;
-    const visibility = new StreamVisibility(this.visibility, p, viewerId);
-    let queue = Promise.resolve();
-    let waiting = 0;
-    return (e) => {
-      if (waiting === 0) {
-        const now = visibility.answerNow(e);
-        if (now !== undefined) {
-          if (now) send(e);
-          return;
-        }
-      }
-      waiting++;
-      queue = queue
-        .then(() =>
-          visibility.allows(e).then(
-            (ok) => {
-              if (ok) send(e);
-            },
-            () => undefined,
-          ),
-        )
-        .finally(() => waiting--);
-    };
+    return visibleInOrder(new StreamVisibility(this.visibility, p, viewerId), send);
   }
 }

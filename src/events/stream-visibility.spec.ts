@@ -1,7 +1,7 @@
 import type { TenantRef } from '../../libs/domain/src';
 import type { RegionDatabases } from '../database/region-databases';
 import type { StampedEvent } from './event-replay.service';
-import { REFRESH_AHEAD_MS, SharedVisibility, StreamVisibility, VISIBILITY_TTL_MS } from './stream-visibility';
+import { REFRESH_AHEAD_MS, SharedVisibility, StreamVisibility, VISIBILITY_TTL_MS, visibleInOrder } from './stream-visibility';
 
 const tenant: TenantRef = { tenantId: '00000000-0000-4000-8000-0000000000a1', region: 'eu' };
 const conversation = '00000000-0000-4000-8000-0000000000c1';
@@ -102,5 +102,50 @@ describe('StreamVisibility', () => {
     // Another stream of the same agent, which knows nothing yet, gets the answer read after the move.
     const tab = new StreamVisibility(shared, tenant, viewer, () => clock);
     expect(tab.answerNow(message())).toBe(false);
+  });
+
+  it('asks at once about every waiting event: a burst about new conversations waits for one round trip, and goes out in order', async () => {
+    const sent: StampedEvent[] = [];
+    const send = visibleInOrder(stream, (e) => sent.push(e));
+    let release = () => {};
+    db.hold = new Promise<void>((resolve) => (release = resolve));
+    const burst = ['c2', 'c3', 'c4'].map((c) => event('message.created', { conversationId: `00000000-0000-4000-8000-0000000000${c}`, messageId: c }));
+    burst.forEach(send);
+    await settle();
+    // One query per conversation is on its way, not only the first event's.
+    expect(db.queries).toBe(3);
+    expect(sent).toEqual([]);
+    release();
+    for (let i = 0; i < 5 && sent.length < 3; i++) await settle();
+    expect(sent).toEqual(burst);
+    expect(db.queries).toBe(3);
+  });
+
+  it('still decides in order: an event behind a move is judged by the answer read after the move', async () => {
+    const sent: StampedEvent[] = [];
+    const send = visibleInOrder(stream, (e) => sent.push(e));
+    expect(await stream.allows(message())).toBe(true);
+    db.visible = false;
+    const moved = event('conversation.updated', { id: conversation, teamId: '00000000-0000-4000-8000-0000000000f1' });
+    const after = message();
+    send(moved);
+    send(after);
+    for (let i = 0; i < 5; i++) await settle();
+    // The move goes once more to someone who could see it; the message behind it no longer does.
+    expect(sent).toEqual([moved]);
+  });
+
+  it('waits for a query already on its way that asks for this viewer instead of sending another', async () => {
+    let release = () => {};
+    db.hold = new Promise<void>((resolve) => (release = resolve));
+    stream.prefetch(message());
+    await settle();
+    expect(db.queries).toBe(1);
+    const answer = stream.allows(message());
+    await settle();
+    expect(db.queries).toBe(1);
+    release();
+    expect(await answer).toBe(true);
+    expect(db.queries).toBe(1);
   });
 });
