@@ -12,6 +12,8 @@
  * A message.created frame a stream is sent outside a commit's fan-out (a restricted agent's event
  * that waited for a visibility answer, or one read from the log) is noted on its own, with its time.
  *
+ * It also measures the app's event loop delay (perf_hooks, 10 ms resolution) between reports.
+ *
  * On SIGPWR the commits noted since the last report are written to $BENCH_EVENT_TIMING as JSON and
  * cleared (SIGPWR: not one of the signals the app shuts down on, and unused by the other probes;
  * its default action ends a process, so it is only sent to an app that loaded this file).
@@ -19,6 +21,7 @@
 'use strict';
 const Module = require('node:module');
 const { writeFileSync } = require('node:fs');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 
 const target = process.env.BENCH_EVENT_TIMING;
 if (target) {
@@ -28,6 +31,9 @@ if (target) {
   let writes = 0;
   /** message.created frames sent outside a commit's fan-out: [messageId, sentAt]. */
   let late = [];
+  /** How late the event loop ran its timers (every statement's answer waits that long for the loop as well). */
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const patched = { feed: false, sse: false };
   /** The commit whose fan-out is running, and the streams it left frames on (conn -> its records not yet flushed). */
   let current = null;
@@ -106,7 +112,11 @@ if (target) {
     commits = [];
     writes = 0;
     late = [];
-    writeFileSync(target, JSON.stringify({ patched: patched.feed && patched.sse, writes: written, late: sentLate, commits: these }));
+    // What it records is the time between its 10 ms timer's runs: the delay is the excess.
+    const excess = (ns) => Math.max(0, ns / 1e6 - 10);
+    const loopDelayMs = { p50: excess(loop.percentile(50)), p99: excess(loop.percentile(99)), max: excess(loop.max) };
+    loop.reset();
+    writeFileSync(target, JSON.stringify({ patched: patched.feed && patched.sse, writes: written, late: sentLate, loopDelayMs, commits: these }));
     process.stderr.write(`event timing written to ${target}\n`);
   });
 }

@@ -131,7 +131,10 @@ function eventTimingOptions(): { nodeArgs: string[]; env: Record<string, string>
 type CommitTimes = Map<string, { committed: number; fannedOut: number; written: number }>;
 
 /** Asks the app (SIGPWR) for the commits noted since the last ask; waits for the report (bounded). */
-async function commitTimes(pid: number, file: string): Promise<{ times: CommitTimes; writes: number; late: Array<[string, number]> } | null> {
+async function commitTimes(
+  pid: number,
+  file: string,
+): Promise<{ times: CommitTimes; writes: number; late: Array<[string, number]>; loopDelayMs: { p50: number; p99: number; max: number } } | null> {
   const before = existsSync(file) ? statSync(file).mtimeMs : 0;
   process.kill(pid, 'SIGPWR');
   for (let i = 0; i < 50; i++) {
@@ -142,12 +145,13 @@ async function commitTimes(pid: number, file: string): Promise<{ times: CommitTi
           patched: boolean;
           writes: number;
           late: Array<[string, number]>;
+          loopDelayMs: { p50: number; p99: number; max: number };
           commits: Array<[number, number, number, ...string[]]>;
         };
         if (!report.patched) return null;
         const times: CommitTimes = new Map();
         for (const [committed, fannedOut, written, ...ids] of report.commits) for (const id of ids) times.set(id, { committed, fannedOut, written });
-        return { times, writes: report.writes, late: report.late };
+        return { times, writes: report.writes, late: report.late, loopDelayMs: report.loopDelayMs };
       } catch {
         // written while read: try again
       }
@@ -388,6 +392,8 @@ async function main(): Promise<number> {
         appCpuMsPerMessage: (1000 * appCpuSeconds) / Math.max(1, messages.length),
         appCpuMsPer1000Deliveries: (1e6 * appCpuSeconds) / Math.max(1, fromCommit.length),
         /** The app's writes of frames to the streams' sockets (each a chunk and a system call), per 1,000 events delivered. */
+        /** The app's event loop delay over the round (perf_hooks, 10 ms resolution): each statement's answer also waits for the loop. */
+        appLoopDelayMs: timed?.loopDelayMs,
         socketWritesPer1000Deliveries: timed ? (1000 * timed.writes) / Math.max(1, fromCommit.length) : NaN,
         rssMiBPeak: memory.peak,
         /** After a full garbage collection once the round settled. */
@@ -423,7 +429,8 @@ async function main(): Promise<number> {
         `  end to end (webhook due → stream):          p50 ${ms(f.endToEndMs.p50)} ms, p99 ${ms(f.endToEndMs.p99)} ms`,
         `    of which ACK → created_at (queued, claimed, waiting for a lane): p50 ${ms(f.parts.queued.p50)} ms, p99 ${ms(f.parts.queued.p99)} ms`,
         `  app CPU: ${f.appCpuMsPerMessage.toFixed(2)} ms per message, ${f.appCpuMsPer1000Deliveries.toFixed(1)} ms per 1,000 events delivered; ` +
-          `${f.socketWritesPer1000Deliveries.toFixed(0)} socket writes per 1,000 events delivered`,
+          `${f.socketWritesPer1000Deliveries.toFixed(0)} socket writes per 1,000 events delivered; ` +
+          `event loop delay p50 ${ms(f.appLoopDelayMs?.p50 ?? NaN)} ms, p99 ${ms(f.appLoopDelayMs?.p99 ?? NaN)} ms, max ${ms(f.appLoopDelayMs?.max ?? NaN)} ms`,
       ]),
       `app RSS: ${rssBefore.toFixed(0)} MiB before the streams, ${rssStreamsOpen.toFixed(0)} MiB with them open (${((1024 * (rssStreamsOpen - rssBefore)) / STREAMS).toFixed(0)} KiB per stream), ` +
         rounds.map((f, r) => `after round ${r + 1} ${f.rssMiBAfter.toFixed(0)} MiB (peak ${f.rssMiBPeak.toFixed(0)})`).join(', ') +
