@@ -129,7 +129,7 @@ const RU = [
 const FILLER_EN = ['hello', 'please', 'help', 'where', 'is', 'my', 'the', 'when', 'will', 'arrive', 'thanks', 'today', 'tomorrow', 'again', 'still', 'waiting'];
 const FILLER_RU = ['здравствуйте', 'пожалуйста', 'помогите', 'где', 'мой', 'когда', 'придёт', 'спасибо', 'сегодня', 'завтра', 'снова', 'всё', 'ещё', 'жду'];
 
-async function seedMessages(owner: PoolClient, tenantId: string, channelId: string): Promise<void> {
+export async function seedMessages(owner: PoolClient, tenantId: string, channelId: string): Promise<void> {
   const conversations = Math.ceil(MESSAGES / PER_CONVERSATION);
   await owner.query('begin');
   await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
@@ -396,10 +396,12 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -87,6 +87,21 @@ describe('message search: the path for rare and for common words', () => {
     expect(found.ids).toEqual(await newest('delivery', 50));
   });
 
+  it('prepares no JIT code (the chooser EXPLAINs a statement whose cost counts the whole table: see SearchWithoutJit)', async () => {
+    const { rows } = await owner.query<{ proconfig: string[] }>(`select proconfig from pg_proc where oid = 'search_messages(tsquery, int)'::regprocedure`);
+    expect(rows[0].proconfig).toContain('jit=off');
+    await owner.query('begin');
+    try {
+      // Everything over the threshold, as the chooser's EXPLAIN is at 1,000,000 messages: the answer is the same.
+      await owner.query(`set local jit_above_cost = 0`);
+      await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenant.tenantId]);
+      const { rows: found } = await owner.query<{ id: string }>(`select id from search_messages(websearch_to_tsquery('russian', 'delivery'), 50)`);
+      expect(found.map((r) => r.id).sort()).toEqual(await newest('delivery', 50));
+    } finally {
+      await owner.query('rollback');
+    }
+  });
+
   it('serves both through the search API', async () => {
     for (const [q, count] of [
       ['zebracode', 3],

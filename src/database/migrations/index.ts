@@ -73,6 +73,7 @@ import { ConversationTimesOnWrite1769200000000 } from './region/1769200000000-co
 import { SentPlatformIds1769300000000 } from './region/1769300000000-sent-platform-ids';
 import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log-trim-by-seq';
 import { ConversationAttributesIndexPartial1769300000002 } from './region/1769300000002-conversation-attributes-index-partial';
+import { SearchWithoutJit1769500000000 } from './region/1769500000000-search-without-jit';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -139,6 +140,7 @@ export const REGION_MIGRATIONS = [
   SentPlatformIds1769300000000,
   EventLogTrimBySeq1769300000001,
   ConversationAttributesIndexPartial1769300000002,
+  SearchWithoutJit1769500000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
