@@ -74,6 +74,7 @@ import { SentPlatformIds1769300000000 } from './region/1769300000000-sent-platfo
 import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log-trim-by-seq';
 import { ConversationAttributesIndexPartial1769300000002 } from './region/1769300000002-conversation-attributes-index-partial';
 import { SearchWithoutJit1769500000000 } from './region/1769500000000-search-without-jit';
+import { SearchWalkPrepared1769500000001 } from './region/1769500000001-search-walk-prepared';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -141,6 +142,7 @@ export const REGION_MIGRATIONS = [
   EventLogTrimBySeq1769300000001,
   ConversationAttributesIndexPartial1769300000002,
   SearchWithoutJit1769500000000,
+  SearchWalkPrepared1769500000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
