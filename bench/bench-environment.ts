@@ -31,6 +31,13 @@ export async function withTimeout<T>(p: Promise<T>, bound: number, what: string)
 
 export const describeServer = () => (process.env.DATABASE_URL ? `DATABASE_URL server (${new URL(process.env.DATABASE_URL).host})` : 'embedded PostgreSQL');
 
+/** How a database URL reaches its server: a Unix socket's directory, or TCP host:port. */
+export function transport(url: string): string {
+  const u = new URL(url);
+  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
+  return host.startsWith('/') ? `Unix socket in ${host}` : `TCP ${host}:${u.port || 5432}`;
+}
+
 export class BenchEnvironment {
   dbs?: TestDatabases;
   app?: AppProcess;

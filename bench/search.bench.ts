@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { appRoleUrl } from '../src/database/migrate';
 import { TEXTS_STATEMENT, textsValues } from '../src/search/search.store';
-import { BenchEnvironment, describeServer } from './bench-environment';
+import { BenchEnvironment, describeServer, transport } from './bench-environment';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
@@ -248,13 +248,6 @@ function row(label: string, s: Row, extra: string[] = []): string {
     fmt(s.cpu.client).padStart(WIDTHS[8]),
     ...extra.map((e, i) => e.padStart(WIDTHS[9 + i])),
   ].join(' ');
-}
-
-/** The database transport of a URL: a Unix socket's directory, or host:port. */
-function transport(url: string): string {
-  const u = new URL(url);
-  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
-  return host.startsWith('/') ? `Unix socket in ${host}` : `TCP ${host}:${u.port || 5432}`;
 }
 
 // ---------------------------------------------------------------------------------------------

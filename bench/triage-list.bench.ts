@@ -25,7 +25,7 @@ import { Pool, type PoolClient } from 'pg';
 import { decodeCursor } from '../src/common/cursor';
 import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchEnvironment } from './bench-environment';
+import { BenchEnvironment, transport } from './bench-environment';
 import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
@@ -245,7 +245,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `\nTriage list: ${Number(messages).toLocaleString('en-US')} messages, ${CONVERSATIONS.toLocaleString('en-US')} conversations, ${AGENTS} agents in one tenant; ` +
         `the caller has ${mine} conversations, ${unread} unread. ${REQUESTS} requests per row after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback, the app in a child process\n` +
-        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}). Target: HTTP p95 < 20 ms\n` +
+        `Node ${process.version}, ${cpus().length} CPU × ${cpus()[0]?.model.trim()}, PostgreSQL ${version} (${where}, reached over ${transport(dbs.urls.eu)}). Target: HTTP p95 < 20 ms\n` +
         `app ms, pg ms: CPU milliseconds per request of the app process and of the PostgreSQL backends of this database\n\n` +
         `${''.padEnd(46)} ${'n'.padStart(6)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'app ms'.padStart(8)} ${'pg ms'.padStart(8)} ${'p95÷SQL'.padStart(10)}\n` +
         rows.map((r) => row(r.label, r.s, r.against ? `${fmt(percentile(r.s.lat, 95) / percentile(r.against.lat, 95))}×` : undefined)).join('\n') +
