@@ -333,7 +333,8 @@ async function main(): Promise<number> {
           const c = await owner.connect();
           try {
             await c.query(`select set_config('app.tenant_id', $1, false)`, [ctx.tenantId]);
-            const [{ n }] = (await c.query(`select count(*)::int as n from messages where search_vector @@ websearch_to_tsquery('russian', $1)`, [s.sample])).rows;
+            const [{ n }] = (await c.query(`select count(*)::int as n from messages where search_vector @@ websearch_to_tsquery('russian', $1)`, [s.sample]))
+              .rows;
             s.name = `${s.name} (${n.toLocaleString('en-US')} hits)`;
           } finally {
             c.release();
@@ -374,11 +375,7 @@ async function main(): Promise<number> {
         const met = group.targetP95Ms === undefined ? '' : p95 < group.targetP95Ms ? `<${group.targetP95Ms} ok` : `>${group.targetP95Ms} MISS`;
         if (group.targetP95Ms !== undefined && p95 >= group.targetP95Ms) verdicts.push(http.name);
         lines.push(
-          row(`  ${http.name}`, http, [
-            `${fmt(percentile(http.lat, 50) / percentile(sql.lat, 50))}×`,
-            `${fmt(p95 / percentile(sql.lat, 95))}×`,
-            met,
-          ]),
+          row(`  ${http.name}`, http, [`${fmt(percentile(http.lat, 50) / percentile(sql.lat, 50))}×`, `${fmt(p95 / percentile(sql.lat, 95))}×`, met]),
           row(`    same SQL, as the app role`, sql),
         );
       }
