@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { appRoleUrl } from '../src/database/migrate';
 import { TEXTS_STATEMENT, textsValues } from '../src/search/search.store';
+import { appPeakRssLine } from './app-memory';
 import { BenchEnvironment, describeServer, transport } from './bench-environment';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
@@ -381,7 +382,9 @@ async function main(): Promise<number> {
       }
     }
     lines.push('', verdicts.length ? `target missed by: ${verdicts.join('; ')}` : 'target met by every query');
-    process.stdout.write(`${lines.join('\n')}\n\n${phases.join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(appPeakRssLine(app.pid!, false));
+    process.stdout.write(`\n${phases.join(', ')}; total ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   });
 }
