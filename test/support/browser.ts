@@ -81,9 +81,24 @@ export async function listen(t: TestApp): Promise<string> {
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  await transitionsEnded(page);
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
   const violations = await accessibilityViolations(page);
   if (violations.length) throw new Error(`${name}: axe-core found serious or critical violations:\n${violations.join('\n')}`);
+}
+
+/**
+ * Waits (at most 3 s) for the page's finite animations and transitions to end: a screen is judged as
+ * it settles, not mid-way. axe-core once measured a dialog's text while its overlay was still fading
+ * in (contrast 4.29 against a background not yet opaque). Endless ones (spinners) are not waited for.
+ */
+async function transitionsEnded(page: Page): Promise<void> {
+  await page.evaluate(`Promise.race([
+    Promise.all(document.getAnimations()
+      .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+      .map((a) => a.finished.catch(() => undefined))),
+    new Promise((resolve) => setTimeout(resolve, 3000)),
+  ])`);
 }
 
 let axeSource: string | undefined;
