@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { KeyRing } from '../libs/crypto/src';
 import { FakeGraphServer } from '../test/fakes/fake-graph.server';
@@ -141,4 +142,30 @@ export class BenchEnvironment {
         .finally(() => c.end().catch(() => undefined));
     }
   }
+}
+
+/** The app's options for a read bench: no workers, and the CPU profile preload when a path is given. */
+export function readBenchAppOptions(cpuProfile?: string): { env: NodeJS.ProcessEnv; nodeArgs: string[] } {
+  return cpuProfile
+    ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { WORKERS: 'off', BENCH_CPU_PROFILE: cpuProfile } }
+    : { nodeArgs: [], env: { WORKERS: 'off' } };
+}
+
+export interface SignedUpOwner {
+  accessToken: string;
+  tenant: { id: string; region: string };
+  user: { id: string };
+}
+
+/** A new organization's owner, signed up over HTTP; the benches' owner pools reach the eu region only. */
+export async function signUpEuOwner(appUrl: string): Promise<SignedUpOwner> {
+  const signup = await fetch(`${appUrl}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
+  });
+  if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+  const account = (await signup.json()) as SignedUpOwner;
+  if (account.tenant.region !== 'eu') throw new Error(`signed up in ${account.tenant.region}, the owner pool reaches eu`);
+  return account;
 }

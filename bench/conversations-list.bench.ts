@@ -27,7 +27,7 @@ import { Pool, type PoolClient } from 'pg';
 import { decodeCursor, encodeCursor } from '../src/common/cursor';
 import { type TriageFilter, triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchEnvironment, describeServer, sleep } from './bench-environment';
+import { BenchEnvironment, describeServer, signUpEuOwner, sleep } from './bench-environment';
 import { appPeakRssLine, peakRssMiB } from './app-memory';
 import { writeResults } from './bench-results';
 import { stopProfile } from './cpu-profile';
@@ -240,14 +240,7 @@ async function main(): Promise<number> {
     );
     const port = app.port;
 
-    const signup = await fetch(`${app.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
-    });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
-    if (tenant.region !== 'eu') throw new Error(`signed up in ${tenant.region}, the owner pool reaches eu`);
+    const { accessToken: token, tenant, user } = await signUpEuOwner(app.url);
 
     const tSeed = performance.now();
     const seeder = await owner.connect();

@@ -27,13 +27,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { appRoleUrl } from '../src/database/migrate';
 import { TEXTS_STATEMENT, textsValues } from '../src/search/search.store';
 import { appPeakRssLine } from './app-memory';
-import { BenchEnvironment, describeServer, transport } from './bench-environment';
+import { BenchEnvironment, describeServer, readBenchAppOptions, signUpEuOwner, transport } from './bench-environment';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
@@ -265,20 +264,12 @@ async function main(): Promise<number> {
     return sqlPool?.end();
   });
   return bench.run(async () => {
-    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
-    const { dbs, app, owner } = await bench.start({ max: 3 }, { ...profile, env: { ...profile.env, WORKERS: 'off' } });
+    const { dbs, app, owner } = await bench.start({ max: 3 }, readBenchAppOptions(CPU_PROFILE));
     const port = app.port;
     phase('databases + app start', t0);
 
     const tSeed = performance.now();
-    const signup = await fetch(`${app.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
-    });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const account = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
-    if (account.tenant.region !== 'eu') throw new Error(`signed up in ${account.tenant.region}, the owner pool reaches eu`);
+    const account = await signUpEuOwner(app.url);
     const channelId = randomUUID();
     note(`seeding ${MESSAGES.toLocaleString('en-US')} messages`);
     const seeder = await owner.connect();

@@ -19,13 +19,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool, type PoolClient } from 'pg';
 import { decodeCursor } from '../src/common/cursor';
 import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
-import { BenchEnvironment, transport } from './bench-environment';
+import { BenchEnvironment, readBenchAppOptions, signUpEuOwner, transport } from './bench-environment';
 import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
@@ -134,18 +133,10 @@ async function main(): Promise<number> {
     return sqlPool?.end();
   });
   return bench.run(async () => {
-    const profile = CPU_PROFILE ? { nodeArgs: ['-r', join(__dirname, 'cpu-profile.preload.js')], env: { BENCH_CPU_PROFILE: CPU_PROFILE } } : {};
-    const { dbs, app, owner } = await bench.start({ max: 3 }, { ...profile, env: { ...profile.env, WORKERS: 'off' } });
+    const { dbs, app, owner } = await bench.start({ max: 3 }, readBenchAppOptions(CPU_PROFILE));
     const port = app.port;
     const tSeed = performance.now();
-    const signup = await fetch(`${app.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ organizationName: 'Bench Org', email: `bench-${randomUUID()}@example.test`, password: 'a long enough password' }),
-    });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const { accessToken: token, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string; region: string }; user: { id: string } };
-    if (tenant.region !== 'eu') throw new Error(`signed up in ${tenant.region}, the owner pool reaches eu`);
+    const { accessToken: token, tenant, user } = await signUpEuOwner(app.url);
     const seeder = await owner.connect();
     let version: string;
     let counts: { messages: number; mine: number; unread: number };
