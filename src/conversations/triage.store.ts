@@ -350,6 +350,12 @@ export class TriageStore {
   /**
    * Sets status, assignee and/or priority (undefined: left as is) on those of `ids` the tenant
    * has, in one statement; answers each changed conversation with its assignee before.
+   *
+   * The rows are locked in id order, as every writer of several conversations locks them
+   * (migration ConversationLockOrder), and FOR NO KEY UPDATE, the lock of the update itself: FOR
+   * UPDATE would also wait for, and hold up, the key-share locks that inserting a message takes on
+   * its conversation, which an inbound batch takes in the order of its messages (a deadlock, test
+   * conversation-lock-order).
    */
   bulkUpdate(
     tenant: TenantRef,
@@ -383,7 +389,7 @@ export class TriageStore {
              priority = case when $6 then $7 else c.priority end,
              updated_at = now()
            from (select id, assignee_id, status from conversations c where tenant_id = $1 and id = any($2::uuid[]) and ${visibleSql('c', '$8')}
-                 order by id for update) old
+                 order by id for no key update) old
            where c.tenant_id = $1 and c.id = old.id
            returning c.id, c.status, c.assignee_id, c.priority, old.assignee_id as previous_assignee_id, old.status as previous_status`,
           [

@@ -54,6 +54,7 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
 
   // Each sender's latest unresolved conversation on the channel continues; otherwise a new one starts.
   const conversationOf = new Map<string, { id: string; status: ConversationStatus }>();
+  let snoozed: string[] = [];
   if (newest.size > 0) {
     const keys = [...newest.values()];
     for (const r of await rows<{ id: string; contact_id: string; channel_id: string; status: ConversationStatus }>(
@@ -66,8 +67,7 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
       const k = threadKey(r.contact_id, r.channel_id);
       if (newest.has(k) && !conversationOf.has(k)) conversationOf.set(k, { id: r.id, status: r.status });
     }
-    const byId = new Map([...conversationOf.values()].map((c) => [c.id, c]));
-    const snoozed = [...conversationOf.values()].filter((c) => c.status === 'snoozed').map((c) => c.id);
+    snoozed = [...conversationOf.values()].filter((c) => c.status === 'snoozed').map((c) => c.id);
     const started = keys.filter((k) => !conversationOf.has(threadKey(k.contactId, k.channelId))).map((k) => ({ ...k, id: randomUUID() }));
     if (started.length > 0) {
       await tx.query(
@@ -76,23 +76,6 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
         [tenantId, started.map((s) => s.id), started.map((s) => s.contactId), started.map((s) => s.channelId), started.map((s) => s.at.toISOString())],
       );
       for (const s of started) conversationOf.set(threadKey(s.contactId, s.channelId), { id: s.id, status: 'open' });
-    }
-    // A snoozed conversation wakes up. The times (last_message_at, last_inbound_at: they only move
-    // forward, platforms deliver out of order) move in the same update as the preview, by the
-    // trigger on the messages' insert (migration ConversationTimesOnWrite): one update of each
-    // conversation row per batch, not two.
-    if (snoozed.length > 0) {
-      for (const r of await rows<{ id: string; status: ConversationStatus }>(
-        tx,
-        `update conversations c set status = 'open', updated_at = now()
-         from (select x.ctid as row from unnest($2::uuid[]) as k(id)
-               cross join lateral (select ctid from conversations where tenant_id = $1 and id = k.id limit 1) x) as n
-         where c.ctid = n.row and c.status = 'snoozed'
-         returning c.id, c.status`,
-        [tenantId, snoozed],
-      )) {
-        byId.get(r.id)!.status = r.status;
-      }
     }
   }
 
@@ -122,6 +105,28 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
     // rolls the batch back and records its messages one by one.
     if (inserted.length !== fresh.length) throw new Error('recordInboundBatch: a message of the batch was stored concurrently');
     for (const r of inserted) created.set(messageKey(r.channel_id, r.external_id), r.id);
+  }
+
+  // A snoozed conversation wakes up. The times (last_message_at, last_inbound_at: they only move
+  // forward, platforms deliver out of order) move in the same update as the preview, by the
+  // trigger on the messages' insert (migration ConversationTimesOnWrite): one update of each
+  // conversation row per batch, not two. After the insert, not before: the insert locks all the
+  // batch's conversations in id order (migration ConversationLockOrder), and waking one of them
+  // first would lock it out of that order (a deadlock with a purge or a bulk change holding the
+  // others, test conversation-lock-order).
+  if (snoozed.length > 0) {
+    const byId = new Map([...conversationOf.values()].map((c) => [c.id, c]));
+    for (const r of await rows<{ id: string; status: ConversationStatus }>(
+      tx,
+      `update conversations c set status = 'open', updated_at = now()
+       from (select x.ctid as row from unnest($2::uuid[]) as k(id)
+             cross join lateral (select ctid from conversations where tenant_id = $1 and id = k.id limit 1) x) as n
+       where c.ctid = n.row and c.status = 'snoozed'
+       returning c.id, c.status`,
+      [tenantId, snoozed],
+    )) {
+      byId.get(r.id)!.status = r.status;
+    }
   }
 
   const reported = new Set<string>();

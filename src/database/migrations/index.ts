@@ -75,6 +75,7 @@ import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log
 import { ConversationAttributesIndexPartial1769300000002 } from './region/1769300000002-conversation-attributes-index-partial';
 import { SearchWithoutJit1769500000000 } from './region/1769500000000-search-without-jit';
 import { SearchWalkPrepared1769500000001 } from './region/1769500000001-search-walk-prepared';
+import { ConversationLockOrder1769531000000 } from './region/1769531000000-conversation-lock-order';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -143,6 +144,7 @@ export const REGION_MIGRATIONS = [
   ConversationAttributesIndexPartial1769300000002,
   SearchWithoutJit1769500000000,
   SearchWalkPrepared1769500000001,
+  ConversationLockOrder1769531000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
