@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Client } from 'pg';
+import { SnoozeWakeJob } from '../src/conversations/snooze-wake.job';
 import { RetentionPurgeJob } from '../src/privacy/retention-purge.job';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { connectPage, startWithFakeGraph } from './support/channels';
@@ -12,7 +13,7 @@ const GATE_KEY = 7_274_173_999;
 
 /**
  * Writers that touch several conversations in one transaction (an inbound batch, a retention
- * purge, a bulk triage change) lock those conversation rows, partly through the triggers that keep
+ * purge, a bulk triage change, the snooze wake-up) lock those conversation rows, partly through the triggers that keep
  * the conversations' summaries and counters on every message written. Two of them taking the same
  * rows in opposite orders deadlock, and PostgreSQL aborts one: a purge run that fails, a batch
  * that falls back to one by one, an agent's bulk change answered with an error.
@@ -240,6 +241,44 @@ describe('writers of several conversations lock them in one order', () => {
     expect(rows).toEqual([
       { id: first.id, priority: 'urgent', inbound_messages: 2 },
       { id: later.id, priority: 'urgent', inbound_messages: 2 },
+    ]);
+  });
+
+  it('an inbound batch and the snooze wake-up of the same conversations both complete', async () => {
+    const owner = await t.signup();
+    const senders = ['psid-wake-a', 'psid-wake-b'];
+    const { page, conversations } = await inbox(owner, senders, new Date(Date.now() - DAY));
+    const [first, later] = conversations;
+    // Both are due; the wake-up finds them by time (its index), the later id first.
+    for (const [c, minutesAgo] of [
+      [later, 2],
+      [first, 1],
+    ] as const)
+      await db.query(`update conversations set status = 'snoozed', snoozed_until = now() - make_interval(mins => $3) where tenant_id = $1 and id = $2`, [
+        owner.tenantId,
+        c.id,
+        minutesAgo,
+      ]);
+    const now = (c: { psid: string }) => ({
+      channelId: page.channelId,
+      channelKind: 'messenger' as const,
+      externalContactId: c.psid,
+      externalMessageId: `m_wake_${c.psid}`,
+      text: 'now',
+      sentAt: new Date(),
+    });
+
+    const [wake, batch] = await gated(owner, 'conversations', () =>
+      interleave(
+        () => t.app.get(SnoozeWakeJob).run(),
+        () => t.conversations.receiveInboundBatch(owner, [now(first), now(later)]),
+      ),
+    );
+    expect({ wake: reason(wake), batch: reason(batch) }).toEqual({ wake: null, batch: null });
+    const { rows } = await db.query(`select id, status, snoozed_until, inbound_messages from conversations where tenant_id = $1 order by id`, [owner.tenantId]);
+    expect(rows).toEqual([
+      { id: first.id, status: 'open', snoozed_until: null, inbound_messages: 2 },
+      { id: later.id, status: 'open', snoozed_until: null, inbound_messages: 2 },
     ]);
   });
 });

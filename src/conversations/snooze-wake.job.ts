@@ -55,11 +55,15 @@ export class SnoozeWakeJob {
 
   private async wake(tenant: TenantRef): Promise<number> {
     const woken = await this.dbs.unitOfWork(tenant, async (tx) => {
+      // Locked in id order first, as every writer of several conversations locks them (migration
+      // ConversationLockOrder): found by time, they were locked in the order of their snooze, and an
+      // inbound batch writing two of them deadlocked with the wake-up (test conversation-lock-order).
       const found = await rows<{ id: string; assignee_id: string | null }>(
         tx,
-        `update conversations set status = 'open', snoozed_until = null, updated_at = now()
-         where tenant_id = $1 and status = 'snoozed' and snoozed_until <= $2
-         returning id, assignee_id`,
+        `update conversations c set status = 'open', snoozed_until = null, updated_at = now()
+         from (select id from conversations where tenant_id = $1 and status = 'snoozed' and snoozed_until <= $2 order by id for no key update) due
+         where c.tenant_id = $1 and c.id = due.id
+         returning c.id, c.assignee_id`,
         [tenant.tenantId, this.clock.now()],
       );
       for (const c of found)
