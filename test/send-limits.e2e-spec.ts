@@ -1,3 +1,4 @@
+import { Metrics } from '../src/metrics/metrics.service';
 import { FakeGraphServer } from './fakes/fake-graph.server';
 import { connectPage } from './support/channels';
 import { META_APP_SECRET, META_VERIFY_TOKEN, messengerMessage, platformId, postMetaWebhook } from './support/meta';
@@ -69,6 +70,43 @@ describe('per-channel send limits across instances', () => {
     expect(graph.rateOf(path).refused).toBe(0);
     expect(graph.rateOf(path).maxPerSecond).toBeLessThanOrEqual(5);
     for (const c of conversations) expect(await statuses(c)).toEqual(['sent', 'sent']);
+  });
+
+  it('a send whose slot passed while the process stalled (a long GC pause) takes a later slot: the Page rate holds', async () => {
+    const { pageId, conversations } = await pageWithConversations(8);
+    const path = `/${pageId}/messages`;
+    graph.limitRate(path, 5, RATE_LIMITED);
+    const missed = async () => {
+      let n = 0;
+      for (const app of [a, b]) for (const v of (await app.app.get(Metrics).sendSlotsMissed.get()).values) n += v.value;
+      return n;
+    };
+    const missedBefore = await missed();
+    for (const c of conversations) for (const n of [1, 2]) await reply(c, `reply ${n}`);
+
+    // Right after the sixth call the whole process (both instances) stops for 370 ms: the seventh
+    // slot, due a slot (222 ms) after the sixth, wakes ~150 ms late, more than the headroom, so
+    // that sent then it would make six calls within a second with the five slots after it.
+    const stall = setInterval(() => {
+      if (graph.callsTo(path).length < 6) return;
+      clearInterval(stall);
+      const until = Date.now() + 370;
+      while (Date.now() < until) {
+        // a stalled event loop
+      }
+    }, 1);
+    try {
+      await sendWithBoth(() => graph.callsTo(path).length >= 16);
+    } finally {
+      clearInterval(stall);
+    }
+
+    expect(graph.callsTo(path)).toHaveLength(16);
+    expect(graph.rateOf(path).refused).toBe(0);
+    expect(graph.rateOf(path).maxPerSecond).toBeLessThanOrEqual(5);
+    for (const c of conversations) expect(await statuses(c)).toEqual(['sent', 'sent']);
+    // The stall did hit a send waiting for its slot (else this test proved nothing).
+    expect(await missed()).toBeGreaterThan(missedBefore);
   });
 
   it('pauses only the channel the platform rate-limited: another Page keeps sending', async () => {

@@ -4,6 +4,7 @@ import { SEND_LIMIT_NAMES, SendLimit } from '../../libs/policy/src';
 import { AppConfig, InvalidConfigError } from '../config/app-config';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
+import { Metrics } from '../metrics/metrics.service';
 
 /**
  * Sends are paced below the documented limit: the platform counts arrivals, and two sends
@@ -12,6 +13,17 @@ import { firstRow, rows } from '../database/sql';
 const HEADROOM = 0.9;
 /** A slot further ahead than this is not waited for in a sending lane: the job is handed back until then. */
 const MAX_WAIT_MS = 3000;
+/**
+ * How late a send may still start on the slot it waited for. A process that stalls (a long
+ * garbage collection, CPU starvation on a busy machine) wakes its waits late; a send that then
+ * went anyway would start closer than a slot to the next ones, which may be another instance's,
+ * and a send late by more than the headroom (1/HEADROOM - 1 of a second, 111 ms) makes a second
+ * in which the platform counts one more than its limit (seen: 175 ms late, and Graph refused the
+ * sixth call within 940 ms with 613). Well under the headroom, so that what is left of it covers
+ * the round trip of a block's reservation (its start is read when the answer comes back) and the
+ * network's jitter.
+ */
+export const LATE_SLOT_MS = 40;
 /** A rate-limit answer without Retry-After pauses the channel this long. */
 const DEFAULT_PAUSE_MS = 10_000;
 /** Slots this far behind are swept (per-chat keys would otherwise pile up). */
@@ -42,7 +54,8 @@ interface Block {
  * the row lock, so blocks of N instances never overlap and together never exceed the rate), as
  * many as the sends it has queued for that key need (at most BLOCK_MS of them), and hands them
  * out to its sends locally, each at its slot's time or not at all (a slot whose time passed
- * unused is skipped, never spent late): one round trip per block instead of one per send. A
+ * unused is skipped, never spent late, and so is one whose wait ended late: LATE_SLOT_MS): one
+ * round trip per block instead of one per send. A
  * platform's rate-limit answer pushes the channel's slot past the pause it asked for and drops
  * this instance's block, so that channel's sends wait while every other channel keeps sending.
  */
@@ -56,6 +69,7 @@ export class SendLimiter {
   constructor(
     private readonly dbs: RegionDatabases,
     config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     const unknown = Object.keys(config.sendLimits).filter((name) => !SEND_LIMIT_NAMES.includes(name));
     if (unknown.length > 0) throw new InvalidConfigError(`SEND_LIMITS: unknown limit ${unknown.join(', ')} (known: ${SEND_LIMIT_NAMES.join(', ')})`);
@@ -70,16 +84,24 @@ export class SendLimiter {
   async pass(region: string, channelId: string, recipientId: string, limits: readonly SendLimit[] | undefined, upcoming = 1): Promise<SendPass> {
     this.sweepNowAndThen(region);
     for (const limit of [...(limits ?? [])].sort((a, b) => (a.per === b.per ? 0 : a.per === 'recipient' ? -1 : 1))) {
-      const waitMs = await this.slot(region, keyOf(limit, channelId, recipientId), this.perSecond(limit) * HEADROOM, limit.per === 'channel' ? upcoming : 1);
-      if (waitMs === null) {
-        const ahead = await firstRow<{ ms: number }>(
-          this.dbs.region(region),
-          `select extract(epoch from next_at - clock_timestamp()) * 1000 as ms from queue.send_slots where key = $1`,
-          [keyOf(limit, channelId, recipientId)],
-        );
-        return { go: false, retryInMs: Math.max(100, Math.ceil(Number(ahead?.ms ?? 0))) };
+      const key = keyOf(limit, channelId, recipientId);
+      for (;;) {
+        const waitMs = await this.slot(region, key, this.perSecond(limit) * HEADROOM, limit.per === 'channel' ? upcoming : 1);
+        if (waitMs === null) {
+          const ahead = await firstRow<{ ms: number }>(
+            this.dbs.region(region),
+            `select extract(epoch from next_at - clock_timestamp()) * 1000 as ms from queue.send_slots where key = $1`,
+            [key],
+          );
+          return { go: false, retryInMs: Math.max(100, Math.ceil(Number(ahead?.ms ?? 0))) };
+        }
+        if (waitMs <= 0) break;
+        const due = Date.now() + waitMs;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        // Woken too late (see LATE_SLOT_MS): that slot is lost, as one nobody used; the send takes a later one.
+        if (Date.now() - due <= LATE_SLOT_MS) break;
+        this.metrics.sendSlotsMissed.inc({ limit: limit.name });
       }
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
     return { go: true };
   }

@@ -35,6 +35,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sendSlotsMissed = new Counter({
+    name: 'mm_send_slots_missed_total',
+    help: 'Send slots given up because the wait for them ended too late to keep the platform rate (the instance stalled: long GC pauses, CPU starvation), by send limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly inboundLag = new Histogram({
     name: 'mm_inbound_lag_seconds',
     help: 'Processing lag of inbound events: from the webhook acknowledged to the event recorded in the inbox, by channel kind',
