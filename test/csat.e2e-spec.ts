@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { Clock } from '../libs/domain/src';
 import { CsatService } from '../src/csat/csat.service';
+import { SseReader } from './support/sse-reader';
 import { TestApp, TestTenant } from './support/test-app';
 
 const SHOP = 'https://shop.example';
@@ -15,12 +17,28 @@ describe('CSAT', () => {
   let t: TestApp;
   let now: Date;
   let ip = 0;
+  let base: string;
+  const streams: SseReader[] = [];
   beforeAll(async () => {
     t = await TestApp.start();
     now = new Date();
     jest.spyOn(t.app.get(Clock), 'now').mockImplementation(() => now);
+    // The agents' live stream (GET /api/events) needs a socket.
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   });
+  afterEach(() => streams.splice(0).forEach((s) => s.close()));
   afterAll(() => t.close());
+
+  const liveStream = async (who: TestTenant) => {
+    const s = await SseReader.open(`${base}/api/events`, { authorization: `Bearer ${who.token}` });
+    streams.push(s);
+    expect(s.status).toBe(200);
+    return s;
+  };
+  /** The next conversation.updated of `conversationId` on `stream` that carries its satisfaction. */
+  const satisfactionOn = async (stream: SseReader, conversationId: string) =>
+    (await stream.next((f) => f.event === 'conversation.updated' && f.data.data.id === conversationId && 'satisfaction' in f.data.data)).data.data;
 
   const call = (who: TestTenant, method: string, url: string, body?: unknown) => t.request(method, url, { token: who.token, body });
   const settle = () => t.app.get(CsatService).settled();
@@ -117,6 +135,39 @@ describe('CSAT', () => {
     const [header, line] = csv.trim().split('\n');
     expect(header.split(',').slice(-8)).toEqual(['csatAsked', 'csatAnswered', 'csatAverage', 'csat1', 'csat2', 'csat3', 'csat4', 'csat5']);
     expect(line.split(',').slice(0, 1).concat(line.split(',').slice(-8))).toEqual([chat, '2', '1', '4', '0', '0', '0', '1', '0']);
+  });
+
+  it("the agents' live stream carries the survey asked, then its rating (by reply, from an e-mail link), to that organization only", async () => {
+    const owner = await t.signup();
+    const agent = await t.addUser(owner, 'agent');
+    const chat = await t.createChannel(owner, 'webchat');
+    const mail = await t.createChannel(owner, 'email');
+    for (const channel of [chat, mail]) await call(owner, 'PUT', `/api/csat/settings/${channel}`, { enabled: true });
+    const other = await t.signup();
+    const ours = await liveStream(agent);
+    const theirs = await liveStream(other);
+
+    const id = await served(owner, agent, chat, 'webchat', 'anon:live-1');
+    // Asked: the conversation page's badge reads "Rating asked" from this.
+    expect(await satisfactionOn(ours, id)).toEqual({ id, satisfaction: { askedAt: now.toISOString(), rating: null, answeredAt: null, answeredVia: null } });
+    await t.inbound(owner, chat, { channelKind: 'webchat', externalContactId: 'anon:live-1', text: '4' });
+    expect(await satisfactionOn(ours, id)).toEqual({
+      id,
+      satisfaction: { askedAt: now.toISOString(), rating: 4, answeredAt: now.toISOString(), answeredVia: 'reply' },
+    });
+
+    const byMail = await served(owner, agent, mail, 'email', 'bea@example.test');
+    expect((await satisfactionOn(ours, byMail)).satisfaction).toMatchObject({ rating: null });
+    const [ask] = await outbound(owner, byMail);
+    const two = new URL([...ask.matchAll(/https?:\/\/\S+\/csat\/\S+/g)][1][0]);
+    const confirm = /href="([^"]+)"/.exec((await t.request('GET', two.pathname + two.search)).body as string)![1].replace(/&#38;/g, '&');
+    expect((await t.request('GET', confirm)).status).toBe(200);
+    expect((await satisfactionOn(ours, byMail)).satisfaction).toMatchObject({ rating: 2, answeredVia: 'link' });
+
+    // Another organization's stream got none of it.
+    const seen = JSON.stringify(await theirs.pending());
+    for (const conversationId of [id, byMail]) expect(seen).not.toContain(conversationId);
+    expect(seen).not.toContain('satisfaction');
   });
 
   it('does not ask when nobody answered (spam closed), after a vacation responder, when off, or outside the WhatsApp window', async () => {

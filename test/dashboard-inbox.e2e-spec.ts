@@ -205,16 +205,28 @@ run('dashboard in a browser: the inbox', () => {
     expect(refused).toEqual([]);
   });
 
-  it("shows the customer's satisfaction rating on the conversation once they pick it from the WhatsApp list", async () => {
+  it('shows live that the customer was asked for a rating, then the rating they pick from the WhatsApp list, without a reload', async () => {
     await t.request('PUT', `/api/csat/settings/${line.channelId}`, { token: owner.token, body: { enabled: true } });
     const id = (await t.request('GET', `/api/conversations?channelId=${line.channelId}&status=resolved`, { token: owner.token })).body.items[0].id;
-    // Reopened and resolved again by a person: this resolution asks, as a list message.
-    await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'open' } });
-    await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'resolved' } });
-    await t.app.get(CsatService).settled();
+    // The survey is asked once the page has shown the resolution (held until then): only the
+    // survey's own event can bring the badge, not the page's refetch after the status changed.
+    const csat = t.app.get(CsatService);
+    const held = jest.spyOn(csat, 'resolved').mockImplementation(() => undefined);
+    try {
+      // Reopened and resolved again by a person: this resolution asks, as a list message.
+      await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'open' } });
+      await page.locator('#mm-resolve', { hasText: 'Resolve' }).waitFor();
+      await t.request('PATCH', `/api/conversations/${id}`, { token: owner.token, body: { status: 'resolved' } });
+      await page.locator('#mm-resolve', { hasText: 'Reopen' }).waitFor();
+      expect(held).toHaveBeenCalledWith(expect.objectContaining({ tenantId: owner.tenantId }), [id]);
+      expect(await page.getByTestId('satisfaction').count()).toBe(0);
+    } finally {
+      held.mockRestore();
+    }
+    expect(await csat.askAll(owner, [id])).toBe(1);
     await t.drainOutbound();
     expect(graph.callsTo(`/${line.phoneNumberId}/messages`).at(-1)?.body.type).toBe('interactive');
-    await page.reload();
+    // Live: asked, without a reload.
     await page.getByTestId('satisfaction').getByText('Rating asked').waitFor();
     await deliver(
       whatsappMessage(line.wabaId, line.phoneNumberId, customer, {

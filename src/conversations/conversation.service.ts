@@ -106,11 +106,9 @@ export class ConversationService {
     const answered = await this.satisfaction.answerByReply(tenant, inbound, rating, (conversationId) =>
       this.inbound.recordInbound(tenant, { ...inbound, thread: { conversationId }, answersSurvey: true }),
     );
-    if (answered?.created) {
+    // The survey's new rating went out with the answer, as a conversation.updated with its satisfaction.
+    if (answered?.created)
       this.publish(tenant, 'message.created', { conversationId: answered.conversation.id, messageId: answered.message.id, direction: 'inbound' });
-      // Its satisfaction changed: an open conversation page shows the rating.
-      this.publish(tenant, 'conversation.updated', { id: answered.conversation.id, status: answered.conversation.status });
-    }
     return answered;
   }
 

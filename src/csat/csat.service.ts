@@ -6,8 +6,11 @@ import { Satisfaction, SatisfactionView } from '../conversations/conversation-ro
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { AfterCommitWork } from '../common/after-commit-work';
+import { DomainEvents } from '../common/domain-events.service';
 import { CsatLinks } from './csat-links';
-import { ANSWER_BY_REPLY_DAYS, AnsweredVia, CsatSettings, CsatStore, ResolvedConversation } from './csat.store';
+import { ANSWER_BY_REPLY_DAYS, AnsweredVia, CsatSettings, CsatStore, ResolvedConversation, Survey } from './csat.store';
+
+type Tx = Parameters<CsatStore['answer']>[0];
 
 const surveyNotFound = () => notFound('CSAT_SURVEY_NOT_FOUND', 'No such satisfaction survey');
 const alreadyAnswered = () => conflict('CSAT_ALREADY_ANSWERED', 'This survey has its rating already');
@@ -33,6 +36,7 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
     private readonly conversations: ConversationService,
     private readonly links: CsatLinks,
     private readonly clock: Clock,
+    private readonly events: DomainEvents,
   ) {
     super();
   }
@@ -103,6 +107,7 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
         { autoReply: true },
       );
       await this.store.setMessage(tx, tenant.tenantId, surveyId, asked.id);
+      await this.publishSatisfaction(tx, tenant, conversationId);
       return true;
     });
   }
@@ -130,7 +135,10 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
       const survey = await this.store.latestSurveyOf(tx, tenant.tenantId, inbound.channelId, inbound.externalContactId, since, true);
       if (!survey || survey.rating !== null) return null;
       const result = await record(survey.conversationId);
-      if (result.created) await this.store.answer(tx, tenant.tenantId, survey.id, rating, 'reply', this.clock.now());
+      if (result.created) {
+        await this.store.answer(tx, tenant.tenantId, survey.id, rating, 'reply', this.clock.now());
+        await this.publishSatisfaction(tx, tenant, survey.conversationId);
+      }
       return result;
     });
   }
@@ -148,25 +156,38 @@ export class CsatService extends Satisfaction implements OnModuleDestroy {
 
   /** The web chat visitor's rating of their latest survey on the channel. */
   answerFromWidget(tenant: TenantRef, channelId: string, visitorId: string, rating: number): Promise<void> {
-    return this.dbs.forTenant(tenant, async (tx) => {
+    return this.dbs.unitOfWork(tenant, async (tx) => {
       const since = new Date(this.clock.now().getTime() - ANSWER_BY_REPLY_DAYS * 86_400_000);
       const survey = await this.store.latestSurveyOf(tx, tenant.tenantId, channelId, visitorId, since);
       if (!survey) throw surveyNotFound();
-      await this.answer(tx, tenant, survey.id, rating, 'widget');
+      await this.answer(tx, tenant, survey, rating, 'widget');
     });
   }
 
   /** A rating from an e-mail's link (checked by the caller): the survey must still wait for one. */
   answerFromLink(tenant: TenantRef, surveyId: string, rating: number, dryRun = false): Promise<void> {
-    return this.dbs.forTenant(tenant, async (tx) => {
+    return this.dbs.unitOfWork(tenant, async (tx) => {
       const survey = await this.store.findSurvey(tx, tenant.tenantId, surveyId);
       if (!survey) throw surveyNotFound();
       if (survey.rating !== null) throw alreadyAnswered();
-      if (!dryRun) await this.answer(tx, tenant, survey.id, rating, 'link');
+      if (!dryRun) await this.answer(tx, tenant, survey, rating, 'link');
     });
   }
 
-  private async answer(tx: Parameters<CsatStore['answer']>[0], tenant: TenantRef, surveyId: string, rating: number, via: AnsweredVia): Promise<void> {
-    if (!(await this.store.answer(tx, tenant.tenantId, surveyId, rating, via, this.clock.now()))) throw alreadyAnswered();
+  private async answer(tx: Tx, tenant: TenantRef, survey: Survey, rating: number, via: AnsweredVia): Promise<void> {
+    if (!(await this.store.answer(tx, tenant.tenantId, survey.id, rating, via, this.clock.now()))) throw alreadyAnswered();
+    await this.publishSatisfaction(tx, tenant, survey.conversationId);
+  }
+
+  /**
+   * The conversation's satisfaction changed (asked, or rated): its page shows the latest survey's,
+   * so that goes out as a conversation.updated in the transaction of the change (inside a unit of
+   * work: the event commits with it, or not at all).
+   */
+  private async publishSatisfaction(tx: Tx, tenant: TenantRef, conversationId: string): Promise<void> {
+    const s = await this.store.latestOfConversation(tx, tenant.tenantId, conversationId);
+    if (!s) return;
+    const satisfaction = { askedAt: s.askedAt.toISOString(), rating: s.rating, answeredAt: s.answeredAt?.toISOString() ?? null, answeredVia: s.answeredVia };
+    this.events.publish({ tenantId: tenant.tenantId, region: tenant.region, type: 'conversation.updated', data: { id: conversationId, satisfaction } });
   }
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { CONVERSATION_STATUSES, MESSAGE_STATUSES } from '../../libs/domain/src';
 import { MessageErrorResponse } from '../conversations/message.responses.dto';
 import { PRIORITIES } from '../conversations/triage.store';
+import { SatisfactionResponse } from '../conversations/triage.dto';
 import { NotificationResponse } from '../notifications/notifications.controller';
 
 /*
@@ -43,6 +44,11 @@ export class ConversationUpdatedData {
     description: 'Its custom attributes, all of them',
   })
   customAttributes?: Record<string, string | number>;
+  @ApiPropertyOptional({
+    type: SatisfactionResponse,
+    description: 'Its latest satisfaction survey, when one was asked in it or rated (as `satisfaction` on GET /api/conversations/{id})',
+  })
+  satisfaction?: SatisfactionResponse;
 }
 
 export class ChannelUpdatedData {

@@ -77,6 +77,18 @@ describe('conversation list: live updates', () => {
     applyLiveEvent(client, { id: '1-2', type: 'conversation.updated', data: { id: 'x', status: 'resolved' } });
     await waitFor(() => expect(within(list).queryByText('Ada Lovelace')).toBeNull());
   });
+
+  it("a conversation.updated event with a satisfaction (a survey asked or rated) writes it into the open conversation's cache at once", () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const open = conversation({ status: 'resolved', satisfaction: null });
+    client.setQueryData(['conversation', open.id], open);
+    const asked = { askedAt: ago(0), rating: null, answeredAt: null, answeredVia: null };
+    applyLiveEvent(client, { id: '1-3', type: 'conversation.updated', data: { id: open.id, satisfaction: asked } });
+    expect(client.getQueryData<Conversation>(['conversation', open.id])).toEqual({ ...open, satisfaction: asked });
+    // Another conversation's cache is left alone.
+    applyLiveEvent(client, { id: '1-4', type: 'conversation.updated', data: { id: 'other', satisfaction: asked } });
+    expect(client.getQueryData(['conversation', 'other'])).toBeUndefined();
+  });
 });
 
 describe('the live stream reader', () => {

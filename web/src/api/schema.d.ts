@@ -2245,6 +2245,8 @@ export interface components {
             labels?: string[];
             /** @enum {string|null} */
             priority?: "low" | "medium" | "high" | "urgent" | null;
+            /** @description Its latest satisfaction survey, when one was asked in it or rated (as `satisfaction` on GET /api/conversations/{id}) */
+            satisfaction?: components["schemas"]["SatisfactionResponse"];
             /** @enum {string} */
             status?: "open" | "pending" | "snoozed" | "resolved";
             /** Format: uuid */
@@ -4161,6 +4163,8 @@ export interface components {
             labels?: string[];
             /** @enum {string|null} */
             priority?: "low" | "medium" | "high" | "urgent" | null;
+            /** @description Its latest satisfaction survey, when one was asked in it or rated (as `satisfaction` on GET /api/conversations/{id}) */
+            satisfaction?: components["schemas"]["SatisfactionResponse"];
             /** @enum {string} */
             status?: "open" | "pending" | "snoozed" | "resolved";
             /** Format: uuid */

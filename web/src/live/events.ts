@@ -1,7 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { freshAccessToken, refreshSession } from '../api/refresh';
-import type { Message, Page } from '../api/types';
+import type { Conversation, Message, Page, Satisfaction } from '../api/types';
 import { type SseFrame, openStream } from './sse';
 
 /** One event of GET /api/events. */
@@ -59,6 +59,9 @@ export function applyLiveEvent(client: QueryClient, e: LiveEvent): void {
       break;
     }
     case 'conversation.updated':
+      // A survey asked or rated carries the conversation's satisfaction: its badge changes at once.
+      if (d.satisfaction)
+        client.setQueryData<Conversation>(['conversation', d.id], (old) => (old ? { ...old, satisfaction: d.satisfaction as Satisfaction } : old));
       void client.invalidateQueries({ queryKey: ['conversations'] });
       void client.invalidateQueries({ queryKey: ['conversation', d.id] });
       break;
