@@ -132,15 +132,14 @@ const UNREAD = `c.last_inbound_at > coalesce(
 const UNREAD_COUNT = `case when c.last_inbound_at > coalesce(r.read_up_to, '-infinity')
     then least(${UNREAD_COUNT_CAP}, greatest(0, c.inbound_messages - coalesce(r.inbound_read, 0))) else 0 end`;
 
-/** What a list row joins to its conversation `c`: the contact, the viewer's ($2) read position `r`, labels, the CRM summary. */
+/**
+ * What a list row joins to its conversation `c`: the viewer's ($2) read position `r` and the CRM
+ * summary, probed only for a contact with a CRM link. The contact's name and the labels are kept
+ * on the conversation row (migration ConversationRowDisplay).
+ */
 const ROW_JOINS = `
-  left join contacts ct on ct.tenant_id = c.tenant_id and ct.id = c.contact_id
   left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id
-  left join lateral (
-    select json_agg(json_build_object('id', l.id, 'name', l.name, 'colour', l.colour) order by lower(l.name), l.id) as labels
-    from conversation_labels cl join labels l on l.tenant_id = cl.tenant_id and l.id = cl.label_id
-    where cl.tenant_id = c.tenant_id and cl.conversation_id = c.id) lb on true
-  cross join lateral (${crmSummaryLateral('c.tenant_id', 'c.contact_id')}) crm`;
+  cross join lateral (${crmSummaryLateral('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked')}) crm`;
 
 /**
  * Enriches the rows of `page` (a subquery over conversations, alias-free, already limited) with
@@ -151,11 +150,11 @@ const ROW_JOINS = `
 const enriched = (page: string, order: string) => `
   select c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.team_id, c.priority, c.snoozed_until,
          c.last_message_at, c.last_inbound_at, c.custom_attributes, c.created_at, c.updated_at,
-         ct.display_name as contact_name,
+         c.contact_name,
          c.last_message_direction as last_direction, c.last_message_text as last_text, c.last_message_sent_at as last_at,
          c.last_subject as subject,
          ${UNREAD_COUNT} as unread_count,
-         coalesce(lb.labels, '[]'::json) as labels,
+         c.labels,
          crm.clients as crm_clients, crm.name as crm_name, crm.next_at as crm_next_at, crm.open_deals as crm_open_deals
   from (${page}) c ${ROW_JOINS}
   order by ${order}`;
@@ -179,12 +178,12 @@ const asJson = (page: string, at: string, order: string) => `
            case when c.status = 'snoozed' then ${iso('c.snoozed_until')} end as "snoozedUntil",
            ${iso('c.last_message_at')} as "lastMessageAt", ${iso('c.last_inbound_at')} as "lastInboundAt",
            c.custom_attributes as "customAttributes", ${iso('c.created_at')} as "createdAt", ${iso('c.updated_at')} as "updatedAt",
-           json_build_object('id', c.contact_id, 'displayName', ct.display_name) as contact,
+           json_build_object('id', c.contact_id, 'displayName', c.contact_name) as contact,
            case when c.last_message_direction is not null and c.last_message_sent_at is not null then
              json_build_object('direction', c.last_message_direction, 'text', c.last_message_text, 'at', ${iso('c.last_message_sent_at')}) end as "lastMessage",
            c.last_subject as subject,
            ${UNREAD_COUNT} as "unreadCount",
-           coalesce(lb.labels, '[]'::json) as labels,
+           c.labels,
            case when crm.clients > 0 then
              json_build_object('linkedClients', crm.clients, 'name', crm.name, 'nextAppointmentAt', ${iso('crm.next_at')}, 'openDeals', crm.open_deals) end as crm) v
   order by ${order}`;
@@ -230,7 +229,7 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   if (filter.q) {
     const q = p(filter.q);
     where.push(`(c.id::text = lower(${q})
-        or exists (select 1 from contacts ct where ct.tenant_id = c.tenant_id and ct.id = c.contact_id and strpos(lower(ct.display_name), lower(${q})) > 0)
+        or strpos(lower(c.contact_name), lower(${q})) > 0
         or exists (select 1 from contact_identities i where i.tenant_id = c.tenant_id and i.contact_id = c.contact_id and i.external_id = ${q}))`);
   }
 

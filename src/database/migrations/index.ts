@@ -76,6 +76,7 @@ import { ConversationAttributesIndexPartial1769300000002 } from './region/176930
 import { SearchWithoutJit1769500000000 } from './region/1769500000000-search-without-jit';
 import { SearchWalkPrepared1769500000001 } from './region/1769500000001-search-walk-prepared';
 import { ConversationLockOrder1769531000000 } from './region/1769531000000-conversation-lock-order';
+import { ConversationRowDisplay1769533000000 } from './region/1769533000000-conversation-row-display';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -145,6 +146,7 @@ export const REGION_MIGRATIONS = [
   SearchWithoutJit1769500000000,
   SearchWalkPrepared1769500000001,
   ConversationLockOrder1769531000000,
+  ConversationRowDisplay1769533000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -5,9 +5,11 @@
  * and costs one index lookup for a contact with no CRM link: the appointment and deal lookups run
  * only for a contact with a linked client (a case evaluates its subqueries only when it reaches them).
  *
- * `tenant` and `contact` are SQL expressions of the outer query.
+ * `tenant` and `contact` are SQL expressions of the outer query; `linked`, when given, one that is
+ * false for a contact known to have no link (the conversation's contact_crm_linked): the lookup is
+ * then skipped (a condition on the outer row only is checked once, before the scan).
  */
-export const crmSummaryLateral = (tenant: string, contact: string) => `
+export const crmSummaryLateral = (tenant: string, contact: string, linked?: string) => `
   select count(*)::int as clients, min(r.data ->> 'name') as name,
          case when count(*) > 0 then (select min(a.starts_at) from crm_links l2
             join crm_records a on a.tenant_id = l2.tenant_id and a.connection_id = l2.connection_id and a.client_external_id = l2.client_external_id
@@ -20,7 +22,7 @@ export const crmSummaryLateral = (tenant: string, contact: string) => `
              and d.entity = 'deal' and not d.deleted and d.data ->> 'status' = 'open') else 0 end as open_deals
   from crm_links l
   join crm_records r on r.tenant_id = l.tenant_id and r.connection_id = l.connection_id and r.entity = 'client' and r.external_id = l.client_external_id and not r.deleted
-  where l.tenant_id = ${tenant} and l.contact_id = ${contact}`;
+  where l.tenant_id = ${tenant} and l.contact_id = ${contact}${linked ? ` and ${linked}` : ''}`;
 
 export interface CrmSummaryRow {
   crm_clients: number;
