@@ -54,6 +54,27 @@ describe('job leases', () => {
     expect(await jobsLeft()).toBe(0);
   });
 
+  it('answers a claim in arrival order (due time, then id), not in the order its UPDATE wrote the rows', async () => {
+    // Forty jobs queued in turn, all due: most at one time (their ids order them), every third
+    // earlier, and the later it was queued the earlier (a retry's backoff ran out), so due time and id disagree.
+    const tenantId = randomUUID();
+    const base = new Date(Date.now() - 2 * 3600_000);
+    for (let i = 0; i < 40; i++) {
+      await db.query(`insert into queue.jobs (kind, tenant_id, ref_id, available_at) values ('termination', $1, $2, $3)`, [
+        tenantId,
+        randomUUID(),
+        new Date(base.getTime() - (i % 3 === 0 ? 100 - i : 0) * 1000),
+      ]);
+    }
+    const arrival = (await db.query(`select id from queue.jobs where kind = 'termination' and tenant_id = $1 order by available_at, id`, [tenantId])).rows.map(
+      (r) => String(r.id),
+    );
+    const claimed = await queue.claim('eu', 'termination', 40);
+    expect(claimed.map((j) => j.id)).toEqual(arrival);
+    // Not vacuous: arrival order is not id order.
+    expect(arrival).not.toEqual([...arrival].sort((a, b) => Number(a) - Number(b)));
+  });
+
   it('renews the lease while a job runs longer than it, so no other worker takes the job meanwhile', async () => {
     await addJob();
     let claimedMeanwhile: ClaimedJob[] | undefined;

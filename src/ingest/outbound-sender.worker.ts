@@ -118,7 +118,7 @@ export class OutboundSender extends QueueWorker {
   protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
     const byConversation = new Map<string, ClaimedJob[]>();
     const prepared = new Map<string, Prepared>();
-    // Queue order is job id order; the claim's UPDATE ... RETURNING answers in no particular order.
+    // Queue order is job id order; the claim answers by due time, where a reply waiting for its retry comes after replies queued later.
     const queued = [...jobs].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
     const channelSends = new Map<string, number>();
     for (const [tenantId, ofTenant] of groupBy(queued, (j) => j.tenantId)) {

@@ -32,6 +32,11 @@ export class LeaseLost extends Error {
   }
 }
 
+/** Orders two job ids (bigints, as the driver answers them: decimal strings) as numbers. */
+export function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /** Exponential backoff with jitter: 2 s, 4 s, 8 s ... capped at 15 minutes. */
 export function backoffMs(attempts: number): number {
   const base = Math.min(15 * 60_000, 1000 * 2 ** Math.max(1, attempts));
@@ -61,20 +66,28 @@ export class JobQueue {
     return `(select ref_id from queue.jobs where kind = '${kind}' and tenant_id = $1)`;
   }
 
+  /**
+   * Leases up to `limit` due jobs of `kind`, the longest due first, and answers them in that
+   * order: arrival order (available_at, then id), which workers keep for work that depends on it.
+   */
   async claim(region: string, kind: JobKind, limit: number): Promise<ClaimedJob[]> {
     // A lease lost in a crash only makes the job claimable again: replayable work claims without
     // waiting for the disk (see RegionDatabases.forWork).
-    const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number; lease: string }>(
+    const claimed = await rows<{ id: string; tenant_id: string; ref_id: string; attempts: number; lease: string; available_at: Date }>(
       this.dbs.forWork(region),
       `update queue.jobs set leased_until = now() + make_interval(secs => $3), attempts = attempts + 1, lease = gen_random_uuid()
        where id in (
          select id from queue.jobs
          where kind = $1 and available_at <= now() and (leased_until is null or leased_until < now())
          order by available_at, id limit $2 for update skip locked)
-       returning id, tenant_id, ref_id, attempts, lease`,
+       returning id, tenant_id, ref_id, attempts, lease, available_at`,
       [kind, limit, this.config.workerLeaseSeconds],
     );
-    return claimed.map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts, lease: r.lease }));
+    // The subquery's ORDER BY picks the jobs; RETURNING answers them in the order the UPDATE wrote
+    // them (a hash of the ids, in the usual plan): sorted again here.
+    return claimed
+      .sort((a, b) => a.available_at.getTime() - b.available_at.getTime() || compareIds(String(a.id), String(b.id)))
+      .map((r) => ({ id: String(r.id), tenantId: r.tenant_id, refId: r.ref_id, attempts: r.attempts, lease: r.lease }));
   }
 
   /**
