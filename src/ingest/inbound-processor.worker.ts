@@ -8,9 +8,10 @@ import { ConversationService } from '../conversations/conversation.service';
 import { ProfileNames } from '../conversations/profile-names.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue, backoffMs } from '../queue/job-queue.service';
-import { QueueWorker, inLanes } from '../queue/queue-worker';
+import { QueueWorker, groupBy, inKeyedLanes, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
 import { Metrics } from '../metrics/metrics.service';
+import { laneOf } from './arrival-lanes';
 import { InboundEventStore, StoredEvent } from './inbound-event.store';
 import { InboundIgnored } from './inbound-ignored.store';
 
@@ -47,6 +48,13 @@ const batchable = (e: InboundEvent) => e.type === 'ignored' || (e.type === 'mess
 const hasContent = (m: Pick<InboundMessage, 'text' | 'attachments'>) => Boolean(m.text || m.attachments?.length);
 const waitsForCopy = (attachments: readonly Attachment[] | undefined) => Boolean(attachments?.some((a) => a.state === 'pending'));
 
+/** A job left to the one-by-one path, with its event when already read, and its lane (see laneOf). */
+interface OneByOne {
+  job: ClaimedJob;
+  event?: StoredEvent;
+  lane: string;
+}
+
 /**
  * Drains stored webhook events: maps each through its channel's mapper into the inbox. Every
  * step is idempotent, so an event processed twice (a crash between apply and completion) is
@@ -56,6 +64,10 @@ const waitsForCopy = (attachments: readonly Attachment[] | undefined) => Boolean
  * are read, recorded and completed with a handful of set-based statements for the whole group;
  * the rest, and any group whose batch fails, go one event at a time with retries and parking.
  * New messages go first, so a receipt, edit or deletion claimed with its message finds it.
+ *
+ * Order: jobs are claimed in arrival order (JobQueue.claim) and kept in it: a tenant's new
+ * messages are recorded in that order, and the one-by-one path applies the events about the same
+ * End User or message one after another (see laneOf), the rest side by side.
  */
 @Injectable()
 export class InboundProcessor extends QueueWorker {
@@ -63,8 +75,8 @@ export class InboundProcessor extends QueueWorker {
   protected readonly batchSize = 500;
   protected readonly maxAttempts = MAX_INBOUND_ATTEMPTS;
   protected readonly paceMs = 100;
-  // Safe side by side: identities are locked per End User, every write is idempotent, and order
-  // comes from platform timestamps, not from processing order.
+  // Safe side by side: identities are locked per End User and every write is idempotent; events
+  // whose outcome depends on their order share a lane (see handleBatch).
   protected readonly concurrency = 8;
   // Every step is idempotent and replays from the durably stored event.
   protected readonly replayable = true;
@@ -111,21 +123,31 @@ export class InboundProcessor extends QueueWorker {
       await this.ignored.count(tx, tenant.tenantId, [{ channelId: failure.from.channelId, kind: failure.from.kind, reason: IGNORED.neverArrived }]);
   }
 
+  /** `jobs` in arrival order (JobQueue.claim): each tenant's group keeps it, and so does each lane of the one-by-one path. */
   protected async handleBatch(region: string, jobs: ClaimedJob[]): Promise<void> {
-    const byTenant = new Map<string, ClaimedJob[]>();
-    for (const job of jobs) {
-      const group = byTenant.get(job.tenantId);
-      if (group) group.push(job);
-      else byTenant.set(job.tenantId, [job]);
-    }
-    const oneByOne: Array<{ job: ClaimedJob; event?: StoredEvent }> = [];
-    await inLanes([...byTenant.values()], this.concurrency, async (group) => {
+    const oneByOne: OneByOne[] = [];
+    await inLanes([...groupBy(jobs, (j) => j.tenantId).values()], this.concurrency, async (group) => {
       const tenant = { tenantId: group[0].tenantId, region };
       const recorded: InboundMessage[] = [];
       oneByOne.push(...(await this.processTogether(tenant, group, recorded)));
       this.askNames(tenant, recorded);
     });
-    await inLanes(oneByOne, this.concurrency, ({ job, event }) => this.attempt(region, job, () => this.process(region, job, event)));
+    await inKeyedLanes(
+      oneByOne,
+      (o) => o.lane,
+      this.concurrency,
+      ({ job, event }) => this.attempt(region, job, () => this.process(region, job, event)),
+    );
+  }
+
+  /** The lane of an event read but not mapped yet (a batch that failed): mapped again, only for what it is about. */
+  private laneOfStored(job: ClaimedJob, event: StoredEvent | undefined): string {
+    if (!event) return laneOf(job.id, undefined, undefined);
+    try {
+      return laneOf(job.id, event.channel_id, this.adapters.for(event.kind).map(event.payload));
+    } catch {
+      return laneOf(job.id, undefined, undefined);
+    }
   }
 
   /** After the messages are committed, the names platforms do not send with them: asked in the background (best effort: never fails nor holds up an event). */
@@ -144,11 +166,7 @@ export class InboundProcessor extends QueueWorker {
    * returns the jobs left for the one-by-one path (all of them if that transaction fails), with
    * the events already read for them.
    */
-  private async processTogether(
-    tenant: TenantRef,
-    jobs: ClaimedJob[],
-    recordedOut: InboundMessage[],
-  ): Promise<Array<{ job: ClaimedJob; event?: StoredEvent }>> {
+  private async processTogether(tenant: TenantRef, jobs: ClaimedJob[], recordedOut: InboundMessage[]): Promise<OneByOne[]> {
     let stored = new Map<string, StoredEvent>();
     let done: StoredEvent[] = [];
     try {
@@ -160,7 +178,7 @@ export class InboundProcessor extends QueueWorker {
         );
         const settled: ClaimedJob[] = [];
         const recorded: ClaimedJob[] = [];
-        const alone: ClaimedJob[] = [];
+        const alone: Array<{ job: ClaimedJob; lane: string }> = [];
         const inbounds: InboundMessage[] = [];
         const ignoredItems: Array<{ channelId: string; kind: ChannelKind; reason: string }> = [];
         for (const job of jobs) {
@@ -173,11 +191,11 @@ export class InboundProcessor extends QueueWorker {
           try {
             mapped = this.adapters.for(event.kind).map(event.payload);
           } catch {
-            alone.push(job); // fails there again, and is retried and parked like any failure
+            alone.push({ job, lane: laneOf(job.id, undefined, undefined) }); // fails there again, and is retried and parked like any failure
             continue;
           }
           if (!mapped.every(batchable)) {
-            alone.push(job);
+            alone.push({ job, lane: laneOf(job.id, event.channel_id, mapped) });
             continue;
           }
           for (const e of mapped) {
@@ -204,14 +222,14 @@ export class InboundProcessor extends QueueWorker {
         if (recorded.length + settled.length > 0) await this.queue.completeMany(tx, [...recorded, ...settled]);
         recordedOut.push(...inbounds);
         done = recorded.map((j) => stored.get(j.refId)!);
-        return alone.map((job) => ({ job, event: stored.get(job.refId) }));
+        return alone.map(({ job, lane }) => ({ job, event: stored.get(job.refId), lane }));
       });
       this.observeLag(done);
       return rest;
     } catch (err) {
       this.log.warn(`batch of ${jobs.length} inbound events not recorded, going one by one: ${(err as Error).message}`);
       // What was read still holds: nothing of the rolled-back transaction changed the events.
-      return jobs.map((job) => ({ job, event: stored.get(job.refId) }));
+      return jobs.map((job) => ({ job, event: stored.get(job.refId), lane: this.laneOfStored(job, stored.get(job.refId)) }));
     }
   }
 

@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { ConversationService } from '../conversations/conversation.service';
 import { RegionDatabases } from '../database/region-databases';
 import { ClaimedJob, JobQueue, LeaseLost } from '../queue/job-queue.service';
-import { QueueWorker, RetryHint, inLanes } from '../queue/queue-worker';
+import { QueueWorker, RetryHint, groupBy, inLanes } from '../queue/queue-worker';
 import { WorkSignal } from '../queue/work-signal.service';
 import { Metrics } from '../metrics/metrics.service';
 import { SendLimiter } from './send-limiter';
@@ -30,18 +30,6 @@ interface BatchContext {
 
 /** A kind without a messaging window: every reply is a standard one. */
 const NO_WINDOW: ReplyMode = { allowed: true, mode: 'standard' };
-
-/** Items by key, each group in the order the items came. */
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
-}
 
 /**
  * Conversations whose replies a batch sends side by side (each conversation's in order): a send

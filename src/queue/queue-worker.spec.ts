@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TenantRef } from '../../libs/domain/src';
 import { type ClaimedJob, type JobKind, LeaseLost } from './job-queue.service';
-import { QueueWorker } from './queue-worker';
+import { QueueWorker, inKeyedLanes } from './queue-worker';
 import { WorkSignal } from './work-signal.service';
 
 /** The one retry-or-park implementation, on a worker whose jobs do what each test says. */
@@ -140,5 +140,34 @@ describe('QueueWorker: shutdown', () => {
     expect(claims.b).toBe(bClaims); // b stopped claiming before its own hook ran
     expect(signal.stopping(60_000)).toBe(signal.stopping(1)); // one deadline, set by the first
     await b.beforeApplicationShutdown();
+  });
+});
+
+describe('inKeyedLanes', () => {
+  it('runs the items of one key one after another in their order, and different keys side by side', async () => {
+    const started: string[] = [];
+    const ended: string[] = [];
+    let running = 0;
+    let most = 0;
+    // The first item of each key is the slowest: without lanes, a later item of its key would end first.
+    const items = ['a1', 'b1', 'a2', 'c1', 'a3', 'b2'];
+    await inKeyedLanes(
+      items,
+      (item) => item[0],
+      3,
+      async (item) => {
+        started.push(item);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, item.endsWith('1') ? 30 : 5));
+        running--;
+        ended.push(item);
+      },
+    );
+    for (const key of ['a', 'b', 'c']) {
+      const ofKey = items.filter((i) => i[0] === key);
+      expect(started.filter((i) => i[0] === key)).toEqual(ofKey);
+      expect(ended.filter((i) => i[0] === key)).toEqual(ofKey);
+    }
+    expect(most).toBe(3);
   });
 });

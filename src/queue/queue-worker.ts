@@ -222,6 +222,28 @@ export abstract class QueueWorker implements OnApplicationBootstrap, BeforeAppli
   }
 }
 
+/** Items by key, each group in the order the items came. */
+export function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/**
+ * Runs `work` over `items`, at most `width` at a time, except that items of the same key run one
+ * after another in the order they came (work whose outcome depends on its order keeps it).
+ */
+export function inKeyedLanes<T>(items: readonly T[], keyOf: (item: T) => string, width: number, work: (item: T) => Promise<void>): Promise<void> {
+  return inLanes([...groupBy(items, keyOf).values()], width, async (group) => {
+    for (const item of group) await work(item);
+  });
+}
+
 /** Runs `work` over `items`, at most `width` at a time. */
 export async function inLanes<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

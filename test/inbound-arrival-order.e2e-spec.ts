@@ -1,0 +1,93 @@
+import { Client } from 'pg';
+import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
+import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
+
+let updateSeq = 900_000_000;
+let messageSeq = 1;
+let userSeq = 6_000_000_000;
+
+/**
+ * Inbound events take effect in the order they arrived wherever that order decides the outcome.
+ * Telegram dates messages and edits to the second, so an End User who writes fast sends several
+ * with one time: the platform's time cannot order them, arrival must. Each case posts the events
+ * of several End Users interleaved and processes them as one claimed batch, so losing the arrival
+ * order anywhere (the claim answers in no particular order, lanes side by side, ties broken by a
+ * random id) shows up as one End User's outcome out of order.
+ */
+describe('inbound arrival order', () => {
+  let telegram: FakeTelegramServer;
+  let t: TestApp;
+  let owner: TestTenant;
+  let db: Client;
+  let channelId: string;
+  const token = botToken(7_100_000_000 + Math.floor(Math.random() * 1_000_000));
+
+  const postUpdate = async (update: unknown) => {
+    const res: HttpResult = await t.request('POST', `/webhooks/telegram/${channelId}`, {
+      body: update,
+      headers: { 'x-telegram-bot-api-secret-token': telegram.webhookOf(token)!.secret },
+    });
+    expect(res.status).toBe(200);
+  };
+  const user = (name: string) => ({ id: ++userSeq, is_bot: false, first_name: name });
+  const chatOf = (u: { id: number; first_name: string }) => ({ id: u.id, first_name: u.first_name, type: 'private' });
+
+  /** The End User's conversation as the inbox lists it, with its messages newest first. */
+  async function inboxOf(userId: number) {
+    const [identity] = (
+      await db.query(
+        `select c.id from conversations c join contact_identities i on i.tenant_id = c.tenant_id and i.contact_id = c.contact_id and i.channel_id = c.channel_id
+         where c.channel_id = $1 and i.external_id = $2`,
+        [channelId, String(userId)],
+      )
+    ).rows;
+    const listed = await t.request('GET', `/api/conversations?channelId=${channelId}&limit=100`, { token: owner.token });
+    const row = listed.body.items.find((c: { id: string }) => c.id === identity.id);
+    const messages = await t.request('GET', `/api/conversations/${identity.id}/messages?limit=100`, { token: owner.token });
+    return {
+      name: row.contact.displayName as string,
+      preview: row.lastMessage.text as string,
+      texts: (messages.body.items as Array<{ text: string }>).map((m) => m.text),
+    };
+  }
+
+  beforeAll(async () => {
+    telegram = await new FakeTelegramServer().start();
+    telegram.bot(token);
+    t = await TestApp.start({ TELEGRAM_API_URL: telegram.url, PUBLIC_BASE_URL: 'https://inbox.monkeymachine.test' });
+    owner = await t.signup();
+    db = await ownerClient('eu');
+    const res = await t.request('POST', '/api/channels', {
+      token: owner.token,
+      body: { kind: 'telegram', name: 'Order bot', config: {}, credentials: { botToken: token } },
+    });
+    expect(res.status).toBe(201);
+    channelId = res.body.id;
+  });
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+    await telegram?.stop();
+  });
+
+  it('keeps the edit that came last when edits of one message share their second', async () => {
+    const date = Math.floor(Date.now() / 1000);
+    const senders = ['Eve', 'Fay', 'Gus', 'Hal', 'Ivy', 'Jon'].map(user);
+    const originals = senders.map((s) => ({ message_id: ++messageSeq, from: s, chat: chatOf(s), date, text: `${s.first_name} draft` }));
+    for (const message of originals) await postUpdate({ update_id: ++updateSeq, message });
+    expect(await t.drainInbound()).toBe(senders.length);
+
+    const EDITS = 4;
+    for (let n = 1; n <= EDITS; n++) {
+      for (const message of originals) {
+        await postUpdate({ update_id: ++updateSeq, edited_message: { ...message, text: `${message.from.first_name} edit ${n}`, edit_date: date + 1 } });
+      }
+    }
+    expect(await t.drainInbound()).toBe(senders.length * EDITS);
+
+    for (const s of senders) {
+      const { texts } = await inboxOf(s.id);
+      expect(texts).toEqual([`${s.first_name} edit ${EDITS}`]);
+    }
+  });
+});
