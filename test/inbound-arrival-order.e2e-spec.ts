@@ -70,6 +70,25 @@ describe('inbound arrival order', () => {
     await telegram?.stop();
   });
 
+  it('lists, previews and names after the messages an End User sent within one second in the order they arrived', async () => {
+    const date = Math.floor(Date.now() / 1000);
+    const senders = ['Ada', 'Bob', 'Cyd', 'Dee'].map(user);
+    const PER_SENDER = 6;
+    // Each sender renames themselves as they go: the name they wrote under last is the contact's.
+    for (let n = 1; n <= PER_SENDER; n++) {
+      for (const s of senders) {
+        const from = { ...s, first_name: `${s.first_name} ${n}` };
+        await postUpdate({ update_id: ++updateSeq, message: { message_id: ++messageSeq, from, chat: chatOf(s), date, text: `${s.first_name} says ${n}` } });
+      }
+    }
+    expect(await t.drainInbound()).toBe(senders.length * PER_SENDER);
+
+    for (const s of senders) {
+      const said = Array.from({ length: PER_SENDER }, (_, i) => `${s.first_name} says ${i + 1}`);
+      expect(await inboxOf(s.id)).toEqual({ name: `${s.first_name} ${PER_SENDER}`, preview: said[PER_SENDER - 1], texts: [...said].reverse() });
+    }
+  });
+
   it('keeps the edit that came last when edits of one message share their second', async () => {
     const date = Math.floor(Date.now() / 1000);
     const senders = ['Eve', 'Fay', 'Gus', 'Hal', 'Ivy', 'Jon'].map(user);

@@ -66,7 +66,8 @@ interface OneByOne {
  * New messages go first, so a receipt, edit or deletion claimed with its message finds it.
  *
  * Order: jobs are claimed in arrival order (JobQueue.claim) and kept in it: a tenant's new
- * messages are recorded in that order, and the one-by-one path applies the events about the same
+ * messages are recorded in that order (of messages with the same sent_at, the one that came last
+ * is the newest: message ids follow insertion), and the one-by-one path applies the events about the same
  * End User or message one after another (see laneOf), the rest side by side.
  */
 @Injectable()

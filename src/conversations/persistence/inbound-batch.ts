@@ -81,12 +81,14 @@ export async function recordInboundBatch(tx: EntityManager, tenantId: string, in
 
   const created = new Map<string, string>();
   if (fresh.length > 0) {
+    // Ids numbered in the batch's order, which is arrival order: of messages with the same sent_at,
+    // the one that came last is the newest (migration MessageIdsInInsertOrder).
     const inserted = await rows<{ id: string; channel_id: string; external_id: string }>(
       tx,
-      `insert into messages (tenant_id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at)
-       select $1, conversation_id, channel_id, 'inbound', text, attachments::jsonb, context::jsonb, external_id, reply_to, sent_at
-       from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-         as n(conversation_id, channel_id, text, attachments, context, external_id, reply_to, sent_at)
+      `insert into messages (tenant_id, id, conversation_id, channel_id, direction, text, attachments, context, external_id, reply_to_external_id, sent_at)
+       select $1, time_ordered_uuid(n.position::int), conversation_id, channel_id, 'inbound', text, attachments::jsonb, context::jsonb, external_id, reply_to, sent_at
+       from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) with ordinality
+         as n(conversation_id, channel_id, text, attachments, context, external_id, reply_to, sent_at, position)
        on conflict (tenant_id, channel_id, external_id) do nothing
        returning id, channel_id, external_id`,
       [

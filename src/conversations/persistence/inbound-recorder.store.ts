@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import {
   Attachment,
@@ -169,14 +168,15 @@ export class TypeOrmInboundRecorder extends InboundRecorder {
           )[0].id;
       // The echo claims its id where a send records its own (migration SentPlatformIds): whichever
       // commits second sees the other's, so an echo of a send being recorded is not stored twice.
-      const messageId = randomUUID();
-      const claimed = await rows(
+      // Its id made as the messages table makes them (migration MessageIdsInInsertOrder).
+      const claimed = await rows<{ message_id: string }>(
         tx,
-        `insert into message_sent_ids (tenant_id, channel_id, external_id, message_id) values ($1, $2, $3, $4)
-         on conflict (tenant_id, channel_id, external_id) do nothing returning 1`,
-        [t, echo.channelId, echo.externalMessageId, messageId],
+        `insert into message_sent_ids (tenant_id, channel_id, external_id, message_id) values ($1, $2, $3, time_ordered_uuid())
+         on conflict (tenant_id, channel_id, external_id) do nothing returning message_id`,
+        [t, echo.channelId, echo.externalMessageId],
       );
       if (claimed.length === 0) return existing();
+      const messageId = claimed[0].message_id;
       const [row] = await tx.query(
         `insert into messages (tenant_id, id, conversation_id, channel_id, direction, text, attachments, status, external_id, sent_at)
          values ($1, $8, $2, $3, 'outbound', $4, $5, 'sent', $6, $7)

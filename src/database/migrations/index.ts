@@ -75,6 +75,7 @@ import { EventLogTrimBySeq1769300000001 } from './region/1769300000001-event-log
 import { ConversationAttributesIndexPartial1769300000002 } from './region/1769300000002-conversation-attributes-index-partial';
 import { SearchWithoutJit1769500000000 } from './region/1769500000000-search-without-jit';
 import { SearchWalkPrepared1769500000001 } from './region/1769500000001-search-walk-prepared';
+import { MessageIdsInInsertOrder1769530000000 } from './region/1769530000000-message-ids-in-insert-order';
 import { ConversationLockOrder1769531000000 } from './region/1769531000000-conversation-lock-order';
 import { ConversationRowDisplay1769533000000 } from './region/1769533000000-conversation-row-display';
 
@@ -145,6 +146,7 @@ export const REGION_MIGRATIONS = [
   ConversationAttributesIndexPartial1769300000002,
   SearchWithoutJit1769500000000,
   SearchWalkPrepared1769500000001,
+  MessageIdsInInsertOrder1769530000000,
   ConversationLockOrder1769531000000,
   ConversationRowDisplay1769533000000,
 ];
