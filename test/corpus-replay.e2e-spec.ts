@@ -204,16 +204,16 @@ if (!corpus) {
   }
 
   /**
-   * Messages that one transaction stored with the same sent_at (a batch webhook) have no order of
-   * their own: created_at is the transaction's time, and the batch insert's row order follows its
-   * plan, which changes with whatever else is in the batch. The platform's id settles it.
+   * Messages in the order the conversation lists them: by sent_at, and messages with the same
+   * sent_at (a batch webhook) in the order they arrived, as their ids follow insertion (migration
+   * MessageIdsInInsertOrder), whatever else shares the processor's batch.
    */
   async function observe(channelId: string, delivery: string, setupIds: Set<string>): Promise<Observation> {
     const events = await db.query(`select state, last_error from inbound_events where channel_id = $1 order by received_at`, [channelId]);
     const messages = await db.query(
       `select external_id, direction, text, attachments, status, error_code, error_text, deleted_at is not null as deleted, edited_at is not null as edited,
               reactions, reply_to_external_id, template, context
-       from messages where channel_id = $1 order by sent_at, created_at, external_id`,
+       from messages where channel_id = $1 order by sent_at, id`,
       [channelId],
     );
     const isSetup = (m: { external_id: string | null; text: string | null }) =>
