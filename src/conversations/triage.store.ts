@@ -121,24 +121,35 @@ const toView = (r: ViewRow): ConversationView => ({
   crm: crmSummaryOf(r),
 });
 
-/** Unread for the viewer ($2): the contact wrote after what the viewer last read. */
-const UNREAD = `c.last_inbound_at > coalesce(
-  (select r.read_up_to from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id), '-infinity')`;
-
 /**
- * The viewer's unread inbound messages (read position `r`): the conversation's inbound counter less
- * those sent at or before the position, capped.
+ * The page's conversations `c` with the viewer's ($2) read position `r`, joined once per row in
+ * the page subquery: the unread filter and each row's unread count both read it, where they were
+ * two probes per row.
  */
-const UNREAD_COUNT = `case when c.last_inbound_at > coalesce(r.read_up_to, '-infinity')
-    then least(${UNREAD_COUNT_CAP}, greatest(0, c.inbound_messages - coalesce(r.inbound_read, 0))) else 0 end`;
+const WITH_READ_POSITION = `conversations c
+  left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id`;
+const READ_COLUMNS = 'r.read_up_to as viewer_read_up_to, r.inbound_read as viewer_inbound_read';
+
+/** Unread for the viewer: the contact wrote after what the viewer last read (`read_up_to`, the position). */
+const unreadSql = (readUpTo: string) => `c.last_inbound_at > coalesce(${readUpTo}, '-infinity')`;
+/** Unread for the viewer ($2), as a condition on a conversation `c` alone. */
+const UNREAD = unreadSql(
+  `(select r.read_up_to from conversation_reads r where r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id)`,
+);
 
 /**
- * What a list row joins to its conversation `c`: the viewer's ($2) read position `r` and the CRM
- * summary, probed only for a contact with a CRM link. The contact's name and the labels are kept
- * on the conversation row (migration ConversationRowDisplay).
+ * The viewer's unread inbound messages (read position in the page's columns): the conversation's
+ * inbound counter less those sent at or before the position, capped.
+ */
+const UNREAD_COUNT = `case when ${unreadSql('c.viewer_read_up_to')}
+    then least(${UNREAD_COUNT_CAP}, greatest(0, c.inbound_messages - coalesce(c.viewer_inbound_read, 0))) else 0 end`;
+
+/**
+ * What a list row joins to its conversation `c`: the CRM summary, probed only for a contact with
+ * a CRM link. The contact's name and the labels are kept on the conversation row (migration
+ * ConversationRowDisplay), the read position comes with the page (WITH_READ_POSITION).
  */
 const ROW_JOINS = `
-  left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = $2::uuid and r.conversation_id = c.id
   cross join lateral (${crmSummaryLateral('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked')}) crm`;
 
 /**
@@ -217,8 +228,8 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   // attributes index, which leaves out conversations without any (migration ConversationAttributesIndexPartial).
   if (filter.attributes && Object.keys(filter.attributes).length > 0)
     where.push(`c.custom_attributes @> ${p(JSON.stringify(filter.attributes))}::jsonb and c.custom_attributes <> '{}'::jsonb`);
-  if (filter.unread === true) where.push(UNREAD);
-  if (filter.unread === false) where.push(`not coalesce(${UNREAD}, false)`);
+  if (filter.unread === true) where.push(unreadSql('r.read_up_to'));
+  if (filter.unread === false) where.push(`not coalesce(${unreadSql('r.read_up_to')}, false)`);
   if (filter.priorities?.length) {
     const named = filter.priorities.filter((x): x is Priority => x !== null);
     const parts = [];
@@ -243,7 +254,7 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   // The page size in the text, not a parameter: the statement runs its generic plan (see list), and
   // a plan that does not know the limit assumes a tenth of the table and may hash or sort it whole.
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new Error(`page limit ${page.limit}`);
-  const pageSql = `select c.* from conversations c where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${page.limit + 1}`;
+  const pageSql = `select c.*, ${READ_COLUMNS} from ${WITH_READ_POSITION} where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${page.limit + 1}`;
 
   let text = listTexts.get(pageSql);
   if (text === undefined) {
@@ -283,7 +294,7 @@ export class TriageStore {
   /** One conversation as a list row shows it; null when the tenant has no such conversation. */
   async view(tenant: TenantRef, viewerId: string, id: string, tx?: EntityManager): Promise<ConversationView | null> {
     const run = (m: EntityManager) =>
-      firstRow<ViewRow>(m, enriched(`select * from conversations c where tenant_id = $1 and id = $3 and ${visibleSql('c', '$4')}`, 'c.id'), [
+      firstRow<ViewRow>(m, enriched(`select c.*, ${READ_COLUMNS} from ${WITH_READ_POSITION} where c.tenant_id = $1 and c.id = $3 and ${visibleSql('c', '$4')}`, 'c.id'), [
         tenant.tenantId,
         viewerId,
         id,
