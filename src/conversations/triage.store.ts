@@ -294,12 +294,11 @@ export class TriageStore {
   /** One conversation as a list row shows it; null when the tenant has no such conversation. */
   async view(tenant: TenantRef, viewerId: string, id: string, tx?: EntityManager): Promise<ConversationView | null> {
     const run = (m: EntityManager) =>
-      firstRow<ViewRow>(m, enriched(`select c.*, ${READ_COLUMNS} from ${WITH_READ_POSITION} where c.tenant_id = $1 and c.id = $3 and ${visibleSql('c', '$4')}`, 'c.id'), [
-        tenant.tenantId,
-        viewerId,
-        id,
-        restrictedViewer(tenant),
-      ]);
+      firstRow<ViewRow>(
+        m,
+        enriched(`select c.*, ${READ_COLUMNS} from ${WITH_READ_POSITION} where c.tenant_id = $1 and c.id = $3 and ${visibleSql('c', '$4')}`, 'c.id'),
+        [tenant.tenantId, viewerId, id, restrictedViewer(tenant)],
+      );
     const row = tx ? await run(tx) : await this.dbs.forTenant(tenant, run);
     return row ? toView(row) : null;
   }
