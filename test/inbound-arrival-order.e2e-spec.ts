@@ -1,6 +1,7 @@
 import { Client } from 'pg';
-import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
-import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
+import { botToken } from './fakes/fake-telegram.server';
+import { TelegramBed, startTelegramBed } from './support/telegram-bed';
+import { HttpResult, TestApp, TestTenant } from './support/test-app';
 
 let updateSeq = 900_000_000;
 let messageSeq = 1;
@@ -15,18 +16,15 @@ let userSeq = 6_000_000_000;
  * random id) shows up as one End User's outcome out of order.
  */
 describe('inbound arrival order', () => {
-  let telegram: FakeTelegramServer;
   let t: TestApp;
   let owner: TestTenant;
   let db: Client;
   let channelId: string;
+  let bed: TelegramBed | undefined;
   const token = botToken(7_100_000_000 + Math.floor(Math.random() * 1_000_000));
 
   const postUpdate = async (update: unknown) => {
-    const res: HttpResult = await t.request('POST', `/webhooks/telegram/${channelId}`, {
-      body: update,
-      headers: { 'x-telegram-bot-api-secret-token': telegram.webhookOf(token)!.secret },
-    });
+    const res: HttpResult = await bed!.post(update);
     expect(res.status).toBe(200);
   };
   const user = (name: string) => ({ id: ++userSeq, is_bot: false, first_name: name });
@@ -52,23 +50,10 @@ describe('inbound arrival order', () => {
   }
 
   beforeAll(async () => {
-    telegram = await new FakeTelegramServer().start();
-    telegram.bot(token);
-    t = await TestApp.start({ TELEGRAM_API_URL: telegram.url, PUBLIC_BASE_URL: 'https://inbox.monkeymachine.test' });
-    owner = await t.signup();
-    db = await ownerClient('eu');
-    const res = await t.request('POST', '/api/channels', {
-      token: owner.token,
-      body: { kind: 'telegram', name: 'Order bot', config: {}, credentials: { botToken: token } },
-    });
-    expect(res.status).toBe(201);
-    channelId = res.body.id;
+    bed = await startTelegramBed(token, 'Order bot');
+    ({ t, owner, db, channelId } = bed);
   });
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await telegram?.stop();
-  });
+  afterAll(() => bed?.close());
 
   it('lists, previews and names after the messages an End User sent within one second in the order they arrived', async () => {
     const date = Math.floor(Date.now() / 1000);

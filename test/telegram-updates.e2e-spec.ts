@@ -1,12 +1,12 @@
 import { Client } from 'pg';
 import { FakeTelegramServer, botToken } from './fakes/fake-telegram.server';
-import { HttpResult, TestApp, TestTenant, ownerClient } from './support/test-app';
+import { TelegramBed, startTelegramBed } from './support/telegram-bed';
+import { HttpResult, TestApp, TestTenant } from './support/test-app';
 
 // Updates beyond plain messages, written from the Bot API reference (https://core.telegram.org/bots/api#update):
 // edits of messages the bot never saw, message_reaction, and Telegram Business (business_connection,
 // business_message, edited_business_message, deleted_business_messages).
 
-const PUBLIC_BASE_URL = 'https://inbox.monkeymachine.test';
 let updateSeq = 900_000_000;
 let userSeq = 6_000_000_000;
 const now = () => Math.floor(Date.now() / 1000);
@@ -28,14 +28,11 @@ describe('Telegram: edits never seen, reactions, Telegram Business', () => {
   let owner: TestTenant;
   let db: Client;
   let channelId: string;
+  let bed: TelegramBed | undefined;
   const botId = 7_100_000_000 + Math.floor(Math.random() * 1_000_000);
   const token = botToken(botId);
 
-  const post = (update: unknown): Promise<HttpResult> =>
-    t.request('POST', `/webhooks/telegram/${channelId}`, {
-      body: update,
-      headers: { 'x-telegram-bot-api-secret-token': telegram.webhookOf(token)!.secret },
-    });
+  const post = (update: unknown): Promise<HttpResult> => bed!.post(update);
   const deliver = async (update: unknown) => {
     expect((await post(update)).status).toBe(200);
     await t.drainInbound();
@@ -54,23 +51,10 @@ describe('Telegram: edits never seen, reactions, Telegram Business', () => {
     (await db.query(`select count(*)::int as n from inbound_events where channel_id = $1 and state <> 'done'`, [channelId])).rows[0].n;
 
   beforeAll(async () => {
-    telegram = await new FakeTelegramServer().start();
-    telegram.bot(token);
-    t = await TestApp.start({ TELEGRAM_API_URL: telegram.url, PUBLIC_BASE_URL });
-    owner = await t.signup();
-    db = await ownerClient('eu');
-    const res = await t.request('POST', '/api/channels', {
-      token: owner.token,
-      body: { kind: 'telegram', name: 'Bot', config: {}, credentials: { botToken: token } },
-    });
-    expect(res.status).toBe(201);
-    channelId = res.body.id;
+    bed = await startTelegramBed(token, 'Bot');
+    ({ telegram, t, owner, db, channelId } = bed);
   });
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await telegram?.stop();
-  });
+  afterAll(() => bed?.close());
 
   it('stores an edit of a message the bot never saw as a message of its own, at once (Telegram will not send the original)', async () => {
     const user = newUser();

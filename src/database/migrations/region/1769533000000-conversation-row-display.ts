@@ -17,6 +17,26 @@ const CRM_LINKED = (tenant: string, contact: string) => `exists (select 1 from c
 const LOCK_IN_ORDER = (where: string) => `perform 1 from conversations c where ${where} order by c.tenant_id, c.id for no key update of c;`;
 
 /**
+ * `body` run once per INSERT and once per DELETE statement on `table` (functions and triggers
+ * `<name>_insert`, `<name>_delete`), the statement's rows in the transition table `changed`.
+ */
+async function afterInsertAndDelete(q: QueryRunner, name: string, table: string, body: string): Promise<void> {
+  for (const [event, rows] of [
+    ['insert', 'new'],
+    ['delete', 'old'],
+  ] as const) {
+    await q.query(`
+      create function ${name}_${event}() returns trigger language plpgsql as $$
+      begin
+        ${body}
+        return null;
+      end $$`);
+    await q.query(`create trigger ${name}_${event} after ${event} on ${table}
+      referencing ${rows} table as changed for each statement execute function ${name}_${event}()`);
+  }
+}
+
+/**
  * What an inbox list row shows besides the conversation's own columns, kept on the conversation
  * row on write as its message preview is (migration ConversationSummary): the contact's display
  * name, the labels (id, name, colour, in the list's order) and whether the contact has any CRM link.
@@ -65,21 +85,14 @@ export class ConversationRowDisplay1769533000000 implements MigrationInterface {
       for each row when (old.display_name is distinct from new.display_name) execute function contact_name_to_conversations()`);
 
     // Statement-level: a PUT of a conversation's labels or a bulk labelling is one update per conversation.
-    for (const [event, table] of [
-      ['insert', 'new'],
-      ['delete', 'old'],
-    ] as const) {
-      await q.query(`
-        create function conversation_labels_refresh_${event}() returns trigger language plpgsql as $$
-        begin
-          ${LOCK_IN_ORDER('(c.tenant_id, c.id) in (select distinct tenant_id, conversation_id from changed)')}
-          update conversations c set labels = ${LABELS_OF('c.tenant_id', 'c.id')}
-          where (c.tenant_id, c.id) in (select distinct tenant_id, conversation_id from changed);
-          return null;
-        end $$`);
-      await q.query(`create trigger conversation_labels_refresh_${event} after ${event} on conversation_labels
-        referencing ${table} table as changed for each statement execute function conversation_labels_refresh_${event}()`);
-    }
+    await afterInsertAndDelete(
+      q,
+      'conversation_labels_refresh',
+      'conversation_labels',
+      `${LOCK_IN_ORDER('(c.tenant_id, c.id) in (select distinct tenant_id, conversation_id from changed)')}
+       update conversations c set labels = ${LABELS_OF('c.tenant_id', 'c.id')}
+       where (c.tenant_id, c.id) in (select distinct tenant_id, conversation_id from changed);`,
+    );
     await q.query(`
       create function label_to_conversations() returns trigger language plpgsql as $$
       begin
@@ -92,22 +105,15 @@ export class ConversationRowDisplay1769533000000 implements MigrationInterface {
     await q.query(`create trigger labels_to_conversations after update of name, colour on labels
       for each row when (old.name is distinct from new.name or old.colour is distinct from new.colour) execute function label_to_conversations()`);
 
-    for (const [event, table] of [
-      ['insert', 'new'],
-      ['delete', 'old'],
-    ] as const) {
-      await q.query(`
-        create function crm_links_to_conversations_${event}() returns trigger language plpgsql as $$
-        begin
-          ${LOCK_IN_ORDER(`(c.tenant_id, c.contact_id) in (select distinct tenant_id, contact_id from changed) and c.contact_crm_linked is distinct from ${CRM_LINKED('c.tenant_id', 'c.contact_id')}`)}
-          update conversations c set contact_crm_linked = ${CRM_LINKED('c.tenant_id', 'c.contact_id')}
-          where (c.tenant_id, c.contact_id) in (select distinct tenant_id, contact_id from changed)
-            and c.contact_crm_linked is distinct from ${CRM_LINKED('c.tenant_id', 'c.contact_id')};
-          return null;
-        end $$`);
-      await q.query(`create trigger crm_links_to_conversations_${event} after ${event} on crm_links
-        referencing ${table} table as changed for each statement execute function crm_links_to_conversations_${event}()`);
-    }
+    await afterInsertAndDelete(
+      q,
+      'crm_links_to_conversations',
+      'crm_links',
+      `${LOCK_IN_ORDER(`(c.tenant_id, c.contact_id) in (select distinct tenant_id, contact_id from changed) and c.contact_crm_linked is distinct from ${CRM_LINKED('c.tenant_id', 'c.contact_id')}`)}
+       update conversations c set contact_crm_linked = ${CRM_LINKED('c.tenant_id', 'c.contact_id')}
+       where (c.tenant_id, c.contact_id) in (select distinct tenant_id, contact_id from changed)
+         and c.contact_crm_linked is distinct from ${CRM_LINKED('c.tenant_id', 'c.contact_id')};`,
+    );
     await q.query(`
       create function crm_link_moved_to_conversations() returns trigger language plpgsql as $$
       begin
