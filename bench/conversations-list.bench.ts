@@ -55,7 +55,7 @@ const COUNTED = 500;
 const QUERY_STATS = join(tmpdir(), `mm-list-query-stats-${process.pid}.json`);
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
-const { agent, expectStatus } = loopbackClient(CONCURRENCY);
+const { agent, expectStatus, expectStatusOnly } = loopbackClient(CONCURRENCY);
 
 interface ListQuery {
   status?: string;
@@ -294,10 +294,10 @@ async function main(): Promise<number> {
     };
     const measure = measureRow;
     const floors: Array<[string, Row]> = [];
-    floors.push(['GET /health (queries every region)', await measureHttp('GET /health', async () => void (await expectStatus(port, '/health', 200)))]);
+    floors.push(['GET /health (queries every region)', await measureHttp('GET /health', async () => void (await expectStatusOnly(port, '/health', 200)))]);
     floors.push([
       'GET list ?limit=0 → 400 (auth, no DB)',
-      await measureHttp('GET ?limit=0 (400)', async () => void (await expectStatus(port, '/api/conversations?limit=0', 400, token))),
+      await measureHttp('GET ?limit=0 (400)', async () => void (await expectStatusOnly(port, '/api/conversations?limit=0', 400, token))),
     ]);
 
     const scenarios: { name: string; query: (i: number) => ListQuery }[] = [
@@ -309,7 +309,7 @@ async function main(): Promise<number> {
     const pairs: Pair[] = [];
     for (const [index, s] of scenarios.entries()) {
       // Back to back, so drift over the run affects each side of a ratio alike.
-      const http = await measureHttp(s.name, async (i) => void (await expectStatus(port, listPath(s.query(i)), 200, token)));
+      const http = await measureHttp(s.name, async (i) => void (await expectStatusOnly(port, listPath(s.query(i)), 200, token)));
       const sql = await measure(s.name, async (i) => {
         // Prepared, as the app prepares it (tenant-statement.ts): the floor is executing, not planning.
         const { rowCount } = await sqlPool!.query({ name: `list${index}`, ...listSql(tenant.id, user.id, s.query(i)) });

@@ -33,7 +33,7 @@ const SCENARIO_BOUND_MS = 120_000;
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
 const measure = (name: string, op: (i: number) => Promise<void>, count = REQUESTS): Promise<Stats> => measureLoad(name, op, count, LOAD);
-const { agent, expectStatus } = loopbackClient(CONCURRENCY);
+const { agent, expectStatusOnly } = loopbackClient(CONCURRENCY);
 
 /** Set-based, as the database owner, in one transaction (the triggers of the app's own writes are bypassed by setting the columns directly). */
 async function seed(owner: Client, tenantId: string, callerId: string): Promise<void> {
@@ -155,15 +155,15 @@ async function main(): Promise<void> {
     const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
     if (process.env.BENCH_EXPLAIN) await explain(owner, tenant.id, day(30), day(0));
     const query = (groupBy: string) => `/api/reports/conversations?from=${day(30)}&to=${day(0)}&timeZone=Europe/Moscow&groupBy=${groupBy}`;
-    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
+    const health = await measure('GET /health', async () => void (await expectStatusOnly(port, '/health', 200)));
     const rows: Array<{ label: string; s: Stats }> = [{ label: 'GET /health (floor)', s: health }];
     for (const groupBy of ['day', 'agent', 'channel', 'team'])
       rows.push({
         label: `  report, 30 days by ${groupBy}`,
-        s: await measure(groupBy, async () => void (await expectStatus(port, query(groupBy), 200, token))),
+        s: await measure(groupBy, async () => void (await expectStatusOnly(port, query(groupBy), 200, token))),
       });
     const csv = `/api/reports/conversations/csv?from=${day(30)}&to=${day(0)}&timeZone=Europe/Moscow`;
-    rows.push({ label: '  CSV, 30 days by day', s: await measure('csv', async () => void (await expectStatus(port, csv, 200, token))) });
+    rows.push({ label: '  CSV, 30 days by day', s: await measure('csv', async () => void (await expectStatusOnly(port, csv, 200, token))) });
 
     const where = process.env.DATABASE_URL ? 'DATABASE_URL server' : 'embedded';
     process.stdout.write(

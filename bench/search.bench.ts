@@ -50,7 +50,7 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const CPU_PROFILE_ROW = process.env.BENCH_CPU_PROFILE_ROW ?? 'common word';
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: 0 };
-const { agent, expectStatus } = loopbackClient(CONCURRENCY);
+const { agent, expectStatus, expectStatusOnly } = loopbackClient(CONCURRENCY);
 
 // ---------------------------------------------------------------------------------------------
 // What a group of scenarios gets to work with.
@@ -314,8 +314,12 @@ async function main(): Promise<number> {
     };
 
     const tMeasure = performance.now();
-    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)), true);
-    const noDb = await measure('GET /api/search?limit=0 (400)', async () => void (await expectStatus(port, '/api/search?q=x&limit=0', 400, ctx.token)), true);
+    const health = await measure('GET /health', async () => void (await expectStatusOnly(port, '/health', 200)), true);
+    const noDb = await measure(
+      'GET /api/search?limit=0 (400)',
+      async () => void (await expectStatusOnly(port, '/api/search?q=x&limit=0', 400, ctx.token)),
+      true,
+    );
     const results: Array<{ group: ScenarioGroup; pairs: Array<{ http: Row; sql: Row }> }> = [];
     for (const group of GROUPS) {
       if (group.prepare) await group.prepare(ctx);
@@ -333,7 +337,7 @@ async function main(): Promise<number> {
           }
         }
         s.check?.(JSON.parse(await expectStatus(port, s.path(0), 200, ctx.token)));
-        const http = await measure(s.name, async (i) => void (await expectStatus(port, s.path(i), 200, ctx.token)), true);
+        const http = await measure(s.name, async (i) => void (await expectStatusOnly(port, s.path(i), 200, ctx.token)), true);
         const sql = await measure(`SQL ${s.name}`, async (i) => {
           for (const st of s.statements(i)) {
             const { rowCount } = await sqlPool!.query({ name: statementName(st.text), text: st.text, values: st.values });

@@ -7,7 +7,7 @@
  * BENCH_CONVERSATIONS conversations (20,000) shared by 10 agents, half of each agent's
  * conversations read by them, and measures `GET /api/conversations?assignee=me&unread=true`
  * (first page, and deep pages by cursor) over loopback HTTP at BENCH_CONCURRENCY (10) clients,
- * next to the same SQL the app issues (prepared, generic plan, as the app runs it), sent straight
+ * next to the same SQL the app issues (prepared, generic plan, rows unparsed, as the app runs it), sent straight
  * through `pg` as the app role in the same run. Each row gives the CPU milliseconds per request of
  * the app and of PostgreSQL (from /proc), which a busy machine does not inflate as it does latencies.
  * Target: list p95 < 20 ms.
@@ -24,6 +24,7 @@ import { Pool, type PoolClient } from 'pg';
 import { decodeCursor } from '../src/common/cursor';
 import { triageListSql } from '../src/conversations/triage.store';
 import { appRoleUrl } from '../src/database/migrate';
+import { rowShapeOf } from '../src/database/tenant-statement';
 import { BenchEnvironment, readBenchAppOptions, signUpEuOwner, transport } from './bench-environment';
 import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
@@ -49,7 +50,7 @@ const RUN_BOUND_MS = 1_200_000;
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 const LOAD = { concurrency: CONCURRENCY, boundMs: SCENARIO_BOUND_MS, warmup: WARMUP };
-const { agent, expectStatus } = loopbackClient(CONCURRENCY);
+const { agent, expectStatus, expectStatusOnly } = loopbackClient(CONCURRENCY);
 
 /**
  * Set-based, as the database owner, in one transaction: AGENTS users (the bench's caller among
@@ -226,14 +227,14 @@ async function main(): Promise<number> {
     if (APP_WARMUP > 0)
       await measureLoad(
         'the app (warm-up, list pages)',
-        async (i) => void (await expectStatus(port, path(i % 2 ? cursors[i % cursors.length] : undefined), 200, token)),
+        async (i) => void (await expectStatusOnly(port, path(i % 2 ? cursors[i % cursors.length] : undefined), 200, token)),
         APP_WARMUP,
         {
           ...LOAD,
           warmup: 0,
         },
       );
-    const health = await measure('GET /health', async () => void (await expectStatus(port, '/health', 200)));
+    const health = await measure('GET /health', async () => void (await expectStatusOnly(port, '/health', 200)));
     const rows: Array<{ label: string; s: Row; against?: Row }> = [{ label: 'GET /health (floor)', s: health }];
     for (const [index, [label, pick]] of (
       [
@@ -242,9 +243,13 @@ async function main(): Promise<number> {
       ] as Array<[string, (i: number) => string | undefined]>
     ).entries()) {
       const sql = await measure(`SQL ${label}`, async (i) => {
-        await sqlPool!.query({ name: `triage${index}`, ...sqlOf(pick(i)) });
+        await sqlPool!.query({ name: `triage${index}`, ...sqlOf(pick(i)), ...rowShapeOf({ rawRows: true }) });
       });
-      const http = await measure(`HTTP ${label}`, async (i) => void (await expectStatus(port, path(pick(i)), 200, token)), Boolean(CPU_PROFILE) && index === 0);
+      const http = await measure(
+        `HTTP ${label}`,
+        async (i) => void (await expectStatusOnly(port, path(pick(i)), 200, token)),
+        Boolean(CPU_PROFILE) && index === 0,
+      );
       rows.push({ label: `  SQL, app role (same query), ${label}`, s: sql }, { label: `  GET ?assignee=me&unread=true, ${label}`, s: http, against: sql });
     }
 

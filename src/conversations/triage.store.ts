@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { ConversationStatus, Page, PageRequest, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
-import { CrmSummary, CrmSummaryRow, crmSummaryLateral, crmSummaryOf } from '../integrations/crm/core/crm-summary.sql';
+import { CrmSummary, CrmSummaryRow, crmSummaryJson, crmSummaryLateral, crmSummaryOf } from '../integrations/crm/core/crm-summary.sql';
+import { LIST_ROW, type ListRow, isoInstant, listRowColumns, listRowJson } from './list-row-json';
 import { restrictedViewer, visibleSql } from './visibility';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
@@ -170,38 +171,24 @@ const enriched = (page: string, order: string) => `
   from (${page}) c ${ROW_JOINS}
   order by ${order}`;
 
-/** An instant as Date#toISOString writes it (what the API answers everywhere else). */
-const iso = (x: string) => `to_char(${x} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** What the list's page subquery carries out of a conversation: what its rows show (not c.*: a third fewer columns to pass on). */
+const PAGE_COLUMNS = `c.tenant_id, c.id, c.contact_id, c.channel_id, c.status, c.assignee_id, c.team_id, c.priority, c.snoozed_until,
+  c.last_message_at, c.last_inbound_at, c.custom_attributes, c.created_at, c.updated_at, c.contact_name, c.last_message_direction,
+  c.last_message_text, c.last_message_sent_at, c.last_subject, c.inbound_messages, c.labels, c.contact_crm_linked`;
 
 /**
- * The rows of `page` as the API answers them (conversationViewResponse, key for key), one JSON text
- * per row built by PostgreSQL, with the row's sort key (`at`, ISO) and id for the next cursor: the
- * app writes them out as they come instead of parsing each field into objects, mapping them twice
- * and stringifying them again (about a third of the app's CPU for a page).
+ * The rows of `page` (a subquery over conversations with the viewer's read position, already
+ * limited) as ListRow columns, sent unparsed and written out as JSON by the app (list-row-json.ts);
+ * the CRM summary is looked up only for a contact with a CRM link.
  */
-const asJson = (page: string, at: string, order: string) => `
-  select row_to_json(v)::text as item, c.id, ${iso(at)} as at
-  from (${page}) c ${ROW_JOINS}
-  cross join lateral (
-    select c.id, c.contact_id as "contactId", c.channel_id as "channelId", c.status, c.assignee_id as "assigneeId", c.team_id as "teamId",
-           c.priority,
-           -- A snoozed conversation woken by a message keeps its old deadline in the row: it no longer applies.
-           case when c.status = 'snoozed' then ${iso('c.snoozed_until')} end as "snoozedUntil",
-           ${iso('c.last_message_at')} as "lastMessageAt", ${iso('c.last_inbound_at')} as "lastInboundAt",
-           c.custom_attributes as "customAttributes", ${iso('c.created_at')} as "createdAt", ${iso('c.updated_at')} as "updatedAt",
-           json_build_object('id', c.contact_id, 'displayName', c.contact_name) as contact,
-           case when c.last_message_direction is not null and c.last_message_sent_at is not null then
-             json_build_object('direction', c.last_message_direction, 'text', c.last_message_text, 'at', ${iso('c.last_message_sent_at')}) end as "lastMessage",
-           c.last_subject as subject,
-           ${UNREAD_COUNT} as "unreadCount",
-           c.labels,
-           case when crm.clients > 0 then
-             json_build_object('linkedClients', crm.clients, 'name', crm.name, 'nextAppointmentAt', ${iso('crm.next_at')}, 'openDeals', crm.open_deals) end as crm) v
+const asListRows = (page: string, order: string) => `
+  select ${listRowColumns(UNREAD_COUNT, crmSummaryJson('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked'))}
+  from (${page}) c
   order by ${order}`;
 
 /**
  * The list's one statement: the page of conversations (limit+1 rows in keyset order) the filter
- * selects, each as the JSON of what its row shows. Exported for the benchmark, which runs it as is.
+ * selects, each as the columns of what its row shows (ListRow). Exported for the benchmark, which runs it as is.
  */
 export function triageListSql(tenantId: string, viewerId: string, filter: TriageFilter, page: PageRequest): { text: string; values: unknown[] } {
   const params: unknown[] = [tenantId, viewerId];
@@ -254,12 +241,12 @@ export function triageListSql(tenantId: string, viewerId: string, filter: Triage
   // The page size in the text, not a parameter: the statement runs its generic plan (see list), and
   // a plan that does not know the limit assumes a tenth of the table and may hash or sort it whole.
   if (!Number.isInteger(page.limit) || page.limit < 1) throw new Error(`page limit ${page.limit}`);
-  const pageSql = `select c.*, ${READ_COLUMNS} from ${WITH_READ_POSITION} where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${page.limit + 1}`;
+  const pageSql = `select ${PAGE_COLUMNS}, ${READ_COLUMNS} from ${WITH_READ_POSITION} where ${where.join(' and ')} order by ${at} ${dir}, c.id ${dir} limit ${page.limit + 1}`;
 
   let text = listTexts.get(pageSql);
   if (text === undefined) {
     if (listTexts.size >= MAX_LIST_TEXTS) listTexts.clear();
-    listTexts.set(pageSql, (text = asJson(pageSql, at, `${at} ${dir}, c.id ${dir}`)));
+    listTexts.set(pageSql, (text = asListRows(pageSql, `${at} ${dir}, c.id ${dir}`)));
   }
   return { text, values: params };
 }
@@ -281,14 +268,15 @@ const MAX_LIST_TEXTS = 500;
 export class TriageStore {
   constructor(private readonly dbs: RegionDatabases) {}
 
-  /** A page of the list, each row the JSON text the API answers for it (see asJson). */
+  /** A page of the list, each row the JSON text the API answers for it (see list-row-json.ts). */
   async list(tenant: TenantRef, viewerId: string, filter: TriageFilter, page: PageRequest): Promise<Page<string>> {
     const { text, values } = triageListSql(tenant.tenantId, viewerId, { ...filter, restrictedTo: restrictedViewer(tenant) }, page);
     // Planned once per connection and shape of filter: planning its joins cost more than running them.
-    const found = await this.dbs.statementForTenant<{ item: string; id: string; at: string }>(tenant, text, values, { genericPlan: true });
+    const found = await this.dbs.statementForTenant<ListRow>(tenant, text, values, { genericPlan: true, rawRows: true });
     const shown = found.length > page.limit ? found.slice(0, page.limit) : found;
     const last = shown[shown.length - 1];
-    return { items: shown.map((r) => r.item), next: found.length > page.limit ? { at: new Date(last.at), id: last.id } : undefined };
+    const at = filter.sort === 'waiting' ? last?.[LIST_ROW.lastInboundAt] : last?.[LIST_ROW.lastMessageAt];
+    return { items: shown.map(listRowJson), next: found.length > page.limit ? { at: new Date(isoInstant(at!)!), id: last[LIST_ROW.id] } : undefined };
   }
 
   /** One conversation as a list row shows it; null when the tenant has no such conversation. */

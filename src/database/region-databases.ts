@@ -7,7 +7,7 @@ import type { TenantRef } from '../../libs/domain/src';
 import { notFound } from '../../libs/domain/src';
 import { AppConfig } from '../config/app-config';
 import { appRoleUrl, migrateRegionDatabase } from './migrate';
-import { type TenantStatementOptions, tenantStatement } from './tenant-statement';
+import { type TenantStatementOptions, rawRowsIn, tenantStatement } from './tenant-statement';
 import { joinUnitOfWork, runUnitOfWork } from './unit-of-work';
 
 /** A TypeORM entity class: the mapping a feature module declares for a table it owns. */
@@ -173,7 +173,7 @@ export class RegionDatabases {
    */
   statementForTenant<T>(tenant: TenantRef, text: string, values: unknown[], opts: TenantStatementOptions = {}): Promise<T[]> {
     const joined = joinUnitOfWork(tenant);
-    if (joined) return joined.query(text, values) as Promise<T[]>;
+    if (joined) return opts.rawRows ? rawRowsIn<T>(joined, text, values) : (joined.query(text, values) as Promise<T[]>);
     const pool = (this.forWork(tenant.region).driver as PostgresDriver).master as Pool;
     return tenantStatement<T>(pool, tenant.tenantId, text, values, opts);
   }

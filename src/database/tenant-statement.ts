@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Query, type Pool, type PoolClient, type QueryResult } from 'pg';
+import type { EntityManager } from 'typeorm';
 
 const SET_TENANT = `select set_config('app.tenant_id', $1, true)`;
 /** The same, and the prepared statement that follows runs its generic plan (see TenantStatementOptions). */
@@ -16,7 +17,18 @@ export interface TenantStatementOptions {
    * keyset pages over an index, with the page size written into the text.
    */
   genericPlan?: boolean;
+  /**
+   * Answer each row as an array of the texts PostgreSQL sent, in column order, none parsed (no
+   * Date, no JSON.parse): for rows the app writes out as they came rather than computes with.
+   */
+  rawRows?: boolean;
 }
+
+/** pg's type parsers for rawRows: every value stays the text PostgreSQL sent. */
+export const RAW_TEXT = { getTypeParser: () => (text: string) => text };
+
+/** What pg's Query takes besides text and values, for a statement's options. */
+export const rowShapeOf = (opts: TenantStatementOptions) => (opts.rawRows ? { rowMode: 'array' as const, types: RAW_TEXT } : {});
 
 /**
  * A connection keeps at most this many statements prepared; past it, new ones run unprepared.
@@ -63,8 +75,9 @@ class TenantScopedQuery extends Query {
     text: string,
     values: unknown[],
     private readonly genericPlan: boolean,
+    rowShape: ReturnType<typeof rowShapeOf>,
   ) {
-    super({ text, values, queryMode: 'extended', name: statementName(text) } as never);
+    super({ text, values, queryMode: 'extended', name: statementName(text), ...rowShape } as never);
   }
 
   declare name: string | undefined;
@@ -85,7 +98,8 @@ class TenantScopedQuery extends Query {
 
 /**
  * Runs one statement for a tenant in one round trip on a connection of `pool` (see
- * TenantScopedQuery) and answers its rows, as TypeORM's `query` answers a SELECT's. After any
+ * TenantScopedQuery) and answers its rows, as TypeORM's `query` answers a SELECT's (or raw, see
+ * TenantStatementOptions.rawRows). After any
  * failure the connection is discarded, not returned to the pool: which statements it has prepared
  * is then uncertain (pg records a name as prepared when any parse of the batch completes).
  */
@@ -96,7 +110,7 @@ export async function tenantStatement<T>(pool: Pool, tenantId: string, text: str
     const results = await new Promise<QueryResult[]>((resolve, reject) =>
       // A custom query answers through its callback (client.query returns the query itself).
       client.query(
-        new TenantScopedQuery(tenantId, text, values, opts.genericPlan === true) as never,
+        new TenantScopedQuery(tenantId, text, values, opts.genericPlan === true, rowShapeOf(opts)) as never,
         ((err: Error | undefined, res: QueryResult[]) => (err ? reject(err) : resolve(res))) as never,
       ),
     );
@@ -107,4 +121,15 @@ export async function tenantStatement<T>(pool: Pool, tenantId: string, text: str
   } finally {
     client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
   }
+}
+
+/**
+ * A statement's raw rows (see TenantStatementOptions.rawRows) on the connection of a transaction
+ * already under way (a unit of work), which has the tenant set.
+ */
+export async function rawRowsIn<T>(tx: EntityManager, text: string, values: unknown[]): Promise<T[]> {
+  if (!tx.queryRunner) throw new Error('raw rows need a transaction of their own connection');
+  const client = (await tx.queryRunner.connect()) as PoolClient;
+  const result = await client.query({ text, values, ...rowShapeOf({ rawRows: true }) });
+  return result.rows as T[];
 }

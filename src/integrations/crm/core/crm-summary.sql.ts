@@ -24,6 +24,17 @@ export const crmSummaryLateral = (tenant: string, contact: string, linked?: stri
   join crm_records r on r.tenant_id = l.tenant_id and r.connection_id = l.connection_id and r.entity = 'client' and r.external_id = l.client_external_id and not r.deleted
   where l.tenant_id = ${tenant} and l.contact_id = ${contact}${linked ? ` and ${linked}` : ''}`;
 
+/**
+ * The same summary as a SQL expression: the JSON text of what conversation payloads carry under
+ * `crm` (CrmSummary, nextAppointmentAt as Date#toISOString writes it), or null for a contact with
+ * no linked client. `linked` false skips every lookup (a case reaches its subquery only when true):
+ * the inbox list evaluates this per row, and most contacts have no CRM link.
+ */
+export const crmSummaryJson = (tenant: string, contact: string, linked: string) => `
+  case when ${linked} then (select case when s.clients > 0 then json_build_object('linkedClients', s.clients, 'name', s.name,
+      'nextAppointmentAt', to_char(s.next_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'openDeals', s.open_deals)::text end
+    from (${crmSummaryLateral(tenant, contact)}) s) end`;
+
 export interface CrmSummaryRow {
   crm_clients: number;
   crm_name: string | null;
