@@ -1,10 +1,11 @@
 /**
  * What the HTTP list and search benches share: their knobs from the environment, a closed-loop
  * load generator (N callers, each starting its next operation when its last returns) and a
- * keep-alive loopback HTTP client that costs as little as it can.
+ * keep-alive loopback HTTP client that costs as little as it can (keep-alive-client.ts).
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { type Answer, KeepAliveClient } from './keep-alive-client';
 
 export const envInt = (name: string, fallback: number, min: number, max: number) => {
   const v = Math.round(Number(process.env[name] ?? fallback));
@@ -61,16 +62,24 @@ export async function measure(name: string, op: (i: number) => Promise<void>, co
   return { name, n: lat.length, seconds, lat };
 }
 
+/**
+ * The benches' HTTP client: bench/keep-alive-client.ts, or node:http's with BENCH_HTTP_CLIENT=node
+ * (what the benches used before; it costs the shared cores several times more per request).
+ */
 export function loopbackClient(concurrency: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  /**
-   * `discardIf`: a response with this status is read to its end and dropped, not decoded (as wrk
-   * does): a load generator sharing the machine's cores should spend them on nothing it does not need.
-   */
-  const get = (port: number, path: string, token?: string, discardIf?: number): Promise<{ status: number; body: string }> =>
+  const useNode = process.env.BENCH_HTTP_CLIENT === 'node';
+  const nodeAgent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const clients = new Map<number, KeepAliveClient>();
+  const agent = {
+    destroy() {
+      nodeAgent.destroy();
+      for (const c of clients.values()) c.close();
+      clients.clear();
+    },
+  };
+  const viaNode = (port: number, path: string, headers: Record<string, string>, discardIf?: number): Promise<Answer> =>
     new Promise((resolve, reject) => {
-      const headers = token ? { authorization: `Bearer ${token}` } : {};
-      const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
+      const req = request({ host: '127.0.0.1', port, path, agent: nodeAgent, headers }, (res) => {
         const status = res.statusCode ?? 0;
         res.on('error', reject);
         if (status === discardIf) {
@@ -85,6 +94,14 @@ export function loopbackClient(concurrency: number) {
       req.on('error', reject);
       req.end();
     });
+  /** `discardIf`: an answer with this status is read to its end and dropped, not decoded. */
+  const get = (port: number, path: string, token?: string, discardIf?: number): Promise<Answer> => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (useNode) return viaNode(port, path, headers, discardIf);
+    let client = clients.get(port);
+    if (!client) clients.set(port, (client = new KeepAliveClient(port, concurrency)));
+    return client.get(path, headers, discardIf);
+  };
   const expectStatus = async (port: number, path: string, status: number, token?: string): Promise<string> => {
     const res = await get(port, path, token);
     if (res.status !== status) throw new Error(`GET ${path}: expected ${status}, got ${res.status} ${res.body.slice(0, 300)}`);
