@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { ConversationStatus, Page, PageRequest, TenantRef } from '../../libs/domain/src';
 import { RegionDatabases } from '../database/region-databases';
 import { firstRow, rows } from '../database/sql';
-import { CrmSummary, CrmSummaryRow, crmSummaryJson, crmSummaryLateral, crmSummaryOf } from '../integrations/crm/core/crm-summary.sql';
+import { CrmSummary, crmSummaryOf, crmSummarySql } from '../integrations/crm/core/crm-summary.sql';
 import { LIST_ROW, type ListRow, isoInstant, listRowColumns, listRowJson } from './list-row-json';
 import { restrictedViewer, visibleSql } from './visibility';
 
@@ -76,7 +76,7 @@ export interface ConversationCounts {
   unassigned: number;
 }
 
-interface ViewRow extends CrmSummaryRow {
+interface ViewRow {
   id: string;
   contact_id: string;
   channel_id: string;
@@ -97,6 +97,7 @@ interface ViewRow extends CrmSummaryRow {
   subject: string | null;
   unread_count: number;
   labels: LabelRef[];
+  crm_json: string | null;
 }
 
 const toView = (r: ViewRow): ConversationView => ({
@@ -119,7 +120,7 @@ const toView = (r: ViewRow): ConversationView => ({
   subject: r.subject ?? null,
   unreadCount: r.unread_count,
   labels: r.labels.map((l) => ({ id: l.id, name: l.name, colour: l.colour })),
-  crm: crmSummaryOf(r),
+  crm: crmSummaryOf(r.crm_json),
 });
 
 /**
@@ -146,16 +147,15 @@ const UNREAD_COUNT = `case when ${unreadSql('c.viewer_read_up_to')}
     then least(${UNREAD_COUNT_CAP}, greatest(0, c.inbound_messages - coalesce(c.viewer_inbound_read, 0))) else 0 end`;
 
 /**
- * What a list row joins to its conversation `c`: the CRM summary, probed only for a contact with
- * a CRM link. The contact's name and the labels are kept on the conversation row (migration
+ * A row's CRM summary (JSON text, or null), looked up only for a contact with a CRM link. The
+ * contact's name and the labels are kept on the conversation row (migration
  * ConversationRowDisplay), the read position comes with the page (WITH_READ_POSITION).
  */
-const ROW_JOINS = `
-  cross join lateral (${crmSummaryLateral('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked')}) crm`;
+const CRM_JSON = crmSummarySql('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked');
 
 /**
- * Enriches the rows of `page` (a subquery over conversations, alias-free, already limited) with
- * what a list row shows, each join a probe by key per row. The last message, the contact's last
+ * Enriches the rows of `page` (a subquery over conversations with the viewer's read position,
+ * already limited) with what a list row shows (GET /conversations/:id). The last message, the contact's last
  * subject and the inbound counter are kept on the conversation row on write (migration
  * ConversationSummary), so the cost follows the page size, not the conversations' history.
  */
@@ -167,8 +167,8 @@ const enriched = (page: string, order: string) => `
          c.last_subject as subject,
          ${UNREAD_COUNT} as unread_count,
          c.labels,
-         crm.clients as crm_clients, crm.name as crm_name, crm.next_at as crm_next_at, crm.open_deals as crm_open_deals
-  from (${page}) c ${ROW_JOINS}
+         ${CRM_JSON} as crm_json
+  from (${page}) c
   order by ${order}`;
 
 /** What the list's page subquery carries out of a conversation: what its rows show (not c.*: a third fewer columns to pass on). */
@@ -182,7 +182,7 @@ const PAGE_COLUMNS = `c.tenant_id, c.id, c.contact_id, c.channel_id, c.status, c
  * the CRM summary is looked up only for a contact with a CRM link.
  */
 const asListRows = (page: string, order: string) => `
-  select ${listRowColumns(UNREAD_COUNT, crmSummaryJson('c.tenant_id', 'c.contact_id', 'c.contact_crm_linked'))}
+  select ${listRowColumns(UNREAD_COUNT, CRM_JSON)}
   from (${page}) c
   order by ${order}`;
 

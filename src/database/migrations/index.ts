@@ -78,6 +78,7 @@ import { SearchWalkPrepared1769500000001 } from './region/1769500000001-search-w
 import { MessageIdsInInsertOrder1769530000000 } from './region/1769530000000-message-ids-in-insert-order';
 import { ConversationLockOrder1769531000000 } from './region/1769531000000-conversation-lock-order';
 import { ConversationRowDisplay1769533000000 } from './region/1769533000000-conversation-row-display';
+import { CrmSummaryFunction1769540000000 } from './region/1769540000000-crm-summary-function';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -149,6 +150,7 @@ export const REGION_MIGRATIONS = [
   MessageIdsInInsertOrder1769530000000,
   ConversationLockOrder1769531000000,
   ConversationRowDisplay1769533000000,
+  CrmSummaryFunction1769540000000,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [
