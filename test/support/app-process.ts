@@ -13,10 +13,14 @@ export class AppProcess {
   output = '';
   port = 0;
 
-  /** `nodeArgs`: extra flags for node itself (a bench profiles the app with --cpu-prof). */
+  /**
+   * `nodeArgs`: extra flags for node itself (a bench profiles the app with --cpu-prof). `root`:
+   * the checkout whose app to run (a bench compares another build with this one).
+   */
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly nodeArgs: readonly string[] = [],
+    private readonly root: string = ROOT,
   ) {}
 
   /** The app's process id (undefined before start). */
@@ -31,8 +35,8 @@ export class AppProcess {
   /** Compiling src/ through swc at start takes seconds on a busy machine: wait on health, not a guess. */
   async start(timeoutMs = 90_000): Promise<void> {
     this.port ||= await freePort();
-    this.child = spawn(process.execPath, [...this.nodeArgs, '-r', join(ROOT, 'scripts', 'swc-register.js'), join(ROOT, 'src', 'main.ts')], {
-      cwd: ROOT,
+    this.child = spawn(process.execPath, [...this.nodeArgs, '-r', join(this.root, 'scripts', 'swc-register.js'), join(this.root, 'src', 'main.ts')], {
+      cwd: this.root,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
