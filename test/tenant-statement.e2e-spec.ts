@@ -50,6 +50,21 @@ describe('statementForTenant', () => {
     expect(await prepared()).toBe(1);
   });
 
+  it('prepares the tenant setting once per connection too, and each call still runs for its own tenant', async () => {
+    const settings = async () =>
+      (await single.query(`select name, generic_plans + custom_plans as runs from pg_prepared_statements where name like 'mm_set_tenant%' order by name`)).rows;
+    const before = await settings();
+    for (const [i, who] of [a, b, a, b].entries()) {
+      const [row] = await tenantStatement<{ v: string }>(single, who.tenantId, `select current_setting('app.tenant_id') as v, $1::int -- mm-setting`, [i]);
+      expect(row.v).toBe(who.tenantId);
+    }
+    const after = await settings();
+    expect(after.map((r) => r.name)).toContain('mm_set_tenant');
+    const runs = (rows: Array<{ name: string; runs: string }>) => Number(rows.find((r) => r.name === 'mm_set_tenant')?.runs ?? 0);
+    expect(runs(after) - runs(before)).toBe(4);
+    expect(await setting()).toBe('');
+  });
+
   it('genericPlan: the prepared statement runs its generic plan from the first call, and the connection keeps the default', async () => {
     const plans = async () =>
       (await single.query(`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement like '%mm-generic%'`))

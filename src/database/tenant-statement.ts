@@ -86,8 +86,15 @@ class TenantScopedQuery extends Query {
     if (this.name && !connection.parsedStatements[this.name] && Object.keys(connection.parsedStatements).length >= MAX_PREPARED_PER_CONNECTION)
       this.name = undefined;
     // Unprepared (past the limit above), a generic plan would be planned on every call all the same, and worse.
-    connection.parse({ text: this.genericPlan && this.name ? SET_TENANT_GENERIC : SET_TENANT });
-    connection.bind({ portal: '', statement: '', values: [this.tenantId] });
+    const setting = this.genericPlan && this.name ? SET_TENANT_GENERIC : SET_TENANT;
+    // The setting is a prepared statement of its own too (parsed and planned once per connection,
+    // not on every call). Recorded as parsed when sent: after any failure the connection is discarded.
+    const settingName = setting === SET_TENANT ? 'mm_set_tenant' : 'mm_set_tenant_generic';
+    if (connection.parsedStatements[settingName] === undefined) {
+      connection.parse({ text: setting, name: settingName });
+      connection.parsedStatements[settingName] = setting;
+    }
+    connection.bind({ portal: '', statement: settingName, values: [this.tenantId] });
     // Described, so its one row arrives as a result of its own (pg's multi-result path) and not
     // as a row of the statement's.
     connection.describe({ type: 'P', name: '' });
