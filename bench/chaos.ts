@@ -33,6 +33,7 @@ import { AppProcess } from '../test/support/app-process';
 import { META_APP_SECRET, messengerMessage, platformId, whatsappMessage } from '../test/support/meta';
 import { BenchEnvironment, envNumber, int, note, sleep, withTimeout } from './bench-environment';
 import { recordPrintedFigures } from './bench-results';
+import { runScript } from './run-script';
 
 const SECONDS = envNumber('CHAOS_SECONDS', 120, 5, 3600);
 const RATE = envNumber('CHAOS_RATE', 50, 1, 500);
@@ -456,10 +457,4 @@ async function report(o: Outcome): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -34,6 +34,8 @@ import { stopProfile } from './cpu-profile';
 import { statementCalls, statementWindow } from './query-stats';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { runScript } from './run-script';
+import { seedContacts } from './seed-contacts';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
@@ -96,15 +98,7 @@ async function seed(owner: PoolClient, tenantId: string, ownerUserId: string): P
            date_trunc('milliseconds', now() - random() * interval '90 days') as at
     from generate_series(1, ${CONVERSATIONS}) g`);
   const t = [tenantId, channelId];
-  await owner.query(
-    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
-    [tenantId],
-  );
-  await owner.query(
-    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
-    select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed`,
-    t,
-  );
+  await seedContacts(owner, { tenantId, table: 'seed', channelId });
   await owner.query(
     `insert into conversations (tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at)
     select $1, conversation_id, contact_id, $2, status, assignee_id, at, at, at, at from seed`,
@@ -368,10 +362,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

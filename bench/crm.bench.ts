@@ -31,6 +31,7 @@ import { TestDatabases, createTestDatabases } from '../test/support/test-databas
 import { envNumber, note, withTimeout } from './bench-environment';
 import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
+import { runScript } from './run-script';
 
 const CLIENTS = envNumber('BENCH_CRM_CLIENTS', 10_000, 1_000, 100_000);
 const SCALE = envNumber('BENCH_CRM_RATE_SCALE', 1, 1, 100);
@@ -206,10 +207,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -51,6 +51,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { stopProfile } from './cpu-profile';
 import { cpuSample } from './ingest-cpu';
 import { type StatementStats, statementCalls, statementLines, statementWindow } from './query-stats';
+import { runScript } from './run-script';
 
 const TENANTS = envNumber('BENCH_TENANTS', 10, 1, 100);
 const STREAMS = envNumber('BENCH_STREAMS', 1000, 1, 5000);
@@ -472,10 +473,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

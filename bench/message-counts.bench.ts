@@ -19,6 +19,7 @@ import { migrateRegionDatabase } from '../src/database/migrate';
 import { createTestDatabases } from '../test/support/test-databases';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { envInt, note } from './load-loop';
+import { runScript } from './run-script';
 
 const CONVERSATIONS = envInt('BENCH_CONVERSATIONS', 2_000, 100, 100_000);
 const ROUNDS = envInt('BENCH_ROUNDS', 3, 1, 20);
@@ -150,10 +151,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

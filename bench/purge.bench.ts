@@ -35,6 +35,7 @@ import { CpuSnapshot, snapshot, usage } from './purge-cpu';
 import type { PurgeWorkerIn, PurgeWorkerOut } from './purge-worker';
 import { appPeakRssLine } from './app-memory';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
+import { seedContacts } from './seed-contacts';
 
 const RATE = envNumber('BENCH_PURGE_RATE', 150, 10, 2_000);
 const BASELINE_S = envNumber('BENCH_PURGE_BASELINE_SECONDS', 10, 3, 30);
@@ -141,15 +142,7 @@ async function seed(owner: Pool, b: Tenant): Promise<void> {
     from generate_series(1, ${CONVERSATIONS}) g`);
   try {
     await inTenantTx(owner, b.tenantId, async (c) => {
-      await c.query(
-        `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Purge contact ' || g, at, at from bench_purge_seed`,
-        [b.tenantId],
-      );
-      await c.query(
-        `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
-         select $1, contact_id, $2, 'messenger', 'psid-purge-' || g, at from bench_purge_seed`,
-        tc,
-      );
+      await seedContacts(c, { tenantId: b.tenantId, table: 'bench_purge_seed', name: `'Purge contact '`, channelId: b.channelId, psid: 'psid-purge-' });
       const last = `at + interval '${MESSAGES_PER_CONVERSATION} minutes'`;
       await c.query(
         `insert into conversations (tenant_id, id, contact_id, channel_id, status, last_message_at, last_inbound_at, created_at, updated_at)

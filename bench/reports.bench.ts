@@ -22,6 +22,8 @@ import { appPeakRssLine } from './app-memory';
 import { BenchApp, startBenchApp } from './bench-app';
 import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { runScript } from './run-script';
+import { seedContacts } from './seed-contacts';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 200, 20, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 4, 1, 100);
@@ -70,10 +72,7 @@ async function seed(owner: Client, tenantId: string, callerId: string): Promise<
      from generate_series(1, ${CONVERSATIONS}) g`,
     [agents],
   );
-  await owner.query(
-    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
-    [tenantId],
-  );
+  await seedContacts(owner, { tenantId, table: 'seed' });
   await owner.query(
     `insert into conversations (tenant_id, id, contact_id, channel_id, team_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at,
                                 first_response_at, resolved_at)
@@ -183,10 +182,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

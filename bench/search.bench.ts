@@ -37,6 +37,7 @@ import { benchKnobs, recordPrintedFigures } from './bench-results';
 import { stopProfile } from './cpu-profile';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
+import { seedContacts } from './seed-contacts';
 
 const MESSAGES = envInt('BENCH_MESSAGES', 1_000_000, 10_000, 10_000_000);
 const PER_CONVERSATION = envInt('BENCH_PER_CONVERSATION', 50, 1, 1000);
@@ -141,16 +142,7 @@ export async function seedMessages(owner: PoolClient, tenantId: string, channelI
      from generate_series(1, $1::int) g`,
     [conversations],
   );
-  await owner.query(
-    `insert into contacts (tenant_id, id, display_name, created_at, updated_at)
-     select $1, contact_id, case when russian then 'Клиент ' else 'Customer ' end || g, at, at from seed_conv`,
-    [tenantId],
-  );
-  await owner.query(
-    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
-     select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed_conv`,
-    [tenantId, channelId],
-  );
+  await seedContacts(owner, { tenantId, table: 'seed_conv', name: `case when russian then 'Клиент ' else 'Customer ' end`, channelId });
   await owner.query(
     `insert into conversations (tenant_id, id, contact_id, channel_id, status, last_message_at, last_inbound_at, created_at, updated_at)
      select $1, conversation_id, contact_id, $2, 'open', at, at, at, at from seed_conv`,

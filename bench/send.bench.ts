@@ -53,6 +53,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { type StatementStats, statementCalls, statementLines, statementWindow } from './query-stats';
 import { type RelationWal, retainWal, walByRelation } from './wal-by-relation';
+import { runScript } from './run-script';
 
 const REPLIES = envNumber('BENCH_REPLIES', 10_000, 100, 100_000);
 const CONVERSATIONS = envNumber('BENCH_CONVERSATIONS', 100, 1, 10_000);
@@ -424,10 +425,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

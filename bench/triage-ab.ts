@@ -21,6 +21,7 @@ import { BenchEnvironment, readBenchAppOptions, signUpEuOwner } from './bench-en
 import { type Stats, envInt, loopbackClient, measure, note, percentile } from './load-loop';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
 import { seedTriageTenant, seededCounts } from './triage-seed';
+import { runScript } from './run-script';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
@@ -141,10 +142,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

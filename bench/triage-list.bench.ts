@@ -31,6 +31,7 @@ import { stopProfile } from './cpu-profile';
 import { seedTriageTenant, seededCounts } from './triage-seed';
 import { type RequestCpu, withRequestCpu } from './request-cpu';
 import { type Stats, envInt, loopbackClient, measure as measureLoad, note, percentile } from './load-loop';
+import { runScript } from './run-script';
 
 const REQUESTS = envInt('BENCH_REQUESTS', 2000, 100, 100_000);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10, 1, 100);
@@ -201,10 +202,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { seedContacts } from './seed-contacts';
 
 // The inbox the triage benches measure, seeded straight into the database.
 
@@ -39,15 +40,7 @@ export async function seedTriageTenant(owner: PoolClient, tenantId: string, call
      from generate_series(1, ${CONVERSATIONS}) g`,
     [agents],
   );
-  await owner.query(
-    `insert into contacts (tenant_id, id, display_name, created_at, updated_at) select $1, contact_id, 'Bench contact ' || g, at, at from seed`,
-    [tenantId],
-  );
-  await owner.query(
-    `insert into contact_identities (tenant_id, contact_id, channel_id, channel_kind, external_id, created_at)
-     select $1, contact_id, $2, 'messenger', 'psid-bench-' || g, at from seed`,
-    [tenantId, channelId],
-  );
+  await seedContacts(owner, { tenantId, table: 'seed', channelId });
   await owner.query(
     `insert into conversations (tenant_id, id, contact_id, channel_id, status, assignee_id, last_message_at, last_inbound_at, created_at, updated_at)
      select $1, conversation_id, contact_id, $2, status, assignee_id, at, at, at - interval '1 day', at from seed`,
