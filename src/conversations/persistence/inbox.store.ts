@@ -15,10 +15,10 @@ import {
 import { rows } from '../../database/sql';
 import { RegionDatabases } from '../../database/region-databases';
 import { ConversationEntity, MessageEntity, NoteEntity } from './conversation.entities';
-import { restrictedViewer } from '../visibility';
+import { restrictedViewer, visibleSql } from '../visibility';
 import { keysetPage, toConversation, toMessage, toNote } from './entity-mappers';
 
-const VISIBLE = 'conversation_visible(c.tenant_id, CAST(:viewer AS uuid), c.team_id, c.assignee_id)';
+const VISIBLE = visibleSql('c', ':viewer');
 
 /** The inbox as agents see it (see InboxRepository). */
 @Injectable()
