@@ -79,6 +79,8 @@ import { MessageIdsInInsertOrder1769530000000 } from './region/1769530000000-mes
 import { ConversationLockOrder1769531000000 } from './region/1769531000000-conversation-lock-order';
 import { ConversationRowDisplay1769533000000 } from './region/1769533000000-conversation-row-display';
 import { CrmSummaryFunction1769540000000 } from './region/1769540000000-crm-summary-function';
+import { SearchEstimatesApart1769550000000 } from './region/1769550000000-search-estimates-apart';
+import { SearchDaysSizedWindows1769550000001 } from './region/1769550000001-search-days-sized-windows';
 
 /** Applied to every region's database. */
 export const REGION_MIGRATIONS = [
@@ -151,6 +153,8 @@ export const REGION_MIGRATIONS = [
   ConversationLockOrder1769531000000,
   ConversationRowDisplay1769533000000,
   CrmSummaryFunction1769540000000,
+  SearchEstimatesApart1769550000000,
+  SearchDaysSizedWindows1769550000001,
 ];
 /** Applied only to the default region's database, which hosts the directory. */
 export const DIRECTORY_MIGRATIONS = [

@@ -52,7 +52,7 @@ const byDays = (index: string, pattern: string) => `
  * search_messages (the chooser); `estimates` sets all_rows, matching and tenant_rows from the
  * planner, `pattern` is the day path's rewriting of the query (null: no day path).
  */
-const chooser = (estimates: string, pattern: string) => `
+export const chooser = (estimates: string, pattern: string) => `
   create or replace function search_messages(query tsquery, candidates int) returns table (id uuid, rank real)
   language plpgsql volatile security definer set search_path = pg_catalog, public as $$
   declare
@@ -103,7 +103,7 @@ const THREE_EXPLAINS = `
  * own, listed in the order written. The tenant as a literal, so its own statistics (not an average
  * tenant's) size it.
  */
-const ONE_EXPLAIN = `
+export const ONE_EXPLAIN = `
     execute format('explain (format json) select (select 1 from public.messages where search_vector @@ $1),
                       (select 1 from public.messages where tenant_id = %L), (select 1 from public.messages)', public.app_current_tenant())
       into plan using query;

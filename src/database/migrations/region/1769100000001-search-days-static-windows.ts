@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** search_messages_by_days with the statement reading one window (`window` reads query, tenant, window_query and candidates - found). */
-const byDays = (window: string) => `
+export const byDays = (window: string) => `
   create or replace function search_messages_by_days(query tsquery, candidates int, newest int, oldest int) returns table (id uuid, rank real)
   language plpgsql stable security definer
   set search_path = pg_catalog, public set enable_indexscan = off set enable_seqscan = off set max_parallel_workers_per_gather = 0 as $$
@@ -48,7 +48,7 @@ const EXECUTED = `return query execute
         using query, candidates - found, tenant, window_query;`;
 
 /** The same statement written in the function: prepared once per session, its plan kept. */
-const PREPARED = `return query
+export const PREPARED = `return query
         select m.id, ts_rank_cd(m.search_vector, query, 32) from (
            select w.id, w.sent_at, w.search_vector from public.messages w
            where w.tenant_id = tenant and public.search_day_terms(w.tenant_id, w.sent_at, w.search_vector) @@ window_query offset 0) m
