@@ -12,7 +12,9 @@
  * assignee=me&unread=true` (first page, deeper pages by cursor) at BENCH_CONCURRENCY clients, in the
  * order BENCH_ORDER (ABBAABBA: a drift of the machine falls on both alike), BENCH_REQUESTS each.
  * Prints every row with the CPU per request of the app and of PostgreSQL, then the medians and
- * B's ratio to A. Only 127.0.0.1 and the database server are contacted.
+ * B's ratio to A. BENCH_A_ENV and BENCH_B_ENV (`NAME=value,NAME=value`) set the environment of one
+ * app only: with BENCH_BASELINE naming this same checkout, A and B are one build under two settings.
+ * Only 127.0.0.1 and the database server are contacted.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -41,6 +43,18 @@ const median = (xs: number[]) => {
 };
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 
+/** `NAME=value,NAME=value` from the environment variable `name`: settings for one of the two apps only. */
+function settingsOf(name: string): Record<string, string> {
+  const pairs = (process.env[name] ?? '').split(',').filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`${name}: expected NAME=value pairs separated by commas, got ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
 async function main(): Promise<number> {
   const baselineRoot = process.env.BENCH_BASELINE && resolve(process.env.BENCH_BASELINE);
   if (!baselineRoot || !existsSync(join(baselineRoot, 'src', 'main.ts')) || !existsSync(join(baselineRoot, 'node_modules'))) {
@@ -58,7 +72,8 @@ async function main(): Promise<number> {
     await baseline?.stop();
   });
   return bench.run(async () => {
-    const { app, owner } = await bench.start({ max: 3 }, readBenchAppOptions());
+    const forB = readBenchAppOptions();
+    const { app, owner } = await bench.start({ max: 3 }, { ...forB, env: { ...forB.env, ...settingsOf('BENCH_B_ENV') } });
     const { accessToken: token, tenant, user } = await signUpEuOwner(app.url);
     const seeder = await owner.connect();
     try {
@@ -69,7 +84,11 @@ async function main(): Promise<number> {
       seeder.release();
     }
     note(`starting the baseline app from ${baselineRoot}`);
-    baseline = new AppProcess({ ...bench.env, WORKERS: 'off' }, [], isAbsolute(baselineRoot) ? baselineRoot : resolve(baselineRoot));
+    baseline = new AppProcess(
+      { ...bench.env, WORKERS: 'off', ...settingsOf('BENCH_A_ENV') },
+      [],
+      isAbsolute(baselineRoot) ? baselineRoot : resolve(baselineRoot),
+    );
     await baseline.start(90_000);
     const apps = { A: baseline, B: app };
 
