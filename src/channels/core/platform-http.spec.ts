@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { DeliveryFailure } from '../../../libs/domain/src';
-import { PlatformHttpClient } from './platform-http';
+import { MAX_ANSWER_BYTES, PlatformHttpClient } from './platform-http';
 
 interface Seen {
   method?: string;
@@ -126,6 +126,64 @@ describe('PlatformHttpClient', () => {
         text: 'Test API timed out',
       });
       expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('a platform that keeps sending a byte now and then is cut off at four idle timeouts, a retryable timeout', async () => {
+    const drips: NodeJS.Timeout[] = [];
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      // A byte every 50 ms: never idle for the 200 ms timeout, never done.
+      drips.push(setInterval(() => res.write(' '), 50));
+    });
+    try {
+      const started = Date.now();
+      expect(await failure(new PlatformHttpClient('Test API', 200).request(`${s.url}/drip`, { method: 'GET' }))).toEqual({
+        type: 'DeliveryFailure',
+        kind: 'retryable',
+        code: 'NETWORK',
+        text: 'Test API timed out',
+      });
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(790);
+      expect(took).toBeLessThan(5_000);
+    } finally {
+      drips.forEach(clearInterval);
+      await s.stop();
+    }
+  });
+
+  it('an answer over MAX_ANSWER_BYTES is cut off unread, a retryable failure that says so; one at the limit is read', async () => {
+    const s = await server((req, res) => {
+      const size = req.url === '/huge' ? MAX_ANSWER_BYTES + 1 : MAX_ANSWER_BYTES;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // A JSON string of `size` bytes in 64 KiB pieces.
+      const piece = Buffer.alloc(64 * 1024, 'a');
+      res.write('"');
+      let left = size - 2;
+      const more = () => {
+        while (left > 0) {
+          const n = Math.min(left, piece.length);
+          left -= n;
+          if (!res.write(piece.subarray(0, n))) return void res.once('drain', more);
+        }
+        res.end('"');
+      };
+      more();
+    });
+    try {
+      const http = new PlatformHttpClient('Test API');
+      expect(await failure(http.request(`${s.url}/huge`, { method: 'GET' }))).toEqual({
+        type: 'DeliveryFailure',
+        kind: 'retryable',
+        code: 'NETWORK',
+        text: `Test API answered more than ${MAX_ANSWER_BYTES} bytes`,
+      });
+      const atLimit = await http.request<string>(`${s.url}/limit`, { method: 'GET' });
+      expect([atLimit.status, atLimit.body?.length]).toEqual([200, MAX_ANSWER_BYTES - 2]);
     } finally {
       await s.stop();
     }

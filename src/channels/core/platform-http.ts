@@ -30,6 +30,11 @@ const agents = {
   https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' }),
 };
 
+/** A call's whole time, in idle timeouts: a platform that sends a byte now and then never trips the idle timeout. */
+const DEADLINE_IN_TIMEOUTS = 4;
+/** The platforms' API answers are small JSON documents (a page of a list at most): anything larger is refused unread. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /**
  * The one HTTP client of the platform APIs (Graph, Telegram, Twilio...): every call has a timeout,
  * a network failure or timeout is a retryable DeliveryFailure named after the platform (never
@@ -38,8 +43,9 @@ const agents = {
  *
  * Calls go through node:http on kept-alive sockets, not WHATWG fetch: in bench:send fetch and its
  * per-call AbortSignal.timeout were half of the app's CPU. The timeout is the socket's idle timeout
- * (no byte sent or received for that long), armed on the socket the call gets, not a timer and a
- * signal of its own per call.
+ * (no byte sent or received for that long), armed on the socket the call gets; a plain timer bounds
+ * the whole call at DEADLINE_IN_TIMEOUTS of it (a slow drip of bytes would otherwise hold a sender
+ * for ever), and an answer over MAX_ANSWER_BYTES is cut off rather than held in memory.
  */
 export class PlatformHttpClient {
   constructor(
@@ -52,13 +58,22 @@ export class PlatformHttpClient {
     const { body } = init;
     const streamed = body !== undefined && typeof body !== 'string';
     const headers = streamed || body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(body)) };
+    // An upload gets longer than a call: the platform may read it slowly and answer once it has it all.
+    const idleMs = streamed ? this.timeoutMs * 8 : this.timeoutMs;
     return new Promise((resolve, reject) => {
-      let timedOut = false;
+      let why: 'timed out' | 'unreachable' | `answered more than ${number} bytes` = 'unreachable';
       let settled = false;
+      const deadline = setTimeout(() => abandon('timed out'), idleMs * DEADLINE_IN_TIMEOUTS).unref();
       const fail = () => {
         if (settled) return;
         settled = true;
-        reject(new DeliveryFailure('retryable', 'NETWORK', timedOut ? `${this.platform} timed out` : `${this.platform} unreachable`));
+        clearTimeout(deadline);
+        reject(new DeliveryFailure('retryable', 'NETWORK', `${this.platform} ${why}`));
+      };
+      const abandon = (reason: typeof why) => {
+        why = reason;
+        req.destroy();
+        fail();
       };
       let req: ClientRequest;
       try {
@@ -67,25 +82,27 @@ export class PlatformHttpClient {
           method: init.method,
           headers,
           agent: https ? agents.https : agents.http,
-          // An upload gets longer than a call: the platform may read it slowly and answer once it has it all.
-          timeout: streamed ? this.timeoutMs * 8 : this.timeoutMs,
+          timeout: idleMs,
         });
       } catch {
         return fail(); // a URL node cannot request (a misconfigured base URL)
       }
-      req.on('timeout', () => {
-        timedOut = true;
-        req.destroy();
-      });
+      req.on('timeout', () => abandon('timed out'));
       req.on('error', fail);
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > MAX_ANSWER_BYTES) return abandon(`answered more than ${MAX_ANSWER_BYTES} bytes`);
+          chunks.push(chunk);
+        });
         res.on('error', fail);
         res.on('close', () => res.complete || fail());
         res.on('end', () => {
           if (settled) return;
           settled = true;
+          clearTimeout(deadline);
           const status = res.statusCode ?? 0;
           resolve({ status, ok: status >= 200 && status < 300, body: parseJson<T>(chunks), headers: res.headers });
         });
